@@ -1,0 +1,61 @@
+import { vars } from "hardhat/config";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-toolbox";
+
+import { EVM_VERSION, SOLC_VERSION } from "./tasks/compiler";
+
+/** Secrets come from `npx hardhat vars set NAME` or the environment; the config loads without them. */
+function secret(name: string): string {
+  return process.env[name] ?? vars.get(name, "");
+}
+
+const sepoliaUrl = secret("SEPOLIA_RPC_URL");
+const deployerKey = secret("DEPLOYER_PRIVATE_KEY");
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: EVM_VERSION,
+      metadata: { bytecodeHash: "ipfs" },
+    },
+  },
+  networks: {
+    hardhat: {
+      hardfork: EVM_VERSION,
+    },
+    localhost: {
+      url: "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      url: sepoliaUrl || "https://sepolia.invalid",
+      chainId: 11155111,
+      accounts: deployerKey ? [deployerKey] : [],
+    },
+  },
+  etherscan: {
+    apiKey: secret("ETHERSCAN_API_KEY"),
+  },
+  sourcify: { enabled: false },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+    offline: true,
+  },
+  mocha: {
+    timeout: 120_000,
+  },
+  paths: {
+    sources: "./contracts",
+    tests: "./test",
+    cache: "./cache",
+    artifacts: "./artifacts",
+    ignition: "./deploy",
+  },
+};
+
+export default config;

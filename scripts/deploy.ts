@@ -1,0 +1,50 @@
+/**
+ * Deploys the suite to the selected network from `deploy/parameters/<network>.json`.
+ *
+ *   npx hardhat run scripts/deploy.ts --network sepolia      (npm run deploy:sepolia)
+ *
+ * The parameter file is checked before anything is sent; Ignition's journal in deploy/deployments/ makes a
+ * re-run continue or do nothing. Addresses and the airdrop proofs files land in deploy/deployments/<network>/.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import hre from "hardhat";
+
+import { DistributionError, ist, loadDistributionSpec } from "./lib/distribution";
+import { deployIST } from "./lib/deploy";
+
+async function main(): Promise<void> {
+  const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+  const file = path.join("deploy", "parameters", `${network}.json`);
+  if (!existsSync(file)) throw new Error(`no parameter file ${file} for network ${hre.network.name}`);
+  const outDir = path.join("deploy", "deployments", hre.network.name);
+  const suite = await deployIST(hre, loadDistributionSpec(file), {
+    baseDir: path.dirname(file),
+    outDir,
+    source: file,
+    displayUi: true,
+  });
+  const addresses = {
+    chainId: Number((await hre.ethers.provider.getNetwork()).chainId),
+    MIIPAccessManager: await suite.manager.getAddress(),
+    ISTDistribution: await suite.distribution.getAddress(),
+    INSSETToken: await suite.token.getAddress(),
+    ISTAirdrop_airdrop: await suite.airdrop.getAddress(),
+    ISTAirdrop_survey: await suite.survey.getAddress(),
+  };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");
+  console.log(`\nIST supply ${ist(await suite.token.totalSupply())}`);
+  for (const [name, address] of Object.entries(addresses)) console.log(`${name.padEnd(20)} ${address}`);
+  console.log(`\naddresses and proofs written to ${outDir}/`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DistributionError) {
+    console.error(error.message);
+  } else {
+    console.error(error instanceof Error ? error.message : error);
+  }
+  process.exitCode = 1;
+});
