@@ -5,7 +5,7 @@
 export const ROLES = {
   /** AccessManager's own admin role: grants roles, sets function roles and delays. Held by governance. */
   ADMIN: 0n,
-  /** Runs the IST distribution: creates and revokes vesting grants, funds and sweeps airdrop rounds. */
+  /** Runs the IST distribution: creates and revokes vesting grants, releases pool tokens. */
   TREASURER: 1n,
 } as const;
 
@@ -18,7 +18,13 @@ export const FUNCTION_ROLES = {
     revoke: "TREASURER",
     releasePool: "TREASURER",
   },
-  ISTAirdrop: {
-    sweep: "TREASURER",
-  },
 } as const satisfies Record<string, Record<string, RoleName>>;
+
+/** The functions of a contract grouped by the role that may call them. */
+export function functionsByRole(contract: keyof typeof FUNCTION_ROLES): [RoleName, string[]][] {
+  const groups = new Map<RoleName, string[]>();
+  for (const [fn, role] of Object.entries(FUNCTION_ROLES[contract]) as [string, RoleName][]) {
+    groups.set(role, [...(groups.get(role) ?? []), fn]);
+  }
+  return [...groups.entries()];
+}

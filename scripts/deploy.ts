@@ -4,7 +4,7 @@
  *   npx hardhat run scripts/deploy.ts --network sepolia      (npm run deploy:sepolia)
  *
  * The parameter file is checked before anything is sent; Ignition's journal in deploy/deployments/ makes a
- * re-run continue or do nothing. Addresses and the airdrop proofs files land in deploy/deployments/<network>/.
+ * re-run continue or do nothing. Addresses and the claim's proofs file land in deploy/deployments/<network>/.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -30,8 +30,6 @@ async function main(): Promise<void> {
     MIIPAccessManager: await suite.manager.getAddress(),
     ISTDistribution: await suite.distribution.getAddress(),
     INSSETToken: await suite.token.getAddress(),
-    ISTAirdrop_airdrop: await suite.airdrop.getAddress(),
-    ISTAirdrop_survey: await suite.survey.getAddress(),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");

@@ -1,5 +1,5 @@
 /**
- * Turns a CSV of `address,amount` into a Merkle root and a proofs file for an ISTAirdrop round.
+ * Turns a CSV of `address,amount` into a Merkle root and a proofs file for a genesis claim of the IST token.
  *
  *   npm run merkle -- <input.csv> [output.json]
  *

@@ -1,6 +1,7 @@
 import path from "node:path";
 
 import { subtask } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import {
   TASK_COMPILE_SOLIDITY_CHECK_ERRORS,
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
@@ -81,6 +82,6 @@ subtask(TASK_COMPILE_SOLIDITY_CHECK_ERRORS, async (args: { output?: { errors?: S
   if (isCoverageRun(hre)) return;
   const warnings = (args.output?.errors ?? []).filter((e) => e.severity === "warning" && !isAllowedWarning(e));
   if (warnings.length > 0) {
-    throw new Error(`${warnings.length} compiler warning(s); warnings are errors in this project (see above)`);
+    throw new HardhatPluginError("miip-compiler", `${warnings.length} compiler warning(s); warnings are errors in this project (see above)`);
   }
 });

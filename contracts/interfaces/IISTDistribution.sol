@@ -6,12 +6,13 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /**
  * @title IISTDistribution
  * @notice The three-year distribution of the IST supply: the genesis holder of the token, the vesting vault
- * of every beneficiary, and the pools that fund Merkle airdrops.
+ * of every beneficiary, and the pools that fund the token's genesis Merkle claim and later distributions.
  * @dev The supply is split into categories (investors, development company, partners, advisors, airdrop,
  * demand-survey participants, platform/ecosystem reserve, ...). A category is either:
  *  - `Vesting`: its tokens are granted to beneficiaries, each grant vesting linearly from its start with the
  *    category's cliff and duration (nothing before the cliff; at the cliff, what has accrued since the start);
- *  - `Pool`: its tokens are handed, by governance, to distribution contracts such as {ISTAirdrop} rounds.
+ *  - `Pool`: part of its tokens can fund the genesis Merkle claim built into the token (airdrop and
+ *    demand-survey rewards); governance hands the rest to later distributions.
  * The sum of the categories is the token's whole supply, checked at construction.
  */
 interface IISTDistribution {
@@ -28,6 +29,7 @@ interface IISTDistribution {
      * @param amount Tokens of the category, 18 decimals.
      * @param cliff Seconds after a grant's start before anything vests (Vesting only, else 0).
      * @param duration Seconds from a grant's start until everything has vested (Vesting only, else 0).
+     * @param claimAmount Tokens of the category placed in the token's genesis claim (Pool only, else 0).
      */
     struct CategoryConfig {
         bytes32 label;
@@ -35,6 +37,29 @@ interface IISTDistribution {
         uint96 amount;
         uint32 cliff;
         uint32 duration;
+        uint96 claimAmount;
+    }
+
+    /**
+     * @notice Everything the deployment's parameter file decides.
+     * @param supply The total supply the file declares; the categories must add up to it exactly.
+     * @param listingTime When vesting starts.
+     * @param reserveCategory Index of the Vesting category that revoked tokens return to.
+     * @param categories The categories, in order; their indexes are their ids.
+     * @param grants The grants to create at genesis, all starting at the listing.
+     * @param claimRoot Merkle root of the genesis claim (airdrop and survey leaves), zero for none.
+     * @param claimDeadline Last second at which genesis claims are accepted.
+     * @param claimTreasury Receives, and alone may sweep, what is not claimed.
+     */
+    struct Genesis {
+        uint256 supply;
+        uint40 listingTime;
+        uint8 reserveCategory;
+        CategoryConfig[] categories;
+        GrantConfig[] grants;
+        bytes32 claimRoot;
+        uint64 claimDeadline;
+        address claimTreasury;
     }
 
     /**
@@ -58,8 +83,8 @@ interface IISTDistribution {
      * @param cliff Cliff of the category's grants, in seconds.
      * @param duration Vesting duration of the category's grants, in seconds.
      * @param amount Tokens assigned to the category at genesis.
-     * @param unallocated Tokens neither granted (Vesting) nor released (Pool) yet; revocations add back here
-     * for the reserve category.
+     * @param unallocated Tokens neither granted (Vesting), placed in the claim nor released (Pool) yet;
+     * revocations add back here for the reserve category.
      */
     struct Category {
         bytes32 label;
@@ -95,7 +120,8 @@ interface IISTDistribution {
     /// @param actual The sum of the categories.
     error DistributionSupplyMismatch(uint256 expected, uint256 actual);
 
-    /// @notice A category's schedule is impossible (cliff longer than duration, or a Pool with a schedule).
+    /// @notice A category's schedule is impossible (cliff longer than duration, a Pool with a schedule, or a
+    /// Vesting category funding the claim, or a claim share larger than the category).
     /// @param category Index of the category.
     /// @param cliff Cliff in seconds.
     /// @param duration Duration in seconds.
@@ -152,6 +178,7 @@ interface IISTDistribution {
      * @param amount Tokens of the category.
      * @param cliff Cliff in seconds.
      * @param duration Duration in seconds.
+     * @param claimAmount Tokens of the category placed in the token's genesis claim.
      */
     event CategoryConfigured(
         uint256 indexed category,
@@ -159,7 +186,8 @@ interface IISTDistribution {
         CategoryKind kind,
         uint256 amount,
         uint32 cliff,
-        uint32 duration
+        uint32 duration,
+        uint256 claimAmount
     );
 
     /**
@@ -212,7 +240,7 @@ interface IISTDistribution {
     /**
      * @notice Tokens of a Pool category were handed to a distribution contract or account.
      * @param category The Pool category.
-     * @param to The recipient, typically an {ISTAirdrop} round.
+     * @param to The recipient, for instance a later distribution contract.
      * @param amount Tokens transferred.
      */
     event PoolReleased(uint256 indexed category, address indexed to, uint256 amount);
@@ -304,7 +332,7 @@ interface IISTDistribution {
     function revoke(uint256 grantId) external;
 
     /**
-     * @notice Hands tokens of a Pool category to a distribution contract (an airdrop round).
+     * @notice Hands tokens of a Pool category to a later distribution (a contract or a multisig).
      * @dev Restricted by the access manager. Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
      * {DistributionUnknownCategory}, {DistributionWrongCategoryKind} or {DistributionCategoryExhausted}.
      * Emits {PoolReleased}.

@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IISTDistribution} from "../interfaces/IISTDistribution.sol";
@@ -12,7 +11,7 @@ import {INSSETToken} from "./INSSETToken.sol";
 
 /**
  * @title ISTDistribution
- * @notice Genesis holder of the IST supply and vesting vault of all its beneficiaries.
+ * @notice Genesis holder of the IST supply, vesting vault of all its beneficiaries, and keeper of the pools.
  * @dev Why the distribution creates the token: the token must mint its whole supply once, to the
  * distribution, and the distribution must know the token. Creating the token here makes that one atomic
  * step with no window in which a deployer key holds the supply and no one-shot setter to trust.
@@ -20,8 +19,12 @@ import {INSSETToken} from "./INSSETToken.sol";
  * Why one vault for every beneficiary instead of one OpenZeppelin VestingWallet each: a grant costs two
  * storage slots here instead of a contract deployment (about 25x cheaper to create), revocation needs
  * no extra contract, and a repeat release measures below VestingWallet's (see bench/gas.json).
+ *
+ * Why no reentrancy guard: the only token this contract ever moves is the one its constructor created,
+ * a plain OpenZeppelin ERC-20 with no hooks or callbacks, and every transfer comes after the state change
+ * it pays for. There is no call out through which anyone could come back in.
  */
-contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTransient {
+contract ISTDistribution is IISTDistribution, AccessManaged {
     using SafeERC20 for IERC20;
 
     IERC20 private immutable _token;
@@ -29,41 +32,46 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
     uint8 private immutable _reserveCategory;
 
     Category[] private _categories;
-    Grant[] private _grants;
+    uint256 private _grantCount;
+    mapping(uint256 grantId => Grant) private _grants;
     mapping(address beneficiary => uint256[] grantIds) private _grantsOf;
 
     /**
      * @param initialAuthority The suite's access manager.
-     * @param expectedSupply The total supply the parameter file declares; the categories must add up to it.
-     * @param listingTime_ When vesting starts.
-     * @param reserveCategory_ Index of the Vesting category that revoked tokens return to.
-     * @param categories The categories, in order; their indexes are their ids.
-     * @param grants The grants to create at genesis, all starting at the listing.
+     * @param genesis What the parameter file decides: supply, listing, categories, grants and the claim.
      */
-    constructor(
-        address initialAuthority,
-        uint256 expectedSupply,
-        uint40 listingTime_,
-        uint8 reserveCategory_,
-        CategoryConfig[] memory categories,
-        GrantConfig[] memory grants
-    ) AccessManaged(initialAuthority) {
+    constructor(address initialAuthority, Genesis memory genesis) AccessManaged(initialAuthority) {
         uint256 supply;
-        for (uint256 i = 0; i < categories.length; ++i) {
-            supply += _addCategory(i, categories[i]);
+        uint256 claimTotal;
+        for (uint256 i = 0; i < genesis.categories.length; ++i) {
+            CategoryConfig memory c = genesis.categories[i];
+            _addCategory(i, c);
+            supply += c.amount;
+            claimTotal += c.claimAmount;
         }
-        if (supply != expectedSupply) revert DistributionSupplyMismatch(expectedSupply, supply);
+        if (supply != genesis.supply) revert DistributionSupplyMismatch(genesis.supply, supply);
         // Grants and category balances are uint96; a supply that fits makes every sum of them fit too.
         SafeCast.toUint96(supply);
-        _checkCategory(reserveCategory_, CategoryKind.Vesting);
+        _checkCategory(genesis.reserveCategory, CategoryKind.Vesting);
 
-        _listingTime = listingTime_;
-        _reserveCategory = reserveCategory_;
-        _token = IERC20(address(new INSSETToken(address(this), supply)));
+        _listingTime = genesis.listingTime;
+        _reserveCategory = genesis.reserveCategory;
+        _token = IERC20(
+            address(
+                new INSSETToken(
+                    address(this),
+                    supply,
+                    genesis.claimRoot,
+                    claimTotal,
+                    genesis.claimDeadline,
+                    genesis.claimTreasury
+                )
+            )
+        );
 
-        for (uint256 i = 0; i < grants.length; ++i) {
-            GrantConfig memory g = grants[i];
-            _createGrant(g.beneficiary, g.category, g.amount, listingTime_, g.revocable);
+        for (uint256 i = 0; i < genesis.grants.length; ++i) {
+            GrantConfig memory g = genesis.grants[i];
+            _createGrant(g.beneficiary, g.category, g.amount, genesis.listingTime, g.revocable);
         }
     }
 
@@ -95,7 +103,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
 
     /// @inheritdoc IISTDistribution
     function grantCount() external view returns (uint256) {
-        return _grants.length;
+        return _grantCount;
     }
 
     /// @inheritdoc IISTDistribution
@@ -126,25 +134,25 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
 
     /// @inheritdoc IISTDistribution
     function releasable(uint256 grantId) external view returns (uint256) {
-        Grant storage g = _grant(grantId);
+        Grant memory g = _grant(grantId);
         return _vested(g, block.timestamp) - g.released;
     }
 
     /// @inheritdoc IISTDistribution
-    function release(uint256 grantId) external nonReentrant returns (uint256 amount) {
-        Grant storage g = _grant(grantId);
-        uint96 released = g.released;
+    function release(uint256 grantId) external returns (uint256 amount) {
+        // One copy of the grant's two slots; every field below is read from memory.
+        Grant memory g = _grants[grantId];
+        if (g.beneficiary == address(0)) revert DistributionUnknownGrant(grantId);
         // _vested never exceeds `total`, a uint96, so the cast is lossless.
         uint96 vested = uint96(_vested(g, block.timestamp));
-        if (vested <= released) revert DistributionNothingToRelease(grantId, _nextVestingTime(g));
-        address beneficiary = g.beneficiary;
+        if (vested <= g.released) revert DistributionNothingToRelease(grantId, _nextVestingTime(g));
         // Cannot underflow: checked just above.
         unchecked {
-            amount = vested - released;
+            amount = vested - g.released;
         }
-        g.released = vested;
-        emit TokensReleased(grantId, beneficiary, amount, vested);
-        _token.safeTransfer(beneficiary, amount);
+        _grants[grantId].released = vested;
+        emit TokensReleased(grantId, g.beneficiary, amount, vested);
+        _token.safeTransfer(g.beneficiary, amount);
     }
 
     /// @inheritdoc IISTDistribution
@@ -161,19 +169,19 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
 
     /// @inheritdoc IISTDistribution
     function revoke(uint256 grantId) external restricted {
-        Grant storage g = _grant(grantId);
+        Grant memory g = _grant(grantId);
         if (!g.revocable) revert DistributionGrantNotRevocable(grantId);
         if (g.revoked) revert DistributionGrantAlreadyRevoked(grantId);
-        uint96 total = g.total;
         // _vested never exceeds `total`, a uint96.
         uint96 vested = uint96(_vested(g, block.timestamp));
         uint96 returned;
         // Cannot underflow: vested <= total.
         unchecked {
-            returned = total - vested;
+            returned = g.total - vested;
         }
-        g.total = vested;
-        g.revoked = true;
+        Grant storage stored = _grants[grantId];
+        stored.total = vested;
+        stored.revoked = true;
         uint8 reserve = _reserveCategory;
         // Cannot overflow: the sum of all categories is the supply, which fits in uint96 (checked at genesis).
         unchecked {
@@ -183,21 +191,20 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
     }
 
     /// @inheritdoc IISTDistribution
-    function releasePool(uint8 category, address to, uint96 amount) external restricted nonReentrant {
+    function releasePool(uint8 category, address to, uint96 amount) external restricted {
         if (to == address(0)) revert DistributionZeroBeneficiary();
         _take(category, CategoryKind.Pool, amount);
         emit PoolReleased(category, to, amount);
         _token.safeTransfer(to, amount);
     }
 
-    function _addCategory(uint256 index, CategoryConfig memory c) private returns (uint256) {
+    function _addCategory(uint256 index, CategoryConfig memory c) private {
         bool isVesting = c.kind == CategoryKind.Vesting;
-        if ((isVesting && (c.duration == 0 || c.cliff > c.duration)) || (!isVesting && (c.cliff | c.duration) != 0)) {
-            revert DistributionInvalidSchedule(index, c.cliff, c.duration);
-        }
-        _categories.push(Category(c.label, c.kind, c.cliff, c.duration, c.amount, c.amount));
-        emit CategoryConfigured(index, c.label, c.kind, c.amount, c.cliff, c.duration);
-        return c.amount;
+        bool validVesting = c.duration != 0 && c.cliff <= c.duration && c.claimAmount == 0;
+        bool validPool = (c.cliff | c.duration) == 0 && c.claimAmount <= c.amount;
+        if (isVesting ? !validVesting : !validPool) revert DistributionInvalidSchedule(index, c.cliff, c.duration);
+        _categories.push(Category(c.label, c.kind, c.cliff, c.duration, c.amount, c.amount - c.claimAmount));
+        emit CategoryConfigured(index, c.label, c.kind, c.amount, c.cliff, c.duration, c.claimAmount);
     }
 
     function _createGrant(
@@ -211,8 +218,8 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
         Category storage c = _take(category, CategoryKind.Vesting, amount);
         uint32 cliff = c.cliff;
         uint32 duration = c.duration;
-        grantId = _grants.length;
-        _grants.push(
+        grantId = _grantCount++;
+        _grants[grantId] = (
             Grant({
                 beneficiary: beneficiary,
                 start: start,
@@ -247,13 +254,14 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
         if (c.kind != kind) revert DistributionWrongCategoryKind(category, c.kind);
     }
 
-    function _grant(uint256 grantId) private view returns (Grant storage) {
-        if (grantId >= _grants.length) revert DistributionUnknownGrant(grantId);
-        return _grants[grantId];
+    /// @dev A grant by id; a grant exists if and only if its beneficiary is set (zero is refused at creation).
+    function _grant(uint256 grantId) private view returns (Grant memory g) {
+        g = _grants[grantId];
+        if (g.beneficiary == address(0)) revert DistributionUnknownGrant(grantId);
     }
 
     /// @dev Linear vesting from `start` over `duration`, nothing before `start + cliff`; frozen once revoked.
-    function _vested(Grant storage g, uint256 timestamp) private view returns (uint256) {
+    function _vested(Grant memory g, uint256 timestamp) private pure returns (uint256) {
         uint256 total = g.total;
         if (g.revoked) return total;
         uint256 start = g.start;
@@ -265,7 +273,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged, ReentrancyGuardTran
     }
 
     /// @dev The earliest time at which a grant will have more vested than now, or 0 if it never will.
-    function _nextVestingTime(Grant storage g) private view returns (uint256) {
+    function _nextVestingTime(Grant memory g) private view returns (uint256) {
         if (g.revoked) return 0;
         uint256 cliffEnd = uint256(g.start) + g.cliff;
         if (block.timestamp < cliffEnd) return cliffEnd;

@@ -6,11 +6,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import ISTModule from "../../deploy/modules/IST";
 import {
   INSSETToken__factory,
-  ISTAirdrop__factory,
   ISTDistribution__factory,
   MIIPAccessManager__factory,
   type INSSETToken,
-  type ISTAirdrop,
   type ISTDistribution,
   type MIIPAccessManager,
 } from "../../typechain-types";
@@ -22,15 +20,13 @@ export interface ISTDeployment {
   manager: MIIPAccessManager;
   distribution: ISTDistribution;
   token: INSSETToken;
-  airdrop: ISTAirdrop;
-  survey: ISTAirdrop;
   resolved: ResolvedDistribution;
 }
 
 export interface DeployOptions {
   /** Folder the relative CSV paths of the spec start from. */
   baseDir: string;
-  /** Where to write the rounds' proofs files; nothing is written when absent. */
+  /** Where to write the claim's proofs file; nothing is written when absent. */
   outDir?: string;
   /** Name used in error messages. */
   source?: string;
@@ -40,7 +36,7 @@ export interface DeployOptions {
 
 /**
  * Deploys the token and its distribution through the `IST` Ignition module: checks the parameter file,
- * builds the Merkle rounds from their CSVs, deploys, and finally hands the access manager's admin role to
+ * builds the genesis claim's tree from the CSVs, deploys, and finally hands the access manager's admin role to
  * the configured governance account (the deployer keeps it only if it is that account).
  */
 export async function deployIST(
@@ -63,7 +59,7 @@ export async function deployIST(
   );
 
   const result = await hre.ignition.deploy(ISTModule, {
-    parameters: { IST: resolved.parameters },
+    parameters: { IST: { genesis: resolved.genesis, treasurer: resolved.treasurer } },
     displayUi: options.displayUi ?? false,
   });
 
@@ -72,8 +68,6 @@ export async function deployIST(
     manager,
     distribution: ISTDistribution__factory.connect(await result.distribution.getAddress(), deployer),
     token: INSSETToken__factory.connect(await result.token.getAddress(), deployer),
-    airdrop: ISTAirdrop__factory.connect(await result.airdrop.getAddress(), deployer),
-    survey: ISTAirdrop__factory.connect(await result.survey.getAddress(), deployer),
     resolved,
   };
 
@@ -83,11 +77,9 @@ export async function deployIST(
     await (await manager.renounceRole(ROLES.ADMIN, deployer.address)).wait();
   }
 
-  if (options.outDir !== undefined) {
+  if (options.outDir !== undefined && resolved.claim !== undefined) {
     mkdirSync(options.outDir, { recursive: true });
-    for (const [round, data] of Object.entries(resolved.rounds)) {
-      writeFileSync(path.join(options.outDir, `${round}.proofs.json`), JSON.stringify(data.proofs, null, 2) + "\n");
-    }
+    writeFileSync(path.join(options.outDir, "claim.proofs.json"), JSON.stringify(resolved.claim.proofs, null, 2) + "\n");
   }
   return deployment;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { encodeBytes32String, formatUnits, getAddress, isAddress, parseUnits } from "ethers";
+import { ZeroHash, encodeBytes32String, formatUnits, getAddress, isAddress, parseUnits } from "ethers";
 
 import { type AirdropLeaf, buildAirdropTree, parseAirdropCsv, proofsFile, type ProofsFile } from "./merkle";
 
@@ -29,12 +29,11 @@ export interface CategorySpec {
   cliffDays?: number;
   vestingDays?: number;
   grants?: GrantSpec[];
-  /** Pool categories that fund a round: `airdrop` or `survey`. */
-  round?: "airdrop" | "survey";
-  /** The round's `address,amount` CSV, relative to the parameter file. */
+  /**
+   * Pool categories only: a CSV of `address,amount` (relative to the parameter file) whose leaves join the
+   * token's genesis claim; the CSV's total is taken from the category.
+   */
   csv?: string;
-  /** Days after the listing until which the round's claims are accepted. */
-  claimDays?: number;
 }
 
 /** The parameter file of a network (`deploy/parameters/<network>.json`). */
@@ -44,12 +43,14 @@ export interface DistributionSpec {
   /** ISO-8601 time of the listing, or `now` for the latest block (local chains). */
   listingTime: string;
   reserveCategory: string;
+  /** Days after the listing until which genesis claims are accepted (needed when a category has a CSV). */
+  claimDays?: number;
   governance: {
     /** Receives the access manager's admin role at the end of the deployment. */
     admin: string;
     /** Runs the distribution (grants, revocations, rounds). */
     treasurer: string;
-    /** Receives unclaimed airdrop tokens. */
+    /** Receives, and alone may sweep, what is not claimed by the deadline. */
     treasury: string;
   };
   categories: CategorySpec[];
@@ -78,35 +79,30 @@ export interface ResolveContext {
   baseDir: string;
 }
 
-/** A round ready to deploy: its tree, its proofs file and its parameters. */
-export interface ResolvedRound {
-  category: number;
+/** The genesis claim: its leaves (from every CSV, in category order) and its proofs file. */
+export interface ResolvedClaim {
   deadline: bigint;
   leaves: AirdropLeaf[];
+  /** Leaves per category label, for reports. */
+  byCategory: Record<string, { count: number; total: bigint }>;
   proofs: ProofsFile;
 }
 
-/** The Ignition parameters of the `IST` module, plus what the scripts need besides. */
+/** The `genesis` parameter of the `IST` module (the ISTDistribution constructor's), plus what scripts need. */
 export interface ResolvedDistribution {
-  parameters: {
-    totalSupply: bigint;
+  genesis: {
+    supply: bigint;
     listingTime: bigint;
     reserveCategory: number;
-    categories: { label: string; kind: number; amount: bigint; cliff: number; duration: number }[];
+    categories: { label: string; kind: number; amount: bigint; cliff: number; duration: number; claimAmount: bigint }[];
     grants: { beneficiary: string; category: number; amount: bigint; revocable: boolean }[];
-    treasury: string;
-    treasurer: string;
-    airdropCategory: number;
-    airdropRoot: string;
-    airdropAmount: bigint;
-    airdropDeadline: bigint;
-    surveyCategory: number;
-    surveyRoot: string;
-    surveyAmount: bigint;
-    surveyDeadline: bigint;
+    claimRoot: string;
+    claimDeadline: bigint;
+    claimTreasury: string;
   };
   admin: string;
-  rounds: { airdrop: ResolvedRound; survey: ResolvedRound };
+  treasurer: string;
+  claim?: ResolvedClaim;
 }
 
 export function ist(amount: bigint): string {
@@ -169,9 +165,10 @@ export function resolveDistribution(
 
   const labels = spec.categories.map((c) => c.label);
   const indexOf = (label: string) => labels.indexOf(label);
-  const categories: ResolvedDistribution["parameters"]["categories"] = [];
-  const grants: ResolvedDistribution["parameters"]["grants"] = [];
-  const rounds: Partial<Record<"airdrop" | "survey", ResolvedRound>> = {};
+  const categories: ResolvedDistribution["genesis"]["categories"] = [];
+  const grants: ResolvedDistribution["genesis"]["grants"] = [];
+  const leaves: AirdropLeaf[] = [];
+  const byCategory: ResolvedClaim["byCategory"] = {};
 
   spec.categories.forEach((c, i) => {
     const where = `category "${c.label}"`;
@@ -181,17 +178,17 @@ export function resolveDistribution(
     const amount = amountOf(c.amount, where);
     let cliff = 0;
     let duration = 0;
+    let claimAmount = 0n;
     if (c.kind === "vesting") {
       const cliffDays = c.cliffDays ?? 0;
       const vestingDays = c.vestingDays ?? 0;
       if (!(vestingDays > 0 && vestingDays <= MAX_SCHEDULE_DAYS)) {
-        problems.push(
-          `${where}: vestingDays must be between 1 and ${MAX_SCHEDULE_DAYS} (three years), found ${vestingDays}`,
-        );
+        problems.push(`${where}: vestingDays must be between 1 and ${MAX_SCHEDULE_DAYS} (three years), found ${vestingDays}`);
       }
       if (!(cliffDays >= 0 && cliffDays <= vestingDays)) {
         problems.push(`${where}: cliffDays (${cliffDays}) must be between 0 and vestingDays (${vestingDays})`);
       }
+      if (c.csv !== undefined) problems.push(`${where}: only a pool category can fund the claim with a CSV`);
       cliff = Math.round(cliffDays * DAY);
       duration = Math.round(vestingDays * DAY);
       let granted = 0n;
@@ -200,57 +197,47 @@ export function resolveDistribution(
         const grantAmount = amountOf(g.amount, gw);
         if (grantAmount === 0n) problems.push(`${gw}: amount is zero`);
         granted += grantAmount;
-        grants.push({
-          beneficiary: addressOf(g.beneficiary, gw),
-          category: i,
-          amount: grantAmount,
-          revocable: g.revocable ?? false,
-        });
+        grants.push({ beneficiary: addressOf(g.beneficiary, gw), category: i, amount: grantAmount, revocable: g.revocable ?? false });
       });
-      if (granted > amount)
-        problems.push(
-          `${where}: grants add up to ${ist(granted)}, ${ist(granted - amount)} more than the category's ${ist(amount)}`,
-        );
+      if (granted > amount) {
+        problems.push(`${where}: grants add up to ${ist(granted)}, ${ist(granted - amount)} more than the category's ${ist(amount)}`);
+      }
     } else if (c.kind === "pool") {
       if (c.cliffDays !== undefined || c.vestingDays !== undefined || c.grants !== undefined) {
         problems.push(`${where}: a pool has no schedule and no grants`);
       }
-      if (c.round !== undefined) {
-        if (c.round !== "airdrop" && c.round !== "survey")
-          problems.push(`${where}: round must be "airdrop" or "survey"`);
-        else if (rounds[c.round] !== undefined) problems.push(`${where}: a second "${c.round}" round`);
-        else if (c.csv === undefined || c.claimDays === undefined)
-          problems.push(`${where}: a round needs csv and claimDays`);
-        else {
-          const file = path.resolve(ctx.baseDir, c.csv);
-          try {
-            const leaves = parseAirdropCsv(readFileSync(file, "utf8"), c.csv);
-            const proofs = proofsFile(buildAirdropTree(leaves));
-            const deadline = listingTime + Math.round(c.claimDays * DAY);
-            if (deadline <= ctx.now)
-              problems.push(`${where}: the claim deadline ${new Date(deadline * 1000).toISOString()} is already past`);
-            if (BigInt(proofs.total) > amount) {
-              problems.push(
-                `${where}: the CSV pays ${ist(BigInt(proofs.total))}, more than the category's ${ist(amount)}`,
-              );
-            }
-            rounds[c.round] = { category: i, deadline: BigInt(deadline), leaves, proofs };
-          } catch (error) {
-            problems.push(`${where}: ${(error as Error).message}`);
+      if (c.csv !== undefined) {
+        try {
+          const parsed = parseAirdropCsv(readFileSync(path.resolve(ctx.baseDir, c.csv), "utf8"), c.csv, leaves.length);
+          claimAmount = parsed.reduce((acc, [, , value]) => acc + value, 0n);
+          if (claimAmount > amount) {
+            problems.push(`${where}: the CSV pays ${ist(claimAmount)}, more than the category's ${ist(amount)}`);
           }
+          leaves.push(...parsed);
+          byCategory[c.label] = { count: parsed.length, total: claimAmount };
+        } catch (error) {
+          problems.push(`${where}: ${(error as Error).message}`);
         }
       }
     } else {
       problems.push(`${where}: kind must be "vesting" or "pool", found "${String(c.kind)}"`);
     }
-    categories.push({
-      label: /^[ -~]{1,31}$/.test(c.label ?? "") ? encodeBytes32String(c.label) : encodeBytes32String(""),
-      kind: c.kind === "pool" ? 1 : 0,
-      amount,
-      cliff,
-      duration,
-    });
+    const label = /^[ -~]{1,31}$/.test(c.label ?? "") ? encodeBytes32String(c.label) : encodeBytes32String("");
+    categories.push({ label, kind: c.kind === "pool" ? 1 : 0, amount, cliff, duration, claimAmount });
   });
+
+  let claim: ResolvedClaim | undefined;
+  if (leaves.length > 0) {
+    if (!(typeof spec.claimDays === "number" && spec.claimDays > 0)) {
+      problems.push(`claimDays: a positive number of days is needed when a category has a CSV`);
+    } else {
+      const deadline = listingTime + Math.round(spec.claimDays * DAY);
+      if (deadline <= ctx.now) {
+        problems.push(`claimDays: the claim deadline ${new Date(deadline * 1000).toISOString()} is already past`);
+      }
+      claim = { deadline: BigInt(deadline), leaves, byCategory, proofs: proofsFile(buildAirdropTree(leaves)) };
+    }
+  }
 
   const sum = categories.reduce((acc, c) => acc + c.amount, 0n);
   if (sum !== declared) {
@@ -261,34 +248,24 @@ export function resolveDistribution(
   if (reserveCategory < 0 || spec.categories[reserveCategory].kind !== "vesting") {
     problems.push(`reserveCategory: "${spec.reserveCategory}" must name a vesting category`);
   }
-  for (const round of ["airdrop", "survey"] as const) {
-    if (rounds[round] === undefined) problems.push(`no pool category with round "${round}"`);
-  }
   const admin = addressOf(spec.governance?.admin, "governance.admin");
   const treasurer = addressOf(spec.governance?.treasurer, "governance.treasurer");
   const treasury = addressOf(spec.governance?.treasury, "governance.treasury");
 
   if (problems.length > 0) throw new DistributionError(source, problems);
-  const { airdrop, survey } = rounds as Record<"airdrop" | "survey", ResolvedRound>;
   return {
-    parameters: {
-      totalSupply: declared,
+    genesis: {
+      supply: declared,
       listingTime: BigInt(listingTime),
       reserveCategory,
       categories,
       grants,
-      treasury,
-      treasurer,
-      airdropCategory: airdrop.category,
-      airdropRoot: airdrop.proofs.root,
-      airdropAmount: BigInt(airdrop.proofs.total),
-      airdropDeadline: airdrop.deadline,
-      surveyCategory: survey.category,
-      surveyRoot: survey.proofs.root,
-      surveyAmount: BigInt(survey.proofs.total),
-      surveyDeadline: survey.deadline,
+      claimRoot: claim?.proofs.root ?? ZeroHash,
+      claimDeadline: claim?.deadline ?? 0n,
+      claimTreasury: treasury,
     },
     admin,
-    rounds: { airdrop, survey },
+    treasurer,
+    claim,
   };
 }

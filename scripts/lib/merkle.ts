@@ -1,7 +1,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, isAddress, parseUnits } from "ethers";
 
-/** The leaf encoding shared with ISTAirdrop: `(uint256 index, address account, uint256 amount)`. */
+/** The leaf encoding shared with the token's genesis claim: `(uint256 index, address account, uint256 amount)`. */
 export const LEAF_ENCODING = ["uint256", "address", "uint256"] as const;
 
 export type AirdropLeaf = [index: bigint, account: string, amount: bigint];
@@ -32,13 +32,13 @@ export interface ClaimProof {
   proof: string[];
 }
 
-/** The proofs file a distribution round publishes next to its root. */
+/** The proofs file published next to a root: every account's claims (one per CSV it appears in). */
 export interface ProofsFile {
   root: string;
   leafEncoding: readonly string[];
   count: number;
   total: string;
-  claims: Record<string, ClaimProof>;
+  claims: Record<string, ClaimProof[]>;
 }
 
 const AMOUNT = /^\d+(\.\d{1,18})?$/;
@@ -47,9 +47,10 @@ const AMOUNT = /^\d+(\.\d{1,18})?$/;
  * Parses a CSV of `address,amount` lines (amounts in whole tokens, up to 18 decimals). A first line
  * `address,amount` is taken as a header; blank lines and lines starting with `#` are skipped. Every bad line
  * (bad address, negative, zero or non-numeric amount, duplicate address) is reported with its line number,
- * all of them at once, and nothing is returned.
+ * all of them at once, and nothing is returned. Leaf indexes start at `firstIndex`, so that several CSVs can
+ * share one tree.
  */
-export function parseAirdropCsv(text: string, source = "csv", decimals = 18): AirdropLeaf[] {
+export function parseAirdropCsv(text: string, source = "csv", firstIndex = 0, decimals = 18): AirdropLeaf[] {
   const problems: CsvProblem[] = [];
   const seen = new Map<string, number>();
   const leaves: AirdropLeaf[] = [];
@@ -99,7 +100,7 @@ export function parseAirdropCsv(text: string, source = "csv", decimals = 18): Ai
       seen.set(account, line);
     }
     if (account !== undefined && amount !== undefined && problems.length === 0) {
-      leaves.push([BigInt(leaves.length), account, amount]);
+      leaves.push([BigInt(firstIndex + leaves.length), account, amount]);
     }
   });
   if (problems.length > 0) throw new CsvError(source, problems);
@@ -112,19 +113,16 @@ export function buildAirdropTree(leaves: AirdropLeaf[]): StandardMerkleTree<Aird
   return StandardMerkleTree.of(leaves, [...LEAF_ENCODING]);
 }
 
-/** The proofs file of a tree: root, total and every account's index, amount and proof. */
+/** The proofs file of a tree: root, total and every account's claims with their proofs. */
 export function proofsFile(tree: StandardMerkleTree<AirdropLeaf>): ProofsFile {
-  const claims: Record<string, ClaimProof> = {};
+  const claims: Record<string, ClaimProof[]> = {};
   let total = 0n;
+  let count = 0;
   for (const [i, [index, account, amount]] of tree.entries()) {
     total += amount;
-    claims[account] = { index: index.toString(), amount: amount.toString(), proof: tree.getProof(i) };
+    count += 1;
+    (claims[account] ??= []).push({ index: index.toString(), amount: amount.toString(), proof: tree.getProof(i) });
   }
-  return {
-    root: tree.root,
-    leafEncoding: LEAF_ENCODING,
-    count: Object.keys(claims).length,
-    total: total.toString(),
-    claims,
-  };
+  for (const list of Object.values(claims)) list.sort((a, b) => Number(BigInt(a.index) - BigInt(b.index)));
+  return { root: tree.root, leafEncoding: LEAF_ENCODING, count, total: total.toString(), claims };
 }

@@ -10,13 +10,13 @@ const IST = (n: bigint | number) => BigInt(n) * 10n ** 18n;
 
 describe("ISTDistribution", function () {
   describe("genesis", function () {
-    it("holds the whole supply it minted, less the funded airdrop rounds", async function () {
-      const { token, distribution, airdrop, survey, resolved } = await loadFixture(deploySuiteFixture);
+    it("mints the whole supply once: the claim's total to the token, the rest to the distribution", async function () {
+      const { token, distribution, resolved } = await loadFixture(deploySuiteFixture);
+      const claimTotal = BigInt(resolved.claim!.proofs.total);
       expect(await token.totalSupply()).to.equal(IST(1_000_000_000));
-      const rounds = resolved.parameters.airdropAmount + resolved.parameters.surveyAmount;
-      expect(await token.balanceOf(await distribution.getAddress())).to.equal(IST(1_000_000_000) - rounds);
-      expect(await token.balanceOf(await airdrop.getAddress())).to.equal(resolved.parameters.airdropAmount);
-      expect(await token.balanceOf(await survey.getAddress())).to.equal(resolved.parameters.surveyAmount);
+      expect(await token.balanceOf(await distribution.getAddress())).to.equal(IST(1_000_000_000) - claimTotal);
+      expect(await token.balanceOf(await token.getAddress())).to.equal(claimTotal);
+      expect(await token.unclaimed()).to.equal(claimTotal);
     });
 
     it("records every category of the parameter file with what is still unallocated", async function () {
@@ -28,8 +28,9 @@ describe("ISTDistribution", function () {
       expect(investors.unallocated).to.equal(0n);
       expect(investors.cliff).to.equal(180 * DAY);
       expect(investors.duration).to.equal(730 * DAY);
-      const airdrop = await distribution.getCategory(resolved.parameters.airdropCategory);
-      expect(airdrop.unallocated).to.equal(IST(50_000_000) - resolved.parameters.airdropAmount);
+      const airdropIndex = resolved.genesis.categories.findIndex((c) => c.claimAmount > 0n);
+      const airdrop = await distribution.getCategory(airdropIndex);
+      expect(airdrop.unallocated).to.equal(IST(50_000_000) - resolved.genesis.categories[airdropIndex].claimAmount);
       await expect(distribution.getCategory(7))
         .to.be.revertedWithCustomError(distribution, "DistributionUnknownCategory")
         .withArgs(7);
@@ -37,63 +38,104 @@ describe("ISTDistribution", function () {
 
     it("creates the file's grants, all starting at the listing", async function () {
       const { distribution, investorA, resolved } = await loadFixture(deploySuiteFixture);
-      expect(await distribution.grantCount()).to.equal(BigInt(resolved.parameters.grants.length));
+      expect(await distribution.grantCount()).to.equal(BigInt(resolved.genesis.grants.length));
       const grant = await distribution.getGrant(0);
       expect(grant.beneficiary).to.equal(investorA.address);
       expect(grant.total).to.equal(IST(120_000_000));
-      expect(grant.start).to.equal(resolved.parameters.listingTime);
+      expect(grant.start).to.equal(resolved.genesis.listingTime);
       expect(grant.revocable).to.equal(false);
     });
 
-    it("refuses categories that do not add up to the declared supply, saying both figures", async function () {
-      const { manager, deployer } = await loadFixture(deploySuiteFixture);
-      const factory = new ISTDistribution__factory(deployer);
-      const categories = [
-        { label: hre.ethers.encodeBytes32String("reserve"), kind: 0, amount: IST(600), cliff: 0, duration: 100 },
-        { label: hre.ethers.encodeBytes32String("airdrop"), kind: 1, amount: IST(395), cliff: 0, duration: 0 },
-      ];
-      await expect(factory.deploy(manager, IST(1000), 0, 0, categories, []))
-        .to.be.revertedWithCustomError(factory, "DistributionSupplyMismatch")
-        .withArgs(IST(1000), IST(995));
-    });
-
-    it("refuses impossible schedules and a reserve that is not a vesting category", async function () {
-      const { manager, deployer } = await loadFixture(deploySuiteFixture);
-      const factory = new ISTDistribution__factory(deployer);
-      const vest = (cliff: number, duration: number) => ({
-        label: hre.ethers.ZeroHash,
+    describe("refusals", function () {
+      const label = hre.ethers.encodeBytes32String;
+      const vest = (amount: bigint, cliff = 0, duration = 100) => ({
+        label: label("v"),
         kind: 0,
-        amount: IST(1),
+        amount,
         cliff,
         duration,
+        claimAmount: 0n,
       });
-      const pool = { label: hre.ethers.ZeroHash, kind: 1, amount: IST(1), cliff: 0, duration: 0 };
-      await expect(factory.deploy(manager, IST(1), 0, 0, [vest(10, 5)], []))
-        .to.be.revertedWithCustomError(factory, "DistributionInvalidSchedule")
-        .withArgs(0, 10, 5);
-      await expect(factory.deploy(manager, IST(1), 0, 0, [vest(0, 0)], []))
-        .to.be.revertedWithCustomError(factory, "DistributionInvalidSchedule")
-        .withArgs(0, 0, 0);
-      await expect(factory.deploy(manager, IST(2), 0, 0, [vest(0, 1), { ...pool, duration: 3 }], []))
-        .to.be.revertedWithCustomError(factory, "DistributionInvalidSchedule")
-        .withArgs(1, 0, 3);
-      await expect(factory.deploy(manager, IST(2), 0, 1, [vest(0, 1), pool], []))
-        .to.be.revertedWithCustomError(factory, "DistributionWrongCategoryKind")
-        .withArgs(1, 1);
-      await expect(factory.deploy(manager, IST(1), 0, 3, [vest(0, 1)], []))
-        .to.be.revertedWithCustomError(factory, "DistributionUnknownCategory")
-        .withArgs(3);
-    });
+      const pool = (amount: bigint, claimAmount = 0n) => ({
+        label: label("p"),
+        kind: 1,
+        amount,
+        cliff: 0,
+        duration: 0,
+        claimAmount,
+      });
+      type Genesis = Parameters<ISTDistribution__factory["deploy"]>[1];
+      const genesis = (overrides: Partial<Genesis>): Genesis => ({
+        supply: IST(10),
+        listingTime: 0,
+        reserveCategory: 0,
+        categories: [vest(IST(10))],
+        grants: [],
+        claimRoot: hre.ethers.ZeroHash,
+        claimDeadline: 0,
+        claimTreasury: hre.ethers.ZeroAddress,
+        ...overrides,
+      });
+      async function refusalFixture() {
+        const { manager, deployer } = await deploySuiteFixture();
+        return { manager, deployer, factory: new ISTDistribution__factory(deployer) };
+      }
 
-    it("refuses a genesis grant to the zero address", async function () {
-      const { manager, deployer } = await loadFixture(deploySuiteFixture);
-      const factory = new ISTDistribution__factory(deployer);
-      const categories = [{ label: hre.ethers.ZeroHash, kind: 0, amount: IST(10), cliff: 0, duration: 100 }];
-      const grants = [{ beneficiary: hre.ethers.ZeroAddress, category: 0, amount: IST(1), revocable: false }];
-      await expect(factory.deploy(manager, IST(10), 0, 0, categories, grants)).to.be.revertedWithCustomError(
-        factory,
-        "DistributionZeroBeneficiary",
-      );
+      it("refuses categories that do not add up to the declared supply, saying both figures", async function () {
+        const { manager, factory } = await loadFixture(refusalFixture);
+        const categories = [vest(IST(600)), pool(IST(395))];
+        await expect(factory.deploy(manager, genesis({ supply: IST(1000), categories })))
+          .to.be.revertedWithCustomError(factory, "DistributionSupplyMismatch")
+          .withArgs(IST(1000), IST(995));
+      });
+
+      it("refuses impossible schedules and misplaced claim shares", async function () {
+        const { manager, factory } = await loadFixture(refusalFixture);
+        const cases: [Genesis["categories"], number, number, number][] = [
+          [[vest(IST(10), 10, 5)], 0, 10, 5],
+          [[vest(IST(10), 0, 0)], 0, 0, 0],
+          [[vest(IST(5)), { ...pool(IST(5)), duration: 3 }], 1, 0, 3],
+          [[{ ...vest(IST(10)), claimAmount: 1n }], 0, 0, 100],
+          [[vest(IST(5)), pool(IST(5), IST(6))], 1, 0, 0],
+        ];
+        for (const [categories, index, cliff, duration] of cases) {
+          await expect(factory.deploy(manager, genesis({ categories })))
+            .to.be.revertedWithCustomError(factory, "DistributionInvalidSchedule")
+            .withArgs(index, cliff, duration);
+        }
+      });
+
+      it("refuses a reserve that is not a vesting category or does not exist", async function () {
+        const { manager, factory } = await loadFixture(refusalFixture);
+        await expect(factory.deploy(manager, genesis({ reserveCategory: 1, categories: [vest(IST(5)), pool(IST(5))] })))
+          .to.be.revertedWithCustomError(factory, "DistributionWrongCategoryKind")
+          .withArgs(1, 1);
+        await expect(factory.deploy(manager, genesis({ reserveCategory: 3 })))
+          .to.be.revertedWithCustomError(factory, "DistributionUnknownCategory")
+          .withArgs(3);
+      });
+
+      it("refuses a genesis grant to the zero address or beyond its category", async function () {
+        const { manager, deployer, factory } = await loadFixture(refusalFixture);
+        const grant = { beneficiary: hre.ethers.ZeroAddress, category: 0, amount: IST(1), revocable: false };
+        await expect(factory.deploy(manager, genesis({ grants: [grant] }))).to.be.revertedWithCustomError(
+          factory,
+          "DistributionZeroBeneficiary",
+        );
+        const tooMuch = { ...grant, beneficiary: deployer.address, amount: IST(11) };
+        await expect(factory.deploy(manager, genesis({ grants: [tooMuch] })))
+          .to.be.revertedWithCustomError(factory, "DistributionCategoryExhausted")
+          .withArgs(0, IST(11), IST(10));
+      });
+
+      it("refuses a supply too large for the vault's 96-bit amounts", async function () {
+        const { manager, factory } = await loadFixture(refusalFixture);
+        const huge = 2n ** 96n;
+        const categories = [vest(huge / 2n), vest(huge / 2n)];
+        await expect(factory.deploy(manager, genesis({ supply: huge, categories })))
+          .to.be.revertedWithCustomError(factory, "SafeCastOverflowedUintDowncast")
+          .withArgs(96, huge);
+      });
     });
   });
 
@@ -168,7 +210,7 @@ describe("ISTDistribution", function () {
     it("lets the treasurer grant from a vesting category's unallocated tokens", async function () {
       const { distribution, treasurer, stranger, category, resolved } = await loadFixture(withCapacityFixture);
       const before = (await distribution.getCategory(category)).unallocated;
-      const start = resolved.parameters.listingTime + 30n * BigInt(DAY);
+      const start = resolved.genesis.listingTime + 30n * BigInt(DAY);
       const id = await distribution.grantCount();
       await expect(distribution.connect(treasurer).createGrant(stranger.address, category, IST(1000), start, true))
         .to.emit(distribution, "GrantCreated")
@@ -181,7 +223,7 @@ describe("ISTDistribution", function () {
 
     it("refuses bad grants and leaves the category untouched", async function () {
       const { distribution, treasurer, stranger, category, resolved } = await loadFixture(withCapacityFixture);
-      const listing = resolved.parameters.listingTime;
+      const listing = resolved.genesis.listingTime;
       const before = await distribution.getCategory(category);
       const count = await distribution.grantCount();
       const asTreasurer = distribution.connect(treasurer);
@@ -197,7 +239,7 @@ describe("ISTDistribution", function () {
       await expect(asTreasurer.createGrant(stranger.address, category, IST(1), listing - 1n, false))
         .to.be.revertedWithCustomError(distribution, "DistributionStartBeforeListing")
         .withArgs(listing - 1n, listing);
-      await expect(asTreasurer.createGrant(stranger.address, 4, IST(1), listing, false))
+      await expect(asTreasurer.createGrant(stranger.address, category + 3, IST(1), listing, false))
         .to.be.revertedWithCustomError(distribution, "DistributionWrongCategoryKind")
         .withArgs(4, 1);
       await expect(asTreasurer.createGrant(stranger.address, 9, IST(1), listing, false))
@@ -216,7 +258,7 @@ describe("ISTDistribution", function () {
       for (let i = 0; i < 5; i++) {
         await distribution
           .connect(treasurer)
-          .createGrant(stranger.address, category, IST(1), resolved.parameters.listingTime, false);
+          .createGrant(stranger.address, category, IST(1), resolved.genesis.listingTime, false);
       }
       const page = async (offset: number, limit: number) => {
         const [ids, total] = await distribution.grantsOf(stranger.address, offset, limit);
@@ -234,7 +276,7 @@ describe("ISTDistribution", function () {
   describe("revocation", function () {
     async function revocableFixture() {
       const suite = await deploySuiteFixture();
-      const grantId = suite.resolved.parameters.grants.findIndex((g) => g.revocable);
+      const grantId = suite.resolved.genesis.grants.findIndex((g) => g.revocable);
       return { ...suite, grantId };
     }
 
@@ -242,7 +284,7 @@ describe("ISTDistribution", function () {
       const { distribution, token, treasurer, teamMember, grantId, resolved } = await loadFixture(revocableFixture);
       const grant = await distribution.getGrant(grantId);
       expect(grant.beneficiary).to.equal(teamMember.address);
-      const reserve = resolved.parameters.reserveCategory;
+      const reserve = resolved.genesis.reserveCategory;
       const reserveBefore = (await distribution.getCategory(reserve)).unallocated;
       const revokeAt = grant.start + grant.cliff + 100n * BigInt(DAY);
       await time.setNextBlockTimestamp(revokeAt);
@@ -261,7 +303,7 @@ describe("ISTDistribution", function () {
     it("returns everything to the reserve when revoked before the cliff", async function () {
       const { distribution, treasurer, grantId, resolved } = await loadFixture(revocableFixture);
       const grant = await distribution.getGrant(grantId);
-      const reserve = resolved.parameters.reserveCategory;
+      const reserve = resolved.genesis.reserveCategory;
       const before = (await distribution.getCategory(reserve)).unallocated;
       await distribution.connect(treasurer).revoke(grantId);
       expect((await distribution.getCategory(reserve)).unallocated).to.equal(before + grant.total);
@@ -301,7 +343,7 @@ describe("ISTDistribution", function () {
   describe("pools", function () {
     it("lets the treasurer hand pool tokens to a new round and nobody else", async function () {
       const { distribution, token, treasurer, stranger, resolved } = await loadFixture(deploySuiteFixture);
-      const category = resolved.parameters.surveyCategory;
+      const category = resolved.genesis.categories.findIndex((c) => c.kind === 1);
       const before = (await distribution.getCategory(category)).unallocated;
       await expect(distribution.connect(treasurer).releasePool(category, stranger.address, IST(5)))
         .to.emit(distribution, "PoolReleased")

@@ -1,0 +1,51 @@
+/**
+ * Measures the gas of every user operation on the in-process Hardhat network, prints a table against the
+ * issues' targets and writes bench/gas.json (committed, so a review shows what a change costs).
+ *
+ *   npm run bench
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+
+import hre from "hardhat";
+
+import { benchIST } from "../bench/ist";
+import type { GasRow } from "../bench/types";
+
+function verdict(row: GasRow): string {
+  if (row.target === undefined) return "";
+  return row.gas <= row.target ? "met" : `MISSED by ${row.gas - row.target}`;
+}
+
+async function main(): Promise<void> {
+  if (hre.network.name !== "hardhat") throw new Error("the bench runs on the in-process hardhat network only");
+  const rows: GasRow[] = [...(await benchIST(hre))];
+
+  const table = rows.map((r) => ({
+    operation: r.operation,
+    gas: r.gas.toLocaleString("en-US"),
+    target: r.target?.toLocaleString("en-US") ?? "",
+    reference: r.reference ? `${r.reference.gas.toLocaleString("en-US")} (${r.reference.name})` : "",
+    verdict: verdict(r),
+  }));
+  const headers = ["operation", "gas", "target", "reference", "verdict"] as const;
+  const widths = headers.map((h) => Math.max(h.length, ...table.map((t) => t[h].length)));
+  const line = (cells: readonly string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+  console.log(line(headers));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const t of table) console.log(line(headers.map((h) => t[h])));
+
+  const snapshot = Object.fromEntries(
+    rows.map((r) => [r.key, { gas: r.gas, target: r.target, reference: r.reference, note: r.note }]),
+  );
+  const file = path.join(__dirname, "..", "bench", "gas.json");
+  writeFileSync(file, JSON.stringify(snapshot, null, 2) + "\n");
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+  const missed = rows.filter((r) => r.target !== undefined && r.gas > r.target);
+  if (missed.length > 0) console.log(`${missed.length} target(s) missed: ${missed.map((r) => r.key).join(", ")}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,91 @@
+import path from "node:path";
+
+import { expect } from "chai";
+
+import {
+  DistributionError,
+  type DistributionSpec,
+  loadDistributionSpec,
+  resolveDistribution,
+} from "../../scripts/lib/distribution";
+import { LOCAL_PARAMETERS } from "../helpers/fixtures";
+
+const ACCOUNTS = Array.from({ length: 20 }, (_, i) => "0x" + (i + 1).toString(16).padStart(40, "0"));
+const ctx = { deployer: ACCOUNTS[0], accounts: ACCOUNTS, now: 1_800_000_000, baseDir: path.dirname(LOCAL_PARAMETERS) };
+
+function problemsOf(spec: DistributionSpec): string[] {
+  try {
+    resolveDistribution(spec, ctx);
+  } catch (error) {
+    if (error instanceof DistributionError) return error.problems;
+    throw error;
+  }
+  throw new Error("the parameter file was accepted");
+}
+
+describe("distribution parameter files (scripts/lib/distribution.ts)", function () {
+  const base = () => loadDistributionSpec(LOCAL_PARAMETERS);
+
+  it("accepts the localhost file and resolves accounts, schedules and the claim", function () {
+    const resolved = resolveDistribution(base(), ctx);
+    expect(resolved.genesis.supply).to.equal(10n ** 27n);
+    expect(resolved.genesis.listingTime).to.equal(BigInt(ctx.now));
+    expect(resolved.genesis.grants[0].beneficiary).to.equal(ACCOUNTS[3]);
+    expect(resolved.genesis.categories[0].duration).to.equal(730 * 86_400);
+    expect(resolved.claim!.deadline).to.equal(BigInt(ctx.now + 180 * 86_400));
+    expect(resolved.genesis.claimRoot).to.equal(resolved.claim!.proofs.root);
+  });
+
+  it("accepts the sepolia file", function () {
+    const sepolia = loadDistributionSpec(path.join(path.dirname(LOCAL_PARAMETERS), "sepolia.json"));
+    expect(() => resolveDistribution(sepolia, { ...ctx, now: 1_700_000_000 })).to.not.throw();
+  });
+
+  it("says by how much the categories miss the declared supply", function () {
+    const short = base();
+    short.categories[0].amount = "199999995";
+    expect(problemsOf(short)).to.include(
+      "the categories add up to 999,999,995 IST, 5 IST short of the declared supply of 1,000,000,000 IST",
+    );
+    const over = base();
+    over.categories[0].amount = "200000000.5";
+    expect(problemsOf(over)).to.include(
+      "the categories add up to 1,000,000,000.5 IST, 0.5 IST more than the declared supply of 1,000,000,000 IST",
+    );
+  });
+
+  it("refuses schedules longer than three years or with a cliff past the end", function () {
+    const spec = base();
+    spec.categories[0].vestingDays = 1200;
+    spec.categories[1].cliffDays = 2000;
+    const problems = problemsOf(spec);
+    expect(problems.some((p) => p.includes(`"investors": vestingDays must be between 1 and 1096`))).to.equal(true);
+    expect(problems.some((p) => p.includes(`"development": cliffDays (2000) must be between 0 and vestingDays`))).to.equal(true);
+  });
+
+  it("refuses grants beyond their category, bad beneficiaries, and a pool with a schedule", function () {
+    const spec = base();
+    spec.categories[2].grants = [{ beneficiary: "account:7", amount: "100000001" }];
+    spec.categories[3].grants = [{ beneficiary: "0x12", amount: "1" }];
+    spec.categories[4].vestingDays = 10;
+    const problems = problemsOf(spec);
+    expect(problems).to.include(`category "partners": grants add up to 100,000,001 IST, 1 IST more than the category's 100,000,000 IST`);
+    expect(problems).to.include(`category "advisors", grant 1: "0x12" is not an address, "deployer" or "account:N"`);
+    expect(problems).to.include(`category "airdrop": a pool has no schedule and no grants`);
+  });
+
+  it("passes on a bad CSV's line numbers and refuses a deadline already past", function () {
+    const spec = base();
+    spec.categories[4].csv = "../../test/helpers/bad-airdrop.csv";
+    spec.listingTime = "2020-01-01T00:00:00Z";
+    const problems = problemsOf(spec);
+    expect(problems.some((p) => p.includes("line 3: duplicate address"))).to.equal(true);
+    expect(problems.some((p) => p.startsWith("claimDays: the claim deadline 2020-06-29"))).to.equal(true);
+  });
+
+  it("refuses a reserve that is not a vesting category", function () {
+    const spec = base();
+    spec.reserveCategory = "airdrop";
+    expect(problemsOf(spec)).to.include(`reserveCategory: "airdrop" must name a vesting category`);
+  });
+});
