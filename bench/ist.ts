@@ -106,13 +106,21 @@ export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]
   const value = IST(100);
   const nonce = await token.nonces(holder.address);
   const signature = hre.ethers.Signature.from(
-    await holder.signTypedData(domain, types, { owner: holder.address, spender: spender.address, value, nonce, deadline }),
+    await holder.signTypedData(domain, types, {
+      owner: holder.address,
+      spender: spender.address,
+      value,
+      nonce,
+      deadline,
+    }),
   );
   rows.push({
     key: "ist.permit",
     operation: "IST permit (signed by holder, sent by spender)",
     gas: await gasOf(
-      token.connect(spender).permit(holder.address, spender.address, value, deadline, signature.v, signature.r, signature.s),
+      token
+        .connect(spender)
+        .permit(holder.address, spender.address, value, deadline, signature.v, signature.r, signature.s),
     ),
   });
   rows.push({
@@ -151,7 +159,10 @@ export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]
     claimTreasury: treasurer.address,
   });
   const claimToken = INSSETToken__factory.connect(await claimDistribution.token(), signers[0]);
-  const plain = await new ReferenceMerkleDistributor__factory(signers[0]).deploy(await claimToken.getAddress(), tree.root);
+  const plain = await new ReferenceMerkleDistributor__factory(signers[0]).deploy(
+    await claimToken.getAddress(),
+    tree.root,
+  );
   await claimDistribution.releasePool(1, await plain.getAddress(), total);
   const relayer = signers[12];
   // Each is measured from the same chain state (a snapshot), so both pay the same new holders.

@@ -6,7 +6,7 @@
  * The parameter file is checked before anything is sent; Ignition's journal in deploy/deployments/ makes a
  * re-run continue or do nothing. Addresses and the claim's proofs file land in deploy/deployments/<network>/.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import hre from "hardhat";
@@ -19,14 +19,24 @@ async function main(): Promise<void> {
   const file = path.join("deploy", "parameters", `${network}.json`);
   if (!existsSync(file)) throw new Error(`no parameter file ${file} for network ${hre.network.name}`);
   const outDir = path.join("deploy", "deployments", hre.network.name);
+  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+  const journal = path.join("deploy", "deployments", `chain-${chainId}`);
+  const previous = path.join(outDir, "addresses.json");
+  // `listingTime: "now"` must mean the same instant on a re-run, or Ignition would see changed arguments.
+  const listingNow =
+    existsSync(journal) && existsSync(previous)
+      ? (JSON.parse(readFileSync(previous, "utf8")) as { listingTime?: number }).listingTime
+      : undefined;
   const suite = await deployIST(hre, loadDistributionSpec(file), {
+    listingNow,
     baseDir: path.dirname(file),
     outDir,
     source: file,
     displayUi: true,
   });
   const addresses = {
-    chainId: Number((await hre.ethers.provider.getNetwork()).chainId),
+    chainId,
+    listingTime: Number(suite.resolved.genesis.listingTime),
     MIIPAccessManager: await suite.manager.getAddress(),
     ISTDistribution: await suite.distribution.getAddress(),
     INSSETToken: await suite.token.getAddress(),
@@ -34,7 +44,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");
   console.log(`\nIST supply ${ist(await suite.token.totalSupply())}`);
-  for (const [name, address] of Object.entries(addresses)) console.log(`${name.padEnd(20)} ${address}`);
+  for (const [name, value] of Object.entries(addresses)) console.log(`${name.padEnd(20)} ${value}`);
   console.log(`\naddresses and proofs written to ${outDir}/`);
 }
 

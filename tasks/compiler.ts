@@ -82,6 +82,9 @@ subtask(TASK_COMPILE_SOLIDITY_CHECK_ERRORS, async (args: { output?: { errors?: S
   if (isCoverageRun(hre)) return;
   const warnings = (args.output?.errors ?? []).filter((e) => e.severity === "warning" && !isAllowedWarning(e));
   if (warnings.length > 0) {
-    throw new HardhatPluginError("miip-compiler", `${warnings.length} compiler warning(s); warnings are errors in this project (see above)`);
+    throw new HardhatPluginError(
+      "miip-compiler",
+      `${warnings.length} compiler warning(s); warnings are errors in this project (see above)`,
+    );
   }
 });

@@ -32,6 +32,8 @@ export interface DeployOptions {
   source?: string;
   /** Show Ignition's progress output. */
   displayUi?: boolean;
+  /** The listing time a previous run resolved `now` to; see ResolveContext.listingNow. */
+  listingNow?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function deployIST(
       accounts: signers.map((s) => s.address),
       now: latest?.timestamp ?? Math.floor(Date.now() / 1000),
       baseDir: options.baseDir,
+      listingNow: options.listingNow,
     },
     options.source,
   );
@@ -79,7 +82,10 @@ export async function deployIST(
 
   if (options.outDir !== undefined && resolved.claim !== undefined) {
     mkdirSync(options.outDir, { recursive: true });
-    writeFileSync(path.join(options.outDir, "claim.proofs.json"), JSON.stringify(resolved.claim.proofs, null, 2) + "\n");
+    writeFileSync(
+      path.join(options.outDir, "claim.proofs.json"),
+      JSON.stringify(resolved.claim.proofs, null, 2) + "\n",
+    );
   }
   return deployment;
 }

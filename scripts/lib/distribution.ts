@@ -73,8 +73,10 @@ export interface ResolveContext {
   deployer: string;
   /** Addresses for `account:N`. */
   accounts: string[];
-  /** Latest block time, for `now` and to check deadlines. */
+  /** Latest block time, to check deadlines, and for `now` unless `listingNow` is given. */
   now: number;
+  /** What `listingTime: "now"` means, when a previous run already fixed it (so that a re-run is idempotent). */
+  listingNow?: number;
   /** Folder that relative CSV paths start from. */
   baseDir: string;
 }
@@ -154,7 +156,7 @@ export function resolveDistribution(
   const declared = amountOf(spec.totalSupply, "totalSupply");
   let listingTime: number;
   if (spec.listingTime === "now") {
-    listingTime = ctx.now;
+    listingTime = ctx.listingNow ?? ctx.now;
   } else {
     listingTime = Math.floor(Date.parse(spec.listingTime) / 1000);
     if (!Number.isFinite(listingTime)) {
@@ -183,7 +185,9 @@ export function resolveDistribution(
       const cliffDays = c.cliffDays ?? 0;
       const vestingDays = c.vestingDays ?? 0;
       if (!(vestingDays > 0 && vestingDays <= MAX_SCHEDULE_DAYS)) {
-        problems.push(`${where}: vestingDays must be between 1 and ${MAX_SCHEDULE_DAYS} (three years), found ${vestingDays}`);
+        problems.push(
+          `${where}: vestingDays must be between 1 and ${MAX_SCHEDULE_DAYS} (three years), found ${vestingDays}`,
+        );
       }
       if (!(cliffDays >= 0 && cliffDays <= vestingDays)) {
         problems.push(`${where}: cliffDays (${cliffDays}) must be between 0 and vestingDays (${vestingDays})`);
@@ -197,10 +201,17 @@ export function resolveDistribution(
         const grantAmount = amountOf(g.amount, gw);
         if (grantAmount === 0n) problems.push(`${gw}: amount is zero`);
         granted += grantAmount;
-        grants.push({ beneficiary: addressOf(g.beneficiary, gw), category: i, amount: grantAmount, revocable: g.revocable ?? false });
+        grants.push({
+          beneficiary: addressOf(g.beneficiary, gw),
+          category: i,
+          amount: grantAmount,
+          revocable: g.revocable ?? false,
+        });
       });
       if (granted > amount) {
-        problems.push(`${where}: grants add up to ${ist(granted)}, ${ist(granted - amount)} more than the category's ${ist(amount)}`);
+        problems.push(
+          `${where}: grants add up to ${ist(granted)}, ${ist(granted - amount)} more than the category's ${ist(amount)}`,
+        );
       }
     } else if (c.kind === "pool") {
       if (c.cliffDays !== undefined || c.vestingDays !== undefined || c.grants !== undefined) {

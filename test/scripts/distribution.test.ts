@@ -60,7 +60,9 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
     spec.categories[1].cliffDays = 2000;
     const problems = problemsOf(spec);
     expect(problems.some((p) => p.includes(`"investors": vestingDays must be between 1 and 1096`))).to.equal(true);
-    expect(problems.some((p) => p.includes(`"development": cliffDays (2000) must be between 0 and vestingDays`))).to.equal(true);
+    expect(
+      problems.some((p) => p.includes(`"development": cliffDays (2000) must be between 0 and vestingDays`)),
+    ).to.equal(true);
   });
 
   it("refuses grants beyond their category, bad beneficiaries, and a pool with a schedule", function () {
@@ -69,7 +71,9 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
     spec.categories[3].grants = [{ beneficiary: "0x12", amount: "1" }];
     spec.categories[4].vestingDays = 10;
     const problems = problemsOf(spec);
-    expect(problems).to.include(`category "partners": grants add up to 100,000,001 IST, 1 IST more than the category's 100,000,000 IST`);
+    expect(problems).to.include(
+      `category "partners": grants add up to 100,000,001 IST, 1 IST more than the category's 100,000,000 IST`,
+    );
     expect(problems).to.include(`category "advisors", grant 1: "0x12" is not an address, "deployer" or "account:N"`);
     expect(problems).to.include(`category "airdrop": a pool has no schedule and no grants`);
   });

@@ -71,15 +71,21 @@ describe("airdrop CSV and Merkle tree (scripts/lib/merkle.ts)", function () {
     expect(file.count).to.equal(2);
     expect(file.total).to.equal((30n * 10n ** 18n).toString());
     const claim = file.claims[A][0];
-    expect(StandardMerkleTree.verify(file.root, [...LEAF_ENCODING], [claim.index, A, claim.amount], claim.proof)).to.equal(true);
+    expect(
+      StandardMerkleTree.verify(file.root, [...LEAF_ENCODING], [claim.index, A, claim.amount], claim.proof),
+    ).to.equal(true);
   });
 
   describe("npm run merkle", function () {
     const cli = (args: string[]) =>
-      execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/merkle.ts", ...args], {
-        encoding: "utf8",
-        stdio: "pipe",
-      });
+      execFileSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/merkle.ts", ...args],
+        {
+          encoding: "utf8",
+          stdio: "pipe",
+        },
+      );
 
     it("writes the root and proofs of a good CSV", function () {
       const dir = mkdtempSync(path.join(os.tmpdir(), "miip-merkle-"));

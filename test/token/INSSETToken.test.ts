@@ -30,7 +30,9 @@ describe("INSSETToken", function () {
 
     it("has no function that could mint, burn, pause or own", async function () {
       const { token } = await loadFixture(deploySuiteFixture);
-      const names = token.interface.fragments.filter((f) => f.type === "function").map((f) => (f as { name: string }).name);
+      const names = token.interface.fragments
+        .filter((f) => f.type === "function")
+        .map((f) => (f as { name: string }).name);
       for (const forbidden of ["mint", "burn", "pause", "owner", "transferOwnership", "authority"]) {
         expect(names).to.not.include(forbidden);
       }
@@ -91,7 +93,9 @@ describe("INSSETToken", function () {
         .withArgs(expired.deadline);
 
       const forged = await signPermit(fixture, { signer: stranger });
-      await expect(token.permit(holder.address, spender.address, forged.value, forged.deadline, forged.v, forged.r, forged.s))
+      await expect(
+        token.permit(holder.address, spender.address, forged.value, forged.deadline, forged.v, forged.r, forged.s),
+      )
         .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
         .withArgs(stranger.address, holder.address);
       expect(await token.allowance(holder.address, spender.address)).to.equal(0n);
@@ -100,10 +104,9 @@ describe("INSSETToken", function () {
       const good = await signPermit(fixture);
       await token.permit(holder.address, spender.address, good.value, good.deadline, good.v, good.r, good.s);
       await token.connect(spender).transferFrom(holder.address, spender.address, IST(1));
-      await expect(token.permit(holder.address, spender.address, good.value, good.deadline, good.v, good.r, good.s)).to.be.revertedWithCustomError(
-        token,
-        "ERC2612InvalidSigner",
-      );
+      await expect(
+        token.permit(holder.address, spender.address, good.value, good.deadline, good.v, good.r, good.s),
+      ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
       expect(await token.allowance(holder.address, spender.address)).to.equal(good.value - IST(1));
       expect(await token.nonces(holder.address)).to.equal(1n);
     });
@@ -119,7 +122,8 @@ describe("INSSETToken", function () {
     }
 
     it("pays a leaf to its own account whoever submits it, once", async function () {
-      const { token, account, first, relayer } = await loadFixture(claimFixture);
+      const { token, account, first, relayer, proofs } = await loadFixture(claimFixture);
+      expect(await token.merkleRoot()).to.equal(proofs.root);
       const before = await token.unclaimed();
       await expect(token.connect(relayer).claim(first.index, account, first.amount, first.proof))
         .to.emit(token, "Claimed")
@@ -238,10 +242,20 @@ describe("INSSETToken", function () {
 
       it("works without a claim: everything to the genesis holder, nothing to claim", async function () {
         const { deployer, factory } = await loadFixture(factoryFixture);
-        const token = await factory.deploy(deployer.address, IST(10), hre.ethers.ZeroHash, 0, 0, hre.ethers.ZeroAddress);
+        const token = await factory.deploy(
+          deployer.address,
+          IST(10),
+          hre.ethers.ZeroHash,
+          0,
+          0,
+          hre.ethers.ZeroAddress,
+        );
         expect(await token.balanceOf(deployer.address)).to.equal(IST(10));
         expect(await token.unclaimed()).to.equal(0n);
-        await expect(token.claim(0, deployer.address, 1, [])).to.be.revertedWithCustomError(token, "MerkleClaimWindowClosed");
+        await expect(token.claim(0, deployer.address, 1, [])).to.be.revertedWithCustomError(
+          token,
+          "MerkleClaimWindowClosed",
+        );
       });
     });
   });

@@ -36,6 +36,13 @@ describe("ISTDistribution", function () {
         .withArgs(7);
     });
 
+    it("exposes the token, the listing time and the reserve category", async function () {
+      const { distribution, token, resolved } = await loadFixture(deploySuiteFixture);
+      expect(await distribution.token()).to.equal(await token.getAddress());
+      expect(await distribution.listingTime()).to.equal(resolved.genesis.listingTime);
+      expect(await distribution.reserveCategory()).to.equal(resolved.genesis.reserveCategory);
+    });
+
     it("creates the file's grants, all starting at the listing", async function () {
       const { distribution, investorA, resolved } = await loadFixture(deploySuiteFixture);
       expect(await distribution.grantCount()).to.equal(BigInt(resolved.genesis.grants.length));
@@ -185,6 +192,19 @@ describe("ISTDistribution", function () {
       await distribution.connect(stranger).release(0);
       expect(await token.balanceOf(investorA.address)).to.equal(grant.total);
       expect(await token.balanceOf(stranger.address)).to.equal(0n);
+    });
+
+    it("says vesting resumes in the next second when a grant is between payments", async function () {
+      const { distribution, treasurer, stranger, resolved } = await loadFixture(deploySuiteFixture);
+      // One wei over three years: nothing accrues until the very end, although the cliff (zero) has passed.
+      const reserve = resolved.genesis.reserveCategory;
+      const id = await distribution.grantCount();
+      await distribution.connect(treasurer).createGrant(stranger.address, reserve, 1, await time.latest(), false);
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
+      await expect(distribution.release(id))
+        .to.be.revertedWithCustomError(distribution, "DistributionNothingToRelease")
+        .withArgs(id, at + 1);
     });
 
     it("refuses an unknown grant", async function () {

@@ -74,7 +74,8 @@ abstract contract ERC20MerkleClaim is ERC20, IMerkleClaim {
         uint256 bits = _claimedBits[word];
         if (bits & mask != 0) revert MerkleClaimAlreadyClaimed(index);
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))));
-        if (!MerkleProof.verifyCalldata(proof, _merkleRoot, leaf)) revert MerkleClaimInvalidProof(index, account, amount);
+        if (!MerkleProof.verifyCalldata(proof, _merkleRoot, leaf))
+            revert MerkleClaimInvalidProof(index, account, amount);
         _claimedBits[word] = bits | mask;
         emit Claimed(account, index, amount);
         _transfer(address(this), account, amount);
