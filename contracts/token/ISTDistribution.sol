@@ -218,7 +218,8 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
         Category storage c = _take(category, CategoryKind.Vesting, amount);
         uint32 cliff = c.cliff;
         uint32 duration = c.duration;
-        grantId = _grantCount++;
+        grantId = _grantCount;
+        _grantCount = grantId + 1;
         _grants[grantId] = (
             Grant({
                 beneficiary: beneficiary,
