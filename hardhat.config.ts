@@ -1,6 +1,7 @@
 import { vars } from "hardhat/config";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import "@openzeppelin/hardhat-upgrades";
 
 import { EVM_VERSION, SOLC_VERSION } from "./tasks/compiler";
 

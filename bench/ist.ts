@@ -4,8 +4,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { buildAirdropTree, type AirdropLeaf } from "../scripts/lib/merkle";
-import { loadDistributionSpec } from "../scripts/lib/distribution";
-import { deployIST } from "../scripts/lib/deploy";
+import { loadParameters } from "../scripts/lib/parameters";
+import { deploySuite } from "../scripts/lib/deploy";
 import {
   INSSETToken__factory,
   ISTDistribution__factory,
@@ -28,7 +28,7 @@ function freshAddress(hre: HardhatRuntimeEnvironment, label: string): string {
  */
 export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const parameters = path.join(__dirname, "..", "deploy", "parameters", "localhost.json");
-  const suite = await deployIST(hre, loadDistributionSpec(parameters), { baseDir: path.dirname(parameters) });
+  const suite = await deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
   const { distribution, token, manager } = suite;
   const signers = await hre.ethers.getSigners();
   const [, treasurer, , holder, existing, spender] = signers;

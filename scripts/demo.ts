@@ -10,8 +10,8 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { BaseContract, ContractTransactionResponse } from "ethers";
 
-import { DAY, ist, loadDistributionSpec } from "./lib/distribution";
-import { deployIST } from "./lib/deploy";
+import { DAY, ist, loadParameters } from "./lib/parameters";
+import { deploySuite } from "./lib/deploy";
 
 const steps: { step: string; gas: number }[] = [];
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   say("MIIP — the INSSET (IST) token and its three-year distribution");
   say("=============================================================");
   say(`\n1. Deploying from ${path.relative(process.cwd(), parameters)} through the Ignition modules in deploy/`);
-  const suite = await deployIST(hre, loadDistributionSpec(parameters), { baseDir: path.dirname(parameters) });
+  const suite = await deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
   const { manager, distribution, token, resolved } = suite;
   say(`  access manager  ${await manager.getAddress()}  (admin: deployer ${deployer.address})`);
   say(`  distribution    ${await distribution.getAddress()}  (treasurer: ${treasurer.address})`);

@@ -11,8 +11,8 @@ import path from "node:path";
 
 import hre from "hardhat";
 
-import { DistributionError, ist, loadDistributionSpec } from "./lib/distribution";
-import { deployIST } from "./lib/deploy";
+import { ParameterError, ist, loadParameters } from "./lib/parameters";
+import { deploySuite } from "./lib/deploy";
 
 async function main(): Promise<void> {
   const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     existsSync(journal) && existsSync(previous)
       ? (JSON.parse(readFileSync(previous, "utf8")) as { listingTime?: number }).listingTime
       : undefined;
-  const suite = await deployIST(hre, loadDistributionSpec(file), {
+  const suite = await deploySuite(hre, loadParameters(file), {
     listingNow,
     baseDir: path.dirname(file),
     outDir,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DistributionError) {
+  if (error instanceof ParameterError) {
     console.error(error.message);
   } else {
     console.error(error instanceof Error ? error.message : error);

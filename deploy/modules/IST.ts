@@ -1,9 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import type { Interface } from "ethers";
 
-import { ROLES, functionsByRole } from "../../config/roles";
 import { ISTDistribution__factory } from "../../typechain-types";
 import GovernanceModule from "./Governance";
+import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
 
 /**
  * The INSSET token and its three-year distribution. The distribution contract creates the token, which mints
@@ -20,17 +19,8 @@ export default buildModule("IST", (m) => {
   const distribution = m.contract("ISTDistribution", [manager, m.getParameter("genesis")]);
   const token = m.contractAt("INSSETToken", m.staticCall(distribution, "token", [], 0, { id: "tokenAddress" }));
 
-  m.call(manager, "labelRole", [ROLES.TREASURER, "TREASURER"], { id: "label_TREASURER" });
-  m.call(manager, "grantRole", [ROLES.TREASURER, m.getParameter<string>("treasurer"), 0], { id: "grant_TREASURER" });
-  const iface: Interface = ISTDistribution__factory.createInterface();
-  for (const [role, functions] of functionsByRole("ISTDistribution")) {
-    const selectors = functions.map((name) => {
-      const fragment = iface.getFunction(name);
-      if (fragment === null) throw new Error(`config/roles.ts names ISTDistribution.${name}, which does not exist`);
-      return fragment.selector;
-    });
-    m.call(manager, "setTargetFunctionRole", [distribution, selectors, ROLES[role]], { id: `ISTDistribution_${role}` });
-  }
+  grantRoleFromParameter(m, manager, "TREASURER");
+  wireFunctionRoles(m, manager, "ISTDistribution", distribution, ISTDistribution__factory.createInterface());
 
   return { manager, distribution, token };
 });

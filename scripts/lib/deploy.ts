@@ -3,24 +3,30 @@ import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import ISTModule from "../../deploy/modules/IST";
+import MIIPModule from "../../deploy/modules/MIIP";
 import {
   INSSETToken__factory,
   ISTDistribution__factory,
   MIIPAccessManager__factory,
+  ParticipantRegistry__factory,
+  RecordRegistry__factory,
   type INSSETToken,
   type ISTDistribution,
   type MIIPAccessManager,
+  type ParticipantRegistry,
+  type RecordRegistry,
 } from "../../typechain-types";
 import { ROLES } from "../../config/roles";
-import { type DistributionSpec, type ResolvedDistribution, resolveDistribution } from "./distribution";
+import { type ResolvedParameters, type SuiteSpec, resolveParameters } from "./parameters";
 
-/** The deployed token and distribution, typed. */
-export interface ISTDeployment {
+/** The deployed suite, typed. */
+export interface Suite {
   manager: MIIPAccessManager;
   distribution: ISTDistribution;
   token: INSSETToken;
-  resolved: ResolvedDistribution;
+  participants: ParticipantRegistry;
+  records: RecordRegistry;
+  resolved: ResolvedParameters;
 }
 
 export interface DeployOptions {
@@ -37,19 +43,19 @@ export interface DeployOptions {
 }
 
 /**
- * Deploys the token and its distribution through the `IST` Ignition module: checks the parameter file,
- * builds the genesis claim's tree from the CSVs, deploys, and finally hands the access manager's admin role to
+ * Deploys the suite through the `MIIP` Ignition module: checks the parameter file, builds the genesis claim's
+ * tree from the CSVs, deploys and wires every contract, and finally hands the access manager's admin role to
  * the configured governance account (the deployer keeps it only if it is that account).
  */
-export async function deployIST(
+export async function deploySuite(
   hre: HardhatRuntimeEnvironment,
-  spec: DistributionSpec,
+  spec: SuiteSpec,
   options: DeployOptions,
-): Promise<ISTDeployment> {
+): Promise<Suite> {
   const signers = await hre.ethers.getSigners();
   const deployer = signers[0];
   const latest = await hre.ethers.provider.getBlock("latest");
-  const resolved = resolveDistribution(
+  const resolved = resolveParameters(
     spec,
     {
       deployer: deployer.address,
@@ -61,24 +67,25 @@ export async function deployIST(
     options.source,
   );
 
-  const result = await hre.ignition.deploy(ISTModule, {
-    parameters: { IST: { genesis: resolved.genesis, treasurer: resolved.treasurer } },
+  const result = await hre.ignition.deploy(MIIPModule, {
+    parameters: {
+      IST: { genesis: resolved.genesis, treasurer: resolved.treasurer },
+      Registry: resolved.registry,
+    },
     displayUi: options.displayUi ?? false,
   });
 
-  const manager = MIIPAccessManager__factory.connect(await result.manager.getAddress(), deployer);
-  const deployment: ISTDeployment = {
-    manager,
-    distribution: ISTDistribution__factory.connect(await result.distribution.getAddress(), deployer),
-    token: INSSETToken__factory.connect(await result.token.getAddress(), deployer),
+  const at = async (contract: { getAddress(): Promise<string> }) => contract.getAddress();
+  const suite: Suite = {
+    manager: MIIPAccessManager__factory.connect(await at(result.manager), deployer),
+    distribution: ISTDistribution__factory.connect(await at(result.distribution), deployer),
+    token: INSSETToken__factory.connect(await at(result.token), deployer),
+    participants: ParticipantRegistry__factory.connect(await at(result.participants), deployer),
+    records: RecordRegistry__factory.connect(await at(result.records), deployer),
     resolved,
   };
 
-  if (resolved.admin !== deployer.address) {
-    const [isAdmin] = await manager.hasRole(ROLES.ADMIN, resolved.admin);
-    if (!isAdmin) await (await manager.grantRole(ROLES.ADMIN, resolved.admin, 0)).wait();
-    await (await manager.renounceRole(ROLES.ADMIN, deployer.address)).wait();
-  }
+  if (resolved.admin !== deployer.address) await handOverAdmin(suite, deployer.address);
 
   if (options.outDir !== undefined && resolved.claim !== undefined) {
     mkdirSync(options.outDir, { recursive: true });
@@ -87,5 +94,23 @@ export async function deployIST(
       JSON.stringify(resolved.claim.proofs, null, 2) + "\n",
     );
   }
-  return deployment;
+  return suite;
+}
+
+/**
+ * Gives the admin role to governance with the governor's delay, delays admin changes to every managed
+ * contract by the same amount (so that the admin cannot re-map a delayed function to escape its delay),
+ * and renounces the deployer's admin role. Idempotent.
+ */
+async function handOverAdmin(suite: Suite, deployer: string): Promise<void> {
+  const { manager, resolved } = suite;
+  const [deployerIsAdmin] = await manager.hasRole(ROLES.ADMIN, deployer);
+  if (!deployerIsAdmin) return;
+  const delay = resolved.registry.governorDelay;
+  for (const target of [suite.distribution, suite.participants, suite.records]) {
+    await (await manager.setTargetAdminDelay(await target.getAddress(), delay)).wait();
+  }
+  const [governanceIsAdmin] = await manager.hasRole(ROLES.ADMIN, resolved.admin);
+  if (!governanceIsAdmin) await (await manager.grantRole(ROLES.ADMIN, resolved.admin, delay)).wait();
+  await (await manager.renounceRole(ROLES.ADMIN, deployer)).wait();
 }

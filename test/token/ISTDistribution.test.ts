@@ -3,7 +3,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
 import { ISTDistribution__factory } from "../../typechain-types";
-import { DAY } from "../../scripts/lib/distribution";
+import { DAY } from "../../scripts/lib/parameters";
 import { deploySuiteFixture } from "../helpers/fixtures";
 
 const IST = (n: bigint | number) => BigInt(n) * 10n ** 18n;

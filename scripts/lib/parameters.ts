@@ -3,6 +3,7 @@ import path from "node:path";
 
 import { ZeroHash, encodeBytes32String, formatUnits, getAddress, isAddress, parseUnits } from "ethers";
 
+import { RECORD_TYPES } from "../../config/roles";
 import { type AirdropLeaf, buildAirdropTree, parseAirdropCsv, proofsFile, type ProofsFile } from "./merkle";
 
 /** Seconds in a day; schedules are written in days in the parameter files. */
@@ -37,7 +38,7 @@ export interface CategorySpec {
 }
 
 /** The parameter file of a network (`deploy/parameters/<network>.json`). */
-export interface DistributionSpec {
+export interface SuiteSpec {
   /** Whole IST. */
   totalSupply: string;
   /** ISO-8601 time of the listing, or `now` for the latest block (local chains). */
@@ -52,18 +53,26 @@ export interface DistributionSpec {
     treasurer: string;
     /** Receives, and alone may sweep, what is not claimed by the deadline. */
     treasury: string;
+    /** Onboards and suspends institutions. */
+    registrar: string;
+    /** Makes the dangerous changes (reinstate, retire, recover, record types, read policy, unpause, upgrades). */
+    governor: string;
+    /** Pauses writes in an emergency. */
+    guardian: string;
+    /** Hours every governor action waits between schedule and execute. */
+    governorDelayHours: number;
   };
   categories: CategorySpec[];
 }
 
 /** Thrown when a parameter file is unusable; the message lists every problem. */
-export class DistributionError extends Error {
+export class ParameterError extends Error {
   constructor(
     readonly source: string,
     readonly problems: string[],
   ) {
     super(`${source}: the distribution is refused\n` + problems.map((p) => `  - ${p}`).join("\n"));
-    this.name = "DistributionError";
+    this.name = "ParameterError";
   }
 }
 
@@ -90,8 +99,16 @@ export interface ResolvedClaim {
   proofs: ProofsFile;
 }
 
-/** The `genesis` parameter of the `IST` module (the ISTDistribution constructor's), plus what scripts need. */
-export interface ResolvedDistribution {
+/** The parameters of the suite's Ignition modules, plus what the scripts need besides. */
+export interface ResolvedParameters {
+  registry: {
+    registrar: string;
+    governor: string;
+    guardian: string;
+    governorDelay: number;
+    recordTypes: number[];
+    recordTypeLabels: string[];
+  };
   genesis: {
     supply: bigint;
     listingTime: bigint;
@@ -114,19 +131,15 @@ export function ist(amount: bigint): string {
 }
 
 /** Reads a parameter file. */
-export function loadDistributionSpec(file: string): DistributionSpec {
-  return JSON.parse(readFileSync(file, "utf8")) as DistributionSpec;
+export function loadParameters(file: string): SuiteSpec {
+  return JSON.parse(readFileSync(file, "utf8")) as SuiteSpec;
 }
 
 /**
  * Checks a parameter file and turns it into the `IST` module's parameters. Every problem is collected and
  * reported together; the supply check says by how much the categories miss the declared supply.
  */
-export function resolveDistribution(
-  spec: DistributionSpec,
-  ctx: ResolveContext,
-  source = "parameters",
-): ResolvedDistribution {
+export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source = "parameters"): ResolvedParameters {
   const problems: string[] = [];
 
   const amountOf = (value: string, where: string): bigint => {
@@ -167,8 +180,8 @@ export function resolveDistribution(
 
   const labels = spec.categories.map((c) => c.label);
   const indexOf = (label: string) => labels.indexOf(label);
-  const categories: ResolvedDistribution["genesis"]["categories"] = [];
-  const grants: ResolvedDistribution["genesis"]["grants"] = [];
+  const categories: ResolvedParameters["genesis"]["categories"] = [];
+  const grants: ResolvedParameters["genesis"]["grants"] = [];
   const leaves: AirdropLeaf[] = [];
   const byCategory: ResolvedClaim["byCategory"] = {};
 
@@ -262,9 +275,24 @@ export function resolveDistribution(
   const admin = addressOf(spec.governance?.admin, "governance.admin");
   const treasurer = addressOf(spec.governance?.treasurer, "governance.treasurer");
   const treasury = addressOf(spec.governance?.treasury, "governance.treasury");
+  const registrar = addressOf(spec.governance?.registrar, "governance.registrar");
+  const governor = addressOf(spec.governance?.governor, "governance.governor");
+  const guardian = addressOf(spec.governance?.guardian, "governance.guardian");
+  const delayHours = spec.governance?.governorDelayHours;
+  if (!(typeof delayHours === "number" && delayHours >= 0 && delayHours <= 24 * 30)) {
+    problems.push(`governance.governorDelayHours: a number of hours from 0 to 720, found ${String(delayHours)}`);
+  }
 
-  if (problems.length > 0) throw new DistributionError(source, problems);
+  if (problems.length > 0) throw new ParameterError(source, problems);
   return {
+    registry: {
+      registrar,
+      governor,
+      guardian,
+      governorDelay: Math.round(delayHours * 3600),
+      recordTypes: Object.values(RECORD_TYPES),
+      recordTypeLabels: Object.keys(RECORD_TYPES).map((label) => encodeBytes32String(label)),
+    },
     genesis: {
       supply: declared,
       listingTime: BigInt(listingTime),

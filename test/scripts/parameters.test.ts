@@ -2,32 +2,27 @@ import path from "node:path";
 
 import { expect } from "chai";
 
-import {
-  DistributionError,
-  type DistributionSpec,
-  loadDistributionSpec,
-  resolveDistribution,
-} from "../../scripts/lib/distribution";
+import { ParameterError, type SuiteSpec, loadParameters, resolveParameters } from "../../scripts/lib/parameters";
 import { LOCAL_PARAMETERS } from "../helpers/fixtures";
 
 const ACCOUNTS = Array.from({ length: 20 }, (_, i) => "0x" + (i + 1).toString(16).padStart(40, "0"));
 const ctx = { deployer: ACCOUNTS[0], accounts: ACCOUNTS, now: 1_800_000_000, baseDir: path.dirname(LOCAL_PARAMETERS) };
 
-function problemsOf(spec: DistributionSpec): string[] {
+function problemsOf(spec: SuiteSpec): string[] {
   try {
-    resolveDistribution(spec, ctx);
+    resolveParameters(spec, ctx);
   } catch (error) {
-    if (error instanceof DistributionError) return error.problems;
+    if (error instanceof ParameterError) return error.problems;
     throw error;
   }
   throw new Error("the parameter file was accepted");
 }
 
 describe("distribution parameter files (scripts/lib/distribution.ts)", function () {
-  const base = () => loadDistributionSpec(LOCAL_PARAMETERS);
+  const base = () => loadParameters(LOCAL_PARAMETERS);
 
   it("accepts the localhost file and resolves accounts, schedules and the claim", function () {
-    const resolved = resolveDistribution(base(), ctx);
+    const resolved = resolveParameters(base(), ctx);
     expect(resolved.genesis.supply).to.equal(10n ** 27n);
     expect(resolved.genesis.listingTime).to.equal(BigInt(ctx.now));
     expect(resolved.genesis.grants[0].beneficiary).to.equal(ACCOUNTS[3]);
@@ -37,8 +32,8 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
   });
 
   it("accepts the sepolia file", function () {
-    const sepolia = loadDistributionSpec(path.join(path.dirname(LOCAL_PARAMETERS), "sepolia.json"));
-    expect(() => resolveDistribution(sepolia, { ...ctx, now: 1_700_000_000 })).to.not.throw();
+    const sepolia = loadParameters(path.join(path.dirname(LOCAL_PARAMETERS), "sepolia.json"));
+    expect(() => resolveParameters(sepolia, { ...ctx, now: 1_700_000_000 })).to.not.throw();
   });
 
   it("says by how much the categories miss the declared supply", function () {

@@ -1,0 +1,28 @@
+/**
+ * Who is who among the 20 accounts of the local chains (the in-process Hardhat network and `npm run node`),
+ * as deploy/parameters/localhost.json, the tests and the demo use them.
+ */
+export const LOCAL_ACCOUNTS = {
+  deployer: 0,
+  treasurer: 1,
+  treasury: 2,
+  investorA: 3,
+  investorB: 4,
+  founder: 5,
+  teamMember: 6,
+  partner: 7,
+  advisor: 8,
+  registrar: 9,
+  hospital: 10,
+  pharmacy: 11,
+  insurer: 12,
+  agency: 13,
+  manufacturer: 14,
+  distributor: 15,
+  patientA: 16,
+  patientB: 17,
+  relayer: 18,
+  stranger: 19,
+} as const;
+
+export type LocalAccountName = keyof typeof LOCAL_ACCOUNTS;

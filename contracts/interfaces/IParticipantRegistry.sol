@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/**
+ * @title IParticipantRegistry
+ * @notice The one directory of who is who in MIIP: every institution's id, address, kind and status. Every
+ * other contract of the suite asks it, on every call, whether an address may act as an institution of some
+ * kind, so a suspension takes effect everywhere at once without anyone touching those contracts.
+ * @dev Patients are not onboarded: any address can be a patient, pseudonymously. Institutions are known by a
+ * permanent id; their address can rotate (two steps: the current address proposes, the new one accepts) and
+ * their history and the authorship of their records follow the id. Nothing personal is stored: a display
+ * name of the institution, the hash of its licence or registration number, and a metadata URI.
+ */
+interface IParticipantRegistry {
+    /// @notice What an institution is. `None` marks an unknown address.
+    enum Kind {
+        None,
+        Hospital,
+        Pharmacy,
+        Insurer,
+        PublicHealthAgency,
+        Researcher,
+        Manufacturer,
+        Distributor,
+        Regulator
+    }
+
+    /// @notice Where an institution stands. Only `Active` institutions have rights; `Retired` is final.
+    enum Status {
+        None,
+        Active,
+        Suspended,
+        Retired
+    }
+
+    /**
+     * @notice What the hot path reads about an address, in one storage slot.
+     * @param id The institution's permanent id (0 for an unknown address).
+     * @param kind Its kind.
+     * @param status Its status.
+     */
+    struct Member {
+        uint32 id;
+        Kind kind;
+        Status status;
+    }
+
+    /**
+     * @notice An institution as the directory describes it.
+     * @param id Permanent id, from 1.
+     * @param account Current address.
+     * @param kind What it is.
+     * @param status Where it stands.
+     * @param registeredAt When it was onboarded.
+     * @param licenceHash keccak256 of its licence or registration number (the number itself stays off chain).
+     * @param pendingAccount Address proposed by a rotation and not accepted yet (zero if none).
+     * @param name Display name of the institution (an organisation, never a person).
+     * @param metadataURI Where its public metadata lives.
+     */
+    struct Institution {
+        uint32 id;
+        address account;
+        Kind kind;
+        Status status;
+        uint40 registeredAt;
+        bytes32 licenceHash;
+        address pendingAccount;
+        string name;
+        string metadataURI;
+    }
+
+    /// @notice The address already belongs to an institution.
+    /// @param account The address.
+    /// @param id The institution it belongs to.
+    error ParticipantsAddressTaken(address account, uint32 id);
+
+    /// @notice A zero address where an institution's address is needed.
+    error ParticipantsZeroAddress();
+
+    /// @notice `None` is not a kind an institution can have.
+    error ParticipantsInvalidKind();
+
+    /// @notice The licence hash is empty.
+    error ParticipantsEmptyLicence();
+
+    /// @notice No institution has this id.
+    /// @param id The id asked for.
+    error ParticipantsUnknownInstitution(uint32 id);
+
+    /// @notice The address is not an active institution.
+    /// @param account The address.
+    /// @param status Its status (`None` for an address that is no institution).
+    error ParticipantsNotActive(address account, Status status);
+
+    /// @notice The address is an institution of another kind than the operation needs.
+    /// @param account The address.
+    /// @param expected The kind needed.
+    /// @param actual Its kind.
+    error ParticipantsWrongKind(address account, Kind expected, Kind actual);
+
+    /// @notice The status change is not allowed from the institution's current status.
+    /// @param id The institution.
+    /// @param status Its current status.
+    error ParticipantsInvalidStatus(uint32 id, Status status);
+
+    /// @notice The caller is not the institution's pending address, or there is no pending rotation.
+    /// @param id The institution.
+    /// @param caller Who called.
+    error ParticipantsNotPendingAccount(uint32 id, address caller);
+
+    /**
+     * @notice An institution was onboarded.
+     * @param id Its permanent id.
+     * @param account Its address.
+     * @param kind What it is.
+     * @param licenceHash Hash of its licence or registration number.
+     * @param name Display name.
+     * @param metadataURI Public metadata.
+     */
+    event InstitutionRegistered(
+        uint32 indexed id,
+        address indexed account,
+        Kind indexed kind,
+        bytes32 licenceHash,
+        string name,
+        string metadataURI
+    );
+
+    /**
+     * @notice An institution's status changed.
+     * @param id The institution.
+     * @param previous Its status before.
+     * @param status Its status now.
+     * @param reasonCode Why, as a code from the governance's published list (no free text on chain).
+     */
+    event InstitutionStatusChanged(uint32 indexed id, Status previous, Status status, bytes32 reasonCode);
+
+    /**
+     * @notice An institution's display name or metadata URI changed.
+     * @param id The institution.
+     * @param name The new display name.
+     * @param metadataURI The new metadata URI.
+     */
+    event InstitutionProfileUpdated(uint32 indexed id, string name, string metadataURI);
+
+    /**
+     * @notice An institution proposed to move to a new address (or cancelled a proposal: `pending` is zero).
+     * @param id The institution.
+     * @param current Its current address.
+     * @param pending The proposed address.
+     */
+    event AccountRotationProposed(uint32 indexed id, address indexed current, address indexed pending);
+
+    /**
+     * @notice An institution moved to a new address; the old one has no rights any more.
+     * @param id The institution.
+     * @param previous The old address.
+     * @param account The new address.
+     */
+    event AccountRotated(uint32 indexed id, address indexed previous, address indexed account);
+
+    /// @notice Number of institutions ever onboarded; ids run from 1 to this number.
+    function institutionCount() external view returns (uint32);
+
+    /// @notice The hot-path view of an address: its institution id, kind and status (zeros if unknown).
+    /// @param account The address.
+    function memberOf(address account) external view returns (Member memory);
+
+    /// @notice An institution by id.
+    /// @param id The institution.
+    function institution(uint32 id) external view returns (Institution memory);
+
+    /**
+     * @notice A page of institutions, by id.
+     * @param offset Number of institutions to skip (ids start after `offset`).
+     * @param limit Maximum number returned.
+     * @return page The institutions; empty past the end.
+     * @return total The number of institutions.
+     */
+    function institutions(
+        uint256 offset,
+        uint256 limit
+    ) external view returns (Institution[] memory page, uint256 total);
+
+    /**
+     * @notice The id of an active institution of the given kind at `account`; reverts otherwise.
+     * @dev The check every contract of the suite makes. Reverts with {ParticipantsNotActive} or
+     * {ParticipantsWrongKind}.
+     * @param account The address acting.
+     * @param kind The kind the operation needs.
+     * @return id The institution's id.
+     */
+    function requireActive(address account, Kind kind) external view returns (uint32 id);
+
+    /// @notice Whether `account` is an active institution of the given kind.
+    /// @param account The address.
+    /// @param kind The kind.
+    function isActive(address account, Kind kind) external view returns (bool);
+
+    /**
+     * @notice Onboards an institution, active at once.
+     * @dev Restricted (registrar). Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind},
+     * {ParticipantsEmptyLicence} or {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
+     * @param account Its address.
+     * @param kind What it is.
+     * @param licenceHash keccak256 of its licence or registration number.
+     * @param name Display name.
+     * @param metadataURI Public metadata.
+     * @return id Its permanent id.
+     */
+    function register(
+        address account,
+        Kind kind,
+        bytes32 licenceHash,
+        string calldata name,
+        string calldata metadataURI
+    ) external returns (uint32 id);
+
+    /**
+     * @notice Suspends an active institution: it loses every right in every contract at once.
+     * @dev Restricted (registrar, no delay). Reverts with {ParticipantsUnknownInstitution} or
+     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @param id The institution.
+     * @param reasonCode Why.
+     */
+    function suspend(uint32 id, bytes32 reasonCode) external;
+
+    /**
+     * @notice Gives a suspended institution its rights back.
+     * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
+     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @param id The institution.
+     * @param reasonCode Why.
+     */
+    function reinstate(uint32 id, bytes32 reasonCode) external;
+
+    /**
+     * @notice Retires an institution for good; its history stays, its rights end.
+     * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
+     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @param id The institution.
+     * @param reasonCode Why.
+     */
+    function retire(uint32 id, bytes32 reasonCode) external;
+
+    /**
+     * @notice Changes an institution's display name and metadata URI.
+     * @dev Restricted (registrar). Reverts with {ParticipantsUnknownInstitution}. Emits {InstitutionProfileUpdated}.
+     * @param id The institution.
+     * @param name The new display name.
+     * @param metadataURI The new metadata URI.
+     */
+    function updateProfile(uint32 id, string calldata name, string calldata metadataURI) external;
+
+    /**
+     * @notice The institution at the caller's address proposes to move to `pending` (zero cancels).
+     * @dev Reverts with {ParticipantsNotActive} (suspended institutions cannot rotate away from a suspension)
+     * or {ParticipantsAddressTaken}. Emits {AccountRotationProposed}.
+     * @param pending The new address, which must accept.
+     */
+    function proposeAccount(address pending) external;
+
+    /**
+     * @notice The proposed address accepts: the institution moves there with its id, history and authorship.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNotPendingAccount} or
+     * {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * @param id The institution.
+     */
+    function acceptAccount(uint32 id) external;
+
+    /**
+     * @notice Moves an institution to a new address without the old one, for a lost or compromised key.
+     * @dev Restricted (admin, with a delay). Reverts with {ParticipantsUnknownInstitution},
+     * {ParticipantsZeroAddress} or {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * @param id The institution.
+     * @param account The new address.
+     */
+    function recoverAccount(uint32 id, address account) external;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+import {IReadPolicy} from "./IReadPolicy.sol";
+
+/**
+ * @title IRecordRegistry
+ * @notice Electronic medical records as the chain knows them: who they are about (a pseudonymous patient
+ * address), who issued them (a hospital's institution id), their type and time, and the digest of the
+ * encrypted document with a pointer to where it lives. Never the document, never a name or a diagnosis.
+ * @dev Hospitals write, the patient owns, readers read by the patient's consent. Records are numbered from 1;
+ * the id is the thread from hospital to consent to claim to dispensing. The digest and the URI are in the
+ * {RecordRegistered} event, which carries everything an indexer needs; storage keeps what later transactions
+ * check: patient, issuer, type, time, the digest's uniqueness and the version links.
+ */
+interface IRecordRegistry {
+    /// @notice Why a record is read. The consent contract grants per purpose.
+    enum Purpose {
+        Treatment,
+        InsuranceClaim,
+        Research,
+        PublicHealth
+    }
+
+    /**
+     * @notice A record to register.
+     * @param patient The patient's address.
+     * @param digest Digest of the encrypted document (for instance its SHA-256).
+     * @param recordType A type enabled by governance (1 diagnosis, 2 prescription, 3 lab result, 4 imaging,
+     * 5 vaccination, 6 discharge summary, 7 claim document, more added without a redeploy).
+     * @param issuedAt When the care the record documents took place (unix time, not in the future).
+     * @param uri Where the encrypted document lives: an IPFS CIDv1 (`ipfs://b...`) or another URI.
+     */
+    struct RecordInput {
+        address patient;
+        bytes32 digest;
+        uint8 recordType;
+        uint40 issuedAt;
+        string uri;
+    }
+
+    /**
+     * @notice A record as stored.
+     * @param id The record id.
+     * @param patient The patient's address.
+     * @param issuer The issuing hospital's institution id (authorship survives address rotation).
+     * @param recordType Its type.
+     * @param issuedAt When the documented care took place.
+     * @param supersedes The record this one corrects (0 if none).
+     * @param supersededBy The record that corrects this one (0 if none).
+     */
+    struct Record {
+        uint256 id;
+        address patient;
+        uint32 issuer;
+        uint8 recordType;
+        uint40 issuedAt;
+        uint256 supersedes;
+        uint256 supersededBy;
+    }
+
+    /// @notice The patient is the zero address.
+    /// @param index Position in the batch (0 for a single registration).
+    error RecordsZeroPatient(uint256 index);
+
+    /// @notice The digest is empty.
+    /// @param index Position in the batch.
+    error RecordsEmptyDigest(uint256 index);
+
+    /// @notice The URI is empty.
+    /// @param index Position in the batch.
+    error RecordsEmptyURI(uint256 index);
+
+    /// @notice The record type is not enabled.
+    /// @param index Position in the batch.
+    /// @param recordType The type.
+    error RecordsUnknownRecordType(uint256 index, uint8 recordType);
+
+    /// @notice The time of care is zero or in the future.
+    /// @param index Position in the batch.
+    /// @param issuedAt The time given.
+    /// @param now The block time.
+    error RecordsInvalidTime(uint256 index, uint40 issuedAt, uint256 now);
+
+    /// @notice A record with this digest exists already.
+    /// @param index Position in the batch.
+    /// @param digest The digest.
+    /// @param existingId The record that has it.
+    error RecordsDuplicateDigest(uint256 index, bytes32 digest, uint256 existingId);
+
+    /// @notice No record has this id.
+    /// @param recordId The id.
+    error RecordsUnknownRecord(uint256 recordId);
+
+    /// @notice Only the issuing hospital may amend a record.
+    /// @param recordId The record.
+    /// @param issuer Its issuer.
+    /// @param caller The institution id of the caller.
+    error RecordsNotIssuer(uint256 recordId, uint32 issuer, uint32 caller);
+
+    /// @notice The record was already corrected; amend the latest version.
+    /// @param recordId The record.
+    /// @param supersededBy The version that corrects it.
+    error RecordsAlreadySuperseded(uint256 recordId, uint256 supersededBy);
+
+    /// @notice An empty batch, or one larger than {MAX_BATCH}.
+    /// @param size The batch size.
+    error RecordsInvalidBatchSize(uint256 size);
+
+    /// @notice Writes are paused by governance (or a pause was asked while already paused).
+    error RecordsPaused();
+
+    /// @notice An unpause was asked while writes are not paused.
+    error RecordsNotPaused();
+
+    /// @notice Record type 0 is reserved, and only types below 128 exist.
+    /// @param recordType The type.
+    error RecordsInvalidRecordType(uint8 recordType);
+
+    /**
+     * @notice A record was registered (`supersedes` = 0) or a corrected version issued.
+     * @param recordId Its id.
+     * @param patient The patient's address.
+     * @param issuer The issuing hospital's institution id.
+     * @param recordType Its type.
+     * @param issuedAt When the documented care took place.
+     * @param digest Digest of the encrypted document.
+     * @param uri Where the encrypted document lives.
+     * @param supersedes The record it corrects, 0 if none.
+     */
+    event RecordRegistered(
+        uint256 indexed recordId,
+        address indexed patient,
+        uint32 indexed issuer,
+        uint8 recordType,
+        uint40 issuedAt,
+        bytes32 digest,
+        string uri,
+        uint256 supersedes
+    );
+
+    /**
+     * @notice Governance enabled or disabled a record type.
+     * @param recordType The type.
+     * @param enabled Whether new records may have it.
+     * @param label Its name, e.g. "lab-result".
+     */
+    event RecordTypeSet(uint8 indexed recordType, bool enabled, bytes32 label);
+
+    /// @notice Governance set the contract answering reads beyond the patient and the issuer (consent).
+    /// @param policy The new policy, or zero for none.
+    event ReadPolicySet(address indexed policy);
+
+    /// @notice Writes were paused.
+    /// @param account Who paused.
+    event Paused(address account);
+
+    /// @notice Writes were resumed.
+    /// @param account Who resumed.
+    event Unpaused(address account);
+
+    /// @notice The most records one batch may register.
+    function MAX_BATCH() external view returns (uint256);
+
+    /// @notice The participant directory this registry asks.
+    function participants() external view returns (IParticipantRegistry);
+
+    /// @notice The contract answering reads beyond the patient and the issuer (zero: none).
+    function readPolicy() external view returns (IReadPolicy);
+
+    /// @notice Whether writes are paused. Reads never are.
+    function paused() external view returns (bool);
+
+    /// @notice Whether new records may have this type.
+    /// @param recordType The type.
+    function isRecordType(uint8 recordType) external view returns (bool);
+
+    /// @notice Number of records; ids run from 1 to this number.
+    function recordCount() external view returns (uint256);
+
+    /// @notice A record by id.
+    /// @dev Reverts with {RecordsUnknownRecord}.
+    /// @param recordId The record.
+    function getRecord(uint256 recordId) external view returns (Record memory);
+
+    /// @notice The id of the record with this digest, 0 if none: the integrity check of a document.
+    /// @param digest The digest.
+    function recordIdOf(bytes32 digest) external view returns (uint256);
+
+    /**
+     * @notice A page of a patient's record ids, oldest first.
+     * @param patient The patient.
+     * @param offset Index of the first id.
+     * @param limit Maximum number of ids.
+     * @return ids The page, empty past the end.
+     * @return total Number of the patient's records.
+     */
+    function recordsOfPatient(
+        address patient,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (uint256[] memory ids, uint256 total);
+
+    /**
+     * @notice A page of the record ids an institution issued, oldest first.
+     * @param issuer The institution id.
+     * @param offset Index of the first id.
+     * @param limit Maximum number of ids.
+     * @return ids The page, empty past the end.
+     * @return total Number of records it issued.
+     */
+    function recordsOfIssuer(
+        uint32 issuer,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (uint256[] memory ids, uint256 total);
+
+    /**
+     * @notice Whether `reader` may read a record for `purpose`: the single question every other contract and
+     * every dApp asks. The patient may; the issuing hospital may while active (at whatever address it has
+     * rotated to); anyone else only if the read policy (consent) allows it.
+     * @dev Reverts with {RecordsUnknownRecord}.
+     * @param reader Who wants to read.
+     * @param recordId The record.
+     * @param purpose Why.
+     */
+    function canRead(address reader, uint256 recordId, Purpose purpose) external view returns (bool);
+
+    /**
+     * @notice An active hospital registers a record for a patient.
+     * @dev Reverts with {RecordsPaused}, the participant directory's errors for a caller that is not an
+     * active hospital, {RecordsZeroPatient}, {RecordsEmptyDigest}, {RecordsEmptyURI},
+     * {RecordsUnknownRecordType}, {RecordsInvalidTime} or {RecordsDuplicateDigest}. Emits {RecordRegistered}.
+     * @param record The record.
+     * @return recordId Its id.
+     */
+    function register(RecordInput calldata record) external returns (uint256 recordId);
+
+    /**
+     * @notice Registers several records in one transaction; all of them or none.
+     * @dev As {register}, with the offending entry's index in the error; and {RecordsInvalidBatchSize}.
+     * @param records The records.
+     * @return firstId The id of the first; the others follow consecutively.
+     */
+    function registerBatch(RecordInput[] calldata records) external returns (uint256 firstId);
+
+    /**
+     * @notice The issuing hospital issues a corrected version of a record: same patient and type, a new
+     * document; the old record stays readable as history.
+     * @dev Reverts as {register}, plus {RecordsUnknownRecord}, {RecordsNotIssuer} and
+     * {RecordsAlreadySuperseded}. Emits {RecordRegistered} with `supersedes` set.
+     * @param recordId The latest version of the record.
+     * @param digest Digest of the corrected encrypted document.
+     * @param issuedAt When the documented care took place.
+     * @param uri Where the corrected document lives.
+     * @return newId The corrected version's id.
+     */
+    function amend(
+        uint256 recordId,
+        bytes32 digest,
+        uint40 issuedAt,
+        string calldata uri
+    ) external returns (uint256 newId);
+
+    /**
+     * @notice Enables or disables a record type for new records (existing records keep theirs).
+     * @dev Restricted (admin). Reverts with {RecordsInvalidRecordType}. Emits {RecordTypeSet}.
+     * @param recordType The type, 1 to 127.
+     * @param enabled Whether new records may have it.
+     * @param label Its name.
+     */
+    function setRecordType(uint8 recordType, bool enabled, bytes32 label) external;
+
+    /**
+     * @notice Sets the contract that answers reads beyond the patient and the issuer.
+     * @dev Restricted (admin, delayed). Emits {ReadPolicySet}.
+     * @param policy The consent contract, or zero.
+     */
+    function setReadPolicy(IReadPolicy policy) external;
+
+    /// @notice Pauses writes. Restricted (guardian, immediate). Reverts with {RecordsPaused}. Emits {Paused}.
+    function pause() external;
+
+    /// @notice Resumes writes. Restricted (admin, delayed). Reverts with {RecordsNotPaused}. Emits {Unpaused}.
+    function unpause() external;
+}

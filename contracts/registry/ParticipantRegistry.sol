@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
+
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+
+/**
+ * @title ParticipantRegistry
+ * @notice The suite's directory of institutions. See {IParticipantRegistry}.
+ * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, upgrades only through the access manager; all state in
+ * one ERC-7201 namespace. The status of an institution lives only in the {Member} entry of its current
+ * address, so the check every other contract makes is a single storage read, and there is no second copy
+ * that could disagree.
+ */
+contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IParticipantRegistry {
+    /**
+     * @dev The part of an institution that is not on the hot path. Its status is in `members[account]`.
+     * slot 0: account (160) | kind (8) | registeredAt (40)
+     * slot 1: pendingAccount (160)
+     * slot 2: licenceHash; then name and metadataURI (dynamic)
+     */
+    struct Profile {
+        address account;
+        Kind kind;
+        uint40 registeredAt;
+        address pendingAccount;
+        bytes32 licenceHash;
+        string name;
+        string metadataURI;
+    }
+
+    /// @custom:storage-location erc7201:miip.storage.ParticipantRegistry
+    struct ParticipantStorage {
+        uint32 count;
+        mapping(address account => Member) members;
+        mapping(uint32 id => Profile) profiles;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("miip.storage.ParticipantRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_LOCATION = 0xddd17c95423b5bf0e9b0ba73519692d2c307e6e329b2aebc177daf21f2c3f500;
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /**
+     * @notice Sets the access manager; called once, through the proxy, at deployment.
+     * @param initialAuthority The suite's access manager.
+     */
+    function initialize(address initialAuthority) external initializer {
+        __AccessManaged_init(initialAuthority);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function institutionCount() external view returns (uint32) {
+        return _storage().count;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function memberOf(address account) external view returns (Member memory) {
+        return _storage().members[account];
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function institution(uint32 id) public view returns (Institution memory) {
+        ParticipantStorage storage $ = _storage();
+        Profile storage p = _profile($, id);
+        return
+            Institution({
+                id: id,
+                account: p.account,
+                kind: p.kind,
+                status: $.members[p.account].status,
+                registeredAt: p.registeredAt,
+                licenceHash: p.licenceHash,
+                pendingAccount: p.pendingAccount,
+                name: p.name,
+                metadataURI: p.metadataURI
+            });
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function institutions(
+        uint256 offset,
+        uint256 limit
+    ) external view returns (Institution[] memory page, uint256 total) {
+        total = _storage().count;
+        if (offset >= total) return (new Institution[](0), total);
+        uint256 end = total - offset < limit ? total : offset + limit;
+        page = new Institution[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            // Ids run from 1; `end` is at most `count`, a uint32.
+            page[i - offset] = institution(uint32(i + 1));
+        }
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function requireActive(address account, Kind kind) external view returns (uint32 id) {
+        Member memory m = _storage().members[account];
+        if (m.status != Status.Active) revert ParticipantsNotActive(account, m.status);
+        if (m.kind != kind) revert ParticipantsWrongKind(account, kind, m.kind);
+        return m.id;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function isActive(address account, Kind kind) external view returns (bool) {
+        Member memory m = _storage().members[account];
+        return m.status == Status.Active && m.kind == kind;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function register(
+        address account,
+        Kind kind,
+        bytes32 licenceHash,
+        string calldata name,
+        string calldata metadataURI
+    ) external restricted returns (uint32 id) {
+        if (kind == Kind.None) revert ParticipantsInvalidKind();
+        if (licenceHash == bytes32(0)) revert ParticipantsEmptyLicence();
+        ParticipantStorage storage $ = _storage();
+        _checkFree($, account);
+        id = ++$.count;
+        $.members[account] = Member({id: id, kind: kind, status: Status.Active});
+        Profile storage p = $.profiles[id];
+        p.account = account;
+        p.kind = kind;
+        p.registeredAt = uint40(block.timestamp);
+        p.licenceHash = licenceHash;
+        p.name = name;
+        p.metadataURI = metadataURI;
+        emit InstitutionRegistered(id, account, kind, licenceHash, name, metadataURI);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function suspend(uint32 id, bytes32 reasonCode) external restricted {
+        _moveStatus(id, Status.Active, Status.Suspended, reasonCode);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function reinstate(uint32 id, bytes32 reasonCode) external restricted {
+        _moveStatus(id, Status.Suspended, Status.Active, reasonCode);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function retire(uint32 id, bytes32 reasonCode) external restricted {
+        ParticipantStorage storage $ = _storage();
+        Member storage m = $.members[_profile($, id).account];
+        Status previous = m.status;
+        if (previous == Status.Retired) revert ParticipantsInvalidStatus(id, previous);
+        m.status = Status.Retired;
+        emit InstitutionStatusChanged(id, previous, Status.Retired, reasonCode);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function updateProfile(uint32 id, string calldata name, string calldata metadataURI) external restricted {
+        Profile storage p = _profile(_storage(), id);
+        p.name = name;
+        p.metadataURI = metadataURI;
+        emit InstitutionProfileUpdated(id, name, metadataURI);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function proposeAccount(address pending) external {
+        ParticipantStorage storage $ = _storage();
+        Member memory m = $.members[msg.sender];
+        if (m.status != Status.Active) revert ParticipantsNotActive(msg.sender, m.status);
+        if (pending != address(0)) _checkFree($, pending);
+        $.profiles[m.id].pendingAccount = pending;
+        emit AccountRotationProposed(m.id, msg.sender, pending);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function acceptAccount(uint32 id) external {
+        ParticipantStorage storage $ = _storage();
+        Profile storage p = _profile($, id);
+        if (p.pendingAccount != msg.sender || msg.sender == address(0))
+            revert ParticipantsNotPendingAccount(id, msg.sender);
+        // A suspension between proposal and acceptance must not be escaped by moving.
+        Status status = $.members[p.account].status;
+        if (status != Status.Active) revert ParticipantsNotActive(p.account, status);
+        _rotate($, id, p, msg.sender);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function recoverAccount(uint32 id, address account) external restricted {
+        ParticipantStorage storage $ = _storage();
+        _rotate($, id, _profile($, id), account);
+    }
+
+    /// @dev Upgrades go through the access manager like every other privileged call (admin role, delayed).
+    function _authorizeUpgrade(address) internal override restricted {}
+
+    function _rotate(ParticipantStorage storage $, uint32 id, Profile storage p, address account) private {
+        _checkFree($, account);
+        address previous = p.account;
+        $.members[account] = $.members[previous];
+        delete $.members[previous];
+        p.account = account;
+        p.pendingAccount = address(0);
+        emit AccountRotated(id, previous, account);
+    }
+
+    function _moveStatus(uint32 id, Status from, Status to, bytes32 reasonCode) private {
+        ParticipantStorage storage $ = _storage();
+        Member storage m = $.members[_profile($, id).account];
+        if (m.status != from) revert ParticipantsInvalidStatus(id, m.status);
+        m.status = to;
+        emit InstitutionStatusChanged(id, from, to, reasonCode);
+    }
+
+    function _checkFree(ParticipantStorage storage $, address account) private view {
+        if (account == address(0)) revert ParticipantsZeroAddress();
+        uint32 owner = $.members[account].id;
+        if (owner != 0) revert ParticipantsAddressTaken(account, owner);
+    }
+
+    function _profile(ParticipantStorage storage $, uint32 id) private view returns (Profile storage p) {
+        p = $.profiles[id];
+        if (p.account == address(0)) revert ParticipantsUnknownInstitution(id);
+    }
+
+    // The ERC-7201 namespace: the one place where a storage pointer is set by hand.
+    function _storage() private pure returns (ParticipantStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            $.slot := STORAGE_LOCATION
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import GovernanceModule from "./Governance";
+import ISTModule from "./IST";
+import RegistryModule from "./Registry";
+
+/** The whole suite, wired together: what `scripts/deploy.ts`, the tests, the demo and the bench deploy. */
+export default buildModule("MIIP", (m) => {
+  const { manager } = m.useModule(GovernanceModule);
+  const { distribution, token } = m.useModule(ISTModule);
+  const { participants, records } = m.useModule(RegistryModule);
+  return { manager, distribution, token, participants, records };
+});

@@ -1,0 +1,47 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import { ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import GovernanceModule from "./Governance";
+import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
+
+/**
+ * The participant directory and the record registry, each an implementation behind an ERC-1967 proxy
+ * (UUPS), initialised in the proxy's constructor so that nobody can front-run the initialisation.
+ *
+ * Parameters: `registrar`, `governor`, `guardian` (accounts), `governorDelay` (seconds every GOVERNOR action
+ * waits between schedule and execute), `recordTypes` and `recordTypeLabels` (the types enabled at start).
+ */
+export default buildModule("Registry", (m) => {
+  const { manager } = m.useModule(GovernanceModule);
+
+  const participantsImpl = m.contract("ParticipantRegistry", [], { id: "ParticipantRegistryImpl" });
+  const participantsProxy = m.contract(
+    "ERC1967Proxy",
+    [participantsImpl, m.encodeFunctionCall(participantsImpl, "initialize", [manager])],
+    { id: "ParticipantRegistryProxy" },
+  );
+  const participants = m.contractAt("ParticipantRegistry", participantsProxy, { id: "ParticipantRegistry" });
+
+  const recordsImpl = m.contract("RecordRegistry", [participants], { id: "RecordRegistryImpl" });
+  const recordsProxy = m.contract(
+    "ERC1967Proxy",
+    [
+      recordsImpl,
+      m.encodeFunctionCall(recordsImpl, "initialize", [
+        manager,
+        m.getParameter("recordTypes"),
+        m.getParameter("recordTypeLabels"),
+      ]),
+    ],
+    { id: "RecordRegistryProxy" },
+  );
+  const records = m.contractAt("RecordRegistry", recordsProxy, { id: "RecordRegistry" });
+
+  grantRoleFromParameter(m, manager, "REGISTRAR");
+  grantRoleFromParameter(m, manager, "GOVERNOR", m.getParameter<number>("governorDelay"));
+  grantRoleFromParameter(m, manager, "GUARDIAN");
+  wireFunctionRoles(m, manager, "ParticipantRegistry", participants, ParticipantRegistry__factory.createInterface());
+  wireFunctionRoles(m, manager, "RecordRegistry", records, RecordRegistry__factory.createInterface());
+
+  return { manager, participants, records, participantsImpl, recordsImpl };
+});

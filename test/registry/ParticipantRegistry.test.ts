@@ -1,0 +1,280 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+
+import { KINDS } from "../../config/roles";
+import { deploySuiteFixture, licence, onboardedFixture } from "../helpers/fixtures";
+import { governorCall } from "../helpers/governance";
+
+const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3 } as const;
+const reason = (text: string) => hre.ethers.encodeBytes32String(text);
+
+describe("ParticipantRegistry", function () {
+  describe("onboarding", function () {
+    it("lets the registrar onboard an institution, active at once, with nothing personal on chain", async function () {
+      const { participants, registrar, hospital } = await loadFixture(deploySuiteFixture);
+      await expect(
+        participants
+          .connect(registrar)
+          .register(hospital.address, KINDS.hospital, licence("H-1"), "Seoul General", "ipfs://m"),
+      )
+        .to.emit(participants, "InstitutionRegistered")
+        .withArgs(1, hospital.address, KINDS.hospital, licence("H-1"), "Seoul General", "ipfs://m");
+      expect(await participants.institutionCount()).to.equal(1n);
+      const member = await participants.memberOf(hospital.address);
+      expect([member.id, member.kind, member.status]).to.deep.equal([
+        1n,
+        BigInt(KINDS.hospital),
+        BigInt(Status.Active),
+      ]);
+      const institution = await participants.institution(1);
+      expect(institution.account).to.equal(hospital.address);
+      expect(institution.licenceHash).to.equal(licence("H-1"));
+      expect(institution.registeredAt).to.equal(await time.latest());
+      expect(await participants.requireActive(hospital.address, KINDS.hospital)).to.equal(1n);
+      expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
+      expect(await participants.isActive(hospital.address, KINDS.pharmacy)).to.equal(false);
+    });
+
+    it("refuses a second onboarding of the same address, a zero address, no kind, no licence", async function () {
+      const { participants, registrar, hospital, ids } = await loadFixture(onboardedFixture);
+      const asRegistrar = participants.connect(registrar);
+      await expect(asRegistrar.register(hospital.address, KINDS.pharmacy, licence("x"), "Again", ""))
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")
+        .withArgs(hospital.address, ids.hospital);
+      await expect(
+        asRegistrar.register(hre.ethers.ZeroAddress, KINDS.pharmacy, licence("x"), "Zero", ""),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsZeroAddress");
+      const fresh = hre.ethers.Wallet.createRandom().address;
+      await expect(asRegistrar.register(fresh, 0, licence("x"), "None", "")).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsInvalidKind",
+      );
+      await expect(
+        asRegistrar.register(fresh, KINDS.pharmacy, hre.ethers.ZeroHash, "No licence", ""),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsEmptyLicence");
+      expect(await participants.institutionCount()).to.equal(4n);
+      expect((await participants.memberOf(fresh)).id).to.equal(0n);
+      expect((await participants.memberOf(hospital.address)).kind).to.equal(BigInt(KINDS.hospital));
+    });
+
+    it("refuses onboarding by anyone but the registrar", async function () {
+      const { participants, hospital, stranger } = await loadFixture(onboardedFixture);
+      await expect(participants.connect(hospital).register(stranger.address, KINDS.pharmacy, licence("x"), "Rogue", ""))
+        .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+        .withArgs(hospital.address);
+      expect(await participants.institutionCount()).to.equal(4n);
+    });
+
+    it("pages institutions by id and answers an empty page past the end", async function () {
+      const { participants } = await loadFixture(onboardedFixture);
+      const [firstTwo, total] = await participants.institutions(0, 2);
+      expect(total).to.equal(4n);
+      expect(firstTwo.map((i) => i.id)).to.deep.equal([1n, 2n]);
+      const [rest] = await participants.institutions(2, 10);
+      expect(rest.map((i) => i.name)).to.deep.equal(["Hanguk Life Insurance", "Busan Medical Centre"]);
+      const [empty, stillTotal] = await participants.institutions(4, 10);
+      expect(empty).to.deep.equal([]);
+      expect(stillTotal).to.equal(4n);
+      await expect(participants.institution(5))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(5);
+    });
+
+    it("lets the registrar update a profile and nobody else", async function () {
+      const { participants, registrar, hospital, ids } = await loadFixture(onboardedFixture);
+      await expect(participants.connect(registrar).updateProfile(ids.hospital, "Seoul General (new wing)", "ipfs://m2"))
+        .to.emit(participants, "InstitutionProfileUpdated")
+        .withArgs(ids.hospital, "Seoul General (new wing)", "ipfs://m2");
+      await expect(
+        participants.connect(hospital).updateProfile(ids.hospital, "Mine", ""),
+      ).to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized");
+      expect((await participants.institution(ids.hospital)).name).to.equal("Seoul General (new wing)");
+      await expect(participants.connect(registrar).updateProfile(99, "x", ""))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(99);
+    });
+  });
+
+  describe("status", function () {
+    it("suspends at once: the institution fails every check", async function () {
+      const { participants, registrar, hospital, ids } = await loadFixture(onboardedFixture);
+      await expect(participants.connect(registrar).suspend(ids.hospital, reason("licence-review")))
+        .to.emit(participants, "InstitutionStatusChanged")
+        .withArgs(ids.hospital, Status.Active, Status.Suspended, reason("licence-review"));
+      await expect(participants.requireActive(hospital.address, KINDS.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.Suspended);
+      expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(false);
+      expect((await participants.institution(ids.hospital)).status).to.equal(BigInt(Status.Suspended));
+    });
+
+    it("refuses to suspend twice, an unknown institution, or for a non-registrar", async function () {
+      const { participants, registrar, hospital, ids } = await loadFixture(onboardedFixture);
+      await participants.connect(registrar).suspend(ids.hospital, reason("r"));
+      await expect(participants.connect(registrar).suspend(ids.hospital, reason("r")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.hospital, Status.Suspended);
+      await expect(participants.connect(registrar).suspend(77, reason("r")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(77);
+      await expect(participants.connect(hospital).suspend(ids.pharmacy, reason("r"))).to.be.revertedWithCustomError(
+        participants,
+        "AccessManagedUnauthorized",
+      );
+      expect((await participants.institution(ids.pharmacy)).status).to.equal(BigInt(Status.Active));
+    });
+
+    it("reinstates only through the governor's delay", async function () {
+      const { participants, manager, registrar, deployer, hospital, ids } = await loadFixture(onboardedFixture);
+      await participants.connect(registrar).suspend(ids.hospital, reason("r"));
+      const data = participants.interface.encodeFunctionData("reinstate", [ids.hospital, reason("cleared")]);
+      await expect(
+        participants.connect(deployer).reinstate(ids.hospital, reason("cleared")),
+      ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
+      await expect(
+        participants.connect(registrar).reinstate(ids.hospital, reason("cleared")),
+      ).to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized");
+      expect((await participants.memberOf(hospital.address)).status).to.equal(BigInt(Status.Suspended));
+
+      await manager.connect(deployer).schedule(await participants.getAddress(), data, 0);
+      await expect(
+        manager.connect(deployer).execute(await participants.getAddress(), data),
+      ).to.be.revertedWithCustomError(manager, "AccessManagerNotReady");
+      await time.increase(24 * 3600);
+      await expect(manager.connect(deployer).execute(await participants.getAddress(), data))
+        .to.emit(participants, "InstitutionStatusChanged")
+        .withArgs(ids.hospital, Status.Suspended, Status.Active, reason("cleared"));
+      expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
+    });
+
+    it("refuses to reinstate an active institution", async function () {
+      const { participants, manager, deployer, ids } = await loadFixture(onboardedFixture);
+      const data = participants.interface.encodeFunctionData("reinstate", [ids.hospital, reason("x")]);
+      await expect(governorCall(manager, deployer, participants, data))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.hospital, Status.Active);
+    });
+
+    it("retires for good: no rights, the address stays taken, no way back", async function () {
+      const { participants, manager, registrar, deployer, pharmacy, ids } = await loadFixture(onboardedFixture);
+      const retire = participants.interface.encodeFunctionData("retire", [ids.pharmacy, reason("closed")]);
+      await expect(governorCall(manager, deployer, participants, retire))
+        .to.emit(participants, "InstitutionStatusChanged")
+        .withArgs(ids.pharmacy, Status.Active, Status.Retired, reason("closed"));
+      expect(await participants.isActive(pharmacy.address, KINDS.pharmacy)).to.equal(false);
+      await expect(
+        participants.connect(registrar).register(pharmacy.address, KINDS.pharmacy, licence("p"), "Reborn", ""),
+      )
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")
+        .withArgs(pharmacy.address, ids.pharmacy);
+      await expect(governorCall(manager, deployer, participants, retire))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.pharmacy, Status.Retired);
+      const reinstate = participants.interface.encodeFunctionData("reinstate", [ids.pharmacy, reason("x")]);
+      await expect(governorCall(manager, deployer, participants, reinstate))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.pharmacy, Status.Retired);
+      await expect(participants.connect(registrar).suspend(ids.pharmacy, reason("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.pharmacy, Status.Retired);
+    });
+  });
+
+  describe("address rotation", function () {
+    it("moves an institution to a new address in two steps, keeping its id", async function () {
+      const { participants, hospital, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[13];
+      await expect(participants.connect(hospital).proposeAccount(next.address))
+        .to.emit(participants, "AccountRotationProposed")
+        .withArgs(ids.hospital, hospital.address, next.address);
+      expect((await participants.institution(ids.hospital)).pendingAccount).to.equal(next.address);
+      expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
+
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.emit(participants, "AccountRotated")
+        .withArgs(ids.hospital, hospital.address, next.address);
+      expect(await participants.requireActive(next.address, KINDS.hospital)).to.equal(BigInt(ids.hospital));
+      expect((await participants.memberOf(hospital.address)).id).to.equal(0n);
+      await expect(participants.requireActive(hospital.address, KINDS.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.None);
+      const institution = await participants.institution(ids.hospital);
+      expect(institution.account).to.equal(next.address);
+      expect(institution.pendingAccount).to.equal(hre.ethers.ZeroAddress);
+    });
+
+    it("refuses an acceptance by another address, a proposal to a taken address, and one from a non-institution", async function () {
+      const { participants, hospital, pharmacy, stranger, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[13];
+      await expect(participants.connect(hospital).proposeAccount(pharmacy.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")
+        .withArgs(pharmacy.address, ids.pharmacy);
+      await expect(participants.connect(stranger).proposeAccount(next.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(stranger.address, Status.None);
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
+        .withArgs(ids.hospital, next.address);
+      await participants.connect(hospital).proposeAccount(next.address);
+      await expect(participants.connect(stranger).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
+        .withArgs(ids.hospital, stranger.address);
+      await expect(participants.connect(next).acceptAccount(42))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(42);
+      expect((await participants.institution(ids.hospital)).account).to.equal(hospital.address);
+    });
+
+    it("lets a proposal be cancelled, and refuses to accept once the address was taken meanwhile", async function () {
+      const { participants, registrar, hospital, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[13];
+      await participants.connect(hospital).proposeAccount(next.address);
+      await expect(participants.connect(hospital).proposeAccount(hre.ethers.ZeroAddress))
+        .to.emit(participants, "AccountRotationProposed")
+        .withArgs(ids.hospital, hospital.address, hre.ethers.ZeroAddress);
+      await expect(participants.connect(next).acceptAccount(ids.hospital)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsNotPendingAccount",
+      );
+
+      await participants.connect(hospital).proposeAccount(next.address);
+      await participants.connect(registrar).register(next.address, KINDS.pharmacy, licence("n"), "Squatter", "");
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")
+        .withArgs(next.address, 5);
+    });
+
+    it("does not let a suspended institution escape its suspension by moving", async function () {
+      const { participants, registrar, hospital, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[13];
+      await participants.connect(hospital).proposeAccount(next.address);
+      await participants.connect(registrar).suspend(ids.hospital, reason("r"));
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.Suspended);
+      await expect(participants.connect(hospital).proposeAccount(next.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.Suspended);
+    });
+
+    it("lets governance recover an institution whose key is lost, after the delay", async function () {
+      const { participants, manager, deployer, registrar, hospital, ids, signers } =
+        await loadFixture(onboardedFixture);
+      const next = signers[13];
+      await expect(
+        participants.connect(registrar).recoverAccount(ids.hospital, next.address),
+      ).to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized");
+      const data = participants.interface.encodeFunctionData("recoverAccount", [ids.hospital, next.address]);
+      await expect(governorCall(manager, deployer, participants, data))
+        .to.emit(participants, "AccountRotated")
+        .withArgs(ids.hospital, hospital.address, next.address);
+      expect(await participants.requireActive(next.address, KINDS.hospital)).to.equal(BigInt(ids.hospital));
+      const zero = participants.interface.encodeFunctionData("recoverAccount", [ids.hospital, hre.ethers.ZeroAddress]);
+      await expect(governorCall(manager, deployer, participants, zero)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsZeroAddress",
+      );
+    });
+  });
+});
