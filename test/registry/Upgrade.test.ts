@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre, { upgrades } from "hardhat";
+
+import { KINDS, RECORD_TYPES } from "../../config/roles";
+import {
+  ParticipantRegistryV2__factory,
+  RecordRegistryV2__factory,
+  type ParticipantRegistry,
+  type RecordRegistry,
+} from "../../typechain-types";
+import { onboardedFixture } from "../helpers/fixtures";
+import { governorCall } from "../helpers/governance";
+
+/** Everything readable about the registries, to compare before and after an upgrade. */
+async function stateOf(participants: ParticipantRegistry, records: RecordRegistry, patients: string[]) {
+  const [institutions] = await participants.institutions(0, 100);
+  const count = Number(await records.recordCount());
+  const all = [];
+  for (let id = 1; id <= count; id++) all.push(await records.getRecord(id));
+  const lists = [];
+  for (const patient of patients) lists.push(await records.recordsOfPatient(patient, 0, 100));
+  for (const institution of institutions) lists.push(await records.recordsOfIssuer(institution.id, 0, 100));
+  const members = [];
+  for (const institution of institutions) members.push(await participants.memberOf(institution.account));
+  return {
+    institutions: institutions.map((i) => [...i]),
+    members: members.map((m) => [...m]),
+    records: all.map((r) => [...r]),
+    lists,
+    types: await Promise.all(Object.values(RECORD_TYPES).map((t) => records.isRecordType(t))),
+  };
+}
+
+describe("registry upgrades", function () {
+  async function populatedFixture() {
+    const suite = await onboardedFixture();
+    const { records, participants, hospital, secondHospital, registrar, patientA, patientB, ids } = suite;
+    const now = await time.latest();
+    const input = (i: number) => ({
+      patient: i % 3 === 0 ? patientB.address : patientA.address,
+      digest: hre.ethers.id(`document ${i}`),
+      recordType: (i % 7) + 1,
+      issuedAt: now - i,
+      uri: `ipfs://bafy${i}`,
+    });
+    await records.connect(hospital).registerBatch(Array.from({ length: 20 }, (_, i) => input(i)));
+    await records.connect(secondHospital).register(input(20));
+    await records.connect(hospital).amend(2, hre.ethers.id("amended"), now, "ipfs://amended");
+    await participants.connect(registrar).suspend(ids.pharmacy, hre.ethers.encodeBytes32String("audit"));
+    return { ...suite, patients: [patientA.address, patientB.address] };
+  }
+
+  // The record registry's implementation takes the participant directory's proxy as a constructor argument.
+  const withDirectory = { kind: "uups" as const, constructorArgs: ["0x000000000000000000000000000000000000dEaD"] };
+
+  it("passes OpenZeppelin's upgrade-safety validation for both registries", async function () {
+    await upgrades.validateImplementation(await hre.ethers.getContractFactory("ParticipantRegistry"), { kind: "uups" });
+    await upgrades.validateImplementation(await hre.ethers.getContractFactory("RecordRegistry"), withDirectory);
+    await upgrades.validateUpgrade(
+      await hre.ethers.getContractFactory("RecordRegistry"),
+      await hre.ethers.getContractFactory("RecordRegistryV2"),
+      withDirectory,
+    );
+    await upgrades.validateUpgrade(
+      await hre.ethers.getContractFactory("ParticipantRegistry"),
+      await hre.ethers.getContractFactory("ParticipantRegistryV2"),
+      { kind: "uups" },
+    );
+  });
+
+  it("refuses, in the layout check, an upgrade that would reorder the record storage", async function () {
+    await expect(
+      upgrades.validateUpgrade(
+        await hre.ethers.getContractFactory("RecordRegistry"),
+        await hre.ethers.getContractFactory("RecordRegistryBadV2"),
+        withDirectory,
+      ),
+    ).to.be.rejectedWith(/New storage layout is incompatible|Deleted|Upgraded/);
+  });
+
+  it("upgrades both registries through governance and keeps every record and participant", async function () {
+    const { records, participants, manager, deployer, hospital, patients } = await loadFixture(populatedFixture);
+    const before = await stateOf(participants, records, patients);
+
+    const recordsV2 = await new RecordRegistryV2__factory(deployer).deploy(await participants.getAddress());
+    const participantsV2 = await new ParticipantRegistryV2__factory(deployer).deploy();
+    const upgradeRecords = records.interface.encodeFunctionData("upgradeToAndCall", [
+      await recordsV2.getAddress(),
+      recordsV2.interface.encodeFunctionData("initializeV2"),
+    ]);
+    const upgradeParticipants = participants.interface.encodeFunctionData("upgradeToAndCall", [
+      await participantsV2.getAddress(),
+      "0x",
+    ]);
+    await governorCall(manager, deployer, records, upgradeRecords);
+    await governorCall(manager, deployer, participants, upgradeParticipants);
+
+    const asV2 = RecordRegistryV2__factory.connect(await records.getAddress(), deployer);
+    expect(await asV2.version()).to.equal("2");
+    expect(await asV2.upgradedAt()).to.be.greaterThan(0n);
+    expect(await ParticipantRegistryV2__factory.connect(await participants.getAddress(), deployer).version()).to.equal(
+      "2",
+    );
+    expect(await stateOf(participants, records, patients)).to.deep.equal(before);
+
+    // And the upgraded registry keeps working: ids continue, checks still apply.
+    await records.connect(hospital).register({
+      patient: patients[0],
+      digest: hre.ethers.id("after upgrade"),
+      recordType: RECORD_TYPES.vaccination,
+      issuedAt: await time.latest(),
+      uri: "ipfs://after",
+    });
+    expect(await records.recordCount()).to.equal(BigInt(before.records.length + 1));
+    expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
+  });
+
+  it("refuses an upgrade by anyone but the governor, and one not waited for", async function () {
+    const { records, participants, manager, deployer, hospital } = await loadFixture(populatedFixture);
+    const v2 = await new RecordRegistryV2__factory(deployer).deploy(await participants.getAddress());
+    await expect(records.connect(hospital).upgradeToAndCall(await v2.getAddress(), "0x"))
+      .to.be.revertedWithCustomError(records, "AccessManagedUnauthorized")
+      .withArgs(hospital.address);
+    await expect(records.connect(deployer).upgradeToAndCall(await v2.getAddress(), "0x")).to.be.revertedWithCustomError(
+      manager,
+      "AccessManagerNotScheduled",
+    );
+    const slot = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+    const implementation = await hre.ethers.provider.getStorage(await records.getAddress(), slot);
+    expect(hre.ethers.getAddress("0x" + implementation.slice(26))).to.not.equal(await v2.getAddress());
+  });
+
+  it("cannot be initialised twice, neither the proxy nor the implementation", async function () {
+    const { records, participants, manager } = await loadFixture(populatedFixture);
+    await expect(participants.initialize(await manager.getAddress())).to.be.revertedWithCustomError(
+      participants,
+      "InvalidInitialization",
+    );
+    await expect(records.initialize(await manager.getAddress(), [], [])).to.be.revertedWithCustomError(
+      records,
+      "InvalidInitialization",
+    );
+    const implementation = await upgrades.erc1967.getImplementationAddress(await records.getAddress());
+    const bare = records.attach(implementation) as RecordRegistry;
+    await expect(bare.initialize(await manager.getAddress(), [], [])).to.be.revertedWithCustomError(
+      records,
+      "InvalidInitialization",
+    );
+  });
+});
