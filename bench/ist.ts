@@ -1,11 +1,7 @@
-import path from "node:path";
-
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { buildAirdropTree, type AirdropLeaf } from "../scripts/lib/merkle";
-import { loadParameters } from "../scripts/lib/parameters";
-import { deploySuite } from "../scripts/lib/deploy";
 import {
   INSSETToken__factory,
   ISTDistribution__factory,
@@ -13,7 +9,7 @@ import {
   ReferenceMerkleDistributor__factory,
   ReferenceVestingWallet__factory,
 } from "../typechain-types";
-import { gasOf, type GasRow } from "./types";
+import { freshSuite, gasOf, type GasRow } from "./types";
 
 const IST = (n: number) => BigInt(n) * 10n ** 18n;
 
@@ -27,8 +23,7 @@ function freshAddress(hre: HardhatRuntimeEnvironment, label: string): string {
  * next to the OpenZeppelin reference the issue's target is set against, in the same scenario.
  */
 export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
-  const parameters = path.join(__dirname, "..", "deploy", "parameters", "localhost.json");
-  const suite = await deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
+  const suite = await freshSuite(hre);
   const { distribution, token, manager } = suite;
   const signers = await hre.ethers.getSigners();
   const [, treasurer, , holder, existing, spender] = signers;

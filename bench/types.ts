@@ -1,4 +1,10 @@
+import path from "node:path";
+
 import type { ContractTransactionResponse } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { deploySuite } from "../scripts/lib/deploy";
+import { loadParameters } from "../scripts/lib/parameters";
 
 /** One measured user operation. */
 export interface GasRow {
@@ -19,4 +25,10 @@ export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<n
   const receipt = await (await tx).wait();
   if (receipt === null) throw new Error("no receipt");
   return Number(receipt.gasUsed);
+}
+
+/** A fresh suite, deployed as users deploy it (deploy/parameters/localhost.json through the Ignition modules). */
+export async function freshSuite(hre: HardhatRuntimeEnvironment) {
+  const parameters = path.join(__dirname, "..", "deploy", "parameters", "localhost.json");
+  return deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
 }

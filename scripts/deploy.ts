@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     MIIPAccessManager: await suite.manager.getAddress(),
     ISTDistribution: await suite.distribution.getAddress(),
     INSSETToken: await suite.token.getAddress(),
+    ParticipantRegistry: await suite.participants.getAddress(),
+    RecordRegistry: await suite.records.getAddress(),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");

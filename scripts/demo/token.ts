@@ -1,0 +1,130 @@
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+
+import { LOCAL_ACCOUNTS } from "../../config/localAccounts";
+import type { Suite } from "../lib/deploy";
+import { DAY, ist } from "../lib/parameters";
+import { type Narrator, date } from "./narrator";
+
+/** The IST token and its distribution: categories, genesis claim, vesting, revocation, permit, sweep. */
+export async function tokenChapter(n: Narrator, suite: Suite): Promise<void> {
+  const { distribution, token, resolved } = suite;
+  const signers = await hre.ethers.getSigners();
+  const treasurer = signers[LOCAL_ACCOUNTS.treasurer];
+  const treasury = signers[LOCAL_ACCOUNTS.treasury];
+  const investor = signers[LOCAL_ACCOUNTS.investorA];
+  const advisor = signers[LOCAL_ACCOUNTS.advisor];
+  const relayer = signers[LOCAL_ACCOUNTS.relayer];
+
+  n.section("The distribution, category by category");
+  const count = Number(await distribution.categoryCount());
+  for (let i = 0; i < count; i++) {
+    const c = await distribution.getCategory(i);
+    const label = hre.ethers.decodeBytes32String(c.label).padEnd(12);
+    const schedule =
+      c.kind === 0n
+        ? `vesting ${Number(c.duration) / DAY} days, cliff ${Number(c.cliff) / DAY}`
+        : `pool, ${ist(resolved.genesis.categories[i].claimAmount)} in the genesis claim`;
+    n.say(`  ${label} ${ist(c.amount).padStart(22)}  ${schedule}; unallocated ${ist(c.unallocated)}`);
+  }
+  n.say(`  ${resolved.genesis.grants.length} grants created at genesis; listing ${date(resolved.genesis.listingTime)}`);
+
+  n.section("The genesis claim (airdrop and demand-survey rewards)");
+  const claim = resolved.claim!;
+  for (const [label, part] of Object.entries(claim.byCategory)) {
+    n.say(`  ${label}: ${part.count} leaves, ${ist(part.total)}`);
+  }
+  n.say(`  root ${claim.proofs.root}, claims until ${date(claim.deadline)}`);
+  const [account, leaves] = Object.entries(claim.proofs.claims).find(([, l]) => l.length > 1)!;
+  n.say(`  ${account} is in both lists; a relayer submits both claims, the holder pays no gas:`);
+  for (const leaf of leaves) {
+    await n.step(
+      `claim leaf ${leaf.index} (${ist(BigInt(leaf.amount))})`,
+      token.connect(relayer).claim(leaf.index, account, leaf.amount, leaf.proof),
+    );
+  }
+  n.say(
+    `  ${account} now holds ${ist(await token.balanceOf(account))}; the relayer holds ${ist(await token.balanceOf(relayer.address))}`,
+  );
+  const again = leaves[0];
+  await n.refused("the same leaf again", [token], () => token.claim(again.index, account, again.amount, again.proof));
+  const [other, [otherLeaf]] = Object.entries(claim.proofs.claims).find(([a]) => a !== account)!;
+  await n.refused("another leaf with a larger amount", [token], () =>
+    token.claim(otherLeaf.index, other, BigInt(otherLeaf.amount) * 2n, otherLeaf.proof),
+  );
+  await n.refused("the treasury sweeping before the deadline", [token], () => token.connect(treasury).sweep());
+
+  n.section("Vesting");
+  const grant = await distribution.getGrant(0);
+  n.say(`  grant 0: ${ist(grant.total)} to investor ${grant.beneficiary}, cliff ${date(grant.start + grant.cliff)}`);
+  await n.refused("release on listing day", [distribution], () => distribution.release(0));
+  await time.increaseTo(grant.start + grant.cliff + 30n * BigInt(DAY));
+  n.say(`  … ${Number(grant.cliff) / DAY + 30} days later (${date(await time.latest())})`);
+  n.say(`  releasable now: ${ist(await distribution.releasable(0))}`);
+  await n.step(
+    "release grant 0 (first release: creates the holder's balance)",
+    distribution.connect(relayer).release(0),
+  );
+  await time.increase(7 * DAY);
+  await n.step("release grant 0 a week later", distribution.release(0));
+  n.say(`  investor ${investor.address} holds ${ist(await token.balanceOf(investor.address))}`);
+
+  n.section("An advisor leaves: the treasurer revokes the advisor's revocable grant");
+  const teamGrant = resolved.genesis.grants.findIndex((g) => g.revocable && g.beneficiary === advisor.address);
+  const reserve = resolved.genesis.reserveCategory;
+  const reserveBefore = (await distribution.getCategory(reserve)).unallocated;
+  await n.refused("a stranger revoking", [distribution], () => distribution.connect(relayer).revoke(teamGrant));
+  await n.step(`revoke grant ${teamGrant}`, distribution.connect(treasurer).revoke(teamGrant));
+  const revoked = await distribution.getGrant(teamGrant);
+  n.say(
+    `  vested and kept by the advisor: ${ist(revoked.total)} (releasable: ${ist(await distribution.releasable(teamGrant))})`,
+  );
+  n.say(`  returned to the reserve: ${ist((await distribution.getCategory(reserve)).unallocated - reserveBefore)}`);
+
+  n.section("Permit: a holder approves by signature, the spender pays the gas");
+  const spender = signers[17];
+  const value = 10n ** 18n * 1000n;
+  const deadline = BigInt(await time.latest()) + 3_600n;
+  const signature = hre.ethers.Signature.from(
+    await investor.signTypedData(
+      {
+        name: "INSSET",
+        version: "1",
+        chainId: (await hre.ethers.provider.getNetwork()).chainId,
+        verifyingContract: await token.getAddress(),
+      },
+      {
+        Permit: [
+          { name: "owner", type: "address" },
+          { name: "spender", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      {
+        owner: investor.address,
+        spender: spender.address,
+        value,
+        nonce: await token.nonces(investor.address),
+        deadline,
+      },
+    ),
+  );
+  await n.step(
+    "permit 1,000 IST",
+    token
+      .connect(spender)
+      .permit(investor.address, spender.address, value, deadline, signature.v, signature.r, signature.s),
+  );
+  await n.step("transferFrom 1,000 IST", token.connect(spender).transferFrom(investor.address, spender.address, value));
+
+  n.section("After the claim deadline the treasury sweeps what nobody claimed");
+  if (BigInt(await time.latest()) <= claim.deadline) await time.increaseTo(claim.deadline + 1n);
+  n.say(`  (it is now ${date(await time.latest())}, past the deadline of ${date(claim.deadline)})`);
+  const unclaimed = await token.unclaimed();
+  await n.refused("a stranger sweeping", [token], () => token.connect(relayer).sweep());
+  await n.step(`sweep ${ist(unclaimed)} to the treasury`, token.connect(treasury).sweep());
+
+  n.say(`  total supply still ${ist(await token.totalSupply())}`);
+}
