@@ -47,12 +47,6 @@ library PackedIdList {
         }
     }
 
-    /// @notice The id at `index` (no bounds check; callers check against {length}).
-    function at(List storage list, uint256 index) internal view returns (uint256) {
-        uint256 position = index + 1;
-        return (list.slots[position / PER_SLOT] >> ((position % PER_SLOT) * WIDTH)) & MASK;
-    }
-
     /**
      * @notice A page of ids in insertion order.
      * @return ids At most `limit` ids from `offset`; empty when `offset` is past the end.

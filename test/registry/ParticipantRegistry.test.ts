@@ -179,6 +179,16 @@ describe("ParticipantRegistry", function () {
         .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
         .withArgs(ids.pharmacy, Status.Retired);
     });
+
+    it("refuses a retirement by the registrar or the institution itself", async function () {
+      const { participants, registrar, pharmacy, ids } = await loadFixture(onboardedFixture);
+      for (const caller of [registrar, pharmacy]) {
+        await expect(participants.connect(caller).retire(ids.pharmacy, reason("x")))
+          .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+          .withArgs(caller.address);
+      }
+      expect(await participants.isActive(pharmacy.address, KINDS.pharmacy)).to.equal(true);
+    });
   });
 
   describe("address rotation", function () {

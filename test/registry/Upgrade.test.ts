@@ -122,6 +122,13 @@ describe("registry upgrades", function () {
     await expect(records.connect(hospital).upgradeToAndCall(await v2.getAddress(), "0x"))
       .to.be.revertedWithCustomError(records, "AccessManagedUnauthorized")
       .withArgs(hospital.address);
+    const participantsV2 = await new ParticipantRegistryV2__factory(deployer).deploy();
+    await expect(participants.connect(hospital).upgradeToAndCall(await participantsV2.getAddress(), "0x"))
+      .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+      .withArgs(hospital.address);
+    expect(await upgrades.erc1967.getImplementationAddress(await participants.getAddress())).to.not.equal(
+      await participantsV2.getAddress(),
+    );
     await expect(records.connect(deployer).upgradeToAndCall(await v2.getAddress(), "0x")).to.be.revertedWithCustomError(
       manager,
       "AccessManagerNotScheduled",
