@@ -13,7 +13,10 @@ export const ROLES = {
   TREASURER: 1n,
   /** Onboards institutions, suspends them at once, updates their profile. */
   REGISTRAR: 2n,
-  /** Dangerous changes, delayed: reinstating, retiring, recovering an address, record types, the read policy, unpausing, upgrades. */
+  /**
+   * Dangerous changes, delayed: reinstating, retiring, recovering an address, record types, the read policy,
+   * unpausing, the emergency window, upgrades.
+   */
   GOVERNOR: 3n,
   /** Pauses writes in an emergency, at once. */
   GUARDIAN: 4n,
@@ -43,6 +46,10 @@ export const FUNCTION_ROLES = {
     unpause: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
     pause: "GUARDIAN",
+  },
+  ConsentManager: {
+    setEmergencyWindow: "GOVERNOR",
+    upgradeToAndCall: "GOVERNOR",
   },
 } as const satisfies Record<string, Record<string, RoleName>>;
 

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     INSSETToken: await suite.token.getAddress(),
     ParticipantRegistry: await suite.participants.getAddress(),
     RecordRegistry: await suite.records.getAddress(),
+    ConsentManager: await suite.consent.getAddress(),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");

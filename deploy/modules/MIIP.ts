@@ -8,6 +8,6 @@ import RegistryModule from "./Registry";
 export default buildModule("MIIP", (m) => {
   const { manager } = m.useModule(GovernanceModule);
   const { distribution, token } = m.useModule(ISTModule);
-  const { participants, records } = m.useModule(RegistryModule);
-  return { manager, distribution, token, participants, records };
+  const { participants, records, consent } = m.useModule(RegistryModule);
+  return { manager, distribution, token, participants, records, consent };
 });

@@ -1,15 +1,18 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import { ConsentManager__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 import GovernanceModule from "./Governance";
 import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
 
 /**
- * The participant directory and the record registry, each an implementation behind an ERC-1967 proxy
- * (UUPS), initialised in the proxy's constructor so that nobody can front-run the initialisation.
+ * The participant directory, the record registry and the consent manager, each an implementation behind an
+ * ERC-1967 proxy (UUPS), initialised in the proxy's constructor so that nobody can front-run the
+ * initialisation. The consent manager becomes the record registry's read policy before the registry's
+ * functions are handed to their roles (after that only the delayed governor could set it).
  *
  * Parameters: `registrar`, `governor`, `guardian` (accounts), `governorDelay` (seconds every GOVERNOR action
- * waits between schedule and execute), `recordTypes` and `recordTypeLabels` (the types enabled at start).
+ * waits between schedule and execute), `recordTypes` and `recordTypeLabels` (the types enabled at start),
+ * `emergencyWindow` (seconds of break-glass access).
  */
 export default buildModule("Registry", (m) => {
   const { manager } = m.useModule(GovernanceModule);
@@ -37,11 +40,24 @@ export default buildModule("Registry", (m) => {
   );
   const records = m.contractAt("RecordRegistry", recordsProxy, { id: "RecordRegistry" });
 
+  const consentImpl = m.contract("ConsentManager", [participants, records], { id: "ConsentManagerImpl" });
+  const consentProxy = m.contract(
+    "ERC1967Proxy",
+    [
+      consentImpl,
+      m.encodeFunctionCall(consentImpl, "initialize", [manager, m.getParameter<number>("emergencyWindow")]),
+    ],
+    { id: "ConsentManagerProxy" },
+  );
+  const consent = m.contractAt("ConsentManager", consentProxy, { id: "ConsentManager" });
+  const readPolicy = m.call(records, "setReadPolicy", [consent], { id: "RecordRegistry_setReadPolicy" });
+
   grantRoleFromParameter(m, manager, "REGISTRAR");
   grantRoleFromParameter(m, manager, "GOVERNOR", m.getParameter<number>("governorDelay"));
   grantRoleFromParameter(m, manager, "GUARDIAN");
   wireFunctionRoles(m, manager, "ParticipantRegistry", participants, ParticipantRegistry__factory.createInterface());
-  wireFunctionRoles(m, manager, "RecordRegistry", records, RecordRegistry__factory.createInterface());
+  wireFunctionRoles(m, manager, "RecordRegistry", records, RecordRegistry__factory.createInterface(), [readPolicy]);
+  wireFunctionRoles(m, manager, "ConsentManager", consent, ConsentManager__factory.createInterface());
 
-  return { manager, participants, records, participantsImpl, recordsImpl };
+  return { manager, participants, records, consent };
 });

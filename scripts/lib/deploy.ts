@@ -5,11 +5,13 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import MIIPModule from "../../deploy/modules/MIIP";
 import {
+  ConsentManager__factory,
   INSSETToken__factory,
   ISTDistribution__factory,
   MIIPAccessManager__factory,
   ParticipantRegistry__factory,
   RecordRegistry__factory,
+  type ConsentManager,
   type INSSETToken,
   type ISTDistribution,
   type MIIPAccessManager,
@@ -26,6 +28,7 @@ export interface Suite {
   token: INSSETToken;
   participants: ParticipantRegistry;
   records: RecordRegistry;
+  consent: ConsentManager;
   resolved: ResolvedParameters;
 }
 
@@ -82,6 +85,7 @@ export async function deploySuite(
     token: INSSETToken__factory.connect(await at(result.token), deployer),
     participants: ParticipantRegistry__factory.connect(await at(result.participants), deployer),
     records: RecordRegistry__factory.connect(await at(result.records), deployer),
+    consent: ConsentManager__factory.connect(await at(result.consent), deployer),
     resolved,
   };
 
@@ -107,7 +111,7 @@ async function handOverAdmin(suite: Suite, deployer: string): Promise<void> {
   const [deployerIsAdmin] = await manager.hasRole(ROLES.ADMIN, deployer);
   if (!deployerIsAdmin) return;
   const delay = resolved.registry.governorDelay;
-  for (const target of [suite.distribution, suite.participants, suite.records]) {
+  for (const target of [suite.distribution, suite.participants, suite.records, suite.consent]) {
     await (await manager.setTargetAdminDelay(await target.getAddress(), delay)).wait();
   }
   const [governanceIsAdmin] = await manager.hasRole(ROLES.ADMIN, resolved.admin);

@@ -61,6 +61,8 @@ export interface SuiteSpec {
     guardian: string;
     /** Hours every governor action waits between schedule and execute. */
     governorDelayHours: number;
+    /** Hours a hospital's break-glass access lasts (1 to 168). */
+    emergencyWindowHours: number;
   };
   categories: CategorySpec[];
 }
@@ -106,6 +108,7 @@ export interface ResolvedParameters {
     governor: string;
     guardian: string;
     governorDelay: number;
+    emergencyWindow: number;
     recordTypes: number[];
     recordTypeLabels: string[];
   };
@@ -282,6 +285,10 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
   if (!(typeof delayHours === "number" && delayHours >= 0 && delayHours <= 24 * 30)) {
     problems.push(`governance.governorDelayHours: a number of hours from 0 to 720, found ${String(delayHours)}`);
   }
+  const windowHours = spec.governance?.emergencyWindowHours;
+  if (!(typeof windowHours === "number" && windowHours >= 1 && windowHours <= 168)) {
+    problems.push(`governance.emergencyWindowHours: a number of hours from 1 to 168, found ${String(windowHours)}`);
+  }
 
   if (problems.length > 0) throw new ParameterError(source, problems);
   return {
@@ -290,6 +297,7 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
       governor,
       guardian,
       governorDelay: Math.round(delayHours * 3600),
+      emergencyWindow: Math.round(windowHours * 3600),
       recordTypes: Object.values(RECORD_TYPES),
       recordTypeLabels: Object.keys(RECORD_TYPES).map((label) => encodeBytes32String(label)),
     },

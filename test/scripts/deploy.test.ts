@@ -26,10 +26,10 @@ describe("deployment (scripts/lib/deploy.ts)", function () {
   });
 
   it("delays function-role changes on every managed contract, so no delayed function can be re-mapped at once", async function () {
-    const { manager, distribution, participants, records, resolved } = await loadFixture(handedOverFixture);
+    const { manager, distribution, participants, records, consent, resolved } = await loadFixture(handedOverFixture);
     // AccessManager applies a longer admin delay after its minimum setback of five days.
     await time.increase(Number(await manager.minSetback()));
-    for (const target of [distribution, participants, records]) {
+    for (const target of [distribution, participants, records, consent]) {
       expect(await manager.getTargetAdminDelay(await target.getAddress())).to.equal(
         BigInt(resolved.registry.governorDelay),
       );

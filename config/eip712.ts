@@ -1,0 +1,42 @@
+/**
+ * The typed data a patient signs to consent without gas: one definition, imported by the tests, the scripts,
+ * the SDK and dApps, so that signer and contract cannot drift apart (a test checks the type hash against
+ * ConsentManager.CONSENT_TYPEHASH).
+ */
+import type { TypedDataDomain, TypedDataField } from "ethers";
+
+export const CONSENT_DOMAIN_NAME = "MIIP Consent";
+export const CONSENT_DOMAIN_VERSION = "1";
+
+export const CONSENT_TYPES: Record<string, TypedDataField[]> = {
+  Consent: [
+    { name: "patient", type: "address" },
+    { name: "grantee", type: "address" },
+    { name: "purpose", type: "uint8" },
+    { name: "scopeKind", type: "uint8" },
+    { name: "scope", type: "uint256[]" },
+    { name: "expiresAt", type: "uint40" },
+    { name: "nonce", type: "uint48" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The message a patient signs. */
+export interface ConsentMessage {
+  patient: string;
+  grantee: string;
+  purpose: number;
+  scopeKind: number;
+  scope: bigint[];
+  expiresAt: bigint | number;
+  nonce: bigint | number;
+  deadline: bigint | number;
+}
+
+/** The EIP-712 domain of a ConsentManager deployment (its proxy address, on its chain). */
+export function consentDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return { name: CONSENT_DOMAIN_NAME, version: CONSENT_DOMAIN_VERSION, chainId, verifyingContract };
+}
+
+/** Scope kinds, as numbered in IConsentManager.ScopeKind. */
+export const SCOPES = { allRecords: 0, recordType: 1, record: 2 } as const;
