@@ -41,6 +41,8 @@ contract ConsentManager is
 
     /// @inheritdoc IConsentManager
     bytes32 public constant CONSENT_TYPEHASH =
+        // The type string is hashed at compile time; its length costs nothing at run time.
+        // solhint-disable-next-line gas-small-strings
         keccak256(
             "Consent(address patient,address grantee,uint8 purpose,uint8 scopeKind,uint256[] scope,uint40 expiresAt,uint48 nonce,uint256 deadline)"
         );
