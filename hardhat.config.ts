@@ -25,6 +25,8 @@ const config: HardhatUserConfig = {
   networks: {
     hardhat: {
       hardfork: EVM_VERSION,
+      // Hardhat's default test mnemonic; 30 accounts so that every role of config/localAccounts.ts has its own.
+      accounts: { count: 30 },
     },
     localhost: {
       url: "http://127.0.0.1:8545",

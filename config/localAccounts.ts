@@ -1,6 +1,6 @@
 /**
- * Who is who among the 20 accounts of the local chains (the in-process Hardhat network and `npm run node`),
- * as deploy/parameters/localhost.json, the tests and the demo use them.
+ * Who is who among the 30 accounts of the local chains (the in-process Hardhat network and `npm run node`,
+ * from Hardhat's default test mnemonic), as deploy/parameters/localhost.json, the tests and the demo use them.
  */
 export const LOCAL_ACCOUNTS = {
   deployer: 0,
@@ -23,6 +23,10 @@ export const LOCAL_ACCOUNTS = {
   patientB: 17,
   relayer: 18,
   stranger: 19,
+  guardian: 20,
+  emergencyHospital: 21,
+  researcher: 22,
+  regulator: 23,
 } as const;
 
 export type LocalAccountName = keyof typeof LOCAL_ACCOUNTS;

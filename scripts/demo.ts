@@ -10,6 +10,7 @@ import hre from "hardhat";
 
 import { deploySuite } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
+import { consentChapter } from "./demo/consent";
 import { Narrator } from "./demo/narrator";
 import { registryChapter } from "./demo/registry";
 import { tokenChapter } from "./demo/token";
@@ -26,12 +27,14 @@ async function main(): Promise<void> {
   n.say(`  access manager        ${await suite.manager.getAddress()}`);
   n.say(`  participant registry  ${await suite.participants.getAddress()}  (UUPS proxy)`);
   n.say(`  record registry       ${await suite.records.getAddress()}  (UUPS proxy)`);
+  n.say(`  consent manager       ${await suite.consent.getAddress()}  (UUPS proxy, the registry's read policy)`);
   n.say(`  IST distribution      ${await suite.distribution.getAddress()}`);
   n.say(
     `  IST token             ${await suite.token.getAddress()}  (supply ${ist(await suite.token.totalSupply())}, minted once)`,
   );
 
   await registryChapter(n, suite);
+  await consentChapter(n, suite);
   await tokenChapter(n, suite);
 
   n.section("Summary: the gas of every step");

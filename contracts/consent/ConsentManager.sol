@@ -4,7 +4,9 @@ pragma solidity 0.8.30;
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IConsentManager} from "../interfaces/IConsentManager.sol";
@@ -20,14 +22,14 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
  * type, the record itself, emergency) after asking the participant directory that the reader is active.
  * The access trail is events only: nobody can alter an event, and storing it would make every logged read
  * pay for a new slot. Nothing here can be paused: a patient must always be able to revoke.
+ *
+ * The EIP-712 domain is computed from constants, the chain id and the proxy's address rather than with
+ * OpenZeppelin's EIP712Upgradeable, which reads the name and version strings from storage on every signature
+ * check; measured in bench/, this keeps a signed consent within 10,000 gas of a plain one. Digests are still
+ * built by OpenZeppelin's MessageHashUtils and checked by its SignatureChecker (ECDSA without malleable
+ * signatures, or ERC-1271), and the domain is published through ERC-5267 for wallets.
  */
-contract ConsentManager is
-    Initializable,
-    AccessManagedUpgradeable,
-    UUPSUpgradeable,
-    EIP712Upgradeable,
-    IConsentManager
-{
+contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IERC5267, IConsentManager {
     /// @custom:storage-location erc7201:miip.storage.ConsentManager
     struct ConsentStorage {
         mapping(bytes32 grantId => Grant) grants;
@@ -46,6 +48,13 @@ contract ConsentManager is
         keccak256(
             "Consent(address patient,address grantee,uint8 purpose,uint8 scopeKind,uint256[] scope,uint40 expiresAt,uint48 nonce,uint256 deadline)"
         );
+
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    string private constant DOMAIN_NAME = "MIIP Consent";
+    string private constant DOMAIN_VERSION = "1";
+    bytes32 private constant NAME_HASH = keccak256("MIIP Consent");
+    bytes32 private constant VERSION_HASH = keccak256("1");
 
     uint8 private constant TREATMENT = uint8(IRecordRegistry.Purpose.Treatment);
     uint8 private constant LAST_PURPOSE = uint8(IRecordRegistry.Purpose.PublicHealth);
@@ -67,14 +76,30 @@ contract ConsentManager is
     }
 
     /**
-     * @notice Sets the access manager, the EIP-712 domain and the emergency window; once, through the proxy.
+     * @notice Sets the access manager and the emergency window; once, through the proxy.
      * @param initialAuthority The suite's access manager.
      * @param window How long emergency access lasts, in seconds.
      */
     function initialize(address initialAuthority, uint256 window) external initializer {
         __AccessManaged_init(initialAuthority);
-        __EIP712_init("MIIP Consent", "1");
         _setEmergencyWindow(window);
+    }
+
+    /// @inheritdoc IERC5267
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        return (hex"0f", DOMAIN_NAME, DOMAIN_VERSION, block.chainid, address(this), bytes32(0), new uint256[](0));
     }
 
     /// @inheritdoc IConsentManager
@@ -151,10 +176,8 @@ contract ConsentManager is
         );
         uint48 version = _storage().grants[first].version;
         if (version != nonce) revert ConsentInvalidNonce(first, version, nonce);
-        bytes32 digest = _hashTypedDataV4(_structHash(request, nonce, deadline));
-        if (!SignatureChecker.isValidSignatureNow(request.patient, digest, signature)) {
-            revert ConsentInvalidSignature(request.patient);
-        }
+        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(), _structHash(request, nonce, deadline));
+        if (!_isValidSignature(request.patient, digest, signature)) revert ConsentInvalidSignature(request.patient);
         return _write(request, granteeId);
     }
 
@@ -324,6 +347,23 @@ contract ConsentManager is
                 msg.sender
             );
         }
+    }
+
+    /**
+     * @dev ECDSA first, then ERC-1271. OpenZeppelin's `isValidSignatureNow` asks for the signer's code size
+     * first, a cold account access (2,600 gas) that every patient with an ordinary wallet would pay; trying
+     * the signature first costs a smart-contract wallet one failed `ecrecover` instead. `tryRecover` refuses
+     * malleable (high-s) signatures.
+     */
+    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
+    }
+
+    /// @dev The proxy's domain: `address(this)` is the proxy, the address users sign for.
+    function _domainSeparator() private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
     }
 
     function _structHash(GrantRequest calldata request, uint48 nonce, uint256 deadline) private pure returns (bytes32) {
