@@ -42,15 +42,16 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     bytes32 private constant STORAGE_LOCATION = 0xb6f50394584c99603a90835b168903faeb64569d1784b9298a5ba3f7eb979400;
 
     /// @inheritdoc IConsentManager
+    // Type strings are hashed at compile time; their length costs nothing at run time.
+    // solhint-disable gas-small-strings
     bytes32 public constant CONSENT_TYPEHASH =
-        // The type string is hashed at compile time; its length costs nothing at run time.
-        // solhint-disable-next-line gas-small-strings
         keccak256(
             "Consent(address patient,address grantee,uint8 purpose,uint8 scopeKind,uint256[] scope,uint40 expiresAt,uint48 nonce,uint256 deadline)"
         );
 
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    // solhint-enable gas-small-strings
     string private constant DOMAIN_NAME = "MIIP Consent";
     string private constant DOMAIN_VERSION = "1";
     bytes32 private constant NAME_HASH = keccak256("MIIP Consent");
