@@ -168,10 +168,11 @@ describe("ConsentManager", function () {
       await expect(asPatient.grant(request({ grantee: stranger.address })))
         .to.be.revertedWithCustomError(consent, "ConsentGranteeNotActive")
         .withArgs(stranger.address, Status.None);
-      await time.setNextBlockTimestamp(now + 5);
-      await expect(asPatient.grant(request({ expiresAt: now + 5 })))
+      const at = (await time.latest()) + 5;
+      await time.setNextBlockTimestamp(at);
+      await expect(asPatient.grant(request({ expiresAt: at })))
         .to.be.revertedWithCustomError(consent, "ConsentExpiryNotInFuture")
-        .withArgs(now + 5, now + 5);
+        .withArgs(at, at);
       await expect(asPatient.grant(request({ scope: [] })))
         .to.be.revertedWithCustomError(consent, "ConsentInvalidScopeSize")
         .withArgs(SCOPES.recordType);
@@ -241,10 +242,19 @@ describe("ConsentManager", function () {
   });
 
   describe("consent without gas (EIP-712)", function () {
-    it("uses the type hash of config/eip712.ts", async function () {
-      const { consent } = await loadFixture(consentFixture);
+    it("uses the type hash of config/eip712.ts and publishes its domain (ERC-5267)", async function () {
+      const { consent, chainId } = await loadFixture(consentFixture);
       const encoder = hre.ethers.TypedDataEncoder.from(CONSENT_TYPES);
       expect(await consent.CONSENT_TYPEHASH()).to.equal(hre.ethers.id(encoder.encodeType("Consent")));
+      const domain = await consent.eip712Domain();
+      const expected = consentDomain(chainId, await consent.getAddress());
+      expect([domain.fields, domain.name, domain.version, domain.chainId, domain.verifyingContract]).to.deep.equal([
+        "0x0f",
+        expected.name,
+        expected.version,
+        chainId,
+        expected.verifyingContract,
+      ]);
     });
 
     it("accepts a patient's signed consent submitted by the institution, the patient paying nothing", async function () {
@@ -294,10 +304,11 @@ describe("ConsentManager", function () {
 
       const expired = BigInt(now - 1);
       const expiredSignature = await sign(patientA, request(), 2n, expired);
-      await time.setNextBlockTimestamp(now + 100);
+      const at = (await time.latest()) + 5;
+      await time.setNextBlockTimestamp(at);
       await expect(asPharmacy.grantBySig(request(), 2, expired, expiredSignature))
         .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
-        .withArgs(expired, now + 100);
+        .withArgs(expired, at);
       const otherChain = consentDomain(chainId + 1n, await consent.getAddress());
       await expect(
         asPharmacy.grantBySig(request(), 2, deadline, await sign(patientA, request(), 2n, deadline, otherChain)),

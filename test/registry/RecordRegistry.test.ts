@@ -68,7 +68,6 @@ describe("RecordRegistry", function () {
       const { records, asHospital, input, patientA, ids } = await loadFixture(withRecordFixture);
       const before = await snapshot(records, patientA.address, ids.hospital);
       const good = input("x-ray");
-      const now = await time.latest();
       await expect(asHospital.register({ ...good, patient: hre.ethers.ZeroAddress }))
         .to.be.revertedWithCustomError(records, "RecordsZeroPatient")
         .withArgs(0);
@@ -83,14 +82,16 @@ describe("RecordRegistry", function () {
           .to.be.revertedWithCustomError(records, "RecordsUnknownRecordType")
           .withArgs(0, recordType);
       }
-      await time.setNextBlockTimestamp(now + 100);
+      const first = (await time.latest()) + 5;
+      await time.setNextBlockTimestamp(first);
       await expect(asHospital.register({ ...good, issuedAt: 0 }))
         .to.be.revertedWithCustomError(records, "RecordsInvalidTime")
-        .withArgs(0, 0, now + 100);
-      await time.setNextBlockTimestamp(now + 200);
-      await expect(asHospital.register({ ...good, issuedAt: now + 201 }))
+        .withArgs(0, 0, first);
+      const second = (await time.latest()) + 5;
+      await time.setNextBlockTimestamp(second);
+      await expect(asHospital.register({ ...good, issuedAt: second + 1 }))
         .to.be.revertedWithCustomError(records, "RecordsInvalidTime")
-        .withArgs(0, now + 201, now + 200);
+        .withArgs(0, second + 1, second);
       await expect(asHospital.register(input("blood panel")))
         .to.be.revertedWithCustomError(records, "RecordsDuplicateDigest")
         .withArgs(0, digestOf("blood panel"), 1);

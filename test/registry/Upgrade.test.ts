@@ -4,6 +4,7 @@ import hre, { upgrades } from "hardhat";
 
 import { KINDS, RECORD_TYPES } from "../../config/roles";
 import {
+  ConsentManager__factory,
   ParticipantRegistryV2__factory,
   RecordRegistryV2__factory,
   type ParticipantRegistry,
@@ -146,8 +147,52 @@ describe("registry upgrades", function () {
     expect(hre.ethers.getAddress("0x" + implementation.slice(26))).to.not.equal(await v2.getAddress());
   });
 
+  it("upgrades the consent manager through governance and keeps every grant", async function () {
+    const { consent, records, participants, manager, deployer, patientA, pharmacy } =
+      await loadFixture(populatedFixture);
+    const expiresAt = (await time.latest()) + 86_400;
+    await consent.connect(patientA).grant({
+      patient: patientA.address,
+      grantee: pharmacy.address,
+      purpose: 0,
+      scopeKind: 0,
+      scope: [],
+      expiresAt,
+    });
+    const [ids] = await records.recordsOfPatient(patientA.address, 0, 100);
+    const before = await Promise.all(ids.map((id) => records.canRead(pharmacy.address, id, 0)));
+    const next = await new ConsentManager__factory(deployer).deploy(
+      await participants.getAddress(),
+      await records.getAddress(),
+    );
+    const data = consent.interface.encodeFunctionData("upgradeToAndCall", [await next.getAddress(), "0x"]);
+    await governorCall(manager, deployer, consent, data);
+    expect(await upgrades.erc1967.getImplementationAddress(await consent.getAddress())).to.equal(
+      await next.getAddress(),
+    );
+    expect(await Promise.all(ids.map((id) => records.canRead(pharmacy.address, id, 0)))).to.deep.equal(before);
+    expect(before.every(Boolean)).to.equal(true);
+    expect(await consent.emergencyWindow()).to.equal(24n * 3600n);
+  });
+
+  it("refuses a consent-manager upgrade by anyone but the governor", async function () {
+    const { consent, manager, hospital, deployer } = await loadFixture(populatedFixture);
+    const implementation = await upgrades.erc1967.getImplementationAddress(await consent.getAddress());
+    await expect(consent.connect(hospital).upgradeToAndCall(implementation, "0x"))
+      .to.be.revertedWithCustomError(consent, "AccessManagedUnauthorized")
+      .withArgs(hospital.address);
+    await expect(consent.connect(deployer).upgradeToAndCall(implementation, "0x")).to.be.revertedWithCustomError(
+      manager,
+      "AccessManagerNotScheduled",
+    );
+  });
+
   it("cannot be initialised twice, neither the proxy nor the implementation", async function () {
-    const { records, participants, manager } = await loadFixture(populatedFixture);
+    const { records, participants, consent, manager } = await loadFixture(populatedFixture);
+    await expect(consent.initialize(await manager.getAddress(), 3600)).to.be.revertedWithCustomError(
+      consent,
+      "InvalidInitialization",
+    );
     await expect(participants.initialize(await manager.getAddress())).to.be.revertedWithCustomError(
       participants,
       "InvalidInitialization",
