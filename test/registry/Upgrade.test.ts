@@ -148,19 +148,19 @@ describe("registry upgrades", function () {
   });
 
   it("upgrades the consent manager through governance and keeps every grant", async function () {
-    const { consent, records, participants, manager, deployer, patientA, pharmacy } =
+    const { consent, records, participants, manager, deployer, patientA, insurer } =
       await loadFixture(populatedFixture);
     const expiresAt = (await time.latest()) + 86_400;
     await consent.connect(patientA).grant({
       patient: patientA.address,
-      grantee: pharmacy.address,
+      grantee: insurer.address,
       purpose: 0,
       scopeKind: 0,
       scope: [],
       expiresAt,
     });
     const [ids] = await records.recordsOfPatient(patientA.address, 0, 100);
-    const before = await Promise.all(ids.map((id) => records.canRead(pharmacy.address, id, 0)));
+    const before = await Promise.all(ids.map((id) => records.canRead(insurer.address, id, 0)));
     const next = await new ConsentManager__factory(deployer).deploy(
       await participants.getAddress(),
       await records.getAddress(),
@@ -170,7 +170,7 @@ describe("registry upgrades", function () {
     expect(await upgrades.erc1967.getImplementationAddress(await consent.getAddress())).to.equal(
       await next.getAddress(),
     );
-    expect(await Promise.all(ids.map((id) => records.canRead(pharmacy.address, id, 0)))).to.deep.equal(before);
+    expect(await Promise.all(ids.map((id) => records.canRead(insurer.address, id, 0)))).to.deep.equal(before);
     expect(before.every(Boolean)).to.equal(true);
     expect(await consent.emergencyWindow()).to.equal(24n * 3600n);
   });
