@@ -150,7 +150,7 @@ describe("registry upgrades", function () {
   it("upgrades the consent manager through governance and keeps every grant", async function () {
     const { consent, records, participants, manager, deployer, patientA, insurer } =
       await loadFixture(populatedFixture);
-    const expiresAt = (await time.latest()) + 86_400;
+    const expiresAt = (await time.latest()) + 30 * 86_400;
     await consent.connect(patientA).grant({
       patient: patientA.address,
       grantee: insurer.address,
