@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
+import { PERMIT_TYPES, istPermitDomain } from "../config/eip712";
 import { buildAirdropTree, type AirdropLeaf } from "../scripts/lib/merkle";
 import {
   INSSETToken__factory,
@@ -83,25 +84,11 @@ export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]
 
   // Permit: the holder signs, the spender submits (the holder needs no ETH).
   const deadline = BigInt(await time.latest()) + 3_600n;
-  const domain = {
-    name: await token.name(),
-    version: "1",
-    chainId: (await hre.ethers.provider.getNetwork()).chainId,
-    verifyingContract: await token.getAddress(),
-  };
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
+  const domain = istPermitDomain((await hre.ethers.provider.getNetwork()).chainId, await token.getAddress());
   const value = IST(100);
   const nonce = await token.nonces(holder.address);
   const signature = hre.ethers.Signature.from(
-    await holder.signTypedData(domain, types, {
+    await holder.signTypedData(domain, PERMIT_TYPES, {
       owner: holder.address,
       spender: spender.address,
       value,

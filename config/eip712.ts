@@ -40,3 +40,19 @@ export function consentDomain(chainId: bigint, verifyingContract: string): Typed
 
 /** Scope kinds, as numbered in IConsentManager.ScopeKind. */
 export const SCOPES = { allRecords: 0, recordType: 1, record: 2 } as const;
+
+/** EIP-2612 permit of the IST token: a holder approves a spender by signature. */
+export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The EIP-712 domain of the IST token's permit. */
+export function istPermitDomain(chainId: bigint, token: string): TypedDataDomain {
+  return { name: "INSSET", version: "1", chainId, verifyingContract: token };
+}

@@ -1,6 +1,7 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
+import { PERMIT_TYPES, istPermitDomain } from "../../config/eip712";
 import { LOCAL_ACCOUNTS } from "../../config/localAccounts";
 import type { Suite } from "../lib/deploy";
 import { DAY, ist } from "../lib/parameters";
@@ -87,21 +88,8 @@ export async function tokenChapter(n: Narrator, suite: Suite): Promise<void> {
   const deadline = BigInt(await time.latest()) + 3_600n;
   const signature = hre.ethers.Signature.from(
     await investor.signTypedData(
-      {
-        name: "INSSET",
-        version: "1",
-        chainId: (await hre.ethers.provider.getNetwork()).chainId,
-        verifyingContract: await token.getAddress(),
-      },
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
+      istPermitDomain((await hre.ethers.provider.getNetwork()).chainId, await token.getAddress()),
+      PERMIT_TYPES,
       {
         owner: investor.address,
         spender: spender.address,

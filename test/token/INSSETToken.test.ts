@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
+import { PERMIT_TYPES, istPermitDomain } from "../../config/eip712";
 import { INSSETToken__factory } from "../../typechain-types";
 import { deploySuiteFixture } from "../helpers/fixtures";
 
@@ -48,23 +49,9 @@ describe("INSSETToken", function () {
       const deadline = overrides.deadline ?? BigInt(await time.latest()) + 3_600n;
       const nonce = overrides.nonce ?? (await token.nonces(holder.address));
       const signer = overrides.signer ?? holder;
-      const domain = {
-        name: "INSSET",
-        version: "1",
-        chainId: (await hre.ethers.provider.getNetwork()).chainId,
-        verifyingContract: await token.getAddress(),
-      };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
+      const domain = istPermitDomain((await hre.ethers.provider.getNetwork()).chainId, await token.getAddress());
       const message = { owner: holder.address, spender: spender.address, value, nonce, deadline };
-      const sig = hre.ethers.Signature.from(await signer.signTypedData(domain, types, message));
+      const sig = hre.ethers.Signature.from(await signer.signTypedData(domain, PERMIT_TYPES, message));
       return { value, deadline, v: sig.v, r: sig.r, s: sig.s };
     }
 
