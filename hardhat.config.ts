@@ -13,13 +13,17 @@ function secret(name: string): string {
 const sepoliaUrl = secret("SEPOLIA_RPC_URL");
 const deployerKey = secret("DEPLOYER_PRIVATE_KEY");
 
+/** Optimizer on; `runs` weighs deployment against calls (the suite is called far more often than deployed). */
+function compilerSettings(runs: number) {
+  return { optimizer: { enabled: true, runs }, evmVersion: EVM_VERSION, metadata: { bytecodeHash: "ipfs" } };
+}
+
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: EVM_VERSION,
-      metadata: { bytecodeHash: "ipfs" },
+    compilers: [{ version: SOLC_VERSION, settings: compilerSettings(10_000) }],
+    overrides: {
+      // The escrow is the suite's largest contract: at 10,000 runs its code would pass the 24 KiB limit.
+      "contracts/claims/ClaimEscrow.sol": { version: SOLC_VERSION, settings: compilerSettings(1_000) },
     },
   },
   networks: {

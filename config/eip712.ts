@@ -56,3 +56,18 @@ export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
 export function istPermitDomain(chainId: bigint, token: string): TypedDataDomain {
   return { name: "INSSET", version: "1", chainId, verifyingContract: token };
 }
+
+/** A patient's signed request to join an insurer's programme (ClaimEscrow.joinBySig). */
+export const JOIN_TYPES: Record<string, TypedDataField[]> = {
+  Join: [
+    { name: "programmeId", type: "uint256" },
+    { name: "patient", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The EIP-712 domain of a ClaimEscrow deployment (its proxy address, on its chain). */
+export function claimsDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return { name: "MIIP Claims", version: "1", chainId, verifyingContract };
+}

@@ -51,6 +51,9 @@ export const FUNCTION_ROLES = {
     setEmergencyWindow: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
+  ClaimEscrow: {
+    upgradeToAndCall: "GOVERNOR",
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type ManagedContract = keyof typeof FUNCTION_ROLES;

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     ParticipantRegistry: await suite.participants.getAddress(),
     RecordRegistry: await suite.records.getAddress(),
     ConsentManager: await suite.consent.getAddress(),
+    ClaimEscrow: await suite.claims.getAddress(),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");

@@ -170,6 +170,13 @@ interface IParticipantRegistry {
     /// @param id The institution.
     function institution(uint32 id) external view returns (Institution memory);
 
+    /// @notice An institution's current address and status, the light lookup other contracts make.
+    /// @dev Reverts with {ParticipantsUnknownInstitution}.
+    /// @param id The institution.
+    /// @return account Its current address.
+    /// @return status Its status.
+    function accountOf(uint32 id) external view returns (address account, Status status);
+
     /**
      * @notice A page of institutions, by id.
      * @param offset Number of institutions to skip (ids start after `offset`).

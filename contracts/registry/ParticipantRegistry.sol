@@ -84,6 +84,13 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     }
 
     /// @inheritdoc IParticipantRegistry
+    function accountOf(uint32 id) external view returns (address account, Status status) {
+        ParticipantStorage storage $ = _storage();
+        account = _profile($, id).account;
+        status = $.members[account].status;
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function institutions(
         uint256 offset,
         uint256 limit

@@ -1,6 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import GovernanceModule from "./Governance";
+import ClaimsModule from "./Claims";
 import ISTModule from "./IST";
 import RegistryModule from "./Registry";
 
@@ -9,5 +10,6 @@ export default buildModule("MIIP", (m) => {
   const { manager } = m.useModule(GovernanceModule);
   const { distribution, token } = m.useModule(ISTModule);
   const { participants, records, consent } = m.useModule(RegistryModule);
-  return { manager, distribution, token, participants, records, consent };
+  const { claims } = m.useModule(ClaimsModule);
+  return { manager, distribution, token, participants, records, consent, claims };
 });

@@ -5,12 +5,14 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import MIIPModule from "../../deploy/modules/MIIP";
 import {
+  ClaimEscrow__factory,
   ConsentManager__factory,
   INSSETToken__factory,
   ISTDistribution__factory,
   MIIPAccessManager__factory,
   ParticipantRegistry__factory,
   RecordRegistry__factory,
+  type ClaimEscrow,
   type ConsentManager,
   type INSSETToken,
   type ISTDistribution,
@@ -29,6 +31,7 @@ export interface Suite {
   participants: ParticipantRegistry;
   records: RecordRegistry;
   consent: ConsentManager;
+  claims: ClaimEscrow;
   resolved: ResolvedParameters;
 }
 
@@ -86,6 +89,7 @@ export async function deploySuite(
     participants: ParticipantRegistry__factory.connect(await at(result.participants), deployer),
     records: RecordRegistry__factory.connect(await at(result.records), deployer),
     consent: ConsentManager__factory.connect(await at(result.consent), deployer),
+    claims: ClaimEscrow__factory.connect(await at(result.claims), deployer),
     resolved,
   };
 
@@ -111,7 +115,7 @@ async function handOverAdmin(suite: Suite, deployer: string): Promise<void> {
   const [deployerIsAdmin] = await manager.hasRole(ROLES.ADMIN, deployer);
   if (!deployerIsAdmin) return;
   const delay = resolved.registry.governorDelay;
-  for (const target of [suite.distribution, suite.participants, suite.records, suite.consent]) {
+  for (const target of [suite.distribution, suite.participants, suite.records, suite.consent, suite.claims]) {
     await (await manager.setTargetAdminDelay(await target.getAddress(), delay)).wait();
   }
   const [governanceIsAdmin] = await manager.hasRole(ROLES.ADMIN, resolved.admin);

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/**
+ * @title IClaimEscrow
+ * @notice Insurance claims that the chain checks by itself. An insurer's money waits in escrow; a small claim
+ * about records the patient let the insurer read is approved and paid in the same transaction, a larger one is
+ * reserved and reviewed, a silent insurer can be overruled, and a public-agency arbitrator settles disputes.
+ * No record is ever claimed twice.
+ * @dev Money: for every token, the escrow's balance covers every programme's free and reserved funds plus the
+ * credits of payees whose transfer failed (tested as an invariant after every step). Tokens that take a fee on
+ * transfer are refused at deposit; tokens that return no boolean work through SafeERC20. A payee that cannot
+ * receive never blocks a claim: its payment becomes a credit it withdraws later.
+ */
+interface IClaimEscrow {
+    /// @notice Where a claim stands. Paid, Settled are final.
+    enum ClaimStatus {
+        None,
+        Pending,
+        Paid,
+        PartiallyApproved,
+        Rejected,
+        Escalated,
+        Disputed,
+        Settled
+    }
+
+    /**
+     * @notice What an insurer sets when it opens a programme.
+     * @param token The payment token (IST or any ERC-20 without transfer fees).
+     * @param coveredTypes Bitmap of covered record types (bit t = type t, types below 64).
+     * @param perClaimCap Largest amount billed in one claim.
+     * @param perPatientYearCap Largest total paid (and reserved) per patient per policy year.
+     * @param autoApproveThreshold Claims billing at most this much are approved and paid at once.
+     * @param copayBps The patient's share, in basis points; the escrow pays the rest.
+     * @param filingWindowDays Days after the treatment during which a claim can be filed (at most 365).
+     * @param reviewDays Days the insurer has to decide a larger claim.
+     * @param disputeDays Days the claimant has to dispute a partial approval or a rejection.
+     * @param arbitrator The public health agency whose decision on a dispute is final.
+     * @param openEnrolment Whether anyone may submit a patient's signed request to join (else only the insurer).
+     */
+    struct ProgrammeConfig {
+        IERC20 token;
+        uint64 coveredTypes;
+        uint96 perClaimCap;
+        uint96 perPatientYearCap;
+        uint96 autoApproveThreshold;
+        uint16 copayBps;
+        uint16 filingWindowDays;
+        uint16 reviewDays;
+        uint16 disputeDays;
+        address arbitrator;
+        bool openEnrolment;
+    }
+
+    /**
+     * @notice A programme as stored.
+     * @param insurerId The insurer's institution id.
+     * @param arbitratorId The arbitrator's institution id.
+     * @param startedAt When it opened; policy years count from here.
+     * @param closedAt When it stopped covering new treatments (0 while open).
+     * @param free Deposited funds not reserved for pending claims.
+     * @param reserved Funds reserved for pending, escalated or disputed claims.
+     * @param config The insurer's settings.
+     */
+    struct Programme {
+        uint32 insurerId;
+        uint32 arbitratorId;
+        uint40 startedAt;
+        uint40 closedAt;
+        uint128 free;
+        uint128 reserved;
+        ProgrammeConfig config;
+    }
+
+    /**
+     * @notice A claim as stored.
+     * @param patient Whose treatment.
+     * @param programmeId The programme.
+     * @param hospitalId The hospital that issued the records.
+     * @param status Where it stands.
+     * @param year The policy year of the treatment.
+     * @param billed The amount billed.
+     * @param due The escrow's share (billed less co-payment).
+     * @param paid What has been paid (or credited) so far.
+     * @param deadline The review deadline while pending, the dispute deadline after a partial approval or a
+     * rejection.
+     * @param payee Who is paid.
+     */
+    struct Claim {
+        address patient;
+        uint32 programmeId;
+        uint32 hospitalId;
+        ClaimStatus status;
+        uint16 year;
+        uint96 billed;
+        uint96 due;
+        uint96 paid;
+        uint40 deadline;
+        address payee;
+    }
+
+    /// @notice The caller is not the programme's insurer (at its current address).
+    /// @param programmeId The programme.
+    /// @param caller Who called.
+    error ClaimsNotProgrammeInsurer(uint256 programmeId, address caller);
+
+    /// @notice A programme setting is unusable.
+    /// @param what Which one.
+    error ClaimsInvalidConfiguration(bytes32 what);
+
+    /// @notice No programme has this id.
+    /// @param programmeId The id.
+    error ClaimsUnknownProgramme(uint256 programmeId);
+
+    /// @notice The programme no longer takes new patients or treatments.
+    /// @param programmeId The programme.
+    error ClaimsProgrammeClosed(uint256 programmeId);
+
+    /// @notice The token moved a different amount than asked (a fee on transfer); such tokens are refused.
+    /// @param token The token.
+    /// @param expected The amount sent.
+    /// @param received The amount that arrived.
+    error ClaimsFeeOnTransferToken(IERC20 token, uint256 expected, uint256 received);
+
+    /// @notice Not enough free funds.
+    /// @param programmeId The programme.
+    /// @param requested The amount needed.
+    /// @param free The free funds.
+    error ClaimsInsufficientFree(uint256 programmeId, uint256 requested, uint256 free);
+
+    /// @notice The patient is already enrolled, or not enrolled.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    error ClaimsEnrolment(uint256 programmeId, address patient);
+
+    /// @notice The patient's signed request to join is expired or not theirs.
+    /// @param patient The patient.
+    error ClaimsInvalidSignature(address patient);
+
+    /// @notice A claim names no record, or too many.
+    /// @param count The number of records.
+    error ClaimsInvalidRecordCount(uint256 count);
+
+    /// @notice A record is not the claim's patient's.
+    /// @param recordId The record.
+    /// @param patient The claim's patient.
+    error ClaimsRecordPatientMismatch(uint256 recordId, address patient);
+
+    /// @notice A record was not issued by the claim's hospital.
+    /// @param recordId The record.
+    /// @param issuer Its issuer.
+    /// @param hospitalId The claim's hospital.
+    error ClaimsRecordIssuerMismatch(uint256 recordId, uint32 issuer, uint32 hospitalId);
+
+    /// @notice The insurer holds no live consent to read the record for an insurance claim.
+    /// @param recordId The record.
+    /// @param insurer The insurer's address.
+    error ClaimsNoConsent(uint256 recordId, address insurer);
+
+    /// @notice The record was already claimed, in this or another claim, of this or another programme.
+    /// @param recordId The record.
+    /// @param claimId The claim that has it.
+    error ClaimsRecordAlreadyClaimed(uint256 recordId, uint256 claimId);
+
+    /// @notice The record's type is not covered by the programme.
+    /// @param recordId The record.
+    /// @param recordType Its type.
+    error ClaimsRecordTypeNotCovered(uint256 recordId, uint8 recordType);
+
+    /// @notice The treatment falls outside the patient's cover (before enrolment, after it ended, after the
+    /// programme closed).
+    /// @param recordId The record.
+    /// @param treatedAt When the treatment took place.
+    error ClaimsNotCovered(uint256 recordId, uint40 treatedAt);
+
+    /// @notice The filing window after the treatment has passed.
+    /// @param recordId The record.
+    /// @param deadline The last second at which it could be claimed.
+    error ClaimsFilingWindowClosed(uint256 recordId, uint256 deadline);
+
+    /// @notice The amount is zero or above the per-claim cap.
+    /// @param amount The amount.
+    /// @param cap The cap.
+    error ClaimsInvalidAmount(uint256 amount, uint256 cap);
+
+    /// @notice The claim would take the patient over the programme's yearly cap.
+    /// @param patient The patient.
+    /// @param year The policy year.
+    /// @param used Already paid or reserved this year.
+    /// @param requested This claim's share.
+    /// @param cap The cap.
+    error ClaimsPatientYearCapExceeded(address patient, uint16 year, uint256 used, uint256 requested, uint256 cap);
+
+    /// @notice The caller may not file for this patient: only the patient or the issuing hospital.
+    /// @param caller Who called.
+    error ClaimsNotClaimant(address caller);
+
+    /// @notice The payee is the zero address.
+    error ClaimsZeroPayee();
+
+    /// @notice No claim has this id.
+    /// @param claimId The id.
+    error ClaimsUnknownClaim(uint256 claimId);
+
+    /// @notice The claim is not in a status that allows this action.
+    /// @param claimId The claim.
+    /// @param status Its status.
+    error ClaimsInvalidStatus(uint256 claimId, ClaimStatus status);
+
+    /// @notice The insurer approved more than the claim's payable share.
+    /// @param claimId The claim.
+    /// @param approved The amount approved.
+    /// @param due The payable share.
+    error ClaimsApprovalExceedsClaim(uint256 claimId, uint256 approved, uint256 due);
+
+    /// @notice The action must wait for the deadline, or came after it.
+    /// @param claimId The claim.
+    /// @param deadline The deadline.
+    error ClaimsDeadline(uint256 claimId, uint256 deadline);
+
+    /// @notice The arbitrator awarded more than is still contested.
+    /// @param claimId The claim.
+    /// @param award The award.
+    /// @param contested The contested amount.
+    error ClaimsAwardExceedsContested(uint256 claimId, uint256 award, uint256 contested);
+
+    /// @notice The caller is not the programme's arbitrator.
+    /// @param claimId The claim.
+    /// @param caller Who called.
+    error ClaimsNotArbitrator(uint256 claimId, address caller);
+
+    /// @notice There is no credit to withdraw.
+    /// @param token The token.
+    /// @param payee The payee.
+    error ClaimsNoCredit(IERC20 token, address payee);
+
+    /// @notice A programme was opened.
+    /// @param programmeId Its id.
+    /// @param insurerId The insurer.
+    /// @param token The payment token.
+    /// @param config Its settings.
+    event ProgrammeOpened(
+        uint256 indexed programmeId,
+        uint32 indexed insurerId,
+        IERC20 indexed token,
+        ProgrammeConfig config
+    );
+
+    /// @notice A programme stopped covering new treatments (claims already filed go on).
+    /// @param programmeId The programme.
+    event ProgrammeClosed(uint256 indexed programmeId);
+
+    /// @notice Funds were deposited.
+    /// @param programmeId The programme.
+    /// @param amount The amount.
+    /// @param free Free funds after the deposit.
+    event Deposited(uint256 indexed programmeId, uint256 amount, uint256 free);
+
+    /// @notice Free funds were withdrawn.
+    /// @param programmeId The programme.
+    /// @param to The recipient.
+    /// @param amount The amount.
+    /// @param free Free funds after the withdrawal.
+    event Withdrawn(uint256 indexed programmeId, address indexed to, uint256 amount, uint256 free);
+
+    /// @notice A patient was enrolled; treatments from now on are covered.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    /// @param by The insurer, or the submitter of the patient's signed request.
+    event Enrolled(uint256 indexed programmeId, address indexed patient, address by);
+
+    /// @notice A patient's cover ended for new treatments; claims already filed go on.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    event CoverEnded(uint256 indexed programmeId, address indexed patient);
+
+    /**
+     * @notice A claim was filed.
+     * @param claimId Its id.
+     * @param programmeId The programme.
+     * @param patient The patient.
+     * @param hospitalId The issuing hospital.
+     * @param recordIds The treatment records.
+     * @param billed The amount billed.
+     * @param due The escrow's share (billed less co-payment).
+     * @param payee Who is paid.
+     * @param status Paid (automatic) or Pending.
+     * @param deadline The review deadline (0 when paid at once).
+     */
+    event ClaimFiled(
+        uint256 indexed claimId,
+        uint256 indexed programmeId,
+        address indexed patient,
+        uint32 hospitalId,
+        uint256[] recordIds,
+        uint256 billed,
+        uint256 due,
+        address payee,
+        ClaimStatus status,
+        uint40 deadline
+    );
+
+    /**
+     * @notice A claim was decided or moved on.
+     * @param claimId The claim.
+     * @param status Its new status.
+     * @param paidNow Paid (or credited) by this step.
+     * @param reasonCode Why (a code from the insurer's or arbitrator's published list; zero for none).
+     * @param by Who acted.
+     */
+    event ClaimDecided(uint256 indexed claimId, ClaimStatus status, uint256 paidNow, bytes32 reasonCode, address by);
+
+    /**
+     * @notice A payment was made (or, if the transfer failed, credited to the payee to withdraw later).
+     * @param claimId The claim.
+     * @param payee The payee.
+     * @param amount The amount.
+     * @param credited Whether it became a credit.
+     */
+    event ClaimPaid(uint256 indexed claimId, address indexed payee, uint256 amount, bool credited);
+
+    /// @notice A payee withdrew its credit.
+    /// @param token The token.
+    /// @param payee The payee.
+    /// @param to Where it went.
+    /// @param amount The amount.
+    event CreditWithdrawn(IERC20 indexed token, address indexed payee, address to, uint256 amount);
+
+    /// @notice Number of programmes; ids run from 1.
+    function programmeCount() external view returns (uint256);
+
+    /// @notice A programme by id.
+    /// @param programmeId The id.
+    function getProgramme(uint256 programmeId) external view returns (Programme memory);
+
+    /// @notice Number of claims; ids run from 1.
+    function claimCount() external view returns (uint256);
+
+    /// @notice A claim by id. Claims paid at once keep only patient, programme, hospital and status; their
+    /// amounts are in their `ClaimFiled` event.
+    /// @param claimId The id.
+    function getClaim(uint256 claimId) external view returns (Claim memory);
+
+    /// @notice The claim that claimed a record (0 if none).
+    /// @param recordId The record.
+    function claimOfRecord(uint256 recordId) external view returns (uint256);
+
+    /// @notice When a patient's cover started and ended (0 if not enrolled / not ended).
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    function coverOf(uint256 programmeId, address patient) external view returns (uint40 enrolledAt, uint40 endedAt);
+
+    /// @notice Paid and reserved for a patient in a policy year.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    /// @param year The policy year.
+    function usedInYear(uint256 programmeId, address patient, uint16 year) external view returns (uint256);
+
+    /// @notice A payee's credit in a token (payments whose transfer failed).
+    /// @param token The token.
+    /// @param payee The payee.
+    function creditOf(IERC20 token, address payee) external view returns (uint256);
+
+    /// @notice All credits in a token.
+    /// @param token The token.
+    function totalCredits(IERC20 token) external view returns (uint256);
+
+    /// @notice The signing nonce of a patient's request to join.
+    /// @param patient The patient.
+    function joinNonce(address patient) external view returns (uint256);
+
+    /// @notice The EIP-712 type hash of a request to join (see config/eip712.ts).
+    // solhint-disable-next-line func-name-mixedcase
+    function JOIN_TYPEHASH() external view returns (bytes32);
+
+    /**
+     * @notice An active insurer opens a programme.
+     * @dev Reverts with the participant directory's errors for a caller that is not an active insurer, or
+     * {ClaimsInvalidConfiguration}. Emits {ProgrammeOpened}.
+     * @param config Its settings.
+     * @return programmeId Its id.
+     */
+    function openProgramme(ProgrammeConfig calldata config) external returns (uint256 programmeId);
+
+    /// @notice The insurer stops covering new treatments. Emits {ProgrammeClosed}.
+    /// @param programmeId The programme.
+    function closeProgramme(uint256 programmeId) external;
+
+    /**
+     * @notice The insurer deposits into the programme's escrow (pulled with `transferFrom`).
+     * @dev Reverts with {ClaimsNotProgrammeInsurer} or {ClaimsFeeOnTransferToken}. Emits {Deposited}.
+     * @param programmeId The programme.
+     * @param amount The amount.
+     */
+    function deposit(uint256 programmeId, uint256 amount) external;
+
+    /**
+     * @notice The insurer withdraws free funds (never what is reserved).
+     * @dev Reverts with {ClaimsNotProgrammeInsurer} or {ClaimsInsufficientFree}. Emits {Withdrawn}.
+     * @param programmeId The programme.
+     * @param amount The amount.
+     * @param to The recipient.
+     */
+    function withdraw(uint256 programmeId, uint256 amount, address to) external;
+
+    /// @notice The insurer enrols a patient. Emits {Enrolled}.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    function enrol(uint256 programmeId, address patient) external;
+
+    /**
+     * @notice Enrols a patient who signed a request to join (EIP-712 or ERC-1271), so the patient needs no ETH.
+     * Submitted by the insurer, or by anyone when the programme has open enrolment.
+     * @param programmeId The programme.
+     * @param patient The patient.
+     * @param deadline Last second at which the request may be submitted.
+     * @param signature The patient's signature.
+     */
+    function joinBySig(uint256 programmeId, address patient, uint256 deadline, bytes calldata signature) external;
+
+    /// @notice The insurer ends a patient's cover for new treatments; claims already filed go on. Emits {CoverEnded}.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    function endCover(uint256 programmeId, address patient) external;
+
+    /**
+     * @notice The issuing hospital (for its patient) or the patient files a claim. Checked on chain: the records
+     * exist, are the patient's and the hospital's, the insurer may read them for an insurance claim, the
+     * treatments are covered and within the filing window, no record was ever claimed, the amount within the
+     * caps. At or under the threshold the claim is paid at once, net of co-payment; above it, reserved.
+     * @param programmeId The programme.
+     * @param recordIds The treatment records (1 to 10), all of one patient and one hospital.
+     * @param billed The amount billed.
+     * @param payee Who is paid (the hospital, or the patient who paid the hospital).
+     * @return claimId Its id.
+     */
+    function fileClaim(
+        uint256 programmeId,
+        uint256[] calldata recordIds,
+        uint96 billed,
+        address payee
+    ) external returns (uint256 claimId);
+
+    /**
+     * @notice The insurer approves a pending claim in full or in part (an amount up to its payable share).
+     * A partial approval opens the dispute window for the rest.
+     * @param claimId The claim.
+     * @param amount The amount approved.
+     * @param reasonCode Why.
+     */
+    function approve(uint256 claimId, uint96 amount, bytes32 reasonCode) external;
+
+    /// @notice The insurer rejects a pending claim; the dispute window opens.
+    /// @param claimId The claim.
+    /// @param reasonCode Why.
+    function reject(uint256 claimId, bytes32 reasonCode) external;
+
+    /// @notice After the review deadline, the claimant forces approval up to the threshold's share and
+    /// escalates the rest to the arbitrator.
+    /// @param claimId The claim.
+    function forceApproval(uint256 claimId) external;
+
+    /// @notice The claimant disputes a partial approval or a rejection within the dispute window.
+    /// @param claimId The claim.
+    function dispute(uint256 claimId) external;
+
+    /// @notice After the dispute window, anyone closes an undisputed partial approval or rejection; what was
+    /// contested returns to the programme's free funds.
+    /// @param claimId The claim.
+    function finalize(uint256 claimId) external;
+
+    /**
+     * @notice The programme's arbitrator settles an escalated or disputed claim; final.
+     * @param claimId The claim.
+     * @param award The amount awarded, up to what is contested.
+     * @param reasonCode Why.
+     */
+    function arbitrate(uint256 claimId, uint96 award, bytes32 reasonCode) external;
+
+    /**
+     * @notice A payee withdraws what failed to reach it.
+     * @param token The token.
+     * @param to Where to send it.
+     */
+    function withdrawCredit(IERC20 token, address to) external;
+}

@@ -1,0 +1,24 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import { ClaimEscrow__factory } from "../../typechain-types";
+import GovernanceModule from "./Governance";
+import RegistryModule from "./Registry";
+import { wireFunctionRoles } from "./roles";
+
+/**
+ * The insurance claim escrow, an implementation behind an ERC-1967 proxy (UUPS), initialised in the proxy's
+ * constructor. Insurers act through the participant directory, not through roles; only upgrades are governed.
+ */
+export default buildModule("Claims", (m) => {
+  const { manager } = m.useModule(GovernanceModule);
+  const { participants, records } = m.useModule(RegistryModule);
+  const implementation = m.contract("ClaimEscrow", [participants, records], { id: "ClaimEscrowImpl" });
+  const proxy = m.contract(
+    "ERC1967Proxy",
+    [implementation, m.encodeFunctionCall(implementation, "initialize", [manager])],
+    { id: "ClaimEscrowProxy" },
+  );
+  const claims = m.contractAt("ClaimEscrow", proxy, { id: "ClaimEscrow" });
+  wireFunctionRoles(m, manager, "ClaimEscrow", claims, ClaimEscrow__factory.createInterface());
+  return { claims };
+});

@@ -1,0 +1,649 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+
+import { JOIN_TYPES, SCOPES, claimsDomain } from "../../config/eip712";
+import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
+import {
+  MaliciousPayee__factory,
+  MockBlacklistToken__factory,
+  MockERC20__factory,
+  MockFeeToken__factory,
+  MockHookToken__factory,
+  MockNoReturnToken__factory,
+  MockReentrantToken__factory,
+  type ClaimEscrow,
+} from "../../typechain-types";
+import type { IClaimEscrow } from "../../typechain-types/contracts/claims/ClaimEscrow";
+import { licence, onboardedFixture } from "../helpers/fixtures";
+
+const DAY = 86_400;
+const KRW = (n: number) => BigInt(n) * 10n ** 18n;
+const Status = {
+  None: 0,
+  Pending: 1,
+  Paid: 2,
+  PartiallyApproved: 3,
+  Rejected: 4,
+  Escalated: 5,
+  Disputed: 6,
+  Settled: 7,
+};
+const code = (text: string) => hre.ethers.encodeBytes32String(text);
+const bits = (...types: number[]) => types.reduce((acc, t) => acc | (1n << BigInt(t)), 0n);
+
+/** For every token: the escrow's balance covers every programme's free and reserved funds and every credit. */
+async function expectSolvent(claims: ClaimEscrow, tokens: string[]) {
+  const count = Number(await claims.programmeCount());
+  for (const tokenAddress of tokens) {
+    let owed = await claims.totalCredits(tokenAddress);
+    for (let id = 1; id <= count; id++) {
+      const p = await claims.getProgramme(id);
+      if (p.config.token === tokenAddress) owed += p.free + p.reserved;
+    }
+    const token = MockERC20__factory.connect(tokenAddress, hre.ethers.provider);
+    expect(await token.balanceOf(await claims.getAddress())).to.be.gte(owed);
+  }
+}
+
+async function signJoin(
+  claims: ClaimEscrow,
+  patient: HardhatEthersSigner,
+  programmeId: number,
+  nonce: bigint,
+  deadline: number,
+) {
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  return patient.signTypedData(claimsDomain(chainId, await claims.getAddress()), JOIN_TYPES, {
+    programmeId,
+    patient: patient.address,
+    nonce,
+    deadline,
+  });
+}
+
+describe("ClaimEscrow", function () {
+  async function escrowFixture() {
+    const suite = await onboardedFixture();
+    const {
+      participants,
+      registrar,
+      records,
+      consent,
+      claims,
+      hospital,
+      insurer,
+      patientA,
+      patientB,
+      deployer,
+      agency,
+    } = suite;
+    await participants
+      .connect(registrar)
+      .register(agency.address, KINDS["public-health-agency"], licence("NHIS"), "NHIS Review Board", "");
+    const token = await new MockERC20__factory(deployer).deploy("Won stablecoin", "KRWx");
+    await token.mint(insurer.address, KRW(1_000_000));
+    const config = (
+      overrides: Partial<IClaimEscrow.ProgrammeConfigStruct> = {},
+    ): IClaimEscrow.ProgrammeConfigStruct => ({
+      token: token.target as string,
+      coveredTypes: bits(
+        RECORD_TYPES.diagnosis,
+        RECORD_TYPES.prescription,
+        RECORD_TYPES["lab-result"],
+        RECORD_TYPES.imaging,
+      ),
+      perClaimCap: KRW(5_000),
+      perPatientYearCap: KRW(10_000),
+      autoApproveThreshold: KRW(1_000),
+      copayBps: 2_000,
+      filingWindowDays: 30,
+      reviewDays: 14,
+      disputeDays: 7,
+      arbitrator: agency.address,
+      openEnrolment: false,
+      ...overrides,
+    });
+    const asInsurer = claims.connect(insurer);
+    await asInsurer.openProgramme(config());
+    await token.connect(insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
+    await asInsurer.deposit(1, KRW(50_000));
+    await asInsurer.enrol(1, patientA.address);
+    await asInsurer.enrol(1, patientB.address);
+    await time.increase(60);
+    let n = 0;
+    const record = async (patient: HardhatEthersSigner, recordType: number) => {
+      n += 1;
+      return {
+        patient: patient.address,
+        digest: hre.ethers.id(`claim doc ${n}`),
+        recordType,
+        issuedAt: await time.latest(),
+        uri: `ipfs://c${n}`,
+      };
+    };
+    // Records 1-4: patient A (lab result, imaging, diagnosis, vaccination); 5: patient B (lab result).
+    await records
+      .connect(hospital)
+      .registerBatch([
+        await record(patientA, RECORD_TYPES["lab-result"]),
+        await record(patientA, RECORD_TYPES.imaging),
+        await record(patientA, RECORD_TYPES.diagnosis),
+        await record(patientA, RECORD_TYPES.vaccination),
+        await record(patientB, RECORD_TYPES["lab-result"]),
+      ]);
+    await consent.connect(patientA).grant({
+      patient: patientA.address,
+      grantee: insurer.address,
+      purpose: PURPOSES["insurance-claim"],
+      scopeKind: SCOPES.allRecords,
+      scope: [],
+      expiresAt: (await time.latest()) + 365 * DAY,
+    });
+    return { ...suite, token, config, record, asInsurer, asHospital: claims.connect(hospital) };
+  }
+
+  /** Claim 1: record 2 (imaging), billed 3,000, due 2,400, pending. */
+  async function pendingFixture() {
+    const suite = await escrowFixture();
+    await suite.asHospital.fileClaim(1, [2], KRW(3_000), suite.hospital.address);
+    return suite;
+  }
+
+  describe("programmes and funds", function () {
+    it("lets an active insurer open a programme and fund it", async function () {
+      const { claims, token, ids, insurer } = await loadFixture(escrowFixture);
+      const p = await claims.getProgramme(1);
+      expect(p.insurerId).to.equal(ids.insurer);
+      expect(p.free).to.equal(KRW(50_000));
+      expect(p.config.copayBps).to.equal(2_000n);
+      await expect(claims.connect(insurer).deposit(1, KRW(5)))
+        .to.emit(claims, "Deposited")
+        .withArgs(1, KRW(5), KRW(50_005));
+      expect(await token.balanceOf(await claims.getAddress())).to.equal(KRW(50_005));
+    });
+
+    it("refuses a programme from a non-insurer, with a non-agency arbitrator, or with unusable settings", async function () {
+      const { claims, participants, pharmacy, insurer, hospital, config } = await loadFixture(escrowFixture);
+      await expect(claims.connect(pharmacy).openProgramme(config())).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsWrongKind",
+      );
+      await expect(claims.connect(insurer).openProgramme(config({ arbitrator: hospital.address })))
+        .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
+        .withArgs(hospital.address, KINDS["public-health-agency"], KINDS.hospital);
+      const bad: [Partial<IClaimEscrow.ProgrammeConfigStruct>, string][] = [
+        [{ token: hre.ethers.ZeroAddress }, "token"],
+        [{ coveredTypes: 0 }, "coveredTypes"],
+        [{ perClaimCap: 0, autoApproveThreshold: 0 }, "perClaimCap"],
+        [{ perPatientYearCap: 0 }, "perPatientYearCap"],
+        [{ autoApproveThreshold: KRW(6_000) }, "autoApproveThreshold"],
+        [{ copayBps: 10_001 }, "copayBps"],
+        [{ filingWindowDays: 0 }, "filingWindowDays"],
+        [{ filingWindowDays: 366 }, "filingWindowDays"],
+        [{ reviewDays: 0 }, "reviewDays"],
+        [{ disputeDays: 0 }, "disputeDays"],
+      ];
+      for (const [overrides, what] of bad) {
+        await expect(claims.connect(insurer).openProgramme(config(overrides)))
+          .to.be.revertedWithCustomError(claims, "ClaimsInvalidConfiguration")
+          .withArgs(code(what));
+      }
+      expect(await claims.programmeCount()).to.equal(1n);
+    });
+
+    it("lets the insurer withdraw only what is free, never what is reserved", async function () {
+      const { claims, asInsurer, insurer, token } = await loadFixture(pendingFixture);
+      const p = await claims.getProgramme(1);
+      expect(p.reserved).to.equal(KRW(2_400));
+      await expect(asInsurer.withdraw(1, p.free + 1n, insurer.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsInsufficientFree")
+        .withArgs(1, p.free + 1n, p.free);
+      const before = await token.balanceOf(insurer.address);
+      await expect(asInsurer.withdraw(1, p.free, insurer.address))
+        .to.emit(claims, "Withdrawn")
+        .withArgs(1, insurer.address, p.free, 0);
+      expect(await token.balanceOf(insurer.address)).to.equal(before + p.free);
+      expect((await claims.getProgramme(1)).reserved).to.equal(KRW(2_400));
+      await expectSolvent(claims, [await token.getAddress()]);
+    });
+
+    it("refuses funds operations by another insurer or a suspended one", async function () {
+      const { claims, participants, registrar, insurer, ids, researcher } = await loadFixture(escrowFixture);
+      await participants
+        .connect(registrar)
+        .register(researcher.address, KINDS.insurer, licence("rival"), "Rival Insurance", "");
+      await expect(claims.connect(researcher).withdraw(1, 1, researcher.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
+        .withArgs(1, researcher.address);
+      await participants.connect(registrar).suspend(ids.insurer, code("audit"));
+      await expect(claims.connect(insurer).withdraw(1, 1, insurer.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(insurer.address, 2);
+      await expect(claims.connect(insurer).deposit(1, 1)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsNotActive",
+      );
+      expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000));
+      await expect(claims.connect(researcher).withdraw(9, 1, researcher.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
+        .withArgs(9);
+    });
+
+    it("refuses a token that charges a fee on transfer, and works with one that returns no boolean", async function () {
+      const { claims, insurer, hospital, config, deployer } = await loadFixture(escrowFixture);
+      const fee = await new MockFeeToken__factory(deployer).deploy();
+      await fee.mint(insurer.address, KRW(100));
+      await fee.connect(insurer).approve(await claims.getAddress(), KRW(100));
+      await claims.connect(insurer).openProgramme(config({ token: await fee.getAddress() }));
+      await expect(claims.connect(insurer).deposit(2, KRW(100)))
+        .to.be.revertedWithCustomError(claims, "ClaimsFeeOnTransferToken")
+        .withArgs(await fee.getAddress(), KRW(100), KRW(99));
+      expect((await claims.getProgramme(2)).free).to.equal(0n);
+
+      const usdt = await new MockNoReturnToken__factory(deployer).deploy();
+      await usdt.mint(insurer.address, KRW(10_000));
+      await usdt.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
+      await claims.connect(insurer).openProgramme(config({ token: await usdt.getAddress() }));
+      await claims.connect(insurer).deposit(3, KRW(10_000));
+      expect(await usdt.balanceOf(await claims.getAddress())).to.equal(KRW(10_000));
+      await claims.connect(insurer).withdraw(3, KRW(1_000), hospital.address);
+      expect(await usdt.balanceOf(hospital.address)).to.equal(KRW(1_000));
+    });
+  });
+
+  describe("enrolment", function () {
+    it("refuses to enrol twice, and ends cover for new treatments without touching filed claims", async function () {
+      const { claims, asInsurer, asHospital, records, hospital, patientA, record } = await loadFixture(pendingFixture);
+      await expect(asInsurer.enrol(1, patientA.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsEnrolment")
+        .withArgs(1, patientA.address);
+      await expect(asInsurer.endCover(1, patientA.address)).to.emit(claims, "CoverEnded").withArgs(1, patientA.address);
+      await asInsurer.approve(1, KRW(2_400), code("ok"));
+      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Paid));
+      await time.increase(30);
+      await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
+      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsNotCovered",
+      );
+      await expect(asInsurer.endCover(1, patientA.address)).to.be.revertedWithCustomError(claims, "ClaimsEnrolment");
+    });
+
+    it("lets a patient join by signature, the insurer paying the gas; a replay, a late or forged request is refused", async function () {
+      const { claims, asInsurer, insurer, signers } = await loadFixture(escrowFixture);
+      const patient = signers[25];
+      const deadline = (await time.latest()) + 3600;
+      const sig = await signJoin(claims, patient, 1, 0n, deadline);
+      await expect(asInsurer.joinBySig(1, patient.address, deadline, sig))
+        .to.emit(claims, "Enrolled")
+        .withArgs(1, patient.address, insurer.address);
+      expect((await claims.coverOf(1, patient.address))[0]).to.be.greaterThan(0n);
+      expect(await claims.joinNonce(patient.address)).to.equal(1n);
+      await expect(asInsurer.joinBySig(1, patient.address, deadline, sig))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
+        .withArgs(patient.address);
+      const other = signers[26];
+      const late = (await time.latest()) - 1;
+      await expect(asInsurer.joinBySig(1, other.address, late, await signJoin(claims, other, 1, 0n, late)))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
+        .withArgs(other.address);
+      await expect(asInsurer.joinBySig(1, other.address, deadline, await signJoin(claims, patient, 1, 1n, deadline)))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
+        .withArgs(other.address);
+      expect((await claims.coverOf(1, other.address))[0]).to.equal(0n);
+    });
+
+    it("lets anyone relay a signed join only when enrolment is open", async function () {
+      const { claims, participants, asInsurer, config, relayer, signers } = await loadFixture(escrowFixture);
+      const patient = signers[26];
+      const deadline = (await time.latest()) + 3600;
+      await expect(
+        claims
+          .connect(relayer)
+          .joinBySig(1, patient.address, deadline, await signJoin(claims, patient, 1, 0n, deadline)),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsNotActive");
+      await asInsurer.openProgramme(config({ openEnrolment: true }));
+      await claims
+        .connect(relayer)
+        .joinBySig(2, patient.address, deadline, await signJoin(claims, patient, 2, 0n, deadline));
+      expect((await claims.coverOf(2, patient.address))[0]).to.be.greaterThan(0n);
+    });
+
+    it("takes no new patients once the programme is closed", async function () {
+      const { claims, asInsurer, signers } = await loadFixture(escrowFixture);
+      await expect(asInsurer.closeProgramme(1)).to.emit(claims, "ProgrammeClosed").withArgs(1);
+      await expect(asInsurer.enrol(1, signers[25].address))
+        .to.be.revertedWithCustomError(claims, "ClaimsProgrammeClosed")
+        .withArgs(1);
+      await expect(asInsurer.closeProgramme(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsProgrammeClosed")
+        .withArgs(1);
+    });
+  });
+
+  describe("small claims: checked and paid in the same transaction", function () {
+    it("pays a claim at or under the threshold at once, net of co-payment", async function () {
+      const { claims, asHospital, hospital, patientA, token, ids } = await loadFixture(escrowFixture);
+      const before = await token.balanceOf(hospital.address);
+      await expect(asHospital.fileClaim(1, [1], KRW(1_000), hospital.address))
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(1, 1, patientA.address, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0)
+        .and.to.emit(claims, "ClaimPaid")
+        .withArgs(1, hospital.address, KRW(800), false);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
+      const c = await claims.getClaim(1);
+      expect([c.patient, c.status, c.hospitalId]).to.deep.equal([patientA.address, BigInt(Status.Paid), ids.hospital]);
+      expect(await claims.claimOfRecord(1)).to.equal(1n);
+      expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000 - 800));
+      expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(800));
+      await expectSolvent(claims, [await token.getAddress()]);
+    });
+
+    it("lets the patient file too, for several records, and be paid", async function () {
+      const { claims, patientA, token } = await loadFixture(escrowFixture);
+      await claims.connect(patientA).fileClaim(1, [1, 3], KRW(500), patientA.address);
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
+      expect(await claims.claimOfRecord(3)).to.equal(1n);
+    });
+
+    it("refuses each fault and changes nothing", async function () {
+      const { claims, asHospital, hospital, secondHospital, patientA, insurer, ids, stranger } =
+        await loadFixture(escrowFixture);
+      const before = await claims.getProgramme(1);
+      const file = (recordIds: number[], billed = KRW(500)) =>
+        asHospital.fileClaim(1, recordIds, billed, hospital.address);
+      await expect(file([1, 5]))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordPatientMismatch")
+        .withArgs(5, patientA.address);
+      await expect(claims.connect(secondHospital).fileClaim(1, [1], KRW(500), secondHospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordIssuerMismatch")
+        .withArgs(1, ids.hospital, ids.secondHospital);
+      await expect(file([5]))
+        .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
+        .withArgs(5, insurer.address);
+      await expect(file([4]))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordTypeNotCovered")
+        .withArgs(4, RECORD_TYPES.vaccination);
+      await expect(file([1], 0n))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
+        .withArgs(0, KRW(5_000));
+      await expect(file([1], KRW(5_001)))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
+        .withArgs(KRW(5_001), KRW(5_000));
+      await expect(file([])).to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount").withArgs(0);
+      await expect(file(Array.from({ length: 11 }, () => 1)))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount")
+        .withArgs(11);
+      await expect(asHospital.fileClaim(1, [1], KRW(1), hre.ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsZeroPayee",
+      );
+      await expect(asHospital.fileClaim(7, [1], KRW(1), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
+        .withArgs(7);
+      await expect(claims.connect(stranger).fileClaim(1, [1], KRW(1), stranger.address)).to.be.reverted;
+      expect(await claims.claimCount()).to.equal(0n);
+      expect(await claims.getProgramme(1)).to.deep.equal(before);
+      expect(await claims.claimOfRecord(1)).to.equal(0n);
+    });
+
+    it("never pays a record twice, in any claim of any programme", async function () {
+      const { claims, asHospital, asInsurer, hospital, config, patientA } = await loadFixture(escrowFixture);
+      await asHospital.fileClaim(1, [1], KRW(500), hospital.address);
+      await expect(asHospital.fileClaim(1, [3, 1], KRW(500), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(1, 1);
+      await expect(asHospital.fileClaim(1, [3, 3], KRW(500), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(3, 2);
+      await asInsurer.openProgramme(config());
+      await asInsurer.deposit(2, KRW(1_000));
+      await asInsurer.enrol(2, patientA.address);
+      await expect(asHospital.fileClaim(2, [1], KRW(500), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(1, 1);
+      expect(await claims.claimCount()).to.equal(1n);
+    });
+
+    it("refuses a treatment before cover or past the filing window, and a revoked consent", async function () {
+      const { claims, consent, asHospital, hospital, records, patientA, insurer, ids } =
+        await loadFixture(escrowFixture);
+      const [enrolledAt] = await claims.coverOf(1, patientA.address);
+      await records.connect(hospital).register({
+        patient: patientA.address,
+        digest: hre.ethers.id("before cover"),
+        recordType: RECORD_TYPES.diagnosis,
+        issuedAt: enrolledAt - 1n,
+        uri: "ipfs://before",
+      });
+      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotCovered")
+        .withArgs(6, enrolledAt - 1n);
+      const grantId = await consent.grantIdOf(
+        patientA.address,
+        ids.insurer,
+        PURPOSES["insurance-claim"],
+        SCOPES.allRecords,
+        0,
+      );
+      await consent.connect(patientA).revoke(grantId);
+      await expect(asHospital.fileClaim(1, [1], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
+        .withArgs(1, insurer.address);
+      const r1 = await records.getRecord(1);
+      await time.increaseTo(r1.issuedAt + 30n * BigInt(DAY) + 1n);
+      await expect(asHospital.fileClaim(1, [1], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsFilingWindowClosed")
+        .withArgs(1, r1.issuedAt + 30n * BigInt(DAY));
+      expect(await claims.claimCount()).to.equal(0n);
+    });
+
+    it("keeps a patient within the yearly cap, and counts only what is finally paid", async function () {
+      const { claims, asHospital, asInsurer, hospital, patientA, records, record } = await loadFixture(escrowFixture);
+      await records
+        .connect(hospital)
+        .registerBatch([
+          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(patientA, RECORD_TYPES.diagnosis),
+        ]);
+      // 4,000 due each; 10,000 per year.
+      await asHospital.fileClaim(1, [6], KRW(5_000), hospital.address);
+      await asHospital.fileClaim(1, [7], KRW(5_000), hospital.address);
+      expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(8_000));
+      await expect(asHospital.fileClaim(1, [8], KRW(5_000), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsPatientYearCapExceeded")
+        .withArgs(patientA.address, 0, KRW(8_000), KRW(4_000), KRW(10_000));
+      await asInsurer.reject(1, code("not-necessary"));
+      await time.increase(8 * DAY);
+      await claims.finalize(1);
+      expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(4_000));
+      await asHospital.fileClaim(1, [8], KRW(5_000), hospital.address);
+    });
+  });
+
+  describe("larger claims: reviewed, disputed, arbitrated", function () {
+    it("reserves a claim above the threshold and pays it when approved in full", async function () {
+      const { claims, asInsurer, hospital, insurer, token } = await loadFixture(pendingFixture);
+      const c = await claims.getClaim(1);
+      expect([c.status, c.billed, c.due]).to.deep.equal([BigInt(Status.Pending), KRW(3_000), KRW(2_400)]);
+      const before = await token.balanceOf(hospital.address);
+      await expect(asInsurer.approve(1, KRW(2_400), code("ok")))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(1, Status.Paid, KRW(2_400), code("ok"), insurer.address);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(2_400));
+      expect((await claims.getProgramme(1)).reserved).to.equal(0n);
+      await expectSolvent(claims, [await token.getAddress()]);
+    });
+
+    it("approves in part; the claimant disputes; the arbitrator's award is final", async function () {
+      const { claims, asInsurer, asHospital, agency, hospital, token } = await loadFixture(pendingFixture);
+      await asInsurer.approve(1, KRW(1_000), code("partial"));
+      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.PartiallyApproved));
+      await expect(asHospital.dispute(1))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(1, Status.Disputed, 0, hre.ethers.ZeroHash, hospital.address);
+      const before = await token.balanceOf(hospital.address);
+      await expect(claims.connect(agency).arbitrate(1, KRW(1_401), code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsAwardExceedsContested")
+        .withArgs(1, KRW(1_401), KRW(1_400));
+      await claims.connect(agency).arbitrate(1, KRW(900), code("fair-price"));
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(900));
+      const c = await claims.getClaim(1);
+      expect([c.status, c.paid]).to.deep.equal([BigInt(Status.Settled), KRW(1_900)]);
+      const p = await claims.getProgramme(1);
+      expect(p.reserved).to.equal(0n);
+      expect(p.free).to.equal(KRW(50_000 - 1_900));
+      await expect(claims.connect(agency).arbitrate(1, 0, code("again")))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(1, Status.Settled);
+      await expectSolvent(claims, [await token.getAddress()]);
+    });
+
+    it("lets the claimant force the threshold's share when the insurer lets the deadline pass, and escalate the rest", async function () {
+      const { claims, asHospital, agency, hospital, token } = await loadFixture(pendingFixture);
+      await expect(asHospital.forceApproval(1)).to.be.revertedWithCustomError(claims, "ClaimsDeadline");
+      await time.increase(14 * DAY + 1);
+      const before = await token.balanceOf(hospital.address);
+      await expect(asHospital.forceApproval(1))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(1, Status.Escalated, KRW(800), hre.ethers.ZeroHash, hospital.address);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
+      await claims.connect(agency).arbitrate(1, KRW(1_600), code("due-in-full"));
+      expect((await claims.getClaim(1)).paid).to.equal(KRW(2_400));
+      await expectSolvent(claims, [await token.getAddress()]);
+    });
+
+    it("closes an undisputed rejection after the window and returns the reservation", async function () {
+      const { claims, asInsurer, asHospital } = await loadFixture(pendingFixture);
+      await asInsurer.reject(1, code("not-covered"));
+      await expect(claims.finalize(1)).to.be.revertedWithCustomError(claims, "ClaimsDeadline");
+      await time.increase(7 * DAY + 1);
+      await expect(asHospital.dispute(1)).to.be.revertedWithCustomError(claims, "ClaimsDeadline");
+      await claims.finalize(1);
+      const p = await claims.getProgramme(1);
+      expect([p.free, p.reserved]).to.deep.equal([KRW(50_000), 0n]);
+      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Settled));
+    });
+
+    it("refuses approving more than claimed, acting on a settled claim, a stranger disputing, a non-arbitrator arbitrating, another insurer deciding", async function () {
+      const { claims, asInsurer, asHospital, stranger, hospital, agency, participants, registrar, researcher } =
+        await loadFixture(pendingFixture);
+      await expect(asInsurer.approve(1, KRW(2_401), code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsApprovalExceedsClaim")
+        .withArgs(1, KRW(2_401), KRW(2_400));
+      await participants
+        .connect(registrar)
+        .register(researcher.address, KINDS.insurer, licence("rival"), "Rival Insurance", "");
+      await expect(claims.connect(researcher).approve(1, 1, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
+        .withArgs(1, researcher.address);
+      await expect(claims.connect(agency).arbitrate(1, 0, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(1, Status.Pending);
+      await asInsurer.reject(1, code("no"));
+      await expect(claims.connect(stranger).dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(stranger.address);
+      await asHospital.dispute(1);
+      await expect(claims.connect(hospital).arbitrate(1, 0, code("x"))).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsWrongKind",
+      );
+      await claims.connect(agency).arbitrate(1, 0, code("upheld"));
+      await expect(asInsurer.approve(1, 1, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(1, Status.Settled);
+      await expect(asHospital.dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(1, Status.Settled);
+      await expect(claims.getClaim(99)).to.be.revertedWithCustomError(claims, "ClaimsUnknownClaim").withArgs(99);
+    });
+  });
+
+  describe("payments cannot be trapped, and nobody re-enters", function () {
+    it("credits a payee whose transfer fails, and lets it withdraw elsewhere; other claims go on", async function () {
+      const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =
+        await loadFixture(escrowFixture);
+      const blk = await new MockBlacklistToken__factory(deployer).deploy();
+      await blk.mint(insurer.address, KRW(10_000));
+      await blk.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
+      await asInsurer.openProgramme(config({ token: await blk.getAddress() }));
+      await asInsurer.deposit(2, KRW(10_000));
+      await asInsurer.enrol(2, patientA.address);
+      await records
+        .connect(hospital)
+        .registerBatch([
+          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(patientA, RECORD_TYPES.diagnosis),
+        ]);
+      await blk.setBlacklisted(hospital.address, true);
+      await expect(asHospital.fileClaim(2, [6], KRW(1_000), hospital.address))
+        .to.emit(claims, "ClaimPaid")
+        .withArgs(1, hospital.address, KRW(800), true);
+      expect(await claims.creditOf(await blk.getAddress(), hospital.address)).to.equal(KRW(800));
+      await asHospital.fileClaim(2, [7], KRW(500), patientA.address);
+      expect(await blk.balanceOf(patientA.address)).to.equal(KRW(400));
+      await expectSolvent(claims, [await blk.getAddress()]);
+      await expect(claims.connect(hospital).withdrawCredit(await blk.getAddress(), patientA.address))
+        .to.emit(claims, "CreditWithdrawn")
+        .withArgs(await blk.getAddress(), hospital.address, patientA.address, KRW(800));
+      expect(await claims.totalCredits(await blk.getAddress())).to.equal(0n);
+      await expect(claims.connect(hospital).withdrawCredit(await blk.getAddress(), patientA.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNoCredit")
+        .withArgs(await blk.getAddress(), hospital.address);
+    });
+
+    it("turns a malicious payee's re-entry into a failed payment and a credit", async function () {
+      const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =
+        await loadFixture(escrowFixture);
+      const hook = await new MockHookToken__factory(deployer).deploy();
+      await hook.mint(insurer.address, KRW(10_000));
+      await hook.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
+      await asInsurer.openProgramme(config({ token: await hook.getAddress() }));
+      await asInsurer.deposit(2, KRW(10_000));
+      await asInsurer.enrol(2, patientA.address);
+      await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
+      const payee = await new MaliciousPayee__factory(deployer).deploy(
+        await claims.getAddress(),
+        await hook.getAddress(),
+      );
+      await hook.registerHook(await payee.getAddress());
+      await expect(asHospital.fileClaim(2, [6], KRW(1_000), await payee.getAddress()))
+        .to.emit(claims, "ClaimPaid")
+        .withArgs(1, await payee.getAddress(), KRW(800), true);
+      expect(await hook.balanceOf(await payee.getAddress())).to.equal(0n);
+      expect(await claims.creditOf(await hook.getAddress(), await payee.getAddress())).to.equal(KRW(800));
+      await expectSolvent(claims, [await hook.getAddress()]);
+    });
+
+    it("blocks a token that re-enters the escrow while it pays", async function () {
+      const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =
+        await loadFixture(escrowFixture);
+      const re = await new MockReentrantToken__factory(deployer).deploy();
+      await re.mint(insurer.address, KRW(10_000));
+      await re.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
+      await asInsurer.openProgramme(config({ token: await re.getAddress() }));
+      await asInsurer.deposit(2, KRW(10_000));
+      await asInsurer.enrol(2, patientA.address);
+      await records
+        .connect(hospital)
+        .registerBatch([
+          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(patientA, RECORD_TYPES.diagnosis),
+        ]);
+      // During the payment the token tries to file the second record again through the escrow.
+      await re.arm(
+        await claims.getAddress(),
+        claims.interface.encodeFunctionData("fileClaim", [2, [7], KRW(100), hospital.address]),
+      );
+      await asHospital.fileClaim(2, [6], KRW(1_000), hospital.address);
+      expect(await re.blocked()).to.equal(1n);
+      expect(await re.reentries()).to.equal(0n);
+      expect(await claims.claimOfRecord(7)).to.equal(0n);
+      await expectSolvent(claims, [await re.getAddress()]);
+    });
+  });
+});
