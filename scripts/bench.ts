@@ -11,6 +11,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { benchIST } from "../bench/ist";
+import { benchClaims } from "../bench/claims";
 import { benchConsent } from "../bench/consent";
 import { benchRegistry } from "../bench/registry";
 import type { GasRow } from "../bench/types";
@@ -27,7 +28,12 @@ async function main(): Promise<void> {
   if (hre.network.name !== "hardhat") throw new Error("the bench runs on the in-process hardhat network only");
   // A fixed clock, so that timestamps in calldata (and so the gas of every run) are the same every time.
   await time.increaseTo(BENCH_EPOCH);
-  const rows: GasRow[] = [...(await benchIST(hre)), ...(await benchRegistry(hre)), ...(await benchConsent(hre))];
+  const rows: GasRow[] = [
+    ...(await benchIST(hre)),
+    ...(await benchRegistry(hre)),
+    ...(await benchConsent(hre)),
+    ...(await benchClaims(hre)),
+  ];
 
   const table = rows.map((r) => ({
     operation: r.operation,

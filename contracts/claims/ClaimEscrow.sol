@@ -21,8 +21,9 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace; the reentrancy guard is
  * OpenZeppelin's transient one (no storage). Every function that moves tokens is `nonReentrant` and changes
  * all state before the transfer. Payments use `trySafeTransfer`: a failed transfer becomes a credit, so no payee
- * can block a claim. A claim paid at once stores one slot (patient, programme, hospital, status): enough to
- * refuse any later action on it; its amounts live in its event.
+ * can block a claim. A claim paid at once stores nothing of its own: its records are marked as claimed, its
+ * details are in its `ClaimFiled` event, and a known id with no stored status reads as Paid (so any later
+ * action on it is refused as acting on a settled claim). That keeps the automatic small claim under 150,000 gas.
  */
 contract ClaimEscrow is
     Initializable,
@@ -75,6 +76,14 @@ contract ClaimEscrow is
         uint40 deadline;
         address payee;
         uint96 paid;
+    }
+
+    /// @dev What the escrow checks about a record (IRecordRegistry.recordHeader).
+    struct Header {
+        address patient;
+        uint32 issuer;
+        uint8 recordType;
+        uint40 issuedAt;
     }
 
     /// @dev What admitting a claim established, passed in memory to keep the stack shallow.
@@ -196,13 +205,13 @@ contract ClaimEscrow is
 
     /// @inheritdoc IClaimEscrow
     function getClaim(uint256 claimId) external view returns (Claim memory) {
-        ClaimData storage c = _claim(claimId);
+        (ClaimData storage c, ClaimStatus status) = _claim(claimId);
         return
             Claim({
                 patient: c.patient,
                 programmeId: c.programmeId,
                 hospitalId: c.hospitalId,
-                status: c.status,
+                status: status,
                 year: c.year,
                 billed: c.billed,
                 due: c.due,
@@ -350,13 +359,9 @@ contract ClaimEscrow is
         if (billed == 0 || billed > p.perClaimCap) revert ClaimsInvalidAmount(billed, p.perClaimCap);
         Filing memory f = _admit(p, programmeId, recordIds, billed);
         claimId = f.claimId;
-        ClaimData storage c = _storage().claims[claimId];
-        c.patient = f.patient;
-        c.programmeId = uint32(programmeId);
-        c.hospitalId = f.hospitalId;
-        c.year = f.year;
         if (billed <= p.autoApproveThreshold) {
-            c.status = ClaimStatus.Paid;
+            // Paid at once: nothing is stored for the claim itself (its records are marked as claimed); its
+            // details are in the event, and no later action can apply to it.
             emit ClaimFiled(
                 claimId,
                 programmeId,
@@ -371,7 +376,7 @@ contract ClaimEscrow is
             );
             _pay(p.token, claimId, payee, f.due);
         } else {
-            _reserve(p, c, f, recordIds, billed, payee);
+            _reserve(p, programmeId, f, recordIds, billed, payee);
         }
     }
 
@@ -481,7 +486,7 @@ contract ClaimEscrow is
         EscrowStorage storage $ = _storage();
         uint256 count = recordIds.length;
         if (count == 0 || count > MAX_RECORDS) revert ClaimsInvalidRecordCount(count);
-        IRecordRegistry.Record memory first = _records.getRecord(recordIds[0]);
+        Header memory first = _header(recordIds[0]);
         f.patient = first.patient;
         f.hospitalId = msg.sender == first.patient
             ? first.issuer
@@ -502,7 +507,7 @@ contract ClaimEscrow is
     /// @dev Keeps a claim above the threshold for review: its share reserved, its review deadline set.
     function _reserve(
         ProgrammeData storage p,
-        ClaimData storage c,
+        uint256 programmeId,
         Filing memory f,
         uint256[] calldata recordIds,
         uint96 billed,
@@ -510,6 +515,11 @@ contract ClaimEscrow is
     ) private {
         uint40 deadline = uint40(block.timestamp + uint256(p.reviewDays) * 1 days);
         p.reserved += f.due;
+        ClaimData storage c = _storage().claims[f.claimId];
+        c.patient = f.patient;
+        c.programmeId = uint32(programmeId);
+        c.hospitalId = f.hospitalId;
+        c.year = f.year;
         c.status = ClaimStatus.Pending;
         c.billed = billed;
         c.due = f.due;
@@ -517,7 +527,7 @@ contract ClaimEscrow is
         c.payee = payee;
         emit ClaimFiled(
             f.claimId,
-            c.programmeId,
+            programmeId,
             f.patient,
             f.hospitalId,
             recordIds,
@@ -535,11 +545,11 @@ contract ClaimEscrow is
         ProgrammeData storage p,
         uint256 programmeId,
         uint256[] calldata recordIds,
-        IRecordRegistry.Record memory first,
+        Header memory first,
         uint32 hospitalId,
         uint256 claimId
     ) private {
-        (address insurer, ) = _participants.accountOf(p.insurerId);
+        address insurer = _participants.accountOf(p.insurerId);
         RecordContext memory ctx = RecordContext({
             cover: $.covers[_coverKey(programmeId, first.patient)],
             insurer: insurer,
@@ -554,12 +564,12 @@ contract ClaimEscrow is
             // First of all: no record is ever claimed twice, whatever else is wrong with the claim.
             uint256 previous = $.claimOfRecord[recordId];
             if (previous != 0) revert ClaimsRecordAlreadyClaimed(recordId, previous);
-            _checkRecord(ctx, recordId, i == 0 ? first : _records.getRecord(recordId));
+            _checkRecord(ctx, recordId, i == 0 ? first : _header(recordId));
             $.claimOfRecord[recordId] = claimId;
         }
     }
 
-    function _checkRecord(RecordContext memory ctx, uint256 recordId, IRecordRegistry.Record memory r) private view {
+    function _checkRecord(RecordContext memory ctx, uint256 recordId, Header memory r) private view {
         if (r.patient != ctx.patient) revert ClaimsRecordPatientMismatch(recordId, ctx.patient);
         if (r.issuer != ctx.hospitalId) revert ClaimsRecordIssuerMismatch(recordId, r.issuer, ctx.hospitalId);
         if (r.recordType >= 64 || (ctx.coveredTypes >> r.recordType) & 1 == 0) {
@@ -609,13 +619,11 @@ contract ClaimEscrow is
     /// @dev Pays, or credits the payee when the transfer fails (a blacklisting token, a payee that reverts).
     function _pay(IERC20 token, uint256 claimId, address payee, uint256 amount) private {
         if (amount == 0) return;
-        if (token.trySafeTransfer(payee, amount)) {
-            emit ClaimPaid(claimId, payee, amount, false);
-        } else {
+        if (!token.trySafeTransfer(payee, amount)) {
             EscrowStorage storage $ = _storage();
             $.credits[token][payee] += amount;
             $.totalCredits[token] += amount;
-            emit ClaimPaid(claimId, payee, amount, true);
+            emit PaymentCredited(claimId, payee, amount);
         }
     }
 
@@ -645,8 +653,8 @@ contract ClaimEscrow is
     /// @dev The claim's patient, or its hospital at its current address while active.
     function _checkClaimant(ClaimData storage c) private view {
         if (msg.sender == c.patient) return;
-        (address hospital, IParticipantRegistry.Status status) = _participants.accountOf(c.hospitalId);
-        if (msg.sender != hospital || status != IParticipantRegistry.Status.Active)
+        IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
+        if (m.id != c.hospitalId || m.status != IParticipantRegistry.Status.Active)
             revert ClaimsNotClaimant(msg.sender);
     }
 
@@ -662,15 +670,26 @@ contract ClaimEscrow is
         if (p.insurerId == 0) revert ClaimsUnknownProgramme(programmeId);
     }
 
-    function _claim(uint256 claimId) private view returns (ClaimData storage c) {
-        c = _storage().claims[claimId];
-        if (c.status == ClaimStatus.None) revert ClaimsUnknownClaim(claimId);
+    /// @dev A claim and its status; a known id with nothing stored is a claim paid at once.
+    function _claim(uint256 claimId) private view returns (ClaimData storage c, ClaimStatus status) {
+        EscrowStorage storage $ = _storage();
+        c = $.claims[claimId];
+        status = c.status;
+        if (status == ClaimStatus.None) {
+            if (claimId == 0 || claimId > $.claimCount) revert ClaimsUnknownClaim(claimId);
+            status = ClaimStatus.Paid;
+        }
     }
 
     /// @dev The claim, if its status is `a` or `b`.
     function _claimIn(uint256 claimId, ClaimStatus a, ClaimStatus b) private view returns (ClaimData storage c) {
-        c = _claim(claimId);
-        if (c.status != a && c.status != b) revert ClaimsInvalidStatus(claimId, c.status);
+        ClaimStatus status;
+        (c, status) = _claim(claimId);
+        if (status != a && status != b) revert ClaimsInvalidStatus(claimId, status);
+    }
+
+    function _header(uint256 recordId) private view returns (Header memory h) {
+        (h.patient, h.issuer, h.recordType, h.issuedAt) = _records.recordHeader(recordId);
     }
 
     function _domainSeparator() private view returns (bytes32) {

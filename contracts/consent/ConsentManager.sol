@@ -275,10 +275,10 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     function _authorizeUpgrade(address) internal override restricted {}
 
     function _log(uint32 readerId, uint256 recordId, uint8 purpose) private {
-        IRecordRegistry.Record memory r = _records.getRecord(recordId);
-        bytes32 basis = _basis(r.patient, readerId, purpose, r.recordType, recordId);
+        (address patient, , uint8 recordType, ) = _records.recordHeader(recordId);
+        bytes32 basis = _basis(patient, readerId, purpose, recordType, recordId);
         if (basis == bytes32(0)) revert ConsentNoLiveRight(msg.sender, recordId, purpose);
-        emit AccessLogged(r.patient, recordId, readerId, purpose, basis);
+        emit AccessLogged(patient, recordId, readerId, purpose, basis);
     }
 
     /// @dev The first live grant (or emergency entry) that lets institution `readerId` read the record, or zero.
@@ -319,7 +319,7 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
             uint256 ref = request.scope[i];
             if (request.scopeKind == ScopeKind.RecordType) {
                 if (ref == 0 || ref > 127) revert ConsentInvalidRecordType(ref);
-            } else if (_records.getRecord(ref).patient != request.patient) {
+            } else if (_patientOf(ref) != request.patient) {
                 revert ConsentRecordNotPatients(ref, request.patient);
             }
         }
@@ -382,6 +382,10 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
                     deadline
                 )
             );
+    }
+
+    function _patientOf(uint256 recordId) private view returns (address patient) {
+        (patient, , , ) = _records.recordHeader(recordId);
     }
 
     function _activeReader() private view returns (uint32) {

@@ -314,13 +314,14 @@ interface IClaimEscrow {
     event ClaimDecided(uint256 indexed claimId, ClaimStatus status, uint256 paidNow, bytes32 reasonCode, address by);
 
     /**
-     * @notice A payment was made (or, if the transfer failed, credited to the payee to withdraw later).
+     * @notice A payment's transfer failed (a payee that cannot receive, a blacklisting token), so the amount was
+     * credited to the payee, who withdraws it with {withdrawCredit}. Payments that go through need no event of
+     * their own: `ClaimFiled` (status Paid) and `ClaimDecided` (paidNow) already say who was paid how much.
      * @param claimId The claim.
      * @param payee The payee.
-     * @param amount The amount.
-     * @param credited Whether it became a credit.
+     * @param amount The amount credited.
      */
-    event ClaimPaid(uint256 indexed claimId, address indexed payee, uint256 amount, bool credited);
+    event PaymentCredited(uint256 indexed claimId, address indexed payee, uint256 amount);
 
     /// @notice A payee withdrew its credit.
     /// @param token The token.
@@ -339,8 +340,8 @@ interface IClaimEscrow {
     /// @notice Number of claims; ids run from 1.
     function claimCount() external view returns (uint256);
 
-    /// @notice A claim by id. Claims paid at once keep only patient, programme, hospital and status; their
-    /// amounts are in their `ClaimFiled` event.
+    /// @notice A claim by id. A claim paid at once keeps nothing in storage: it reads as status Paid with the
+    /// other fields zero, and its details are in its `ClaimFiled` event.
     /// @param claimId The id.
     function getClaim(uint256 claimId) external view returns (Claim memory);
 

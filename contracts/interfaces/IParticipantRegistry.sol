@@ -170,12 +170,10 @@ interface IParticipantRegistry {
     /// @param id The institution.
     function institution(uint32 id) external view returns (Institution memory);
 
-    /// @notice An institution's current address and status, the light lookup other contracts make.
+    /// @notice An institution's current address: one storage read, the light lookup other contracts make.
     /// @dev Reverts with {ParticipantsUnknownInstitution}.
     /// @param id The institution.
-    /// @return account Its current address.
-    /// @return status Its status.
-    function accountOf(uint32 id) external view returns (address account, Status status);
+    function accountOf(uint32 id) external view returns (address);
 
     /**
      * @notice A page of institutions, by id.

@@ -184,6 +184,19 @@ interface IRecordRegistry {
     /// @param recordId The record.
     function getRecord(uint256 recordId) external view returns (Record memory);
 
+    /**
+     * @notice What other contracts check about a record, in one storage read.
+     * @dev Reverts with {RecordsUnknownRecord}.
+     * @param recordId The record.
+     * @return patient The patient's address.
+     * @return issuer The issuing hospital's institution id.
+     * @return recordType Its type.
+     * @return issuedAt When the documented care took place.
+     */
+    function recordHeader(
+        uint256 recordId
+    ) external view returns (address patient, uint32 issuer, uint8 recordType, uint40 issuedAt);
+
     /// @notice The id of the record with this digest, 0 if none: the integrity check of a document.
     /// @param digest The digest.
     function recordIdOf(bytes32 digest) external view returns (uint256);

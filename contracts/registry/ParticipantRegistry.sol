@@ -84,10 +84,8 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     }
 
     /// @inheritdoc IParticipantRegistry
-    function accountOf(uint32 id) external view returns (address account, Status status) {
-        ParticipantStorage storage $ = _storage();
-        account = _profile($, id).account;
-        status = $.members[account].status;
+    function accountOf(uint32 id) external view returns (address) {
+        return _profile(_storage(), id).account;
     }
 
     /// @inheritdoc IParticipantRegistry

@@ -125,6 +125,14 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     }
 
     /// @inheritdoc IRecordRegistry
+    function recordHeader(
+        uint256 recordId
+    ) external view returns (address patient, uint32 issuer, uint8 recordType, uint40 issuedAt) {
+        Core memory c = _core(_storage(), recordId);
+        return (c.patient, c.issuer, c.recordType, c.issuedAt);
+    }
+
+    /// @inheritdoc IRecordRegistry
     function recordIdOf(bytes32 digest) external view returns (uint256) {
         return _storage().idOfDigest[digest];
     }

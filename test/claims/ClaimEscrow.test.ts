@@ -325,16 +325,19 @@ describe("ClaimEscrow", function () {
 
   describe("small claims: checked and paid in the same transaction", function () {
     it("pays a claim at or under the threshold at once, net of co-payment", async function () {
-      const { claims, asHospital, hospital, patientA, token, ids } = await loadFixture(escrowFixture);
+      const { claims, asHospital, hospital, insurer, patientA, token, ids } = await loadFixture(escrowFixture);
       const before = await token.balanceOf(hospital.address);
       await expect(asHospital.fileClaim(1, [1], KRW(1_000), hospital.address))
         .to.emit(claims, "ClaimFiled")
         .withArgs(1, 1, patientA.address, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0)
-        .and.to.emit(claims, "ClaimPaid")
-        .withArgs(1, hospital.address, KRW(800), false);
+        .and.not.to.emit(claims, "PaymentCredited");
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
+      // Paid at once: nothing stored for the claim itself; it reads as Paid and its details are in the event.
       const c = await claims.getClaim(1);
-      expect([c.patient, c.status, c.hospitalId]).to.deep.equal([patientA.address, BigInt(Status.Paid), ids.hospital]);
+      expect([c.patient, c.status, c.due]).to.deep.equal([hre.ethers.ZeroAddress, BigInt(Status.Paid), 0n]);
+      await expect(claims.connect(insurer).approve(1, 1, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(1, Status.Paid);
       expect(await claims.claimOfRecord(1)).to.equal(1n);
       expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000 - 800));
       expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(800));
@@ -581,8 +584,8 @@ describe("ClaimEscrow", function () {
         ]);
       await blk.setBlacklisted(hospital.address, true);
       await expect(asHospital.fileClaim(2, [6], KRW(1_000), hospital.address))
-        .to.emit(claims, "ClaimPaid")
-        .withArgs(1, hospital.address, KRW(800), true);
+        .to.emit(claims, "PaymentCredited")
+        .withArgs(1, hospital.address, KRW(800));
       expect(await claims.creditOf(await blk.getAddress(), hospital.address)).to.equal(KRW(800));
       await asHospital.fileClaim(2, [7], KRW(500), patientA.address);
       expect(await blk.balanceOf(patientA.address)).to.equal(KRW(400));
@@ -612,8 +615,8 @@ describe("ClaimEscrow", function () {
       );
       await hook.registerHook(await payee.getAddress());
       await expect(asHospital.fileClaim(2, [6], KRW(1_000), await payee.getAddress()))
-        .to.emit(claims, "ClaimPaid")
-        .withArgs(1, await payee.getAddress(), KRW(800), true);
+        .to.emit(claims, "PaymentCredited")
+        .withArgs(1, await payee.getAddress(), KRW(800));
       expect(await hook.balanceOf(await payee.getAddress())).to.equal(0n);
       expect(await claims.creditOf(await hook.getAddress(), await payee.getAddress())).to.equal(KRW(800));
       await expectSolvent(claims, [await hook.getAddress()]);
