@@ -63,7 +63,20 @@ async function signJoin(
   });
 }
 
+/** The escrow under test, so that an afterEach can check the state each test leaves behind. */
+const watched: { claims?: ClaimEscrow } = {};
+
 describe("ClaimEscrow", function () {
+  afterEach("the escrow's balance covers every free and reserved fund and every credit", async function () {
+    const claims = watched.claims;
+    if (claims === undefined || (await hre.ethers.provider.getCode(await claims.getAddress())) === "0x") return;
+    // Every token any programme pays in, as the escrow itself lists them.
+    const tokens = new Set<string>();
+    for (let id = 1n; id <= (await claims.programmeCount()); id++)
+      tokens.add((await claims.getProgramme(id)).config.token);
+    await expectSolvent(claims, [...tokens]);
+  });
+
   async function escrowFixture() {
     const suite = await onboardedFixture();
     const {
@@ -83,6 +96,7 @@ describe("ClaimEscrow", function () {
       .connect(registrar)
       .register(agency.address, KINDS["public-health-agency"], licence("NHIS"), "NHIS Review Board", "");
     const token = await new MockERC20__factory(deployer).deploy("Won stablecoin", "KRWx");
+    watched.claims = claims;
     await token.mint(insurer.address, KRW(1_000_000));
     const config = (
       overrides: Partial<IClaimEscrow.ProgrammeConfigStruct> = {},

@@ -55,7 +55,7 @@ describe("registry upgrades", function () {
   // The record registry's implementation takes the participant directory's proxy as a constructor argument.
   const withDirectory = { kind: "uups" as const, constructorArgs: ["0x000000000000000000000000000000000000dEaD"] };
 
-  it("passes OpenZeppelin's upgrade-safety validation for the registries and the consent manager", async function () {
+  it("passes OpenZeppelin's upgrade-safety validation for the registries, the consent manager and the escrow", async function () {
     await upgrades.validateImplementation(await hre.ethers.getContractFactory("ParticipantRegistry"), { kind: "uups" });
     await upgrades.validateImplementation(await hre.ethers.getContractFactory("RecordRegistry"), withDirectory);
     const withDirectoryAndRecords = {
