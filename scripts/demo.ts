@@ -10,6 +10,7 @@ import hre from "hardhat";
 
 import { deploySuite } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
+import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
 import { Narrator } from "./demo/narrator";
 import { registryChapter } from "./demo/registry";
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   n.say(`  participant registry  ${await suite.participants.getAddress()}  (UUPS proxy)`);
   n.say(`  record registry       ${await suite.records.getAddress()}  (UUPS proxy)`);
   n.say(`  consent manager       ${await suite.consent.getAddress()}  (UUPS proxy, the registry's read policy)`);
+  n.say(`  claim escrow          ${await suite.claims.getAddress()}  (UUPS proxy)`);
   n.say(`  IST distribution      ${await suite.distribution.getAddress()}`);
   n.say(
     `  IST token             ${await suite.token.getAddress()}  (supply ${ist(await suite.token.totalSupply())}, minted once)`,
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
 
   await registryChapter(n, suite);
   await consentChapter(n, suite);
+  await claimsChapter(n, suite);
   await tokenChapter(n, suite);
 
   n.section("Summary: the gas of every step");
