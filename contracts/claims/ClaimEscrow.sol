@@ -413,8 +413,8 @@ contract ClaimEscrow is
         if (block.timestamp <= c.deadline) revert ClaimsDeadline(claimId, c.deadline);
         ProgrammeData storage p = _storage().programmes[c.programmeId];
         uint96 due = c.due;
-        uint96 ceiling = uint96((uint256(p.autoApproveThreshold) * (BPS - p.copayBps)) / BPS);
-        uint96 amount = due < ceiling ? due : ceiling;
+        // The threshold's share, at most `due`: the claim billed more than the threshold, at the same co-payment.
+        uint96 amount = uint96((uint256(p.autoApproveThreshold) * (BPS - p.copayBps)) / BPS);
         ClaimStatus status = amount == due ? ClaimStatus.Paid : ClaimStatus.Escalated;
         c.status = status;
         c.paid = amount;

@@ -580,6 +580,67 @@ describe("ClaimEscrow", function () {
     });
   });
 
+  describe("more refusals", function () {
+    it("refuses a claim for a patient not enrolled, a treatment after the programme closed, or without funds", async function () {
+      const { claims, asInsurer, asHospital, hospital, records, consent, patientA, insurer, record, signers } =
+        await loadFixture(escrowFixture);
+      const stranger = signers[27];
+      await records.connect(hospital).register(await record(stranger, RECORD_TYPES.diagnosis));
+      await consent.connect(stranger).grant({
+        patient: stranger.address,
+        grantee: insurer.address,
+        purpose: PURPOSES["insurance-claim"],
+        scopeKind: SCOPES.allRecords,
+        scope: [],
+        expiresAt: (await time.latest()) + DAY,
+      });
+      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsNotCovered",
+      );
+      await expect(asInsurer.endCover(1, stranger.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsEnrolment")
+        .withArgs(1, stranger.address);
+      await expect(asInsurer.enrol(1, hre.ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(claims, "ClaimsEnrolment")
+        .withArgs(1, hre.ethers.ZeroAddress);
+
+      await asInsurer.closeProgramme(1);
+      await time.increase(5);
+      await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
+      await expect(asHospital.fileClaim(1, [7], KRW(100), hospital.address)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsNotCovered",
+      );
+      // Treatments before the closing are still claimable.
+      await asHospital.fileClaim(1, [1], KRW(100), hospital.address);
+
+      const p = await claims.getProgramme(1);
+      await asInsurer.withdraw(1, p.free, insurer.address);
+      await expect(asHospital.fileClaim(1, [3], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsInsufficientFree")
+        .withArgs(1, KRW(80), 0);
+      await expect(claims.getClaim(0)).to.be.revertedWithCustomError(claims, "ClaimsUnknownClaim").withArgs(0);
+    });
+
+    it("lets the patient act as claimant, and refuses another agency arbitrating or a suspended hospital disputing", async function () {
+      const { claims, participants, registrar, asInsurer, patientA, hospital, ids, regulator } =
+        await loadFixture(pendingFixture);
+      await asInsurer.reject(1, code("no"));
+      await participants.connect(registrar).suspend(ids.hospital, code("audit"));
+      await expect(claims.connect(hospital).dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(hospital.address);
+      await expect(claims.connect(patientA).dispute(1)).to.emit(claims, "ClaimDecided");
+      await participants
+        .connect(registrar)
+        .register(regulator.address, KINDS["public-health-agency"], licence("other agency"), "Other Agency", "");
+      await expect(claims.connect(regulator).arbitrate(1, 0, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotArbitrator")
+        .withArgs(1, regulator.address);
+    });
+  });
+
   describe("payments cannot be trapped, and nobody re-enters", function () {
     it("credits a payee whose transfer fails, and lets it withdraw elsewhere; other claims go on", async function () {
       const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =

@@ -187,6 +187,18 @@ describe("registry upgrades", function () {
     );
   });
 
+  it("refuses an escrow upgrade by anyone but the governor, and a second initialisation", async function () {
+    const { claims, manager, hospital } = await loadFixture(populatedFixture);
+    const implementation = await upgrades.erc1967.getImplementationAddress(await claims.getAddress());
+    await expect(claims.connect(hospital).upgradeToAndCall(implementation, "0x"))
+      .to.be.revertedWithCustomError(claims, "AccessManagedUnauthorized")
+      .withArgs(hospital.address);
+    await expect(claims.initialize(await manager.getAddress())).to.be.revertedWithCustomError(
+      claims,
+      "InvalidInitialization",
+    );
+  });
+
   it("cannot be initialised twice, neither the proxy nor the implementation", async function () {
     const { records, participants, consent, manager } = await loadFixture(populatedFixture);
     await expect(consent.initialize(await manager.getAddress(), 3600)).to.be.revertedWithCustomError(
