@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Paging} from "./Paging.sol";
+
 /**
  * @title PackedIdList
  * @notice An append-only list of 40-bit ids, packed six to a storage slot, with paged reads.
@@ -58,8 +60,7 @@ library PackedIdList {
         uint256 limit
     ) internal view returns (uint256[] memory ids, uint256 total) {
         total = length(list);
-        if (offset >= total) return (new uint256[](0), total);
-        uint256 end = total - offset < limit ? total : offset + limit;
+        uint256 end = Paging.end(total, offset, limit);
         ids = new uint256[](end - offset);
         uint256 cachedSlot = type(uint256).max;
         uint256 word;

@@ -6,6 +6,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {Paging} from "../libraries/Paging.sol";
 
 /**
  * @title ParticipantRegistry
@@ -94,8 +95,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         uint256 limit
     ) external view returns (Institution[] memory page, uint256 total) {
         total = _storage().count;
-        if (offset >= total) return (new Institution[](0), total);
-        uint256 end = total - offset < limit ? total : offset + limit;
+        uint256 end = Paging.end(total, offset, limit);
         page = new Institution[](end - offset);
         for (uint256 i = offset; i < end; ++i) {
             // Ids run from 1; `end` is at most `count`, a uint32.

@@ -7,6 +7,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IISTDistribution} from "../interfaces/IISTDistribution.sol";
+import {Paging} from "../libraries/Paging.sol";
 import {INSSETToken} from "./INSSETToken.sol";
 
 /**
@@ -119,8 +120,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     ) external view returns (uint256[] memory ids, uint256 total) {
         uint256[] storage all = _grantsOf[beneficiary];
         total = all.length;
-        if (offset >= total) return (new uint256[](0), total);
-        uint256 end = total - offset < limit ? total : offset + limit;
+        uint256 end = Paging.end(total, offset, limit);
         ids = new uint256[](end - offset);
         for (uint256 i = offset; i < end; ++i) {
             ids[i - offset] = all[i];

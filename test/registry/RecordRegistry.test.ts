@@ -256,6 +256,9 @@ describe("RecordRegistry", function () {
       expect(await page(40, 10)).to.deep.equal([]);
       expect(await page(1_000_000, 10)).to.deep.equal([]);
       expect(await page(3, 0)).to.deep.equal([]);
+      const max = hre.ethers.MaxUint256;
+      expect((await records.recordsOfPatient(patientA.address, 35, max))[0]).to.deep.equal(all.slice(35));
+      expect((await records.recordsOfPatient(patientA.address, max, max))[0]).to.deep.equal([]);
       expect((await records.recordsOfPatient(patientA.address, 40, 10))[1]).to.equal(40n);
       expect((await records.recordsOfIssuer(ids.hospital, 38, 10))[0]).to.deep.equal([39n, 40n]);
       expect(await records.recordsOfPatient(hre.ethers.ZeroAddress, 0, 10)).to.deep.equal([[], 0n]);
