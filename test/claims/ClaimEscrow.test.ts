@@ -66,6 +66,24 @@ async function signJoin(
 /** The escrow under test, so that an afterEach can check the state each test leaves behind. */
 const watched: { claims?: ClaimEscrow } = {};
 
+/** Opens programme 2 paying in `token`: 10,000 deposited by the insurer, patient A enrolled. */
+async function fundSecondProgramme(
+  suite: {
+    claims: ClaimEscrow;
+    asInsurer: ClaimEscrow;
+    insurer: HardhatEthersSigner;
+    patientA: HardhatEthersSigner;
+    config: (o: Partial<IClaimEscrow.ProgrammeConfigStruct>) => IClaimEscrow.ProgrammeConfigStruct;
+  },
+  token: Awaited<ReturnType<MockERC20__factory["deploy"]>>,
+) {
+  await token.mint(suite.insurer.address, KRW(10_000));
+  await token.connect(suite.insurer).approve(await suite.claims.getAddress(), KRW(10_000));
+  await suite.asInsurer.openProgramme(suite.config({ token: await token.getAddress() }));
+  await suite.asInsurer.deposit(2, KRW(10_000));
+  await suite.asInsurer.enrol(2, suite.patientA.address);
+}
+
 describe("ClaimEscrow", function () {
   afterEach("the escrow's balance covers every free and reserved fund and every credit", async function () {
     const claims = watched.claims;
@@ -643,14 +661,10 @@ describe("ClaimEscrow", function () {
 
   describe("payments cannot be trapped, and nobody re-enters", function () {
     it("credits a payee whose transfer fails, and lets it withdraw elsewhere; other claims go on", async function () {
-      const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =
-        await loadFixture(escrowFixture);
+      const suite = await loadFixture(escrowFixture);
+      const { claims, asHospital, hospital, insurer, deployer, patientA, records, record } = suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
-      await blk.mint(insurer.address, KRW(10_000));
-      await blk.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
-      await asInsurer.openProgramme(config({ token: await blk.getAddress() }));
-      await asInsurer.deposit(2, KRW(10_000));
-      await asInsurer.enrol(2, patientA.address);
+      await fundSecondProgramme(suite, blk);
       await records
         .connect(hospital)
         .registerBatch([
@@ -675,14 +689,10 @@ describe("ClaimEscrow", function () {
     });
 
     it("turns a malicious payee's re-entry into a failed payment and a credit", async function () {
-      const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =
-        await loadFixture(escrowFixture);
+      const suite = await loadFixture(escrowFixture);
+      const { claims, asHospital, hospital, insurer, deployer, patientA, records, record } = suite;
       const hook = await new MockHookToken__factory(deployer).deploy();
-      await hook.mint(insurer.address, KRW(10_000));
-      await hook.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
-      await asInsurer.openProgramme(config({ token: await hook.getAddress() }));
-      await asInsurer.deposit(2, KRW(10_000));
-      await asInsurer.enrol(2, patientA.address);
+      await fundSecondProgramme(suite, hook);
       await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
       const payee = await new MaliciousPayee__factory(deployer).deploy(
         await claims.getAddress(),
@@ -698,14 +708,10 @@ describe("ClaimEscrow", function () {
     });
 
     it("blocks a token that re-enters the escrow while it pays", async function () {
-      const { claims, asInsurer, asHospital, hospital, insurer, deployer, config, patientA, records, record } =
-        await loadFixture(escrowFixture);
+      const suite = await loadFixture(escrowFixture);
+      const { claims, asHospital, hospital, insurer, deployer, patientA, records, record } = suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
-      await re.mint(insurer.address, KRW(10_000));
-      await re.connect(insurer).approve(await claims.getAddress(), KRW(10_000));
-      await asInsurer.openProgramme(config({ token: await re.getAddress() }));
-      await asInsurer.deposit(2, KRW(10_000));
-      await asInsurer.enrol(2, patientA.address);
+      await fundSecondProgramme(suite, re);
       await records
         .connect(hospital)
         .registerBatch([
