@@ -71,3 +71,20 @@ export const JOIN_TYPES: Record<string, TypedDataField[]> = {
 export function claimsDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
   return { name: "MIIP Claims", version: "1", chainId, verifyingContract };
 }
+
+/** A cold-chain reading signed by an IoT device (SupplyChain.submitReadings). */
+export const READING_TYPES: Record<string, TypedDataField[]> = {
+  Reading: [
+    { name: "device", type: "address" },
+    { name: "shipmentId", type: "uint256" },
+    { name: "temperature", type: "int16" },
+    { name: "humidity", type: "uint16" },
+    { name: "timestamp", type: "uint40" },
+    { name: "sequence", type: "uint64" },
+  ],
+};
+
+/** The EIP-712 domain of a SupplyChain deployment (its proxy address, on its chain). */
+export function supplyDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return { name: "MIIP Supply Chain", version: "1", chainId, verifyingContract };
+}

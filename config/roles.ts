@@ -18,7 +18,7 @@ export const ROLES = {
    * unpausing, the emergency window, upgrades.
    */
   GOVERNOR: 3n,
-  /** Pauses writes in an emergency, at once. */
+  /** Pauses writes in an emergency, and revokes a compromised IoT device, at once. */
   GUARDIAN: 4n,
 } as const;
 
@@ -52,6 +52,10 @@ export const FUNCTION_ROLES = {
     upgradeToAndCall: "GOVERNOR",
   },
   ClaimEscrow: {
+    upgradeToAndCall: "GOVERNOR",
+  },
+  SupplyChain: {
+    revokeDeviceByGovernance: "GUARDIAN",
     upgradeToAndCall: "GOVERNOR",
   },
 } as const satisfies Record<string, Record<string, RoleName>>;

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     RecordRegistry: await suite.records.getAddress(),
     ConsentManager: await suite.consent.getAddress(),
     ClaimEscrow: await suite.claims.getAddress(),
+    SupplyChain: await suite.supply.getAddress(),
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(addresses, null, 2) + "\n");

@@ -4,6 +4,7 @@ import GovernanceModule from "./Governance";
 import ClaimsModule from "./Claims";
 import ISTModule from "./IST";
 import RegistryModule from "./Registry";
+import SupplyModule from "./Supply";
 
 /** The whole suite, wired together: what `scripts/deploy.ts`, the tests, the demo and the bench deploy. */
 export default buildModule("MIIP", (m) => {
@@ -11,5 +12,6 @@ export default buildModule("MIIP", (m) => {
   const { distribution, token } = m.useModule(ISTModule);
   const { participants, records, consent } = m.useModule(RegistryModule);
   const { claims } = m.useModule(ClaimsModule);
-  return { manager, distribution, token, participants, records, consent, claims };
+  const { supply } = m.useModule(SupplyModule);
+  return { manager, distribution, token, participants, records, consent, claims, supply };
 });

@@ -12,6 +12,7 @@ import {
   MIIPAccessManager__factory,
   ParticipantRegistry__factory,
   RecordRegistry__factory,
+  SupplyChain__factory,
   type ClaimEscrow,
   type ConsentManager,
   type INSSETToken,
@@ -19,6 +20,7 @@ import {
   type MIIPAccessManager,
   type ParticipantRegistry,
   type RecordRegistry,
+  type SupplyChain,
 } from "../../typechain-types";
 import { ROLES } from "../../config/roles";
 import { type ResolvedParameters, type SuiteSpec, resolveParameters } from "./parameters";
@@ -32,6 +34,7 @@ export interface Suite {
   records: RecordRegistry;
   consent: ConsentManager;
   claims: ClaimEscrow;
+  supply: SupplyChain;
   resolved: ResolvedParameters;
 }
 
@@ -90,6 +93,7 @@ export async function deploySuite(
     records: RecordRegistry__factory.connect(await at(result.records), deployer),
     consent: ConsentManager__factory.connect(await at(result.consent), deployer),
     claims: ClaimEscrow__factory.connect(await at(result.claims), deployer),
+    supply: SupplyChain__factory.connect(await at(result.supply), deployer),
     resolved,
   };
 
@@ -115,7 +119,14 @@ async function handOverAdmin(suite: Suite, deployer: string): Promise<void> {
   const [deployerIsAdmin] = await manager.hasRole(ROLES.ADMIN, deployer);
   if (!deployerIsAdmin) return;
   const delay = resolved.registry.governorDelay;
-  for (const target of [suite.distribution, suite.participants, suite.records, suite.consent, suite.claims]) {
+  for (const target of [
+    suite.distribution,
+    suite.participants,
+    suite.records,
+    suite.consent,
+    suite.claims,
+    suite.supply,
+  ]) {
     await (await manager.setTargetAdminDelay(await target.getAddress(), delay)).wait();
   }
   const [governanceIsAdmin] = await manager.hasRole(ROLES.ADMIN, resolved.admin);

@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, isAddress, parseUnits } from "ethers";
+import { getAddress, isAddress, keccak256, parseUnits, toUtf8Bytes } from "ethers";
 
 /** The leaf encoding shared with the token's genesis claim: `(uint256 index, address account, uint256 amount)`. */
 export const LEAF_ENCODING = ["uint256", "address", "uint256"] as const;
@@ -125,4 +125,35 @@ export function proofsFile(tree: StandardMerkleTree<AirdropLeaf>): ProofsFile {
   }
   for (const list of Object.values(claims)) list.sort((a, b) => Number(BigInt(a.index) - BigInt(b.index)));
   return { root: tree.root, leafEncoding: LEAF_ENCODING, count, total: total.toString(), claims };
+}
+
+/** The leaf encoding of a batch's unit serials: `(bytes32 serial)`, as SupplyChain checks them. */
+export const SERIAL_ENCODING = ["bytes32"] as const;
+
+/**
+ * The Merkle tree of a batch's serial numbers (any strings: GS1 serials, hex, ...), each hashed to a bytes32
+ * with keccak256 unless it already is one. Refuses duplicates. Returns the tree, whose root goes on chain,
+ * and a function that gives any serial's bytes32 and proof, which the manufacturer publishes.
+ */
+export function buildSerialTree(serials: string[]) {
+  const toBytes32 = (serial: string) =>
+    /^0x[0-9a-fA-F]{64}$/.test(serial) ? serial.toLowerCase() : keccak256(toUtf8Bytes(serial));
+  const values = serials.map((s) => [toBytes32(s)] as [string]);
+  const seen = new Set<string>();
+  for (const [i, [v]] of values.entries()) {
+    if (seen.has(v)) throw new Error(`serial ${serials[i]} appears twice`);
+    seen.add(v);
+  }
+  const tree = StandardMerkleTree.of(values, [...SERIAL_ENCODING]);
+  const index = new Map(values.map(([v], i) => [v, i]));
+  return {
+    root: tree.root,
+    count: values.length,
+    serialOf: toBytes32,
+    proofOf(serial: string): string[] {
+      const position = index.get(toBytes32(serial));
+      if (position === undefined) throw new Error(`serial ${serial} is not in the batch`);
+      return tree.getProof(values[position]);
+    },
+  };
 }

@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
+
+/**
+ * @title SupplyChain
+ * @notice Batches, custody, devices, cold chain, recalls, dispensing and verification. See {ISupplyChain}.
+ * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace. Units are tracked as
+ * quantities per holder; serials only when dispensed (one slot each), so a batch of a million units costs what
+ * a batch of ten does. Devices sign with plain keys (IoT loggers hold a secp256k1 key), so readings are checked
+ * with ECDSA, which refuses malleable signatures.
+ */
+contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, ISupplyChain {
+    /**
+     * @dev slot 0: manufacturerId (32) | gtin (64) | manufacturedAt (40) | expiresAt (40) | status (8) |
+     *              tempMin | tempMax | humidityMin | humidityMax (16 each)
+     *      slot 1: serialRoot
+     *      slot 2: quantity | dispensed | destroyed (64 each) | excursions (32)
+     *      slot 3: lot
+     *      slot 4: quarantinedUnits (64)
+     */
+    struct BatchData {
+        uint32 manufacturerId;
+        uint64 gtin;
+        uint40 manufacturedAt;
+        uint40 expiresAt;
+        BatchStatus status;
+        int16 tempMin;
+        int16 tempMax;
+        uint16 humidityMin;
+        uint16 humidityMax;
+        bytes32 serialRoot;
+        uint64 quantity;
+        uint64 dispensed;
+        uint64 destroyed;
+        uint32 excursions;
+        bytes32 lot;
+        uint64 quarantinedUnits;
+    }
+
+    /// @dev slot: batchId (64) | fromId (32) | toId (32) | quantity (64) | status (8) | quarantined (8) | shippedAt (40)
+    struct ShipmentData {
+        uint64 batchId;
+        uint32 fromId;
+        uint32 toId;
+        uint64 quantity;
+        ShipmentStatus status;
+        bool quarantined;
+        uint40 shippedAt;
+    }
+
+    /// @dev slot: available (64) | quarantined (64)
+    struct Holding {
+        uint64 available;
+        uint64 quarantined;
+    }
+
+    /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64); slot 1: calibrationHash
+    struct DeviceData {
+        uint32 ownerId;
+        uint8 kind;
+        bool active;
+        uint64 lastSequence;
+        bytes32 calibrationHash;
+    }
+
+    /// @dev slot: pharmacyId (32) | dispensedAt (40)
+    struct Dispensing {
+        uint32 pharmacyId;
+        uint40 dispensedAt;
+    }
+
+    /// @custom:storage-location erc7201:miip.storage.SupplyChain
+    struct SupplyStorage {
+        uint64 batchCount;
+        uint64 shipmentCount;
+        mapping(uint256 batchId => BatchData) batches;
+        mapping(bytes32 manufacturerProductLot => uint256 batchId) lots;
+        mapping(uint256 shipmentId => ShipmentData) shipments;
+        mapping(uint256 batchId => mapping(uint32 holderId => Holding)) holdings;
+        mapping(address device => DeviceData) devices;
+        mapping(bytes32 batchSerial => Dispensing) dispensed;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("miip.storage.SupplyChain")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_LOCATION = 0x39c00a36e4100fbe8b4307efc2d9dd1336ddb38ffc3d26250f21b81aea81c200;
+
+    // Type strings are hashed at compile time; their length costs nothing at run time.
+    // solhint-disable gas-small-strings
+    /// @inheritdoc ISupplyChain
+    bytes32 public constant READING_TYPEHASH =
+        keccak256(
+            "Reading(address device,uint256 shipmentId,int16 temperature,uint16 humidity,uint40 timestamp,uint64 sequence)"
+        );
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    // solhint-enable gas-small-strings
+    bytes32 private constant NAME_HASH = keccak256("MIIP Supply Chain");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+
+    /// @inheritdoc ISupplyChain
+    uint256 public constant MAX_READINGS = 200;
+
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IParticipantRegistry private immutable _participants;
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IRecordRegistry private immutable _records;
+
+    /// @param participants_ The participant directory (its proxy).
+    /// @param records_ The record registry (its proxy).
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IParticipantRegistry participants_, IRecordRegistry records_) {
+        _participants = participants_;
+        _records = records_;
+        _disableInitializers();
+    }
+
+    /**
+     * @notice Sets the access manager; once, through the proxy.
+     * @param initialAuthority The suite's access manager.
+     */
+    function initialize(address initialAuthority) external initializer {
+        __AccessManaged_init(initialAuthority);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ISupplyChain
+    function batchCount() external view returns (uint256) {
+        return _storage().batchCount;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function getBatch(uint256 batchId) external view returns (Batch memory) {
+        BatchData storage b = _batch(batchId);
+        return
+            Batch({
+                manufacturerId: b.manufacturerId,
+                gtin: b.gtin,
+                manufacturedAt: b.manufacturedAt,
+                expiresAt: b.expiresAt,
+                status: b.status,
+                tempMin: b.tempMin,
+                tempMax: b.tempMax,
+                humidityMin: b.humidityMin,
+                humidityMax: b.humidityMax,
+                serialRoot: b.serialRoot,
+                quantity: b.quantity,
+                dispensed: b.dispensed,
+                destroyed: b.destroyed,
+                excursions: b.excursions,
+                lot: b.lot
+            });
+    }
+
+    /// @inheritdoc ISupplyChain
+    function getShipment(uint256 shipmentId) external view returns (Shipment memory) {
+        ShipmentData memory s = _shipment(shipmentId);
+        return Shipment(s.batchId, s.fromId, s.toId, s.quantity, s.status, s.quarantined, s.shippedAt);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function holdingOf(uint256 batchId, uint32 holderId) external view returns (uint64 available, uint64 quarantined) {
+        Holding memory h = _storage().holdings[batchId][holderId];
+        return (h.available, h.quarantined);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function getDevice(address device) external view returns (Device memory) {
+        DeviceData memory d = _storage().devices[device];
+        return Device(d.ownerId, d.kind, d.active, d.lastSequence, d.calibrationHash);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function verify(
+        uint256 batchId,
+        bytes32 serial,
+        bytes32[] calldata proof
+    ) external view returns (Verification memory v) {
+        SupplyStorage storage $ = _storage();
+        BatchData storage b = _batch(batchId);
+        v.genuine = MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(serial));
+        v.gtin = b.gtin;
+        v.lot = b.lot;
+        v.expiresAt = b.expiresAt;
+        v.expired = block.timestamp >= b.expiresAt;
+        v.recalled = b.status == BatchStatus.Recalled;
+        v.quarantinedUnits = b.quarantinedUnits;
+        v.excursions = b.excursions;
+        Dispensing memory d = $.dispensed[_serialKey(batchId, serial)];
+        v.dispensed = d.pharmacyId != 0;
+        v.dispensedBy = d.pharmacyId;
+        v.dispensedAt = d.dispensedAt;
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    /// @inheritdoc ISupplyChain
+    function registerBatch(BatchInput calldata input) external returns (uint256 batchId) {
+        uint32 manufacturerId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Manufacturer);
+        if (input.quantity == 0) revert SupplyZeroQuantity();
+        if (input.expiresAt <= input.manufacturedAt) revert SupplyInvalidDates(input.manufacturedAt, input.expiresAt);
+        if (input.serialRoot == bytes32(0) || input.tempMin > input.tempMax || input.humidityMin > input.humidityMax)
+            revert SupplyInvalidBatch();
+        SupplyStorage storage $ = _storage();
+        bytes32 lotKey = keccak256(abi.encode(manufacturerId, input.gtin, input.lot));
+        uint256 existing = $.lots[lotKey];
+        if (existing != 0) revert SupplyDuplicateLot(input.gtin, input.lot, existing);
+        batchId = ++$.batchCount;
+        $.lots[lotKey] = batchId;
+        BatchData storage b = $.batches[batchId];
+        b.manufacturerId = manufacturerId;
+        b.gtin = input.gtin;
+        b.manufacturedAt = input.manufacturedAt;
+        b.expiresAt = input.expiresAt;
+        b.status = BatchStatus.Active;
+        b.tempMin = input.tempMin;
+        b.tempMax = input.tempMax;
+        b.humidityMin = input.humidityMin;
+        b.humidityMax = input.humidityMax;
+        b.serialRoot = input.serialRoot;
+        b.quantity = input.quantity;
+        b.lot = input.lot;
+        $.holdings[batchId][manufacturerId].available = input.quantity;
+        emit BatchRegistered(
+            batchId,
+            manufacturerId,
+            input.gtin,
+            input.lot,
+            input.quantity,
+            input.manufacturedAt,
+            input.expiresAt,
+            input.serialRoot,
+            input.metadataURI
+        );
+    }
+
+    // ----------------------------------------------------------------- custody
+
+    /// @inheritdoc ISupplyChain
+    function ship(uint256 batchId, address to, uint64 quantity) external returns (uint256 shipmentId) {
+        uint32 fromId = _activeId(msg.sender);
+        IParticipantRegistry.Member memory receiver = _participants.memberOf(to);
+        if (receiver.status != IParticipantRegistry.Status.Active)
+            revert SupplyReceiverNotActive(to, uint8(receiver.status));
+        SupplyStorage storage $ = _storage();
+        if (_batch(batchId).status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
+        Holding storage h = $.holdings[batchId][fromId];
+        uint64 available = h.available;
+        if (quantity == 0 || quantity > available)
+            revert SupplyInsufficientHolding(batchId, fromId, quantity, available);
+        // Cannot underflow: checked just above.
+        unchecked {
+            h.available = available - quantity;
+        }
+        shipmentId = ++$.shipmentCount;
+        $.shipments[shipmentId] = ShipmentData({
+            batchId: uint64(batchId),
+            fromId: fromId,
+            toId: receiver.id,
+            quantity: quantity,
+            status: ShipmentStatus.InTransit,
+            quarantined: false,
+            shippedAt: uint40(block.timestamp)
+        });
+        emit Shipped(shipmentId, batchId, fromId, receiver.id, quantity);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function accept(uint256 shipmentId) external {
+        (ShipmentData storage s, uint32 caller) = _incoming(shipmentId);
+        s.status = ShipmentStatus.Accepted;
+        _credit(s.batchId, caller, s.quantity, s.quarantined);
+        emit ShipmentAccepted(shipmentId, s.batchId, caller, s.quarantined);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function refuse(uint256 shipmentId) external {
+        (ShipmentData storage s, ) = _incoming(shipmentId);
+        s.status = ShipmentStatus.Refused;
+        _credit(s.batchId, s.fromId, s.quantity, s.quarantined);
+        emit ShipmentRefused(shipmentId, s.batchId, s.fromId);
+    }
+
+    // -------------------------------------------------------------- dispensing
+
+    /// @inheritdoc ISupplyChain
+    function dispense(
+        uint256 batchId,
+        bytes32 serial,
+        bytes32[] calldata proof,
+        address patient,
+        uint256 prescriptionId
+    ) external returns (bool) {
+        uint32 pharmacyId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Pharmacy);
+        SupplyStorage storage $ = _storage();
+        BatchData storage b = _batch(batchId);
+        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
+        if (block.timestamp >= b.expiresAt) revert SupplyExpired(batchId, b.expiresAt);
+        if (!MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(serial)))
+            revert SupplyInvalidSerial(batchId, serial);
+        Dispensing storage d = $.dispensed[_serialKey(batchId, serial)];
+        uint32 first = d.pharmacyId;
+        if (first != 0) {
+            emit CounterfeitAlert(batchId, serial, pharmacyId, first);
+            return false;
+        }
+        Holding storage h = $.holdings[batchId][pharmacyId];
+        uint64 available = h.available;
+        if (available == 0) {
+            if (h.quarantined != 0) revert SupplyQuarantined(batchId, pharmacyId);
+            revert SupplyInsufficientHolding(batchId, pharmacyId, 1, 0);
+        }
+        if (prescriptionId != 0) _checkPrescription(prescriptionId, patient);
+        // Cannot underflow: available is at least 1; dispensed never exceeds the batch's quantity.
+        unchecked {
+            h.available = available - 1;
+            ++b.dispensed;
+        }
+        d.pharmacyId = pharmacyId;
+        d.dispensedAt = uint40(block.timestamp);
+        emit Dispensed(batchId, serial, pharmacyId, patient, prescriptionId);
+        return true;
+    }
+
+    // ---------------------------------------------------------- devices, cold chain
+
+    /// @inheritdoc ISupplyChain
+    function registerDevice(address device, uint8 kind, bytes32 calibrationHash) external {
+        uint32 ownerId = _activeId(msg.sender);
+        DeviceData storage d = _storage().devices[device];
+        if (d.ownerId != 0 && d.ownerId != ownerId) revert SupplyNotDeviceOwner(device, d.ownerId);
+        if (device == address(0) || calibrationHash == bytes32(0)) revert SupplyUnknownDevice(device);
+        d.ownerId = ownerId;
+        d.kind = kind;
+        d.active = true;
+        d.calibrationHash = calibrationHash;
+        emit DeviceRegistered(device, ownerId, kind, calibrationHash);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function revokeDevice(address device) external {
+        uint32 caller = _activeId(msg.sender);
+        DeviceData storage d = _activeDevice(device);
+        if (d.ownerId != caller) revert SupplyNotDeviceOwner(device, d.ownerId);
+        d.active = false;
+        emit DeviceRevoked(device, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function revokeDeviceByGovernance(address device) external restricted {
+        _activeDevice(device).active = false;
+        emit DeviceRevoked(device, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function submitReadings(Reading[] calldata readings, bytes[] calldata signatures) external {
+        uint256 count = readings.length;
+        if (count == 0 || count > MAX_READINGS || count != signatures.length) {
+            revert SupplyInvalidReadingBatch(count, signatures.length);
+        }
+        bytes32 domain = _domainSeparator();
+        for (uint256 i = 0; i < count; ++i) {
+            _record(readings[i], signatures[i], domain);
+        }
+    }
+
+    // ----------------------------------------------------------- quarantine, recalls
+
+    /// @inheritdoc ISupplyChain
+    function resolveQuarantine(uint256 batchId, uint32 holderId, uint64 quantity, bool destroy) external {
+        BatchData storage b = _batchAuthority(batchId);
+        Holding storage h = _storage().holdings[batchId][holderId];
+        uint64 quarantined = h.quarantined;
+        if (quantity == 0 || quantity > quarantined)
+            revert SupplyInsufficientHolding(batchId, holderId, quantity, quarantined);
+        // Cannot underflow: checked just above; quarantinedUnits is the sum of every holder's quarantined units.
+        unchecked {
+            h.quarantined = quarantined - quantity;
+            b.quarantinedUnits -= quantity;
+        }
+        if (destroy) b.destroyed += quantity;
+        else h.available += quantity;
+        emit QuarantineResolved(batchId, holderId, quantity, destroy, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function recall(uint256 batchId, bytes32 reasonCode) external {
+        BatchData storage b = _batchAuthority(batchId);
+        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
+        b.status = BatchStatus.Recalled;
+        emit BatchRecalled(batchId, reasonCode, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function noticeHolders(uint256 batchId, uint32[] calldata holderIds) external {
+        if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyInvalidBatch();
+        mapping(uint32 => Holding) storage holdings = _storage().holdings[batchId];
+        for (uint256 i = 0; i < holderIds.length; ++i) {
+            Holding memory h = holdings[holderIds[i]];
+            if (h.available != 0 || h.quarantined != 0) {
+                emit RecallNotice(batchId, holderIds[i], h.available, h.quarantined);
+            }
+        }
+    }
+
+    /// @dev Upgrades go through the access manager like every other privileged call (governor, delayed).
+    function _authorizeUpgrade(address) internal override restricted {}
+
+    // --------------------------------------------------------------- internals
+
+    function _record(Reading calldata r, bytes calldata signature, bytes32 domain) private {
+        DeviceData storage d = _storage().devices[r.device];
+        _checkReading(d, r, signature, domain);
+        d.lastSequence = r.sequence;
+        emit ReadingRecorded(r.shipmentId, r.device, r.sequence, r.temperature, r.humidity, r.timestamp);
+        _applyReading(r);
+    }
+
+    /// @dev The device is active, the reading is not from the future nor a replay, and the device signed it.
+    function _checkReading(
+        DeviceData storage d,
+        Reading calldata r,
+        bytes calldata signature,
+        bytes32 domain
+    ) private view {
+        if (!d.active) revert SupplyUnknownDevice(r.device);
+        if (r.timestamp > block.timestamp) revert SupplyReadingInFuture(r.device, r.timestamp, block.timestamp);
+        uint64 last = d.lastSequence;
+        if (r.sequence <= last) revert SupplyStaleSequence(r.device, r.sequence, last);
+        bytes32 structHash = keccak256(
+            abi.encode(READING_TYPEHASH, r.device, r.shipmentId, r.temperature, r.humidity, r.timestamp, r.sequence)
+        );
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
+            MessageHashUtils.toTypedDataHash(domain, structHash),
+            signature
+        );
+        if (err != ECDSA.RecoverError.NoError || signer != r.device) {
+            revert SupplyInvalidReadingSignature(r.device, r.sequence);
+        }
+    }
+
+    /// @dev Quarantines the shipment's goods when the reading is out of the batch's range.
+    function _applyReading(Reading calldata r) private {
+        SupplyStorage storage $ = _storage();
+        ShipmentData storage s = $.shipments[r.shipmentId];
+        ShipmentStatus status = s.status;
+        if (status != ShipmentStatus.InTransit) {
+            if (status == ShipmentStatus.None) revert SupplyUnknownShipment(r.shipmentId);
+            revert SupplyNotInTransit(r.shipmentId, status);
+        }
+        BatchData storage b = $.batches[s.batchId];
+        if (
+            r.temperature < b.tempMin ||
+            r.temperature > b.tempMax ||
+            r.humidity < b.humidityMin ||
+            r.humidity > b.humidityMax
+        ) {
+            s.quarantined = true;
+            ++b.excursions;
+            emit Excursion(r.shipmentId, s.batchId, r.device, r.temperature, r.humidity);
+        }
+    }
+
+    function _credit(uint256 batchId, uint32 holderId, uint64 quantity, bool quarantined) private {
+        SupplyStorage storage $ = _storage();
+        Holding storage h = $.holdings[batchId][holderId];
+        if (quarantined) {
+            h.quarantined += quantity;
+            $.batches[batchId].quarantinedUnits += quantity;
+        } else {
+            h.available += quantity;
+        }
+    }
+
+    /// @dev A shipment in transit addressed to the caller, an active institution.
+    function _incoming(uint256 shipmentId) private view returns (ShipmentData storage s, uint32 caller) {
+        caller = _activeId(msg.sender);
+        s = _storage().shipments[shipmentId];
+        ShipmentStatus status = s.status;
+        if (status == ShipmentStatus.None) revert SupplyUnknownShipment(shipmentId);
+        if (s.toId != caller) revert SupplyNotReceiver(shipmentId, caller);
+        if (status != ShipmentStatus.InTransit) revert SupplyNotInTransit(shipmentId, status);
+    }
+
+    /// @dev The batch, if the caller is its manufacturer or an active regulator.
+    function _batchAuthority(uint256 batchId) private view returns (BatchData storage b) {
+        b = _batch(batchId);
+        IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
+        bool active = m.status == IParticipantRegistry.Status.Active;
+        bool manufacturer = m.id == b.manufacturerId && m.kind == IParticipantRegistry.Kind.Manufacturer;
+        if (!active || !(manufacturer || m.kind == IParticipantRegistry.Kind.Regulator)) {
+            revert SupplyNotManufacturerOrRegulator(batchId, msg.sender);
+        }
+    }
+
+    function _checkPrescription(uint256 recordId, address patient) private view {
+        (address recordPatient, , uint8 recordType, ) = _records.recordHeader(recordId);
+        if (
+            recordPatient != patient ||
+            recordType != 2 ||
+            !_records.canRead(msg.sender, recordId, IRecordRegistry.Purpose.Treatment)
+        ) revert SupplyInvalidPrescription(recordId);
+    }
+
+    function _activeId(address account) private view returns (uint32) {
+        IParticipantRegistry.Member memory m = _participants.memberOf(account);
+        if (m.status != IParticipantRegistry.Status.Active)
+            revert IParticipantRegistry.ParticipantsNotActive(account, m.status);
+        return m.id;
+    }
+
+    function _activeDevice(address device) private view returns (DeviceData storage d) {
+        d = _storage().devices[device];
+        if (!d.active) revert SupplyUnknownDevice(device);
+    }
+
+    function _batch(uint256 batchId) private view returns (BatchData storage b) {
+        b = _storage().batches[batchId];
+        if (b.status == BatchStatus.None) revert SupplyUnknownBatch(batchId);
+    }
+
+    function _shipment(uint256 shipmentId) private view returns (ShipmentData memory s) {
+        s = _storage().shipments[shipmentId];
+        if (s.status == ShipmentStatus.None) revert SupplyUnknownShipment(shipmentId);
+    }
+
+    function _serialLeaf(bytes32 serial) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(serial))));
+    }
+
+    function _serialKey(uint256 batchId, bytes32 serial) private pure returns (bytes32) {
+        return keccak256(abi.encode(batchId, serial));
+    }
+
+    function _domainSeparator() private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    }
+
+    // The ERC-7201 namespace: the one place where a storage pointer is set by hand.
+    function _storage() private pure returns (SupplyStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            $.slot := STORAGE_LOCATION
+        }
+    }
+}
