@@ -3,7 +3,7 @@
  * the SDK and dApps, so that signer and contract cannot drift apart (a test checks the type hash against
  * ConsentManager.CONSENT_TYPEHASH).
  */
-import type { TypedDataDomain, TypedDataField } from "ethers";
+import { Signature, type TypedDataDomain, type TypedDataField } from "ethers";
 
 export const CONSENT_DOMAIN_NAME = "MIIP Consent";
 export const CONSENT_DOMAIN_VERSION = "1";
@@ -87,4 +87,10 @@ export const READING_TYPES: Record<string, TypedDataField[]> = {
 /** The EIP-712 domain of a SupplyChain deployment (its proxy address, on its chain). */
 export function supplyDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
   return { name: "MIIP Supply Chain", version: "1", chainId, verifyingContract };
+}
+
+/** A 65-byte signature in the EIP-2098 compact form SupplyChain.submitReadings takes. */
+export function compactSignature(signature: string): { r: string; vs: string } {
+  const sig = Signature.from(signature);
+  return { r: sig.r, vs: sig.yParityAndS };
 }

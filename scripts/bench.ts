@@ -14,6 +14,7 @@ import { benchIST } from "../bench/ist";
 import { benchClaims } from "../bench/claims";
 import { benchConsent } from "../bench/consent";
 import { benchRegistry } from "../bench/registry";
+import { benchSupply } from "../bench/supply";
 import type { GasRow } from "../bench/types";
 
 /** 2030-01-01T00:00:00Z: later than any wall clock this bench will run under, so the clock can move there. */
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     ...(await benchRegistry(hre)),
     ...(await benchConsent(hre)),
     ...(await benchClaims(hre)),
+    ...(await benchSupply(hre)),
   ];
 
   const table = rows.map((r) => ({

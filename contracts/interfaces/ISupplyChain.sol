@@ -67,7 +67,6 @@ interface ISupplyChain {
      * @param humidityMax Highest allowed humidity.
      * @param serialRoot Merkle root of the serials.
      * @param quantity Units registered.
-     * @param dispensed Units dispensed.
      * @param destroyed Units destroyed after quarantine.
      * @param excursions Readings out of range so far.
      * @param lot Lot number.
@@ -84,7 +83,6 @@ interface ISupplyChain {
         uint16 humidityMax;
         bytes32 serialRoot;
         uint64 quantity;
-        uint64 dispensed;
         uint64 destroyed;
         uint32 excursions;
         bytes32 lot;
@@ -126,6 +124,16 @@ interface ISupplyChain {
         uint16 humidity;
         uint40 timestamp;
         uint64 sequence;
+    }
+
+    /**
+     * @notice A device's signature in EIP-2098 compact form (64 bytes: `r` and `yParity` folded into `s`).
+     * @param r The signature's r.
+     * @param vs The signature's s with the parity of y in its top bit.
+     */
+    struct Signature {
+        bytes32 r;
+        bytes32 vs;
     }
 
     /**
@@ -455,6 +463,11 @@ interface ISupplyChain {
     /// @return quarantined Units held back after an excursion.
     function holdingOf(uint256 batchId, uint32 holderId) external view returns (uint64 available, uint64 quarantined);
 
+    /// @notice Units of a batch a pharmacy has dispensed.
+    /// @param batchId The batch.
+    /// @param pharmacyId The pharmacy.
+    function dispensedCount(uint256 batchId, uint32 pharmacyId) external view returns (uint64);
+
     /// @notice A registered device (zeros if none).
     /// @param device The device's signing address.
     function getDevice(address device) external view returns (Device memory);
@@ -541,9 +554,9 @@ interface ISupplyChain {
      * @dev Reverts with {SupplyInvalidReadingBatch}, {SupplyUnknownDevice}, {SupplyUnknownShipment},
      * {SupplyNotInTransit}, {SupplyReadingInFuture}, {SupplyStaleSequence} or {SupplyInvalidReadingSignature}.
      * @param readings The readings.
-     * @param signatures One signature per reading.
+     * @param signatures One compact signature per reading.
      */
-    function submitReadings(Reading[] calldata readings, bytes[] calldata signatures) external;
+    function submitReadings(Reading[] calldata readings, Signature[] calldata signatures) external;
 
     /**
      * @notice The batch's manufacturer or a regulator releases quarantined units back to available, or destroys

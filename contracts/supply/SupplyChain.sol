@@ -18,14 +18,15 @@ import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace. Units are tracked as
  * quantities per holder; serials only when dispensed (one slot each), so a batch of a million units costs what
  * a batch of ten does. Devices sign with plain keys (IoT loggers hold a secp256k1 key), so readings are checked
- * with ECDSA, which refuses malleable signatures.
+ * with ECDSA, which refuses malleable signatures; signatures travel in EIP-2098 compact form (64 bytes), which
+ * with a batch of 50 keeps a reading under 15,000 gas.
  */
 contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, ISupplyChain {
     /**
      * @dev slot 0: manufacturerId (32) | gtin (64) | manufacturedAt (40) | expiresAt (40) | status (8) |
      *              tempMin | tempMax | humidityMin | humidityMax (16 each)
      *      slot 1: serialRoot
-     *      slot 2: quantity | dispensed | destroyed (64 each) | excursions (32)
+     *      slot 2: quantity | destroyed (64 each) | excursions (32)
      *      slot 3: lot
      *      slot 4: quarantinedUnits (64)
      */
@@ -41,7 +42,6 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         uint16 humidityMax;
         bytes32 serialRoot;
         uint64 quantity;
-        uint64 dispensed;
         uint64 destroyed;
         uint32 excursions;
         bytes32 lot;
@@ -59,10 +59,14 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         uint40 shippedAt;
     }
 
-    /// @dev slot: available (64) | quarantined (64)
+    /**
+     * @dev slot: available (64) | quarantined (64) | dispensed (64). A pharmacy's dispensed count lives in the
+     * slot dispensing already writes, rather than in a batch total that would cost a second write per unit.
+     */
     struct Holding {
         uint64 available;
         uint64 quarantined;
+        uint64 dispensed;
     }
 
     /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64); slot 1: calibrationHash
@@ -156,7 +160,6 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
                 humidityMax: b.humidityMax,
                 serialRoot: b.serialRoot,
                 quantity: b.quantity,
-                dispensed: b.dispensed,
                 destroyed: b.destroyed,
                 excursions: b.excursions,
                 lot: b.lot
@@ -173,6 +176,11 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
     function holdingOf(uint256 batchId, uint32 holderId) external view returns (uint64 available, uint64 quarantined) {
         Holding memory h = _storage().holdings[batchId][holderId];
         return (h.available, h.quarantined);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function dispensedCount(uint256 batchId, uint32 pharmacyId) external view returns (uint64) {
+        return _storage().holdings[batchId][pharmacyId].dispensed;
     }
 
     /// @inheritdoc ISupplyChain
@@ -325,7 +333,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         // Cannot underflow: available is at least 1; dispensed never exceeds the batch's quantity.
         unchecked {
             h.available = available - 1;
-            ++b.dispensed;
+            ++h.dispensed;
         }
         d.pharmacyId = pharmacyId;
         d.dispensedAt = uint40(block.timestamp);
@@ -364,7 +372,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
     }
 
     /// @inheritdoc ISupplyChain
-    function submitReadings(Reading[] calldata readings, bytes[] calldata signatures) external {
+    function submitReadings(Reading[] calldata readings, Signature[] calldata signatures) external {
         uint256 count = readings.length;
         if (count == 0 || count > MAX_READINGS || count != signatures.length) {
             revert SupplyInvalidReadingBatch(count, signatures.length);
@@ -419,7 +427,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
 
     // --------------------------------------------------------------- internals
 
-    function _record(Reading calldata r, bytes calldata signature, bytes32 domain) private {
+    function _record(Reading calldata r, Signature calldata signature, bytes32 domain) private {
         DeviceData storage d = _storage().devices[r.device];
         _checkReading(d, r, signature, domain);
         d.lastSequence = r.sequence;
@@ -431,7 +439,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
     function _checkReading(
         DeviceData storage d,
         Reading calldata r,
-        bytes calldata signature,
+        Signature calldata signature,
         bytes32 domain
     ) private view {
         if (!d.active) revert SupplyUnknownDevice(r.device);
@@ -443,7 +451,8 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         );
         (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
             MessageHashUtils.toTypedDataHash(domain, structHash),
-            signature
+            signature.r,
+            signature.vs
         );
         if (err != ECDSA.RecoverError.NoError || signer != r.device) {
             revert SupplyInvalidReadingSignature(r.device, r.sequence);
