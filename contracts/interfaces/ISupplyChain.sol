@@ -37,7 +37,8 @@ interface ISupplyChain {
      * @param tempMax Highest allowed temperature, in hundredths of a degree Celsius.
      * @param humidityMin Lowest allowed relative humidity, in hundredths of a percent.
      * @param humidityMax Highest allowed relative humidity, in hundredths of a percent.
-     * @param serialRoot Merkle root of the units' serial numbers (OpenZeppelin standard tree of `bytes32`).
+     * @param serialRoot Merkle root of the units' serial numbers (OpenZeppelin standard tree of
+     * `(uint256 index, bytes32 serial)`, indexes 0 to quantity - 1).
      * @param metadataURI Where the batch's public documentation lives (in the event only).
      */
     struct BatchInput {
@@ -162,9 +163,7 @@ interface ISupplyChain {
      * @param recalled Whether its batch is recalled.
      * @param quarantinedUnits Units of its batch quarantined now, anywhere.
      * @param excursions Readings out of range its batch has seen.
-     * @param dispensed Whether this serial was dispensed.
-     * @param dispensedBy The pharmacy that dispensed it (0 if not).
-     * @param dispensedAt When (0 if not).
+     * @param dispensed Whether this serial was dispensed (by whom and when: its `Dispensed` event).
      */
     struct Verification {
         bool genuine;
@@ -176,8 +175,6 @@ interface ISupplyChain {
         uint64 quarantinedUnits;
         uint32 excursions;
         bool dispensed;
-        uint32 dispensedBy;
-        uint40 dispensedAt;
     }
 
     /// @notice A batch of zero units.
@@ -410,7 +407,7 @@ interface ISupplyChain {
     /**
      * @notice A unit was dispensed to a patient.
      * @param batchId The batch.
-     * @param serial The unit's serial.
+     * @param serial The unit's serial (its index in the batch is in the proof's leaf).
      * @param pharmacyId The pharmacy.
      * @param patient The patient (zero when none is named).
      * @param prescriptionId The prescription record (0 when none).
@@ -424,18 +421,13 @@ interface ISupplyChain {
     );
 
     /**
-     * @notice A serial already dispensed was presented again: a likely counterfeit. Nothing was dispensed.
+     * @notice A serial already dispensed was presented again: a likely counterfeit. Nothing was dispensed. Who
+     * dispensed it first is in its `Dispensed` event.
      * @param batchId The batch.
      * @param serial The serial.
      * @param pharmacyId The pharmacy that presented it.
-     * @param firstPharmacyId The pharmacy that dispensed it first.
      */
-    event CounterfeitAlert(
-        uint256 indexed batchId,
-        bytes32 indexed serial,
-        uint32 indexed pharmacyId,
-        uint32 firstPharmacyId
-    );
+    event CounterfeitAlert(uint256 indexed batchId, bytes32 indexed serial, uint32 indexed pharmacyId);
 
     /// @notice The EIP-712 type hash of a device reading (see config/eip712.ts).
     // solhint-disable-next-line func-name-mixedcase
@@ -475,11 +467,13 @@ interface ISupplyChain {
     /**
      * @notice The public check of a unit: genuine, which batch, expiry, recall, quarantine, excursions, dispensed.
      * @param batchId The batch printed on the pack.
+     * @param index The unit's index in the batch (published with its proof).
      * @param serial The unit's serial.
      * @param proof The serial's Merkle proof (published by the manufacturer).
      */
     function verify(
         uint256 batchId,
+        uint256 index,
         bytes32 serial,
         bytes32[] calldata proof
     ) external view returns (Verification memory);
@@ -519,6 +513,7 @@ interface ISupplyChain {
      * @dev Reverts with {SupplyRecalled}, {SupplyExpired}, {SupplyInvalidSerial}, {SupplyQuarantined},
      * {SupplyInsufficientHolding} or {SupplyInvalidPrescription}.
      * @param batchId The batch.
+     * @param index The unit's index in the batch.
      * @param serial The unit's serial.
      * @param proof Its Merkle proof.
      * @param patient The patient, or zero.
@@ -527,6 +522,7 @@ interface ISupplyChain {
      */
     function dispense(
         uint256 batchId,
+        uint256 index,
         bytes32 serial,
         bytes32[] calldata proof,
         address patient,

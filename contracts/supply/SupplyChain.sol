@@ -16,8 +16,9 @@ import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
  * @title SupplyChain
  * @notice Batches, custody, devices, cold chain, recalls, dispensing and verification. See {ISupplyChain}.
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace. Units are tracked as
- * quantities per holder; serials only when dispensed (one slot each), so a batch of a million units costs what
- * a batch of ten does. Devices sign with plain keys (IoT loggers hold a secp256k1 key), so readings are checked
+ * quantities per holder, and each unit's serial is a leaf `(index, serial)` of the batch's Merkle root, so a
+ * batch of a million units costs what a batch of ten does; a dispensed unit sets one bit of a per-batch bitmap
+ * by its index (a write to a word already in use for 255 units in 256, as the airdrop does). Devices sign with plain keys (IoT loggers hold a secp256k1 key), so readings are checked
  * with ECDSA, which refuses malleable signatures; signatures travel in EIP-2098 compact form (64 bytes), which
  * with a batch of 50 keeps a reading under 15,000 gas.
  */
@@ -78,12 +79,6 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         bytes32 calibrationHash;
     }
 
-    /// @dev slot: pharmacyId (32) | dispensedAt (40)
-    struct Dispensing {
-        uint32 pharmacyId;
-        uint40 dispensedAt;
-    }
-
     /// @custom:storage-location erc7201:miip.storage.SupplyChain
     struct SupplyStorage {
         uint64 batchCount;
@@ -93,7 +88,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         mapping(uint256 shipmentId => ShipmentData) shipments;
         mapping(uint256 batchId => mapping(uint32 holderId => Holding)) holdings;
         mapping(address device => DeviceData) devices;
-        mapping(bytes32 batchSerial => Dispensing) dispensed;
+        mapping(uint256 batchId => mapping(uint256 word => uint256 bits)) dispensed;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.SupplyChain")) - 1)) & ~bytes32(uint256(0xff))
@@ -192,12 +187,12 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
     /// @inheritdoc ISupplyChain
     function verify(
         uint256 batchId,
+        uint256 index,
         bytes32 serial,
         bytes32[] calldata proof
     ) external view returns (Verification memory v) {
-        SupplyStorage storage $ = _storage();
         BatchData storage b = _batch(batchId);
-        v.genuine = MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(serial));
+        v.genuine = index < b.quantity && MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(index, serial));
         v.gtin = b.gtin;
         v.lot = b.lot;
         v.expiresAt = b.expiresAt;
@@ -205,10 +200,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         v.recalled = b.status == BatchStatus.Recalled;
         v.quarantinedUnits = b.quarantinedUnits;
         v.excursions = b.excursions;
-        Dispensing memory d = $.dispensed[_serialKey(batchId, serial)];
-        v.dispensed = d.pharmacyId != 0;
-        v.dispensedBy = d.pharmacyId;
-        v.dispensedAt = d.dispensedAt;
+        v.dispensed = _storage().dispensed[batchId][index >> 8] & (1 << (index & 0xff)) != 0;
     }
 
     // ---------------------------------------------------------------- batches
@@ -305,38 +297,20 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
     /// @inheritdoc ISupplyChain
     function dispense(
         uint256 batchId,
+        uint256 index,
         bytes32 serial,
         bytes32[] calldata proof,
         address patient,
         uint256 prescriptionId
     ) external returns (bool) {
         uint32 pharmacyId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Pharmacy);
-        SupplyStorage storage $ = _storage();
-        BatchData storage b = _batch(batchId);
-        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
-        if (block.timestamp >= b.expiresAt) revert SupplyExpired(batchId, b.expiresAt);
-        if (!MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(serial)))
-            revert SupplyInvalidSerial(batchId, serial);
-        Dispensing storage d = $.dispensed[_serialKey(batchId, serial)];
-        uint32 first = d.pharmacyId;
-        if (first != 0) {
-            emit CounterfeitAlert(batchId, serial, pharmacyId, first);
+        _checkUnit(batchId, index, serial, proof);
+        if (!_markDispensed(batchId, index)) {
+            emit CounterfeitAlert(batchId, serial, pharmacyId);
             return false;
         }
-        Holding storage h = $.holdings[batchId][pharmacyId];
-        uint64 available = h.available;
-        if (available == 0) {
-            if (h.quarantined != 0) revert SupplyQuarantined(batchId, pharmacyId);
-            revert SupplyInsufficientHolding(batchId, pharmacyId, 1, 0);
-        }
+        _takeUnit(batchId, pharmacyId);
         if (prescriptionId != 0) _checkPrescription(prescriptionId, patient);
-        // Cannot underflow: available is at least 1; dispensed never exceeds the batch's quantity.
-        unchecked {
-            h.available = available - 1;
-            ++h.dispensed;
-        }
-        d.pharmacyId = pharmacyId;
-        d.dispensedAt = uint40(block.timestamp);
         emit Dispensed(batchId, serial, pharmacyId, patient, prescriptionId);
         return true;
     }
@@ -481,6 +455,41 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         }
     }
 
+    /// @dev The unit can be dispensed: its batch is not recalled nor expired, and its serial is in the batch.
+    function _checkUnit(uint256 batchId, uint256 index, bytes32 serial, bytes32[] calldata proof) private view {
+        BatchData storage b = _batch(batchId);
+        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
+        if (block.timestamp >= b.expiresAt) revert SupplyExpired(batchId, b.expiresAt);
+        if (!MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(index, serial))) {
+            revert SupplyInvalidSerial(batchId, serial);
+        }
+    }
+
+    /// @dev Sets the unit's dispensed bit; false if it was already set.
+    function _markDispensed(uint256 batchId, uint256 index) private returns (bool) {
+        mapping(uint256 => uint256) storage bitmap = _storage().dispensed[batchId];
+        uint256 bits = bitmap[index >> 8];
+        uint256 mask = 1 << (index & 0xff);
+        if (bits & mask != 0) return false;
+        bitmap[index >> 8] = bits | mask;
+        return true;
+    }
+
+    /// @dev Takes one available unit from the pharmacy's holding.
+    function _takeUnit(uint256 batchId, uint32 pharmacyId) private {
+        Holding storage h = _storage().holdings[batchId][pharmacyId];
+        uint64 available = h.available;
+        if (available == 0) {
+            if (h.quarantined != 0) revert SupplyQuarantined(batchId, pharmacyId);
+            revert SupplyInsufficientHolding(batchId, pharmacyId, 1, 0);
+        }
+        // Cannot underflow: available is at least 1; dispensed never exceeds the batch's quantity.
+        unchecked {
+            h.available = available - 1;
+            ++h.dispensed;
+        }
+    }
+
     function _credit(uint256 batchId, uint32 holderId, uint64 quantity, bool quarantined) private {
         SupplyStorage storage $ = _storage();
         Holding storage h = $.holdings[batchId][holderId];
@@ -544,12 +553,8 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         if (s.status == ShipmentStatus.None) revert SupplyUnknownShipment(shipmentId);
     }
 
-    function _serialLeaf(bytes32 serial) private pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(serial))));
-    }
-
-    function _serialKey(uint256 batchId, bytes32 serial) private pure returns (bytes32) {
-        return keccak256(abi.encode(batchId, serial));
+    function _serialLeaf(uint256 index, bytes32 serial) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(index, serial))));
     }
 
     function _domainSeparator() private view returns (bytes32) {

@@ -127,33 +127,34 @@ export function proofsFile(tree: StandardMerkleTree<AirdropLeaf>): ProofsFile {
   return { root: tree.root, leafEncoding: LEAF_ENCODING, count, total: total.toString(), claims };
 }
 
-/** The leaf encoding of a batch's unit serials: `(bytes32 serial)`, as SupplyChain checks them. */
-export const SERIAL_ENCODING = ["bytes32"] as const;
+/** The leaf encoding of a batch's unit serials: `(uint256 index, bytes32 serial)`, as SupplyChain checks them. */
+export const SERIAL_ENCODING = ["uint256", "bytes32"] as const;
 
 /**
- * The Merkle tree of a batch's serial numbers (any strings: GS1 serials, hex, ...), each hashed to a bytes32
- * with keccak256 unless it already is one. Refuses duplicates. Returns the tree, whose root goes on chain,
- * and a function that gives any serial's bytes32 and proof, which the manufacturer publishes.
+ * The Merkle tree of a batch's serial numbers (any strings: GS1 serials, hex, ...), in order: the unit at
+ * position i is leaf `(i, serial)`; each serial is hashed to a bytes32 with keccak256 unless it already is one.
+ * Refuses duplicates. The root goes on chain; the manufacturer publishes each unit's index and proof.
  */
 export function buildSerialTree(serials: string[]) {
   const toBytes32 = (serial: string) =>
     /^0x[0-9a-fA-F]{64}$/.test(serial) ? serial.toLowerCase() : keccak256(toUtf8Bytes(serial));
-  const values = serials.map((s) => [toBytes32(s)] as [string]);
-  const seen = new Set<string>();
-  for (const [i, [v]] of values.entries()) {
-    if (seen.has(v)) throw new Error(`serial ${serials[i]} appears twice`);
-    seen.add(v);
+  const values = serials.map((s, i) => [BigInt(i), toBytes32(s)] as [bigint, string]);
+  const index = new Map<string, number>();
+  for (const [i, [, v]] of values.entries()) {
+    if (index.has(v)) throw new Error(`serial ${serials[i]} appears twice`);
+    index.set(v, i);
   }
   const tree = StandardMerkleTree.of(values, [...SERIAL_ENCODING]);
-  const index = new Map(values.map(([v], i) => [v, i]));
+  const positionOf = (serial: string) => {
+    const position = index.get(toBytes32(serial));
+    if (position === undefined) throw new Error(`serial ${serial} is not in the batch`);
+    return position;
+  };
   return {
     root: tree.root,
     count: values.length,
     serialOf: toBytes32,
-    proofOf(serial: string): string[] {
-      const position = index.get(toBytes32(serial));
-      if (position === undefined) throw new Error(`serial ${serial} is not in the batch`);
-      return tree.getProof(values[position]);
-    },
+    indexOf: positionOf,
+    proofOf: (serial: string): string[] => tree.getProof(positionOf(serial)),
   };
 }

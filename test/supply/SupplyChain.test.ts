@@ -314,16 +314,19 @@ describe("SupplyChain", function () {
       const { supply, pharmacy, patientA, serials, ids } = await loadFixture(stockedFixture);
       const serial = serials.serialOf("SN-0007");
       const proof = serials.proofOf("SN-0007");
-      await expect(supply.connect(pharmacy).dispense(1, serial, proof, patientA.address, 0))
+      const index = serials.indexOf("SN-0007");
+      await expect(supply.connect(pharmacy).dispense(1, index, serial, proof, patientA.address, 0))
         .to.emit(supply, "Dispensed")
         .withArgs(1, serial, ids.pharmacy, patientA.address, 0);
       expect(await supply.holdingOf(1, ids.pharmacy)).to.deep.equal([29n, 0n]);
-      const v = await supply.verify(1, serial, proof);
-      expect([v.genuine, v.dispensed, v.dispensedBy, v.recalled]).to.deep.equal([true, true, ids.pharmacy, false]);
-      expect(await supply.connect(pharmacy).dispense.staticCall(1, serial, proof, patientA.address, 0)).to.equal(false);
-      await expect(supply.connect(pharmacy).dispense(1, serial, proof, patientA.address, 0))
+      const v = await supply.verify(1, index, serial, proof);
+      expect([v.genuine, v.dispensed, v.recalled]).to.deep.equal([true, true, false]);
+      expect(await supply.connect(pharmacy).dispense.staticCall(1, index, serial, proof, patientA.address, 0)).to.equal(
+        false,
+      );
+      await expect(supply.connect(pharmacy).dispense(1, index, serial, proof, patientA.address, 0))
         .to.emit(supply, "CounterfeitAlert")
-        .withArgs(1, serial, ids.pharmacy, ids.pharmacy);
+        .withArgs(1, serial, ids.pharmacy);
       expect(await supply.holdingOf(1, ids.pharmacy)).to.deep.equal([29n, 0n]);
       expect(await supply.dispensedCount(1, ids.pharmacy)).to.equal(1n);
       await expectConserved(supply, 1n, holders(ids));
@@ -332,9 +335,12 @@ describe("SupplyChain", function () {
     it("answers anyone's check of a unit, genuine or not", async function () {
       const { supply, serials } = await loadFixture(stockedFixture);
       const fake = hre.ethers.id("SN-9999");
-      const v = await supply.verify(1, fake, serials.proofOf("SN-0001"));
+      const v = await supply.verify(1, 0, fake, serials.proofOf("SN-0001"));
       expect([v.genuine, v.dispensed]).to.deep.equal([false, false]);
-      const real = await supply.verify(1, serials.serialOf("SN-0002"), serials.proofOf("SN-0002"));
+      const real = await supply.verify(1, 1, serials.serialOf("SN-0002"), serials.proofOf("SN-0002"));
+      expect((await supply.verify(1, 2, serials.serialOf("SN-0002"), serials.proofOf("SN-0002"))).genuine).to.equal(
+        false,
+      );
       expect([real.genuine, real.gtin, real.expired]).to.deep.equal([true, 8806469001234n, false]);
     });
 
@@ -353,11 +359,11 @@ describe("SupplyChain", function () {
         reading,
       } = await loadFixture(stockedFixture);
       const s = serials.serialOf("SN-0010");
-      await expect(supply.connect(pharmacy).dispense(1, s, serials.proofOf("SN-0011"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(1, 9, s, serials.proofOf("SN-0011"), hre.ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(supply, "SupplyInvalidSerial")
         .withArgs(1, s);
       await expect(
-        supply.connect(hospital).dispense(1, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0),
+        supply.connect(hospital).dispense(1, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0),
       ).to.be.revertedWithCustomError(participants, "ParticipantsWrongKind");
       // A second batch, quarantined on its way to the pharmacy.
       await asManufacturer.registerBatch(input({ lot: code("LOT-B") }));
@@ -365,21 +371,21 @@ describe("SupplyChain", function () {
       const hot = await reading(3, 1500, 4000, 1);
       await supply.submitReadings([hot.r], [hot.signature]);
       await supply.connect(pharmacy).accept(3);
-      await expect(supply.connect(pharmacy).dispense(2, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(2, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(supply, "SupplyQuarantined")
         .withArgs(2, ids.pharmacy);
       // A third batch the pharmacy never received.
       await asManufacturer.registerBatch(input({ lot: code("LOT-C") }));
-      await expect(supply.connect(pharmacy).dispense(3, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(3, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
         .withArgs(3, ids.pharmacy, 1, 0);
       await supply.connect(regulator).recall(1, code("CONTAMINATION"));
-      await expect(supply.connect(pharmacy).dispense(1, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(1, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(supply, "SupplyRecalled")
         .withArgs(1);
       const expiry = (await supply.getBatch(3)).expiresAt;
       await time.increaseTo(expiry);
-      await expect(supply.connect(pharmacy).dispense(3, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(3, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
         .to.be.revertedWithCustomError(supply, "SupplyExpired")
         .withArgs(3, expiry);
       void distributor;
@@ -397,7 +403,7 @@ describe("SupplyChain", function () {
       });
       const s = serials.serialOf("SN-0020");
       const proof = serials.proofOf("SN-0020");
-      await expect(supply.connect(pharmacy).dispense(1, s, proof, patientA.address, 1))
+      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, patientA.address, 1))
         .to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription")
         .withArgs(1);
       await consent.connect(patientA).grant({
@@ -408,12 +414,11 @@ describe("SupplyChain", function () {
         scope: [RECORD_TYPES.prescription],
         expiresAt: (await time.latest()) + DAY,
       });
-      await expect(supply.connect(pharmacy).dispense(1, s, proof, patientB.address, 1)).to.be.revertedWithCustomError(
-        supply,
-        "SupplyInvalidPrescription",
-      );
-      await supply.connect(pharmacy).dispense(1, s, proof, patientA.address, 1);
-      expect((await supply.verify(1, s, proof)).dispensed).to.equal(true);
+      await expect(
+        supply.connect(pharmacy).dispense(1, 19, s, proof, patientB.address, 1),
+      ).to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription");
+      await supply.connect(pharmacy).dispense(1, 19, s, proof, patientA.address, 1);
+      expect((await supply.verify(1, 19, s, proof)).dispensed).to.equal(true);
     });
   });
 
@@ -442,7 +447,9 @@ describe("SupplyChain", function () {
       )
         .to.emit(supply, "RecallNotice")
         .withArgs(1, ids.pharmacy, 30, 0);
-      expect((await supply.verify(1, serials.serialOf("SN-0001"), serials.proofOf("SN-0001"))).recalled).to.equal(true);
+      expect((await supply.verify(1, 0, serials.serialOf("SN-0001"), serials.proofOf("SN-0001"))).recalled).to.equal(
+        true,
+      );
       void pharmacy;
     });
   });
