@@ -187,6 +187,18 @@ describe("registry upgrades", function () {
     );
   });
 
+  it("refuses a supply-chain upgrade by anyone but the governor, and a second initialisation", async function () {
+    const { supply, manager, hospital } = await loadFixture(populatedFixture);
+    const implementation = await upgrades.erc1967.getImplementationAddress(await supply.getAddress());
+    await expect(supply.connect(hospital).upgradeToAndCall(implementation, "0x"))
+      .to.be.revertedWithCustomError(supply, "AccessManagedUnauthorized")
+      .withArgs(hospital.address);
+    await expect(supply.initialize(await manager.getAddress())).to.be.revertedWithCustomError(
+      supply,
+      "InvalidInitialization",
+    );
+  });
+
   it("refuses an escrow upgrade by anyone but the governor, and a second initialisation", async function () {
     const { claims, manager, hospital } = await loadFixture(populatedFixture);
     const implementation = await upgrades.erc1967.getImplementationAddress(await claims.getAddress());

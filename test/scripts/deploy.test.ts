@@ -26,11 +26,11 @@ describe("deployment (scripts/lib/deploy.ts)", function () {
   });
 
   it("delays function-role changes on every managed contract, so no delayed function can be re-mapped at once", async function () {
-    const { manager, distribution, participants, records, consent, claims, resolved } =
+    const { manager, distribution, participants, records, consent, claims, supply, resolved } =
       await loadFixture(handedOverFixture);
     // AccessManager applies a longer admin delay after its minimum setback of five days.
     await time.increase(Number(await manager.minSetback()));
-    for (const target of [distribution, participants, records, consent, claims]) {
+    for (const target of [distribution, participants, records, consent, claims, supply]) {
       expect(await manager.getTargetAdminDelay(await target.getAddress())).to.equal(
         BigInt(resolved.registry.governorDelay),
       );

@@ -6,7 +6,15 @@ import path from "node:path";
 import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import { CsvError, LEAF_ENCODING, buildAirdropTree, parseAirdropCsv, proofsFile } from "../../scripts/lib/merkle";
+import {
+  CsvError,
+  LEAF_ENCODING,
+  SERIAL_ENCODING,
+  buildAirdropTree,
+  buildSerialTree,
+  parseAirdropCsv,
+  proofsFile,
+} from "../../scripts/lib/merkle";
 
 const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -110,6 +118,18 @@ describe("airdrop CSV and Merkle tree (scripts/lib/merkle.ts)", function () {
       expect(stderr).to.contain("line 2: duplicate address");
       expect(stderr).to.contain("nothing was written");
       expect(existsSync(path.join(dir, "round.proofs.json"))).to.equal(false);
+    });
+  });
+
+  describe("batch serials", function () {
+    it("builds a tree of (index, serial) leaves whose proofs verify, and refuses a duplicate serial", function () {
+      const tree = buildSerialTree(["SN-1", "SN-2", "SN-3"]);
+      expect(tree.indexOf("SN-2")).to.equal(1);
+      expect(
+        StandardMerkleTree.verify(tree.root, [...SERIAL_ENCODING], [1n, tree.serialOf("SN-2")], tree.proofOf("SN-2")),
+      ).to.equal(true);
+      expect(() => buildSerialTree(["A", "B", "A"])).to.throw("serial A appears twice");
+      expect(() => tree.proofOf("SN-9")).to.throw("not in the batch");
     });
   });
 });
