@@ -14,6 +14,7 @@ import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
 import { Narrator } from "./demo/narrator";
 import { registryChapter } from "./demo/registry";
+import { supplyChapter } from "./demo/supply";
 import { tokenChapter } from "./demo/token";
 
 async function main(): Promise<void> {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   n.say(`  record registry       ${await suite.records.getAddress()}  (UUPS proxy)`);
   n.say(`  consent manager       ${await suite.consent.getAddress()}  (UUPS proxy, the registry's read policy)`);
   n.say(`  claim escrow          ${await suite.claims.getAddress()}  (UUPS proxy)`);
+  n.say(`  supply chain          ${await suite.supply.getAddress()}  (UUPS proxy)`);
   n.say(`  IST distribution      ${await suite.distribution.getAddress()}`);
   n.say(
     `  IST token             ${await suite.token.getAddress()}  (supply ${ist(await suite.token.totalSupply())}, minted once)`,
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
   await registryChapter(n, suite);
   await consentChapter(n, suite);
   await claimsChapter(n, suite);
+  await supplyChapter(n, suite);
   await tokenChapter(n, suite);
 
   n.section("Summary: the gas of every step");
