@@ -453,4 +453,112 @@ describe("SupplyChain", function () {
       void pharmacy;
     });
   });
+
+  describe("more refusals", function () {
+    it("refuses unusable ranges, empty shipments, device registrations and reading batches", async function () {
+      const { supply, asManufacturer, distributor, input, reading, device, ids } = await loadFixture(supplyFixture);
+      await expect(asManufacturer.registerBatch(input({ lot: code("t"), tempMin: 900 }))).to.be.revertedWithCustomError(
+        supply,
+        "SupplyInvalidBatch",
+      );
+      await expect(
+        asManufacturer.registerBatch(input({ lot: code("h"), humidityMin: 7000 })),
+      ).to.be.revertedWithCustomError(supply, "SupplyInvalidBatch");
+      await expect(asManufacturer.ship(1, distributor.address, 0))
+        .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
+        .withArgs(1, ids.manufacturer, 0, 100);
+      await expect(asManufacturer.ship(7, distributor.address, 1))
+        .to.be.revertedWithCustomError(supply, "SupplyUnknownBatch")
+        .withArgs(7);
+      await expect(supply.connect(distributor).registerDevice(hre.ethers.ZeroAddress, 1, hre.ethers.id("c")))
+        .to.be.revertedWithCustomError(supply, "SupplyUnknownDevice")
+        .withArgs(hre.ethers.ZeroAddress);
+      const other = hre.ethers.Wallet.createRandom().address;
+      await expect(
+        supply.connect(distributor).registerDevice(other, 1, hre.ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(supply, "SupplyUnknownDevice");
+      await expect(supply.connect(distributor).revokeDevice(other)).to.be.revertedWithCustomError(
+        supply,
+        "SupplyUnknownDevice",
+      );
+      await expect(supply.submitReadings([], []))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidReadingBatch")
+        .withArgs(0, 0);
+      const one = await reading(1, 500, 4000, 1);
+      const tooMany = Array.from({ length: 201 }, () => one.r);
+      await expect(
+        supply.submitReadings(
+          tooMany,
+          Array.from({ length: 201 }, () => one.signature),
+        ),
+      )
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidReadingBatch")
+        .withArgs(201, 201);
+      await expect(supply.submitReadings([one.r], [one.signature]))
+        .to.be.revertedWithCustomError(supply, "SupplyUnknownShipment")
+        .withArgs(1);
+      await expect(supply.getShipment(1)).to.be.revertedWithCustomError(supply, "SupplyUnknownShipment").withArgs(1);
+      await expect(supply.getBatch(9)).to.be.revertedWithCustomError(supply, "SupplyUnknownBatch").withArgs(9);
+      expect((await supply.getDevice(device.address)).lastSequence).to.equal(0n);
+    });
+
+    it("quarantines on low temperature and humidity too, refuses readings for delivered goods, skips holders with nothing", async function () {
+      const { supply, asManufacturer, distributor, regulator, manufacturer, reading, ids } =
+        await loadFixture(supplyFixture);
+      await asManufacturer.ship(1, distributor.address, 10);
+      await asManufacturer.ship(1, distributor.address, 10);
+      const cold = await reading(1, 100, 4000, 1);
+      const dry = await reading(2, 500, 500, 2);
+      await supply.submitReadings([cold.r, dry.r], [cold.signature, dry.signature]);
+      expect((await supply.getShipment(1)).quarantined).to.equal(true);
+      expect((await supply.getShipment(2)).quarantined).to.equal(true);
+      await supply.connect(distributor).accept(1);
+      const late = await reading(1, 500, 4000, 3);
+      await expect(supply.submitReadings([late.r], [late.signature]))
+        .to.be.revertedWithCustomError(supply, "SupplyNotInTransit")
+        .withArgs(1, ShipmentStatus.Accepted);
+      await expect(supply.connect(regulator).resolveQuarantine(1, ids.distributor, 0, false))
+        .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
+        .withArgs(1, ids.distributor, 0, 10);
+      await supply.connect(manufacturer).recall(1, code("x"));
+      const tx = await supply.noticeHolders(1, [ids.pharmacy, ids.distributor]);
+      const receipt = await tx.wait();
+      const notices = receipt!.logs.filter((l) => supply.interface.parseLog(l)?.name === "RecallNotice");
+      expect(notices).to.have.length(1);
+    });
+
+    it("refuses a record that is not a prescription, and a recall by another manufacturer", async function () {
+      const { supply, participants, registrar, records, consent, hospital, pharmacy, patientA, serials, stranger } =
+        await loadFixture(stockedFixture);
+      await records.connect(hospital).register({
+        patient: patientA.address,
+        digest: hre.ethers.id("lab"),
+        recordType: RECORD_TYPES["lab-result"],
+        issuedAt: await time.latest(),
+        uri: "ipfs://lab",
+      });
+      await consent.connect(patientA).grant({
+        patient: patientA.address,
+        grantee: pharmacy.address,
+        purpose: PURPOSES.treatment,
+        scopeKind: SCOPES.allRecords,
+        scope: [],
+        expiresAt: (await time.latest()) + DAY,
+      });
+      const s = "SN-0030";
+      await expect(
+        supply
+          .connect(pharmacy)
+          .dispense(1, serials.indexOf(s), serials.serialOf(s), serials.proofOf(s), patientA.address, 1),
+      )
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription")
+        .withArgs(1);
+      await participants
+        .connect(registrar)
+        .register(stranger.address, KINDS.manufacturer, licence("rival"), "Rival Pharma", "");
+      await expect(supply.connect(stranger).recall(1, code("x")))
+        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
+        .withArgs(1, stranger.address);
+    });
+  });
 });
