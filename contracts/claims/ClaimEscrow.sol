@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -12,6 +9,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
+import {SuiteService} from "../base/SuiteService.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 
@@ -25,14 +23,7 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
  * details are in its `ClaimFiled` event, and a known id with no stored status reads as Paid (so any later
  * action on it is refused as acting on a settled claim). That keeps the automatic small claim under 150,000 gas.
  */
-contract ClaimEscrow is
-    Initializable,
-    AccessManagedUpgradeable,
-    UUPSUpgradeable,
-    NoncesUpgradeable,
-    ReentrancyGuardTransient,
-    IClaimEscrow
-{
+contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransient, IClaimEscrow {
     using SafeERC20 for IERC20;
 
     /**
@@ -133,28 +124,16 @@ contract ClaimEscrow is
     /// @inheritdoc IClaimEscrow
     bytes32 public constant JOIN_TYPEHASH =
         keccak256("Join(uint256 programmeId,address patient,uint256 nonce,uint256 deadline)");
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     // solhint-enable gas-small-strings
     bytes32 private constant NAME_HASH = keccak256("MIIP Claims");
-    bytes32 private constant VERSION_HASH = keccak256("1");
 
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_RECORDS = 10;
 
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    IParticipantRegistry private immutable _participants;
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    IRecordRegistry private immutable _records;
-
     /// @param participants_ The participant directory (its proxy).
     /// @param records_ The record registry (its proxy).
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IParticipantRegistry participants_, IRecordRegistry records_) {
-        _participants = participants_;
-        _records = records_;
-        _disableInitializers();
-    }
+    constructor(IParticipantRegistry participants_, IRecordRegistry records_) SuiteService(participants_, records_) {}
 
     /**
      * @notice Sets the access manager; once, through the proxy.
@@ -331,7 +310,7 @@ contract ClaimEscrow is
         if (!p.openEnrolment) _insurerProgramme(programmeId);
         if (block.timestamp > deadline) revert ClaimsInvalidSignature(patient);
         bytes32 structHash = keccak256(abi.encode(JOIN_TYPEHASH, programmeId, patient, _useNonce(patient), deadline));
-        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(), structHash);
+        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(NAME_HASH), structHash);
         if (!SignatureChecker.isValidSignatureNow(patient, digest, signature)) revert ClaimsInvalidSignature(patient);
         _enrol(programmeId, patient);
     }
@@ -467,9 +446,6 @@ contract ClaimEscrow is
         emit CreditWithdrawn(token, msg.sender, to, amount);
         token.safeTransfer(to, amount);
     }
-
-    /// @dev Upgrades go through the access manager like every other privileged call (governor, delayed).
-    function _authorizeUpgrade(address) internal override restricted {}
 
     // -------------------------------------------------------------- internals
 
@@ -690,10 +666,6 @@ contract ClaimEscrow is
 
     function _header(uint256 recordId) private view returns (Header memory h) {
         (h.patient, h.issuer, h.recordType, h.issuedAt) = _records.recordHeader(recordId);
-    }
-
-    function _domainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
     }
 
     function _coverKey(uint256 programmeId, address patient) private pure returns (bytes32) {

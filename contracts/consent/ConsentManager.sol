@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IConsentManager} from "../interfaces/IConsentManager.sol";
+import {SuiteService} from "../base/SuiteService.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
@@ -29,7 +27,7 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
  * built by OpenZeppelin's MessageHashUtils and checked by its SignatureChecker (ECDSA without malleable
  * signatures, or ERC-1271), and the domain is published through ERC-5267 for wallets.
  */
-contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IERC5267, IConsentManager {
+contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     /// @custom:storage-location erc7201:miip.storage.ConsentManager
     struct ConsentStorage {
         mapping(bytes32 grantId => Grant) grants;
@@ -49,32 +47,20 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
             "Consent(address patient,address grantee,uint8 purpose,uint8 scopeKind,uint256[] scope,uint40 expiresAt,uint48 nonce,uint256 deadline)"
         );
 
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     // solhint-enable gas-small-strings
     string private constant DOMAIN_NAME = "MIIP Consent";
     string private constant DOMAIN_VERSION = "1";
     bytes32 private constant NAME_HASH = keccak256("MIIP Consent");
-    bytes32 private constant VERSION_HASH = keccak256("1");
 
     uint8 private constant TREATMENT = uint8(IRecordRegistry.Purpose.Treatment);
     uint8 private constant LAST_PURPOSE = uint8(IRecordRegistry.Purpose.PublicHealth);
     uint256 private constant MIN_WINDOW = 1 hours;
     uint256 private constant MAX_WINDOW = 7 days;
 
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    IParticipantRegistry private immutable _participants;
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    IRecordRegistry private immutable _records;
-
     /// @param participants_ The participant directory (its proxy).
     /// @param records_ The record registry (its proxy).
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IParticipantRegistry participants_, IRecordRegistry records_) {
-        _participants = participants_;
-        _records = records_;
-        _disableInitializers();
-    }
+    constructor(IParticipantRegistry participants_, IRecordRegistry records_) SuiteService(participants_, records_) {}
 
     /**
      * @notice Sets the access manager and the emergency window; once, through the proxy.
@@ -177,7 +163,10 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         );
         uint48 version = _storage().grants[first].version;
         if (version != nonce) revert ConsentInvalidNonce(first, version, nonce);
-        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(), _structHash(request, nonce, deadline));
+        bytes32 digest = MessageHashUtils.toTypedDataHash(
+            _domainSeparator(NAME_HASH),
+            _structHash(request, nonce, deadline)
+        );
         if (!_isValidSignature(request.patient, digest, signature)) revert ConsentInvalidSignature(request.patient);
         return _write(request, granteeId);
     }
@@ -271,9 +260,6 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         _setEmergencyWindow(window);
     }
 
-    /// @dev Upgrades go through the access manager like every other privileged call (governor, delayed).
-    function _authorizeUpgrade(address) internal override restricted {}
-
     function _log(uint32 readerId, uint256 recordId, uint8 purpose) private {
         (address patient, , uint8 recordType, ) = _records.recordHeader(recordId);
         bytes32 basis = _basis(patient, readerId, purpose, recordType, recordId);
@@ -360,11 +346,6 @@ contract ConsentManager is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
         if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
         return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
-    }
-
-    /// @dev The proxy's domain: `address(this)` is the proxy, the address users sign for.
-    function _domainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
     }
 
     function _structHash(GrantRequest calldata request, uint48 nonce, uint256 deadline) private pure returns (bytes32) {

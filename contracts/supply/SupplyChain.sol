@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
+import {SuiteService} from "../base/SuiteService.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
@@ -22,7 +20,7 @@ import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
  * with ECDSA, which refuses malleable signatures; signatures travel in EIP-2098 compact form (64 bytes), which
  * with a batch of 50 keeps a reading under 15,000 gas.
  */
-contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, ISupplyChain {
+contract SupplyChain is SuiteService, ISupplyChain {
     /**
      * @dev slot 0: manufacturerId (32) | gtin (64) | manufacturedAt (40) | expiresAt (40) | status (8) |
      *              tempMin | tempMax | humidityMin | humidityMax (16 each)
@@ -101,28 +99,16 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         keccak256(
             "Reading(address device,uint256 shipmentId,int16 temperature,uint16 humidity,uint40 timestamp,uint64 sequence)"
         );
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     // solhint-enable gas-small-strings
     bytes32 private constant NAME_HASH = keccak256("MIIP Supply Chain");
-    bytes32 private constant VERSION_HASH = keccak256("1");
 
     /// @inheritdoc ISupplyChain
     uint256 public constant MAX_READINGS = 200;
 
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    IParticipantRegistry private immutable _participants;
-    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
-    IRecordRegistry private immutable _records;
-
     /// @param participants_ The participant directory (its proxy).
     /// @param records_ The record registry (its proxy).
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IParticipantRegistry participants_, IRecordRegistry records_) {
-        _participants = participants_;
-        _records = records_;
-        _disableInitializers();
-    }
+    constructor(IParticipantRegistry participants_, IRecordRegistry records_) SuiteService(participants_, records_) {}
 
     /**
      * @notice Sets the access manager; once, through the proxy.
@@ -351,7 +337,7 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
         if (count == 0 || count > MAX_READINGS || count != signatures.length) {
             revert SupplyInvalidReadingBatch(count, signatures.length);
         }
-        bytes32 domain = _domainSeparator();
+        bytes32 domain = _domainSeparator(NAME_HASH);
         for (uint256 i = 0; i < count; ++i) {
             _record(readings[i], signatures[i], domain);
         }
@@ -395,9 +381,6 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
             }
         }
     }
-
-    /// @dev Upgrades go through the access manager like every other privileged call (governor, delayed).
-    function _authorizeUpgrade(address) internal override restricted {}
 
     // --------------------------------------------------------------- internals
 
@@ -555,10 +538,6 @@ contract SupplyChain is Initializable, AccessManagedUpgradeable, UUPSUpgradeable
 
     function _serialLeaf(uint256 index, bytes32 serial) private pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(index, serial))));
-    }
-
-    function _domainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
     }
 
     // The ERC-7201 namespace: the one place where a storage pointer is set by hand.

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
+
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+
+/**
+ * @title SuiteService
+ * @notice What the consent manager, the claim escrow and the supply chain have in common: they sit behind a
+ * UUPS proxy upgraded only through the suite's access manager, they ask the participant directory and the record
+ * registry, and they check EIP-712 signatures for their own domain.
+ * @dev No storage of its own (each service keeps its state in its own ERC-7201 namespace). The directory and the
+ * registry are proxies whose addresses never change, so they are immutables of the implementation and cost no
+ * storage read. The EIP-712 domain is built from constants, the chain id and the proxy's address: OpenZeppelin's
+ * EIP712Upgradeable would read the name and version strings from storage on every check.
+ */
+abstract contract SuiteService is Initializable, AccessManagedUpgradeable, UUPSUpgradeable {
+    bytes32 private constant DOMAIN_TYPEHASH =
+        // solhint-disable-next-line gas-small-strings
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IParticipantRegistry internal immutable _participants;
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IRecordRegistry internal immutable _records;
+
+    /// @param participants_ The participant directory (its proxy).
+    /// @param records_ The record registry (its proxy).
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IParticipantRegistry participants_, IRecordRegistry records_) {
+        _participants = participants_;
+        _records = records_;
+        _disableInitializers();
+    }
+
+    /// @dev Upgrades go through the access manager like every other privileged call (governor, delayed).
+    function _authorizeUpgrade(address) internal override restricted {}
+
+    /// @dev The EIP-712 domain separator of this service (version "1"), for the proxy users sign for.
+    function _domainSeparator(bytes32 nameHash) internal view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, nameHash, VERSION_HASH, block.chainid, address(this)));
+    }
+}
