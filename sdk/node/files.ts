@@ -1,0 +1,160 @@
+/**
+ * File-system stores (Node only): blobs and key shares in a folder, for a local node, the CLI and the demo seed.
+ *
+ * Layout: `<dir>/blobs/<cid>` (a ciphertext, named by its CID) and `<dir>/shares/<recordId>/<recipient>.json`
+ * (a key share, recipient checksummed). Every write goes to a temporary file in the same folder and is renamed
+ * into place, so a reader never sees half a file and a crash leaves no torn one.
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+
+import { cidV1, parseCid } from "../crypto/cid";
+import { BlobNotFoundError, type BlobStore, verifyBlob } from "../storage/blobs";
+import {
+  type KeyShare,
+  KeyShareError,
+  type KeyShareStore,
+  compareShares,
+  normaliseAddress,
+  normaliseGrantId,
+  normaliseRecordId,
+  normaliseShare,
+} from "../storage/shares";
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === "ENOENT";
+}
+
+/** Writes `data` to `file` atomically: a temporary file next to it, then a rename over it. */
+async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await fs.writeFile(temp, data);
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Ciphertexts as files `<dir>/blobs/<cid>`; `get` re-hashes each file against its CID. */
+export class FileBlobStore implements BlobStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir, "blobs");
+  }
+
+  private file(cid: string): string {
+    // A parsed CID is lowercase base32 only: no separator, no "..", safe as a file name.
+    parseCid(cid);
+    return path.join(this.dir, cid);
+  }
+
+  async put(bytes: Uint8Array): Promise<string> {
+    const cid = cidV1(bytes);
+    await writeAtomic(this.file(cid), bytes);
+    return cid;
+  }
+
+  async get(cid: string): Promise<Uint8Array> {
+    const file = this.file(cid);
+    let data: Uint8Array;
+    try {
+      // A plain Uint8Array copy: never a view into a shared Buffer pool.
+      data = new Uint8Array(await fs.readFile(file));
+    } catch (error) {
+      if (isMissing(error)) throw new BlobNotFoundError(cid, `no blob ${cid} in ${this.dir}`);
+      throw error;
+    }
+    return verifyBlob(cid, data);
+  }
+
+  async has(cid: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.file(cid))).isFile();
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Key shares as JSON files `<dir>/shares/<recordId>/<recipient>.json`. `byRecord` reads one folder; `byGrant`
+ * scans every share, O(number of shares): fine for a local store, while a real deployment indexes shares by grant
+ * in its database.
+ */
+export class FileKeyShareStore implements KeyShareStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir, "shares");
+  }
+
+  private file(recordId: string, recipient: string): string {
+    return path.join(this.dir, recordId, `${recipient}.json`);
+  }
+
+  private async read(file: string): Promise<KeyShare | undefined> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    try {
+      return normaliseShare(JSON.parse(text) as KeyShare);
+    } catch (error) {
+      throw new KeyShareError(`${file}: ${(error as Error).message}`);
+    }
+  }
+
+  async put(share: KeyShare): Promise<void> {
+    const normal = normaliseShare(share);
+    await writeAtomic(this.file(normal.recordId, normal.recipient), `${JSON.stringify(normal, null, 2)}\n`);
+  }
+
+  async get(recordId: bigint | string, recipient: string): Promise<KeyShare | undefined> {
+    return this.read(this.file(normaliseRecordId(recordId), normaliseAddress(recipient)));
+  }
+
+  private async list(recordId: string): Promise<KeyShare[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(this.dir, recordId));
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const shares: KeyShare[] = [];
+    for (const name of names.filter((n) => n.endsWith(".json"))) {
+      const share = await this.read(path.join(this.dir, recordId, name));
+      if (share) shares.push(share);
+    }
+    return shares.sort(compareShares);
+  }
+
+  async byRecord(recordId: bigint | string): Promise<KeyShare[]> {
+    return this.list(normaliseRecordId(recordId));
+  }
+
+  async byGrant(grantId: string): Promise<KeyShare[]> {
+    const id = normaliseGrantId(grantId);
+    let records: string[];
+    try {
+      records = await fs.readdir(this.dir);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const shares: KeyShare[] = [];
+    for (const record of records.filter((r) => /^[0-9]+$/.test(r))) {
+      for (const share of await this.list(record)) if (share.grantId === id) shares.push(share);
+    }
+    return shares.sort(compareShares);
+  }
+}
