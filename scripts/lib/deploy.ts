@@ -23,6 +23,7 @@ import {
   type SupplyChain,
 } from "../../typechain-types";
 import { ROLES } from "../../config/roles";
+import { type Deployment, parseDeployment } from "../../sdk/deployment";
 import { type ResolvedParameters, type SuiteSpec, resolveParameters } from "./parameters";
 
 /** The deployed suite, typed. */
@@ -107,6 +108,34 @@ export async function deploySuite(
     );
   }
   return suite;
+}
+
+/**
+ * Writes `<outDir>/addresses.json`, the deployment file the SDK, the tasks and dApps read, and returns it.
+ * `startBlock` is where the suite's history begins (event queries start there).
+ */
+export async function writeDeployment(suite: Suite, outDir: string, startBlock: number): Promise<Deployment> {
+  const deployment = await deploymentOf(suite, startBlock);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, "addresses.json"), JSON.stringify(deployment, null, 2) + "\n");
+  return deployment;
+}
+
+/** The deployment file's content for a deployed suite. */
+export async function deploymentOf(suite: Suite, startBlock: number): Promise<Deployment> {
+  return parseDeployment({
+    chainId: Number((await suite.token.runner!.provider!.getNetwork()).chainId),
+    startBlock,
+    listingTime: Number(suite.resolved.genesis.listingTime),
+    MIIPAccessManager: await suite.manager.getAddress(),
+    ISTDistribution: await suite.distribution.getAddress(),
+    INSSETToken: await suite.token.getAddress(),
+    ParticipantRegistry: await suite.participants.getAddress(),
+    RecordRegistry: await suite.records.getAddress(),
+    ConsentManager: await suite.consent.getAddress(),
+    ClaimEscrow: await suite.claims.getAddress(),
+    SupplyChain: await suite.supply.getAddress(),
+  });
 }
 
 /**

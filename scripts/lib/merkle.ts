@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, isAddress, keccak256, parseUnits, toUtf8Bytes } from "ethers";
+import { getAddress, isAddress, parseUnits } from "ethers";
 
 /** The leaf encoding shared with the token's genesis claim: `(uint256 index, address account, uint256 amount)`. */
 export const LEAF_ENCODING = ["uint256", "address", "uint256"] as const;
@@ -127,34 +127,4 @@ export function proofsFile(tree: StandardMerkleTree<AirdropLeaf>): ProofsFile {
   return { root: tree.root, leafEncoding: LEAF_ENCODING, count, total: total.toString(), claims };
 }
 
-/** The leaf encoding of a batch's unit serials: `(uint256 index, bytes32 serial)`, as SupplyChain checks them. */
-export const SERIAL_ENCODING = ["uint256", "bytes32"] as const;
-
-/**
- * The Merkle tree of a batch's serial numbers (any strings: GS1 serials, hex, ...), in order: the unit at
- * position i is leaf `(i, serial)`; each serial is hashed to a bytes32 with keccak256 unless it already is one.
- * Refuses duplicates. The root goes on chain; the manufacturer publishes each unit's index and proof.
- */
-export function buildSerialTree(serials: string[]) {
-  const toBytes32 = (serial: string) =>
-    /^0x[0-9a-fA-F]{64}$/.test(serial) ? serial.toLowerCase() : keccak256(toUtf8Bytes(serial));
-  const values = serials.map((s, i) => [BigInt(i), toBytes32(s)] as [bigint, string]);
-  const index = new Map<string, number>();
-  for (const [i, [, v]] of values.entries()) {
-    if (index.has(v)) throw new Error(`serial ${serials[i]} appears twice`);
-    index.set(v, i);
-  }
-  const tree = StandardMerkleTree.of(values, [...SERIAL_ENCODING]);
-  const positionOf = (serial: string) => {
-    const position = index.get(toBytes32(serial));
-    if (position === undefined) throw new Error(`serial ${serial} is not in the batch`);
-    return position;
-  };
-  return {
-    root: tree.root,
-    count: values.length,
-    serialOf: toBytes32,
-    indexOf: positionOf,
-    proofOf: (serial: string): string[] => tree.getProof(positionOf(serial)),
-  };
-}
+export { SERIAL_ENCODING, buildSerialTree } from "../../sdk/serials";

@@ -5,7 +5,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import { CONSENT_TYPES, SCOPES, consentDomain } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
-import { accessTrail } from "../../scripts/lib/trail";
+import { deploymentOf } from "../../scripts/lib/deploy";
+import { MIIP } from "../../sdk";
 import { MockERC1271Wallet__factory } from "../../typechain-types";
 import type { IConsentManager } from "../../typechain-types/contracts/consent/ConsentManager";
 import { onboardedFixture } from "../helpers/fixtures";
@@ -524,7 +525,8 @@ describe("ConsentManager", function () {
     });
 
     it("logs a batch of reads and lets the patient list who accessed what and when, page by page", async function () {
-      const { consent, pharmacy, insurer, patientA, request, ids } = await loadFixture(grantedFixture);
+      const suite = await loadFixture(grantedFixture);
+      const { consent, pharmacy, insurer, patientA, request, ids } = suite;
       await consent.connect(patientA).grant(
         request({
           grantee: insurer.address,
@@ -535,16 +537,18 @@ describe("ConsentManager", function () {
       );
       await consent.connect(pharmacy).logAccessBatch([2, 3], PURPOSES.treatment);
       await consent.connect(insurer).logAccess(1, PURPOSES["insurance-claim"]);
-      const { entries, total } = await accessTrail(consent, patientA.address, { limit: 2 });
+      // The patient's dApp rebuilds the trail through the SDK, from the events.
+      const sdk = await MIIP.connect(patientA, await deploymentOf(suite, 0));
+      const { entries, total } = await sdk.history.accessTrail(patientA.address, { limit: 2 });
       expect(total).to.equal(3);
-      expect(entries.map((e) => [e.recordId, e.readerId, e.purpose])).to.deep.equal([
-        [2n, ids.pharmacy, PURPOSES.treatment],
-        [3n, ids.pharmacy, PURPOSES.treatment],
+      expect(entries.map((e) => [e.args.recordId, e.args.readerId, e.args.purpose])).to.deep.equal([
+        [2n, ids.pharmacy, BigInt(PURPOSES.treatment)],
+        [3n, ids.pharmacy, BigInt(PURPOSES.treatment)],
       ]);
-      const rest = await accessTrail(consent, patientA.address, { offset: 2, limit: 2 });
-      expect(rest.entries.map((e) => [e.recordId, e.readerId])).to.deep.equal([[1n, ids.insurer]]);
+      const rest = await sdk.history.accessTrail(patientA.address, { offset: 2, limit: 2 });
+      expect(rest.entries.map((e) => [e.args.recordId, e.args.readerId])).to.deep.equal([[1n, ids.insurer]]);
       expect(rest.entries[0].timestamp).to.equal(await time.latest());
-      expect((await accessTrail(consent, patientA.address, { offset: 3 })).entries).to.deep.equal([]);
+      expect((await sdk.history.accessTrail(patientA.address, { offset: 3 })).entries).to.deep.equal([]);
     });
   });
 });

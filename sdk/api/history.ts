@@ -1,0 +1,191 @@
+import type { BaseContract, ContractEventName, EventLog, Log } from "ethers";
+
+import type { Core } from "../core";
+import { recordTypeName } from "../labels";
+import { type Page, type Paged, pageOf } from "./paging";
+
+/** One event in a history, in chain order, with when it happened. */
+export interface HistoryEntry {
+  event: string;
+  args: Record<string, unknown>;
+  blockNumber: number;
+  timestamp: number;
+  transactionHash: string;
+  logIndex: number;
+}
+
+/** A patient's record with what only its event holds: the document's digest and where it lives. */
+export interface RecordEntry {
+  id: bigint;
+  issuer: number;
+  recordType: number;
+  recordTypeName: string;
+  issuedAt: number;
+  digest: string;
+  uri: string;
+  supersedes: bigint;
+  supersededBy: bigint;
+  transactionHash: string;
+}
+
+/**
+ * Histories rebuilt from events, which nobody can alter: a patient's records and access trail, a batch's
+ * provenance, a claim's timeline. Every query starts at the deployment's block and pages its result; on
+ * providers that cap `eth_getLogs` ranges, set `maxBlockRange` on the client.
+ */
+export class HistoryApi {
+  private readonly blockTimes = new Map<number, number>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly maxBlockRange: number,
+  ) {}
+
+  /** Logs matching a filter from the deployment's block to the latest, in ranges the provider accepts. */
+  async logs(contract: BaseContract, filter: ContractEventName): Promise<EventLog[]> {
+    const latest = await this.core.provider.getBlockNumber();
+    const found: EventLog[] = [];
+    for (let from = this.core.deployment.startBlock; from <= latest; from += this.maxBlockRange) {
+      const to = Math.min(latest, from + this.maxBlockRange - 1);
+      for (const log of await contract.queryFilter(filter, from, to)) {
+        if ("args" in log) found.push(log);
+      }
+    }
+    return found;
+  }
+
+  private async timestampOf(blockNumber: number): Promise<number> {
+    let time = this.blockTimes.get(blockNumber);
+    if (time === undefined) {
+      const block = await this.core.provider.getBlock(blockNumber);
+      time = block?.timestamp ?? 0;
+      this.blockTimes.set(blockNumber, time);
+    }
+    return time;
+  }
+
+  private async entries(logs: (EventLog | Log)[]): Promise<HistoryEntry[]> {
+    const entries: HistoryEntry[] = [];
+    for (const log of logs) {
+      const decoded = this.core.decodeLog(log);
+      if (!decoded) continue;
+      entries.push({
+        event: decoded.name,
+        args: decoded.args,
+        blockNumber: log.blockNumber,
+        timestamp: await this.timestampOf(log.blockNumber),
+        transactionHash: log.transactionHash,
+        logIndex: log.index,
+      });
+    }
+    return entries;
+  }
+
+  private async paged(logs: EventLog[], page: Page): Promise<Paged<HistoryEntry>> {
+    const { offset, limit } = pageOf(page);
+    const ordered = [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    return { entries: await this.entries(ordered.slice(offset, offset + limit)), total: ordered.length, offset };
+  }
+
+  /**
+   * A page of a patient's records, oldest first: the registry pages the ids, the page's `RecordRegistered`
+   * events give each document's digest and URI.
+   */
+  async recordsOfPatient(patient: string, page: Page = {}): Promise<Paged<RecordEntry>> {
+    const { offset, limit } = pageOf(page);
+    const { records } = this.core.contracts;
+    const [ids, total] = await records.recordsOfPatient(patient, offset, limit);
+    if (ids.length === 0) return { entries: [], total: Number(total), offset };
+    const logs = await this.logs(records, records.filters.RecordRegistered([...ids] as unknown as bigint));
+    const byId = new Map(logs.map((log) => [log.args[0] as bigint, log]));
+    const entries: RecordEntry[] = [];
+    for (const id of ids) {
+      const [stored, log] = [await records.getRecord(id), byId.get(id)];
+      entries.push({
+        id,
+        issuer: Number(stored.issuer),
+        recordType: Number(stored.recordType),
+        recordTypeName: recordTypeName(stored.recordType),
+        issuedAt: Number(stored.issuedAt),
+        digest: (log?.args[5] as string) ?? "",
+        uri: (log?.args[6] as string) ?? "",
+        supersedes: stored.supersedes,
+        supersededBy: stored.supersededBy,
+        transactionHash: log?.transactionHash ?? "",
+      });
+    }
+    return { entries, total: Number(total), offset };
+  }
+
+  /** A record's document pointer and digest, from its `RecordRegistered` event. */
+  async documentOf(recordId: bigint | number): Promise<{ digest: string; uri: string; patient: string }> {
+    const { records } = this.core.contracts;
+    const [log] = await this.logs(records, records.filters.RecordRegistered(recordId));
+    if (!log) {
+      await this.core.read(() => records.recordHeader(recordId)); // raises RecordsUnknownRecord
+      throw new Error(`record ${recordId} exists but its event is before the deployment's start block`);
+    }
+    return { patient: log.args[1] as string, digest: log.args[5] as string, uri: log.args[6] as string };
+  }
+
+  /** A patient's access trail: every logged read of their records, oldest first. */
+  async accessTrail(patient: string, page: Page = {}): Promise<Paged<HistoryEntry>> {
+    const { consent } = this.core.contracts;
+    return this.paged(await this.logs(consent, consent.filters.AccessLogged(patient)), page);
+  }
+
+  /** A patient's consent history: grants, revocations, cancelled signatures, guardians, emergencies. */
+  async consentHistory(patient: string, page: Page = {}): Promise<Paged<HistoryEntry>> {
+    const { consent } = this.core.contracts;
+    const f = consent.filters;
+    const logs = [
+      ...(await this.logs(consent, f.ConsentGranted(undefined, patient))),
+      ...(await this.logs(consent, f.ConsentRevoked(undefined, patient))),
+      ...(await this.logs(consent, f.ConsentNonceCancelled(undefined, patient))),
+      ...(await this.logs(consent, f.GuardianSet(patient))),
+      ...(await this.logs(consent, f.EmergencyAccessOpened(patient))),
+      ...(await this.logs(consent, f.EmergencyAccessClosed(patient))),
+    ];
+    return this.paged(logs, page);
+  }
+
+  /**
+   * A batch's provenance: registration, every shipment and its acceptance or refusal, every device reading on
+   * its shipments, excursions, quarantine decisions, the recall and its notices, dispensing and counterfeit
+   * alerts — in chain order.
+   */
+  async batchProvenance(batchId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
+    const { supply } = this.core.contracts;
+    const f = supply.filters;
+    const shipped = await this.logs(supply, f.Shipped(undefined, batchId));
+    const shipmentIds = shipped.map((log) => log.args[0] as bigint);
+    const readings =
+      shipmentIds.length === 0 ? [] : await this.logs(supply, f.ReadingRecorded(shipmentIds as unknown as bigint));
+    const logs = [
+      ...(await this.logs(supply, f.BatchRegistered(batchId))),
+      ...shipped,
+      ...(await this.logs(supply, f.ShipmentAccepted(undefined, batchId))),
+      ...(await this.logs(supply, f.ShipmentRefused(undefined, batchId))),
+      ...readings,
+      ...(await this.logs(supply, f.Excursion(undefined, batchId))),
+      ...(await this.logs(supply, f.QuarantineResolved(batchId))),
+      ...(await this.logs(supply, f.BatchRecalled(batchId))),
+      ...(await this.logs(supply, f.RecallNotice(batchId))),
+      ...(await this.logs(supply, f.Dispensed(batchId))),
+      ...(await this.logs(supply, f.CounterfeitAlert(batchId))),
+    ];
+    return this.paged(logs, page);
+  }
+
+  /** A claim's timeline: filing, every decision (automatic, review, dispute, arbitration), credits. */
+  async claimTimeline(claimId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
+    const { claims } = this.core.contracts;
+    const f = claims.filters;
+    const logs = [
+      ...(await this.logs(claims, f.ClaimFiled(claimId))),
+      ...(await this.logs(claims, f.ClaimDecided(claimId))),
+      ...(await this.logs(claims, f.PaymentCredited(claimId))),
+    ];
+    return this.paged(logs, page);
+  }
+}

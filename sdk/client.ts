@@ -1,0 +1,107 @@
+import type { ContractRunner, ContractTransactionResponse } from "ethers";
+
+import { ClaimsApi } from "./api/claims";
+import { ConsentApi } from "./api/consent";
+import { DocumentsApi } from "./api/documents";
+import { HistoryApi } from "./api/history";
+import { ParticipantsApi } from "./api/participants";
+import { RecordsApi } from "./api/records";
+import { SupplyApi } from "./api/supply";
+import { TokenApi } from "./api/token";
+import { Core, MIIPClientError, type SuiteContracts, type TxInfo } from "./core";
+import { type Deployment, parseDeployment } from "./deployment";
+import type { BlobStore } from "./storage/blobs";
+import type { KeyShareStore } from "./storage/shares";
+
+/** How a client is connected. */
+export interface ConnectOptions {
+  /** Where encrypted documents live (a local content-addressed store, or an IPFS node). */
+  store?: BlobStore;
+  /** Where wrapped document keys are published. */
+  shares?: KeyShareStore;
+  /** The widest block range one `eth_getLogs` may ask for; public RPC providers cap it. Default 50,000. */
+  maxBlockRange?: number;
+}
+
+/**
+ * The MIIP client: one object per signer (or provider, for reading), with the suite's operations grouped by
+ * what they are about. Every write waits for its transaction and returns what it produced (ids, statuses)
+ * with its gas and decoded events; every refusal is a `MIIPError` naming the contract's custom error.
+ *
+ *   const miip = await MIIP.connect(signer, deployment, { store, shares });
+ *   const { recordId } = await miip.records.register({ patient, digest, recordType: "lab-result", uri });
+ */
+export class MIIP {
+  readonly contracts: SuiteContracts;
+  readonly participants: ParticipantsApi;
+  readonly records: RecordsApi;
+  readonly consent: ConsentApi;
+  readonly claims: ClaimsApi;
+  readonly supply: SupplyApi;
+  readonly token: TokenApi;
+  readonly history: HistoryApi;
+  readonly documents: DocumentsApi;
+
+  private constructor(
+    private readonly core: Core,
+    private readonly options: ConnectOptions,
+  ) {
+    this.contracts = core.contracts;
+    this.participants = new ParticipantsApi(core);
+    this.records = new RecordsApi(core);
+    this.consent = new ConsentApi(core);
+    this.claims = new ClaimsApi(core);
+    this.supply = new SupplyApi(core);
+    this.token = new TokenApi(core);
+    this.history = new HistoryApi(core, options.maxBlockRange ?? 50_000);
+    this.documents = new DocumentsApi(core, this.records, this.history, options);
+  }
+
+  /**
+   * Connects to a deployment (the parsed `addresses.json`) with a signer, or a provider for reading only.
+   * Refuses a provider on another chain than the deployment's.
+   */
+  static async connect(runner: ContractRunner, deployment: unknown, options: ConnectOptions = {}): Promise<MIIP> {
+    const parsed = parseDeployment(deployment);
+    const provider = runner.provider;
+    if (!provider) throw new MIIPClientError("connect needs a signer with a provider, or a provider");
+    const { chainId } = await provider.getNetwork();
+    if (chainId !== BigInt(parsed.chainId)) {
+      throw new MIIPClientError(`the deployment is on chain ${parsed.chainId}, the provider on chain ${chainId}`);
+    }
+    return new MIIP(new Core(runner, parsed, chainId), options);
+  }
+
+  /** The same deployment and stores, for another signer: `miip.as(patient).consent.revoke(id)`. */
+  as(runner: ContractRunner): MIIP {
+    return new MIIP(new Core(runner, this.core.deployment, this.core.chainId), this.options);
+  }
+
+  /** The deployment this client talks to. */
+  get deployment(): Deployment {
+    return this.core.deployment;
+  }
+
+  /** The chain's id. */
+  get chainId(): bigint {
+    return this.core.chainId;
+  }
+
+  /** The signer's address; a MIIPClientError for a read-only client. */
+  async address(): Promise<string> {
+    return this.core.address();
+  }
+
+  /**
+   * Sends any write through the client's decoding: for calls the SDK has no helper for (governance's
+   * `schedule`/`execute` on the access manager), `miip.send(() => miip.contracts.manager.execute(...))`.
+   */
+  async send(call: () => Promise<ContractTransactionResponse>): Promise<TxInfo> {
+    return this.core.send(call);
+  }
+
+  /** The latest block's timestamp. */
+  async now(): Promise<number> {
+    return this.core.now();
+  }
+}

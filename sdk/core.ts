@@ -1,0 +1,169 @@
+import {
+  type ContractRunner,
+  type ContractTransactionResponse,
+  Interface,
+  type Log,
+  type Provider,
+  type Signer,
+} from "ethers";
+
+import { IAccessManager__factory } from "../typechain-types/factories/@openzeppelin/contracts/access/manager/IAccessManager__factory";
+import { IClaimEscrow__factory } from "../typechain-types/factories/contracts/interfaces/IClaimEscrow__factory";
+import { IConsentManager__factory } from "../typechain-types/factories/contracts/interfaces/IConsentManager__factory";
+import { IISTDistribution__factory } from "../typechain-types/factories/contracts/interfaces/IISTDistribution__factory";
+import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
+import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
+import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
+import { INSSETToken__factory } from "../typechain-types/factories/contracts/token/INSSETToken__factory";
+import type { IAccessManager } from "../typechain-types/@openzeppelin/contracts/access/manager/IAccessManager";
+import type {
+  IClaimEscrow,
+  IConsentManager,
+  IISTDistribution,
+  IParticipantRegistry,
+  IRecordRegistry,
+  ISupplyChain,
+} from "../typechain-types/contracts/interfaces";
+import type { INSSETToken } from "../typechain-types/contracts/token/INSSETToken";
+import { type ContractName, type Deployment } from "./deployment";
+import { decoded } from "./errors";
+
+/** The suite's contracts, typed by TypeChain, connected to the client's signer or provider. */
+export interface SuiteContracts {
+  manager: IAccessManager;
+  distribution: IISTDistribution;
+  token: INSSETToken;
+  participants: IParticipantRegistry;
+  records: IRecordRegistry;
+  consent: IConsentManager;
+  claims: IClaimEscrow;
+  supply: ISupplyChain;
+}
+
+/** One event of the suite, decoded: which contract, which event, its arguments by name. */
+export interface SuiteEvent {
+  contract: ContractName;
+  name: string;
+  args: Record<string, unknown>;
+  logIndex: number;
+}
+
+/** What every write returns besides its own result: the transaction, its gas and its decoded events. */
+export interface TxInfo {
+  hash: string;
+  blockNumber: number;
+  gasUsed: bigint;
+  events: SuiteEvent[];
+}
+
+/** Misuse of the client itself (no signer for a write, a wrong chain); never a contract's refusal. */
+export class MIIPClientError extends Error {
+  override readonly name = "MIIPClientError";
+}
+
+const INTERFACES: Record<ContractName, Interface> = {
+  MIIPAccessManager: new Interface(IAccessManager__factory.abi),
+  ISTDistribution: new Interface(IISTDistribution__factory.abi),
+  INSSETToken: new Interface(INSSETToken__factory.abi),
+  ParticipantRegistry: new Interface(IParticipantRegistry__factory.abi),
+  RecordRegistry: new Interface(IRecordRegistry__factory.abi),
+  ConsentManager: new Interface(IConsentManager__factory.abi),
+  ClaimEscrow: new Interface(IClaimEscrow__factory.abi),
+  SupplyChain: new Interface(ISupplyChain__factory.abi),
+};
+
+/** Shared by the client's parts: the connection, the contracts, sending and decoding. */
+export class Core {
+  readonly contracts: SuiteContracts;
+  private readonly byAddress: Map<string, ContractName>;
+
+  constructor(
+    readonly runner: ContractRunner,
+    readonly deployment: Deployment,
+    readonly chainId: bigint,
+  ) {
+    const d = deployment;
+    this.contracts = {
+      manager: IAccessManager__factory.connect(d.MIIPAccessManager, runner),
+      distribution: IISTDistribution__factory.connect(d.ISTDistribution, runner),
+      token: INSSETToken__factory.connect(d.INSSETToken, runner),
+      participants: IParticipantRegistry__factory.connect(d.ParticipantRegistry, runner),
+      records: IRecordRegistry__factory.connect(d.RecordRegistry, runner),
+      consent: IConsentManager__factory.connect(d.ConsentManager, runner),
+      claims: IClaimEscrow__factory.connect(d.ClaimEscrow, runner),
+      supply: ISupplyChain__factory.connect(d.SupplyChain, runner),
+    };
+    this.byAddress = new Map((Object.keys(INTERFACES) as ContractName[]).map((name) => [d[name].toLowerCase(), name]));
+  }
+
+  get provider(): Provider {
+    const provider = this.runner.provider;
+    if (!provider) throw new MIIPClientError("the client's runner has no provider");
+    return provider;
+  }
+
+  /** The signer writes go out with; a client connected with a provider only reads. */
+  get signer(): Signer {
+    const runner = this.runner as Partial<Signer>;
+    if (typeof runner.sendTransaction !== "function" || typeof runner.getAddress !== "function") {
+      throw new MIIPClientError("this client was connected with a provider: writes and signatures need a signer");
+    }
+    return this.runner as Signer;
+  }
+
+  async address(): Promise<string> {
+    return this.signer.getAddress();
+  }
+
+  /** Decodes a log of the suite's contracts; undefined for anything else (another token's Transfer). */
+  decodeLog(log: Log): SuiteEvent | undefined {
+    const contract = this.byAddress.get(log.address.toLowerCase());
+    if (!contract) return undefined;
+    const parsed = INTERFACES[contract].parseLog({ topics: [...log.topics], data: log.data });
+    if (!parsed) return undefined;
+    return { contract, name: parsed.name, args: parsed.args.toObject(true), logIndex: log.index };
+  }
+
+  /**
+   * Sends a write, waits for it to be mined and decodes its events; a revert (at estimation or on chain)
+   * comes back as a MIIPError.
+   */
+  async send(call: () => Promise<ContractTransactionResponse>): Promise<TxInfo> {
+    void this.signer; // a read-only client says so before ethers does, in its own words
+    return decoded(async () => {
+      const response = await call();
+      const receipt = await response.wait();
+      if (!receipt) throw new MIIPClientError(`transaction ${response.hash} was dropped`);
+      const events: SuiteEvent[] = [];
+      for (const log of receipt.logs) {
+        const event = this.decodeLog(log);
+        if (event) events.push(event);
+      }
+      return { hash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, events };
+    });
+  }
+
+  /** Reads through the decoder too, so a view's refusal (an unknown record) reads as well as a write's. */
+  async read<T>(call: () => Promise<T>): Promise<T> {
+    return decoded(call);
+  }
+
+  /** The latest block's timestamp: the chain's "now", which a local chain may have moved past the wall clock. */
+  async now(): Promise<number> {
+    const block = await this.provider.getBlock("latest");
+    if (!block) throw new MIIPClientError("the provider returned no latest block");
+    return block.timestamp;
+  }
+}
+
+/** The events of one name in a transaction's result. */
+export function eventsNamed(info: TxInfo, name: string): Record<string, unknown>[] {
+  return info.events.filter((e) => e.name === name).map((e) => e.args);
+}
+
+/** The first event of one name; a client bug (not a user error) if the contract did not emit it. */
+export function eventNamed(info: TxInfo, name: string): Record<string, unknown> {
+  const found = info.events.find((e) => e.name === name);
+  if (!found) throw new MIIPClientError(`transaction ${info.hash} emitted no ${name}`);
+  return found.args;
+}

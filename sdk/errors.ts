@@ -1,0 +1,293 @@
+/**
+ * Reverts come back from the SDK as {@link MIIPError}s: the custom error's name, its arguments by name, and a
+ * message a person can read ("ConsentNoLiveRight: 0x90F7… has no live right to read record 12 for
+ * treatment"), decoded from the ABIs of every contract of the suite and of the OpenZeppelin code it uses, so an
+ * error raised by a contract the called one asked (the participant directory, the token) decodes too.
+ */
+import { ErrorFragment, Interface, type ParamType, decodeBytes32String, type InterfaceAbi } from "ethers";
+
+import { IClaimEscrow__factory } from "../typechain-types/factories/contracts/interfaces/IClaimEscrow__factory";
+import { IConsentManager__factory } from "../typechain-types/factories/contracts/interfaces/IConsentManager__factory";
+import { IISTDistribution__factory } from "../typechain-types/factories/contracts/interfaces/IISTDistribution__factory";
+import { IMerkleClaim__factory } from "../typechain-types/factories/contracts/interfaces/IMerkleClaim__factory";
+import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
+import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
+import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
+import { enumLabel, isoTime, PURPOSE_NAMES, recordTypeName } from "./labels";
+
+/**
+ * Errors the suite's contracts inherit from OpenZeppelin or declare outside their interfaces. A test checks
+ * that every error in every deployed contract's ABI decodes, so this list cannot silently fall behind.
+ */
+export const INHERITED_ERRORS = [
+  "error AccessManagedUnauthorized(address caller)",
+  "error AccessManagedRequiredDelay(address caller, uint32 delay)",
+  "error AccessManagedInvalidAuthority(address authority)",
+  "error AccessManagerAlreadyScheduled(bytes32 operationId)",
+  "error AccessManagerBadConfirmation()",
+  "error AccessManagerExpired(bytes32 operationId)",
+  "error AccessManagerInvalidInitialAdmin(address initialAdmin)",
+  "error AccessManagerLockedFunction(bytes4 selector)",
+  "error AccessManagerLockedRole(uint64 roleId)",
+  "error AccessManagerNotReady(bytes32 operationId)",
+  "error AccessManagerNotScheduled(bytes32 operationId)",
+  "error AccessManagerUnauthorizedAccount(address msgsender, uint64 roleId)",
+  "error AccessManagerUnauthorizedCall(address caller, address target, bytes4 selector)",
+  "error AccessManagerUnauthorizedCancel(address msgsender, address caller, address target, bytes4 selector)",
+  "error AccessManagerUnauthorizedConsume(address target)",
+  "error AddressEmptyCode(address target)",
+  "error FailedCall()",
+  "error InsufficientBalance(uint256 balance, uint256 needed)",
+  "error SafeCastOverflowedUintDowncast(uint8 bits, uint256 value)",
+  "error ECDSAInvalidSignature()",
+  "error ECDSAInvalidSignatureLength(uint256 length)",
+  "error ECDSAInvalidSignatureS(bytes32 s)",
+  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
+  "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
+  "error ERC20InvalidApprover(address approver)",
+  "error ERC20InvalidReceiver(address receiver)",
+  "error ERC20InvalidSender(address sender)",
+  "error ERC20InvalidSpender(address spender)",
+  "error ERC2612ExpiredSignature(uint256 deadline)",
+  "error ERC2612InvalidSigner(address signer, address owner)",
+  "error InvalidAccountNonce(address account, uint256 currentNonce)",
+  "error InvalidShortString()",
+  "error StringTooLong(string str)",
+  "error ISTClaimExceedsSupply(uint256 claimTotal, uint256 supply)",
+  "error SafeERC20FailedOperation(address token)",
+  "error ERC1967InvalidImplementation(address implementation)",
+  "error ERC1967NonPayable()",
+  "error InvalidInitialization()",
+  "error NotInitializing()",
+  "error UUPSUnauthorizedCallContext()",
+  "error UUPSUnsupportedProxiableUUID(bytes32 slot)",
+  "error ReentrancyGuardReentrantCall()",
+] as const;
+
+/** The interface of each part of the suite, for decoding; the first to know a selector names the source. */
+const SOURCES: [string, InterfaceAbi][] = [
+  ["ParticipantRegistry", IParticipantRegistry__factory.abi],
+  ["RecordRegistry", IRecordRegistry__factory.abi],
+  ["ConsentManager", IConsentManager__factory.abi],
+  ["ClaimEscrow", IClaimEscrow__factory.abi],
+  ["SupplyChain", ISupplyChain__factory.abi],
+  ["ISTDistribution", IISTDistribution__factory.abi],
+  ["INSSETToken", IMerkleClaim__factory.abi],
+  ["OpenZeppelin", INHERITED_ERRORS as unknown as string[]],
+];
+
+interface KnownError {
+  source: string;
+  fragment: ErrorFragment;
+  /** Each input's Solidity type as the compiler wrote it (`enum IClaimEscrow.ClaimStatus`), to name enums. */
+  internalTypes: string[];
+}
+
+const BY_SELECTOR = new Map<string, KnownError>();
+for (const [source, abi] of SOURCES) {
+  const raw = (abi as readonly unknown[]).filter(
+    (entry): entry is { type: string; name: string; inputs: { internalType?: string }[] } =>
+      typeof entry === "object" && entry !== null && (entry as { type?: string }).type === "error",
+  );
+  new Interface(abi).forEachError((fragment) => {
+    if (BY_SELECTOR.has(fragment.selector)) return;
+    const entry = raw.find((e) => e.name === fragment.name && e.inputs.length === fragment.inputs.length);
+    const internalTypes = entry ? entry.inputs.map((i) => i.internalType ?? "") : [];
+    BY_SELECTOR.set(fragment.selector, { source, fragment, internalTypes });
+  });
+}
+
+const PANICS: Record<number, string> = {
+  0x01: "assertion failed",
+  0x11: "arithmetic overflow or underflow",
+  0x12: "division by zero",
+  0x21: "invalid enum value",
+  0x22: "invalid storage byte array",
+  0x31: "pop on an empty array",
+  0x32: "array index out of bounds",
+  0x41: "out of memory",
+  0x51: "call to an uninitialised function",
+};
+
+/** Argument names whose values are unix times, printed as ISO instants. */
+const TIME_NAMES =
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt)$/;
+/** uint8 arguments that hold a participant's status rather than a number. */
+const STATUS_ERRORS = new Set(["ConsentGranteeNotActive", "ConsentInactiveReader", "SupplyReceiverNotActive"]);
+
+function short(address: string): string {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+function formatValue(error: string, param: ParamType, internalType: string, value: unknown): string {
+  const enumMatch = /^enum \w+\.(\w+)$/.exec(internalType);
+  if (enumMatch) return enumLabel(enumMatch[1], value as bigint);
+  if (param.type === "address") return value as string;
+  if (param.name === "purpose") return PURPOSE_NAMES[Number(value)] ?? String(value);
+  if (param.name === "recordType") return recordTypeName(value as bigint);
+  if (param.name === "status" && STATUS_ERRORS.has(error)) return enumLabel("Status", value as bigint);
+  if (TIME_NAMES.test(param.name) && typeof value === "bigint" && value > 0n) return isoTime(value);
+  if (param.type === "bytes32" && /^(what|reasonCode|lot)$/.test(param.name)) {
+    try {
+      return decodeBytes32String(value as string);
+    } catch {
+      return value as string;
+    }
+  }
+  return String(value);
+}
+
+type Args = Record<string, string>;
+
+/** Sentences for the refusals people meet most; every other error is printed as `name: arg value, …`. */
+const SENTENCES: Record<string, (a: Args) => string> = {
+  AccessManagedUnauthorized: (a) => `${a.caller} does not hold the role this function needs`,
+  AccessManagerNotScheduled: (a) =>
+    `operation ${a.operationId} is delayed: schedule it through the access manager and execute it after the delay`,
+  AccessManagerNotReady: (a) => `operation ${a.operationId} is scheduled but its delay has not passed yet`,
+  ParticipantsNotActive: (a) => `${a.account} is not an active institution (status ${a.status})`,
+  ParticipantsWrongKind: (a) => `${a.account} is a ${a.actual}, not a ${a.expected}`,
+  ParticipantsAddressTaken: (a) => `${a.account} is already institution ${a.id}`,
+  RecordsUnknownRecord: (a) => `there is no record ${a.recordId}`,
+  RecordsDuplicateDigest: (a) => `entry ${a.index}: digest ${a.digest} is already record ${a.existingId}`,
+  RecordsUnknownRecordType: (a) => `entry ${a.index}: record type ${a.recordType} is not enabled`,
+  RecordsInvalidTime: (a) => `entry ${a.index}: issued at ${a.issuedAt}, which is after now (${a.now})`,
+  RecordsAlreadySuperseded: (a) => `record ${a.recordId} was already corrected by record ${a.supersededBy}`,
+  RecordsNotIssuer: (a) => `record ${a.recordId} was issued by institution ${a.issuer}, not ${a.caller}`,
+  RecordsPaused: () => "the record registry is paused; reads go on, writes wait for governance",
+  ConsentNoLiveRight: (a) => `${a.reader} has no live right to read record ${a.recordId} for ${a.purpose}`,
+  ConsentNotPatientOrGuardian: (a) => `${a.caller} is neither patient ${a.patient} nor their guardian`,
+  ConsentExpiryNotInFuture: (a) => `expiry ${a.expiresAt} is not after now (${a.now})`,
+  ConsentSignatureExpired: (a) => `the signature expired at ${a.deadline} (now ${a.now})`,
+  ConsentInvalidNonce: (a) =>
+    `grant ${a.grantId} is at version ${a.expected}; the signature names ${a.given} (used or cancelled)`,
+  ConsentInvalidSignature: (a) => `the signature is not patient ${a.patient}'s`,
+  ConsentGranteeNotActive: (a) => `grantee ${a.grantee} is not an active institution (status ${a.status})`,
+  ConsentRecordNotPatients: (a) => `record ${a.recordId} is not patient ${a.patient}'s`,
+  ConsentAlreadyRevoked: (a) => `grant ${a.grantId} is already revoked`,
+  ConsentUnknownGrant: (a) => `there is no grant ${a.grantId}`,
+  ClaimsNoConsent: (a) => `insurer ${a.insurer} has no consent to read record ${a.recordId} for insurance claims`,
+  ClaimsRecordAlreadyClaimed: (a) => `record ${a.recordId} is already in claim ${a.claimId}`,
+  ClaimsEnrolment: (a) => `patient ${a.patient} is not covered by programme ${a.programmeId}`,
+  ClaimsFilingWindowClosed: (a) => `record ${a.recordId} could be filed until ${a.deadline}`,
+  ClaimsInvalidStatus: (a) => `claim ${a.claimId} is ${a.status}`,
+  ClaimsApprovalExceedsClaim: (a) => `claim ${a.claimId}: ${a.approved} approved exceeds the ${a.due} due`,
+  ClaimsInsufficientFree: (a) => `programme ${a.programmeId} has ${a.free} free, ${a.requested} needed`,
+  SupplyInsufficientHolding: (a) =>
+    `institution ${a.holderId} holds ${a.available} available units of batch ${a.batchId}, not ${a.requested}`,
+  SupplyRecalled: (a) => `batch ${a.batchId} is recalled`,
+  SupplyExpired: (a) => `batch ${a.batchId} expired at ${a.expiresAt}`,
+  SupplyQuarantined: (a) => `batch ${a.batchId} is quarantined at institution ${a.pharmacyId}`,
+  SupplyInvalidSerial: (a) => `serial ${a.serial} is not one of batch ${a.batchId}'s`,
+  SupplyNotReceiver: (a) => `shipment ${a.shipmentId} is not addressed to institution ${a.caller}`,
+  SupplyStaleSequence: (a) => `device ${a.device} already sent sequence ${a.lastSequence}; ${a.sequence} is stale`,
+  MerkleClaimAlreadyClaimed: (a) => `airdrop leaf ${a.index} was already claimed`,
+  MerkleClaimInvalidProof: (a) => `the proof does not match leaf ${a.index} (${a.account}, ${a.amount})`,
+  DistributionNothingToRelease: (a) => `grant ${a.grantId} has nothing to release before ${a.vestingResumesAt}`,
+  ERC20InsufficientBalance: (a) => `${a.sender} holds ${a.balance}, ${a.needed} needed`,
+  ERC20InsufficientAllowance: (a) => `${a.spender} may spend ${a.allowance}, ${a.needed} needed`,
+};
+
+/**
+ * A custom error (or panic, or string revert) raised by a contract of the suite, decoded. `name` is the
+ * Solidity error's name and `message` says what it means, so `String(error)` (and a stack trace's first
+ * line) reads "ConsentNoLiveRight: 0x90F7… has no live right to read record 12 for treatment".
+ */
+export class MIIPError extends Error {
+  override readonly name: string;
+  /** The arguments by name, as the ABI decodes them (bigint, string, boolean). */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** The contract whose ABI declares the error, or "OpenZeppelin" for inherited ones. */
+  readonly source: string;
+  /** The raw revert data. */
+  readonly data: string;
+
+  constructor(name: string, message: string, args: Record<string, unknown>, source: string, data: string) {
+    super(message);
+    this.name = name;
+    this.args = args;
+    this.source = source;
+    this.data = data;
+  }
+}
+
+/** Decodes revert data; undefined when the selector belongs to no contract of the suite. */
+export function decodeRevertData(data: string): MIIPError | undefined {
+  if (!/^0x[0-9a-fA-F]{8}/.test(data)) return undefined;
+  const selector = data.slice(0, 10).toLowerCase();
+  const iface = new Interface(["error Error(string)", "error Panic(uint256)"]);
+  if (selector === "0x08c379a0" || selector === "0x4e487b71") {
+    const parsed = iface.parseError(data);
+    if (!parsed) return undefined;
+    if (parsed.name === "Error") {
+      const reason = String(parsed.args[0]);
+      return new MIIPError("Error", reason, { reason }, "revert", data);
+    }
+    const code = Number(parsed.args[0]);
+    const what = PANICS[code] ?? "panic";
+    return new MIIPError("Panic", `${what} (0x${code.toString(16)})`, { code: BigInt(code) }, "panic", data);
+  }
+  const known = BY_SELECTOR.get(selector);
+  if (!known) return undefined;
+  let values;
+  try {
+    values = new Interface([known.fragment]).decodeErrorResult(known.fragment, data);
+  } catch {
+    return undefined;
+  }
+  const args: Record<string, unknown> = {};
+  const shown: Args = {};
+  known.fragment.inputs.forEach((param, i) => {
+    args[param.name] = values[i];
+    shown[param.name] = formatValue(known.fragment.name, param, known.internalTypes[i] ?? "", values[i]);
+  });
+  const sentence = SENTENCES[known.fragment.name];
+  const detail = sentence
+    ? sentence(shown)
+    : Object.entries(shown)
+        .map(([name, value]) => `${name} ${value.startsWith("0x") && value.length === 42 ? short(value) : value}`)
+        .join(", ");
+  return new MIIPError(known.fragment.name, detail || known.fragment.name, args, known.source, data);
+}
+
+/** Finds revert data anywhere in an error thrown by ethers, a Hardhat provider or a JSON-RPC node. */
+export function revertDataOf(error: unknown, depth = 0): string | undefined {
+  if (depth > 6 || error === null || typeof error !== "object") return undefined;
+  const record = error as Record<string, unknown>;
+  for (const key of ["data", "error", "info", "cause", "revert", "body"]) {
+    const value = record[key];
+    if (typeof value === "string" && /^0x[0-9a-fA-F]{8}/.test(value)) return value;
+    if (typeof value === "string" && key === "body") {
+      try {
+        const found = revertDataOf(JSON.parse(value), depth + 1);
+        if (found) return found;
+      } catch {
+        // not JSON: nothing to find there
+      }
+    }
+    const nested = typeof value === "object" ? revertDataOf(value, depth + 1) : undefined;
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** The thrown value as a {@link MIIPError} when it is a revert of the suite; undefined otherwise. */
+export function asMIIPError(error: unknown): MIIPError | undefined {
+  if (error instanceof MIIPError) return error;
+  const data = revertDataOf(error);
+  return data === undefined ? undefined : decodeRevertData(data);
+}
+
+/** Narrows a caught value to a {@link MIIPError}, optionally of one name. */
+export function isMIIPError(error: unknown, name?: string): error is MIIPError {
+  return error instanceof MIIPError && (name === undefined || error.name === name);
+}
+
+/** Runs a contract call and rethrows a revert as a {@link MIIPError}; other failures pass through. */
+export async function decoded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw asMIIPError(error) ?? error;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Node-only parts of the SDK: reading a deployment file from the repository, and the file-system stores.
+ * Everything of `sdk/` is re-exported, so a script needs one import.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+import { DeploymentError, type Deployment, parseDeployment } from "../deployment";
+
+export * from "../index";
+export { FileBlobStore, FileKeyShareStore } from "./files";
+
+/** Where `npm run deploy:<network>` and `npm run node` write a network's deployment. */
+export function deploymentPath(network: string, dir = path.join("deploy", "deployments")): string {
+  return path.join(dir, network, "addresses.json");
+}
+
+/**
+ * Reads and checks a deployment: a network name (`localhost`, `sepolia`) looked up in `dir`
+ * (`deploy/deployments/` of the current folder by default), or a path to an `addresses.json`.
+ */
+export function loadDeployment(networkOrFile: string, dir = path.join("deploy", "deployments")): Deployment {
+  const root = process.cwd();
+  const file = networkOrFile.endsWith(".json")
+    ? path.resolve(networkOrFile)
+    : path.resolve(deploymentPath(networkOrFile, dir));
+  if (!existsSync(file)) {
+    const hint = networkOrFile.endsWith(".json")
+      ? ""
+      : networkOrFile === "localhost"
+        ? ": start `npm run node` (it deploys the suite) or run `npm run deploy:localhost` against a node"
+        : `: run \`npm run deploy:${networkOrFile}\` first`;
+    throw new DeploymentError(`no deployment at ${path.relative(root, file)}${hint}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new DeploymentError(`${path.relative(root, file)} is not JSON: ${(error as Error).message}`);
+  }
+  return parseDeployment(json, path.relative(root, file));
+}

@@ -1,0 +1,56 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { keccak256, toUtf8Bytes } from "ethers";
+
+/** The leaf encoding of a batch's unit serials: `(uint256 index, bytes32 serial)`, as SupplyChain checks them. */
+export const SERIAL_ENCODING = ["uint256", "bytes32"] as const;
+
+/** A serial as the chain sees it: a bytes32 as is, any other string (a GS1 serial) by its keccak256. */
+export function serialHash(serial: string): string {
+  return /^0x[0-9a-fA-F]{64}$/.test(serial) ? serial.toLowerCase() : keccak256(toUtf8Bytes(serial));
+}
+
+/** What proves one unit belongs to its batch: its position in the serial tree, its hash and the proof. */
+export interface UnitProof {
+  index: number;
+  serial: string;
+  proof: string[];
+}
+
+/** A batch's serial tree, as {@link buildSerialTree} returns it. */
+export interface SerialTree {
+  root: string;
+  count: number;
+  serialOf(serial: string): string;
+  indexOf(serial: string): number;
+  proofOf(serial: string): string[];
+  unit(serial: string): UnitProof;
+}
+
+/**
+ * The Merkle tree of a batch's serial numbers (any strings: GS1 serials, hex, ...), in order: the unit at
+ * position i is leaf `(i, serial)`; each serial is hashed to a bytes32 with keccak256 unless it already is one.
+ * Refuses duplicates. The root goes on chain; the manufacturer publishes each unit's index and proof.
+ */
+export function buildSerialTree(serials: string[]): SerialTree {
+  const values = serials.map((s, i) => [BigInt(i), serialHash(s)] as [bigint, string]);
+  const index = new Map<string, number>();
+  for (const [i, [, v]] of values.entries()) {
+    if (index.has(v)) throw new Error(`serial ${serials[i]} appears twice`);
+    index.set(v, i);
+  }
+  const tree = StandardMerkleTree.of(values, [...SERIAL_ENCODING]);
+  const indexOf = (serial: string) => {
+    const position = index.get(serialHash(serial));
+    if (position === undefined) throw new Error(`serial ${serial} is not in the batch`);
+    return position;
+  };
+  const proofOf = (serial: string): string[] => tree.getProof(indexOf(serial));
+  return {
+    root: tree.root,
+    count: values.length,
+    serialOf: serialHash,
+    indexOf,
+    proofOf,
+    unit: (serial) => ({ index: indexOf(serial), serial: serialHash(serial), proof: proofOf(serial) }),
+  };
+}

@@ -1,0 +1,107 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { Interface, ZeroAddress, type ParamType } from "ethers";
+
+import { MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "../../sdk";
+import { revertDataOf } from "../../sdk/errors";
+
+/** The contracts a deployment of the suite consists of: every error they can raise must decode. */
+const DEPLOYED = [
+  "MIIPAccessManager",
+  "INSSETToken",
+  "ISTDistribution",
+  "ParticipantRegistry",
+  "RecordRegistry",
+  "ConsentManager",
+  "ClaimEscrow",
+  "SupplyChain",
+];
+
+function sample(param: ParamType): unknown {
+  if (param.baseType === "array") return [];
+  if (param.baseType === "tuple") return param.components!.map(sample);
+  if (param.type === "address") return ZeroAddress;
+  if (param.type === "bool") return false;
+  if (param.type === "string") return "x";
+  if (param.type.startsWith("bytes"))
+    return "0x" + "00".repeat(param.type === "bytes" ? 1 : Number(param.type.slice(5)));
+  return 1n;
+}
+
+describe("SDK error decoding", function () {
+  it("decodes every custom error of every deployed contract, naming it and its arguments", async function () {
+    let count = 0;
+    for (const name of DEPLOYED) {
+      const iface = new Interface((await hre.artifacts.readArtifact(name)).abi);
+      iface.forEachError((fragment) => {
+        const data = iface.encodeErrorResult(fragment, fragment.inputs.map(sample));
+        const error = decodeRevertData(data);
+        expect(error, `${name}.${fragment.name}`).to.be.instanceOf(MIIPError);
+        expect(error!.name).to.equal(fragment.name);
+        expect(Object.keys(error!.args)).to.deep.equal(fragment.inputs.map((i) => i.name));
+        expect(String(error).startsWith(`${fragment.name}: `)).to.equal(true);
+        count += 1;
+      });
+    }
+    expect(count).to.be.greaterThan(150);
+  });
+
+  it("formats times, enums, purposes, record types and codes for people", function () {
+    const iface = new Interface([
+      "error ConsentSignatureExpired(uint256 deadline, uint256 now)",
+      "error ClaimsInvalidStatus(uint256 claimId, uint8 status)",
+      "error ConsentInvalidRequest(uint8 scopeKind, uint8 purpose)",
+      "error ClaimsRecordTypeNotCovered(uint256 recordId, uint8 recordType)",
+      "error ClaimsInvalidConfiguration(bytes32 what)",
+      "error ConsentInactiveReader(address reader, uint8 status)",
+    ]);
+    const decode = (name: string, args: unknown[]) => String(decodeRevertData(iface.encodeErrorResult(name, args)));
+    expect(decode("ConsentSignatureExpired", [1_795_000_000n, 1_795_003_600n])).to.equal(
+      "ConsentSignatureExpired: the signature expired at 2026-11-18T11:06:40Z (now 2026-11-18T12:06:40Z)",
+    );
+    expect(decode("ClaimsInvalidStatus", [4n, 7n])).to.equal("ClaimsInvalidStatus: claim 4 is settled");
+    expect(decode("ConsentInvalidRequest", [3n, 2n])).to.equal(
+      "ConsentInvalidRequest: scopeKind emergency, purpose research",
+    );
+    expect(decode("ClaimsRecordTypeNotCovered", [9n, 3n])).to.equal(
+      "ClaimsRecordTypeNotCovered: recordId 9, recordType lab-result",
+    );
+    expect(decode("ClaimsInvalidConfiguration", [hre.ethers.encodeBytes32String("copayBps")])).to.equal(
+      "ClaimsInvalidConfiguration: what copayBps",
+    );
+    expect(decode("ConsentInactiveReader", [ZeroAddress, 2n])).to.equal(
+      "ConsentInactiveReader: reader 0x0000…0000, status suspended",
+    );
+  });
+
+  it("decodes panics and string reverts, and leaves unknown data alone", function () {
+    const std = new Interface(["error Error(string)", "error Panic(uint256)"]);
+    const panic = decodeRevertData(std.encodeErrorResult("Panic", [0x11]))!;
+    expect([panic.name, String(panic)]).to.deep.equal(["Panic", "Panic: arithmetic overflow or underflow (0x11)"]);
+    const reverted = decodeRevertData(std.encodeErrorResult("Error", ["no"]))!;
+    expect([reverted.name, String(reverted), reverted.args.reason]).to.deep.equal(["Error", "Error: no", "no"]);
+    expect(decodeRevertData("0xdeadbeef")).to.equal(undefined);
+    expect(decodeRevertData("0x")).to.equal(undefined);
+    expect(decodeRevertData("0xcda384ba" + "00")).to.equal(undefined); // truncated arguments
+  });
+
+  it("finds revert data wherever a provider puts it", async function () {
+    const data = "0xcda384ba" + "0".repeat(63) + "7";
+    expect(revertDataOf({ data })).to.equal(data);
+    expect(revertDataOf({ error: { error: { data } } })).to.equal(data);
+    expect(revertDataOf({ info: { error: { data: { data } } } })).to.equal(data);
+    expect(revertDataOf({ body: JSON.stringify({ error: { data } }) })).to.equal(data);
+    expect(revertDataOf({ body: "not json" })).to.equal(undefined);
+    expect(revertDataOf("text")).to.equal(undefined);
+    expect(String(asMIIPError({ cause: { data } }))).to.equal("RecordsUnknownRecord: there is no record 7");
+    expect(asMIIPError(new Error("network down"))).to.equal(undefined);
+    const already = asMIIPError({ data })!;
+    expect(asMIIPError(already)).to.equal(already);
+    expect(isMIIPError(already)).to.equal(true);
+    expect(isMIIPError(new Error("x"))).to.equal(false);
+    await expect(decoded(() => Promise.reject({ data }))).to.be.rejectedWith(MIIPError, "there is no record 7");
+    const other = new Error("timeout");
+    await expect(decoded(() => Promise.reject(other))).to.be.rejectedWith(other);
+    expect(await decoded(async () => 5)).to.equal(5);
+  });
+});
