@@ -1,6 +1,8 @@
 /**
- * The main job: deploys the suite on the in-process Hardhat chain exactly as `deploy/` deploys it, then walks
- * through what exists so far and prints what happens, with the gas of each step.
+ * The main job: deploys the suite on the in-process Hardhat chain exactly as `deploy/` deploys it, then tells
+ * the whole story through the SDK, as a dApp would: onboarding, encrypted records, consent by signature, a
+ * pharmacy reading under consent, claims paid automatically and reviewed, a medicine from factory to patient,
+ * a recall, and the IST distribution. Every step prints its gas; a table closes the run.
  *
  *   npm run demo
  */
@@ -8,10 +10,12 @@ import path from "node:path";
 
 import hre from "hardhat";
 
-import { deploySuite } from "./lib/deploy";
+import { MIIP, MemoryBlobStore, MemoryKeyShareStore } from "../sdk";
+import { deploySuite, deploymentOf } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
 import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
+import { demoContext } from "./demo/context";
 import { Narrator } from "./demo/narrator";
 import { registryChapter } from "./demo/registry";
 import { supplyChapter } from "./demo/supply";
@@ -25,23 +29,33 @@ async function main(): Promise<void> {
   n.say("MIIP — the patient-centred Medical Information Integration Platform");
   n.say("===================================================================");
   n.section(`Deploying from ${path.relative(process.cwd(), parameters)} through the Ignition modules in deploy/`);
+  const startBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
   const suite = await deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
-  n.say(`  access manager        ${await suite.manager.getAddress()}`);
-  n.say(`  participant registry  ${await suite.participants.getAddress()}  (UUPS proxy)`);
-  n.say(`  record registry       ${await suite.records.getAddress()}  (UUPS proxy)`);
-  n.say(`  consent manager       ${await suite.consent.getAddress()}  (UUPS proxy, the registry's read policy)`);
-  n.say(`  claim escrow          ${await suite.claims.getAddress()}  (UUPS proxy)`);
-  n.say(`  supply chain          ${await suite.supply.getAddress()}  (UUPS proxy)`);
-  n.say(`  IST distribution      ${await suite.distribution.getAddress()}`);
+  const deployment = await deploymentOf(suite, startBlock);
+  const [deployer] = await hre.ethers.getSigners();
+  // The demo keeps ciphertext and wrapped keys in memory; `npm run node` and the tasks use files in .miip/.
+  const miip = await MIIP.connect(deployer, deployment, {
+    store: new MemoryBlobStore(),
+    shares: new MemoryKeyShareStore(),
+  });
+  n.say(`  access manager        ${deployment.MIIPAccessManager}`);
+  n.say(`  participant registry  ${deployment.ParticipantRegistry}  (UUPS proxy)`);
+  n.say(`  record registry       ${deployment.RecordRegistry}  (UUPS proxy)`);
+  n.say(`  consent manager       ${deployment.ConsentManager}  (UUPS proxy, the registry's read policy)`);
+  n.say(`  claim escrow          ${deployment.ClaimEscrow}  (UUPS proxy)`);
+  n.say(`  supply chain          ${deployment.SupplyChain}  (UUPS proxy)`);
+  n.say(`  IST distribution      ${deployment.ISTDistribution}`);
   n.say(
-    `  IST token             ${await suite.token.getAddress()}  (supply ${ist(await suite.token.totalSupply())}, minted once)`,
+    `  IST token             ${deployment.INSSETToken}  (supply ${ist(await miip.contracts.token.totalSupply())}, minted once)`,
   );
+  n.say("  the SDK (sdk/) is connected with this deployment; every step below goes through it");
 
-  await registryChapter(n, suite);
-  await consentChapter(n, suite);
-  await claimsChapter(n, suite);
-  await supplyChapter(n, suite);
-  await tokenChapter(n, suite);
+  const demo = await demoContext(n, miip, suite);
+  await registryChapter(demo);
+  await consentChapter(demo);
+  await claimsChapter(demo);
+  await supplyChapter(demo);
+  await tokenChapter(demo);
 
   n.section("Summary: the gas of every step");
   n.summary();

@@ -1,56 +1,41 @@
-import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { SCOPES } from "../../config/eip712";
-import { LOCAL_ACCOUNTS } from "../../config/localAccounts";
-import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
-import type { Suite } from "../lib/deploy";
 import { ist } from "../lib/parameters";
-import type { Narrator } from "./narrator";
+import { utf8 } from "../../sdk";
+import type { Demo } from "./context";
+
+const IST = (x: number) => BigInt(x) * 10n ** 18n;
 
 /**
  * Insurance claims paid in IST: the insurer funds an escrow, a hospital files a small claim that is paid at
  * once, and a large one that is partly approved, disputed and settled by the public-agency arbitrator.
  */
-export async function claimsChapter(n: Narrator, suite: Suite): Promise<void> {
-  const { claims, token, distribution, participants, records, consent, resolved } = suite;
-  const signers = await hre.ethers.getSigners();
-  const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
-  const [treasury, insurer, hospital, agency, registrar, patient] = [
-    who("treasury"),
-    who("insurer"),
-    who("hospital"),
-    who("agency"),
-    who("registrar"),
-    who("patientB"),
-  ];
-  const escrow = await claims.getAddress();
+export async function claimsChapter({ n, miip, as, who, keyOf, suite }: Demo): Promise<void> {
+  const { resolved } = suite;
+  const insurer = as("insurer");
+  const hospital = as("hospital");
+  const patient = who("patientB").address;
 
   n.section("Insurance claims: the insurer funds an escrow in IST");
   const reserveGrant = resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory);
-  await n.step("the ecosystem treasury releases its vested IST", distribution.release(reserveGrant));
+  await n.step("the ecosystem treasury releases its vested IST", miip.token.release(reserveGrant));
   await n.step(
     "the treasury sells 100,000 IST to the insurer",
-    token.connect(treasury).transfer(insurer.address, 100_000n * 10n ** 18n),
+    as("treasury").token.transfer(who("insurer").address, IST(100_000)),
   );
   await n.step(
     "the registrar onboards the NHIS review board (public health agency, arbitrator)",
-    participants
-      .connect(registrar)
-      .register(agency.address, KINDS["public-health-agency"], hre.ethers.id("NHIS-ARB-01"), "NHIS Review Board", ""),
+    as("registrar").participants.register({
+      account: who("agency").address,
+      kind: "public-health-agency",
+      licence: "NHIS-ARB-01",
+      name: "NHIS Review Board",
+    }),
   );
-  const IST = (x: number) => BigInt(x) * 10n ** 18n;
-  await n.step(
+  const { programmeId } = await n.step(
     "the insurer opens a programme: threshold 300 IST, cap 5,000 IST, co-payment 20%",
-    claims.connect(insurer).openProgramme({
-      token: await token.getAddress(),
-      coveredTypes: [
-        RECORD_TYPES.diagnosis,
-        RECORD_TYPES.prescription,
-        RECORD_TYPES["lab-result"],
-        RECORD_TYPES.imaging,
-        RECORD_TYPES["discharge-summary"],
-      ].reduce((acc, t) => acc | (1n << BigInt(t)), 0n),
+    insurer.claims.openProgramme({
+      coveredTypes: ["diagnosis", "prescription", "lab-result", "imaging", "discharge-summary"],
       perClaimCap: IST(5_000),
       perPatientYearCap: IST(20_000),
       autoApproveThreshold: IST(300),
@@ -58,19 +43,20 @@ export async function claimsChapter(n: Narrator, suite: Suite): Promise<void> {
       filingWindowDays: 90,
       reviewDays: 14,
       disputeDays: 7,
-      arbitrator: agency.address,
+      arbitrator: who("agency").address,
       openEnrolment: false,
     }),
   );
-  const programmeId = await claims.programmeCount();
-  await n.step("the insurer approves the escrow", token.connect(insurer).approve(escrow, IST(50_000)));
-  await n.step("and deposits 50,000 IST", claims.connect(insurer).deposit(programmeId, IST(50_000)));
-  await n.step("the insurer enrols patient B", claims.connect(insurer).enrol(programmeId, patient.address));
+  await n.step(
+    "the insurer approves the escrow and deposits 50,000 IST",
+    insurer.claims.deposit(programmeId, IST(50_000)),
+  );
+  await n.step("the insurer enrols patient B", insurer.claims.enrol(programmeId, patient));
 
   const balances = async (label: string) => {
-    const p = await claims.getProgramme(programmeId);
+    const p = await miip.contracts.claims.getProgramme(programmeId);
     n.say(
-      `  ${label}: hospital ${ist(await token.balanceOf(hospital.address))}, escrow free ${ist(p.free)}, reserved ${ist(p.reserved)}`,
+      `  ${label}: hospital ${ist(await miip.token.balanceOf(who("hospital").address))}, escrow free ${ist(p.free)}, reserved ${ist(p.reserved)}`,
     );
   };
   await balances("before");
@@ -78,58 +64,57 @@ export async function claimsChapter(n: Narrator, suite: Suite): Promise<void> {
   n.section("A small claim, checked by the chain and paid at once");
   await n.step(
     "patient B lets the insurer read their records for insurance claims",
-    consent.connect(patient).grant({
-      patient: patient.address,
-      grantee: insurer.address,
-      purpose: PURPOSES["insurance-claim"],
-      scopeKind: SCOPES.allRecords,
-      scope: [],
+    as("patientB").consent.grant({
+      grantee: who("insurer").address,
+      purpose: "insurance-claim",
+      scope: { kind: "all-records" },
       expiresAt: (await time.latest()) + 365 * 86_400,
     }),
   );
-  const visit = async (type: keyof typeof RECORD_TYPES, label: string) => {
-    const digest = hre.ethers.sha256(hre.ethers.toUtf8Bytes(`${label} ${await time.latest()}`));
-    await records.connect(hospital).register({
-      patient: patient.address,
-      digest,
-      recordType: RECORD_TYPES[type],
-      issuedAt: await time.latest(),
-      uri: `ipfs://bafkrei${hre.ethers.id(label).slice(2, 54)}`,
-    });
-    return records.recordIdOf(digest);
-  };
-  const outpatient = await visit("diagnosis", "outpatient visit");
-  await n.step(
+  const patientKey = (await keyOf("patientB")).publicKey;
+  const visit = async (type: string, text: string) =>
+    (
+      await hospital.documents.add({
+        patient,
+        patientPublicKey: patientKey,
+        document: utf8(`Seoul General Hospital: ${text}`),
+        recordType: type,
+      })
+    ).recordId;
+  const outpatient = await visit("diagnosis", "outpatient visit, acute bronchitis");
+  const small = await n.step(
     `the hospital files record #${outpatient}, billed 250 IST, payee the hospital`,
-    claims.connect(hospital).fileClaim(programmeId, [outpatient], IST(250), hospital.address),
+    hospital.claims.file({ programmeId, recordIds: [outpatient], billed: IST(250) }),
   );
+  n.say(`  claim ${small.claimId}: ${small.status}, ${ist(small.paidNow)} paid in the same transaction`);
   await balances("after the small claim (200 IST paid, 50 IST co-payment)");
-  await n.refused(`filing record #${outpatient} again`, [claims], () =>
-    claims.connect(hospital).fileClaim(programmeId, [outpatient], IST(250), hospital.address),
+  await n.refused(`filing record #${outpatient} again`, () =>
+    hospital.claims.file({ programmeId, recordIds: [outpatient], billed: IST(250) }),
   );
 
   n.section("A large claim: reviewed, partly approved, disputed, arbitrated");
-  const surgery = await visit("discharge-summary", "surgery discharge");
-  await n.step(
+  const surgery = await visit("discharge-summary", "laparoscopic appendectomy, discharged day 2");
+  const large = await n.step(
     `the hospital files record #${surgery}, billed 4,000 IST`,
-    claims.connect(hospital).fileClaim(programmeId, [surgery], IST(4_000), hospital.address),
+    hospital.claims.file({ programmeId, recordIds: [surgery], billed: IST(4_000) }),
   );
-  const claimId = await claims.claimCount();
-  await balances(`claim ${claimId} pending (3,200 IST reserved)`);
-  await n.refused("the insurer approving more than the claim", [claims], () =>
-    claims.connect(insurer).approve(claimId, IST(3_201), hre.ethers.encodeBytes32String("x")),
+  await balances(`claim ${large.claimId} ${large.status} (${ist(large.due)} reserved)`);
+  await n.refused("the insurer approving more than the claim", () =>
+    insurer.claims.approve(large.claimId, IST(3_201), "x"),
   );
   await n.step(
     "the insurer approves 2,000 IST (reason: over-billing)",
-    claims.connect(insurer).approve(claimId, IST(2_000), hre.ethers.encodeBytes32String("OVERBILLED-ITEMS")),
+    insurer.claims.approve(large.claimId, IST(2_000), "OVERBILLED-ITEMS"),
   );
-  await n.step("the hospital disputes the rest", claims.connect(hospital).dispute(claimId));
+  await n.step("the hospital disputes the rest", hospital.claims.dispute(large.claimId));
   await n.step(
     "the NHIS review board awards 900 IST more; final",
-    claims.connect(agency).arbitrate(claimId, IST(900), hre.ethers.encodeBytes32String("PARTLY-JUSTIFIED")),
+    as("agency").claims.arbitrate(large.claimId, IST(900), "PARTLY-JUSTIFIED"),
   );
-  const c = await claims.getClaim(claimId);
-  n.say(`  claim ${claimId}: paid ${ist(c.paid)} of ${ist(c.due)} due; status settled`);
+  const c = await miip.claims.get(large.claimId);
+  n.say(`  claim ${large.claimId}: paid ${ist(c.paid)} of ${ist(c.due)} due; status ${c.status}`);
   await balances("after");
-  await n.refused("acting on the settled claim", [claims], () => claims.connect(hospital).dispute(claimId));
+  await n.refused("acting on the settled claim", () => hospital.claims.dispute(large.claimId));
+  const timeline = await miip.history.claimTimeline(large.claimId);
+  n.say(`  its timeline, from events: ${timeline.entries.map((e) => e.event).join(" → ")}`);
 }

@@ -1,4 +1,4 @@
-import type { BaseContract, ContractTransactionResponse } from "ethers";
+import { MIIPError } from "../../sdk";
 
 /** Prints the demo's narrative and keeps the gas of every step for the closing table. */
 export class Narrator {
@@ -17,35 +17,23 @@ export class Narrator {
     this.say(`\n${this.chapters}. ${title}`);
   }
 
-  /** Sends a transaction, waits for it and prints it with its gas. */
-  async step(label: string, tx: Promise<ContractTransactionResponse>): Promise<number> {
-    const receipt = await (await tx).wait();
-    const gas = Number(receipt?.gasUsed ?? 0n);
+  /** Awaits an SDK write and prints it with its gas; returns the SDK's result (ids, statuses). */
+  async step<T extends { gasUsed: bigint }>(label: string, write: Promise<T>): Promise<T> {
+    const result = await write;
+    const gas = Number(result.gasUsed);
     this.steps.push({ chapter: this.chapter, step: label, gas });
     this.say(`  ✓ ${label}  (${gas.toLocaleString("en-US")} gas)`);
-    return gas;
+    return result;
   }
 
-  /**
-   * Runs a call that must be refused and prints the custom error it is refused with, decoded from the ABIs
-   * of `contracts` (the error may come from a contract the called one asked, such as the participant
-   * directory).
-   */
-  async refused(label: string, contracts: BaseContract[], call: () => Promise<unknown>): Promise<void> {
+  /** Runs something that must be refused and prints the SDK's decoded error, as a dApp would show it. */
+  async refused(label: string, call: () => Promise<unknown>): Promise<void> {
     try {
       await call();
     } catch (error) {
-      const data = (error as { data?: string }).data;
-      for (const contract of contracts) {
-        const parsed = data ? contract.interface.parseError(data) : null;
-        if (parsed) {
-          this.say(
-            `  ✗ ${label}: refused with ${parsed.name}(${parsed.args.map((a: unknown) => String(a)).join(", ")})`,
-          );
-          return;
-        }
-      }
-      this.say(`  ✗ ${label}: refused (${String(error)})`);
+      if (!(error instanceof MIIPError) && !(error instanceof Error)) throw error;
+      // A contract's refusal reads "ConsentNoLiveRight: …"; a client-side one "MIIPClientError: …".
+      this.say(`  ✗ ${label}: ${String(error)}`);
       return;
     }
     throw new Error(`${label} was not refused`);
@@ -63,6 +51,10 @@ export class Narrator {
       }
       this.say(`  ${s.step.padEnd(width)}  ${s.gas.toLocaleString("en-US").padStart(7)}`);
     }
+    const total = this.steps.reduce((sum, s) => sum + s.gas, 0);
+    this.say(
+      `  ${"total".padEnd(width)}  ${total.toLocaleString("en-US").padStart(7)}  (${this.steps.length} transactions)`,
+    );
   }
 }
 

@@ -1,172 +1,187 @@
-import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { LOCAL_ACCOUNTS } from "../../config/localAccounts";
-import { KINDS, PURPOSES, RECORD_TYPES, ROLES, type RecordTypeName } from "../../config/roles";
-import type { Suite } from "../lib/deploy";
-import type { Narrator } from "./narrator";
-
-const TYPE_NAMES = Object.fromEntries(Object.entries(RECORD_TYPES).map(([name, id]) => [id, name]));
+import type { LocalAccountName } from "../../config/localAccounts";
+import { ROLES, type RecordTypeName } from "../../config/roles";
+import { reasonCode, utf8 } from "../../sdk";
+import type { Demo } from "./context";
 
 /**
  * Participants and records: the registrar onboards a hospital, a pharmacy and an insurer; the hospital writes
- * and corrects records for two patients; the lists, the read seam, suspension and pausing.
+ * encrypted records for two patients and corrects one; the lists, the read seam, suspension and pausing.
  */
-export async function registryChapter(n: Narrator, suite: Suite): Promise<void> {
-  const { participants, records, manager } = suite;
-  const signers = await hre.ethers.getSigners();
-  const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
-  const [registrar, hospital, pharmacy, insurer, governor] = [
-    who("registrar"),
-    who("hospital"),
-    who("pharmacy"),
-    who("insurer"),
-    who("deployer"),
-  ];
-  const [patientA, patientB] = [who("patientA"), who("patientB")];
-
+export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promise<void> {
+  const registrar = as("registrar");
   n.section("Onboarding institutions (the registrar, through the one access manager)");
-  const onboard = async (account: HardhatEthersSigner, kind: keyof typeof KINDS, name: string, licence: string) =>
+  const onboard = (account: LocalAccountName, kind: string, name: string, licence: string) =>
     n.step(
       `onboard ${name} as ${kind}`,
-      participants
-        .connect(registrar)
-        .register(account.address, KINDS[kind], hre.ethers.id(licence), name, `ipfs://bafy-${kind}`),
+      registrar.participants.register({
+        account: who(account).address,
+        kind,
+        licence,
+        name,
+        metadataURI: `ipfs://bafy-${kind}`,
+      }),
     );
-  await onboard(hospital, "hospital", "Seoul General Hospital", "HIRA-11100011");
-  await onboard(pharmacy, "pharmacy", "Gangnam Onnuri Pharmacy", "PH-2231-0091");
-  await onboard(insurer, "insurer", "Hanguk Life Insurance", "FSS-INS-0042");
-  const hospitalId = (await participants.memberOf(hospital.address)).id;
-  n.say(`  ${await participants.institutionCount()} institutions; the hospital is institution ${hospitalId}`);
-  n.say("  on chain: a display name, keccak256 of the licence number, a metadata URI; never a person");
-  await n.refused("a pharmacy onboarding someone", [participants], () =>
-    participants.connect(pharmacy).register(patientA.address, KINDS.hospital, hre.ethers.id("x"), "Fake", ""),
+  const { institutionId: hospitalId } = await onboard(
+    "hospital",
+    "hospital",
+    "Seoul General Hospital",
+    "HIRA-11100011",
   );
-  await n.refused("onboarding the hospital twice", [participants], () =>
-    participants.connect(registrar).register(hospital.address, KINDS.pharmacy, hre.ethers.id("y"), "Again", ""),
+  await onboard("pharmacy", "pharmacy", "Gangnam Onnuri Pharmacy", "PH-2231-0091");
+  await onboard("insurer", "insurer", "Hanguk Life Insurance", "FSS-INS-0042");
+  n.say(`  ${(await miip.participants.list()).total} institutions; the hospital is institution ${hospitalId}`);
+  n.say("  on chain: a display name, keccak256 of the licence number, a metadata URI; never a person");
+  await n.refused("a pharmacy onboarding someone", () =>
+    as("pharmacy").participants.register({
+      account: who("patientA").address,
+      kind: "hospital",
+      licence: "x",
+      name: "Fake",
+    }),
+  );
+  await n.refused("onboarding the hospital twice", () =>
+    registrar.participants.register({
+      account: who("hospital").address,
+      kind: "pharmacy",
+      licence: "y",
+      name: "Again",
+    }),
   );
 
-  n.section("The hospital writes records: a digest and a pointer, never the document");
+  n.section("The hospital writes encrypted records: a digest and a pointer go on chain, never the document");
+  const [keyA, keyB] = [await keyOf("patientA"), await keyOf("patientB")];
+  n.say(`  each patient's wallet derives an encryption key by signing a fixed message (sdk/crypto/ecies.ts)`);
+  n.say(`    patient A ${keyA.publicKey.slice(0, 20)}…   patient B ${keyB.publicKey.slice(0, 20)}…`);
   const now = await time.latest();
+  const hospital = as("hospital");
   let counter = 0;
-  const record = (patient: HardhatEthersSigner, type: RecordTypeName, hoursAgo: number) => {
+  const doc = (patient: "patientA" | "patientB", type: RecordTypeName, hoursAgo: number, text: string) => {
     counter += 1;
-    // Stand-in for the encrypted document; the SDK (issue 7) encrypts real files and computes their CID.
-    const ciphertext = hre.ethers.toUtf8Bytes(`encrypted document ${counter} of ${patient.address}`);
     return {
-      patient: patient.address,
-      digest: hre.ethers.sha256(ciphertext),
-      recordType: RECORD_TYPES[type],
+      patient: who(patient).address,
+      patientPublicKey: (patient === "patientA" ? keyA : keyB).publicKey,
+      document: utf8(`Seoul General Hospital, document ${counter}: ${text}`),
+      recordType: type,
       issuedAt: now - hoursAgo * 3600,
-      uri: `ipfs://bafkrei${hre.ethers.id(`cid ${counter}`).slice(2, 54)}`,
     };
   };
-  const asHospital = records.connect(hospital);
-  const labResult = record(patientA, "lab-result", 30);
-  await n.step("register a lab result for patient A", asHospital.register(labResult));
-  await n.step("register a prescription for patient A", asHospital.register(record(patientA, "prescription", 29)));
-  await n.step("register a diagnosis for patient B", asHospital.register(record(patientB, "diagnosis", 5)));
-  const batch = [
-    record(patientA, "imaging", 28),
-    record(patientB, "lab-result", 4),
-    record(patientB, "prescription", 4),
-    record(patientA, "vaccination", 2),
-    record(patientB, "discharge-summary", 1),
-  ];
-  const batchGas = await n.step(`register a batch of ${batch.length} records`, asHospital.registerBatch(batch));
-  n.say(`  (${Math.round(batchGas / batch.length).toLocaleString("en-US")} gas per record in the batch)`);
-  await n.refused("the pharmacy writing a record", [records, participants], () =>
-    records.connect(pharmacy).register(record(patientA, "prescription", 1)),
+  const lab = await n.step(
+    "encrypt, store and register a lab result for patient A",
+    hospital.documents.add(doc("patientA", "lab-result", 30, "HbA1c 6.1 %, fasting glucose 5.9 mmol/L")),
   );
-  await n.refused("registering the same document twice", [records, participants], () => asHospital.register(labResult));
+  n.say(`    XChaCha20-Poly1305 ciphertext stored as ${lab.uri}`);
+  n.say(`    on chain: sha-256 ${lab.digest.slice(0, 18)}… and that URI; the key is wrapped for patient and hospital`);
+  await n.step(
+    "a prescription for patient A",
+    hospital.documents.add(doc("patientA", "prescription", 29, "Metformin 500 mg twice daily, 90 days")),
+  );
+  await n.step("a diagnosis for patient B", hospital.documents.add(doc("patientB", "diagnosis", 5, "Influenza A")));
+  const batch = [
+    doc("patientA", "imaging", 28, "Chest X-ray, no acute findings"),
+    doc("patientB", "lab-result", 4, "Rapid influenza test positive"),
+    doc("patientB", "prescription", 4, "Oseltamivir 75 mg twice daily, 5 days"),
+    doc("patientA", "vaccination", 2, "Influenza vaccine, 2026-27 season"),
+    doc("patientB", "discharge-summary", 1, "Discharged home, follow-up in 7 days"),
+  ];
+  const batchResult = await n.step(
+    `a batch of ${batch.length} encrypted records in one transaction`,
+    hospital.documents.addBatch(batch),
+  );
+  n.say(
+    `  (${Math.round(Number(batchResult.gasUsed) / batch.length).toLocaleString("en-US")} gas per record in the batch)`,
+  );
+  await n.refused("the pharmacy writing a record", () =>
+    as("pharmacy").documents.add(doc("patientA", "prescription", 1, "x")),
+  );
+  await n.refused("registering the same ciphertext twice", () =>
+    hospital.records.register({
+      patient: who("patientA").address,
+      digest: lab.digest,
+      recordType: "lab-result",
+      uri: lab.uri,
+    }),
+  );
 
   n.section("A correction: the hospital amends the lab result; the old version stays as history");
-  const labId = await records.recordIdOf(labResult.digest);
-  const corrected = record(patientA, "lab-result", 30);
-  await n.step(`amend record ${labId}`, asHospital.amend(labId, corrected.digest, corrected.issuedAt, corrected.uri));
-  const correctedId = await records.recordIdOf(corrected.digest);
-  n.say(
-    `  record ${labId} is superseded by ${(await records.getRecord(labId)).supersededBy}; record ${correctedId} supersedes ${(await records.getRecord(correctedId)).supersedes}`,
+  const corrected = await n.step(
+    `amend record ${lab.recordId} with a corrected, re-encrypted document`,
+    hospital.documents.amend(lab.recordId, doc("patientA", "lab-result", 30, "HbA1c 6.3 % (corrected)")),
   );
-  await n.refused(`amending record ${labId} again`, [records, participants], () =>
-    asHospital.amend(labId, hre.ethers.id("again"), corrected.issuedAt, "ipfs://again"),
+  n.say(
+    `  record ${lab.recordId} is superseded by ${(await miip.records.get(lab.recordId)).supersededBy}; record ${corrected.recordId} supersedes ${(await miip.records.get(corrected.recordId)).supersedes}`,
+  );
+  await n.refused(`amending record ${lab.recordId} again`, () =>
+    hospital.documents.amend(lab.recordId, doc("patientA", "lab-result", 30, "again")),
   );
 
-  n.section("Listing: each patient's records and the hospital's, page by page");
+  n.section("Listing: each patient's records, page by page, rebuilt with their document pointers");
   for (const [label, patient] of [
-    ["patient A", patientA],
-    ["patient B", patientB],
+    ["patient A", who("patientA").address],
+    ["patient B", who("patientB").address],
   ] as const) {
-    const [firstPage, total] = await records.recordsOfPatient(patient.address, 0, 3);
-    const [secondPage] = await records.recordsOfPatient(patient.address, 3, 3);
-    n.say(`  ${label} (${patient.address}): ${total} records`);
-    for (const id of [...firstPage, ...secondPage]) {
-      const r = await records.getRecord(id);
-      const version =
-        r.supersedes !== 0n
-          ? `, corrects ${r.supersedes}`
-          : r.supersededBy !== 0n
-            ? `, superseded by ${r.supersededBy}`
-            : "";
+    const first = await miip.history.recordsOfPatient(patient, { offset: 0, limit: 3 });
+    const second = await miip.history.recordsOfPatient(patient, { offset: 3, limit: 3 });
+    n.say(`  ${label} (${patient}): ${first.total} records`);
+    for (const r of [...first.entries, ...second.entries]) {
+      const version = r.supersedes
+        ? `, corrects ${r.supersedes}`
+        : r.supersededBy
+          ? `, superseded by ${r.supersededBy}`
+          : "";
       n.say(
-        `    #${id} ${TYPE_NAMES[Number(r.recordType)].padEnd(17)} issued by institution ${r.issuer} at ${new Date(Number(r.issuedAt) * 1000).toISOString()}${version}`,
+        `    #${r.id} ${r.recordTypeName.padEnd(17)} institution ${r.issuer} ${new Date(r.issuedAt * 1000).toISOString()}  ${r.uri.slice(0, 24)}…${version}`,
       );
     }
   }
-  const [, issued] = await records.recordsOfIssuer(hospitalId, 0, 0);
   n.say(
-    `  the hospital has issued ${issued} records; a page past the end is empty: [${(await records.recordsOfPatient(patientA.address, 100, 10))[0].join(", ")}]`,
+    `  a page past the end is empty: [${(await miip.records.idsOfPatient(who("patientA").address, { offset: 100 })).ids.join(", ")}]`,
   );
-  n.say("  who may read record 1 for treatment? (consent arrives with the next issue)");
-  for (const [label, reader] of [
-    ["patient A", patientA],
-    ["the hospital", hospital],
-    ["the pharmacy", pharmacy],
-    ["the insurer", insurer],
-  ] as const) {
-    n.say(`    ${label.padEnd(12)} ${(await records.canRead(reader.address, 1, PURPOSES.treatment)) ? "yes" : "no"}`);
+  n.say("  who may read record 1 for treatment? (consent comes next)");
+  for (const name of ["patientA", "hospital", "pharmacy", "insurer"] as const) {
+    n.say(`    ${name.padEnd(12)} ${(await miip.records.canRead(who(name).address, 1, "treatment")) ? "yes" : "no"}`);
   }
 
   n.section("Suspension takes effect everywhere at once; reinstating waits for the governor's delay");
-  await n.step(
-    "the registrar suspends the hospital",
-    participants.connect(registrar).suspend(hospitalId, hre.ethers.encodeBytes32String("licence-review")),
-  );
-  await n.refused("the suspended hospital writing", [records, participants], () =>
-    asHospital.register(record(patientA, "diagnosis", 1)),
-  );
-  const reinstate = participants.interface.encodeFunctionData("reinstate", [
-    hospitalId,
-    hre.ethers.encodeBytes32String("review-cleared"),
-  ]);
-  await n.refused("reinstating at once", [participants, manager], () =>
-    participants.connect(governor).reinstate(hospitalId, hre.ethers.encodeBytes32String("review-cleared")),
+  await n.step("the registrar suspends the hospital", registrar.participants.suspend(hospitalId, "licence-review"));
+  await n.refused("the suspended hospital writing", () => hospital.documents.add(doc("patientA", "diagnosis", 1, "x")));
+  const governor = as("deployer");
+  const { participants, records, manager } = governor.contracts;
+  const reinstate = participants.interface.encodeFunctionData("reinstate", [hospitalId, reasonCode("review-cleared")]);
+  await n.refused("reinstating at once", () =>
+    governor.send(() => participants.reinstate(hospitalId, reasonCode("review-cleared"))),
   );
   await n.step(
     "the governor schedules the reinstatement",
-    manager.connect(governor).schedule(await participants.getAddress(), reinstate, 0),
+    governor.send(() => manager.schedule(miip.deployment.ParticipantRegistry, reinstate, 0)),
   );
-  const [, delay] = await manager.getAccess(ROLES.GOVERNOR, governor.address);
+  const [, delay] = await manager.getAccess(ROLES.GOVERNOR, who("deployer").address);
   await time.increase(delay);
   n.say(`  … ${Number(delay) / 3600} hours later`);
   await n.step(
     "the governor executes it",
-    manager.connect(governor).execute(await participants.getAddress(), reinstate),
+    governor.send(() => manager.execute(miip.deployment.ParticipantRegistry, reinstate)),
   );
-  await n.step("the hospital writes again", asHospital.register(record(patientA, "diagnosis", 1)));
+  await n.step(
+    "the hospital writes again",
+    hospital.documents.add(doc("patientA", "diagnosis", 1, "Type 2 diabetes, early")),
+  );
 
   n.section("Emergency pause: writes stop, reads go on");
-  await n.step("the guardian pauses the record registry", records.connect(governor).pause());
-  await n.refused("writing while paused", [records, participants], () =>
-    asHospital.register(record(patientB, "diagnosis", 1)),
+  await n.step(
+    "the guardian pauses the record registry",
+    governor.send(() => records.pause()),
   );
-  n.say(`  reads still answer: patient B has ${(await records.recordsOfPatient(patientB.address, 0, 0))[1]} records`);
+  await n.refused("writing while paused", () => hospital.documents.add(doc("patientB", "diagnosis", 1, "x")));
+  n.say(
+    `  reads still answer: patient B has ${(await miip.records.idsOfPatient(who("patientB").address)).total} records`,
+  );
   const unpause = records.interface.encodeFunctionData("unpause");
-  await manager.connect(governor).schedule(await records.getAddress(), unpause, 0);
+  await governor.send(() => manager.schedule(miip.deployment.RecordRegistry, unpause, 0));
   await time.increase(delay);
   await n.step(
     "the governor unpauses after the delay",
-    manager.connect(governor).execute(await records.getAddress(), unpause),
+    governor.send(() => manager.execute(miip.deployment.RecordRegistry, unpause)),
   );
 }

@@ -2,20 +2,14 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { PERMIT_TYPES, istPermitDomain } from "../../config/eip712";
-import { LOCAL_ACCOUNTS } from "../../config/localAccounts";
-import type { Suite } from "../lib/deploy";
 import { DAY, ist } from "../lib/parameters";
-import { type Narrator, date } from "./narrator";
+import type { Demo } from "./context";
+import { date } from "./narrator";
 
 /** The IST token and its distribution: categories, genesis claim, vesting, revocation, permit, sweep. */
-export async function tokenChapter(n: Narrator, suite: Suite): Promise<void> {
-  const { distribution, token, resolved } = suite;
-  const signers = await hre.ethers.getSigners();
-  const treasurer = signers[LOCAL_ACCOUNTS.treasurer];
-  const treasury = signers[LOCAL_ACCOUNTS.treasury];
-  const investor = signers[LOCAL_ACCOUNTS.investorA];
-  const advisor = signers[LOCAL_ACCOUNTS.advisor];
-  const relayer = signers[LOCAL_ACCOUNTS.relayer];
+export async function tokenChapter({ n, miip, as, who, suite }: Demo): Promise<void> {
+  const { resolved } = suite;
+  const { distribution, token } = miip.contracts;
 
   n.section("The distribution, category by category");
   const count = Number(await distribution.categoryCount());
@@ -32,87 +26,102 @@ export async function tokenChapter(n: Narrator, suite: Suite): Promise<void> {
 
   n.section("The genesis claim (airdrop and demand-survey rewards)");
   const claim = resolved.claim!;
-  for (const [label, part] of Object.entries(claim.byCategory)) {
+  for (const [label, part] of Object.entries(claim.byCategory))
     n.say(`  ${label}: ${part.count} leaves, ${ist(part.total)}`);
-  }
   n.say(`  root ${claim.proofs.root}, claims until ${date(claim.deadline)}`);
   const [account, leaves] = Object.entries(claim.proofs.claims).find(([, l]) => l.length > 1)!;
   n.say(`  ${account} is in both lists; a relayer submits both claims, the holder pays no gas:`);
+  const relayer = as("relayer");
   for (const leaf of leaves) {
     await n.step(
       `claim leaf ${leaf.index} (${ist(BigInt(leaf.amount))})`,
-      token.connect(relayer).claim(leaf.index, account, leaf.amount, leaf.proof),
+      relayer.token.claimAirdrop({ ...leaf, account }),
     );
   }
   n.say(
-    `  ${account} now holds ${ist(await token.balanceOf(account))}; the relayer holds ${ist(await token.balanceOf(relayer.address))}`,
+    `  ${account} now holds ${ist(await miip.token.balanceOf(account))}; the relayer holds ${ist(await miip.token.balanceOf(who("relayer").address))}`,
   );
-  const again = leaves[0];
-  await n.refused("the same leaf again", [token], () => token.claim(again.index, account, again.amount, again.proof));
+  await n.refused("the same leaf again", () => relayer.token.claimAirdrop({ ...leaves[0], account }));
   const [other, [otherLeaf]] = Object.entries(claim.proofs.claims).find(([a]) => a !== account)!;
-  await n.refused("another leaf with a larger amount", [token], () =>
-    token.claim(otherLeaf.index, other, BigInt(otherLeaf.amount) * 2n, otherLeaf.proof),
+  await n.refused("another leaf with a larger amount", () =>
+    relayer.token.claimAirdrop({ ...otherLeaf, account: other, amount: BigInt(otherLeaf.amount) * 2n }),
   );
-  await n.refused("the treasury sweeping before the deadline", [token], () => token.connect(treasury).sweep());
+  await n.refused("the treasury sweeping before the deadline", () =>
+    as("treasury").send(() => as("treasury").contracts.token.sweep()),
+  );
 
   n.section("Vesting");
   const grant = await distribution.getGrant(0);
   n.say(`  grant 0: ${ist(grant.total)} to investor ${grant.beneficiary}, cliff ${date(grant.start + grant.cliff)}`);
-  await n.refused("release on listing day", [distribution], () => distribution.release(0));
+  await n.refused("release on listing day", () => miip.token.release(0));
   await time.increaseTo(grant.start + grant.cliff + 30n * BigInt(DAY));
   n.say(`  … ${Number(grant.cliff) / DAY + 30} days later (${date(await time.latest())})`);
-  n.say(`  releasable now: ${ist(await distribution.releasable(0))}`);
-  await n.step(
-    "release grant 0 (first release: creates the holder's balance)",
-    distribution.connect(relayer).release(0),
-  );
+  n.say(`  releasable now: ${ist(await miip.token.releasable(0))}`);
+  await n.step("release grant 0 (first release: creates the holder's balance)", relayer.token.release(0));
   await time.increase(7 * DAY);
-  await n.step("release grant 0 a week later", distribution.release(0));
-  n.say(`  investor ${investor.address} holds ${ist(await token.balanceOf(investor.address))}`);
+  const weekLater = await n.step("release grant 0 a week later", miip.token.release(0));
+  n.say(
+    `  released ${ist(weekLater.amount)}; investor ${grant.beneficiary} holds ${ist(await miip.token.balanceOf(grant.beneficiary))}`,
+  );
 
   n.section("An advisor leaves: the treasurer revokes the advisor's revocable grant");
-  const teamGrant = resolved.genesis.grants.findIndex((g) => g.revocable && g.beneficiary === advisor.address);
+  const advisor = who("advisor").address;
+  const teamGrant = resolved.genesis.grants.findIndex((g) => g.revocable && g.beneficiary === advisor);
   const reserve = resolved.genesis.reserveCategory;
   const reserveBefore = (await distribution.getCategory(reserve)).unallocated;
-  await n.refused("a stranger revoking", [distribution], () => distribution.connect(relayer).revoke(teamGrant));
-  await n.step(`revoke grant ${teamGrant}`, distribution.connect(treasurer).revoke(teamGrant));
+  await n.refused("a stranger revoking", () => relayer.send(() => relayer.contracts.distribution.revoke(teamGrant)));
+  await n.step(
+    `revoke grant ${teamGrant}`,
+    as("treasurer").send(() => as("treasurer").contracts.distribution.revoke(teamGrant)),
+  );
   const revoked = await distribution.getGrant(teamGrant);
   n.say(
-    `  vested and kept by the advisor: ${ist(revoked.total)} (releasable: ${ist(await distribution.releasable(teamGrant))})`,
+    `  vested and kept by the advisor: ${ist(revoked.total)} (releasable: ${ist(await miip.token.releasable(teamGrant))})`,
   );
   n.say(`  returned to the reserve: ${ist((await distribution.getCategory(reserve)).unallocated - reserveBefore)}`);
 
   n.section("Permit: a holder approves by signature, the spender pays the gas");
-  const spender = signers[17];
+  const investor = who("investorA");
+  const spender = who("patientB");
   const value = 10n ** 18n * 1000n;
   const deadline = BigInt(await time.latest()) + 3_600n;
   const signature = hre.ethers.Signature.from(
-    await investor.signTypedData(
-      istPermitDomain((await hre.ethers.provider.getNetwork()).chainId, await token.getAddress()),
-      PERMIT_TYPES,
-      {
-        owner: investor.address,
-        spender: spender.address,
+    await investor.signTypedData(istPermitDomain(miip.chainId, miip.deployment.INSSETToken), PERMIT_TYPES, {
+      owner: investor.address,
+      spender: spender.address,
+      value,
+      nonce: await token.nonces(investor.address),
+      deadline,
+    }),
+  );
+  const asSpender = as("patientB");
+  await n.step(
+    "permit 1,000 IST",
+    asSpender.send(() =>
+      asSpender.contracts.token.permit(
+        investor.address,
+        spender.address,
         value,
-        nonce: await token.nonces(investor.address),
         deadline,
-      },
+        signature.v,
+        signature.r,
+        signature.s,
+      ),
     ),
   );
   await n.step(
-    "permit 1,000 IST",
-    token
-      .connect(spender)
-      .permit(investor.address, spender.address, value, deadline, signature.v, signature.r, signature.s),
+    "transferFrom 1,000 IST",
+    asSpender.send(() => asSpender.contracts.token.transferFrom(investor.address, spender.address, value)),
   );
-  await n.step("transferFrom 1,000 IST", token.connect(spender).transferFrom(investor.address, spender.address, value));
 
   n.section("After the claim deadline the treasury sweeps what nobody claimed");
   if (BigInt(await time.latest()) <= claim.deadline) await time.increaseTo(claim.deadline + 1n);
   n.say(`  (it is now ${date(await time.latest())}, past the deadline of ${date(claim.deadline)})`);
   const unclaimed = await token.unclaimed();
-  await n.refused("a stranger sweeping", [token], () => token.connect(relayer).sweep());
-  await n.step(`sweep ${ist(unclaimed)} to the treasury`, token.connect(treasury).sweep());
-
+  await n.refused("a stranger sweeping", () => relayer.send(() => relayer.contracts.token.sweep()));
+  await n.step(
+    `sweep ${ist(unclaimed)} to the treasury`,
+    as("treasury").send(() => as("treasury").contracts.token.sweep()),
+  );
   n.say(`  total supply still ${ist(await token.totalSupply())}`);
 }
