@@ -4,6 +4,8 @@ import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
 
 import { EVM_VERSION, SOLC_VERSION } from "./tasks/compiler";
+import "./tasks/miip";
+import "./tasks/node";
 
 /** Secrets come from `npx hardhat vars set NAME` or the environment; the config loads without them. */
 function secret(name: string): string {
@@ -33,7 +35,8 @@ const config: HardhatUserConfig = {
       accounts: { count: 30 },
     },
     localhost: {
-      url: "http://127.0.0.1:8545",
+      // MIIP_LOCALHOST_URL lets the tests (and a second node) use another port.
+      url: process.env.MIIP_LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       url: sepoliaUrl || "https://sepolia.invalid",
@@ -61,7 +64,8 @@ const config: HardhatUserConfig = {
     tests: "./test",
     cache: "./cache",
     artifacts: "./artifacts",
-    ignition: "./deploy",
+    // Ignition's journals go to <ignition>/deployments; tests point MIIP_IGNITION at a temporary folder.
+    ignition: process.env.MIIP_IGNITION ?? "./deploy",
   },
 };
 

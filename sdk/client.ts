@@ -50,10 +50,10 @@ export class MIIP {
     this.participants = new ParticipantsApi(core);
     this.records = new RecordsApi(core);
     this.consent = new ConsentApi(core);
-    this.claims = new ClaimsApi(core);
+    this.history = new HistoryApi(core, options.maxBlockRange ?? 50_000);
+    this.claims = new ClaimsApi(core, this.history);
     this.supply = new SupplyApi(core);
     this.token = new TokenApi(core);
-    this.history = new HistoryApi(core, options.maxBlockRange ?? 50_000);
     this.documents = new DocumentsApi(core, this.records, this.history, options);
   }
 

@@ -168,7 +168,8 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ConsentUnknownGrant: (a) => `there is no grant ${a.grantId}`,
   ClaimsNoConsent: (a) => `insurer ${a.insurer} has no consent to read record ${a.recordId} for insurance claims`,
   ClaimsRecordAlreadyClaimed: (a) => `record ${a.recordId} is already in claim ${a.claimId}`,
-  ClaimsEnrolment: (a) => `patient ${a.patient} is not covered by programme ${a.programmeId}`,
+  ClaimsEnrolment: (a) =>
+    `patient ${a.patient}'s cover in programme ${a.programmeId} does not allow this (not covered, or already enrolled)`,
   ClaimsFilingWindowClosed: (a) => `record ${a.recordId} could be filed until ${a.deadline}`,
   ClaimsInvalidStatus: (a) => `claim ${a.claimId} is ${a.status}`,
   ClaimsApprovalExceedsClaim: (a) => `claim ${a.claimId}: ${a.approved} approved exceeds the ${a.due} due`,

@@ -1,9 +1,12 @@
+import { ZeroAddress } from "ethers";
+
 import { IERC20__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
 import { JOIN_TYPES, claimsDomain } from "../../config/eip712";
 import type { Core, TxInfo } from "../core";
 import { eventNamed } from "../core";
 import { enumLabel, parseRecordType } from "../labels";
 import { reasonCode } from "./consent";
+import type { HistoryApi } from "./history";
 
 /** An insurer's programme, in the units a person thinks in; amounts are token base units. */
 export interface ProgrammeInput {
@@ -50,7 +53,10 @@ export interface SignedJoin {
 
 /** Insurance claims in escrow: programmes, deposits, enrolment, claims, reviews, disputes, credits. */
 export class ClaimsApi {
-  constructor(private readonly core: Core) {}
+  constructor(
+    private readonly core: Core,
+    private readonly history: HistoryApi,
+  ) {}
 
   /** An active insurer opens a programme; returns its id. */
   async openProgramme(input: ProgrammeInput): Promise<TxInfo & { programmeId: bigint }> {
@@ -185,9 +191,30 @@ export class ClaimsApi {
     );
   }
 
-  /** One claim; a MIIPError `ClaimsUnknownClaim` if there is none. */
+  /**
+   * One claim; a MIIPError `ClaimsUnknownClaim` if there is none. A claim paid at once stores nothing but its
+   * status, so its details come from its `ClaimFiled` event (its `year` and `deadline` read 0).
+   */
   async get(claimId: bigint | number): Promise<ClaimView> {
-    const c = await this.core.read(() => this.core.contracts.claims.getClaim(claimId));
+    const { claims } = this.core.contracts;
+    const c = await this.core.read(() => claims.getClaim(claimId));
+    if (c.patient === ZeroAddress) {
+      const [filed] = await this.history.logs(claims, claims.filters.ClaimFiled(claimId));
+      const a = filed.args;
+      return {
+        claimId: BigInt(claimId),
+        patient: a.patient,
+        programmeId: Number(a.programmeId),
+        hospitalId: Number(a.hospitalId),
+        status: enumLabel("ClaimStatus", a.status),
+        year: 0,
+        billed: a.billed,
+        due: a.due,
+        paid: a.due,
+        deadline: 0,
+        payee: a.payee,
+      };
+    }
     return {
       claimId: BigInt(claimId),
       patient: c.patient,

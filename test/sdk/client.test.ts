@@ -295,6 +295,13 @@ describe("SDK client", function () {
       const [visit, surgery, scan] = treated.recordIds;
       const small = await as(hospital).claims.file({ programmeId, recordIds: [visit], billed: IST(250) });
       expect(small).to.deep.include({ status: "paid", due: IST(200), paidNow: IST(200) });
+      expect(await miip.claims.get(small.claimId)).to.deep.include({
+        status: "paid",
+        patient: patientA.address,
+        billed: IST(250),
+        paid: IST(200),
+        payee: hospital.address,
+      });
       const again = await refusal(() =>
         as(hospital).claims.file({ programmeId, recordIds: [visit], billed: IST(250) }),
       );

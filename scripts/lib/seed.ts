@@ -1,0 +1,183 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
+import { MIIP, FileBlobStore, FileKeyShareStore, buildSerialTree, utf8 } from "../../sdk/node";
+import { deploySuite, writeDeployment } from "./deploy";
+import { deploymentsDir, storeDir } from "./locations";
+import { loadParameters } from "./parameters";
+
+const DAY = 86_400;
+const IST = (n: number) => BigInt(n) * 10n ** 18n;
+
+/**
+ * Deploys the suite on the node's chain exactly as `deploy/` does, writes the localhost deployment file, and
+ * seeds it through the SDK: institutions for the named demo accounts, encrypted records for two patients,
+ * a signed consent with the document key shared, an insurer programme with funds and members, and a
+ * serialised batch already at the distributor. Prints who is who and what to try.
+ */
+export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Promise<void> {
+  const parameters = path.join(__dirname, "..", "..", "deploy", "parameters", "localhost.json");
+  const outDir = path.join(deploymentsDir(), "localhost");
+  const store = storeDir("localhost");
+  rmSync(store, { recursive: true, force: true }); // a new chain: documents of the last one point nowhere
+  mkdirSync(store, { recursive: true });
+
+  // The node's request log would bury the summary under a thousand lines of seeding; it resumes after.
+  await hre.network.provider.send("hardhat_setLoggingEnabled", [false]);
+  // Listing a month ago: the vesting schedules have released tokens, so the insurer can be funded, while the
+  // chain's clock stays the wall clock that dApps compare expiries with.
+  const latest = await hre.ethers.provider.getBlock("latest");
+  const listingNow = (latest?.timestamp ?? Math.floor(Date.now() / 1000)) - 30 * DAY;
+  const suite = await deploySuite(hre, loadParameters(parameters), {
+    baseDir: path.dirname(parameters),
+    outDir,
+    listingNow,
+  });
+  const deployment = await writeDeployment(suite, outDir, 0);
+  const signers = await hre.ethers.getSigners();
+  const who = (name: LocalAccountName) => signers[LOCAL_ACCOUNTS[name]];
+  const miip = await MIIP.connect(signers[0], deployment, {
+    store: new FileBlobStore(store),
+    shares: new FileKeyShareStore(store),
+  });
+  const as = (name: LocalAccountName) => miip.as(who(name));
+
+  const institutions: [LocalAccountName, string, string][] = [
+    ["hospital", "hospital", "Seoul General Hospital"],
+    ["emergencyHospital", "hospital", "Busan Emergency Centre"],
+    ["pharmacy", "pharmacy", "Gangnam Onnuri Pharmacy"],
+    ["insurer", "insurer", "Hanguk Life Insurance"],
+    ["agency", "public-health-agency", "NHIS Review Board"],
+    ["researcher", "researcher", "KAIST Clinical Research"],
+    ["manufacturer", "manufacturer", "Hanmi Pharma"],
+    ["distributor", "distributor", "Cold Logistics"],
+    ["regulator", "regulator", "Drug Safety Ministry"],
+  ];
+  for (const [name, kind, label] of institutions) {
+    await as("registrar").participants.register({
+      account: who(name).address,
+      kind,
+      licence: `${kind}:${name}`,
+      name: label,
+    });
+  }
+
+  const now = await miip.now();
+  const reserveGrant = suite.resolved.genesis.grants.findIndex(
+    (g) => g.category === suite.resolved.genesis.reserveCategory,
+  );
+  await miip.token.release(reserveGrant);
+  await as("treasury").token.transfer(who("insurer").address, IST(100_000));
+  const { programmeId } = await as("insurer").claims.openProgramme({
+    coveredTypes: ["diagnosis", "prescription", "lab-result", "imaging", "discharge-summary"],
+    perClaimCap: IST(5_000),
+    perPatientYearCap: IST(20_000),
+    autoApproveThreshold: IST(300),
+    copayBps: 2_000,
+    filingWindowDays: 90,
+    reviewDays: 14,
+    disputeDays: 7,
+    arbitrator: who("agency").address,
+    openEnrolment: true,
+  });
+  await as("insurer").claims.deposit(programmeId, IST(50_000));
+  for (const patient of ["patientA", "patientB"] as const) {
+    await as("insurer").claims.enrol(programmeId, who(patient).address);
+    await as(patient).consent.grant({
+      grantee: who("insurer").address,
+      purpose: "insurance-claim",
+      scope: { kind: "all-records" },
+      expiresAt: now + 365 * DAY,
+    });
+  }
+
+  // Records come after enrolment: cover starts at enrolment, so these visits can be claimed.
+  const keyOf = async (name: LocalAccountName) => (await as(name).documents.encryptionKey()).publicKey;
+  const documents: [LocalAccountName, string, string][] = [
+    ["patientA", "lab-result", "HbA1c 6.1 %, fasting glucose 5.9 mmol/L"],
+    ["patientA", "prescription", "Metformin 500 mg, twice daily, 90 days"],
+    ["patientB", "diagnosis", "Seasonal influenza A"],
+    ["patientB", "prescription", "Oseltamivir 75 mg, twice daily, 5 days"],
+  ];
+  const recordIds: bigint[] = [];
+  for (const [patient, type, text] of documents) {
+    const { recordId } = await as("hospital").documents.add({
+      patient: who(patient).address,
+      patientPublicKey: await keyOf(patient),
+      document: utf8(`Seoul General Hospital, demo document: ${text}`),
+      recordType: type,
+    });
+    recordIds.push(recordId);
+  }
+
+  const signed = await as("patientA").consent.sign({
+    grantee: who("pharmacy").address,
+    purpose: "treatment",
+    scope: { kind: "record-type", types: ["prescription"] },
+    expiresAt: now + 30 * DAY,
+  });
+  const { grantIds } = await as("pharmacy").consent.submitSigned(signed);
+  await as("patientA").documents.share({
+    recordId: recordIds[1],
+    grantee: who("pharmacy").address,
+    granteePublicKey: await keyOf("pharmacy"),
+    grantId: grantIds[0],
+  });
+
+  const serials = Array.from({ length: 100 }, (_, i) => `(21)KR${String(i).padStart(8, "0")}`);
+  const tree = buildSerialTree(serials);
+  const { batchId } = await as("manufacturer").supply.registerBatch({
+    gtin: 8806469001234n,
+    lot: "LOT-DEMO-1",
+    manufacturedAt: now - DAY,
+    expiresAt: now + 365 * DAY,
+    quantity: 100,
+    tempMin: 200,
+    tempMax: 800,
+    humidityMin: 1000,
+    humidityMax: 6000,
+    serialRoot: tree.root,
+    metadataURI: "ipfs://bafkrei-demo-batch",
+  });
+  const serialsFile = path.join(store, `batch-${batchId}.serials.json`);
+  const units = serials.map((serial) => ({
+    serial,
+    index: tree.indexOf(serial),
+    leaf: tree.serialOf(serial),
+    proof: tree.proofOf(serial),
+  }));
+  writeFileSync(serialsFile, JSON.stringify({ root: tree.root, count: tree.count, units }, null, 2) + "\n");
+  const { shipmentId } = await as("manufacturer").supply.ship(batchId, who("distributor").address, 60);
+  await as("distributor").supply.accept(shipmentId);
+
+  const rel = (p: string) => path.relative(process.cwd(), p);
+  console.log("\nMIIP suite deployed and seeded");
+  console.log(`  deployment   ${rel(path.join(outDir, "addresses.json"))}  (chain ${deployment.chainId}, ${url})`);
+  console.log(`  documents    ${rel(store)}/  (ciphertext and wrapped keys only)`);
+  console.log("\nNamed accounts (Hardhat's test mnemonic; the keys are printed above):");
+  for (const [name, index] of Object.entries(LOCAL_ACCOUNTS)) {
+    const member = await miip.participants.memberOf(signers[index].address);
+    const role = member ? `institution ${member.id}, ${member.kind}` : "";
+    console.log(`  ${name.padEnd(18)} #${String(index).padEnd(3)} ${signers[index].address}  ${role}`);
+  }
+  console.log("\nSeeded:");
+  console.log(
+    `  records ${recordIds.join(", ")} (encrypted); patient A's prescription #${recordIds[1]} shared with the pharmacy`,
+  );
+  console.log(
+    `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, patients A and B enrolled`,
+  );
+  console.log(`  batch ${batchId} (100 units, serials in ${rel(serialsFile)}), 60 units at the distributor`);
+  console.log("\nTry, in another terminal:");
+  console.log("  npx hardhat record:list --patient patientA --network localhost");
+  console.log(`  npx hardhat record:open --record ${recordIds[1]} --from pharmacy --out rx.txt --network localhost`);
+  console.log(
+    `  npx hardhat claim:file --programme ${programmeId} --records ${recordIds[0]} --billed 250 --network localhost`,
+  );
+  console.log(`  npx hardhat supply:provenance --batch ${batchId} --network localhost`);
+  console.log("\nMIIP node ready");
+  await hre.network.provider.send("hardhat_setLoggingEnabled", [true]);
+}

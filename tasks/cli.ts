@@ -1,0 +1,165 @@
+/**
+ * What the command-line tasks share: turning flags into checked values, connecting the SDK for the selected
+ * network, printing results, and turning every expected failure (bad input, a missing deployment, a
+ * contract's refusal) into one readable line and exit code 1 instead of a stack trace.
+ *
+ * The SDK is imported lazily: the Hardhat config loads this file before anything is compiled, and the SDK
+ * needs the TypeChain types that compiling generates.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+import { getAddress, isAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { LOCAL_ACCOUNTS } from "../config/localAccounts";
+import type { MIIP } from "../sdk";
+
+/** Bad input on the command line; printed as one line. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+}
+
+/** The errors a person can act on; everything else is a bug and keeps its stack trace. */
+const EXPECTED = new Set([
+  "InputError",
+  "DeploymentError",
+  "MIIPClientError",
+  "DocumentIntegrityError",
+  "DecryptionError",
+  "KeyError",
+  "CidError",
+  "BlobNotFoundError",
+  "BlobIntegrityError",
+  "IpfsError",
+  "RangeError",
+]);
+
+/** Wraps a task's action so expected failures print `error: …` on one line and exit with 1. */
+export function action<A>(run: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
+  return async (args: A, hre: HardhatRuntimeEnvironment): Promise<void> => {
+    try {
+      await run(args, hre);
+    } catch (error) {
+      const { MIIPError } = await import("../sdk/errors");
+      const name = (error as Error)?.constructor?.name;
+      if (error instanceof MIIPError || EXPECTED.has(name) || EXPECTED.has((error as Error)?.name)) {
+        console.error(`error: ${error instanceof MIIPError ? String(error) : (error as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      throw error;
+    }
+  };
+}
+
+/** A checked address. */
+export function address(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new InputError(`--${flag} is required`);
+  if (!isAddress(value)) throw new InputError(`--${flag}: "${value}" is not an address`);
+  return getAddress(value);
+}
+
+/** A checked non-negative integer. */
+export function integer(value: string | undefined, flag: string): bigint {
+  if (value === undefined || value === "") throw new InputError(`--${flag} is required`);
+  if (!/^\d+$/.test(value)) throw new InputError(`--${flag}: "${value}" is not a whole number`);
+  return BigInt(value);
+}
+
+/** A checked list of whole numbers, comma-separated. */
+export function integers(value: string | undefined, flag: string): bigint[] {
+  if (value === undefined || value === "") throw new InputError(`--${flag} is required`);
+  return value.split(",").map((part) => integer(part.trim(), flag));
+}
+
+/** A token amount in whole units with up to 18 decimals ("250", "12.5"). */
+export function amount(value: string | undefined, flag: string): bigint {
+  if (value === undefined || value === "") throw new InputError(`--${flag} is required`);
+  const match = /^(\d+)(?:\.(\d{1,18}))?$/.exec(value);
+  if (!match) throw new InputError(`--${flag}: "${value}" is not an amount (e.g. 250 or 12.5)`);
+  return BigInt(match[1]) * 10n ** 18n + BigInt((match[2] ?? "").padEnd(18, "0"));
+}
+
+/** Whole units with their decimals, e.g. 1,250.5 IST. */
+export function units(value: bigint): string {
+  const whole = (value / 10n ** 18n).toLocaleString("en-US");
+  const fraction = (value % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
+  return `${whole}${fraction ? "." + fraction : ""} IST`;
+}
+
+/** Reads a file the user named, or says plainly that it is not there. */
+export function readInput(file: string | undefined, flag: string): Buffer {
+  if (file === undefined || file === "") throw new InputError(`--${flag} is required`);
+  if (!existsSync(file)) throw new InputError(`--${flag}: no file ${file}`);
+  return readFileSync(file);
+}
+
+/** Reads a JSON file the user named. */
+export function readJson(file: string | undefined, flag: string): unknown {
+  const text = readInput(file, flag).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`--${flag}: ${file} is not JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The account a task acts as: a name from config/localAccounts.ts (on local chains), an address the node
+ * holds the key of, or the first account (the deployer key on a testnet).
+ */
+export async function signerFor(hre: HardhatRuntimeEnvironment, from: string | undefined) {
+  const signers = await hre.ethers.getSigners();
+  if (signers.length === 0) throw new InputError(`no account on ${hre.network.name}: set DEPLOYER_PRIVATE_KEY`);
+  if (from === undefined || from === "") return signers[0];
+  if (from in LOCAL_ACCOUNTS) {
+    const signer = signers[LOCAL_ACCOUNTS[from as keyof typeof LOCAL_ACCOUNTS]];
+    if (!signer) throw new InputError(`--from ${from}: ${hre.network.name} has no such local account`);
+    return signer;
+  }
+  if (!isAddress(from)) {
+    throw new InputError(
+      `--from: "${from}" is neither an address nor one of ${Object.keys(LOCAL_ACCOUNTS).join(", ")}`,
+    );
+  }
+  const signer = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
+  if (!signer) throw new InputError(`--from: ${hre.network.name} holds no key for ${from}`);
+  return signer;
+}
+
+/** A local account's address by name, or the address itself: `--patient patientA` works on local chains. */
+export async function accountOf(hre: HardhatRuntimeEnvironment, value: string | undefined, flag: string) {
+  if (value !== undefined && value in LOCAL_ACCOUNTS) {
+    const signers = await hre.ethers.getSigners();
+    const signer = signers[LOCAL_ACCOUNTS[value as keyof typeof LOCAL_ACCOUNTS]];
+    if (signer) return signer.address;
+  }
+  return address(value, flag);
+}
+
+/** The SDK connected to the selected network's deployment, as `from`, with the network's local stores. */
+export async function connect(hre: HardhatRuntimeEnvironment, from?: string): Promise<MIIP> {
+  const { MIIP, loadDeployment, FileBlobStore, FileKeyShareStore } = await import("../sdk/node");
+  const { deploymentsDir, storeDir } = await import("../scripts/lib/locations");
+  const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+  const deployment = loadDeployment(network, deploymentsDir());
+  const signer = await signerFor(hre, from);
+  const dir = storeDir(network);
+  return MIIP.connect(signer, deployment, { store: new FileBlobStore(dir), shares: new FileKeyShareStore(dir) });
+}
+
+/** One line per transaction: what happened, its gas, its hash. */
+export function done(what: string, tx: { gasUsed: bigint; hash: string }): void {
+  console.log(`${what}  (gas ${tx.gasUsed.toLocaleString("en-US")}, tx ${tx.hash})`);
+}
+
+/** ISO time of unix seconds. */
+export function when(seconds: number | bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** A path shown relative to where the user is. */
+export function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}

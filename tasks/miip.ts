@@ -1,0 +1,642 @@
+/**
+ * The suite from a terminal, for operators who prefer one: every user operation of every contract, through
+ * the SDK, against the deployment of the selected network.
+ *
+ *   npx hardhat record:add --patient 0x… --file report.pdf --type lab --from hospital --network localhost
+ *   npx hardhat help record:add
+ *
+ * `--from` picks the acting account: a name from config/localAccounts.ts on local chains, an address the node
+ * holds the key of, or (by default) the first account, which on a testnet is DEPLOYER_PRIVATE_KEY's.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import {
+  InputError,
+  accountOf,
+  action,
+  address,
+  amount,
+  connect,
+  done,
+  integer,
+  integers,
+  readInput,
+  readJson,
+  shown,
+  signerFor,
+  units,
+  when,
+} from "./cli";
+
+type Args = Record<string, string | undefined>;
+
+const FROM = "Acting account: a local account name (hospital, patientA, …), an address, or the first account";
+
+/** An account's encryption public key: given, or derived when this network holds the account's key. */
+async function publicKeyOf(hre: HardhatRuntimeEnvironment, account: string, given: string | undefined) {
+  if (given) return given;
+  const signers = await hre.ethers.getSigners();
+  const signer = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
+  if (!signer) {
+    throw new InputError(`no encryption key for ${account}: pass its public key (npx hardhat keys:show on its side)`);
+  }
+  const miip = await connect(hre, signer.address);
+  return (await miip.documents.encryptionKey()).publicKey;
+}
+
+function scopeOf(args: Args) {
+  const chosen = [args.all ? "all" : "", args.types ? "types" : "", args.records ? "records" : ""].filter(Boolean);
+  if (chosen.length !== 1) throw new InputError("give exactly one of --all, --types or --records");
+  if (args.all) return { kind: "all-records" as const };
+  if (args.types) return { kind: "record-type" as const, types: args.types.split(",").map((t) => t.trim()) };
+  return { kind: "record" as const, ids: integers(args.records, "records") };
+}
+
+async function expiryOf(hre: HardhatRuntimeEnvironment, days: string | undefined): Promise<number> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  return (block?.timestamp ?? 0) + Number(integer(days ?? "30", "days")) * 86_400;
+}
+
+// --- deployment and keys ---------------------------------------------------------------------------------
+
+task("deployment:show", "Prints the suite's addresses on the selected network").setAction(
+  action(async (_args: Args, hre) => {
+    const miip = await connect(hre);
+    for (const [name, value] of Object.entries(miip.deployment)) console.log(`${name.padEnd(20)} ${value}`);
+  }),
+);
+
+task("keys:show", "Prints the account's encryption public key, for others to share documents with it")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      console.log(`${await miip.address()}  ${(await miip.documents.encryptionKey()).publicKey}`);
+    }),
+  );
+
+// --- participants ----------------------------------------------------------------------------------------
+
+task("institution:add", "The registrar onboards an institution (only the licence's hash goes on chain)")
+  .addParam("account", "The institution's address")
+  .addParam(
+    "kind",
+    "hospital, pharmacy, insurer, public-health-agency, researcher, manufacturer, distributor, regulator",
+  )
+  .addParam("licence", "Its licence number")
+  .addParam("name", "Its display name")
+  .addOptionalParam("metadata", "A metadata URI", "")
+  .addOptionalParam("from", FROM, "registrar")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const account = await accountOf(hre, args.account, "account");
+      const r = await miip.participants.register({
+        account,
+        kind: args.kind!,
+        licence: args.licence!,
+        name: args.name!,
+        metadataURI: args.metadata,
+      });
+      done(`institution ${r.institutionId} onboarded: ${args.name} (${args.kind}) at ${account}`, r);
+    }),
+  );
+
+task("institution:list", "Lists the participant directory, a page at a time")
+  .addOptionalParam("offset", "First entry", "0")
+  .addOptionalParam("limit", "Entries per page", "20")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const page = await miip.participants.list({
+        offset: Number(integer(args.offset, "offset")),
+        limit: Number(integer(args.limit, "limit")),
+      });
+      console.log(`${page.total} institutions`);
+      for (const i of page.entries) {
+        console.log(`  #${i.id} ${i.name.padEnd(28)} ${i.kind.padEnd(21)} ${i.status.padEnd(9)} ${i.account}`);
+      }
+    }),
+  );
+
+// --- records ---------------------------------------------------------------------------------------------
+
+task("record:add", "A hospital encrypts a document, stores it, and registers the record for the patient")
+  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("file", "The document; it is encrypted before it leaves this process")
+  .addParam("type", "Record type: diagnosis, prescription, lab-result (or lab), imaging, vaccination, …")
+  .addOptionalParam("patientKey", "The patient's encryption public key (derived when this node holds the key)")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const patient = await accountOf(hre, args.patient, "patient");
+      const document = readInput(args.file, "file");
+      const miip = await connect(hre, args.from);
+      const patientPublicKey = await publicKeyOf(hre, patient, args.patientKey);
+      const r = await miip.documents.add({
+        patient,
+        patientPublicKey,
+        document: new Uint8Array(document),
+        recordType: args.type!,
+      });
+      done(`record ${r.recordId} registered for ${patient}: ${shown(args.file!)} encrypted, ${r.uri}`, r);
+    }),
+  );
+
+task("record:list", "Lists a patient's records with their digests and document URIs")
+  .addParam("patient", "The patient's address (or local account name)")
+  .addOptionalParam("offset", "First record", "0")
+  .addOptionalParam("limit", "Records per page", "20")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const patient = await accountOf(hre, args.patient, "patient");
+      const miip = await connect(hre);
+      const page = await miip.history.recordsOfPatient(patient, {
+        offset: Number(integer(args.offset, "offset")),
+        limit: Number(integer(args.limit, "limit")),
+      });
+      console.log(`${patient}: ${page.total} records`);
+      for (const r of page.entries) {
+        const version = r.supersededBy
+          ? ` (superseded by ${r.supersededBy})`
+          : r.supersedes
+            ? ` (corrects ${r.supersedes})`
+            : "";
+        console.log(
+          `  #${r.id} ${r.recordTypeName.padEnd(17)} institution ${r.issuer}  ${when(r.issuedAt)}  ${r.uri}${version}`,
+        );
+      }
+    }),
+  );
+
+task("record:open", "Decrypts a record's document for a reader with a live right to it")
+  .addParam("record", "The record id")
+  .addParam("out", "Where to write the decrypted document")
+  .addOptionalParam("purpose", "treatment, insurance-claim, research, public-health", "treatment")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const plain = await miip.documents.open(integer(args.record, "record"), { purpose: args.purpose! });
+      mkdirSync(path.dirname(path.resolve(args.out!)), { recursive: true });
+      writeFileSync(args.out!, plain);
+      console.log(`record ${args.record} decrypted to ${shown(args.out!)} (${plain.length} bytes)`);
+    }),
+  );
+
+// --- consent ---------------------------------------------------------------------------------------------
+
+function withScope(t: ReturnType<typeof task>) {
+  return t
+    .addParam("grantee", "The institution's address (or local account name)")
+    .addOptionalParam("purpose", "treatment, insurance-claim, research, public-health", "treatment")
+    .addFlag("all", "All the patient's records")
+    .addOptionalParam("types", "Record types, comma-separated (prescription,lab-result)")
+    .addOptionalParam("records", "Record ids, comma-separated")
+    .addOptionalParam("days", "How many days the grant lasts", "30");
+}
+
+withScope(task("consent:grant", "The patient (or guardian) grants an institution access"))
+  .addOptionalParam("patient", "Whose records, when a guardian acts (default: --from)")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const grantee = await accountOf(hre, args.grantee, "grantee");
+      const patient = args.patient ? await accountOf(hre, args.patient, "patient") : undefined;
+      const r = await miip.consent.grant({
+        patient,
+        grantee,
+        purpose: args.purpose!,
+        scope: scopeOf(args),
+        expiresAt: await expiryOf(hre, args.days),
+      });
+      done(`granted ${grantee} ${args.purpose}: ${r.grantIds.join(", ")}`, r);
+    }),
+  );
+
+withScope(task("consent:sign", "The patient signs a consent off chain (no gas) and saves it for the grantee"))
+  .addParam("out", "Where to write the signed consent (JSON)")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const grantee = await accountOf(hre, args.grantee, "grantee");
+      const signed = await miip.consent.sign({
+        grantee,
+        purpose: args.purpose!,
+        scope: scopeOf(args),
+        expiresAt: await expiryOf(hre, args.days),
+      });
+      writeFileSync(
+        args.out!,
+        JSON.stringify(signed, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2),
+      );
+      console.log(`signed consent for ${grantee} written to ${shown(args.out!)}; valid until ${when(signed.deadline)}`);
+    }),
+  );
+
+task("consent:submit", "The grantee submits a patient's signed consent and pays its gas")
+  .addParam("file", "The signed consent (from consent:sign)")
+  .addOptionalParam("from", FROM, "pharmacy")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const raw = readJson(args.file, "file") as {
+        request: Record<string, string | string[] | number>;
+        nonce: string;
+        deadline: string;
+        signature: string;
+      };
+      if (!raw?.request || !raw.signature) throw new InputError(`--file: ${args.file} is not a signed consent`);
+      const r = raw.request;
+      const miip = await connect(hre, args.from);
+      const result = await miip.consent.submitSigned({
+        request: {
+          patient: r.patient as string,
+          grantee: r.grantee as string,
+          purpose: Number(r.purpose),
+          scopeKind: Number(r.scopeKind),
+          scope: (r.scope as string[]).map(BigInt),
+          expiresAt: BigInt(r.expiresAt as string),
+        },
+        nonce: BigInt(raw.nonce),
+        deadline: BigInt(raw.deadline),
+        signature: raw.signature,
+      });
+      done(`consent of ${r.patient} submitted: ${result.grantIds.join(", ")}`, result);
+    }),
+  );
+
+task("consent:revoke", "The patient (or guardian) revokes a grant, effective in this block")
+  .addParam("grant", "The grant id (0x…)")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(args.grant ?? ""))
+        throw new InputError(`--grant: "${args.grant}" is not a grant id`);
+      const miip = await connect(hre, args.from);
+      done(`grant ${args.grant} revoked`, await miip.consent.revoke(args.grant!));
+    }),
+  );
+
+task("consent:share", "The patient wraps a record's document key for a grantee (after granting it access)")
+  .addParam("record", "The record id")
+  .addParam("grantee", "The grantee's address (or local account name)")
+  .addParam("grant", "The grant the grantee reads under")
+  .addOptionalParam("granteeKey", "The grantee's encryption public key (derived when this node holds the key)")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const grantee = await accountOf(hre, args.grantee, "grantee");
+      const granteePublicKey = await publicKeyOf(hre, grantee, args.granteeKey);
+      const miip = await connect(hre, args.from);
+      await miip.documents.share({
+        recordId: integer(args.record, "record"),
+        grantee,
+        granteePublicKey,
+        grantId: args.grant!,
+      });
+      console.log(`record ${args.record}'s key wrapped for ${grantee} under grant ${args.grant}`);
+    }),
+  );
+
+task("consent:guardian", "The patient appoints a guardian (or removes theirs with 0x0…0)")
+  .addParam("guardian", "The guardian's address (or local account name)")
+  .addOptionalParam("from", FROM, "patientB")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const guardian = await accountOf(hre, args.guardian, "guardian");
+      done(`guardian set to ${guardian}`, await miip.consent.setGuardian(guardian));
+    }),
+  );
+
+task("emergency:open", "An active hospital opens break-glass access to a patient's records")
+  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("reason", "A short reason code (unconscious, …)")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const patient = await accountOf(hre, args.patient, "patient");
+      const r = await miip.consent.openEmergency(patient, args.reason!);
+      done(`emergency access to ${patient} open until ${when(r.expiresAt)}`, r);
+    }),
+  );
+
+task("access:log", "An institution logs its read of a record (refused without a live right)")
+  .addParam("record", "The record id, or several comma-separated")
+  .addOptionalParam("purpose", "treatment, insurance-claim, research, public-health", "treatment")
+  .addOptionalParam("from", FROM, "pharmacy")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const ids = integers(args.record, "record");
+      const miip = await connect(hre, args.from);
+      const r =
+        ids.length === 1
+          ? await miip.consent.logAccess(ids[0], args.purpose!)
+          : await miip.consent.logAccessBatch(ids, args.purpose!);
+      done(`read of record ${ids.join(", ")} logged for ${args.purpose}`, r);
+    }),
+  );
+
+task("access:trail", "A patient's access trail, rebuilt from events nobody can alter")
+  .addParam("patient", "The patient's address (or local account name)")
+  .addOptionalParam("offset", "First entry", "0")
+  .addOptionalParam("limit", "Entries per page", "20")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const patient = await accountOf(hre, args.patient, "patient");
+      const miip = await connect(hre);
+      const page = await miip.history.accessTrail(patient, {
+        offset: Number(integer(args.offset, "offset")),
+        limit: Number(integer(args.limit, "limit")),
+      });
+      console.log(`${patient}: ${page.total} reads`);
+      const { PURPOSE_NAMES } = await import("../sdk/labels");
+      for (const e of page.entries) {
+        console.log(
+          `  ${when(e.timestamp)}  institution ${e.args.readerId} read #${e.args.recordId} for ${PURPOSE_NAMES[Number(e.args.purpose)]}`,
+        );
+      }
+    }),
+  );
+
+// --- claims ----------------------------------------------------------------------------------------------
+
+task("claim:enrol", "The insurer enrols a patient in its programme")
+  .addParam("programme", "The programme id")
+  .addParam("patient", "The patient's address (or local account name)")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const patient = await accountOf(hre, args.patient, "patient");
+      done(
+        `${patient} enrolled in programme ${args.programme}`,
+        await miip.claims.enrol(integer(args.programme, "programme"), patient),
+      );
+    }),
+  );
+
+task("claim:file", "A hospital files a claim for records; a small one is paid at once")
+  .addParam("programme", "The programme id")
+  .addParam("records", "Record ids, comma-separated")
+  .addParam("billed", "Amount billed, in IST (e.g. 250)")
+  .addOptionalParam("payee", "Who is paid (default: --from)")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.claims.file({
+        programmeId: integer(args.programme, "programme"),
+        recordIds: integers(args.records, "records"),
+        billed: amount(args.billed, "billed"),
+        payee: args.payee ? await accountOf(hre, args.payee, "payee") : undefined,
+      });
+      done(`claim ${r.claimId}: ${r.status}, due ${units(r.due)}, paid now ${units(r.paidNow)}`, r);
+    }),
+  );
+
+task("claim:decide", "The insurer approves (in full or part) or rejects a pending claim")
+  .addParam("claim", "The claim id")
+  .addOptionalParam("approve", "Amount approved, in IST")
+  .addFlag("reject", "Reject instead")
+  .addOptionalParam("reason", "A reason code", "reviewed")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      if (!!args.approve === !!args.reject) throw new InputError("give exactly one of --approve <amount> or --reject");
+      const miip = await connect(hre, args.from);
+      const id = integer(args.claim, "claim");
+      const r = args.reject
+        ? await miip.claims.reject(id, args.reason!)
+        : await miip.claims.approve(id, amount(args.approve, "approve"), args.reason);
+      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}`, r);
+    }),
+  );
+
+task("claim:show", "A claim and its timeline")
+  .addParam("claim", "The claim id")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const id = integer(args.claim, "claim");
+      const c = await miip.claims.get(id);
+      console.log(
+        `claim ${id}: ${c.status}; billed ${units(c.billed)}, due ${units(c.due)}, paid ${units(c.paid)}; patient ${c.patient}`,
+      );
+      const { enumLabel } = await import("../sdk/labels");
+      for (const e of (await miip.history.claimTimeline(id)).entries) {
+        const status = e.args.status === undefined ? "" : ` ${enumLabel("ClaimStatus", e.args.status as bigint)}`;
+        console.log(`  ${when(e.timestamp)}  ${e.event}${status}`);
+      }
+    }),
+  );
+
+// --- supply chain ----------------------------------------------------------------------------------------
+
+task("supply:ship", "A holder ships units of a batch to another institution")
+  .addParam("batch", "The batch id")
+  .addParam("to", "The receiver's address (or local account name)")
+  .addParam("quantity", "How many units")
+  .addOptionalParam("from", FROM, "manufacturer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const to = await accountOf(hre, args.to, "to");
+      const r = await miip.supply.ship(integer(args.batch, "batch"), to, Number(integer(args.quantity, "quantity")));
+      done(`shipment ${r.shipmentId}: ${args.quantity} units of batch ${args.batch} to ${to}`, r);
+    }),
+  );
+
+task("supply:accept", "The receiver accepts a shipment")
+  .addParam("shipment", "The shipment id")
+  .addOptionalParam("from", FROM, "distributor")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.accept(integer(args.shipment, "shipment"));
+      done(`shipment ${args.shipment} accepted${r.quarantined ? ", quarantined (a reading was out of range)" : ""}`, r);
+    }),
+  );
+
+task("device:add", "An institution registers an IoT device (a cold-chain logger) whose readings it vouches for")
+  .addParam("device", "The device's address (its signing key stays on the device)")
+  .addOptionalParam("kind", "A device kind code (1 thermometer, 2 hygrometer, 3 logger)", "3")
+  .addOptionalParam("calibration", "The calibration certificate's text or id; only its hash goes on chain", "")
+  .addOptionalParam("from", FROM, "distributor")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const device = address(args.device, "device");
+      const kind = Number(integer(args.kind, "kind"));
+      if (kind > 255) throw new InputError(`--kind: ${kind} is not a device kind code (0-255)`);
+      const miip = await connect(hre, args.from);
+      const calibration = hre.ethers.id(args.calibration ?? "");
+      done(`device ${device} registered (kind ${kind})`, await miip.supply.registerDevice(device, kind, calibration));
+    }),
+  );
+
+task("supply:readings", "A gateway submits device-signed cold-chain readings (JSON from a logger)")
+  .addParam("file", "Signed readings: { readings: [...], signatures: [...] }")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const raw = readJson(args.file, "file") as {
+        readings?: Record<string, string | number>[];
+        signatures?: { r: string; vs: string }[];
+      };
+      if (!Array.isArray(raw?.readings) || !Array.isArray(raw.signatures))
+        throw new InputError(`--file: ${args.file} holds no signed readings`);
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.submitReadings({
+        readings: raw.readings.map((x) => ({
+          device: String(x.device),
+          shipmentId: BigInt(x.shipmentId),
+          temperature: Number(x.temperature),
+          humidity: Number(x.humidity),
+          timestamp: BigInt(x.timestamp),
+          sequence: BigInt(x.sequence),
+        })),
+        signatures: raw.signatures,
+      });
+      done(`${r.recorded} readings recorded, ${r.excursions.length} excursions`, r);
+    }),
+  );
+
+/** A unit's proof from the serials file `npm run serials` writes (`units: [{ serial, index, leaf, proof }]`). */
+function unitOf(file: string | undefined, serial: string | undefined) {
+  if (!serial) throw new InputError("--serial is required");
+  const data = readJson(file, "serials") as {
+    units?: { serial: string; index: number; leaf: string; proof: string[] }[];
+  };
+  const unit = Array.isArray(data?.units) ? data.units.find((u) => u.serial === serial) : undefined;
+  if (!unit) throw new InputError(`--serial: ${serial} is not in ${file}`);
+  return { index: unit.index, serial: unit.leaf, proof: unit.proof };
+}
+
+task("supply:verify", "Anyone checks a unit: genuine, expired, recalled, excursions, dispensed")
+  .addParam("batch", "The batch id")
+  .addParam("serial", "The unit's serial as printed on the pack")
+  .addParam("serials", "The batch's serials file (npm run serials)")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const v = await miip.supply.verify(integer(args.batch, "batch"), unitOf(args.serials, args.serial));
+      console.log(
+        `${args.serial}: genuine ${v.genuine}, expired ${v.expired}, recalled ${v.recalled}, excursions ${v.excursions}, dispensed ${v.dispensed}`,
+      );
+    }),
+  );
+
+task("supply:dispense", "A pharmacy dispenses one unit to a patient")
+  .addParam("batch", "The batch id")
+  .addParam("serial", "The unit's serial")
+  .addParam("serials", "The batch's serials file")
+  .addParam("patient", "The patient's address (or local account name)")
+  .addOptionalParam("prescription", "The prescription record id", "0")
+  .addOptionalParam("from", FROM, "pharmacy")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.dispense({
+        batchId: integer(args.batch, "batch"),
+        unit: unitOf(args.serials, args.serial),
+        patient: await accountOf(hre, args.patient, "patient"),
+        prescriptionId: integer(args.prescription, "prescription"),
+      });
+      done(
+        r.dispensed ? `${args.serial} dispensed` : `${args.serial} was already dispensed: COUNTERFEIT ALERT raised`,
+        r,
+      );
+    }),
+  );
+
+task("supply:provenance", "A batch's provenance, from its events")
+  .addParam("batch", "The batch id")
+  .addOptionalParam("offset", "First entry", "0")
+  .addOptionalParam("limit", "Entries per page", "50")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const page = await miip.history.batchProvenance(integer(args.batch, "batch"), {
+        offset: Number(integer(args.offset, "offset")),
+        limit: Number(integer(args.limit, "limit")),
+      });
+      console.log(`batch ${args.batch}: ${page.total} events`);
+      for (const e of page.entries) console.log(`  ${when(e.timestamp)}  ${e.event}`);
+    }),
+  );
+
+task("supply:recall", "The manufacturer or a regulator recalls a batch")
+  .addParam("batch", "The batch id")
+  .addParam("reason", "A reason code")
+  .addOptionalParam("from", FROM, "regulator")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      done(
+        `batch ${args.batch} recalled (${args.reason})`,
+        await miip.supply.recall(integer(args.batch, "batch"), args.reason!),
+      );
+    }),
+  );
+
+// --- token -----------------------------------------------------------------------------------------------
+
+task("airdrop:claim", "Claims an account's genesis airdrop leaves (anyone may submit; tokens go to the account)")
+  .addParam("account", "The account (or local account name)")
+  .addOptionalParam("proofs", "The claim's proofs file (default: the network's claim.proofs.json)")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const { deploymentsDir } = await import("../scripts/lib/locations");
+      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+      const file = args.proofs ?? path.join(deploymentsDir(), network, "claim.proofs.json");
+      const proofs = readJson(file, "proofs") as {
+        claims?: Record<string, { index: string; amount: string; proof: string[] }[]>;
+      };
+      const account = await accountOf(hre, args.account, "account");
+      const leaves = Object.entries(proofs?.claims ?? {}).find(([a]) => a.toLowerCase() === account.toLowerCase())?.[1];
+      if (!leaves) throw new InputError(`${account} has no leaf in ${shown(file)}`);
+      const miip = await connect(hre, args.from);
+      for (const leaf of leaves) {
+        if (await miip.token.isClaimed(leaf.index)) {
+          console.log(`leaf ${leaf.index} already claimed`);
+          continue;
+        }
+        done(
+          `leaf ${leaf.index}: ${units(BigInt(leaf.amount))} to ${account}`,
+          await miip.token.claimAirdrop({ ...leaf, account }),
+        );
+      }
+    }),
+  );
+
+task("vesting:release", "Releases what a vesting grant has vested (anyone may; tokens go to the beneficiary)")
+  .addParam("grant", "The grant id")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.token.release(integer(args.grant, "grant"));
+      done(`grant ${args.grant}: released ${units(r.amount)} (total ${units(r.releasedTotal)})`, r);
+    }),
+  );
+
+task("balance", "An account's IST balance")
+  .addParam("account", "The account (or local account name)")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const account = await accountOf(hre, args.account, "account");
+      console.log(`${account}: ${units(await miip.token.balanceOf(account))}`);
+    }),
+  );
+
+// Used by the tasks above only through `connect`; kept exported for the seeded node.
+export { signerFor };

@@ -1,0 +1,33 @@
+/**
+ * `npm run node`: a local Hardhat node with the whole suite deployed and seeded with named demo accounts, for
+ * dApp developers. The deployment file lands where `--network localhost` clients look for it
+ * (deploy/deployments/localhost/addresses.json), the encrypted demo documents in .miip/localhost/.
+ *
+ *   npm run node                   (port 8545)
+ *   npm run node -- --port 8546
+ */
+import { subtask, task, types } from "hardhat/config";
+import { TASK_NODE, TASK_NODE_SERVER_READY } from "hardhat/builtin-tasks/task-names";
+
+let seedOnReady = false;
+
+task("miip:node", "Starts a local node with the MIIP suite deployed and seeded with demo accounts")
+  .addOptionalParam("hostname", "The host to listen on", "127.0.0.1")
+  .addOptionalParam("port", "The port to listen on", 8545, types.int)
+  .setAction(async (args: { hostname: string; port: number }, hre) => {
+    if (hre.network.name !== "hardhat") throw new Error("miip:node runs the in-process network; drop --network");
+    seedOnReady = true;
+    await hre.run(TASK_NODE, { hostname: args.hostname, port: args.port });
+  });
+
+subtask(TASK_NODE_SERVER_READY).setAction(async (args: { address: string; port: number }, hre, runSuper) => {
+  await runSuper(args);
+  if (!seedOnReady) return;
+  const { seedNode } = await import("../scripts/lib/seed");
+  try {
+    await seedNode(hre, `http://${args.address}:${args.port}`);
+  } catch (error) {
+    console.error(`seeding failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+});

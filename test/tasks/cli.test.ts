@@ -1,0 +1,334 @@
+import { expect } from "chai";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
+
+/** A free TCP port on the loopback interface. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The command line as a person uses it: `npm run node` in one terminal, `npx hardhat <task> --network
+ * localhost` in another. The node and the tasks share temporary folders for the deployment file, the
+ * encrypted documents and Ignition's journal, so nothing in the working copy is touched.
+ */
+describe("command line: a seeded node, the tasks and the deployment script", function () {
+  this.timeout(240_000);
+  let node: ChildProcess;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let output = "";
+
+  const hardhat = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        HARDHAT,
+        args,
+        { cwd: ROOT, env: { ...env, ...extraEnv }, maxBuffer: 10 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const task = (...args: string[]) => hardhat([...args, "--network", "localhost"]);
+  const ok = async (...args: string[]) => {
+    const run = await task(...args);
+    expect(run.stderr.replace(/npm warn.*\n?/g, ""), `${args.join(" ")}: ${run.stderr}`).to.equal("");
+    expect(run.code, run.stdout).to.equal(0);
+    return run.stdout;
+  };
+  /** A refusal: exit code 1 and exactly one line on stderr, no stack trace. */
+  const fails = async (...args: string[]) => {
+    const run = await task(...args);
+    expect(run.code, run.stdout).to.equal(1);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines, run.stderr).to.have.length(1);
+    expect(lines[0]).to.match(/^error: /);
+    return lines[0];
+  };
+
+  before(async function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), "miip-cli-"));
+    const port = await freePort();
+    env = {
+      ...process.env,
+      MIIP_DEPLOYMENTS: path.join(dir, "deployments"),
+      MIIP_STORE: path.join(dir, "store"),
+      MIIP_IGNITION: path.join(dir, "ignition"),
+      MIIP_LOCALHOST_URL: `http://127.0.0.1:${port}`,
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+    };
+    node = spawn(HARDHAT, ["miip:node", "--port", String(port)], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the node did not get ready:\n${output}`)), 200_000);
+      const watch = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("MIIP node ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      node.stdout!.on("data", watch);
+      node.stderr!.on("data", watch);
+      node.once("exit", (code) => reject(new Error(`the node exited with ${code}:\n${output}`)));
+    });
+  });
+
+  after(function () {
+    node?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts seeded: deployment file, named accounts, institutions, encrypted records", async function () {
+    const deployment = JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8"));
+    expect(deployment.chainId).to.equal(31337);
+    expect(output).to.include("MIIP suite deployed and seeded");
+    expect(output).to.match(/hospital\s+#10\s+0x[0-9a-fA-F]{40}\s+institution 1, hospital/);
+    expect(await ok("deployment:show")).to.include(`RecordRegistry       ${deployment.RecordRegistry}`);
+    const institutions = await ok("institution:list");
+    expect(institutions).to.include("9 institutions");
+    expect(institutions).to.include("Seoul General Hospital");
+    const records = await ok("record:list", "--patient", "patientA");
+    expect(records).to.match(/2 records\n\s+#1 lab-result .* ipfs:\/\/bafkrei[a-z2-7]{52}/);
+  });
+
+  it("adds an encrypted record from a file, and the patient (only) decrypts it", async function () {
+    const report = path.join(dir, "report.txt");
+    writeFileSync(report, "Complete blood count: within normal limits");
+    const added = await ok("record:add", "--patient", "patientA", "--file", report, "--type", "lab");
+    expect(added).to.match(/^record 5 registered for 0x[0-9a-fA-F]{40}: .*report.txt encrypted, ipfs:\/\/bafkrei/);
+    expect(added).to.match(/\(gas [\d,]+, tx 0x[0-9a-f]{64}\)/);
+    const out = path.join(dir, "opened.txt");
+    await ok("record:open", "--record", "5", "--from", "patientA", "--out", out);
+    expect(readFileSync(out, "utf8")).to.equal("Complete blood count: within normal limits");
+    const stored = readFileSync(report);
+    const blobs = path.join(dir, "store", "localhost", "blobs");
+    for (const name of require("node:fs").readdirSync(blobs) as string[]) {
+      expect(readFileSync(path.join(blobs, name)).includes(stored)).to.equal(false);
+    }
+    expect(await fails("record:open", "--record", "5", "--from", "pharmacy", "--out", out)).to.include(
+      "may not read record 5 for treatment",
+    );
+  });
+
+  it("signs consent without gas, has the researcher submit it, shares the key and lets it decrypt", async function () {
+    const signed = path.join(dir, "consent.json");
+    expect(
+      await ok(
+        "consent:sign",
+        "--grantee",
+        "researcher",
+        "--purpose",
+        "research",
+        "--records",
+        "1",
+        "--out",
+        signed,
+        "--from",
+        "patientA",
+      ),
+    ).to.include("signed consent for");
+    const submitted = await ok("consent:submit", "--file", signed, "--from", "researcher");
+    const grant = /submitted: (0x[0-9a-f]{64})/.exec(submitted)![1];
+    expect(await fails("consent:submit", "--file", signed, "--from", "researcher")).to.match(
+      /^error: ConsentInvalidNonce: /,
+    );
+    await ok("consent:share", "--record", "1", "--grantee", "researcher", "--grant", grant, "--from", "patientA");
+    const out = path.join(dir, "research.txt");
+    await ok("record:open", "--record", "1", "--from", "researcher", "--purpose", "research", "--out", out);
+    expect(readFileSync(out, "utf8")).to.include("HbA1c");
+    expect(await ok("access:log", "--record", "1", "--purpose", "research", "--from", "researcher")).to.include(
+      "read of record 1 logged for research",
+    );
+    expect(await ok("consent:revoke", "--grant", grant, "--from", "patientA")).to.include("revoked");
+    expect(await fails("access:log", "--record", "1", "--purpose", "research", "--from", "researcher")).to.match(
+      /^error: ConsentNoLiveRight: 0x[0-9a-fA-F]{40} has no live right to read record 1 for research$/,
+    );
+    expect(await ok("access:trail", "--patient", "patientA")).to.match(/1 reads\n.*institution 6 read #1 for research/);
+  });
+
+  it("files a small claim that is paid at once, and shows its timeline", async function () {
+    const filed = await ok("claim:file", "--programme", "1", "--records", "3", "--billed", "250");
+    expect(filed).to.match(/^claim 1: paid, due 200 IST, paid now 200 IST/);
+    expect(await ok("claim:show", "--claim", "1")).to.match(
+      /claim 1: paid; billed 250 IST, due 200 IST, paid 200 IST.*\n.*ClaimFiled paid\n$/,
+    );
+    expect(await fails("claim:file", "--programme", "1", "--records", "3", "--billed", "250")).to.equal(
+      "error: ClaimsRecordAlreadyClaimed: record 3 is already in claim 1",
+    );
+  });
+
+  it("ships, accepts, verifies and dispenses a seeded unit, and prints the provenance", async function () {
+    const serials = path.join(dir, "store", "localhost", "batch-1.serials.json");
+    expect(
+      await ok("supply:ship", "--batch", "1", "--to", "pharmacy", "--quantity", "10", "--from", "distributor"),
+    ).to.match(/^shipment 2: 10 units of batch 1/);
+    expect(await ok("supply:accept", "--shipment", "2", "--from", "pharmacy")).to.match(/^shipment 2 accepted  \(/);
+    const serial = "(21)KR00000007";
+    expect(await ok("supply:verify", "--batch", "1", "--serial", serial, "--serials", serials)).to.include(
+      "genuine true, expired false, recalled false, excursions 0, dispensed false",
+    );
+    await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials, "--patient", "patientB");
+    expect(
+      await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials, "--patient", "patientB"),
+    ).to.include("COUNTERFEIT ALERT");
+    expect(await ok("supply:provenance", "--batch", "1")).to.match(/batch 1: 7 events/);
+  });
+
+  it("runs the operators' other tasks: onboarding, consent, emergencies, reviews, devices and recalls", async function () {
+    const { Wallet, JsonRpcProvider } = await import("ethers");
+    const { MIIP } = await import("../../sdk");
+    const newcomer = Wallet.createRandom().address;
+    expect(
+      await ok(
+        "institution:add",
+        "--account",
+        newcomer,
+        "--kind",
+        "pharmacy",
+        "--licence",
+        "PH-9",
+        "--name",
+        "Busan Pharmacy",
+      ),
+    ).to.match(/^institution 10 onboarded: Busan Pharmacy \(pharmacy\)/);
+    expect(await ok("keys:show", "--from", "pharmacy")).to.match(/^0x[0-9a-fA-F]{40}  0x0[23][0-9a-f]{64}\n$/);
+    expect(await ok("consent:guardian", "--guardian", "guardian", "--from", "patientB")).to.include("guardian set to");
+    expect(
+      await ok(
+        "consent:grant",
+        "--patient",
+        "patientB",
+        "--grantee",
+        "pharmacy",
+        "--types",
+        "prescription",
+        "--days",
+        "7",
+        "--from",
+        "guardian",
+      ),
+    ).to.match(/^granted 0x[0-9a-fA-F]{40} treatment: 0x[0-9a-f]{64}/);
+    expect(
+      await ok("emergency:open", "--patient", "patientB", "--reason", "unconscious", "--from", "emergencyHospital"),
+    ).to.match(/^emergency access to 0x[0-9a-fA-F]{40} open until \d{4}-/);
+    expect(await ok("claim:enrol", "--programme", "1", "--patient", "stranger")).to.include("enrolled in programme 1");
+    expect(await fails("claim:enrol", "--programme", "1", "--patient", "patientB")).to.match(
+      /^error: ClaimsEnrolment: /,
+    );
+    expect(await ok("claim:file", "--programme", "1", "--records", "4", "--billed", "1000")).to.match(
+      /^claim 2: pending, due 800 IST, paid now 0 IST/,
+    );
+    expect(await fails("claim:decide", "--claim", "2", "--approve", "900")).to.match(
+      /^error: ClaimsApprovalExceedsClaim: claim 2: /,
+    );
+    expect(await ok("claim:decide", "--claim", "2", "--approve", "500", "--reason", "PARTLY")).to.match(
+      /^claim 2: partially-approved, paid now 500 IST/,
+    );
+
+    const shipped = await ok(
+      "supply:ship",
+      "--batch",
+      "1",
+      "--to",
+      "pharmacy",
+      "--quantity",
+      "5",
+      "--from",
+      "distributor",
+    );
+    const shipmentId = Number(/^shipment (\d+)/.exec(shipped)![1]);
+    const logger = Wallet.createRandom();
+    await ok("device:add", "--device", logger.address, "--calibration", "cert 2026-11", "--from", "distributor");
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    const deployment = JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8"));
+    const reader = await MIIP.connect(provider, deployment);
+    const signed = await reader.supply.signReadings(logger, [
+      { shipmentId, temperature: 500, humidity: 4000 },
+      { shipmentId, temperature: 950, humidity: 4000 },
+    ]);
+    provider.destroy();
+    const file = path.join(dir, "readings.json");
+    writeFileSync(
+      file,
+      JSON.stringify(signed, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    );
+    expect(await ok("supply:readings", "--file", file)).to.match(/^2 readings recorded, 1 excursions/);
+    expect(await fails("supply:readings", "--file", file)).to.match(/^error: SupplyStaleSequence: /);
+    expect(await ok("supply:recall", "--batch", "1", "--reason", "STERILITY")).to.include("batch 1 recalled");
+    expect(await fails("device:add", "--device", "nope")).to.equal('error: --device: "nope" is not an address');
+  });
+
+  it("claims airdrop leaves for a holder and explains a release that is not due", async function () {
+    const proofs = JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "claim.proofs.json"), "utf8"));
+    const account = Object.keys(proofs.claims)[0];
+    expect(await ok("airdrop:claim", "--account", account, "--from", "relayer")).to.match(/^leaf \d+: [\d,.]+ IST to /);
+    expect(await ok("airdrop:claim", "--account", account)).to.match(/already claimed/);
+    expect(await ok("balance", "--account", account)).to.match(/[\d,]+ IST/);
+    expect(await fails("vesting:release", "--grant", "0")).to.match(
+      /^error: DistributionNothingToRelease: grant 0 has nothing to release before \d{4}-/,
+    );
+  });
+
+  it("answers bad input with one clear line, and documents every task", async function () {
+    expect(await fails("record:add", "--patient", "0x12", "--file", "x", "--type", "lab")).to.equal(
+      'error: --patient: "0x12" is not an address',
+    );
+    const file = path.join(dir, "note.txt");
+    writeFileSync(file, "x");
+    expect(await fails("record:add", "--patient", "patientA", "--file", file, "--type", "x-ray")).to.match(
+      /^error: unknown record type "x-ray" \(one of diagnosis, prescription, lab-result/,
+    );
+    expect(
+      await fails("record:add", "--patient", "patientA", "--file", path.join(dir, "missing.pdf"), "--type", "lab"),
+    ).to.equal(`error: --file: no file ${path.join(dir, "missing.pdf")}`);
+    expect(await fails("supply:ship", "--batch", "one", "--to", "pharmacy", "--quantity", "1")).to.equal(
+      'error: --batch: "one" is not a whole number',
+    );
+    expect(await fails("consent:grant", "--grantee", "pharmacy", "--all", "--types", "lab")).to.equal(
+      "error: give exactly one of --all, --types or --records",
+    );
+    const empty = path.join(dir, "nowhere");
+    const missing = await hardhat(["record:list", "--patient", "patientA", "--network", "localhost"], {
+      MIIP_DEPLOYMENTS: empty,
+    });
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr.trim()).to.match(
+      /^error: no deployment at .*nowhere\/localhost\/addresses.json: start `npm run node`/,
+    );
+
+    const help = await hardhat(["help", "record:add"]);
+    expect(help.stdout).to.include("A hospital encrypts a document, stores it, and registers the record");
+    expect(help.stdout).to.include("--patient-key");
+    expect(help.stdout).to.include("--type");
+  });
+
+  it("deploys the suite with the Ignition modules to the running node, and a re-run changes nothing", async function () {
+    const first = await hardhat(["run", "scripts/deploy.ts", "--network", "localhost"]);
+    expect(first.code, first.stderr).to.equal(0);
+    const file = path.join(dir, "deployments", "localhost", "addresses.json");
+    const deployed = JSON.parse(readFileSync(file, "utf8"));
+    expect(existsSync(path.join(dir, "ignition", "deployments", "chain-31337", "journal.jsonl"))).to.equal(true);
+    const again = await hardhat(["run", "scripts/deploy.ts", "--network", "localhost"]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).to.deep.equal(deployed);
+    expect(await ok("institution:list")).to.include("0 institutions");
+  });
+});
