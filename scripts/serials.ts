@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-import { buildSerialTree } from "./lib/merkle";
+import { type SerialsFile, serialsFile } from "../sdk/serials";
 
 function main(argv: string[]): number {
   const [input, output = input?.replace(/\.txt$/i, "") + ".serials.json"] = argv;
@@ -28,22 +28,16 @@ function main(argv: string[]): number {
     console.error(`error: ${input} lists no serials; nothing was written`);
     return 1;
   }
-  let tree: ReturnType<typeof buildSerialTree>;
+  let file: SerialsFile;
   try {
-    tree = buildSerialTree(serials);
+    file = serialsFile(serials);
   } catch (error) {
     console.error(`error: ${(error as Error).message}; nothing was written`);
     return 1;
   }
-  const units = serials.map((serial) => ({
-    serial,
-    index: tree.indexOf(serial),
-    leaf: tree.serialOf(serial),
-    proof: tree.proofOf(serial),
-  }));
-  writeFileSync(output, JSON.stringify({ root: tree.root, count: tree.count, units }, null, 2) + "\n");
-  console.log(`root   ${tree.root}`);
-  console.log(`units  ${tree.count}`);
+  writeFileSync(output, JSON.stringify(file, null, 2) + "\n");
+  console.log(`root   ${file.root}`);
+  console.log(`units  ${file.count}`);
   console.log(`proofs ${output}`);
   return 0;
 }

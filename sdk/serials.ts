@@ -54,3 +54,22 @@ export function buildSerialTree(serials: string[]): SerialTree {
     unit: (serial) => ({ index: indexOf(serial), serial: serialHash(serial), proof: proofOf(serial) }),
   };
 }
+
+/** What a manufacturer publishes for a batch (`npm run serials`): the root and every unit's proof. */
+export interface SerialsFile {
+  root: string;
+  count: number;
+  units: { serial: string; index: number; leaf: string; proof: string[] }[];
+}
+
+/** The published file for a batch's serials, in the order they were given. */
+export function serialsFile(serials: string[]): SerialsFile {
+  const tree = buildSerialTree(serials);
+  const units = serials.map((serial) => ({
+    serial,
+    index: tree.indexOf(serial),
+    leaf: tree.serialOf(serial),
+    proof: tree.proofOf(serial),
+  }));
+  return { root: tree.root, count: tree.count, units };
+}

@@ -163,3 +163,8 @@ export function when(seconds: number | bigint): string {
 export function shown(file: string): string {
   return path.relative(process.cwd(), file) || file;
 }
+
+/** The page a listing task asks for, from its --offset and --limit flags. */
+export function pageArgs(args: { offset?: string; limit?: string }): { offset: number; limit: number } {
+  return { offset: Number(integer(args.offset, "offset")), limit: Number(integer(args.limit, "limit")) };
+}

@@ -24,6 +24,7 @@ import {
   done,
   integer,
   integers,
+  pageArgs,
   readInput,
   readJson,
   shown,
@@ -112,10 +113,7 @@ task("institution:list", "Lists the participant directory, a page at a time")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre);
-      const page = await miip.participants.list({
-        offset: Number(integer(args.offset, "offset")),
-        limit: Number(integer(args.limit, "limit")),
-      });
+      const page = await miip.participants.list(pageArgs(args));
       console.log(`${page.total} institutions`);
       for (const i of page.entries) {
         console.log(`  #${i.id} ${i.name.padEnd(28)} ${i.kind.padEnd(21)} ${i.status.padEnd(9)} ${i.account}`);
@@ -155,10 +153,7 @@ task("record:list", "Lists a patient's records with their digests and document U
     action(async (args: Args, hre) => {
       const patient = await accountOf(hre, args.patient, "patient");
       const miip = await connect(hre);
-      const page = await miip.history.recordsOfPatient(patient, {
-        offset: Number(integer(args.offset, "offset")),
-        limit: Number(integer(args.limit, "limit")),
-      });
+      const page = await miip.history.recordsOfPatient(patient, pageArgs(args));
       console.log(`${patient}: ${page.total} records`);
       for (const r of page.entries) {
         const version = r.supersededBy
@@ -352,10 +347,7 @@ task("access:trail", "A patient's access trail, rebuilt from events nobody can a
     action(async (args: Args, hre) => {
       const patient = await accountOf(hre, args.patient, "patient");
       const miip = await connect(hre);
-      const page = await miip.history.accessTrail(patient, {
-        offset: Number(integer(args.offset, "offset")),
-        limit: Number(integer(args.limit, "limit")),
-      });
+      const page = await miip.history.accessTrail(patient, pageArgs(args));
       console.log(`${patient}: ${page.total} reads`);
       const { PURPOSE_NAMES } = await import("../sdk/labels");
       for (const e of page.entries) {
@@ -563,10 +555,7 @@ task("supply:provenance", "A batch's provenance, from its events")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre);
-      const page = await miip.history.batchProvenance(integer(args.batch, "batch"), {
-        offset: Number(integer(args.offset, "offset")),
-        limit: Number(integer(args.limit, "limit")),
-      });
+      const page = await miip.history.batchProvenance(integer(args.batch, "batch"), pageArgs(args));
       console.log(`batch ${args.batch}: ${page.total} events`);
       for (const e of page.entries) console.log(`  ${when(e.timestamp)}  ${e.event}`);
     }),

@@ -1,6 +1,7 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { ist } from "../lib/parameters";
+import { demoProgramme } from "../lib/seed";
 import { utf8 } from "../../sdk";
 import type { Demo } from "./context";
 
@@ -34,18 +35,7 @@ export async function claimsChapter({ n, miip, as, who, keyOf, suite }: Demo): P
   );
   const { programmeId } = await n.step(
     "the insurer opens a programme: threshold 300 IST, cap 5,000 IST, co-payment 20%",
-    insurer.claims.openProgramme({
-      coveredTypes: ["diagnosis", "prescription", "lab-result", "imaging", "discharge-summary"],
-      perClaimCap: IST(5_000),
-      perPatientYearCap: IST(20_000),
-      autoApproveThreshold: IST(300),
-      copayBps: 2_000,
-      filingWindowDays: 90,
-      reviewDays: 14,
-      disputeDays: 7,
-      arbitrator: who("agency").address,
-      openEnrolment: false,
-    }),
+    insurer.claims.openProgramme(demoProgramme(who("agency").address, false)),
   );
   await n.step(
     "the insurer approves the escrow and deposits 50,000 IST",

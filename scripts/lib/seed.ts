@@ -4,13 +4,32 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import { MIIP, FileBlobStore, FileKeyShareStore, buildSerialTree, utf8 } from "../../sdk/node";
+import { MIIP, type ProgrammeInput, FileBlobStore, FileKeyShareStore, serialsFile, utf8 } from "../../sdk/node";
 import { deploySuite, writeDeployment } from "./deploy";
 import { deploymentsDir, storeDir } from "./locations";
 import { loadParameters } from "./parameters";
 
 const DAY = 86_400;
 const IST = (n: number) => BigInt(n) * 10n ** 18n;
+
+/**
+ * The insurance programme of the demo and the seeded node: paid in IST, common record types covered, claims
+ * up to 300 IST paid at once, 20% co-payment, the public-health agency as arbitrator.
+ */
+export function demoProgramme(arbitrator: string, openEnrolment: boolean): ProgrammeInput {
+  return {
+    coveredTypes: ["diagnosis", "prescription", "lab-result", "imaging", "discharge-summary"],
+    perClaimCap: IST(5_000),
+    perPatientYearCap: IST(20_000),
+    autoApproveThreshold: IST(300),
+    copayBps: 2_000,
+    filingWindowDays: 90,
+    reviewDays: 14,
+    disputeDays: 7,
+    arbitrator,
+    openEnrolment,
+  };
+}
 
 /**
  * Deploys the suite on the node's chain exactly as `deploy/` does, writes the localhost deployment file, and
@@ -71,18 +90,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   );
   await miip.token.release(reserveGrant);
   await as("treasury").token.transfer(who("insurer").address, IST(100_000));
-  const { programmeId } = await as("insurer").claims.openProgramme({
-    coveredTypes: ["diagnosis", "prescription", "lab-result", "imaging", "discharge-summary"],
-    perClaimCap: IST(5_000),
-    perPatientYearCap: IST(20_000),
-    autoApproveThreshold: IST(300),
-    copayBps: 2_000,
-    filingWindowDays: 90,
-    reviewDays: 14,
-    disputeDays: 7,
-    arbitrator: who("agency").address,
-    openEnrolment: true,
-  });
+  const { programmeId } = await as("insurer").claims.openProgramme(demoProgramme(who("agency").address, true));
   await as("insurer").claims.deposit(programmeId, IST(50_000));
   for (const patient of ["patientA", "patientB"] as const) {
     await as("insurer").claims.enrol(programmeId, who(patient).address);
@@ -128,7 +136,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   });
 
   const serials = Array.from({ length: 100 }, (_, i) => `(21)KR${String(i).padStart(8, "0")}`);
-  const tree = buildSerialTree(serials);
+  const published = serialsFile(serials);
   const { batchId } = await as("manufacturer").supply.registerBatch({
     gtin: 8806469001234n,
     lot: "LOT-DEMO-1",
@@ -139,17 +147,11 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
     tempMax: 800,
     humidityMin: 1000,
     humidityMax: 6000,
-    serialRoot: tree.root,
+    serialRoot: published.root,
     metadataURI: "ipfs://bafkrei-demo-batch",
   });
-  const serialsFile = path.join(store, `batch-${batchId}.serials.json`);
-  const units = serials.map((serial) => ({
-    serial,
-    index: tree.indexOf(serial),
-    leaf: tree.serialOf(serial),
-    proof: tree.proofOf(serial),
-  }));
-  writeFileSync(serialsFile, JSON.stringify({ root: tree.root, count: tree.count, units }, null, 2) + "\n");
+  const serialsPath = path.join(store, `batch-${batchId}.serials.json`);
+  writeFileSync(serialsPath, JSON.stringify(published, null, 2) + "\n");
   const { shipmentId } = await as("manufacturer").supply.ship(batchId, who("distributor").address, 60);
   await as("distributor").supply.accept(shipmentId);
 
@@ -170,7 +172,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   console.log(
     `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, patients A and B enrolled`,
   );
-  console.log(`  batch ${batchId} (100 units, serials in ${rel(serialsFile)}), 60 units at the distributor`);
+  console.log(`  batch ${batchId} (100 units, serials in ${rel(serialsPath)}), 60 units at the distributor`);
   console.log("\nTry, in another terminal:");
   console.log("  npx hardhat record:list --patient patientA --network localhost");
   console.log(`  npx hardhat record:open --record ${recordIds[1]} --from pharmacy --out rx.txt --network localhost`);

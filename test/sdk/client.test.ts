@@ -4,6 +4,7 @@ import hre from "hardhat";
 
 import { MIIP, MIIPClientError, MIIPError, DeploymentError, buildSerialTree, isMIIPError } from "../../sdk";
 import { deploymentOf } from "../../scripts/lib/deploy";
+import { demoProgramme } from "../../scripts/lib/seed";
 import { onboardedFixture } from "../helpers/fixtures";
 
 const DAY = 86_400;
@@ -264,16 +265,8 @@ describe("SDK client", function () {
       await miip.token.release(reserveGrant);
       await as(treasury).token.transfer(insurer.address, IST(10_000));
       const { programmeId } = await as(insurer).claims.openProgramme({
+        ...demoProgramme(agency.address, true),
         coveredTypes: ["lab-result", "prescription"],
-        perClaimCap: IST(5_000),
-        perPatientYearCap: IST(20_000),
-        autoApproveThreshold: IST(300),
-        copayBps: 2_000,
-        filingWindowDays: 90,
-        reviewDays: 14,
-        disputeDays: 7,
-        arbitrator: agency.address,
-        openEnrolment: true,
       });
       const { free } = await as(insurer).claims.deposit(programmeId, IST(10_000));
       expect(free).to.equal(IST(10_000));
