@@ -39,7 +39,8 @@ function isAllowedWarning(message: SolcMessage): boolean {
   return message.errorCode === "2394" && (message.sourceLocation?.file ?? "").startsWith("@openzeppelin/");
 }
 
-function isCoverageRun(hre: unknown): boolean {
+/** Whether solidity-coverage is running in this process (it instruments the sources). */
+export function isCoverageRun(hre: unknown): boolean {
   // solidity-coverage instruments the sources, which makes the compiler warn about its own probes.
   return (hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
 }
