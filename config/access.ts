@@ -1,0 +1,171 @@
+/**
+ * Who may do what: one table for every state-changing external function of every contract of the suite,
+ * against every kind of actor. test/security/AccessMatrix.test.ts calls each function as each actor and
+ * checks each cell against this table (and that no function is missing from it); `npm run access` prints it
+ * into docs/ACCESS.md.
+ *
+ * A cell says whether the actor may make the call in the matrix's situation (see the test's fixture): a
+ * shipment addressed to the distributor, a claim filed by the hospital, patient A's records issued by the
+ * hospital, a grant to the pharmacy, and so on. "governor" is the GOVERNOR role's holder: a delayed function
+ * it reaches the only way it can, through the access manager's schedule and execute after its delay; anything
+ * else it calls as the account it is.
+ */
+export const ACTORS = [
+  "admin",
+  "governor",
+  "guardian-role",
+  "treasurer",
+  "registrar",
+  "hospital",
+  "suspended-hospital",
+  "pharmacy",
+  "insurer",
+  "agency",
+  "researcher",
+  "manufacturer",
+  "distributor",
+  "regulator",
+  "patient",
+  "patient-guardian",
+  "treasury",
+  "stranger",
+] as const;
+
+export type Actor = (typeof ACTORS)[number];
+
+/** The active institutions among the actors. */
+const INSTITUTIONS: readonly Actor[] = [
+  "hospital",
+  "pharmacy",
+  "insurer",
+  "agency",
+  "researcher",
+  "manufacturer",
+  "distributor",
+  "regulator",
+];
+
+/** Everyone: functions whose rules are about the data (a signature, a deadline, a balance), not the caller. */
+export const ANYONE = "anyone" as const;
+
+type Who = readonly Actor[] | typeof ANYONE;
+
+export const ACCESS: Record<string, Record<string, Who>> = {
+  MIIPAccessManager: {
+    grantRole: ["admin"],
+    revokeRole: ["admin"],
+    renounceRole: ANYONE, // each account for itself only (the confirmation must be the caller)
+    labelRole: ["admin"],
+    setRoleAdmin: ["admin"],
+    setRoleGuardian: ["admin"],
+    setGrantDelay: ["admin"],
+    setTargetFunctionRole: ["admin"],
+    setTargetAdminDelay: ["admin"],
+    setTargetClosed: ["admin"],
+    updateAuthority: ["admin"],
+    multicall: ["admin"], // a batch of admin calls: each checked as the caller
+    schedule: ["governor"], // a GOVERNOR operation (setRecordType)
+    execute: ["registrar"], // an immediate REGISTRAR operation (suspend) relayed by the manager
+    cancel: ["admin", "governor"], // the governor's scheduled operation: its scheduler or the admin
+    consumeScheduledOp: [], // only a managed contract, for its own scheduled calls
+  },
+  INSSETToken: {
+    transfer: ANYONE,
+    approve: ANYONE,
+    transferFrom: ANYONE, // within an allowance (zero here)
+    permit: ANYONE, // with the holder's signature
+    claim: ANYONE, // a genesis leaf, paid to its account whoever submits it
+    sweep: ["treasury"], // after the claim deadline
+  },
+  ISTDistribution: {
+    release: ANYONE, // tokens go to the beneficiary
+    createGrant: ["treasurer"],
+    revoke: ["treasurer"],
+    releasePool: ["treasurer"],
+    setAuthority: [], // only through the access manager's updateAuthority
+  },
+  ParticipantRegistry: {
+    register: ["registrar"],
+    suspend: ["registrar"],
+    updateProfile: ["registrar"],
+    reinstate: ["governor"],
+    retire: ["governor"],
+    recoverAccount: ["governor"],
+    upgradeToAndCall: ["governor"],
+    proposeAccount: INSTITUTIONS, // any active institution, for itself
+    acceptAccount: [], // only the proposed new address (no actor holds it in the matrix)
+    initialize: [],
+    setAuthority: [],
+  },
+  RecordRegistry: {
+    register: ["hospital"],
+    registerBatch: ["hospital"],
+    amend: ["hospital"], // its issuer
+    setRecordType: ["governor"],
+    setReadPolicy: ["governor"],
+    pause: ["guardian-role"],
+    unpause: ["governor"],
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
+  ConsentManager: {
+    grant: ["patient", "patient-guardian"],
+    grantBySig: ANYONE, // with the patient's signature
+    revoke: ["patient", "patient-guardian"],
+    cancelNonce: ["patient", "patient-guardian"],
+    setGuardian: ANYONE, // each patient for themself
+    openEmergency: ["hospital"], // an active hospital
+    closeEmergency: ["patient", "patient-guardian"],
+    logAccess: ["pharmacy"], // a reader with a live right (the pharmacy's grant)
+    logAccessBatch: ["pharmacy"],
+    setEmergencyWindow: ["governor"],
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
+  ClaimEscrow: {
+    openProgramme: ["insurer"],
+    closeProgramme: ["insurer"], // the programme's insurer
+    deposit: ["insurer"],
+    withdraw: ["insurer"],
+    enrol: ["insurer"],
+    endCover: ["insurer"],
+    joinBySig: ANYONE, // with the patient's signature, for an open programme
+    fileClaim: ["hospital", "patient"], // the records' issuer, or the patient
+    approve: ["insurer"],
+    reject: ["insurer"],
+    forceApproval: ["hospital", "patient"], // the claimant, after the review deadline
+    dispute: ["hospital", "patient"], // the claimant: the hospital or the patient
+    finalize: ANYONE, // after the dispute window
+    arbitrate: ["agency"], // the programme's arbitrator
+    withdrawCredit: ANYONE, // each payee its own credit; refused (ClaimsNoCredit) for whoever has none
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
+  SupplyChain: {
+    registerBatch: ["manufacturer"],
+    ship: ["manufacturer", "distributor", "pharmacy"], // holders of units
+    accept: ["distributor"], // the shipment's receiver
+    refuse: ["distributor"],
+    dispense: ["pharmacy"], // an active pharmacy holding units
+    registerDevice: INSTITUTIONS, // any active institution, which then owns the device
+    revokeDevice: ["distributor"], // the device's owner
+    revokeDeviceByGovernance: ["guardian-role"],
+    submitReadings: ANYONE, // signed by a registered device
+    resolveQuarantine: ["manufacturer", "regulator"], // the batch's manufacturer, or a regulator
+    recall: ["manufacturer", "regulator"], // the batch's manufacturer, or a regulator
+    noticeHolders: ANYONE,
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
+};
+
+/** Whether the table lets `actor` call `contract.fn`. */
+export function mayCall(contract: string, fn: string, actor: Actor): boolean {
+  const who = ACCESS[contract]?.[fn];
+  if (who === undefined) throw new Error(`config/access.ts has no row for ${contract}.${fn}`);
+  return who === ANYONE || who.includes(actor);
+}

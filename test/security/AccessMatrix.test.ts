@@ -1,0 +1,973 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+
+import { ACCESS, ACTORS, type Actor, mayCall } from "../../config/access";
+import {
+  CONSENT_TYPES,
+  JOIN_TYPES,
+  PERMIT_TYPES,
+  READING_TYPES,
+  claimsDomain,
+  compactSignature,
+  consentDomain,
+  istPermitDomain,
+  supplyDomain,
+} from "../../config/eip712";
+import { KINDS, PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
+import { buildSerialTree } from "../../sdk/serials";
+import { asMIIPError } from "../../sdk/errors";
+import {
+  MIIPAccessManager__factory,
+  ParticipantRegistry__factory,
+  RecordRegistry__factory,
+} from "../../typechain-types";
+import { accessMarkdown } from "../../scripts/lib/access";
+import { deploySuiteFixture } from "../helpers/fixtures";
+
+/** The refusals that mean "not you": who the caller is, not what the call says. */
+const AUTHORISATION_ERRORS = new Set([
+  "AccessManagedUnauthorized",
+  "AccessManagerUnauthorizedAccount",
+  "AccessManagerUnauthorizedCall",
+  "AccessManagerUnauthorizedCancel",
+  "AccessManagerUnauthorizedConsume",
+  "AccessManagerBadConfirmation",
+  "InvalidInitialization",
+  "ParticipantsNotActive",
+  "ParticipantsWrongKind",
+  "ParticipantsNotPendingAccount",
+  "RecordsNotIssuer",
+  "ConsentNotPatientOrGuardian",
+  "ConsentInactiveReader",
+  "ConsentNoLiveRight",
+  "ClaimsNotProgrammeInsurer",
+  "ClaimsNotClaimant",
+  "ClaimsNotArbitrator",
+  "ClaimsNoCredit",
+  "SupplyNotReceiver",
+  "SupplyNotDeviceOwner",
+  "SupplyNotManufacturerOrRegulator",
+  "SupplyInsufficientHolding",
+  "MerkleClaimUnauthorizedSweeper",
+  "NotAManagedContract",
+]);
+
+/** Rows where no allowed actor can succeed in the matrix's situation, and why. */
+const NO_SUCCESS = new Set([
+  "MIIPAccessManager.consumeScheduledOp", // nobody: only a managed contract
+  "ParticipantRegistry.acceptAccount", // only the proposed address, which is no actor
+  "ParticipantRegistry.initialize",
+  "RecordRegistry.initialize",
+  "ConsentManager.initialize",
+  "ClaimEscrow.initialize",
+  "SupplyChain.initialize",
+  "ISTDistribution.setAuthority",
+  "ParticipantRegistry.setAuthority",
+  "RecordRegistry.setAuthority",
+  "ConsentManager.setAuthority",
+  "ClaimEscrow.setAuthority",
+  "SupplyChain.setAuthority",
+  "ClaimEscrow.withdrawCredit", // nobody has a credit: every actor is refused with ClaimsNoCredit
+]);
+
+const CONTRACTS = {
+  MIIPAccessManager: "manager",
+  INSSETToken: "token",
+  ISTDistribution: "distribution",
+  ParticipantRegistry: "participants",
+  RecordRegistry: "records",
+  ConsentManager: "consent",
+  ClaimEscrow: "claims",
+  SupplyChain: "supply",
+} as const;
+
+type Call = { target: string; data: string };
+const DAY = 86_400;
+const IST = (n: number) => BigInt(n) * 10n ** 18n;
+const code = (text: string) => hre.ethers.encodeBytes32String(text);
+
+describe("Access matrix: every state-changing function, as every actor, against config/access.ts", function () {
+  this.timeout(600_000);
+
+  async function matrixFixture() {
+    const s = await deploySuiteFixture();
+    const { manager, participants, records, consent, claims, supply, token, distribution, signers, resolved } = s;
+    const governor = signers[24];
+    const guardianRole = signers[25];
+    const deployer = s.deployer;
+    // Distinct holders for each role: the deployer keeps only ADMIN.
+    await manager.grantRole(ROLES.GOVERNOR, governor.address, 24 * 3600);
+    await manager.grantRole(ROLES.GUARDIAN, guardianRole.address, 0);
+    await manager.revokeRole(ROLES.GOVERNOR, deployer.address);
+    await manager.revokeRole(ROLES.GUARDIAN, deployer.address);
+
+    const actors: Record<Actor, HardhatEthersSigner> = {
+      admin: deployer,
+      governor,
+      "guardian-role": guardianRole,
+      treasurer: s.treasurer,
+      registrar: s.registrar,
+      hospital: s.hospital,
+      "suspended-hospital": s.emergencyHospital,
+      pharmacy: s.pharmacy,
+      insurer: s.insurer,
+      agency: s.agency,
+      researcher: s.researcher,
+      manufacturer: s.manufacturer,
+      distributor: s.distributor,
+      regulator: s.regulator,
+      patient: s.patientA,
+      "patient-guardian": s.guardian,
+      treasury: s.treasury,
+      stranger: s.stranger,
+    };
+    const onboard = async (who: HardhatEthersSigner, kind: keyof typeof KINDS) => {
+      await participants
+        .connect(s.registrar)
+        .register(who.address, KINDS[kind], hre.ethers.id(kind + who.address), kind, "");
+      return (await participants.memberOf(who.address)).id;
+    };
+    const ids = {
+      hospital: await onboard(s.hospital, "hospital"),
+      pharmacy: await onboard(s.pharmacy, "pharmacy"),
+      insurer: await onboard(s.insurer, "insurer"),
+      agency: await onboard(s.agency, "public-health-agency"),
+      researcher: await onboard(s.researcher, "researcher"),
+      manufacturer: await onboard(s.manufacturer, "manufacturer"),
+      distributor: await onboard(s.distributor, "distributor"),
+      regulator: await onboard(s.regulator, "regulator"),
+      suspended: await onboard(s.emergencyHospital, "hospital"),
+    };
+    await participants.connect(s.registrar).suspend(ids.suspended, code("review"));
+
+    // IST for the insurer, a month after listing.
+    await time.increase(30 * DAY);
+    const reserveGrant = resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory);
+    await distribution.release(reserveGrant);
+    await token.connect(s.treasury).transfer(s.insurer.address, IST(100_000));
+
+    // An insurance programme (open enrolment) with patient A enrolled and consenting.
+    await claims
+      .connect(s.insurer)
+      .openProgramme(programme({ address: { token: await token.getAddress() }, agency: s.agency }));
+    const programmeId = 1n;
+    await token.connect(s.insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
+    await claims.connect(s.insurer).deposit(programmeId, IST(50_000));
+    await claims.connect(s.insurer).enrol(programmeId, s.patientA.address);
+    await time.increase(60);
+
+    // Patient A's records, a guardian, and grants to the pharmacy (treatment) and the insurer (claims).
+    let n = 0;
+    const record = async () => {
+      n += 1;
+      await records.connect(s.hospital).register({
+        patient: s.patientA.address,
+        digest: hre.ethers.id(`matrix record ${n}`),
+        recordType: RECORD_TYPES.diagnosis,
+        issuedAt: await time.latest(),
+        uri: `ipfs://matrix${n}`,
+      });
+      return BigInt(n);
+    };
+    const recordIds: bigint[] = [];
+    for (let i = 0; i < 8; i++) recordIds.push(await record());
+    await consent.connect(s.patientA).setGuardian(s.guardian.address);
+    const far = (await time.latest()) + 365 * DAY;
+    const grantTo = (grantee: string, purpose: number) =>
+      consent
+        .connect(s.patientA)
+        .grant({ patient: s.patientA.address, grantee, purpose, scopeKind: 0, scope: [], expiresAt: far });
+    await grantTo(s.pharmacy.address, PURPOSES.treatment);
+    await grantTo(s.insurer.address, PURPOSES["insurance-claim"]);
+    const pharmacyGrant = await consent.grantIdOf(s.patientA.address, ids.pharmacy, PURPOSES.treatment, 0, 0);
+
+    // Claims in every state the rows need: one past its review deadline, one partly approved past its dispute
+    // window; then one pending, one partly approved, one disputed.
+    const file = async (recordId: bigint) => {
+      await claims.connect(s.hospital).fileClaim(programmeId, [recordId], IST(1_000), s.hospital.address);
+      return claims.claimCount();
+    };
+    const overdue = await file(recordIds[0]);
+    const oldPartial = await file(recordIds[1]);
+    await claims.connect(s.insurer).approve(oldPartial, IST(100), code("partly"));
+    await time.increase(8 * DAY);
+    const pending = await file(recordIds[2]);
+    const partial = await file(recordIds[3]);
+    await claims.connect(s.insurer).approve(partial, IST(100), code("partly"));
+    const disputed = await file(recordIds[4]);
+    await claims.connect(s.insurer).approve(disputed, IST(100), code("partly"));
+    await claims.connect(s.hospital).dispute(disputed);
+
+    // A serialised batch: units at the manufacturer, the distributor and the pharmacy; a shipment in transit to
+    // the distributor; a device of the distributor's; quarantined units at the pharmacy.
+    const serials = buildSerialTree(["U0", "U1", "U2", "U3"]);
+    const now = await time.latest();
+    await supply.connect(s.manufacturer).registerBatch({
+      gtin: 1n,
+      lot: code("LOT-M"),
+      manufacturedAt: now - DAY,
+      expiresAt: now + 365 * DAY,
+      quantity: 100,
+      tempMin: 200,
+      tempMax: 800,
+      humidityMin: 1000,
+      humidityMax: 6000,
+      serialRoot: serials.root,
+      metadataURI: "",
+    });
+    const batchId = 1n;
+    const ship = async (from: HardhatEthersSigner, to: HardhatEthersSigner, quantity: number) => {
+      await supply.connect(from).ship(batchId, to.address, quantity);
+      return (await supply.queryFilter(supply.filters.Shipped(undefined, batchId))).at(-1)!.args.shipmentId;
+    };
+    await supply.connect(s.distributor).accept(await ship(s.manufacturer, s.distributor, 10));
+    await supply.connect(s.pharmacy).accept(await ship(s.manufacturer, s.pharmacy, 10));
+    const device = new hre.ethers.Wallet(hre.ethers.id("matrix device"));
+    await supply.connect(s.distributor).registerDevice(device.address, 3, hre.ethers.id("calibration"));
+    const domain = supplyDomain(31337n, await supply.getAddress());
+    const reading = async (shipmentId: bigint, temperature: number, sequence: bigint) => {
+      const r = {
+        device: device.address,
+        shipmentId,
+        temperature,
+        humidity: 4000,
+        timestamp: BigInt(await time.latest()),
+        sequence,
+      };
+      return { readings: [r], signatures: [compactSignature(await device.signTypedData(domain, READING_TYPES, r))] };
+    };
+    const warm = await ship(s.manufacturer, s.pharmacy, 2);
+    const excursion = await reading(warm, 1200, 1n);
+    await supply.submitReadings(excursion.readings, excursion.signatures);
+    await supply.connect(s.pharmacy).accept(warm);
+    const inTransit = await ship(s.manufacturer, s.distributor, 5);
+
+    // A GOVERNOR operation already scheduled, for `cancel`.
+    const setType = records.interface.encodeFunctionData("setRecordType", [9, true, code("nine")]);
+    await manager.connect(governor).schedule(await records.getAddress(), setType, 0);
+
+    const address = {
+      manager: await manager.getAddress(),
+      token: await token.getAddress(),
+      distribution: await distribution.getAddress(),
+      participants: await participants.getAddress(),
+      records: await records.getAddress(),
+      consent: await consent.getAddress(),
+      claims: await claims.getAddress(),
+      supply: await supply.getAddress(),
+    };
+    return {
+      ...s,
+      actors,
+      ids,
+      address,
+      programmeId,
+      recordIds,
+      pharmacyGrant,
+      claimIds: { overdue, oldPartial, pending, partial, disputed },
+      batchId,
+      serials,
+      inTransit,
+      device,
+      reading,
+      setType,
+    };
+  }
+
+  type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
+  type Builder = (ctx: Ctx, actor: HardhatEthersSigner) => Promise<Call>;
+
+  const calls: Record<string, Record<string, Builder>> = {
+    MIIPAccessManager: {
+      grantRole: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("grantRole", [ROLES.REGISTRAR, c.stranger.address, 0]),
+      }),
+      revokeRole: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("revokeRole", [ROLES.REGISTRAR, c.registrar.address]),
+      }),
+      renounceRole: async (c, a) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("renounceRole", [ROLES.REGISTRAR, a.address]),
+      }),
+      labelRole: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("labelRole", [7, "SEVEN"]),
+      }),
+      setRoleAdmin: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("setRoleAdmin", [7, ROLES.GOVERNOR]),
+      }),
+      setRoleGuardian: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("setRoleGuardian", [7, ROLES.GUARDIAN]),
+      }),
+      setGrantDelay: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("setGrantDelay", [7, 60]),
+      }),
+      setTargetFunctionRole: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("setTargetFunctionRole", [
+          c.address.records,
+          [c.records.interface.getFunction("pause")!.selector],
+          7,
+        ]),
+      }),
+      setTargetAdminDelay: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("setTargetAdminDelay", [c.address.records, 3600]),
+      }),
+      setTargetClosed: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("setTargetClosed", [c.address.records, true]),
+      }),
+      updateAuthority: async (c) => {
+        const other = await new MIIPAccessManager__factory(c.deployer).deploy(c.deployer.address);
+        return {
+          target: c.address.manager,
+          data: c.manager.interface.encodeFunctionData("updateAuthority", [
+            c.address.distribution,
+            await other.getAddress(),
+          ]),
+        };
+      },
+      multicall: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("multicall", [
+          [c.manager.interface.encodeFunctionData("labelRole", [7, "SEVEN"])],
+        ]),
+      }),
+      schedule: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("schedule", [
+          c.address.records,
+          c.records.interface.encodeFunctionData("setRecordType", [10, true, code("ten")]),
+          0,
+        ]),
+      }),
+      execute: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("execute", [
+          c.address.participants,
+          c.participants.interface.encodeFunctionData("suspend", [c.ids.researcher, code("x")]),
+        ]),
+      }),
+      cancel: async (c) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("cancel", [
+          c.actors.governor.address,
+          c.address.records,
+          c.setType,
+        ]),
+      }),
+      consumeScheduledOp: async (c, a) => ({
+        target: c.address.manager,
+        data: c.manager.interface.encodeFunctionData("consumeScheduledOp", [a.address, c.setType]),
+      }),
+    },
+    INSSETToken: {
+      transfer: async (c) => ({
+        target: c.address.token,
+        data: c.token.interface.encodeFunctionData("transfer", [c.stranger.address, 0]),
+      }),
+      approve: async (c) => ({
+        target: c.address.token,
+        data: c.token.interface.encodeFunctionData("approve", [c.stranger.address, 1]),
+      }),
+      transferFrom: async (c, a) => ({
+        target: c.address.token,
+        data: c.token.interface.encodeFunctionData("transferFrom", [c.insurer.address, a.address, 0]),
+      }),
+      permit: async (c, a) => {
+        const deadline = BigInt(await time.latest()) + 3600n;
+        const value = IST(1);
+        const sig = hre.ethers.Signature.from(
+          await c.insurer.signTypedData(istPermitDomain(31337n, c.address.token), PERMIT_TYPES, {
+            owner: c.insurer.address,
+            spender: a.address,
+            value,
+            nonce: await c.token.nonces(c.insurer.address),
+            deadline,
+          }),
+        );
+        return {
+          target: c.address.token,
+          data: c.token.interface.encodeFunctionData("permit", [
+            c.insurer.address,
+            a.address,
+            value,
+            deadline,
+            sig.v,
+            sig.r,
+            sig.s,
+          ]),
+        };
+      },
+      claim: async (c) => {
+        const [account, [leaf]] = Object.entries(c.resolved.claim!.proofs.claims)[0];
+        return {
+          target: c.address.token,
+          data: c.token.interface.encodeFunctionData("claim", [leaf.index, account, leaf.amount, leaf.proof]),
+        };
+      },
+      sweep: async (c) => {
+        await time.increaseTo(c.resolved.claim!.deadline + 1n);
+        return { target: c.address.token, data: c.token.interface.encodeFunctionData("sweep") };
+      },
+    },
+    ISTDistribution: {
+      release: async (c) => {
+        const reserve = c.resolved.genesis.grants.findIndex((g) => g.category === c.resolved.genesis.reserveCategory);
+        return {
+          target: c.address.distribution,
+          data: c.distribution.interface.encodeFunctionData("release", [reserve]),
+        };
+      },
+      createGrant: async (c) => {
+        const dev = c.resolved.genesis.categories.findIndex(
+          (cat) => hre.ethers.decodeBytes32String(cat.label) === "development",
+        );
+        return {
+          target: c.address.distribution,
+          data: c.distribution.interface.encodeFunctionData("createGrant", [
+            c.stranger.address,
+            dev,
+            IST(1),
+            await time.latest(),
+            true,
+          ]),
+        };
+      },
+      revoke: async (c) => {
+        const grant = c.resolved.genesis.grants.findIndex((g) => g.revocable);
+        return { target: c.address.distribution, data: c.distribution.interface.encodeFunctionData("revoke", [grant]) };
+      },
+      releasePool: async (c) => {
+        const pool = c.resolved.genesis.categories.findIndex((cat) => cat.kind === 1);
+        return {
+          target: c.address.distribution,
+          data: c.distribution.interface.encodeFunctionData("releasePool", [pool, c.stranger.address, IST(1)]),
+        };
+      },
+      setAuthority: async (c) => ({
+        target: c.address.distribution,
+        data: c.distribution.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+    ParticipantRegistry: {
+      register: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("register", [
+          hre.ethers.Wallet.createRandom().address,
+          KINDS.pharmacy,
+          hre.ethers.id("new"),
+          "New",
+          "",
+        ]),
+      }),
+      suspend: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("suspend", [c.ids.researcher, code("x")]),
+      }),
+      updateProfile: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("updateProfile", [c.ids.researcher, "R", "ipfs://r"]),
+      }),
+      reinstate: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("reinstate", [c.ids.suspended, code("ok")]),
+      }),
+      retire: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("retire", [c.ids.researcher, code("bye")]),
+      }),
+      recoverAccount: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("recoverAccount", [
+          c.ids.researcher,
+          hre.ethers.Wallet.createRandom().address,
+        ]),
+      }),
+      upgradeToAndCall: async (c) => {
+        const impl = await new ParticipantRegistry__factory(c.deployer).deploy();
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      proposeAccount: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("proposeAccount", [hre.ethers.Wallet.createRandom().address]),
+      }),
+      acceptAccount: async (c) => {
+        await c.participants.connect(c.researcher).proposeAccount(hre.ethers.Wallet.createRandom().address);
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("acceptAccount", [c.ids.researcher]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+    RecordRegistry: {
+      register: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("register", [await newRecord(c)]),
+      }),
+      registerBatch: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("registerBatch", [[await newRecord(c)]]),
+      }),
+      amend: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("amend", [
+          c.recordIds[7],
+          hre.ethers.id("amended"),
+          await time.latest(),
+          "ipfs://amended",
+        ]),
+      }),
+      setRecordType: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("setRecordType", [8, true, code("eight")]),
+      }),
+      setReadPolicy: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("setReadPolicy", [c.address.consent]),
+      }),
+      pause: async (c) => ({ target: c.address.records, data: c.records.interface.encodeFunctionData("pause") }),
+      unpause: async (c) => {
+        await c.records.connect(c.actors["guardian-role"]).pause();
+        return { target: c.address.records, data: c.records.interface.encodeFunctionData("unpause") };
+      },
+      upgradeToAndCall: async (c) => {
+        const impl = await new RecordRegistry__factory(c.deployer).deploy(c.address.participants);
+        return {
+          target: c.address.records,
+          data: c.records.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("initialize", [c.address.manager, [], []]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+    ConsentManager: {
+      grant: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("grant", [researchRequest(c, await time.latest())]),
+      }),
+      grantBySig: async (c) => {
+        const request = researchRequest(c, await time.latest());
+        const deadline = BigInt(await time.latest()) + 3600n;
+        const signature = await c.patientA.signTypedData(consentDomain(31337n, c.address.consent), CONSENT_TYPES, {
+          ...request,
+          nonce: 0n,
+          deadline,
+        });
+        return {
+          target: c.address.consent,
+          data: c.consent.interface.encodeFunctionData("grantBySig", [request, 0, deadline, signature]),
+        };
+      },
+      revoke: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("revoke", [c.pharmacyGrant]),
+      }),
+      cancelNonce: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("cancelNonce", [
+          c.patientA.address,
+          c.ids.researcher,
+          PURPOSES.research,
+          0,
+          0,
+        ]),
+      }),
+      setGuardian: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("setGuardian", [c.stranger.address]),
+      }),
+      openEmergency: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("openEmergency", [c.patientA.address, code("er")]),
+      }),
+      closeEmergency: async (c) => {
+        await c.consent.connect(c.hospital).openEmergency(c.patientA.address, code("er"));
+        return {
+          target: c.address.consent,
+          data: c.consent.interface.encodeFunctionData("closeEmergency", [c.patientA.address, c.ids.hospital]),
+        };
+      },
+      logAccess: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("logAccess", [c.recordIds[0], PURPOSES.treatment]),
+      }),
+      logAccessBatch: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("logAccessBatch", [
+          [c.recordIds[0], c.recordIds[1]],
+          PURPOSES.treatment,
+        ]),
+      }),
+      setEmergencyWindow: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("setEmergencyWindow", [2 * DAY]),
+      }),
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("ConsentManager")
+        ).deploy(c.address.participants, c.address.records);
+        return {
+          target: c.address.consent,
+          data: c.consent.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("initialize", [c.address.manager, DAY]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+    ClaimEscrow: {
+      openProgramme: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("openProgramme", [programme(c)]),
+      }),
+      closeProgramme: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("closeProgramme", [c.programmeId]),
+      }),
+      deposit: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("deposit", [c.programmeId, IST(1)]),
+      }),
+      withdraw: async (c, a) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("withdraw", [c.programmeId, IST(1), a.address]),
+      }),
+      enrol: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("enrol", [c.programmeId, c.patientB.address]),
+      }),
+      endCover: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("endCover", [c.programmeId, c.patientA.address]),
+      }),
+      joinBySig: async (c) => {
+        const deadline = BigInt(await time.latest()) + 3600n;
+        const signature = await c.patientB.signTypedData(claimsDomain(31337n, c.address.claims), JOIN_TYPES, {
+          programmeId: c.programmeId,
+          patient: c.patientB.address,
+          nonce: await c.claims.joinNonce(c.patientB.address),
+          deadline,
+        });
+        return {
+          target: c.address.claims,
+          data: c.claims.interface.encodeFunctionData("joinBySig", [
+            c.programmeId,
+            c.patientB.address,
+            deadline,
+            signature,
+          ]),
+        };
+      },
+      fileClaim: async (c, a) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("fileClaim", [
+          c.programmeId,
+          [c.recordIds[5]],
+          IST(100),
+          a.address,
+        ]),
+      }),
+      approve: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("approve", [c.claimIds.pending, IST(10), code("ok")]),
+      }),
+      reject: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("reject", [c.claimIds.pending, code("no")]),
+      }),
+      forceApproval: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("forceApproval", [c.claimIds.overdue]),
+      }),
+      dispute: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("dispute", [c.claimIds.partial]),
+      }),
+      finalize: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("finalize", [c.claimIds.oldPartial]),
+      }),
+      arbitrate: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("arbitrate", [c.claimIds.disputed, IST(10), code("award")]),
+      }),
+      withdrawCredit: async (c, a) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("withdrawCredit", [c.address.token, a.address]),
+      }),
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("ClaimEscrow")
+        ).deploy(c.address.participants, c.address.records);
+        return {
+          target: c.address.claims,
+          data: c.claims.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+    SupplyChain: {
+      registerBatch: async (c) => {
+        const now = await time.latest();
+        const input = {
+          gtin: 2n,
+          lot: code("LOT-N"),
+          manufacturedAt: now - 1,
+          expiresAt: now + DAY,
+          quantity: 1,
+          tempMin: 0,
+          tempMax: 1,
+          humidityMin: 0,
+          humidityMax: 1,
+          serialRoot: c.serials.root,
+          metadataURI: "",
+        };
+        return { target: c.address.supply, data: c.supply.interface.encodeFunctionData("registerBatch", [input]) };
+      },
+      ship: async (c, a) => {
+        const to = a.address === c.distributor.address ? c.pharmacy.address : c.distributor.address;
+        return { target: c.address.supply, data: c.supply.interface.encodeFunctionData("ship", [c.batchId, to, 1]) };
+      },
+      accept: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("accept", [c.inTransit]),
+      }),
+      refuse: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("refuse", [c.inTransit]),
+      }),
+      dispense: async (c) => {
+        const unit = c.serials.unit("U0");
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("dispense", [
+            c.batchId,
+            unit.index,
+            unit.serial,
+            unit.proof,
+            c.patientA.address,
+            0,
+          ]),
+        };
+      },
+      registerDevice: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("registerDevice", [
+          hre.ethers.Wallet.createRandom().address,
+          1,
+          hre.ethers.id("cal"),
+        ]),
+      }),
+      revokeDevice: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("revokeDevice", [c.device.address]),
+      }),
+      revokeDeviceByGovernance: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("revokeDeviceByGovernance", [c.device.address]),
+      }),
+      submitReadings: async (c) => {
+        const signed = await c.reading(c.inTransit, 500, 2n);
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("submitReadings", [signed.readings, signed.signatures]),
+        };
+      },
+      resolveQuarantine: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("resolveQuarantine", [c.batchId, c.ids.pharmacy, 1, true]),
+      }),
+      recall: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("recall", [c.batchId, code("recall")]),
+      }),
+      noticeHolders: async (c) => {
+        await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("noticeHolders", [c.batchId, [c.ids.pharmacy]]),
+        };
+      },
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("SupplyChain")
+        ).deploy(c.address.participants, c.address.records);
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+  };
+
+  function programme(c: { address: { token: string }; agency: { address: string } }) {
+    return {
+      token: c.address.token,
+      coveredTypes: (1n << 1n) | (1n << 2n) | (1n << 3n),
+      perClaimCap: IST(5_000),
+      perPatientYearCap: IST(50_000),
+      autoApproveThreshold: IST(300),
+      copayBps: 2_000,
+      filingWindowDays: 90,
+      reviewDays: 7,
+      disputeDays: 7,
+      arbitrator: c.agency.address,
+      openEnrolment: true,
+    };
+  }
+
+  async function newRecord(c: Ctx) {
+    return {
+      patient: c.patientA.address,
+      digest: hre.ethers.id(`new ${Math.random()}`),
+      recordType: 1,
+      issuedAt: await time.latest(),
+      uri: "ipfs://new",
+    };
+  }
+
+  function researchRequest(c: Ctx, now: number) {
+    return {
+      patient: c.patientA.address,
+      grantee: c.researcher.address,
+      purpose: PURPOSES.research,
+      scopeKind: 0,
+      scope: [] as bigint[],
+      expiresAt: BigInt(now + DAY),
+    };
+  }
+
+  function outcomeOf(error: unknown): string {
+    const decoded = asMIIPError(error);
+    if (decoded) return decoded.name;
+    // consumeScheduledOp asks its caller whether it is consuming an operation; an account cannot answer.
+    if (String((error as Error).message).includes("unexpected amount of data")) return "NotAManagedContract";
+    throw error;
+  }
+
+  /** Makes the call as the actor: directly, or for the governor through schedule, the delay and execute. */
+  async function attempt(c: Ctx, actor: Actor, call: Call): Promise<string> {
+    const signer = c.actors[actor];
+    try {
+      await (await signer.sendTransaction({ to: call.target, data: call.data })).wait();
+      return "ok";
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      if (actor !== "governor" || outcome !== "AccessManagerNotScheduled") return outcome;
+    }
+    // A delayed role member's direct call needs a scheduled operation: schedule, wait, execute.
+    try {
+      await (await c.manager.connect(signer).schedule(call.target, call.data, 0)).wait();
+      await time.increase(24 * 3600);
+      await (await c.manager.connect(signer).execute(call.target, call.data)).wait();
+      return "ok";
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+
+  it("is printed, up to date, in docs/ACCESS.md (npm run access)", async function () {
+    const prettier = await import("prettier");
+    const file = path.join(__dirname, "..", "..", "docs", "ACCESS.md");
+    const expected = await prettier.format(accessMarkdown(), {
+      ...(await prettier.resolveConfig(file)),
+      filepath: file,
+    });
+    expect(readFileSync(file, "utf8")).to.equal(expected);
+  });
+
+  it("covers every state-changing function of every deployed contract, and nothing else", async function () {
+    for (const [name, key] of Object.entries(CONTRACTS)) {
+      const abi = (await hre.artifacts.readArtifact(name)).abi as {
+        type: string;
+        name: string;
+        stateMutability: string;
+      }[];
+      const functions = abi
+        .filter((f) => f.type === "function" && !["view", "pure"].includes(f.stateMutability))
+        .map((f) => f.name)
+        .sort();
+      expect(Object.keys(ACCESS[name]).sort(), `${name} (config/access.ts)`).to.deep.equal(functions);
+      expect(Object.keys(calls[name]).sort(), `${name} (${key} builders)`).to.deep.equal(functions);
+    }
+  });
+
+  for (const [contract, functions] of Object.entries(ACCESS)) {
+    for (const fn of Object.keys(functions)) {
+      it(`${contract}.${fn}`, async function () {
+        const outcomes: string[] = [];
+        for (const actor of ACTORS) {
+          const c2 = await loadFixture(matrixFixture);
+          const call = await calls[contract][fn](c2, c2.actors[actor]);
+          const outcome = await attempt(c2, actor, call);
+          outcomes.push(outcome);
+          if (mayCall(contract, fn, actor)) {
+            expect(
+              AUTHORISATION_ERRORS.has(outcome) && !(fn === "withdrawCredit" && outcome === "ClaimsNoCredit"),
+              `${actor} may call ${contract}.${fn} but was refused with ${outcome}`,
+            ).to.equal(false);
+          } else {
+            expect(
+              AUTHORISATION_ERRORS.has(outcome),
+              `${actor} may not call ${contract}.${fn} but got ${outcome}`,
+            ).to.equal(true);
+          }
+        }
+        if (!NO_SUCCESS.has(`${contract}.${fn}`)) {
+          expect(
+            outcomes.filter((o) => o === "ok"),
+            `nobody succeeded: ${outcomes.join(", ")}`,
+          ).to.not.have.length(0);
+        }
+      });
+    }
+  }
+});
