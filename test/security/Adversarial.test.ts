@@ -1,0 +1,398 @@
+import { expect } from "chai";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+
+import {
+  CONSENT_TYPES,
+  JOIN_TYPES,
+  READING_TYPES,
+  claimsDomain,
+  compactSignature,
+  consentDomain,
+  supplyDomain,
+} from "../../config/eip712";
+import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
+import { buildSerialTree } from "../../sdk/serials";
+import { onboardedFixture } from "../helpers/fixtures";
+
+const DAY = 86_400;
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** The same signature with s replaced by n - s and v flipped: valid for ecrecover, refused by OpenZeppelin. */
+function malleate(signature: string): string {
+  const sig = hre.ethers.Signature.from(signature);
+  const highS = hre.ethers.toBeHex(N - BigInt(sig.s), 32);
+  const v = sig.v === 27 ? 28 : 27;
+  return hre.ethers.concat([sig.r, highS, hre.ethers.toBeHex(v, 1)]);
+}
+
+/**
+ * Attacks from the threat model (SECURITY.md) that no capability's own tests cover: malleable signatures,
+ * signatures carried to another contract, front-running, griefing by volume, and a suspended institution racing
+ * its suspension. Re-entrant tokens and payees, replays across chains, forged device readings and storage-
+ * corrupting upgrades are tested beside the code they attack (see SECURITY.md for where).
+ */
+describe("Adversarial", function () {
+  async function fixture() {
+    const s = await onboardedFixture();
+    const now = await time.latest();
+    await s.records.connect(s.hospital).registerBatch(
+      [1, 2, 3].map((i) => ({
+        patient: s.patientA.address,
+        digest: hre.ethers.id(`adversarial ${i}`),
+        recordType: RECORD_TYPES.prescription,
+        issuedAt: now - 60,
+        uri: `ipfs://a${i}`,
+      })),
+    );
+    const request = {
+      patient: s.patientA.address,
+      grantee: s.pharmacy.address,
+      purpose: PURPOSES.treatment,
+      scopeKind: 0,
+      scope: [] as bigint[],
+      expiresAt: BigInt(now + 30 * DAY),
+    };
+    const deadline = BigInt(now + 3600);
+    const consentAddress = await s.consent.getAddress();
+    const signature = await s.patientA.signTypedData(consentDomain(31337n, consentAddress), CONSENT_TYPES, {
+      ...request,
+      nonce: 0n,
+      deadline,
+    });
+    return { ...s, request, deadline, signature, consentAddress };
+  }
+
+  describe("signatures", function () {
+    it("refuses the malleated twin (high s) of a valid consent signature, and keeps the original usable", async function () {
+      const { consent, pharmacy, request, deadline, signature } = await loadFixture(fixture);
+      await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, malleate(signature)))
+        .to.be.revertedWithCustomError(consent, "ConsentInvalidSignature")
+        .withArgs(request.patient);
+      await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, signature)).to.emit(
+        consent,
+        "ConsentGranted",
+      );
+    });
+
+    it("refuses a malleated join request; a device reading cannot even be written with a high s", async function () {
+      const s = await loadFixture(fixture);
+      const { supply, claims, distributor, manufacturer, registrar, participants, insurer, patientB, token } = s;
+      await participants
+        .connect(registrar)
+        .register(manufacturer.address, KINDS.manufacturer, hre.ethers.id("m"), "M", "");
+      await participants
+        .connect(registrar)
+        .register(distributor.address, KINDS.distributor, hre.ethers.id("d"), "D", "");
+      const now = await time.latest();
+      const tree = buildSerialTree(["A", "B"]);
+      await supply.connect(manufacturer).registerBatch({
+        gtin: 1n,
+        lot: hre.ethers.encodeBytes32String("L"),
+        manufacturedAt: now - 1,
+        expiresAt: now + DAY * 30,
+        quantity: 2,
+        tempMin: 200,
+        tempMax: 800,
+        humidityMin: 0,
+        humidityMax: 10_000,
+        serialRoot: tree.root,
+        metadataURI: "",
+      });
+      await supply.connect(manufacturer).ship(1, distributor.address, 2);
+      const device = hre.ethers.Wallet.createRandom();
+      await supply.connect(distributor).registerDevice(device.address, 3, hre.ethers.id("cal"));
+      const reading = {
+        device: device.address,
+        shipmentId: 1n,
+        temperature: 500,
+        humidity: 4000,
+        timestamp: BigInt(now),
+        sequence: 1n,
+      };
+      const signature = await device.signTypedData(
+        supplyDomain(31337n, await supply.getAddress()),
+        READING_TYPES,
+        reading,
+      );
+      // Readings travel in EIP-2098 compact form, whose 255-bit s cannot hold the high-s twin at all.
+      expect(() => compactSignature(malleate(signature))).to.throw("non-canonical s");
+      await expect(supply.submitReadings([reading], [compactSignature(signature)])).to.emit(supply, "ReadingRecorded");
+
+      await participants
+        .connect(registrar)
+        .register(s.agency.address, KINDS["public-health-agency"], hre.ethers.id("a"), "A", "");
+      await claims.connect(insurer).openProgramme({
+        token: await token.getAddress(),
+        coveredTypes: 1n << 2n,
+        perClaimCap: 10n ** 21n,
+        perPatientYearCap: 10n ** 22n,
+        autoApproveThreshold: 10n ** 20n,
+        copayBps: 0,
+        filingWindowDays: 30,
+        reviewDays: 7,
+        disputeDays: 7,
+        arbitrator: s.agency.address,
+        openEnrolment: true,
+      });
+      const joinDeadline = BigInt(now + 3600);
+      const join = await patientB.signTypedData(claimsDomain(31337n, await claims.getAddress()), JOIN_TYPES, {
+        programmeId: 1n,
+        patient: patientB.address,
+        nonce: 0n,
+        deadline: joinDeadline,
+      });
+      await expect(claims.joinBySig(1, patientB.address, joinDeadline, malleate(join))).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsInvalidSignature",
+      );
+      await expect(claims.joinBySig(1, patientB.address, joinDeadline, join)).to.emit(claims, "Enrolled");
+    });
+
+    it("does not let a consent signature act in another contract that checks the same shape", async function () {
+      // A second consent manager (say, a staging deployment on the same chain) must refuse the production
+      // signature: the EIP-712 domain names the verifying contract.
+      const { consent, pharmacy, request, deadline, signature, participants, records } = await loadFixture(fixture);
+      const other = await (
+        await hre.ethers.getContractFactory("ConsentManager")
+      ).deploy(await participants.getAddress(), await records.getAddress());
+      const proxy = await (
+        await hre.ethers.getContractFactory("ERC1967Proxy")
+      ).deploy(
+        await other.getAddress(),
+        other.interface.encodeFunctionData("initialize", [await consent.authority(), DAY]),
+      );
+      const staging = other.attach(await proxy.getAddress()) as typeof consent;
+      await expect(staging.connect(pharmacy).grantBySig(request, 0, deadline, signature)).to.be.revertedWithCustomError(
+        staging,
+        "ConsentInvalidSignature",
+      );
+    });
+  });
+
+  describe("front-running", function () {
+    it("a stranger front-running a signed consent only pays for it: the grant is exactly what the patient signed", async function () {
+      const { consent, pharmacy, stranger, request, deadline, signature, ids } = await loadFixture(fixture);
+      await expect(consent.connect(stranger).grantBySig(request, 0, deadline, signature))
+        .to.emit(consent, "ConsentGranted")
+        .withArgs(
+          await consent.grantIdOf(request.patient, ids.pharmacy, request.purpose, 0, 0),
+          request.patient,
+          ids.pharmacy,
+          request.purpose,
+          0,
+          0,
+          request.expiresAt,
+          1,
+          stranger.address,
+        );
+      // The pharmacy's own submission, now late, fails without changing anything; the right is there.
+      await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, signature)).to.be.revertedWithCustomError(
+        consent,
+        "ConsentInvalidNonce",
+      );
+      expect(
+        await consent.isLive(await consent.grantIdOf(request.patient, ids.pharmacy, request.purpose, 0, 0)),
+      ).to.equal(true);
+    });
+
+    it("a record filed by two claimants in one block is paid once: the second filing is refused", async function () {
+      const s = await loadFixture(fixture);
+      const {
+        claims,
+        token,
+        insurer,
+        hospital,
+        patientA,
+        registrar,
+        participants,
+        distribution,
+        treasury,
+        consent,
+        resolved,
+      } = s;
+      await participants
+        .connect(registrar)
+        .register(s.agency.address, KINDS["public-health-agency"], hre.ethers.id("a"), "A", "");
+      await time.increase(30 * DAY);
+      await distribution.release(
+        resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory),
+      );
+      await token.connect(treasury).transfer(insurer.address, 10n ** 22n);
+      await claims.connect(insurer).openProgramme({
+        token: await token.getAddress(),
+        coveredTypes: 1n << 2n,
+        perClaimCap: 10n ** 21n,
+        perPatientYearCap: 10n ** 22n,
+        autoApproveThreshold: 10n ** 21n,
+        copayBps: 0,
+        filingWindowDays: 30,
+        reviewDays: 7,
+        disputeDays: 7,
+        arbitrator: s.agency.address,
+        openEnrolment: false,
+      });
+      await token.connect(insurer).approve(await claims.getAddress(), 10n ** 22n);
+      await claims.connect(insurer).deposit(1, 10n ** 22n);
+      await claims.connect(insurer).enrol(1, patientA.address);
+      await consent.connect(patientA).grant({
+        patient: patientA.address,
+        grantee: insurer.address,
+        purpose: PURPOSES["insurance-claim"],
+        scopeKind: 0,
+        scope: [],
+        expiresAt: (await time.latest()) + DAY,
+      });
+      const now = await time.latest();
+      await s.records.connect(hospital).register({
+        patient: patientA.address,
+        digest: hre.ethers.id("visit"),
+        recordType: RECORD_TYPES.prescription,
+        issuedAt: now,
+        uri: "ipfs://v",
+      });
+      const recordId = await s.records.recordCount();
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        const byHospital = await claims.connect(hospital).fileClaim(1, [recordId], 10n ** 20n, hospital.address);
+        const byPatient = await claims
+          .connect(patientA)
+          .fileClaim(1, [recordId], 10n ** 20n, patientA.address, { gasLimit: 1_000_000 });
+        await mine();
+        expect((await byHospital.wait())!.status).to.equal(1);
+        await expect(byPatient.wait()).to.be.rejected;
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await claims.claimOfRecord(recordId)).to.equal(1n);
+      expect(await claims.claimCount()).to.equal(1n);
+    });
+  });
+
+  describe("griefing by volume", function () {
+    it("many grants by other patients do not change the gas of a grant, a read check or a log entry", async function () {
+      const s = await loadFixture(fixture);
+      const { consent, records, pharmacy, patientA, request, signers } = s;
+      const measure = async () => {
+        const grant = await (
+          await consent.connect(patientA).grant({ ...request, expiresAt: request.expiresAt + 1n })
+        ).wait();
+        const log = await (await consent.connect(pharmacy).logAccess(1, PURPOSES.treatment)).wait();
+        const read = await records.canRead.estimateGas(pharmacy.address, 1, PURPOSES.treatment);
+        return [grant!.gasUsed, log!.gasUsed, read];
+      };
+      await consent.connect(patientA).grant(request);
+      const before = await measure();
+      // A griefer with many patient addresses grants the pharmacy everything, 200 times.
+      for (let i = 0; i < 200; i++) {
+        const griefer = signers[26 + (i % 4)];
+        await consent
+          .connect(griefer)
+          .grant({ ...request, patient: griefer.address, expiresAt: request.expiresAt + BigInt(i) });
+      }
+      const after = await measure();
+      expect(after).to.deep.equal(before);
+    });
+
+    it("many shipments to a pharmacy do not change the gas of its next acceptance or of a recall", async function () {
+      const s = await loadFixture(fixture);
+      const { supply, participants, registrar, manufacturer, pharmacy, regulator } = s;
+      await participants
+        .connect(registrar)
+        .register(manufacturer.address, KINDS.manufacturer, hre.ethers.id("m"), "M", "");
+      await participants.connect(registrar).register(regulator.address, KINDS.regulator, hre.ethers.id("r"), "R", "");
+      const now = await time.latest();
+      const batch = async (lot: string) => {
+        await supply.connect(manufacturer).registerBatch({
+          gtin: 1n,
+          lot: hre.ethers.encodeBytes32String(lot),
+          manufacturedAt: now - 1,
+          expiresAt: now + DAY * 300,
+          quantity: 1000,
+          tempMin: 200,
+          tempMax: 800,
+          humidityMin: 0,
+          humidityMax: 10_000,
+          serialRoot: hre.ethers.id(lot),
+          metadataURI: "",
+        });
+        return supply.batchCount();
+      };
+      const cost = async (batchId: bigint) => {
+        await supply.connect(manufacturer).ship(batchId, pharmacy.address, 1);
+        await supply.connect(manufacturer).ship(batchId, pharmacy.address, 1);
+        const shipmentId = (await supply.queryFilter(supply.filters.Shipped(undefined, batchId))).at(-1)!.args
+          .shipmentId;
+        const accept = (await (await supply.connect(pharmacy).accept(shipmentId)).wait())!.gasUsed;
+        const recall = (await (
+          await supply.connect(regulator).recall(batchId, hre.ethers.encodeBytes32String("x"))
+        ).wait())!.gasUsed;
+        return [accept, recall];
+      };
+      const first = await cost(await batch("FIRST"));
+      const spam = await batch("SPAM");
+      for (let i = 0; i < 150; i++) await supply.connect(manufacturer).ship(spam, pharmacy.address, 1);
+      const second = await cost(await batch("SECOND"));
+      expect(second).to.deep.equal(first);
+    });
+  });
+
+  describe("a suspended institution racing its suspension", function () {
+    it("loses when the suspension is ordered first in the block", async function () {
+      const { records, participants, registrar, hospital, patientA, ids } = await loadFixture(fixture);
+      const write = (n: number) =>
+        records.connect(hospital).register(
+          {
+            patient: patientA.address,
+            digest: hre.ethers.id(`race ${n}`),
+            recordType: RECORD_TYPES.diagnosis,
+            issuedAt: 1,
+            uri: "ipfs://r",
+          },
+          { gasLimit: 500_000 },
+        );
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        const suspension = await participants
+          .connect(registrar)
+          .suspend(ids.hospital, hre.ethers.encodeBytes32String("fraud"), { gasLimit: 200_000 });
+        const late = await write(1);
+        await mine();
+        expect((await suspension.wait())!.status).to.equal(1);
+        await expect(late.wait()).to.be.rejected;
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await records.recordIdOf(hre.ethers.id("race 1"))).to.equal(0n);
+    });
+
+    it("keeps a write ordered before the suspension in the same block: the chain's order decides", async function () {
+      const { records, participants, registrar, hospital, patientA, ids } = await loadFixture(fixture);
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        const early = await records.connect(hospital).register(
+          {
+            patient: patientA.address,
+            digest: hre.ethers.id("race 2"),
+            recordType: RECORD_TYPES.diagnosis,
+            issuedAt: 1,
+            uri: "ipfs://r",
+          },
+          { gasLimit: 500_000 },
+        );
+        const suspension = await participants
+          .connect(registrar)
+          .suspend(ids.hospital, hre.ethers.encodeBytes32String("fraud"), { gasLimit: 200_000 });
+        await mine();
+        expect((await early.wait())!.status).to.equal(1);
+        expect((await suspension.wait())!.status).to.equal(1);
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await records.recordIdOf(hre.ethers.id("race 2"))).to.not.equal(0n);
+      expect(
+        await records.canRead(hospital.address, await records.recordIdOf(hre.ethers.id("race 2")), PURPOSES.treatment),
+      ).to.equal(false);
+    });
+  });
+});
