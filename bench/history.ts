@@ -1,0 +1,247 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+
+import { LOCAL_ACCOUNTS } from "../config/localAccounts";
+import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
+import { buildSerialTree } from "../scripts/lib/merkle";
+import { freshSuite, gasOf } from "./types";
+
+/** One operation measured on a fresh deployment and again after a long history. */
+export interface HistoryRow {
+  key: string;
+  operation: string;
+  fresh: number;
+  after: number;
+  /** (after - fresh) / fresh, in percent. */
+  change: number;
+}
+
+/** How much history: records, grants, claims and shipments, each. */
+export const HISTORY = 10_000;
+/** Gas may differ by less than this, in percent, between the fresh and the used deployment. */
+export const HISTORY_TOLERANCE = 5;
+/** Each operation is measured this many times and averaged: lists packed six ids a slot cost more every sixth. */
+const REPEATS = 6;
+const BATCH = 50;
+const IST = (n: number) => BigInt(n) * 10n ** 18n;
+
+/**
+ * Issue 8's gate: gas must not grow with history. Measures each user operation on a fresh deployment, builds
+ * 10,000 records, 10,000 grants, 10,000 claims and 10,000 shipments, and measures the same operations again.
+ */
+export async function benchHistory(
+  hre: HardhatRuntimeEnvironment,
+  log: (line: string) => void = () => undefined,
+): Promise<HistoryRow[]> {
+  const suite = await freshSuite(hre);
+  const { participants, records, consent, claims, supply, token, distribution, resolved } = suite;
+  const signers = await hre.ethers.getSigners();
+  const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
+  const [registrar, hospital, pharmacy, insurer, agency, manufacturer, distributor, patientA, patientB, treasury] = [
+    who("registrar"),
+    who("hospital"),
+    who("pharmacy"),
+    who("insurer"),
+    who("agency"),
+    who("manufacturer"),
+    who("distributor"),
+    who("patientA"),
+    who("patientB"),
+    who("treasury"),
+  ];
+  const historian = signers[LOCAL_ACCOUNTS.stranger]; // the patient whose records, grants and claims make history
+  for (const [account, kind] of [
+    [hospital, KINDS.hospital],
+    [pharmacy, KINDS.pharmacy],
+    [insurer, KINDS.insurer],
+    [agency, KINDS["public-health-agency"]],
+    [manufacturer, KINDS.manufacturer],
+    [distributor, KINDS.distributor],
+  ] as const) {
+    await participants.connect(registrar).register(account.address, kind, hre.ethers.id(account.address), "i", "");
+  }
+
+  // Funds and a programme that pays every small claim at once, for three patients.
+  await time.increase(200 * 86_400);
+  await distribution.release(resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory));
+  await token.connect(treasury).transfer(insurer.address, IST(10_000_000));
+  await claims.connect(insurer).openProgramme({
+    token: await token.getAddress(),
+    coveredTypes: 1n << BigInt(RECORD_TYPES.diagnosis),
+    perClaimCap: IST(1_000),
+    perPatientYearCap: IST(10_000_000),
+    autoApproveThreshold: IST(300),
+    copayBps: 0,
+    filingWindowDays: 365,
+    reviewDays: 7,
+    disputeDays: 7,
+    arbitrator: agency.address,
+    openEnrolment: false,
+  });
+  await token.connect(insurer).approve(await claims.getAddress(), IST(10_000_000));
+  await claims.connect(insurer).deposit(1, IST(10_000_000));
+  const far = (await time.latest()) + 3 * 365 * 86_400;
+  for (const patient of [patientA, patientB, historian]) {
+    await claims.connect(insurer).enrol(1, patient.address);
+    await consent.connect(patient).grant({
+      patient: patient.address,
+      grantee: insurer.address,
+      purpose: PURPOSES["insurance-claim"],
+      scopeKind: 0,
+      scope: [],
+      expiresAt: far,
+    });
+    await consent.connect(patient).grant({
+      patient: patient.address,
+      grantee: pharmacy.address,
+      purpose: PURPOSES.treatment,
+      scopeKind: 0,
+      scope: [],
+      expiresAt: far,
+    });
+  }
+  await time.increase(60);
+
+  // A batch large enough for every shipment, and a serialised one for dispensing.
+  const now = await time.latest();
+  const serials = buildSerialTree(Array.from({ length: 1024 }, (_, i) => `H-${i}`));
+  const batch = (lot: string, quantity: number, root: string) =>
+    supply.connect(manufacturer).registerBatch({
+      gtin: 1n,
+      lot: hre.ethers.encodeBytes32String(lot),
+      manufacturedAt: now - 86_400,
+      expiresAt: now + 3 * 365 * 86_400,
+      quantity,
+      tempMin: 200,
+      tempMax: 800,
+      humidityMin: 1000,
+      humidityMax: 6000,
+      serialRoot: root,
+      metadataURI: "",
+    });
+  await batch("HISTORY", HISTORY + 1_000, hre.ethers.id("history"));
+  await batch("SERIALS", 1024, serials.root);
+  await supply.connect(manufacturer).ship(2, pharmacy.address, 1024);
+  await supply
+    .connect(pharmacy)
+    .accept(await supply.queryFilter(supply.filters.Shipped(undefined, 2)).then((l) => l[0].args.shipmentId));
+
+  let digest = 0;
+  const input = (patient: string) => ({
+    patient,
+    digest: hre.ethers.id(`history ${++digest}`),
+    recordType: RECORD_TYPES.diagnosis,
+    issuedAt: now,
+    uri: "ipfs://bafkreihistory",
+  });
+  let unit = 0;
+  const average = async (measure: () => Promise<number>) => {
+    let total = 0;
+    for (let i = 0; i < REPEATS; i++) total += await measure();
+    return Math.round(total / REPEATS);
+  };
+  const lastRecord = async () => records.recordCount();
+  const measureAll = async (): Promise<Record<string, [string, number]>> => ({
+    "records.register": [
+      "register one record",
+      await average(() => gasOf(records.connect(hospital).register(input(patientA.address)))),
+    ],
+    "consent.grant": [
+      "consent grant (one record)",
+      await average(async () => {
+        await records.connect(hospital).register(input(patientA.address));
+        const id = await lastRecord();
+        return gasOf(
+          consent
+            .connect(patientA)
+            .grant({
+              patient: patientA.address,
+              grantee: pharmacy.address,
+              purpose: PURPOSES.research,
+              scopeKind: 2,
+              scope: [id],
+              expiresAt: far,
+            }),
+        );
+      }),
+    ],
+    "consent.logAccess": [
+      "access log entry",
+      await average(() => gasOf(consent.connect(pharmacy).logAccess(1, PURPOSES.treatment))),
+    ],
+    "claims.smallClaim": [
+      "small claim, filed, checked and paid",
+      await average(async () => {
+        await records.connect(hospital).register(input(patientA.address));
+        return gasOf(claims.connect(hospital).fileClaim(1, [await lastRecord()], IST(100), hospital.address));
+      }),
+    ],
+    "supply.shipPlusAccept": [
+      "ship plus accept",
+      await average(async () => {
+        const ship = await (await supply.connect(manufacturer).ship(1, distributor.address, 1)).wait();
+        const shipmentId = await supply
+          .queryFilter(supply.filters.Shipped(undefined, 1), ship!.blockNumber)
+          .then((l) => l[0].args.shipmentId);
+        return Number(ship!.gasUsed) + (await gasOf(supply.connect(distributor).accept(shipmentId)));
+      }),
+    ],
+    "supply.dispense": [
+      "dispense one unit with its proof",
+      await average(() => {
+        const serial = `H-${unit++}`;
+        return gasOf(
+          supply
+            .connect(pharmacy)
+            .dispense(
+              2,
+              serials.indexOf(serial),
+              serials.serialOf(serial),
+              serials.proofOf(serial),
+              patientA.address,
+              0,
+            ),
+        );
+      }),
+    ],
+  });
+
+  log("  measuring on the fresh deployment");
+  const fresh = await measureAll();
+
+  const started = Date.now();
+  log(`  building history: ${HISTORY.toLocaleString("en-US")} records, grants, claims and shipments`);
+  const firstHistoryRecord = (await records.recordCount()) + 1n;
+  for (let i = 0; i < HISTORY / BATCH; i++) {
+    await records.connect(hospital).registerBatch(Array.from({ length: BATCH }, () => input(historian.address)));
+  }
+  for (let i = 0; i < HISTORY / BATCH; i++) {
+    const scope = Array.from({ length: BATCH }, (_, j) => firstHistoryRecord + BigInt(i * BATCH + j));
+    await consent
+      .connect(historian)
+      .grant({
+        patient: historian.address,
+        grantee: pharmacy.address,
+        purpose: PURPOSES.research,
+        scopeKind: 2,
+        scope,
+        expiresAt: far,
+      });
+  }
+  for (let i = 0; i < HISTORY; i++) {
+    await claims.connect(hospital).fileClaim(1, [firstHistoryRecord + BigInt(i)], IST(1), hospital.address);
+    if ((i + 1) % 2_500 === 0) log(`    ${(i + 1).toLocaleString("en-US")} claims`);
+  }
+  for (let i = 0; i < HISTORY; i++) {
+    await supply.connect(manufacturer).ship(1, distributor.address, 1);
+  }
+  log(
+    `  history built in ${Math.round((Date.now() - started) / 1000)} s: ${await records.recordCount()} records, ${await claims.claimCount()} claims`,
+  );
+
+  const after = await measureAll();
+  return Object.entries(fresh).map(([key, [operation, gas]]) => {
+    const later = after[key][1];
+    return { key, operation, fresh: gas, after: later, change: Math.round(((later - gas) / gas) * 10_000) / 100 };
+  });
+}
