@@ -152,16 +152,14 @@ export async function benchHistory(
         await records.connect(hospital).register(input(patientA.address));
         const id = await lastRecord();
         return gasOf(
-          consent
-            .connect(patientA)
-            .grant({
-              patient: patientA.address,
-              grantee: pharmacy.address,
-              purpose: PURPOSES.research,
-              scopeKind: 2,
-              scope: [id],
-              expiresAt: far,
-            }),
+          consent.connect(patientA).grant({
+            patient: patientA.address,
+            grantee: pharmacy.address,
+            purpose: PURPOSES.research,
+            scopeKind: 2,
+            scope: [id],
+            expiresAt: far,
+          }),
         );
       }),
     ],
@@ -217,16 +215,14 @@ export async function benchHistory(
   }
   for (let i = 0; i < HISTORY / BATCH; i++) {
     const scope = Array.from({ length: BATCH }, (_, j) => firstHistoryRecord + BigInt(i * BATCH + j));
-    await consent
-      .connect(historian)
-      .grant({
-        patient: historian.address,
-        grantee: pharmacy.address,
-        purpose: PURPOSES.research,
-        scopeKind: 2,
-        scope,
-        expiresAt: far,
-      });
+    await consent.connect(historian).grant({
+      patient: historian.address,
+      grantee: pharmacy.address,
+      purpose: PURPOSES.research,
+      scopeKind: 2,
+      scope,
+      expiresAt: far,
+    });
   }
   for (let i = 0; i < HISTORY; i++) {
     await claims.connect(hospital).fileClaim(1, [firstHistoryRecord + BigInt(i)], IST(1), hospital.address);
