@@ -10,6 +10,7 @@ import path from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
+import { HISTORY, HISTORY_TOLERANCE, benchHistory } from "../bench/history";
 import { benchIST } from "../bench/ist";
 import { benchClaims } from "../bench/claims";
 import { benchConsent } from "../bench/consent";
@@ -51,14 +52,40 @@ async function main(): Promise<void> {
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const t of table) console.log(line(headers.map((h) => t[h])));
 
-  const snapshot = Object.fromEntries(
-    rows.map((r) => [r.key, { gas: r.gas, target: r.target, reference: r.reference, note: r.note }]),
-  );
+  // Gas must not grow with history (issue 8): the same operations, fresh and after 10,000 of everything.
+  // BENCH_HISTORY=0 skips this part (about 40 seconds).
+  const history = process.env.BENCH_HISTORY === "0" ? [] : await benchHistory(hre, (l) => console.log(l));
+  if (history.length > 0) {
+    console.log(
+      `\n| operation (average of 6) | fresh | after ${HISTORY.toLocaleString("en-US")} of each | change | verdict |`,
+    );
+    console.log("|---|---|---|---|---|");
+    for (const h of history) {
+      const ok = Math.abs(h.change) < HISTORY_TOLERANCE;
+      console.log(
+        `| ${h.operation} | ${h.fresh.toLocaleString("en-US")} | ${h.after.toLocaleString("en-US")} | ${h.change}% | ${ok ? "within 5%" : "GROWS"} |`,
+      );
+    }
+  }
+
+  const snapshot = {
+    ...Object.fromEntries(
+      rows.map((r) => [r.key, { gas: r.gas, target: r.target, reference: r.reference, note: r.note }]),
+    ),
+    ...Object.fromEntries(
+      history.map((h) => [`history.${h.key}`, { fresh: h.fresh, after: h.after, changePercent: h.change }]),
+    ),
+  };
   const file = path.join(__dirname, "..", "bench", "gas.json");
   writeFileSync(file, JSON.stringify(snapshot, null, 2) + "\n");
   console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
   const missed = rows.filter((r) => r.target !== undefined && r.gas > r.target);
   if (missed.length > 0) console.log(`${missed.length} target(s) missed: ${missed.map((r) => r.key).join(", ")}`);
+  const grows = history.filter((h) => Math.abs(h.change) >= HISTORY_TOLERANCE);
+  if (grows.length > 0) {
+    console.error(`gas grows with history: ${grows.map((h) => `${h.key} ${h.change}%`).join(", ")}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
