@@ -19,6 +19,7 @@ import { demoContext } from "./demo/context";
 import { Narrator } from "./demo/narrator";
 import { registryChapter } from "./demo/registry";
 import { supplyChapter } from "./demo/supply";
+import { securityChapter } from "./demo/security";
 import { tokenChapter } from "./demo/token";
 
 async function main(): Promise<void> {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   await claimsChapter(demo);
   await supplyChapter(demo);
   await tokenChapter(demo);
+  await securityChapter(demo);
 
   n.section("Summary: the gas of every step");
   n.summary();
