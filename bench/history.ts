@@ -143,6 +143,20 @@ export async function benchHistory(
     return Math.round(total / REPEATS);
   };
   const lastRecord = async () => records.recordCount();
+  /** A new record of patient A and patient A's grant to the pharmacy for it (sent, not yet waited for). */
+  const grantOnNewRecord = async () => {
+    await records.connect(hospital).register(input(patientA.address));
+    const id = await lastRecord();
+    const grant = consent.connect(patientA).grant({
+      patient: patientA.address,
+      grantee: pharmacy.address,
+      purpose: PURPOSES.research,
+      scopeKind: 2,
+      scope: [id],
+      expiresAt: far,
+    });
+    return [grant, id] as const;
+  };
   const measureAll = async (): Promise<Record<string, [string, number]>> => ({
     "records.register": [
       "register one record",
@@ -150,39 +164,15 @@ export async function benchHistory(
     ],
     "consent.grant": [
       "consent grant (one record)",
-      await average(async () => {
-        await records.connect(hospital).register(input(patientA.address));
-        const id = await lastRecord();
-        return gasOf(
-          consent.connect(patientA).grant({
-            patient: patientA.address,
-            grantee: pharmacy.address,
-            purpose: PURPOSES.research,
-            scopeKind: 2,
-            scope: [id],
-            expiresAt: far,
-          }),
-        );
-      }),
+      await average(async () => gasOf(grantOnNewRecord().then(([grant]) => grant))),
     ],
     "consent.revoke": [
       "consent revoke",
       await average(async () => {
-        await records.connect(hospital).register(input(patientA.address));
-        const id = await lastRecord();
-        await consent.connect(patientA).grant({
-          patient: patientA.address,
-          grantee: pharmacy.address,
-          purpose: PURPOSES.research,
-          scopeKind: 2,
-          scope: [id],
-          expiresAt: far,
-        });
-        return gasOf(
-          consent
-            .connect(patientA)
-            .revoke(await consent.grantIdOf(patientA.address, pharmacyId, PURPOSES.research, 2, id)),
-        );
+        const [grant, id] = await grantOnNewRecord();
+        await (await grant).wait();
+        const grantId = await consent.grantIdOf(patientA.address, pharmacyId, PURPOSES.research, 2, id);
+        return gasOf(consent.connect(patientA).revoke(grantId));
       }),
     ],
     "consent.logAccess": [
