@@ -13,6 +13,7 @@ import {
 } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { buildSerialTree } from "../../sdk/serials";
+import type { IClaimEscrow, ISupplyChain } from "../../typechain-types";
 import { onboardedFixture } from "../helpers/fixtures";
 
 const DAY = 86_400;
@@ -24,6 +25,46 @@ function malleate(signature: string): string {
   const highS = hre.ethers.toBeHex(N - BigInt(sig.s), 32);
   const v = sig.v === 27 ? 28 : 27;
   return hre.ethers.concat([sig.r, highS, hre.ethers.toBeHex(v, 1)]);
+}
+
+/** A batch of two units, 30 days to expiry, stored between 2 and 8 °C: what each attack needs, overridden. */
+function batchInput(now: number, overrides: Partial<ISupplyChain.BatchInputStruct>): ISupplyChain.BatchInputStruct {
+  return {
+    gtin: 1n,
+    lot: hre.ethers.encodeBytes32String("L"),
+    manufacturedAt: now - 1,
+    expiresAt: now + DAY * 30,
+    quantity: 2,
+    tempMin: 200,
+    tempMax: 800,
+    humidityMin: 0,
+    humidityMax: 10_000,
+    serialRoot: hre.ethers.ZeroHash,
+    metadataURI: "",
+    ...overrides,
+  };
+}
+
+/** A programme covering prescriptions (1,000 IST a claim, up to 100 IST paid at once), closed to self-enrolment. */
+function programmeInput(
+  token: string,
+  arbitrator: string,
+  overrides: Partial<IClaimEscrow.ProgrammeConfigStruct>,
+): IClaimEscrow.ProgrammeConfigStruct {
+  return {
+    token,
+    coveredTypes: 1n << 2n,
+    perClaimCap: 10n ** 21n,
+    perPatientYearCap: 10n ** 22n,
+    autoApproveThreshold: 10n ** 20n,
+    copayBps: 0,
+    filingWindowDays: 30,
+    reviewDays: 7,
+    disputeDays: 7,
+    arbitrator,
+    openEnrolment: false,
+    ...overrides,
+  };
 }
 
 /**
@@ -86,19 +127,7 @@ describe("Adversarial", function () {
         .register(distributor.address, KINDS.distributor, hre.ethers.id("d"), "D", "");
       const now = await time.latest();
       const tree = buildSerialTree(["A", "B"]);
-      await supply.connect(manufacturer).registerBatch({
-        gtin: 1n,
-        lot: hre.ethers.encodeBytes32String("L"),
-        manufacturedAt: now - 1,
-        expiresAt: now + DAY * 30,
-        quantity: 2,
-        tempMin: 200,
-        tempMax: 800,
-        humidityMin: 0,
-        humidityMax: 10_000,
-        serialRoot: tree.root,
-        metadataURI: "",
-      });
+      await supply.connect(manufacturer).registerBatch(batchInput(now, { quantity: 2, serialRoot: tree.root }));
       await supply.connect(manufacturer).ship(1, distributor.address, 2);
       const device = hre.ethers.Wallet.createRandom();
       await supply.connect(distributor).registerDevice(device.address, 3, hre.ethers.id("cal"));
@@ -122,19 +151,9 @@ describe("Adversarial", function () {
       await participants
         .connect(registrar)
         .register(s.agency.address, KINDS["public-health-agency"], hre.ethers.id("a"), "A", "");
-      await claims.connect(insurer).openProgramme({
-        token: await token.getAddress(),
-        coveredTypes: 1n << 2n,
-        perClaimCap: 10n ** 21n,
-        perPatientYearCap: 10n ** 22n,
-        autoApproveThreshold: 10n ** 20n,
-        copayBps: 0,
-        filingWindowDays: 30,
-        reviewDays: 7,
-        disputeDays: 7,
-        arbitrator: s.agency.address,
-        openEnrolment: true,
-      });
+      await claims
+        .connect(insurer)
+        .openProgramme(programmeInput(await token.getAddress(), s.agency.address, { openEnrolment: true }));
       const joinDeadline = BigInt(now + 3600);
       const join = await patientB.signTypedData(claimsDomain(31337n, await claims.getAddress()), JOIN_TYPES, {
         programmeId: 1n,
@@ -219,19 +238,11 @@ describe("Adversarial", function () {
         resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory),
       );
       await token.connect(treasury).transfer(insurer.address, 10n ** 22n);
-      await claims.connect(insurer).openProgramme({
-        token: await token.getAddress(),
-        coveredTypes: 1n << 2n,
-        perClaimCap: 10n ** 21n,
-        perPatientYearCap: 10n ** 22n,
-        autoApproveThreshold: 10n ** 21n,
-        copayBps: 0,
-        filingWindowDays: 30,
-        reviewDays: 7,
-        disputeDays: 7,
-        arbitrator: s.agency.address,
-        openEnrolment: false,
-      });
+      await claims
+        .connect(insurer)
+        .openProgramme(
+          programmeInput(await token.getAddress(), s.agency.address, { autoApproveThreshold: 10n ** 21n }),
+        );
       await token.connect(insurer).approve(await claims.getAddress(), 10n ** 22n);
       await claims.connect(insurer).deposit(1, 10n ** 22n);
       await claims.connect(insurer).enrol(1, patientA.address);
@@ -303,19 +314,14 @@ describe("Adversarial", function () {
       await participants.connect(registrar).register(regulator.address, KINDS.regulator, hre.ethers.id("r"), "R", "");
       const now = await time.latest();
       const batch = async (lot: string) => {
-        await supply.connect(manufacturer).registerBatch({
-          gtin: 1n,
-          lot: hre.ethers.encodeBytes32String(lot),
-          manufacturedAt: now - 1,
-          expiresAt: now + DAY * 300,
-          quantity: 1000,
-          tempMin: 200,
-          tempMax: 800,
-          humidityMin: 0,
-          humidityMax: 10_000,
-          serialRoot: hre.ethers.id(lot),
-          metadataURI: "",
-        });
+        await supply.connect(manufacturer).registerBatch(
+          batchInput(now, {
+            lot: hre.ethers.encodeBytes32String(lot),
+            expiresAt: now + DAY * 300,
+            quantity: 1000,
+            serialRoot: hre.ethers.id(lot),
+          }),
+        );
         return supply.batchCount();
       };
       const cost = async (batchId: bigint) => {
