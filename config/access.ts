@@ -63,10 +63,10 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     setTargetAdminDelay: ["admin"],
     setTargetClosed: ["admin"],
     updateAuthority: ["admin"],
-    multicall: ["admin"], // a batch of admin calls: each checked as the caller
+    multicall: ["admin"], // a batch of calls, each checked as the caller: here the (delayed) admin scheduling its own
     schedule: ["governor"], // a GOVERNOR operation (setRecordType)
     execute: ["registrar"], // an immediate REGISTRAR operation (suspend) relayed by the manager
-    cancel: ["admin", "governor"], // the governor's scheduled operation: its scheduler or the admin
+    cancel: ["admin", "governor", "guardian-role"], // the governor's scheduled operation: its scheduler, the admin, or the GOVERNOR role's guardian
     consumeScheduledOp: [], // only a managed contract, for its own scheduled calls
   },
   INSSETToken: {
@@ -86,6 +86,9 @@ export const ACCESS: Record<string, Record<string, Who>> = {
   },
   ParticipantRegistry: {
     register: ["registrar"],
+    activate: ANYONE, // once the onboarding delay has passed
+    cancelOnboarding: ["guardian-role"],
+    setOnboardingDelay: ["governor"],
     suspend: ["registrar"],
     updateProfile: ["registrar"],
     reinstate: ["governor"],
@@ -156,6 +159,7 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     submitReadings: ANYONE, // signed by a registered device
     resolveQuarantine: ["manufacturer", "regulator"], // the batch's manufacturer, or a regulator
     recall: ["manufacturer", "regulator"], // the batch's manufacturer, or a regulator
+    withdrawRecall: ["governor"],
     noticeHolders: ANYONE,
     upgradeToAndCall: ["governor"],
     initialize: [],

@@ -3,22 +3,27 @@
  * and the docs, so that who-may-do-what is written down once.
  *
  * AccessManager attaches delays to a role's members, so the dangerous operations have a role of their own,
- * GOVERNOR, whose members act only through `schedule` + `execute` after their delay; the urgent ones
- * (onboarding, suspension, pausing) are immediate.
+ * GOVERNOR, whose members act only through `schedule` + `execute` after their delay; the ADMIN acts with the
+ * same delay. The protective ones (suspension, pausing, cancelling) are immediate. Onboarding is the
+ * registrar's and immediate to send, but the institution only gains its rights after the participant
+ * directory's own onboarding delay.
  */
 export const ROLES = {
-  /** AccessManager's own admin: grants roles, sets function roles and delays. Held by governance. */
+  /** AccessManager's own admin: grants roles, sets function roles and delays. Held by governance, delayed. */
   ADMIN: 0n,
   /** Runs the IST distribution: creates and revokes vesting grants, releases pool tokens. */
   TREASURER: 1n,
-  /** Onboards institutions, suspends them at once, updates their profile. */
+  /** Onboards institutions (pending for the onboarding delay), suspends them at once, updates their profile. */
   REGISTRAR: 2n,
   /**
-   * Dangerous changes, delayed: reinstating, retiring, recovering an address, record types, the read policy,
-   * unpausing, the emergency window, upgrades.
+   * Dangerous changes, delayed: reinstating, retiring, recovering an address, the onboarding delay, record
+   * types, the read policy, unpausing, the emergency window, withdrawing a recall, upgrades.
    */
   GOVERNOR: 3n,
-  /** Pauses writes in an emergency, and revokes a compromised IoT device, at once. */
+  /**
+   * Protective and immediate: pauses writes, revokes a compromised IoT device, cancels a pending onboarding,
+   * and cancels a scheduled GOVERNOR operation (it is the GOVERNOR role's guardian in the access manager).
+   */
   GUARDIAN: 4n,
 } as const;
 
@@ -35,9 +40,11 @@ export const FUNCTION_ROLES = {
     register: "REGISTRAR",
     suspend: "REGISTRAR",
     updateProfile: "REGISTRAR",
+    cancelOnboarding: "GUARDIAN",
     reinstate: "GOVERNOR",
     retire: "GOVERNOR",
     recoverAccount: "GOVERNOR",
+    setOnboardingDelay: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
   RecordRegistry: {
@@ -56,11 +63,76 @@ export const FUNCTION_ROLES = {
   },
   SupplyChain: {
     revokeDeviceByGovernance: "GUARDIAN",
+    withdrawRecall: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type ManagedContract = keyof typeof FUNCTION_ROLES;
+
+/** Which account of the parameter file's `governance` section holds a role. */
+export type GovernanceAccount = "admin" | "treasurer" | "registrar" | "governor" | "guardian";
+
+/**
+ * What governance promises, role by role: who holds it, with which execution delay, which role may cancel its
+ * scheduled operations, and the limit on it. SECURITY.md's trust table is printed from this (`npm run access`)
+ * and `test/security/Governance.test.ts` reads every row back from a deployment of each parameter file.
+ */
+export const GOVERNANCE: Record<
+  RoleName,
+  {
+    /** The parameter file's account that holds the role, and no other account. */
+    holder: GovernanceAccount;
+    /** `governor`: the parameter file's `governorDelayHours`; `none`: immediate. */
+    executionDelay: "governor" | "none";
+    /** The role whose members may cancel this role's scheduled operations (AccessManager's role guardian). */
+    canceller: RoleName;
+    /** What the role can do, beyond the functions listed for it. */
+    can: string;
+    /** The limit on it, each part checked by a test. */
+    limit: string;
+  }
+> = {
+  ADMIN: {
+    holder: "admin",
+    executionDelay: "governor",
+    canceller: "ADMIN",
+    can: "grant and revoke roles, map functions to roles, set delays",
+    limit:
+      "acts with the governor's delay, scheduled in public; every managed contract's admin delay is the same, so no delayed function can be re-mapped at once; on a public network the deploying key cannot be the admin",
+  },
+  GOVERNOR: {
+    holder: "governor",
+    executionDelay: "governor",
+    canceller: "GUARDIAN",
+    can: "upgrade the proxies; reinstate, retire or recover an institution; set the onboarding delay, record types, the read policy, the emergency window; unpause; withdraw a recall",
+    limit:
+      "every call is scheduled, public for the whole delay, then executed; the GUARDIAN role can cancel it meanwhile",
+  },
+  REGISTRAR: {
+    holder: "registrar",
+    executionDelay: "none",
+    canceller: "ADMIN",
+    can: "onboard institutions, suspend them, update profiles",
+    limit:
+      "an onboarded institution is pending, public and cancellable by the GUARDIAN role for the onboarding delay (1 to 30 days) before it has any right; suspension is immediate; it cannot reinstate",
+  },
+  GUARDIAN: {
+    holder: "guardian",
+    executionDelay: "none",
+    canceller: "ADMIN",
+    can: "pause the record registry, revoke an IoT device, cancel a pending onboarding or a scheduled GOVERNOR operation",
+    limit: "immediate and only protective: it can stop things, never start them; unpausing is the governor's",
+  },
+  TREASURER: {
+    holder: "treasurer",
+    executionDelay: "none",
+    canceller: "ADMIN",
+    can: "create and revoke vesting grants, release pool tokens",
+    limit:
+      "within the categories fixed at genesis; revoked tokens go back to the reserve category, never to an account",
+  },
+};
 
 /** The functions of a contract grouped by the role that may call them. */
 export function functionsByRole(contract: ManagedContract): [RoleName, string[]][] {

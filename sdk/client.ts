@@ -3,6 +3,7 @@ import type { ContractRunner, ContractTransactionResponse } from "ethers";
 import { ClaimsApi } from "./api/claims";
 import { ConsentApi } from "./api/consent";
 import { DocumentsApi } from "./api/documents";
+import { GovernanceApi } from "./api/governance";
 import { HistoryApi } from "./api/history";
 import { ParticipantsApi } from "./api/participants";
 import { RecordsApi } from "./api/records";
@@ -41,6 +42,7 @@ export class MIIP {
   readonly token: TokenApi;
   readonly history: HistoryApi;
   readonly documents: DocumentsApi;
+  readonly governance: GovernanceApi;
 
   private constructor(
     private readonly core: Core,
@@ -54,6 +56,7 @@ export class MIIP {
     this.claims = new ClaimsApi(core, this.history);
     this.supply = new SupplyApi(core);
     this.token = new TokenApi(core);
+    this.governance = new GovernanceApi(core);
     this.documents = new DocumentsApi(core, this.records, this.history, options);
   }
 

@@ -111,7 +111,7 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt)$/;
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|activatesAt)$/;
 /** uint8 arguments that hold a participant's status rather than a number. */
 const STATUS_ERRORS = new Set(["ConsentGranteeNotActive", "ConsentInactiveReader", "SupplyReceiverNotActive"]);
 
@@ -148,6 +148,9 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ParticipantsNotActive: (a) => `${a.account} is not an active institution (status ${a.status})`,
   ParticipantsWrongKind: (a) => `${a.account} is a ${a.actual}, not a ${a.expected}`,
   ParticipantsAddressTaken: (a) => `${a.account} is already institution ${a.id}`,
+  ParticipantsOnboardingNotDue: (a) =>
+    `institution ${a.id} is pending until ${a.activatesAt}: its onboarding is public and cancellable until then`,
+  ParticipantsInvalidStatus: (a) => `institution ${a.id} is ${a.status}: that change is not allowed from there`,
   RecordsUnknownRecord: (a) => `there is no record ${a.recordId}`,
   RecordsDuplicateDigest: (a) => `entry ${a.index}: digest ${a.digest} is already record ${a.existingId}`,
   RecordsUnknownRecordType: (a) => `entry ${a.index}: record type ${a.recordType} is not enabled`,

@@ -12,6 +12,7 @@ export * from "./serials";
 export type { ClaimView, ProgrammeInput, SignedJoin } from "./api/claims";
 export { type ConsentRequest, type GrantView, type Scope, type SignedConsent, reasonCode } from "./api/consent";
 export { DocumentIntegrityError, type DocumentInput } from "./api/documents";
+export type { GovernedCall, GovernedStatus } from "./api/governance";
 export type { HistoryEntry, RecordEntry } from "./api/history";
 export type { Page, Paged } from "./api/paging";
 export type { InstitutionView } from "./api/participants";

@@ -15,7 +15,7 @@ export const RECORD_TYPE_NAMES = invert(RECORD_TYPES);
 /** Enums whose values the error decoder names, keyed by the type name in the ABI's `internalType`. */
 export const ENUM_LABELS: Record<string, readonly string[]> = {
   Kind: Object.values(KIND_NAMES),
-  Status: ["none", "active", "suspended", "retired"],
+  Status: ["none", "active", "suspended", "retired", "pending", "cancelled"],
   Purpose: Object.values(PURPOSE_NAMES),
   ScopeKind: ["all-records", "record-type", "record", "emergency"],
   ClaimStatus: ["none", "pending", "paid", "partially-approved", "rejected", "escalated", "disputed", "settled"],

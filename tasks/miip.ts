@@ -103,7 +103,36 @@ task("institution:add", "The registrar onboards an institution (only the licence
         name: args.name!,
         metadataURI: args.metadata,
       });
-      done(`institution ${r.institutionId} onboarded: ${args.name} (${args.kind}) at ${account}`, r);
+      done(
+        `institution ${r.institutionId} onboarded: ${args.name} (${args.kind}) at ${account}, pending until ${when(r.activatesAt)} (the guardian role can cancel it until it is activated)`,
+        r,
+      );
+    }),
+  );
+
+task("institution:activate", "Anyone activates a pending institution once its onboarding delay has passed")
+  .addParam("id", "The institution's id")
+  .addOptionalParam("from", FROM, "registrar")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = Number(integer(args.id, "id"));
+      done(`institution ${id} is active`, await miip.participants.activate(id));
+    }),
+  );
+
+task("institution:cancel", "The guardian role stops a pending onboarding for good")
+  .addParam("id", "The institution's id")
+  .addParam("reason", "A reason code")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = Number(integer(args.id, "id"));
+      done(
+        `onboarding of institution ${id} cancelled (${args.reason})`,
+        await miip.participants.cancelOnboarding(id, args.reason!),
+      );
     }),
   );
 
@@ -572,6 +601,27 @@ task("supply:recall", "The manufacturer or a regulator recalls a batch")
         `batch ${args.batch} recalled (${args.reason})`,
         await miip.supply.recall(integer(args.batch, "batch"), args.reason!),
       );
+    }),
+  );
+
+task(
+  "supply:withdraw-recall",
+  "Governance withdraws a recall: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+)
+  .addParam("batch", "The batch id")
+  .addParam("reason", "A reason code")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const call = miip.governance.withdrawRecall(integer(args.batch, "batch"), args.reason!);
+      const { readyAt } = await miip.governance.status(await miip.address(), call);
+      if (readyAt === 0) {
+        const scheduled = await miip.governance.schedule(call);
+        done(`scheduled: ${call.label}; run again after ${when(scheduled.readyAt)} to execute it`, scheduled);
+      } else {
+        done(`executed: ${call.label}`, await miip.governance.execute(call));
+      }
     }),
   );
 

@@ -6,8 +6,10 @@ pragma solidity 0.8.30;
  * @notice The one directory of who is who in MIIP: every institution's id, address, kind and status. Every
  * other contract of the suite asks it, on every call, whether an address may act as an institution of some
  * kind, so a suspension takes effect everywhere at once without anyone touching those contracts.
- * @dev Patients are not onboarded: any address can be a patient, pseudonymously. Institutions are known by a
- * permanent id; their address can rotate (two steps: the current address proposes, the new one accepts) and
+ * @dev Patients are not onboarded: any address can be a patient, pseudonymously. Onboarding is announced: a
+ * new institution of any kind is `Pending` for the onboarding delay, public through {InstitutionRegistered},
+ * and has no right anywhere until it is activated; the guardian role can cancel it meanwhile. Suspension stays
+ * immediate. Institutions are known by a permanent id; their address can rotate (two steps: the current address proposes, the new one accepts) and
  * their history and the authorship of their records follow the id. Nothing personal is stored: a display
  * name of the institution, the hash of its licence or registration number, and a metadata URI.
  */
@@ -25,12 +27,18 @@ interface IParticipantRegistry {
         Regulator
     }
 
-    /// @notice Where an institution stands. Only `Active` institutions have rights; `Retired` is final.
+    /**
+     * @notice Where an institution stands. Only `Active` institutions have rights. `Pending`: onboarded, waiting
+     * for its onboarding delay to pass; `Retired` and `Cancelled` (an onboarding stopped before it took effect)
+     * are final. New values are appended so that stored values keep their meaning across upgrades.
+     */
     enum Status {
         None,
         Active,
         Suspended,
-        Retired
+        Retired,
+        Pending,
+        Cancelled
     }
 
     /**
@@ -52,6 +60,7 @@ interface IParticipantRegistry {
      * @param kind What it is.
      * @param status Where it stands.
      * @param registeredAt When it was onboarded.
+     * @param activatesAt When it may be activated: `registeredAt` plus the onboarding delay in force then.
      * @param licenceHash keccak256 of its licence or registration number (the number itself stays off chain).
      * @param pendingAccount Address proposed by a rotation and not accepted yet (zero if none).
      * @param name Display name of the institution (an organisation, never a person).
@@ -63,6 +72,7 @@ interface IParticipantRegistry {
         Kind kind;
         Status status;
         uint40 registeredAt;
+        uint40 activatesAt;
         bytes32 licenceHash;
         address pendingAccount;
         string name;
@@ -103,17 +113,33 @@ interface IParticipantRegistry {
     /// @param status Its current status.
     error ParticipantsInvalidStatus(uint32 id, Status status);
 
+    /**
+     * @notice The institution's onboarding delay has not passed yet.
+     * @param id The institution.
+     * @param activatesAt When it can be activated.
+     */
+    error ParticipantsOnboardingNotDue(uint32 id, uint40 activatesAt);
+
+    /**
+     * @notice An onboarding delay outside the bounds the contract enforces.
+     * @param delay The delay asked for, in seconds.
+     * @param min The shortest allowed.
+     * @param max The longest allowed.
+     */
+    error ParticipantsInvalidOnboardingDelay(uint32 delay, uint32 min, uint32 max);
+
     /// @notice The caller is not the institution's pending address, or there is no pending rotation.
     /// @param id The institution.
     /// @param caller Who called.
     error ParticipantsNotPendingAccount(uint32 id, address caller);
 
     /**
-     * @notice An institution was onboarded.
+     * @notice An institution was onboarded, `Pending` until `activatesAt`: the public notice of the onboarding.
      * @param id Its permanent id.
      * @param account Its address.
      * @param kind What it is.
      * @param licenceHash Hash of its licence or registration number.
+     * @param activatesAt When it can be activated; until then the guardian role can cancel it.
      * @param name Display name.
      * @param metadataURI Public metadata.
      */
@@ -122,9 +148,16 @@ interface IParticipantRegistry {
         address indexed account,
         Kind indexed kind,
         bytes32 licenceHash,
+        uint40 activatesAt,
         string name,
         string metadataURI
     );
+
+    /**
+     * @notice The onboarding delay changed; it applies to institutions registered from now on.
+     * @param delay The new delay, in seconds.
+     */
+    event OnboardingDelaySet(uint32 delay);
 
     /**
      * @notice An institution's status changed.
@@ -158,6 +191,15 @@ interface IParticipantRegistry {
      * @param account The new address.
      */
     event AccountRotated(uint32 indexed id, address indexed previous, address indexed account);
+
+    /// @notice Shortest onboarding delay the contract accepts (one day), whatever governance asks.
+    function MIN_ONBOARDING_DELAY() external view returns (uint32);
+
+    /// @notice Longest onboarding delay the contract accepts (thirty days).
+    function MAX_ONBOARDING_DELAY() external view returns (uint32);
+
+    /// @notice Seconds a newly registered institution stays `Pending` before it can be activated.
+    function onboardingDelay() external view returns (uint32);
 
     /// @notice Number of institutions ever onboarded; ids run from 1 to this number.
     function institutionCount() external view returns (uint32);
@@ -203,7 +245,8 @@ interface IParticipantRegistry {
     function isActive(address account, Kind kind) external view returns (bool);
 
     /**
-     * @notice Onboards an institution, active at once.
+     * @notice Onboards an institution, `Pending` for the onboarding delay: it has no right anywhere until
+     * {activate}, and the guardian role can {cancelOnboarding} it meanwhile. The address is taken at once.
      * @dev Restricted (registrar). Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind},
      * {ParticipantsEmptyLicence} or {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
      * @param account Its address.
@@ -220,6 +263,34 @@ interface IParticipantRegistry {
         string calldata name,
         string calldata metadataURI
     ) external returns (uint32 id);
+
+    /**
+     * @notice Activates a pending institution once its onboarding delay has passed. Anyone may call: the
+     * onboarding was public for the whole delay, so nobody's silence can hold it back.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus} (not pending) or
+     * {ParticipantsOnboardingNotDue}. Emits {InstitutionStatusChanged} (`Pending` to `Active`).
+     * @param id The institution.
+     */
+    function activate(uint32 id) external;
+
+    /**
+     * @notice Stops a pending onboarding before it takes effect; final, the address stays with the cancelled id.
+     * @dev Immediate, so that a cancellation always lands within the delay. Reverts with
+     * {ParticipantsUnknownInstitution} or {ParticipantsInvalidStatus} (not pending). Emits
+     * {InstitutionStatusChanged} (`Pending` to `Cancelled`).
+     * @custom:restricted GUARDIAN
+     * @param id The institution.
+     * @param reasonCode Why.
+     */
+    function cancelOnboarding(uint32 id, bytes32 reasonCode) external;
+
+    /**
+     * @notice Sets the onboarding delay of institutions registered from now on (pending ones keep theirs).
+     * @dev Reverts with {ParticipantsInvalidOnboardingDelay}. Emits {OnboardingDelaySet}.
+     * @custom:restricted GOVERNOR
+     * @param delay Seconds, from {MIN_ONBOARDING_DELAY} to {MAX_ONBOARDING_DELAY}.
+     */
+    function setOnboardingDelay(uint32 delay) external;
 
     /**
      * @notice Suspends an active institution: it loses every right in every contract at once.
@@ -240,7 +311,7 @@ interface IParticipantRegistry {
     function reinstate(uint32 id, bytes32 reasonCode) external;
 
     /**
-     * @notice Retires an institution for good; its history stays, its rights end.
+     * @notice Retires an institution for good (active, suspended or pending); its history stays, its rights end.
      * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
      * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
      * @param id The institution.

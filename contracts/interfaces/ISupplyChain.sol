@@ -202,6 +202,10 @@ interface ISupplyChain {
     /// @param batchId The batch.
     error SupplyRecalled(uint256 batchId);
 
+    /// @notice The batch is not recalled, so there is no recall to withdraw.
+    /// @param batchId The batch.
+    error SupplyNotRecalled(uint256 batchId);
+
     /// @notice The batch has expired.
     /// @param batchId The batch.
     /// @param expiresAt Its expiry.
@@ -397,6 +401,12 @@ interface ISupplyChain {
     /// @param by The manufacturer or regulator.
     event BatchRecalled(uint256 indexed batchId, bytes32 reasonCode, address by);
 
+    /// @notice Governance withdrew a batch's recall after its delay: the batch moves and is dispensed again. The
+    /// earlier {BatchRecalled} stays in the batch's history beside this event.
+    /// @param batchId The batch.
+    /// @param reasonCode Why (a code from governance's published list).
+    event RecallWithdrawn(uint256 indexed batchId, bytes32 reasonCode);
+
     /// @notice A current holder of a recalled batch, named so that it can act.
     /// @param batchId The batch.
     /// @param holderId The holder.
@@ -570,6 +580,17 @@ interface ISupplyChain {
      * @param reasonCode Why.
      */
     function recall(uint256 batchId, bytes32 reasonCode) external;
+
+    /**
+     * @notice Withdraws a mistaken or malicious recall: the batch is active again. Governance only, after the
+     * governor's public delay, so that no single key recalls or un-recalls a batch at once. Units quarantined or
+     * destroyed meanwhile stay as they are.
+     * @dev Reverts with {SupplyUnknownBatch} or {SupplyNotRecalled}. Emits {RecallWithdrawn}.
+     * @custom:restricted GOVERNOR
+     * @param batchId The batch.
+     * @param reasonCode Why.
+     */
+    function withdrawRecall(uint256 batchId, bytes32 reasonCode) external;
 
     /**
      * @notice Names current holders of a recalled batch in {RecallNotice} events with what they hold. Who has held

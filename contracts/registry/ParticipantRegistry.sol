@@ -19,7 +19,7 @@ import {Paging} from "../libraries/Paging.sol";
 contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IParticipantRegistry {
     /**
      * @dev The part of an institution that is not on the hot path. Its status is in `members[account]`.
-     * slot 0: account (160) | kind (8) | registeredAt (40)
+     * slot 0: account (160) | kind (8) | registeredAt (40) | activatesAt (40)
      * slot 1: pendingAccount (160)
      * slot 2: licenceHash; then name and metadataURI (dynamic)
      */
@@ -27,6 +27,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         address account;
         Kind kind;
         uint40 registeredAt;
+        uint40 activatesAt;
         address pendingAccount;
         bytes32 licenceHash;
         string name;
@@ -36,6 +37,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     /// @custom:storage-location erc7201:miip.storage.ParticipantRegistry
     struct ParticipantStorage {
         uint32 count;
+        uint32 onboardingDelay;
         mapping(address account => Member) members;
         mapping(uint32 id => Profile) profiles;
     }
@@ -43,17 +45,30 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     // keccak256(abi.encode(uint256(keccak256("miip.storage.ParticipantRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_LOCATION = 0xddd17c95423b5bf0e9b0ba73519692d2c307e6e329b2aebc177daf21f2c3f500;
 
+    /// @inheritdoc IParticipantRegistry
+    uint32 public constant MIN_ONBOARDING_DELAY = 1 days;
+    /// @inheritdoc IParticipantRegistry
+    uint32 public constant MAX_ONBOARDING_DELAY = 30 days;
+
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
         _disableInitializers();
     }
 
     /**
-     * @notice Sets the access manager; called once, through the proxy, at deployment.
+     * @notice Sets the access manager and the onboarding delay; called once, through the proxy, at deployment.
+     * @dev Reverts with {ParticipantsInvalidOnboardingDelay}. Emits {OnboardingDelaySet}.
      * @param initialAuthority The suite's access manager.
+     * @param initialOnboardingDelay Seconds a new institution stays pending.
      */
-    function initialize(address initialAuthority) external initializer {
+    function initialize(address initialAuthority, uint32 initialOnboardingDelay) external initializer {
         __AccessManaged_init(initialAuthority);
+        _setOnboardingDelay(initialOnboardingDelay);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function onboardingDelay() external view returns (uint32) {
+        return _storage().onboardingDelay;
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -77,6 +92,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
                 kind: p.kind,
                 status: $.members[p.account].status,
                 registeredAt: p.registeredAt,
+                activatesAt: p.activatesAt,
                 licenceHash: p.licenceHash,
                 pendingAccount: p.pendingAccount,
                 name: p.name,
@@ -130,15 +146,40 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         ParticipantStorage storage $ = _storage();
         _checkFree($, account);
         id = ++$.count;
-        $.members[account] = Member({id: id, kind: kind, status: Status.Active});
+        $.members[account] = Member({id: id, kind: kind, status: Status.Pending});
         Profile storage p = $.profiles[id];
+        // Cannot overflow: the delay is at most 30 days and uint40 seconds last 34,000 years.
+        uint40 activatesAt = uint40(block.timestamp) + $.onboardingDelay;
         p.account = account;
         p.kind = kind;
         p.registeredAt = uint40(block.timestamp);
+        p.activatesAt = activatesAt;
         p.licenceHash = licenceHash;
         p.name = name;
         p.metadataURI = metadataURI;
-        emit InstitutionRegistered(id, account, kind, licenceHash, name, metadataURI);
+        emit InstitutionRegistered(id, account, kind, licenceHash, activatesAt, name, metadataURI);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function activate(uint32 id) external {
+        ParticipantStorage storage $ = _storage();
+        Profile storage p = _profile($, id);
+        uint40 activatesAt = p.activatesAt;
+        // Status first: a cancelled onboarding past its time must say it is not pending.
+        Status status = $.members[p.account].status;
+        if (status != Status.Pending) revert ParticipantsInvalidStatus(id, status);
+        if (block.timestamp < activatesAt) revert ParticipantsOnboardingNotDue(id, activatesAt);
+        _moveStatus(id, Status.Pending, Status.Active, bytes32(0));
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function cancelOnboarding(uint32 id, bytes32 reasonCode) external restricted {
+        _moveStatus(id, Status.Pending, Status.Cancelled, reasonCode);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function setOnboardingDelay(uint32 delay) external restricted {
+        _setOnboardingDelay(delay);
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -156,7 +197,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         ParticipantStorage storage $ = _storage();
         Member storage m = $.members[_profile($, id).account];
         Status previous = m.status;
-        if (previous == Status.Retired) revert ParticipantsInvalidStatus(id, previous);
+        if (previous == Status.Retired || previous == Status.Cancelled) revert ParticipantsInvalidStatus(id, previous);
         m.status = Status.Retired;
         emit InstitutionStatusChanged(id, previous, Status.Retired, reasonCode);
     }
@@ -216,6 +257,14 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         if (m.status != from) revert ParticipantsInvalidStatus(id, m.status);
         m.status = to;
         emit InstitutionStatusChanged(id, from, to, reasonCode);
+    }
+
+    function _setOnboardingDelay(uint32 delay) private {
+        if (delay < MIN_ONBOARDING_DELAY || delay > MAX_ONBOARDING_DELAY) {
+            revert ParticipantsInvalidOnboardingDelay(delay, MIN_ONBOARDING_DELAY, MAX_ONBOARDING_DELAY);
+        }
+        _storage().onboardingDelay = delay;
+        emit OnboardingDelaySet(delay);
     }
 
     function _checkFree(ParticipantStorage storage $, address account) private view {

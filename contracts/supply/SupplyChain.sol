@@ -371,6 +371,14 @@ contract SupplyChain is SuiteService, ISupplyChain {
     }
 
     /// @inheritdoc ISupplyChain
+    function withdrawRecall(uint256 batchId, bytes32 reasonCode) external restricted {
+        BatchData storage b = _batch(batchId);
+        if (b.status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
+        b.status = BatchStatus.Active;
+        emit RecallWithdrawn(batchId, reasonCode);
+    }
+
+    /// @inheritdoc ISupplyChain
     function noticeHolders(uint256 batchId, uint32[] calldata holderIds) external {
         if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyInvalidBatch();
         mapping(uint32 => Holding) storage holdings = _storage().holdings[batchId];

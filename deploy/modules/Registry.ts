@@ -2,6 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import { ConsentManager__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
 import GovernanceModule from "./Governance";
+import { ROLES } from "../../config/roles";
 import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
 
 /**
@@ -12,7 +13,8 @@ import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
  *
  * Parameters: `registrar`, `governor`, `guardian` (accounts), `governorDelay` (seconds every GOVERNOR action
  * waits between schedule and execute), `recordTypes` and `recordTypeLabels` (the types enabled at start),
- * `emergencyWindow` (seconds of break-glass access).
+ * `emergencyWindow` (seconds of break-glass access), `onboardingDelay` (seconds a new institution stays pending
+ * and cancellable before it gains any right).
  */
 export default buildModule("Registry", (m) => {
   const { manager } = m.useModule(GovernanceModule);
@@ -20,7 +22,10 @@ export default buildModule("Registry", (m) => {
   const participantsImpl = m.contract("ParticipantRegistry", [], { id: "ParticipantRegistryImpl" });
   const participantsProxy = m.contract(
     "ERC1967Proxy",
-    [participantsImpl, m.encodeFunctionCall(participantsImpl, "initialize", [manager])],
+    [
+      participantsImpl,
+      m.encodeFunctionCall(participantsImpl, "initialize", [manager, m.getParameter<number>("onboardingDelay")]),
+    ],
     { id: "ParticipantRegistryProxy" },
   );
   const participants = m.contractAt("ParticipantRegistry", participantsProxy, { id: "ParticipantRegistry" });
@@ -55,6 +60,8 @@ export default buildModule("Registry", (m) => {
   grantRoleFromParameter(m, manager, "REGISTRAR");
   grantRoleFromParameter(m, manager, "GOVERNOR", m.getParameter<number>("governorDelay"));
   grantRoleFromParameter(m, manager, "GUARDIAN");
+  // The guardian can cancel a scheduled GOVERNOR operation (an upgrade, a reinstatement) during its delay.
+  m.call(manager, "setRoleGuardian", [ROLES.GOVERNOR, ROLES.GUARDIAN], { id: "guardian_of_GOVERNOR" });
   wireFunctionRoles(m, manager, "ParticipantRegistry", participants, ParticipantRegistry__factory.createInterface());
   wireFunctionRoles(m, manager, "RecordRegistry", records, RecordRegistry__factory.createInterface(), [readPolicy]);
   wireFunctionRoles(m, manager, "ConsentManager", consent, ConsentManager__factory.createInterface());

@@ -11,7 +11,7 @@ const IST = (x: number) => BigInt(x) * 10n ** 18n;
  * Insurance claims paid in IST: the insurer funds an escrow, a hospital files a small claim that is paid at
  * once, and a large one that is partly approved, disputed and settled by the public-agency arbitrator.
  */
-export async function claimsChapter({ n, miip, as, who, keyOf, suite }: Demo): Promise<void> {
+export async function claimsChapter({ n, miip, as, who, keyOf, suite, onboard }: Demo): Promise<void> {
   const { resolved } = suite;
   const insurer = as("insurer");
   const hospital = as("hospital");
@@ -24,15 +24,12 @@ export async function claimsChapter({ n, miip, as, who, keyOf, suite }: Demo): P
     "the treasury sells 100,000 IST to the insurer",
     as("treasury").token.transfer(who("insurer").address, IST(100_000)),
   );
-  await n.step(
-    "the registrar onboards the NHIS review board (public health agency, arbitrator)",
-    as("registrar").participants.register({
-      account: who("agency").address,
-      kind: "public-health-agency",
-      licence: "NHIS-ARB-01",
-      name: "NHIS Review Board",
-    }),
-  );
+  await onboard({
+    account: "agency",
+    kind: "public-health-agency",
+    name: "NHIS Review Board",
+    licence: "NHIS-ARB-01",
+  });
   const { programmeId } = await n.step(
     "the insurer opens a programme: threshold 300 IST, cap 5,000 IST, co-payment 20%",
     insurer.claims.openProgramme(demoProgramme(who("agency").address, false)),

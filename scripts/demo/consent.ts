@@ -97,7 +97,7 @@ export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise
 
   n.section("Break-glass: an unconscious patient at another hospital");
   const er = as("emergencyHospital");
-  const { institutionId: erId } = await n.step(
+  const { institutionId: erId, activatesAt } = await n.step(
     "the registrar onboards Busan Emergency Centre",
     as("registrar").participants.register({
       account: who("emergencyHospital").address,
@@ -105,6 +105,14 @@ export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise
       licence: "HIRA-21100042",
       name: "Busan Emergency Centre",
     }),
+  );
+  await n.refused("a hospital onboarded a moment ago opening break-glass on anyone", () =>
+    er.consent.openEmergency(patientA, "unconscious"),
+  );
+  await time.increaseTo(activatesAt);
+  await n.step(
+    "after the onboarding delay, nobody having cancelled, it is activated",
+    miip.participants.activate(erId),
   );
   n.say(
     `  may it read lab result #${labId}? ${await miip.records.canRead(who("emergencyHospital").address, labId, "treatment")}`,

@@ -1,4 +1,5 @@
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
@@ -17,6 +18,19 @@ export interface Demo {
   keyOf(name: LocalAccountName): Promise<EncryptionKey>;
   /** The deployment's resolved parameters (genesis grants, the claim's proofs). */
   suite: Suite;
+  /**
+   * The registrar onboards institutions the only way there is: each is registered pending and public, the
+   * onboarding delay passes (the local clock moves), and each is activated. Returns their ids in order.
+   */
+  onboard(...institutions: OnboardingInput[]): Promise<number[]>;
+}
+
+/** An institution the demo onboards: its account, kind, display name and licence number. */
+export interface OnboardingInput {
+  account: LocalAccountName;
+  kind: string;
+  name: string;
+  licence: string;
 }
 
 export async function demoContext(n: Narrator, miip: MIIP, suite: Suite): Promise<Demo> {
@@ -32,5 +46,28 @@ export async function demoContext(n: Narrator, miip: MIIP, suite: Suite): Promis
     if (!keys.has(name)) keys.set(name, await as(name).documents.encryptionKey());
     return keys.get(name)!;
   };
-  return { n, miip, as, who, keyOf, suite };
+  const onboard = async (...institutions: OnboardingInput[]) => {
+    const ids: number[] = [];
+    let activatesAt = 0;
+    for (const { account, kind, name, licence } of institutions) {
+      const registered = await n.step(
+        `the registrar onboards ${name} (${kind})`,
+        as("registrar").participants.register({
+          account: who(account).address,
+          kind,
+          licence,
+          name,
+          metadataURI: `ipfs://bafy-${kind}`,
+        }),
+      );
+      ids.push(registered.institutionId);
+      activatesAt = Math.max(activatesAt, registered.activatesAt);
+    }
+    const hours = (await miip.participants.onboardingDelay()) / 3600;
+    n.say(`  pending and public for the ${hours} h onboarding delay (the guardian role can cancel); the clock moves`);
+    await time.increaseTo(activatesAt);
+    for (const id of ids) await n.step(`institution ${id} is activated`, miip.participants.activate(id));
+    return ids;
+  };
+  return { n, miip, as, who, keyOf, suite, onboard };
 }

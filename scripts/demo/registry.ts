@@ -4,6 +4,7 @@ import type { LocalAccountName } from "../../config/localAccounts";
 import { ROLES, type RecordTypeName } from "../../config/roles";
 import { reasonCode, utf8 } from "../../sdk";
 import type { Demo } from "./context";
+import { date } from "./narrator";
 
 /**
  * Participants and records: the registrar onboards a hospital, a pharmacy and an insurer; the hospital writes
@@ -11,10 +12,10 @@ import type { Demo } from "./context";
  */
 export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promise<void> {
   const registrar = as("registrar");
-  n.section("Onboarding institutions (the registrar, through the one access manager)");
-  const onboard = (account: LocalAccountName, kind: string, name: string, licence: string) =>
+  n.section("Onboarding institutions: announced, public and cancellable before they gain any right");
+  const register = (account: LocalAccountName, kind: string, name: string, licence: string) =>
     n.step(
-      `onboard ${name} as ${kind}`,
+      `the registrar onboards ${name} as ${kind}`,
       registrar.participants.register({
         account: who(account).address,
         kind,
@@ -23,16 +24,54 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
         metadataURI: `ipfs://bafy-${kind}`,
       }),
     );
-  const { institutionId: hospitalId } = await onboard(
+  const { institutionId: hospitalId, activatesAt } = await register(
     "hospital",
     "hospital",
     "Seoul General Hospital",
     "HIRA-11100011",
   );
-  await onboard("pharmacy", "pharmacy", "Gangnam Onnuri Pharmacy", "PH-2231-0091");
-  await onboard("insurer", "insurer", "Hanguk Life Insurance", "FSS-INS-0042");
-  n.say(`  ${(await miip.participants.list()).total} institutions; the hospital is institution ${hospitalId}`);
+  const { institutionId: pharmacyId } = await register(
+    "pharmacy",
+    "pharmacy",
+    "Gangnam Onnuri Pharmacy",
+    "PH-2231-0091",
+  );
+  const { institutionId: insurerId } = await register("insurer", "insurer", "Hanguk Life Insurance", "FSS-INS-0042");
+  // A registrar key in the wrong hands: a "regulator" that could recall every batch, for good.
+  const { institutionId: rogueId } = await register("stranger", "regulator", "Drug Safety Office (forged licence)", "MFDS-0000");
+  const delay = await miip.participants.onboardingDelay();
+  n.say(
+    `  every onboarding is pending for ${delay / 3600} h, public in InstitutionRegistered, until ${date(activatesAt)}:`,
+  );
+  for (const i of (await miip.participants.list()).entries) {
+    n.say(
+      `    #${i.id} ${i.name.padEnd(26)} ${i.kind.padEnd(10)} ${i.status.padEnd(9)} activates ${new Date(i.activatesAt * 1000).toISOString()}`,
+    );
+  }
   n.say("  on chain: a display name, keccak256 of the licence number, a metadata URI; never a person");
+  await n.refused("the pending hospital writing a record at once", () =>
+    as("hospital").records.register({
+      patient: who("patientA").address,
+      digest: "0x" + "11".repeat(32),
+      recordType: "diagnosis",
+      uri: "ipfs://too-early",
+    }),
+  );
+  await n.refused("activating the hospital before the delay", () => miip.participants.activate(hospitalId));
+  await n.refused("the registrar cancelling (cancelling is the guardian role's)", () =>
+    registrar.participants.cancelOnboarding(rogueId, "forged-licence"),
+  );
+  await n.step(
+    `the guardian role, watching the notices, cancels the rogue regulator #${rogueId}`,
+    as("deployer").participants.cancelOnboarding(rogueId, "forged-licence"),
+  );
+  await time.increaseTo(activatesAt);
+  n.say(`  … ${delay / 3600} hours later: anyone may activate what nobody cancelled`);
+  for (const id of [hospitalId, pharmacyId, insurerId]) {
+    await n.step(`institution ${id} is activated`, miip.participants.activate(id));
+  }
+  await n.refused(`activating the cancelled #${rogueId}`, () => miip.participants.activate(rogueId));
+  n.say(`  ${(await miip.participants.list()).total} institutions; the hospital is institution ${hospitalId}`);
   await n.refused("a pharmacy onboarding someone", () =>
     as("pharmacy").participants.register({
       account: who("patientA").address,
@@ -156,9 +195,9 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
     "the governor schedules the reinstatement",
     governor.send(() => manager.schedule(miip.deployment.ParticipantRegistry, reinstate, 0)),
   );
-  const [, delay] = await manager.getAccess(ROLES.GOVERNOR, who("deployer").address);
-  await time.increase(delay);
-  n.say(`  … ${Number(delay) / 3600} hours later`);
+  const [, governorDelay] = await manager.getAccess(ROLES.GOVERNOR, who("deployer").address);
+  await time.increase(governorDelay);
+  n.say(`  … ${Number(governorDelay) / 3600} hours later`);
   await n.step(
     "the governor executes it",
     governor.send(() => manager.execute(miip.deployment.ParticipantRegistry, reinstate)),
@@ -179,7 +218,7 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   );
   const unpause = records.interface.encodeFunctionData("unpause");
   await governor.send(() => manager.schedule(miip.deployment.RecordRegistry, unpause, 0));
-  await time.increase(delay);
+  await time.increase(governorDelay);
   await n.step(
     "the governor unpauses after the delay",
     governor.send(() => manager.execute(miip.deployment.RecordRegistry, unpause)),

@@ -1,15 +1,16 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { buildSerialTree } from "../../sdk";
+import { buildSerialTree, reasonCode } from "../../sdk";
 import type { Demo } from "./context";
 
 /**
  * A medicine from factory to patient: a serialised batch, shipped manufacturer to distributor to pharmacy with
  * signed cold-chain readings along the way, one excursion that quarantines a shipment, a unit verified and
- * dispensed, a second dispense of the same serial flagged, a recall, and the batch's provenance.
+ * dispensed, a second dispense of the same serial flagged, a recall withdrawn by governance after its delay, and
+ * the batch's provenance (which keeps both).
  */
-export async function supplyChapter({ n, miip, as, who }: Demo): Promise<void> {
+export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promise<void> {
   const manufacturer = as("manufacturer");
   const distributor = as("distributor");
   const pharmacy = as("pharmacy");
@@ -18,16 +19,11 @@ export async function supplyChapter({ n, miip, as, who }: Demo): Promise<void> {
     (await miip.participants.memberOf(who(name).address))!.id;
 
   n.section("Drug supply chain: a serialised batch leaves the factory");
-  for (const [name, kind, label, licence] of [
-    ["manufacturer", "manufacturer", "Hanmi Pharma", "MFDS-M-0101"],
-    ["distributor", "distributor", "Cold Logistics", "MFDS-D-0202"],
-    ["regulator", "regulator", "Drug Safety Ministry", "MFDS"],
-  ] as const) {
-    await n.step(
-      `onboard ${label} (${kind})`,
-      as("registrar").participants.register({ account: who(name).address, kind, licence, name: label }),
-    );
-  }
+  await onboard(
+    { account: "manufacturer", kind: "manufacturer", name: "Hanmi Pharma", licence: "MFDS-M-0101" },
+    { account: "distributor", kind: "distributor", name: "Cold Logistics", licence: "MFDS-D-0202" },
+    { account: "regulator", kind: "regulator", name: "Drug Safety Ministry", licence: "MFDS" },
+  );
   const serials = buildSerialTree(Array.from({ length: 1_000 }, (_, i) => `(21)KR${String(i).padStart(8, "0")}`));
   n.say(`  1,000 unit serials -> Merkle root ${serials.root} (npm run serials)`);
   const now = await time.latest();
@@ -128,6 +124,28 @@ export async function supplyChapter({ n, miip, as, who }: Demo): Promise<void> {
     pharmacy.supply.dispense({ batchId, unit: other, patient: who("patientA").address }),
   );
   n.say(`  verify (21)KR00000043: recalled ${(await miip.supply.verify(batchId, other)).recalled}`);
+
+  n.section("A mistaken recall is withdrawn, by governance and only after its public delay");
+  const governance = as("deployer").governance;
+  const withdraw = governance.withdrawRecall(batchId, "TEST-RESULT-CLEARED");
+  await n.refused("withdrawing the recall at once", () =>
+    as("deployer").send(() =>
+      as("deployer").contracts.supply.withdrawRecall(batchId, reasonCode("TEST-RESULT-CLEARED")),
+    ),
+  );
+  await n.refused("the regulator withdrawing it", () =>
+    regulator.send(() => regulator.contracts.supply.withdrawRecall(batchId, reasonCode("TEST-RESULT-CLEARED"))),
+  );
+  const scheduled = await n.step(`the governor schedules: ${withdraw.label}`, governance.schedule(withdraw));
+  n.say(`  public in OperationScheduled ${scheduled.operationId.slice(0, 18)}…; the guardian role could cancel it`);
+  await n.refused("executing it before the delay", () => governance.execute(withdraw));
+  await time.increaseTo(scheduled.readyAt);
+  await n.step("after the delay the governor executes it", governance.execute(withdraw));
+  n.say(`  verify (21)KR00000043: recalled ${(await miip.supply.verify(batchId, other)).recalled}`);
+  await n.step(
+    "the pharmacy dispenses (21)KR00000043 again",
+    pharmacy.supply.dispense({ batchId, unit: other, patient: who("patientA").address }),
+  );
   const provenance = await miip.history.batchProvenance(batchId, { limit: 100 });
   n.say(`  the batch's provenance, from events (${provenance.total}):`);
   const counts = new Map<string, number>();

@@ -50,12 +50,14 @@ export interface DeployOptions {
   displayUi?: boolean;
   /** The listing time a previous run resolved `now` to; see ResolveContext.listingNow. */
   listingNow?: number;
+  /** Where `env:NAME` addresses of the parameter file are read (default: the process environment). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
- * Deploys the suite through the `MIIP` Ignition module: checks the parameter file, builds the genesis claim's
- * tree from the CSVs, deploys and wires every contract, and finally hands the access manager's admin role to
- * the configured governance account (the deployer keeps it only if it is that account).
+ * Deploys the suite through the `MIIP` Ignition module: checks the parameter file (nothing is sent if it is
+ * refused, e.g. the deploying key as admin on a public network), builds the genesis claim's tree from the CSVs,
+ * deploys and wires every contract, and finally puts governance under its delay: see {secureGovernance}.
  */
 export async function deploySuite(
   hre: HardhatRuntimeEnvironment,
@@ -65,6 +67,7 @@ export async function deploySuite(
   const signers = await hre.ethers.getSigners();
   const deployer = signers[0];
   const latest = await hre.ethers.provider.getBlock("latest");
+  const { chainId } = await hre.ethers.provider.getNetwork();
   const resolved = resolveParameters(
     spec,
     {
@@ -73,6 +76,8 @@ export async function deploySuite(
       now: latest?.timestamp ?? Math.floor(Date.now() / 1000),
       baseDir: options.baseDir,
       listingNow: options.listingNow,
+      chainId: Number(chainId),
+      env: options.env,
     },
     options.source,
   );
@@ -98,7 +103,7 @@ export async function deploySuite(
     resolved,
   };
 
-  if (resolved.admin !== deployer.address) await handOverAdmin(suite, deployer.address);
+  await secureGovernance(suite, deployer.address);
 
   if (options.outDir !== undefined && resolved.claim !== undefined) {
     mkdirSync(options.outDir, { recursive: true });
@@ -139,26 +144,29 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
 }
 
 /**
- * Gives the admin role to governance with the governor's delay, delays admin changes to every managed
- * contract by the same amount (so that the admin cannot re-map a delayed function to escape its delay),
- * and renounces the deployer's admin role. Idempotent.
+ * Puts governance under its delay, whoever the admin is: delays admin changes to every managed contract by the
+ * governor's delay (so that the admin cannot re-map a delayed function to escape its delay), gives the admin
+ * role the governor's execution delay, and, when the admin is another account, grants it there and renounces
+ * the deployer's. Until this runs the deployer is an undelayed admin, which the Ignition modules need to wire
+ * roles; after it, every admin action is scheduled in public. Idempotent: a re-run after a failure finishes it.
  */
-async function handOverAdmin(suite: Suite, deployer: string): Promise<void> {
+export async function secureGovernance(suite: Suite, deployer: string): Promise<void> {
   const { manager, resolved } = suite;
-  const [deployerIsAdmin] = await manager.hasRole(ROLES.ADMIN, deployer);
-  if (!deployerIsAdmin) return;
   const delay = resolved.registry.governorDelay;
-  for (const target of [
-    suite.distribution,
-    suite.participants,
-    suite.records,
-    suite.consent,
-    suite.claims,
-    suite.supply,
-  ]) {
+  const [deployerIsAdmin, deployerDelay] = await manager.hasRole(ROLES.ADMIN, deployer);
+  if (!deployerIsAdmin || deployerDelay !== 0n) return;
+  for (const target of managedContracts(suite)) {
+    // AccessManager applies a longer target admin delay after its five-day minimum setback; until then the
+    // admin's own execution delay (set below, effective at once) already delays every admin action.
     await (await manager.setTargetAdminDelay(await target.getAddress(), delay)).wait();
   }
-  const [governanceIsAdmin] = await manager.hasRole(ROLES.ADMIN, resolved.admin);
-  if (!governanceIsAdmin) await (await manager.grantRole(ROLES.ADMIN, resolved.admin, delay)).wait();
-  await (await manager.renounceRole(ROLES.ADMIN, deployer)).wait();
+  // For a new member the delay holds at once; for the deployer (local chains only), raising its own execution
+  // delay also holds at once (AccessManager lowers a delay only after the difference has passed).
+  await (await manager.grantRole(ROLES.ADMIN, resolved.admin, delay)).wait();
+  if (resolved.admin !== deployer) await (await manager.renounceRole(ROLES.ADMIN, deployer)).wait();
+}
+
+/** The contracts whose functions the access manager restricts. */
+export function managedContracts(suite: Suite) {
+  return [suite.distribution, suite.participants, suite.records, suite.consent, suite.claims, suite.supply];
 }

@@ -11,6 +11,13 @@ export const DAY = 86_400;
 /** The whitepaper distributes the supply over three years from listing; no schedule may run longer. */
 export const MAX_SCHEDULE_DAYS = 3 * 365 + 1;
 export const DECIMALS = 18;
+/**
+ * Chains where the deploying key may keep the admin role (through the delay): Hardhat's and anvil's default
+ * 31337, and 1337. Anything else is a public network and needs a separate governance account.
+ */
+export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
+/** Bounds of the participant directory's onboarding delay (its MIN_ and MAX_ONBOARDING_DELAY), in hours. */
+export const ONBOARDING_DELAY_HOURS = { min: 24, max: 720 } as const;
 
 /** A grant as written in a parameter file. */
 export interface GrantSpec {
@@ -47,7 +54,11 @@ export interface SuiteSpec {
   /** Days after the listing until which genesis claims are accepted (needed when a category has a CSV). */
   claimDays?: number;
   governance: {
-    /** Receives the access manager's admin role at the end of the deployment. */
+    /**
+     * Receives the access manager's admin role, with the governor's delay, at the end of the deployment. On a
+     * public network it must not be the deploying key: name a separate governance account (a multisig is
+     * recommended), directly or as `env:NAME` to read it from an environment variable.
+     */
     admin: string;
     /** Runs the distribution (grants, revocations, rounds). */
     treasurer: string;
@@ -59,8 +70,10 @@ export interface SuiteSpec {
     governor: string;
     /** Pauses writes in an emergency. */
     guardian: string;
-    /** Hours every governor action waits between schedule and execute. */
+    /** Hours every governor (and admin) action waits between schedule and execute: 1 to 720. */
     governorDelayHours: number;
+    /** Hours a newly onboarded institution stays pending and cancellable before it gains any right: 24 to 720. */
+    onboardingDelayHours: number;
     /** Hours a hospital's break-glass access lasts (1 to 168). */
     emergencyWindowHours: number;
   };
@@ -73,7 +86,12 @@ export class ParameterError extends Error {
     readonly source: string,
     readonly problems: string[],
   ) {
-    super(`${source}: the distribution is refused\n` + problems.map((p) => `  - ${p}`).join("\n"));
+    // One problem is one line, so that a refusal reads at a glance in a terminal or a CI log.
+    super(
+      problems.length === 1
+        ? `${source}: the deployment is refused: ${problems[0]}`
+        : `${source}: the deployment is refused\n` + problems.map((p) => `  - ${p}`).join("\n"),
+    );
     this.name = "ParameterError";
   }
 }
@@ -90,6 +108,10 @@ export interface ResolveContext {
   listingNow?: number;
   /** Folder that relative CSV paths start from. */
   baseDir: string;
+  /** The chain deployed to; the deploying key may hold the admin role only on LOCAL_CHAIN_IDS. */
+  chainId: number;
+  /** Where `env:NAME` addresses are read (default: the process environment). */
+  env?: Record<string, string | undefined>;
 }
 
 /** The genesis claim: its leaves (from every CSV, in category order) and its proofs file. */
@@ -108,6 +130,7 @@ export interface ResolvedParameters {
     governor: string;
     guardian: string;
     governorDelay: number;
+    onboardingDelay: number;
     emergencyWindow: number;
     recordTypes: number[];
     recordTypeLabels: string[];
@@ -154,6 +177,15 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
   };
   const addressOf = (value: string, where: string): string => {
     if (value === "deployer") return ctx.deployer;
+    const fromEnv = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value ?? "");
+    if (fromEnv !== null) {
+      const set = (ctx.env ?? process.env)[fromEnv[1]];
+      if (set === undefined || set === "") {
+        problems.push(`${where}: ${value} names an environment variable that is not set`);
+        return ctx.deployer;
+      }
+      value = set;
+    }
     const account = /^account:(\d+)$/.exec(value ?? "");
     if (account !== null) {
       const resolved = ctx.accounts[Number(account[1])];
@@ -161,7 +193,7 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
       return resolved ?? ctx.deployer;
     }
     if (typeof value !== "string" || !isAddress(value)) {
-      problems.push(`${where}: "${value}" is not an address, "deployer" or "account:N"`);
+      problems.push(`${where}: "${value}" is not an address, "deployer", "account:N" or "env:NAME"`);
       return ctx.deployer;
     }
     const address = getAddress(value);
@@ -275,15 +307,29 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
   if (reserveCategory < 0 || spec.categories[reserveCategory].kind !== "vesting") {
     problems.push(`reserveCategory: "${spec.reserveCategory}" must name a vesting category`);
   }
+  const before = problems.length;
   const admin = addressOf(spec.governance?.admin, "governance.admin");
+  const adminResolved = problems.length === before;
   const treasurer = addressOf(spec.governance?.treasurer, "governance.treasurer");
   const treasury = addressOf(spec.governance?.treasury, "governance.treasury");
   const registrar = addressOf(spec.governance?.registrar, "governance.registrar");
   const governor = addressOf(spec.governance?.governor, "governance.governor");
   const guardian = addressOf(spec.governance?.guardian, "governance.guardian");
+  if (adminResolved && admin === ctx.deployer && !LOCAL_CHAIN_IDS.includes(ctx.chainId)) {
+    problems.push(
+      `governance.admin: the deploying key ${ctx.deployer} cannot be the admin on chain ${ctx.chainId}; name a separate governance account (a multisig is recommended)`,
+    );
+  }
   const delayHours = spec.governance?.governorDelayHours;
-  if (!(typeof delayHours === "number" && delayHours >= 0 && delayHours <= 24 * 30)) {
-    problems.push(`governance.governorDelayHours: a number of hours from 0 to 720, found ${String(delayHours)}`);
+  if (!(typeof delayHours === "number" && delayHours >= 1 && delayHours <= 24 * 30)) {
+    problems.push(`governance.governorDelayHours: a number of hours from 1 to 720, found ${String(delayHours)}`);
+  }
+  const onboardingHours = spec.governance?.onboardingDelayHours;
+  const { min, max } = ONBOARDING_DELAY_HOURS;
+  if (!(typeof onboardingHours === "number" && onboardingHours >= min && onboardingHours <= max)) {
+    problems.push(
+      `governance.onboardingDelayHours: a number of hours from ${min} to ${max}, found ${String(onboardingHours)}`,
+    );
   }
   const windowHours = spec.governance?.emergencyWindowHours;
   if (!(typeof windowHours === "number" && windowHours >= 1 && windowHours <= 168)) {
@@ -297,6 +343,7 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
       governor,
       guardian,
       governorDelay: Math.round(delayHours * 3600),
+      onboardingDelay: Math.round(onboardingHours * 3600),
       emergencyWindow: Math.round(windowHours * 3600),
       recordTypes: Object.values(RECORD_TYPES),
       recordTypeLabels: Object.keys(RECORD_TYPES).map((label) => encodeBytes32String(label)),

@@ -75,14 +75,21 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
     ["distributor", "distributor", "Cold Logistics"],
     ["regulator", "regulator", "Drug Safety Ministry"],
   ];
+  // Onboarding is delayed on every chain: register them all, move the local clock past the delay, activate.
+  const onboarded: { institutionId: number; activatesAt: number }[] = [];
   for (const [name, kind, label] of institutions) {
-    await as("registrar").participants.register({
-      account: who(name).address,
-      kind,
-      licence: `${kind}:${name}`,
-      name: label,
-    });
+    onboarded.push(
+      await as("registrar").participants.register({
+        account: who(name).address,
+        kind,
+        licence: `${kind}:${name}`,
+        name: label,
+      }),
+    );
   }
+  await hre.network.provider.send("evm_setNextBlockTimestamp", [Math.max(...onboarded.map((o) => o.activatesAt))]);
+  await hre.network.provider.send("evm_mine", []);
+  for (const { institutionId } of onboarded) await miip.participants.activate(institutionId);
 
   const now = await miip.now();
   const reserveGrant = suite.resolved.genesis.grants.findIndex(

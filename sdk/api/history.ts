@@ -151,7 +151,7 @@ export class HistoryApi {
 
   /**
    * A batch's provenance: registration, every shipment and its acceptance or refusal, every device reading on
-   * its shipments, excursions, quarantine decisions, the recall and its notices, dispensing and counterfeit
+   * its shipments, excursions, quarantine decisions, recalls, their withdrawals and notices, dispensing and counterfeit
    * alerts — in chain order.
    */
   async batchProvenance(batchId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
@@ -170,6 +170,7 @@ export class HistoryApi {
       ...(await this.logs(supply, f.Excursion(undefined, batchId))),
       ...(await this.logs(supply, f.QuarantineResolved(batchId))),
       ...(await this.logs(supply, f.BatchRecalled(batchId))),
+      ...(await this.logs(supply, f.RecallWithdrawn(batchId))),
       ...(await this.logs(supply, f.RecallNotice(batchId))),
       ...(await this.logs(supply, f.Dispensed(batchId))),
       ...(await this.logs(supply, f.CounterfeitAlert(batchId))),

@@ -13,6 +13,8 @@ export interface InstitutionView {
   kind: string;
   status: string;
   registeredAt: number;
+  /** When a pending institution can be activated (for others, when it was). */
+  activatesAt: number;
   licenceHash: string;
   name: string;
   metadataURI: string;
@@ -23,8 +25,9 @@ export class ParticipantsApi {
   constructor(private readonly core: Core) {}
 
   /**
-   * The registrar onboards an institution. The licence number never goes on chain: only its keccak256, which
-   * anyone holding the licence can check.
+   * The registrar onboards an institution. It is pending, public and cancellable by the guardian role until
+   * `activatesAt` (the directory's onboarding delay), then anyone {activate}s it. The licence number never goes
+   * on chain: only its keccak256, which anyone holding the licence can check.
    */
   async register(input: {
     account: string;
@@ -32,7 +35,7 @@ export class ParticipantsApi {
     licence: string;
     name: string;
     metadataURI?: string;
-  }): Promise<TxInfo & { institutionId: number }> {
+  }): Promise<TxInfo & { institutionId: number; activatesAt: number }> {
     const info = await this.core.send(() =>
       this.core.contracts.participants.register(
         input.account,
@@ -42,7 +45,23 @@ export class ParticipantsApi {
         input.metadataURI ?? "",
       ),
     );
-    return { ...info, institutionId: Number(eventNamed(info, "InstitutionRegistered").id) };
+    const registered = eventNamed(info, "InstitutionRegistered");
+    return { ...info, institutionId: Number(registered.id), activatesAt: Number(registered.activatesAt) };
+  }
+
+  /** Anyone activates a pending institution once its onboarding delay has passed. */
+  async activate(institutionId: number): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.participants.activate(institutionId));
+  }
+
+  /** The guardian role stops a pending onboarding for good, before it takes effect. */
+  async cancelOnboarding(institutionId: number, reason: string): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.participants.cancelOnboarding(institutionId, reasonCode(reason)));
+  }
+
+  /** The onboarding delay in force, in seconds. */
+  async onboardingDelay(): Promise<number> {
+    return Number(await this.core.contracts.participants.onboardingDelay());
   }
 
   /** The registrar suspends an institution at once, everywhere in the suite. */
@@ -92,6 +111,7 @@ function toView(i: {
   kind: bigint;
   status: bigint;
   registeredAt: bigint;
+  activatesAt: bigint;
   licenceHash: string;
   name: string;
   metadataURI: string;
@@ -102,6 +122,7 @@ function toView(i: {
     kind: KIND_NAMES[Number(i.kind)],
     status: enumLabel("Status", i.status),
     registeredAt: Number(i.registeredAt),
+    activatesAt: Number(i.activatesAt),
     licenceHash: i.licenceHash,
     name: i.name,
     metadataURI: i.metadataURI,

@@ -16,7 +16,7 @@ import {
   type ClaimEscrow,
 } from "../../typechain-types";
 import type { IClaimEscrow } from "../../typechain-types/contracts/claims/ClaimEscrow";
-import { licence, onboardedFixture } from "../helpers/fixtures";
+import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
 
 const DAY = 86_400;
 const KRW = (n: number) => BigInt(n) * 10n ** 18n;
@@ -110,9 +110,11 @@ describe("ClaimEscrow", function () {
       deployer,
       agency,
     } = suite;
-    await participants
-      .connect(registrar)
-      .register(agency.address, KINDS["public-health-agency"], licence("NHIS"), "NHIS Review Board", "");
+    await onboard(participants, registrar, {
+      account: agency,
+      kind: "public-health-agency",
+      name: "NHIS Review Board",
+    });
     const token = await new MockERC20__factory(deployer).deploy("Won stablecoin", "KRWx");
     watched.claims = claims;
     await token.mint(insurer.address, KRW(1_000_000));
@@ -243,9 +245,7 @@ describe("ClaimEscrow", function () {
 
     it("refuses funds operations by another insurer or a suspended one", async function () {
       const { claims, participants, registrar, insurer, ids, researcher } = await loadFixture(escrowFixture);
-      await participants
-        .connect(registrar)
-        .register(researcher.address, KINDS.insurer, licence("rival"), "Rival Insurance", "");
+      await onboard(participants, registrar, { account: researcher, kind: "insurer", name: "Rival Insurance" });
       await expect(claims.connect(researcher).withdraw(1, 1, researcher.address))
         .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
         .withArgs(1, researcher.address);
@@ -569,9 +569,7 @@ describe("ClaimEscrow", function () {
       await expect(asInsurer.approve(1, KRW(2_401), code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsApprovalExceedsClaim")
         .withArgs(1, KRW(2_401), KRW(2_400));
-      await participants
-        .connect(registrar)
-        .register(researcher.address, KINDS.insurer, licence("rival"), "Rival Insurance", "");
+      await onboard(participants, registrar, { account: researcher, kind: "insurer", name: "Rival Insurance" });
       await expect(claims.connect(researcher).approve(1, 1, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
         .withArgs(1, researcher.address);
@@ -650,9 +648,11 @@ describe("ClaimEscrow", function () {
         .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
         .withArgs(hospital.address);
       await expect(claims.connect(patientA).dispute(1)).to.emit(claims, "ClaimDecided");
-      await participants
-        .connect(registrar)
-        .register(regulator.address, KINDS["public-health-agency"], licence("other agency"), "Other Agency", "");
+      await onboard(participants, registrar, {
+        account: regulator,
+        kind: "public-health-agency",
+        name: "Other Agency",
+      });
       await expect(claims.connect(regulator).arbitrate(1, 0, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsNotArbitrator")
         .withArgs(1, regulator.address);

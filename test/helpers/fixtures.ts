@@ -1,12 +1,14 @@
 import path from "node:path";
 
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
 import { KINDS, type KindName } from "../../config/roles";
 import { loadParameters } from "../../scripts/lib/parameters";
 import { deploySuite } from "../../scripts/lib/deploy";
+import type { ParticipantRegistry } from "../../typechain-types";
 
 export const LOCAL_PARAMETERS = path.join(__dirname, "..", "..", "deploy", "parameters", "localhost.json");
 
@@ -25,22 +27,47 @@ export async function deploySuiteFixture() {
 
 export const licence = (text: string) => hre.ethers.id(`licence:${text}`);
 
+/** One institution to onboard: who, as what, and its display name (also the seed of its licence hash). */
+export interface Onboarding {
+  account: { address: string };
+  kind: KindName;
+  name: string;
+}
+
+/**
+ * Onboards institutions the only way there is: the registrar registers them (pending, public), the onboarding
+ * delay passes (one clock move for all of them), and anyone activates them. Returns their ids, in order.
+ */
+export async function onboard(
+  participants: ParticipantRegistry,
+  registrar: HardhatEthersSigner,
+  ...institutions: Onboarding[]
+): Promise<bigint[]> {
+  const ids: bigint[] = [];
+  for (const { account, kind, name } of institutions) {
+    await participants
+      .connect(registrar)
+      .register(account.address, KINDS[kind], licence(name), name, `ipfs://meta-${kind}`);
+    ids.push((await participants.memberOf(account.address)).id);
+  }
+  await time.increase(await participants.onboardingDelay());
+  for (const id of ids) await participants.activate(id);
+  return ids;
+}
+
 /** The suite with a hospital, a second hospital, a pharmacy and an insurer onboarded by the registrar. */
 export async function onboardedFixture() {
   const suite = await deploySuiteFixture();
   const { participants, registrar } = suite;
-  const onboard = async (account: HardhatEthersSigner, kind: KindName, name: string) => {
-    await participants
-      .connect(registrar)
-      .register(account.address, KINDS[kind], licence(name), name, `ipfs://meta-${kind}`);
-    return (await participants.memberOf(account.address)).id;
-  };
   const secondHospital = suite.signers[5];
-  const ids = {
-    hospital: await onboard(suite.hospital, "hospital", "Seoul General Hospital"),
-    pharmacy: await onboard(suite.pharmacy, "pharmacy", "Gangnam Pharmacy"),
-    insurer: await onboard(suite.insurer, "insurer", "Hanguk Life Insurance"),
-    secondHospital: await onboard(secondHospital, "hospital", "Busan Medical Centre"),
-  };
+  const [hospital, pharmacy, insurer, second] = await onboard(
+    participants,
+    registrar,
+    { account: suite.hospital, kind: "hospital", name: "Seoul General Hospital" },
+    { account: suite.pharmacy, kind: "pharmacy", name: "Gangnam Pharmacy" },
+    { account: suite.insurer, kind: "insurer", name: "Hanguk Life Insurance" },
+    { account: secondHospital, kind: "hospital", name: "Busan Medical Centre" },
+  );
+  const ids = { hospital, pharmacy, insurer, secondHospital: second };
   return { ...suite, ids, secondHospital };
 }

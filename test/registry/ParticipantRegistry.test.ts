@@ -6,34 +6,141 @@ import { KINDS } from "../../config/roles";
 import { deploySuiteFixture, licence, onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";
 
-const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3 } as const;
+const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3, Pending: 4, Cancelled: 5 } as const;
+const DAY = 86_400;
 const reason = (text: string) => hre.ethers.encodeBytes32String(text);
 
 describe("ParticipantRegistry", function () {
   describe("onboarding", function () {
-    it("lets the registrar onboard an institution, active at once, with nothing personal on chain", async function () {
-      const { participants, registrar, hospital } = await loadFixture(deploySuiteFixture);
-      await expect(
-        participants
-          .connect(registrar)
-          .register(hospital.address, KINDS.hospital, licence("H-1"), "Seoul General", "ipfs://m"),
-      )
+    it("onboards an institution as pending and public, with nothing personal on chain, and with no right until activated", async function () {
+      const { participants, registrar, hospital, stranger } = await loadFixture(deploySuiteFixture);
+      const delay = await participants.onboardingDelay();
+      expect(delay).to.equal(BigInt(DAY));
+      const register = participants
+        .connect(registrar)
+        .register(hospital.address, KINDS.hospital, licence("H-1"), "Seoul General", "ipfs://m");
+      const registeredAt = (await time.latest()) + 1;
+      await expect(register)
         .to.emit(participants, "InstitutionRegistered")
-        .withArgs(1, hospital.address, KINDS.hospital, licence("H-1"), "Seoul General", "ipfs://m");
+        .withArgs(1, hospital.address, KINDS.hospital, licence("H-1"), registeredAt + DAY, "Seoul General", "ipfs://m");
       expect(await participants.institutionCount()).to.equal(1n);
       const member = await participants.memberOf(hospital.address);
       expect([member.id, member.kind, member.status]).to.deep.equal([
         1n,
         BigInt(KINDS.hospital),
-        BigInt(Status.Active),
+        BigInt(Status.Pending),
       ]);
       const institution = await participants.institution(1);
       expect(institution.account).to.equal(hospital.address);
       expect(institution.licenceHash).to.equal(licence("H-1"));
-      expect(institution.registeredAt).to.equal(await time.latest());
+      expect(institution.registeredAt).to.equal(registeredAt);
+      expect(institution.activatesAt).to.equal(registeredAt + DAY);
+      expect(institution.status).to.equal(BigInt(Status.Pending));
+      await expect(participants.requireActive(hospital.address, KINDS.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.Pending);
+      expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(false);
+
+      // Nobody's silence holds it back: once the delay has passed, anyone (here a stranger) activates it.
+      await time.increaseTo(registeredAt + DAY);
+      await expect(participants.connect(stranger).activate(1))
+        .to.emit(participants, "InstitutionStatusChanged")
+        .withArgs(1, Status.Pending, Status.Active, hre.ethers.ZeroHash);
       expect(await participants.requireActive(hospital.address, KINDS.hospital)).to.equal(1n);
       expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
       expect(await participants.isActive(hospital.address, KINDS.pharmacy)).to.equal(false);
+      expect((await participants.institution(1)).status).to.equal(BigInt(Status.Active));
+    });
+
+    it("refuses an activation before the delay has passed, and of an institution that is not pending", async function () {
+      const { participants, registrar, hospital, ids } = await loadFixture(onboardedFixture);
+      await participants
+        .connect(registrar)
+        .register(hre.ethers.Wallet.createRandom().address, KINDS.regulator, licence("r"), "R", "");
+      const id = await participants.institutionCount();
+      const { activatesAt } = await participants.institution(id);
+      await time.increaseTo(activatesAt - 2n);
+      await expect(participants.activate(id))
+        .to.be.revertedWithCustomError(participants, "ParticipantsOnboardingNotDue")
+        .withArgs(id, activatesAt);
+      expect((await participants.institution(id)).status).to.equal(BigInt(Status.Pending));
+      await expect(participants.activate(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.hospital, Status.Active);
+      await expect(participants.activate(99))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(99);
+      // Nor can the registrar shortcut the delay with any other status change.
+      await expect(participants.connect(registrar).suspend(id, reason("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(id, Status.Pending);
+      expect((await participants.institution(id)).status).to.equal(BigInt(Status.Pending));
+    });
+
+    it("lets the guardian role cancel a pending onboarding for good, even past its time, and nobody else", async function () {
+      const { participants, registrar, deployer, hospital, stranger } = await loadFixture(deploySuiteFixture);
+      await participants
+        .connect(registrar)
+        .register(hospital.address, KINDS.hospital, licence("h"), "Fake General", "");
+      for (const caller of [registrar, hospital, stranger]) {
+        await expect(participants.connect(caller).cancelOnboarding(1, reason("x")))
+          .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+          .withArgs(caller.address);
+      }
+      expect((await participants.institution(1)).status).to.equal(BigInt(Status.Pending));
+      await time.increase(DAY);
+      // deployer holds GUARDIAN in localhost.json
+      await expect(participants.connect(deployer).cancelOnboarding(1, reason("forged-licence")))
+        .to.emit(participants, "InstitutionStatusChanged")
+        .withArgs(1, Status.Pending, Status.Cancelled, reason("forged-licence"));
+      await expect(participants.activate(1))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(1, Status.Cancelled);
+      await expect(participants.connect(deployer).cancelOnboarding(1, reason("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(1, Status.Cancelled);
+      await expect(
+        participants.connect(registrar).register(hospital.address, KINDS.hospital, licence("h"), "Again", ""),
+      )
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")
+        .withArgs(hospital.address, 1);
+      expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(false);
+    });
+
+    it("refuses to cancel an institution that is already active: suspension is the registrar's tool then", async function () {
+      const { participants, deployer, ids } = await loadFixture(onboardedFixture);
+      await expect(participants.connect(deployer).cancelOnboarding(ids.hospital, reason("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(ids.hospital, Status.Active);
+      expect((await participants.institution(ids.hospital)).status).to.equal(BigInt(Status.Active));
+    });
+
+    it("lets only the governor change the onboarding delay, within bounds, for later onboardings only", async function () {
+      const { participants, manager, registrar, deployer, hospital, pharmacy } = await loadFixture(deploySuiteFixture);
+      await participants.connect(registrar).register(hospital.address, KINDS.hospital, licence("h"), "H", "");
+      const before = (await participants.institution(1)).activatesAt;
+      await expect(participants.connect(registrar).setOnboardingDelay(2 * DAY))
+        .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+        .withArgs(registrar.address);
+      await expect(participants.connect(deployer).setOnboardingDelay(2 * DAY)).to.be.revertedWithCustomError(
+        manager,
+        "AccessManagerNotScheduled",
+      );
+      for (const delay of [DAY - 1, 30 * DAY + 1]) {
+        const data = participants.interface.encodeFunctionData("setOnboardingDelay", [delay]);
+        await expect(governorCall(manager, deployer, participants, data))
+          .to.be.revertedWithCustomError(participants, "ParticipantsInvalidOnboardingDelay")
+          .withArgs(delay, DAY, 30 * DAY);
+      }
+      expect(await participants.onboardingDelay()).to.equal(BigInt(DAY));
+      const data = participants.interface.encodeFunctionData("setOnboardingDelay", [3 * DAY]);
+      await expect(governorCall(manager, deployer, participants, data))
+        .to.emit(participants, "OnboardingDelaySet")
+        .withArgs(3 * DAY);
+      expect(await participants.onboardingDelay()).to.equal(BigInt(3 * DAY));
+      expect((await participants.institution(1)).activatesAt).to.equal(before);
+      await participants.connect(registrar).register(pharmacy.address, KINDS.pharmacy, licence("p"), "P", "");
+      expect((await participants.institution(2)).activatesAt).to.equal(BigInt((await time.latest()) + 3 * DAY));
     });
 
     it("refuses a second onboarding of the same address, a zero address, no kind, no licence", async function () {
@@ -180,6 +287,22 @@ describe("ParticipantRegistry", function () {
         .withArgs(ids.pharmacy, Status.Retired);
     });
 
+    it("lets governance retire a pending institution, and refuses to retire a cancelled one", async function () {
+      const { participants, manager, registrar, deployer, hospital, stranger } = await loadFixture(deploySuiteFixture);
+      await participants.connect(registrar).register(hospital.address, KINDS.hospital, licence("h"), "H", "");
+      await participants.connect(registrar).register(stranger.address, KINDS.insurer, licence("i"), "I", "");
+      const retire = participants.interface.encodeFunctionData("retire", [1, reason("duplicate")]);
+      await expect(governorCall(manager, deployer, participants, retire))
+        .to.emit(participants, "InstitutionStatusChanged")
+        .withArgs(1, Status.Pending, Status.Retired, reason("duplicate"));
+      await participants.connect(deployer).cancelOnboarding(2, reason("x"));
+      const retireCancelled = participants.interface.encodeFunctionData("retire", [2, reason("x")]);
+      await expect(governorCall(manager, deployer, participants, retireCancelled))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(2, Status.Cancelled);
+      expect((await participants.institution(2)).status).to.equal(BigInt(Status.Cancelled));
+    });
+
     it("refuses a retirement by the registrar or the institution itself", async function () {
       const { participants, registrar, pharmacy, ids } = await loadFixture(onboardedFixture);
       for (const caller of [registrar, pharmacy]) {
@@ -249,6 +372,7 @@ describe("ParticipantRegistry", function () {
       );
 
       await participants.connect(hospital).proposeAccount(next.address);
+      // A registration takes the address at once, even while it is pending.
       await participants.connect(registrar).register(next.address, KINDS.pharmacy, licence("n"), "Squatter", "");
       await expect(participants.connect(next).acceptAccount(ids.hospital))
         .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")

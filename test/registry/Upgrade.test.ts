@@ -217,7 +217,7 @@ describe("registry upgrades", function () {
       consent,
       "InvalidInitialization",
     );
-    await expect(participants.initialize(await manager.getAddress())).to.be.revertedWithCustomError(
+    await expect(participants.initialize(await manager.getAddress(), 86_400)).to.be.revertedWithCustomError(
       participants,
       "InvalidInitialization",
     );

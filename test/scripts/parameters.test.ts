@@ -2,15 +2,28 @@ import path from "node:path";
 
 import { expect } from "chai";
 
-import { ParameterError, type SuiteSpec, loadParameters, resolveParameters } from "../../scripts/lib/parameters";
+import {
+  ParameterError,
+  type ResolveContext,
+  type SuiteSpec,
+  loadParameters,
+  resolveParameters,
+} from "../../scripts/lib/parameters";
 import { LOCAL_PARAMETERS } from "../helpers/fixtures";
 
 const ACCOUNTS = Array.from({ length: 20 }, (_, i) => "0x" + (i + 1).toString(16).padStart(40, "0"));
-const ctx = { deployer: ACCOUNTS[0], accounts: ACCOUNTS, now: 1_800_000_000, baseDir: path.dirname(LOCAL_PARAMETERS) };
+const ctx = {
+  deployer: ACCOUNTS[0],
+  accounts: ACCOUNTS,
+  now: 1_800_000_000,
+  baseDir: path.dirname(LOCAL_PARAMETERS),
+  chainId: 31337,
+};
+const SEPOLIA = path.join(path.dirname(LOCAL_PARAMETERS), "sepolia.json");
 
-function problemsOf(spec: SuiteSpec): string[] {
+function problemsOf(spec: SuiteSpec, context: ResolveContext = ctx): string[] {
   try {
-    resolveParameters(spec, ctx);
+    resolveParameters(spec, context);
   } catch (error) {
     if (error instanceof ParameterError) return error.problems;
     throw error;
@@ -31,9 +44,49 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
     expect(resolved.genesis.claimRoot).to.equal(resolved.claim!.proofs.root);
   });
 
-  it("accepts the sepolia file", function () {
-    const sepolia = loadParameters(path.join(path.dirname(LOCAL_PARAMETERS), "sepolia.json"));
-    expect(() => resolveParameters(sepolia, { ...ctx, now: 1_700_000_000 })).to.not.throw();
+  it("accepts the sepolia file with a governance account other than the deploying key", function () {
+    const sepolia = loadParameters(SEPOLIA);
+    const env = { MIIP_GOVERNANCE_ADMIN: ACCOUNTS[12] };
+    const resolved = resolveParameters(sepolia, { ...ctx, now: 1_700_000_000, chainId: 11155111, env });
+    expect(resolved.admin).to.equal(ACCOUNTS[12]);
+    expect(resolved.registry.governorDelay).to.equal(48 * 3600);
+    expect(resolved.registry.onboardingDelay).to.equal(48 * 3600);
+  });
+
+  it("refuses the deploying key as admin on a public network, in one line, and accepts it on a local chain", function () {
+    const sepolia = loadParameters(SEPOLIA);
+    const context = { ...ctx, now: 1_700_000_000, chainId: 11155111, env: { MIIP_GOVERNANCE_ADMIN: ACCOUNTS[0] } };
+    const refusal = `governance.admin: the deploying key ${ACCOUNTS[0]} cannot be the admin on chain 11155111; name a separate governance account (a multisig is recommended)`;
+    expect(problemsOf(sepolia, context)).to.deep.equal([refusal]);
+    expect(() => resolveParameters(sepolia, context, "sepolia.json")).to.throw(
+      ParameterError,
+      new RegExp(`^sepolia\\.json: the deployment is refused: governance\\.admin: the deploying key [^\\n]+$`),
+    );
+    const literal = base();
+    expect(literal.governance.admin).to.equal("deployer");
+    expect(problemsOf(literal, { ...ctx, chainId: 1 })[0]).to.contain("cannot be the admin on chain 1;");
+    expect(() => resolveParameters(literal, ctx)).to.not.throw();
+    expect(() => resolveParameters(literal, { ...ctx, chainId: 1337 })).to.not.throw();
+  });
+
+  it("refuses an admin read from an environment variable that is not set", function () {
+    const context = { ...ctx, now: 1_700_000_000, chainId: 11155111, env: {} };
+    expect(problemsOf(loadParameters(SEPOLIA), context)).to.deep.equal([
+      "governance.admin: env:MIIP_GOVERNANCE_ADMIN names an environment variable that is not set",
+    ]);
+  });
+
+  it("refuses governance delays outside their bounds", function () {
+    const spec = base();
+    spec.governance.governorDelayHours = 0;
+    spec.governance.onboardingDelayHours = 23;
+    expect(problemsOf(spec)).to.deep.equal([
+      "governance.governorDelayHours: a number of hours from 1 to 720, found 0",
+      "governance.onboardingDelayHours: a number of hours from 24 to 720, found 23",
+    ]);
+    spec.governance.governorDelayHours = 721;
+    spec.governance.onboardingDelayHours = 721;
+    expect(problemsOf(spec)).to.have.length(2);
   });
 
   it("says by how much the categories miss the declared supply", function () {
@@ -69,7 +122,9 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
     expect(problems).to.include(
       `category "partners": grants add up to 100,000,001 IST, 1 IST more than the category's 100,000,000 IST`,
     );
-    expect(problems).to.include(`category "advisors", grant 1: "0x12" is not an address, "deployer" or "account:N"`);
+    expect(problems).to.include(
+      `category "advisors", grant 1: "0x12" is not an address, "deployer", "account:N" or "env:NAME"`,
+    );
     expect(problems).to.include(`category "airdrop": a pool has no schedule and no grants`);
   });
 

@@ -73,16 +73,23 @@ describe("SDK client", function () {
   describe("participants and records", function () {
     it("onboards, lists and looks up institutions", async function () {
       const { miip, registrar, manufacturer, ids } = await loadFixture(sdkFixture);
-      const { institutionId, gasUsed } = await miip
+      const { institutionId, activatesAt, gasUsed } = await miip
         .as(registrar)
         .participants.register({ account: manufacturer.address, kind: "manufacturer", licence: "M-1", name: "Hanmi" });
       expect(institutionId).to.equal(5);
       expect(gasUsed > 0n).to.equal(true);
+      expect(activatesAt).to.equal((await time.latest()) + (await miip.participants.onboardingDelay()));
       expect(await miip.participants.memberOf(manufacturer.address)).to.deep.equal({
         id: 5,
         kind: "manufacturer",
-        status: "active",
+        status: "pending",
       });
+      const early = await refusal(() => miip.participants.activate(institutionId));
+      expect(early.name).to.equal("ParticipantsOnboardingNotDue");
+      expect(early.message).to.contain(`institution 5`);
+      await time.increaseTo(activatesAt);
+      await miip.participants.activate(institutionId);
+      expect((await miip.participants.get(institutionId)).status).to.equal("active");
       expect(await miip.participants.memberOf(registrar.address)).to.equal(undefined);
       const page = await miip.participants.list({ offset: 1, limit: 2 });
       expect(page.total).to.equal(5);
@@ -254,13 +261,14 @@ describe("SDK client", function () {
     it("runs a programme: deposit, enrolment by signature, a small claim paid, a large one arbitrated", async function () {
       const f = await loadFixture(recordsFixture);
       const { as, insurer, hospital, patientA, agency, registrar, miip, treasury, resolved } = f;
-      await as(registrar).participants.register({
+      const { institutionId: agencyId } = await as(registrar).participants.register({
         account: agency.address,
         kind: "public-health-agency",
         licence: "NHIS",
         name: "NHIS",
       });
       await time.increase(7 * DAY);
+      await miip.participants.activate(agencyId);
       const reserveGrant = resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory);
       await miip.token.release(reserveGrant);
       await as(treasury).token.transfer(insurer.address, IST(10_000));
@@ -335,7 +343,14 @@ describe("SDK client", function () {
         [distributor, "distributor"],
         [regulator, "regulator"],
       ] as const) {
-        await as(registrar).participants.register({ account: account.address, kind, licence: kind, name: kind });
+        const { institutionId, activatesAt } = await as(registrar).participants.register({
+          account: account.address,
+          kind,
+          licence: kind,
+          name: kind,
+        });
+        await time.increaseTo(activatesAt);
+        await miip.participants.activate(institutionId);
       }
       const serials = buildSerialTree(["KR001", "KR002", "KR003"]);
       const now = await time.latest();

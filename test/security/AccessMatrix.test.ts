@@ -26,7 +26,8 @@ import {
   RecordRegistry__factory,
 } from "../../typechain-types";
 import { accessMarkdown } from "../../scripts/lib/access";
-import { deploySuiteFixture } from "../helpers/fixtures";
+import { deploySuiteFixture, onboard } from "../helpers/fixtures";
+import { adminCall, delayedCall } from "../helpers/governance";
 
 /** The refusals that mean "not you": who the caller is, not what the call says. */
 const AUTHORISATION_ERRORS = new Set([
@@ -100,10 +101,16 @@ describe("Access matrix: every state-changing function, as every actor, against 
     const guardianRole = signers[25];
     const deployer = s.deployer;
     // Distinct holders for each role: the deployer keeps only ADMIN.
-    await manager.grantRole(ROLES.GOVERNOR, governor.address, 24 * 3600);
-    await manager.grantRole(ROLES.GUARDIAN, guardianRole.address, 0);
-    await manager.revokeRole(ROLES.GOVERNOR, deployer.address);
-    await manager.revokeRole(ROLES.GUARDIAN, deployer.address);
+    // The deployer is the admin on the local chain, but with the governor's delay like any admin.
+    const iface = manager.interface;
+    await adminCall(manager, deployer, iface.encodeFunctionData("grantRole", [ROLES.GOVERNOR, governor.address, DAY]));
+    await adminCall(
+      manager,
+      deployer,
+      iface.encodeFunctionData("grantRole", [ROLES.GUARDIAN, guardianRole.address, 0]),
+    );
+    await adminCall(manager, deployer, iface.encodeFunctionData("revokeRole", [ROLES.GOVERNOR, deployer.address]));
+    await adminCall(manager, deployer, iface.encodeFunctionData("revokeRole", [ROLES.GUARDIAN, deployer.address]));
 
     const actors: Record<Actor, HardhatEthersSigner> = {
       admin: deployer,
@@ -125,23 +132,21 @@ describe("Access matrix: every state-changing function, as every actor, against 
       treasury: s.treasury,
       stranger: s.stranger,
     };
-    const onboard = async (who: HardhatEthersSigner, kind: keyof typeof KINDS) => {
-      await participants
-        .connect(s.registrar)
-        .register(who.address, KINDS[kind], hre.ethers.id(kind + who.address), kind, "");
-      return (await participants.memberOf(who.address)).id;
-    };
-    const ids = {
-      hospital: await onboard(s.hospital, "hospital"),
-      pharmacy: await onboard(s.pharmacy, "pharmacy"),
-      insurer: await onboard(s.insurer, "insurer"),
-      agency: await onboard(s.agency, "public-health-agency"),
-      researcher: await onboard(s.researcher, "researcher"),
-      manufacturer: await onboard(s.manufacturer, "manufacturer"),
-      distributor: await onboard(s.distributor, "distributor"),
-      regulator: await onboard(s.regulator, "regulator"),
-      suspended: await onboard(s.emergencyHospital, "hospital"),
-    };
+    const [hospital, pharmacy, insurer, agency, researcher, manufacturer, distributor, regulator, suspended] =
+      await onboard(
+        participants,
+        s.registrar,
+        { account: s.hospital, kind: "hospital", name: "hospital" },
+        { account: s.pharmacy, kind: "pharmacy", name: "pharmacy" },
+        { account: s.insurer, kind: "insurer", name: "insurer" },
+        { account: s.agency, kind: "public-health-agency", name: "agency" },
+        { account: s.researcher, kind: "researcher", name: "researcher" },
+        { account: s.manufacturer, kind: "manufacturer", name: "manufacturer" },
+        { account: s.distributor, kind: "distributor", name: "distributor" },
+        { account: s.regulator, kind: "regulator", name: "regulator" },
+        { account: s.emergencyHospital, kind: "hospital", name: "suspended hospital" },
+      );
+    const ids = { hospital, pharmacy, insurer, agency, researcher, manufacturer, distributor, regulator, suspended };
     await participants.connect(s.registrar).suspend(ids.suspended, code("review"));
 
     // IST for the insurer, a month after listing.
@@ -340,7 +345,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
       multicall: async (c) => ({
         target: c.address.manager,
         data: c.manager.interface.encodeFunctionData("multicall", [
-          [c.manager.interface.encodeFunctionData("labelRole", [7, "SEVEN"])],
+          // Every admin is delayed, so a batch of admin calls is a batch of schedules, each checked as the caller.
+          [
+            c.manager.interface.encodeFunctionData("schedule", [
+              c.address.manager,
+              c.manager.interface.encodeFunctionData("labelRole", [7, "SEVEN"]),
+              0,
+            ]),
+          ],
         ]),
       }),
       schedule: async (c) => ({
@@ -471,6 +483,19 @@ describe("Access matrix: every state-changing function, as every actor, against 
           "",
         ]),
       }),
+      activate: async (c) => {
+        const id = await pendingInstitution(c);
+        await time.increase(await c.participants.onboardingDelay());
+        return { target: c.address.participants, data: c.participants.interface.encodeFunctionData("activate", [id]) };
+      },
+      cancelOnboarding: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("cancelOnboarding", [await pendingInstitution(c), code("x")]),
+      }),
+      setOnboardingDelay: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("setOnboardingDelay", [2 * DAY]),
+      }),
       suspend: async (c) => ({
         target: c.address.participants,
         data: c.participants.interface.encodeFunctionData("suspend", [c.ids.researcher, code("x")]),
@@ -514,7 +539,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       },
       initialize: async (c) => ({
         target: c.address.participants,
-        data: c.participants.interface.encodeFunctionData("initialize", [c.address.manager]),
+        data: c.participants.interface.encodeFunctionData("initialize", [c.address.manager, 86_400]),
       }),
       setAuthority: async (c) => ({
         target: c.address.participants,
@@ -821,6 +846,13 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.supply,
         data: c.supply.interface.encodeFunctionData("recall", [c.batchId, code("recall")]),
       }),
+      withdrawRecall: async (c) => {
+        await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("withdrawRecall", [c.batchId, code("mistaken")]),
+        };
+      },
       noticeHolders: async (c) => {
         await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
         return {
@@ -885,6 +917,13 @@ describe("Access matrix: every state-changing function, as every actor, against 
     };
   }
 
+  /** A fresh institution, registered by the registrar and pending for the onboarding delay. */
+  async function pendingInstitution(c: Ctx): Promise<bigint> {
+    const account = hre.ethers.Wallet.createRandom().address;
+    await c.participants.connect(c.registrar).register(account, KINDS.distributor, hre.ethers.id(account), "New", "");
+    return c.participants.institutionCount();
+  }
+
   function outcomeOf(error: unknown): string {
     const decoded = asMIIPError(error);
     if (decoded) return decoded.name;
@@ -893,7 +932,10 @@ describe("Access matrix: every state-changing function, as every actor, against 
     throw error;
   }
 
-  /** Makes the call as the actor: directly, or for the governor through schedule, the delay and execute. */
+  /** The actors whose role carries an execution delay: their calls go through schedule and execute. */
+  const DELAYED: Actor[] = ["admin", "governor"];
+
+  /** Makes the call as the actor: directly, or for a delayed actor through schedule, the delay and execute. */
   async function attempt(c: Ctx, actor: Actor, call: Call): Promise<string> {
     const signer = c.actors[actor];
     try {
@@ -901,13 +943,11 @@ describe("Access matrix: every state-changing function, as every actor, against 
       return "ok";
     } catch (error) {
       const outcome = outcomeOf(error);
-      if (actor !== "governor" || outcome !== "AccessManagerNotScheduled") return outcome;
+      if (!DELAYED.includes(actor) || outcome !== "AccessManagerNotScheduled") return outcome;
     }
     // A delayed role member's direct call needs a scheduled operation: schedule, wait, execute.
     try {
-      await (await c.manager.connect(signer).schedule(call.target, call.data, 0)).wait();
-      await time.increase(24 * 3600);
-      await (await c.manager.connect(signer).execute(call.target, call.data)).wait();
+      await (await delayedCall(c.manager, signer, { getAddress: async () => call.target }, call.data)).wait();
       return "ok";
     } catch (error) {
       return outcomeOf(error);

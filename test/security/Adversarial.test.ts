@@ -14,7 +14,7 @@ import {
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { buildSerialTree } from "../../sdk/serials";
 import type { IClaimEscrow, ISupplyChain } from "../../typechain-types";
-import { onboardedFixture } from "../helpers/fixtures";
+import { onboard, onboardedFixture } from "../helpers/fixtures";
 
 const DAY = 86_400;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -119,12 +119,8 @@ describe("Adversarial", function () {
     it("refuses a malleated join request; a device reading cannot even be written with a high s", async function () {
       const s = await loadFixture(fixture);
       const { supply, claims, distributor, manufacturer, registrar, participants, insurer, patientB, token } = s;
-      await participants
-        .connect(registrar)
-        .register(manufacturer.address, KINDS.manufacturer, hre.ethers.id("m"), "M", "");
-      await participants
-        .connect(registrar)
-        .register(distributor.address, KINDS.distributor, hre.ethers.id("d"), "D", "");
+      await onboard(participants, registrar, { account: manufacturer, kind: "manufacturer", name: "M" });
+      await onboard(participants, registrar, { account: distributor, kind: "distributor", name: "D" });
       const now = await time.latest();
       const tree = buildSerialTree(["A", "B"]);
       await supply.connect(manufacturer).registerBatch(batchInput(now, { quantity: 2, serialRoot: tree.root }));
@@ -148,13 +144,11 @@ describe("Adversarial", function () {
       expect(() => compactSignature(malleate(signature))).to.throw("non-canonical s");
       await expect(supply.submitReadings([reading], [compactSignature(signature)])).to.emit(supply, "ReadingRecorded");
 
-      await participants
-        .connect(registrar)
-        .register(s.agency.address, KINDS["public-health-agency"], hre.ethers.id("a"), "A", "");
+      await onboard(participants, registrar, { account: s.agency, kind: "public-health-agency", name: "A" });
       await claims
         .connect(insurer)
         .openProgramme(programmeInput(await token.getAddress(), s.agency.address, { openEnrolment: true }));
-      const joinDeadline = BigInt(now + 3600);
+      const joinDeadline = BigInt((await time.latest()) + 3600);
       const join = await patientB.signTypedData(claimsDomain(31337n, await claims.getAddress()), JOIN_TYPES, {
         programmeId: 1n,
         patient: patientB.address,
@@ -230,9 +224,7 @@ describe("Adversarial", function () {
         consent,
         resolved,
       } = s;
-      await participants
-        .connect(registrar)
-        .register(s.agency.address, KINDS["public-health-agency"], hre.ethers.id("a"), "A", "");
+      await onboard(participants, registrar, { account: s.agency, kind: "public-health-agency", name: "A" });
       await time.increase(30 * DAY);
       await distribution.release(
         resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory),
@@ -308,10 +300,8 @@ describe("Adversarial", function () {
     it("many shipments to a pharmacy do not change the gas of its next acceptance or of a recall", async function () {
       const s = await loadFixture(fixture);
       const { supply, participants, registrar, manufacturer, pharmacy, regulator } = s;
-      await participants
-        .connect(registrar)
-        .register(manufacturer.address, KINDS.manufacturer, hre.ethers.id("m"), "M", "");
-      await participants.connect(registrar).register(regulator.address, KINDS.regulator, hre.ethers.id("r"), "R", "");
+      await onboard(participants, registrar, { account: manufacturer, kind: "manufacturer", name: "M" });
+      await onboard(participants, registrar, { account: regulator, kind: "regulator", name: "R" });
       const now = await time.latest();
       const batch = async (lot: string) => {
         await supply.connect(manufacturer).registerBatch(

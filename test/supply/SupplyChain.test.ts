@@ -9,7 +9,8 @@ import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { buildSerialTree } from "../../scripts/lib/merkle";
 import type { SupplyChain } from "../../typechain-types";
 import type { ISupplyChain } from "../../typechain-types/contracts/supply/SupplyChain";
-import { licence, onboardedFixture } from "../helpers/fixtures";
+import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
+import { governorCall } from "../helpers/governance";
 
 const DAY = 86_400;
 const code = (text: string) => hre.ethers.encodeBytes32String(text);
@@ -38,16 +39,14 @@ describe("SupplyChain", function () {
   async function supplyFixture() {
     const suite = await onboardedFixture();
     const { participants, registrar, supply, manufacturer, distributor, regulator } = suite;
-    const asRegistrar = participants.connect(registrar);
-    await asRegistrar.register(manufacturer.address, KINDS.manufacturer, licence("MFDS-M-1"), "Hanmi Pharma", "");
-    await asRegistrar.register(distributor.address, KINDS.distributor, licence("MFDS-D-1"), "Cold Logistics", "");
-    await asRegistrar.register(regulator.address, KINDS.regulator, licence("MFDS"), "Drug Safety Ministry", "");
-    const ids = {
-      ...suite.ids,
-      manufacturer: (await participants.memberOf(manufacturer.address)).id,
-      distributor: (await participants.memberOf(distributor.address)).id,
-      regulator: (await participants.memberOf(regulator.address)).id,
-    };
+    const [manufacturerId, distributorId, regulatorId] = await onboard(
+      participants,
+      registrar,
+      { account: manufacturer, kind: "manufacturer", name: "Hanmi Pharma" },
+      { account: distributor, kind: "distributor", name: "Cold Logistics" },
+      { account: regulator, kind: "regulator", name: "Drug Safety Ministry" },
+    );
+    const ids = { ...suite.ids, manufacturer: manufacturerId, distributor: distributorId, regulator: regulatorId };
     const serials = buildSerialTree(SERIALS);
     const now = await time.latest();
     const input = (overrides: Partial<ISupplyChain.BatchInputStruct> = {}): ISupplyChain.BatchInputStruct => ({
@@ -452,6 +451,54 @@ describe("SupplyChain", function () {
       );
       void pharmacy;
     });
+    it("withdraws a recall only through governance after its public delay; the batch's history keeps both", async function () {
+      const { supply, manager, deployer, manufacturer, distributor, regulator, hospital, serials } =
+        await loadFixture(stockedFixture);
+      await supply.connect(regulator).recall(1, code("STERILITY"));
+      for (const caller of [regulator, manufacturer, distributor]) {
+        await expect(supply.connect(caller).withdrawRecall(1, code("x")))
+          .to.be.revertedWithCustomError(supply, "AccessManagedUnauthorized")
+          .withArgs(caller.address);
+      }
+      // The governor's own key, undelayed, is refused too: only schedule + delay + execute works.
+      await expect(supply.connect(deployer).withdrawRecall(1, code("x"))).to.be.revertedWithCustomError(
+        manager,
+        "AccessManagerNotScheduled",
+      );
+      const data = supply.interface.encodeFunctionData("withdrawRecall", [1, code("TEST-CLEARED")]);
+      await manager.connect(deployer).schedule(await supply.getAddress(), data, 0);
+      await expect(manager.connect(deployer).execute(await supply.getAddress(), data)).to.be.revertedWithCustomError(
+        manager,
+        "AccessManagerNotReady",
+      );
+      expect((await supply.getBatch(1)).status).to.equal(2n); // Recalled
+      await time.increase(DAY);
+      await expect(manager.connect(deployer).execute(await supply.getAddress(), data))
+        .to.emit(supply, "RecallWithdrawn")
+        .withArgs(1, code("TEST-CLEARED"));
+      expect((await supply.getBatch(1)).status).to.equal(1n); // Active
+      expect((await supply.verify(1, 0, serials.serialOf("SN-0001"), serials.proofOf("SN-0001"))).recalled).to.equal(
+        false,
+      );
+      await expect(supply.connect(distributor).ship(1, hospital.address, 1)).to.emit(supply, "Shipped");
+      const recalled = await supply.queryFilter(supply.filters.BatchRecalled(1));
+      const withdrawn = await supply.queryFilter(supply.filters.RecallWithdrawn(1));
+      expect([recalled.length, withdrawn.length]).to.deep.equal([1, 1]);
+      expect(withdrawn[0].blockNumber).to.be.greaterThan(recalled[0].blockNumber);
+    });
+
+    it("refuses to withdraw a recall of a batch that is not recalled, or of no batch", async function () {
+      const { supply, manager, deployer } = await loadFixture(stockedFixture);
+      const notRecalled = supply.interface.encodeFunctionData("withdrawRecall", [1, code("x")]);
+      await expect(governorCall(manager, deployer, supply, notRecalled))
+        .to.be.revertedWithCustomError(supply, "SupplyNotRecalled")
+        .withArgs(1);
+      const unknown = supply.interface.encodeFunctionData("withdrawRecall", [99, code("x")]);
+      await expect(governorCall(manager, deployer, supply, unknown))
+        .to.be.revertedWithCustomError(supply, "SupplyUnknownBatch")
+        .withArgs(99);
+      expect((await supply.getBatch(1)).status).to.equal(1n);
+    });
   });
 
   describe("more refusals", function () {
@@ -553,9 +600,7 @@ describe("SupplyChain", function () {
       )
         .to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription")
         .withArgs(1);
-      await participants
-        .connect(registrar)
-        .register(stranger.address, KINDS.manufacturer, licence("rival"), "Rival Pharma", "");
+      await onboard(participants, registrar, { account: stranger, kind: "manufacturer", name: "Rival Pharma" });
       await expect(supply.connect(stranger).recall(1, code("x")))
         .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
         .withArgs(1, stranger.address);

@@ -34,6 +34,7 @@ abstract contract SuiteDeployer {
     SupplyChain internal supply;
 
     uint256 internal constant START = 1_800_000_000;
+    uint32 internal constant ONBOARDING_DELAY = 1 days;
 
     function _deploySuite(IISTDistribution.Genesis memory genesis) internal {
         VM.warp(START);
@@ -43,7 +44,7 @@ abstract contract SuiteDeployer {
         participants = ParticipantRegistry(
             _proxy(
                 address(new ParticipantRegistry()),
-                abi.encodeCall(ParticipantRegistry.initialize, (address(manager)))
+                abi.encodeCall(ParticipantRegistry.initialize, (address(manager), ONBOARDING_DELAY))
             )
         );
         uint8[] memory types = new uint8[](7);
@@ -103,9 +104,12 @@ abstract contract SuiteDeployer {
         return address(new ERC1967Proxy(implementation, init));
     }
 
-    /// Onboards an institution with the admin role this contract holds; returns its id.
-    function _onboard(address account, IParticipantRegistry.Kind kind) internal returns (uint32) {
-        return participants.register(account, kind, keccak256(abi.encode(account)), "institution", "");
+    /// Onboards an institution with the admin role this contract holds, through the onboarding delay (the
+    /// clock moves by it) and activation, as any onboarding must; returns its id.
+    function _onboard(address account, IParticipantRegistry.Kind kind) internal returns (uint32 id) {
+        id = participants.register(account, kind, keccak256(abi.encode(account)), "institution", "");
+        VM.warp(block.timestamp + ONBOARDING_DELAY);
+        participants.activate(id);
     }
 
     /// Registers a record for `patient` as `hospital`; returns its id.
