@@ -38,7 +38,12 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   );
   const { institutionId: insurerId } = await register("insurer", "insurer", "Hanguk Life Insurance", "FSS-INS-0042");
   // A registrar key in the wrong hands: a "regulator" that could recall every batch, for good.
-  const { institutionId: rogueId } = await register("stranger", "regulator", "Drug Safety Office (forged licence)", "MFDS-0000");
+  const { institutionId: rogueId } = await register(
+    "stranger",
+    "regulator",
+    "Drug Safety Office (forged licence)",
+    "MFDS-0000",
+  );
   const delay = await miip.participants.onboardingDelay();
   n.say(
     `  every onboarding is pending for ${delay / 3600} h, public in InstitutionRegistered, until ${date(activatesAt)}:`,
