@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
+import { HISTORY_PREFIX, SIZE_PREFIX } from "../scripts/lib/gas-gate";
 import { benchClaims } from "./claims";
 import { benchConsent } from "./consent";
 import { benchIST } from "./ist";
@@ -19,11 +20,15 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
   if (hre.network.name !== "hardhat") throw new Error("the bench runs on the in-process hardhat network only");
   // A fixed clock, so that timestamps in calldata (and so the gas of every run) are the same every time.
   await time.increaseTo(BENCH_EPOCH);
-  return [
+  const rows = [
     ...(await benchIST(hre)),
     ...(await benchRegistry(hre)),
     ...(await benchConsent(hre)),
     ...(await benchClaims(hre)),
     ...(await benchSupply(hre)),
   ];
+  // gas.json shares one namespace between operations, sizes and history; the gate tells them apart by prefix.
+  const clash = rows.find((r) => r.key.startsWith(SIZE_PREFIX) || r.key.startsWith(HISTORY_PREFIX));
+  if (clash) throw new Error(`bench key ${clash.key} uses a prefix reserved for sizes or history`);
+  return rows;
 }

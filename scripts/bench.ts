@@ -1,6 +1,7 @@
 /**
- * Measures the gas of every user operation on the in-process Hardhat network, prints a table against the
- * issues' targets and writes bench/gas.json (committed, so a review shows what a change costs).
+ * Measures the gas of every user operation on the in-process Hardhat network and the code size of every contract,
+ * prints tables against the issues' targets and the EIP-170 limit, and writes bench/gas.json (committed, so a
+ * review shows what a change costs; `npm run bench:check` holds CI to it).
  *
  *   npm run bench
  */
@@ -11,7 +12,9 @@ import hre from "hardhat";
 
 import { HISTORY, HISTORY_TOLERANCE, benchHistory } from "../bench/history";
 import { measureGas } from "../bench/measure";
+import { contractSizes, sizeTable } from "../bench/sizes";
 import type { GasRow } from "../bench/types";
+import { HISTORY_PREFIX, SIZE_PREFIX, sizeEntry } from "./lib/gas-gate";
 import { markdownTable, thousands } from "./lib/table";
 
 function verdict(row: GasRow): string {
@@ -21,6 +24,7 @@ function verdict(row: GasRow): string {
 
 async function main(): Promise<void> {
   const rows = await measureGas(hre);
+  const sizes = await contractSizes(hre.artifacts);
 
   const table = markdownTable(
     ["operation", "gas", "target", "reference", "verdict"],
@@ -33,6 +37,8 @@ async function main(): Promise<void> {
     ]),
   );
   for (const line of table) console.log(line);
+  console.log("");
+  for (const line of sizeTable(sizes)) console.log(line);
 
   // Gas must not grow with history (issue 8): the same operations, fresh and after 10,000 of everything.
   // BENCH_HISTORY=0 skips this part (about 40 seconds).
@@ -54,8 +60,9 @@ async function main(): Promise<void> {
     ...Object.fromEntries(
       rows.map((r) => [r.key, { gas: r.gas, target: r.target, reference: r.reference, note: r.note }]),
     ),
+    ...Object.fromEntries(sizes.map((s) => [`${SIZE_PREFIX}${s.contract}`, sizeEntry(s)])),
     ...Object.fromEntries(
-      history.map((h) => [`history.${h.key}`, { fresh: h.fresh, after: h.after, changePercent: h.change }]),
+      history.map((h) => [`${HISTORY_PREFIX}${h.key}`, { fresh: h.fresh, after: h.after, changePercent: h.change }]),
     ),
   };
   const file = path.join(__dirname, "..", "bench", "gas.json");
