@@ -108,8 +108,9 @@ function judge(
   if (snapshot === undefined) return { name, measured, verdict: "new", limit };
   if (measured === undefined) return { name, snapshot, verdict: "missing", limit };
   // In integers, so that exactly 1% is exactly at the threshold (no floating-point rounding either way).
-  if (measured * 100 > snapshot * (100 + TOLERANCE_PERCENT))
+  if (measured * 100 > snapshot * (100 + TOLERANCE_PERCENT)) {
     return { name, snapshot, measured, verdict: "grew", limit };
+  }
   if (measured * 100 < snapshot * (100 - TOLERANCE_PERCENT)) {
     return { name, snapshot, measured, verdict: "improved", limit };
   }
@@ -140,14 +141,20 @@ export function compare(snapshot: Measurement, measured: Measurement): GateRow[]
 }
 
 /**
- * The change in percent, two decimals, rounded away from zero: a row just past the threshold (1,001 gas on
- * 100,000) then reads +1.01%, never a +1.00% that would contradict its verdict.
+ * The change in percent, to two decimals; more when two would read as exactly the tolerance for a row past it
+ * (1,001 gas on 100,000 reads +1.001%, not a +1.00% that would contradict its verdict).
  */
 export function percentChange(snapshot: number, measured: number): string {
-  if (snapshot === 0) return measured === 0 ? "0%" : "n/a";
-  const hundredths = (10_000 * (measured - snapshot)) / snapshot;
-  const rounded = (hundredths > 0 ? Math.ceil(hundredths) : Math.floor(hundredths)) / 100;
-  return `${rounded > 0 ? "+" : ""}${rounded.toFixed(2)}%`;
+  if (snapshot === 0) return measured === 0 ? "0.00%" : "n/a";
+  const percent = (100 * (measured - snapshot)) / snapshot;
+  let digits = 2;
+  let text = percent.toFixed(digits);
+  while (Math.abs(Number(text)) === TOLERANCE_PERCENT && Math.abs(percent) !== TOLERANCE_PERCENT && digits < 6) {
+    digits += 1;
+    text = percent.toFixed(digits);
+  }
+  if (Number(text) === 0) return `${(0).toFixed(digits)}%`;
+  return `${percent > 0 ? "+" : ""}${text}%`;
 }
 
 function verdictText(row: GateRow): string {
@@ -160,10 +167,10 @@ function verdictText(row: GateRow): string {
       return "FAIL: not in the snapshot";
     case "missing":
       return "FAIL: in the snapshot, not measured";
-    case "over limit": {
-      const limit = row.limit ?? { name: "the", bytes: 0 };
-      return `FAIL: over the ${limit.name} limit of ${thousands(limit.bytes)} bytes`;
-    }
+    case "over limit":
+      return row.limit
+        ? `FAIL: over the ${row.limit.name} limit of ${thousands(row.limit.bytes)} bytes`
+        : "FAIL: over its limit";
   }
 }
 
@@ -186,7 +193,9 @@ export function formatRows(rows: readonly GateRow[]): string[] {
 export function gate(snapshot: Measurement, measured: Measurement): { ok: boolean; lines: string[] } {
   const rows = compare(snapshot, measured);
   const failing = rows.filter(fails);
-  const counted = `${Object.keys(measured.gas).length} operations, ${Object.keys(measured.sizes).length} contracts`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const operations = plural(Object.keys(measured.gas).length, "operation");
+  const counted = `${operations}, ${plural(Object.keys(measured.sizes).length, "contract")}`;
   if (rows.length === 0) {
     return { ok: true, lines: [`gas and sizes within ${TOLERANCE_PERCENT}% of bench/gas.json (${counted})`] };
   }

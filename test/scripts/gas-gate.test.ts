@@ -29,7 +29,7 @@ describe("gas gate (scripts/lib/gas-gate.ts)", function () {
       expect(compare(snapshot, of({ "ist.transfer": 101_000 }))).to.deep.equal([]);
       expect(result).to.deep.equal({
         ok: true,
-        lines: ["gas and sizes within 1% of bench/gas.json (1 operations, 0 contracts)"],
+        lines: ["gas and sizes within 1% of bench/gas.json (1 operation, 0 contracts)"],
       });
     });
 
@@ -51,11 +51,11 @@ describe("gas gate (scripts/lib/gas-gate.ts)", function () {
       const result = gate(snapshot, of({ "ist.transfer": 98_999 }));
       expect(result.ok).to.equal(true);
       expect(result.lines).to.deep.equal([
-        "| operation or contract | snapshot | measured | change | verdict                                          |",
-        "|-----------------------|----------|----------|--------|--------------------------------------------------|",
-        "| ist.transfer          | 100,000  | 98,999   | -1.01% | improved: update the snapshot with npm run bench |",
+        "| operation or contract | snapshot | measured | change  | verdict                                          |",
+        "|-----------------------|----------|----------|---------|--------------------------------------------------|",
+        "| ist.transfer          | 100,000  | 98,999   | -1.001% | improved: update the snapshot with npm run bench |",
         "",
-        "nothing grew by more than 1% (1 operations, 0 contracts measured); 1 row(s) improved: " +
+        "nothing grew by more than 1% (1 operation, 0 contracts measured); 1 row(s) improved: " +
           "update the snapshot with npm run bench",
       ]);
     });
@@ -183,12 +183,14 @@ describe("gas gate (scripts/lib/gas-gate.ts)", function () {
     });
   });
 
-  it("rounds the printed change away from zero, so a failing row never reads +1.00%", function () {
-    expect(percentChange(100_000, 101_001)).to.equal("+1.01%");
+  it("prints the change to two decimals, or more when a row past 1% would read as exactly 1%", function () {
+    expect(percentChange(111_477, 113_752)).to.equal("+2.04%");
     expect(percentChange(100_000, 101_000)).to.equal("+1.00%");
-    expect(percentChange(100_000, 98_999)).to.equal("-1.01%");
+    expect(percentChange(100_000, 101_001)).to.equal("+1.001%");
+    expect(percentChange(200_000, 202_001)).to.equal("+1.0005%");
+    expect(percentChange(100_000, 98_999)).to.equal("-1.001%");
     expect(percentChange(100, 150)).to.equal("+50.00%");
-    expect(percentChange(100, 100)).to.equal("0.00%");
+    expect(percentChange(100_000, 99_999)).to.equal("0.00%");
     expect(percentChange(0, 5)).to.equal("n/a");
   });
 });
