@@ -1,6 +1,7 @@
 /**
- * Measures the gas of every user operation on the in-process Hardhat network, prints a table against the
- * issues' targets and writes bench/gas.json (committed, so a review shows what a change costs).
+ * Measures the gas of every user operation on the in-process Hardhat network and the code size of every contract,
+ * prints tables against the issues' targets and the EIP-170 limit, and writes bench/gas.json (committed, so a
+ * review shows what a change costs; `npm run bench:check` holds CI to it).
  *
  *   npm run bench
  */
@@ -8,18 +9,13 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 
 import hre from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { HISTORY, HISTORY_TOLERANCE, benchHistory } from "../bench/history";
-import { benchIST } from "../bench/ist";
-import { benchClaims } from "../bench/claims";
-import { benchConsent } from "../bench/consent";
-import { benchRegistry } from "../bench/registry";
-import { benchSupply } from "../bench/supply";
+import { measureGas } from "../bench/measure";
+import { contractSizes, sizeTable } from "../bench/sizes";
 import type { GasRow } from "../bench/types";
-
-/** 2030-01-01T00:00:00Z: later than any wall clock this bench will run under, so the clock can move there. */
-const BENCH_EPOCH = 1_893_456_000;
+import { HISTORY_PREFIX, SIZE_PREFIX, sizeEntry } from "./lib/gas-gate";
+import { markdownTable, thousands } from "./lib/table";
 
 function verdict(row: GasRow): string {
   if (row.target === undefined) return "";
@@ -27,30 +23,22 @@ function verdict(row: GasRow): string {
 }
 
 async function main(): Promise<void> {
-  if (hre.network.name !== "hardhat") throw new Error("the bench runs on the in-process hardhat network only");
-  // A fixed clock, so that timestamps in calldata (and so the gas of every run) are the same every time.
-  await time.increaseTo(BENCH_EPOCH);
-  const rows: GasRow[] = [
-    ...(await benchIST(hre)),
-    ...(await benchRegistry(hre)),
-    ...(await benchConsent(hre)),
-    ...(await benchClaims(hre)),
-    ...(await benchSupply(hre)),
-  ];
+  const rows = await measureGas(hre);
+  const sizes = await contractSizes(hre.artifacts);
 
-  const table = rows.map((r) => ({
-    operation: r.operation,
-    gas: r.gas.toLocaleString("en-US"),
-    target: r.target?.toLocaleString("en-US") ?? "",
-    reference: r.reference ? `${r.reference.gas.toLocaleString("en-US")} (${r.reference.name})` : "",
-    verdict: verdict(r),
-  }));
-  const headers = ["operation", "gas", "target", "reference", "verdict"] as const;
-  const widths = headers.map((h) => Math.max(h.length, ...table.map((t) => t[h].length)));
-  const line = (cells: readonly string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
-  console.log(line(headers));
-  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-  for (const t of table) console.log(line(headers.map((h) => t[h])));
+  const table = markdownTable(
+    ["operation", "gas", "target", "reference", "verdict"],
+    rows.map((r) => [
+      r.operation,
+      thousands(r.gas),
+      r.target === undefined ? "" : thousands(r.target),
+      r.reference ? `${thousands(r.reference.gas)} (${r.reference.name})` : "",
+      verdict(r),
+    ]),
+  );
+  for (const line of table) console.log(line);
+  console.log("");
+  for (const line of sizeTable(sizes)) console.log(line);
 
   // Gas must not grow with history (issue 8): the same operations, fresh and after 10,000 of everything.
   // BENCH_HISTORY=0 skips this part (about 40 seconds).
@@ -72,8 +60,9 @@ async function main(): Promise<void> {
     ...Object.fromEntries(
       rows.map((r) => [r.key, { gas: r.gas, target: r.target, reference: r.reference, note: r.note }]),
     ),
+    ...Object.fromEntries(sizes.map((s) => [`${SIZE_PREFIX}${s.contract}`, sizeEntry(s)])),
     ...Object.fromEntries(
-      history.map((h) => [`history.${h.key}`, { fresh: h.fresh, after: h.after, changePercent: h.change }]),
+      history.map((h) => [`${HISTORY_PREFIX}${h.key}`, { fresh: h.fresh, after: h.after, changePercent: h.change }]),
     ),
   };
   const file = path.join(__dirname, "..", "bench", "gas.json");
