@@ -5,7 +5,7 @@ import { SCOPES } from "../config/eip712";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { MockERC20__factory } from "../typechain-types";
-import { freshSuite, gasOf, type GasRow } from "./types";
+import { freshSuite, gasOf, onboardAll, type GasRow } from "./types";
 
 /**
  * The claim operations of issue 5, on the suite as deployed, paying in a plain ERC-20 stablecoin. The small
@@ -25,16 +25,11 @@ export async function benchClaims(hre: HardhatRuntimeEnvironment): Promise<GasRo
     who("patientA"),
     who("deployer"),
   ];
-  const asRegistrar = participants.connect(registrar);
-  await asRegistrar.register(hospital.address, KINDS.hospital, hre.ethers.id("h"), "Seoul General Hospital", "");
-  await asRegistrar.register(insurer.address, KINDS.insurer, hre.ethers.id("i"), "Hanguk Life Insurance", "");
-  await asRegistrar.register(
-    agency.address,
-    KINDS["public-health-agency"],
-    hre.ethers.id("a"),
-    "NHIS Review Board",
-    "",
-  );
+  await onboardAll(participants, registrar, [
+    [hospital, KINDS.hospital, "Seoul General Hospital"],
+    [insurer, KINDS.insurer, "Hanguk Life Insurance"],
+    [agency, KINDS["public-health-agency"], "NHIS Review Board"],
+  ]);
   const token = await new MockERC20__factory(deployer).deploy("Won stablecoin", "KRWx");
   const unit = 10n ** 18n;
   await token.mint(insurer.address, 1_000_000n * unit);

@@ -4,7 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { CONSENT_TYPES, SCOPES, consentDomain } from "../config/eip712";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
-import { freshSuite, gasOf, type GasRow } from "./types";
+import { freshSuite, gasOf, onboardAll, type GasRow } from "./types";
 
 /**
  * The consent operations of issue 4, on the suite as deployed. Each grant is the first of its kind (one new
@@ -23,21 +23,10 @@ export async function benchConsent(hre: HardhatRuntimeEnvironment): Promise<GasR
     who("patientA"),
     who("patientB"),
   ];
-  const asRegistrar = participants.connect(registrar);
-  await asRegistrar.register(
-    hospital.address,
-    KINDS.hospital,
-    hre.ethers.id("h"),
-    "Seoul General Hospital",
-    "ipfs://h",
-  );
-  await asRegistrar.register(
-    pharmacy.address,
-    KINDS.pharmacy,
-    hre.ethers.id("p"),
-    "Gangnam Onnuri Pharmacy",
-    "ipfs://p",
-  );
+  await onboardAll(participants, registrar, [
+    [hospital, KINDS.hospital, "Seoul General Hospital"],
+    [pharmacy, KINDS.pharmacy, "Gangnam Onnuri Pharmacy"],
+  ]);
   const now = await time.latest();
   const record = (patient: string, i: number) => ({
     patient,

@@ -4,7 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
-import { freshSuite, gasOf } from "./types";
+import { freshSuite, gasOf, onboardAll } from "./types";
 
 /** One operation measured on a fresh deployment and again after a long history. */
 export interface HistoryRow {
@@ -51,16 +51,14 @@ export async function benchHistory(
   ];
   // The history belongs to the patient whose operations are measured, so their own lists grow to 10,000 too.
   const historian = patientA;
-  for (const [account, kind] of [
-    [hospital, KINDS.hospital],
-    [pharmacy, KINDS.pharmacy],
-    [insurer, KINDS.insurer],
-    [agency, KINDS["public-health-agency"]],
-    [manufacturer, KINDS.manufacturer],
-    [distributor, KINDS.distributor],
-  ] as const) {
-    await participants.connect(registrar).register(account.address, kind, hre.ethers.id(account.address), "i", "");
-  }
+  await onboardAll(participants, registrar, [
+    [hospital, KINDS.hospital, "i"],
+    [pharmacy, KINDS.pharmacy, "i"],
+    [insurer, KINDS.insurer, "i"],
+    [agency, KINDS["public-health-agency"], "i"],
+    [manufacturer, KINDS.manufacturer, "i"],
+    [distributor, KINDS.distributor, "i"],
+  ]);
 
   // Funds and a programme that pays every small claim at once, for three patients.
   await time.increase(200 * 86_400);

@@ -6,6 +6,7 @@ import { buildAirdropTree, type AirdropLeaf } from "../scripts/lib/merkle";
 import {
   INSSETToken__factory,
   ISTDistribution__factory,
+  MIIPAccessManager__factory,
   ReferenceERC20__factory,
   ReferenceMerkleDistributor__factory,
   ReferenceVestingWallet__factory,
@@ -25,7 +26,7 @@ function freshAddress(hre: HardhatRuntimeEnvironment, label: string): string {
  */
 export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const suite = await freshSuite(hre);
-  const { distribution, token, manager } = suite;
+  const { distribution, token } = suite;
   const signers = await hre.ethers.getSigners();
   const [, treasurer, , holder, existing, spender] = signers;
   const rows: GasRow[] = [];
@@ -127,7 +128,9 @@ export async function benchIST(hre: HardhatRuntimeEnvironment): Promise<GasRow[]
   const total = leaves.reduce((acc, [, , amount]) => acc + amount, 0n);
   const supply = IST(1_000_000_000);
   const label = hre.ethers.encodeBytes32String;
-  const claimDistribution = await new ISTDistribution__factory(signers[0]).deploy(await manager.getAddress(), {
+  // Its own access manager, with an undelayed admin: the suite's admin acts only through the governor's delay.
+  const sideManager = await new MIIPAccessManager__factory(signers[0]).deploy(signers[0].address);
+  const claimDistribution = await new ISTDistribution__factory(signers[0]).deploy(await sideManager.getAddress(), {
     supply,
     listingTime: await time.latest(),
     reserveCategory: 0,

@@ -29,7 +29,13 @@ export async function benchRegistry(hre: HardhatRuntimeEnvironment): Promise<Gas
         "ipfs://bafkreihospitalmetadata",
       ),
   );
-  rows.push({ key: "participants.onboard", operation: "onboard an institution", gas: onboard });
+  rows.push({ key: "participants.onboard", operation: "onboard an institution (pending)", gas: onboard });
+  await time.increase(await participants.onboardingDelay());
+  rows.push({
+    key: "participants.activate",
+    operation: "activate it after the onboarding delay",
+    gas: await gasOf(participants.activate(await participants.institutionCount())),
+  });
 
   const now = await time.latest();
   let n = 0;

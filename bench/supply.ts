@@ -5,7 +5,7 @@ import { READING_TYPES, compactSignature, supplyDomain } from "../config/eip712"
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
-import { freshSuite, gasOf, type GasRow } from "./types";
+import { freshSuite, gasOf, onboardAll, type GasRow } from "./types";
 
 /**
  * The supply-chain operations of issue 6, on the suite as deployed: a batch of 1,000 serialised units (a proof
@@ -24,11 +24,12 @@ export async function benchSupply(hre: HardhatRuntimeEnvironment): Promise<GasRo
     who("pharmacy"),
     who("regulator"),
   ];
-  const asRegistrar = participants.connect(registrar);
-  await asRegistrar.register(manufacturer.address, KINDS.manufacturer, hre.ethers.id("m"), "Hanmi Pharma", "");
-  await asRegistrar.register(distributor.address, KINDS.distributor, hre.ethers.id("d"), "Cold Logistics", "");
-  await asRegistrar.register(pharmacy.address, KINDS.pharmacy, hre.ethers.id("p"), "Gangnam Onnuri Pharmacy", "");
-  await asRegistrar.register(regulator.address, KINDS.regulator, hre.ethers.id("r"), "Drug Safety Ministry", "");
+  await onboardAll(participants, registrar, [
+    [manufacturer, KINDS.manufacturer, "Hanmi Pharma"],
+    [distributor, KINDS.distributor, "Cold Logistics"],
+    [pharmacy, KINDS.pharmacy, "Gangnam Onnuri Pharmacy"],
+    [regulator, KINDS.regulator, "Drug Safety Ministry"],
+  ]);
   const serials = buildSerialTree(Array.from({ length: 1000 }, (_, i) => `SN-${i}`));
   const now = await time.latest();
   const rows: GasRow[] = [];

@@ -1,10 +1,12 @@
 import path from "node:path";
 
-import type { ContractTransactionResponse } from "ethers";
+import { type ContractTransactionResponse, type Signer, id } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { deploySuite } from "../scripts/lib/deploy";
 import { loadParameters } from "../scripts/lib/parameters";
+import type { ParticipantRegistry } from "../typechain-types";
 
 /** One measured user operation. */
 export interface GasRow {
@@ -31,4 +33,27 @@ export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<n
 export async function freshSuite(hre: HardhatRuntimeEnvironment) {
   const parameters = path.join(__dirname, "..", "deploy", "parameters", "localhost.json");
   return deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
+}
+
+/** One institution for {onboardAll}: its address, kind (as in config/roles.ts KINDS) and display name. */
+export type BenchInstitution = readonly [account: { address: string }, kind: number, name: string];
+
+/**
+ * Onboards institutions as every deployment must: registered (pending), the onboarding delay passed, then
+ * activated. The clock moves by the delay, the same amount on every run, so gas stays reproducible.
+ */
+export async function onboardAll(
+  participants: ParticipantRegistry,
+  registrar: Signer,
+  institutions: readonly BenchInstitution[],
+): Promise<void> {
+  const ids: bigint[] = [];
+  for (const [account, kind, name] of institutions) {
+    await (
+      await participants.connect(registrar).register(account.address, kind, id(`licence:${account.address}`), name, "")
+    ).wait();
+    ids.push(await participants.institutionCount());
+  }
+  await time.increase(await participants.onboardingDelay());
+  for (const id of ids) await (await participants.activate(id)).wait();
 }
