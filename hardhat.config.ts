@@ -31,6 +31,8 @@ const config: HardhatUserConfig = {
   networks: {
     hardhat: {
       hardfork: EVM_VERSION,
+      // MIIP_CHAIN_ID starts a local node with another chain's id, to rehearse that chain's deployment checks.
+      chainId: Number(process.env.MIIP_CHAIN_ID ?? 31337),
       // Hardhat's default test mnemonic; 30 accounts so that every role of config/localAccounts.ts has its own.
       accounts: { count: 30 },
     },

@@ -17,7 +17,9 @@ import { deploymentsDir } from "./lib/locations";
 
 async function main(): Promise<void> {
   const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
-  const file = path.join("deploy", "parameters", `${network}.json`);
+  // MIIP_PARAMETERS rehearses another network's file on a local chain (e.g. sepolia.json on a node started with
+  // MIIP_CHAIN_ID=11155111): the checks are the target chain's, nothing public is touched.
+  const file = process.env.MIIP_PARAMETERS ?? path.join("deploy", "parameters", `${network}.json`);
   if (!existsSync(file)) throw new Error(`no parameter file ${file} for network ${hre.network.name}`);
   const outDir = path.join(deploymentsDir(), hre.network.name);
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);

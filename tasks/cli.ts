@@ -33,6 +33,7 @@ const EXPECTED = new Set([
   "BlobIntegrityError",
   "IpfsError",
   "RangeError",
+  "ParameterError",
 ]);
 
 /** Wraps a task's action so expected failures print `error: …` on one line and exit with 1. */

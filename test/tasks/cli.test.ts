@@ -1,34 +1,13 @@
 import { expect } from "chai";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 
 import hre from "hardhat";
 
 import { isCoverageRun } from "../../tasks/compiler";
-
-const ROOT = path.join(__dirname, "..", "..");
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
-
-/** A free TCP port on the loopback interface. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { ROOT, type Run, freePort, runHardhat, startNode } from "../helpers/node";
 
 /**
  * The command line as a person uses it: `npm run node` in one terminal, `npx hardhat <task> --network
@@ -43,14 +22,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
   let output = "";
 
   const hardhat = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        HARDHAT,
-        args,
-        { cwd: ROOT, env: { ...env, ...extraEnv }, maxBuffer: 10 * 1024 * 1024 },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    runHardhat(args, { ...env, ...extraEnv });
   const task = (...args: string[]) => hardhat([...args, "--network", "localhost"]);
   const ok = async (...args: string[]) => {
     const run = await task(...args);
@@ -82,20 +54,9 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       MIIP_LOCALHOST_URL: `http://127.0.0.1:${port}`,
       HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
     };
-    node = spawn(HARDHAT, ["miip:node", "--port", String(port)], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the node did not get ready:\n${output}`)), 200_000);
-      const watch = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes("MIIP node ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      node.stdout!.on("data", watch);
-      node.stderr!.on("data", watch);
-      node.once("exit", (code) => reject(new Error(`the node exited with ${code}:\n${output}`)));
-    });
+    const started = await startNode(["miip:node", "--port", String(port)], env, "MIIP node ready");
+    node = started.node;
+    output = started.output();
   });
 
   after(function () {

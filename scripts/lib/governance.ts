@@ -1,0 +1,187 @@
+import { type ContractRunner, type Interface, getAddress } from "ethers";
+
+import {
+  FUNCTION_ROLES,
+  GOVERNANCE,
+  type ManagedContract,
+  ROLES,
+  type RoleName,
+  type GovernanceAccount,
+} from "../../config/roles";
+import type { Deployment } from "../../sdk/deployment";
+import {
+  ClaimEscrow__factory,
+  ConsentManager__factory,
+  ISTDistribution__factory,
+  MIIPAccessManager__factory,
+  ParticipantRegistry__factory,
+  RecordRegistry__factory,
+  SupplyChain__factory,
+} from "../../typechain-types";
+import type { ResolvedParameters } from "./parameters";
+
+/** The managed contracts, with the interface that names their selectors. */
+const MANAGED: Record<ManagedContract, { address: (d: Deployment) => string; iface: Interface }> = {
+  ISTDistribution: { address: (d) => d.ISTDistribution, iface: ISTDistribution__factory.createInterface() },
+  ParticipantRegistry: {
+    address: (d) => d.ParticipantRegistry,
+    iface: ParticipantRegistry__factory.createInterface(),
+  },
+  RecordRegistry: { address: (d) => d.RecordRegistry, iface: RecordRegistry__factory.createInterface() },
+  ConsentManager: { address: (d) => d.ConsentManager, iface: ConsentManager__factory.createInterface() },
+  ClaimEscrow: { address: (d) => d.ClaimEscrow, iface: ClaimEscrow__factory.createInterface() },
+  SupplyChain: { address: (d) => d.SupplyChain, iface: SupplyChain__factory.createInterface() },
+};
+
+const ROLE_BY_ID = new Map<bigint, RoleName>(Object.entries(ROLES).map(([name, id]) => [id, name as RoleName]));
+const roleName = (id: bigint): string => ROLE_BY_ID.get(id) ?? `role ${id}`;
+
+/** Governance as a deployment holds it, read back from the access manager and the directory. */
+export interface GovernanceSnapshot {
+  /** Per role (by name, or `role <id>` for a role config/roles.ts does not know): members and their delay. */
+  roles: Record<string, { members: Record<string, number>; canceller: string }>;
+  /** Per managed contract: every selector mapped to a role other than ADMIN, by function name. */
+  functions: Record<string, Record<string, string>>;
+  /** Per managed contract: the admin delay in force now, and the one set last (in force from `since`). */
+  targetAdminDelays: Record<string, { current: number; set: number; since: number }>;
+  /** The participant directory's onboarding delay, in seconds. */
+  onboardingDelay: number;
+}
+
+/**
+ * Reads a deployment's governance back from the chain: members of every role from the access manager's
+ * `RoleGranted`/`RoleRevoked` events (AccessManager does not enumerate members) confirmed with `hasRole`,
+ * function roles from `TargetFunctionRoleUpdated` confirmed with `getTargetFunctionRole`, role guardians,
+ * target admin delays and the onboarding delay.
+ */
+export async function readGovernance(runner: ContractRunner, deployment: Deployment): Promise<GovernanceSnapshot> {
+  const manager = MIIPAccessManager__factory.connect(deployment.MIIPAccessManager, runner);
+  const from = deployment.startBlock;
+  const granted = await manager.queryFilter(manager.filters.RoleGranted(), from);
+  const revoked = await manager.queryFilter(manager.filters.RoleRevoked(), from);
+  const events = [...granted, ...revoked].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const candidates = new Map<bigint, Set<string>>();
+  for (const e of events) {
+    const [roleId, account] = [e.args[0] as bigint, getAddress(e.args[1] as string)];
+    if (!candidates.has(roleId)) candidates.set(roleId, new Set());
+    candidates.get(roleId)!.add(account);
+  }
+  for (const id of Object.values(ROLES)) if (!candidates.has(id)) candidates.set(id, new Set());
+
+  const roles: GovernanceSnapshot["roles"] = {};
+  for (const [roleId, accounts] of candidates) {
+    const members: Record<string, number> = {};
+    for (const account of accounts) {
+      const [isMember, delay] = await manager.hasRole(roleId, account);
+      // A pending grant (grant delay not passed) is not membership yet; the read says what holds now.
+      if (isMember) members[account] = Number(delay);
+    }
+    roles[roleName(roleId)] = { members, canceller: roleName(await manager.getRoleGuardian(roleId)) };
+  }
+
+  const functions: GovernanceSnapshot["functions"] = {};
+  const targetAdminDelays: GovernanceSnapshot["targetAdminDelays"] = {};
+  const mappings = await manager.queryFilter(manager.filters.TargetFunctionRoleUpdated(), from);
+  const delays = await manager.queryFilter(manager.filters.TargetAdminDelayUpdated(), from);
+  for (const [name, { address, iface }] of Object.entries(MANAGED)) {
+    const target = getAddress(address(deployment));
+    const mapped: Record<string, string> = {};
+    const selectors = new Set(
+      mappings.filter((e) => getAddress(e.args[0] as string) === target).map((e) => e.args[1] as string),
+    );
+    for (const selector of selectors) {
+      const role = await manager.getTargetFunctionRole(target, selector);
+      if (role === ROLES.ADMIN) continue; // the default: mapped back, or never mapped
+      mapped[iface.getFunction(selector)?.name ?? selector] = roleName(role);
+    }
+    functions[name] = mapped;
+    const last = delays.filter((e) => getAddress(e.args[0] as string) === target).at(-1);
+    targetAdminDelays[name] = {
+      current: Number(await manager.getTargetAdminDelay(target)),
+      set: last ? Number(last.args[1]) : 0,
+      since: last ? Number(last.args[2]) : 0,
+    };
+  }
+
+  const participants = ParticipantRegistry__factory.connect(deployment.ParticipantRegistry, runner);
+  return { roles, functions, targetAdminDelays, onboardingDelay: Number(await participants.onboardingDelay()) };
+}
+
+/** The account of the parameter file that holds a role. */
+function holderOf(resolved: ResolvedParameters, account: GovernanceAccount): string {
+  switch (account) {
+    case "admin":
+      return resolved.admin;
+    case "treasurer":
+      return resolved.treasurer;
+    default:
+      return resolved.registry[account];
+  }
+}
+
+/**
+ * What a deployment of a parameter file must hold, from config/roles.ts: GOVERNANCE (holders, delays,
+ * cancellers) and FUNCTION_ROLES, with every target admin delay and the onboarding delay from the file.
+ */
+export function expectedGovernance(resolved: ResolvedParameters): Omit<GovernanceSnapshot, "targetAdminDelays"> & {
+  targetAdminDelay: number;
+} {
+  const roles: GovernanceSnapshot["roles"] = {};
+  for (const [role, policy] of Object.entries(GOVERNANCE) as [RoleName, (typeof GOVERNANCE)[RoleName]][]) {
+    const delay = policy.executionDelay === "governor" ? resolved.registry.governorDelay : 0;
+    roles[role] = { members: { [getAddress(holderOf(resolved, policy.holder))]: delay }, canceller: policy.canceller };
+  }
+  const functions: GovernanceSnapshot["functions"] = {};
+  for (const [contract, table] of Object.entries(FUNCTION_ROLES)) functions[contract] = { ...table };
+  return {
+    roles,
+    functions,
+    targetAdminDelay: resolved.registry.governorDelay,
+    onboardingDelay: resolved.registry.onboardingDelay,
+  };
+}
+
+/**
+ * Every difference between a deployment's governance and what its parameter file and config/roles.ts promise,
+ * one sentence each; empty when they agree. A target admin delay counts as set when the last change set the
+ * governor's delay, whether or not AccessManager's setback has passed (`current` tells which).
+ */
+export function governanceDifferences(
+  actual: GovernanceSnapshot,
+  expected: ReturnType<typeof expectedGovernance>,
+): string[] {
+  const problems: string[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort());
+  for (const role of new Set([...Object.keys(actual.roles), ...Object.keys(expected.roles)])) {
+    const a = actual.roles[role];
+    const e = expected.roles[role];
+    if (e === undefined) {
+      if (Object.keys(a.members).length > 0) problems.push(`${role} is held but config/roles.ts has no such role`);
+      continue;
+    }
+    if (a === undefined || !same(sorted(a.members), sorted(e.members))) {
+      problems.push(`${role}: members ${JSON.stringify(a?.members ?? {})}, expected ${JSON.stringify(e.members)}`);
+    }
+    if (a !== undefined && a.canceller !== e.canceller) {
+      problems.push(`${role}: cancelled by ${a.canceller}, expected ${e.canceller}`);
+    }
+  }
+  for (const contract of Object.keys(expected.functions)) {
+    if (!same(sorted(actual.functions[contract] ?? {}), sorted(expected.functions[contract]))) {
+      problems.push(
+        `${contract}: functions ${JSON.stringify(actual.functions[contract])}, expected ${JSON.stringify(expected.functions[contract])}`,
+      );
+    }
+    const delay = actual.targetAdminDelays[contract];
+    if (delay === undefined || delay.set !== expected.targetAdminDelay) {
+      problems.push(
+        `${contract}: admin delay set to ${delay?.set ?? "nothing"}, expected ${expected.targetAdminDelay}`,
+      );
+    }
+  }
+  if (actual.onboardingDelay !== expected.onboardingDelay) {
+    problems.push(`onboarding delay ${actual.onboardingDelay}, expected ${expected.onboardingDelay}`);
+  }
+  return problems;
+}

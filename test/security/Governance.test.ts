@@ -1,0 +1,258 @@
+import { expect } from "chai";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+import { JsonRpcProvider } from "ethers";
+
+import { GOVERNANCE, ROLES } from "../../config/roles";
+import { deploySuite, deploymentOf } from "../../scripts/lib/deploy";
+import { expectedGovernance, governanceDifferences, readGovernance } from "../../scripts/lib/governance";
+import { loadParameters, resolveParameters } from "../../scripts/lib/parameters";
+import { parseDeployment } from "../../sdk/deployment";
+import { isCoverageRun } from "../../tasks/compiler";
+import { ClaimEscrow__factory, MIIPAccessManager__factory } from "../../typechain-types";
+import { LOCAL_PARAMETERS, deploySuiteFixture } from "../helpers/fixtures";
+import { delayedCall } from "../helpers/governance";
+import { ROOT, freePort, runHardhat, startNode } from "../helpers/node";
+
+const SEPOLIA = path.join(ROOT, "deploy", "parameters", "sepolia.json");
+const DAY = 86_400;
+
+/**
+ * Governance as deployed, read back from the chain and compared with config/roles.ts (GOVERNANCE and
+ * FUNCTION_ROLES, from which SECURITY.md's trust table is printed) and with the parameter file: for both shipped
+ * files, localhost.json in process and sepolia.json through the deployment script on a local chain that carries
+ * Sepolia's chain id. Then the auditor's proof of concept, run against it.
+ */
+describe("Governance: what the deployments hold, against config/roles.ts and SECURITY.md", function () {
+  describe("localhost.json (the deploying key is the admin, through the delay)", function () {
+    it("holds exactly the roles, members, delays, cancellers, function roles and onboarding delay promised", async function () {
+      const suite = await loadFixture(deploySuiteFixture);
+      const deployment = await deploymentOf(suite, 0);
+      const actual = await readGovernance(hre.ethers.provider, deployment);
+      expect(governanceDifferences(actual, expectedGovernance(suite.resolved))).to.deep.equal([]);
+      const delay = suite.resolved.registry.governorDelay;
+      expect(actual.roles.ADMIN.members).to.deep.equal({ [suite.deployer.address]: delay });
+      expect(actual.roles.GOVERNOR.canceller).to.equal("GUARDIAN");
+      expect(actual.onboardingDelay).to.equal(DAY);
+    });
+
+    it("puts every managed contract's admin delay in force after AccessManager's setback", async function () {
+      const suite = await loadFixture(deploySuiteFixture);
+      const deployment = await deploymentOf(suite, 0);
+      const setback = Number(await suite.manager.minSetback());
+      const before = await readGovernance(hre.ethers.provider, deployment);
+      for (const { set, since } of Object.values(before.targetAdminDelays)) {
+        expect(set).to.equal(suite.resolved.registry.governorDelay);
+        expect(since).to.be.at.most((await time.latest()) + setback);
+      }
+      await time.increase(setback);
+      const after = await readGovernance(hre.ethers.provider, deployment);
+      for (const { current } of Object.values(after.targetAdminDelays)) {
+        expect(current).to.equal(suite.resolved.registry.governorDelay);
+      }
+    });
+
+    it("reports a difference when the chain does not hold what was promised", async function () {
+      const suite = await loadFixture(deploySuiteFixture);
+      const actual = await readGovernance(hre.ethers.provider, await deploymentOf(suite, 0));
+      const expected = expectedGovernance(suite.resolved);
+      const tampered = structuredClone(actual);
+      tampered.roles.GOVERNOR.members[suite.stranger.address] = 0;
+      tampered.functions.ClaimEscrow.upgradeToAndCall = "ADMIN";
+      tampered.targetAdminDelays.SupplyChain.set = 0;
+      tampered.roles.GOVERNOR.canceller = "ADMIN";
+      expect(governanceDifferences(tampered, expected)).to.have.length(4);
+    });
+  });
+
+  describe("the auditor's proof of concept: the deploying key drains the escrow through an undelayed upgrade", function () {
+    it("is refused at every step: re-mapping the upgrade, granting itself GOVERNOR, upgrading", async function () {
+      const { manager, claims, participants, records, deployer } = await loadFixture(deploySuiteFixture);
+      const escrow = await claims.getAddress();
+      const selector = claims.interface.getFunction("upgradeToAndCall").selector;
+      await expect(
+        manager.connect(deployer).setTargetFunctionRole(escrow, [selector], ROLES.ADMIN),
+      ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
+      await expect(
+        manager.connect(deployer).grantRole(ROLES.GOVERNOR, deployer.address, 0),
+      ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
+      const drainer = await new ClaimEscrow__factory(deployer).deploy(
+        await participants.getAddress(),
+        await records.getAddress(),
+      );
+      await expect(
+        claims.connect(deployer).upgradeToAndCall(await drainer.getAddress(), "0x"),
+      ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
+      expect(await manager.getTargetFunctionRole(escrow, selector)).to.equal(ROLES.GOVERNOR);
+    });
+
+    it("with a separate governance account, leaves the deploying key no power at all", async function () {
+      const spec = loadParameters(LOCAL_PARAMETERS);
+      Object.assign(spec.governance, { admin: "account:26", governor: "account:24", guardian: "account:25" });
+      const suite = await deploySuite(hre, spec, { baseDir: path.dirname(LOCAL_PARAMETERS) });
+      const [deployer] = await hre.ethers.getSigners();
+      for (const role of Object.values(ROLES)) {
+        expect((await suite.manager.hasRole(role, deployer.address))[0]).to.equal(false);
+      }
+      const escrow = await suite.claims.getAddress();
+      const selector = suite.claims.interface.getFunction("upgradeToAndCall").selector;
+      await expect(suite.manager.connect(deployer).setTargetFunctionRole(escrow, [selector], ROLES.ADMIN))
+        .to.be.revertedWithCustomError(suite.manager, "AccessManagerUnauthorizedAccount")
+        .withArgs(deployer.address, ROLES.ADMIN);
+    });
+
+    it("lets the guardian role cancel a governor's scheduled upgrade during its delay, and nobody else", async function () {
+      const spec = loadParameters(LOCAL_PARAMETERS);
+      Object.assign(spec.governance, { governor: "account:24", guardian: "account:25" });
+      const suite = await deploySuite(hre, spec, { baseDir: path.dirname(LOCAL_PARAMETERS) });
+      const signers = await hre.ethers.getSigners();
+      const [governor, guardian, stranger] = [signers[24], signers[25], signers[19]];
+      const { manager, claims } = suite;
+      const drainer = await new ClaimEscrow__factory(signers[0]).deploy(
+        await suite.participants.getAddress(),
+        await suite.records.getAddress(),
+      );
+      const escrow = await claims.getAddress();
+      const upgrade = claims.interface.encodeFunctionData("upgradeToAndCall", [await drainer.getAddress(), "0x"]);
+      await expect(manager.connect(governor).schedule(escrow, upgrade, 0)).to.emit(manager, "OperationScheduled");
+      await expect(manager.connect(stranger).cancel(governor.address, escrow, upgrade))
+        .to.be.revertedWithCustomError(manager, "AccessManagerUnauthorizedCancel")
+        .withArgs(
+          stranger.address,
+          governor.address,
+          escrow,
+          claims.interface.getFunction("upgradeToAndCall").selector,
+        );
+      await expect(manager.connect(guardian).cancel(governor.address, escrow, upgrade)).to.emit(
+        manager,
+        "OperationCanceled",
+      );
+      await time.increase(suite.resolved.registry.governorDelay);
+      await expect(manager.connect(governor).execute(escrow, upgrade)).to.be.revertedWithCustomError(
+        manager,
+        "AccessManagerNotScheduled",
+      );
+      // Rescheduled in public, and not cancelled, it does go through: the guardian stops, it cannot block for good
+      // without acting again each time, in public.
+      await expect(delayedCall(manager, governor, claims, upgrade)).to.emit(claims, "Upgraded");
+    });
+  });
+
+  describe("sepolia.json, through scripts/deploy.ts on a local chain with chain id 11155111", function () {
+    this.timeout(240_000);
+    let node: ChildProcess;
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    let provider: JsonRpcProvider;
+    let accounts: string[];
+
+    const deploy = (extra: NodeJS.ProcessEnv) =>
+      runHardhat(["run", "scripts/deploy.ts", "--network", "localhost"], { ...env, ...extra });
+
+    before(async function () {
+      // Under solidity-coverage a node beside the instrumented process would measure nothing.
+      if (isCoverageRun(hre)) this.skip();
+      dir = mkdtempSync(path.join(os.tmpdir(), "miip-governance-"));
+      const port = await freePort();
+      env = {
+        ...process.env,
+        MIIP_CHAIN_ID: "11155111",
+        MIIP_PARAMETERS: SEPOLIA,
+        MIIP_DEPLOYMENTS: path.join(dir, "deployments"),
+        MIIP_IGNITION: path.join(dir, "ignition"),
+        MIIP_LOCALHOST_URL: `http://127.0.0.1:${port}`,
+        HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+      };
+      delete env.MIIP_GOVERNANCE_ADMIN;
+      node = (await startNode(["node", "--port", String(port)], env, "Started HTTP and WebSocket JSON-RPC server"))
+        .node;
+      provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+      accounts = (await provider.send("eth_accounts", [])) as string[];
+      expect((await provider.getNetwork()).chainId).to.equal(11155111n);
+    });
+
+    after(function () {
+      provider?.destroy();
+      node?.kill();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("refuses the deploying key as admin in one line, before anything is sent", async function () {
+      const before = await provider.getBlockNumber();
+      const run = await deploy({ MIIP_GOVERNANCE_ADMIN: accounts[0] });
+      expect(run.code).to.equal(1);
+      expect(run.stderr.trim().split("\n")).to.deep.equal([
+        `${SEPOLIA}: the deployment is refused: governance.admin: the deploying key ${hre.ethers.getAddress(accounts[0])} cannot be the admin on chain 11155111; name a separate governance account (a multisig is recommended)`,
+      ]);
+      expect(await provider.getBlockNumber()).to.equal(before);
+    });
+
+    it("refuses a governance account that is not named, in one line, before anything is sent", async function () {
+      const before = await provider.getBlockNumber();
+      const run = await deploy({});
+      expect(run.code).to.equal(1);
+      expect(run.stderr.trim()).to.equal(
+        `${SEPOLIA}: the deployment is refused: governance.admin: env:MIIP_GOVERNANCE_ADMIN names an environment variable that is not set`,
+      );
+      expect(await provider.getBlockNumber()).to.equal(before);
+    });
+
+    it("deploys with a separate governance account, and holds exactly what config/roles.ts and the file promise", async function () {
+      const admin = hre.ethers.getAddress(accounts[7]);
+      const run = await deploy({ MIIP_GOVERNANCE_ADMIN: admin });
+      expect(run.code, run.stderr).to.equal(0);
+      const deployment = parseDeployment(
+        JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8")),
+      );
+      expect(deployment.chainId).to.equal(11155111);
+      const resolved = resolveParameters(loadParameters(SEPOLIA), {
+        deployer: hre.ethers.getAddress(accounts[0]),
+        accounts,
+        now: deployment.listingTime!,
+        listingNow: deployment.listingTime,
+        baseDir: path.dirname(SEPOLIA),
+        chainId: 11155111,
+        env: { MIIP_GOVERNANCE_ADMIN: admin },
+      });
+      const actual = await readGovernance(provider, deployment);
+      expect(governanceDifferences(actual, expectedGovernance(resolved))).to.deep.equal([]);
+      expect(actual.roles.ADMIN.members).to.deep.equal({ [admin]: 48 * 3600 });
+      expect(actual.roles.GOVERNOR.members).to.deep.equal({ [hre.ethers.getAddress(accounts[0])]: 48 * 3600 });
+      expect(actual.onboardingDelay).to.equal(48 * 3600);
+      const manager = MIIPAccessManager__factory.connect(deployment.MIIPAccessManager, provider);
+      expect((await manager.hasRole(ROLES.ADMIN, accounts[0]))[0]).to.equal(false);
+
+      // The operator's own check says the same, through the command line.
+      const check = await runHardhat(["governance:check", "--network", "localhost"], {
+        ...env,
+        MIIP_GOVERNANCE_ADMIN: admin,
+      });
+      expect(check.code, check.stderr).to.equal(0);
+      expect(check.stdout).to.include(`governance matches ${SEPOLIA} and config/roles.ts`);
+      expect(check.stdout).to.match(/GOVERNOR .* \(delay 48 h\); scheduled calls cancelled by GUARDIAN/);
+
+      // Named with another admin, the same deployment no longer matches, and the check says how, in one line.
+      const other = await runHardhat(["governance:check", "--network", "localhost"], {
+        ...env,
+        MIIP_GOVERNANCE_ADMIN: hre.ethers.getAddress(accounts[8]),
+      });
+      expect(other.code).to.equal(1);
+      expect(other.stderr.trim()).to.match(
+        /^error: governance differs from .*: ADMIN: members \{"0x[0-9a-fA-F]{40}":172800\}/,
+      );
+    });
+  });
+
+  it("has one promise per role in config/roles.ts, each naming what holds it and how it is delayed", function () {
+    expect(Object.keys(GOVERNANCE).sort()).to.deep.equal(Object.keys(ROLES).sort());
+    for (const policy of Object.values(GOVERNANCE)) {
+      expect(policy.can.length).to.be.greaterThan(0);
+      expect(policy.limit.length).to.be.greaterThan(0);
+    }
+  });
+});
