@@ -115,7 +115,7 @@ export const GOVERNANCE: Record<
     canceller: "ADMIN",
     can: "onboard institutions, suspend them, update profiles",
     limit:
-      "an onboarded institution is pending, public and cancellable by the GUARDIAN role for the onboarding delay (1 to 30 days) before it has any right; suspension is immediate; it cannot reinstate",
+      "an onboarded institution is pending, public and cancellable by the GUARDIAN role for the onboarding delay before it has any right, a delay the contract keeps between 1 and 30 days; suspension is immediate; it cannot reinstate",
   },
   GUARDIAN: {
     holder: "guardian",

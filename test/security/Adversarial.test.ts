@@ -391,4 +391,77 @@ describe("Adversarial", function () {
       ).to.equal(false);
     });
   });
+
+  describe("a registrar key in the wrong hands", function () {
+    it("cannot create an institution that acts at once: its regulator cannot recall, its hospital cannot break the glass", async function () {
+      const s = await loadFixture(fixture);
+      const { participants, registrar, supply, consent, manufacturer, deployer, patientA, signers } = s;
+      await onboard(participants, registrar, { account: manufacturer, kind: "manufacturer", name: "M" });
+      const root = buildSerialTree(["A", "B"]).root;
+      await supply.connect(manufacturer).registerBatch(batchInput(await time.latest(), { serialRoot: root }));
+      const [rogueRegulator, rogueHospital] = [signers[26], signers[27]];
+      await participants
+        .connect(registrar)
+        .register(rogueRegulator.address, KINDS.regulator, hre.ethers.id("r"), "R", "");
+      await participants
+        .connect(registrar)
+        .register(rogueHospital.address, KINDS.hospital, hre.ethers.id("h"), "H", "");
+      const [regulatorId, hospitalId] = [
+        (await participants.institutionCount()) - 1n,
+        await participants.institutionCount(),
+      ];
+
+      // In the very next transactions, and in the same block as the registration, they have no right.
+      await expect(supply.connect(rogueRegulator).recall(1, hre.ethers.encodeBytes32String("x")))
+        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
+        .withArgs(1, rogueRegulator.address);
+      await expect(consent.connect(rogueHospital).openEmergency(patientA.address, hre.ethers.encodeBytes32String("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(rogueHospital.address, 4); // Pending
+      await expect(supply.connect(manufacturer).ship(1, rogueRegulator.address, 1)).to.be.revertedWithCustomError(
+        supply,
+        "SupplyReceiverNotActive",
+      );
+
+      // The guardian role sees the notices and cancels both before they take effect.
+      const notices = await participants.queryFilter(participants.filters.InstitutionRegistered());
+      expect(notices.map((e) => e.args.account)).to.include.members([rogueRegulator.address, rogueHospital.address]);
+      await participants.connect(deployer).cancelOnboarding(regulatorId, hre.ethers.encodeBytes32String("rogue"));
+      await participants.connect(deployer).cancelOnboarding(hospitalId, hre.ethers.encodeBytes32String("rogue"));
+      await time.increase(await participants.onboardingDelay());
+      for (const id of [regulatorId, hospitalId]) {
+        await expect(participants.activate(id)).to.be.revertedWithCustomError(
+          participants,
+          "ParticipantsInvalidStatus",
+        );
+      }
+      await expect(supply.connect(rogueRegulator).recall(1, hre.ethers.encodeBytes32String("x")))
+        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
+        .withArgs(1, rogueRegulator.address);
+      expect((await supply.getBatch(1)).status).to.equal(1n);
+    });
+
+    it("cannot shortcut the delay: no status change makes a pending institution active before its time", async function () {
+      const { participants, registrar, manager, deployer, stranger } = await loadFixture(fixture);
+      await participants.connect(registrar).register(stranger.address, KINDS.insurer, hre.ethers.id("i"), "I", "");
+      const id = await participants.institutionCount();
+      const code = hre.ethers.encodeBytes32String("x");
+      await expect(participants.connect(registrar).suspend(id, code)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsInvalidStatus",
+      );
+      await expect(participants.activate(id)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsOnboardingNotDue",
+      );
+      // Nor does the governor's reinstatement, after its own delay: it applies to suspended institutions only.
+      const reinstate = participants.interface.encodeFunctionData("reinstate", [id, code]);
+      await manager.connect(deployer).schedule(await participants.getAddress(), reinstate, 0);
+      await time.increase(DAY);
+      await expect(manager.connect(deployer).execute(await participants.getAddress(), reinstate))
+        .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+        .withArgs(id, 4);
+      expect((await participants.memberOf(stranger.address)).status).to.equal(4n); // still Pending
+    });
+  });
 });

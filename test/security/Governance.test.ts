@@ -10,6 +10,7 @@ import { JsonRpcProvider } from "ethers";
 
 import { GOVERNANCE, ROLES } from "../../config/roles";
 import { deploySuite, deploymentOf } from "../../scripts/lib/deploy";
+import { GOVERNANCE_DOCS, governanceMarkdown, shippedParameterFiles, withGenerated } from "../../scripts/lib/access";
 import { expectedGovernance, governanceDifferences, readGovernance } from "../../scripts/lib/governance";
 import { loadParameters, resolveParameters } from "../../scripts/lib/parameters";
 import { parseDeployment } from "../../sdk/deployment";
@@ -246,6 +247,21 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
         /^error: governance differs from .*: ADMIN: members \{"0x[0-9a-fA-F]{40}":172800\}/,
       );
     });
+  });
+
+  it("prints its table into README.md and SECURITY.md from config/roles.ts, up to date (npm run access)", async function () {
+    const prettier = await import("prettier");
+    const table = governanceMarkdown(shippedParameterFiles());
+    for (const doc of GOVERNANCE_DOCS) {
+      const file = path.join(ROOT, doc);
+      const text = readFileSync(file, "utf8");
+      const expected = await prettier.format(withGenerated(text, "governance", table), {
+        ...(await prettier.resolveConfig(file)),
+        filepath: file,
+      });
+      expect(text, `${doc} is stale: run npm run access`).to.equal(expected);
+      for (const role of Object.keys(ROLES)) expect(text).to.include(`| \`${role}\``);
+    }
   });
 
   it("has one promise per role in config/roles.ts, each naming what holds it and how it is delayed", function () {
