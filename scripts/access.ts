@@ -8,7 +8,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-import { GOVERNANCE_DOCS, accessMarkdown, governanceMarkdown, shippedParameterFiles, withGenerated } from "./lib/access";
+import {
+  GOVERNANCE_DOCS,
+  accessMarkdown,
+  governanceMarkdown,
+  shippedParameterFiles,
+  withGenerated,
+} from "./lib/access";
 
 const root = path.join(__dirname, "..");
 const file = path.join(root, "docs", "ACCESS.md");

@@ -46,8 +46,7 @@ export function withGenerated(text: string, name: string, body: string): string 
  * each file.
  */
 export function governanceMarkdown(parameterFiles: { name: string; spec: SuiteSpec }[]): string {
-  const hours = (pick: (spec: SuiteSpec) => number) =>
-    parameterFiles.map(({ spec }) => `${pick(spec)} h`).join(" / ");
+  const hours = (pick: (spec: SuiteSpec) => number) => parameterFiles.map(({ spec }) => `${pick(spec)} h`).join(" / ");
   const lines = [
     `| role | id | held by (parameter file) | delay (${parameterFiles.map((f) => f.name).join(" / ")}) | scheduled calls cancelled by | functions | can | limit |`,
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
