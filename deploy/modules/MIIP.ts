@@ -1,17 +1,47 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
+import { ROLES } from "../../config/roles";
 import GovernanceModule from "./Governance";
 import ClaimsModule from "./Claims";
 import ISTModule from "./IST";
 import RegistryModule from "./Registry";
 import SupplyModule from "./Supply";
 
-/** The whole suite, wired together: what `scripts/deploy.ts`, the tests, the demo and the bench deploy. */
+/**
+ * The whole suite, wired together: what `scripts/deploy.ts`, the tests, the demo and the bench deploy.
+ *
+ * Its last steps put governance under its delay, in the module itself so that no way of running it leaves an
+ * undelayed admin: every managed contract's admin delay becomes the governor's delay (so that no delayed
+ * function can be re-mapped at once), the governance account (parameter `admin`, never the deploying key)
+ * receives the admin role with the governor's execution delay (parameter `governorDelay`), and the deploying
+ * key renounces the admin role it needed to wire the roles above.
+ */
 export default buildModule("MIIP", (m) => {
   const { manager } = m.useModule(GovernanceModule);
-  const { distribution, token } = m.useModule(ISTModule);
-  const { participants, records, consent } = m.useModule(RegistryModule);
+  const ist = m.useModule(ISTModule);
+  const registry = m.useModule(RegistryModule);
   const { claims } = m.useModule(ClaimsModule);
   const { supply } = m.useModule(SupplyModule);
-  return { manager, distribution, token, participants, records, consent, claims, supply };
+  const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, SupplyModule];
+
+  const delay = m.getParameter<number>("governorDelay");
+  const targets = {
+    ISTDistribution: ist.distribution,
+    ParticipantRegistry: registry.participants,
+    RecordRegistry: registry.records,
+    ConsentManager: registry.consent,
+    ClaimEscrow: claims,
+    SupplyChain: supply,
+  };
+  const delays = Object.entries(targets).map(([name, target]) =>
+    m.call(manager, "setTargetAdminDelay", [target, delay], { id: `adminDelay_${name}`, after: wired }),
+  );
+  const granted = m.call(manager, "grantRole", [ROLES.ADMIN, m.getParameter<string>("admin"), delay], {
+    id: "grant_ADMIN",
+    after: [...wired, ...delays],
+  });
+  const deployer = m.getAccount(0);
+  m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], { id: "renounce_ADMIN", after: [granted] });
+
+  return { ...ist, ...registry, manager, claims, supply };
 });

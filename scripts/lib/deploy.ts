@@ -56,8 +56,8 @@ export interface DeployOptions {
 
 /**
  * Deploys the suite through the `MIIP` Ignition module: checks the parameter file (nothing is sent if it is
- * refused, e.g. the deploying key as admin on a public network), builds the genesis claim's tree from the CSVs,
- * deploys and wires every contract, and finally puts governance under its delay: see {secureGovernance}.
+ * refused, e.g. the deploying key as admin), builds the genesis claim's tree from the CSVs, deploys and wires
+ * every contract, and puts governance under its delay (the module's last steps: see deploy/modules/MIIP.ts).
  */
 export async function deploySuite(
   hre: HardhatRuntimeEnvironment,
@@ -86,6 +86,7 @@ export async function deploySuite(
     parameters: {
       IST: { genesis: resolved.genesis, treasurer: resolved.treasurer },
       Registry: resolved.registry,
+      MIIP: { admin: resolved.admin, governorDelay: resolved.registry.governorDelay },
     },
     displayUi: options.displayUi ?? false,
   });
@@ -103,7 +104,6 @@ export async function deploySuite(
     resolved,
   };
 
-  await secureGovernance(suite, deployer.address);
 
   if (options.outDir !== undefined && resolved.claim !== undefined) {
     mkdirSync(options.outDir, { recursive: true });
@@ -141,32 +141,4 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     ClaimEscrow: await suite.claims.getAddress(),
     SupplyChain: await suite.supply.getAddress(),
   });
-}
-
-/**
- * Puts governance under its delay, whoever the admin is: delays admin changes to every managed contract by the
- * governor's delay (so that the admin cannot re-map a delayed function to escape its delay), gives the admin
- * role the governor's execution delay, and, when the admin is another account, grants it there and renounces
- * the deployer's. Until this runs the deployer is an undelayed admin, which the Ignition modules need to wire
- * roles; after it, every admin action is scheduled in public. Idempotent: a re-run after a failure finishes it.
- */
-export async function secureGovernance(suite: Suite, deployer: string): Promise<void> {
-  const { manager, resolved } = suite;
-  const delay = resolved.registry.governorDelay;
-  const [deployerIsAdmin, deployerDelay] = await manager.hasRole(ROLES.ADMIN, deployer);
-  if (!deployerIsAdmin || deployerDelay !== 0n) return;
-  for (const target of managedContracts(suite)) {
-    // AccessManager applies a longer target admin delay after its five-day minimum setback; until then the
-    // admin's own execution delay (set below, effective at once) already delays every admin action.
-    await (await manager.setTargetAdminDelay(await target.getAddress(), delay)).wait();
-  }
-  // For a new member the delay holds at once; for the deployer (local chains only), raising its own execution
-  // delay also holds at once (AccessManager lowers a delay only after the difference has passed).
-  await (await manager.grantRole(ROLES.ADMIN, resolved.admin, delay)).wait();
-  if (resolved.admin !== deployer) await (await manager.renounceRole(ROLES.ADMIN, deployer)).wait();
-}
-
-/** The contracts whose functions the access manager restricts. */
-export function managedContracts(suite: Suite) {
-  return [suite.distribution, suite.participants, suite.records, suite.consent, suite.claims, suite.supply];
 }

@@ -10,6 +10,7 @@ import {
 } from "../../config/roles";
 import type { Deployment } from "../../sdk/deployment";
 import {
+  AccessManagedUpgradeable__factory,
   ClaimEscrow__factory,
   ConsentManager__factory,
   ISTDistribution__factory,
@@ -38,8 +39,25 @@ const roleName = (id: bigint): string => ROLE_BY_ID.get(id) ?? `role ${id}`;
 
 /** Governance as a deployment holds it, read back from the access manager and the directory. */
 export interface GovernanceSnapshot {
-  /** Per role (by name, or `role <id>` for a role config/roles.ts does not know): members and their delay. */
-  roles: Record<string, { members: Record<string, number>; canceller: string }>;
+  /** The access manager the deployment names. */
+  manager: string;
+  /**
+   * Per role (by name, or `role <id>` for a role config/roles.ts does not know): members and their delay in
+   * force, changes decided but not in force yet (a grant waiting for its grant delay, an execution delay being
+   * changed), the role that administers it, the one that cancels its scheduled calls, its grant delay.
+   */
+  roles: Record<
+    string,
+    {
+      members: Record<string, number>;
+      pending: string[];
+      admin: string;
+      canceller: string;
+      grantDelay: number;
+    }
+  >;
+  /** Per managed contract: the authority it obeys (it must be the deployment's manager), and whether it is closed. */
+  targets: Record<string, { authority: string; closed: boolean }>;
   /** Per managed contract: every selector mapped to a role other than ADMIN, by function name. */
   functions: Record<string, Record<string, string>>;
   /** Per managed contract: the admin delay in force now, and the one set last (in force from `since`). */
@@ -69,17 +87,28 @@ export async function readGovernance(runner: ContractRunner, deployment: Deploym
   for (const id of Object.values(ROLES)) if (!candidates.has(id)) candidates.set(id, new Set());
 
   const roles: GovernanceSnapshot["roles"] = {};
+  const now = (await runner.provider!.getBlock("latest"))!.timestamp;
   for (const [roleId, accounts] of candidates) {
     const members: Record<string, number> = {};
+    const pending: string[] = [];
     for (const account of accounts) {
-      const [isMember, delay] = await manager.hasRole(roleId, account);
-      // A pending grant (grant delay not passed) is not membership yet; the read says what holds now.
-      if (isMember) members[account] = Number(delay);
+      const [since, delay, pendingDelay, effect] = await manager.getAccess(roleId, account);
+      // A grant waiting for its grant delay is not membership yet, but it is decided: both are reported.
+      if (since !== 0n && Number(since) <= now) members[account] = Number(delay);
+      if (since !== 0n && Number(since) > now) pending.push(`${account} becomes a member at ${since}`);
+      if (effect !== 0n) pending.push(`${account}'s delay becomes ${pendingDelay} at ${effect}`);
     }
-    roles[roleName(roleId)] = { members, canceller: roleName(await manager.getRoleGuardian(roleId)) };
+    roles[roleName(roleId)] = {
+      members,
+      pending,
+      admin: roleName(await manager.getRoleAdmin(roleId)),
+      canceller: roleName(await manager.getRoleGuardian(roleId)),
+      grantDelay: Number(await manager.getRoleGrantDelay(roleId)),
+    };
   }
 
   const functions: GovernanceSnapshot["functions"] = {};
+  const targets: GovernanceSnapshot["targets"] = {};
   const targetAdminDelays: GovernanceSnapshot["targetAdminDelays"] = {};
   const mappings = await manager.queryFilter(manager.filters.TargetFunctionRoleUpdated(), from);
   const delays = await manager.queryFilter(manager.filters.TargetAdminDelayUpdated(), from);
@@ -95,6 +124,8 @@ export async function readGovernance(runner: ContractRunner, deployment: Deploym
       mapped[iface.getFunction(selector)?.name ?? selector] = roleName(role);
     }
     functions[name] = mapped;
+    const managed = AccessManagedUpgradeable__factory.connect(target, runner);
+    targets[name] = { authority: getAddress(await managed.authority()), closed: await manager.isTargetClosed(target) };
     const last = delays.filter((e) => getAddress(e.args[0] as string) === target).at(-1);
     targetAdminDelays[name] = {
       current: Number(await manager.getTargetAdminDelay(target)),
@@ -104,7 +135,14 @@ export async function readGovernance(runner: ContractRunner, deployment: Deploym
   }
 
   const participants = ParticipantRegistry__factory.connect(deployment.ParticipantRegistry, runner);
-  return { roles, functions, targetAdminDelays, onboardingDelay: Number(await participants.onboardingDelay()) };
+  return {
+    manager: getAddress(deployment.MIIPAccessManager),
+    roles,
+    targets,
+    functions,
+    targetAdminDelays,
+    onboardingDelay: Number(await participants.onboardingDelay()),
+  };
 }
 
 /** The account of the parameter file that holds a role. */
@@ -123,10 +161,13 @@ function holderOf(resolved: ResolvedParameters, account: GovernanceAccount): str
  * What a deployment of a parameter file must hold, from config/roles.ts: GOVERNANCE (holders, delays,
  * cancellers) and FUNCTION_ROLES, with every target admin delay and the onboarding delay from the file.
  */
-export function expectedGovernance(resolved: ResolvedParameters): Omit<GovernanceSnapshot, "targetAdminDelays"> & {
+export function expectedGovernance(resolved: ResolvedParameters): {
+  roles: Record<string, { members: Record<string, number>; canceller: string }>;
+  functions: GovernanceSnapshot["functions"];
   targetAdminDelay: number;
+  onboardingDelay: number;
 } {
-  const roles: GovernanceSnapshot["roles"] = {};
+  const roles: Record<string, { members: Record<string, number>; canceller: string }> = {};
   for (const [role, policy] of Object.entries(GOVERNANCE) as [RoleName, (typeof GOVERNANCE)[RoleName]][]) {
     const delay = policy.executionDelay === "governor" ? resolved.registry.governorDelay : 0;
     roles[role] = { members: { [getAddress(holderOf(resolved, policy.holder))]: delay }, canceller: policy.canceller };
@@ -163,9 +204,17 @@ export function governanceDifferences(
     if (a === undefined || !same(sorted(a.members), sorted(e.members))) {
       problems.push(`${role}: members ${JSON.stringify(a?.members ?? {})}, expected ${JSON.stringify(e.members)}`);
     }
-    if (a !== undefined && a.canceller !== e.canceller) {
-      problems.push(`${role}: cancelled by ${a.canceller}, expected ${e.canceller}`);
-    }
+    if (a === undefined) continue;
+    if (a.canceller !== e.canceller) problems.push(`${role}: cancelled by ${a.canceller}, expected ${e.canceller}`);
+    // Every role is administered by ADMIN alone: another admin role would grant it without ADMIN's delay.
+    if (a.admin !== "ADMIN") problems.push(`${role}: administered by ${a.admin}, expected ADMIN`);
+    if (a.grantDelay !== 0) problems.push(`${role}: grant delay ${a.grantDelay}, expected none`);
+    for (const change of a.pending) problems.push(`${role}: a change is decided but not in force: ${change}`);
+  }
+  for (const [contract, { authority, closed }] of Object.entries(actual.targets)) {
+    if (authority !== actual.manager)
+      problems.push(`${contract}: obeys ${authority}, not the suite's ${actual.manager}`);
+    if (closed) problems.push(`${contract}: closed in the access manager`);
   }
   for (const contract of Object.keys(expected.functions)) {
     if (!same(sorted(actual.functions[contract] ?? {}), sorted(expected.functions[contract]))) {

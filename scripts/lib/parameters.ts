@@ -12,8 +12,8 @@ export const DAY = 86_400;
 export const MAX_SCHEDULE_DAYS = 3 * 365 + 1;
 export const DECIMALS = 18;
 /**
- * Chains where the deploying key may keep the admin role (through the delay): Hardhat's and anvil's default
- * 31337, and 1337. Anything else is a public network and needs a separate governance account.
+ * Local chains: Hardhat's and anvil's default 31337, and 1337. There the deploying key may also be the governor
+ * and the guardian (the demo plays them); anything else is a public network, where it may not.
  */
 export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
 /** Bounds of the participant directory's onboarding delay (its MIN_ and MAX_ONBOARDING_DELAY), in hours. */
@@ -55,9 +55,9 @@ export interface SuiteSpec {
   claimDays?: number;
   governance: {
     /**
-     * Receives the access manager's admin role, with the governor's delay, at the end of the deployment. On a
-     * public network it must not be the deploying key: name a separate governance account (a multisig is
-     * recommended), directly or as `env:NAME` to read it from an environment variable.
+     * Receives the access manager's admin role, with the governor's delay, at the end of the deployment, when
+     * the deploying key renounces it: never the deploying key. Name a separate governance account (a multisig
+     * is recommended), directly or as `env:NAME` to read it from an environment variable.
      */
     admin: string;
     /** Runs the distribution (grants, revocations, rounds). */
@@ -307,28 +307,66 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
   if (reserveCategory < 0 || spec.categories[reserveCategory].kind !== "vesting") {
     problems.push(`reserveCategory: "${spec.reserveCategory}" must name a vesting category`);
   }
-  const before = problems.length;
-  const admin = addressOf(spec.governance?.admin, "governance.admin");
-  const adminResolved = problems.length === before;
+  // Each governance account, or undefined when it could not be resolved (its problem is already listed).
+  const resolvedAccount = (key: keyof SuiteSpec["governance"]) => {
+    const before = problems.length;
+    const value = addressOf(spec.governance?.[key] as string, `governance.${key}`);
+    return { value, ok: problems.length === before };
+  };
+  const admin = resolvedAccount("admin");
   const treasurer = addressOf(spec.governance?.treasurer, "governance.treasurer");
   const treasury = addressOf(spec.governance?.treasury, "governance.treasury");
-  const registrar = addressOf(spec.governance?.registrar, "governance.registrar");
-  const governor = addressOf(spec.governance?.governor, "governance.governor");
-  const guardian = addressOf(spec.governance?.guardian, "governance.guardian");
-  if (adminResolved && admin === ctx.deployer && !LOCAL_CHAIN_IDS.includes(ctx.chainId)) {
+  const registrar = resolvedAccount("registrar");
+  const governor = resolvedAccount("governor");
+  const guardian = resolvedAccount("guardian");
+  // The deployment renounces the deploying key's admin role at its end (deploy/modules/MIIP.ts): on every chain
+  // the admin is another account, or the suite would have none.
+  if (admin.ok && admin.value === ctx.deployer) {
     problems.push(
-      `governance.admin: the deploying key ${ctx.deployer} cannot be the admin on chain ${ctx.chainId}; name a separate governance account (a multisig is recommended)`,
+      `governance.admin: the deploying key ${ctx.deployer} cannot be the admin (on chain ${ctx.chainId} or any other): name a separate governance account (a multisig is recommended)`,
     );
   }
+  if (!LOCAL_CHAIN_IDS.includes(ctx.chainId)) {
+    // On a public network no single key may both act and be the one that stops it: the deploying key holds
+    // none of the powers that cancel or delay, and the guardian is neither the registrar whose onboardings it
+    // cancels nor the governor whose scheduled calls it cancels.
+    for (const [key, account] of [
+      ["governor", governor],
+      ["guardian", guardian],
+    ] as const) {
+      if (account.ok && account.value === ctx.deployer) {
+        problems.push(
+          `governance.${key}: the deploying key ${ctx.deployer} cannot be the ${key} on chain ${ctx.chainId}; name a separate governance account (a multisig is recommended)`,
+        );
+      }
+    }
+    for (const [key, account] of [
+      ["registrar", registrar],
+      ["governor", governor],
+    ] as const) {
+      if (guardian.ok && account.ok && account.value === guardian.value && guardian.value !== ctx.deployer) {
+        problems.push(`governance.guardian: cannot also be the ${key} on chain ${ctx.chainId}: it cancels what the ${key} does`);
+      }
+    }
+  }
   const delayHours = spec.governance?.governorDelayHours;
-  if (!(typeof delayHours === "number" && delayHours >= 1 && delayHours <= 24 * 30)) {
+  const delayValid = typeof delayHours === "number" && delayHours >= 1 && delayHours <= 24 * 30;
+  if (!delayValid) {
     problems.push(`governance.governorDelayHours: a number of hours from 1 to 720, found ${String(delayHours)}`);
   }
   const onboardingHours = spec.governance?.onboardingDelayHours;
   const { min, max } = ONBOARDING_DELAY_HOURS;
-  if (!(typeof onboardingHours === "number" && onboardingHours >= min && onboardingHours <= max)) {
+  const onboardingValid = typeof onboardingHours === "number" && onboardingHours >= min && onboardingHours <= max;
+  if (!onboardingValid) {
     problems.push(
       `governance.onboardingDelayHours: a number of hours from ${min} to ${max}, found ${String(onboardingHours)}`,
+    );
+  }
+  if (delayValid && onboardingValid && onboardingHours <= delayHours) {
+    // Else a guardian that fails to cancel could not be replaced in time: the admin acts through the governor's
+    // delay, and a new guardian must still find the onboarding pending.
+    problems.push(
+      `governance.onboardingDelayHours (${onboardingHours}) must be longer than governorDelayHours (${delayHours}), so that the admin can appoint another guardian before a pending institution activates`,
     );
   }
   const windowHours = spec.governance?.emergencyWindowHours;
@@ -339,9 +377,9 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
   if (problems.length > 0) throw new ParameterError(source, problems);
   return {
     registry: {
-      registrar,
-      governor,
-      guardian,
+      registrar: registrar.value,
+      governor: governor.value,
+      guardian: guardian.value,
       governorDelay: Math.round(delayHours * 3600),
       onboardingDelay: Math.round(onboardingHours * 3600),
       emergencyWindow: Math.round(windowHours * 3600),
@@ -358,7 +396,7 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
       claimDeadline: claim?.deadline ?? 0n,
       claimTreasury: treasury,
     },
-    admin,
+    admin: admin.value,
     treasurer,
     claim,
   };

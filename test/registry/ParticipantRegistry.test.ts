@@ -8,6 +8,8 @@ import { governorCall } from "../helpers/governance";
 
 const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3, Pending: 4, Cancelled: 5 } as const;
 const DAY = 86_400;
+/** localhost.json's onboarding delay: two days, longer than the governor's one. */
+const ONBOARDING = 2 * DAY;
 const reason = (text: string) => hre.ethers.encodeBytes32String(text);
 
 describe("ParticipantRegistry", function () {
@@ -15,14 +17,22 @@ describe("ParticipantRegistry", function () {
     it("onboards an institution as pending and public, with nothing personal on chain, and with no right until activated", async function () {
       const { participants, registrar, hospital, stranger } = await loadFixture(deploySuiteFixture);
       const delay = await participants.onboardingDelay();
-      expect(delay).to.equal(BigInt(DAY));
-      const register = participants
+      expect(delay).to.equal(BigInt(ONBOARDING));
+      const register = await participants
         .connect(registrar)
         .register(hospital.address, KINDS.hospital, licence("H-1"), "Seoul General", "ipfs://m");
-      const registeredAt = (await time.latest()) + 1;
+      const registeredAt = await time.latest();
       await expect(register)
         .to.emit(participants, "InstitutionRegistered")
-        .withArgs(1, hospital.address, KINDS.hospital, licence("H-1"), registeredAt + DAY, "Seoul General", "ipfs://m");
+        .withArgs(
+          1,
+          hospital.address,
+          KINDS.hospital,
+          licence("H-1"),
+          registeredAt + ONBOARDING,
+          "Seoul General",
+          "ipfs://m",
+        );
       expect(await participants.institutionCount()).to.equal(1n);
       const member = await participants.memberOf(hospital.address);
       expect([member.id, member.kind, member.status]).to.deep.equal([
@@ -34,7 +44,7 @@ describe("ParticipantRegistry", function () {
       expect(institution.account).to.equal(hospital.address);
       expect(institution.licenceHash).to.equal(licence("H-1"));
       expect(institution.registeredAt).to.equal(registeredAt);
-      expect(institution.activatesAt).to.equal(registeredAt + DAY);
+      expect(institution.activatesAt).to.equal(registeredAt + ONBOARDING);
       expect(institution.status).to.equal(BigInt(Status.Pending));
       await expect(participants.requireActive(hospital.address, KINDS.hospital))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
@@ -42,7 +52,7 @@ describe("ParticipantRegistry", function () {
       expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(false);
 
       // Nobody's silence holds it back: once the delay has passed, anyone (here a stranger) activates it.
-      await time.increaseTo(registeredAt + DAY);
+      await time.increaseTo(registeredAt + ONBOARDING);
       await expect(participants.connect(stranger).activate(1))
         .to.emit(participants, "InstitutionStatusChanged")
         .withArgs(1, Status.Pending, Status.Active, hre.ethers.ZeroHash);
@@ -88,7 +98,7 @@ describe("ParticipantRegistry", function () {
           .withArgs(caller.address);
       }
       expect((await participants.institution(1)).status).to.equal(BigInt(Status.Pending));
-      await time.increase(DAY);
+      await time.increase(ONBOARDING);
       // deployer holds GUARDIAN in localhost.json
       await expect(participants.connect(deployer).cancelOnboarding(1, reason("forged-licence")))
         .to.emit(participants, "InstitutionStatusChanged")
@@ -119,10 +129,10 @@ describe("ParticipantRegistry", function () {
       const { participants, manager, registrar, deployer, hospital, pharmacy } = await loadFixture(deploySuiteFixture);
       await participants.connect(registrar).register(hospital.address, KINDS.hospital, licence("h"), "H", "");
       const before = (await participants.institution(1)).activatesAt;
-      await expect(participants.connect(registrar).setOnboardingDelay(2 * DAY))
+      await expect(participants.connect(registrar).setOnboardingDelay(4 * DAY))
         .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
         .withArgs(registrar.address);
-      await expect(participants.connect(deployer).setOnboardingDelay(2 * DAY)).to.be.revertedWithCustomError(
+      await expect(participants.connect(deployer).setOnboardingDelay(4 * DAY)).to.be.revertedWithCustomError(
         manager,
         "AccessManagerNotScheduled",
       );
@@ -132,7 +142,7 @@ describe("ParticipantRegistry", function () {
           .to.be.revertedWithCustomError(participants, "ParticipantsInvalidOnboardingDelay")
           .withArgs(delay, DAY, 30 * DAY);
       }
-      expect(await participants.onboardingDelay()).to.equal(BigInt(DAY));
+      expect(await participants.onboardingDelay()).to.equal(BigInt(ONBOARDING));
       const data = participants.interface.encodeFunctionData("setOnboardingDelay", [3 * DAY]);
       await expect(governorCall(manager, deployer, participants, data))
         .to.emit(participants, "OnboardingDelaySet")

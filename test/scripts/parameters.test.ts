@@ -11,7 +11,7 @@ import {
 } from "../../scripts/lib/parameters";
 import { LOCAL_PARAMETERS } from "../helpers/fixtures";
 
-const ACCOUNTS = Array.from({ length: 20 }, (_, i) => "0x" + (i + 1).toString(16).padStart(40, "0"));
+const ACCOUNTS = Array.from({ length: 30 }, (_, i) => "0x" + (i + 1).toString(16).padStart(40, "0"));
 const ctx = {
   deployer: ACCOUNTS[0],
   accounts: ACCOUNTS,
@@ -46,37 +46,79 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
 
   it("accepts the sepolia file with a governance account other than the deploying key", function () {
     const sepolia = loadParameters(SEPOLIA);
-    const env = { MIIP_GOVERNANCE_ADMIN: ACCOUNTS[12] };
+    const env = { MIIP_GOVERNANCE_ADMIN: ACCOUNTS[12], MIIP_GOVERNOR: ACCOUNTS[13], MIIP_GUARDIAN: ACCOUNTS[14] };
     const resolved = resolveParameters(sepolia, { ...ctx, now: 1_700_000_000, chainId: 11155111, env });
     expect(resolved.admin).to.equal(ACCOUNTS[12]);
+    expect([resolved.registry.governor, resolved.registry.guardian]).to.deep.equal([ACCOUNTS[13], ACCOUNTS[14]]);
+    expect(resolved.registry.registrar).to.equal(ACCOUNTS[0]);
     expect(resolved.registry.governorDelay).to.equal(48 * 3600);
-    expect(resolved.registry.onboardingDelay).to.equal(48 * 3600);
+    expect(resolved.registry.onboardingDelay).to.equal(72 * 3600);
   });
 
-  it("refuses the deploying key as admin on a public network, in one line, and accepts it on a local chain", function () {
+  it("refuses the deploying key as admin, in one line, on a public network and on a local chain", function () {
     const sepolia = loadParameters(SEPOLIA);
-    const context = { ...ctx, now: 1_700_000_000, chainId: 11155111, env: { MIIP_GOVERNANCE_ADMIN: ACCOUNTS[0] } };
-    const refusal = `governance.admin: the deploying key ${ACCOUNTS[0]} cannot be the admin on chain 11155111; name a separate governance account (a multisig is recommended)`;
+    const env = { MIIP_GOVERNANCE_ADMIN: ACCOUNTS[0], MIIP_GOVERNOR: ACCOUNTS[13], MIIP_GUARDIAN: ACCOUNTS[14] };
+    const context = { ...ctx, now: 1_700_000_000, chainId: 11155111, env };
+    const refusal = `governance.admin: the deploying key ${ACCOUNTS[0]} cannot be the admin (on chain 11155111 or any other): name a separate governance account (a multisig is recommended)`;
     expect(problemsOf(sepolia, context)).to.deep.equal([refusal]);
     expect(() => resolveParameters(sepolia, context, "sepolia.json")).to.throw(
       ParameterError,
       new RegExp(`^sepolia\\.json: the deployment is refused: governance\\.admin: the deploying key [^\\n]+$`),
     );
+    // The deployment renounces the deploying key's admin role: on a local chain too, the admin is another account.
     const literal = base();
-    expect(literal.governance.admin).to.equal("deployer");
-    expect(problemsOf(literal, { ...ctx, chainId: 1 })[0]).to.contain("cannot be the admin on chain 1;");
+    expect(literal.governance.admin).to.equal("account:28");
     expect(() => resolveParameters(literal, ctx)).to.not.throw();
-    expect(() => resolveParameters(literal, { ...ctx, chainId: 1337 })).to.not.throw();
+    literal.governance.admin = "deployer";
+    expect(problemsOf(literal, ctx)[0]).to.contain("cannot be the admin (on chain 31337 or any other)");
+  });
+
+  it("refuses, on a public network, the deploying key as governor or guardian, and a guardian that is the registrar or the governor", function () {
+    const sepolia = loadParameters(SEPOLIA);
+    const context = (env: Record<string, string>) => ({ ...ctx, now: 1_700_000_000, chainId: 11155111, env });
+    const admin = ACCOUNTS[12];
+    expect(
+      problemsOf(
+        sepolia,
+        context({ MIIP_GOVERNANCE_ADMIN: admin, MIIP_GOVERNOR: ACCOUNTS[0], MIIP_GUARDIAN: ACCOUNTS[0] }),
+      ),
+    ).to.deep.equal([
+      `governance.governor: the deploying key ${ACCOUNTS[0]} cannot be the governor on chain 11155111; name a separate governance account (a multisig is recommended)`,
+      `governance.guardian: the deploying key ${ACCOUNTS[0]} cannot be the guardian on chain 11155111; name a separate governance account (a multisig is recommended)`,
+    ]);
+    expect(
+      problemsOf(
+        sepolia,
+        context({ MIIP_GOVERNANCE_ADMIN: admin, MIIP_GOVERNOR: ACCOUNTS[13], MIIP_GUARDIAN: ACCOUNTS[13] }),
+      ),
+    ).to.deep.equal([
+      "governance.guardian: cannot also be the governor on chain 11155111: it cancels what the governor does",
+    ]);
+    const registrarIsGuardian = loadParameters(SEPOLIA);
+    registrarIsGuardian.governance.registrar = "env:MIIP_GUARDIAN";
+    expect(
+      problemsOf(
+        registrarIsGuardian,
+        context({ MIIP_GOVERNANCE_ADMIN: admin, MIIP_GOVERNOR: ACCOUNTS[13], MIIP_GUARDIAN: ACCOUNTS[14] }),
+      ),
+    ).to.deep.equal([
+      "governance.guardian: cannot also be the registrar on chain 11155111: it cancels what the registrar does",
+    ]);
   });
 
   it("refuses an admin read from an environment variable that is not set", function () {
-    const context = { ...ctx, now: 1_700_000_000, chainId: 11155111, env: {} };
+    const context = {
+      ...ctx,
+      now: 1_700_000_000,
+      chainId: 11155111,
+      env: { MIIP_GOVERNOR: ACCOUNTS[13], MIIP_GUARDIAN: ACCOUNTS[14] },
+    };
     expect(problemsOf(loadParameters(SEPOLIA), context)).to.deep.equal([
       "governance.admin: env:MIIP_GOVERNANCE_ADMIN names an environment variable that is not set",
     ]);
   });
 
-  it("refuses governance delays outside their bounds", function () {
+  it("refuses governance delays outside their bounds, and an onboarding delay no longer than the governor's", function () {
     const spec = base();
     spec.governance.governorDelayHours = 0;
     spec.governance.onboardingDelayHours = 23;
@@ -87,6 +129,11 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
     spec.governance.governorDelayHours = 721;
     spec.governance.onboardingDelayHours = 721;
     expect(problemsOf(spec)).to.have.length(2);
+    spec.governance.governorDelayHours = 48;
+    spec.governance.onboardingDelayHours = 48;
+    expect(problemsOf(spec)).to.deep.equal([
+      "governance.onboardingDelayHours (48) must be longer than governorDelayHours (48), so that the admin can appoint another guardian before a pending institution activates",
+    ]);
   });
 
   it("says by how much the categories miss the declared supply", function () {

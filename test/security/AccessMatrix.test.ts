@@ -113,7 +113,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
     await adminCall(manager, deployer, iface.encodeFunctionData("revokeRole", [ROLES.GUARDIAN, deployer.address]));
 
     const actors: Record<Actor, HardhatEthersSigner> = {
-      admin: deployer,
+      admin: s.governance,
       governor,
       "guardian-role": guardianRole,
       treasurer: s.treasurer,

@@ -17,7 +17,7 @@ import { parseDeployment } from "../../sdk/deployment";
 import { isCoverageRun } from "../../tasks/compiler";
 import { ClaimEscrow__factory, MIIPAccessManager__factory } from "../../typechain-types";
 import { LOCAL_PARAMETERS, deploySuiteFixture } from "../helpers/fixtures";
-import { delayedCall } from "../helpers/governance";
+import { adminCall, delayedCall } from "../helpers/governance";
 import { ROOT, freePort, runHardhat, startNode } from "../helpers/node";
 
 const SEPOLIA = path.join(ROOT, "deploy", "parameters", "sepolia.json");
@@ -37,9 +37,9 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       const actual = await readGovernance(hre.ethers.provider, deployment);
       expect(governanceDifferences(actual, expectedGovernance(suite.resolved))).to.deep.equal([]);
       const delay = suite.resolved.registry.governorDelay;
-      expect(actual.roles.ADMIN.members).to.deep.equal({ [suite.deployer.address]: delay });
+      expect(actual.roles.ADMIN.members).to.deep.equal({ [suite.governance.address]: delay });
       expect(actual.roles.GOVERNOR.canceller).to.equal("GUARDIAN");
-      expect(actual.onboardingDelay).to.equal(DAY);
+      expect(actual.onboardingDelay).to.equal(2 * DAY);
     });
 
     it("puts every managed contract's admin delay in force after AccessManager's setback", async function () {
@@ -69,32 +69,88 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       tampered.roles.GOVERNOR.canceller = "ADMIN";
       expect(governanceDifferences(tampered, expected)).to.have.length(4);
     });
+
+    it("sees every admin change that would loosen governance: another authority, another role admin, a closed target, a delay being cut", async function () {
+      const suite = await loadFixture(deploySuiteFixture);
+      const { manager, claims, participants, governance } = suite;
+      const deployment = await deploymentOf(suite, 0);
+      const expected = expectedGovernance(suite.resolved);
+      const differences = async () =>
+        governanceDifferences(await readGovernance(hre.ethers.provider, deployment), expected);
+      const iface = manager.interface;
+      const rogue = await new MIIPAccessManager__factory(governance).deploy(governance.address);
+
+      await adminCall(manager, governance, iface.encodeFunctionData("setRoleAdmin", [ROLES.GOVERNOR, ROLES.REGISTRAR]));
+      expect(await differences()).to.deep.equal(["GOVERNOR: administered by REGISTRAR, expected ADMIN"]);
+      await adminCall(manager, governance, iface.encodeFunctionData("setRoleAdmin", [ROLES.GOVERNOR, ROLES.ADMIN]));
+
+      await adminCall(
+        manager,
+        governance,
+        iface.encodeFunctionData("grantRole", [ROLES.GOVERNOR, suite.deployer.address, 0]),
+      );
+      const cut = await differences();
+      expect(cut).to.have.length(1);
+      expect(cut[0]).to.match(
+        /^GOVERNOR: a change is decided but not in force: 0x[0-9a-fA-F]{40}'s delay becomes 0 at \d+$/,
+      );
+
+      await adminCall(
+        manager,
+        governance,
+        iface.encodeFunctionData("setTargetClosed", [await participants.getAddress(), true]),
+      );
+      expect(await differences()).to.include("ParticipantRegistry: closed in the access manager");
+
+      await delayedCall(
+        manager,
+        governance,
+        manager,
+        iface.encodeFunctionData("updateAuthority", [await claims.getAddress(), await rogue.getAddress()]),
+      );
+      expect(await differences()).to.include(
+        `ClaimEscrow: obeys ${await rogue.getAddress()}, not the suite's ${deployment.MIIPAccessManager}`,
+      );
+    });
   });
 
   describe("the auditor's proof of concept: the deploying key drains the escrow through an undelayed upgrade", function () {
     it("is refused at every step: re-mapping the upgrade, granting itself GOVERNOR, upgrading", async function () {
-      const { manager, claims, participants, records, deployer } = await loadFixture(deploySuiteFixture);
+      const { manager, claims, participants, records, deployer, governance } = await loadFixture(deploySuiteFixture);
       const escrow = await claims.getAddress();
       const selector = claims.interface.getFunction("upgradeToAndCall").selector;
+      // The deploying key renounced the admin role at the end of the deployment.
+      expect((await manager.hasRole(ROLES.ADMIN, deployer.address))[0]).to.equal(false);
+      await expect(manager.connect(deployer).setTargetFunctionRole(escrow, [selector], ROLES.ADMIN))
+        .to.be.revertedWithCustomError(manager, "AccessManagerUnauthorizedAccount")
+        .withArgs(deployer.address, ROLES.ADMIN);
+      await expect(manager.connect(deployer).grantRole(ROLES.GOVERNOR, deployer.address, 0))
+        .to.be.revertedWithCustomError(manager, "AccessManagerUnauthorizedAccount")
+        .withArgs(deployer.address, ROLES.ADMIN);
+      // The admin itself can only schedule, in public.
       await expect(
-        manager.connect(deployer).setTargetFunctionRole(escrow, [selector], ROLES.ADMIN),
+        manager.connect(governance).setTargetFunctionRole(escrow, [selector], ROLES.ADMIN),
       ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
       await expect(
-        manager.connect(deployer).grantRole(ROLES.GOVERNOR, deployer.address, 0),
+        manager.connect(governance).grantRole(ROLES.GOVERNOR, governance.address, 0),
       ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
       const drainer = await new ClaimEscrow__factory(deployer).deploy(
         await participants.getAddress(),
         await records.getAddress(),
       );
+      // localhost.json makes the deploying key the governor: delayed like any governor.
       await expect(
         claims.connect(deployer).upgradeToAndCall(await drainer.getAddress(), "0x"),
       ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
+      await expect(claims.connect(governance).upgradeToAndCall(await drainer.getAddress(), "0x"))
+        .to.be.revertedWithCustomError(claims, "AccessManagedUnauthorized")
+        .withArgs(governance.address);
       expect(await manager.getTargetFunctionRole(escrow, selector)).to.equal(ROLES.GOVERNOR);
     });
 
-    it("with a separate governance account, leaves the deploying key no power at all", async function () {
+    it("with a separate governor and guardian, leaves the deploying key no role at all", async function () {
       const spec = loadParameters(LOCAL_PARAMETERS);
-      Object.assign(spec.governance, { admin: "account:26", governor: "account:24", guardian: "account:25" });
+      Object.assign(spec.governance, { governor: "account:24", guardian: "account:25" });
       const suite = await deploySuite(hre, spec, { baseDir: path.dirname(LOCAL_PARAMETERS) });
       const [deployer] = await hre.ethers.getSigners();
       for (const role of Object.values(ROLES)) {
@@ -151,6 +207,8 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
     let env: NodeJS.ProcessEnv;
     let provider: JsonRpcProvider;
     let accounts: string[];
+    /** A governor and a guardian other than the deploying key, as a public network needs. */
+    let separate: { MIIP_GOVERNOR: string; MIIP_GUARDIAN: string };
 
     const deploy = (extra: NodeJS.ProcessEnv) =>
       runHardhat(["run", "scripts/deploy.ts", "--network", "localhost"], { ...env, ...extra });
@@ -170,10 +228,13 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
         HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
       };
       delete env.MIIP_GOVERNANCE_ADMIN;
+      delete env.MIIP_GOVERNOR;
+      delete env.MIIP_GUARDIAN;
       node = (await startNode(["node", "--port", String(port)], env, "Started HTTP and WebSocket JSON-RPC server"))
         .node;
       provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
-      accounts = (await provider.send("eth_accounts", [])) as string[];
+      accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) => hre.ethers.getAddress(a));
+      separate = { MIIP_GOVERNOR: accounts[5], MIIP_GUARDIAN: accounts[6] };
       expect((await provider.getNetwork()).chainId).to.equal(11155111n);
     });
 
@@ -185,17 +246,17 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
 
     it("refuses the deploying key as admin in one line, before anything is sent", async function () {
       const before = await provider.getBlockNumber();
-      const run = await deploy({ MIIP_GOVERNANCE_ADMIN: accounts[0] });
+      const run = await deploy({ ...separate, MIIP_GOVERNANCE_ADMIN: accounts[0] });
       expect(run.code).to.equal(1);
       expect(run.stderr.trim().split("\n")).to.deep.equal([
-        `${SEPOLIA}: the deployment is refused: governance.admin: the deploying key ${hre.ethers.getAddress(accounts[0])} cannot be the admin on chain 11155111; name a separate governance account (a multisig is recommended)`,
+        `${SEPOLIA}: the deployment is refused: governance.admin: the deploying key ${hre.ethers.getAddress(accounts[0])} cannot be the admin (on chain 11155111 or any other): name a separate governance account (a multisig is recommended)`,
       ]);
       expect(await provider.getBlockNumber()).to.equal(before);
     });
 
     it("refuses a governance account that is not named, in one line, before anything is sent", async function () {
       const before = await provider.getBlockNumber();
-      const run = await deploy({});
+      const run = await deploy({ MIIP_GOVERNOR: separate.MIIP_GOVERNOR, MIIP_GUARDIAN: separate.MIIP_GUARDIAN });
       expect(run.code).to.equal(1);
       expect(run.stderr.trim()).to.equal(
         `${SEPOLIA}: the deployment is refused: governance.admin: env:MIIP_GOVERNANCE_ADMIN names an environment variable that is not set`,
@@ -205,7 +266,7 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
 
     it("deploys with a separate governance account, and holds exactly what config/roles.ts and the file promise", async function () {
       const admin = hre.ethers.getAddress(accounts[7]);
-      const run = await deploy({ MIIP_GOVERNANCE_ADMIN: admin });
+      const run = await deploy({ ...separate, MIIP_GOVERNANCE_ADMIN: admin });
       expect(run.code, run.stderr).to.equal(0);
       const deployment = parseDeployment(
         JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8")),
@@ -218,19 +279,22 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
         listingNow: deployment.listingTime,
         baseDir: path.dirname(SEPOLIA),
         chainId: 11155111,
-        env: { MIIP_GOVERNANCE_ADMIN: admin },
+        env: { ...separate, MIIP_GOVERNANCE_ADMIN: admin },
       });
       const actual = await readGovernance(provider, deployment);
       expect(governanceDifferences(actual, expectedGovernance(resolved))).to.deep.equal([]);
       expect(actual.roles.ADMIN.members).to.deep.equal({ [admin]: 48 * 3600 });
-      expect(actual.roles.GOVERNOR.members).to.deep.equal({ [hre.ethers.getAddress(accounts[0])]: 48 * 3600 });
-      expect(actual.onboardingDelay).to.equal(48 * 3600);
+      expect(actual.roles.GOVERNOR.members).to.deep.equal({ [separate.MIIP_GOVERNOR]: 48 * 3600 });
+      expect(actual.roles.GUARDIAN.members).to.deep.equal({ [separate.MIIP_GUARDIAN]: 0 });
+      expect(actual.roles.REGISTRAR.members).to.deep.equal({ [hre.ethers.getAddress(accounts[0])]: 0 });
+      expect(actual.onboardingDelay).to.equal(72 * 3600);
       const manager = MIIPAccessManager__factory.connect(deployment.MIIPAccessManager, provider);
       expect((await manager.hasRole(ROLES.ADMIN, accounts[0]))[0]).to.equal(false);
 
       // The operator's own check says the same, through the command line.
       const check = await runHardhat(["governance:check", "--network", "localhost"], {
         ...env,
+        ...separate,
         MIIP_GOVERNANCE_ADMIN: admin,
       });
       expect(check.code, check.stderr).to.equal(0);
@@ -240,6 +304,7 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       // Named with another admin, the same deployment no longer matches, and the check says how, in one line.
       const other = await runHardhat(["governance:check", "--network", "localhost"], {
         ...env,
+        ...separate,
         MIIP_GOVERNANCE_ADMIN: hre.ethers.getAddress(accounts[8]),
       });
       expect(other.code).to.equal(1);
