@@ -345,7 +345,9 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
       ["governor", governor],
     ] as const) {
       if (guardian.ok && account.ok && account.value === guardian.value && guardian.value !== ctx.deployer) {
-        problems.push(`governance.guardian: cannot also be the ${key} on chain ${ctx.chainId}: it cancels what the ${key} does`);
+        problems.push(
+          `governance.guardian: cannot also be the ${key} on chain ${ctx.chainId}: it cancels what the ${key} does`,
+        );
       }
     }
   }
