@@ -256,6 +256,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     }
 
     /// @inheritdoc IConsentManager
+    /// @custom:restricted GOVERNOR
     function setEmergencyWindow(uint256 window) external restricted {
         _setEmergencyWindow(window);
     }

@@ -377,8 +377,9 @@ interface IConsentManager is IReadPolicy {
 
     /**
      * @notice Sets how long emergency access lasts.
-     * @dev Restricted (governor, delayed). Reverts with {ConsentInvalidEmergencyWindow}. Emits {EmergencyWindowSet}.
+     * @dev Reverts with {ConsentInvalidEmergencyWindow}. Emits {EmergencyWindowSet}.
      * @param window Seconds, from one hour to seven days.
+     * @custom:restricted GOVERNOR
      */
     function setEmergencyWindow(uint256 window) external;
 }

@@ -304,7 +304,7 @@ interface IISTDistribution {
 
     /**
      * @notice Creates a grant from a Vesting category's unallocated tokens, for instance for a new team member.
-     * @dev Restricted by the access manager. Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
+     * @dev Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
      * {DistributionUnknownCategory}, {DistributionWrongCategoryKind}, {DistributionCategoryExhausted} or
      * {DistributionStartBeforeListing}. Emits {GrantCreated}.
      * @param beneficiary Receives the vested tokens.
@@ -313,6 +313,7 @@ interface IISTDistribution {
      * @param start Vesting start, not before the listing.
      * @param revocable Whether the unvested part can later be revoked.
      * @return grantId The new grant's id.
+     * @custom:restricted TREASURER
      */
     function createGrant(
         address beneficiary,
@@ -325,20 +326,22 @@ interface IISTDistribution {
     /**
      * @notice Revokes a revocable grant: vesting stops now, the vested part stays releasable by the
      * beneficiary, and the unvested part returns to the reserve category's unallocated tokens.
-     * @dev Restricted by the access manager. Reverts with {DistributionUnknownGrant},
-     * {DistributionGrantNotRevocable} or {DistributionGrantAlreadyRevoked}. Emits {GrantRevoked}.
+     * @dev Reverts with {DistributionUnknownGrant}, {DistributionGrantNotRevocable} or
+     * {DistributionGrantAlreadyRevoked}. Emits {GrantRevoked}.
      * @param grantId The grant.
+     * @custom:restricted TREASURER
      */
     function revoke(uint256 grantId) external;
 
     /**
      * @notice Hands tokens of a Pool category to a later distribution (a contract or a multisig).
-     * @dev Restricted by the access manager. Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
+     * @dev Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
      * {DistributionUnknownCategory}, {DistributionWrongCategoryKind} or {DistributionCategoryExhausted}.
      * Emits {PoolReleased}.
      * @param category A Pool category.
      * @param to The recipient.
      * @param amount Tokens to transfer.
+     * @custom:restricted TREASURER
      */
     function releasePool(uint8 category, address to, uint96 amount) external;
 }

@@ -204,14 +204,15 @@ interface IParticipantRegistry {
 
     /**
      * @notice Onboards an institution, active at once.
-     * @dev Restricted (registrar). Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind},
-     * {ParticipantsEmptyLicence} or {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
+     * @dev Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind}, {ParticipantsEmptyLicence} or
+     * {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
      * @param account Its address.
      * @param kind What it is.
      * @param licenceHash keccak256 of its licence or registration number.
      * @param name Display name.
      * @param metadataURI Public metadata.
      * @return id Its permanent id.
+     * @custom:restricted REGISTRAR
      */
     function register(
         address account,
@@ -223,37 +224,41 @@ interface IParticipantRegistry {
 
     /**
      * @notice Suspends an active institution: it loses every right in every contract at once.
-     * @dev Restricted (registrar, no delay). Reverts with {ParticipantsUnknownInstitution} or
-     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @dev Reverts with {ParticipantsUnknownInstitution} or {ParticipantsInvalidStatus}. Emits
+     * {InstitutionStatusChanged}.
      * @param id The institution.
      * @param reasonCode Why.
+     * @custom:restricted REGISTRAR
      */
     function suspend(uint32 id, bytes32 reasonCode) external;
 
     /**
      * @notice Gives a suspended institution its rights back.
-     * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
-     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @dev Reverts with {ParticipantsUnknownInstitution} or {ParticipantsInvalidStatus}. Emits
+     * {InstitutionStatusChanged}.
      * @param id The institution.
      * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
      */
     function reinstate(uint32 id, bytes32 reasonCode) external;
 
     /**
      * @notice Retires an institution for good; its history stays, its rights end.
-     * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
-     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @dev Reverts with {ParticipantsUnknownInstitution} or {ParticipantsInvalidStatus}. Emits
+     * {InstitutionStatusChanged}.
      * @param id The institution.
      * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
      */
     function retire(uint32 id, bytes32 reasonCode) external;
 
     /**
      * @notice Changes an institution's display name and metadata URI.
-     * @dev Restricted (registrar). Reverts with {ParticipantsUnknownInstitution}. Emits {InstitutionProfileUpdated}.
+     * @dev Reverts with {ParticipantsUnknownInstitution}. Emits {InstitutionProfileUpdated}.
      * @param id The institution.
      * @param name The new display name.
      * @param metadataURI The new metadata URI.
+     * @custom:restricted REGISTRAR
      */
     function updateProfile(uint32 id, string calldata name, string calldata metadataURI) external;
 
@@ -275,10 +280,11 @@ interface IParticipantRegistry {
 
     /**
      * @notice Moves an institution to a new address without the old one, for a lost or compromised key.
-     * @dev Restricted (admin, with a delay). Reverts with {ParticipantsUnknownInstitution},
-     * {ParticipantsZeroAddress} or {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsZeroAddress} or
+     * {ParticipantsAddressTaken}. Emits {AccountRotated}.
      * @param id The institution.
      * @param account The new address.
+     * @custom:restricted GOVERNOR
      */
     function recoverAccount(uint32 id, address account) external;
 }

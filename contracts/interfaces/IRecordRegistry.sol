@@ -278,23 +278,29 @@ interface IRecordRegistry {
 
     /**
      * @notice Enables or disables a record type for new records (existing records keep theirs).
-     * @dev Restricted (admin). Reverts with {RecordsInvalidRecordType}. Emits {RecordTypeSet}.
+     * @dev Reverts with {RecordsInvalidRecordType}. Emits {RecordTypeSet}.
      * @param recordType The type, 1 to 127.
      * @param enabled Whether new records may have it.
      * @param label Its name.
+     * @custom:restricted GOVERNOR
      */
     function setRecordType(uint8 recordType, bool enabled, bytes32 label) external;
 
     /**
      * @notice Sets the contract that answers reads beyond the patient and the issuer.
-     * @dev Restricted (admin, delayed). Emits {ReadPolicySet}.
+     * @dev Emits {ReadPolicySet}.
      * @param policy The consent contract, or zero.
+     * @custom:restricted GOVERNOR
      */
     function setReadPolicy(IReadPolicy policy) external;
 
-    /// @notice Pauses writes. Restricted (guardian, immediate). Reverts with {RecordsPaused}. Emits {Paused}.
+    /// @notice Pauses writes.
+    /// @dev Reverts with {RecordsPaused}. Emits {Paused}.
+    /// @custom:restricted GUARDIAN
     function pause() external;
 
-    /// @notice Resumes writes. Restricted (admin, delayed). Reverts with {RecordsNotPaused}. Emits {Unpaused}.
+    /// @notice Resumes writes.
+    /// @dev Reverts with {RecordsNotPaused}. Emits {Unpaused}.
+    /// @custom:restricted GOVERNOR
     function unpause() external;
 }

@@ -541,8 +541,10 @@ interface ISupplyChain {
     /// @param device The device.
     function revokeDevice(address device) external;
 
-    /// @notice Governance revokes any device. Restricted (governor).
+    /// @notice Revokes any device at once, whoever owns it (a compromised or stolen logger).
+    /// @dev Reverts with {SupplyUnknownDevice}. Emits {DeviceRevoked}.
     /// @param device The device.
+    /// @custom:restricted GUARDIAN
     function revokeDeviceByGovernance(address device) external;
 
     /**

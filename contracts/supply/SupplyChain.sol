@@ -326,6 +326,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     }
 
     /// @inheritdoc ISupplyChain
+    /// @custom:restricted GUARDIAN
     function revokeDeviceByGovernance(address device) external restricted {
         _activeDevice(device).active = false;
         emit DeviceRevoked(device, msg.sender);

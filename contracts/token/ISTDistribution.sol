@@ -156,6 +156,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     }
 
     /// @inheritdoc IISTDistribution
+    /// @custom:restricted TREASURER
     function createGrant(
         address beneficiary,
         uint8 category,
@@ -168,6 +169,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     }
 
     /// @inheritdoc IISTDistribution
+    /// @custom:restricted TREASURER
     function revoke(uint256 grantId) external restricted {
         Grant memory g = _grant(grantId);
         if (!g.revocable) revert DistributionGrantNotRevocable(grantId);
@@ -191,6 +193,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     }
 
     /// @inheritdoc IISTDistribution
+    /// @custom:restricted TREASURER
     function releasePool(uint8 category, address to, uint96 amount) external restricted {
         if (to == address(0)) revert DistributionZeroBeneficiary();
         _take(category, CategoryKind.Pool, amount);
