@@ -111,7 +111,7 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt)$/;
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt)$/;
 /** uint8 arguments that hold a participant's status rather than a number. */
 const STATUS_ERRORS = new Set(["ConsentGranteeNotActive", "ConsentInactiveReader", "SupplyReceiverNotActive"]);
 
@@ -168,8 +168,17 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ConsentUnknownGrant: (a) => `there is no grant ${a.grantId}`,
   ClaimsNoConsent: (a) => `insurer ${a.insurer} has no consent to read record ${a.recordId} for insurance claims`,
   ClaimsRecordAlreadyClaimed: (a) => `record ${a.recordId} is already in claim ${a.claimId}`,
-  ClaimsEnrolment: (a) =>
-    `patient ${a.patient}'s cover in programme ${a.programmeId} does not allow this (not covered, or already enrolled)`,
+  ClaimsAlreadyEnrolled: (a) =>
+    `patient ${a.patient} was already enrolled in programme ${a.programmeId} at ${a.enrolledAt} (once per programme)`,
+  ClaimsNotEnrolled: (a) => `patient ${a.patient} is not enrolled in programme ${a.programmeId}`,
+  ClaimsCoverAlreadyEnded: (a) =>
+    `patient ${a.patient}'s cover in programme ${a.programmeId} already ended at ${a.endedAt}`,
+  ClaimsSignatureExpired: (a) => `the signed request to join expired at ${a.deadline} (now ${a.now})`,
+  ClaimsReviewDeadlineNotPassed: (a) =>
+    `the insurer may review claim ${a.claimId} until ${a.deadline}; approval can be forced after that`,
+  ClaimsDisputeDeadlinePassed: (a) => `claim ${a.claimId} could be disputed until ${a.deadline}`,
+  ClaimsDisputeDeadlineNotPassed: (a) =>
+    `claim ${a.claimId} may be disputed until ${a.deadline}; it can be finalized after that`,
   ClaimsFilingWindowClosed: (a) => `record ${a.recordId} could be filed until ${a.deadline}`,
   ClaimsInvalidStatus: (a) => `claim ${a.claimId} is ${a.status}`,
   ClaimsApprovalExceedsClaim: (a) => `claim ${a.claimId}: ${a.approved} approved exceeds the ${a.due} due`,
