@@ -185,6 +185,13 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ClaimsInsufficientFree: (a) => `programme ${a.programmeId} has ${a.free} free, ${a.requested} needed`,
   SupplyInsufficientHolding: (a) =>
     `institution ${a.holderId} holds ${a.available} available units of batch ${a.batchId}, not ${a.requested}`,
+  SupplyInsufficientQuarantined: (a) =>
+    `institution ${a.holderId} holds ${a.quarantined} quarantined units of batch ${a.batchId}, not ${a.requested}`,
+  SupplyNotRecalled: (a) => `batch ${a.batchId} is not recalled`,
+  SupplyPrescriptionNotPatients: (a) => `prescription ${a.recordId} is not patient ${a.patient}'s`,
+  SupplyRecordNotPrescription: (a) => `record ${a.recordId} is a ${a.recordType}, not a prescription`,
+  SupplyNoPrescriptionConsent: (a) =>
+    `pharmacy ${a.pharmacy} has no consent to read prescription ${a.recordId} for treatment`,
   SupplyRecalled: (a) => `batch ${a.batchId} is recalled`,
   SupplyExpired: (a) => `batch ${a.batchId} expired at ${a.expiresAt}`,
   SupplyQuarantined: (a) => `batch ${a.batchId} is quarantined at institution ${a.pharmacyId}`,

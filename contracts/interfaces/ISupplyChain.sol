@@ -177,7 +177,7 @@ interface ISupplyChain {
         bool dispensed;
     }
 
-    /// @notice A batch of zero units.
+    /// @notice A batch, a shipment or a quarantine resolution of zero units.
     error SupplyZeroQuantity();
 
     /// @notice The expiry is not after the manufacture.
@@ -191,8 +191,22 @@ interface ISupplyChain {
     /// @param batchId The existing batch.
     error SupplyDuplicateLot(uint64 gtin, bytes32 lot, uint256 batchId);
 
-    /// @notice The batch's serial root or allowed ranges are unusable.
-    error SupplyInvalidBatch();
+    /// @notice The batch has no serial root, so none of its units could be proven genuine.
+    error SupplyZeroSerialRoot();
+
+    /// @notice The batch's lowest allowed temperature is above its highest.
+    /// @param tempMin Lowest allowed temperature.
+    /// @param tempMax Highest allowed temperature.
+    error SupplyInvalidTemperatureRange(int16 tempMin, int16 tempMax);
+
+    /// @notice The batch's lowest allowed humidity is above its highest.
+    /// @param humidityMin Lowest allowed humidity.
+    /// @param humidityMax Highest allowed humidity.
+    error SupplyInvalidHumidityRange(uint16 humidityMin, uint16 humidityMax);
+
+    /// @notice The batch is not recalled, so there is no recall to give notice of.
+    /// @param batchId The batch.
+    error SupplyNotRecalled(uint256 batchId);
 
     /// @notice No batch has this id.
     /// @param batchId The id.
@@ -207,12 +221,19 @@ interface ISupplyChain {
     /// @param expiresAt Its expiry.
     error SupplyExpired(uint256 batchId, uint40 expiresAt);
 
-    /// @notice The sender holds fewer available units than it ships (or destroys, or releases).
+    /// @notice The holder has fewer available units than it ships or dispenses.
     /// @param batchId The batch.
     /// @param holderId The holder.
     /// @param requested Units asked for.
-    /// @param available Units it holds available (or quarantined, for release and destruction).
+    /// @param available Units it holds available.
     error SupplyInsufficientHolding(uint256 batchId, uint32 holderId, uint64 requested, uint64 available);
+
+    /// @notice The holder has fewer quarantined units than are to be released or destroyed.
+    /// @param batchId The batch.
+    /// @param holderId The holder.
+    /// @param requested Units asked for.
+    /// @param quarantined Units it holds quarantined.
+    error SupplyInsufficientQuarantined(uint256 batchId, uint32 holderId, uint64 requested, uint64 quarantined);
 
     /// @notice The receiver is not an active institution.
     /// @param receiver The address.
@@ -243,14 +264,31 @@ interface ISupplyChain {
     /// @param pharmacyId The pharmacy.
     error SupplyQuarantined(uint256 batchId, uint32 pharmacyId);
 
-    /// @notice The named prescription cannot back this dispensing (not the patient's, not a prescription, or
-    /// not readable by the pharmacy for treatment).
+    /// @notice The named prescription is not the patient's.
     /// @param recordId The record.
-    error SupplyInvalidPrescription(uint256 recordId);
+    /// @param patient The patient named for the dispensing.
+    error SupplyPrescriptionNotPatients(uint256 recordId, address patient);
+
+    /// @notice The named record is not a prescription.
+    /// @param recordId The record.
+    /// @param recordType Its type.
+    error SupplyRecordNotPrescription(uint256 recordId, uint8 recordType);
+
+    /// @notice The pharmacy holds no live consent to read the prescription for treatment.
+    /// @param recordId The record.
+    /// @param pharmacy The pharmacy's address.
+    error SupplyNoPrescriptionConsent(uint256 recordId, address pharmacy);
 
     /// @notice The device is not registered, or was revoked.
     /// @param device The device.
     error SupplyUnknownDevice(address device);
+
+    /// @notice A device registration for the zero address.
+    error SupplyZeroDevice();
+
+    /// @notice A device registration without the hash of its calibration values.
+    /// @param device The device.
+    error SupplyEmptyCalibration(address device);
 
     /// @notice The device belongs to another institution.
     /// @param device The device.
@@ -481,7 +519,8 @@ interface ISupplyChain {
     /**
      * @notice An active manufacturer registers a batch and holds all its units.
      * @dev Reverts with the directory's errors for a caller that is not an active manufacturer, or
-     * {SupplyZeroQuantity}, {SupplyInvalidDates}, {SupplyInvalidBatch}, {SupplyDuplicateLot}.
+     * {SupplyZeroQuantity}, {SupplyInvalidDates}, {SupplyZeroSerialRoot}, {SupplyInvalidTemperatureRange},
+     * {SupplyInvalidHumidityRange} or {SupplyDuplicateLot}.
      * @param input The batch.
      * @return batchId Its id.
      */
@@ -489,8 +528,8 @@ interface ISupplyChain {
 
     /**
      * @notice An active holder ships units to another active institution; they wait in transit until accepted.
-     * @dev Reverts with {SupplyUnknownBatch}, {SupplyRecalled}, {SupplyReceiverNotActive} or
-     * {SupplyInsufficientHolding}.
+     * @dev Reverts with {SupplyUnknownBatch}, {SupplyRecalled}, {SupplyReceiverNotActive}, {SupplyZeroQuantity}
+     * or {SupplyInsufficientHolding}.
      * @param batchId The batch.
      * @param to The receiver's address.
      * @param quantity Units.
@@ -511,7 +550,8 @@ interface ISupplyChain {
      * prescription from the registry. A serial dispensed before is not dispensed again: the call emits
      * {CounterfeitAlert}, changes nothing else, and returns false.
      * @dev Reverts with {SupplyRecalled}, {SupplyExpired}, {SupplyInvalidSerial}, {SupplyQuarantined},
-     * {SupplyInsufficientHolding} or {SupplyInvalidPrescription}.
+     * {SupplyInsufficientHolding}, {SupplyPrescriptionNotPatients}, {SupplyRecordNotPrescription} or
+     * {SupplyNoPrescriptionConsent}.
      * @param batchId The batch.
      * @param index The unit's index in the batch.
      * @param serial The unit's serial.
@@ -531,6 +571,8 @@ interface ISupplyChain {
 
     /**
      * @notice An active institution registers one of its devices, or re-registers it after a calibration change.
+     * @dev Reverts with {SupplyNotDeviceOwner}, {SupplyZeroDevice} or {SupplyEmptyCalibration}. Emits
+     * {DeviceRegistered}.
      * @param device The device's signing address.
      * @param kind Its kind.
      * @param calibrationHash Hash of its calibration values.
@@ -559,6 +601,8 @@ interface ISupplyChain {
     /**
      * @notice The batch's manufacturer or a regulator releases quarantined units back to available, or destroys
      * them.
+     * @dev Reverts with {SupplyNotManufacturerOrRegulator}, {SupplyZeroQuantity} or
+     * {SupplyInsufficientQuarantined}. Emits {QuarantineResolved}.
      * @param batchId The batch.
      * @param holderId The holder.
      * @param quantity Units.
@@ -578,6 +622,7 @@ interface ISupplyChain {
      * a batch is in its `ShipmentAccepted` events; anyone (the regulator, an indexer) passes those ids here, in
      * as many calls as needed, so that no holder list is stored and no recall can grow too large to send.
      * Institutions holding nothing are skipped.
+     * @dev Reverts with {SupplyUnknownBatch} or {SupplyNotRecalled}.
      * @param batchId The batch.
      * @param holderIds The institutions to name.
      */

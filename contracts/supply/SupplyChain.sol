@@ -196,8 +196,11 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint32 manufacturerId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Manufacturer);
         if (input.quantity == 0) revert SupplyZeroQuantity();
         if (input.expiresAt <= input.manufacturedAt) revert SupplyInvalidDates(input.manufacturedAt, input.expiresAt);
-        if (input.serialRoot == bytes32(0) || input.tempMin > input.tempMax || input.humidityMin > input.humidityMax)
-            revert SupplyInvalidBatch();
+        if (input.serialRoot == bytes32(0)) revert SupplyZeroSerialRoot();
+        if (input.tempMin > input.tempMax) revert SupplyInvalidTemperatureRange(input.tempMin, input.tempMax);
+        if (input.humidityMin > input.humidityMax) {
+            revert SupplyInvalidHumidityRange(input.humidityMin, input.humidityMax);
+        }
         SupplyStorage storage $ = _storage();
         bytes32 lotKey = keccak256(abi.encode(manufacturerId, input.gtin, input.lot));
         uint256 existing = $.lots[lotKey];
@@ -243,8 +246,8 @@ contract SupplyChain is SuiteService, ISupplyChain {
         if (_batch(batchId).status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
         Holding storage h = $.holdings[batchId][fromId];
         uint64 available = h.available;
-        if (quantity == 0 || quantity > available)
-            revert SupplyInsufficientHolding(batchId, fromId, quantity, available);
+        if (quantity == 0) revert SupplyZeroQuantity();
+        if (quantity > available) revert SupplyInsufficientHolding(batchId, fromId, quantity, available);
         // Cannot underflow: checked just above.
         unchecked {
             h.available = available - quantity;
@@ -308,7 +311,8 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint32 ownerId = _activeId(msg.sender);
         DeviceData storage d = _storage().devices[device];
         if (d.ownerId != 0 && d.ownerId != ownerId) revert SupplyNotDeviceOwner(device, d.ownerId);
-        if (device == address(0) || calibrationHash == bytes32(0)) revert SupplyUnknownDevice(device);
+        if (device == address(0)) revert SupplyZeroDevice();
+        if (calibrationHash == bytes32(0)) revert SupplyEmptyCalibration(device);
         d.ownerId = ownerId;
         d.kind = kind;
         d.active = true;
@@ -351,8 +355,8 @@ contract SupplyChain is SuiteService, ISupplyChain {
         BatchData storage b = _batchAuthority(batchId);
         Holding storage h = _storage().holdings[batchId][holderId];
         uint64 quarantined = h.quarantined;
-        if (quantity == 0 || quantity > quarantined)
-            revert SupplyInsufficientHolding(batchId, holderId, quantity, quarantined);
+        if (quantity == 0) revert SupplyZeroQuantity();
+        if (quantity > quarantined) revert SupplyInsufficientQuarantined(batchId, holderId, quantity, quarantined);
         // Cannot underflow: checked just above; quarantinedUnits is the sum of every holder's quarantined units.
         unchecked {
             h.quarantined = quarantined - quantity;
@@ -373,7 +377,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
 
     /// @inheritdoc ISupplyChain
     function noticeHolders(uint256 batchId, uint32[] calldata holderIds) external {
-        if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyInvalidBatch();
+        if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
         mapping(uint32 => Holding) storage holdings = _storage().holdings[batchId];
         for (uint256 i = 0; i < holderIds.length; ++i) {
             Holding memory h = holdings[holderIds[i]];
@@ -508,11 +512,11 @@ contract SupplyChain is SuiteService, ISupplyChain {
 
     function _checkPrescription(uint256 recordId, address patient) private view {
         (address recordPatient, , uint8 recordType, ) = _records.recordHeader(recordId);
-        if (
-            recordPatient != patient ||
-            recordType != 2 ||
-            !_records.canRead(msg.sender, recordId, IRecordRegistry.Purpose.Treatment)
-        ) revert SupplyInvalidPrescription(recordId);
+        if (recordPatient != patient) revert SupplyPrescriptionNotPatients(recordId, patient);
+        if (recordType != 2) revert SupplyRecordNotPrescription(recordId, recordType);
+        if (!_records.canRead(msg.sender, recordId, IRecordRegistry.Purpose.Treatment)) {
+            revert SupplyNoPrescriptionConsent(recordId, msg.sender);
+        }
     }
 
     function _activeId(address account) private view returns (uint32) {
