@@ -120,12 +120,20 @@ interface IISTDistribution {
     /// @param actual The sum of the categories.
     error DistributionSupplyMismatch(uint256 expected, uint256 actual);
 
-    /// @notice A category's schedule is impossible (cliff longer than duration, a Pool with a schedule, or a
-    /// Vesting category funding the claim, or a claim share larger than the category).
+    /// @notice A category's schedule is impossible for its kind: a Vesting category needs a duration and a cliff
+    /// no longer than it; a Pool has no schedule.
     /// @param category Index of the category.
+    /// @param kind Its kind.
     /// @param cliff Cliff in seconds.
     /// @param duration Duration in seconds.
-    error DistributionInvalidSchedule(uint256 category, uint32 cliff, uint32 duration);
+    error DistributionInvalidSchedule(uint256 category, CategoryKind kind, uint32 cliff, uint32 duration);
+
+    /// @notice A category places more tokens in the genesis claim than it may: nothing for a Vesting category, at
+    /// most its amount for a Pool.
+    /// @param category Index of the category.
+    /// @param claimAmount Tokens it places in the claim.
+    /// @param maximum The most it may place.
+    error DistributionInvalidClaimShare(uint256 category, uint256 claimAmount, uint256 maximum);
 
     /// @notice No category has this index.
     /// @param category The index asked for.
