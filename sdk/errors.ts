@@ -13,7 +13,7 @@ import { IMerkleClaim__factory } from "../typechain-types/factories/contracts/in
 import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
 import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
 import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
-import { enumLabel, isoTime, PURPOSE_NAMES, recordTypeName } from "./labels";
+import { enumLabel, isoTime, recordTypeName } from "./labels";
 
 /**
  * Errors the suite's contracts inherit from OpenZeppelin or declare outside their interfaces. A test checks
@@ -112,22 +112,19 @@ const PANICS: Record<number, string> = {
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
   /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt)$/;
-/** uint8 arguments that hold a participant's status rather than a number. */
-const STATUS_ERRORS = new Set(["ConsentGranteeNotActive", "ConsentInactiveReader", "SupplyReceiverNotActive"]);
 
 function short(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
-function formatValue(error: string, param: ParamType, internalType: string, value: unknown): string {
+/** A value for people: enums by their label (the contracts carry every enum as its enum type), times as ISO. */
+function formatValue(param: ParamType, internalType: string, value: unknown): string {
   const enumMatch = /^enum \w+\.(\w+)$/.exec(internalType);
   if (enumMatch) return enumLabel(enumMatch[1], value as bigint);
   if (param.type === "address") return value as string;
-  if (param.name === "purpose") return PURPOSE_NAMES[Number(value)] ?? String(value);
   if (param.name === "recordType") return recordTypeName(value as bigint);
-  if (param.name === "status" && STATUS_ERRORS.has(error)) return enumLabel("Status", value as bigint);
   if (TIME_NAMES.test(param.name) && typeof value === "bigint" && value > 0n) return isoTime(value);
-  if (param.type === "bytes32" && /^(what|reasonCode|lot)$/.test(param.name)) {
+  if (param.type === "bytes32" && /^(reasonCode|lot)$/.test(param.name)) {
     try {
       return decodeBytes32String(value as string);
     } catch {
@@ -256,7 +253,7 @@ export function decodeRevertData(data: string): MIIPError | undefined {
   const shown: Args = {};
   known.fragment.inputs.forEach((param, i) => {
     args[param.name] = values[i];
-    shown[param.name] = formatValue(known.fragment.name, param, known.internalTypes[i] ?? "", values[i]);
+    shown[param.name] = formatValue(param, known.internalTypes[i] ?? "", values[i]);
   });
   const sentence = SENTENCES[known.fragment.name];
   const detail = sentence

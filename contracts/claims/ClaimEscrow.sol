@@ -617,17 +617,18 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     }
 
     function _checkConfig(ProgrammeConfig calldata config) private pure {
-        if (address(config.token) == address(0)) revert ClaimsInvalidConfiguration("token");
-        if (config.coveredTypes == 0) revert ClaimsInvalidConfiguration("coveredTypes");
-        if (config.perClaimCap == 0) revert ClaimsInvalidConfiguration("perClaimCap");
-        if (config.perPatientYearCap == 0) revert ClaimsInvalidConfiguration("perPatientYearCap");
-        if (config.autoApproveThreshold > config.perClaimCap) revert ClaimsInvalidConfiguration("autoApproveThreshold");
-        if (config.copayBps > BPS) revert ClaimsInvalidConfiguration("copayBps");
+        if (address(config.token) == address(0)) revert ClaimsInvalidConfiguration(ProgrammeSetting.Token);
+        if (config.coveredTypes == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.CoveredTypes);
+        if (config.perClaimCap == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.PerClaimCap);
+        if (config.perPatientYearCap == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.PerPatientYearCap);
+        if (config.autoApproveThreshold > config.perClaimCap)
+            revert ClaimsInvalidConfiguration(ProgrammeSetting.AutoApproveThreshold);
+        if (config.copayBps > BPS) revert ClaimsInvalidConfiguration(ProgrammeSetting.CopayBps);
         if (config.filingWindowDays == 0 || config.filingWindowDays > 365) {
-            revert ClaimsInvalidConfiguration("filingWindowDays");
+            revert ClaimsInvalidConfiguration(ProgrammeSetting.FilingWindowDays);
         }
-        if (config.reviewDays == 0) revert ClaimsInvalidConfiguration("reviewDays");
-        if (config.disputeDays == 0) revert ClaimsInvalidConfiguration("disputeDays");
+        if (config.reviewDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.ReviewDays);
+        if (config.disputeDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.DisputeDays);
     }
 
     /// @dev The claim's patient, or its hospital at its current address while active.

@@ -27,6 +27,19 @@ interface IClaimEscrow {
         Settled
     }
 
+    /// @notice A setting of {ProgrammeConfig}, to name the one that is unusable.
+    enum ProgrammeSetting {
+        Token,
+        CoveredTypes,
+        PerClaimCap,
+        PerPatientYearCap,
+        AutoApproveThreshold,
+        CopayBps,
+        FilingWindowDays,
+        ReviewDays,
+        DisputeDays
+    }
+
     /**
      * @notice What an insurer sets when it opens a programme.
      * @param token The payment token (IST or any ERC-20 without transfer fees).
@@ -107,9 +120,11 @@ interface IClaimEscrow {
     /// @param caller Who called.
     error ClaimsNotProgrammeInsurer(uint256 programmeId, address caller);
 
-    /// @notice A programme setting is unusable.
-    /// @param what Which one.
-    error ClaimsInvalidConfiguration(bytes32 what);
+    /// @notice A programme setting is unusable: a zero token, no covered type, a zero cap, a threshold above the
+    /// per-claim cap, a co-payment above 100%, a filing window of 0 or more than 365 days, zero review or dispute
+    /// days.
+    /// @param setting Which one.
+    error ClaimsInvalidConfiguration(ProgrammeSetting setting);
 
     /// @notice No programme has this id.
     /// @param programmeId The id.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+
 /**
  * @title ISupplyChain
  * @notice The path of a medicine from factory to patient: batches whose unit serials are a Merkle root, custody
@@ -24,6 +26,14 @@ interface ISupplyChain {
         InTransit,
         Accepted,
         Refused
+    }
+
+    /// @notice What a device measures. `None` marks an address that is no device.
+    enum DeviceKind {
+        None,
+        TemperatureLogger,
+        HumidityLogger,
+        CombinedLogger
     }
 
     /**
@@ -140,14 +150,14 @@ interface ISupplyChain {
     /**
      * @notice A registered device.
      * @param ownerId The institution that registered it.
-     * @param kind Its kind (a code: 1 temperature logger, 2 humidity logger, 3 combined, ...).
+     * @param kind What it measures.
      * @param active Whether its readings are accepted.
      * @param lastSequence The last sequence accepted.
      * @param calibrationHash Hash of its calibration values; a change is a new registration.
      */
     struct Device {
         uint32 ownerId;
-        uint8 kind;
+        DeviceKind kind;
         bool active;
         uint64 lastSequence;
         bytes32 calibrationHash;
@@ -238,7 +248,7 @@ interface ISupplyChain {
     /// @notice The receiver is not an active institution.
     /// @param receiver The address.
     /// @param status Its status.
-    error SupplyReceiverNotActive(address receiver, uint8 status);
+    error SupplyReceiverNotActive(address receiver, IParticipantRegistry.Status status);
 
     /// @notice No shipment has this id.
     /// @param shipmentId The id.
@@ -378,7 +388,7 @@ interface ISupplyChain {
     /// @param ownerId Its owner.
     /// @param kind Its kind.
     /// @param calibrationHash Hash of its calibration values.
-    event DeviceRegistered(address indexed device, uint32 indexed ownerId, uint8 kind, bytes32 calibrationHash);
+    event DeviceRegistered(address indexed device, uint32 indexed ownerId, DeviceKind kind, bytes32 calibrationHash);
 
     /// @notice A device was revoked; its readings are refused from now on.
     /// @param device The device.
@@ -574,10 +584,10 @@ interface ISupplyChain {
      * @dev Reverts with {SupplyNotDeviceOwner}, {SupplyZeroDevice} or {SupplyEmptyCalibration}. Emits
      * {DeviceRegistered}.
      * @param device The device's signing address.
-     * @param kind Its kind.
+     * @param kind What it measures.
      * @param calibrationHash Hash of its calibration values.
      */
-    function registerDevice(address device, uint8 kind, bytes32 calibrationHash) external;
+    function registerDevice(address device, DeviceKind kind, bytes32 calibrationHash) external;
 
     /// @notice The device's owner revokes it.
     /// @param device The device.

@@ -163,8 +163,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         IParticipantRegistry.Member memory m = _participants.memberOf(reader);
         if (m.id == c.issuer && m.status == IParticipantRegistry.Status.Active) return true;
         IReadPolicy policy = $.readPolicy;
-        return
-            address(policy) != address(0) && policy.allows(reader, recordId, c.patient, c.recordType, uint8(purpose));
+        return address(policy) != address(0) && policy.allows(reader, recordId, c.patient, c.recordType, purpose);
     }
 
     /// @inheritdoc IRecordRegistry

@@ -71,7 +71,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64); slot 1: calibrationHash
     struct DeviceData {
         uint32 ownerId;
-        uint8 kind;
+        DeviceKind kind;
         bool active;
         uint64 lastSequence;
         bytes32 calibrationHash;
@@ -240,8 +240,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     function ship(uint256 batchId, address to, uint64 quantity) external returns (uint256 shipmentId) {
         uint32 fromId = _activeId(msg.sender);
         IParticipantRegistry.Member memory receiver = _participants.memberOf(to);
-        if (receiver.status != IParticipantRegistry.Status.Active)
-            revert SupplyReceiverNotActive(to, uint8(receiver.status));
+        if (receiver.status != IParticipantRegistry.Status.Active) revert SupplyReceiverNotActive(to, receiver.status);
         SupplyStorage storage $ = _storage();
         if (_batch(batchId).status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
         Holding storage h = $.holdings[batchId][fromId];
@@ -307,7 +306,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     // ---------------------------------------------------------- devices, cold chain
 
     /// @inheritdoc ISupplyChain
-    function registerDevice(address device, uint8 kind, bytes32 calibrationHash) external {
+    function registerDevice(address device, DeviceKind kind, bytes32 calibrationHash) external {
         uint32 ownerId = _activeId(msg.sender);
         DeviceData storage d = _storage().devices[device];
         if (d.ownerId != 0 && d.ownerId != ownerId) revert SupplyNotDeviceOwner(device, d.ownerId);

@@ -52,7 +52,7 @@ export async function supplyChapter({ n, miip, as, who }: Demo): Promise<void> {
   const logger = new hre.ethers.Wallet(hre.ethers.id("demo cold-chain logger"));
   await n.step(
     `the distributor registers logger ${logger.address.slice(0, 10)}…`,
-    distributor.supply.registerDevice(logger.address, 3, hre.ethers.id("calibration 2026-11")),
+    distributor.supply.registerDevice(logger.address, "combined-logger", hre.ethers.id("calibration 2026-11")),
   );
   const first = await n.step(
     "ship 600 units to the distributor",

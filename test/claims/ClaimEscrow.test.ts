@@ -16,6 +16,7 @@ import {
   type ClaimEscrow,
 } from "../../typechain-types";
 import type { IClaimEscrow } from "../../typechain-types/contracts/claims/ClaimEscrow";
+import { ENUM_LABELS } from "../../sdk/labels";
 import { licence, onboardedFixture } from "../helpers/fixtures";
 
 const DAY = 86_400;
@@ -217,10 +218,11 @@ describe("ClaimEscrow", function () {
         [{ reviewDays: 0 }, "reviewDays"],
         [{ disputeDays: 0 }, "disputeDays"],
       ];
-      for (const [overrides, what] of bad) {
+      for (const [overrides, setting] of bad) {
+        // IClaimEscrow.ProgrammeSetting, named as the SDK names it.
         await expect(claims.connect(insurer).openProgramme(config(overrides)))
           .to.be.revertedWithCustomError(claims, "ClaimsInvalidConfiguration")
-          .withArgs(code(what));
+          .withArgs(ENUM_LABELS.ProgrammeSetting.indexOf(setting));
       }
       expect(await claims.programmeCount()).to.equal(1n);
     });
