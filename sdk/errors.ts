@@ -145,6 +145,8 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ParticipantsNotActive: (a) => `${a.account} is not an active institution (status ${a.status})`,
   ParticipantsWrongKind: (a) => `${a.account} is a ${a.actual}, not a ${a.expected}`,
   ParticipantsAddressTaken: (a) => `${a.account} is already institution ${a.id}`,
+  ParticipantsNoPendingRotation: (a) => `institution ${a.id} has proposed no new address to accept`,
+  ParticipantsNotPendingAccount: (a) => `${a.caller} is not the address institution ${a.id} proposed to move to`,
   RecordsUnknownRecord: (a) => `there is no record ${a.recordId}`,
   RecordsDuplicateDigest: (a) => `entry ${a.index}: digest ${a.digest} is already record ${a.existingId}`,
   RecordsUnknownRecordType: (a) => `entry ${a.index}: record type ${a.recordType} is not enabled`,

@@ -635,8 +635,10 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function _checkClaimant(ClaimData storage c) private view {
         if (msg.sender == c.patient) return;
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        if (m.id != c.hospitalId || m.status != IParticipantRegistry.Status.Active)
-            revert ClaimsNotClaimant(msg.sender);
+        if (m.id != c.hospitalId) revert ClaimsNotClaimant(msg.sender);
+        if (m.status != IParticipantRegistry.Status.Active) {
+            revert IParticipantRegistry.ParticipantsNotActive(msg.sender, m.status);
+        }
     }
 
     /// @dev The programme, if the caller is its insurer, active, at its current address.

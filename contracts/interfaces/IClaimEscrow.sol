@@ -230,7 +230,8 @@ interface IClaimEscrow {
     /// @param cap The cap.
     error ClaimsPatientYearCapExceeded(address patient, uint16 year, uint256 used, uint256 requested, uint256 cap);
 
-    /// @notice The caller may not file for this patient: only the patient or the issuing hospital.
+    /// @notice The caller is neither the claim's patient nor its hospital (a suspended hospital is refused with
+    /// the participant directory's `ParticipantsNotActive`).
     /// @param caller Who called.
     error ClaimsNotClaimant(address caller);
 
@@ -519,14 +520,14 @@ interface IClaimEscrow {
 
     /// @notice After the review deadline, the claimant forces approval up to the threshold's share and
     /// escalates the rest to the arbitrator.
-    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant} or
-    /// {ClaimsReviewDeadlineNotPassed}. Emits {ClaimDecided}.
+    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
+    /// `ParticipantsNotActive` for a suspended hospital, or {ClaimsReviewDeadlineNotPassed}. Emits {ClaimDecided}.
     /// @param claimId The claim.
     function forceApproval(uint256 claimId) external;
 
     /// @notice The claimant disputes a partial approval or a rejection within the dispute window.
-    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant} or
-    /// {ClaimsDisputeDeadlinePassed}. Emits {ClaimDecided}.
+    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
+    /// `ParticipantsNotActive` for a suspended hospital, or {ClaimsDisputeDeadlinePassed}. Emits {ClaimDecided}.
     /// @param claimId The claim.
     function dispute(uint256 claimId) external;
 

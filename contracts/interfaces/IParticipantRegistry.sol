@@ -103,10 +103,14 @@ interface IParticipantRegistry {
     /// @param status Its current status.
     error ParticipantsInvalidStatus(uint32 id, Status status);
 
-    /// @notice The caller is not the institution's pending address, or there is no pending rotation.
+    /// @notice The caller is not the address the institution proposed to move to.
     /// @param id The institution.
     /// @param caller Who called.
     error ParticipantsNotPendingAccount(uint32 id, address caller);
+
+    /// @notice The institution has proposed no new address (or cancelled its proposal).
+    /// @param id The institution.
+    error ParticipantsNoPendingRotation(uint32 id);
 
     /**
      * @notice An institution was onboarded.
@@ -272,8 +276,8 @@ interface IParticipantRegistry {
 
     /**
      * @notice The proposed address accepts: the institution moves there with its id, history and authorship.
-     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNotPendingAccount} or
-     * {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNoPendingRotation},
+     * {ParticipantsNotPendingAccount}, {ParticipantsNotActive} or {ParticipantsAddressTaken}. Emits {AccountRotated}.
      * @param id The institution.
      */
     function acceptAccount(uint32 id) external;

@@ -108,7 +108,7 @@ interface IRecordRegistry {
     /// @param size The batch size.
     error RecordsInvalidBatchSize(uint256 size);
 
-    /// @notice Writes are paused by governance (or a pause was asked while already paused).
+    /// @notice Writes are paused: no record is written until governance unpauses (and pausing again is refused).
     error RecordsPaused();
 
     /// @notice An unpause was asked while writes are not paused.

@@ -327,7 +327,8 @@ interface ISupplyChain {
     /// @param signatures Number of signatures.
     error SupplyInvalidReadingBatch(uint256 readings, uint256 signatures);
 
-    /// @notice Only the batch's manufacturer or a regulator may do this.
+    /// @notice Only the batch's manufacturer or a regulator may do this (an inactive one is refused with the
+    /// participant directory's `ParticipantsNotActive`).
     /// @param batchId The batch.
     /// @param caller Who called.
     error SupplyNotManufacturerOrRegulator(uint256 batchId, address caller);
@@ -611,8 +612,8 @@ interface ISupplyChain {
     /**
      * @notice The batch's manufacturer or a regulator releases quarantined units back to available, or destroys
      * them.
-     * @dev Reverts with {SupplyNotManufacturerOrRegulator}, {SupplyZeroQuantity} or
-     * {SupplyInsufficientQuarantined}. Emits {QuarantineResolved}.
+     * @dev Reverts with the directory's `ParticipantsNotActive`, {SupplyNotManufacturerOrRegulator},
+     * {SupplyZeroQuantity} or {SupplyInsufficientQuarantined}. Emits {QuarantineResolved}.
      * @param batchId The batch.
      * @param holderId The holder.
      * @param quantity Units.

@@ -188,8 +188,9 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     function acceptAccount(uint32 id) external {
         ParticipantStorage storage $ = _storage();
         Profile storage p = _profile($, id);
-        // With no pending rotation `pendingAccount` is zero, which no caller can be.
-        if (p.pendingAccount != msg.sender) revert ParticipantsNotPendingAccount(id, msg.sender);
+        address pending = p.pendingAccount;
+        if (pending == address(0)) revert ParticipantsNoPendingRotation(id);
+        if (pending != msg.sender) revert ParticipantsNotPendingAccount(id, msg.sender);
         // A suspension between proposal and acceptance must not be escaped by moving.
         Status status = $.members[p.account].status;
         if (status != Status.Active) revert ParticipantsNotActive(p.account, status);

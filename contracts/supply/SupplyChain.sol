@@ -498,13 +498,15 @@ contract SupplyChain is SuiteService, ISupplyChain {
         if (status != ShipmentStatus.InTransit) revert SupplyNotInTransit(shipmentId, status);
     }
 
-    /// @dev The batch, if the caller is its manufacturer or an active regulator.
+    /// @dev The batch, if the caller is active and its manufacturer or a regulator.
     function _batchAuthority(uint256 batchId) private view returns (BatchData storage b) {
         b = _batch(batchId);
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        bool active = m.status == IParticipantRegistry.Status.Active;
+        if (m.status != IParticipantRegistry.Status.Active) {
+            revert IParticipantRegistry.ParticipantsNotActive(msg.sender, m.status);
+        }
         bool manufacturer = m.id == b.manufacturerId && m.kind == IParticipantRegistry.Kind.Manufacturer;
-        if (!active || !(manufacturer || m.kind == IParticipantRegistry.Kind.Regulator)) {
+        if (!manufacturer && m.kind != IParticipantRegistry.Kind.Regulator) {
             revert SupplyNotManufacturerOrRegulator(batchId, msg.sender);
         }
     }

@@ -661,8 +661,8 @@ describe("ClaimEscrow", function () {
       await asInsurer.reject(1, code("no"));
       await participants.connect(registrar).suspend(ids.hospital, code("audit"));
       await expect(claims.connect(hospital).dispute(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
-        .withArgs(hospital.address);
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, 2);
       await expect(claims.connect(patientA).dispute(1)).to.emit(claims, "ClaimDecided");
       await participants
         .connect(registrar)
@@ -767,6 +767,21 @@ describe("ClaimEscrow", function () {
       await expect(asHospital.dispute(1))
         .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlinePassed")
         .withArgs(1, claim.deadline);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+    });
+
+    it("refuses a claimant that is no claimant with ClaimsNotClaimant, and its suspended hospital with ParticipantsNotActive", async function () {
+      const { claims, participants, registrar, asInsurer, hospital, secondHospital, ids } =
+        await loadFixture(pendingFixture);
+      await asInsurer.reject(1, code("no"));
+      const claim = await claims.getClaim(1);
+      await expect(claims.connect(secondHospital).dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(secondHospital.address);
+      await participants.connect(registrar).suspend(ids.hospital, code("audit"));
+      await expect(claims.connect(hospital).dispute(1))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, 2);
       expect(await claims.getClaim(1)).to.deep.equal(claim);
     });
 

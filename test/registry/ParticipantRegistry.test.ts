@@ -224,8 +224,8 @@ describe("ParticipantRegistry", function () {
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(stranger.address, Status.None);
       await expect(participants.connect(next).acceptAccount(ids.hospital))
-        .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
-        .withArgs(ids.hospital, next.address);
+        .to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation")
+        .withArgs(ids.hospital);
       await participants.connect(hospital).proposeAccount(next.address);
       await expect(participants.connect(stranger).acceptAccount(ids.hospital))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
@@ -236,6 +236,25 @@ describe("ParticipantRegistry", function () {
       expect((await participants.institution(ids.hospital)).account).to.equal(hospital.address);
     });
 
+    it("tells an acceptance with no rotation pending (ParticipantsNoPendingRotation) from one by the wrong address", async function () {
+      const { participants, hospital, stranger, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[13];
+      const before = await participants.institution(ids.hospital);
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation")
+        .withArgs(ids.hospital);
+      await participants.connect(hospital).proposeAccount(next.address);
+      await expect(participants.connect(stranger).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
+        .withArgs(ids.hospital, stranger.address);
+      expect(await participants.institution(ids.hospital)).to.deep.equal([
+        ...before.slice(0, 6),
+        next.address,
+        ...before.slice(7),
+      ]);
+      expect((await participants.memberOf(next.address)).id).to.equal(0n);
+    });
+
     it("lets a proposal be cancelled, and refuses to accept once the address was taken meanwhile", async function () {
       const { participants, registrar, hospital, ids, signers } = await loadFixture(onboardedFixture);
       const next = signers[13];
@@ -243,10 +262,9 @@ describe("ParticipantRegistry", function () {
       await expect(participants.connect(hospital).proposeAccount(hre.ethers.ZeroAddress))
         .to.emit(participants, "AccountRotationProposed")
         .withArgs(ids.hospital, hospital.address, hre.ethers.ZeroAddress);
-      await expect(participants.connect(next).acceptAccount(ids.hospital)).to.be.revertedWithCustomError(
-        participants,
-        "ParticipantsNotPendingAccount",
-      );
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation")
+        .withArgs(ids.hospital);
 
       await participants.connect(hospital).proposeAccount(next.address);
       await participants.connect(registrar).register(next.address, KINDS.pharmacy, licence("n"), "Squatter", "");

@@ -623,6 +623,18 @@ describe("SupplyChain", function () {
       expect((await supply.getDevice(hre.ethers.ZeroAddress)).ownerId).to.equal(0n);
     });
 
+    it("refuses a recall by a suspended regulator with ParticipantsNotActive, by a distributor with SupplyNotManufacturerOrRegulator", async function () {
+      const { supply, participants, registrar, distributor, regulator, ids } = await loadFixture(stockedFixture);
+      await expect(supply.connect(distributor).recall(1, code("x")))
+        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
+        .withArgs(1, distributor.address);
+      await participants.connect(registrar).suspend(ids.regulator, code("audit"));
+      await expect(supply.connect(regulator).recall(1, code("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(regulator.address, 2);
+      expect((await supply.getBatch(1)).status).to.equal(1n);
+    });
+
     it("refuses notices for a batch that is not recalled with SupplyNotRecalled", async function () {
       const { supply, regulator, ids } = await loadFixture(stockedFixture);
       await expect(supply.connect(regulator).noticeHolders(1, [ids.distributor, ids.pharmacy]))
