@@ -150,7 +150,10 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   RecordsUnknownRecord: (a) => `there is no record ${a.recordId}`,
   RecordsDuplicateDigest: (a) => `entry ${a.index}: digest ${a.digest} is already record ${a.existingId}`,
   RecordsUnknownRecordType: (a) => `entry ${a.index}: record type ${a.recordType} is not enabled`,
-  RecordsInvalidTime: (a) => `entry ${a.index}: issued at ${a.issuedAt}, which is after now (${a.now})`,
+  RecordsInvalidTime: (a) =>
+    a.issuedAt === "0"
+      ? `entry ${a.index}: no time of care given`
+      : `entry ${a.index}: issued at ${a.issuedAt}, which is after now (${a.now})`,
   RecordsAlreadySuperseded: (a) => `record ${a.recordId} was already corrected by record ${a.supersededBy}`,
   RecordsNotIssuer: (a) => `record ${a.recordId} was issued by institution ${a.issuer}, not ${a.caller}`,
   RecordsPaused: () => "the record registry is paused; reads go on, writes wait for governance",

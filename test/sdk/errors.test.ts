@@ -58,6 +58,7 @@ describe("SDK error decoding", function () {
       "error ConsentInactiveReader(address reader, uint8 status)",
       "error SupplyReceiverNotActive(address receiver, uint8 status)",
       "error ClaimsAlreadyEnrolled(uint256 programmeId, address patient, uint40 enrolledAt)",
+      "error RecordsInvalidTime(uint256 index, uint40 issuedAt, uint256 now)",
     ]);
     const decode = (name: string, args: unknown[]) => String(decodeRevertData(iface.encodeErrorResult(name, args)));
     expect(decode("ConsentSignatureExpired", [1_795_000_000n, 1_795_003_600n])).to.equal(
@@ -80,6 +81,12 @@ describe("SDK error decoding", function () {
     );
     expect(decode("ClaimsAlreadyEnrolled", [2n, ZeroAddress, 1_795_000_000n])).to.equal(
       `ClaimsAlreadyEnrolled: patient ${ZeroAddress} was already enrolled in programme 2 at 2026-11-18T11:06:40Z (once per programme)`,
+    );
+    expect(decode("RecordsInvalidTime", [3n, 0n, 1_795_000_000n])).to.equal(
+      "RecordsInvalidTime: entry 3: no time of care given",
+    );
+    expect(decode("RecordsInvalidTime", [0n, 1_795_003_600n, 1_795_000_000n])).to.equal(
+      "RecordsInvalidTime: entry 0: issued at 2026-11-18T12:06:40Z, which is after now (2026-11-18T11:06:40Z)",
     );
   });
 
