@@ -13,7 +13,7 @@ import { IMerkleClaim__factory } from "../typechain-types/factories/contracts/in
 import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
 import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
 import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
-import { enumLabel, isoTime, PURPOSE_NAMES, recordTypeName } from "./labels";
+import { enumLabel, isoTime, recordTypeName } from "./labels";
 
 /**
  * Errors the suite's contracts inherit from OpenZeppelin or declare outside their interfaces. A test checks
@@ -111,23 +111,20 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|activatesAt)$/;
-/** uint8 arguments that hold a participant's status rather than a number. */
-const STATUS_ERRORS = new Set(["ConsentGranteeNotActive", "ConsentInactiveReader", "SupplyReceiverNotActive"]);
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt)$/;
 
 function short(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
-function formatValue(error: string, param: ParamType, internalType: string, value: unknown): string {
+/** A value for people: enums by their label (the contracts carry every enum as its enum type), times as ISO. */
+function formatValue(param: ParamType, internalType: string, value: unknown): string {
   const enumMatch = /^enum \w+\.(\w+)$/.exec(internalType);
   if (enumMatch) return enumLabel(enumMatch[1], value as bigint);
   if (param.type === "address") return value as string;
-  if (param.name === "purpose") return PURPOSE_NAMES[Number(value)] ?? String(value);
   if (param.name === "recordType") return recordTypeName(value as bigint);
-  if (param.name === "status" && STATUS_ERRORS.has(error)) return enumLabel("Status", value as bigint);
   if (TIME_NAMES.test(param.name) && typeof value === "bigint" && value > 0n) return isoTime(value);
-  if (param.type === "bytes32" && /^(what|reasonCode|lot)$/.test(param.name)) {
+  if (param.type === "bytes32" && /^(reasonCode|lot)$/.test(param.name)) {
     try {
       return decodeBytes32String(value as string);
     } catch {
@@ -151,10 +148,15 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ParticipantsOnboardingNotDue: (a) =>
     `institution ${a.id} is pending until ${a.activatesAt}: its onboarding is public and cancellable until then`,
   ParticipantsInvalidStatus: (a) => `institution ${a.id} is ${a.status}: that change is not allowed from there`,
+  ParticipantsNoPendingRotation: (a) => `institution ${a.id} has proposed no new address to accept`,
+  ParticipantsNotPendingAccount: (a) => `${a.caller} is not the address institution ${a.id} proposed to move to`,
   RecordsUnknownRecord: (a) => `there is no record ${a.recordId}`,
   RecordsDuplicateDigest: (a) => `entry ${a.index}: digest ${a.digest} is already record ${a.existingId}`,
   RecordsUnknownRecordType: (a) => `entry ${a.index}: record type ${a.recordType} is not enabled`,
-  RecordsInvalidTime: (a) => `entry ${a.index}: issued at ${a.issuedAt}, which is after now (${a.now})`,
+  RecordsInvalidTime: (a) =>
+    a.issuedAt === "0"
+      ? `entry ${a.index}: no time of care given`
+      : `entry ${a.index}: issued at ${a.issuedAt}, which is after now (${a.now})`,
   RecordsAlreadySuperseded: (a) => `record ${a.recordId} was already corrected by record ${a.supersededBy}`,
   RecordsNotIssuer: (a) => `record ${a.recordId} was issued by institution ${a.issuer}, not ${a.caller}`,
   RecordsPaused: () => "the record registry is paused; reads go on, writes wait for governance",
@@ -171,14 +173,30 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ConsentUnknownGrant: (a) => `there is no grant ${a.grantId}`,
   ClaimsNoConsent: (a) => `insurer ${a.insurer} has no consent to read record ${a.recordId} for insurance claims`,
   ClaimsRecordAlreadyClaimed: (a) => `record ${a.recordId} is already in claim ${a.claimId}`,
-  ClaimsEnrolment: (a) =>
-    `patient ${a.patient}'s cover in programme ${a.programmeId} does not allow this (not covered, or already enrolled)`,
+  ClaimsAlreadyEnrolled: (a) =>
+    `patient ${a.patient} was already enrolled in programme ${a.programmeId} at ${a.enrolledAt} (once per programme)`,
+  ClaimsNotEnrolled: (a) => `patient ${a.patient} is not enrolled in programme ${a.programmeId}`,
+  ClaimsCoverAlreadyEnded: (a) =>
+    `patient ${a.patient}'s cover in programme ${a.programmeId} already ended at ${a.endedAt}`,
+  ClaimsSignatureExpired: (a) => `the signed request to join expired at ${a.deadline} (now ${a.now})`,
+  ClaimsReviewDeadlineNotPassed: (a) =>
+    `the insurer may review claim ${a.claimId} until ${a.deadline}; approval can be forced after that`,
+  ClaimsDisputeDeadlinePassed: (a) => `claim ${a.claimId} could be disputed until ${a.deadline}`,
+  ClaimsDisputeDeadlineNotPassed: (a) =>
+    `claim ${a.claimId} may be disputed until ${a.deadline}; it can be finalized after that`,
   ClaimsFilingWindowClosed: (a) => `record ${a.recordId} could be filed until ${a.deadline}`,
   ClaimsInvalidStatus: (a) => `claim ${a.claimId} is ${a.status}`,
   ClaimsApprovalExceedsClaim: (a) => `claim ${a.claimId}: ${a.approved} approved exceeds the ${a.due} due`,
   ClaimsInsufficientFree: (a) => `programme ${a.programmeId} has ${a.free} free, ${a.requested} needed`,
   SupplyInsufficientHolding: (a) =>
     `institution ${a.holderId} holds ${a.available} available units of batch ${a.batchId}, not ${a.requested}`,
+  SupplyInsufficientQuarantined: (a) =>
+    `institution ${a.holderId} holds ${a.quarantined} quarantined units of batch ${a.batchId}, not ${a.requested}`,
+  SupplyNotRecalled: (a) => `batch ${a.batchId} is not recalled`,
+  SupplyPrescriptionNotPatients: (a) => `prescription ${a.recordId} is not patient ${a.patient}'s`,
+  SupplyRecordNotPrescription: (a) => `record ${a.recordId} is a ${a.recordType}, not a prescription`,
+  SupplyNoPrescriptionConsent: (a) =>
+    `pharmacy ${a.pharmacy} has no consent to read prescription ${a.recordId} for treatment`,
   SupplyRecalled: (a) => `batch ${a.batchId} is recalled`,
   SupplyExpired: (a) => `batch ${a.batchId} expired at ${a.expiresAt}`,
   SupplyQuarantined: (a) => `batch ${a.batchId} is quarantined at institution ${a.pharmacyId}`,
@@ -243,7 +261,7 @@ export function decodeRevertData(data: string): MIIPError | undefined {
   const shown: Args = {};
   known.fragment.inputs.forEach((param, i) => {
     args[param.name] = values[i];
-    shown[param.name] = formatValue(known.fragment.name, param, known.internalTypes[i] ?? "", values[i]);
+    shown[param.name] = formatValue(param, known.internalTypes[i] ?? "", values[i]);
   });
   const sentence = SENTENCES[known.fragment.name];
   const detail = sentence

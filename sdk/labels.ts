@@ -8,9 +8,19 @@ function invert<T extends Record<string, number>>(table: T): Record<number, keyo
   return Object.fromEntries(Object.entries(table).map(([name, id]) => [id, name]));
 }
 
+/** IoT device kinds, as numbered in ISupplyChain.DeviceKind. */
+export const DEVICE_KINDS = {
+  "temperature-logger": 1,
+  "humidity-logger": 2,
+  "combined-logger": 3,
+} as const;
+
+export type DeviceKindName = keyof typeof DEVICE_KINDS;
+
 export const KIND_NAMES: Record<number, string> = { 0: "none", ...invert(KINDS) };
 export const PURPOSE_NAMES = invert(PURPOSES);
 export const RECORD_TYPE_NAMES = invert(RECORD_TYPES);
+export const DEVICE_KIND_NAMES: Record<number, string> = { 0: "none", ...invert(DEVICE_KINDS) };
 
 /** Enums whose values the error decoder names, keyed by the type name in the ABI's `internalType`. */
 export const ENUM_LABELS: Record<string, readonly string[]> = {
@@ -22,6 +32,19 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
   BatchStatus: ["none", "active", "recalled"],
   ShipmentStatus: ["none", "in-transit", "accepted", "refused"],
   CategoryKind: ["vesting", "pool"],
+  DeviceKind: Object.values(DEVICE_KIND_NAMES),
+  ProgrammeSetting: [
+    "token",
+    "coveredTypes",
+    "perClaimCap",
+    "perPatientYearCap",
+    "autoApproveThreshold",
+    "copayBps",
+    "filingWindowDays",
+    "reviewDays",
+    "disputeDays",
+  ],
+  MerkleClaimSetting: ["root", "deadline", "treasury"],
 };
 
 /** The label of an enum value, or the number itself when out of range. */
@@ -75,6 +98,18 @@ export function parseKind(value: string | number): number {
     throw new RangeError(`unknown institution kind "${value}" (one of ${Object.keys(KINDS).join(", ")})`);
   }
   return id;
+}
+
+/** Parses an IoT device kind given as a name ("combined-logger", or a unique prefix: "temp") or a number. */
+export function parseDeviceKind(value: string | number): number {
+  if (typeof value === "number" || /^\d+$/.test(value)) {
+    const n = Number(value);
+    if (n >= 1 && n in DEVICE_KIND_NAMES) return n;
+    throw new RangeError(`device kind ${value} is not one of 1..${Object.keys(DEVICE_KINDS).length}`);
+  }
+  const matches = Object.entries(DEVICE_KINDS).filter(([name]) => name.startsWith(value));
+  if (matches.length === 1) return matches[0][1];
+  throw new RangeError(`unknown device kind "${value}" (one of ${Object.keys(DEVICE_KINDS).join(", ")})`);
 }
 
 /** Unix seconds as an ISO-8601 instant without milliseconds, e.g. 2026-11-20T10:00:00Z. */

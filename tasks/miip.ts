@@ -537,17 +537,25 @@ task("supply:accept", "The receiver accepts a shipment")
 
 task("device:add", "An institution registers an IoT device (a cold-chain logger) whose readings it vouches for")
   .addParam("device", "The device's address (its signing key stays on the device)")
-  .addOptionalParam("kind", "A device kind code (1 thermometer, 2 hygrometer, 3 logger)", "3")
+  .addOptionalParam("kind", "temperature-logger, humidity-logger or combined-logger (or 1-3)", "combined-logger")
   .addOptionalParam("calibration", "The calibration certificate's text or id; only its hash goes on chain", "")
   .addOptionalParam("from", FROM, "distributor")
   .setAction(
     action(async (args: Args, hre) => {
       const device = address(args.device, "device");
-      const kind = Number(integer(args.kind, "kind"));
-      if (kind > 255) throw new InputError(`--kind: ${kind} is not a device kind code (0-255)`);
+      const { DEVICE_KIND_NAMES, parseDeviceKind } = await import("../sdk/labels");
+      let kind: number;
+      try {
+        kind = parseDeviceKind(args.kind ?? "");
+      } catch (error) {
+        throw new InputError(`--kind: ${(error as Error).message}`);
+      }
       const miip = await connect(hre, args.from);
       const calibration = hre.ethers.id(args.calibration ?? "");
-      done(`device ${device} registered (kind ${kind})`, await miip.supply.registerDevice(device, kind, calibration));
+      done(
+        `device ${device} registered (${DEVICE_KIND_NAMES[kind]})`,
+        await miip.supply.registerDevice(device, kind, calibration),
+      );
     }),
   );
 
@@ -663,7 +671,7 @@ task(
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
-      const call = miip.governance.withdrawRecall(integer(args.batch, "batch"), args.reason!);
+      const call = await miip.governance.withdrawRecall(integer(args.batch, "batch"), args.reason!);
       const { readyAt } = await miip.governance.status(await miip.address(), call);
       if (readyAt === 0) {
         const scheduled = await miip.governance.schedule(call);

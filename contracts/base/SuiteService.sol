@@ -38,7 +38,16 @@ abstract contract SuiteService is Initializable, AccessManagedUpgradeable, UUPSU
         _disableInitializers();
     }
 
-    /// @dev Upgrades go through the access manager like every other privileged call (governor, delayed).
+    /// @inheritdoc UUPSUpgradeable
+    /// @custom:restricted GOVERNOR
+    /// @custom:oz-upgrades-unsafe-allow-reachable delegatecall
+    function upgradeToAndCall(address newImplementation, bytes memory data) public payable override {
+        // Overridden only so that this contract's compiled documentation names the role: solc does not carry
+        // custom NatSpec tags through @inheritdoc. The check itself is {_authorizeUpgrade}'s.
+        super.upgradeToAndCall(newImplementation, data);
+    }
+
+    /// @dev Upgrades go through the access manager like every other restricted call; see {upgradeToAndCall}.
     function _authorizeUpgrade(address) internal override restricted {}
 
     /// @dev The EIP-712 domain separator of this service (version "1"), for the proxy users sign for.

@@ -88,6 +88,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
 
     /// @dev What every record of a claim is checked against, in memory to keep the stack shallow.
     struct RecordContext {
+        uint256 programmeId;
         Cover cover;
         address insurer;
         uint40 closedAt;
@@ -308,7 +309,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function joinBySig(uint256 programmeId, address patient, uint256 deadline, bytes calldata signature) external {
         ProgrammeData storage p = _programme(programmeId);
         if (!p.openEnrolment) _insurerProgramme(programmeId);
-        if (block.timestamp > deadline) revert ClaimsInvalidSignature(patient);
+        if (block.timestamp > deadline) revert ClaimsSignatureExpired(deadline, block.timestamp);
         bytes32 structHash = keccak256(abi.encode(JOIN_TYPEHASH, programmeId, patient, _useNonce(patient), deadline));
         bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(NAME_HASH), structHash);
         if (!SignatureChecker.isValidSignatureNow(patient, digest, signature)) revert ClaimsInvalidSignature(patient);
@@ -319,7 +320,8 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function endCover(uint256 programmeId, address patient) external {
         _insurerProgramme(programmeId);
         Cover storage c = _storage().covers[_coverKey(programmeId, patient)];
-        if (c.enrolledAt == 0 || c.endedAt != 0) revert ClaimsEnrolment(programmeId, patient);
+        if (c.enrolledAt == 0) revert ClaimsNotEnrolled(programmeId, patient);
+        if (c.endedAt != 0) revert ClaimsCoverAlreadyEnded(programmeId, patient, c.endedAt);
         c.endedAt = uint40(block.timestamp);
         emit CoverEnded(programmeId, patient);
     }
@@ -389,7 +391,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function forceApproval(uint256 claimId) external nonReentrant {
         ClaimData storage c = _claimIn(claimId, ClaimStatus.Pending, ClaimStatus.Pending);
         _checkClaimant(c);
-        if (block.timestamp <= c.deadline) revert ClaimsDeadline(claimId, c.deadline);
+        if (block.timestamp <= c.deadline) revert ClaimsReviewDeadlineNotPassed(claimId, c.deadline);
         ProgrammeData storage p = _storage().programmes[c.programmeId];
         uint96 due = c.due;
         // The threshold's share, at most `due`: the claim billed more than the threshold, at the same co-payment.
@@ -406,7 +408,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function dispute(uint256 claimId) external {
         ClaimData storage c = _claimIn(claimId, ClaimStatus.PartiallyApproved, ClaimStatus.Rejected);
         _checkClaimant(c);
-        if (block.timestamp > c.deadline) revert ClaimsDeadline(claimId, c.deadline);
+        if (block.timestamp > c.deadline) revert ClaimsDisputeDeadlinePassed(claimId, c.deadline);
         c.status = ClaimStatus.Disputed;
         emit ClaimDecided(claimId, ClaimStatus.Disputed, 0, bytes32(0), msg.sender);
     }
@@ -414,7 +416,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     /// @inheritdoc IClaimEscrow
     function finalize(uint256 claimId) external {
         ClaimData storage c = _claimIn(claimId, ClaimStatus.PartiallyApproved, ClaimStatus.Rejected);
-        if (block.timestamp <= c.deadline) revert ClaimsDeadline(claimId, c.deadline);
+        if (block.timestamp <= c.deadline) revert ClaimsDisputeDeadlineNotPassed(claimId, c.deadline);
         _release(c, c.due - c.paid);
         c.status = ClaimStatus.Settled;
         emit ClaimDecided(claimId, ClaimStatus.Settled, 0, bytes32(0), msg.sender);
@@ -527,6 +529,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     ) private {
         address insurer = _participants.accountOf(p.insurerId);
         RecordContext memory ctx = RecordContext({
+            programmeId: programmeId,
             cover: $.covers[_coverKey(programmeId, first.patient)],
             insurer: insurer,
             closedAt: p.closedAt,
@@ -552,8 +555,8 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
             revert ClaimsRecordTypeNotCovered(recordId, r.recordType);
         }
         Cover memory cover = ctx.cover;
+        if (cover.enrolledAt == 0) revert ClaimsNotEnrolled(ctx.programmeId, ctx.patient);
         if (
-            cover.enrolledAt == 0 ||
             r.issuedAt < cover.enrolledAt ||
             (cover.endedAt != 0 && r.issuedAt >= cover.endedAt) ||
             (ctx.closedAt != 0 && r.issuedAt >= ctx.closedAt)
@@ -606,32 +609,36 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function _enrol(uint256 programmeId, address patient) private {
         ProgrammeData storage p = _programme(programmeId);
         if (p.closedAt != 0) revert ClaimsProgrammeClosed(programmeId);
+        if (patient == address(0)) revert ClaimsZeroPatient();
         Cover storage c = _storage().covers[_coverKey(programmeId, patient)];
-        if (patient == address(0) || c.enrolledAt != 0) revert ClaimsEnrolment(programmeId, patient);
+        if (c.enrolledAt != 0) revert ClaimsAlreadyEnrolled(programmeId, patient, c.enrolledAt);
         c.enrolledAt = uint40(block.timestamp);
         emit Enrolled(programmeId, patient, msg.sender);
     }
 
     function _checkConfig(ProgrammeConfig calldata config) private pure {
-        if (address(config.token) == address(0)) revert ClaimsInvalidConfiguration("token");
-        if (config.coveredTypes == 0) revert ClaimsInvalidConfiguration("coveredTypes");
-        if (config.perClaimCap == 0) revert ClaimsInvalidConfiguration("perClaimCap");
-        if (config.perPatientYearCap == 0) revert ClaimsInvalidConfiguration("perPatientYearCap");
-        if (config.autoApproveThreshold > config.perClaimCap) revert ClaimsInvalidConfiguration("autoApproveThreshold");
-        if (config.copayBps > BPS) revert ClaimsInvalidConfiguration("copayBps");
+        if (address(config.token) == address(0)) revert ClaimsInvalidConfiguration(ProgrammeSetting.Token);
+        if (config.coveredTypes == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.CoveredTypes);
+        if (config.perClaimCap == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.PerClaimCap);
+        if (config.perPatientYearCap == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.PerPatientYearCap);
+        if (config.autoApproveThreshold > config.perClaimCap)
+            revert ClaimsInvalidConfiguration(ProgrammeSetting.AutoApproveThreshold);
+        if (config.copayBps > BPS) revert ClaimsInvalidConfiguration(ProgrammeSetting.CopayBps);
         if (config.filingWindowDays == 0 || config.filingWindowDays > 365) {
-            revert ClaimsInvalidConfiguration("filingWindowDays");
+            revert ClaimsInvalidConfiguration(ProgrammeSetting.FilingWindowDays);
         }
-        if (config.reviewDays == 0) revert ClaimsInvalidConfiguration("reviewDays");
-        if (config.disputeDays == 0) revert ClaimsInvalidConfiguration("disputeDays");
+        if (config.reviewDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.ReviewDays);
+        if (config.disputeDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.DisputeDays);
     }
 
     /// @dev The claim's patient, or its hospital at its current address while active.
     function _checkClaimant(ClaimData storage c) private view {
         if (msg.sender == c.patient) return;
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        if (m.id != c.hospitalId || m.status != IParticipantRegistry.Status.Active)
-            revert ClaimsNotClaimant(msg.sender);
+        if (m.id != c.hospitalId) revert ClaimsNotClaimant(msg.sender);
+        if (m.status != IParticipantRegistry.Status.Active) {
+            revert IParticipantRegistry.ParticipantsNotActive(msg.sender, m.status);
+        }
     }
 
     /// @dev The programme, if the caller is its insurer, active, at its current address.

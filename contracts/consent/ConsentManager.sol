@@ -52,8 +52,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     string private constant DOMAIN_VERSION = "1";
     bytes32 private constant NAME_HASH = keccak256("MIIP Consent");
 
-    uint8 private constant TREATMENT = uint8(IRecordRegistry.Purpose.Treatment);
-    uint8 private constant LAST_PURPOSE = uint8(IRecordRegistry.Purpose.PublicHealth);
+    IRecordRegistry.Purpose private constant TREATMENT = IRecordRegistry.Purpose.Treatment;
     uint256 private constant MIN_WINDOW = 1 hours;
     uint256 private constant MAX_WINDOW = 7 days;
 
@@ -93,7 +92,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     function grantIdOf(
         address patient,
         uint32 granteeId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef
     ) public pure returns (bytes32) {
@@ -131,7 +130,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
         uint256 recordId,
         address patient,
         uint8 recordType,
-        uint8 purpose
+        IRecordRegistry.Purpose purpose
     ) external view returns (bool) {
         IParticipantRegistry.Member memory m = _participants.memberOf(reader);
         if (m.status != IParticipantRegistry.Status.Active) return false;
@@ -190,7 +189,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     function cancelNonce(
         address patient,
         uint32 granteeId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef
     ) external {
@@ -242,13 +241,13 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     }
 
     /// @inheritdoc IConsentManager
-    function logAccess(uint256 recordId, uint8 purpose) external {
+    function logAccess(uint256 recordId, IRecordRegistry.Purpose purpose) external {
         uint32 readerId = _activeReader();
         _log(readerId, recordId, purpose);
     }
 
     /// @inheritdoc IConsentManager
-    function logAccessBatch(uint256[] calldata recordIds, uint8 purpose) external {
+    function logAccessBatch(uint256[] calldata recordIds, IRecordRegistry.Purpose purpose) external {
         uint32 readerId = _activeReader();
         for (uint256 i = 0; i < recordIds.length; ++i) {
             _log(readerId, recordIds[i], purpose);
@@ -256,11 +255,12 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     }
 
     /// @inheritdoc IConsentManager
+    /// @custom:restricted GOVERNOR
     function setEmergencyWindow(uint256 window) external restricted {
         _setEmergencyWindow(window);
     }
 
-    function _log(uint32 readerId, uint256 recordId, uint8 purpose) private {
+    function _log(uint32 readerId, uint256 recordId, IRecordRegistry.Purpose purpose) private {
         (address patient, , uint8 recordType, ) = _records.recordHeader(recordId);
         bytes32 basis = _basis(patient, readerId, purpose, recordType, recordId);
         if (basis == bytes32(0)) revert ConsentNoLiveRight(msg.sender, recordId, purpose);
@@ -271,7 +271,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     function _basis(
         address patient,
         uint32 readerId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         uint8 recordType,
         uint256 recordId
     ) private view returns (bytes32) {
@@ -291,12 +291,9 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
 
     /// @dev Validates a request and returns the grantee's institution id.
     function _checkRequest(GrantRequest calldata request) private view returns (uint32 granteeId) {
-        if (request.scopeKind == ScopeKind.Emergency || request.purpose > LAST_PURPOSE) {
-            revert ConsentInvalidRequest(request.scopeKind, request.purpose);
-        }
+        if (request.scopeKind == ScopeKind.Emergency) revert ConsentScopeNotGrantable(request.scopeKind);
         IParticipantRegistry.Member memory m = _participants.memberOf(request.grantee);
-        if (m.status != IParticipantRegistry.Status.Active)
-            revert ConsentGranteeNotActive(request.grantee, uint8(m.status));
+        if (m.status != IParticipantRegistry.Status.Active) revert ConsentGranteeNotActive(request.grantee, m.status);
         if (request.expiresAt <= block.timestamp) revert ConsentExpiryNotInFuture(request.expiresAt, block.timestamp);
         uint256 size = request.scope.length;
         if ((request.scopeKind == ScopeKind.AllRecords) != (size == 0))
@@ -371,7 +368,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
 
     function _activeReader() private view returns (uint32) {
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        if (m.status != IParticipantRegistry.Status.Active) revert ConsentInactiveReader(msg.sender, uint8(m.status));
+        if (m.status != IParticipantRegistry.Status.Active) revert ConsentInactiveReader(msg.sender, m.status);
         return m.id;
     }
 

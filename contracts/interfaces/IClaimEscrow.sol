@@ -27,6 +27,19 @@ interface IClaimEscrow {
         Settled
     }
 
+    /// @notice A setting of {ProgrammeConfig}, to name the one that is unusable.
+    enum ProgrammeSetting {
+        Token,
+        CoveredTypes,
+        PerClaimCap,
+        PerPatientYearCap,
+        AutoApproveThreshold,
+        CopayBps,
+        FilingWindowDays,
+        ReviewDays,
+        DisputeDays
+    }
+
     /**
      * @notice What an insurer sets when it opens a programme.
      * @param token The payment token (IST or any ERC-20 without transfer fees).
@@ -107,9 +120,11 @@ interface IClaimEscrow {
     /// @param caller Who called.
     error ClaimsNotProgrammeInsurer(uint256 programmeId, address caller);
 
-    /// @notice A programme setting is unusable.
-    /// @param what Which one.
-    error ClaimsInvalidConfiguration(bytes32 what);
+    /// @notice A programme setting is unusable: a zero token, no covered type, a zero cap, a threshold above the
+    /// per-claim cap, a co-payment above 100%, a filing window of 0 or more than 365 days, zero review or dispute
+    /// days.
+    /// @param setting Which one.
+    error ClaimsInvalidConfiguration(ProgrammeSetting setting);
 
     /// @notice No programme has this id.
     /// @param programmeId The id.
@@ -131,12 +146,33 @@ interface IClaimEscrow {
     /// @param free The free funds.
     error ClaimsInsufficientFree(uint256 programmeId, uint256 requested, uint256 free);
 
-    /// @notice The patient is already enrolled, or not enrolled.
+    /// @notice The patient to enrol is the zero address.
+    error ClaimsZeroPatient();
+
+    /// @notice The patient was already enrolled in the programme (once per programme, even after the cover ended).
     /// @param programmeId The programme.
     /// @param patient The patient.
-    error ClaimsEnrolment(uint256 programmeId, address patient);
+    /// @param enrolledAt When the patient was enrolled.
+    error ClaimsAlreadyEnrolled(uint256 programmeId, address patient, uint40 enrolledAt);
 
-    /// @notice The patient's signed request to join is expired or not theirs.
+    /// @notice The patient was never enrolled in the programme.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    error ClaimsNotEnrolled(uint256 programmeId, address patient);
+
+    /// @notice The patient's cover in the programme has already ended.
+    /// @param programmeId The programme.
+    /// @param patient The patient.
+    /// @param endedAt When it ended.
+    error ClaimsCoverAlreadyEnded(uint256 programmeId, address patient, uint40 endedAt);
+
+    /// @notice The patient's signed request to join has expired.
+    /// @param deadline The last second at which it could be submitted.
+    /// @param now The block time.
+    error ClaimsSignatureExpired(uint256 deadline, uint256 now);
+
+    /// @notice The signature is not the patient's request to join this programme, with this nonce, on this chain
+    /// and contract.
     /// @param patient The patient.
     error ClaimsInvalidSignature(address patient);
 
@@ -170,8 +206,8 @@ interface IClaimEscrow {
     /// @param recordType Its type.
     error ClaimsRecordTypeNotCovered(uint256 recordId, uint8 recordType);
 
-    /// @notice The treatment falls outside the patient's cover (before enrolment, after it ended, after the
-    /// programme closed).
+    /// @notice The treatment falls outside the enrolled patient's cover: before enrolment, after the cover ended,
+    /// or after the programme closed.
     /// @param recordId The record.
     /// @param treatedAt When the treatment took place.
     error ClaimsNotCovered(uint256 recordId, uint40 treatedAt);
@@ -194,7 +230,8 @@ interface IClaimEscrow {
     /// @param cap The cap.
     error ClaimsPatientYearCapExceeded(address patient, uint16 year, uint256 used, uint256 requested, uint256 cap);
 
-    /// @notice The caller may not file for this patient: only the patient or the issuing hospital.
+    /// @notice The caller is neither the claim's patient nor its hospital (a suspended hospital is refused with
+    /// the participant directory's `ParticipantsNotActive`).
     /// @param caller Who called.
     error ClaimsNotClaimant(address caller);
 
@@ -216,10 +253,21 @@ interface IClaimEscrow {
     /// @param due The payable share.
     error ClaimsApprovalExceedsClaim(uint256 claimId, uint256 approved, uint256 due);
 
-    /// @notice The action must wait for the deadline, or came after it.
+    /// @notice The insurer's review deadline has not passed yet, so approval cannot be forced.
     /// @param claimId The claim.
-    /// @param deadline The deadline.
-    error ClaimsDeadline(uint256 claimId, uint256 deadline);
+    /// @param deadline The review deadline.
+    error ClaimsReviewDeadlineNotPassed(uint256 claimId, uint40 deadline);
+
+    /// @notice The dispute deadline has passed, so the decision can no longer be disputed.
+    /// @param claimId The claim.
+    /// @param deadline The dispute deadline.
+    error ClaimsDisputeDeadlinePassed(uint256 claimId, uint40 deadline);
+
+    /// @notice The dispute deadline has not passed yet, so the claimant may still dispute and the claim cannot be
+    /// finalized.
+    /// @param claimId The claim.
+    /// @param deadline The dispute deadline.
+    error ClaimsDisputeDeadlineNotPassed(uint256 claimId, uint40 deadline);
 
     /// @notice The arbitrator awarded more than is still contested.
     /// @param claimId The claim.
@@ -407,7 +455,9 @@ interface IClaimEscrow {
      */
     function withdraw(uint256 programmeId, uint256 amount, address to) external;
 
-    /// @notice The insurer enrols a patient. Emits {Enrolled}.
+    /// @notice The insurer enrols a patient; treatments from now on are covered.
+    /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsProgrammeClosed}, {ClaimsZeroPatient} or
+    /// {ClaimsAlreadyEnrolled}. Emits {Enrolled}.
     /// @param programmeId The programme.
     /// @param patient The patient.
     function enrol(uint256 programmeId, address patient) external;
@@ -415,6 +465,8 @@ interface IClaimEscrow {
     /**
      * @notice Enrols a patient who signed a request to join (EIP-712 or ERC-1271), so the patient needs no ETH.
      * Submitted by the insurer, or by anyone when the programme has open enrolment.
+     * @dev Reverts as {enrol}, plus {ClaimsSignatureExpired} and {ClaimsInvalidSignature} (a replayed request
+     * fails as a signature over a used nonce). Emits {Enrolled}.
      * @param programmeId The programme.
      * @param patient The patient.
      * @param deadline Last second at which the request may be submitted.
@@ -422,7 +474,9 @@ interface IClaimEscrow {
      */
     function joinBySig(uint256 programmeId, address patient, uint256 deadline, bytes calldata signature) external;
 
-    /// @notice The insurer ends a patient's cover for new treatments; claims already filed go on. Emits {CoverEnded}.
+    /// @notice The insurer ends a patient's cover for new treatments; claims already filed go on.
+    /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsNotEnrolled} or {ClaimsCoverAlreadyEnded}.
+    /// Emits {CoverEnded}.
     /// @param programmeId The programme.
     /// @param patient The patient.
     function endCover(uint256 programmeId, address patient) external;
@@ -432,6 +486,11 @@ interface IClaimEscrow {
      * exist, are the patient's and the hospital's, the insurer may read them for an insurance claim, the
      * treatments are covered and within the filing window, no record was ever claimed, the amount within the
      * caps. At or under the threshold the claim is paid at once, net of co-payment; above it, reserved.
+     * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsZeroPayee}, {ClaimsInvalidAmount},
+     * {ClaimsInvalidRecordCount}, the participant directory's errors for a filer that is neither the patient nor
+     * an active hospital, {ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
+     * {ClaimsRecordTypeNotCovered}, {ClaimsNotEnrolled}, {ClaimsNotCovered}, {ClaimsFilingWindowClosed},
+     * {ClaimsNoConsent}, {ClaimsPatientYearCapExceeded} or {ClaimsInsufficientFree}. Emits {ClaimFiled}.
      * @param programmeId The programme.
      * @param recordIds The treatment records (1 to 10), all of one patient and one hospital.
      * @param billed The amount billed.
@@ -461,15 +520,21 @@ interface IClaimEscrow {
 
     /// @notice After the review deadline, the claimant forces approval up to the threshold's share and
     /// escalates the rest to the arbitrator.
+    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
+    /// `ParticipantsNotActive` for a suspended hospital, or {ClaimsReviewDeadlineNotPassed}. Emits {ClaimDecided}.
     /// @param claimId The claim.
     function forceApproval(uint256 claimId) external;
 
     /// @notice The claimant disputes a partial approval or a rejection within the dispute window.
+    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
+    /// `ParticipantsNotActive` for a suspended hospital, or {ClaimsDisputeDeadlinePassed}. Emits {ClaimDecided}.
     /// @param claimId The claim.
     function dispute(uint256 claimId) external;
 
     /// @notice After the dispute window, anyone closes an undisputed partial approval or rejection; what was
     /// contested returns to the programme's free funds.
+    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus} or {ClaimsDisputeDeadlineNotPassed}.
+    /// Emits {ClaimDecided}.
     /// @param claimId The claim.
     function finalize(uint256 claimId) external;
 

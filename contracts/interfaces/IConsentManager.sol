@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
 import {IReadPolicy} from "./IReadPolicy.sol";
+import {IRecordRegistry} from "./IRecordRegistry.sol";
 
 /**
  * @title IConsentManager
@@ -45,7 +47,7 @@ interface IConsentManager is IReadPolicy {
      * @notice What a patient (or guardian, or signature) consents to.
      * @param patient Whose records.
      * @param grantee The institution's current address (the grant is stored against its permanent id).
-     * @param purpose A `IRecordRegistry.Purpose`: treatment, insurance claim, research, public health.
+     * @param purpose Why the grantee may read: treatment, insurance claim, research, public health.
      * @param scopeKind AllRecords, RecordType or Record.
      * @param scope The record types or record ids (empty for AllRecords).
      * @param expiresAt Last second of the grant; in the future.
@@ -53,7 +55,7 @@ interface IConsentManager is IReadPolicy {
     struct GrantRequest {
         address patient;
         address grantee;
-        uint8 purpose;
+        IRecordRegistry.Purpose purpose;
         ScopeKind scopeKind;
         uint256[] scope;
         uint40 expiresAt;
@@ -67,7 +69,7 @@ interface IConsentManager is IReadPolicy {
     /// @notice The grantee is not an active institution (unknown, suspended or retired).
     /// @param grantee The address.
     /// @param status Its status in the participant directory.
-    error ConsentGranteeNotActive(address grantee, uint8 status);
+    error ConsentGranteeNotActive(address grantee, IParticipantRegistry.Status status);
 
     /// @notice The expiry is not in the future.
     /// @param expiresAt The expiry given.
@@ -78,10 +80,9 @@ interface IConsentManager is IReadPolicy {
     /// @param scopeKind The scope kind.
     error ConsentInvalidScopeSize(ScopeKind scopeKind);
 
-    /// @notice The scope kind is not one a patient can grant, or the purpose does not exist.
+    /// @notice The scope kind is not one a patient grants: `Emergency` is opened by a hospital with {openEmergency}.
     /// @param scopeKind The scope kind.
-    /// @param purpose The purpose.
-    error ConsentInvalidRequest(ScopeKind scopeKind, uint8 purpose);
+    error ConsentScopeNotGrantable(ScopeKind scopeKind);
 
     /// @notice A record type in the scope is not a valid type (1 to 127).
     /// @param recordType The type.
@@ -137,13 +138,13 @@ interface IConsentManager is IReadPolicy {
     /// @notice The reader is not an active institution.
     /// @param reader The address.
     /// @param status Its status in the participant directory.
-    error ConsentInactiveReader(address reader, uint8 status);
+    error ConsentInactiveReader(address reader, IParticipantRegistry.Status status);
 
     /// @notice The reader holds no live grant (or emergency access) covering this record and purpose.
     /// @param reader The reader.
     /// @param recordId The record.
     /// @param purpose The purpose.
-    error ConsentNoLiveRight(address reader, uint256 recordId, uint8 purpose);
+    error ConsentNoLiveRight(address reader, uint256 recordId, IRecordRegistry.Purpose purpose);
 
     /**
      * @notice A grant was created or renewed.
@@ -161,7 +162,7 @@ interface IConsentManager is IReadPolicy {
         bytes32 indexed grantId,
         address indexed patient,
         uint32 indexed granteeId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef,
         uint40 expiresAt,
@@ -234,7 +235,7 @@ interface IConsentManager is IReadPolicy {
         address indexed patient,
         uint256 indexed recordId,
         uint32 indexed readerId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         bytes32 basis
     );
 
@@ -251,7 +252,7 @@ interface IConsentManager is IReadPolicy {
     function grantIdOf(
         address patient,
         uint32 granteeId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef
     ) external pure returns (bytes32);
@@ -277,9 +278,10 @@ interface IConsentManager is IReadPolicy {
 
     /**
      * @notice The patient, or the patient's guardian, grants access.
-     * @dev Reverts with {ConsentNotPatientOrGuardian}, {ConsentGranteeNotActive}, {ConsentExpiryNotInFuture},
-     * {ConsentInvalidRequest}, {ConsentInvalidScopeSize}, {ConsentInvalidRecordType} or
-     * {ConsentRecordNotPatients}. Emits {ConsentGranted} per scope item.
+     * @dev Reverts with {ConsentNotPatientOrGuardian}, {ConsentScopeNotGrantable}, {ConsentGranteeNotActive},
+     * {ConsentExpiryNotInFuture}, {ConsentInvalidScopeSize}, {ConsentInvalidRecordType} or
+     * {ConsentRecordNotPatients}; a purpose or scope kind outside its enum fails ABI decoding. Emits
+     * {ConsentGranted} per scope item.
      * @param request What is granted.
      * @return grantIds One id per scope item.
      */
@@ -324,7 +326,7 @@ interface IConsentManager is IReadPolicy {
     function cancelNonce(
         address patient,
         uint32 granteeId,
-        uint8 purpose,
+        IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef
     ) external;
@@ -365,7 +367,7 @@ interface IConsentManager is IReadPolicy {
      * @param recordId The record read.
      * @param purpose Why.
      */
-    function logAccess(uint256 recordId, uint8 purpose) external;
+    function logAccess(uint256 recordId, IRecordRegistry.Purpose purpose) external;
 
     /**
      * @notice Records several reads in one transaction; all of them or none.
@@ -373,12 +375,13 @@ interface IConsentManager is IReadPolicy {
      * @param recordIds The records read.
      * @param purpose Why.
      */
-    function logAccessBatch(uint256[] calldata recordIds, uint8 purpose) external;
+    function logAccessBatch(uint256[] calldata recordIds, IRecordRegistry.Purpose purpose) external;
 
     /**
      * @notice Sets how long emergency access lasts.
-     * @dev Restricted (governor, delayed). Reverts with {ConsentInvalidEmergencyWindow}. Emits {EmergencyWindowSet}.
+     * @dev Reverts with {ConsentInvalidEmergencyWindow}. Emits {EmergencyWindowSet}.
      * @param window Seconds, from one hour to seven days.
+     * @custom:restricted GOVERNOR
      */
     function setEmergencyWindow(uint256 window) external;
 }

@@ -120,12 +120,20 @@ interface IISTDistribution {
     /// @param actual The sum of the categories.
     error DistributionSupplyMismatch(uint256 expected, uint256 actual);
 
-    /// @notice A category's schedule is impossible (cliff longer than duration, a Pool with a schedule, or a
-    /// Vesting category funding the claim, or a claim share larger than the category).
+    /// @notice A category's schedule is impossible for its kind: a Vesting category needs a duration and a cliff
+    /// no longer than it; a Pool has no schedule.
     /// @param category Index of the category.
+    /// @param kind Its kind.
     /// @param cliff Cliff in seconds.
     /// @param duration Duration in seconds.
-    error DistributionInvalidSchedule(uint256 category, uint32 cliff, uint32 duration);
+    error DistributionInvalidSchedule(uint256 category, CategoryKind kind, uint32 cliff, uint32 duration);
+
+    /// @notice A category places more tokens in the genesis claim than it may: nothing for a Vesting category, at
+    /// most its amount for a Pool.
+    /// @param category Index of the category.
+    /// @param claimAmount Tokens it places in the claim.
+    /// @param maximum The most it may place.
+    error DistributionInvalidClaimShare(uint256 category, uint256 claimAmount, uint256 maximum);
 
     /// @notice No category has this index.
     /// @param category The index asked for.
@@ -304,7 +312,7 @@ interface IISTDistribution {
 
     /**
      * @notice Creates a grant from a Vesting category's unallocated tokens, for instance for a new team member.
-     * @dev Restricted by the access manager. Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
+     * @dev Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
      * {DistributionUnknownCategory}, {DistributionWrongCategoryKind}, {DistributionCategoryExhausted} or
      * {DistributionStartBeforeListing}. Emits {GrantCreated}.
      * @param beneficiary Receives the vested tokens.
@@ -313,6 +321,7 @@ interface IISTDistribution {
      * @param start Vesting start, not before the listing.
      * @param revocable Whether the unvested part can later be revoked.
      * @return grantId The new grant's id.
+     * @custom:restricted TREASURER
      */
     function createGrant(
         address beneficiary,
@@ -325,20 +334,22 @@ interface IISTDistribution {
     /**
      * @notice Revokes a revocable grant: vesting stops now, the vested part stays releasable by the
      * beneficiary, and the unvested part returns to the reserve category's unallocated tokens.
-     * @dev Restricted by the access manager. Reverts with {DistributionUnknownGrant},
-     * {DistributionGrantNotRevocable} or {DistributionGrantAlreadyRevoked}. Emits {GrantRevoked}.
+     * @dev Reverts with {DistributionUnknownGrant}, {DistributionGrantNotRevocable} or
+     * {DistributionGrantAlreadyRevoked}. Emits {GrantRevoked}.
      * @param grantId The grant.
+     * @custom:restricted TREASURER
      */
     function revoke(uint256 grantId) external;
 
     /**
      * @notice Hands tokens of a Pool category to a later distribution (a contract or a multisig).
-     * @dev Restricted by the access manager. Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
+     * @dev Reverts with {DistributionZeroBeneficiary}, {DistributionZeroAmount},
      * {DistributionUnknownCategory}, {DistributionWrongCategoryKind} or {DistributionCategoryExhausted}.
      * Emits {PoolReleased}.
      * @param category A Pool category.
      * @param to The recipient.
      * @param amount Tokens to transfer.
+     * @custom:restricted TREASURER
      */
     function releasePool(uint8 category, address to, uint96 amount) external;
 }

@@ -11,6 +11,13 @@ pragma solidity 0.8.30;
  * deployment: nobody can re-root the claim under its claimants.
  */
 interface IMerkleClaim {
+    /// @notice A setting of the claim fixed at deployment, to name the one that is unusable.
+    enum MerkleClaimSetting {
+        Root,
+        Deadline,
+        Treasury
+    }
+
     /// @notice The leaf at this index was already paid.
     /// @param index The leaf index.
     error MerkleClaimAlreadyClaimed(uint256 index);
@@ -34,9 +41,10 @@ interface IMerkleClaim {
     /// @param treasury The treasury.
     error MerkleClaimUnauthorizedSweeper(address caller, address treasury);
 
-    /// @notice The claim was configured with an unusable value.
-    /// @param what Which one: "root", "deadline" or "treasury".
-    error MerkleClaimInvalidConfiguration(bytes32 what);
+    /// @notice The claim was configured with an unusable value: tokens set aside without a root, a deadline not in
+    /// the future, or a zero treasury.
+    /// @param setting Which one.
+    error MerkleClaimInvalidConfiguration(MerkleClaimSetting setting);
 
     /**
      * @notice A leaf was paid.

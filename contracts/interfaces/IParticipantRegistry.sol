@@ -61,6 +61,8 @@ interface IParticipantRegistry {
      * @param status Where it stands.
      * @param registeredAt When it was onboarded.
      * @param activatesAt When it may be activated: `registeredAt` plus the onboarding delay in force then.
+     * @param statusChangedAt When its status last changed (its registration, activation, suspension …): what a
+     * reinstatement names.
      * @param licenceHash keccak256 of its licence or registration number (the number itself stays off chain).
      * @param pendingAccount Address proposed by a rotation and not accepted yet (zero if none).
      * @param name Display name of the institution (an organisation, never a person).
@@ -73,6 +75,7 @@ interface IParticipantRegistry {
         Status status;
         uint40 registeredAt;
         uint40 activatesAt;
+        uint40 statusChangedAt;
         bytes32 licenceHash;
         address pendingAccount;
         string name;
@@ -128,10 +131,23 @@ interface IParticipantRegistry {
      */
     error ParticipantsInvalidOnboardingDelay(uint32 delay, uint32 min, uint32 max);
 
-    /// @notice The caller is not the institution's pending address, or there is no pending rotation.
+    /**
+     * @notice A reinstatement names another suspension than the institution's current one: it was scheduled
+     * before the suspension it would undo, so its delay did not run after that suspension.
+     * @param id The institution.
+     * @param named The suspension time the reinstatement names.
+     * @param suspendedAt The time of the institution's current suspension (its last status change).
+     */
+    error ParticipantsSuspensionMismatch(uint32 id, uint40 named, uint40 suspendedAt);
+
+    /// @notice The caller is not the address the institution proposed to move to.
     /// @param id The institution.
     /// @param caller Who called.
     error ParticipantsNotPendingAccount(uint32 id, address caller);
+
+    /// @notice The institution has proposed no new address (or cancelled its proposal).
+    /// @param id The institution.
+    error ParticipantsNoPendingRotation(uint32 id);
 
     /**
      * @notice An institution was onboarded, `Pending` until `activatesAt`: the public notice of the onboarding.
@@ -247,14 +263,15 @@ interface IParticipantRegistry {
     /**
      * @notice Onboards an institution, `Pending` for the onboarding delay: it has no right anywhere until
      * {activate}, and the guardian role can {cancelOnboarding} it meanwhile. The address is taken at once.
-     * @dev Restricted (registrar). Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind},
-     * {ParticipantsEmptyLicence} or {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
+     * @dev Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind}, {ParticipantsEmptyLicence} or
+     * {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
      * @param account Its address.
      * @param kind What it is.
      * @param licenceHash keccak256 of its licence or registration number.
      * @param name Display name.
      * @param metadataURI Public metadata.
      * @return id Its permanent id.
+     * @custom:restricted REGISTRAR
      */
     function register(
         address account,
@@ -294,37 +311,44 @@ interface IParticipantRegistry {
 
     /**
      * @notice Suspends an active institution: it loses every right in every contract at once.
-     * @dev Restricted (registrar, no delay). Reverts with {ParticipantsUnknownInstitution} or
-     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @dev Reverts with {ParticipantsUnknownInstitution} or {ParticipantsInvalidStatus}. Emits
+     * {InstitutionStatusChanged}.
      * @param id The institution.
      * @param reasonCode Why.
+     * @custom:restricted REGISTRAR
      */
     function suspend(uint32 id, bytes32 reasonCode) external;
 
     /**
-     * @notice Gives a suspended institution its rights back.
-     * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
-     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @notice Gives a suspended institution its rights back, after the governor's public delay. The call names the
+     * suspension it undoes (its time, `statusChangedAt`), so it can only be scheduled once that suspension exists:
+     * a reinstatement armed in advance cannot undo a suspension in the next block.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus} or
+     * {ParticipantsSuspensionMismatch}. Emits {InstitutionStatusChanged}.
      * @param id The institution.
+     * @param suspendedAt The time of the suspension undone, from {institution}.
      * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
      */
-    function reinstate(uint32 id, bytes32 reasonCode) external;
+    function reinstate(uint32 id, uint40 suspendedAt, bytes32 reasonCode) external;
 
     /**
      * @notice Retires an institution for good (active, suspended or pending); its history stays, its rights end.
-     * @dev Restricted (registrar, with a delay). Reverts with {ParticipantsUnknownInstitution} or
-     * {ParticipantsInvalidStatus}. Emits {InstitutionStatusChanged}.
+     * @dev Reverts with {ParticipantsUnknownInstitution} or {ParticipantsInvalidStatus}. Emits
+     * {InstitutionStatusChanged}.
      * @param id The institution.
      * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
      */
     function retire(uint32 id, bytes32 reasonCode) external;
 
     /**
      * @notice Changes an institution's display name and metadata URI.
-     * @dev Restricted (registrar). Reverts with {ParticipantsUnknownInstitution}. Emits {InstitutionProfileUpdated}.
+     * @dev Reverts with {ParticipantsUnknownInstitution}. Emits {InstitutionProfileUpdated}.
      * @param id The institution.
      * @param name The new display name.
      * @param metadataURI The new metadata URI.
+     * @custom:restricted REGISTRAR
      */
     function updateProfile(uint32 id, string calldata name, string calldata metadataURI) external;
 
@@ -338,18 +362,20 @@ interface IParticipantRegistry {
 
     /**
      * @notice The proposed address accepts: the institution moves there with its id, history and authorship.
-     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNotPendingAccount} or
-     * {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNoPendingRotation},
+     * {ParticipantsNotPendingAccount}, {ParticipantsNotActive} or {ParticipantsAddressTaken}. Emits {AccountRotated}.
      * @param id The institution.
      */
     function acceptAccount(uint32 id) external;
 
     /**
-     * @notice Moves an institution to a new address without the old one, for a lost or compromised key.
-     * @dev Restricted (admin, with a delay). Reverts with {ParticipantsUnknownInstitution},
-     * {ParticipantsZeroAddress} or {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * @notice Moves an institution to a new address without the old one, for a lost or compromised key. Not a
+     * retired or cancelled one: their address stays theirs for good.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus}, {ParticipantsZeroAddress}
+     * or {ParticipantsAddressTaken}. Emits {AccountRotated}.
      * @param id The institution.
      * @param account The new address.
+     * @custom:restricted GOVERNOR
      */
     function recoverAccount(uint32 id, address account) external;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IRecordRegistry} from "./IRecordRegistry.sol";
+
 /**
  * @title IReadPolicy
  * @notice The seam through which the record registry asks whether a reader other than the patient and the
@@ -13,13 +15,13 @@ interface IReadPolicy {
      * @param recordId The record.
      * @param patient The record's patient.
      * @param recordType The record's type.
-     * @param purpose The purpose of the read (an `IRecordRegistry.Purpose`).
+     * @param purpose The purpose of the read.
      */
     function allows(
         address reader,
         uint256 recordId,
         address patient,
         uint8 recordType,
-        uint8 purpose
+        IRecordRegistry.Purpose purpose
     ) external view returns (bool);
 }

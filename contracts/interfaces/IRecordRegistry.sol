@@ -108,11 +108,19 @@ interface IRecordRegistry {
     /// @param size The batch size.
     error RecordsInvalidBatchSize(uint256 size);
 
-    /// @notice Writes are paused by governance (or a pause was asked while already paused).
+    /// @notice Writes are paused: no record is written until governance unpauses (and pausing again is refused).
     error RecordsPaused();
 
     /// @notice An unpause was asked while writes are not paused.
     error RecordsNotPaused();
+
+    /**
+     * @notice An unpause names another pause than the current one: it was scheduled before the pause it would
+     * end, so its delay did not run after that pause.
+     * @param named The pause time the unpause names.
+     * @param pausedAt The time of the current pause.
+     */
+    error RecordsPauseMismatch(uint40 named, uint40 pausedAt);
 
     /// @notice Record type 0 is reserved, and only types below 128 exist.
     /// @param recordType The type.
@@ -170,6 +178,9 @@ interface IRecordRegistry {
     function readPolicy() external view returns (IReadPolicy);
 
     /// @notice Whether writes are paused. Reads never are.
+    /// @notice When writes were paused, or 0 when they are not: what an unpause names.
+    function pausedAt() external view returns (uint40);
+
     function paused() external view returns (bool);
 
     /// @notice Whether new records may have this type.
@@ -278,23 +289,34 @@ interface IRecordRegistry {
 
     /**
      * @notice Enables or disables a record type for new records (existing records keep theirs).
-     * @dev Restricted (admin). Reverts with {RecordsInvalidRecordType}. Emits {RecordTypeSet}.
+     * @dev Reverts with {RecordsInvalidRecordType}. Emits {RecordTypeSet}.
      * @param recordType The type, 1 to 127.
      * @param enabled Whether new records may have it.
      * @param label Its name.
+     * @custom:restricted GOVERNOR
      */
     function setRecordType(uint8 recordType, bool enabled, bytes32 label) external;
 
     /**
      * @notice Sets the contract that answers reads beyond the patient and the issuer.
-     * @dev Restricted (admin, delayed). Emits {ReadPolicySet}.
+     * @dev Emits {ReadPolicySet}.
      * @param policy The consent contract, or zero.
+     * @custom:restricted GOVERNOR
      */
     function setReadPolicy(IReadPolicy policy) external;
 
-    /// @notice Pauses writes. Restricted (guardian, immediate). Reverts with {RecordsPaused}. Emits {Paused}.
+    /// @notice Pauses writes.
+    /// @dev Reverts with {RecordsPaused}. Emits {Paused}.
+    /// @custom:restricted GUARDIAN
     function pause() external;
 
-    /// @notice Resumes writes. Restricted (admin, delayed). Reverts with {RecordsNotPaused}. Emits {Unpaused}.
-    function unpause() external;
+    /**
+     * @notice Resumes writes, after the governor's public delay. The call names the pause it ends (its time, from
+     * {pausedAt}), so it can only be scheduled once that pause exists: an unpause armed in advance cannot end the
+     * guardian's pause in the next block.
+     * @dev Reverts with {RecordsNotPaused} or {RecordsPauseMismatch}. Emits {Unpaused}.
+     * @custom:restricted GOVERNOR
+     * @param pausedAt The time of the pause ended.
+     */
+    function unpause(uint40 pausedAt) external;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+
 /**
  * @title ISupplyChain
  * @notice The path of a medicine from factory to patient: batches whose unit serials are a Merkle root, custody
@@ -24,6 +26,14 @@ interface ISupplyChain {
         InTransit,
         Accepted,
         Refused
+    }
+
+    /// @notice What a device measures. `None` marks an address that is no device.
+    enum DeviceKind {
+        None,
+        TemperatureLogger,
+        HumidityLogger,
+        CombinedLogger
     }
 
     /**
@@ -70,6 +80,7 @@ interface ISupplyChain {
      * @param quantity Units registered.
      * @param destroyed Units destroyed after quarantine.
      * @param excursions Readings out of range so far.
+     * @param recalledAt When its current recall was made (0 if it is not recalled): what a withdrawal names.
      * @param lot Lot number.
      */
     struct Batch {
@@ -86,6 +97,7 @@ interface ISupplyChain {
         uint64 quantity;
         uint64 destroyed;
         uint32 excursions;
+        uint40 recalledAt;
         bytes32 lot;
     }
 
@@ -140,14 +152,14 @@ interface ISupplyChain {
     /**
      * @notice A registered device.
      * @param ownerId The institution that registered it.
-     * @param kind Its kind (a code: 1 temperature logger, 2 humidity logger, 3 combined, ...).
+     * @param kind What it measures.
      * @param active Whether its readings are accepted.
      * @param lastSequence The last sequence accepted.
      * @param calibrationHash Hash of its calibration values; a change is a new registration.
      */
     struct Device {
         uint32 ownerId;
-        uint8 kind;
+        DeviceKind kind;
         bool active;
         uint64 lastSequence;
         bytes32 calibrationHash;
@@ -177,7 +189,7 @@ interface ISupplyChain {
         bool dispensed;
     }
 
-    /// @notice A batch of zero units.
+    /// @notice A batch, a shipment or a quarantine resolution of zero units.
     error SupplyZeroQuantity();
 
     /// @notice The expiry is not after the manufacture.
@@ -191,8 +203,22 @@ interface ISupplyChain {
     /// @param batchId The existing batch.
     error SupplyDuplicateLot(uint64 gtin, bytes32 lot, uint256 batchId);
 
-    /// @notice The batch's serial root or allowed ranges are unusable.
-    error SupplyInvalidBatch();
+    /// @notice The batch has no serial root, so none of its units could be proven genuine.
+    error SupplyZeroSerialRoot();
+
+    /// @notice The batch's lowest allowed temperature is above its highest.
+    /// @param tempMin Lowest allowed temperature.
+    /// @param tempMax Highest allowed temperature.
+    error SupplyInvalidTemperatureRange(int16 tempMin, int16 tempMax);
+
+    /// @notice The batch's lowest allowed humidity is above its highest.
+    /// @param humidityMin Lowest allowed humidity.
+    /// @param humidityMax Highest allowed humidity.
+    error SupplyInvalidHumidityRange(uint16 humidityMin, uint16 humidityMax);
+
+    /// @notice The batch is not recalled, so there is no recall to give notice of or to withdraw.
+    /// @param batchId The batch.
+    error SupplyNotRecalled(uint256 batchId);
 
     /// @notice No batch has this id.
     /// @param batchId The id.
@@ -202,26 +228,38 @@ interface ISupplyChain {
     /// @param batchId The batch.
     error SupplyRecalled(uint256 batchId);
 
-    /// @notice The batch is not recalled, so there is no recall to withdraw.
-    /// @param batchId The batch.
-    error SupplyNotRecalled(uint256 batchId);
+    /**
+     * @notice A recall withdrawal names another recall than the batch's current one: it was scheduled before the
+     * recall it would undo (or for an earlier one), so its delay did not run after that recall.
+     * @param batchId The batch.
+     * @param named The recall time the withdrawal names.
+     * @param recalledAt The time of the batch's current recall.
+     */
+    error SupplyRecallMismatch(uint256 batchId, uint40 named, uint40 recalledAt);
 
     /// @notice The batch has expired.
     /// @param batchId The batch.
     /// @param expiresAt Its expiry.
     error SupplyExpired(uint256 batchId, uint40 expiresAt);
 
-    /// @notice The sender holds fewer available units than it ships (or destroys, or releases).
+    /// @notice The holder has fewer available units than it ships or dispenses.
     /// @param batchId The batch.
     /// @param holderId The holder.
     /// @param requested Units asked for.
-    /// @param available Units it holds available (or quarantined, for release and destruction).
+    /// @param available Units it holds available.
     error SupplyInsufficientHolding(uint256 batchId, uint32 holderId, uint64 requested, uint64 available);
+
+    /// @notice The holder has fewer quarantined units than are to be released or destroyed.
+    /// @param batchId The batch.
+    /// @param holderId The holder.
+    /// @param requested Units asked for.
+    /// @param quarantined Units it holds quarantined.
+    error SupplyInsufficientQuarantined(uint256 batchId, uint32 holderId, uint64 requested, uint64 quarantined);
 
     /// @notice The receiver is not an active institution.
     /// @param receiver The address.
     /// @param status Its status.
-    error SupplyReceiverNotActive(address receiver, uint8 status);
+    error SupplyReceiverNotActive(address receiver, IParticipantRegistry.Status status);
 
     /// @notice No shipment has this id.
     /// @param shipmentId The id.
@@ -247,14 +285,31 @@ interface ISupplyChain {
     /// @param pharmacyId The pharmacy.
     error SupplyQuarantined(uint256 batchId, uint32 pharmacyId);
 
-    /// @notice The named prescription cannot back this dispensing (not the patient's, not a prescription, or
-    /// not readable by the pharmacy for treatment).
+    /// @notice The named prescription is not the patient's.
     /// @param recordId The record.
-    error SupplyInvalidPrescription(uint256 recordId);
+    /// @param patient The patient named for the dispensing.
+    error SupplyPrescriptionNotPatients(uint256 recordId, address patient);
+
+    /// @notice The named record is not a prescription.
+    /// @param recordId The record.
+    /// @param recordType Its type.
+    error SupplyRecordNotPrescription(uint256 recordId, uint8 recordType);
+
+    /// @notice The pharmacy holds no live consent to read the prescription for treatment.
+    /// @param recordId The record.
+    /// @param pharmacy The pharmacy's address.
+    error SupplyNoPrescriptionConsent(uint256 recordId, address pharmacy);
 
     /// @notice The device is not registered, or was revoked.
     /// @param device The device.
     error SupplyUnknownDevice(address device);
+
+    /// @notice A device registration for the zero address.
+    error SupplyZeroDevice();
+
+    /// @notice A device registration without the hash of its calibration values.
+    /// @param device The device.
+    error SupplyEmptyCalibration(address device);
 
     /// @notice The device belongs to another institution.
     /// @param device The device.
@@ -283,7 +338,8 @@ interface ISupplyChain {
     /// @param signatures Number of signatures.
     error SupplyInvalidReadingBatch(uint256 readings, uint256 signatures);
 
-    /// @notice Only the batch's manufacturer or a regulator may do this.
+    /// @notice Only the batch's manufacturer or a regulator may do this (an inactive one is refused with the
+    /// participant directory's `ParticipantsNotActive`).
     /// @param batchId The batch.
     /// @param caller Who called.
     error SupplyNotManufacturerOrRegulator(uint256 batchId, address caller);
@@ -344,7 +400,7 @@ interface ISupplyChain {
     /// @param ownerId Its owner.
     /// @param kind Its kind.
     /// @param calibrationHash Hash of its calibration values.
-    event DeviceRegistered(address indexed device, uint32 indexed ownerId, uint8 kind, bytes32 calibrationHash);
+    event DeviceRegistered(address indexed device, uint32 indexed ownerId, DeviceKind kind, bytes32 calibrationHash);
 
     /// @notice A device was revoked; its readings are refused from now on.
     /// @param device The device.
@@ -491,7 +547,8 @@ interface ISupplyChain {
     /**
      * @notice An active manufacturer registers a batch and holds all its units.
      * @dev Reverts with the directory's errors for a caller that is not an active manufacturer, or
-     * {SupplyZeroQuantity}, {SupplyInvalidDates}, {SupplyInvalidBatch}, {SupplyDuplicateLot}.
+     * {SupplyZeroQuantity}, {SupplyInvalidDates}, {SupplyZeroSerialRoot}, {SupplyInvalidTemperatureRange},
+     * {SupplyInvalidHumidityRange} or {SupplyDuplicateLot}.
      * @param input The batch.
      * @return batchId Its id.
      */
@@ -499,8 +556,8 @@ interface ISupplyChain {
 
     /**
      * @notice An active holder ships units to another active institution; they wait in transit until accepted.
-     * @dev Reverts with {SupplyUnknownBatch}, {SupplyRecalled}, {SupplyReceiverNotActive} or
-     * {SupplyInsufficientHolding}.
+     * @dev Reverts with {SupplyUnknownBatch}, {SupplyRecalled}, {SupplyReceiverNotActive}, {SupplyZeroQuantity}
+     * or {SupplyInsufficientHolding}.
      * @param batchId The batch.
      * @param to The receiver's address.
      * @param quantity Units.
@@ -521,7 +578,8 @@ interface ISupplyChain {
      * prescription from the registry. A serial dispensed before is not dispensed again: the call emits
      * {CounterfeitAlert}, changes nothing else, and returns false.
      * @dev Reverts with {SupplyRecalled}, {SupplyExpired}, {SupplyInvalidSerial}, {SupplyQuarantined},
-     * {SupplyInsufficientHolding} or {SupplyInvalidPrescription}.
+     * {SupplyInsufficientHolding}, {SupplyPrescriptionNotPatients}, {SupplyRecordNotPrescription} or
+     * {SupplyNoPrescriptionConsent}.
      * @param batchId The batch.
      * @param index The unit's index in the batch.
      * @param serial The unit's serial.
@@ -541,18 +599,22 @@ interface ISupplyChain {
 
     /**
      * @notice An active institution registers one of its devices, or re-registers it after a calibration change.
+     * @dev Reverts with {SupplyNotDeviceOwner}, {SupplyZeroDevice} or {SupplyEmptyCalibration}. Emits
+     * {DeviceRegistered}.
      * @param device The device's signing address.
-     * @param kind Its kind.
+     * @param kind What it measures.
      * @param calibrationHash Hash of its calibration values.
      */
-    function registerDevice(address device, uint8 kind, bytes32 calibrationHash) external;
+    function registerDevice(address device, DeviceKind kind, bytes32 calibrationHash) external;
 
     /// @notice The device's owner revokes it.
     /// @param device The device.
     function revokeDevice(address device) external;
 
-    /// @notice Governance revokes any device. Restricted (governor).
+    /// @notice Revokes any device at once, whoever owns it (a compromised or stolen logger).
+    /// @dev Reverts with {SupplyUnknownDevice}. Emits {DeviceRevoked}.
     /// @param device The device.
+    /// @custom:restricted GUARDIAN
     function revokeDeviceByGovernance(address device) external;
 
     /**
@@ -567,6 +629,8 @@ interface ISupplyChain {
     /**
      * @notice The batch's manufacturer or a regulator releases quarantined units back to available, or destroys
      * them.
+     * @dev Reverts with the directory's `ParticipantsNotActive`, {SupplyNotManufacturerOrRegulator},
+     * {SupplyZeroQuantity} or {SupplyInsufficientQuarantined}. Emits {QuarantineResolved}.
      * @param batchId The batch.
      * @param holderId The holder.
      * @param quantity Units.
@@ -583,20 +647,24 @@ interface ISupplyChain {
 
     /**
      * @notice Withdraws a mistaken or malicious recall: the batch is active again. Governance only, after the
-     * governor's public delay, so that no single key recalls or un-recalls a batch at once. Units quarantined or
-     * destroyed meanwhile stay as they are.
-     * @dev Reverts with {SupplyUnknownBatch} or {SupplyNotRecalled}. Emits {RecallWithdrawn}.
+     * governor's public delay, so that no single key recalls or un-recalls a batch at once. The call names the
+     * recall it withdraws (its `recalledAt`), so it can only be scheduled once that recall exists: the delay runs
+     * after the recall, never before it. Units quarantined or destroyed meanwhile stay as they are.
+     * @dev Reverts with {SupplyUnknownBatch}, {SupplyNotRecalled} or {SupplyRecallMismatch}. Emits
+     * {RecallWithdrawn}.
      * @custom:restricted GOVERNOR
      * @param batchId The batch.
+     * @param recalledAt The time of the recall withdrawn, from {getBatch}.
      * @param reasonCode Why.
      */
-    function withdrawRecall(uint256 batchId, bytes32 reasonCode) external;
+    function withdrawRecall(uint256 batchId, uint40 recalledAt, bytes32 reasonCode) external;
 
     /**
      * @notice Names current holders of a recalled batch in {RecallNotice} events with what they hold. Who has held
      * a batch is in its `ShipmentAccepted` events; anyone (the regulator, an indexer) passes those ids here, in
      * as many calls as needed, so that no holder list is stored and no recall can grow too large to send.
      * Institutions holding nothing are skipped.
+     * @dev Reverts with {SupplyUnknownBatch} or {SupplyNotRecalled}.
      * @param batchId The batch.
      * @param holderIds The institutions to name.
      */

@@ -20,7 +20,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     /**
      * @dev The part of an institution that is not on the hot path. Its status is in `members[account]`.
      * slot 0: account (160) | kind (8) | registeredAt (40) | activatesAt (40)
-     * slot 1: pendingAccount (160)
+     * slot 1: pendingAccount (160) | statusChangedAt (40)
      * slot 2: licenceHash; then name and metadataURI (dynamic)
      */
     struct Profile {
@@ -29,6 +29,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         uint40 registeredAt;
         uint40 activatesAt;
         address pendingAccount;
+        uint40 statusChangedAt;
         bytes32 licenceHash;
         string name;
         string metadataURI;
@@ -93,6 +94,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
                 status: $.members[p.account].status,
                 registeredAt: p.registeredAt,
                 activatesAt: p.activatesAt,
+                statusChangedAt: p.statusChangedAt,
                 licenceHash: p.licenceHash,
                 pendingAccount: p.pendingAccount,
                 name: p.name,
@@ -134,6 +136,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted REGISTRAR
     function register(
         address account,
         Kind kind,
@@ -154,6 +157,7 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         p.kind = kind;
         p.registeredAt = uint40(block.timestamp);
         p.activatesAt = activatesAt;
+        p.statusChangedAt = uint40(block.timestamp);
         p.licenceHash = licenceHash;
         p.name = name;
         p.metadataURI = metadataURI;
@@ -173,36 +177,49 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted GUARDIAN
     function cancelOnboarding(uint32 id, bytes32 reasonCode) external restricted {
         _moveStatus(id, Status.Pending, Status.Cancelled, reasonCode);
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted GOVERNOR
     function setOnboardingDelay(uint32 delay) external restricted {
         _setOnboardingDelay(delay);
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted REGISTRAR
     function suspend(uint32 id, bytes32 reasonCode) external restricted {
         _moveStatus(id, Status.Active, Status.Suspended, reasonCode);
     }
 
     /// @inheritdoc IParticipantRegistry
-    function reinstate(uint32 id, bytes32 reasonCode) external restricted {
+    /// @custom:restricted GOVERNOR
+    function reinstate(uint32 id, uint40 suspendedAt, bytes32 reasonCode) external restricted {
+        ParticipantStorage storage $ = _storage();
+        Profile storage p = _profile($, id);
+        Status status = $.members[p.account].status;
+        if (status != Status.Suspended) revert ParticipantsInvalidStatus(id, status);
+        // A reinstatement scheduled before this suspension cannot know its time: its delay ran before it.
+        if (p.statusChangedAt != suspendedAt) revert ParticipantsSuspensionMismatch(id, suspendedAt, p.statusChangedAt);
         _moveStatus(id, Status.Suspended, Status.Active, reasonCode);
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted GOVERNOR
     function retire(uint32 id, bytes32 reasonCode) external restricted {
         ParticipantStorage storage $ = _storage();
         Member storage m = $.members[_profile($, id).account];
         Status previous = m.status;
         if (previous == Status.Retired || previous == Status.Cancelled) revert ParticipantsInvalidStatus(id, previous);
         m.status = Status.Retired;
+        $.profiles[id].statusChangedAt = uint40(block.timestamp);
         emit InstitutionStatusChanged(id, previous, Status.Retired, reasonCode);
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted REGISTRAR
     function updateProfile(uint32 id, string calldata name, string calldata metadataURI) external restricted {
         Profile storage p = _profile(_storage(), id);
         p.name = name;
@@ -224,8 +241,9 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     function acceptAccount(uint32 id) external {
         ParticipantStorage storage $ = _storage();
         Profile storage p = _profile($, id);
-        // With no pending rotation `pendingAccount` is zero, which no caller can be.
-        if (p.pendingAccount != msg.sender) revert ParticipantsNotPendingAccount(id, msg.sender);
+        address pending = p.pendingAccount;
+        if (pending == address(0)) revert ParticipantsNoPendingRotation(id);
+        if (pending != msg.sender) revert ParticipantsNotPendingAccount(id, msg.sender);
         // A suspension between proposal and acceptance must not be escaped by moving.
         Status status = $.members[p.account].status;
         if (status != Status.Active) revert ParticipantsNotActive(p.account, status);
@@ -233,12 +251,26 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     }
 
     /// @inheritdoc IParticipantRegistry
+    /// @custom:restricted GOVERNOR
     function recoverAccount(uint32 id, address account) external restricted {
         ParticipantStorage storage $ = _storage();
-        _rotate($, id, _profile($, id), account);
+        Profile storage p = _profile($, id);
+        // A retired or cancelled institution keeps its address for good: moving it would free the address.
+        Status status = $.members[p.account].status;
+        if (status == Status.Retired || status == Status.Cancelled) revert ParticipantsInvalidStatus(id, status);
+        _rotate($, id, p, account);
     }
 
-    /// @dev Upgrades go through the access manager like every other privileged call (admin role, delayed).
+    /// @inheritdoc UUPSUpgradeable
+    /// @custom:restricted GOVERNOR
+    /// @custom:oz-upgrades-unsafe-allow-reachable delegatecall
+    function upgradeToAndCall(address newImplementation, bytes memory data) public payable override {
+        // Overridden only so that this contract's compiled documentation names the role: solc does not carry
+        // custom NatSpec tags through @inheritdoc. The check itself is {_authorizeUpgrade}'s.
+        super.upgradeToAndCall(newImplementation, data);
+    }
+
+    /// @dev Upgrades go through the access manager like every other restricted call; see {upgradeToAndCall}.
     function _authorizeUpgrade(address) internal override restricted {}
 
     function _rotate(ParticipantStorage storage $, uint32 id, Profile storage p, address account) private {
@@ -253,9 +285,11 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
 
     function _moveStatus(uint32 id, Status from, Status to, bytes32 reasonCode) private {
         ParticipantStorage storage $ = _storage();
-        Member storage m = $.members[_profile($, id).account];
+        Profile storage p = _profile($, id);
+        Member storage m = $.members[p.account];
         if (m.status != from) revert ParticipantsInvalidStatus(id, m.status);
         m.status = to;
+        p.statusChangedAt = uint40(block.timestamp);
         emit InstitutionStatusChanged(id, from, to, reasonCode);
     }
 

@@ -34,11 +34,12 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint40 issuedAt;
     }
 
-    /// @dev slot: lastId (40) | paused (8) | recordTypes bitmap (128, bit t set = type t enabled)
+    /// @dev slot: lastId (40) | paused (8) | recordTypes bitmap (128, bit t set = type t enabled) | pausedAt (40)
     struct Config {
         uint40 lastId;
         bool paused;
         uint128 recordTypes;
+        uint40 pausedAt;
     }
 
     /// @dev slot: supersedes (40) | supersededBy (40); written only by amendments.
@@ -99,6 +100,11 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @inheritdoc IRecordRegistry
     function readPolicy() external view returns (IReadPolicy) {
         return _storage().readPolicy;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function pausedAt() external view returns (uint40) {
+        return _storage().config.pausedAt;
     }
 
     /// @inheritdoc IRecordRegistry
@@ -163,8 +169,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         IParticipantRegistry.Member memory m = _participants.memberOf(reader);
         if (m.id == c.issuer && m.status == IParticipantRegistry.Status.Active) return true;
         IReadPolicy policy = $.readPolicy;
-        return
-            address(policy) != address(0) && policy.allows(reader, recordId, c.patient, c.recordType, uint8(purpose));
+        return address(policy) != address(0) && policy.allows(reader, recordId, c.patient, c.recordType, purpose);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -214,33 +219,50 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     }
 
     /// @inheritdoc IRecordRegistry
+    /// @custom:restricted GOVERNOR
     function setRecordType(uint8 recordType, bool enabled, bytes32 label) external restricted {
         _setRecordType(recordType, enabled, label);
     }
 
     /// @inheritdoc IRecordRegistry
+    /// @custom:restricted GOVERNOR
     function setReadPolicy(IReadPolicy policy) external restricted {
         _storage().readPolicy = policy;
         emit ReadPolicySet(address(policy));
     }
 
     /// @inheritdoc IRecordRegistry
+    /// @custom:restricted GUARDIAN
     function pause() external restricted {
         Config storage config = _storage().config;
         if (config.paused) revert RecordsPaused();
         config.paused = true;
+        config.pausedAt = uint40(block.timestamp);
         emit Paused(msg.sender);
     }
 
     /// @inheritdoc IRecordRegistry
-    function unpause() external restricted {
+    /// @custom:restricted GOVERNOR
+    function unpause(uint40 pausedAt_) external restricted {
         Config storage config = _storage().config;
         if (!config.paused) revert RecordsNotPaused();
+        // An unpause scheduled before this pause cannot know its time: its delay did not run after the pause.
+        if (config.pausedAt != pausedAt_) revert RecordsPauseMismatch(pausedAt_, config.pausedAt);
         config.paused = false;
+        config.pausedAt = 0;
         emit Unpaused(msg.sender);
     }
 
-    /// @dev Upgrades go through the access manager like every other privileged call (admin role, delayed).
+    /// @inheritdoc UUPSUpgradeable
+    /// @custom:restricted GOVERNOR
+    /// @custom:oz-upgrades-unsafe-allow-reachable delegatecall
+    function upgradeToAndCall(address newImplementation, bytes memory data) public payable override {
+        // Overridden only so that this contract's compiled documentation names the role: solc does not carry
+        // custom NatSpec tags through @inheritdoc. The check itself is {_authorizeUpgrade}'s.
+        super.upgradeToAndCall(newImplementation, data);
+    }
+
+    /// @dev Upgrades go through the access manager like every other restricted call; see {upgradeToAndCall}.
     function _authorizeUpgrade(address) internal override restricted {}
 
     /// @dev Validates and stores one record; `index` names the entry in errors.

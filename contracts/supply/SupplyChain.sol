@@ -25,7 +25,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
      * @dev slot 0: manufacturerId (32) | gtin (64) | manufacturedAt (40) | expiresAt (40) | status (8) |
      *              tempMin | tempMax | humidityMin | humidityMax (16 each)
      *      slot 1: serialRoot
-     *      slot 2: quantity | destroyed (64 each) | excursions (32)
+     *      slot 2: quantity | destroyed (64 each) | excursions (32) | recalledAt (40)
      *      slot 3: lot
      *      slot 4: quarantinedUnits (64)
      */
@@ -43,6 +43,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint64 quantity;
         uint64 destroyed;
         uint32 excursions;
+        uint40 recalledAt;
         bytes32 lot;
         uint64 quarantinedUnits;
     }
@@ -71,7 +72,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64); slot 1: calibrationHash
     struct DeviceData {
         uint32 ownerId;
-        uint8 kind;
+        DeviceKind kind;
         bool active;
         uint64 lastSequence;
         bytes32 calibrationHash;
@@ -143,6 +144,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
                 quantity: b.quantity,
                 destroyed: b.destroyed,
                 excursions: b.excursions,
+                recalledAt: b.recalledAt,
                 lot: b.lot
             });
     }
@@ -196,8 +198,11 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint32 manufacturerId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Manufacturer);
         if (input.quantity == 0) revert SupplyZeroQuantity();
         if (input.expiresAt <= input.manufacturedAt) revert SupplyInvalidDates(input.manufacturedAt, input.expiresAt);
-        if (input.serialRoot == bytes32(0) || input.tempMin > input.tempMax || input.humidityMin > input.humidityMax)
-            revert SupplyInvalidBatch();
+        if (input.serialRoot == bytes32(0)) revert SupplyZeroSerialRoot();
+        if (input.tempMin > input.tempMax) revert SupplyInvalidTemperatureRange(input.tempMin, input.tempMax);
+        if (input.humidityMin > input.humidityMax) {
+            revert SupplyInvalidHumidityRange(input.humidityMin, input.humidityMax);
+        }
         SupplyStorage storage $ = _storage();
         bytes32 lotKey = keccak256(abi.encode(manufacturerId, input.gtin, input.lot));
         uint256 existing = $.lots[lotKey];
@@ -237,14 +242,13 @@ contract SupplyChain is SuiteService, ISupplyChain {
     function ship(uint256 batchId, address to, uint64 quantity) external returns (uint256 shipmentId) {
         uint32 fromId = _activeId(msg.sender);
         IParticipantRegistry.Member memory receiver = _participants.memberOf(to);
-        if (receiver.status != IParticipantRegistry.Status.Active)
-            revert SupplyReceiverNotActive(to, uint8(receiver.status));
+        if (receiver.status != IParticipantRegistry.Status.Active) revert SupplyReceiverNotActive(to, receiver.status);
         SupplyStorage storage $ = _storage();
         if (_batch(batchId).status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
         Holding storage h = $.holdings[batchId][fromId];
         uint64 available = h.available;
-        if (quantity == 0 || quantity > available)
-            revert SupplyInsufficientHolding(batchId, fromId, quantity, available);
+        if (quantity == 0) revert SupplyZeroQuantity();
+        if (quantity > available) revert SupplyInsufficientHolding(batchId, fromId, quantity, available);
         // Cannot underflow: checked just above.
         unchecked {
             h.available = available - quantity;
@@ -304,11 +308,12 @@ contract SupplyChain is SuiteService, ISupplyChain {
     // ---------------------------------------------------------- devices, cold chain
 
     /// @inheritdoc ISupplyChain
-    function registerDevice(address device, uint8 kind, bytes32 calibrationHash) external {
+    function registerDevice(address device, DeviceKind kind, bytes32 calibrationHash) external {
         uint32 ownerId = _activeId(msg.sender);
         DeviceData storage d = _storage().devices[device];
         if (d.ownerId != 0 && d.ownerId != ownerId) revert SupplyNotDeviceOwner(device, d.ownerId);
-        if (device == address(0) || calibrationHash == bytes32(0)) revert SupplyUnknownDevice(device);
+        if (device == address(0)) revert SupplyZeroDevice();
+        if (calibrationHash == bytes32(0)) revert SupplyEmptyCalibration(device);
         d.ownerId = ownerId;
         d.kind = kind;
         d.active = true;
@@ -326,6 +331,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     }
 
     /// @inheritdoc ISupplyChain
+    /// @custom:restricted GUARDIAN
     function revokeDeviceByGovernance(address device) external restricted {
         _activeDevice(device).active = false;
         emit DeviceRevoked(device, msg.sender);
@@ -350,8 +356,8 @@ contract SupplyChain is SuiteService, ISupplyChain {
         BatchData storage b = _batchAuthority(batchId);
         Holding storage h = _storage().holdings[batchId][holderId];
         uint64 quarantined = h.quarantined;
-        if (quantity == 0 || quantity > quarantined)
-            revert SupplyInsufficientHolding(batchId, holderId, quantity, quarantined);
+        if (quantity == 0) revert SupplyZeroQuantity();
+        if (quantity > quarantined) revert SupplyInsufficientQuarantined(batchId, holderId, quantity, quarantined);
         // Cannot underflow: checked just above; quarantinedUnits is the sum of every holder's quarantined units.
         unchecked {
             h.quarantined = quarantined - quantity;
@@ -367,20 +373,25 @@ contract SupplyChain is SuiteService, ISupplyChain {
         BatchData storage b = _batchAuthority(batchId);
         if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
         b.status = BatchStatus.Recalled;
+        b.recalledAt = uint40(block.timestamp);
         emit BatchRecalled(batchId, reasonCode, msg.sender);
     }
 
     /// @inheritdoc ISupplyChain
-    function withdrawRecall(uint256 batchId, bytes32 reasonCode) external restricted {
+    /// @custom:restricted GOVERNOR
+    function withdrawRecall(uint256 batchId, uint40 recalledAt, bytes32 reasonCode) external restricted {
         BatchData storage b = _batch(batchId);
         if (b.status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
+        // A withdrawal scheduled before this recall cannot know its time: its delay did not run after the recall.
+        if (b.recalledAt != recalledAt) revert SupplyRecallMismatch(batchId, recalledAt, b.recalledAt);
         b.status = BatchStatus.Active;
+        b.recalledAt = 0;
         emit RecallWithdrawn(batchId, reasonCode);
     }
 
     /// @inheritdoc ISupplyChain
     function noticeHolders(uint256 batchId, uint32[] calldata holderIds) external {
-        if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyInvalidBatch();
+        if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
         mapping(uint32 => Holding) storage holdings = _storage().holdings[batchId];
         for (uint256 i = 0; i < holderIds.length; ++i) {
             Holding memory h = holdings[holderIds[i]];
@@ -502,24 +513,26 @@ contract SupplyChain is SuiteService, ISupplyChain {
         if (status != ShipmentStatus.InTransit) revert SupplyNotInTransit(shipmentId, status);
     }
 
-    /// @dev The batch, if the caller is its manufacturer or an active regulator.
+    /// @dev The batch, if the caller is active and its manufacturer or a regulator.
     function _batchAuthority(uint256 batchId) private view returns (BatchData storage b) {
         b = _batch(batchId);
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        bool active = m.status == IParticipantRegistry.Status.Active;
+        if (m.status != IParticipantRegistry.Status.Active) {
+            revert IParticipantRegistry.ParticipantsNotActive(msg.sender, m.status);
+        }
         bool manufacturer = m.id == b.manufacturerId && m.kind == IParticipantRegistry.Kind.Manufacturer;
-        if (!active || !(manufacturer || m.kind == IParticipantRegistry.Kind.Regulator)) {
+        if (!manufacturer && m.kind != IParticipantRegistry.Kind.Regulator) {
             revert SupplyNotManufacturerOrRegulator(batchId, msg.sender);
         }
     }
 
     function _checkPrescription(uint256 recordId, address patient) private view {
         (address recordPatient, , uint8 recordType, ) = _records.recordHeader(recordId);
-        if (
-            recordPatient != patient ||
-            recordType != 2 ||
-            !_records.canRead(msg.sender, recordId, IRecordRegistry.Purpose.Treatment)
-        ) revert SupplyInvalidPrescription(recordId);
+        if (recordPatient != patient) revert SupplyPrescriptionNotPatients(recordId, patient);
+        if (recordType != 2) revert SupplyRecordNotPrescription(recordId, recordType);
+        if (!_records.canRead(msg.sender, recordId, IRecordRegistry.Purpose.Treatment)) {
+            revert SupplyNoPrescriptionConsent(recordId, msg.sender);
+        }
     }
 
     function _activeId(address account) private view returns (uint32) {

@@ -39,7 +39,7 @@ contract INSSETToken is ERC20, ERC20Permit, ERC20MerkleClaim {
         address claimTreasury
     ) ERC20("INSSET", "IST") ERC20Permit("INSSET") ERC20MerkleClaim(claimRoot, claimDeadline, claimTreasury) {
         if (claimTotal > supply) revert ISTClaimExceedsSupply(claimTotal, supply);
-        if (claimRoot == bytes32(0) && claimTotal != 0) revert MerkleClaimInvalidConfiguration("root");
+        if (claimRoot == bytes32(0) && claimTotal != 0) revert MerkleClaimInvalidConfiguration(MerkleClaimSetting.Root);
         _mint(genesisHolder, supply - claimTotal);
         if (claimTotal != 0) _mint(address(this), claimTotal);
     }

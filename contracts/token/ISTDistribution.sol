@@ -156,6 +156,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     }
 
     /// @inheritdoc IISTDistribution
+    /// @custom:restricted TREASURER
     function createGrant(
         address beneficiary,
         uint8 category,
@@ -168,6 +169,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     }
 
     /// @inheritdoc IISTDistribution
+    /// @custom:restricted TREASURER
     function revoke(uint256 grantId) external restricted {
         Grant memory g = _grant(grantId);
         if (!g.revocable) revert DistributionGrantNotRevocable(grantId);
@@ -191,6 +193,7 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
     }
 
     /// @inheritdoc IISTDistribution
+    /// @custom:restricted TREASURER
     function releasePool(uint8 category, address to, uint96 amount) external restricted {
         if (to == address(0)) revert DistributionZeroBeneficiary();
         _take(category, CategoryKind.Pool, amount);
@@ -200,9 +203,10 @@ contract ISTDistribution is IISTDistribution, AccessManaged {
 
     function _addCategory(uint256 index, CategoryConfig memory c) private {
         bool isVesting = c.kind == CategoryKind.Vesting;
-        bool validVesting = c.duration != 0 && c.cliff <= c.duration && c.claimAmount == 0;
-        bool validPool = (c.cliff | c.duration) == 0 && c.claimAmount <= c.amount;
-        if (isVesting ? !validVesting : !validPool) revert DistributionInvalidSchedule(index, c.cliff, c.duration);
+        bool validSchedule = isVesting ? c.duration != 0 && c.cliff <= c.duration : (c.cliff | c.duration) == 0;
+        if (!validSchedule) revert DistributionInvalidSchedule(index, c.kind, c.cliff, c.duration);
+        uint96 maxClaim = isVesting ? 0 : c.amount;
+        if (c.claimAmount > maxClaim) revert DistributionInvalidClaimShare(index, c.claimAmount, maxClaim);
         _categories.push(Category(c.label, c.kind, c.cliff, c.duration, c.amount, c.amount - c.claimAmount));
         emit CategoryConfigured(index, c.label, c.kind, c.amount, c.cliff, c.duration, c.claimAmount);
     }

@@ -192,21 +192,17 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   await n.refused("the suspended hospital writing", () => hospital.documents.add(doc("patientA", "diagnosis", 1, "x")));
   const governor = as("deployer");
   const { participants, records, manager } = governor.contracts;
-  const reinstate = participants.interface.encodeFunctionData("reinstate", [hospitalId, reasonCode("review-cleared")]);
+  const { statusChangedAt: suspendedAt } = await miip.participants.get(hospitalId);
   await n.refused("reinstating at once", () =>
-    governor.send(() => participants.reinstate(hospitalId, reasonCode("review-cleared"))),
+    governor.send(() => participants.reinstate(hospitalId, suspendedAt, reasonCode("review-cleared"))),
   );
-  await n.step(
-    "the governor schedules the reinstatement",
-    governor.send(() => manager.schedule(miip.deployment.ParticipantRegistry, reinstate, 0)),
-  );
+  // The reinstatement names the suspension it undoes, so it cannot have been scheduled before it.
+  const reinstate = await governor.governance.reinstate(hospitalId, "review-cleared");
+  const scheduled = await n.step(`the governor schedules: ${reinstate.label}`, governor.governance.schedule(reinstate));
   const [, governorDelay] = await manager.getAccess(ROLES.GOVERNOR, who("deployer").address);
-  await time.increase(governorDelay);
+  await time.increaseTo(scheduled.readyAt);
   n.say(`  … ${Number(governorDelay) / 3600} hours later`);
-  await n.step(
-    "the governor executes it",
-    governor.send(() => manager.execute(miip.deployment.ParticipantRegistry, reinstate)),
-  );
+  await n.step("the governor executes it", governor.governance.execute(reinstate));
   await n.step(
     "the hospital writes again",
     hospital.documents.add(doc("patientA", "diagnosis", 1, "Type 2 diabetes, early")),
@@ -221,11 +217,8 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   n.say(
     `  reads still answer: patient B has ${(await miip.records.idsOfPatient(who("patientB").address)).total} records`,
   );
-  const unpause = records.interface.encodeFunctionData("unpause");
-  await governor.send(() => manager.schedule(miip.deployment.RecordRegistry, unpause, 0));
-  await time.increase(governorDelay);
-  await n.step(
-    "the governor unpauses after the delay",
-    governor.send(() => manager.execute(miip.deployment.RecordRegistry, unpause)),
-  );
+  const unpause = await governor.governance.unpause();
+  const unpauseScheduled = await governor.governance.schedule(unpause);
+  await time.increaseTo(unpauseScheduled.readyAt);
+  await n.step("the governor unpauses after the delay", governor.governance.execute(unpause));
 }

@@ -48,7 +48,7 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
   const logger = new hre.ethers.Wallet(hre.ethers.id("demo cold-chain logger"));
   await n.step(
     `the distributor registers logger ${logger.address.slice(0, 10)}…`,
-    distributor.supply.registerDevice(logger.address, 3, hre.ethers.id("calibration 2026-11")),
+    distributor.supply.registerDevice(logger.address, "combined-logger", hre.ethers.id("calibration 2026-11")),
   );
   const first = await n.step(
     "ship 600 units to the distributor",
@@ -127,14 +127,14 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
 
   n.section("A mistaken recall is withdrawn, by governance and only after its public delay");
   const governance = as("deployer").governance;
-  const withdraw = governance.withdrawRecall(batchId, "TEST-RESULT-CLEARED");
+  const withdraw = await governance.withdrawRecall(batchId, "TEST-RESULT-CLEARED");
+  const { recalledAt } = await miip.contracts.supply.getBatch(batchId);
+  const cleared = reasonCode("TEST-RESULT-CLEARED");
   await n.refused("withdrawing the recall at once", () =>
-    as("deployer").send(() =>
-      as("deployer").contracts.supply.withdrawRecall(batchId, reasonCode("TEST-RESULT-CLEARED")),
-    ),
+    as("deployer").send(() => as("deployer").contracts.supply.withdrawRecall(batchId, recalledAt, cleared)),
   );
   await n.refused("the regulator withdrawing it", () =>
-    regulator.send(() => regulator.contracts.supply.withdrawRecall(batchId, reasonCode("TEST-RESULT-CLEARED"))),
+    regulator.send(() => regulator.contracts.supply.withdrawRecall(batchId, recalledAt, cleared)),
   );
   const scheduled = await n.step(`the governor schedules: ${withdraw.label}`, governance.schedule(withdraw));
   n.say(`  public in OperationScheduled ${scheduled.operationId.slice(0, 18)}…; the guardian role could cancel it`);

@@ -104,7 +104,6 @@ export async function deploySuite(
     resolved,
   };
 
-
   if (options.outDir !== undefined && resolved.claim !== undefined) {
     mkdirSync(options.outDir, { recursive: true });
     writeFileSync(

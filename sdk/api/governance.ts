@@ -27,13 +27,28 @@ export interface GovernedStatus {
 export class GovernanceApi {
   constructor(private readonly core: Core) {}
 
-  /** Governance withdraws a batch's recall (GOVERNOR, delayed). */
-  withdrawRecall(batchId: bigint | number, reason: string): GovernedCall {
+  /**
+   * Governance withdraws a batch's current recall (GOVERNOR, delayed). The call names that recall's time, read
+   * here from the chain, so it can only be built once the recall exists.
+   */
+  async withdrawRecall(batchId: bigint | number, reason: string): Promise<GovernedCall> {
     const { supply } = this.core.contracts;
+    const { recalledAt } = await this.core.read(() => supply.getBatch(batchId));
     return {
       target: this.core.deployment.SupplyChain,
-      data: supply.interface.encodeFunctionData("withdrawRecall", [batchId, reasonCode(reason)]),
-      label: `withdraw the recall of batch ${batchId} (${reason})`,
+      data: supply.interface.encodeFunctionData("withdrawRecall", [batchId, recalledAt, reasonCode(reason)]),
+      label: `withdraw the recall of batch ${batchId} made at ${recalledAt} (${reason})`,
+    };
+  }
+
+  /** Governance resumes the record registry's writes (GOVERNOR, delayed), naming the current pause. */
+  async unpause(): Promise<GovernedCall> {
+    const { records } = this.core.contracts;
+    const pausedAt = await records.pausedAt();
+    return {
+      target: this.core.deployment.RecordRegistry,
+      data: records.interface.encodeFunctionData("unpause", [pausedAt]),
+      label: `resume record writes paused at ${pausedAt}`,
     };
   }
 
@@ -47,13 +62,18 @@ export class GovernanceApi {
     };
   }
 
-  /** Governance gives a suspended institution its rights back (GOVERNOR, delayed). */
-  reinstate(institutionId: number, reason: string): GovernedCall {
+  /** Governance gives a suspended institution its rights back (GOVERNOR, delayed), naming the suspension. */
+  async reinstate(institutionId: number, reason: string): Promise<GovernedCall> {
     const { participants } = this.core.contracts;
+    const { statusChangedAt } = await this.core.read(() => participants.institution(institutionId));
     return {
       target: this.core.deployment.ParticipantRegistry,
-      data: participants.interface.encodeFunctionData("reinstate", [institutionId, reasonCode(reason)]),
-      label: `reinstate institution ${institutionId} (${reason})`,
+      data: participants.interface.encodeFunctionData("reinstate", [
+        institutionId,
+        statusChangedAt,
+        reasonCode(reason),
+      ]),
+      label: `reinstate institution ${institutionId}, suspended at ${statusChangedAt} (${reason})`,
     };
   }
 

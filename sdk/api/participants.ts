@@ -15,6 +15,8 @@ export interface InstitutionView {
   registeredAt: number;
   /** When a pending institution can be activated (for others, when it was). */
   activatesAt: number;
+  /** When its status last changed (a suspension's time is what a reinstatement names). */
+  statusChangedAt: number;
   licenceHash: string;
   name: string;
   metadataURI: string;
@@ -112,6 +114,7 @@ function toView(i: {
   status: bigint;
   registeredAt: bigint;
   activatesAt: bigint;
+  statusChangedAt: bigint;
   licenceHash: string;
   name: string;
   metadataURI: string;
@@ -123,6 +126,7 @@ function toView(i: {
     status: enumLabel("Status", i.status),
     registeredAt: Number(i.registeredAt),
     activatesAt: Number(i.activatesAt),
+    statusChangedAt: Number(i.statusChangedAt),
     licenceHash: i.licenceHash,
     name: i.name,
     metadataURI: i.metadataURI,

@@ -3,6 +3,7 @@ import { encodeBytes32String, type Signer, isHexString } from "ethers";
 import { READING_TYPES, compactSignature, supplyDomain } from "../../config/eip712";
 import type { Core, TxInfo } from "../core";
 import { eventNamed, eventsNamed } from "../core";
+import { type DeviceKindName, parseDeviceKind } from "../labels";
 import { type UnitProof, serialHash } from "../serials";
 import { reasonCode } from "./consent";
 
@@ -93,9 +94,10 @@ export class SupplyApi {
     return this.core.send(() => this.core.contracts.supply.refuse(shipmentId));
   }
 
-  /** An institution registers an IoT device it owns. */
-  async registerDevice(device: string, kind: number, calibrationHash: string): Promise<TxInfo> {
-    return this.core.send(() => this.core.contracts.supply.registerDevice(device, kind, calibrationHash));
+  /** An institution registers an IoT device it owns; `kind` by name ("combined-logger") or number. */
+  async registerDevice(device: string, kind: DeviceKindName | number, calibrationHash: string): Promise<TxInfo> {
+    const code = parseDeviceKind(kind);
+    return this.core.send(() => this.core.contracts.supply.registerDevice(device, code, calibrationHash));
   }
 
   /** The owner revokes a device (lost, tampered, recalibration due). */

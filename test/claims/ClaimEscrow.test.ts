@@ -16,6 +16,7 @@ import {
   type ClaimEscrow,
 } from "../../typechain-types";
 import type { IClaimEscrow } from "../../typechain-types/contracts/claims/ClaimEscrow";
+import { ENUM_LABELS } from "../../sdk/labels";
 import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
 
 const DAY = 86_400;
@@ -219,10 +220,11 @@ describe("ClaimEscrow", function () {
         [{ reviewDays: 0 }, "reviewDays"],
         [{ disputeDays: 0 }, "disputeDays"],
       ];
-      for (const [overrides, what] of bad) {
+      for (const [overrides, setting] of bad) {
+        // IClaimEscrow.ProgrammeSetting, named as the SDK names it.
         await expect(claims.connect(insurer).openProgramme(config(overrides)))
           .to.be.revertedWithCustomError(claims, "ClaimsInvalidConfiguration")
-          .withArgs(code(what));
+          .withArgs(ENUM_LABELS.ProgrammeSetting.indexOf(setting));
       }
       expect(await claims.programmeCount()).to.equal(1n);
     });
@@ -288,9 +290,10 @@ describe("ClaimEscrow", function () {
   describe("enrolment", function () {
     it("refuses to enrol twice, and ends cover for new treatments without touching filed claims", async function () {
       const { claims, asInsurer, asHospital, records, hospital, patientA, record } = await loadFixture(pendingFixture);
+      const [enrolledAt] = await claims.coverOf(1, patientA.address);
       await expect(asInsurer.enrol(1, patientA.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsEnrolment")
-        .withArgs(1, patientA.address);
+        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
+        .withArgs(1, patientA.address, enrolledAt);
       await expect(asInsurer.endCover(1, patientA.address)).to.emit(claims, "CoverEnded").withArgs(1, patientA.address);
       await asInsurer.approve(1, KRW(2_400), code("ok"));
       expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Paid));
@@ -300,7 +303,10 @@ describe("ClaimEscrow", function () {
         claims,
         "ClaimsNotCovered",
       );
-      await expect(asInsurer.endCover(1, patientA.address)).to.be.revertedWithCustomError(claims, "ClaimsEnrolment");
+      const [, endedAt] = await claims.coverOf(1, patientA.address);
+      await expect(asInsurer.endCover(1, patientA.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsCoverAlreadyEnded")
+        .withArgs(1, patientA.address, endedAt);
     });
 
     it("lets a patient join by signature, the insurer paying the gas; a replay, a late or forged request is refused", async function () {
@@ -319,8 +325,8 @@ describe("ClaimEscrow", function () {
       const other = signers[26];
       const late = (await time.latest()) - 1;
       await expect(asInsurer.joinBySig(1, other.address, late, await signJoin(claims, other, 1, 0n, late)))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
-        .withArgs(other.address);
+        .to.be.revertedWithCustomError(claims, "ClaimsSignatureExpired")
+        .withArgs(late, (await time.latest()) + 1);
       await expect(asInsurer.joinBySig(1, other.address, deadline, await signJoin(claims, patient, 1, 1n, deadline)))
         .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
         .withArgs(other.address);
@@ -539,7 +545,10 @@ describe("ClaimEscrow", function () {
 
     it("lets the claimant force the threshold's share when the insurer lets the deadline pass, and escalate the rest", async function () {
       const { claims, asHospital, agency, hospital, token } = await loadFixture(pendingFixture);
-      await expect(asHospital.forceApproval(1)).to.be.revertedWithCustomError(claims, "ClaimsDeadline");
+      const { deadline } = await claims.getClaim(1);
+      await expect(asHospital.forceApproval(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsReviewDeadlineNotPassed")
+        .withArgs(1, deadline);
       await time.increase(14 * DAY + 1);
       const before = await token.balanceOf(hospital.address);
       await expect(asHospital.forceApproval(1))
@@ -554,9 +563,14 @@ describe("ClaimEscrow", function () {
     it("closes an undisputed rejection after the window and returns the reservation", async function () {
       const { claims, asInsurer, asHospital } = await loadFixture(pendingFixture);
       await asInsurer.reject(1, code("not-covered"));
-      await expect(claims.finalize(1)).to.be.revertedWithCustomError(claims, "ClaimsDeadline");
+      const { deadline } = await claims.getClaim(1);
+      await expect(claims.finalize(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlineNotPassed")
+        .withArgs(1, deadline);
       await time.increase(7 * DAY + 1);
-      await expect(asHospital.dispute(1)).to.be.revertedWithCustomError(claims, "ClaimsDeadline");
+      await expect(asHospital.dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlinePassed")
+        .withArgs(1, deadline);
       await claims.finalize(1);
       const p = await claims.getProgramme(1);
       expect([p.free, p.reserved]).to.deep.equal([KRW(50_000), 0n]);
@@ -610,16 +624,16 @@ describe("ClaimEscrow", function () {
         scope: [],
         expiresAt: (await time.latest()) + DAY,
       });
-      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address)).to.be.revertedWithCustomError(
-        claims,
-        "ClaimsNotCovered",
-      );
-      await expect(asInsurer.endCover(1, stranger.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsEnrolment")
+      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
         .withArgs(1, stranger.address);
-      await expect(asInsurer.enrol(1, hre.ethers.ZeroAddress))
-        .to.be.revertedWithCustomError(claims, "ClaimsEnrolment")
-        .withArgs(1, hre.ethers.ZeroAddress);
+      await expect(asInsurer.endCover(1, stranger.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
+        .withArgs(1, stranger.address);
+      await expect(asInsurer.enrol(1, hre.ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsZeroPatient",
+      );
 
       await asInsurer.closeProgramme(1);
       await time.increase(5);
@@ -645,8 +659,8 @@ describe("ClaimEscrow", function () {
       await asInsurer.reject(1, code("no"));
       await participants.connect(registrar).suspend(ids.hospital, code("audit"));
       await expect(claims.connect(hospital).dispute(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
-        .withArgs(hospital.address);
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, 2);
       await expect(claims.connect(patientA).dispute(1)).to.emit(claims, "ClaimDecided");
       await onboard(participants, registrar, {
         account: regulator,
@@ -656,6 +670,132 @@ describe("ClaimEscrow", function () {
       await expect(claims.connect(regulator).arbitrate(1, 0, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsNotArbitrator")
         .withArgs(1, regulator.address);
+    });
+  });
+
+  describe("one error per wrong thing, and nothing changed", function () {
+    it("refuses enrolling the zero address with ClaimsZeroPatient", async function () {
+      const { claims, asInsurer } = await loadFixture(escrowFixture);
+      await expect(asInsurer.enrol(1, hre.ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsZeroPatient",
+      );
+      expect(await claims.coverOf(1, hre.ethers.ZeroAddress)).to.deep.equal([0n, 0n]);
+    });
+
+    it("refuses a second enrolment with ClaimsAlreadyEnrolled, naming the first, even after the cover ended", async function () {
+      const { claims, asInsurer, patientA } = await loadFixture(escrowFixture);
+      const [enrolledAt] = await claims.coverOf(1, patientA.address);
+      await expect(asInsurer.enrol(1, patientA.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
+        .withArgs(1, patientA.address, enrolledAt);
+      await asInsurer.endCover(1, patientA.address);
+      const cover = await claims.coverOf(1, patientA.address);
+      await expect(asInsurer.enrol(1, patientA.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
+        .withArgs(1, patientA.address, enrolledAt);
+      expect(await claims.coverOf(1, patientA.address)).to.deep.equal(cover);
+    });
+
+    it("refuses ending the cover of, or filing for, a patient never enrolled with ClaimsNotEnrolled", async function () {
+      const { claims, asInsurer, asHospital, hospital, records, consent, insurer, record, signers } =
+        await loadFixture(escrowFixture);
+      const outsider = signers[27];
+      await records.connect(hospital).register(await record(outsider, RECORD_TYPES.diagnosis));
+      await consent.connect(outsider).grant({
+        patient: outsider.address,
+        grantee: insurer.address,
+        purpose: PURPOSES["insurance-claim"],
+        scopeKind: SCOPES.allRecords,
+        scope: [],
+        expiresAt: (await time.latest()) + DAY,
+      });
+      const programme = await claims.getProgramme(1);
+      await expect(asInsurer.endCover(1, outsider.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
+        .withArgs(1, outsider.address);
+      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
+        .withArgs(1, outsider.address);
+      expect(await claims.coverOf(1, outsider.address)).to.deep.equal([0n, 0n]);
+      expect(await claims.claimCount()).to.equal(0n);
+      expect(await claims.claimOfRecord(6)).to.equal(0n);
+      expect(await claims.getProgramme(1)).to.deep.equal(programme);
+    });
+
+    it("refuses ending a cover twice with ClaimsCoverAlreadyEnded, keeping the first end", async function () {
+      const { claims, asInsurer, patientB } = await loadFixture(escrowFixture);
+      await asInsurer.endCover(1, patientB.address);
+      const cover = await claims.coverOf(1, patientB.address);
+      await time.increase(DAY);
+      await expect(asInsurer.endCover(1, patientB.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsCoverAlreadyEnded")
+        .withArgs(1, patientB.address, cover[1]);
+      expect(await claims.coverOf(1, patientB.address)).to.deep.equal(cover);
+    });
+
+    it("refuses an expired request to join with ClaimsSignatureExpired, leaving its nonce unspent", async function () {
+      const { claims, asInsurer, signers } = await loadFixture(escrowFixture);
+      const patient = signers[25];
+      const deadline = (await time.latest()) + 60;
+      const signature = await signJoin(claims, patient, 1, 0n, deadline);
+      await time.increaseTo(deadline + 1);
+      await expect(asInsurer.joinBySig(1, patient.address, deadline, signature))
+        .to.be.revertedWithCustomError(claims, "ClaimsSignatureExpired")
+        .withArgs(deadline, deadline + 2);
+      expect(await claims.joinNonce(patient.address)).to.equal(0n);
+      expect(await claims.coverOf(1, patient.address)).to.deep.equal([0n, 0n]);
+    });
+
+    it("refuses forcing approval before the review deadline with ClaimsReviewDeadlineNotPassed", async function () {
+      const { claims, asHospital } = await loadFixture(pendingFixture);
+      const claim = await claims.getClaim(1);
+      const programme = await claims.getProgramme(1);
+      await time.increaseTo(claim.deadline - 1n);
+      await expect(asHospital.forceApproval(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsReviewDeadlineNotPassed")
+        .withArgs(1, claim.deadline);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+      expect(await claims.getProgramme(1)).to.deep.equal(programme);
+    });
+
+    it("refuses a dispute after the dispute deadline with ClaimsDisputeDeadlinePassed", async function () {
+      const { claims, asInsurer, asHospital } = await loadFixture(pendingFixture);
+      await asInsurer.approve(1, KRW(1_000), code("partly"));
+      const claim = await claims.getClaim(1);
+      await time.increaseTo(claim.deadline + 1n);
+      await expect(asHospital.dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlinePassed")
+        .withArgs(1, claim.deadline);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+    });
+
+    it("refuses a claimant that is no claimant with ClaimsNotClaimant, and its suspended hospital with ParticipantsNotActive", async function () {
+      const { claims, participants, registrar, asInsurer, hospital, secondHospital, ids } =
+        await loadFixture(pendingFixture);
+      await asInsurer.reject(1, code("no"));
+      const claim = await claims.getClaim(1);
+      await expect(claims.connect(secondHospital).dispute(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(secondHospital.address);
+      await participants.connect(registrar).suspend(ids.hospital, code("audit"));
+      await expect(claims.connect(hospital).dispute(1))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, 2);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+    });
+
+    it("refuses finalizing before the dispute deadline with ClaimsDisputeDeadlineNotPassed", async function () {
+      const { claims, asInsurer } = await loadFixture(pendingFixture);
+      await asInsurer.approve(1, KRW(1_000), code("partly"));
+      const claim = await claims.getClaim(1);
+      const programme = await claims.getProgramme(1);
+      await time.increaseTo(claim.deadline - 1n);
+      await expect(claims.finalize(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlineNotPassed")
+        .withArgs(1, claim.deadline);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+      expect(await claims.getProgramme(1)).to.deep.equal(programme);
     });
   });
 

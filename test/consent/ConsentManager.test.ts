@@ -14,6 +14,8 @@ import { governorCall } from "../helpers/governance";
 
 const DAY = 86_400;
 const Status = { None: 0, Active: 1, Suspended: 2 } as const;
+/** IConsentManager.ScopeKind.Emergency: break-glass entries, opened by hospitals, never granted. */
+const EMERGENCY = 3;
 const reason = (text: string) => hre.ethers.encodeBytes32String(text);
 
 describe("ConsentManager", function () {
@@ -186,12 +188,11 @@ describe("ConsentManager", function () {
       await expect(asPatient.grant(request({ scopeKind: SCOPES.record, scope: [2, 4] })))
         .to.be.revertedWithCustomError(consent, "ConsentRecordNotPatients")
         .withArgs(4, patientA.address);
-      await expect(asPatient.grant(request({ purpose: 4 })))
-        .to.be.revertedWithCustomError(consent, "ConsentInvalidRequest")
-        .withArgs(SCOPES.recordType, 4);
-      await expect(asPatient.grant(request({ scopeKind: 3, scope: [] })))
-        .to.be.revertedWithCustomError(consent, "ConsentInvalidRequest")
-        .withArgs(3, PURPOSES.treatment);
+      // A purpose outside IRecordRegistry.Purpose is no purpose: the ABI decoder refuses it, as any enum.
+      await expect(asPatient.grant(request({ purpose: 4 }))).to.be.revertedWithoutReason();
+      await expect(asPatient.grant(request({ scopeKind: EMERGENCY, scope: [] })))
+        .to.be.revertedWithCustomError(consent, "ConsentScopeNotGrantable")
+        .withArgs(EMERGENCY);
       await expect(consent.connect(patientB).grant(request()))
         .to.be.revertedWithCustomError(consent, "ConsentNotPatientOrGuardian")
         .withArgs(patientB.address, patientA.address);
@@ -201,6 +202,29 @@ describe("ConsentManager", function () {
         .withArgs(pharmacy.address, Status.Suspended);
       const grantId = await idOf(request(), ids.pharmacy, RECORD_TYPES.prescription);
       expect(await consent.getGrant(grantId)).to.deep.equal([hre.ethers.ZeroAddress, 0n, 0n, false]);
+    });
+  });
+
+  describe("one error per wrong thing, and nothing changed", function () {
+    it("refuses granting an emergency scope with ConsentScopeNotGrantable, by hand or by signature", async function () {
+      const { consent, patientA, relayer, request, sign, idOf, ids } = await loadFixture(consentFixture);
+      const emergency = request({ scopeKind: EMERGENCY, scope: [] });
+      await expect(consent.connect(patientA).grant(emergency))
+        .to.be.revertedWithCustomError(consent, "ConsentScopeNotGrantable")
+        .withArgs(EMERGENCY);
+      const deadline = BigInt((await time.latest()) + 3600);
+      await expect(
+        consent.connect(relayer).grantBySig(emergency, 0, deadline, await sign(patientA, emergency, 0n, deadline)),
+      )
+        .to.be.revertedWithCustomError(consent, "ConsentScopeNotGrantable")
+        .withArgs(EMERGENCY);
+      expect(await consent.getGrant(await idOf(emergency, ids.pharmacy))).to.deep.equal([
+        hre.ethers.ZeroAddress,
+        0n,
+        0n,
+        false,
+      ]);
+      expect(await consent.queryFilter(consent.filters.ConsentGranted())).to.have.length(0);
     });
   });
 

@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IClaimEscrow} from "../../contracts/interfaces/IClaimEscrow.sol";
 import {IConsentManager} from "../../contracts/interfaces/IConsentManager.sol";
 import {IParticipantRegistry} from "../../contracts/interfaces/IParticipantRegistry.sol";
+import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {SuiteDeployer} from "./utils/SuiteDeployer.sol";
 import {VM} from "./utils/Vm.sol";
 
@@ -69,7 +70,7 @@ contract ClaimsHandler is SuiteDeployer {
                 IConsentManager.GrantRequest(
                     patients[p],
                     insurer,
-                    1,
+                    IRecordRegistry.Purpose.InsuranceClaim,
                     IConsentManager.ScopeKind.AllRecords,
                     none,
                     uint40(block.timestamp + 3650 days)

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IConsentManager} from "../../contracts/interfaces/IConsentManager.sol";
 import {IParticipantRegistry} from "../../contracts/interfaces/IParticipantRegistry.sol";
+import {IRecordRegistry} from "../../contracts/interfaces/IRecordRegistry.sol";
 import {SuiteDeployer} from "./utils/SuiteDeployer.sol";
 import {VM} from "./utils/Vm.sol";
 
@@ -173,7 +174,7 @@ contract ConsentHandler is SuiteDeployer {
         address reader = readers[r % READERS];
         uint32 id = participants.memberOf(reader).id;
         if (suspended[reader]) {
-            participants.reinstate(id, "back");
+            participants.reinstate(id, participants.institution(id).statusChangedAt, "back");
             suspended[reader] = false;
         } else {
             participants.suspend(id, "review");
@@ -236,7 +237,14 @@ contract ConsentHandler is SuiteDeployer {
 
     function _emergencyId(uint256 p) private view returns (bytes32) {
         uint32 hospitalId = participants.memberOf(readers[3]).id;
-        return consent.grantIdOf(patients[p], hospitalId, 0, IConsentManager.ScopeKind.Emergency, 0);
+        return
+            consent.grantIdOf(
+                patients[p],
+                hospitalId,
+                IRecordRegistry.Purpose.Treatment,
+                IConsentManager.ScopeKind.Emergency,
+                0
+            );
     }
 
     function _request(
@@ -249,7 +257,7 @@ contract ConsentHandler is SuiteDeployer {
     ) private view returns (IConsentManager.GrantRequest memory request) {
         request.patient = patients[p];
         request.grantee = readers[r % READERS];
-        request.purpose = purpose % 4;
+        request.purpose = IRecordRegistry.Purpose(purpose % 4);
         request.scopeKind = IConsentManager.ScopeKind(kind % 3);
         if (request.scopeKind == IConsentManager.ScopeKind.RecordType) {
             request.scope = new uint256[](1);

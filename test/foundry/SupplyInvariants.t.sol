@@ -40,7 +40,7 @@ contract SupplyHandler is SuiteDeployer {
         }
         device = VM.addr(DEVICE_KEY);
         VM.prank(holders[0]);
-        supply.registerDevice(device, 3, keccak256("calibration"));
+        supply.registerDevice(device, ISupplyChain.DeviceKind.CombinedLogger, keccak256("calibration"));
         for (uint256 i = 0; i < UNITS; ++i) {
             leaves[i] = keccak256(bytes.concat(keccak256(abi.encode(i, _serial(i)))));
         }

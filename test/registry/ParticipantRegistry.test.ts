@@ -242,15 +242,21 @@ describe("ParticipantRegistry", function () {
       expect((await participants.institution(ids.pharmacy)).status).to.equal(BigInt(Status.Active));
     });
 
-    it("reinstates only through the governor's delay", async function () {
+    it("reinstates only through the governor's delay, naming the suspension it undoes", async function () {
       const { participants, manager, registrar, deployer, hospital, ids } = await loadFixture(onboardedFixture);
       await participants.connect(registrar).suspend(ids.hospital, reason("r"));
-      const data = participants.interface.encodeFunctionData("reinstate", [ids.hospital, reason("cleared")]);
+      const { statusChangedAt: suspendedAt } = await participants.institution(ids.hospital);
+      expect(suspendedAt).to.equal(BigInt(await time.latest()));
+      const data = participants.interface.encodeFunctionData("reinstate", [
+        ids.hospital,
+        suspendedAt,
+        reason("cleared"),
+      ]);
       await expect(
-        participants.connect(deployer).reinstate(ids.hospital, reason("cleared")),
+        participants.connect(deployer).reinstate(ids.hospital, suspendedAt, reason("cleared")),
       ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
       await expect(
-        participants.connect(registrar).reinstate(ids.hospital, reason("cleared")),
+        participants.connect(registrar).reinstate(ids.hospital, suspendedAt, reason("cleared")),
       ).to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized");
       expect((await participants.memberOf(hospital.address)).status).to.equal(BigInt(Status.Suspended));
 
@@ -265,9 +271,25 @@ describe("ParticipantRegistry", function () {
       expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
     });
 
+    it("refuses a reinstatement armed before the suspension it would undo", async function () {
+      const { participants, manager, registrar, deployer, hospital, ids } = await loadFixture(onboardedFixture);
+      // A captured governor key schedules a reinstatement in advance, guessing the suspension's time.
+      const guess = BigInt((await time.latest()) + 30);
+      const armed = participants.interface.encodeFunctionData("reinstate", [ids.hospital, guess, reason("x")]);
+      await manager.connect(deployer).schedule(await participants.getAddress(), armed, 0);
+      await time.increase(24 * 3600);
+      await participants.connect(registrar).suspend(ids.hospital, reason("breach"));
+      const { statusChangedAt } = await participants.institution(ids.hospital);
+      await expect(manager.connect(deployer).execute(await participants.getAddress(), armed))
+        .to.be.revertedWithCustomError(participants, "ParticipantsSuspensionMismatch")
+        .withArgs(ids.hospital, guess, statusChangedAt);
+      expect((await participants.memberOf(hospital.address)).status).to.equal(BigInt(Status.Suspended));
+    });
+
     it("refuses to reinstate an active institution", async function () {
       const { participants, manager, deployer, ids } = await loadFixture(onboardedFixture);
-      const data = participants.interface.encodeFunctionData("reinstate", [ids.hospital, reason("x")]);
+      const { statusChangedAt } = await participants.institution(ids.hospital);
+      const data = participants.interface.encodeFunctionData("reinstate", [ids.hospital, statusChangedAt, reason("x")]);
       await expect(governorCall(manager, deployer, participants, data))
         .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
         .withArgs(ids.hospital, Status.Active);
@@ -288,7 +310,12 @@ describe("ParticipantRegistry", function () {
       await expect(governorCall(manager, deployer, participants, retire))
         .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
         .withArgs(ids.pharmacy, Status.Retired);
-      const reinstate = participants.interface.encodeFunctionData("reinstate", [ids.pharmacy, reason("x")]);
+      const { statusChangedAt } = await participants.institution(ids.pharmacy);
+      const reinstate = participants.interface.encodeFunctionData("reinstate", [
+        ids.pharmacy,
+        statusChangedAt,
+        reason("x"),
+      ]);
       await expect(governorCall(manager, deployer, participants, reinstate))
         .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
         .withArgs(ids.pharmacy, Status.Retired);
@@ -357,8 +384,8 @@ describe("ParticipantRegistry", function () {
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(stranger.address, Status.None);
       await expect(participants.connect(next).acceptAccount(ids.hospital))
-        .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
-        .withArgs(ids.hospital, next.address);
+        .to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation")
+        .withArgs(ids.hospital);
       await participants.connect(hospital).proposeAccount(next.address);
       await expect(participants.connect(stranger).acceptAccount(ids.hospital))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
@@ -369,6 +396,24 @@ describe("ParticipantRegistry", function () {
       expect((await participants.institution(ids.hospital)).account).to.equal(hospital.address);
     });
 
+    it("tells an acceptance with no rotation pending (ParticipantsNoPendingRotation) from one by the wrong address", async function () {
+      const { participants, hospital, stranger, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[13];
+      const before = await participants.institution(ids.hospital);
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation")
+        .withArgs(ids.hospital);
+      await participants.connect(hospital).proposeAccount(next.address);
+      await expect(participants.connect(stranger).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotPendingAccount")
+        .withArgs(ids.hospital, stranger.address);
+      expect((await participants.institution(ids.hospital)).toObject()).to.deep.equal({
+        ...before.toObject(),
+        pendingAccount: next.address,
+      });
+      expect((await participants.memberOf(next.address)).id).to.equal(0n);
+    });
+
     it("lets a proposal be cancelled, and refuses to accept once the address was taken meanwhile", async function () {
       const { participants, registrar, hospital, ids, signers } = await loadFixture(onboardedFixture);
       const next = signers[13];
@@ -376,10 +421,9 @@ describe("ParticipantRegistry", function () {
       await expect(participants.connect(hospital).proposeAccount(hre.ethers.ZeroAddress))
         .to.emit(participants, "AccountRotationProposed")
         .withArgs(ids.hospital, hospital.address, hre.ethers.ZeroAddress);
-      await expect(participants.connect(next).acceptAccount(ids.hospital)).to.be.revertedWithCustomError(
-        participants,
-        "ParticipantsNotPendingAccount",
-      );
+      await expect(participants.connect(next).acceptAccount(ids.hospital))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation")
+        .withArgs(ids.hospital);
 
       await participants.connect(hospital).proposeAccount(next.address);
       // A registration takes the address at once, even while it is pending.
@@ -419,6 +463,29 @@ describe("ParticipantRegistry", function () {
         participants,
         "ParticipantsZeroAddress",
       );
+    });
+
+    it("refuses to recover a retired or cancelled institution: its address stays taken for good", async function () {
+      const { participants, manager, registrar, deployer, pharmacy, stranger, ids, signers } =
+        await loadFixture(onboardedFixture);
+      const retire = participants.interface.encodeFunctionData("retire", [ids.pharmacy, reason("closed")]);
+      await governorCall(manager, deployer, participants, retire);
+      await participants.connect(registrar).register(stranger.address, KINDS.hospital, licence("s"), "S", "");
+      const cancelled = await participants.institutionCount();
+      await participants.connect(deployer).cancelOnboarding(cancelled, reason("rogue"));
+      const next = signers[13].address;
+      for (const [id, status] of [
+        [ids.pharmacy, Status.Retired],
+        [cancelled, Status.Cancelled],
+      ] as const) {
+        const recover = participants.interface.encodeFunctionData("recoverAccount", [id, next]);
+        await expect(governorCall(manager, deployer, participants, recover))
+          .to.be.revertedWithCustomError(participants, "ParticipantsInvalidStatus")
+          .withArgs(id, status);
+      }
+      expect((await participants.institution(ids.pharmacy)).account).to.equal(pharmacy.address);
+      expect((await participants.institution(cancelled)).account).to.equal(stranger.address);
+      expect((await participants.memberOf(next)).id).to.equal(0n);
     });
   });
 });

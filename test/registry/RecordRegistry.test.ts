@@ -375,17 +375,36 @@ describe("RecordRegistry", function () {
       expect((await records.recordsOfPatient(patientA.address, 0, 10))[0]).to.deep.equal([1n]);
       await expect(records.connect(deployer).pause()).to.be.revertedWithCustomError(records, "RecordsPaused");
 
-      await expect(records.connect(deployer).unpause()).to.be.revertedWithCustomError(
+      const pausedAt = await records.pausedAt();
+      const [pausedEvent] = await records.queryFilter(records.filters.Paused());
+      expect(pausedAt).to.equal(BigInt((await pausedEvent.getBlock()).timestamp));
+      await expect(records.connect(deployer).unpause(pausedAt)).to.be.revertedWithCustomError(
         manager,
         "AccessManagerNotScheduled",
       );
-      const unpause = records.interface.encodeFunctionData("unpause");
+      const unpause = records.interface.encodeFunctionData("unpause", [pausedAt]);
       await expect(governorCall(manager, deployer, records, unpause)).to.emit(records, "Unpaused");
+      expect(await records.pausedAt()).to.equal(0n);
       await asHospital.register(input("after pause"));
       await expect(governorCall(manager, deployer, records, unpause)).to.be.revertedWithCustomError(
         records,
         "RecordsNotPaused",
       );
+    });
+
+    it("refuses an unpause armed before the pause it would end: its delay must run after the pause", async function () {
+      const { records, manager, deployer } = await loadFixture(recordsFixture);
+      // The governor schedules an unpause while nothing is paused, naming the pause time it hopes for.
+      const guess = BigInt((await time.latest()) + 10);
+      const armed = records.interface.encodeFunctionData("unpause", [guess]);
+      await manager.connect(deployer).schedule(await records.getAddress(), armed, 0);
+      await time.increase(86_400);
+      await records.connect(deployer).pause();
+      const pausedAt = await records.pausedAt();
+      await expect(manager.connect(deployer).execute(await records.getAddress(), armed))
+        .to.be.revertedWithCustomError(records, "RecordsPauseMismatch")
+        .withArgs(guess, pausedAt);
+      expect(await records.paused()).to.equal(true);
     });
 
     it("refuses a pause by anyone but the guardian", async function () {

@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
-import { MIIP, MIIPClientError, MIIPError, DeploymentError, buildSerialTree, isMIIPError } from "../../sdk";
+import {
+  MIIP,
+  MIIPClientError,
+  MIIPError,
+  DeploymentError,
+  buildSerialTree,
+  isMIIPError,
+  parseDeviceKind,
+} from "../../sdk";
 import { deploymentOf } from "../../scripts/lib/deploy";
 import { demoProgramme } from "../../scripts/lib/seed";
 import { onboardedFixture } from "../helpers/fixtures";
@@ -368,7 +376,11 @@ describe("SDK client", function () {
         metadataURI: "ipfs://meta",
       });
       const logger = hre.ethers.Wallet.createRandom();
-      await as(distributor).supply.registerDevice(logger.address, 3, hre.ethers.id("calibration"));
+      await as(distributor).supply.registerDevice(logger.address, "temperature-logger", hre.ethers.id("calibration"));
+      expect((await miip.contracts.supply.getDevice(logger.address)).kind).to.equal(1n);
+      expect(parseDeviceKind("combined")).to.equal(3);
+      expect(() => parseDeviceKind("fridge")).to.throw(RangeError, "unknown device kind");
+      expect(() => parseDeviceKind(0)).to.throw(RangeError, "not one of 1..3");
       const { shipmentId } = await as(manufacturer).supply.ship(batchId, distributor.address, 3);
       const readings = await miip.supply.signReadings(logger, [
         { shipmentId, temperature: 450, humidity: 4000 },

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { Interface, ZeroAddress, type ParamType } from "ethers";
 
-import { MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "../../sdk";
+import { ENUM_LABELS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "../../sdk";
 import { revertDataOf } from "../../sdk/errors";
 
 /** The contracts a deployment of the suite consists of: every error they can raise must decode. */
@@ -47,31 +47,82 @@ describe("SDK error decoding", function () {
   });
 
   it("formats times, enums, purposes, record types and codes for people", function () {
+    // Selectors pick the suite's own declarations, whose ABI names each enum (`enum IClaimEscrow.ClaimStatus`).
     const iface = new Interface([
       "error ConsentSignatureExpired(uint256 deadline, uint256 now)",
       "error ClaimsInvalidStatus(uint256 claimId, uint8 status)",
-      "error ConsentInvalidRequest(uint8 scopeKind, uint8 purpose)",
+      "error ConsentScopeNotGrantable(uint8 scopeKind)",
+      "error ConsentNoLiveRight(address reader, uint256 recordId, uint8 purpose)",
       "error ClaimsRecordTypeNotCovered(uint256 recordId, uint8 recordType)",
-      "error ClaimsInvalidConfiguration(bytes32 what)",
+      "error ClaimsInvalidConfiguration(uint8 setting)",
       "error ConsentInactiveReader(address reader, uint8 status)",
+      "error SupplyReceiverNotActive(address receiver, uint8 status)",
+      "error ClaimsAlreadyEnrolled(uint256 programmeId, address patient, uint40 enrolledAt)",
+      "error RecordsInvalidTime(uint256 index, uint40 issuedAt, uint256 now)",
     ]);
     const decode = (name: string, args: unknown[]) => String(decodeRevertData(iface.encodeErrorResult(name, args)));
     expect(decode("ConsentSignatureExpired", [1_795_000_000n, 1_795_003_600n])).to.equal(
       "ConsentSignatureExpired: the signature expired at 2026-11-18T11:06:40Z (now 2026-11-18T12:06:40Z)",
     );
     expect(decode("ClaimsInvalidStatus", [4n, 7n])).to.equal("ClaimsInvalidStatus: claim 4 is settled");
-    expect(decode("ConsentInvalidRequest", [3n, 2n])).to.equal(
-      "ConsentInvalidRequest: scopeKind emergency, purpose research",
+    expect(decode("ConsentScopeNotGrantable", [3n])).to.equal("ConsentScopeNotGrantable: scopeKind emergency");
+    expect(decode("ConsentNoLiveRight", [ZeroAddress, 12n, 2n])).to.equal(
+      `ConsentNoLiveRight: ${ZeroAddress} has no live right to read record 12 for research`,
     );
     expect(decode("ClaimsRecordTypeNotCovered", [9n, 3n])).to.equal(
       "ClaimsRecordTypeNotCovered: recordId 9, recordType lab-result",
     );
-    expect(decode("ClaimsInvalidConfiguration", [hre.ethers.encodeBytes32String("copayBps")])).to.equal(
-      "ClaimsInvalidConfiguration: what copayBps",
-    );
+    expect(decode("ClaimsInvalidConfiguration", [5n])).to.equal("ClaimsInvalidConfiguration: setting copayBps");
     expect(decode("ConsentInactiveReader", [ZeroAddress, 2n])).to.equal(
       "ConsentInactiveReader: reader 0x0000…0000, status suspended",
     );
+    expect(decode("SupplyReceiverNotActive", [ZeroAddress, 3n])).to.equal(
+      "SupplyReceiverNotActive: receiver 0x0000…0000, status retired",
+    );
+    expect(decode("ClaimsAlreadyEnrolled", [2n, ZeroAddress, 1_795_000_000n])).to.equal(
+      `ClaimsAlreadyEnrolled: patient ${ZeroAddress} was already enrolled in programme 2 at 2026-11-18T11:06:40Z (once per programme)`,
+    );
+    expect(decode("RecordsInvalidTime", [3n, 0n, 1_795_000_000n])).to.equal(
+      "RecordsInvalidTime: entry 3: no time of care given",
+    );
+    expect(decode("RecordsInvalidTime", [0n, 1_795_003_600n, 1_795_000_000n])).to.equal(
+      "RecordsInvalidTime: entry 0: issued at 2026-11-18T12:06:40Z, which is after now (2026-11-18T11:06:40Z)",
+    );
+  });
+
+  it("names every value of every enum the deployed contracts carry, as the Solidity enum numbers them", async function () {
+    // Every enum in a deployed contract's ABI (arguments of functions, events and errors, struct fields) ...
+    const used = new Map<string, string>();
+    const walk = (params: readonly { internalType?: string; components?: unknown[] }[] = []) => {
+      for (const p of params) {
+        const match = /^enum (\w+)\.(\w+)$/.exec(p.internalType ?? "");
+        if (match) used.set(match[2], `${match[1]}.${match[2]}`);
+        walk(p.components as typeof params);
+      }
+    };
+    const members = new Map<string, string[]>();
+    for (const name of DEPLOYED) {
+      const artifact = await hre.artifacts.readArtifact(name);
+      for (const entry of artifact.abi) walk([...(entry.inputs ?? []), ...(entry.outputs ?? [])]);
+      // ... and its members as the compiler saw them.
+      const info = await hre.artifacts.getBuildInfo(`${artifact.sourceName}:${name}`);
+      for (const { ast } of Object.values(info!.output.sources)) {
+        for (const unit of ast.nodes as { nodeType: string; name: string; nodes?: unknown[] }[]) {
+          for (const node of (unit.nodes ?? []) as { nodeType: string; name: string; members?: { name: string }[] }[]) {
+            if (node.nodeType === "EnumDefinition") {
+              members.set(
+                `${unit.name}.${node.name}`,
+                node.members!.map((m) => m.name),
+              );
+            }
+          }
+        }
+      }
+    }
+    expect([...used.keys()].sort()).to.deep.equal(Object.keys(ENUM_LABELS).sort());
+    for (const [name, qualified] of used) {
+      expect(ENUM_LABELS[name], qualified).to.have.length(members.get(qualified)!.length);
+    }
   });
 
   it("decodes panics and string reverts, and leaves unknown data alone", function () {

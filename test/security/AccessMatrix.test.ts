@@ -504,10 +504,17 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.participants,
         data: c.participants.interface.encodeFunctionData("updateProfile", [c.ids.researcher, "R", "ipfs://r"]),
       }),
-      reinstate: async (c) => ({
-        target: c.address.participants,
-        data: c.participants.interface.encodeFunctionData("reinstate", [c.ids.suspended, code("ok")]),
-      }),
+      reinstate: async (c) => {
+        const { statusChangedAt } = await c.participants.institution(c.ids.suspended);
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("reinstate", [
+            c.ids.suspended,
+            statusChangedAt,
+            code("ok"),
+          ]),
+        };
+      },
       retire: async (c) => ({
         target: c.address.participants,
         data: c.participants.interface.encodeFunctionData("retire", [c.ids.researcher, code("bye")]),
@@ -575,7 +582,8 @@ describe("Access matrix: every state-changing function, as every actor, against 
       pause: async (c) => ({ target: c.address.records, data: c.records.interface.encodeFunctionData("pause") }),
       unpause: async (c) => {
         await c.records.connect(c.actors["guardian-role"]).pause();
-        return { target: c.address.records, data: c.records.interface.encodeFunctionData("unpause") };
+        const data = c.records.interface.encodeFunctionData("unpause", [await c.records.pausedAt()]);
+        return { target: c.address.records, data };
       },
       upgradeToAndCall: async (c) => {
         const impl = await new RecordRegistry__factory(c.deployer).deploy(c.address.participants);
@@ -848,9 +856,10 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
       withdrawRecall: async (c) => {
         await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
+        const { recalledAt } = await c.supply.getBatch(c.batchId);
         return {
           target: c.address.supply,
-          data: c.supply.interface.encodeFunctionData("withdrawRecall", [c.batchId, code("mistaken")]),
+          data: c.supply.interface.encodeFunctionData("withdrawRecall", [c.batchId, recalledAt, code("mistaken")]),
         };
       },
       noticeHolders: async (c) => {

@@ -455,7 +455,8 @@ describe("Adversarial", function () {
         "ParticipantsOnboardingNotDue",
       );
       // Nor does the governor's reinstatement, after its own delay: it applies to suspended institutions only.
-      const reinstate = participants.interface.encodeFunctionData("reinstate", [id, code]);
+      const { statusChangedAt } = await participants.institution(id);
+      const reinstate = participants.interface.encodeFunctionData("reinstate", [id, statusChangedAt, code]);
       await manager.connect(deployer).schedule(await participants.getAddress(), reinstate, 0);
       await time.increase(DAY);
       await expect(manager.connect(deployer).execute(await participants.getAddress(), reinstate))

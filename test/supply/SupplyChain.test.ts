@@ -137,7 +137,7 @@ describe("SupplyChain", function () {
         .withArgs(8806469001234n, code("LOT-2026-11-A"), 1);
       await expect(
         asManufacturer.registerBatch(input({ lot: code("r"), serialRoot: hre.ethers.ZeroHash })),
-      ).to.be.revertedWithCustomError(supply, "SupplyInvalidBatch");
+      ).to.be.revertedWithCustomError(supply, "SupplyZeroSerialRoot");
       expect(await supply.batchCount()).to.equal(1n);
     });
   });
@@ -228,7 +228,7 @@ describe("SupplyChain", function () {
       const b = await supply.getBatch(1);
       expect([b.destroyed, b.excursions]).to.deep.equal([10n, 1n]);
       await expect(supply.connect(regulator).resolveQuarantine(1, ids.distributor, 1, true))
-        .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
+        .to.be.revertedWithCustomError(supply, "SupplyInsufficientQuarantined")
         .withArgs(1, ids.distributor, 1, 0);
     });
 
@@ -403,8 +403,8 @@ describe("SupplyChain", function () {
       const s = serials.serialOf("SN-0020");
       const proof = serials.proofOf("SN-0020");
       await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, patientA.address, 1))
-        .to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription")
-        .withArgs(1);
+        .to.be.revertedWithCustomError(supply, "SupplyNoPrescriptionConsent")
+        .withArgs(1, pharmacy.address);
       await consent.connect(patientA).grant({
         patient: patientA.address,
         grantee: pharmacy.address,
@@ -413,9 +413,9 @@ describe("SupplyChain", function () {
         scope: [RECORD_TYPES.prescription],
         expiresAt: (await time.latest()) + DAY,
       });
-      await expect(
-        supply.connect(pharmacy).dispense(1, 19, s, proof, patientB.address, 1),
-      ).to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription");
+      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, patientB.address, 1))
+        .to.be.revertedWithCustomError(supply, "SupplyPrescriptionNotPatients")
+        .withArgs(1, patientB.address);
       await supply.connect(pharmacy).dispense(1, 19, s, proof, patientA.address, 1);
       expect((await supply.verify(1, 19, s, proof)).dispensed).to.equal(true);
     });
@@ -428,10 +428,9 @@ describe("SupplyChain", function () {
       await expect(supply.connect(distributor).recall(1, code("x")))
         .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
         .withArgs(1, distributor.address);
-      await expect(supply.connect(regulator).noticeHolders(1, [ids.manufacturer])).to.be.revertedWithCustomError(
-        supply,
-        "SupplyInvalidBatch",
-      );
+      await expect(supply.connect(regulator).noticeHolders(1, [ids.manufacturer]))
+        .to.be.revertedWithCustomError(supply, "SupplyNotRecalled")
+        .withArgs(1);
       await expect(asManufacturer.recall(1, code("CONTAMINATION")))
         .to.emit(supply, "BatchRecalled")
         .withArgs(1, code("CONTAMINATION"), manufacturer.address);
@@ -455,17 +454,19 @@ describe("SupplyChain", function () {
       const { supply, manager, deployer, manufacturer, distributor, regulator, hospital, serials } =
         await loadFixture(stockedFixture);
       await supply.connect(regulator).recall(1, code("STERILITY"));
+      const { recalledAt } = await supply.getBatch(1);
+      expect(recalledAt).to.equal(BigInt(await time.latest()));
       for (const caller of [regulator, manufacturer, distributor]) {
-        await expect(supply.connect(caller).withdrawRecall(1, code("x")))
+        await expect(supply.connect(caller).withdrawRecall(1, recalledAt, code("x")))
           .to.be.revertedWithCustomError(supply, "AccessManagedUnauthorized")
           .withArgs(caller.address);
       }
       // The governor's own key, undelayed, is refused too: only schedule + delay + execute works.
-      await expect(supply.connect(deployer).withdrawRecall(1, code("x"))).to.be.revertedWithCustomError(
+      await expect(supply.connect(deployer).withdrawRecall(1, recalledAt, code("x"))).to.be.revertedWithCustomError(
         manager,
         "AccessManagerNotScheduled",
       );
-      const data = supply.interface.encodeFunctionData("withdrawRecall", [1, code("TEST-CLEARED")]);
+      const data = supply.interface.encodeFunctionData("withdrawRecall", [1, recalledAt, code("TEST-CLEARED")]);
       await manager.connect(deployer).schedule(await supply.getAddress(), data, 0);
       await expect(manager.connect(deployer).execute(await supply.getAddress(), data)).to.be.revertedWithCustomError(
         manager,
@@ -477,6 +478,7 @@ describe("SupplyChain", function () {
         .to.emit(supply, "RecallWithdrawn")
         .withArgs(1, code("TEST-CLEARED"));
       expect((await supply.getBatch(1)).status).to.equal(1n); // Active
+      expect((await supply.getBatch(1)).recalledAt).to.equal(0n);
       expect((await supply.verify(1, 0, serials.serialOf("SN-0001"), serials.proofOf("SN-0001"))).recalled).to.equal(
         false,
       );
@@ -489,41 +491,57 @@ describe("SupplyChain", function () {
 
     it("refuses to withdraw a recall of a batch that is not recalled, or of no batch", async function () {
       const { supply, manager, deployer } = await loadFixture(stockedFixture);
-      const notRecalled = supply.interface.encodeFunctionData("withdrawRecall", [1, code("x")]);
+      const notRecalled = supply.interface.encodeFunctionData("withdrawRecall", [1, 0, code("x")]);
       await expect(governorCall(manager, deployer, supply, notRecalled))
         .to.be.revertedWithCustomError(supply, "SupplyNotRecalled")
         .withArgs(1);
-      const unknown = supply.interface.encodeFunctionData("withdrawRecall", [99, code("x")]);
+      const unknown = supply.interface.encodeFunctionData("withdrawRecall", [99, 0, code("x")]);
       await expect(governorCall(manager, deployer, supply, unknown))
         .to.be.revertedWithCustomError(supply, "SupplyUnknownBatch")
         .withArgs(99);
       expect((await supply.getBatch(1)).status).to.equal(1n);
+    });
+
+    it("refuses a withdrawal armed before the recall it would undo: the delay runs after the recall", async function () {
+      const { supply, manager, deployer, regulator } = await loadFixture(stockedFixture);
+      // A captured governor key schedules a withdrawal while nothing is recalled, guessing the recall's time.
+      const guess = BigInt((await time.latest()) + 60);
+      const armed = supply.interface.encodeFunctionData("withdrawRecall", [1, guess, code("x")]);
+      await manager.connect(deployer).schedule(await supply.getAddress(), armed, 0);
+      await time.increase(DAY);
+      await supply.connect(regulator).recall(1, code("STERILITY"));
+      const { recalledAt } = await supply.getBatch(1);
+      await expect(manager.connect(deployer).execute(await supply.getAddress(), armed))
+        .to.be.revertedWithCustomError(supply, "SupplyRecallMismatch")
+        .withArgs(1, guess, recalledAt);
+      expect((await supply.getBatch(1)).status).to.equal(2n); // still Recalled
     });
   });
 
   describe("more refusals", function () {
     it("refuses unusable ranges, empty shipments, device registrations and reading batches", async function () {
       const { supply, asManufacturer, distributor, input, reading, device, ids } = await loadFixture(supplyFixture);
-      await expect(asManufacturer.registerBatch(input({ lot: code("t"), tempMin: 900 }))).to.be.revertedWithCustomError(
+      await expect(asManufacturer.registerBatch(input({ lot: code("t"), tempMin: 900 })))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidTemperatureRange")
+        .withArgs(900, 800);
+      await expect(asManufacturer.registerBatch(input({ lot: code("h"), humidityMin: 7000 })))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidHumidityRange")
+        .withArgs(7000, 6000);
+      await expect(asManufacturer.ship(1, distributor.address, 0)).to.be.revertedWithCustomError(
         supply,
-        "SupplyInvalidBatch",
+        "SupplyZeroQuantity",
       );
-      await expect(
-        asManufacturer.registerBatch(input({ lot: code("h"), humidityMin: 7000 })),
-      ).to.be.revertedWithCustomError(supply, "SupplyInvalidBatch");
-      await expect(asManufacturer.ship(1, distributor.address, 0))
-        .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
-        .withArgs(1, ids.manufacturer, 0, 100);
+      expect(await supply.holdingOf(1, ids.manufacturer)).to.deep.equal([100n, 0n]);
       await expect(asManufacturer.ship(7, distributor.address, 1))
         .to.be.revertedWithCustomError(supply, "SupplyUnknownBatch")
         .withArgs(7);
-      await expect(supply.connect(distributor).registerDevice(hre.ethers.ZeroAddress, 1, hre.ethers.id("c")))
-        .to.be.revertedWithCustomError(supply, "SupplyUnknownDevice")
-        .withArgs(hre.ethers.ZeroAddress);
-      const other = hre.ethers.Wallet.createRandom().address;
       await expect(
-        supply.connect(distributor).registerDevice(other, 1, hre.ethers.ZeroHash),
-      ).to.be.revertedWithCustomError(supply, "SupplyUnknownDevice");
+        supply.connect(distributor).registerDevice(hre.ethers.ZeroAddress, 1, hre.ethers.id("c")),
+      ).to.be.revertedWithCustomError(supply, "SupplyZeroDevice");
+      const other = hre.ethers.Wallet.createRandom().address;
+      await expect(supply.connect(distributor).registerDevice(other, 1, hre.ethers.ZeroHash))
+        .to.be.revertedWithCustomError(supply, "SupplyEmptyCalibration")
+        .withArgs(other);
       await expect(supply.connect(distributor).revokeDevice(other)).to.be.revertedWithCustomError(
         supply,
         "SupplyUnknownDevice",
@@ -564,9 +582,9 @@ describe("SupplyChain", function () {
       await expect(supply.submitReadings([late.r], [late.signature]))
         .to.be.revertedWithCustomError(supply, "SupplyNotInTransit")
         .withArgs(1, ShipmentStatus.Accepted);
-      await expect(supply.connect(regulator).resolveQuarantine(1, ids.distributor, 0, false))
-        .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
-        .withArgs(1, ids.distributor, 0, 10);
+      await expect(
+        supply.connect(regulator).resolveQuarantine(1, ids.distributor, 0, false),
+      ).to.be.revertedWithCustomError(supply, "SupplyZeroQuantity");
       await supply.connect(manufacturer).recall(1, code("x"));
       const tx = await supply.noticeHolders(1, [ids.pharmacy, ids.distributor]);
       const receipt = await tx.wait();
@@ -598,12 +616,137 @@ describe("SupplyChain", function () {
           .connect(pharmacy)
           .dispense(1, serials.indexOf(s), serials.serialOf(s), serials.proofOf(s), patientA.address, 1),
       )
-        .to.be.revertedWithCustomError(supply, "SupplyInvalidPrescription")
-        .withArgs(1);
+        .to.be.revertedWithCustomError(supply, "SupplyRecordNotPrescription")
+        .withArgs(1, RECORD_TYPES["lab-result"]);
       await onboard(participants, registrar, { account: stranger, kind: "manufacturer", name: "Rival Pharma" });
       await expect(supply.connect(stranger).recall(1, code("x")))
         .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
         .withArgs(1, stranger.address);
+    });
+  });
+
+  describe("one error per wrong thing, and nothing changed", function () {
+    it("refuses a batch without a serial root, or with an inverted temperature or humidity range", async function () {
+      const { supply, asManufacturer, input } = await loadFixture(supplyFixture);
+      await expect(
+        asManufacturer.registerBatch(input({ lot: code("r"), serialRoot: hre.ethers.ZeroHash })),
+      ).to.be.revertedWithCustomError(supply, "SupplyZeroSerialRoot");
+      await expect(asManufacturer.registerBatch(input({ lot: code("t"), tempMin: 801 })))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidTemperatureRange")
+        .withArgs(801, 800);
+      await expect(asManufacturer.registerBatch(input({ lot: code("h"), humidityMax: 999 })))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidHumidityRange")
+        .withArgs(1000, 999);
+      expect(await supply.batchCount()).to.equal(1n);
+    });
+
+    it("refuses shipping or resolving zero units with SupplyZeroQuantity", async function () {
+      const { supply, asManufacturer, distributor, regulator, reading, ids } = await loadFixture(supplyFixture);
+      await expect(asManufacturer.ship(1, distributor.address, 0)).to.be.revertedWithCustomError(
+        supply,
+        "SupplyZeroQuantity",
+      );
+      await asManufacturer.ship(1, distributor.address, 10);
+      const hot = await reading(1, 1200, 4000, 1);
+      await supply.submitReadings([hot.r], [hot.signature]);
+      await supply.connect(distributor).accept(1);
+      await expect(
+        supply.connect(regulator).resolveQuarantine(1, ids.distributor, 0, true),
+      ).to.be.revertedWithCustomError(supply, "SupplyZeroQuantity");
+      expect(await supply.holdingOf(1, ids.manufacturer)).to.deep.equal([90n, 0n]);
+      expect(await supply.holdingOf(1, ids.distributor)).to.deep.equal([0n, 10n]);
+      expect(await supply.batchCount()).to.equal(1n);
+    });
+
+    it("refuses releasing more than is quarantined with SupplyInsufficientQuarantined, whatever is available", async function () {
+      const { supply, asManufacturer, distributor, regulator, reading, ids } = await loadFixture(supplyFixture);
+      await asManufacturer.ship(1, distributor.address, 10);
+      const hot = await reading(1, 1200, 4000, 1);
+      await supply.submitReadings([hot.r], [hot.signature]);
+      await supply.connect(distributor).accept(1);
+      await asManufacturer.ship(1, distributor.address, 20);
+      await supply.connect(distributor).accept(2);
+      await expect(supply.connect(regulator).resolveQuarantine(1, ids.distributor, 11, false))
+        .to.be.revertedWithCustomError(supply, "SupplyInsufficientQuarantined")
+        .withArgs(1, ids.distributor, 11, 10);
+      expect(await supply.holdingOf(1, ids.distributor)).to.deep.equal([20n, 10n]);
+      expect((await supply.getBatch(1)).destroyed).to.equal(0n);
+    });
+
+    it("refuses registering the zero address, or a device without calibration, keeping the devices as they were", async function () {
+      const { supply, distributor, device } = await loadFixture(supplyFixture);
+      const before = await supply.getDevice(device.address);
+      await expect(
+        supply.connect(distributor).registerDevice(hre.ethers.ZeroAddress, 3, hre.ethers.id("c")),
+      ).to.be.revertedWithCustomError(supply, "SupplyZeroDevice");
+      await expect(supply.connect(distributor).registerDevice(device.address, 3, hre.ethers.ZeroHash))
+        .to.be.revertedWithCustomError(supply, "SupplyEmptyCalibration")
+        .withArgs(device.address);
+      expect(await supply.getDevice(device.address)).to.deep.equal(before);
+      expect((await supply.getDevice(hre.ethers.ZeroAddress)).ownerId).to.equal(0n);
+    });
+
+    it("refuses a recall by a suspended regulator with ParticipantsNotActive, by a distributor with SupplyNotManufacturerOrRegulator", async function () {
+      const { supply, participants, registrar, distributor, regulator, ids } = await loadFixture(stockedFixture);
+      await expect(supply.connect(distributor).recall(1, code("x")))
+        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
+        .withArgs(1, distributor.address);
+      await participants.connect(registrar).suspend(ids.regulator, code("audit"));
+      await expect(supply.connect(regulator).recall(1, code("x")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(regulator.address, 2);
+      expect((await supply.getBatch(1)).status).to.equal(1n);
+    });
+
+    it("refuses notices for a batch that is not recalled with SupplyNotRecalled", async function () {
+      const { supply, regulator, ids } = await loadFixture(stockedFixture);
+      await expect(supply.connect(regulator).noticeHolders(1, [ids.distributor, ids.pharmacy]))
+        .to.be.revertedWithCustomError(supply, "SupplyNotRecalled")
+        .withArgs(1);
+      expect((await supply.getBatch(1)).status).to.equal(1n);
+    });
+
+    it("refuses a prescription that is another patient's, not a prescription, or not readable, each by name", async function () {
+      const { supply, records, consent, hospital, pharmacy, patientA, patientB, serials, ids } =
+        await loadFixture(stockedFixture);
+      const now = await time.latest();
+      const rx = (text: string, recordType: number) =>
+        records.connect(hospital).register({
+          patient: patientA.address,
+          digest: hre.ethers.id(text),
+          recordType,
+          issuedAt: now,
+          uri: `ipfs://${text}`,
+        });
+      await rx("rx", RECORD_TYPES.prescription);
+      await rx("lab", RECORD_TYPES["lab-result"]);
+      const unit = "SN-0040";
+      const dispense = (patient: string, recordId: number) =>
+        supply
+          .connect(pharmacy)
+          .dispense(1, serials.indexOf(unit), serials.serialOf(unit), serials.proofOf(unit), patient, recordId);
+      await expect(dispense(patientA.address, 1))
+        .to.be.revertedWithCustomError(supply, "SupplyNoPrescriptionConsent")
+        .withArgs(1, pharmacy.address);
+      await consent.connect(patientA).grant({
+        patient: patientA.address,
+        grantee: pharmacy.address,
+        purpose: PURPOSES.treatment,
+        scopeKind: SCOPES.allRecords,
+        scope: [],
+        expiresAt: (await time.latest()) + DAY,
+      });
+      await expect(dispense(patientB.address, 1))
+        .to.be.revertedWithCustomError(supply, "SupplyPrescriptionNotPatients")
+        .withArgs(1, patientB.address);
+      await expect(dispense(patientA.address, 2))
+        .to.be.revertedWithCustomError(supply, "SupplyRecordNotPrescription")
+        .withArgs(2, RECORD_TYPES["lab-result"]);
+      expect(await supply.holdingOf(1, ids.pharmacy)).to.deep.equal([30n, 0n]);
+      expect(await supply.dispensedCount(1, ids.pharmacy)).to.equal(0n);
+      expect(
+        (await supply.verify(1, serials.indexOf(unit), serials.serialOf(unit), serials.proofOf(unit))).dispensed,
+      ).to.equal(false);
     });
   });
 });

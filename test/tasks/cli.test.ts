@@ -199,7 +199,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     ).to.match(/^emergency access to 0x[0-9a-fA-F]{40} open until \d{4}-/);
     expect(await ok("claim:enrol", "--programme", "1", "--patient", "stranger")).to.include("enrolled in programme 1");
     expect(await fails("claim:enrol", "--programme", "1", "--patient", "patientB")).to.match(
-      /^error: ClaimsEnrolment: /,
+      /^error: ClaimsAlreadyEnrolled: patient 0x[0-9a-fA-F]{40} was already enrolled in programme 1 at \d{4}-/,
     );
     expect(await ok("claim:file", "--programme", "1", "--records", "4", "--billed", "1000")).to.match(
       /^claim 2: pending, due 800 IST, paid now 0 IST/,

@@ -7,6 +7,8 @@ import { INSSETToken__factory } from "../../typechain-types";
 import { deploySuiteFixture } from "../helpers/fixtures";
 
 const IST = (n: bigint | number) => BigInt(n) * 10n ** 18n;
+/** IMerkleClaim.MerkleClaimSetting. */
+const MerkleClaimSetting = { Root: 0, Deadline: 1, Treasury: 2 } as const;
 
 describe("INSSETToken", function () {
   async function holderFixture() {
@@ -210,17 +212,17 @@ describe("INSSETToken", function () {
         const { deployer, factory, now } = await loadFixture(factoryFixture);
         await expect(factory.deploy(deployer.address, IST(10), root, IST(1), now, deployer.address))
           .to.be.revertedWithCustomError(factory, "MerkleClaimInvalidConfiguration")
-          .withArgs(hre.ethers.encodeBytes32String("deadline"));
+          .withArgs(MerkleClaimSetting.Deadline);
         await expect(factory.deploy(deployer.address, IST(10), root, IST(1), now + 100n, hre.ethers.ZeroAddress))
           .to.be.revertedWithCustomError(factory, "MerkleClaimInvalidConfiguration")
-          .withArgs(hre.ethers.encodeBytes32String("treasury"));
+          .withArgs(MerkleClaimSetting.Treasury);
       });
 
       it("refuses tokens set aside for a claim without a root, or more than the supply", async function () {
         const { deployer, factory, now } = await loadFixture(factoryFixture);
         await expect(factory.deploy(deployer.address, IST(10), hre.ethers.ZeroHash, IST(1), 0, hre.ethers.ZeroAddress))
           .to.be.revertedWithCustomError(factory, "MerkleClaimInvalidConfiguration")
-          .withArgs(hre.ethers.encodeBytes32String("root"));
+          .withArgs(MerkleClaimSetting.Root);
         await expect(factory.deploy(deployer.address, IST(10), root, IST(11), now + 100n, deployer.address))
           .to.be.revertedWithCustomError(factory, "ISTClaimExceedsSupply")
           .withArgs(IST(11), IST(10));

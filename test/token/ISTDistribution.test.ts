@@ -7,6 +7,9 @@ import { DAY } from "../../scripts/lib/parameters";
 import { deploySuiteFixture } from "../helpers/fixtures";
 
 const IST = (n: bigint | number) => BigInt(n) * 10n ** 18n;
+/** IISTDistribution.CategoryKind. */
+const VESTING = 0;
+const POOL = 1;
 
 describe("ISTDistribution", function () {
   describe("genesis", function () {
@@ -57,7 +60,7 @@ describe("ISTDistribution", function () {
       const label = hre.ethers.encodeBytes32String;
       const vest = (amount: bigint, cliff = 0, duration = 100) => ({
         label: label("v"),
-        kind: 0,
+        kind: VESTING,
         amount,
         cliff,
         duration,
@@ -65,7 +68,7 @@ describe("ISTDistribution", function () {
       });
       const pool = (amount: bigint, claimAmount = 0n) => ({
         label: label("p"),
-        kind: 1,
+        kind: POOL,
         amount,
         cliff: 0,
         duration: 0,
@@ -96,19 +99,31 @@ describe("ISTDistribution", function () {
           .withArgs(IST(1000), IST(995));
       });
 
-      it("refuses impossible schedules and misplaced claim shares", async function () {
+      it("refuses a schedule impossible for its category's kind with DistributionInvalidSchedule", async function () {
         const { manager, factory } = await loadFixture(refusalFixture);
-        const cases: [Genesis["categories"], number, number, number][] = [
-          [[vest(IST(10), 10, 5)], 0, 10, 5],
-          [[vest(IST(10), 0, 0)], 0, 0, 0],
-          [[vest(IST(5)), { ...pool(IST(5)), duration: 3 }], 1, 0, 3],
-          [[{ ...vest(IST(10)), claimAmount: 1n }], 0, 0, 100],
-          [[vest(IST(5)), pool(IST(5), IST(6))], 1, 0, 0],
+        const cases: [Genesis["categories"], number, number, number, number][] = [
+          [[vest(IST(10), 10, 5)], 0, VESTING, 10, 5],
+          [[vest(IST(10), 0, 0)], 0, VESTING, 0, 0],
+          [[vest(IST(5)), { ...pool(IST(5)), duration: 3 }], 1, POOL, 0, 3],
+          [[vest(IST(5)), { ...pool(IST(5)), cliff: 1 }], 1, POOL, 1, 0],
         ];
-        for (const [categories, index, cliff, duration] of cases) {
+        for (const [categories, index, kind, cliff, duration] of cases) {
           await expect(factory.deploy(manager, genesis({ categories })))
             .to.be.revertedWithCustomError(factory, "DistributionInvalidSchedule")
-            .withArgs(index, cliff, duration);
+            .withArgs(index, kind, cliff, duration);
+        }
+      });
+
+      it("refuses a claim share a category may not place with DistributionInvalidClaimShare", async function () {
+        const { manager, factory } = await loadFixture(refusalFixture);
+        const cases: [Genesis["categories"], number, bigint, bigint][] = [
+          [[{ ...vest(IST(10)), claimAmount: 1n }], 0, 1n, 0n],
+          [[vest(IST(5)), pool(IST(5), IST(6))], 1, IST(6), IST(5)],
+        ];
+        for (const [categories, index, claimAmount, maximum] of cases) {
+          await expect(factory.deploy(manager, genesis({ categories })))
+            .to.be.revertedWithCustomError(factory, "DistributionInvalidClaimShare")
+            .withArgs(index, claimAmount, maximum);
         }
       });
 

@@ -33,8 +33,8 @@ abstract contract ERC20MerkleClaim is ERC20, IMerkleClaim {
      */
     constructor(bytes32 merkleRoot_, uint64 claimDeadline_, address claimTreasury_) {
         if (merkleRoot_ != bytes32(0)) {
-            if (claimDeadline_ <= block.timestamp) revert MerkleClaimInvalidConfiguration("deadline");
-            if (claimTreasury_ == address(0)) revert MerkleClaimInvalidConfiguration("treasury");
+            if (claimDeadline_ <= block.timestamp) revert MerkleClaimInvalidConfiguration(MerkleClaimSetting.Deadline);
+            if (claimTreasury_ == address(0)) revert MerkleClaimInvalidConfiguration(MerkleClaimSetting.Treasury);
         }
         _merkleRoot = merkleRoot_;
         _claimDeadline = claimDeadline_;
