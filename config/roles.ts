@@ -107,7 +107,7 @@ export const GOVERNANCE: Record<
     canceller: "GUARDIAN",
     can: "upgrade the proxies; reinstate, retire or recover an institution; set the onboarding delay, record types, the read policy, the emergency window; unpause; withdraw a recall",
     limit:
-      "every call is scheduled, public for the whole delay, then executed; the GUARDIAN role can cancel it meanwhile",
+      "every call is scheduled, public for the whole delay, then executed; the GUARDIAN role can cancel it meanwhile; undoing a recall, a suspension or a pause names the act it undoes, so it can only be scheduled after that act",
   },
   REGISTRAR: {
     holder: "registrar",
