@@ -100,17 +100,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
     const governor = signers[24];
     const guardianRole = signers[25];
     const deployer = s.deployer;
-    // Distinct holders for each role: the deployer keeps only ADMIN.
-    // The deployer is the admin on the local chain, but with the governor's delay like any admin.
+    // Distinct holders for each role. The admin is the governance account, with the governor's delay like any
+    // admin; the deploying key renounced its admin role at the end of the deployment.
     const iface = manager.interface;
-    await adminCall(manager, deployer, iface.encodeFunctionData("grantRole", [ROLES.GOVERNOR, governor.address, DAY]));
-    await adminCall(
-      manager,
-      deployer,
-      iface.encodeFunctionData("grantRole", [ROLES.GUARDIAN, guardianRole.address, 0]),
-    );
-    await adminCall(manager, deployer, iface.encodeFunctionData("revokeRole", [ROLES.GOVERNOR, deployer.address]));
-    await adminCall(manager, deployer, iface.encodeFunctionData("revokeRole", [ROLES.GUARDIAN, deployer.address]));
+    const admin = s.governance;
+    await adminCall(manager, admin, iface.encodeFunctionData("grantRole", [ROLES.GOVERNOR, governor.address, DAY]));
+    await adminCall(manager, admin, iface.encodeFunctionData("grantRole", [ROLES.GUARDIAN, guardianRole.address, 0]));
+    await adminCall(manager, admin, iface.encodeFunctionData("revokeRole", [ROLES.GOVERNOR, deployer.address]));
+    await adminCall(manager, admin, iface.encodeFunctionData("revokeRole", [ROLES.GUARDIAN, deployer.address]));
 
     const actors: Record<Actor, HardhatEthersSigner> = {
       admin: s.governance,

@@ -413,8 +413,8 @@ describe("Adversarial", function () {
 
       // In the very next transactions, and in the same block as the registration, they have no right.
       await expect(supply.connect(rogueRegulator).recall(1, hre.ethers.encodeBytes32String("x")))
-        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
-        .withArgs(1, rogueRegulator.address);
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(rogueRegulator.address, 4); // Pending
       await expect(consent.connect(rogueHospital).openEmergency(patientA.address, hre.ethers.encodeBytes32String("x")))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(rogueHospital.address, 4); // Pending
@@ -436,8 +436,8 @@ describe("Adversarial", function () {
         );
       }
       await expect(supply.connect(rogueRegulator).recall(1, hre.ethers.encodeBytes32String("x")))
-        .to.be.revertedWithCustomError(supply, "SupplyNotManufacturerOrRegulator")
-        .withArgs(1, rogueRegulator.address);
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(rogueRegulator.address, 5); // Cancelled
       expect((await supply.getBatch(1)).status).to.equal(1n);
     });
 
