@@ -140,6 +140,15 @@ interface IParticipantRegistry {
      */
     error ParticipantsSuspensionMismatch(uint32 id, uint40 named, uint40 suspendedAt);
 
+    /**
+     * @notice The suspension has not stood for the notice period (the onboarding delay) yet: a reinstatement gives
+     * powers back, so it takes effect no sooner than an onboarding would.
+     * @param id The institution.
+     * @param suspendedAt When it was suspended.
+     * @param reinstatableAt When it can be reinstated.
+     */
+    error ParticipantsSuspensionTooRecent(uint32 id, uint40 suspendedAt, uint40 reinstatableAt);
+
     /// @notice The caller is not the address the institution proposed to move to.
     /// @param id The institution.
     /// @param caller Who called.
@@ -214,7 +223,11 @@ interface IParticipantRegistry {
     /// @notice Longest onboarding delay the contract accepts (thirty days).
     function MAX_ONBOARDING_DELAY() external view returns (uint32);
 
-    /// @notice Seconds a newly registered institution stays `Pending` before it can be activated.
+    /**
+     * @notice Seconds a newly registered institution stays `Pending` before it can be activated: the suite's
+     * notice period, which also holds back a reinstatement, a recall withdrawal and an unpause after the act
+     * they undo.
+     */
     function onboardingDelay() external view returns (uint32);
 
     /// @notice Number of institutions ever onboarded; ids run from 1 to this number.
@@ -320,11 +333,12 @@ interface IParticipantRegistry {
     function suspend(uint32 id, bytes32 reasonCode) external;
 
     /**
-     * @notice Gives a suspended institution its rights back, after the governor's public delay. The call names the
-     * suspension it undoes (its time, `statusChangedAt`), so it can only be scheduled once that suspension exists:
-     * a reinstatement armed in advance cannot undo a suspension in the next block.
-     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus} or
-     * {ParticipantsSuspensionMismatch}. Emits {InstitutionStatusChanged}.
+     * @notice Gives a suspended institution its rights back, after the governor's public delay, and no sooner than
+     * the notice period ({onboardingDelay}) after the suspension. The call names the suspension it undoes (its
+     * time, `statusChangedAt`), so that a reinstatement armed for another suspension fails, and the guardian role
+     * can tell which scheduled reinstatement to cancel during the notice period.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus},
+     * {ParticipantsSuspensionMismatch} or {ParticipantsSuspensionTooRecent}. Emits {InstitutionStatusChanged}.
      * @param id The institution.
      * @param suspendedAt The time of the suspension undone, from {institution}.
      * @param reasonCode Why.

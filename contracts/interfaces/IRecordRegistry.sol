@@ -122,6 +122,13 @@ interface IRecordRegistry {
      */
     error RecordsPauseMismatch(uint40 named, uint40 pausedAt);
 
+    /**
+     * @notice The pause has not stood for the suite's notice period (the directory's onboarding delay) yet.
+     * @param pausedAt When writes were paused.
+     * @param resumableAt When they can be resumed.
+     */
+    error RecordsPauseTooRecent(uint40 pausedAt, uint40 resumableAt);
+
     /// @notice Record type 0 is reserved, and only types below 128 exist.
     /// @param recordType The type.
     error RecordsInvalidRecordType(uint8 recordType);
@@ -177,10 +184,10 @@ interface IRecordRegistry {
     /// @notice The contract answering reads beyond the patient and the issuer (zero: none).
     function readPolicy() external view returns (IReadPolicy);
 
-    /// @notice Whether writes are paused. Reads never are.
     /// @notice When writes were paused, or 0 when they are not: what an unpause names.
     function pausedAt() external view returns (uint40);
 
+    /// @notice Whether writes are paused. Reads never are.
     function paused() external view returns (bool);
 
     /// @notice Whether new records may have this type.
@@ -311,10 +318,11 @@ interface IRecordRegistry {
     function pause() external;
 
     /**
-     * @notice Resumes writes, after the governor's public delay. The call names the pause it ends (its time, from
-     * {pausedAt}), so it can only be scheduled once that pause exists: an unpause armed in advance cannot end the
-     * guardian's pause in the next block.
-     * @dev Reverts with {RecordsNotPaused} or {RecordsPauseMismatch}. Emits {Unpaused}.
+     * @notice Resumes writes, after the governor's public delay and no sooner than the suite's notice period (the
+     * directory's onboarding delay) after the pause. The call names the pause it ends (its time, from
+     * {pausedAt}), so that an unpause armed for another pause fails and the guardian role can tell which
+     * scheduled unpause to cancel.
+     * @dev Reverts with {RecordsNotPaused}, {RecordsPauseMismatch} or {RecordsPauseTooRecent}. Emits {Unpaused}.
      * @custom:restricted GOVERNOR
      * @param pausedAt The time of the pause ended.
      */

@@ -155,6 +155,7 @@ interface ISupplyChain {
      * @param kind What it measures.
      * @param active Whether its readings are accepted.
      * @param lastSequence The last sequence accepted.
+     * @param banned Whether governance revoked it: then it can never be registered again.
      * @param calibrationHash Hash of its calibration values; a change is a new registration.
      */
     struct Device {
@@ -162,6 +163,7 @@ interface ISupplyChain {
         DeviceKind kind;
         bool active;
         uint64 lastSequence;
+        bool banned;
         bytes32 calibrationHash;
     }
 
@@ -236,6 +238,14 @@ interface ISupplyChain {
      * @param recalledAt The time of the batch's current recall.
      */
     error SupplyRecallMismatch(uint256 batchId, uint40 named, uint40 recalledAt);
+
+    /**
+     * @notice The recall has not stood for the suite's notice period (the directory's onboarding delay) yet.
+     * @param batchId The batch.
+     * @param recalledAt When it was recalled.
+     * @param withdrawableAt When the recall can be withdrawn.
+     */
+    error SupplyRecallTooRecent(uint256 batchId, uint40 recalledAt, uint40 withdrawableAt);
 
     /// @notice The batch has expired.
     /// @param batchId The batch.
@@ -315,6 +325,10 @@ interface ISupplyChain {
     /// @param device The device.
     /// @param ownerId Its owner.
     error SupplyNotDeviceOwner(address device, uint32 ownerId);
+
+    /// @notice Governance revoked this device key: it can never be registered again (a new key can).
+    /// @param device The device.
+    error SupplyDeviceBanned(address device);
 
     /// @notice The reading's signature is not the device's for this chain and contract.
     /// @param device The device.
@@ -599,8 +613,9 @@ interface ISupplyChain {
 
     /**
      * @notice An active institution registers one of its devices, or re-registers it after a calibration change.
-     * @dev Reverts with {SupplyNotDeviceOwner}, {SupplyZeroDevice} or {SupplyEmptyCalibration}. Emits
-     * {DeviceRegistered}.
+     * A key governance revoked stays revoked: its owner cannot register it again.
+     * @dev Reverts with {SupplyNotDeviceOwner}, {SupplyDeviceBanned}, {SupplyZeroDevice} or
+     * {SupplyEmptyCalibration}. Emits {DeviceRegistered}.
      * @param device The device's signing address.
      * @param kind What it measures.
      * @param calibrationHash Hash of its calibration values.
@@ -611,7 +626,8 @@ interface ISupplyChain {
     /// @param device The device.
     function revokeDevice(address device) external;
 
-    /// @notice Revokes any device at once, whoever owns it (a compromised or stolen logger).
+    /// @notice Revokes any device at once and for good, whoever owns it (a compromised or stolen logger): its owner
+    /// cannot re-register the key.
     /// @dev Reverts with {SupplyUnknownDevice}. Emits {DeviceRevoked}.
     /// @param device The device.
     /// @custom:restricted GUARDIAN
@@ -647,11 +663,12 @@ interface ISupplyChain {
 
     /**
      * @notice Withdraws a mistaken or malicious recall: the batch is active again. Governance only, after the
-     * governor's public delay, so that no single key recalls or un-recalls a batch at once. The call names the
-     * recall it withdraws (its `recalledAt`), so it can only be scheduled once that recall exists: the delay runs
-     * after the recall, never before it. Units quarantined or destroyed meanwhile stay as they are.
-     * @dev Reverts with {SupplyUnknownBatch}, {SupplyNotRecalled} or {SupplyRecallMismatch}. Emits
-     * {RecallWithdrawn}.
+     * governor's public delay and no sooner than the suite's notice period (the directory's onboarding delay)
+     * after the recall, so that no single key recalls or un-recalls a batch at once. The call names the recall it
+     * withdraws (its `recalledAt`), so that a withdrawal armed for another recall fails and the guardian role can
+     * tell which scheduled withdrawal to cancel. Units quarantined or destroyed meanwhile stay as they are.
+     * @dev Reverts with {SupplyUnknownBatch}, {SupplyNotRecalled}, {SupplyRecallMismatch} or
+     * {SupplyRecallTooRecent}. Emits {RecallWithdrawn}.
      * @custom:restricted GOVERNOR
      * @param batchId The batch.
      * @param recalledAt The time of the recall withdrawn, from {getBatch}.

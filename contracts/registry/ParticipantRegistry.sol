@@ -203,6 +203,9 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
         if (status != Status.Suspended) revert ParticipantsInvalidStatus(id, status);
         // A reinstatement scheduled before this suspension cannot know its time: its delay ran before it.
         if (p.statusChangedAt != suspendedAt) revert ParticipantsSuspensionMismatch(id, suspendedAt, p.statusChangedAt);
+        // Even one armed for the right time waits the notice period, during which the guardian can cancel it.
+        uint40 reinstatableAt = suspendedAt + $.onboardingDelay;
+        if (block.timestamp < reinstatableAt) revert ParticipantsSuspensionTooRecent(id, suspendedAt, reinstatableAt);
         _moveStatus(id, Status.Suspended, Status.Active, reasonCode);
     }
 

@@ -248,6 +248,9 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         if (!config.paused) revert RecordsNotPaused();
         // An unpause scheduled before this pause cannot know its time: its delay did not run after the pause.
         if (config.pausedAt != pausedAt_) revert RecordsPauseMismatch(pausedAt_, config.pausedAt);
+        // Even one armed for the right time waits the notice period, during which the guardian can cancel it.
+        uint40 resumableAt = pausedAt_ + _participants.onboardingDelay();
+        if (block.timestamp < resumableAt) revert RecordsPauseTooRecent(pausedAt_, resumableAt);
         config.paused = false;
         config.pausedAt = 0;
         emit Unpaused(msg.sender);

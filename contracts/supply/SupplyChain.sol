@@ -69,12 +69,13 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint64 dispensed;
     }
 
-    /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64); slot 1: calibrationHash
+    /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64) | banned (8); slot 1: calibrationHash
     struct DeviceData {
         uint32 ownerId;
         DeviceKind kind;
         bool active;
         uint64 lastSequence;
+        bool banned;
         bytes32 calibrationHash;
     }
 
@@ -169,7 +170,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
     /// @inheritdoc ISupplyChain
     function getDevice(address device) external view returns (Device memory) {
         DeviceData memory d = _storage().devices[device];
-        return Device(d.ownerId, d.kind, d.active, d.lastSequence, d.calibrationHash);
+        return Device(d.ownerId, d.kind, d.active, d.lastSequence, d.banned, d.calibrationHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -312,6 +313,8 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint32 ownerId = _activeId(msg.sender);
         DeviceData storage d = _storage().devices[device];
         if (d.ownerId != 0 && d.ownerId != ownerId) revert SupplyNotDeviceOwner(device, d.ownerId);
+        // Governance's revocation is not the owner's to undo.
+        if (d.banned) revert SupplyDeviceBanned(device);
         if (device == address(0)) revert SupplyZeroDevice();
         if (calibrationHash == bytes32(0)) revert SupplyEmptyCalibration(device);
         d.ownerId = ownerId;
@@ -333,7 +336,9 @@ contract SupplyChain is SuiteService, ISupplyChain {
     /// @inheritdoc ISupplyChain
     /// @custom:restricted GUARDIAN
     function revokeDeviceByGovernance(address device) external restricted {
-        _activeDevice(device).active = false;
+        DeviceData storage d = _activeDevice(device);
+        d.active = false;
+        d.banned = true;
         emit DeviceRevoked(device, msg.sender);
     }
 
@@ -384,6 +389,9 @@ contract SupplyChain is SuiteService, ISupplyChain {
         if (b.status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
         // A withdrawal scheduled before this recall cannot know its time: its delay did not run after the recall.
         if (b.recalledAt != recalledAt) revert SupplyRecallMismatch(batchId, recalledAt, b.recalledAt);
+        // Even one armed for the right time waits the notice period, during which the guardian can cancel it.
+        uint40 withdrawableAt = recalledAt + _participants.onboardingDelay();
+        if (block.timestamp < withdrawableAt) revert SupplyRecallTooRecent(batchId, recalledAt, withdrawableAt);
         b.status = BatchStatus.Active;
         b.recalledAt = 0;
         emit RecallWithdrawn(batchId, reasonCode);

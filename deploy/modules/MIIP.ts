@@ -10,11 +10,13 @@ import SupplyModule from "./Supply";
 /**
  * The whole suite, wired together: what `scripts/deploy.ts`, the tests, the demo and the bench deploy.
  *
- * Its last steps put governance under its delay, in the module itself so that no way of running it leaves an
- * undelayed admin: every managed contract's admin delay becomes the governor's delay (so that no delayed
- * function can be re-mapped at once), the governance account (parameter `admin`, never the deploying key)
- * receives the admin role with the governor's execution delay (parameter `governorDelay`), and the deploying
- * key renounces the admin role it needed to wire the roles above.
+ * Its last steps put governance under its delay, in the module itself so that the deploying key never keeps
+ * the admin role: every managed contract's admin delay becomes the governor's delay (so that no delayed
+ * function can be re-mapped at once), the governance account (parameter `admin`) receives the admin role with
+ * the governor's execution delay (parameter `governorDelay`), and the deploying key renounces the admin role it
+ * needed to wire the roles above. The module cannot check its parameters (Ignition has no conditions): deploy
+ * through `scripts/deploy.ts` (`deploySuite`), which refuses an admin that is the deploying key (the suite would
+ * end with no admin), delays outside their bounds, and passes the same `governorDelay` to `Registry` and here.
  */
 export default buildModule("MIIP", (m) => {
   const { manager } = m.useModule(GovernanceModule);

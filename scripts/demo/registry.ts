@@ -200,8 +200,11 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   const reinstate = await governor.governance.reinstate(hospitalId, "review-cleared");
   const scheduled = await n.step(`the governor schedules: ${reinstate.label}`, governor.governance.schedule(reinstate));
   const [, governorDelay] = await manager.getAccess(ROLES.GOVERNOR, who("deployer").address);
+  const hours = Math.round((scheduled.readyAt - (await time.latest())) / 3600);
   await time.increaseTo(scheduled.readyAt);
-  n.say(`  … ${Number(governorDelay) / 3600} hours later`);
+  n.say(
+    `  … ${hours} hours later: the governor's ${Number(governorDelay) / 3600} h delay, and the notice period after the suspension`,
+  );
   await n.step("the governor executes it", governor.governance.execute(reinstate));
   await n.step(
     "the hospital writes again",

@@ -139,6 +139,7 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
   const scheduled = await n.step(`the governor schedules: ${withdraw.label}`, governance.schedule(withdraw));
   n.say(`  public in OperationScheduled ${scheduled.operationId.slice(0, 18)}…; the guardian role could cancel it`);
   await n.refused("executing it before the delay", () => governance.execute(withdraw));
+  n.say("  a withdrawal also waits the suite's notice period after the recall, so it cannot be armed in advance");
   await time.increaseTo(scheduled.readyAt);
   await n.step("after the delay the governor executes it", governance.execute(withdraw));
   n.say(`  verify (21)KR00000043: recalled ${(await miip.supply.verify(batchId, other)).recalled}`);

@@ -64,6 +64,8 @@ export interface GovernanceSnapshot {
   targetAdminDelays: Record<string, { current: number; set: number; since: number }>;
   /** The participant directory's onboarding delay, in seconds. */
   onboardingDelay: number;
+  /** Operations scheduled in the access manager and neither executed, cancelled nor expired: changes under way. */
+  scheduled: string[];
 }
 
 /**
@@ -134,8 +136,28 @@ export async function readGovernance(runner: ContractRunner, deployment: Deploym
     };
   }
 
+  // Scheduled operations still pending: getSchedule answers 0 once one is executed, cancelled or expired.
+  const names = new Map<string, { name: string; iface: Interface }>(
+    Object.entries(MANAGED).map(([name, { address, iface }]) => [getAddress(address(deployment)), { name, iface }]),
+  );
+  names.set(getAddress(deployment.MIIPAccessManager), { name: "MIIPAccessManager", iface: manager.interface });
+  const scheduled: string[] = [];
+  const seen = new Set<string>();
+  for (const e of await manager.queryFilter(manager.filters.OperationScheduled(), from)) {
+    const operationId = e.args.operationId as string;
+    if (seen.has(operationId)) continue;
+    seen.add(operationId);
+    const when = await manager.getSchedule(operationId);
+    if (when === 0n) continue;
+    const target = names.get(getAddress(e.args.target as string));
+    const fn =
+      target?.iface.parseTransaction({ data: e.args.data as string })?.name ?? (e.args.data as string).slice(0, 10);
+    scheduled.push(`${e.args.caller} calls ${target?.name ?? e.args.target}.${fn}, executable from ${when}`);
+  }
+
   const participants = ParticipantRegistry__factory.connect(deployment.ParticipantRegistry, runner);
   return {
+    scheduled,
     manager: getAddress(deployment.MIIPAccessManager),
     roles,
     targets,
@@ -229,6 +251,7 @@ export function governanceDifferences(
       );
     }
   }
+  for (const operation of actual.scheduled) problems.push(`an operation is scheduled: ${operation}`);
   if (actual.onboardingDelay !== expected.onboardingDelay) {
     problems.push(`onboarding delay ${actual.onboardingDelay}, expected ${expected.onboardingDelay}`);
   }

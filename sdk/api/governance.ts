@@ -10,12 +10,17 @@ export interface GovernedCall {
   data: string;
   /** What it does, in words, for logs and the command line. */
   label: string;
+  /**
+   * The earliest time the contract accepts it, whatever the schedule (an undo waits the suite's notice period
+   * after the act it undoes); 0 when only the access manager's delay applies.
+   */
+  notBefore: number;
 }
 
 /** Where a governed call stands for one caller. */
 export interface GovernedStatus {
   operationId: string;
-  /** When it can be executed; 0 when it is not scheduled (never, executed or cancelled). */
+  /** When it can be executed (the later of its schedule and the call's `notBefore`); 0 when it is not scheduled. */
   readyAt: number;
 }
 
@@ -38,6 +43,7 @@ export class GovernanceApi {
       target: this.core.deployment.SupplyChain,
       data: supply.interface.encodeFunctionData("withdrawRecall", [batchId, recalledAt, reasonCode(reason)]),
       label: `withdraw the recall of batch ${batchId} made at ${recalledAt} (${reason})`,
+      notBefore: Number(recalledAt) + (await this.noticePeriod()),
     };
   }
 
@@ -49,6 +55,7 @@ export class GovernanceApi {
       target: this.core.deployment.RecordRegistry,
       data: records.interface.encodeFunctionData("unpause", [pausedAt]),
       label: `resume record writes paused at ${pausedAt}`,
+      notBefore: Number(pausedAt) + (await this.noticePeriod()),
     };
   }
 
@@ -59,6 +66,7 @@ export class GovernanceApi {
       target: this.core.deployment.ParticipantRegistry,
       data: participants.interface.encodeFunctionData("setOnboardingDelay", [seconds]),
       label: `set the onboarding delay to ${seconds} s`,
+      notBefore: 0,
     };
   }
 
@@ -74,6 +82,7 @@ export class GovernanceApi {
         reasonCode(reason),
       ]),
       label: `reinstate institution ${institutionId}, suspended at ${statusChangedAt} (${reason})`,
+      notBefore: Number(statusChangedAt) + (await this.noticePeriod()),
     };
   }
 
@@ -81,7 +90,13 @@ export class GovernanceApi {
   async schedule(call: GovernedCall): Promise<TxInfo & GovernedStatus> {
     const info = await this.core.send(() => this.core.contracts.manager.schedule(call.target, call.data, 0));
     const scheduled = eventNamed(info, "OperationScheduled");
-    return { ...info, operationId: String(scheduled.operationId), readyAt: Number(scheduled.schedule) };
+    const readyAt = Math.max(Number(scheduled.schedule), call.notBefore);
+    return { ...info, operationId: String(scheduled.operationId), readyAt };
+  }
+
+  /** The suite's notice period: the participant directory's onboarding delay, in seconds. */
+  private async noticePeriod(): Promise<number> {
+    return Number(await this.core.contracts.participants.onboardingDelay());
   }
 
   /** Executes a scheduled call whose delay has passed. */
@@ -98,6 +113,7 @@ export class GovernanceApi {
   async status(caller: string, call: GovernedCall): Promise<GovernedStatus> {
     const { manager } = this.core.contracts;
     const operationId = await manager.hashOperation(caller, call.target, call.data);
-    return { operationId, readyAt: Number(await manager.getSchedule(operationId)) };
+    const scheduled = Number(await manager.getSchedule(operationId));
+    return { operationId, readyAt: scheduled === 0 ? 0 : Math.max(scheduled, call.notBefore) };
   }
 }

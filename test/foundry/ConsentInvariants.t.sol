@@ -174,7 +174,11 @@ contract ConsentHandler is SuiteDeployer {
         address reader = readers[r % READERS];
         uint32 id = participants.memberOf(reader).id;
         if (suspended[reader]) {
-            participants.reinstate(id, participants.institution(id).statusChangedAt, "back");
+            // A suspension stands for the notice period before a reinstatement; time moves on to it if needed.
+            uint40 suspendedAt = participants.institution(id).statusChangedAt;
+            uint256 reinstatableAt = uint256(suspendedAt) + participants.onboardingDelay();
+            if (block.timestamp < reinstatableAt) VM.warp(reinstatableAt);
+            participants.reinstate(id, suspendedAt, "back");
             suspended[reader] = false;
         } else {
             participants.suspend(id, "review");

@@ -3,9 +3,9 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import type { Result } from "ethers";
 
-import { KINDS } from "../../config/roles";
+import { KINDS, ROLES } from "../../config/roles";
 import { deploySuiteFixture, licence, onboardedFixture } from "../helpers/fixtures";
-import { governorCall } from "../helpers/governance";
+import { adminCall, governorCall } from "../helpers/governance";
 
 const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3, Pending: 4, Cancelled: 5 } as const;
 const DAY = 86_400;
@@ -265,7 +265,13 @@ describe("ParticipantRegistry", function () {
       await expect(
         manager.connect(deployer).execute(await participants.getAddress(), data),
       ).to.be.revertedWithCustomError(manager, "AccessManagerNotReady");
+      // After the governor's delay, the suspension has not yet stood for the notice period.
       await time.increase(24 * 3600);
+      const reinstatableAt = suspendedAt + BigInt(ONBOARDING);
+      await expect(manager.connect(deployer).execute(await participants.getAddress(), data))
+        .to.be.revertedWithCustomError(participants, "ParticipantsSuspensionTooRecent")
+        .withArgs(ids.hospital, suspendedAt, reinstatableAt);
+      await time.increaseTo(reinstatableAt);
       await expect(manager.connect(deployer).execute(await participants.getAddress(), data))
         .to.emit(participants, "InstitutionStatusChanged")
         .withArgs(ids.hospital, Status.Suspended, Status.Active, reason("cleared"));
@@ -284,6 +290,36 @@ describe("ParticipantRegistry", function () {
       await expect(manager.connect(deployer).execute(await participants.getAddress(), armed))
         .to.be.revertedWithCustomError(participants, "ParticipantsSuspensionMismatch")
         .withArgs(ids.hospital, guess, statusChangedAt);
+      expect((await participants.memberOf(hospital.address)).status).to.equal(BigInt(Status.Suspended));
+    });
+
+    it("holds even a reinstatement armed for the suspension's exact time for the notice period, when the guardian can cancel it", async function () {
+      const { participants, manager, registrar, deployer, governance, hospital, ids, signers } =
+        await loadFixture(onboardedFixture);
+      const guardian = signers[25];
+      await adminCall(
+        manager,
+        governance,
+        manager.interface.encodeFunctionData("grantRole", [ROLES.GUARDIAN, guardian.address, 0]),
+      );
+      // The governor guesses the block time of the suspension (12-second slots make it guessable) and arms for it.
+      const at = (await time.latest()) + 3 * DAY;
+      const armed = participants.interface.encodeFunctionData("reinstate", [ids.hospital, at, reason("x")]);
+      await manager.connect(deployer).schedule(await participants.getAddress(), armed, 0);
+      await time.setNextBlockTimestamp(at);
+      await participants.connect(registrar).suspend(ids.hospital, reason("breach"));
+      await expect(manager.connect(deployer).execute(await participants.getAddress(), armed))
+        .to.be.revertedWithCustomError(participants, "ParticipantsSuspensionTooRecent")
+        .withArgs(ids.hospital, at, at + ONBOARDING);
+      // The notice period is the guardian's window to see the ready operation and cancel it.
+      await expect(manager.connect(guardian).cancel(deployer.address, await participants.getAddress(), armed)).to.emit(
+        manager,
+        "OperationCanceled",
+      );
+      await time.increaseTo(at + ONBOARDING);
+      await expect(
+        manager.connect(deployer).execute(await participants.getAddress(), armed),
+      ).to.be.revertedWithCustomError(manager, "AccessManagerNotScheduled");
       expect((await participants.memberOf(hospital.address)).status).to.equal(BigInt(Status.Suspended));
     });
 

@@ -355,7 +355,7 @@ describe("RecordRegistry", function () {
 
   describe("pausing", function () {
     it("lets the guardian pause writes at once; reads go on; unpausing waits for the governor", async function () {
-      const { records, manager, deployer, asHospital, input, patientA, hospital } =
+      const { records, participants, manager, deployer, asHospital, input, patientA, hospital } =
         await loadFixture(withRecordFixture);
       await expect(records.connect(deployer).pause()).to.emit(records, "Paused").withArgs(deployer.address);
       expect(await records.paused()).to.equal(true);
@@ -383,7 +383,14 @@ describe("RecordRegistry", function () {
         "AccessManagerNotScheduled",
       );
       const unpause = records.interface.encodeFunctionData("unpause", [pausedAt]);
-      await expect(governorCall(manager, deployer, records, unpause)).to.emit(records, "Unpaused");
+      // The governor's delay passes before the pause has stood for the notice period (the onboarding delay).
+      const resumableAt = pausedAt + (await participants.onboardingDelay());
+      await expect(governorCall(manager, deployer, records, unpause))
+        .to.be.revertedWithCustomError(records, "RecordsPauseTooRecent")
+        .withArgs(pausedAt, resumableAt);
+      await time.increaseTo(resumableAt);
+      // Still scheduled (the failed execution consumed nothing): it runs now.
+      await expect(manager.connect(deployer).execute(await records.getAddress(), unpause)).to.emit(records, "Unpaused");
       expect(await records.pausedAt()).to.equal(0n);
       await asHospital.register(input("after pause"));
       await expect(governorCall(manager, deployer, records, unpause)).to.be.revertedWithCustomError(

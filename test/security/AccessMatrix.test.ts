@@ -579,6 +579,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       pause: async (c) => ({ target: c.address.records, data: c.records.interface.encodeFunctionData("pause") }),
       unpause: async (c) => {
         await c.records.connect(c.actors["guardian-role"]).pause();
+        await time.increase(await c.participants.onboardingDelay()); // the notice period after the pause
         const data = c.records.interface.encodeFunctionData("unpause", [await c.records.pausedAt()]);
         return { target: c.address.records, data };
       },
@@ -853,6 +854,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
       withdrawRecall: async (c) => {
         await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
+        await time.increase(await c.participants.onboardingDelay()); // the notice period after the recall
         const { recalledAt } = await c.supply.getBatch(c.batchId);
         return {
           target: c.address.supply,

@@ -80,6 +80,19 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       const iface = manager.interface;
       const rogue = await new MIIPAccessManager__factory(governance).deploy(governance.address);
 
+      // A change under way shows before it lands: a scheduled grant of GOVERNOR, without delay, to a stranger.
+      const grant = iface.encodeFunctionData("grantRole", [ROLES.GOVERNOR, suite.stranger.address, 0]);
+      await manager.connect(governance).schedule(await manager.getAddress(), grant, 0);
+      const pending = await differences();
+      expect(pending).to.have.length(1);
+      expect(pending[0]).to.match(
+        new RegExp(
+          `^an operation is scheduled: ${governance.address} calls MIIPAccessManager.grantRole, executable from \\d+$`,
+        ),
+      );
+      await manager.connect(governance).cancel(governance.address, await manager.getAddress(), grant);
+      expect(await differences()).to.deep.equal([]);
+
       await adminCall(manager, governance, iface.encodeFunctionData("setRoleAdmin", [ROLES.GOVERNOR, ROLES.REGISTRAR]));
       expect(await differences()).to.deep.equal(["GOVERNOR: administered by REGISTRAR, expected ADMIN"]);
       await adminCall(manager, governance, iface.encodeFunctionData("setRoleAdmin", [ROLES.GOVERNOR, ROLES.ADMIN]));

@@ -306,6 +306,31 @@ describe("SupplyChain", function () {
       await supply.connect(deployer).revokeDeviceByGovernance(device.address);
       expect((await supply.getDevice(device.address)).active).to.equal(false);
     });
+
+    it("keeps a governance revocation: the owner cannot bring the revoked key back, even with a new calibration", async function () {
+      const { supply, distributor, deployer, device } = await loadFixture(supplyFixture);
+      const before = await supply.getDevice(device.address);
+      await supply.connect(deployer).revokeDeviceByGovernance(device.address);
+      for (const calibration of [before.calibrationHash, hre.ethers.id("recalibrated")]) {
+        await expect(supply.connect(distributor).registerDevice(device.address, 3, calibration))
+          .to.be.revertedWithCustomError(supply, "SupplyDeviceBanned")
+          .withArgs(device.address);
+      }
+      expect((await supply.getDevice(device.address)).active).to.equal(false);
+      expect((await supply.getDevice(device.address)).banned).to.equal(true);
+      // A new key, registered by its owner, works: the ban is on the compromised key, not on the owner.
+      const fresh = hre.ethers.Wallet.createRandom().address;
+      await expect(supply.connect(distributor).registerDevice(fresh, 3, hre.ethers.id("new logger"))).to.emit(
+        supply,
+        "DeviceRegistered",
+      );
+      // The owner's own revocation, by contrast, is the owner's to undo.
+      await supply.connect(distributor).revokeDevice(fresh);
+      await expect(supply.connect(distributor).registerDevice(fresh, 3, hre.ethers.id("new logger"))).to.emit(
+        supply,
+        "DeviceRegistered",
+      );
+    });
   });
 
   describe("dispensing and verification", function () {
@@ -451,7 +476,7 @@ describe("SupplyChain", function () {
       void pharmacy;
     });
     it("withdraws a recall only through governance after its public delay; the batch's history keeps both", async function () {
-      const { supply, manager, deployer, manufacturer, distributor, regulator, hospital, serials } =
+      const { supply, participants, manager, deployer, manufacturer, distributor, regulator, hospital, serials } =
         await loadFixture(stockedFixture);
       await supply.connect(regulator).recall(1, code("STERILITY"));
       const { recalledAt } = await supply.getBatch(1);
@@ -474,6 +499,12 @@ describe("SupplyChain", function () {
       );
       expect((await supply.getBatch(1)).status).to.equal(2n); // Recalled
       await time.increase(DAY);
+      // The governor's delay has passed, the notice period since the recall (the onboarding delay) not yet.
+      const withdrawableAt = recalledAt + (await participants.onboardingDelay());
+      await expect(manager.connect(deployer).execute(await supply.getAddress(), data))
+        .to.be.revertedWithCustomError(supply, "SupplyRecallTooRecent")
+        .withArgs(1, recalledAt, withdrawableAt);
+      await time.increaseTo(withdrawableAt);
       await expect(manager.connect(deployer).execute(await supply.getAddress(), data))
         .to.emit(supply, "RecallWithdrawn")
         .withArgs(1, code("TEST-CLEARED"));
@@ -515,6 +546,21 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(supply, "SupplyRecallMismatch")
         .withArgs(1, guess, recalledAt);
       expect((await supply.getBatch(1)).status).to.equal(2n); // still Recalled
+    });
+
+    it("holds a withdrawal armed for the recall's exact time for the notice period after the recall", async function () {
+      const { supply, participants, manager, deployer, regulator } = await loadFixture(stockedFixture);
+      // 12-second slots make a recall's block time guessable: the governor arms for it, and the recall lands there.
+      const at = (await time.latest()) + 2 * DAY;
+      const armed = supply.interface.encodeFunctionData("withdrawRecall", [1, at, code("x")]);
+      await manager.connect(deployer).schedule(await supply.getAddress(), armed, 0);
+      await time.setNextBlockTimestamp(at);
+      await supply.connect(regulator).recall(1, code("STERILITY"));
+      const withdrawableAt = BigInt(at) + (await participants.onboardingDelay());
+      await expect(manager.connect(deployer).execute(await supply.getAddress(), armed))
+        .to.be.revertedWithCustomError(supply, "SupplyRecallTooRecent")
+        .withArgs(1, at, withdrawableAt);
+      expect((await supply.getBatch(1)).status).to.equal(2n); // still Recalled, for the guardian to cancel meanwhile
     });
   });
 
