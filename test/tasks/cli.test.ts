@@ -244,6 +244,55 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(await fails("device:add", "--device", "nope")).to.equal('error: --device: "nope" is not an address');
   });
 
+  it("onboards with notice, cancels a pending onboarding, and withdraws a recall through governance's delay", async function () {
+    const { Wallet, JsonRpcProvider } = await import("ethers");
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    const travel = async (seconds: number) => {
+      await provider.send("evm_increaseTime", [seconds]);
+      await provider.send("evm_mine", []);
+    };
+    const add = async (kind: string, name: string) => {
+      const out = await ok(
+        "institution:add",
+        "--account",
+        Wallet.createRandom().address,
+        "--kind",
+        kind,
+        "--licence",
+        name,
+        "--name",
+        name,
+      );
+      expect(out).to.match(
+        / pending until \d{4}-\d\d-\d\dT[\d:]+Z \(the guardian role can cancel it until it is activated\)/,
+      );
+      return /^institution (\d+) onboarded/.exec(out)![1];
+    };
+    const rogue = await add("regulator", "Rogue Ministry");
+    expect(await fails("institution:activate", "--id", rogue)).to.match(
+      new RegExp(`^error: ParticipantsOnboardingNotDue: institution ${rogue} is pending until \\d{4}-`),
+    );
+    expect(await ok("institution:cancel", "--id", rogue, "--reason", "forged-licence")).to.match(
+      new RegExp(`^onboarding of institution ${rogue} cancelled \\(forged-licence\\)`),
+    );
+    const carrier = await add("distributor", "Night Carrier");
+    await travel(2 * 86_400);
+    expect(await ok("institution:activate", "--id", carrier)).to.match(new RegExp(`^institution ${carrier} is active`));
+    expect(await fails("institution:activate", "--id", rogue)).to.match(
+      new RegExp(`^error: ParticipantsInvalidStatus: institution ${rogue} is cancelled`),
+    );
+
+    // Batch 1 was recalled above: the governor (the deployer on the local chain) schedules, waits, executes.
+    expect(await ok("supply:withdraw-recall", "--batch", "1", "--reason", "CLEARED")).to.match(
+      /^scheduled: withdraw the recall of batch 1 made at \d+ \(CLEARED\); run again after \d{4}-/,
+    );
+    await travel(3 * 86_400);
+    expect(await ok("supply:withdraw-recall", "--batch", "1", "--reason", "CLEARED")).to.match(
+      /^executed: withdraw the recall of batch 1 made at \d+ \(CLEARED\)/,
+    );
+    provider.destroy();
+  });
+
   it("claims airdrop leaves for a holder and explains a release that is not due", async function () {
     const proofs = JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "claim.proofs.json"), "utf8"));
     const account = Object.keys(proofs.claims)[0];
