@@ -30,7 +30,7 @@ const DAY = 86_400;
  * Sepolia's chain id. Then the auditor's proof of concept, run against it.
  */
 describe("Governance: what the deployments hold, against config/roles.ts and SECURITY.md", function () {
-  describe("localhost.json (the deploying key is the admin, through the delay)", function () {
+  describe("localhost.json (a governance account is the admin, through the delay)", function () {
     it("holds exactly the roles, members, delays, cancellers, function roles and onboarding delay promised", async function () {
       const suite = await loadFixture(deploySuiteFixture);
       const deployment = await deploymentOf(suite, 0);
