@@ -34,10 +34,9 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint40 issuedAt;
     }
 
-    /// @dev slot: lastId (40) | paused (8) | recordTypes bitmap (128, bit t set = type t enabled) | pausedAt (40)
+    /// @dev slot: lastId (40) | recordTypes bitmap (128, bit t set = type t enabled) | pausedAt (40, 0 = not paused)
     struct Config {
         uint40 lastId;
-        bool paused;
         uint128 recordTypes;
         uint40 pausedAt;
     }
@@ -109,7 +108,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
 
     /// @inheritdoc IRecordRegistry
     function paused() external view returns (bool) {
-        return _storage().config.paused;
+        return _storage().config.pausedAt != 0;
     }
 
     /// @inheritdoc IRecordRegistry
@@ -235,8 +234,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @custom:restricted GUARDIAN
     function pause() external restricted {
         Config storage config = _storage().config;
-        if (config.paused) revert RecordsPaused();
-        config.paused = true;
+        if (config.pausedAt != 0) revert RecordsPaused();
         config.pausedAt = uint40(block.timestamp);
         emit Paused(msg.sender);
     }
@@ -245,13 +243,12 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @custom:restricted GOVERNOR
     function unpause(uint40 pausedAt_) external restricted {
         Config storage config = _storage().config;
-        if (!config.paused) revert RecordsNotPaused();
+        if (config.pausedAt == 0) revert RecordsNotPaused();
         // An unpause scheduled before this pause cannot know its time: its delay did not run after the pause.
         if (config.pausedAt != pausedAt_) revert RecordsPauseMismatch(pausedAt_, config.pausedAt);
         // Even one armed for the right time waits the notice period, during which the guardian can cancel it.
         uint40 resumableAt = pausedAt_ + _participants.onboardingDelay();
         if (block.timestamp < resumableAt) revert RecordsPauseTooRecent(pausedAt_, resumableAt);
-        config.paused = false;
         config.pausedAt = 0;
         emit Unpaused(msg.sender);
     }
@@ -320,7 +317,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @dev The config slot, read once per write; reverts while paused.
     function _writable(RecordStorage storage $) private view returns (Config memory config) {
         config = $.config;
-        if (config.paused) revert RecordsPaused();
+        if (config.pausedAt != 0) revert RecordsPaused();
     }
 
     function _core(RecordStorage storage $, uint256 recordId) private view returns (Core memory c) {
