@@ -94,3 +94,49 @@ export function compactSignature(signature: string): { r: string; vs: string } {
   const sig = Signature.from(signature);
   return { r: sig.r, vs: sig.yParityAndS };
 }
+
+/** The EIP-712 domain of the participant directory (its proxy): patient registration, accounts, the gateway. */
+export function participantsDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return { name: "MIIP Participants", version: "1", chainId, verifyingContract };
+}
+
+/** An address's own request to become a patient (ParticipantRegistry.registerPatientBySig). */
+export const REGISTER_PATIENT_TYPES: Record<string, TypedDataField[]> = {
+  RegisterPatient: [
+    { name: "account", type: "address" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** A new address accepting a patient's account, after a rotation or a recovery (acceptPatientAccountBySig). */
+export const ACCEPT_PATIENT_ACCOUNT_TYPES: Record<string, TypedDataField[]> = {
+  AcceptPatientAccount: [
+    { name: "patientId", type: "uint64" },
+    { name: "account", type: "address" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** A patient action signed by the patient's key or a guardian's and sent by anyone (ParticipantRegistry.relay). */
+export const PATIENT_CALL_TYPES: Record<string, TypedDataField[]> = {
+  Call: [
+    { name: "patientId", type: "uint64" },
+    { name: "guardian", type: "address" },
+    { name: "salt", type: "bytes32" },
+    { name: "target", type: "address" },
+    { name: "data", type: "bytes" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** A relayed patient action, as signed and as passed to ParticipantRegistry.relay. */
+export interface PatientCall {
+  patientId: bigint;
+  guardian: string;
+  salt: string;
+  target: string;
+  data: string;
+  nonce: bigint;
+  deadline: bigint;
+}

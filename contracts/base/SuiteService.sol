@@ -6,7 +6,10 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/access/manager/AccessManagedUpgradeable.sol";
 
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IPatientDirectory} from "../interfaces/IPatientDirectory.sol";
+import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {PatientCalls} from "../libraries/PatientCalls.sol";
 
 /**
  * @title SuiteService
@@ -49,6 +52,31 @@ abstract contract SuiteService is Initializable, AccessManagedUpgradeable, UUPSU
 
     /// @dev Upgrades go through the access manager like every other restricted call; see {upgradeToAndCall}.
     function _authorizeUpgrade(address) internal override restricted {}
+
+    /**
+     * @dev The patient acting, and who acts for it (zero: the patient's own key; else a guardian's commitment),
+     * for a patient action: it must come through the directory's gateway, from an actor with the act power.
+     */
+    function _patientAction() internal view returns (uint64 patientId, bytes32 actor) {
+        if (msg.sender != address(_participants)) revert IPatientDirectory.PatientsNotThroughGateway(msg.sender);
+        uint8 powers;
+        (patientId, actor, powers) = PatientCalls.decode();
+        if (powers & PatientCalls.POWER_ACT == 0) {
+            revert IPatientDirectory.PatientsGuardianLacksPower(patientId, actor, PatientCalls.POWER_ACT);
+        }
+    }
+
+    /// @dev Whether the registry's read policy (consent) lets the active institution `readerId` read the record.
+    function _consentAllows(
+        uint32 readerId,
+        uint256 recordId,
+        uint64 patientId,
+        uint8 recordType,
+        IRecordRegistry.Purpose purpose
+    ) internal view returns (bool) {
+        IReadPolicy policy = _records.readPolicy();
+        return address(policy) != address(0) && policy.allows(readerId, recordId, patientId, recordType, purpose);
+    }
 
     /// @dev The EIP-712 domain separator of this service (version "1"), for the proxy users sign for.
     function _domainSeparator(bytes32 nameHash) internal view returns (bytes32) {

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
 import {SuiteService} from "../base/SuiteService.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {Kinds} from "../libraries/Kinds.sol";
 
 /**
  * @title ClaimEscrow
@@ -23,7 +22,7 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
  * details are in its `ClaimFiled` event, and a known id with no stored status reads as Paid (so any later
  * action on it is refused as acting on a settled claim). That keeps the automatic small claim under 150,000 gas.
  */
-contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransient, IClaimEscrow {
+contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
     using SafeERC20 for IERC20;
 
     /**
@@ -52,12 +51,12 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     }
 
     /**
-     * @dev slot 0: patient (160) | programmeId (32) | hospitalId (32) | status (8) | year (16)
+     * @dev slot 0: patientId (64) | programmeId (32) | hospitalId (32) | status (8) | year (16)
      *      slot 1: billed (96) | payable (96) | deadline (40)      written only for claims not paid at once
      *      slot 2: payee (160) | paid (96)                          written only for claims not paid at once
      */
     struct ClaimData {
-        address patient;
+        uint64 patientId;
         uint32 programmeId;
         uint32 hospitalId;
         ClaimStatus status;
@@ -71,7 +70,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
 
     /// @dev What the escrow checks about a record (IRecordRegistry.recordHeader).
     struct Header {
-        address patient;
+        uint64 patient;
         uint32 issuer;
         uint8 recordType;
         uint40 issuedAt;
@@ -80,7 +79,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     /// @dev What admitting a claim established, passed in memory to keep the stack shallow.
     struct Filing {
         uint256 claimId;
-        address patient;
+        uint64 patient;
         uint32 hospitalId;
         uint16 year;
         uint96 due;
@@ -90,11 +89,12 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     struct RecordContext {
         uint256 programmeId;
         Cover cover;
-        address insurer;
+        uint32 insurerId;
+        IReadPolicy policy;
         uint40 closedAt;
         uint64 coveredTypes;
         uint256 window;
-        address patient;
+        uint64 patient;
         uint32 hospitalId;
     }
 
@@ -119,14 +119,6 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.ClaimEscrow")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_LOCATION = 0xeebd7f3615ccac2c9fdf98b6f2a3470635434c4e7089460830e84c0802e28600;
-
-    // Type strings are hashed at compile time; their length costs nothing at run time.
-    // solhint-disable gas-small-strings
-    /// @inheritdoc IClaimEscrow
-    bytes32 public constant JOIN_TYPEHASH =
-        keccak256("Join(uint256 programmeId,address patient,uint256 nonce,uint256 deadline)");
-    // solhint-enable gas-small-strings
-    bytes32 private constant NAME_HASH = keccak256("MIIP Claims");
 
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_RECORDS = 10;
@@ -188,7 +180,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         (ClaimData storage c, ClaimStatus status) = _claim(claimId);
         return
             Claim({
-                patient: c.patient,
+                patientId: c.patientId,
                 programmeId: c.programmeId,
                 hospitalId: c.hospitalId,
                 status: status,
@@ -207,13 +199,13 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClaimEscrow
-    function coverOf(uint256 programmeId, address patient) external view returns (uint40 enrolledAt, uint40 endedAt) {
+    function coverOf(uint256 programmeId, uint64 patient) external view returns (uint40 enrolledAt, uint40 endedAt) {
         Cover memory c = _storage().covers[_coverKey(programmeId, patient)];
         return (c.enrolledAt, c.endedAt);
     }
 
     /// @inheritdoc IClaimEscrow
-    function usedInYear(uint256 programmeId, address patient, uint16 year) external view returns (uint256) {
+    function usedInYear(uint256 programmeId, uint64 patient, uint16 year) external view returns (uint256) {
         return _storage().used[_usageKey(programmeId, patient, year)];
     }
 
@@ -227,20 +219,12 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         return _storage().totalCredits[token];
     }
 
-    /// @inheritdoc IClaimEscrow
-    function joinNonce(address patient) external view returns (uint256) {
-        return nonces(patient);
-    }
-
     // ------------------------------------------------------- programmes and funds
 
     /// @inheritdoc IClaimEscrow
     function openProgramme(ProgrammeConfig calldata config) external returns (uint256 programmeId) {
-        uint32 insurerId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Insurer);
-        uint32 arbitratorId = _participants.requireActive(
-            config.arbitrator,
-            IParticipantRegistry.Kind.PublicHealthAgency
-        );
+        (uint32 insurerId, ) = _participants.activeInstitution(msg.sender, Kinds.INSURER);
+        (uint32 arbitratorId, ) = _participants.activeInstitution(config.arbitrator, Kinds.PUBLIC_HEALTH_AGENCY);
         _checkConfig(config);
         EscrowStorage storage $ = _storage();
         programmeId = ++$.programmeCount;
@@ -300,24 +284,24 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     // ------------------------------------------------------------- enrolment
 
     /// @inheritdoc IClaimEscrow
-    function enrol(uint256 programmeId, address patient) external {
-        _insurerProgramme(programmeId);
-        _enrol(programmeId, patient);
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function joinBySig(uint256 programmeId, address patient, uint256 deadline, bytes calldata signature) external {
+    function enrol(uint256 programmeId, uint64 patient) external {
         ProgrammeData storage p = _programme(programmeId);
-        if (!p.openEnrolment) _insurerProgramme(programmeId);
-        if (block.timestamp > deadline) revert ClaimsSignatureExpired(deadline, block.timestamp);
-        bytes32 structHash = keccak256(abi.encode(JOIN_TYPEHASH, programmeId, patient, _useNonce(patient), deadline));
-        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(NAME_HASH), structHash);
-        if (!SignatureChecker.isValidSignatureNow(patient, digest, signature)) revert ClaimsInvalidSignature(patient);
-        _enrol(programmeId, patient);
+        (uint32 caller, , uint64 patients) = _participants.activeInstitutionAndPatients(msg.sender, Kinds.INSURER);
+        if (caller != p.insurerId) revert ClaimsNotProgrammeInsurer(programmeId, msg.sender);
+        if (patient == 0 || patient > patients) revert ClaimsUnknownPatient(patient);
+        _enrol(p, programmeId, patient, false);
     }
 
     /// @inheritdoc IClaimEscrow
-    function endCover(uint256 programmeId, address patient) external {
+    function join(uint256 programmeId) external {
+        (uint64 patient, ) = _patientAction();
+        ProgrammeData storage p = _programme(programmeId);
+        if (!p.openEnrolment) revert ClaimsEnrolmentClosed(programmeId);
+        _enrol(p, programmeId, patient, true);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function endCover(uint256 programmeId, uint64 patient) external {
         _insurerProgramme(programmeId);
         Cover storage c = _storage().covers[_coverKey(programmeId, patient)];
         if (c.enrolledAt == 0) revert ClaimsNotEnrolled(programmeId, patient);
@@ -426,7 +410,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     function arbitrate(uint256 claimId, uint96 award, bytes32 reasonCode) external nonReentrant {
         ClaimData storage c = _claimIn(claimId, ClaimStatus.Escalated, ClaimStatus.Disputed);
         ProgrammeData storage p = _storage().programmes[c.programmeId];
-        uint32 caller = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.PublicHealthAgency);
+        (uint32 caller, ) = _participants.activeInstitution(msg.sender, Kinds.PUBLIC_HEALTH_AGENCY);
         if (caller != p.arbitratorId) revert ClaimsNotArbitrator(claimId, msg.sender);
         uint96 contested = c.due - c.paid;
         if (award > contested) revert ClaimsAwardExceedsContested(claimId, award, contested);
@@ -466,9 +450,14 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         if (count == 0 || count > MAX_RECORDS) revert ClaimsInvalidRecordCount(count);
         Header memory first = _header(recordIds[0]);
         f.patient = first.patient;
-        f.hospitalId = msg.sender == first.patient
-            ? first.issuer
-            : _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Hospital);
+        if (msg.sender == address(_participants)) {
+            // The patient files, through the gateway: its own records, at their issuer.
+            (uint64 patient, ) = _patientAction();
+            if (patient != first.patient) revert ClaimsRecordPatientMismatch(recordIds[0], patient);
+            f.hospitalId = first.issuer;
+        } else {
+            (f.hospitalId, ) = _participants.activeInstitution(msg.sender, Kinds.HOSPITAL);
+        }
         f.claimId = ++$.claimCount;
         _checkRecords($, p, programmeId, recordIds, first, f.hospitalId, f.claimId);
         f.due = uint96((uint256(billed) * (BPS - p.copayBps)) / BPS);
@@ -494,7 +483,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         uint40 deadline = uint40(block.timestamp + uint256(p.reviewDays) * 1 days);
         p.reserved += f.due;
         ClaimData storage c = _storage().claims[f.claimId];
-        c.patient = f.patient;
+        c.patientId = f.patient;
         c.programmeId = uint32(programmeId);
         c.hospitalId = f.hospitalId;
         c.year = f.year;
@@ -527,11 +516,12 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         uint32 hospitalId,
         uint256 claimId
     ) private {
-        address insurer = _participants.accountOf(p.insurerId);
         RecordContext memory ctx = RecordContext({
             programmeId: programmeId,
             cover: $.covers[_coverKey(programmeId, first.patient)],
-            insurer: insurer,
+            insurerId: p.insurerId,
+            // The registry's read policy (consent), asked once per claim, then with ids only.
+            policy: _records.readPolicy(),
             closedAt: p.closedAt,
             coveredTypes: p.coveredTypes,
             window: uint256(p.filingWindowDays) * 1 days,
@@ -563,9 +553,10 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         ) revert ClaimsNotCovered(recordId, r.issuedAt);
         if (block.timestamp > r.issuedAt + ctx.window)
             revert ClaimsFilingWindowClosed(recordId, r.issuedAt + ctx.window);
-        if (!_records.canRead(ctx.insurer, recordId, IRecordRegistry.Purpose.InsuranceClaim)) {
-            revert ClaimsNoConsent(recordId, ctx.insurer);
-        }
+        if (
+            address(ctx.policy) == address(0) ||
+            !ctx.policy.allows(ctx.insurerId, recordId, r.patient, r.recordType, IRecordRegistry.Purpose.InsuranceClaim)
+        ) revert ClaimsNoConsent(recordId, ctx.insurerId);
     }
 
     /// @dev Counts `amount` against the patient's yearly cap.
@@ -573,7 +564,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         EscrowStorage storage $,
         ProgrammeData storage p,
         uint256 programmeId,
-        address patient,
+        uint64 patient,
         uint16 year,
         uint96 amount
     ) private {
@@ -592,7 +583,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         ProgrammeData storage p = $.programmes[c.programmeId];
         p.reserved -= amount;
         p.free += amount;
-        $.used[_usageKey(c.programmeId, c.patient, c.year)] -= amount;
+        $.used[_usageKey(c.programmeId, c.patientId, c.year)] -= amount;
     }
 
     /// @dev Pays, or credits the payee when the transfer fails (a blacklisting token, a payee that reverts).
@@ -606,14 +597,12 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         }
     }
 
-    function _enrol(uint256 programmeId, address patient) private {
-        ProgrammeData storage p = _programme(programmeId);
+    function _enrol(ProgrammeData storage p, uint256 programmeId, uint64 patient, bool byPatient) private {
         if (p.closedAt != 0) revert ClaimsProgrammeClosed(programmeId);
-        if (patient == address(0)) revert ClaimsZeroPatient();
         Cover storage c = _storage().covers[_coverKey(programmeId, patient)];
         if (c.enrolledAt != 0) revert ClaimsAlreadyEnrolled(programmeId, patient, c.enrolledAt);
         c.enrolledAt = uint40(block.timestamp);
-        emit Enrolled(programmeId, patient, msg.sender);
+        emit Enrolled(programmeId, patient, byPatient);
     }
 
     function _checkConfig(ProgrammeConfig calldata config) private pure {
@@ -631,9 +620,13 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         if (config.disputeDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.DisputeDays);
     }
 
-    /// @dev The claim's patient, or its hospital at its current address while active.
+    /// @dev The claim's patient (through the gateway), or its hospital at its current address while active.
     function _checkClaimant(ClaimData storage c) private view {
-        if (msg.sender == c.patient) return;
+        if (msg.sender == address(_participants)) {
+            (uint64 patient, ) = _patientAction();
+            if (patient != c.patientId) revert ClaimsNotClaimant(msg.sender);
+            return;
+        }
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
         if (m.id != c.hospitalId) revert ClaimsNotClaimant(msg.sender);
         if (m.status != IParticipantRegistry.Status.Active) {
@@ -644,7 +637,7 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
     /// @dev The programme, if the caller is its insurer, active, at its current address.
     function _insurerProgramme(uint256 programmeId) private view returns (ProgrammeData storage p) {
         p = _programme(programmeId);
-        uint32 caller = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Insurer);
+        (uint32 caller, ) = _participants.activeInstitution(msg.sender, Kinds.INSURER);
         if (caller != p.insurerId) revert ClaimsNotProgrammeInsurer(programmeId, msg.sender);
     }
 
@@ -675,11 +668,11 @@ contract ClaimEscrow is SuiteService, NoncesUpgradeable, ReentrancyGuardTransien
         (h.patient, h.issuer, h.recordType, h.issuedAt) = _records.recordHeader(recordId);
     }
 
-    function _coverKey(uint256 programmeId, address patient) private pure returns (bytes32) {
+    function _coverKey(uint256 programmeId, uint64 patient) private pure returns (bytes32) {
         return keccak256(abi.encode(programmeId, patient));
     }
 
-    function _usageKey(uint256 programmeId, address patient, uint16 year) private pure returns (bytes32) {
+    function _usageKey(uint256 programmeId, uint64 patient, uint16 year) private pure returns (bytes32) {
         return keccak256(abi.encode(programmeId, patient, year));
     }
 

@@ -2,22 +2,25 @@
 pragma solidity 0.8.30;
 
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IConsentManager} from "../interfaces/IConsentManager.sol";
 import {SuiteService} from "../base/SuiteService.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {Kinds} from "../libraries/Kinds.sol";
+import {Signatures} from "../libraries/Signatures.sol";
 
 /**
  * @title ConsentManager
- * @notice The patient's consent, guardians, emergency access and access trail. See {IConsentManager}.
+ * @notice The patient's consent, bounded emergency access and access trail. See {IConsentManager}.
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace. A grant is one storage
  * slot keyed by what it grants, so checking a read is at most four storage reads (all records, the record's
- * type, the record itself, emergency) after asking the participant directory that the reader is active.
+ * type, the record itself, emergency) after asking the participant directory that the reader is active. A
+ * break-glass entry keeps its bounds (period, openings, block, justification deadline) in the rest of the same
+ * slot, so opening emergency access writes one slot, as it did before it was bounded. Patients are ids; their
+ * actions arrive through the directory's gateway, which costs this contract no call to learn who is acting.
  * The access trail is events only: nobody can alter an event, and storing it would make every logged read
  * pay for a new slot. Nothing here can be paused: a patient must always be able to revoke.
  *
@@ -28,10 +31,25 @@ import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
  * signatures, or ERC-1271), and the domain is published through ERC-5267 for wallets.
  */
 contract ConsentManager is SuiteService, IERC5267, IConsentManager {
+    /**
+     * @dev slot: patientId (64) | expiresAt (40) | version (48) | revoked (8) | periodStart (40) | openings (8) |
+     * blocked (8) | justifyBy (40). The last four are used by break-glass entries only.
+     */
+    struct Entry {
+        uint64 patientId;
+        uint40 expiresAt;
+        uint48 version;
+        bool revoked;
+        uint40 periodStart;
+        uint8 openings;
+        bool blocked;
+        uint40 justifyBy;
+    }
+
     /// @custom:storage-location erc7201:miip.storage.ConsentManager
     struct ConsentStorage {
-        mapping(bytes32 grantId => Grant) grants;
-        mapping(address patient => address guardian) guardians;
+        mapping(bytes32 grantId => Entry) grants;
+        mapping(uint32 hospitalId => uint256 count) missedJustifications;
         mapping(uint32 hospitalId => uint256 count) emergencyCounts;
         uint40 emergencyWindow;
     }
@@ -44,10 +62,17 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     // solhint-disable gas-small-strings
     bytes32 public constant CONSENT_TYPEHASH =
         keccak256(
-            "Consent(address patient,address grantee,uint8 purpose,uint8 scopeKind,uint256[] scope,uint40 expiresAt,uint48 nonce,uint256 deadline)"
+            "Consent(uint64 patientId,address grantee,uint8 purpose,uint8 scopeKind,uint256[] scope,uint40 expiresAt,uint48 nonce,uint256 deadline)"
         );
 
     // solhint-enable gas-small-strings
+    /// @inheritdoc IConsentManager
+    uint8 public constant EMERGENCY_CAP = 2;
+    /// @inheritdoc IConsentManager
+    uint40 public constant EMERGENCY_PERIOD = 30 days;
+    /// @inheritdoc IConsentManager
+    uint40 public constant JUSTIFICATION_WINDOW = 3 days;
+
     string private constant DOMAIN_NAME = "MIIP Consent";
     string private constant DOMAIN_VERSION = "1";
     bytes32 private constant NAME_HASH = keccak256("MIIP Consent");
@@ -90,18 +115,19 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
 
     /// @inheritdoc IConsentManager
     function grantIdOf(
-        address patient,
+        uint64 patientId,
         uint32 granteeId,
         IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef
     ) public pure returns (bytes32) {
-        return keccak256(abi.encode(patient, granteeId, purpose, scopeKind, scopeRef));
+        return keccak256(abi.encode(patientId, granteeId, purpose, scopeKind, scopeRef));
     }
 
     /// @inheritdoc IConsentManager
     function getGrant(bytes32 grantId) external view returns (Grant memory) {
-        return _storage().grants[grantId];
+        Entry storage e = _storage().grants[grantId];
+        return Grant(e.patientId, e.expiresAt, e.version, e.revoked);
     }
 
     /// @inheritdoc IConsentManager
@@ -110,8 +136,9 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     }
 
     /// @inheritdoc IConsentManager
-    function guardianOf(address patient) external view returns (address) {
-        return _storage().guardians[patient];
+    function emergencyState(uint64 patientId, uint32 hospitalId) external view returns (EmergencyState memory) {
+        Entry storage e = _storage().grants[_emergencyKey(patientId, hospitalId)];
+        return EmergencyState(e.periodStart, e.openings, e.blocked, e.justifyBy);
     }
 
     /// @inheritdoc IConsentManager
@@ -124,24 +151,28 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
         return _storage().emergencyCounts[hospitalId];
     }
 
+    /// @inheritdoc IConsentManager
+    function missedJustifications(uint32 hospitalId) external view returns (uint256) {
+        return _storage().missedJustifications[hospitalId];
+    }
+
     /// @inheritdoc IReadPolicy
     function allows(
-        address reader,
+        uint32 readerId,
         uint256 recordId,
-        address patient,
+        uint64 patientId,
         uint8 recordType,
         IRecordRegistry.Purpose purpose
     ) external view returns (bool) {
-        IParticipantRegistry.Member memory m = _participants.memberOf(reader);
-        if (m.status != IParticipantRegistry.Status.Active) return false;
-        return _basis(patient, m.id, purpose, recordType, recordId) != bytes32(0);
+        return _basis(patientId, readerId, purpose, recordType, recordId) != bytes32(0);
     }
 
     /// @inheritdoc IConsentManager
     function grant(GrantRequest calldata request) external returns (bytes32[] memory grantIds) {
-        _checkPatientOrGuardian(request.patient);
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        if (request.patientId != patientId) revert ConsentPatientMismatch(patientId, request.patientId);
         uint32 granteeId = _checkRequest(request);
-        return _write(request, granteeId);
+        return _write(request, granteeId, actor);
     }
 
     /// @inheritdoc IConsentManager
@@ -154,7 +185,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
         if (block.timestamp > deadline) revert ConsentSignatureExpired(deadline, block.timestamp);
         uint32 granteeId = _checkRequest(request);
         bytes32 first = grantIdOf(
-            request.patient,
+            request.patientId,
             granteeId,
             request.purpose,
             request.scopeKind,
@@ -166,89 +197,139 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
             _domainSeparator(NAME_HASH),
             _structHash(request, nonce, deadline)
         );
-        if (!_isValidSignature(request.patient, digest, signature)) revert ConsentInvalidSignature(request.patient);
-        return _write(request, granteeId);
+        // The patient's key today: a signature by a key the patient moved away from is worth nothing.
+        address signer = _participants.patientAccount(request.patientId);
+        if (!Signatures.isValid(signer, digest, signature)) revert ConsentInvalidSignature(signer);
+        return _write(request, granteeId, bytes32(0));
     }
 
     /// @inheritdoc IConsentManager
     function revoke(bytes32 grantId) external {
-        Grant storage g = _storage().grants[grantId];
-        address patient = g.patient;
-        if (patient == address(0)) revert ConsentUnknownGrant(grantId);
-        _checkPatientOrGuardian(patient);
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        Entry storage g = _storage().grants[grantId];
+        uint64 owner = g.patientId;
+        if (owner == 0) revert ConsentUnknownGrant(grantId);
+        if (owner != patientId) revert ConsentNotPatientsGrant(grantId, patientId);
         if (g.revoked) revert ConsentAlreadyRevoked(grantId);
         g.revoked = true;
         // Cannot overflow: a 48-bit version would need 2^48 transactions on one grant.
         unchecked {
             ++g.version;
         }
-        emit ConsentRevoked(grantId, patient, msg.sender);
+        emit ConsentRevoked(grantId, patientId, actor);
     }
 
     /// @inheritdoc IConsentManager
     function cancelNonce(
-        address patient,
         uint32 granteeId,
         IRecordRegistry.Purpose purpose,
         ScopeKind scopeKind,
         uint256 scopeRef
     ) external {
-        _checkPatientOrGuardian(patient);
-        bytes32 grantId = grantIdOf(patient, granteeId, purpose, scopeKind, scopeRef);
-        Grant storage g = _storage().grants[grantId];
-        g.patient = patient;
+        (uint64 patientId, ) = _patientAction();
+        bytes32 grantId = grantIdOf(patientId, granteeId, purpose, scopeKind, scopeRef);
+        Entry storage g = _storage().grants[grantId];
+        g.patientId = patientId;
         uint48 version;
         // Cannot overflow: as in {revoke}.
         unchecked {
             version = ++g.version;
         }
-        emit ConsentNonceCancelled(grantId, patient, version);
+        emit ConsentNonceCancelled(grantId, patientId, version);
     }
 
     /// @inheritdoc IConsentManager
-    function setGuardian(address guardian) external {
-        if (guardian == msg.sender) revert ConsentInvalidGuardian(guardian);
-        _storage().guardians[msg.sender] = guardian;
-        emit GuardianSet(msg.sender, guardian);
-    }
-
-    /// @inheritdoc IConsentManager
-    function openEmergency(address patient, bytes32 reasonCode) external returns (uint40 expiresAt) {
-        uint32 hospitalId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Hospital);
+    function openEmergency(uint64 patientId, bytes32 reasonCode) external returns (uint40 expiresAt) {
+        (uint32 hospitalId, , uint64 patients) = _participants.activeInstitutionAndPatients(msg.sender, Kinds.HOSPITAL);
+        if (patientId == 0 || patientId > patients) revert ConsentUnknownPatient(patientId);
         ConsentStorage storage $ = _storage();
-        bytes32 key = grantIdOf(patient, hospitalId, TREATMENT, ScopeKind.Emergency, 0);
-        Grant storage g = $.grants[key];
-        if (_isLive(g)) revert ConsentEmergencyAlreadyOpen(patient, hospitalId, g.expiresAt);
+        Entry storage g = $.grants[_emergencyKey(patientId, hospitalId)];
+        Entry memory e = g;
+        if (_isLive(g)) revert ConsentEmergencyAlreadyOpen(patientId, hospitalId, e.expiresAt);
+        if (e.blocked) revert ConsentEmergencyBlocked(patientId, hospitalId);
+        uint40 now_ = uint40(block.timestamp);
+        // A new period starts at the first opening after the last one ended.
+        if (now_ >= e.periodStart + EMERGENCY_PERIOD) {
+            e.periodStart = now_;
+            e.openings = 0;
+        }
+        if (e.openings >= EMERGENCY_CAP) {
+            revert ConsentEmergencyCapReached(patientId, hospitalId, e.periodStart + EMERGENCY_PERIOD);
+        }
+        // An earlier justification left overdue is flagged now; one still due keeps its (earlier) deadline and
+        // covers this opening too.
+        if (e.justifyBy != 0 && now_ > e.justifyBy) {
+            _flagMissed($, patientId, hospitalId, e.justifyBy);
+            e.justifyBy = 0;
+        }
+        if (e.justifyBy == 0) e.justifyBy = now_ + JUSTIFICATION_WINDOW;
         // The window is at most seven days: no overflow of a 40-bit time before the year 36812.
-        expiresAt = uint40(block.timestamp + $.emergencyWindow);
-        uint48 version = g.version + 1;
-        $.grants[key] = Grant(patient, expiresAt, version, false);
+        expiresAt = now_ + $.emergencyWindow;
+        e.patientId = patientId;
+        e.expiresAt = expiresAt;
+        e.version += 1;
+        e.revoked = false;
+        e.openings += 1;
+        $.grants[_emergencyKey(patientId, hospitalId)] = e;
         uint256 count = ++$.emergencyCounts[hospitalId];
-        emit EmergencyAccessOpened(patient, hospitalId, reasonCode, expiresAt, count);
+        emit EmergencyAccessOpened(patientId, hospitalId, reasonCode, expiresAt, e.justifyBy, e.openings, count);
     }
 
     /// @inheritdoc IConsentManager
-    function closeEmergency(address patient, uint32 hospitalId) external {
-        _checkPatientOrGuardian(patient);
-        Grant storage g = _storage().grants[grantIdOf(patient, hospitalId, TREATMENT, ScopeKind.Emergency, 0)];
-        if (!_isLive(g)) revert ConsentNoOpenEmergency(patient, hospitalId);
-        g.revoked = true;
-        // Cannot overflow: as in {revoke}.
-        unchecked {
-            ++g.version;
+    function justifyEmergency(uint64 patientId, bytes32 justification) external {
+        if (justification == bytes32(0)) revert ConsentEmptyJustification();
+        // By id and whatever its status: a hospital suspended since it opened still answers for it.
+        uint32 hospitalId = _participants.memberOf(msg.sender).id;
+        Entry storage g = _storage().grants[_emergencyKey(patientId, hospitalId)];
+        uint40 justifyBy = g.justifyBy;
+        if (justifyBy == 0) revert ConsentNothingToJustify(patientId, hospitalId);
+        if (block.timestamp > justifyBy) revert ConsentJustificationLate(patientId, hospitalId, justifyBy);
+        g.justifyBy = 0;
+        emit EmergencyJustified(patientId, hospitalId, justification);
+    }
+
+    /// @inheritdoc IConsentManager
+    function flagMissedJustification(uint64 patientId, uint32 hospitalId) external {
+        ConsentStorage storage $ = _storage();
+        Entry storage g = $.grants[_emergencyKey(patientId, hospitalId)];
+        uint40 justifyBy = g.justifyBy;
+        if (justifyBy == 0) revert ConsentNothingToJustify(patientId, hospitalId);
+        if (block.timestamp <= justifyBy) revert ConsentJustificationNotDue(patientId, hospitalId, justifyBy);
+        g.justifyBy = 0;
+        _flagMissed($, patientId, hospitalId, justifyBy);
+    }
+
+    /// @inheritdoc IConsentManager
+    function closeEmergency(uint32 hospitalId, bool blockHospital) external {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        Entry storage g = _storage().grants[_emergencyKey(patientId, hospitalId)];
+        if (!_isLive(g)) revert ConsentNoOpenEmergency(patientId, hospitalId);
+        _close(g, patientId, hospitalId, actor);
+        if (blockHospital) {
+            g.blocked = true;
+            emit EmergencyBlockSet(patientId, hospitalId, true, actor);
         }
-        emit EmergencyAccessClosed(patient, hospitalId, msg.sender);
+    }
+
+    /// @inheritdoc IConsentManager
+    function setEmergencyBlock(uint32 hospitalId, bool blocked) external {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        Entry storage g = _storage().grants[_emergencyKey(patientId, hospitalId)];
+        if (blocked && _isLive(g)) _close(g, patientId, hospitalId, actor);
+        g.patientId = patientId;
+        g.blocked = blocked;
+        emit EmergencyBlockSet(patientId, hospitalId, blocked, actor);
     }
 
     /// @inheritdoc IConsentManager
     function logAccess(uint256 recordId, IRecordRegistry.Purpose purpose) external {
-        uint32 readerId = _activeReader();
+        (uint32 readerId, ) = _participants.activeInstitution(msg.sender, Kinds.ANY);
         _log(readerId, recordId, purpose);
     }
 
     /// @inheritdoc IConsentManager
     function logAccessBatch(uint256[] calldata recordIds, IRecordRegistry.Purpose purpose) external {
-        uint32 readerId = _activeReader();
+        (uint32 readerId, ) = _participants.activeInstitution(msg.sender, Kinds.ANY);
         for (uint256 i = 0; i < recordIds.length; ++i) {
             _log(readerId, recordIds[i], purpose);
         }
@@ -261,29 +342,43 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
     }
 
     function _log(uint32 readerId, uint256 recordId, IRecordRegistry.Purpose purpose) private {
-        (address patient, , uint8 recordType, ) = _records.recordHeader(recordId);
-        bytes32 basis = _basis(patient, readerId, purpose, recordType, recordId);
+        (uint64 patientId, , uint8 recordType, ) = _records.recordHeader(recordId);
+        bytes32 basis = _basis(patientId, readerId, purpose, recordType, recordId);
         if (basis == bytes32(0)) revert ConsentNoLiveRight(msg.sender, recordId, purpose);
-        emit AccessLogged(patient, recordId, readerId, purpose, basis);
+        emit AccessLogged(patientId, recordId, readerId, purpose, basis);
+    }
+
+    function _close(Entry storage g, uint64 patientId, uint32 hospitalId, bytes32 actor) private {
+        g.revoked = true;
+        // Cannot overflow: as in {revoke}.
+        unchecked {
+            ++g.version;
+        }
+        emit EmergencyAccessClosed(patientId, hospitalId, actor);
+    }
+
+    function _flagMissed(ConsentStorage storage $, uint64 patientId, uint32 hospitalId, uint40 justifyBy) private {
+        uint256 missed = ++$.missedJustifications[hospitalId];
+        emit EmergencyJustificationMissed(patientId, hospitalId, justifyBy, missed);
     }
 
     /// @dev The first live grant (or emergency entry) that lets institution `readerId` read the record, or zero.
     function _basis(
-        address patient,
+        uint64 patientId,
         uint32 readerId,
         IRecordRegistry.Purpose purpose,
         uint8 recordType,
         uint256 recordId
     ) private view returns (bytes32) {
-        mapping(bytes32 => Grant) storage grants = _storage().grants;
-        bytes32 key = grantIdOf(patient, readerId, purpose, ScopeKind.AllRecords, 0);
+        mapping(bytes32 => Entry) storage grants = _storage().grants;
+        bytes32 key = grantIdOf(patientId, readerId, purpose, ScopeKind.AllRecords, 0);
         if (_isLive(grants[key])) return key;
-        key = grantIdOf(patient, readerId, purpose, ScopeKind.RecordType, recordType);
+        key = grantIdOf(patientId, readerId, purpose, ScopeKind.RecordType, recordType);
         if (_isLive(grants[key])) return key;
-        key = grantIdOf(patient, readerId, purpose, ScopeKind.Record, recordId);
+        key = grantIdOf(patientId, readerId, purpose, ScopeKind.Record, recordId);
         if (_isLive(grants[key])) return key;
         if (purpose == TREATMENT) {
-            key = grantIdOf(patient, readerId, TREATMENT, ScopeKind.Emergency, 0);
+            key = _emergencyKey(patientId, readerId);
             if (_isLive(grants[key])) return key;
         }
         return bytes32(0);
@@ -302,47 +397,50 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
             uint256 ref = request.scope[i];
             if (request.scopeKind == ScopeKind.RecordType) {
                 if (ref == 0 || ref > 127) revert ConsentInvalidRecordType(ref);
-            } else if (_patientOf(ref) != request.patient) {
-                revert ConsentRecordNotPatients(ref, request.patient);
+            } else {
+                (uint64 owner, , , ) = _records.recordHeader(ref);
+                if (owner != request.patientId) revert ConsentRecordNotPatients(ref, request.patientId);
             }
         }
         return m.id;
     }
 
-    function _write(GrantRequest calldata request, uint32 granteeId) private returns (bytes32[] memory grantIds) {
-        mapping(bytes32 => Grant) storage grants = _storage().grants;
+    function _write(
+        GrantRequest calldata request,
+        uint32 granteeId,
+        bytes32 actor
+    ) private returns (bytes32[] memory grantIds) {
         uint256 size = request.scope.length == 0 ? 1 : request.scope.length;
         grantIds = new bytes32[](size);
         for (uint256 i = 0; i < size; ++i) {
-            uint256 ref = request.scope.length == 0 ? 0 : request.scope[i];
-            bytes32 id = grantIdOf(request.patient, granteeId, request.purpose, request.scopeKind, ref);
-            uint48 version = grants[id].version + 1;
-            grants[id] = Grant(request.patient, request.expiresAt, version, false);
-            grantIds[i] = id;
-            emit ConsentGranted(
-                id,
-                request.patient,
-                granteeId,
-                request.purpose,
-                request.scopeKind,
-                ref,
-                request.expiresAt,
-                version,
-                msg.sender
-            );
+            grantIds[i] = _writeOne(request, granteeId, request.scope.length == 0 ? 0 : request.scope[i], actor);
         }
     }
 
-    /**
-     * @dev ECDSA first, then ERC-1271. OpenZeppelin's `isValidSignatureNow` asks for the signer's code size
-     * first, a cold account access (2,600 gas) that every patient with an ordinary wallet would pay; trying
-     * the signature first costs a smart-contract wallet one failed `ecrecover` instead. `tryRecover` refuses
-     * malleable (high-s) signatures.
-     */
-    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
+    function _writeOne(
+        GrantRequest calldata request,
+        uint32 granteeId,
+        uint256 ref,
+        bytes32 actor
+    ) private returns (bytes32 id) {
+        id = grantIdOf(request.patientId, granteeId, request.purpose, request.scopeKind, ref);
+        Entry storage g = _storage().grants[id];
+        uint48 version = g.version + 1;
+        g.patientId = request.patientId;
+        g.expiresAt = request.expiresAt;
+        g.version = version;
+        g.revoked = false;
+        emit ConsentGranted(
+            id,
+            request.patientId,
+            granteeId,
+            request.purpose,
+            request.scopeKind,
+            ref,
+            request.expiresAt,
+            version,
+            actor
+        );
     }
 
     function _structHash(GrantRequest calldata request, uint48 nonce, uint256 deadline) private pure returns (bytes32) {
@@ -350,7 +448,7 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
             keccak256(
                 abi.encode(
                     CONSENT_TYPEHASH,
-                    request.patient,
+                    request.patientId,
                     request.grantee,
                     request.purpose,
                     request.scopeKind,
@@ -362,22 +460,6 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
             );
     }
 
-    function _patientOf(uint256 recordId) private view returns (address patient) {
-        (patient, , , ) = _records.recordHeader(recordId);
-    }
-
-    function _activeReader() private view returns (uint32) {
-        IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        if (m.status != IParticipantRegistry.Status.Active) revert ConsentInactiveReader(msg.sender, m.status);
-        return m.id;
-    }
-
-    function _checkPatientOrGuardian(address patient) private view {
-        if (msg.sender != patient && msg.sender != _storage().guardians[patient]) {
-            revert ConsentNotPatientOrGuardian(msg.sender, patient);
-        }
-    }
-
     function _setEmergencyWindow(uint256 window) private {
         if (window < MIN_WINDOW || window > MAX_WINDOW) revert ConsentInvalidEmergencyWindow(window);
         // At most seven days: fits in 40 bits.
@@ -385,8 +467,12 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
         emit EmergencyWindowSet(window);
     }
 
-    function _isLive(Grant storage g) private view returns (bool) {
-        return g.patient != address(0) && !g.revoked && g.expiresAt >= block.timestamp;
+    function _emergencyKey(uint64 patientId, uint32 hospitalId) private pure returns (bytes32) {
+        return grantIdOf(patientId, hospitalId, TREATMENT, ScopeKind.Emergency, 0);
+    }
+
+    function _isLive(Entry storage g) private view returns (bool) {
+        return g.patientId != 0 && !g.revoked && g.expiresAt >= block.timestamp;
     }
 
     // The ERC-7201 namespace: the one place where a storage pointer is set by hand.

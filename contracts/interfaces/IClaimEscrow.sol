@@ -52,7 +52,8 @@ interface IClaimEscrow {
      * @param reviewDays Days the insurer has to decide a larger claim.
      * @param disputeDays Days the claimant has to dispute a partial approval or a rejection.
      * @param arbitrator The public health agency whose decision on a dispute is final.
-     * @param openEnrolment Whether anyone may submit a patient's signed request to join (else only the insurer).
+     * @param openEnrolment Whether patients may join themselves (through the directory's gateway, so also
+     * gaslessly); else only the insurer enrols.
      */
     struct ProgrammeConfig {
         IERC20 token;
@@ -90,7 +91,7 @@ interface IClaimEscrow {
 
     /**
      * @notice A claim as stored.
-     * @param patient Whose treatment.
+     * @param patientId Whose treatment.
      * @param programmeId The programme.
      * @param hospitalId The hospital that issued the records.
      * @param status Where it stands.
@@ -103,7 +104,7 @@ interface IClaimEscrow {
      * @param payee Who is paid.
      */
     struct Claim {
-        address patient;
+        uint64 patientId;
         uint32 programmeId;
         uint32 hospitalId;
         ClaimStatus status;
@@ -146,35 +147,30 @@ interface IClaimEscrow {
     /// @param free The free funds.
     error ClaimsInsufficientFree(uint256 programmeId, uint256 requested, uint256 free);
 
-    /// @notice The patient to enrol is the zero address.
-    error ClaimsZeroPatient();
+    /// @notice No patient has this id.
+    /// @param patientId The id.
+    error ClaimsUnknownPatient(uint64 patientId);
+
+    /// @notice The programme does not let patients join themselves: its insurer enrols them.
+    /// @param programmeId The programme.
+    error ClaimsEnrolmentClosed(uint256 programmeId);
 
     /// @notice The patient was already enrolled in the programme (once per programme, even after the cover ended).
     /// @param programmeId The programme.
     /// @param patient The patient.
     /// @param enrolledAt When the patient was enrolled.
-    error ClaimsAlreadyEnrolled(uint256 programmeId, address patient, uint40 enrolledAt);
+    error ClaimsAlreadyEnrolled(uint256 programmeId, uint64 patient, uint40 enrolledAt);
 
     /// @notice The patient was never enrolled in the programme.
     /// @param programmeId The programme.
     /// @param patient The patient.
-    error ClaimsNotEnrolled(uint256 programmeId, address patient);
+    error ClaimsNotEnrolled(uint256 programmeId, uint64 patient);
 
     /// @notice The patient's cover in the programme has already ended.
     /// @param programmeId The programme.
     /// @param patient The patient.
     /// @param endedAt When it ended.
-    error ClaimsCoverAlreadyEnded(uint256 programmeId, address patient, uint40 endedAt);
-
-    /// @notice The patient's signed request to join has expired.
-    /// @param deadline The last second at which it could be submitted.
-    /// @param now The block time.
-    error ClaimsSignatureExpired(uint256 deadline, uint256 now);
-
-    /// @notice The signature is not the patient's request to join this programme, with this nonce, on this chain
-    /// and contract.
-    /// @param patient The patient.
-    error ClaimsInvalidSignature(address patient);
+    error ClaimsCoverAlreadyEnded(uint256 programmeId, uint64 patient, uint40 endedAt);
 
     /// @notice A claim names no record, or too many.
     /// @param count The number of records.
@@ -183,7 +179,7 @@ interface IClaimEscrow {
     /// @notice A record is not the claim's patient's.
     /// @param recordId The record.
     /// @param patient The claim's patient.
-    error ClaimsRecordPatientMismatch(uint256 recordId, address patient);
+    error ClaimsRecordPatientMismatch(uint256 recordId, uint64 patient);
 
     /// @notice A record was not issued by the claim's hospital.
     /// @param recordId The record.
@@ -193,8 +189,8 @@ interface IClaimEscrow {
 
     /// @notice The insurer holds no live consent to read the record for an insurance claim.
     /// @param recordId The record.
-    /// @param insurer The insurer's address.
-    error ClaimsNoConsent(uint256 recordId, address insurer);
+    /// @param insurerId The insurer's institution id.
+    error ClaimsNoConsent(uint256 recordId, uint32 insurerId);
 
     /// @notice The record was already claimed, in this or another claim, of this or another programme.
     /// @param recordId The record.
@@ -228,11 +224,11 @@ interface IClaimEscrow {
     /// @param used Already paid or reserved this year.
     /// @param requested This claim's share.
     /// @param cap The cap.
-    error ClaimsPatientYearCapExceeded(address patient, uint16 year, uint256 used, uint256 requested, uint256 cap);
+    error ClaimsPatientYearCapExceeded(uint64 patient, uint16 year, uint256 used, uint256 requested, uint256 cap);
 
-    /// @notice The caller is neither the claim's patient nor its hospital (a suspended hospital is refused with
-    /// the participant directory's `ParticipantsNotActive`).
-    /// @param caller Who called.
+    /// @notice The caller is neither the claim's patient (through the directory's gateway) nor its hospital (a
+    /// suspended hospital is refused with the participant directory's `ParticipantsNotActive`).
+    /// @param caller Who called (the directory when the gateway forwarded another patient's action).
     error ClaimsNotClaimant(address caller);
 
     /// @notice The payee is the zero address.
@@ -317,13 +313,13 @@ interface IClaimEscrow {
     /// @notice A patient was enrolled; treatments from now on are covered.
     /// @param programmeId The programme.
     /// @param patient The patient.
-    /// @param by The insurer, or the submitter of the patient's signed request.
-    event Enrolled(uint256 indexed programmeId, address indexed patient, address by);
+    /// @param byPatient True when the patient joined (open enrolment), false when the insurer enrolled it.
+    event Enrolled(uint256 indexed programmeId, uint64 indexed patient, bool byPatient);
 
     /// @notice A patient's cover ended for new treatments; claims already filed go on.
     /// @param programmeId The programme.
     /// @param patient The patient.
-    event CoverEnded(uint256 indexed programmeId, address indexed patient);
+    event CoverEnded(uint256 indexed programmeId, uint64 indexed patient);
 
     /**
      * @notice A claim was filed.
@@ -341,7 +337,7 @@ interface IClaimEscrow {
     event ClaimFiled(
         uint256 indexed claimId,
         uint256 indexed programmeId,
-        address indexed patient,
+        uint64 indexed patient,
         uint32 hospitalId,
         uint256[] recordIds,
         uint256 billed,
@@ -400,13 +396,13 @@ interface IClaimEscrow {
     /// @notice When a patient's cover started and ended (0 if not enrolled / not ended).
     /// @param programmeId The programme.
     /// @param patient The patient.
-    function coverOf(uint256 programmeId, address patient) external view returns (uint40 enrolledAt, uint40 endedAt);
+    function coverOf(uint256 programmeId, uint64 patient) external view returns (uint40 enrolledAt, uint40 endedAt);
 
     /// @notice Paid and reserved for a patient in a policy year.
     /// @param programmeId The programme.
     /// @param patient The patient.
     /// @param year The policy year.
-    function usedInYear(uint256 programmeId, address patient, uint16 year) external view returns (uint256);
+    function usedInYear(uint256 programmeId, uint64 patient, uint16 year) external view returns (uint256);
 
     /// @notice A payee's credit in a token (payments whose transfer failed).
     /// @param token The token.
@@ -416,14 +412,6 @@ interface IClaimEscrow {
     /// @notice All credits in a token.
     /// @param token The token.
     function totalCredits(IERC20 token) external view returns (uint256);
-
-    /// @notice The signing nonce of a patient's request to join.
-    /// @param patient The patient.
-    function joinNonce(address patient) external view returns (uint256);
-
-    /// @notice The EIP-712 type hash of a request to join (see config/eip712.ts).
-    // solhint-disable-next-line func-name-mixedcase
-    function JOIN_TYPEHASH() external view returns (bytes32);
 
     /**
      * @notice An active insurer opens a programme.
@@ -456,39 +444,37 @@ interface IClaimEscrow {
     function withdraw(uint256 programmeId, uint256 amount, address to) external;
 
     /// @notice The insurer enrols a patient; treatments from now on are covered.
-    /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsProgrammeClosed}, {ClaimsZeroPatient} or
+    /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsProgrammeClosed}, {ClaimsUnknownPatient} or
     /// {ClaimsAlreadyEnrolled}. Emits {Enrolled}.
     /// @param programmeId The programme.
     /// @param patient The patient.
-    function enrol(uint256 programmeId, address patient) external;
+    function enrol(uint256 programmeId, uint64 patient) external;
 
     /**
-     * @notice Enrols a patient who signed a request to join (EIP-712 or ERC-1271), so the patient needs no ETH.
-     * Submitted by the insurer, or by anyone when the programme has open enrolment.
-     * @dev Reverts as {enrol}, plus {ClaimsSignatureExpired} and {ClaimsInvalidSignature} (a replayed request
-     * fails as a signature over a used nonce). Emits {Enrolled}.
+     * @notice A patient (or a guardian with the act power) joins a programme with open enrolment, through the
+     * directory's gateway: relayed, the patient needs no ETH.
+     * @dev Reverts with `PatientsNotThroughGateway`, `PatientsGuardianLacksPower`, {ClaimsUnknownProgramme},
+     * {ClaimsEnrolmentClosed}, {ClaimsProgrammeClosed} or {ClaimsAlreadyEnrolled}. Emits {Enrolled}.
      * @param programmeId The programme.
-     * @param patient The patient.
-     * @param deadline Last second at which the request may be submitted.
-     * @param signature The patient's signature.
      */
-    function joinBySig(uint256 programmeId, address patient, uint256 deadline, bytes calldata signature) external;
+    function join(uint256 programmeId) external;
 
     /// @notice The insurer ends a patient's cover for new treatments; claims already filed go on.
     /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsNotEnrolled} or {ClaimsCoverAlreadyEnded}.
     /// Emits {CoverEnded}.
     /// @param programmeId The programme.
     /// @param patient The patient.
-    function endCover(uint256 programmeId, address patient) external;
+    function endCover(uint256 programmeId, uint64 patient) external;
 
     /**
-     * @notice The issuing hospital (for its patient) or the patient files a claim. Checked on chain: the records
+     * @notice The issuing hospital (for its patient) or the patient (through the directory's gateway) files a
+     * claim. Checked on chain: the records
      * exist, are the patient's and the hospital's, the insurer may read them for an insurance claim, the
      * treatments are covered and within the filing window, no record was ever claimed, the amount within the
      * caps. At or under the threshold the claim is paid at once, net of co-payment; above it, reserved.
      * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsZeroPayee}, {ClaimsInvalidAmount},
-     * {ClaimsInvalidRecordCount}, the participant directory's errors for a filer that is neither the patient nor
-     * an active hospital, {ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
+     * {ClaimsInvalidRecordCount}, the participant directory's errors for a filer that is neither the patient
+     * (through the gateway, with the act power) nor an active hospital, {ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
      * {ClaimsRecordTypeNotCovered}, {ClaimsNotEnrolled}, {ClaimsNotCovered}, {ClaimsFilingWindowClosed},
      * {ClaimsNoConsent}, {ClaimsPatientYearCapExceeded} or {ClaimsInsufficientFree}. Emits {ClaimFiled}.
      * @param programmeId The programme.

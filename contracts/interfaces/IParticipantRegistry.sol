@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IPatientDirectory} from "./IPatientDirectory.sol";
+
 /**
  * @title IParticipantRegistry
  * @notice The one directory of who is who in MIIP: every institution's id, address, kind and status. Every
@@ -13,7 +15,7 @@ pragma solidity 0.8.30;
  * their history and the authorship of their records follow the id. Nothing personal is stored: a display
  * name of the institution, the hash of its licence or registration number, and a metadata URI.
  */
-interface IParticipantRegistry {
+interface IParticipantRegistry is IPatientDirectory {
     /// @notice What an institution is. `None` marks an unknown address.
     enum Kind {
         None,
@@ -105,11 +107,11 @@ interface IParticipantRegistry {
     /// @param status Its status (`None` for an address that is no institution).
     error ParticipantsNotActive(address account, Status status);
 
-    /// @notice The address is an institution of another kind than the operation needs.
+    /// @notice The address is an institution of a kind the operation does not take.
     /// @param account The address.
-    /// @param expected The kind needed.
-    /// @param actual Its kind.
-    error ParticipantsWrongKind(address account, Kind expected, Kind actual);
+    /// @param kind Its kind.
+    /// @param allowedKinds The kinds the operation takes, a bit set (bit k for `Kind` k).
+    error ParticipantsWrongKind(address account, Kind kind, uint256 allowedKinds);
 
     /// @notice The status change is not allowed from the institution's current status.
     /// @param id The institution.
@@ -259,14 +261,29 @@ interface IParticipantRegistry {
     ) external view returns (Institution[] memory page, uint256 total);
 
     /**
-     * @notice The id of an active institution of the given kind at `account`; reverts otherwise.
-     * @dev The check every contract of the suite makes. Reverts with {ParticipantsNotActive} or
-     * {ParticipantsWrongKind}.
+     * @notice The active institution at `account`, if it is of one of `allowedKinds`; reverts otherwise.
+     * @dev The one check every contract of the suite makes of an institution caller: one storage read. Reverts
+     * with {ParticipantsNotActive} or {ParticipantsWrongKind}.
      * @param account The address acting.
-     * @param kind The kind the operation needs.
+     * @param allowedKinds The kinds the operation takes, a bit set (bit k for `Kind` k).
      * @return id The institution's id.
+     * @return kind Its kind.
      */
-    function requireActive(address account, Kind kind) external view returns (uint32 id);
+    function activeInstitution(address account, uint256 allowedKinds) external view returns (uint32 id, Kind kind);
+
+    /**
+     * @notice As {activeInstitution}, with the number of patient ids, so that a caller writing for patients can
+     * check the ids it was given (from 1 to that number) without another call.
+     * @param account The address acting.
+     * @param allowedKinds The kinds the operation takes, a bit set.
+     * @return id The institution's id.
+     * @return kind Its kind.
+     * @return patients How many patient ids exist.
+     */
+    function activeInstitutionAndPatients(
+        address account,
+        uint256 allowedKinds
+    ) external view returns (uint32 id, Kind kind, uint64 patients);
 
     /// @notice Whether `account` is an active institution of the given kind.
     /// @param account The address.

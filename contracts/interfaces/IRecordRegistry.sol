@@ -6,8 +6,8 @@ import {IReadPolicy} from "./IReadPolicy.sol";
 
 /**
  * @title IRecordRegistry
- * @notice Electronic medical records as the chain knows them: who they are about (a pseudonymous patient
- * address), who issued them (a hospital's institution id), their type and time, and the digest of the
+ * @notice Electronic medical records as the chain knows them: who they are about (a patient id, never an
+ * address: the patient's address can change, the id cannot), who issued them (a hospital's institution id), their type and time, and the digest of the
  * encrypted document with a pointer to where it lives. Never the document, never a name or a diagnosis.
  * @dev Hospitals write, the patient owns, readers read by the patient's consent. Records are numbered from 1;
  * the id is the thread from hospital to consent to claim to dispensing. The digest and the URI are in the
@@ -25,7 +25,7 @@ interface IRecordRegistry {
 
     /**
      * @notice A record to register.
-     * @param patient The patient's address.
+     * @param patientId The patient's id (see {IPatientDirectory}).
      * @param digest Digest of the encrypted document (for instance its SHA-256).
      * @param recordType A type enabled by governance (1 diagnosis, 2 prescription, 3 lab result, 4 imaging,
      * 5 vaccination, 6 discharge summary, 7 claim document, more added without a redeploy).
@@ -33,7 +33,7 @@ interface IRecordRegistry {
      * @param uri Where the encrypted document lives: an IPFS CIDv1 (`ipfs://b...`) or another URI.
      */
     struct RecordInput {
-        address patient;
+        uint64 patientId;
         bytes32 digest;
         uint8 recordType;
         uint40 issuedAt;
@@ -43,7 +43,7 @@ interface IRecordRegistry {
     /**
      * @notice A record as stored.
      * @param id The record id.
-     * @param patient The patient's address.
+     * @param patientId The patient's id.
      * @param issuer The issuing hospital's institution id (authorship survives address rotation).
      * @param recordType Its type.
      * @param issuedAt When the documented care took place.
@@ -52,7 +52,7 @@ interface IRecordRegistry {
      */
     struct Record {
         uint256 id;
-        address patient;
+        uint64 patientId;
         uint32 issuer;
         uint8 recordType;
         uint40 issuedAt;
@@ -60,9 +60,10 @@ interface IRecordRegistry {
         uint256 supersededBy;
     }
 
-    /// @notice The patient is the zero address.
+    /// @notice No patient has this id.
     /// @param index Position in the batch (0 for a single registration).
-    error RecordsZeroPatient(uint256 index);
+    /// @param patientId The id.
+    error RecordsUnknownPatient(uint256 index, uint64 patientId);
 
     /// @notice The digest is empty.
     /// @param index Position in the batch.
@@ -136,7 +137,7 @@ interface IRecordRegistry {
     /**
      * @notice A record was registered (`supersedes` = 0) or a corrected version issued.
      * @param recordId Its id.
-     * @param patient The patient's address.
+     * @param patientId The patient's id.
      * @param issuer The issuing hospital's institution id.
      * @param recordType Its type.
      * @param issuedAt When the documented care took place.
@@ -146,7 +147,7 @@ interface IRecordRegistry {
      */
     event RecordRegistered(
         uint256 indexed recordId,
-        address indexed patient,
+        uint64 indexed patientId,
         uint32 indexed issuer,
         uint8 recordType,
         uint40 issuedAt,
@@ -206,14 +207,14 @@ interface IRecordRegistry {
      * @notice What other contracts check about a record, in one storage read.
      * @dev Reverts with {RecordsUnknownRecord}.
      * @param recordId The record.
-     * @return patient The patient's address.
+     * @return patientId The patient's id.
      * @return issuer The issuing hospital's institution id.
      * @return recordType Its type.
      * @return issuedAt When the documented care took place.
      */
     function recordHeader(
         uint256 recordId
-    ) external view returns (address patient, uint32 issuer, uint8 recordType, uint40 issuedAt);
+    ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint40 issuedAt);
 
     /// @notice The id of the record with this digest, 0 if none: the integrity check of a document.
     /// @param digest The digest.
@@ -221,14 +222,14 @@ interface IRecordRegistry {
 
     /**
      * @notice A page of a patient's record ids, oldest first.
-     * @param patient The patient.
+     * @param patientId The patient.
      * @param offset Index of the first id.
      * @param limit Maximum number of ids.
      * @return ids The page, empty past the end.
      * @return total Number of the patient's records.
      */
     function recordsOfPatient(
-        address patient,
+        uint64 patientId,
         uint256 offset,
         uint256 limit
     ) external view returns (uint256[] memory ids, uint256 total);
@@ -249,7 +250,7 @@ interface IRecordRegistry {
 
     /**
      * @notice Whether `reader` may read a record for `purpose`: the single question every other contract and
-     * every dApp asks. The patient may; the issuing hospital may while active (at whatever address it has
+     * every dApp asks. The patient may (at its current address only); the issuing hospital may while active (at whatever address it has
      * rotated to); anyone else only if the read policy (consent) allows it.
      * @dev Reverts with {RecordsUnknownRecord}.
      * @param reader Who wants to read.
@@ -261,7 +262,7 @@ interface IRecordRegistry {
     /**
      * @notice An active hospital registers a record for a patient.
      * @dev Reverts with {RecordsPaused}, the participant directory's errors for a caller that is not an
-     * active hospital, {RecordsZeroPatient}, {RecordsEmptyDigest}, {RecordsEmptyURI},
+     * active hospital, {RecordsUnknownPatient}, {RecordsEmptyDigest}, {RecordsEmptyURI},
      * {RecordsUnknownRecordType}, {RecordsInvalidTime} or {RecordsDuplicateDigest}. Emits {RecordRegistered}.
      * @param record The record.
      * @return recordId Its id.

@@ -295,11 +295,6 @@ interface ISupplyChain {
     /// @param pharmacyId The pharmacy.
     error SupplyQuarantined(uint256 batchId, uint32 pharmacyId);
 
-    /// @notice The named prescription is not the patient's.
-    /// @param recordId The record.
-    /// @param patient The patient named for the dispensing.
-    error SupplyPrescriptionNotPatients(uint256 recordId, address patient);
-
     /// @notice The named record is not a prescription.
     /// @param recordId The record.
     /// @param recordType Its type.
@@ -485,18 +480,19 @@ interface ISupplyChain {
     event RecallNotice(uint256 indexed batchId, uint32 indexed holderId, uint64 available, uint64 quarantined);
 
     /**
-     * @notice A unit was dispensed to a patient.
+     * @notice A unit was dispensed.
      * @param batchId The batch.
      * @param serial The unit's serial (its index in the batch is in the proof's leaf).
      * @param pharmacyId The pharmacy.
-     * @param patient The patient (zero when none is named).
+     * @param patientId The prescription's patient (zero without a prescription: an over-the-counter sale names
+     * nobody on chain).
      * @param prescriptionId The prescription record (0 when none).
      */
     event Dispensed(
         uint256 indexed batchId,
         bytes32 indexed serial,
         uint32 indexed pharmacyId,
-        address patient,
+        uint64 patientId,
         uint256 prescriptionId
     );
 
@@ -588,17 +584,16 @@ interface ISupplyChain {
     function refuse(uint256 shipmentId) external;
 
     /**
-     * @notice An active pharmacy dispenses one unit, proving its serial, optionally to a patient under a
-     * prescription from the registry. A serial dispensed before is not dispensed again: the call emits
+     * @notice An active pharmacy dispenses one unit, proving its serial, optionally under a prescription from
+     * the registry (then to the prescription's patient; without one, no patient is named on chain). A serial dispensed before is not dispensed again: the call emits
      * {CounterfeitAlert}, changes nothing else, and returns false.
      * @dev Reverts with {SupplyRecalled}, {SupplyExpired}, {SupplyInvalidSerial}, {SupplyQuarantined},
-     * {SupplyInsufficientHolding}, {SupplyPrescriptionNotPatients}, {SupplyRecordNotPrescription} or
+     * {SupplyInsufficientHolding}, {SupplyRecordNotPrescription} or
      * {SupplyNoPrescriptionConsent}.
      * @param batchId The batch.
      * @param index The unit's index in the batch.
      * @param serial The unit's serial.
      * @param proof Its Merkle proof.
-     * @param patient The patient, or zero.
      * @param prescriptionId The prescription record, or 0.
      * @return dispensed Whether the unit was dispensed (false for a serial already dispensed).
      */
@@ -607,7 +602,6 @@ interface ISupplyChain {
         uint256 index,
         bytes32 serial,
         bytes32[] calldata proof,
-        address patient,
         uint256 prescriptionId
     ) external returns (bool dispensed);
 

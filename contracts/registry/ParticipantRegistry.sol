@@ -7,16 +7,24 @@ import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {Paging} from "../libraries/Paging.sol";
+import {PatientDirectory} from "./PatientDirectory.sol";
 
 /**
  * @title ParticipantRegistry
- * @notice The suite's directory of institutions. See {IParticipantRegistry}.
+ * @notice The suite's directory of institutions and patients, and the gateway of patient actions. See
+ * {IParticipantRegistry} and {IPatientDirectory}.
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, upgrades only through the access manager; all state in
  * one ERC-7201 namespace. The status of an institution lives only in the {Member} entry of its current
  * address, so the check every other contract makes is a single storage read, and there is no second copy
  * that could disagree.
  */
-contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IParticipantRegistry {
+contract ParticipantRegistry is
+    Initializable,
+    AccessManagedUpgradeable,
+    UUPSUpgradeable,
+    PatientDirectory,
+    IParticipantRegistry
+{
     /**
      * @dev The part of an institution that is not on the hot path. Its status is in `members[account]`.
      * slot 0: account (160) | kind (8) | registeredAt (40) | activatesAt (40)
@@ -122,11 +130,20 @@ contract ParticipantRegistry is Initializable, AccessManagedUpgradeable, UUPSUpg
     }
 
     /// @inheritdoc IParticipantRegistry
-    function requireActive(address account, Kind kind) external view returns (uint32 id) {
+    function activeInstitution(address account, uint256 allowedKinds) public view returns (uint32 id, Kind kind) {
         Member memory m = _storage().members[account];
         if (m.status != Status.Active) revert ParticipantsNotActive(account, m.status);
-        if (m.kind != kind) revert ParticipantsWrongKind(account, kind, m.kind);
-        return m.id;
+        if ((allowedKinds >> uint8(m.kind)) & 1 == 0) revert ParticipantsWrongKind(account, m.kind, allowedKinds);
+        return (m.id, m.kind);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function activeInstitutionAndPatients(
+        address account,
+        uint256 allowedKinds
+    ) external view returns (uint32 id, Kind kind, uint64 patients) {
+        (id, kind) = activeInstitution(account, allowedKinds);
+        patients = _patientCount();
     }
 
     /// @inheritdoc IParticipantRegistry

@@ -8,6 +8,7 @@ import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {Kinds} from "../libraries/Kinds.sol";
 import {PackedIdList} from "../libraries/PackedIdList.sol";
 
 /**
@@ -15,23 +16,26 @@ import {PackedIdList} from "../libraries/PackedIdList.sol";
  * @notice The registry of electronic medical records. See {IRecordRegistry}.
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, upgrades only through the access manager; all state in
  * one ERC-7201 namespace. Gas choices, measured in bench/:
- *  - one record is one packed slot (`Core`) plus the digest's slot (which makes duplicates impossible and
- *    answers "which record is this document?"); the digest and URI themselves live in the event;
+ *  - one record is one packed slot (`Core`, version links included) plus the digest's slot (which makes
+ *    duplicates impossible and answers "which record is this document?"); the digest and URI live in the event;
  *  - the record counter, the pause flag and the enabled types share one slot (`Config`), read once per
  *    write; this is why the pause is ours and not OpenZeppelin's PausableUpgradeable (one slot read less);
  *  - the patient's and the issuer's lists are {PackedIdList}s, six ids to a slot;
  *  - the participant directory's address is an immutable of the implementation (it is a proxy whose address
- *    never changes), so it costs no storage read.
+ *    never changes), so it costs no storage read; one call to it answers both "is the caller an active
+ *    hospital?" and "how many patient ids exist?", which is all a write needs to check about the patient.
  */
 contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IRecordRegistry {
     using PackedIdList for PackedIdList.List;
 
-    /// @dev slot: patient (160) | issuer (32) | recordType (8) | issuedAt (40)
+    /// @dev slot: patientId (64) | issuer (32) | recordType (8) | issuedAt (40) | supersedes (40) | supersededBy (40)
     struct Core {
-        address patient;
+        uint64 patientId;
         uint32 issuer;
         uint8 recordType;
         uint40 issuedAt;
+        uint40 supersedes;
+        uint40 supersededBy;
     }
 
     /// @dev slot: lastId (40) | recordTypes bitmap (128, bit t set = type t enabled) | pausedAt (40, 0 = not paused)
@@ -41,20 +45,13 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint40 pausedAt;
     }
 
-    /// @dev slot: supersedes (40) | supersededBy (40); written only by amendments.
-    struct Versions {
-        uint40 supersedes;
-        uint40 supersededBy;
-    }
-
     /// @custom:storage-location erc7201:miip.storage.RecordRegistry
     struct RecordStorage {
         Config config;
         IReadPolicy readPolicy;
         mapping(uint256 recordId => Core) records;
         mapping(bytes32 digest => uint256 recordId) idOfDigest;
-        mapping(uint256 recordId => Versions) versions;
-        mapping(address patient => PackedIdList.List) byPatient;
+        mapping(uint64 patientId => PackedIdList.List) byPatient;
         mapping(uint32 issuer => PackedIdList.List) byIssuer;
     }
 
@@ -123,18 +120,16 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
 
     /// @inheritdoc IRecordRegistry
     function getRecord(uint256 recordId) external view returns (Record memory) {
-        RecordStorage storage $ = _storage();
-        Core memory c = _core($, recordId);
-        Versions memory v = $.versions[recordId];
-        return Record(recordId, c.patient, c.issuer, c.recordType, c.issuedAt, v.supersedes, v.supersededBy);
+        Core memory c = _core(_storage(), recordId);
+        return Record(recordId, c.patientId, c.issuer, c.recordType, c.issuedAt, c.supersedes, c.supersededBy);
     }
 
     /// @inheritdoc IRecordRegistry
     function recordHeader(
         uint256 recordId
-    ) external view returns (address patient, uint32 issuer, uint8 recordType, uint40 issuedAt) {
+    ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint40 issuedAt) {
         Core memory c = _core(_storage(), recordId);
-        return (c.patient, c.issuer, c.recordType, c.issuedAt);
+        return (c.patientId, c.issuer, c.recordType, c.issuedAt);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -144,11 +139,11 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
 
     /// @inheritdoc IRecordRegistry
     function recordsOfPatient(
-        address patient,
+        uint64 patientId,
         uint256 offset,
         uint256 limit
     ) external view returns (uint256[] memory ids, uint256 total) {
-        return _storage().byPatient[patient].page(offset, limit);
+        return _storage().byPatient[patientId].page(offset, limit);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -164,21 +159,24 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     function canRead(address reader, uint256 recordId, Purpose purpose) external view returns (bool) {
         RecordStorage storage $ = _storage();
         Core memory c = _core($, recordId);
-        if (reader == c.patient) return true;
         IParticipantRegistry.Member memory m = _participants.memberOf(reader);
-        if (m.id == c.issuer && m.status == IParticipantRegistry.Status.Active) return true;
-        IReadPolicy policy = $.readPolicy;
-        return address(policy) != address(0) && policy.allows(reader, recordId, c.patient, c.recordType, purpose);
+        if (m.status == IParticipantRegistry.Status.Active) {
+            if (m.id == c.issuer) return true;
+            IReadPolicy policy = $.readPolicy;
+            return address(policy) != address(0) && policy.allows(m.id, recordId, c.patientId, c.recordType, purpose);
+        }
+        // Not an active institution: only the patient, at its current address.
+        return _participants.patientAccount(c.patientId) == reader;
     }
 
     /// @inheritdoc IRecordRegistry
     function register(RecordInput calldata record) external returns (uint256 recordId) {
         RecordStorage storage $ = _storage();
         Config memory config = _writable($);
-        uint32 issuer = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Hospital);
+        (uint32 issuer, , uint64 patients) = _participants.activeInstitutionAndPatients(msg.sender, Kinds.HOSPITAL);
         recordId = config.lastId + 1;
-        Core memory core = Core(record.patient, issuer, record.recordType, record.issuedAt);
-        _store(config.recordTypes, 0, recordId, core, record.digest, record.uri, 0);
+        Core memory core = Core(record.patientId, issuer, record.recordType, record.issuedAt, 0, 0);
+        _store(config.recordTypes, patients, 0, recordId, core, record.digest, record.uri);
         $.config.lastId = uint40(recordId);
     }
 
@@ -188,12 +186,12 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         if (size == 0 || size > MAX_BATCH) revert RecordsInvalidBatchSize(size);
         RecordStorage storage $ = _storage();
         Config memory config = _writable($);
-        uint32 issuer = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Hospital);
+        (uint32 issuer, , uint64 patients) = _participants.activeInstitutionAndPatients(msg.sender, Kinds.HOSPITAL);
         firstId = config.lastId + 1;
         for (uint256 i = 0; i < size; ++i) {
             RecordInput calldata r = records[i];
-            Core memory core = Core(r.patient, issuer, r.recordType, r.issuedAt);
-            _store(config.recordTypes, i, firstId + i, core, r.digest, r.uri, 0);
+            Core memory core = Core(r.patientId, issuer, r.recordType, r.issuedAt, 0, 0);
+            _store(config.recordTypes, patients, i, firstId + i, core, r.digest, r.uri);
         }
         $.config.lastId = uint40(firstId + size - 1);
     }
@@ -205,16 +203,16 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint40 issuedAt,
         string calldata uri
     ) external returns (uint256 newId) {
-        Config memory config = _writable(_storage());
-        Core memory core = _amendable(recordId);
-        core.issuedAt = issuedAt;
-        newId = config.lastId + 1;
-        _store(config.recordTypes, 0, newId, core, digest, uri, recordId);
         RecordStorage storage $ = _storage();
-        // Ids are below 2^40: lastId is a uint40.
+        Config memory config = _writable($);
+        Core memory core = _amendable($, recordId);
+        newId = config.lastId + 1;
+        // Ids are below 2^40: lastId is a uint40. The patient is the amended record's, so no count is needed.
+        core.issuedAt = issuedAt;
+        core.supersedes = uint40(recordId);
+        _store(config.recordTypes, type(uint64).max, 0, newId, core, digest, uri);
         $.config.lastId = uint40(newId);
-        $.versions[recordId].supersededBy = uint40(newId);
-        $.versions[newId].supersedes = uint40(recordId);
+        $.records[recordId].supersededBy = uint40(newId);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -265,17 +263,47 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @dev Upgrades go through the access manager like every other restricted call; see {upgradeToAndCall}.
     function _authorizeUpgrade(address) internal override restricted {}
 
-    /// @dev Validates and stores one record; `index` names the entry in errors.
+    /// @dev Validates and stores one record; `index` names the entry in errors, `patients` is the patient count.
     function _store(
         uint128 recordTypes,
+        uint64 patients,
         uint256 index,
         uint256 recordId,
         Core memory core,
         bytes32 digest,
-        string calldata uri,
-        uint256 supersedes
+        string calldata uri
     ) private {
-        if (core.patient == address(0)) revert RecordsZeroPatient(index);
+        _validate(recordTypes, patients, index, core, digest, uri);
+        RecordStorage storage $ = _storage();
+        uint256 existing = $.idOfDigest[digest];
+        if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
+
+        $.idOfDigest[digest] = recordId;
+        $.records[recordId] = core;
+        $.byPatient[core.patientId].push(recordId);
+        $.byIssuer[core.issuer].push(recordId);
+        emit RecordRegistered(
+            recordId,
+            core.patientId,
+            core.issuer,
+            core.recordType,
+            core.issuedAt,
+            digest,
+            uri,
+            core.supersedes
+        );
+    }
+
+    function _validate(
+        uint128 recordTypes,
+        uint64 patients,
+        uint256 index,
+        Core memory core,
+        bytes32 digest,
+        string calldata uri
+    ) private view {
+        uint64 patientId = core.patientId;
+        if (patientId == 0 || patientId > patients) revert RecordsUnknownPatient(index, patientId);
         if (digest == bytes32(0)) revert RecordsEmptyDigest(index);
         if (bytes(uri).length == 0) revert RecordsEmptyURI(index);
         uint8 recordType = core.recordType;
@@ -285,25 +313,14 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         if (core.issuedAt == 0 || core.issuedAt > block.timestamp) {
             revert RecordsInvalidTime(index, core.issuedAt, block.timestamp);
         }
-        RecordStorage storage $ = _storage();
-        uint256 existing = $.idOfDigest[digest];
-        if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
-
-        $.idOfDigest[digest] = recordId;
-        $.records[recordId] = core;
-        $.byPatient[core.patient].push(recordId);
-        $.byIssuer[core.issuer].push(recordId);
-        emit RecordRegistered(recordId, core.patient, core.issuer, recordType, core.issuedAt, digest, uri, supersedes);
     }
 
     /// @dev The record to amend, if the caller is its active issuing hospital and it is the latest version.
-    function _amendable(uint256 recordId) private view returns (Core memory core) {
-        RecordStorage storage $ = _storage();
-        uint32 issuer = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Hospital);
+    function _amendable(RecordStorage storage $, uint256 recordId) private view returns (Core memory core) {
+        (uint32 issuer, ) = _participants.activeInstitution(msg.sender, Kinds.HOSPITAL);
         core = _core($, recordId);
         if (core.issuer != issuer) revert RecordsNotIssuer(recordId, core.issuer, issuer);
-        uint40 supersededBy = $.versions[recordId].supersededBy;
-        if (supersededBy != 0) revert RecordsAlreadySuperseded(recordId, supersededBy);
+        if (core.supersededBy != 0) revert RecordsAlreadySuperseded(recordId, core.supersededBy);
     }
 
     function _setRecordType(uint8 recordType, bool enabled, bytes32 label) private {
@@ -322,7 +339,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
 
     function _core(RecordStorage storage $, uint256 recordId) private view returns (Core memory c) {
         c = $.records[recordId];
-        if (c.patient == address(0)) revert RecordsUnknownRecord(recordId);
+        if (c.patientId == 0) revert RecordsUnknownRecord(recordId);
     }
 
     // The ERC-7201 namespace: the one place where a storage pointer is set by hand.

@@ -8,6 +8,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {SuiteService} from "../base/SuiteService.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {Kinds} from "../libraries/Kinds.sol";
 import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
 
 /**
@@ -196,7 +197,7 @@ contract SupplyChain is SuiteService, ISupplyChain {
 
     /// @inheritdoc ISupplyChain
     function registerBatch(BatchInput calldata input) external returns (uint256 batchId) {
-        uint32 manufacturerId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Manufacturer);
+        (uint32 manufacturerId, ) = _participants.activeInstitution(msg.sender, Kinds.MANUFACTURER);
         if (input.quantity == 0) revert SupplyZeroQuantity();
         if (input.expiresAt <= input.manufacturedAt) revert SupplyInvalidDates(input.manufacturedAt, input.expiresAt);
         if (input.serialRoot == bytes32(0)) revert SupplyZeroSerialRoot();
@@ -291,18 +292,17 @@ contract SupplyChain is SuiteService, ISupplyChain {
         uint256 index,
         bytes32 serial,
         bytes32[] calldata proof,
-        address patient,
         uint256 prescriptionId
     ) external returns (bool) {
-        uint32 pharmacyId = _participants.requireActive(msg.sender, IParticipantRegistry.Kind.Pharmacy);
+        (uint32 pharmacyId, ) = _participants.activeInstitution(msg.sender, Kinds.PHARMACY);
         _checkUnit(batchId, index, serial, proof);
         if (!_markDispensed(batchId, index)) {
             emit CounterfeitAlert(batchId, serial, pharmacyId);
             return false;
         }
         _takeUnit(batchId, pharmacyId);
-        if (prescriptionId != 0) _checkPrescription(prescriptionId, patient);
-        emit Dispensed(batchId, serial, pharmacyId, patient, prescriptionId);
+        uint64 patientId = prescriptionId == 0 ? 0 : _checkPrescription(prescriptionId, pharmacyId);
+        emit Dispensed(batchId, serial, pharmacyId, patientId, prescriptionId);
         return true;
     }
 
@@ -534,11 +534,13 @@ contract SupplyChain is SuiteService, ISupplyChain {
         }
     }
 
-    function _checkPrescription(uint256 recordId, address patient) private view {
-        (address recordPatient, , uint8 recordType, ) = _records.recordHeader(recordId);
-        if (recordPatient != patient) revert SupplyPrescriptionNotPatients(recordId, patient);
+    /// @dev The prescription's patient, if the record is a prescription the pharmacy may read for treatment.
+    function _checkPrescription(uint256 recordId, uint32 pharmacyId) private view returns (uint64 patientId) {
+        uint8 recordType;
+        (patientId, , recordType, ) = _records.recordHeader(recordId);
         if (recordType != 2) revert SupplyRecordNotPrescription(recordId, recordType);
-        if (!_records.canRead(msg.sender, recordId, IRecordRegistry.Purpose.Treatment)) {
+        // The registry's read policy (consent), asked with the pharmacy's id: a pharmacy never issues records.
+        if (!_consentAllows(pharmacyId, recordId, patientId, recordType, IRecordRegistry.Purpose.Treatment)) {
             revert SupplyNoPrescriptionConsent(recordId, msg.sender);
         }
     }

@@ -55,7 +55,10 @@ export async function onboard(
   return ids;
 }
 
-/** The suite with a hospital, a second hospital, a pharmacy and an insurer onboarded by the registrar. */
+/**
+ * The suite with a hospital, a second hospital, a pharmacy and an insurer onboarded by the registrar, and the
+ * named local accounts `patientA` and `patientB` registered as patients 1 and 2 (their own transactions).
+ */
 export async function onboardedFixture() {
   const suite = await deploySuiteFixture();
   const { participants, registrar } = suite;
@@ -68,6 +71,8 @@ export async function onboardedFixture() {
     { account: suite.insurer, kind: "insurer", name: "Hanguk Life Insurance" },
     { account: secondHospital, kind: "hospital", name: "Busan Medical Centre" },
   );
-  const ids = { hospital, pharmacy, insurer, secondHospital: second };
+  await (await participants.connect(suite.patientA).registerPatient()).wait();
+  await (await participants.connect(suite.patientB).registerPatient()).wait();
+  const ids = { hospital, pharmacy, insurer, secondHospital: second, patientA: 1n, patientB: 2n };
   return { ...suite, ids, secondHospital };
 }
