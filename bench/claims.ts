@@ -5,7 +5,7 @@ import { SCOPES } from "../config/eip712";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { MockERC20__factory } from "../typechain-types";
-import { freshSuite, gasOf, onboardAll, type GasRow } from "./types";
+import { freshSuite, gasOf, measure, onboardAll, viaGateway, type GasRow } from "./types";
 
 /**
  * The claim operations of issue 5, on the suite as deployed, paying in a plain ERC-20 stablecoin. The small
@@ -25,6 +25,8 @@ export async function benchClaims(hre: HardhatRuntimeEnvironment): Promise<GasRo
     who("patientA"),
     who("deployer"),
   ];
+  await (await participants.connect(patient).registerPatient()).wait();
+  const patientId = 1n;
   await onboardAll(participants, registrar, [
     [hospital, KINDS.hospital, "Seoul General Hospital"],
     [insurer, KINDS.insurer, "Hanguk Life Insurance"],
@@ -58,22 +60,31 @@ export async function benchClaims(hre: HardhatRuntimeEnvironment): Promise<GasRo
   rows.push({
     key: "claims.enrol",
     operation: "enrol a patient",
-    gas: await gasOf(asInsurer.enrol(1, patient.address)),
+    ...(await measure(hre, asInsurer.enrol(1, patientId))),
+    callsBefore: 1,
   });
 
-  await consent.connect(patient).grant({
-    patient: patient.address,
-    grantee: insurer.address,
-    purpose: PURPOSES["insurance-claim"],
-    scopeKind: SCOPES.allRecords,
-    scope: [],
-    expiresAt: (await time.latest()) + 365 * 86_400,
-  });
+  await viaGateway(
+    participants,
+    patient,
+    patientId,
+    await consent.getAddress(),
+    consent.interface.encodeFunctionData("grant", [
+      {
+        patientId,
+        grantee: insurer.address,
+        purpose: PURPOSES["insurance-claim"],
+        scopeKind: SCOPES.allRecords,
+        scope: [],
+        expiresAt: (await time.latest()) + 365 * 86_400,
+      },
+    ]),
+  );
   await time.increase(60);
   const now = await time.latest();
   await records.connect(hospital).registerBatch(
     Array.from({ length: 4 }, (_, i) => ({
-      patient: patient.address,
+      patientId,
       digest: hre.ethers.id(`bench claim ${i}`),
       recordType: RECORD_TYPES["lab-result"],
       issuedAt: now,
@@ -82,11 +93,14 @@ export async function benchClaims(hre: HardhatRuntimeEnvironment): Promise<GasRo
   );
   const asHospital = claims.connect(hospital);
   const first = await gasOf(asHospital.fileClaim(1, [1], 800n * unit, hospital.address));
-  const small = await gasOf(asHospital.fileClaim(1, [2], 800n * unit, hospital.address));
+  const smallMeasured = await measure(hre, asHospital.fileClaim(1, [2], 800n * unit, hospital.address));
+  const small = smallMeasured.gas;
   rows.push({
     key: "claims.smallClaim",
     operation: "small claim, filed, checked and paid",
     gas: small,
+    calls: smallMeasured.calls,
+    callsBefore: 8,
     target: 150_000,
     note: `from filing to payment, one transaction; the patient's first claim of a policy year: ${first}`,
   });
@@ -98,7 +112,8 @@ export async function benchClaims(hre: HardhatRuntimeEnvironment): Promise<GasRo
   rows.push({
     key: "claims.largeClaim",
     operation: "large claim, filed and reserved",
-    gas: await gasOf(asHospital.fileClaim(1, [3], 3_000n * unit, hospital.address)),
+    ...(await measure(hre, asHospital.fileClaim(1, [3], 3_000n * unit, hospital.address))),
+    callsBefore: 7,
   });
   rows.push({
     key: "claims.approve",

@@ -1,10 +1,11 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Interface } from "ethers";
 
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
-import { freshSuite, gasOf, onboardAll } from "./types";
+import { freshSuite, gasOf, onboardAll, viaGateway } from "./types";
 
 /** One operation measured on a fresh deployment and again after a long history. */
 export interface HistoryRow {
@@ -80,18 +81,30 @@ export async function benchHistory(
   await token.connect(insurer).approve(await claims.getAddress(), IST(10_000_000));
   await claims.connect(insurer).deposit(1, IST(10_000_000));
   const far = (await time.latest()) + 3 * 365 * 86_400;
+  const consentAddress = await consent.getAddress();
+  const encode = (fn: string, args: readonly unknown[]) =>
+    (consent.interface as unknown as Interface).encodeFunctionData(fn, args);
+  const idOf = new Map<string, bigint>();
   for (const patient of [patientA, patientB]) {
-    await claims.connect(insurer).enrol(1, patient.address);
-    await consent.connect(patient).grant({
-      patient: patient.address,
+    await (await participants.connect(patient).registerPatient()).wait();
+    idOf.set(patient.address, (await participants.patientOf(patient.address)).patientId);
+  }
+  /** A patient's grant, through the gateway as every patient action. */
+  const grant = (patient: typeof patientA, request: Record<string, unknown>) =>
+    viaGateway(participants, patient, idOf.get(patient.address)!, consentAddress, encode("grant", [request]));
+  for (const patient of [patientA, patientB]) {
+    const patientId = idOf.get(patient.address)!;
+    await claims.connect(insurer).enrol(1, patientId);
+    await grant(patient, {
+      patientId,
       grantee: insurer.address,
       purpose: PURPOSES["insurance-claim"],
       scopeKind: 0,
       scope: [],
       expiresAt: far,
     });
-    await consent.connect(patient).grant({
-      patient: patient.address,
+    await grant(patient, {
+      patientId,
       grantee: pharmacy.address,
       purpose: PURPOSES.treatment,
       scopeKind: 0,
@@ -128,7 +141,7 @@ export async function benchHistory(
   const pharmacyId = (await participants.memberOf(pharmacy.address)).id;
   let digest = 0;
   const input = (patient: string) => ({
-    patient,
+    patientId: idOf.get(patient)!,
     digest: hre.ethers.id(`history ${++digest}`),
     recordType: RECORD_TYPES.diagnosis,
     issuedAt: now,
@@ -145,15 +158,15 @@ export async function benchHistory(
   const grantOnNewRecord = async () => {
     await records.connect(hospital).register(input(patientA.address));
     const id = await lastRecord();
-    const grant = consent.connect(patientA).grant({
-      patient: patientA.address,
+    const sent = grant(patientA, {
+      patientId: idOf.get(patientA.address)!,
       grantee: pharmacy.address,
       purpose: PURPOSES.research,
       scopeKind: 2,
       scope: [id],
       expiresAt: far,
     });
-    return [grant, id] as const;
+    return [sent, id] as const;
   };
   const measureAll = async (): Promise<Record<string, [string, number]>> => ({
     "records.register": [
@@ -167,10 +180,11 @@ export async function benchHistory(
     "consent.revoke": [
       "consent revoke",
       await average(async () => {
-        const [grant, id] = await grantOnNewRecord();
-        await (await grant).wait();
-        const grantId = await consent.grantIdOf(patientA.address, pharmacyId, PURPOSES.research, 2, id);
-        return gasOf(consent.connect(patientA).revoke(grantId));
+        const [sent, id] = await grantOnNewRecord();
+        await (await sent).wait();
+        const patientId = idOf.get(patientA.address)!;
+        const grantId = await consent.grantIdOf(patientId, pharmacyId, PURPOSES.research, 2, id);
+        return gasOf(viaGateway(participants, patientA, patientId, consentAddress, encode("revoke", [grantId])));
       }),
     ],
     "consent.logAccess": [
@@ -208,14 +222,7 @@ export async function benchHistory(
         return gasOf(
           supply
             .connect(pharmacy)
-            .dispense(
-              2,
-              serials.indexOf(serial),
-              serials.serialOf(serial),
-              serials.proofOf(serial),
-              patientA.address,
-              0,
-            ),
+            .dispense(2, serials.indexOf(serial), serials.serialOf(serial), serials.proofOf(serial), 0),
         );
       }),
     ],
@@ -238,8 +245,8 @@ export async function benchHistory(
   // A grant names records one by one: each of these 200 transactions writes 50 grants.
   for (let i = 0; i < HISTORY / BATCH; i++) {
     const scope = Array.from({ length: BATCH }, (_, j) => firstHistoryRecord + BigInt(i * BATCH + j));
-    await consent.connect(historian).grant({
-      patient: historian.address,
+    await grant(historian, {
+      patientId: idOf.get(historian.address)!,
       grantee: pharmacy.address,
       purpose: PURPOSES.research,
       scopeKind: 2,

@@ -3,7 +3,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, RECORD_TYPES } from "../config/roles";
-import { freshSuite, gasOf, type GasRow } from "./types";
+import { freshSuite, gasOf, measure, registerBenchPatients, type GasRow } from "./types";
 
 /**
  * The participant and record operations of issue 3, on the suite as `deploy/` deploys it (proxies included).
@@ -40,36 +40,38 @@ export async function benchRegistry(hre: HardhatRuntimeEnvironment): Promise<Gas
   const now = await time.latest();
   let n = 0;
   // A realistic pointer: an IPFS CIDv1 (base32, sha2-256) of the encrypted document.
-  const input = (patient: string) => {
+  const input = (patientId: bigint) => {
     n += 1;
     return {
-      patient,
+      patientId,
       digest: hre.ethers.sha256(hre.ethers.toUtf8Bytes(`document ${n}`)),
       recordType: RECORD_TYPES["lab-result"],
       issuedAt: now - 60,
       uri: `ipfs://bafkrei${hre.ethers.id(`cid ${n}`).slice(2, 54)}`,
     };
   };
-  const patients = Array.from({ length: 10 }, (_, i) =>
-    hre.ethers.getAddress(hre.ethers.dataSlice(hre.ethers.id(`bench:patient:${i}`), 12)),
-  );
+  // Eleven patients, each registered by its own key's signature (ids 1 to 11); the last has no record yet.
+  const patients = await registerBenchPatients(hre, participants, 11);
   const asHospital = records.connect(hospital);
   // Each patient already has two records, and the hospital has issued some.
   await asHospital.registerBatch(patients.flatMap((p) => [input(p), input(p)]));
 
-  const single = await gasOf(asHospital.register(input(patients[0])));
+  const { gas: single, calls } = await measure(hre, asHospital.register(input(patients[0])));
   rows.push({
     key: "records.register",
     operation: "register one record (patient with records)",
     gas: single,
+    calls,
+    callsBefore: 1,
     target: 75_000,
     note: "target: at most 2 new storage slots plus the event, about 75,000 gas",
   });
-  const newPatient = hre.ethers.getAddress(hre.ethers.dataSlice(hre.ethers.id("bench:new-patient"), 12));
+  const newPatient = patients[10];
   rows.push({
     key: "records.register.newPatient",
     operation: "register one record (a patient's first)",
-    gas: await gasOf(asHospital.register(input(newPatient))),
+    ...(await measure(hre, asHospital.register(input(newPatient)))),
+    callsBefore: 1,
   });
 
   const batch = await gasOf(asHospital.registerBatch(Array.from({ length: 50 }, (_, i) => input(patients[i % 10]))));

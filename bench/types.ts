@@ -1,9 +1,10 @@
 import path from "node:path";
 
-import { type ContractTransactionResponse, type Signer, id } from "ethers";
+import { type ContractTransactionResponse, type Signer, Wallet, ZeroAddress, ZeroHash, id } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
+import { PATIENT_CALL_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../config/eip712";
 import { deploySuite } from "../scripts/lib/deploy";
 import { loadParameters } from "../scripts/lib/parameters";
 import type { ParticipantRegistry } from "../typechain-types";
@@ -20,6 +21,10 @@ export interface GasRow {
   /** What the reference implementation measures in the same scenario, when there is one. */
   reference?: { name: string; gas: number };
   note?: string;
+  /** Calls into other contracts the operation makes (CALL and STATICCALL to a contract, not a precompile). */
+  calls?: number;
+  /** The same count before patients became ids (issue 14), measured at commit 6a42dcc. */
+  callsBefore?: number;
 }
 
 /** Sends a transaction and returns the gas its receipt reports. */
@@ -29,10 +34,95 @@ export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<n
   return Number(receipt.gasUsed);
 }
 
+/**
+ * Sends a transaction and returns its gas and the number of calls it made into other contracts, from the
+ * node's trace: CALL and STATICCALL to an address above the precompiles. A proxy's DELEGATECALL to its own
+ * implementation is not a call into another contract, and is not counted.
+ */
+export async function measure(
+  hre: HardhatRuntimeEnvironment,
+  tx: Promise<ContractTransactionResponse>,
+): Promise<{ gas: number; calls: number }> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("no receipt");
+  const trace = (await hre.network.provider.send("debug_traceTransaction", [
+    receipt.hash,
+    { disableMemory: true, disableStorage: true },
+  ])) as { structLogs: { op: string; stack: string[] }[] };
+  let calls = 0;
+  for (const step of trace.structLogs) {
+    if (step.op !== "CALL" && step.op !== "STATICCALL") continue;
+    const target = BigInt("0x" + step.stack[step.stack.length - 2]);
+    if (target > 0xffn) calls += 1;
+  }
+  return { gas: Number(receipt.gasUsed), calls };
+}
+
 /** A fresh suite, deployed as users deploy it (deploy/parameters/localhost.json through the Ignition modules). */
 export async function freshSuite(hre: HardhatRuntimeEnvironment) {
   const parameters = path.join(__dirname, "..", "deploy", "parameters", "localhost.json");
   return deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
+}
+
+/**
+ * Registers `count` patients, each a fresh key signing its own registration and a relayer (the first local
+ * account) submitting it, as a hospital does at a first visit. Returns their ids.
+ */
+export async function registerBenchPatients(
+  hre: HardhatRuntimeEnvironment,
+  participants: ParticipantRegistry,
+  count: number,
+): Promise<bigint[]> {
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  const domain = participantsDomain(chainId, await participants.getAddress());
+  const deadline = BigInt((await time.latest()) + 3600);
+  const ids: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = new Wallet(id(`bench patient ${i}`));
+    const signature = await key.signTypedData(domain, REGISTER_PATIENT_TYPES, { account: key.address, deadline });
+    await (await participants.registerPatientBySig(key.address, deadline, signature)).wait();
+    ids.push((await participants.patientOf(key.address)).patientId);
+  }
+  return ids;
+}
+
+/** A patient action through the directory's gateway, sent by the patient's own key (`execute`). */
+export function viaGateway(
+  participants: ParticipantRegistry,
+  patient: Signer,
+  patientId: bigint,
+  target: string,
+  data: string,
+): Promise<ContractTransactionResponse> {
+  return participants.connect(patient).execute(patientId, ZeroHash, target, data);
+}
+
+/** A patient action signed by the patient's key and sent by `relayer` (`relay`): the patient pays nothing. */
+export async function relayed(
+  hre: HardhatRuntimeEnvironment,
+  participants: ParticipantRegistry,
+  patient: Signer,
+  relayer: Signer,
+  patientId: bigint,
+  target: string,
+  data: string,
+): Promise<ContractTransactionResponse> {
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  const call = {
+    patientId,
+    guardian: ZeroAddress,
+    salt: ZeroHash,
+    target,
+    data,
+    nonce: (await participants.patient(patientId)).nonce,
+    deadline: BigInt((await time.latest()) + 3600),
+  };
+  const signature = await patient.signTypedData(
+    participantsDomain(chainId, await participants.getAddress()),
+    PATIENT_CALL_TYPES,
+    call,
+  );
+  return participants.connect(relayer).relay(call, signature);
 }
 
 /** One institution for {onboardAll}: its address, kind (as in config/roles.ts KINDS) and display name. */

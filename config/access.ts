@@ -9,6 +9,13 @@
  * hospital, a grant to the pharmacy, and so on. "governor" is the GOVERNOR role's holder: a delayed function
  * it reaches the only way it can, through the access manager's schedule and execute after its delay; anything
  * else it calls as the account it is.
+ *
+ * "patient" is patient A's key (patient id 1) and "patient-guardian" a guardian patient A appointed with the act
+ * power (not the recover power). A patient action reaches a service only through the participant directory's
+ * gateway (ParticipantRegistry.execute), so the matrix makes every patient action that way, each actor for
+ * patient A with its own salt (the guardian's, or none): the patient's key and the guardian get through, anyone
+ * else is refused by the gateway. Where a function also has callers who are not patients (a claim's hospital),
+ * those call it directly.
  */
 export const ACTORS = [
   "admin",
@@ -99,6 +106,17 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     acceptAccount: [], // only the proposed new address (no actor holds it in the matrix)
     initialize: [],
     setAuthority: [],
+    registerPatient: ANYONE, // each address for itself, once: not one that is a patient's or an institution's already
+    registerPatientBySig: ANYONE, // with the new patient's signature
+    proposePatientAccount: ["patient"], // the patient's own key; never a guardian, even one that may act
+    acceptPatientAccount: [], // only the address the patient proposed (no actor holds it in the matrix)
+    acceptPatientAccountBySig: ANYONE, // with the proposed address's signature
+    setGuardian: ["patient"], // the patient's own key
+    setRecoveryThreshold: ["patient"],
+    approveRecovery: [], // only a guardian with the recover power, through the gateway (the matrix's may only act)
+    cancelRecovery: ["patient"], // the patient's current key
+    execute: ["patient", "patient-guardian"], // the patient's current key, or a guardian proving its commitment
+    relay: ANYONE, // with a signature by the patient's key or a guardian's
   },
   RecordRegistry: {
     register: ["hospital"],
@@ -113,15 +131,17 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     setAuthority: [],
   },
   ConsentManager: {
-    grant: ["patient", "patient-guardian"],
-    grantBySig: ANYONE, // with the patient's signature
-    revoke: ["patient", "patient-guardian"],
-    cancelNonce: ["patient", "patient-guardian"],
-    setGuardian: ANYONE, // each patient for themself
+    grant: ["patient", "patient-guardian"], // through the gateway: the patient's key, or a guardian with the act power
+    grantBySig: ANYONE, // with the signature of the patient's current key
+    revoke: ["patient", "patient-guardian"], // the grant's patient, through the gateway
+    cancelNonce: ["patient", "patient-guardian"], // through the gateway, for the acting patient's own grants only
     openEmergency: ["hospital"], // an active hospital
-    closeEmergency: ["patient", "patient-guardian"],
-    logAccess: ["pharmacy"], // a reader with a live right (the pharmacy's grant)
-    logAccessBatch: ["pharmacy"],
+    justifyEmergency: ["hospital", "suspended-hospital"], // the hospital that opened, whatever its status since
+    flagMissedJustification: ANYONE, // once the hospital's justification is overdue
+    closeEmergency: ["patient", "patient-guardian"], // through the gateway
+    setEmergencyBlock: ["patient", "patient-guardian"], // through the gateway
+    logAccess: ["hospital", "pharmacy"], // a live right: the hospital's open emergency access, the pharmacy's grant
+    logAccessBatch: ["hospital", "pharmacy"],
     setEmergencyWindow: ["governor"],
     upgradeToAndCall: ["governor"],
     initialize: [],
@@ -134,12 +154,12 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     withdraw: ["insurer"],
     enrol: ["insurer"],
     endCover: ["insurer"],
-    joinBySig: ANYONE, // with the patient's signature, for an open programme
-    fileClaim: ["hospital", "patient"], // the records' issuer, or the patient
+    join: ["patient", "patient-guardian"], // through the gateway, into a programme with open enrolment
+    fileClaim: ["hospital", "patient", "patient-guardian"], // the records' issuer, or the patient (gateway)
     approve: ["insurer"],
     reject: ["insurer"],
-    forceApproval: ["hospital", "patient"], // the claimant, after the review deadline
-    dispute: ["hospital", "patient"], // the claimant: the hospital or the patient
+    forceApproval: ["hospital", "patient", "patient-guardian"], // the claimant, after the review deadline
+    dispute: ["hospital", "patient", "patient-guardian"], // the claimant: the hospital, or the patient (gateway)
     finalize: ANYONE, // after the dispute window
     arbitrate: ["agency"], // the programme's arbitrator
     withdrawCredit: ANYONE, // each payee its own credit; refused (ClaimsNoCredit) for whoever has none

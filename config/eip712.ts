@@ -10,7 +10,7 @@ export const CONSENT_DOMAIN_VERSION = "1";
 
 export const CONSENT_TYPES: Record<string, TypedDataField[]> = {
   Consent: [
-    { name: "patient", type: "address" },
+    { name: "patientId", type: "uint64" },
     { name: "grantee", type: "address" },
     { name: "purpose", type: "uint8" },
     { name: "scopeKind", type: "uint8" },
@@ -23,7 +23,7 @@ export const CONSENT_TYPES: Record<string, TypedDataField[]> = {
 
 /** The message a patient signs. */
 export interface ConsentMessage {
-  patient: string;
+  patientId: bigint | number;
   grantee: string;
   purpose: number;
   scopeKind: number;
@@ -55,21 +55,6 @@ export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
 /** The EIP-712 domain of the IST token's permit. */
 export function istPermitDomain(chainId: bigint, token: string): TypedDataDomain {
   return { name: "INSSET", version: "1", chainId, verifyingContract: token };
-}
-
-/** A patient's signed request to join an insurer's programme (ClaimEscrow.joinBySig). */
-export const JOIN_TYPES: Record<string, TypedDataField[]> = {
-  Join: [
-    { name: "programmeId", type: "uint256" },
-    { name: "patient", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-/** The EIP-712 domain of a ClaimEscrow deployment (its proxy address, on its chain). */
-export function claimsDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
-  return { name: "MIIP Claims", version: "1", chainId, verifyingContract };
 }
 
 /** A cold-chain reading signed by an IoT device (SupplyChain.submitReadings). */

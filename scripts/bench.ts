@@ -27,13 +27,14 @@ async function main(): Promise<void> {
   const sizes = await contractSizes(hre.artifacts);
 
   const table = markdownTable(
-    ["operation", "gas", "target", "reference", "verdict"],
+    ["operation", "gas", "target", "reference", "verdict", "calls (before issue 14)"],
     rows.map((r) => [
       r.operation,
       thousands(r.gas),
       r.target === undefined ? "" : thousands(r.target),
       r.reference ? `${thousands(r.reference.gas)} (${r.reference.name})` : "",
       verdict(r),
+      r.calls === undefined ? "" : `${r.calls}${r.callsBefore === undefined ? "" : ` (${r.callsBefore})`}`,
     ]),
   );
   for (const line of table) console.log(line);
@@ -58,7 +59,17 @@ async function main(): Promise<void> {
 
   const snapshot = {
     ...Object.fromEntries(
-      rows.map((r) => [r.key, { gas: r.gas, target: r.target, reference: r.reference, note: r.note }]),
+      rows.map((r) => [
+        r.key,
+        {
+          gas: r.gas,
+          target: r.target,
+          reference: r.reference,
+          note: r.note,
+          calls: r.calls,
+          callsBefore: r.callsBefore,
+        },
+      ]),
     ),
     ...Object.fromEntries(sizes.map((s) => [`${SIZE_PREFIX}${s.contract}`, sizeEntry(s)])),
     ...Object.fromEntries(

@@ -1,7 +1,8 @@
 /**
  * The main job: deploys the suite on the in-process Hardhat chain exactly as `deploy/` deploys it, then tells
- * the whole story through the SDK, as a dApp would: onboarding, encrypted records, consent by signature, a
- * pharmacy reading under consent, claims paid automatically and reviewed, a medicine from factory to patient,
+ * the whole story through the SDK, as a dApp would: onboarding, patients as ids, encrypted records, consent by
+ * signature, a pharmacy reading under consent, bounded break-glass, a patient without ETH, a lost phone recovered
+ * by guardians, claims paid automatically and reviewed, a medicine from factory to patient,
  * a recall, and the IST distribution. Every step prints its gas; a table closes the run.
  *
  *   npm run demo
@@ -17,6 +18,7 @@ import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
 import { demoContext } from "./demo/context";
 import { Narrator } from "./demo/narrator";
+import { patientsChapter } from "./demo/patients";
 import { registryChapter } from "./demo/registry";
 import { supplyChapter } from "./demo/supply";
 import { securityChapter } from "./demo/security";
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   const demo = await demoContext(n, miip, suite);
   await registryChapter(demo);
   await consentChapter(demo);
+  await patientsChapter(demo);
   await claimsChapter(demo);
   await supplyChapter(demo);
   await tokenChapter(demo);

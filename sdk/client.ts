@@ -1,4 +1,4 @@
-import type { ContractRunner, ContractTransactionResponse } from "ethers";
+import type { ContractRunner, ContractTransactionResponse, Signer } from "ethers";
 
 import { ClaimsApi } from "./api/claims";
 import { ConsentApi } from "./api/consent";
@@ -9,7 +9,8 @@ import { ParticipantsApi } from "./api/participants";
 import { RecordsApi } from "./api/records";
 import { SupplyApi } from "./api/supply";
 import { TokenApi } from "./api/token";
-import { Core, MIIPClientError, type SuiteContracts, type TxInfo } from "./core";
+import { Core, MIIPClientError, type PatientMode, type SuiteContracts, type TxInfo } from "./core";
+import { PatientsApi } from "./api/patients";
 import { type Deployment, parseDeployment } from "./deployment";
 import type { BlobStore } from "./storage/blobs";
 import type { KeyShareStore } from "./storage/shares";
@@ -35,6 +36,7 @@ export interface ConnectOptions {
 export class MIIP {
   readonly contracts: SuiteContracts;
   readonly participants: ParticipantsApi;
+  readonly patients: PatientsApi;
   readonly records: RecordsApi;
   readonly consent: ConsentApi;
   readonly claims: ClaimsApi;
@@ -50,6 +52,7 @@ export class MIIP {
   ) {
     this.contracts = core.contracts;
     this.participants = new ParticipantsApi(core);
+    this.patients = new PatientsApi(core);
     this.records = new RecordsApi(core);
     this.consent = new ConsentApi(core);
     this.history = new HistoryApi(core, options.maxBlockRange ?? 50_000);
@@ -78,6 +81,26 @@ export class MIIP {
   /** The same deployment and stores, for another signer: `miip.as(patient).consent.revoke(id)`. */
   as(runner: ContractRunner): MIIP {
     return new MIIP(new Core(runner, this.core.deployment, this.core.chainId), this.options);
+  }
+
+  /**
+   * The same signer, whose patient actions are signed here and sent (and paid for) by `relayer`: the patient
+   * needs no ETH. `miip.as(patient).gasless(relayer).consent.revoke(id)`.
+   */
+  gasless(relayer: Signer): MIIP {
+    return this.withMode({ ...this.core.patientMode, relayer });
+  }
+
+  /**
+   * The same signer acting as a guardian of `patientId`, proving its appointment with its salt:
+   * `miip.as(guardian).forPatient(7n, salt).consent.closeEmergency(hospital, { block: true })`.
+   */
+  forPatient(patientId: bigint | number, salt: string): MIIP {
+    return this.withMode({ ...this.core.patientMode, patientId: BigInt(patientId), salt });
+  }
+
+  private withMode(mode: PatientMode): MIIP {
+    return new MIIP(new Core(this.core.runner, this.core.deployment, this.core.chainId, mode), this.options);
   }
 
   /** The deployment this client talks to. */

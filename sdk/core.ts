@@ -1,11 +1,17 @@
 import {
+  AbiCoder,
   type ContractRunner,
   type ContractTransactionResponse,
   Interface,
   type Log,
   type Provider,
   type Signer,
+  ZeroAddress,
+  ZeroHash,
+  keccak256,
 } from "ethers";
+
+import { PATIENT_CALL_TYPES, participantsDomain } from "../config/eip712";
 
 import { IAccessManager__factory } from "../typechain-types/factories/@openzeppelin/contracts/access/manager/IAccessManager__factory";
 import { IClaimEscrow__factory } from "../typechain-types/factories/contracts/interfaces/IClaimEscrow__factory";
@@ -72,6 +78,25 @@ const INTERFACES: Record<ContractName, Interface> = {
   SupplyChain: new Interface(ISupplyChain__factory.abi),
 };
 
+/**
+ * How this client's patient actions leave it: every patient action goes through the participant directory's
+ * gateway, sent by the signer itself (`execute`) or, with a `relayer`, signed by the signer and sent (and paid
+ * for) by the relayer (`relay`). A guardian acting for a patient names the patient and its own salt.
+ */
+export interface PatientMode {
+  /** The patient acted for; by default the patient whose current address is the signer. */
+  patientId?: bigint;
+  /** The guardian's salt when the signer acts as a guardian; zero (the default) for the patient's own key. */
+  salt?: string;
+  /** Who sends (and pays for) the signer's patient actions; absent, the signer sends them itself. */
+  relayer?: Signer;
+}
+
+/** The commitment that stands for a guardian on chain: keccak256(abi.encode(patientId, guardian, salt)). */
+export function guardianCommitment(patientId: bigint, guardian: string, salt: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "address", "bytes32"], [patientId, guardian, salt]));
+}
+
 /** Shared by the client's parts: the connection, the contracts, sending and decoding. */
 export class Core {
   readonly contracts: SuiteContracts;
@@ -81,6 +106,7 @@ export class Core {
     readonly runner: ContractRunner,
     readonly deployment: Deployment,
     readonly chainId: bigint,
+    readonly patientMode: PatientMode = {},
   ) {
     const d = deployment;
     this.contracts = {
@@ -146,6 +172,49 @@ export class Core {
   /** Reads through the decoder too, so a view's refusal (an unknown record) reads as well as a write's. */
   async read<T>(call: () => Promise<T>): Promise<T> {
     return decoded(call);
+  }
+
+  /** The patient this client acts for: the mode's, or the one whose current address is the signer. */
+  async patientId(): Promise<bigint> {
+    if (this.patientMode.patientId !== undefined) return this.patientMode.patientId;
+    const account = await this.address();
+    const [patientId, current] = await this.contracts.participants.patientOf(account);
+    if (!current) {
+      throw new MIIPClientError(
+        patientId === 0n
+          ? `${account} is no patient's address: register first (patients.register)`
+          : `${account} is a former address of patient ${patientId}: it can no longer act`,
+      );
+    }
+    return patientId;
+  }
+
+  /**
+   * Sends a patient action on one of the suite's contracts through the directory's gateway: by the signer, or
+   * signed by the signer and relayed (see {PatientMode}). The action's own events come back decoded.
+   */
+  async sendPatient(target: ContractName, data: string): Promise<TxInfo> {
+    const patientId = await this.patientId();
+    const salt = this.patientMode.salt ?? ZeroHash;
+    const to = this.deployment[target];
+    const participants = this.contracts.participants;
+    const relayer = this.patientMode.relayer;
+    if (!relayer) return this.send(() => participants.execute(patientId, salt, to, data));
+    const signer = this.signer;
+    const guardian = salt === ZeroHash ? ZeroAddress : await signer.getAddress();
+    const nonce =
+      guardian === ZeroAddress
+        ? (await participants.patient(patientId)).nonce
+        : (await participants.guardian(patientId, guardianCommitment(patientId, guardian, salt))).nonce;
+    const deadline = BigInt((await this.now()) + 3_600);
+    const call = { patientId, guardian, salt, target: to, data, nonce, deadline };
+    const signature = await signer.signTypedData(
+      participantsDomain(this.chainId, this.deployment.ParticipantRegistry),
+      PATIENT_CALL_TYPES,
+      call,
+    );
+    const viaRelayer = IParticipantRegistry__factory.connect(this.deployment.ParticipantRegistry, relayer);
+    return this.send(() => viaRelayer.relay(call, signature));
   }
 
   /** The latest block's timestamp: the chain's "now", which a local chain may have moved past the wall clock. */

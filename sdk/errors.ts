@@ -13,7 +13,7 @@ import { IMerkleClaim__factory } from "../typechain-types/factories/contracts/in
 import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
 import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
 import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
-import { enumLabel, isoTime, recordTypeName } from "./labels";
+import { ENUM_LABELS, enumLabel, isoTime, recordTypeName } from "./labels";
 
 /**
  * Errors the suite's contracts inherit from OpenZeppelin or declare outside their interfaces. A test checks
@@ -111,7 +111,25 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt)$/;
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt)$/;
+
+/** "a hospital", "an insurer". */
+function withArticle(word: string): string {
+  return `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+}
+
+/** A bit set of institution kinds (bit k for kind k), as "a hospital or a pharmacy". */
+function kindSet(bits: bigint): string {
+  const kinds = ENUM_LABELS.Kind.filter((_, k) => k > 0 && ((bits >> BigInt(k)) & 1n) === 1n);
+  return kinds.length === 0 ? "no kind" : kinds.map(withArticle).join(" or ");
+}
+
+/** A guardian's power bits (1 recover, 2 act) by name. */
+function powerNames(bits: string): string {
+  const n = Number(bits);
+  const names = [n & 1 ? "recover" : "", n & 2 ? "act" : ""].filter(Boolean);
+  return names.length === 0 || n > 3 ? `powers ${bits}` : names.join(" and ");
+}
 
 function short(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
@@ -123,6 +141,7 @@ function formatValue(param: ParamType, internalType: string, value: unknown): st
   if (enumMatch) return enumLabel(enumMatch[1], value as bigint);
   if (param.type === "address") return value as string;
   if (param.name === "recordType") return recordTypeName(value as bigint);
+  if (param.name === "allowedKinds") return kindSet(value as bigint);
   if (TIME_NAMES.test(param.name) && typeof value === "bigint" && value > 0n) return isoTime(value);
   if (param.type === "bytes32" && /^(reasonCode|lot)$/.test(param.name)) {
     try {
@@ -143,13 +162,50 @@ const SENTENCES: Record<string, (a: Args) => string> = {
     `operation ${a.operationId} is delayed: schedule it through the access manager and execute it after the delay`,
   AccessManagerNotReady: (a) => `operation ${a.operationId} is scheduled but its delay has not passed yet`,
   ParticipantsNotActive: (a) => `${a.account} is not an active institution (status ${a.status})`,
-  ParticipantsWrongKind: (a) => `${a.account} is a ${a.actual}, not a ${a.expected}`,
+  ParticipantsWrongKind: (a) => `${a.account} is ${withArticle(a.kind)}, not ${a.allowedKinds}`,
   ParticipantsAddressTaken: (a) => `${a.account} is already institution ${a.id}`,
   ParticipantsOnboardingNotDue: (a) =>
     `institution ${a.id} is pending until ${a.activatesAt}: its onboarding is public and cancellable until then`,
   ParticipantsInvalidStatus: (a) => `institution ${a.id} is ${a.status}: that change is not allowed from there`,
   ParticipantsNoPendingRotation: (a) => `institution ${a.id} has proposed no new address to accept`,
   ParticipantsNotPendingAccount: (a) => `${a.caller} is not the address institution ${a.id} proposed to move to`,
+  PatientsUnknownPatient: (a) => `there is no patient ${a.patientId}`,
+  PatientsAccountTaken: (a) =>
+    `${a.account} is or was the address of patient ${a.patientId}: an address serves one patient, once`,
+  PatientsAccountIsInstitution: (a) =>
+    `${a.account} is institution ${a.institutionId}'s address: it cannot also be a patient's`,
+  PatientsInvalidAccount: (a) => `${a.account} cannot be a patient's address`,
+  PatientsNotThroughGateway: (a) =>
+    `${a.caller} called a patient action directly: patient actions go through the participant directory's gateway (execute or relay)`,
+  PatientsNotPatient: (a) => `${a.caller} is not patient ${a.patientId}'s current address`,
+  PatientsNestedCall: () => "the participant directory calls itself through the gateway, never into the gateway",
+  PatientsNotGuardian: (a) => `patient ${a.patientId} has no guardian with commitment ${a.commitment}`,
+  PatientsGuardianLacksPower: (a) =>
+    `guardian ${a.commitment} of patient ${a.patientId} lacks the ${powerNames(a.power)} power`,
+  PatientsGuardianCannotManage: (a) =>
+    `only patient ${a.patientId}'s own key manages its address, guardians and recovery, not guardian ${a.guardian}`,
+  PatientsInvalidPowers: (a) => `guardian powers ${a.powers} are not recover (1), act (2) or both (3)`,
+  PatientsInvalidCommitment: () => "a guardian's commitment cannot be zero",
+  PatientsGuardianExists: (a) => `patient ${a.patientId} already has guardian ${a.commitment}`,
+  PatientsTooManyGuardians: (a) => `patient ${a.patientId} already has as many guardians as allowed`,
+  PatientsInvalidThreshold: (a) =>
+    `patient ${a.patientId}: a recovery threshold of ${a.threshold} is more than its ${a.recoverers} guardians able to recover`,
+  PatientsRecoveryOff: (a) => `patient ${a.patientId}'s recovery threshold is 0: nobody can recover the account`,
+  PatientsWrongRound: (a) =>
+    `the approval names recovery round ${a.given}; patient ${a.patientId} is in round ${a.current}`,
+  PatientsAlreadyApproved: (a) =>
+    `guardian ${a.commitment} already approved ${a.account} for patient ${a.patientId} in this round`,
+  PatientsRecoveryArmed: (a) =>
+    `a recovery of patient ${a.patientId} to ${a.armed} already reached its threshold in this round`,
+  PatientsNoRecovery: (a) => `no recovery of patient ${a.patientId} reached its threshold in this round`,
+  PatientsRecoveryNotDue: (a) => `the recovery of patient ${a.patientId} can be accepted from ${a.dueAt}`,
+  PatientsNothingToAccept: (a) =>
+    `${a.account} is neither the address patient ${a.patientId} proposed nor a due recovery's`,
+  PatientsSignatureExpired: (a) => `the signature expired at ${a.deadline} (now ${a.now})`,
+  PatientsInvalidSignature: (a) => `the signature is not ${a.signer}'s`,
+  PatientsInvalidNonce: (a) =>
+    `patient ${a.patientId}: the signer's next nonce is ${a.expected}, the request carries ${a.given} (replayed or out of order)`,
+  RecordsUnknownPatient: (a) => `entry ${a.index}: there is no patient ${a.patientId}`,
   RecordsUnknownRecord: (a) => `there is no record ${a.recordId}`,
   RecordsDuplicateDigest: (a) => `entry ${a.index}: digest ${a.digest} is already record ${a.existingId}`,
   RecordsUnknownRecordType: (a) => `entry ${a.index}: record type ${a.recordType} is not enabled`,
@@ -161,24 +217,39 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   RecordsNotIssuer: (a) => `record ${a.recordId} was issued by institution ${a.issuer}, not ${a.caller}`,
   RecordsPaused: () => "the record registry is paused; reads go on, writes wait for governance",
   ConsentNoLiveRight: (a) => `${a.reader} has no live right to read record ${a.recordId} for ${a.purpose}`,
-  ConsentNotPatientOrGuardian: (a) => `${a.caller} is neither patient ${a.patient} nor their guardian`,
+  ConsentPatientMismatch: (a) => `the request names patient ${a.named}, but patient ${a.acting} is acting`,
+  ConsentNotPatientsGrant: (a) => `grant ${a.grantId} is not patient ${a.acting}'s`,
+  ConsentUnknownPatient: (a) => `there is no patient ${a.patientId}`,
   ConsentExpiryNotInFuture: (a) => `expiry ${a.expiresAt} is not after now (${a.now})`,
   ConsentSignatureExpired: (a) => `the signature expired at ${a.deadline} (now ${a.now})`,
   ConsentInvalidNonce: (a) =>
     `grant ${a.grantId} is at version ${a.expected}; the signature names ${a.given} (used or cancelled)`,
-  ConsentInvalidSignature: (a) => `the signature is not patient ${a.patient}'s`,
+  ConsentInvalidSignature: (a) => `the signature is not the patient's current key's (${a.signer})`,
   ConsentGranteeNotActive: (a) => `grantee ${a.grantee} is not an active institution (status ${a.status})`,
-  ConsentRecordNotPatients: (a) => `record ${a.recordId} is not patient ${a.patient}'s`,
+  ConsentRecordNotPatients: (a) => `record ${a.recordId} is not patient ${a.patientId}'s`,
   ConsentAlreadyRevoked: (a) => `grant ${a.grantId} is already revoked`,
   ConsentUnknownGrant: (a) => `there is no grant ${a.grantId}`,
-  ClaimsNoConsent: (a) => `insurer ${a.insurer} has no consent to read record ${a.recordId} for insurance claims`,
+  ConsentEmergencyAlreadyOpen: (a) =>
+    `institution ${a.hospitalId}'s emergency access to patient ${a.patientId} is already open, until ${a.expiresAt}`,
+  ConsentNoOpenEmergency: (a) => `institution ${a.hospitalId} has no open emergency access to patient ${a.patientId}`,
+  ConsentEmergencyBlocked: (a) => `patient ${a.patientId} blocked institution ${a.hospitalId}'s break-glass access`,
+  ConsentEmergencyCapReached: (a) =>
+    `institution ${a.hospitalId} already opened emergency access to patient ${a.patientId} as often as allowed in the period ending at ${a.periodEndsAt}`,
+  ConsentNothingToJustify: (a) => `institution ${a.hospitalId} owes no justification for patient ${a.patientId}`,
+  ConsentJustificationLate: (a) =>
+    `institution ${a.hospitalId}'s justification for patient ${a.patientId} was due by ${a.justifyBy}: the openings are flagged instead`,
+  ConsentJustificationNotDue: (a) =>
+    `institution ${a.hospitalId} may justify its access to patient ${a.patientId} until ${a.justifyBy}: nothing to flag yet`,
+  ConsentEmptyJustification: () => "a justification is the digest of a note, not zero",
+  ClaimsNoConsent: (a) => `insurer ${a.insurerId} has no consent to read record ${a.recordId} for insurance claims`,
   ClaimsRecordAlreadyClaimed: (a) => `record ${a.recordId} is already in claim ${a.claimId}`,
   ClaimsAlreadyEnrolled: (a) =>
     `patient ${a.patient} was already enrolled in programme ${a.programmeId} at ${a.enrolledAt} (once per programme)`,
   ClaimsNotEnrolled: (a) => `patient ${a.patient} is not enrolled in programme ${a.programmeId}`,
   ClaimsCoverAlreadyEnded: (a) =>
     `patient ${a.patient}'s cover in programme ${a.programmeId} already ended at ${a.endedAt}`,
-  ClaimsSignatureExpired: (a) => `the signed request to join expired at ${a.deadline} (now ${a.now})`,
+  ClaimsUnknownPatient: (a) => `there is no patient ${a.patientId}`,
+  ClaimsEnrolmentClosed: (a) => `programme ${a.programmeId} takes no enrolment from patients: its insurer enrols them`,
   ClaimsReviewDeadlineNotPassed: (a) =>
     `the insurer may review claim ${a.claimId} until ${a.deadline}; approval can be forced after that`,
   ClaimsDisputeDeadlinePassed: (a) => `claim ${a.claimId} could be disputed until ${a.deadline}`,
@@ -193,7 +264,6 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   SupplyInsufficientQuarantined: (a) =>
     `institution ${a.holderId} holds ${a.quarantined} quarantined units of batch ${a.batchId}, not ${a.requested}`,
   SupplyNotRecalled: (a) => `batch ${a.batchId} is not recalled`,
-  SupplyPrescriptionNotPatients: (a) => `prescription ${a.recordId} is not patient ${a.patient}'s`,
   SupplyRecordNotPrescription: (a) => `record ${a.recordId} is a ${a.recordType}, not a prescription`,
   SupplyNoPrescriptionConsent: (a) =>
     `pharmacy ${a.pharmacy} has no consent to read prescription ${a.recordId} for treatment`,

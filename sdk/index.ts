@@ -4,18 +4,32 @@
  * files, a file-system store) are in `sdk/node`.
  */
 export { MIIP, type ConnectOptions } from "./client";
-export { MIIPClientError, type SuiteContracts, type SuiteEvent, type TxInfo } from "./core";
+export {
+  MIIPClientError,
+  type PatientMode,
+  type SuiteContracts,
+  type SuiteEvent,
+  type TxInfo,
+  guardianCommitment,
+} from "./core";
 export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, parseDeployment } from "./deployment";
 export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors";
 export * from "./labels";
 export * from "./serials";
-export type { ClaimView, ProgrammeInput, SignedJoin } from "./api/claims";
+export type { ClaimView, ClaimantOption, ProgrammeInput } from "./api/claims";
 export { type ConsentRequest, type GrantView, type Scope, type SignedConsent, reasonCode } from "./api/consent";
 export { DocumentIntegrityError, type DocumentInput } from "./api/documents";
 export type { GovernedCall, GovernedStatus } from "./api/governance";
 export type { HistoryEntry, RecordEntry } from "./api/history";
 export type { Page, Paged } from "./api/paging";
 export type { InstitutionView } from "./api/participants";
+export type {
+  GuardianAppointment,
+  GuardianPower,
+  PatientView,
+  SignedAcceptance,
+  SignedRegistration,
+} from "./api/patients";
 export type { RecordInput, RecordView } from "./api/records";
 export type { BatchInput, ReadingInput, SignedReadings, UnitVerification } from "./api/supply";
 export type { ClaimLeaf } from "./api/token";

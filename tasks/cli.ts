@@ -139,6 +139,20 @@ export async function accountOf(hre: HardhatRuntimeEnvironment, value: string | 
   return address(value, flag);
 }
 
+/**
+ * A patient id from a flag: a number is the id itself; an address (or local account name) is resolved to the
+ * patient it is the current address of.
+ */
+export async function patientIdOf(hre: HardhatRuntimeEnvironment, value: string | undefined, flag: string) {
+  if (value !== undefined && /^[0-9]+$/.test(value)) return BigInt(value);
+  const account = await accountOf(hre, value, flag);
+  const miip = await connect(hre);
+  const { patientId, current } = await miip.patients.idOf(account);
+  if (patientId === 0n) throw new InputError(`--${flag}: ${account} is no patient (patient:register first)`);
+  if (!current) throw new InputError(`--${flag}: ${account} is a former address of patient ${patientId}`);
+  return patientId;
+}
+
 /** The SDK connected to the selected network's deployment, as `from`, with the network's local stores. */
 export async function connect(hre: HardhatRuntimeEnvironment, from?: string): Promise<MIIP> {
   const { MIIP, loadDeployment, FileBlobStore, FileKeyShareStore } = await import("../sdk/node");

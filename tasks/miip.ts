@@ -25,6 +25,7 @@ import {
   integer,
   integers,
   pageArgs,
+  patientIdOf,
   readInput,
   readJson,
   shown,
@@ -36,6 +37,23 @@ import {
 type Args = Record<string, string | undefined>;
 
 const FROM = "Acting account: a local account name (hospital, patientA, …), an address, or the first account";
+const PATIENT = "The patient: its id, or its current address (or local account name)";
+
+/**
+ * The client a patient action goes out with: `--from` as the patient's key, or as a guardian of `--patient`
+ * with `--salt`; with `--gasless`, signed by `--from` and sent by the local `relayer` account.
+ */
+async function patientClient(hre: HardhatRuntimeEnvironment, args: Args) {
+  let miip = await connect(hre, args.from);
+  if (args.salt) {
+    if (!args.patient) throw new InputError("--salt (acting as a guardian) needs --patient");
+    miip = miip.forPatient(await patientIdOf(hre, args.patient, "patient"), args.salt);
+  } else if (args.patient) {
+    throw new InputError("--patient is for a guardian acting for a patient: give its --salt too");
+  }
+  if (args.gasless) miip = miip.gasless(await signerFor(hre, "relayer"));
+  return miip;
+}
 
 /** An account's encryption public key: given, or derived when this network holds the account's key. */
 async function publicKeyOf(hre: HardhatRuntimeEnvironment, account: string, given: string | undefined) {
@@ -202,37 +220,38 @@ task("institution:list", "Lists the participant directory, a page at a time")
 // --- records ---------------------------------------------------------------------------------------------
 
 task("record:add", "A hospital encrypts a document, stores it, and registers the record for the patient")
-  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("patient", PATIENT)
   .addParam("file", "The document; it is encrypted before it leaves this process")
   .addParam("type", "Record type: diagnosis, prescription, lab-result (or lab), imaging, vaccination, …")
   .addOptionalParam("patientKey", "The patient's encryption public key (derived when this node holds the key)")
   .addOptionalParam("from", FROM, "hospital")
   .setAction(
     action(async (args: Args, hre) => {
-      const patient = await accountOf(hre, args.patient, "patient");
+      const patientId = await patientIdOf(hre, args.patient, "patient");
       const document = readInput(args.file, "file");
       const miip = await connect(hre, args.from);
-      const patientPublicKey = await publicKeyOf(hre, patient, args.patientKey);
+      const account = (await miip.patients.get(patientId)).account;
+      const patientPublicKey = await publicKeyOf(hre, account, args.patientKey);
       const r = await miip.documents.add({
-        patient,
+        patientId,
         patientPublicKey,
         document: new Uint8Array(document),
         recordType: args.type!,
       });
-      done(`record ${r.recordId} registered for ${patient}: ${shown(args.file!)} encrypted, ${r.uri}`, r);
+      done(`record ${r.recordId} registered for patient ${patientId}: ${shown(args.file!)} encrypted, ${r.uri}`, r);
     }),
   );
 
 task("record:list", "Lists a patient's records with their digests and document URIs")
-  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("patient", PATIENT)
   .addOptionalParam("offset", "First record", "0")
   .addOptionalParam("limit", "Records per page", "20")
   .setAction(
     action(async (args: Args, hre) => {
-      const patient = await accountOf(hre, args.patient, "patient");
+      const patientId = await patientIdOf(hre, args.patient, "patient");
       const miip = await connect(hre);
-      const page = await miip.history.recordsOfPatient(patient, pageArgs(args));
-      console.log(`${patient}: ${page.total} records`);
+      const page = await miip.history.recordsOfPatient(patientId, pageArgs(args));
+      console.log(`patient ${patientId}: ${page.total} records`);
       for (const r of page.entries) {
         const version = r.supersededBy
           ? ` (superseded by ${r.supersededBy})`
@@ -273,16 +292,16 @@ function withScope(t: ReturnType<typeof task>) {
     .addOptionalParam("days", "How many days the grant lasts", "30");
 }
 
-withScope(task("consent:grant", "The patient (or guardian) grants an institution access"))
-  .addOptionalParam("patient", "Whose records, when a guardian acts (default: --from)")
+withScope(task("consent:grant", "The patient (or a guardian) grants an institution access"))
+  .addOptionalParam("patient", "Whose records, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
   .addOptionalParam("from", FROM, "patientA")
   .setAction(
     action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
+      const miip = await patientClient(hre, args);
       const grantee = await accountOf(hre, args.grantee, "grantee");
-      const patient = args.patient ? await accountOf(hre, args.patient, "patient") : undefined;
       const r = await miip.consent.grant({
-        patient,
         grantee,
         purpose: args.purpose!,
         scope: scopeOf(args),
@@ -329,7 +348,7 @@ task("consent:submit", "The grantee submits a patient's signed consent and pays 
       const miip = await connect(hre, args.from);
       const result = await miip.consent.submitSigned({
         request: {
-          patient: r.patient as string,
+          patientId: BigInt(r.patientId as string),
           grantee: r.grantee as string,
           purpose: Number(r.purpose),
           scopeKind: Number(r.scopeKind),
@@ -340,18 +359,21 @@ task("consent:submit", "The grantee submits a patient's signed consent and pays 
         deadline: BigInt(raw.deadline),
         signature: raw.signature,
       });
-      done(`consent of ${r.patient} submitted: ${result.grantIds.join(", ")}`, result);
+      done(`consent of patient ${r.patientId} submitted: ${result.grantIds.join(", ")}`, result);
     }),
   );
 
-task("consent:revoke", "The patient (or guardian) revokes a grant, effective in this block")
+task("consent:revoke", "The patient (or a guardian) revokes a grant, effective in this block")
   .addParam("grant", "The grant id (0x…)")
+  .addOptionalParam("patient", "Whose grant, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
   .addOptionalParam("from", FROM, "patientA")
   .setAction(
     action(async (args: Args, hre) => {
       if (!/^0x[0-9a-fA-F]{64}$/.test(args.grant ?? ""))
         throw new InputError(`--grant: "${args.grant}" is not a grant id`);
-      const miip = await connect(hre, args.from);
+      const miip = await patientClient(hre, args);
       done(`grant ${args.grant} revoked`, await miip.consent.revoke(args.grant!));
     }),
   );
@@ -377,27 +399,193 @@ task("consent:share", "The patient wraps a record's document key for a grantee (
     }),
   );
 
-task("consent:guardian", "The patient appoints a guardian (or removes theirs with 0x0…0)")
-  .addParam("guardian", "The guardian's address (or local account name)")
-  .addOptionalParam("from", FROM, "patientB")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const guardian = await accountOf(hre, args.guardian, "guardian");
-      done(`guardian set to ${guardian}`, await miip.consent.setGuardian(guardian));
-    }),
-  );
-
 task("emergency:open", "An active hospital opens break-glass access to a patient's records")
-  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("patient", PATIENT)
   .addParam("reason", "A short reason code (unconscious, …)")
   .addOptionalParam("from", FROM, "hospital")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
-      const patient = await accountOf(hre, args.patient, "patient");
-      const r = await miip.consent.openEmergency(patient, args.reason!);
-      done(`emergency access to ${patient} open until ${when(r.expiresAt)}`, r);
+      const patientId = await patientIdOf(hre, args.patient, "patient");
+      const r = await miip.consent.openEmergency(patientId, args.reason!);
+      done(
+        `emergency access to patient ${patientId} open until ${when(r.expiresAt)}; justification due by ${when(r.justifyBy)}`,
+        r,
+      );
+    }),
+  );
+
+task("emergency:justify", "The hospital justifies its break-glass access with the digest of its encrypted note")
+  .addParam("patient", PATIENT)
+  .addParam("note", "The encrypted note (a file); only its SHA-256 goes on chain")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const { sha256Hex } = await import("../sdk/crypto/cid");
+      const miip = await connect(hre, args.from);
+      const patientId = await patientIdOf(hre, args.patient, "patient");
+      const digest = sha256Hex(new Uint8Array(readInput(args.note, "note")));
+      done(
+        `emergency access to patient ${patientId} justified (${digest})`,
+        await miip.consent.justifyEmergency(patientId, digest),
+      );
+    }),
+  );
+
+task("emergency:close", "The patient (or a guardian) closes a hospital's emergency access, and may block it")
+  .addParam("hospital", "The hospital's address (or local account name)")
+  .addFlag("block", "Also block the hospital from opening it again")
+  .addOptionalParam("patient", "Whose access, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const hospital = await accountOf(hre, args.hospital, "hospital");
+      const r = await miip.consent.closeEmergency(hospital, { block: Boolean(args.block) });
+      done(`emergency access of ${hospital} closed${args.block ? " and blocked" : ""}`, r);
+    }),
+  );
+
+task("emergency:block", "The patient (or a guardian) blocks or unblocks a hospital's break-glass access")
+  .addParam("hospital", "The hospital's address (or local account name)")
+  .addFlag("unblock", "Lift the block instead")
+  .addOptionalParam("patient", "Whose access, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const hospital = await accountOf(hre, args.hospital, "hospital");
+      const r = await miip.consent.setEmergencyBlock(hospital, !args.unblock);
+      done(`break-glass access of ${hospital} ${args.unblock ? "unblocked" : "blocked"}`, r);
+    }),
+  );
+
+// --- patients --------------------------------------------------------------------------------------------
+
+task("patient:register", "An address becomes a patient (its own signature; --gasless: the relayer pays)")
+  .addFlag("gasless", "Sign only: the relayer account submits and pays")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = args.gasless
+        ? await (await connect(hre, "relayer")).patients.submitRegistration(await miip.patients.signRegistration())
+        : await miip.patients.register();
+      done(`patient ${r.patientId} registered for ${await miip.address()}`, r);
+    }),
+  );
+
+task("patient:show", "A patient: its address, pending changes, guardians count, recovery threshold and round")
+  .addParam("patient", PATIENT)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const p = await miip.patients.get(await patientIdOf(hre, args.patient, "patient"));
+      console.log(`patient ${p.patientId}: ${p.account}, registered ${when(p.registeredAt)}`);
+      if (p.pendingAccount !== "0x0000000000000000000000000000000000000000") {
+        console.log(`  proposed new address ${p.pendingAccount}`);
+      }
+      console.log(
+        `  ${p.guardianCount} guardians (${p.recoverers} may recover), threshold ${p.threshold}, round ${p.round}`,
+      );
+      if (p.recoveryDueAt > 0)
+        console.log(`  recovery to ${p.recoveryAccount} can be accepted from ${when(p.recoveryDueAt)}`);
+    }),
+  );
+
+task("patient:rotate", "The patient proposes a new address; the new address accepts with --accept")
+  .addParam("to", "The new address (or local account name)")
+  .addFlag("accept", "Run as the new address: accept the patient's account")
+  .addOptionalParam("patient", "The patient (for --accept)")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const to = await accountOf(hre, args.to, "to");
+      if (args.accept) {
+        const patientId = await patientIdOf(hre, args.patient, "patient");
+        const miip = await connect(hre, to);
+        const r = args.gasless
+          ? await (
+              await connect(hre, "relayer")
+            ).patients.submitAcceptance(await miip.patients.signAcceptance(patientId))
+          : await miip.patients.acceptAccount(patientId);
+        done(`patient ${patientId} now acts from ${to}`, r);
+        return;
+      }
+      const miip = await patientClient(hre, args);
+      done(`patient ${await miip.patients.myId()} proposed to move to ${to}`, await miip.patients.proposeAccount(to));
+    }),
+  );
+
+task("patient:guardian", "The patient appoints a guardian (prints the salt to give the guardian privately)")
+  .addParam("guardian", "The guardian's address (or local account name)")
+  .addOptionalParam("powers", "recover, act, or recover,act", "recover")
+  .addOptionalParam("salt", "The salt (a random one when absent)")
+  .addFlag("remove", "Remove the guardian instead (needs --salt)")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const { guardianCommitment } = await import("../sdk/core");
+      const miip = await patientClient(hre, args);
+      const guardian = await accountOf(hre, args.guardian, "guardian");
+      if (args.remove) {
+        if (!args.salt) throw new InputError("--remove needs the guardian's --salt");
+        const commitment = guardianCommitment(await miip.patients.myId(), guardian, args.salt);
+        done(`guardian ${commitment} removed`, await miip.patients.removeGuardian(commitment));
+        return;
+      }
+      const powers = (args.powers ?? "recover").split(",").map((p) => p.trim()) as ("recover" | "act")[];
+      const r = await miip.patients.appointGuardian(guardian, powers, { salt: args.salt });
+      done(
+        `guardian appointed (${powers.join(", ")}): commitment ${r.commitment}; give the guardian its salt ${r.salt}`,
+        r,
+      );
+    }),
+  );
+
+task("patient:threshold", "The patient sets how many guardians must approve a recovery (0: off)")
+  .addParam("threshold", "How many")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const threshold = Number(integer(args.threshold, "threshold"));
+      done(`recovery threshold set to ${threshold}`, await miip.patients.setRecoveryThreshold(threshold));
+    }),
+  );
+
+task("patient:recover", "A guardian approves a new address for a patient who lost its key")
+  .addParam("patient", PATIENT)
+  .addParam("to", "The patient's new address (or local account name)")
+  .addParam("salt", "The guardian's salt")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "guardian")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const to = await accountOf(hre, args.to, "to");
+      const r = await miip.patients.approveRecovery(to);
+      done(
+        r.armed ? `recovery to ${to} armed: it can be accepted from ${when(r.dueAt!)}` : `recovery to ${to} approved`,
+        r,
+      );
+    }),
+  );
+
+task("patient:cancel-recovery", "The patient's current key ends a recovery round (every approval is void)")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      done(`recovery round of patient ${await miip.patients.myId()} closed`, await miip.patients.cancelRecovery());
     }),
   );
 
@@ -418,15 +606,15 @@ task("access:log", "An institution logs its read of a record (refused without a 
   );
 
 task("access:trail", "A patient's access trail, rebuilt from events nobody can alter")
-  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("patient", PATIENT)
   .addOptionalParam("offset", "First entry", "0")
   .addOptionalParam("limit", "Entries per page", "20")
   .setAction(
     action(async (args: Args, hre) => {
-      const patient = await accountOf(hre, args.patient, "patient");
+      const patientId = await patientIdOf(hre, args.patient, "patient");
       const miip = await connect(hre);
-      const page = await miip.history.accessTrail(patient, pageArgs(args));
-      console.log(`${patient}: ${page.total} reads`);
+      const page = await miip.history.accessTrail(patientId, pageArgs(args));
+      console.log(`patient ${patientId}: ${page.total} reads`);
       const { PURPOSE_NAMES } = await import("../sdk/labels");
       for (const e of page.entries) {
         console.log(
@@ -440,15 +628,15 @@ task("access:trail", "A patient's access trail, rebuilt from events nobody can a
 
 task("claim:enrol", "The insurer enrols a patient in its programme")
   .addParam("programme", "The programme id")
-  .addParam("patient", "The patient's address (or local account name)")
+  .addParam("patient", PATIENT)
   .addOptionalParam("from", FROM, "insurer")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
-      const patient = await accountOf(hre, args.patient, "patient");
+      const patientId = await patientIdOf(hre, args.patient, "patient");
       done(
-        `${patient} enrolled in programme ${args.programme}`,
-        await miip.claims.enrol(integer(args.programme, "programme"), patient),
+        `patient ${patientId} enrolled in programme ${args.programme}`,
+        await miip.claims.enrol(integer(args.programme, "programme"), patientId),
       );
     }),
   );
@@ -498,7 +686,7 @@ task("claim:show", "A claim and its timeline")
       const id = integer(args.claim, "claim");
       const c = await miip.claims.get(id);
       console.log(
-        `claim ${id}: ${c.status}; billed ${units(c.billed)}, due ${units(c.due)}, paid ${units(c.paid)}; patient ${c.patient}`,
+        `claim ${id}: ${c.status}; billed ${units(c.billed)}, due ${units(c.due)}, paid ${units(c.paid)}; patient ${c.patientId}`,
       );
       const { enumLabel } = await import("../sdk/labels");
       for (const e of (await miip.history.claimTimeline(id)).entries) {
@@ -611,12 +799,11 @@ task("supply:verify", "Anyone checks a unit: genuine, expired, recalled, excursi
     }),
   );
 
-task("supply:dispense", "A pharmacy dispenses one unit to a patient")
+task("supply:dispense", "A pharmacy dispenses one unit, under a prescription (to its patient) or over the counter")
   .addParam("batch", "The batch id")
   .addParam("serial", "The unit's serial")
   .addParam("serials", "The batch's serials file")
-  .addParam("patient", "The patient's address (or local account name)")
-  .addOptionalParam("prescription", "The prescription record id", "0")
+  .addOptionalParam("prescription", "The prescription record id (0: over the counter, no patient on chain)", "0")
   .addOptionalParam("from", FROM, "pharmacy")
   .setAction(
     action(async (args: Args, hre) => {
@@ -624,7 +811,6 @@ task("supply:dispense", "A pharmacy dispenses one unit to a patient")
       const r = await miip.supply.dispense({
         batchId: integer(args.batch, "batch"),
         unit: unitOf(args.serials, args.serial),
-        patient: await accountOf(hre, args.patient, "patient"),
         prescriptionId: integer(args.prescription, "prescription"),
       });
       done(

@@ -50,6 +50,14 @@ abstract contract SuiteService is Initializable, AccessManagedUpgradeable, UUPSU
         super.upgradeToAndCall(newImplementation, data);
     }
 
+    /**
+     * @notice The participant directory, whose gateway this service takes patient actions from: the gateway
+     * forwards a patient's action only to a contract that names it here.
+     */
+    function patientGateway() external view returns (address) {
+        return address(_participants);
+    }
+
     /// @dev Upgrades go through the access manager like every other restricted call; see {upgradeToAndCall}.
     function _authorizeUpgrade(address) internal override restricted {}
 

@@ -208,7 +208,9 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
         (uint64 patientId, bytes32 actor) = _patientAction();
         Entry storage g = _storage().grants[grantId];
         uint64 owner = g.patientId;
-        if (owner == 0) revert ConsentUnknownGrant(grantId);
+        // A cancelled nonce leaves an entry that was never granted (no expiry), and a break-glass entry is closed
+        // with {closeEmergency}, whose event the patient's app and the regulator watch: neither is a grant.
+        if (owner == 0 || g.expiresAt == 0 || g.periodStart != 0) revert ConsentUnknownGrant(grantId);
         if (owner != patientId) revert ConsentNotPatientsGrant(grantId, patientId);
         if (g.revoked) revert ConsentAlreadyRevoked(grantId);
         g.revoked = true;

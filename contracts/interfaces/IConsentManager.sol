@@ -125,7 +125,8 @@ interface IConsentManager is IReadPolicy {
     /// @param patientId The patient.
     error ConsentRecordNotPatients(uint256 recordId, uint64 patientId);
 
-    /// @notice No grant has this id.
+    /// @notice No grant has this id (a cancelled nonce and a break-glass entry are not grants: the latter is
+    /// closed with {closeEmergency}).
     /// @param grantId The id.
     error ConsentUnknownGrant(bytes32 grantId);
 

@@ -89,6 +89,11 @@ interface IParticipantRegistry is IPatientDirectory {
     /// @param id The institution it belongs to.
     error ParticipantsAddressTaken(address account, uint32 id);
 
+    /// @notice The address is (or was) a patient's: an address acts as an institution or as a patient, never both.
+    /// @param account The address.
+    /// @param patientId The patient it belongs or belonged to.
+    error ParticipantsAddressIsPatient(address account, uint64 patientId);
+
     /// @notice A zero address where an institution's address is needed.
     error ParticipantsZeroAddress();
 
@@ -293,8 +298,8 @@ interface IParticipantRegistry is IPatientDirectory {
     /**
      * @notice Onboards an institution, `Pending` for the onboarding delay: it has no right anywhere until
      * {activate}, and the guardian role can {cancelOnboarding} it meanwhile. The address is taken at once.
-     * @dev Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind}, {ParticipantsEmptyLicence} or
-     * {ParticipantsAddressTaken}. Emits {InstitutionRegistered}.
+     * @dev Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind}, {ParticipantsEmptyLicence},
+     * {ParticipantsAddressTaken} or {ParticipantsAddressIsPatient}. Emits {InstitutionRegistered}.
      * @param account Its address.
      * @param kind What it is.
      * @param licenceHash keccak256 of its licence or registration number.
@@ -386,7 +391,7 @@ interface IParticipantRegistry is IPatientDirectory {
     /**
      * @notice The institution at the caller's address proposes to move to `pending` (zero cancels).
      * @dev Reverts with {ParticipantsNotActive} (suspended institutions cannot rotate away from a suspension)
-     * or {ParticipantsAddressTaken}. Emits {AccountRotationProposed}.
+     * {ParticipantsAddressTaken} or {ParticipantsAddressIsPatient}. Emits {AccountRotationProposed}.
      * @param pending The new address, which must accept.
      */
     function proposeAccount(address pending) external;
@@ -394,7 +399,8 @@ interface IParticipantRegistry is IPatientDirectory {
     /**
      * @notice The proposed address accepts: the institution moves there with its id, history and authorship.
      * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNoPendingRotation},
-     * {ParticipantsNotPendingAccount}, {ParticipantsNotActive} or {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * {ParticipantsNotPendingAccount}, {ParticipantsNotActive}, {ParticipantsAddressTaken} or
+     * {ParticipantsAddressIsPatient}. Emits {AccountRotated}.
      * @param id The institution.
      */
     function acceptAccount(uint32 id) external;
@@ -403,7 +409,7 @@ interface IParticipantRegistry is IPatientDirectory {
      * @notice Moves an institution to a new address without the old one, for a lost or compromised key. Not a
      * retired or cancelled one: their address stays theirs for good.
      * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus}, {ParticipantsZeroAddress}
-     * or {ParticipantsAddressTaken}. Emits {AccountRotated}.
+     * {ParticipantsAddressTaken} or {ParticipantsAddressIsPatient}. Emits {AccountRotated}.
      * @param id The institution.
      * @param account The new address.
      * @custom:restricted GOVERNOR

@@ -91,6 +91,11 @@ interface IPatientDirectory {
     /// @param patientId The patient it belongs or belonged to.
     error PatientsAccountTaken(address account, uint64 patientId);
 
+    /// @notice The address is an institution's: an address acts as an institution or as a patient, never both.
+    /// @param account The address.
+    /// @param institutionId The institution it belongs to.
+    error PatientsAccountIsInstitution(address account, uint32 institutionId);
+
     /// @notice An address that cannot be a patient's: zero, or this directory.
     /// @param account The address.
     error PatientsInvalidAccount(address account);
@@ -106,6 +111,11 @@ interface IPatientDirectory {
 
     /// @notice The directory calls itself only through the gateway, never into the gateway.
     error PatientsNestedCall();
+
+    /// @notice The gateway calls only this directory and contracts that name it as their patient gateway
+    /// (`patientGateway()`): never a token or any contract that would take the directory itself as the caller.
+    /// @param target The contract named.
+    error PatientsUntrustedTarget(address target);
 
     /// @notice No guardian of the patient has this commitment.
     /// @param patientId The patient.
@@ -324,7 +334,8 @@ interface IPatientDirectory {
 
     /**
      * @notice The caller becomes a patient.
-     * @dev Reverts with {PatientsAccountTaken} or {PatientsNestedCall}. Emits {PatientRegistered}.
+     * @dev Reverts with {PatientsAccountTaken}, {PatientsAccountIsInstitution} or {PatientsNestedCall}. Emits
+     * {PatientRegistered}.
      * @return patientId The new id.
      */
     function registerPatient() external returns (uint64 patientId);
@@ -332,8 +343,8 @@ interface IPatientDirectory {
     /**
      * @notice `account` becomes a patient on its own signature, sent by anyone (a hospital at the first visit,
      * a relayer). No nonce: an address registers at most once.
-     * @dev Reverts with {PatientsSignatureExpired}, {PatientsInvalidSignature}, {PatientsInvalidAccount} or
-     * {PatientsAccountTaken}. Emits {PatientRegistered}.
+     * @dev Reverts with {PatientsSignatureExpired}, {PatientsInvalidSignature}, {PatientsInvalidAccount},
+     * {PatientsAccountTaken} or {PatientsAccountIsInstitution}. Emits {PatientRegistered}.
      * @return patientId The new id.
      */
     function registerPatientBySig(
@@ -345,7 +356,8 @@ interface IPatientDirectory {
     /**
      * @notice The patient proposes to move to `pending` (zero withdraws the proposal). Through the gateway or by
      * the patient's key; never by a guardian.
-     * @dev Reverts with {PatientsNotPatient}, {PatientsGuardianCannotManage} or {PatientsAccountTaken}. Emits
+     * @dev Reverts with {PatientsNotPatient}, {PatientsGuardianCannotManage}, {PatientsInvalidAccount}, {PatientsAccountTaken} or
+     * {PatientsAccountIsInstitution}. Emits
      * {PatientAccountProposed}.
      * @param pending The new address, which must accept.
      */
@@ -354,8 +366,8 @@ interface IPatientDirectory {
     /**
      * @notice The caller takes over the patient's account: as the address the patient proposed (a rotation), or
      * as the address a recovery armed, once due. The old address can never act again; the round ends.
-     * @dev Reverts with {PatientsUnknownPatient}, {PatientsNothingToAccept}, {PatientsRecoveryNotDue} or
-     * {PatientsAccountTaken}. Emits {PatientAccountChanged}.
+     * @dev Reverts with {PatientsUnknownPatient}, {PatientsNothingToAccept}, {PatientsRecoveryNotDue},
+     * {PatientsAccountTaken} or {PatientsAccountIsInstitution}. Emits {PatientAccountChanged}.
      * @param patientId The patient.
      */
     function acceptPatientAccount(uint64 patientId) external;
@@ -398,7 +410,7 @@ interface IPatientDirectory {
      * key with {execute}, or relayed).
      * @dev Reverts with {PatientsNotThroughGateway}, {PatientsNotGuardian} (the patient's own key),
      * {PatientsGuardianLacksPower}, {PatientsRecoveryOff}, {PatientsWrongRound}, {PatientsInvalidAccount},
-     * {PatientsAccountTaken}, {PatientsRecoveryArmed} or {PatientsAlreadyApproved}. Emits {RecoveryApproved},
+     * {PatientsAccountTaken}, {PatientsAccountIsInstitution}, {PatientsRecoveryArmed} or {PatientsAlreadyApproved}. Emits {RecoveryApproved},
      * and {RecoveryArmed} when the threshold is reached.
      * @param account The new address.
      * @param round The current round ({Patient.round}).
@@ -416,7 +428,7 @@ interface IPatientDirectory {
      * guardian (its salt). The target receives `data` with the patient id, the actor (zero for the patient,
      * else the guardian's commitment) and the actor's powers appended.
      * @dev Reverts with {PatientsUnknownPatient}, {PatientsNotPatient}, {PatientsNotGuardian},
-     * {PatientsNestedCall}, or the target's own error.
+     * {PatientsNestedCall}, {PatientsUntrustedTarget}, or the target's own error.
      * @param patientId The patient.
      * @param salt Zero for the patient; the guardian's salt otherwise.
      * @param target The contract to call.

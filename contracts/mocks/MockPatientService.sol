@@ -16,6 +16,10 @@ contract MockPatientService {
         gateway = gateway_;
     }
 
+    function patientGateway() external view returns (address) {
+        return gateway;
+    }
+
     function act(uint256 value) external returns (uint256) {
         require(msg.sender == gateway, "not the gateway");
         (uint64 patientId, bytes32 actor, uint8 powers) = PatientCalls.decode();

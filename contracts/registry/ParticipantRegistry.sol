@@ -325,6 +325,12 @@ contract ParticipantRegistry is
         if (account == address(0)) revert ParticipantsZeroAddress();
         uint32 owner = $.members[account].id;
         if (owner != 0) revert ParticipantsAddressTaken(account, owner);
+        uint64 patientId = _patientAt(account);
+        if (patientId != 0) revert ParticipantsAddressIsPatient(account, patientId);
+    }
+
+    function _institutionAt(address account) internal view override returns (uint32) {
+        return _storage().members[account].id;
     }
 
     function _profile(ParticipantStorage storage $, uint32 id) private view returns (Profile storage p) {

@@ -54,6 +54,9 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         mapping(bytes32 patientRoundAccount => Candidate) candidates;
     }
 
+    /// @dev `patientGateway()`, which every service of the suite answers with this directory's address.
+    bytes4 private constant PATIENT_GATEWAY_SELECTOR = bytes4(keccak256("patientGateway()"));
+
     // keccak256(abi.encode(uint256(keccak256("miip.storage.Patients")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_LOCATION = 0x8da6aed3996201f74cb8c5b91385977eaf42ba81bac4ed221a7e22993cf0b500;
 
@@ -301,12 +304,12 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         PatientData storage p = _patientData(patientId);
         if (salt == bytes32(0)) {
             if (msg.sender != p.account) revert PatientsNotPatient(msg.sender, patientId);
-            return Address.functionCall(target, PatientCalls.encode(data, patientId, 0, PatientCalls.ALL_POWERS));
+            return _forward(target, PatientCalls.encode(data, patientId, 0, PatientCalls.ALL_POWERS));
         }
         bytes32 commitment = guardianCommitment(patientId, msg.sender, salt);
         Guardian storage g = _patients().guardians[patientId][commitment];
         if (g.index == 0) revert PatientsNotGuardian(patientId, commitment);
-        return Address.functionCall(target, PatientCalls.encode(data, patientId, commitment, g.powers));
+        return _forward(target, PatientCalls.encode(data, patientId, commitment, g.powers));
     }
 
     /// @inheritdoc IPatientDirectory
@@ -345,14 +348,38 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         if (!Signatures.isValid(signer, _typedDigest(_callHash(call)), signature)) {
             revert PatientsInvalidSignature(signer);
         }
-        return Address.functionCall(call.target, PatientCalls.encode(call.data, patientId, actor, powers));
+        return _forward(call.target, PatientCalls.encode(call.data, patientId, actor, powers));
     }
 
     // -------------------------------------------------------------- internals
 
+    /**
+     * @dev Calls the target if it is this directory or names it as its patient gateway. Whoever signs can only
+     * act as itself, but the call comes from the directory: a contract that does not expect the suffix (a token
+     * the directory was sent by mistake, an approval someone gave it) must never receive one. The check warms the
+     * target and its implementation, so the call that follows pays less for them.
+     */
+    function _forward(address target, bytes memory data) private returns (bytes memory) {
+        if (target != address(this)) {
+            (bool ok, bytes memory answer) = target.staticcall(abi.encodeWithSelector(PATIENT_GATEWAY_SELECTOR));
+            if (!ok || answer.length != 32 || abi.decode(answer, (address)) != address(this)) {
+                revert PatientsUntrustedTarget(target);
+            }
+        }
+        return Address.functionCall(target, data);
+    }
+
+    /// @dev The institution at `account` (0 if none): an address is never both an institution and a patient.
+    function _institutionAt(address account) internal view virtual returns (uint32);
+
     /// @dev For the directory's own helpers that answer an institution and the patient count in one call.
     function _patientCount() internal view returns (uint64) {
         return _patients().count;
+    }
+
+    /// @dev The patient `account` is or was the address of (0 if none): an address is never both.
+    function _patientAt(address account) internal view returns (uint64) {
+        return uint64(_patients().accounts[account]);
     }
 
     /// @dev The patient a directory function acts for: the gateway's suffix, or the caller's own current address.
@@ -421,6 +448,8 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         if (account == address(0) || account == address(this)) revert PatientsInvalidAccount(account);
         uint256 entry = _patients().accounts[account];
         if (entry != 0) revert PatientsAccountTaken(account, uint64(entry));
+        uint32 institutionId = _institutionAt(account);
+        if (institutionId != 0) revert PatientsAccountIsInstitution(account, institutionId);
     }
 
     function _checkSignature(

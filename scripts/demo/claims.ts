@@ -11,11 +11,11 @@ const IST = (x: number) => BigInt(x) * 10n ** 18n;
  * Insurance claims paid in IST: the insurer funds an escrow, a hospital files a small claim that is paid at
  * once, and a large one that is partly approved, disputed and settled by the public-agency arbitrator.
  */
-export async function claimsChapter({ n, miip, as, who, keyOf, suite, onboard }: Demo): Promise<void> {
+export async function claimsChapter({ n, miip, as, who, keyOf, suite, onboard, patientId }: Demo): Promise<void> {
   const { resolved } = suite;
   const insurer = as("insurer");
   const hospital = as("hospital");
-  const patient = who("patientB").address;
+  const patient = await patientId("patientB");
 
   n.section("Insurance claims: the insurer funds an escrow in IST");
   const reserveGrant = resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory);
@@ -62,7 +62,7 @@ export async function claimsChapter({ n, miip, as, who, keyOf, suite, onboard }:
   const visit = async (type: string, text: string) =>
     (
       await hospital.documents.add({
-        patient,
+        patientId: patient,
         patientPublicKey: patientKey,
         document: utf8(`Seoul General Hospital: ${text}`),
         recordType: type,

@@ -1,18 +1,20 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { PURPOSE_NAMES, fromUtf8, shareContext, unwrapKey } from "../../sdk";
+import { PURPOSE_NAMES, fromUtf8, shareContext, unwrapKey, utf8 } from "../../sdk";
 import type { Demo } from "./context";
 
 /**
  * Consent: a patient grants a pharmacy access to prescriptions by signature (no gas) and shares the document
  * key with it; the pharmacy decrypts and logs its read; nobody else can decrypt; the patient revokes and the
- * next read is refused; a guardian; an emergency access opened and closed; the access trail from events.
+ * next read is refused; a guardian acting for a patient; bounded break-glass (justified, then blocked by the
+ * patient); the access trail from events.
  */
-export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise<void> {
+export async function consentChapter({ n, miip, as, who, keyOf, patientId }: Demo): Promise<void> {
   const patientA = who("patientA").address;
+  const idA = await patientId("patientA");
   const pharmacy = as("pharmacy");
-  const { ids } = await miip.records.idsOfPatient(patientA, { limit: 100 });
+  const { ids } = await miip.records.idsOfPatient(idA, { limit: 100 });
   const records = await Promise.all(ids.map((id) => miip.records.get(id)));
   const [rx] = records.filter((r) => r.recordTypeName === "prescription").map((r) => r.id);
   const labId = records[0].id;
@@ -71,29 +73,26 @@ export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise
     pharmacy.documents.open(rx, { purpose: "treatment", key: pharmacyKey }),
   );
 
-  n.section("A guardian acts for a patient");
-  const patientB = who("patientB").address;
-  await n.step("patient B appoints a guardian", as("patientB").consent.setGuardian(who("guardian").address));
+  n.section("A guardian acts for a patient (a parent, a caregiver)");
+  const idB = await patientId("patientB");
+  const appointed = await n.step(
+    "patient B appoints a guardian who may act for B",
+    as("patientB").patients.appointGuardian(who("guardian").address, ["act"]),
+  );
+  n.say(`  on chain only a commitment ${appointed.commitment.slice(0, 18)}…; the salt goes to the guardian privately`);
+  const guardian = as("guardian").forPatient(idB, appointed.salt);
+  const forB = {
+    grantee: who("pharmacy").address,
+    purpose: "treatment",
+    scope: { kind: "all-records" as const },
+    expiresAt: now + 7 * 86_400,
+  };
   await n.step(
     "the guardian grants the pharmacy all of B's records for treatment, 7 days",
-    as("guardian").consent.grant({
-      patient: patientB,
-      grantee: who("pharmacy").address,
-      purpose: "treatment",
-      scope: { kind: "all-records" },
-      expiresAt: now + 7 * 86_400,
-    }),
+    guardian.consent.grant(forB),
   );
-  await n.step("patient B removes the guardian", as("patientB").consent.setGuardian(hre.ethers.ZeroAddress));
-  await n.refused("the former guardian granting again", () =>
-    as("guardian").consent.grant({
-      patient: patientB,
-      grantee: who("pharmacy").address,
-      purpose: "treatment",
-      scope: { kind: "all-records" },
-      expiresAt: now + 7 * 86_400,
-    }),
-  );
+  await n.step("patient B removes the guardian", as("patientB").patients.removeGuardian(appointed.commitment));
+  await n.refused("the former guardian granting again", () => guardian.consent.grant(forB));
 
   n.section("Break-glass: an unconscious patient at another hospital");
   const er = as("emergencyHospital");
@@ -107,7 +106,7 @@ export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise
     }),
   );
   await n.refused("a hospital onboarded a moment ago opening break-glass on anyone", () =>
-    er.consent.openEmergency(patientA, "unconscious"),
+    er.consent.openEmergency(idA, "unconscious"),
   );
   await time.increaseTo(activatesAt);
   await n.step(
@@ -119,20 +118,37 @@ export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise
   );
   const opened2 = await n.step(
     "it opens emergency access to patient A (reason: unconscious)",
-    er.consent.openEmergency(patientA, "unconscious"),
+    er.consent.openEmergency(idA, "unconscious"),
   );
   n.say(
     `  open until ${new Date(opened2.expiresAt * 1000).toISOString()}; this hospital's emergency count: ${await miip.contracts.consent.emergencyCount(erId)}`,
   );
+  n.say(
+    `  patient A's app is notified (EmergencyAccessOpened, indexed by patient ${idA}); a justification is due by ${new Date(opened2.justifyBy * 1000).toISOString()}`,
+  );
   await n.step(`it reads and logs lab result #${labId}`, er.consent.logAccess(labId, "treatment"));
   await n.step(
-    "patient A wakes up and closes it",
-    as("patientA").consent.closeEmergency(patientA, who("emergencyHospital").address),
+    "it justifies the opening: the digest of its encrypted note (the note stays off chain)",
+    er.consent.justifyEmergency(idA, hre.ethers.sha256(utf8("ER note: found unconscious, glucose check"))),
+  );
+  await n.step(
+    "patient A wakes up, closes it, and blocks this hospital from opening it again",
+    as("patientA").consent.closeEmergency(who("emergencyHospital").address, { block: true }),
   );
   await n.refused("another read", () => er.consent.logAccess(labId, "treatment"));
+  await n.refused("the blocked hospital reopening break-glass at once", () =>
+    er.consent.openEmergency(idA, "unconscious"),
+  );
+  const bounds = await miip.consent.emergencyState(idA, who("emergencyHospital").address);
+  n.say(
+    `  bounds: ${bounds.openings} opening(s) this period (at most ${await miip.contracts.consent.EMERGENCY_CAP()} per 30 days per patient), blocked ${bounds.blocked}`,
+  );
+  n.say(
+    `  missed justifications of this hospital, public for the regulator: ${await miip.contracts.consent.missedJustifications(erId)}`,
+  );
 
   n.section("Patient A's access trail and consent history, rebuilt from events nobody can alter");
-  const trail = await miip.history.accessTrail(patientA);
+  const trail = await miip.history.accessTrail(idA);
   n.say(`  ${trail.total} reads:`);
   for (const e of trail.entries) {
     const reader = await miip.participants.get(Number(e.args.readerId));
@@ -140,6 +156,6 @@ export async function consentChapter({ n, miip, as, who, keyOf }: Demo): Promise
       `    ${new Date(e.timestamp * 1000).toISOString()}  ${reader.name.padEnd(24)} read #${e.args.recordId} for ${PURPOSE_NAMES[Number(e.args.purpose)]}`,
     );
   }
-  const history = await miip.history.consentHistory(patientA);
+  const history = await miip.history.consentHistory(idA);
   n.say(`  consent history: ${history.entries.map((e) => e.event).join(", ")}`);
 }

@@ -23,6 +23,8 @@ export interface Demo {
    * onboarding delay passes (the local clock moves), and each is activated. Returns their ids in order.
    */
   onboard(...institutions: OnboardingInput[]): Promise<number[]>;
+  /** The patient id of a named account (its current address), once it registered. */
+  patientId(name: LocalAccountName): Promise<bigint>;
 }
 
 /** An institution the demo onboards: its account, kind, display name and licence number. */
@@ -69,5 +71,10 @@ export async function demoContext(n: Narrator, miip: MIIP, suite: Suite): Promis
     for (const id of ids) await n.step(`institution ${id} is activated`, miip.participants.activate(id));
     return ids;
   };
-  return { n, miip, as, who, keyOf, suite, onboard };
+  const patientId = async (name: LocalAccountName) => {
+    const { patientId: id, current } = await miip.patients.idOf(who(name).address);
+    if (!current) throw new Error(`${name} is not a patient's current address`);
+    return id;
+  };
+  return { n, miip, as, who, keyOf, suite, onboard, patientId };
 }

@@ -10,8 +10,9 @@ import { date } from "./narrator";
  * Participants and records: the registrar onboards a hospital, a pharmacy and an insurer; the hospital writes
  * encrypted records for two patients and corrects one; the lists, the read seam, suspension and pausing.
  */
-export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promise<void> {
+export async function registryChapter({ n, miip, as, who, keyOf, patientId }: Demo): Promise<void> {
   const registrar = as("registrar");
+  const hospital0 = () => as("hospital");
   n.section("Onboarding institutions: announced, public and cancellable before they gain any right");
   const register = (account: LocalAccountName, kind: string, name: string, licence: string) =>
     n.step(
@@ -56,7 +57,7 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   n.say("  on chain: a display name, keccak256 of the licence number, a metadata URI; never a person");
   await n.refused("the pending hospital writing a record at once", () =>
     as("hospital").records.register({
-      patient: who("patientA").address,
+      patientId: 1,
       digest: "0x" + "11".repeat(32),
       recordType: "diagnosis",
       uri: "ipfs://too-early",
@@ -94,6 +95,20 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
     }),
   );
 
+  n.section("Patients get a permanent id: the key signs its own registration, and needs no ETH");
+  const a = await n.step("patient A registers with its own transaction", as("patientA").patients.register());
+  const signedB = await as("patientB").patients.signRegistration();
+  n.say("  patient B's phone signs its registration (EIP-712); the hospital submits it at the first visit");
+  const b = await n.step(
+    "the hospital submits patient B's signed registration",
+    hospital0().patients.submitRegistration(signedB),
+  );
+  n.say(
+    `  patient A is patient ${a.patientId}, patient B is patient ${b.patientId}: records, grants and claims key on these ids;`,
+  );
+  n.say("  the address is only how the patient signs today (it can rotate, or be recovered by guardians)");
+  await n.refused("registering patient A's address a second time", () => as("patientA").patients.register());
+
   n.section("The hospital writes encrypted records: a digest and a pointer go on chain, never the document");
   const [keyA, keyB] = [await keyOf("patientA"), await keyOf("patientB")];
   n.say(`  each patient's wallet derives an encryption key by signing a fixed message (sdk/crypto/ecies.ts)`);
@@ -104,7 +119,7 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   const doc = (patient: "patientA" | "patientB", type: RecordTypeName, hoursAgo: number, text: string) => {
     counter += 1;
     return {
-      patient: who(patient).address,
+      patientId: patient === "patientA" ? a.patientId : b.patientId,
       patientPublicKey: (patient === "patientA" ? keyA : keyB).publicKey,
       document: utf8(`Seoul General Hospital, document ${counter}: ${text}`),
       recordType: type,
@@ -141,7 +156,7 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
   );
   await n.refused("registering the same ciphertext twice", () =>
     hospital.records.register({
-      patient: who("patientA").address,
+      patientId: a.patientId,
       digest: lab.digest,
       recordType: "lab-result",
       uri: lab.uri,
@@ -162,12 +177,12 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
 
   n.section("Listing: each patient's records, page by page, rebuilt with their document pointers");
   for (const [label, patient] of [
-    ["patient A", who("patientA").address],
-    ["patient B", who("patientB").address],
+    ["patient A", a.patientId],
+    ["patient B", b.patientId],
   ] as const) {
     const first = await miip.history.recordsOfPatient(patient, { offset: 0, limit: 3 });
     const second = await miip.history.recordsOfPatient(patient, { offset: 3, limit: 3 });
-    n.say(`  ${label} (${patient}): ${first.total} records`);
+    n.say(`  ${label} (patient ${patient}): ${first.total} records`);
     for (const r of [...first.entries, ...second.entries]) {
       const version = r.supersedes
         ? `, corrects ${r.supersedes}`
@@ -180,7 +195,7 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
     }
   }
   n.say(
-    `  a page past the end is empty: [${(await miip.records.idsOfPatient(who("patientA").address, { offset: 100 })).ids.join(", ")}]`,
+    `  a page past the end is empty: [${(await miip.records.idsOfPatient(await patientId("patientA"), { offset: 100 })).ids.join(", ")}]`,
   );
   n.say("  who may read record 1 for treatment? (consent comes next)");
   for (const name of ["patientA", "hospital", "pharmacy", "insurer"] as const) {
@@ -217,9 +232,7 @@ export async function registryChapter({ n, miip, as, who, keyOf }: Demo): Promis
     governor.send(() => records.pause()),
   );
   await n.refused("writing while paused", () => hospital.documents.add(doc("patientB", "diagnosis", 1, "x")));
-  n.say(
-    `  reads still answer: patient B has ${(await miip.records.idsOfPatient(who("patientB").address)).total} records`,
-  );
+  n.say(`  reads still answer: patient B has ${(await miip.records.idsOfPatient(b.patientId)).total} records`);
   const unpause = await governor.governance.unpause();
   const unpauseScheduled = await governor.governance.schedule(unpause);
   await time.increaseTo(unpauseScheduled.readyAt);

@@ -81,8 +81,15 @@ export async function securityChapter({ n, miip, as, who }: Demo): Promise<void>
     as("stranger").consent.submitSigned(signed),
   );
   const grant = await miip.consent.getGrant(raced.grantIds[0]);
-  const mayRead = (reader: string) =>
-    miip.contracts.consent.allows(reader, 0, patientB.address, RECORD_TYPES.diagnosis, PURPOSES.treatment);
+  const patientBId = signed.request.patientId;
+  const mayRead = async (reader: string) =>
+    miip.contracts.consent.allows(
+      (await miip.contracts.participants.memberOf(reader)).id,
+      0,
+      patientBId,
+      RECORD_TYPES.diagnosis,
+      PURPOSES.treatment,
+    );
   n.say(
     `  the grant is still what patient B signed: live ${grant.live}; may the pharmacy read? ${await mayRead(pharmacy)}; ` +
       `the stranger? ${await mayRead(who("stranger").address)}. The stranger only paid the gas.`,

@@ -101,12 +101,12 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
     `  verify ${serial}: genuine ${v.genuine}, expired ${v.expired}, recalled ${v.recalled}, excursions ${v.excursions}, dispensed ${v.dispensed}`,
   );
   await n.step(
-    `the pharmacy dispenses ${serial} to patient A`,
-    pharmacy.supply.dispense({ batchId, unit, patient: who("patientA").address }),
+    `the pharmacy dispenses ${serial} over the counter (no patient named on chain)`,
+    pharmacy.supply.dispense({ batchId, unit }),
   );
   const again = await n.step(
     "the same serial presented again: counterfeit alert, nothing dispensed",
-    pharmacy.supply.dispense({ batchId, unit, patient: who("patientA").address }),
+    pharmacy.supply.dispense({ batchId, unit }),
   );
   n.say(`  dispensed ${again.dispensed}, counterfeit alert ${again.counterfeit}`);
   n.say(
@@ -120,9 +120,7 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
     miip.supply.noticeHolders(batchId, [await idOf("manufacturer"), await idOf("distributor"), await idOf("pharmacy")]),
   );
   const other = serials.unit("(21)KR00000043");
-  await n.refused("dispensing from the recalled batch", () =>
-    pharmacy.supply.dispense({ batchId, unit: other, patient: who("patientA").address }),
-  );
+  await n.refused("dispensing from the recalled batch", () => pharmacy.supply.dispense({ batchId, unit: other }));
   n.say(`  verify (21)KR00000043: recalled ${(await miip.supply.verify(batchId, other)).recalled}`);
 
   n.section("A mistaken recall is withdrawn, by governance and only after its public delay");
@@ -143,10 +141,7 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
   await time.increaseTo(scheduled.readyAt);
   await n.step("after the delay the governor executes it", governance.execute(withdraw));
   n.say(`  verify (21)KR00000043: recalled ${(await miip.supply.verify(batchId, other)).recalled}`);
-  await n.step(
-    "the pharmacy dispenses (21)KR00000043 again",
-    pharmacy.supply.dispense({ batchId, unit: other, patient: who("patientA").address }),
-  );
+  await n.step("the pharmacy dispenses (21)KR00000043 again", pharmacy.supply.dispense({ batchId, unit: other }));
   const provenance = await miip.history.batchProvenance(batchId, { limit: 100 });
   n.say(`  the batch's provenance, from events (${provenance.total}):`);
   const counts = new Map<string, number>();

@@ -99,8 +99,12 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   await as("treasury").token.transfer(who("insurer").address, IST(100_000));
   const { programmeId } = await as("insurer").claims.openProgramme(demoProgramme(who("agency").address, true));
   await as("insurer").claims.deposit(programmeId, IST(50_000));
+  const patientIds = {} as Record<"patientA" | "patientB", bigint>;
   for (const patient of ["patientA", "patientB"] as const) {
-    await as("insurer").claims.enrol(programmeId, who(patient).address);
+    // Each patient's key signs its own registration; the hospital submits it (the patient needs no ETH).
+    const signed = await as(patient).patients.signRegistration();
+    patientIds[patient] = (await as("hospital").patients.submitRegistration(signed)).patientId;
+    await as("insurer").claims.enrol(programmeId, patientIds[patient]);
     await as(patient).consent.grant({
       grantee: who("insurer").address,
       purpose: "insurance-claim",
@@ -111,7 +115,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
 
   // Records come after enrolment: cover starts at enrolment, so these visits can be claimed.
   const keyOf = async (name: LocalAccountName) => (await as(name).documents.encryptionKey()).publicKey;
-  const documents: [LocalAccountName, string, string][] = [
+  const documents: ["patientA" | "patientB", string, string][] = [
     ["patientA", "lab-result", "HbA1c 6.1 %, fasting glucose 5.9 mmol/L"],
     ["patientA", "prescription", "Metformin 500 mg, twice daily, 90 days"],
     ["patientB", "diagnosis", "Seasonal influenza A"],
@@ -120,7 +124,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   const recordIds: bigint[] = [];
   for (const [patient, type, text] of documents) {
     const { recordId } = await as("hospital").documents.add({
-      patient: who(patient).address,
+      patientId: patientIds[patient],
       patientPublicKey: await keyOf(patient),
       document: utf8(`Seoul General Hospital, demo document: ${text}`),
       recordType: type,
@@ -181,6 +185,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   );
   console.log(`  batch ${batchId} (100 units, serials in ${rel(serialsPath)}), 60 units at the distributor`);
   console.log("\nTry, in another terminal:");
+  console.log(`  patients: A is patient ${patientIds.patientA}, B is patient ${patientIds.patientB}`);
   console.log("  npx hardhat record:list --patient patientA --network localhost");
   console.log(`  npx hardhat record:open --record ${recordIds[1]} --from pharmacy --out rx.txt --network localhost`);
   console.log(

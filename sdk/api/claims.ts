@@ -1,7 +1,6 @@
-import { ZeroAddress } from "ethers";
+import type { Interface } from "ethers";
 
 import { IERC20__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
-import { JOIN_TYPES, claimsDomain } from "../../config/eip712";
 import type { Core, TxInfo } from "../core";
 import { eventNamed } from "../core";
 import { enumLabel, parseRecordType } from "../labels";
@@ -31,7 +30,7 @@ export interface ProgrammeInput {
 /** A claim as the escrow keeps it, with its status named. */
 export interface ClaimView {
   claimId: bigint;
-  patient: string;
+  patientId: bigint;
   programmeId: number;
   hospitalId: number;
   status: string;
@@ -43,12 +42,13 @@ export interface ClaimView {
   payee: string;
 }
 
-/** A patient's signed request to join an open programme, for the insurer or hospital to submit. */
-export interface SignedJoin {
-  programmeId: bigint;
-  patient: string;
-  deadline: bigint;
-  signature: string;
+/**
+ * Who makes a claimant's move: the hospital itself (a direct call), or the patient through the directory's
+ * gateway (sent by its key, or relayed with `miip.gasless`). By default the patient when the client acts for a
+ * patient (`gasless` or `forPatient`), else the institution.
+ */
+export interface ClaimantOption {
+  by?: "patient" | "institution";
 }
 
 /** Insurance claims in escrow: programmes, deposits, enrolment, claims, reviews, disputes, credits. */
@@ -100,43 +100,44 @@ export class ClaimsApi {
     return this.core.send(() => this.core.contracts.claims.withdraw(programmeId, amount, recipient));
   }
 
-  /** The insurer enrols a patient. */
-  async enrol(programmeId: bigint | number, patient: string): Promise<TxInfo> {
-    return this.core.send(() => this.core.contracts.claims.enrol(programmeId, patient));
+  /** The insurer enrols a patient (by id). */
+  async enrol(programmeId: bigint | number, patientId: bigint | number): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.claims.enrol(programmeId, patientId));
   }
 
-  /** The patient signs a request to join an open programme (EIP-712; no gas). */
-  async signJoin(programmeId: bigint | number, options: { deadline?: number } = {}): Promise<SignedJoin> {
-    const patient = await this.core.address();
-    const nonce = await this.core.contracts.claims.joinNonce(patient);
-    const deadline = BigInt(options.deadline ?? (await this.core.now()) + 3_600);
-    const domain = claimsDomain(this.core.chainId, this.core.deployment.ClaimEscrow);
-    const message = { programmeId: BigInt(programmeId), patient, nonce, deadline };
-    const signature = await this.core.signer.signTypedData(domain, JOIN_TYPES, message);
-    return { programmeId: BigInt(programmeId), patient, deadline, signature };
+  /** The patient joins a programme with open enrolment, through the gateway (relayed with `miip.gasless`). */
+  async join(programmeId: bigint | number): Promise<TxInfo> {
+    return this.core.sendPatient("ClaimEscrow", this.encode("join", [programmeId]));
   }
 
-  /** Anyone submits a patient's signed join request. */
-  async submitJoin(signed: SignedJoin): Promise<TxInfo> {
-    return this.core.send(() =>
-      this.core.contracts.claims.joinBySig(signed.programmeId, signed.patient, signed.deadline, signed.signature),
-    );
+  private byPatient(option: ClaimantOption): boolean {
+    if (option.by !== undefined) return option.by === "patient";
+    const mode = this.core.patientMode;
+    return mode.relayer !== undefined || mode.patientId !== undefined;
+  }
+
+  private encode(fn: string, args: readonly unknown[]): string {
+    return (this.core.contracts.claims.interface as Interface).encodeFunctionData(fn, args);
   }
 
   /**
-   * The hospital (or the patient) files a claim for records; a small claim is checked and paid in the same
-   * transaction (`paidNow` > 0, status "paid"), a large one waits for review ("pending").
+   * The hospital (or the patient, through the gateway) files a claim for records; a small claim is checked and
+   * paid in the same transaction (`paidNow` > 0, status "paid"), a large one waits for review ("pending").
    */
-  async file(input: {
-    programmeId: bigint | number;
-    recordIds: (bigint | number)[];
-    billed: bigint;
-    payee?: string;
-  }): Promise<TxInfo & { claimId: bigint; status: string; due: bigint; paidNow: bigint }> {
+  async file(
+    input: {
+      programmeId: bigint | number;
+      recordIds: (bigint | number)[];
+      billed: bigint;
+      payee?: string;
+    },
+    option: ClaimantOption = {},
+  ): Promise<TxInfo & { claimId: bigint; status: string; due: bigint; paidNow: bigint }> {
     const payee = input.payee ?? (await this.core.address());
-    const info = await this.core.send(() =>
-      this.core.contracts.claims.fileClaim(input.programmeId, input.recordIds, input.billed, payee),
-    );
+    const args = [input.programmeId, input.recordIds, input.billed, payee] as const;
+    const info = this.byPatient(option)
+      ? await this.core.sendPatient("ClaimEscrow", this.encode("fileClaim", args))
+      : await this.core.send(() => this.core.contracts.claims.fileClaim(...args));
     const filed = eventNamed(info, "ClaimFiled");
     const status = enumLabel("ClaimStatus", filed.status as bigint);
     // A claim paid at once says so in ClaimFiled (status paid); nothing else is stored or emitted for it.
@@ -161,14 +162,22 @@ export class ClaimsApi {
     return this.decide(await this.core.send(() => this.core.contracts.claims.reject(claimId, reasonCode(reason))));
   }
 
-  /** Anyone forces approval of a claim the insurer left unreviewed past its deadline. */
-  async forceApproval(claimId: bigint | number) {
-    return this.decide(await this.core.send(() => this.core.contracts.claims.forceApproval(claimId)));
+  /** The claimant forces approval of a claim the insurer left unreviewed past its deadline. */
+  async forceApproval(claimId: bigint | number, option: ClaimantOption = {}) {
+    return this.decide(
+      this.byPatient(option)
+        ? await this.core.sendPatient("ClaimEscrow", this.encode("forceApproval", [claimId]))
+        : await this.core.send(() => this.core.contracts.claims.forceApproval(claimId)),
+    );
   }
 
   /** The claimant disputes a partial approval or a rejection. */
-  async dispute(claimId: bigint | number) {
-    return this.decide(await this.core.send(() => this.core.contracts.claims.dispute(claimId)));
+  async dispute(claimId: bigint | number, option: ClaimantOption = {}) {
+    return this.decide(
+      this.byPatient(option)
+        ? await this.core.sendPatient("ClaimEscrow", this.encode("dispute", [claimId]))
+        : await this.core.send(() => this.core.contracts.claims.dispute(claimId)),
+    );
   }
 
   /** Anyone settles a claim whose dispute window passed. */
@@ -198,12 +207,12 @@ export class ClaimsApi {
   async get(claimId: bigint | number): Promise<ClaimView> {
     const { claims } = this.core.contracts;
     const c = await this.core.read(() => claims.getClaim(claimId));
-    if (c.patient === ZeroAddress) {
+    if (c.patientId === 0n) {
       const [filed] = await this.history.logs(claims, claims.filters.ClaimFiled(claimId));
       const a = filed.args;
       return {
         claimId: BigInt(claimId),
-        patient: a.patient,
+        patientId: a.patient,
         programmeId: Number(a.programmeId),
         hospitalId: Number(a.hospitalId),
         status: enumLabel("ClaimStatus", a.status),
@@ -217,7 +226,7 @@ export class ClaimsApi {
     }
     return {
       claimId: BigInt(claimId),
-      patient: c.patient,
+      patientId: c.patientId,
       programmeId: Number(c.programmeId),
       hospitalId: Number(c.hospitalId),
       status: enumLabel("ClaimStatus", c.status),

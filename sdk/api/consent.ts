@@ -1,4 +1,4 @@
-import { encodeBytes32String, isHexString } from "ethers";
+import { type Interface, encodeBytes32String, isHexString } from "ethers";
 
 import { CONSENT_TYPES, consentDomain } from "../../config/eip712";
 import type { Core, TxInfo } from "../core";
@@ -15,8 +15,8 @@ const SCOPE_KIND = { "all-records": 0, "record-type": 1, record: 2 } as const;
 
 /** A consent to give: to an institution (by its address), for a purpose, over a scope, until a time. */
 export interface ConsentRequest {
-  /** Whose records; the signer (patient, or guardian acting for them) when absent. */
-  patient?: string;
+  /** Whose records (a patient id); the patient this client acts for when absent. */
+  patientId?: bigint | number;
   grantee: string;
   purpose: string | number;
   scope: Scope;
@@ -26,7 +26,7 @@ export interface ConsentRequest {
 
 /** The request as the contract takes it. */
 export interface GrantRequestStruct {
-  patient: string;
+  patientId: bigint;
   grantee: string;
   purpose: number;
   scopeKind: number;
@@ -45,7 +45,7 @@ export interface SignedConsent {
 /** A grant as stored, with whether it is live now. */
 export interface GrantView {
   grantId: string;
-  patient: string;
+  patientId: bigint;
   expiresAt: number;
   version: bigint;
   revoked: boolean;
@@ -57,11 +57,15 @@ export function reasonCode(code: string): string {
   return isHexString(code, 32) ? code : encodeBytes32String(code);
 }
 
-/** The patient's consent: grants (direct or signed), revocation, guardians, emergency access, the access log. */
+/**
+ * The patient's consent: grants (through the gateway, or signed for the grantee to submit), revocation, bounded
+ * emergency access, the access log. Patient actions go through the directory's gateway: sent by the signer, or
+ * relayed with `miip.gasless(relayer)`; a guardian acts with `miip.forPatient(patientId, salt)`.
+ */
 export class ConsentApi {
   constructor(private readonly core: Core) {}
 
-  /** Normalises a request to the contract's struct, the patient defaulting to the signer. */
+  /** Normalises a request to the contract's struct, the patient defaulting to the one this client acts for. */
   async toStruct(request: ConsentRequest): Promise<GrantRequestStruct> {
     const s = request.scope;
     const scope =
@@ -71,7 +75,7 @@ export class ConsentApi {
           ? s.types.map((t) => BigInt(parseRecordType(t)))
           : s.ids.map((id) => BigInt(id));
     return {
-      patient: request.patient ?? (await this.core.address()),
+      patientId: request.patientId === undefined ? await this.core.patientId() : BigInt(request.patientId),
       grantee: request.grantee,
       purpose: parsePurpose(request.purpose),
       scopeKind: SCOPE_KIND[s.kind],
@@ -80,21 +84,26 @@ export class ConsentApi {
     };
   }
 
-  /** The patient (or their guardian) grants; one grant id per scope item. */
+  /** The patient (or a guardian with the act power) grants; one grant id per scope item. */
   async grant(request: ConsentRequest): Promise<TxInfo & { grantIds: string[] }> {
     const struct = await this.toStruct(request);
-    const info = await this.core.send(() => this.core.contracts.consent.grant(struct));
+    const info = await this.core.sendPatient("ConsentManager", this.encode("grant", [struct]));
     return { ...info, grantIds: eventsNamed(info, "ConsentGranted").map((e) => e.grantId as string) };
   }
 
   /** The id a grant has (or would have): derived from what it is, so granting again updates it in place. */
-  async grantIdOf(patient: string, grantee: string, purpose: string | number, scope: Scope): Promise<string[]> {
-    const struct = await this.toStruct({ patient, grantee, purpose, scope, expiresAt: 0 });
+  async grantIdOf(
+    patientId: bigint | number,
+    grantee: string,
+    purpose: string | number,
+    scope: Scope,
+  ): Promise<string[]> {
+    const struct = await this.toStruct({ patientId, grantee, purpose, scope, expiresAt: 0 });
     const granteeId = await this.institutionId(grantee);
     const refs = struct.scope.length === 0 ? [0n] : struct.scope;
     return Promise.all(
       refs.map((ref) =>
-        this.core.contracts.consent.grantIdOf(patient, granteeId, struct.purpose, struct.scopeKind, ref),
+        this.core.contracts.consent.grantIdOf(struct.patientId, granteeId, struct.purpose, struct.scopeKind, ref),
       ),
     );
   }
@@ -111,11 +120,14 @@ export class ConsentApi {
   async sign(request: ConsentRequest, options: { deadline?: number } = {}): Promise<SignedConsent> {
     const struct = await this.toStruct(request);
     const signer = this.core.signer;
-    const patient = await signer.getAddress();
-    if (patient.toLowerCase() !== struct.patient.toLowerCase()) {
-      throw new MIIPClientError(`only the patient signs a consent: the signer is ${patient}, not ${struct.patient}`);
+    const self = await signer.getAddress();
+    const account = await this.core.contracts.participants.patientAccount(struct.patientId);
+    if (self.toLowerCase() !== account.toLowerCase()) {
+      throw new MIIPClientError(
+        `only the patient's current key signs a consent: the signer is ${self}, patient ${struct.patientId} is ${account}`,
+      );
     }
-    const [firstId] = await this.grantIdOf(struct.patient, struct.grantee, struct.purpose, request.scope);
+    const [firstId] = await this.grantIdOf(struct.patientId, struct.grantee, struct.purpose, request.scope);
     const nonce = (await this.core.contracts.consent.getGrant(firstId)).version;
     const deadline = BigInt(options.deadline ?? (await this.core.now()) + 3_600);
     const domain = consentDomain(this.core.chainId, this.core.deployment.ConsentManager);
@@ -131,35 +143,65 @@ export class ConsentApi {
     return { ...info, grantIds: eventsNamed(info, "ConsentGranted").map((e) => e.grantId as string) };
   }
 
-  /** The patient (or guardian) revokes a grant, effective in this block. */
+  /** The patient (or a guardian with the act power) revokes a grant, effective in this block. */
   async revoke(grantId: string): Promise<TxInfo> {
-    return this.core.send(() => this.core.contracts.consent.revoke(grantId));
+    return this.core.sendPatient("ConsentManager", this.encode("revoke", [grantId]));
   }
 
-  /** The patient (or guardian) cancels an unused signed consent by bumping the version it named. */
+  /** The patient (or a guardian) cancels an unused signed consent by bumping the version it named. */
   async cancelSignature(signed: SignedConsent): Promise<TxInfo> {
     const r = signed.request;
     const granteeId = await this.institutionId(r.grantee);
-    return this.core.send(() =>
-      this.core.contracts.consent.cancelNonce(r.patient, granteeId, r.purpose, r.scopeKind, r.scope[0] ?? 0n),
-    );
+    const data = this.encode("cancelNonce", [granteeId, r.purpose, r.scopeKind, r.scope[0] ?? 0n]);
+    return this.core.sendPatient("ConsentManager", data);
   }
 
-  /** The patient appoints a guardian, or removes theirs with the zero address. */
-  async setGuardian(guardian: string): Promise<TxInfo> {
-    return this.core.send(() => this.core.contracts.consent.setGuardian(guardian));
+  /**
+   * An active hospital opens break-glass access to a patient's records; returns when it closes by itself and
+   * when the hospital's justification is due.
+   */
+  async openEmergency(
+    patientId: bigint | number,
+    reason: string,
+  ): Promise<TxInfo & { expiresAt: number; justifyBy: number }> {
+    const info = await this.core.send(() => this.core.contracts.consent.openEmergency(patientId, reasonCode(reason)));
+    const opened = eventNamed(info, "EmergencyAccessOpened");
+    return { ...info, expiresAt: Number(opened.expiresAt), justifyBy: Number(opened.justifyBy) };
   }
 
-  /** An active hospital opens break-glass access to a patient's records; returns when it closes by itself. */
-  async openEmergency(patient: string, reason: string): Promise<TxInfo & { expiresAt: number }> {
-    const info = await this.core.send(() => this.core.contracts.consent.openEmergency(patient, reasonCode(reason)));
-    return { ...info, expiresAt: Number(eventNamed(info, "EmergencyAccessOpened").expiresAt) };
+  /** The hospital justifies its openings with the digest of an encrypted note it keeps off chain. */
+  async justifyEmergency(patientId: bigint | number, justificationDigest: string): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.consent.justifyEmergency(patientId, justificationDigest));
   }
 
-  /** The patient (or guardian) closes a hospital's emergency access (the hospital by address). */
-  async closeEmergency(patient: string, hospital: string): Promise<TxInfo> {
+  /** Anyone flags a justification the hospital missed (the hospital by address). */
+  async flagMissedJustification(patientId: bigint | number, hospital: string): Promise<TxInfo> {
     const hospitalId = await this.institutionId(hospital);
-    return this.core.send(() => this.core.contracts.consent.closeEmergency(patient, hospitalId));
+    return this.core.send(() => this.core.contracts.consent.flagMissedJustification(patientId, hospitalId));
+  }
+
+  /** The patient (or a guardian) closes a hospital's emergency access, and may block it from reopening. */
+  async closeEmergency(hospital: string, options: { block?: boolean } = {}): Promise<TxInfo> {
+    const hospitalId = await this.institutionId(hospital);
+    return this.core.sendPatient("ConsentManager", this.encode("closeEmergency", [hospitalId, options.block ?? false]));
+  }
+
+  /** The patient (or a guardian) blocks or unblocks a hospital's break-glass access (blocking closes it). */
+  async setEmergencyBlock(hospital: string, blocked: boolean): Promise<TxInfo> {
+    const hospitalId = await this.institutionId(hospital);
+    return this.core.sendPatient("ConsentManager", this.encode("setEmergencyBlock", [hospitalId, blocked]));
+  }
+
+  /** A hospital's break-glass bounds for a patient: its openings this period, a block, a justification due. */
+  async emergencyState(patientId: bigint | number, hospital: string) {
+    const hospitalId = await this.institutionId(hospital);
+    const e = await this.core.contracts.consent.emergencyState(patientId, hospitalId);
+    return {
+      periodStart: Number(e.periodStart),
+      openings: Number(e.openings),
+      blocked: e.blocked,
+      justifyBy: Number(e.justifyBy),
+    };
   }
 
   /** An institution records that it read a record; returns the grant (or emergency entry) it read under. */
@@ -181,7 +223,7 @@ export class ConsentApi {
     ]);
     return {
       grantId,
-      patient: g.patient,
+      patientId: g.patientId,
       expiresAt: Number(g.expiresAt),
       version: g.version,
       revoked: g.revoked,
@@ -189,8 +231,7 @@ export class ConsentApi {
     };
   }
 
-  /** The patient's guardian, or the zero address. */
-  async guardianOf(patient: string): Promise<string> {
-    return this.core.contracts.consent.guardianOf(patient);
+  private encode(fn: string, args: readonly unknown[]): string {
+    return (this.core.contracts.consent.interface as Interface).encodeFunctionData(fn, args);
   }
 }

@@ -18,7 +18,8 @@ import type { RecordsApi } from "./records";
 
 /** A document a hospital adds for a patient. */
 export interface DocumentInput {
-  patient: string;
+  /** The patient's id; the document key is wrapped for the patient's current address. */
+  patientId: bigint | number;
   /** The patient's encryption public key (the patient's client derives it: `documents.encryptionKey()`). */
   patientPublicKey: string;
   /** The plain document; it is encrypted before anything leaves this process. */
@@ -92,15 +93,16 @@ export class DocumentsApi {
     return { key, cid, digest: sha256Hex(ciphertext), uri: ipfsUri(cid) };
   }
 
-  /** Wraps a new record's key for its patient and its issuer, then forgets it. */
+  /** Wraps a new record's key for its patient (at its current address) and its issuer, then forgets it. */
   private async publishOwners(
     recordId: bigint,
     key: Uint8Array,
-    patient: string,
+    patientId: bigint | number,
     patientKey: string,
     issuer: EncryptionKey,
   ) {
     try {
+      const patient = await this.core.contracts.participants.patientAccount(patientId);
       await this.publish(recordId, key, patient, patientKey, ZeroHash);
       await this.publish(recordId, key, await this.core.address(), issuer.publicKey, ZeroHash);
     } finally {
@@ -116,13 +118,13 @@ export class DocumentsApi {
     const sealed = await this.seal(input.document);
     const issuerKey = input.issuerKey ?? (await this.encryptionKey());
     const result = await this.records.register({
-      patient: input.patient,
+      patientId: input.patientId,
       digest: sealed.digest,
       recordType: input.recordType,
       issuedAt: input.issuedAt,
       uri: sealed.uri,
     });
-    await this.publishOwners(result.recordId, sealed.key, input.patient, input.patientPublicKey, issuerKey);
+    await this.publishOwners(result.recordId, sealed.key, input.patientId, input.patientPublicKey, issuerKey);
     return { ...result, cid: sealed.cid, digest: sealed.digest, uri: sealed.uri };
   }
 
@@ -136,7 +138,7 @@ export class DocumentsApi {
     for (const input of inputs) sealed.push(await this.seal(input.document));
     const result = await this.records.registerBatch(
       inputs.map((input, i) => ({
-        patient: input.patient,
+        patientId: input.patientId,
         digest: sealed[i].digest,
         recordType: input.recordType,
         issuedAt: input.issuedAt,
@@ -144,7 +146,7 @@ export class DocumentsApi {
       })),
     );
     for (const [i, recordId] of result.recordIds.entries()) {
-      await this.publishOwners(recordId, sealed[i].key, inputs[i].patient, inputs[i].patientPublicKey, issuerKey);
+      await this.publishOwners(recordId, sealed[i].key, inputs[i].patientId, inputs[i].patientPublicKey, issuerKey);
     }
     return { ...result, uris: sealed.map((s) => s.uri) };
   }
@@ -161,7 +163,7 @@ export class DocumentsApi {
       uri: sealed.uri,
       issuedAt: input.issuedAt,
     });
-    await this.publishOwners(result.recordId, sealed.key, input.patient, input.patientPublicKey, issuerKey);
+    await this.publishOwners(result.recordId, sealed.key, input.patientId, input.patientPublicKey, issuerKey);
     return { ...result, uri: sealed.uri };
   }
 

@@ -91,10 +91,10 @@ export class HistoryApi {
    * A page of a patient's records, oldest first: the registry pages the ids, the page's `RecordRegistered`
    * events give each document's digest and URI.
    */
-  async recordsOfPatient(patient: string, page: Page = {}): Promise<Paged<RecordEntry>> {
+  async recordsOfPatient(patientId: bigint | number, page: Page = {}): Promise<Paged<RecordEntry>> {
     const { offset, limit } = pageOf(page);
     const { records } = this.core.contracts;
-    const [ids, total] = await records.recordsOfPatient(patient, offset, limit);
+    const [ids, total] = await records.recordsOfPatient(patientId, offset, limit);
     if (ids.length === 0) return { entries: [], total: Number(total), offset };
     const logs = await this.logs(records, records.filters.RecordRegistered([...ids] as unknown as bigint));
     const byId = new Map(logs.map((log) => [log.args[0] as bigint, log]));
@@ -118,33 +118,58 @@ export class HistoryApi {
   }
 
   /** A record's document pointer and digest, from its `RecordRegistered` event. */
-  async documentOf(recordId: bigint | number): Promise<{ digest: string; uri: string; patient: string }> {
+  async documentOf(recordId: bigint | number): Promise<{ digest: string; uri: string; patientId: bigint }> {
     const { records } = this.core.contracts;
     const [log] = await this.logs(records, records.filters.RecordRegistered(recordId));
     if (!log) {
       await this.core.read(() => records.recordHeader(recordId)); // raises RecordsUnknownRecord
       throw new Error(`record ${recordId} exists but its event is before the deployment's start block`);
     }
-    return { patient: log.args[1] as string, digest: log.args[5] as string, uri: log.args[6] as string };
+    return { patientId: log.args[1] as bigint, digest: log.args[5] as string, uri: log.args[6] as string };
   }
 
   /** A patient's access trail: every logged read of their records, oldest first. */
-  async accessTrail(patient: string, page: Page = {}): Promise<Paged<HistoryEntry>> {
+  async accessTrail(patientId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
     const { consent } = this.core.contracts;
-    return this.paged(await this.logs(consent, consent.filters.AccessLogged(patient)), page);
+    return this.paged(await this.logs(consent, consent.filters.AccessLogged(patientId)), page);
   }
 
-  /** A patient's consent history: grants, revocations, cancelled signatures, guardians, emergencies. */
-  async consentHistory(patient: string, page: Page = {}): Promise<Paged<HistoryEntry>> {
+  /**
+   * A patient's consent history: grants, revocations, cancelled signatures, and every break-glass event
+   * (openings, closings, blocks, justifications given or missed): what the patient's app shows and notifies.
+   */
+  async consentHistory(patientId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
     const { consent } = this.core.contracts;
     const f = consent.filters;
     const logs = [
-      ...(await this.logs(consent, f.ConsentGranted(undefined, patient))),
-      ...(await this.logs(consent, f.ConsentRevoked(undefined, patient))),
-      ...(await this.logs(consent, f.ConsentNonceCancelled(undefined, patient))),
-      ...(await this.logs(consent, f.GuardianSet(patient))),
-      ...(await this.logs(consent, f.EmergencyAccessOpened(patient))),
-      ...(await this.logs(consent, f.EmergencyAccessClosed(patient))),
+      ...(await this.logs(consent, f.ConsentGranted(undefined, patientId))),
+      ...(await this.logs(consent, f.ConsentRevoked(undefined, patientId))),
+      ...(await this.logs(consent, f.ConsentNonceCancelled(undefined, patientId))),
+      ...(await this.logs(consent, f.EmergencyAccessOpened(patientId))),
+      ...(await this.logs(consent, f.EmergencyAccessClosed(patientId))),
+      ...(await this.logs(consent, f.EmergencyBlockSet(patientId))),
+      ...(await this.logs(consent, f.EmergencyJustified(patientId))),
+      ...(await this.logs(consent, f.EmergencyJustificationMissed(patientId))),
+    ];
+    return this.paged(logs, page);
+  }
+
+  /**
+   * A patient's account history in the directory: registration, address changes, guardians (by commitment),
+   * the recovery threshold, and every recovery approval, arming and closed round.
+   */
+  async accountHistory(patientId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
+    const { participants } = this.core.contracts;
+    const f = participants.filters;
+    const logs = [
+      ...(await this.logs(participants, f.PatientRegistered(patientId))),
+      ...(await this.logs(participants, f.PatientAccountProposed(patientId))),
+      ...(await this.logs(participants, f.PatientAccountChanged(patientId))),
+      ...(await this.logs(participants, f.GuardianSet(patientId))),
+      ...(await this.logs(participants, f.RecoveryThresholdSet(patientId))),
+      ...(await this.logs(participants, f.RecoveryApproved(patientId))),
+      ...(await this.logs(participants, f.RecoveryArmed(patientId))),
+      ...(await this.logs(participants, f.RecoveryRoundClosed(patientId))),
     ];
     return this.paged(logs, page);
   }

@@ -3,9 +3,9 @@ import { eventNamed, eventsNamed } from "../core";
 import { parsePurpose, parseRecordType, recordTypeName } from "../labels";
 import { type Page, pageOf } from "./paging";
 
-/** A record to register: the patient, the digest of the encrypted document and where it lives. */
+/** A record to register: the patient (its id), the digest of the encrypted document and where it lives. */
 export interface RecordInput {
-  patient: string;
+  patientId: bigint | number;
   /** 0x-prefixed digest (SHA-256) of the encrypted document. */
   digest: string;
   /** A type name ("lab-result") or number. */
@@ -19,7 +19,7 @@ export interface RecordInput {
 /** A record as the registry keeps it, with its type named. */
 export interface RecordView {
   id: bigint;
-  patient: string;
+  patientId: bigint;
   issuer: number;
   recordType: number;
   recordTypeName: string;
@@ -34,7 +34,7 @@ export class RecordsApi {
 
   private async toInput(input: RecordInput, now: () => Promise<number>) {
     return {
-      patient: input.patient,
+      patientId: BigInt(input.patientId),
       digest: input.digest,
       recordType: parseRecordType(input.recordType),
       issuedAt: input.issuedAt ?? (await now()),
@@ -74,7 +74,7 @@ export class RecordsApi {
     const r = await this.core.read(() => this.core.contracts.records.getRecord(recordId));
     return {
       id: r.id,
-      patient: r.patient,
+      patientId: r.patientId,
       issuer: Number(r.issuer),
       recordType: Number(r.recordType),
       recordTypeName: recordTypeName(r.recordType),
@@ -90,10 +90,10 @@ export class RecordsApi {
   }
 
   /** A page of a patient's record ids, oldest first (the chain pages them). */
-  async idsOfPatient(patient: string, page: Page = {}): Promise<{ ids: bigint[]; total: number }> {
+  async idsOfPatient(patientId: bigint | number, page: Page = {}): Promise<{ ids: bigint[]; total: number }> {
     const { offset, limit } = pageOf(page);
     const [ids, total] = await this.core.read(() =>
-      this.core.contracts.records.recordsOfPatient(patient, offset, limit),
+      this.core.contracts.records.recordsOfPatient(patientId, offset, limit),
     );
     return { ids: [...ids], total: Number(total) };
   }

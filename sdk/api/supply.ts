@@ -147,13 +147,13 @@ export class SupplyApi {
   }
 
   /**
-   * A pharmacy dispenses one unit to a patient. `dispensed` is false, with `counterfeit` true, when the serial
-   * was already dispensed: the chain raised a CounterfeitAlert instead of reverting, so the alert stays.
+   * A pharmacy dispenses one unit, under a prescription (to its patient) or over the counter (naming nobody on
+   * chain). `dispensed` is false, with `counterfeit` true, when the serial was already dispensed: the chain
+   * raised a CounterfeitAlert instead of reverting, so the alert stays.
    */
   async dispense(input: {
     batchId: bigint | number;
     unit: UnitProof;
-    patient: string;
     prescriptionId?: bigint | number;
   }): Promise<TxInfo & { dispensed: boolean; counterfeit: boolean }> {
     const { unit } = input;
@@ -163,7 +163,6 @@ export class SupplyApi {
         unit.index,
         serialHash(unit.serial),
         unit.proof,
-        input.patient,
         input.prescriptionId ?? 0,
       ),
     );

@@ -3,7 +3,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { JOIN_TYPES, SCOPES, claimsDomain } from "../../config/eip712";
+import { SCOPES } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import {
   MaliciousPayee__factory,
@@ -18,6 +18,15 @@ import {
 import type { IClaimEscrow } from "../../typechain-types/contracts/claims/ClaimEscrow";
 import { ENUM_LABELS } from "../../sdk/labels";
 import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
+import {
+  GUARDIAN_SALT,
+  asGuardian,
+  asPatient,
+  guardianCommitment,
+  registerPatients,
+  relayedAsPatient,
+  signedCall,
+} from "../helpers/patients";
 
 const DAY = 86_400;
 const KRW = (n: number) => BigInt(n) * 10n ** 18n;
@@ -48,22 +57,6 @@ async function expectSolvent(claims: ClaimEscrow, tokens: string[]) {
   }
 }
 
-async function signJoin(
-  claims: ClaimEscrow,
-  patient: HardhatEthersSigner,
-  programmeId: number,
-  nonce: bigint,
-  deadline: number,
-) {
-  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
-  return patient.signTypedData(claimsDomain(chainId, await claims.getAddress()), JOIN_TYPES, {
-    programmeId,
-    patient: patient.address,
-    nonce,
-    deadline,
-  });
-}
-
 /** The escrow under test, so that an afterEach can check the state each test leaves behind. */
 const watched: { claims?: ClaimEscrow } = {};
 
@@ -73,7 +66,7 @@ async function fundSecondProgramme(
     claims: ClaimEscrow;
     asInsurer: ClaimEscrow;
     insurer: HardhatEthersSigner;
-    patientA: HardhatEthersSigner;
+    ids: { patientA: bigint };
     config: (o: Partial<IClaimEscrow.ProgrammeConfigStruct>) => IClaimEscrow.ProgrammeConfigStruct;
   },
   token: Awaited<ReturnType<MockERC20__factory["deploy"]>>,
@@ -82,7 +75,7 @@ async function fundSecondProgramme(
   await token.connect(suite.insurer).approve(await suite.claims.getAddress(), KRW(10_000));
   await suite.asInsurer.openProgramme(suite.config({ token: await token.getAddress() }));
   await suite.asInsurer.deposit(2, KRW(10_000));
-  await suite.asInsurer.enrol(2, suite.patientA.address);
+  await suite.asInsurer.enrol(2, suite.ids.patientA);
 }
 
 describe("ClaimEscrow", function () {
@@ -98,19 +91,8 @@ describe("ClaimEscrow", function () {
 
   async function escrowFixture() {
     const suite = await onboardedFixture();
-    const {
-      participants,
-      registrar,
-      records,
-      consent,
-      claims,
-      hospital,
-      insurer,
-      patientA,
-      patientB,
-      deployer,
-      agency,
-    } = suite;
+    const { participants, registrar, records, consent, claims, hospital, insurer, patientA, deployer, agency, ids } =
+      suite;
     await onboard(participants, registrar, {
       account: agency,
       kind: "public-health-agency",
@@ -144,14 +126,14 @@ describe("ClaimEscrow", function () {
     await asInsurer.openProgramme(config());
     await token.connect(insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
     await asInsurer.deposit(1, KRW(50_000));
-    await asInsurer.enrol(1, patientA.address);
-    await asInsurer.enrol(1, patientB.address);
+    await asInsurer.enrol(1, ids.patientA);
+    await asInsurer.enrol(1, ids.patientB);
     await time.increase(60);
     let n = 0;
-    const record = async (patient: HardhatEthersSigner, recordType: number) => {
+    const record = async (patientId: bigint, recordType: number) => {
       n += 1;
       return {
-        patient: patient.address,
+        patientId,
         digest: hre.ethers.id(`claim doc ${n}`),
         recordType,
         issuedAt: await time.latest(),
@@ -162,21 +144,26 @@ describe("ClaimEscrow", function () {
     await records
       .connect(hospital)
       .registerBatch([
-        await record(patientA, RECORD_TYPES["lab-result"]),
-        await record(patientA, RECORD_TYPES.imaging),
-        await record(patientA, RECORD_TYPES.diagnosis),
-        await record(patientA, RECORD_TYPES.vaccination),
-        await record(patientB, RECORD_TYPES["lab-result"]),
+        await record(ids.patientA, RECORD_TYPES["lab-result"]),
+        await record(ids.patientA, RECORD_TYPES.imaging),
+        await record(ids.patientA, RECORD_TYPES.diagnosis),
+        await record(ids.patientA, RECORD_TYPES.vaccination),
+        await record(ids.patientB, RECORD_TYPES["lab-result"]),
       ]);
-    await consent.connect(patientA).grant({
-      patient: patientA.address,
-      grantee: insurer.address,
-      purpose: PURPOSES["insurance-claim"],
-      scopeKind: SCOPES.allRecords,
-      scope: [],
-      expiresAt: (await time.latest()) + 365 * DAY,
-    });
-    return { ...suite, token, config, record, asInsurer, asHospital: claims.connect(hospital) };
+    /** The patient lets the insurer read all its records for insurance claims, through the directory's gateway. */
+    const grantInsurer = async (patient: HardhatEthersSigner, patientId: bigint, lifetime = 365 * DAY) =>
+      asPatient(participants, patient, patientId, consent, "grant", [
+        {
+          patientId,
+          grantee: insurer.address,
+          purpose: PURPOSES["insurance-claim"],
+          scopeKind: SCOPES.allRecords,
+          scope: [],
+          expiresAt: (await time.latest()) + lifetime,
+        },
+      ]);
+    await grantInsurer(patientA, ids.patientA);
+    return { ...suite, token, config, record, grantInsurer, asInsurer, asHospital: claims.connect(hospital) };
   }
 
   /** Claim 1: record 2 (imaging), billed 3,000, due 2,400, pending. */
@@ -207,7 +194,7 @@ describe("ClaimEscrow", function () {
       );
       await expect(claims.connect(insurer).openProgramme(config({ arbitrator: hospital.address })))
         .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
-        .withArgs(hospital.address, KINDS["public-health-agency"], KINDS.hospital);
+        .withArgs(hospital.address, KINDS.hospital, 1n << BigInt(KINDS["public-health-agency"]));
       const bad: [Partial<IClaimEscrow.ProgrammeConfigStruct>, string][] = [
         [{ token: hre.ethers.ZeroAddress }, "token"],
         [{ coveredTypes: 0 }, "coveredTypes"],
@@ -265,6 +252,47 @@ describe("ClaimEscrow", function () {
         .withArgs(9);
     });
 
+    it("keeps paying a suspended insurer's programme from its escrow, while the insurer can no longer decide or withdraw", async function () {
+      const {
+        claims,
+        participants,
+        registrar,
+        asInsurer,
+        asHospital,
+        hospital,
+        insurer,
+        agency,
+        patientA,
+        token,
+        ids,
+      } = await loadFixture(pendingFixture);
+      await participants.connect(registrar).suspend(ids.insurer, code("audit"));
+      // The consent check asks the read policy with the insurer's id: the patient's grant still stands.
+      const hospitalBefore = await token.balanceOf(hospital.address);
+      await expect(asHospital.fileClaim(1, [1], KRW(1_000), hospital.address))
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(2, 1, ids.patientA, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0);
+      await asPatient(participants, patientA, ids.patientA, claims, "fileClaim", [1, [3], KRW(500), patientA.address]);
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
+      // The suspended insurer itself is refused: it decides nothing and withdraws nothing.
+      const claim = await claims.getClaim(1);
+      await expect(asInsurer.approve(1, KRW(2_400), code("ok")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(insurer.address, 2);
+      await expect(asInsurer.withdraw(1, 1, insurer.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(insurer.address, 2);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+      // Its silence is overruled as any insurer's: the threshold's share is forced, the rest arbitrated.
+      await time.increaseTo(claim.deadline + 1n);
+      await asHospital.forceApproval(1);
+      await claims.connect(agency).arbitrate(1, KRW(1_600), code("due-in-full"));
+      expect(await token.balanceOf(hospital.address)).to.equal(hospitalBefore + KRW(800) + KRW(2_400));
+      const p = await claims.getProgramme(1);
+      expect([p.free, p.reserved]).to.deep.equal([KRW(50_000 - 800 - 400 - 2_400), 0n]);
+      await expectSolvent(claims, [await token.getAddress()]);
+    });
+
     it("refuses a token that charges a fee on transfer, and works with one that returns no boolean", async function () {
       const { claims, insurer, hospital, config, deployer } = await loadFixture(escrowFixture);
       const fee = await new MockFeeToken__factory(deployer).deploy();
@@ -289,121 +317,169 @@ describe("ClaimEscrow", function () {
 
   describe("enrolment", function () {
     it("refuses to enrol twice, and ends cover for new treatments without touching filed claims", async function () {
-      const { claims, asInsurer, asHospital, records, hospital, patientA, record } = await loadFixture(pendingFixture);
-      const [enrolledAt] = await claims.coverOf(1, patientA.address);
-      await expect(asInsurer.enrol(1, patientA.address))
+      const { claims, asInsurer, asHospital, records, hospital, ids, record } = await loadFixture(pendingFixture);
+      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
+      await expect(asInsurer.enrol(1, ids.patientA))
         .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(1, patientA.address, enrolledAt);
-      await expect(asInsurer.endCover(1, patientA.address)).to.emit(claims, "CoverEnded").withArgs(1, patientA.address);
+        .withArgs(1, ids.patientA, enrolledAt);
+      await expect(asInsurer.endCover(1, ids.patientA)).to.emit(claims, "CoverEnded").withArgs(1, ids.patientA);
       await asInsurer.approve(1, KRW(2_400), code("ok"));
       expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Paid));
       await time.increase(30);
-      await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis));
       await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address)).to.be.revertedWithCustomError(
         claims,
         "ClaimsNotCovered",
       );
-      const [, endedAt] = await claims.coverOf(1, patientA.address);
-      await expect(asInsurer.endCover(1, patientA.address))
+      const [, endedAt] = await claims.coverOf(1, ids.patientA);
+      await expect(asInsurer.endCover(1, ids.patientA))
         .to.be.revertedWithCustomError(claims, "ClaimsCoverAlreadyEnded")
-        .withArgs(1, patientA.address, endedAt);
+        .withArgs(1, ids.patientA, endedAt);
     });
 
-    it("lets a patient join by signature, the insurer paying the gas; a replay, a late or forged request is refused", async function () {
-      const { claims, asInsurer, insurer, signers } = await loadFixture(escrowFixture);
-      const patient = signers[25];
-      const deadline = (await time.latest()) + 3600;
-      const sig = await signJoin(claims, patient, 1, 0n, deadline);
-      await expect(asInsurer.joinBySig(1, patient.address, deadline, sig))
+    it("enrols a patient by its id, for the insurer", async function () {
+      const { claims, participants, asInsurer, signers } = await loadFixture(escrowFixture);
+      const [newcomer] = await registerPatients(participants, signers[25]);
+      await expect(asInsurer.enrol(1, newcomer)).to.emit(claims, "Enrolled").withArgs(1, newcomer, false);
+      expect(await claims.coverOf(1, newcomer)).to.deep.equal([BigInt(await time.latest()), 0n]);
+    });
+
+    it("lets a patient join an open programme through the gateway, relayed so that it pays no gas; a replay, a late or forged request is refused", async function () {
+      const { claims, participants, asInsurer, config, relayer, patientA, patientB, ids } =
+        await loadFixture(escrowFixture);
+      await asInsurer.openProgramme(config({ openEnrolment: true }));
+      const data = claims.interface.encodeFunctionData("join", [2]);
+      const balance = await hre.ethers.provider.getBalance(patientA.address);
+      const signed = await signedCall(participants, patientA, { patientId: ids.patientA, target: claims, data });
+      await expect(participants.connect(relayer).relay(signed.call, signed.signature))
         .to.emit(claims, "Enrolled")
-        .withArgs(1, patient.address, insurer.address);
-      expect((await claims.coverOf(1, patient.address))[0]).to.be.greaterThan(0n);
-      expect(await claims.joinNonce(patient.address)).to.equal(1n);
-      await expect(asInsurer.joinBySig(1, patient.address, deadline, sig))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
-        .withArgs(patient.address);
-      const other = signers[26];
-      const late = (await time.latest()) - 1;
-      await expect(asInsurer.joinBySig(1, other.address, late, await signJoin(claims, other, 1, 0n, late)))
-        .to.be.revertedWithCustomError(claims, "ClaimsSignatureExpired")
-        .withArgs(late, (await time.latest()) + 1);
-      await expect(asInsurer.joinBySig(1, other.address, deadline, await signJoin(claims, patient, 1, 1n, deadline)))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidSignature")
-        .withArgs(other.address);
-      expect((await claims.coverOf(1, other.address))[0]).to.equal(0n);
+        .withArgs(2, ids.patientA, true);
+      expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(balance);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([BigInt(await time.latest()), 0n]);
+      expect((await participants.patient(ids.patientA)).nonce).to.equal(1n);
+      await expect(participants.connect(relayer).relay(signed.call, signed.signature))
+        .to.be.revertedWithCustomError(participants, "PatientsInvalidNonce")
+        .withArgs(ids.patientA, 1, 0);
+      const late = await signedCall(participants, patientB, {
+        patientId: ids.patientB,
+        target: claims,
+        data,
+        deadline: BigInt(await time.latest()) - 1n,
+      });
+      await expect(participants.connect(relayer).relay(late.call, late.signature))
+        .to.be.revertedWithCustomError(participants, "PatientsSignatureExpired")
+        .withArgs(late.call.deadline, (await time.latest()) + 1);
+      // Patient A's key signs a join for patient B: the directory checks the signature against B's key.
+      const forged = await signedCall(participants, patientA, { patientId: ids.patientB, target: claims, data });
+      await expect(participants.connect(relayer).relay(forged.call, forged.signature))
+        .to.be.revertedWithCustomError(participants, "PatientsInvalidSignature")
+        .withArgs(patientB.address);
+      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal([0n, 0n]);
+      expect((await participants.patient(ids.patientB)).nonce).to.equal(0n);
     });
 
     it("lets anyone relay a signed join only when enrolment is open", async function () {
-      const { claims, participants, asInsurer, config, relayer, signers } = await loadFixture(escrowFixture);
-      const patient = signers[26];
-      const deadline = (await time.latest()) + 3600;
-      await expect(
-        claims
-          .connect(relayer)
-          .joinBySig(1, patient.address, deadline, await signJoin(claims, patient, 1, 0n, deadline)),
-      ).to.be.revertedWithCustomError(participants, "ParticipantsNotActive");
+      const { claims, participants, asInsurer, config, relayer, patientB, ids } = await loadFixture(escrowFixture);
+      await asInsurer.openProgramme(config());
+      await expect(relayedAsPatient(participants, patientB, relayer, ids.patientB, claims, "join", [2]))
+        .to.be.revertedWithCustomError(claims, "ClaimsEnrolmentClosed")
+        .withArgs(2);
+      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal([0n, 0n]);
       await asInsurer.openProgramme(config({ openEnrolment: true }));
-      await claims
-        .connect(relayer)
-        .joinBySig(2, patient.address, deadline, await signJoin(claims, patient, 2, 0n, deadline));
-      expect((await claims.coverOf(2, patient.address))[0]).to.be.greaterThan(0n);
+      await expect(relayedAsPatient(participants, patientB, relayer, ids.patientB, claims, "join", [3]))
+        .to.emit(claims, "Enrolled")
+        .withArgs(3, ids.patientB, true);
+      expect((await claims.coverOf(3, ids.patientB))[0]).to.be.greaterThan(0n);
+    });
+
+    it("lets a guardian with the act power join for the patient, and refuses one without it", async function () {
+      const { claims, participants, asInsurer, config, patientA, guardian, signers, ids } =
+        await loadFixture(escrowFixture);
+      await asInsurer.openProgramme(config({ openEnrolment: true }));
+      const recoverer = signers[24];
+      const recovererSalt = hre.ethers.id("salt:recoverer");
+      const recovererCommitment = guardianCommitment(ids.patientA, recoverer.address, recovererSalt);
+      await participants.connect(patientA).setGuardian(recovererCommitment, 1 /* POWER_RECOVER */);
+      await participants
+        .connect(patientA)
+        .setGuardian(guardianCommitment(ids.patientA, guardian.address, GUARDIAN_SALT), 2 /* POWER_ACT */);
+      await expect(asGuardian(participants, recoverer, ids.patientA, recovererSalt, claims, "join", [2]))
+        .to.be.revertedWithCustomError(participants, "PatientsGuardianLacksPower")
+        .withArgs(ids.patientA, recovererCommitment, 2);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n]);
+      await expect(asGuardian(participants, guardian, ids.patientA, GUARDIAN_SALT, claims, "join", [2]))
+        .to.emit(claims, "Enrolled")
+        .withArgs(2, ids.patientA, true);
     });
 
     it("takes no new patients once the programme is closed", async function () {
-      const { claims, asInsurer, signers } = await loadFixture(escrowFixture);
+      const { claims, participants, asInsurer, config, patientA, signers, ids } = await loadFixture(escrowFixture);
+      const [newcomer] = await registerPatients(participants, signers[25]);
       await expect(asInsurer.closeProgramme(1)).to.emit(claims, "ProgrammeClosed").withArgs(1);
-      await expect(asInsurer.enrol(1, signers[25].address))
+      await expect(asInsurer.enrol(1, newcomer))
         .to.be.revertedWithCustomError(claims, "ClaimsProgrammeClosed")
         .withArgs(1);
       await expect(asInsurer.closeProgramme(1))
         .to.be.revertedWithCustomError(claims, "ClaimsProgrammeClosed")
         .withArgs(1);
+      await asInsurer.openProgramme(config({ openEnrolment: true }));
+      await asInsurer.closeProgramme(2);
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "join", [2]))
+        .to.be.revertedWithCustomError(claims, "ClaimsProgrammeClosed")
+        .withArgs(2);
+      expect(await claims.coverOf(1, newcomer)).to.deep.equal([0n, 0n]);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n]);
     });
   });
 
   describe("small claims: checked and paid in the same transaction", function () {
     it("pays a claim at or under the threshold at once, net of co-payment", async function () {
-      const { claims, asHospital, hospital, insurer, patientA, token, ids } = await loadFixture(escrowFixture);
+      const { claims, asHospital, hospital, insurer, token, ids } = await loadFixture(escrowFixture);
       const before = await token.balanceOf(hospital.address);
       await expect(asHospital.fileClaim(1, [1], KRW(1_000), hospital.address))
         .to.emit(claims, "ClaimFiled")
-        .withArgs(1, 1, patientA.address, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0)
+        .withArgs(1, 1, ids.patientA, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0)
         .and.not.to.emit(claims, "PaymentCredited");
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
       // Paid at once: nothing stored for the claim itself; it reads as Paid and its details are in the event.
       const c = await claims.getClaim(1);
-      expect([c.patient, c.status, c.due]).to.deep.equal([hre.ethers.ZeroAddress, BigInt(Status.Paid), 0n]);
+      expect([c.patientId, c.status, c.due]).to.deep.equal([0n, BigInt(Status.Paid), 0n]);
       await expect(claims.connect(insurer).approve(1, 1, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
         .withArgs(1, Status.Paid);
       expect(await claims.claimOfRecord(1)).to.equal(1n);
       expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000 - 800));
-      expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(800));
+      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(800));
       await expectSolvent(claims, [await token.getAddress()]);
     });
 
     it("lets the patient file too, for several records, and be paid", async function () {
-      const { claims, patientA, token } = await loadFixture(escrowFixture);
-      await claims.connect(patientA).fileClaim(1, [1, 3], KRW(500), patientA.address);
+      const { claims, participants, patientA, token, ids } = await loadFixture(escrowFixture);
+      // Through the directory's gateway: the claim's hospital is the records' issuer.
+      await expect(
+        asPatient(participants, patientA, ids.patientA, claims, "fileClaim", [1, [1, 3], KRW(500), patientA.address]),
+      )
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(1, 1, ids.patientA, ids.hospital, [1, 3], KRW(500), KRW(400), patientA.address, Status.Paid, 0);
       expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
       expect(await claims.claimOfRecord(3)).to.equal(1n);
     });
 
     it("refuses each fault and changes nothing", async function () {
-      const { claims, asHospital, hospital, secondHospital, patientA, insurer, ids, stranger } =
+      const { claims, participants, asHospital, hospital, secondHospital, patientA, ids, stranger } =
         await loadFixture(escrowFixture);
       const before = await claims.getProgramme(1);
       const file = (recordIds: number[], billed = KRW(500)) =>
         asHospital.fileClaim(1, recordIds, billed, hospital.address);
       await expect(file([1, 5]))
         .to.be.revertedWithCustomError(claims, "ClaimsRecordPatientMismatch")
-        .withArgs(5, patientA.address);
+        .withArgs(5, ids.patientA);
       await expect(claims.connect(secondHospital).fileClaim(1, [1], KRW(500), secondHospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsRecordIssuerMismatch")
         .withArgs(1, ids.hospital, ids.secondHospital);
       await expect(file([5]))
         .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
-        .withArgs(5, insurer.address);
+        .withArgs(5, ids.insurer);
       await expect(file([4]))
         .to.be.revertedWithCustomError(claims, "ClaimsRecordTypeNotCovered")
         .withArgs(4, RECORD_TYPES.vaccination);
@@ -424,14 +500,20 @@ describe("ClaimEscrow", function () {
       await expect(asHospital.fileClaim(7, [1], KRW(1), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
         .withArgs(7);
-      await expect(claims.connect(stranger).fileClaim(1, [1], KRW(1), stranger.address)).to.be.reverted;
+      // Neither a stranger nor the patient's own key, calling directly, files: the patient goes through the gateway.
+      await expect(claims.connect(stranger).fileClaim(1, [1], KRW(1), stranger.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(stranger.address, 0);
+      await expect(claims.connect(patientA).fileClaim(1, [1], KRW(1), patientA.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(patientA.address, 0);
       expect(await claims.claimCount()).to.equal(0n);
       expect(await claims.getProgramme(1)).to.deep.equal(before);
       expect(await claims.claimOfRecord(1)).to.equal(0n);
     });
 
     it("never pays a record twice, in any claim of any programme", async function () {
-      const { claims, asHospital, asInsurer, hospital, config, patientA } = await loadFixture(escrowFixture);
+      const { claims, asHospital, asInsurer, hospital, config, ids } = await loadFixture(escrowFixture);
       await asHospital.fileClaim(1, [1], KRW(500), hospital.address);
       await expect(asHospital.fileClaim(1, [3, 1], KRW(500), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
@@ -441,7 +523,7 @@ describe("ClaimEscrow", function () {
         .withArgs(3, 2);
       await asInsurer.openProgramme(config());
       await asInsurer.deposit(2, KRW(1_000));
-      await asInsurer.enrol(2, patientA.address);
+      await asInsurer.enrol(2, ids.patientA);
       await expect(asHospital.fileClaim(2, [1], KRW(500), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
         .withArgs(1, 1);
@@ -449,11 +531,11 @@ describe("ClaimEscrow", function () {
     });
 
     it("refuses a treatment before cover or past the filing window, and a revoked consent", async function () {
-      const { claims, consent, asHospital, hospital, records, patientA, insurer, ids } =
+      const { claims, consent, participants, asHospital, hospital, records, patientA, ids } =
         await loadFixture(escrowFixture);
-      const [enrolledAt] = await claims.coverOf(1, patientA.address);
+      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
       await records.connect(hospital).register({
-        patient: patientA.address,
+        patientId: ids.patientA,
         digest: hre.ethers.id("before cover"),
         recordType: RECORD_TYPES.diagnosis,
         issuedAt: enrolledAt - 1n,
@@ -463,16 +545,16 @@ describe("ClaimEscrow", function () {
         .to.be.revertedWithCustomError(claims, "ClaimsNotCovered")
         .withArgs(6, enrolledAt - 1n);
       const grantId = await consent.grantIdOf(
-        patientA.address,
+        ids.patientA,
         ids.insurer,
         PURPOSES["insurance-claim"],
         SCOPES.allRecords,
         0,
       );
-      await consent.connect(patientA).revoke(grantId);
+      await asPatient(participants, patientA, ids.patientA, consent, "revoke", [grantId]);
       await expect(asHospital.fileClaim(1, [1], KRW(100), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
-        .withArgs(1, insurer.address);
+        .withArgs(1, ids.insurer);
       const r1 = await records.getRecord(1);
       await time.increaseTo(r1.issuedAt + 30n * BigInt(DAY) + 1n);
       await expect(asHospital.fileClaim(1, [1], KRW(100), hospital.address))
@@ -482,34 +564,40 @@ describe("ClaimEscrow", function () {
     });
 
     it("keeps a patient within the yearly cap, and counts only what is finally paid", async function () {
-      const { claims, asHospital, asInsurer, hospital, patientA, records, record } = await loadFixture(escrowFixture);
+      const { claims, asHospital, asInsurer, hospital, ids, records, record } = await loadFixture(escrowFixture);
       await records
         .connect(hospital)
         .registerBatch([
-          await record(patientA, RECORD_TYPES.diagnosis),
-          await record(patientA, RECORD_TYPES.diagnosis),
-          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
         ]);
       // 4,000 due each; 10,000 per year.
       await asHospital.fileClaim(1, [6], KRW(5_000), hospital.address);
       await asHospital.fileClaim(1, [7], KRW(5_000), hospital.address);
-      expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(8_000));
+      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(8_000));
       await expect(asHospital.fileClaim(1, [8], KRW(5_000), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsPatientYearCapExceeded")
-        .withArgs(patientA.address, 0, KRW(8_000), KRW(4_000), KRW(10_000));
+        .withArgs(ids.patientA, 0, KRW(8_000), KRW(4_000), KRW(10_000));
       await asInsurer.reject(1, code("not-necessary"));
       await time.increase(8 * DAY);
       await claims.finalize(1);
-      expect(await claims.usedInYear(1, patientA.address, 0)).to.equal(KRW(4_000));
+      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(4_000));
       await asHospital.fileClaim(1, [8], KRW(5_000), hospital.address);
     });
   });
 
   describe("larger claims: reviewed, disputed, arbitrated", function () {
     it("reserves a claim above the threshold and pays it when approved in full", async function () {
-      const { claims, asInsurer, hospital, insurer, token } = await loadFixture(pendingFixture);
+      const { claims, asInsurer, hospital, insurer, token, ids } = await loadFixture(pendingFixture);
       const c = await claims.getClaim(1);
-      expect([c.status, c.billed, c.due]).to.deep.equal([BigInt(Status.Pending), KRW(3_000), KRW(2_400)]);
+      expect([c.patientId, c.hospitalId, c.status, c.billed, c.due]).to.deep.equal([
+        ids.patientA,
+        ids.hospital,
+        BigInt(Status.Pending),
+        KRW(3_000),
+        KRW(2_400),
+      ]);
       const before = await token.balanceOf(hospital.address);
       await expect(asInsurer.approve(1, KRW(2_400), code("ok")))
         .to.emit(claims, "ClaimDecided")
@@ -610,34 +698,116 @@ describe("ClaimEscrow", function () {
     });
   });
 
+  describe("the patient as claimant, through the directory's gateway", function () {
+    it("lets the patient force approval of its claim and dispute another through the gateway, relayed or not", async function () {
+      const { claims, participants, asInsurer, hospital, patientA, relayer, token, ids } =
+        await loadFixture(pendingFixture);
+      // Claim 2: the patient's own, record 3 (diagnosis), billed 2,000, due 1,600, pending.
+      await asPatient(participants, patientA, ids.patientA, claims, "fileClaim", [
+        1,
+        [3],
+        KRW(2_000),
+        patientA.address,
+      ]);
+      expect((await claims.getClaim(2)).patientId).to.equal(ids.patientA);
+      await asInsurer.reject(2, code("no"));
+      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "dispute", [2]))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(2, Status.Disputed, 0, hre.ethers.ZeroHash, await participants.getAddress());
+      await time.increase(14 * DAY + 1);
+      const before = await token.balanceOf(hospital.address);
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "forceApproval", [1]))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(1, Status.Escalated, KRW(800), hre.ethers.ZeroHash, await participants.getAddress());
+      // The payee the hospital named is paid, whoever forced the approval.
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
+    });
+
+    it("refuses a patient filing, forcing or disputing another patient's claim through the gateway", async function () {
+      const { claims, participants, asInsurer, asHospital, hospital, patientA, patientB, ids } =
+        await loadFixture(pendingFixture);
+      // Claim 2: record 3 (diagnosis), billed 3,000, rejected: open to a dispute.
+      await asHospital.fileClaim(1, [3], KRW(3_000), hospital.address);
+      await asInsurer.reject(2, code("no"));
+      await time.increase(14 * DAY + 1);
+      const [pending, rejected, programme] = [
+        await claims.getClaim(1),
+        await claims.getClaim(2),
+        await claims.getProgramme(1),
+      ];
+      await expect(
+        asPatient(participants, patientB, ids.patientB, claims, "fileClaim", [1, [1], KRW(500), patientB.address]),
+      )
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordPatientMismatch")
+        .withArgs(1, ids.patientB);
+      const directory = await participants.getAddress();
+      await expect(asPatient(participants, patientB, ids.patientB, claims, "forceApproval", [1]))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(directory);
+      await expect(asPatient(participants, patientB, ids.patientB, claims, "dispute", [2]))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(directory);
+      // The claim's own patient, calling directly instead of through the gateway, is no claimant either.
+      await expect(claims.connect(patientA).dispute(2))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(patientA.address);
+      expect(await claims.getClaim(1)).to.deep.equal(pending);
+      expect(await claims.getClaim(2)).to.deep.equal(rejected);
+      expect(await claims.getProgramme(1)).to.deep.equal(programme);
+      expect(await claims.claimCount()).to.equal(2n);
+      expect(await claims.claimOfRecord(1)).to.equal(0n);
+    });
+
+    it("keeps the claim with the patient after it moves to a new key: the new key disputes it, the old key reaches nothing", async function () {
+      const { claims, participants, asInsurer, patientA, signers, ids } = await loadFixture(pendingFixture);
+      await asInsurer.reject(1, code("no"));
+      const newKey = signers[26];
+      await participants.connect(patientA).proposePatientAccount(newKey.address);
+      await participants.connect(newKey).acceptPatientAccount(ids.patientA);
+      expect(await participants.patientOf(patientA.address)).to.deep.equal([ids.patientA, false]);
+      const claim = await claims.getClaim(1);
+      expect(claim.patientId).to.equal(ids.patientA);
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "dispute", [1]))
+        .to.be.revertedWithCustomError(participants, "PatientsNotPatient")
+        .withArgs(patientA.address, ids.patientA);
+      expect(await claims.getClaim(1)).to.deep.equal(claim);
+      await expect(asPatient(participants, newKey, ids.patientA, claims, "dispute", [1]))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(1, Status.Disputed, 0, hre.ethers.ZeroHash, await participants.getAddress());
+      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Disputed));
+    });
+  });
+
   describe("more refusals", function () {
     it("refuses a claim for a patient not enrolled, a treatment after the programme closed, or without funds", async function () {
-      const { claims, asInsurer, asHospital, hospital, records, consent, patientA, insurer, record, signers } =
-        await loadFixture(escrowFixture);
+      const {
+        claims,
+        participants,
+        asInsurer,
+        asHospital,
+        hospital,
+        records,
+        insurer,
+        record,
+        grantInsurer,
+        signers,
+        ids,
+      } = await loadFixture(escrowFixture);
       const stranger = signers[27];
-      await records.connect(hospital).register(await record(stranger, RECORD_TYPES.diagnosis));
-      await consent.connect(stranger).grant({
-        patient: stranger.address,
-        grantee: insurer.address,
-        purpose: PURPOSES["insurance-claim"],
-        scopeKind: SCOPES.allRecords,
-        scope: [],
-        expiresAt: (await time.latest()) + DAY,
-      });
+      const [strangerId] = await registerPatients(participants, stranger);
+      await records.connect(hospital).register(await record(strangerId, RECORD_TYPES.diagnosis));
+      await grantInsurer(stranger, strangerId, DAY);
       await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, stranger.address);
-      await expect(asInsurer.endCover(1, stranger.address))
+        .withArgs(1, strangerId);
+      await expect(asInsurer.endCover(1, strangerId))
         .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, stranger.address);
-      await expect(asInsurer.enrol(1, hre.ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        claims,
-        "ClaimsZeroPatient",
-      );
+        .withArgs(1, strangerId);
+      await expect(asInsurer.enrol(1, 0)).to.be.revertedWithCustomError(claims, "ClaimsUnknownPatient").withArgs(0);
 
       await asInsurer.closeProgramme(1);
       await time.increase(5);
-      await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis));
       await expect(asHospital.fileClaim(1, [7], KRW(100), hospital.address)).to.be.revertedWithCustomError(
         claims,
         "ClaimsNotCovered",
@@ -661,7 +831,9 @@ describe("ClaimEscrow", function () {
       await expect(claims.connect(hospital).dispute(1))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(hospital.address, 2);
-      await expect(claims.connect(patientA).dispute(1)).to.emit(claims, "ClaimDecided");
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "dispute", [1]))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(1, Status.Disputed, 0, hre.ethers.ZeroHash, await participants.getAddress());
       await onboard(participants, registrar, {
         account: regulator,
         kind: "public-health-agency",
@@ -674,77 +846,110 @@ describe("ClaimEscrow", function () {
   });
 
   describe("one error per wrong thing, and nothing changed", function () {
-    it("refuses enrolling the zero address with ClaimsZeroPatient", async function () {
-      const { claims, asInsurer } = await loadFixture(escrowFixture);
-      await expect(asInsurer.enrol(1, hre.ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        claims,
-        "ClaimsZeroPatient",
-      );
-      expect(await claims.coverOf(1, hre.ethers.ZeroAddress)).to.deep.equal([0n, 0n]);
+    it("refuses enrolling an unknown patient id with ClaimsUnknownPatient", async function () {
+      const { claims, participants, asInsurer } = await loadFixture(escrowFixture);
+      expect(await participants.patientCount()).to.equal(2n);
+      for (const unknown of [0n, 3n, 2n ** 64n - 1n]) {
+        await expect(asInsurer.enrol(1, unknown))
+          .to.be.revertedWithCustomError(claims, "ClaimsUnknownPatient")
+          .withArgs(unknown);
+        expect(await claims.coverOf(1, unknown)).to.deep.equal([0n, 0n]);
+      }
     });
 
     it("refuses a second enrolment with ClaimsAlreadyEnrolled, naming the first, even after the cover ended", async function () {
-      const { claims, asInsurer, patientA } = await loadFixture(escrowFixture);
-      const [enrolledAt] = await claims.coverOf(1, patientA.address);
-      await expect(asInsurer.enrol(1, patientA.address))
+      const { claims, asInsurer, ids } = await loadFixture(escrowFixture);
+      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
+      await expect(asInsurer.enrol(1, ids.patientA))
         .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(1, patientA.address, enrolledAt);
-      await asInsurer.endCover(1, patientA.address);
-      const cover = await claims.coverOf(1, patientA.address);
-      await expect(asInsurer.enrol(1, patientA.address))
+        .withArgs(1, ids.patientA, enrolledAt);
+      await asInsurer.endCover(1, ids.patientA);
+      const cover = await claims.coverOf(1, ids.patientA);
+      await expect(asInsurer.enrol(1, ids.patientA))
         .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(1, patientA.address, enrolledAt);
-      expect(await claims.coverOf(1, patientA.address)).to.deep.equal(cover);
+        .withArgs(1, ids.patientA, enrolledAt);
+      expect(await claims.coverOf(1, ids.patientA)).to.deep.equal(cover);
+    });
+
+    it("refuses a second join with ClaimsAlreadyEnrolled, naming the first enrolment, whoever made it", async function () {
+      const { claims, participants, asInsurer, config, patientA, patientB, ids } = await loadFixture(escrowFixture);
+      await asInsurer.openProgramme(config({ openEnrolment: true }));
+      await asPatient(participants, patientA, ids.patientA, claims, "join", [2]);
+      await asInsurer.enrol(2, ids.patientB);
+      const [coverA, coverB] = [await claims.coverOf(2, ids.patientA), await claims.coverOf(2, ids.patientB)];
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "join", [2]))
+        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
+        .withArgs(2, ids.patientA, coverA[0]);
+      await expect(asPatient(participants, patientB, ids.patientB, claims, "join", [2]))
+        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
+        .withArgs(2, ids.patientB, coverB[0]);
+      await expect(asInsurer.enrol(2, ids.patientA))
+        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
+        .withArgs(2, ids.patientA, coverA[0]);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal(coverA);
+      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal(coverB);
     });
 
     it("refuses ending the cover of, or filing for, a patient never enrolled with ClaimsNotEnrolled", async function () {
-      const { claims, asInsurer, asHospital, hospital, records, consent, insurer, record, signers } =
+      const { claims, participants, asInsurer, asHospital, hospital, records, record, grantInsurer, signers } =
         await loadFixture(escrowFixture);
       const outsider = signers[27];
-      await records.connect(hospital).register(await record(outsider, RECORD_TYPES.diagnosis));
-      await consent.connect(outsider).grant({
-        patient: outsider.address,
-        grantee: insurer.address,
-        purpose: PURPOSES["insurance-claim"],
-        scopeKind: SCOPES.allRecords,
-        scope: [],
-        expiresAt: (await time.latest()) + DAY,
-      });
+      const [outsiderId] = await registerPatients(participants, outsider);
+      await records.connect(hospital).register(await record(outsiderId, RECORD_TYPES.diagnosis));
+      await grantInsurer(outsider, outsiderId, DAY);
       const programme = await claims.getProgramme(1);
-      await expect(asInsurer.endCover(1, outsider.address))
+      await expect(asInsurer.endCover(1, outsiderId))
         .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, outsider.address);
+        .withArgs(1, outsiderId);
       await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
         .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, outsider.address);
-      expect(await claims.coverOf(1, outsider.address)).to.deep.equal([0n, 0n]);
+        .withArgs(1, outsiderId);
+      await expect(
+        asPatient(participants, outsider, outsiderId, claims, "fileClaim", [1, [6], KRW(100), outsider.address]),
+      )
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
+        .withArgs(1, outsiderId);
+      expect(await claims.coverOf(1, outsiderId)).to.deep.equal([0n, 0n]);
       expect(await claims.claimCount()).to.equal(0n);
       expect(await claims.claimOfRecord(6)).to.equal(0n);
       expect(await claims.getProgramme(1)).to.deep.equal(programme);
     });
 
     it("refuses ending a cover twice with ClaimsCoverAlreadyEnded, keeping the first end", async function () {
-      const { claims, asInsurer, patientB } = await loadFixture(escrowFixture);
-      await asInsurer.endCover(1, patientB.address);
-      const cover = await claims.coverOf(1, patientB.address);
+      const { claims, asInsurer, ids } = await loadFixture(escrowFixture);
+      await asInsurer.endCover(1, ids.patientB);
+      const cover = await claims.coverOf(1, ids.patientB);
       await time.increase(DAY);
-      await expect(asInsurer.endCover(1, patientB.address))
+      await expect(asInsurer.endCover(1, ids.patientB))
         .to.be.revertedWithCustomError(claims, "ClaimsCoverAlreadyEnded")
-        .withArgs(1, patientB.address, cover[1]);
-      expect(await claims.coverOf(1, patientB.address)).to.deep.equal(cover);
+        .withArgs(1, ids.patientB, cover[1]);
+      expect(await claims.coverOf(1, ids.patientB)).to.deep.equal(cover);
     });
 
-    it("refuses an expired request to join with ClaimsSignatureExpired, leaving its nonce unspent", async function () {
-      const { claims, asInsurer, signers } = await loadFixture(escrowFixture);
-      const patient = signers[25];
-      const deadline = (await time.latest()) + 60;
-      const signature = await signJoin(claims, patient, 1, 0n, deadline);
-      await time.increaseTo(deadline + 1);
-      await expect(asInsurer.joinBySig(1, patient.address, deadline, signature))
-        .to.be.revertedWithCustomError(claims, "ClaimsSignatureExpired")
-        .withArgs(deadline, deadline + 2);
-      expect(await claims.joinNonce(patient.address)).to.equal(0n);
-      expect(await claims.coverOf(1, patient.address)).to.deep.equal([0n, 0n]);
+    it("refuses a join to a programme without open enrolment with ClaimsEnrolmentClosed, leaving the patient's nonce unspent", async function () {
+      const { claims, participants, relayer, patientA, ids } = await loadFixture(escrowFixture);
+      const nonce = (await participants.patient(ids.patientA)).nonce;
+      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
+      // Programme 1 has no open enrolment: its insurer enrolled patient A, who cannot join it itself.
+      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "join", [1]))
+        .to.be.revertedWithCustomError(claims, "ClaimsEnrolmentClosed")
+        .withArgs(1);
+      expect((await participants.patient(ids.patientA)).nonce).to.equal(nonce);
+      expect(await claims.coverOf(1, ids.patientA)).to.deep.equal([enrolledAt, 0n]);
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "join", [9]))
+        .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
+        .withArgs(9);
+    });
+
+    it("refuses a join that does not come through the directory's gateway with PatientsNotThroughGateway", async function () {
+      const { claims, participants, asInsurer, config, patientA, relayer, ids } = await loadFixture(escrowFixture);
+      await asInsurer.openProgramme(config({ openEnrolment: true }));
+      for (const caller of [patientA, relayer]) {
+        await expect(claims.connect(caller).join(2))
+          .to.be.revertedWithCustomError(participants, "PatientsNotThroughGateway")
+          .withArgs(caller.address);
+      }
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n]);
     });
 
     it("refuses forcing approval before the review deadline with ClaimsReviewDeadlineNotPassed", async function () {
@@ -771,13 +976,16 @@ describe("ClaimEscrow", function () {
     });
 
     it("refuses a claimant that is no claimant with ClaimsNotClaimant, and its suspended hospital with ParticipantsNotActive", async function () {
-      const { claims, participants, registrar, asInsurer, hospital, secondHospital, ids } =
+      const { claims, participants, registrar, asInsurer, hospital, secondHospital, patientB, ids } =
         await loadFixture(pendingFixture);
       await asInsurer.reject(1, code("no"));
       const claim = await claims.getClaim(1);
       await expect(claims.connect(secondHospital).dispute(1))
         .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
         .withArgs(secondHospital.address);
+      await expect(asPatient(participants, patientB, ids.patientB, claims, "dispute", [1]))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
+        .withArgs(await participants.getAddress());
       await participants.connect(registrar).suspend(ids.hospital, code("audit"));
       await expect(claims.connect(hospital).dispute(1))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
@@ -802,14 +1010,14 @@ describe("ClaimEscrow", function () {
   describe("payments cannot be trapped, and nobody re-enters", function () {
     it("credits a payee whose transfer fails, and lets it withdraw elsewhere; other claims go on", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, asHospital, hospital, insurer, deployer, patientA, records, record } = suite;
+      const { claims, asHospital, hospital, deployer, patientA, records, record, ids } = suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, blk);
       await records
         .connect(hospital)
         .registerBatch([
-          await record(patientA, RECORD_TYPES.diagnosis),
-          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
         ]);
       await blk.setBlacklisted(hospital.address, true);
       await expect(asHospital.fileClaim(2, [6], KRW(1_000), hospital.address))
@@ -830,10 +1038,10 @@ describe("ClaimEscrow", function () {
 
     it("turns a malicious payee's re-entry into a failed payment and a credit", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, asHospital, hospital, insurer, deployer, patientA, records, record } = suite;
+      const { claims, asHospital, hospital, deployer, records, record, ids } = suite;
       const hook = await new MockHookToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, hook);
-      await records.connect(hospital).register(await record(patientA, RECORD_TYPES.diagnosis));
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis));
       const payee = await new MaliciousPayee__factory(deployer).deploy(
         await claims.getAddress(),
         await hook.getAddress(),
@@ -849,14 +1057,14 @@ describe("ClaimEscrow", function () {
 
     it("blocks a token that re-enters the escrow while it pays", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, asHospital, hospital, insurer, deployer, patientA, records, record } = suite;
+      const { claims, asHospital, hospital, deployer, records, record, ids } = suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, re);
       await records
         .connect(hospital)
         .registerBatch([
-          await record(patientA, RECORD_TYPES.diagnosis),
-          await record(patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
         ]);
       // During the payment the token tries to file the second record again through the escrow.
       await re.arm(

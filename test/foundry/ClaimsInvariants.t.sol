@@ -12,7 +12,8 @@ import {VM} from "./utils/Vm.sol";
 
 /**
  * @notice Drives the claim escrow with random records, claims (small, large, repeated, for other patients'
- * records), reviews, disputes, arbitrations, forced approvals, deposits, withdrawals and time, in IST.
+ * records), reviews, disputes, arbitrations, forced approvals, deposits, withdrawals and time, in IST. Claims are
+ * filed, disputed and forced by the hospital or by the patient through the participant directory's gateway.
  */
 contract ClaimsHandler is SuiteDeployer {
     uint256 public constant PATIENTS = 3;
@@ -20,9 +21,13 @@ contract ClaimsHandler is SuiteDeployer {
     address public insurer = address(0x1A5);
     address public hospital = address(0x4057);
     address public agency = address(0xA6E);
+    /// Each patient's key (its address) and its id in the directory.
     address[PATIENTS] public patients;
+    uint64[PATIENTS] public patientIds;
     uint256 public programmeId;
     uint256[] public recordIds;
+    /// The handler's index of each record's patient.
+    mapping(uint256 => uint256) internal patientOfRecord;
 
     /// The first claim each record was filed in, as the handler saw it; and whether a second one succeeded.
     mapping(uint256 => uint256) public firstClaimOf;
@@ -62,44 +67,62 @@ contract ClaimsHandler is SuiteDeployer {
         claims.deposit(programmeId, 50_000e18);
         for (uint256 p = 0; p < PATIENTS; ++p) {
             patients[p] = address(uint160(0xFA7 + p));
+            patientIds[p] = _registerPatient(patients[p]);
             VM.prank(insurer);
-            claims.enrol(programmeId, patients[p]);
+            claims.enrol(programmeId, patientIds[p]);
             uint256[] memory none;
-            VM.prank(patients[p]);
-            consent.grant(
-                IConsentManager.GrantRequest(
-                    patients[p],
-                    insurer,
-                    IRecordRegistry.Purpose.InsuranceClaim,
-                    IConsentManager.ScopeKind.AllRecords,
-                    none,
-                    uint40(block.timestamp + 3650 days)
-                )
+            IConsentManager.GrantRequest memory request = IConsentManager.GrantRequest(
+                patientIds[p],
+                insurer,
+                IRecordRegistry.Purpose.InsuranceClaim,
+                IConsentManager.ScopeKind.AllRecords,
+                none,
+                uint40(block.timestamp + 3650 days)
             );
+            _execute(patients[p], patientIds[p], 0, address(consent), abi.encodeCall(consent.grant, (request)));
         }
         VM.warp(block.timestamp + 1);
     }
 
     function newRecord(uint256 p, uint8 recordType) external {
         calls++;
-        recordIds.push(_record(hospital, patients[p % PATIENTS], 1 + (recordType % 4), recordIds.length));
+        p %= PATIENTS;
+        uint256 recordId = _record(hospital, patientIds[p], 1 + (recordType % 4), recordIds.length);
+        recordIds.push(recordId);
+        patientOfRecord[recordId] = p;
     }
 
-    function file(uint256 seed, uint8 count, uint96 billed) external {
+    /// The hospital files for its patient, or the patient of the first record files through the gateway (and
+    /// is paid); either may name another patient's record second, which must be refused.
+    function file(uint256 seed, uint8 count, uint96 billed, bool byPatient) external {
         calls++;
         if (recordIds.length == 0) return;
         uint256 n = 1 + (count % 2);
         uint256[] memory ids = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) ids[i] = recordIds[(seed + i * 7) % recordIds.length];
+        for (uint256 i = 0; i < n; ++i) ids[i] = recordIds[((seed % recordIds.length) + i * 7) % recordIds.length];
         uint96 amount = uint96(bound(billed, 1e18, 6_000e18));
+        bytes memory data;
+        if (byPatient) {
+            uint256 p = patientOfRecord[ids[0]];
+            data = abi.encodeCall(claims.fileClaim, (programmeId, ids, amount, patients[p]));
+            VM.prank(patients[p]);
+            try participants.execute(patientIds[p], 0, address(claims), data) returns (bytes memory result) {
+                _noteFiled(ids, abi.decode(result, (uint256)));
+            } catch {}
+            return;
+        }
         VM.prank(hospital);
         try claims.fileClaim(programmeId, ids, amount, hospital) returns (uint256 claimId) {
-            for (uint256 i = 0; i < n; ++i) {
-                if (firstClaimOf[ids[i]] != 0) recordClaimedTwice = true;
-                else firstClaimOf[ids[i]] = claimId;
-            }
-            _noteIfFinal(claimId);
+            _noteFiled(ids, claimId);
         } catch {}
+    }
+
+    function _noteFiled(uint256[] memory ids, uint256 claimId) private {
+        for (uint256 i = 0; i < ids.length; ++i) {
+            if (firstClaimOf[ids[i]] != 0) recordClaimedTwice = true;
+            else firstClaimOf[ids[i]] = claimId;
+        }
+        _noteIfFinal(claimId);
     }
 
     function approve(uint256 seed, uint16 share) external {
@@ -120,14 +143,16 @@ contract ClaimsHandler is SuiteDeployer {
         try claims.reject(claimId, "no") {} catch {}
     }
 
-    function dispute(uint256 seed) external {
+    /// The claimant disputes: the hospital, or the claim's patient through the gateway.
+    function dispute(uint256 seed, bool byPatient) external {
         calls++;
         uint256 claimId = _someClaim(seed);
         if (claimId == 0) return;
-        VM.prank(hospital);
-        try claims.dispute(claimId) {} catch {}
+        _asClaimant(claimId, byPatient, abi.encodeCall(claims.dispute, (claimId)));
     }
 
+    /// Anyone finalizes; the claimant (the hospital, or the patient through the gateway) forces approval; the
+    /// arbitrator settles.
     function settle(uint256 seed, uint16 share, uint8 how) external {
         calls++;
         uint256 claimId = _someClaim(seed);
@@ -135,7 +160,7 @@ contract ClaimsHandler is SuiteDeployer {
         if (how % 3 == 0) {
             try claims.finalize(claimId) {} catch {}
         } else if (how % 3 == 1) {
-            try claims.forceApproval(claimId) {} catch {}
+            _asClaimant(claimId, how % 2 == 0, abi.encodeCall(claims.forceApproval, (claimId)));
         } else {
             uint256 due = _due(claimId);
             VM.prank(agency);
@@ -187,6 +212,21 @@ contract ClaimsHandler is SuiteDeployer {
         if (status == IClaimEscrow.ClaimStatus.Paid || status == IClaimEscrow.ClaimStatus.Settled) {
             finalClaims.push(claimId);
             finalSnapshot[claimId] = snapshotOf(claimId);
+        }
+    }
+
+    /// Sends `data` to the escrow as the claim's hospital, or as its patient through the gateway (patient 1 for a
+    /// claim paid at once, which stores no patient and takes no claimant action anyway). Refusals are ignored.
+    function _asClaimant(uint256 claimId, bool byPatient, bytes memory data) private {
+        if (byPatient) {
+            uint64 patientId = claims.getClaim(claimId).patientId;
+            uint256 p = patientId == 0 ? 0 : patientId - 1; // ids were given in order, from 1
+            VM.prank(patients[p]);
+            try participants.execute(patientIds[p], 0, address(claims), data) {} catch {}
+        } else {
+            VM.prank(hospital);
+            (bool ok, ) = address(claims).call(data);
+            if (!ok) return;
         }
     }
 

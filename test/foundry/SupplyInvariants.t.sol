@@ -85,7 +85,7 @@ contract SupplyHandler is SuiteDeployer {
         calls++;
         uint256 count = shipmentIds.length;
         for (uint256 i = 0; i < count; ++i) {
-            uint256 shipmentId = shipmentIds[(s + i) % count];
+            uint256 shipmentId = shipmentIds[((s % count) + i) % count];
             ISupplyChain.Shipment memory shipment = supply.getShipment(shipmentId);
             if (shipment.status != ISupplyChain.ShipmentStatus.InTransit) continue;
             VM.prank(participants.accountOf(shipment.toId));
@@ -139,7 +139,7 @@ contract SupplyHandler is SuiteDeployer {
         }
         bool recalled = supply.getBatch(batchId).status == ISupplyChain.BatchStatus.Recalled;
         VM.prank(pharmacy);
-        try supply.dispense(batchId, index, _serial(index), _proof(index), address(0xBEEF), 0) returns (bool done) {
+        try supply.dispense(batchId, index, _serial(index), _proof(index), 0) returns (bool done) {
             if (done) {
                 dispensedTimes[batchId][index] += 1;
                 if (recalled || available == 0) dispensedRecalledOrQuarantined = true;

@@ -6,12 +6,16 @@ import type { Result } from "ethers";
 import { KINDS, ROLES } from "../../config/roles";
 import { deploySuiteFixture, licence, onboardedFixture } from "../helpers/fixtures";
 import { adminCall, governorCall } from "../helpers/governance";
+import { registerPatients } from "../helpers/patients";
 
 const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3, Pending: 4, Cancelled: 5 } as const;
 const DAY = 86_400;
 /** localhost.json's onboarding delay: two days, longer than the governor's one. */
 const ONBOARDING = 2 * DAY;
 const reason = (text: string) => hre.ethers.encodeBytes32String(text);
+/** A set of kinds as `activeInstitution` takes it: bit k for kind k. */
+const kinds = (...names: (keyof typeof KINDS)[]) => names.reduce((set, name) => set | (1n << BigInt(KINDS[name])), 0n);
+const HOSPITALS = kinds("hospital");
 
 describe("ParticipantRegistry", function () {
   describe("onboarding", function () {
@@ -47,7 +51,7 @@ describe("ParticipantRegistry", function () {
       expect(institution.registeredAt).to.equal(registeredAt);
       expect(institution.activatesAt).to.equal(registeredAt + ONBOARDING);
       expect(institution.status).to.equal(BigInt(Status.Pending));
-      await expect(participants.requireActive(hospital.address, KINDS.hospital))
+      await expect(participants.activeInstitution(hospital.address, HOSPITALS))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(hospital.address, Status.Pending);
       expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(false);
@@ -57,7 +61,10 @@ describe("ParticipantRegistry", function () {
       await expect(participants.connect(stranger).activate(1))
         .to.emit(participants, "InstitutionStatusChanged")
         .withArgs(1, Status.Pending, Status.Active, hre.ethers.ZeroHash);
-      expect(await participants.requireActive(hospital.address, KINDS.hospital)).to.equal(1n);
+      expect(await participants.activeInstitution(hospital.address, HOSPITALS)).to.deep.equal([
+        1n,
+        BigInt(KINDS.hospital),
+      ]);
       expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(true);
       expect(await participants.isActive(hospital.address, KINDS.pharmacy)).to.equal(false);
       expect((await participants.institution(1)).status).to.equal(BigInt(Status.Active));
@@ -220,7 +227,7 @@ describe("ParticipantRegistry", function () {
       await expect(participants.connect(registrar).suspend(ids.hospital, reason("licence-review")))
         .to.emit(participants, "InstitutionStatusChanged")
         .withArgs(ids.hospital, Status.Active, Status.Suspended, reason("licence-review"));
-      await expect(participants.requireActive(hospital.address, KINDS.hospital))
+      await expect(participants.activeInstitution(hospital.address, HOSPITALS))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(hospital.address, Status.Suspended);
       expect(await participants.isActive(hospital.address, KINDS.hospital)).to.equal(false);
@@ -388,6 +395,81 @@ describe("ParticipantRegistry", function () {
     });
   });
 
+  describe("the check every contract makes (activeInstitution)", function () {
+    it("accepts an active institution of any kind in the set, and refuses another kind naming its kind and the set", async function () {
+      const { participants, hospital, pharmacy, insurer, secondHospital, ids } = await loadFixture(onboardedFixture);
+      const careGivers = kinds("hospital", "pharmacy");
+      expect(careGivers).to.equal(0b110n);
+      expect(await participants.activeInstitution(hospital.address, careGivers)).to.deep.equal([
+        BigInt(ids.hospital),
+        BigInt(KINDS.hospital),
+      ]);
+      expect(await participants.activeInstitution(secondHospital.address, careGivers)).to.deep.equal([
+        BigInt(ids.secondHospital),
+        BigInt(KINDS.hospital),
+      ]);
+      expect(await participants.activeInstitution(pharmacy.address, careGivers)).to.deep.equal([
+        BigInt(ids.pharmacy),
+        BigInt(KINDS.pharmacy),
+      ]);
+      await expect(participants.activeInstitution(insurer.address, careGivers))
+        .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
+        .withArgs(insurer.address, KINDS.insurer, careGivers);
+      // A single kind is the set of one; the empty set takes nobody; the full set takes every kind.
+      await expect(participants.activeInstitution(pharmacy.address, HOSPITALS))
+        .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
+        .withArgs(pharmacy.address, KINDS.pharmacy, HOSPITALS);
+      await expect(participants.activeInstitution(hospital.address, 0n))
+        .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
+        .withArgs(hospital.address, KINDS.hospital, 0n);
+      expect(await participants.activeInstitution(insurer.address, hre.ethers.MaxUint256)).to.deep.equal([
+        BigInt(ids.insurer),
+        BigInt(KINDS.insurer),
+      ]);
+    });
+
+    it("refuses an address that is no active institution before looking at its kind, whatever the set", async function () {
+      const { participants, registrar, hospital, patientA, stranger, ids } = await loadFixture(onboardedFixture);
+      // Bit 0 stands for `None`: setting it (or every bit) lets no unknown address through.
+      for (const set of [1n, hre.ethers.MaxUint256]) {
+        for (const account of [stranger, patientA]) {
+          await expect(participants.activeInstitution(account.address, set))
+            .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+            .withArgs(account.address, Status.None);
+        }
+      }
+      await participants.connect(registrar).suspend(ids.hospital, reason("r"));
+      await expect(participants.activeInstitution(hospital.address, kinds("pharmacy")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.Suspended);
+    });
+
+    it("answers the patient count with the active institution, for callers that write for patient ids", async function () {
+      const { participants, registrar, hospital, pharmacy, insurer, signers, ids } =
+        await loadFixture(onboardedFixture);
+      const careGivers = kinds("hospital", "pharmacy");
+      expect(await participants.patientCount()).to.equal(2n);
+      expect(await participants.activeInstitutionAndPatients(hospital.address, careGivers)).to.deep.equal([
+        BigInt(ids.hospital),
+        BigInt(KINDS.hospital),
+        2n,
+      ]);
+      await registerPatients(participants, signers[27], signers[29]);
+      expect(await participants.activeInstitutionAndPatients(pharmacy.address, careGivers)).to.deep.equal([
+        BigInt(ids.pharmacy),
+        BigInt(KINDS.pharmacy),
+        4n,
+      ]);
+      await expect(participants.activeInstitutionAndPatients(insurer.address, careGivers))
+        .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
+        .withArgs(insurer.address, KINDS.insurer, careGivers);
+      await participants.connect(registrar).suspend(ids.hospital, reason("r"));
+      await expect(participants.activeInstitutionAndPatients(hospital.address, careGivers))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, Status.Suspended);
+    });
+  });
+
   describe("address rotation", function () {
     it("moves an institution to a new address in two steps, keeping its id", async function () {
       const { participants, hospital, ids, signers } = await loadFixture(onboardedFixture);
@@ -401,9 +483,12 @@ describe("ParticipantRegistry", function () {
       await expect(participants.connect(next).acceptAccount(ids.hospital))
         .to.emit(participants, "AccountRotated")
         .withArgs(ids.hospital, hospital.address, next.address);
-      expect(await participants.requireActive(next.address, KINDS.hospital)).to.equal(BigInt(ids.hospital));
+      expect(await participants.activeInstitution(next.address, HOSPITALS)).to.deep.equal([
+        BigInt(ids.hospital),
+        BigInt(KINDS.hospital),
+      ]);
       expect((await participants.memberOf(hospital.address)).id).to.equal(0n);
-      await expect(participants.requireActive(hospital.address, KINDS.hospital))
+      await expect(participants.activeInstitution(hospital.address, HOSPITALS))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(hospital.address, Status.None);
       const institution = await participants.institution(ids.hospital);
@@ -496,7 +581,10 @@ describe("ParticipantRegistry", function () {
       await expect(governorCall(manager, deployer, participants, data))
         .to.emit(participants, "AccountRotated")
         .withArgs(ids.hospital, hospital.address, next.address);
-      expect(await participants.requireActive(next.address, KINDS.hospital)).to.equal(BigInt(ids.hospital));
+      expect(await participants.activeInstitution(next.address, HOSPITALS)).to.deep.equal([
+        BigInt(ids.hospital),
+        BigInt(KINDS.hospital),
+      ]);
       const zero = participants.interface.encodeFunctionData("recoverAccount", [ids.hospital, hre.ethers.ZeroAddress]);
       await expect(governorCall(manager, deployer, participants, zero)).to.be.revertedWithCustomError(
         participants,

@@ -129,6 +129,45 @@ describe("PatientDirectory (patients in the participant directory)", function ()
     });
   });
 
+  describe("an address is an institution's or a patient's, never both", function () {
+    it("refuses an active institution's address as a patient, and a patient's address as an institution", async function () {
+      const { participants, hospital, registrar, patientA, alice, ids } = await loadFixture(patientsFixture);
+      await expect(participants.connect(hospital).registerPatient())
+        .to.be.revertedWithCustomError(participants, "PatientsAccountIsInstitution")
+        .withArgs(hospital.address, ids.hospital);
+      await expect(participants.connect(registrar).register(patientA.address, KINDS.hospital, licence("x"), "Fake", ""))
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressIsPatient")
+        .withArgs(patientA.address, alice);
+      expect(await participants.patientCount()).to.equal(2n);
+      expect(await participants.institutionCount()).to.equal(4n);
+    });
+
+    it("refuses a rotation of either kind onto the other kind's address", async function () {
+      const { participants, hospital, patientA, alice, ids, newPhone } = await loadFixture(patientsFixture);
+      await expect(participants.connect(patientA).proposePatientAccount(hospital.address))
+        .to.be.revertedWithCustomError(participants, "PatientsAccountIsInstitution")
+        .withArgs(hospital.address, ids.hospital);
+      await expect(participants.connect(hospital).proposeAccount(patientA.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressIsPatient")
+        .withArgs(patientA.address, alice);
+      // An address proposed to a patient and then onboarded as an institution cannot complete the rotation.
+      await participants.connect(patientA).proposePatientAccount(newPhone.address);
+      await participants.connect(hospital).proposeAccount(newPhone.address);
+      await participants.connect(newPhone).acceptAccount(ids.hospital);
+      await expect(participants.connect(newPhone).acceptPatientAccount(alice))
+        .to.be.revertedWithCustomError(participants, "PatientsAccountIsInstitution")
+        .withArgs(newPhone.address, ids.hospital);
+      expect(await participants.patientAccount(alice)).to.equal(patientA.address);
+      // A patient's former address stays the patient's: no institution can move there.
+      const fresh = (await hre.ethers.getSigners())[22]; // the local "researcher" account, not onboarded here
+      await participants.connect(patientA).proposePatientAccount(fresh.address);
+      await participants.connect(fresh).acceptPatientAccount(alice);
+      await expect(participants.connect(newPhone).proposeAccount(patientA.address))
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressIsPatient")
+        .withArgs(patientA.address, alice);
+    });
+  });
+
   describe("rotation", function () {
     it("moves a patient to a new address in two steps; the old address can never act, nor be anyone's again", async function () {
       const { participants, patientA, alice, newPhone, service } = await loadFixture(patientsFixture);
@@ -577,6 +616,26 @@ describe("PatientDirectory (patients in the participant directory)", function ()
       await expect(participants.connect(relayer).relay(call, signature))
         .to.emit(service, "Acted")
         .withArgs(id, hre.ethers.ZeroHash, 3, 9);
+    });
+
+    it("calls only contracts that name it as their gateway: a token sent to the directory by mistake stays put", async function () {
+      const { participants, patientA, alice, deployer, relayer } = await loadFixture(patientsFixture);
+      const token = await (await hre.ethers.getContractFactory("MockERC20")).deploy("Won", "KRWx");
+      await token.mint(await participants.getAddress(), 1_000n);
+      const steal = token.interface.encodeFunctionData("transfer", [patientA.address, 1_000n]);
+      await expect(participants.connect(patientA).execute(alice, hre.ethers.ZeroHash, token, steal))
+        .to.be.revertedWithCustomError(participants, "PatientsUntrustedTarget")
+        .withArgs(await token.getAddress());
+      const signed = await signedCall(participants, patientA, { patientId: alice, target: token, data: steal });
+      await expect(participants.connect(relayer).relay(signed.call, signed.signature))
+        .to.be.revertedWithCustomError(participants, "PatientsUntrustedTarget")
+        .withArgs(await token.getAddress());
+      // Nor an address without code.
+      await expect(participants.connect(patientA).execute(alice, hre.ethers.ZeroHash, deployer.address, "0x"))
+        .to.be.revertedWithCustomError(participants, "PatientsUntrustedTarget")
+        .withArgs(deployer.address);
+      expect(await token.balanceOf(await participants.getAddress())).to.equal(1_000n);
+      expect((await participants.patient(alice)).nonce).to.equal(0n);
     });
 
     it("gives the gateway no power of its own: it is no institution and holds no role", async function () {

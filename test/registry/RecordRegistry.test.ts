@@ -1,15 +1,17 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { MockReadPolicy__factory, type RecordRegistry } from "../../typechain-types";
 import { onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";
+import { registerPatients } from "../helpers/patients";
 
 const Status = { None: 0, Active: 1, Suspended: 2 } as const;
 const Kind = { Hospital: 1, Pharmacy: 2 } as const;
+/** The kinds a record write takes, as a bit set: hospitals only. */
+const HOSPITALS = 1n << BigInt(Kind.Hospital);
 const digestOf = (text: string) => hre.ethers.sha256(hre.ethers.toUtf8Bytes(text));
 const uriOf = (text: string) => `ipfs://bafkrei${hre.ethers.id(text).slice(2, 54)}`;
 
@@ -19,10 +21,10 @@ describe("RecordRegistry", function () {
     const now = await time.latest();
     const input = (
       text: string,
-      patient: HardhatEthersSigner | string = suite.patientA,
+      patientId: bigint = suite.ids.patientA,
       type: number = RECORD_TYPES["lab-result"],
     ) => ({
-      patient: typeof patient === "string" ? patient : patient.address,
+      patientId,
       digest: digestOf(text),
       recordType: type,
       issuedAt: now - 3600,
@@ -37,40 +39,40 @@ describe("RecordRegistry", function () {
     return suite;
   }
 
-  async function snapshot(records: RecordRegistry, patient: string, issuer: bigint) {
+  async function snapshot(records: RecordRegistry, patientId: bigint, issuer: bigint) {
     return {
       count: await records.recordCount(),
-      patient: await records.recordsOfPatient(patient, 0, 100),
+      patient: await records.recordsOfPatient(patientId, 0, 100),
       issuer: await records.recordsOfIssuer(issuer, 0, 100),
     };
   }
 
   describe("registration", function () {
     it("lets an active hospital register a record: digest and pointer only, the patient's and the issuer's lists", async function () {
-      const { records, asHospital, input, patientA, ids } = await loadFixture(recordsFixture);
+      const { records, asHospital, input, ids } = await loadFixture(recordsFixture);
       const r = input("blood panel");
       await expect(asHospital.register(r))
         .to.emit(records, "RecordRegistered")
-        .withArgs(1, patientA.address, ids.hospital, r.recordType, r.issuedAt, r.digest, r.uri, 0);
+        .withArgs(1, ids.patientA, ids.hospital, r.recordType, r.issuedAt, r.digest, r.uri, 0);
       const record = await records.getRecord(1);
-      expect(record.patient).to.equal(patientA.address);
+      expect(record.patientId).to.equal(ids.patientA);
       expect(record.issuer).to.equal(BigInt(ids.hospital));
       expect(record.recordType).to.equal(BigInt(r.recordType));
       expect(record.issuedAt).to.equal(BigInt(r.issuedAt));
       expect([record.supersedes, record.supersededBy]).to.deep.equal([0n, 0n]);
       expect(await records.recordIdOf(r.digest)).to.equal(1n);
       expect(await records.recordCount()).to.equal(1n);
-      expect((await records.recordsOfPatient(patientA.address, 0, 10))[0]).to.deep.equal([1n]);
+      expect((await records.recordsOfPatient(ids.patientA, 0, 10))[0]).to.deep.equal([1n]);
       expect((await records.recordsOfIssuer(ids.hospital, 0, 10))[0]).to.deep.equal([1n]);
     });
 
     it("refuses each bad field and registers nothing", async function () {
-      const { records, asHospital, input, patientA, ids } = await loadFixture(withRecordFixture);
-      const before = await snapshot(records, patientA.address, ids.hospital);
+      const { records, asHospital, input, ids } = await loadFixture(withRecordFixture);
+      const before = await snapshot(records, ids.patientA, ids.hospital);
       const good = input("x-ray");
-      await expect(asHospital.register({ ...good, patient: hre.ethers.ZeroAddress }))
-        .to.be.revertedWithCustomError(records, "RecordsZeroPatient")
-        .withArgs(0);
+      await expect(asHospital.register({ ...good, patientId: 0n }))
+        .to.be.revertedWithCustomError(records, "RecordsUnknownPatient")
+        .withArgs(0, 0);
       await expect(asHospital.register({ ...good, digest: hre.ethers.ZeroHash }))
         .to.be.revertedWithCustomError(records, "RecordsEmptyDigest")
         .withArgs(0);
@@ -95,18 +97,49 @@ describe("RecordRegistry", function () {
       await expect(asHospital.register(input("blood panel")))
         .to.be.revertedWithCustomError(records, "RecordsDuplicateDigest")
         .withArgs(0, digestOf("blood panel"), 1);
-      expect(await snapshot(records, patientA.address, ids.hospital)).to.deep.equal(before);
+      expect(await snapshot(records, ids.patientA, ids.hospital)).to.deep.equal(before);
       expect(await records.recordIdOf(good.digest)).to.equal(0n);
     });
 
+    it("refuses a record for an unknown patient id, zero or above the patient count, alone or in a batch", async function () {
+      const { records, participants, asHospital, input, signers, ids } = await loadFixture(withRecordFixture);
+      const before = await snapshot(records, ids.patientA, ids.hospital);
+      const count = await participants.patientCount();
+      expect(count).to.equal(2n);
+      const [next, max] = [count + 1n, 2n ** 64n - 1n];
+      for (const patientId of [0n, next, max]) {
+        await expect(asHospital.register(input("unknown", patientId)))
+          .to.be.revertedWithCustomError(records, "RecordsUnknownPatient")
+          .withArgs(0, patientId);
+        await expect(
+          asHospital.registerBatch([input("first"), input("second", ids.patientB), input("unknown", patientId)]),
+        )
+          .to.be.revertedWithCustomError(records, "RecordsUnknownPatient")
+          .withArgs(2, patientId);
+      }
+      expect(await snapshot(records, ids.patientA, ids.hospital)).to.deep.equal(before);
+      expect(await records.recordsOfPatient(ids.patientB, 0, 10)).to.deep.equal([[], 0n]);
+      expect(await records.recordsOfPatient(next, 0, 10)).to.deep.equal([[], 0n]);
+      for (const text of ["unknown", "first", "second"]) expect(await records.recordIdOf(digestOf(text))).to.equal(0n);
+
+      // The bound is the directory's count at the time of the write: once the id exists, the same record is taken.
+      const [registered] = await registerPatients(participants, signers[27]);
+      expect(registered).to.equal(next);
+      const r = input("unknown", next);
+      await expect(asHospital.register(r))
+        .to.emit(records, "RecordRegistered")
+        .withArgs(2, next, ids.hospital, r.recordType, r.issuedAt, r.digest, r.uri, 0);
+      expect((await records.recordsOfPatient(next, 0, 10))[0]).to.deep.equal([2n]);
+    });
+
     it("refuses writers that are not active hospitals: a pharmacy, a stranger, a suspended hospital", async function () {
-      const { records, participants, registrar, pharmacy, stranger, hospital, input, patientA, ids } =
+      const { records, participants, registrar, pharmacy, stranger, hospital, input, ids } =
         await loadFixture(withRecordFixture);
-      const before = await snapshot(records, patientA.address, ids.hospital);
-      const r = input("prescription", patientA, RECORD_TYPES.prescription);
+      const before = await snapshot(records, ids.patientA, ids.hospital);
+      const r = input("prescription", ids.patientA, RECORD_TYPES.prescription);
       await expect(records.connect(pharmacy).register(r))
         .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
-        .withArgs(pharmacy.address, Kind.Hospital, Kind.Pharmacy);
+        .withArgs(pharmacy.address, Kind.Pharmacy, HOSPITALS);
       await expect(records.connect(stranger).register(r))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(stranger.address, Status.None);
@@ -120,19 +153,21 @@ describe("RecordRegistry", function () {
       await expect(records.connect(hospital).amend(1, digestOf("fix"), r.issuedAt, uriOf("fix")))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(hospital.address, Status.Suspended);
-      expect(await snapshot(records, patientA.address, ids.hospital)).to.deep.equal(before);
+      expect(await snapshot(records, ids.patientA, ids.hospital)).to.deep.equal(before);
     });
   });
 
   describe("batches", function () {
     it("registers many records in one transaction with consecutive ids", async function () {
-      const { records, asHospital, input, patientA, patientB, ids } = await loadFixture(withRecordFixture);
-      const batch = Array.from({ length: 12 }, (_, i) => input(`batch ${i}`, i % 2 === 0 ? patientA : patientB));
+      const { records, asHospital, input, ids } = await loadFixture(withRecordFixture);
+      const batch = Array.from({ length: 12 }, (_, i) =>
+        input(`batch ${i}`, i % 2 === 0 ? ids.patientA : ids.patientB),
+      );
       await expect(asHospital.registerBatch(batch))
         .to.emit(records, "RecordRegistered")
         .withArgs(
           13,
-          patientB.address,
+          ids.patientB,
           ids.hospital,
           batch[11].recordType,
           batch[11].issuedAt,
@@ -141,27 +176,27 @@ describe("RecordRegistry", function () {
           0,
         );
       expect(await records.recordCount()).to.equal(13n);
-      const [ofA] = await records.recordsOfPatient(patientA.address, 0, 100);
+      const [ofA] = await records.recordsOfPatient(ids.patientA, 0, 100);
       expect(ofA).to.deep.equal([1n, 2n, 4n, 6n, 8n, 10n, 12n]);
-      const [ofB] = await records.recordsOfPatient(patientB.address, 0, 100);
+      const [ofB] = await records.recordsOfPatient(ids.patientB, 0, 100);
       expect(ofB).to.deep.equal([3n, 5n, 7n, 9n, 11n, 13n]);
       expect((await records.recordsOfIssuer(ids.hospital, 0, 100))[1]).to.equal(13n);
     });
 
     it("refuses the whole batch when one entry is bad, naming the entry", async function () {
-      const { records, asHospital, input, patientA, ids } = await loadFixture(withRecordFixture);
-      const before = await snapshot(records, patientA.address, ids.hospital);
+      const { records, asHospital, input, ids } = await loadFixture(withRecordFixture);
+      const before = await snapshot(records, ids.patientA, ids.hospital);
       const batch = Array.from({ length: 5 }, (_, i) => input(`entry ${i}`));
-      await expect(asHospital.registerBatch([...batch.slice(0, 3), { ...batch[3], patient: hre.ethers.ZeroAddress }]))
-        .to.be.revertedWithCustomError(records, "RecordsZeroPatient")
-        .withArgs(3);
+      await expect(asHospital.registerBatch([...batch.slice(0, 3), { ...batch[3], patientId: 0n }]))
+        .to.be.revertedWithCustomError(records, "RecordsUnknownPatient")
+        .withArgs(3, 0);
       await expect(asHospital.registerBatch([...batch, input("blood panel")]))
         .to.be.revertedWithCustomError(records, "RecordsDuplicateDigest")
         .withArgs(5, digestOf("blood panel"), 1);
       await expect(asHospital.registerBatch([...batch, batch[1]]))
         .to.be.revertedWithCustomError(records, "RecordsDuplicateDigest")
         .withArgs(5, batch[1].digest, 3);
-      expect(await snapshot(records, patientA.address, ids.hospital)).to.deep.equal(before);
+      expect(await snapshot(records, ids.patientA, ids.hospital)).to.deep.equal(before);
       expect(await records.recordIdOf(batch[0].digest)).to.equal(0n);
     });
 
@@ -181,13 +216,13 @@ describe("RecordRegistry", function () {
 
   describe("amendment", function () {
     it("issues a corrected version that points to the one it supersedes; the old stays readable", async function () {
-      const { records, asHospital, patientA, ids } = await loadFixture(withRecordFixture);
+      const { records, asHospital, ids } = await loadFixture(withRecordFixture);
       const issuedAt = (await time.latest()) - 60;
       await expect(asHospital.amend(1, digestOf("blood panel v2"), issuedAt, uriOf("v2")))
         .to.emit(records, "RecordRegistered")
         .withArgs(
           2,
-          patientA.address,
+          ids.patientA,
           ids.hospital,
           RECORD_TYPES["lab-result"],
           issuedAt,
@@ -199,13 +234,13 @@ describe("RecordRegistry", function () {
       const corrected = await records.getRecord(2);
       expect(old.supersededBy).to.equal(2n);
       expect(corrected.supersedes).to.equal(1n);
-      expect(corrected.patient).to.equal(patientA.address);
+      expect(corrected.patientId).to.equal(ids.patientA);
       expect(await records.recordIdOf(digestOf("blood panel"))).to.equal(1n);
-      expect((await records.recordsOfPatient(patientA.address, 0, 10))[0]).to.deep.equal([1n, 2n]);
+      expect((await records.recordsOfPatient(ids.patientA, 0, 10))[0]).to.deep.equal([1n, 2n]);
     });
 
     it("refuses to amend someone else's record, an unknown record, or an old version", async function () {
-      const { records, asHospital, secondHospital, patientA, ids } = await loadFixture(withRecordFixture);
+      const { records, asHospital, secondHospital, ids } = await loadFixture(withRecordFixture);
       const issuedAt = (await time.latest()) - 60;
       await expect(records.connect(secondHospital).amend(1, digestOf("forged"), issuedAt, uriOf("forged")))
         .to.be.revertedWithCustomError(records, "RecordsNotIssuer")
@@ -214,11 +249,11 @@ describe("RecordRegistry", function () {
         .to.be.revertedWithCustomError(records, "RecordsUnknownRecord")
         .withArgs(99);
       await asHospital.amend(1, digestOf("v2"), issuedAt, uriOf("v2"));
-      const before = await snapshot(records, patientA.address, ids.hospital);
+      const before = await snapshot(records, ids.patientA, ids.hospital);
       await expect(asHospital.amend(1, digestOf("v3"), issuedAt, uriOf("v3")))
         .to.be.revertedWithCustomError(records, "RecordsAlreadySuperseded")
         .withArgs(1, 2);
-      expect(await snapshot(records, patientA.address, ids.hospital)).to.deep.equal(before);
+      expect(await snapshot(records, ids.patientA, ids.hospital)).to.deep.equal(before);
       expect((await records.getRecord(2)).supersededBy).to.equal(0n);
     });
 
@@ -238,11 +273,11 @@ describe("RecordRegistry", function () {
 
   describe("pagination", function () {
     it("pages a patient with many records across storage words, and answers empty pages past the end", async function () {
-      const { records, asHospital, input, patientA, ids } = await loadFixture(recordsFixture);
+      const { records, asHospital, input, ids } = await loadFixture(recordsFixture);
       await asHospital.registerBatch(Array.from({ length: 40 }, (_, i) => input(`many ${i}`)));
       const all = Array.from({ length: 40 }, (_, i) => BigInt(i + 1));
       const page = async (offset: number, limit: number) =>
-        (await records.recordsOfPatient(patientA.address, offset, limit))[0];
+        (await records.recordsOfPatient(ids.patientA, offset, limit))[0];
       expect(await page(0, 100)).to.deep.equal(all);
       for (const [offset, limit] of [
         [0, 5],
@@ -257,11 +292,12 @@ describe("RecordRegistry", function () {
       expect(await page(1_000_000, 10)).to.deep.equal([]);
       expect(await page(3, 0)).to.deep.equal([]);
       const max = hre.ethers.MaxUint256;
-      expect((await records.recordsOfPatient(patientA.address, 35, max))[0]).to.deep.equal(all.slice(35));
-      expect((await records.recordsOfPatient(patientA.address, max, max))[0]).to.deep.equal([]);
-      expect((await records.recordsOfPatient(patientA.address, 40, 10))[1]).to.equal(40n);
+      expect((await records.recordsOfPatient(ids.patientA, 35, max))[0]).to.deep.equal(all.slice(35));
+      expect((await records.recordsOfPatient(ids.patientA, max, max))[0]).to.deep.equal([]);
+      expect((await records.recordsOfPatient(ids.patientA, 40, 10))[1]).to.equal(40n);
       expect((await records.recordsOfIssuer(ids.hospital, 38, 10))[0]).to.deep.equal([39n, 40n]);
-      expect(await records.recordsOfPatient(hre.ethers.ZeroAddress, 0, 10)).to.deep.equal([[], 0n]);
+      expect(await records.recordsOfPatient(0, 0, 10)).to.deep.equal([[], 0n]);
+      expect(await records.recordsOfPatient(ids.patientB, 0, 10)).to.deep.equal([[], 0n]);
     });
   });
 
@@ -281,6 +317,28 @@ describe("RecordRegistry", function () {
         .withArgs(9);
     });
 
+    it("lets the patient read at its current address only: after a rotation the old address reads nothing, the new one reads", async function () {
+      const { records, participants, asHospital, input, patientA, signers, ids } = await loadFixture(withRecordFixture);
+      const newPhone = signers[27];
+      await participants.connect(patientA).proposePatientAccount(newPhone.address);
+      // A proposal alone moves nothing: the current address still reads, the proposed one not yet.
+      expect(await records.canRead(patientA.address, 1, PURPOSES.treatment)).to.equal(true);
+      expect(await records.canRead(newPhone.address, 1, PURPOSES.treatment)).to.equal(false);
+      await expect(participants.connect(newPhone).acceptPatientAccount(ids.patientA))
+        .to.emit(participants, "PatientAccountChanged")
+        .withArgs(ids.patientA, patientA.address, newPhone.address, false);
+      for (const purpose of Object.values(PURPOSES)) {
+        expect(await records.canRead(patientA.address, 1, purpose)).to.equal(false);
+        expect(await records.canRead(newPhone.address, 1, purpose)).to.equal(true);
+      }
+      // The records stay under the same id, and the hospital goes on writing to it.
+      expect((await records.getRecord(1)).patientId).to.equal(ids.patientA);
+      await asHospital.register(input("after rotation"));
+      expect(await records.recordsOfPatient(ids.patientA, 0, 10)).to.deep.equal([[1n, 2n], 2n]);
+      expect(await records.canRead(newPhone.address, 2, PURPOSES.treatment)).to.equal(true);
+      expect(await records.canRead(patientA.address, 2, PURPOSES.treatment)).to.equal(false);
+    });
+
     it("stops the issuing hospital reading while it is suspended", async function () {
       const { records, participants, registrar, hospital, ids } = await loadFixture(withRecordFixture);
       await participants.connect(registrar).suspend(ids.hospital, hre.ethers.encodeBytes32String("r"));
@@ -297,9 +355,9 @@ describe("RecordRegistry", function () {
     });
 
     it("asks the read policy for everyone else once governance sets one", async function () {
-      const { records, manager, deployer, pharmacy, stranger } = await loadFixture(withRecordFixture);
+      const { records, manager, deployer, pharmacy, stranger, ids } = await loadFixture(withRecordFixture);
       const policy = await new MockReadPolicy__factory(deployer).deploy();
-      await policy.allow(pharmacy.address, 1, PURPOSES.treatment);
+      await policy.allow(ids.pharmacy, 1, PURPOSES.treatment);
       await expect(records.connect(deployer).setReadPolicy(await policy.getAddress())).to.be.revertedWithCustomError(
         manager,
         "AccessManagerNotScheduled",
@@ -355,7 +413,7 @@ describe("RecordRegistry", function () {
 
   describe("pausing", function () {
     it("lets the guardian pause writes at once; reads go on; unpausing waits for the governor", async function () {
-      const { records, participants, manager, deployer, asHospital, input, patientA, hospital } =
+      const { records, participants, manager, deployer, asHospital, input, hospital, ids } =
         await loadFixture(withRecordFixture);
       await expect(records.connect(deployer).pause()).to.emit(records, "Paused").withArgs(deployer.address);
       expect(await records.paused()).to.equal(true);
@@ -370,9 +428,9 @@ describe("RecordRegistry", function () {
         "RecordsPaused",
       );
       expect(await records.recordCount()).to.equal(1n);
-      expect((await records.getRecord(1)).patient).to.equal(patientA.address);
+      expect((await records.getRecord(1)).patientId).to.equal(ids.patientA);
       expect(await records.canRead(hospital.address, 1, PURPOSES.treatment)).to.equal(true);
-      expect((await records.recordsOfPatient(patientA.address, 0, 10))[0]).to.deep.equal([1n]);
+      expect((await records.recordsOfPatient(ids.patientA, 0, 10))[0]).to.deep.equal([1n]);
       await expect(records.connect(deployer).pause()).to.be.revertedWithCustomError(records, "RecordsPaused");
 
       const pausedAt = await records.pausedAt();

@@ -12,9 +12,15 @@ import {
 } from "../../typechain-types";
 import { onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";
+import { GUARDIAN_SALT, asPatient, guardianCommitment } from "../helpers/patients";
 
 /** Everything readable about the registries, to compare before and after an upgrade. */
-async function stateOf(participants: ParticipantRegistry, records: RecordRegistry, patients: string[]) {
+async function stateOf(
+  participants: ParticipantRegistry,
+  records: RecordRegistry,
+  patients: bigint[],
+  guardians: { patientId: bigint; commitment: string }[],
+) {
   const [institutions] = await participants.institutions(0, 100);
   const count = Number(await records.recordCount());
   const all = [];
@@ -24,9 +30,21 @@ async function stateOf(participants: ParticipantRegistry, records: RecordRegistr
   for (const institution of institutions) lists.push(await records.recordsOfIssuer(institution.id, 0, 100));
   const members = [];
   for (const institution of institutions) members.push(await participants.memberOf(institution.account));
+  const patientEntries = [];
+  for (const patientId of patients) {
+    const patient = await participants.patient(patientId);
+    patientEntries.push([...patient, [...(await participants.patientOf(patient.account))]]);
+  }
+  const guardianEntries = [];
+  for (const { patientId, commitment } of guardians) {
+    guardianEntries.push([...(await participants.guardian(patientId, commitment))]);
+  }
   return {
     institutions: institutions.map((i) => [...i]),
     members: members.map((m) => [...m]),
+    patientCount: await participants.patientCount(),
+    patients: patientEntries,
+    guardians: guardianEntries,
     records: all.map((r) => [...r]),
     lists,
     types: await Promise.all(Object.values(RECORD_TYPES).map((t) => records.isRecordType(t))),
@@ -36,10 +54,11 @@ async function stateOf(participants: ParticipantRegistry, records: RecordRegistr
 describe("registry upgrades", function () {
   async function populatedFixture() {
     const suite = await onboardedFixture();
-    const { records, participants, hospital, secondHospital, registrar, patientA, patientB, ids } = suite;
+    const { records, participants, hospital, secondHospital, registrar, patientA, patientB, guardian, signers, ids } =
+      suite;
     const now = await time.latest();
     const input = (i: number) => ({
-      patient: i % 3 === 0 ? patientB.address : patientA.address,
+      patientId: i % 3 === 0 ? ids.patientB : ids.patientA,
       digest: hre.ethers.id(`document ${i}`),
       recordType: (i % 7) + 1,
       issuedAt: now - i,
@@ -49,7 +68,16 @@ describe("registry upgrades", function () {
     await records.connect(secondHospital).register(input(20));
     await records.connect(hospital).amend(2, hre.ethers.id("amended"), now, "ipfs://amended");
     await participants.connect(registrar).suspend(ids.pharmacy, hre.ethers.encodeBytes32String("audit"));
-    return { ...suite, patients: [patientA.address, patientB.address] };
+    // Patients with some history in the directory: patient 1 has a guardian, patient 2 moved to a new address.
+    const commitment = guardianCommitment(ids.patientA, guardian.address, GUARDIAN_SALT);
+    await participants.connect(patientA).setGuardian(commitment, 2);
+    await participants.connect(patientB).proposePatientAccount(signers[27].address);
+    await participants.connect(signers[27]).acceptPatientAccount(ids.patientB);
+    return {
+      ...suite,
+      patients: [ids.patientA, ids.patientB],
+      guardians: [{ patientId: ids.patientA, commitment }],
+    };
   }
 
   // The record registry's implementation takes the participant directory's proxy as a constructor argument.
@@ -89,8 +117,9 @@ describe("registry upgrades", function () {
   });
 
   it("upgrades both registries through governance and keeps every record and participant", async function () {
-    const { records, participants, manager, deployer, hospital, patients } = await loadFixture(populatedFixture);
-    const before = await stateOf(participants, records, patients);
+    const { records, participants, manager, deployer, hospital, patients, guardians } =
+      await loadFixture(populatedFixture);
+    const before = await stateOf(participants, records, patients, guardians);
 
     const recordsV2 = await new RecordRegistryV2__factory(deployer).deploy(await participants.getAddress());
     const participantsV2 = await new ParticipantRegistryV2__factory(deployer).deploy();
@@ -111,11 +140,11 @@ describe("registry upgrades", function () {
     expect(await ParticipantRegistryV2__factory.connect(await participants.getAddress(), deployer).version()).to.equal(
       "2",
     );
-    expect(await stateOf(participants, records, patients)).to.deep.equal(before);
+    expect(await stateOf(participants, records, patients, guardians)).to.deep.equal(before);
 
     // And the upgraded registry keeps working: ids continue, checks still apply.
     await records.connect(hospital).register({
-      patient: patients[0],
+      patientId: patients[0],
       digest: hre.ethers.id("after upgrade"),
       recordType: RECORD_TYPES.vaccination,
       issuedAt: await time.latest(),
@@ -148,19 +177,21 @@ describe("registry upgrades", function () {
   });
 
   it("upgrades the consent manager through governance and keeps every grant", async function () {
-    const { consent, records, participants, manager, deployer, patientA, insurer } =
+    const { consent, records, participants, manager, deployer, patientA, insurer, ids } =
       await loadFixture(populatedFixture);
     const expiresAt = (await time.latest()) + 30 * 86_400;
-    await consent.connect(patientA).grant({
-      patient: patientA.address,
-      grantee: insurer.address,
-      purpose: 0,
-      scopeKind: 0,
-      scope: [],
-      expiresAt,
-    });
-    const [ids] = await records.recordsOfPatient(patientA.address, 0, 100);
-    const before = await Promise.all(ids.map((id) => records.canRead(insurer.address, id, 0)));
+    await asPatient(participants, patientA, ids.patientA, consent, "grant", [
+      {
+        patientId: ids.patientA,
+        grantee: insurer.address,
+        purpose: 0,
+        scopeKind: 0,
+        scope: [],
+        expiresAt,
+      },
+    ]);
+    const [recordIds] = await records.recordsOfPatient(ids.patientA, 0, 100);
+    const before = await Promise.all(recordIds.map((id) => records.canRead(insurer.address, id, 0)));
     const next = await new ConsentManager__factory(deployer).deploy(
       await participants.getAddress(),
       await records.getAddress(),
@@ -170,7 +201,7 @@ describe("registry upgrades", function () {
     expect(await upgrades.erc1967.getImplementationAddress(await consent.getAddress())).to.equal(
       await next.getAddress(),
     );
-    expect(await Promise.all(ids.map((id) => records.canRead(insurer.address, id, 0)))).to.deep.equal(before);
+    expect(await Promise.all(recordIds.map((id) => records.canRead(insurer.address, id, 0)))).to.deep.equal(before);
     expect(before.every(Boolean)).to.equal(true);
     expect(await consent.emergencyWindow()).to.equal(24n * 3600n);
   });

@@ -40,6 +40,8 @@ describe("SDK error decoding", function () {
         expect(error!.name).to.equal(fragment.name);
         expect(Object.keys(error!.args)).to.deep.equal(fragment.inputs.map((i) => i.name));
         expect(String(error).startsWith(`${fragment.name}: `)).to.equal(true);
+        // A sentence naming an argument the error no longer has would print "undefined".
+        expect(String(error), `${name}.${fragment.name}`).not.to.contain("undefined");
         count += 1;
       });
     }
@@ -55,10 +57,13 @@ describe("SDK error decoding", function () {
       "error ConsentNoLiveRight(address reader, uint256 recordId, uint8 purpose)",
       "error ClaimsRecordTypeNotCovered(uint256 recordId, uint8 recordType)",
       "error ClaimsInvalidConfiguration(uint8 setting)",
-      "error ConsentInactiveReader(address reader, uint8 status)",
+      "error ParticipantsWrongKind(address account, uint8 kind, uint256 allowedKinds)",
       "error SupplyReceiverNotActive(address receiver, uint8 status)",
-      "error ClaimsAlreadyEnrolled(uint256 programmeId, address patient, uint40 enrolledAt)",
+      "error ClaimsAlreadyEnrolled(uint256 programmeId, uint64 patient, uint40 enrolledAt)",
       "error RecordsInvalidTime(uint256 index, uint40 issuedAt, uint256 now)",
+      "error ConsentEmergencyCapReached(uint64 patientId, uint32 hospitalId, uint40 periodEndsAt)",
+      "error PatientsRecoveryNotDue(uint64 patientId, uint40 dueAt)",
+      "error PatientsGuardianLacksPower(uint64 patientId, bytes32 commitment, uint8 power)",
     ]);
     const decode = (name: string, args: unknown[]) => String(decodeRevertData(iface.encodeErrorResult(name, args)));
     expect(decode("ConsentSignatureExpired", [1_795_000_000n, 1_795_003_600n])).to.equal(
@@ -73,14 +78,27 @@ describe("SDK error decoding", function () {
       "ClaimsRecordTypeNotCovered: recordId 9, recordType lab-result",
     );
     expect(decode("ClaimsInvalidConfiguration", [5n])).to.equal("ClaimsInvalidConfiguration: setting copayBps");
-    expect(decode("ConsentInactiveReader", [ZeroAddress, 2n])).to.equal(
-      "ConsentInactiveReader: reader 0x0000…0000, status suspended",
+    expect(decode("ParticipantsWrongKind", [ZeroAddress, 2n, 1n << 1n])).to.equal(
+      `ParticipantsWrongKind: ${ZeroAddress} is a pharmacy, not a hospital`,
+    );
+    expect(decode("ParticipantsWrongKind", [ZeroAddress, 1n, (1n << 2n) | (1n << 3n)])).to.equal(
+      `ParticipantsWrongKind: ${ZeroAddress} is a hospital, not a pharmacy or an insurer`,
     );
     expect(decode("SupplyReceiverNotActive", [ZeroAddress, 3n])).to.equal(
       "SupplyReceiverNotActive: receiver 0x0000…0000, status retired",
     );
-    expect(decode("ClaimsAlreadyEnrolled", [2n, ZeroAddress, 1_795_000_000n])).to.equal(
-      `ClaimsAlreadyEnrolled: patient ${ZeroAddress} was already enrolled in programme 2 at 2026-11-18T11:06:40Z (once per programme)`,
+    expect(decode("ClaimsAlreadyEnrolled", [2n, 7n, 1_795_000_000n])).to.equal(
+      "ClaimsAlreadyEnrolled: patient 7 was already enrolled in programme 2 at 2026-11-18T11:06:40Z (once per programme)",
+    );
+    expect(decode("ConsentEmergencyCapReached", [7n, 4n, 1_795_000_000n])).to.equal(
+      "ConsentEmergencyCapReached: institution 4 already opened emergency access to patient 7 as often as allowed in the period ending at 2026-11-18T11:06:40Z",
+    );
+    expect(decode("PatientsRecoveryNotDue", [7n, 1_795_000_000n])).to.equal(
+      "PatientsRecoveryNotDue: the recovery of patient 7 can be accepted from 2026-11-18T11:06:40Z",
+    );
+    const commitment = "0x" + "ab".repeat(32);
+    expect(decode("PatientsGuardianLacksPower", [7n, commitment, 2n])).to.equal(
+      `PatientsGuardianLacksPower: guardian ${commitment} of patient 7 lacks the act power`,
     );
     expect(decode("RecordsInvalidTime", [3n, 0n, 1_795_000_000n])).to.equal(
       "RecordsInvalidTime: entry 3: no time of care given",

@@ -7,14 +7,15 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import { ACCESS, ACTORS, type Actor, mayCall } from "../../config/access";
 import {
+  ACCEPT_PATIENT_ACCOUNT_TYPES,
   CONSENT_TYPES,
-  JOIN_TYPES,
   PERMIT_TYPES,
   READING_TYPES,
-  claimsDomain,
+  REGISTER_PATIENT_TYPES,
   compactSignature,
   consentDomain,
   istPermitDomain,
+  participantsDomain,
   supplyDomain,
 } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
@@ -28,6 +29,7 @@ import {
 import { accessMarkdown } from "../../scripts/lib/access";
 import { deploySuiteFixture, onboard } from "../helpers/fixtures";
 import { adminCall, delayedCall } from "../helpers/governance";
+import { GUARDIAN_SALT, asPatient, guardianCommitment, registerPatients, salt, signedCall } from "../helpers/patients";
 
 /** The refusals that mean "not you": who the caller is, not what the call says. */
 const AUTHORISATION_ERRORS = new Set([
@@ -41,10 +43,17 @@ const AUTHORISATION_ERRORS = new Set([
   "ParticipantsNotActive",
   "ParticipantsWrongKind",
   "ParticipantsNotPendingAccount",
+  "PatientsNotPatient", // not the patient's current key (nor, with a salt, one of its guardians: below)
+  "PatientsNotGuardian",
+  "PatientsNotThroughGateway", // a patient action sent directly, not by the directory's gateway
+  "PatientsGuardianLacksPower", // a guardian without the power the action needs
+  "PatientsGuardianCannotManage", // a guardian touching the patient's identity
+  "PatientsNothingToAccept", // not the address the patient proposed (nor a due recovery's)
   "RecordsNotIssuer",
-  "ConsentNotPatientOrGuardian",
-  "ConsentInactiveReader",
+  "ConsentPatientMismatch", // the acting patient is not the one the request names
+  "ConsentNotPatientsGrant",
   "ConsentNoLiveRight",
+  "ConsentNothingToJustify", // justifyEmergency: the caller (by its institution id) opened nothing for the patient
   "ClaimsNotProgrammeInsurer",
   "ClaimsNotClaimant",
   "ClaimsNotArbitrator",
@@ -61,6 +70,8 @@ const AUTHORISATION_ERRORS = new Set([
 const NO_SUCCESS = new Set([
   "MIIPAccessManager.consumeScheduledOp", // nobody: only a managed contract
   "ParticipantRegistry.acceptAccount", // only the proposed address, which is no actor
+  "ParticipantRegistry.acceptPatientAccount", // only the patient's proposed address, which is no actor
+  "ParticipantRegistry.approveRecovery", // only a guardian with the recover power; the matrix's guardian may only act
   "ParticipantRegistry.initialize",
   "RecordRegistry.initialize",
   "ConsentManager.initialize",
@@ -144,7 +155,16 @@ describe("Access matrix: every state-changing function, as every actor, against 
         { account: s.emergencyHospital, kind: "hospital", name: "suspended hospital" },
       );
     const ids = { hospital, pharmacy, insurer, agency, researcher, manufacturer, distributor, regulator, suspended };
-    await participants.connect(s.registrar).suspend(ids.suspended, code("review"));
+
+    // Patients A and B (ids 1 and 2), each by its own key; A appoints the named `guardian` with the act power.
+    const [patientA, patientB] = await registerPatients(participants, s.patientA, s.patientB);
+    const patients = { a: patientA, b: patientB };
+    await participants
+      .connect(s.patientA)
+      .setGuardian(guardianCommitment(patients.a, s.guardian.address, GUARDIAN_SALT), 2 /* POWER_ACT */);
+
+    // The second hospital breaks the glass on patient B and never justifies it: overdue by the end of the fixture.
+    await consent.connect(s.emergencyHospital).openEmergency(patients.b, code("er"));
 
     // IST for the insurer, a month after listing.
     await time.increase(30 * DAY);
@@ -159,15 +179,15 @@ describe("Access matrix: every state-changing function, as every actor, against 
     const programmeId = 1n;
     await token.connect(s.insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
     await claims.connect(s.insurer).deposit(programmeId, IST(50_000));
-    await claims.connect(s.insurer).enrol(programmeId, s.patientA.address);
+    await claims.connect(s.insurer).enrol(programmeId, patients.a);
     await time.increase(60);
 
-    // Patient A's records, a guardian, and grants to the pharmacy (treatment) and the insurer (claims).
+    // Patient A's records, and grants to the pharmacy (treatment) and the insurer (claims).
     let n = 0;
     const record = async () => {
       n += 1;
       await records.connect(s.hospital).register({
-        patient: s.patientA.address,
+        patientId: patients.a,
         digest: hre.ethers.id(`matrix record ${n}`),
         recordType: RECORD_TYPES.diagnosis,
         issuedAt: await time.latest(),
@@ -177,15 +197,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
     };
     const recordIds: bigint[] = [];
     for (let i = 0; i < 8; i++) recordIds.push(await record());
-    await consent.connect(s.patientA).setGuardian(s.guardian.address);
     const far = (await time.latest()) + 365 * DAY;
     const grantTo = (grantee: string, purpose: number) =>
-      consent
-        .connect(s.patientA)
-        .grant({ patient: s.patientA.address, grantee, purpose, scopeKind: 0, scope: [], expiresAt: far });
+      asPatient(participants, s.patientA, patients.a, consent, "grant", [
+        { patientId: patients.a, grantee, purpose, scopeKind: 0, scope: [], expiresAt: far },
+      ]);
     await grantTo(s.pharmacy.address, PURPOSES.treatment);
     await grantTo(s.insurer.address, PURPOSES["insurance-claim"]);
-    const pharmacyGrant = await consent.grantIdOf(s.patientA.address, ids.pharmacy, PURPOSES.treatment, 0, 0);
+    const pharmacyGrant = await consent.grantIdOf(patients.a, ids.pharmacy, PURPOSES.treatment, 0, 0);
 
     // Claims in every state the rows need: one past its review deadline, one partly approved past its dispute
     // window; then one pending, one partly approved, one disputed.
@@ -248,6 +267,12 @@ describe("Access matrix: every state-changing function, as every actor, against 
     await supply.connect(s.pharmacy).accept(warm);
     const inTransit = await ship(s.manufacturer, s.distributor, 5);
 
+    // Both hospitals break the glass on patient A (their justifications due in three days), then the second one is
+    // suspended: it still answers for what it opened.
+    await consent.connect(s.hospital).openEmergency(patients.a, code("er"));
+    await consent.connect(s.emergencyHospital).openEmergency(patients.a, code("er"));
+    await participants.connect(s.registrar).suspend(ids.suspended, code("review"));
+
     // A GOVERNOR operation already scheduled, for `cancel`.
     const setType = records.interface.encodeFunctionData("setRecordType", [9, true, code("nine")]);
     await manager.connect(governor).schedule(await records.getAddress(), setType, 0);
@@ -266,6 +291,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       ...s,
       actors,
       ids,
+      patients,
       address,
       programmeId,
       recordIds,
@@ -282,6 +308,28 @@ describe("Access matrix: every state-changing function, as every actor, against 
 
   type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
   type Builder = (ctx: Ctx, actor: HardhatEthersSigner) => Promise<Call>;
+
+  /** The salt an actor acts for patient A with: the guardian's own; zero for anyone else (as the patient's key). */
+  const saltOf = (c: Ctx, actor: HardhatEthersSigner) =>
+    actor.address === c.guardian.address ? GUARDIAN_SALT : hre.ethers.ZeroHash;
+
+  /** A patient action as the actor makes it: through the directory's gateway, for patient A, with its salt. */
+  function viaGateway(c: Ctx, actor: HardhatEthersSigner, target: string, data: string): Call {
+    return {
+      target: c.address.participants,
+      data: c.participants.interface.encodeFunctionData("execute", [c.patients.a, saltOf(c, actor), target, data]),
+    };
+  }
+
+  /**
+   * For functions a patient reaches through the gateway and others call directly (a claim's claimant: the patient
+   * or the hospital; the directory's own patient functions): the patient and its guardian go through the gateway,
+   * every other actor calls directly.
+   */
+  function patientSide(c: Ctx, actor: HardhatEthersSigner, target: string, data: string): Call {
+    const isPatientSide = actor.address === c.patientA.address || actor.address === c.guardian.address;
+    return isPatientSide ? viaGateway(c, actor, target, data) : { target, data };
+  }
 
   const calls: Record<string, Record<string, Builder>> = {
     MIIPAccessManager: {
@@ -502,6 +550,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
         data: c.participants.interface.encodeFunctionData("updateProfile", [c.ids.researcher, "R", "ipfs://r"]),
       }),
       reinstate: async (c) => {
+        await time.increase(await c.participants.onboardingDelay()); // the notice period after the suspension
         const { statusChangedAt } = await c.participants.institution(c.ids.suspended);
         return {
           target: c.address.participants,
@@ -549,6 +598,117 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.participants,
         data: c.participants.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
       }),
+      registerPatient: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("registerPatient"),
+      }),
+      registerPatientBySig: async (c) => {
+        const account = hre.ethers.Wallet.createRandom();
+        const deadline = BigInt(await time.latest()) + 3600n;
+        const signature = await account.signTypedData(
+          participantsDomain(31337n, c.address.participants),
+          REGISTER_PATIENT_TYPES,
+          { account: account.address, deadline },
+        );
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("registerPatientBySig", [
+            account.address,
+            deadline,
+            signature,
+          ]),
+        };
+      },
+      proposePatientAccount: async (c, a) =>
+        patientSide(
+          c,
+          a,
+          c.address.participants,
+          c.participants.interface.encodeFunctionData("proposePatientAccount", [
+            hre.ethers.Wallet.createRandom().address,
+          ]),
+        ),
+      acceptPatientAccount: async (c) => {
+        await c.participants.connect(c.patientA).proposePatientAccount(hre.ethers.Wallet.createRandom().address);
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("acceptPatientAccount", [c.patients.a]),
+        };
+      },
+      acceptPatientAccountBySig: async (c) => {
+        const account = hre.ethers.Wallet.createRandom();
+        await c.participants.connect(c.patientA).proposePatientAccount(account.address);
+        const deadline = BigInt(await time.latest()) + 3600n;
+        const signature = await account.signTypedData(
+          participantsDomain(31337n, c.address.participants),
+          ACCEPT_PATIENT_ACCOUNT_TYPES,
+          { patientId: c.patients.a, account: account.address, deadline },
+        );
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("acceptPatientAccountBySig", [
+            c.patients.a,
+            account.address,
+            deadline,
+            signature,
+          ]),
+        };
+      },
+      setGuardian: async (c, a) =>
+        patientSide(
+          c,
+          a,
+          c.address.participants,
+          c.participants.interface.encodeFunctionData("setGuardian", [
+            guardianCommitment(c.patients.a, c.stranger.address, salt("new guardian")),
+            1, // POWER_RECOVER
+          ]),
+        ),
+      setRecoveryThreshold: async (c, a) => {
+        // A guardian who may recover, so that a threshold of one is possible.
+        await c.participants
+          .connect(c.patientA)
+          .setGuardian(guardianCommitment(c.patients.a, c.stranger.address, salt("recoverer")), 1);
+        return patientSide(
+          c,
+          a,
+          c.address.participants,
+          c.participants.interface.encodeFunctionData("setRecoveryThreshold", [1]),
+        );
+      },
+      approveRecovery: async (c, a) => {
+        const { round } = await c.participants.patient(c.patients.a);
+        return viaGateway(
+          c,
+          a,
+          c.address.participants,
+          c.participants.interface.encodeFunctionData("approveRecovery", [
+            hre.ethers.Wallet.createRandom().address,
+            round,
+          ]),
+        );
+      },
+      cancelRecovery: async (c, a) =>
+        patientSide(c, a, c.address.participants, c.participants.interface.encodeFunctionData("cancelRecovery")),
+      execute: async (c, a) =>
+        // A patient action on a service (cancelling a signature patient A never gave the researcher).
+        viaGateway(
+          c,
+          a,
+          c.address.consent,
+          c.consent.interface.encodeFunctionData("cancelNonce", [c.ids.researcher, PURPOSES.research, 0, 0]),
+        ),
+      relay: async (c) => {
+        const { call, signature } = await signedCall(c.participants, c.patientA, {
+          patientId: c.patients.a,
+          target: c.address.consent,
+          data: c.consent.interface.encodeFunctionData("cancelNonce", [c.ids.researcher, PURPOSES.research, 0, 0]),
+        });
+        return {
+          target: c.address.participants,
+          data: c.participants.interface.encodeFunctionData("relay", [call, signature]),
+        };
+      },
     },
     RecordRegistry: {
       register: async (c) => ({
@@ -600,10 +760,13 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
     },
     ConsentManager: {
-      grant: async (c) => ({
-        target: c.address.consent,
-        data: c.consent.interface.encodeFunctionData("grant", [researchRequest(c, await time.latest())]),
-      }),
+      grant: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.consent,
+          c.consent.interface.encodeFunctionData("grant", [researchRequest(c, await time.latest())]),
+        ),
       grantBySig: async (c) => {
         const request = researchRequest(c, await time.latest());
         const deadline = BigInt(await time.latest()) + 3600n;
@@ -617,35 +780,42 @@ describe("Access matrix: every state-changing function, as every actor, against 
           data: c.consent.interface.encodeFunctionData("grantBySig", [request, 0, deadline, signature]),
         };
       },
-      revoke: async (c) => ({
-        target: c.address.consent,
-        data: c.consent.interface.encodeFunctionData("revoke", [c.pharmacyGrant]),
-      }),
-      cancelNonce: async (c) => ({
-        target: c.address.consent,
-        data: c.consent.interface.encodeFunctionData("cancelNonce", [
-          c.patientA.address,
-          c.ids.researcher,
-          PURPOSES.research,
-          0,
-          0,
-        ]),
-      }),
-      setGuardian: async (c) => ({
-        target: c.address.consent,
-        data: c.consent.interface.encodeFunctionData("setGuardian", [c.stranger.address]),
-      }),
+      revoke: async (c, a) =>
+        viaGateway(c, a, c.address.consent, c.consent.interface.encodeFunctionData("revoke", [c.pharmacyGrant])),
+      cancelNonce: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.consent,
+          c.consent.interface.encodeFunctionData("cancelNonce", [c.ids.researcher, PURPOSES.research, 0, 0]),
+        ),
       openEmergency: async (c) => ({
         target: c.address.consent,
-        data: c.consent.interface.encodeFunctionData("openEmergency", [c.patientA.address, code("er")]),
+        // Patient B: the hospital's access to patient A is open already.
+        data: c.consent.interface.encodeFunctionData("openEmergency", [c.patients.b, code("er")]),
       }),
-      closeEmergency: async (c) => {
-        await c.consent.connect(c.hospital).openEmergency(c.patientA.address, code("er"));
-        return {
-          target: c.address.consent,
-          data: c.consent.interface.encodeFunctionData("closeEmergency", [c.patientA.address, c.ids.hospital]),
-        };
-      },
+      justifyEmergency: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("justifyEmergency", [c.patients.a, hre.ethers.id("note")]),
+      }),
+      flagMissedJustification: async (c) => ({
+        target: c.address.consent,
+        data: c.consent.interface.encodeFunctionData("flagMissedJustification", [c.patients.b, c.ids.suspended]),
+      }),
+      closeEmergency: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.consent,
+          c.consent.interface.encodeFunctionData("closeEmergency", [c.ids.hospital, false]),
+        ),
+      setEmergencyBlock: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.consent,
+          c.consent.interface.encodeFunctionData("setEmergencyBlock", [c.ids.hospital, true]),
+        ),
       logAccess: async (c) => ({
         target: c.address.consent,
         data: c.consent.interface.encodeFunctionData("logAccess", [c.recordIds[0], PURPOSES.treatment]),
@@ -698,39 +868,25 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
       enrol: async (c) => ({
         target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("enrol", [c.programmeId, c.patientB.address]),
+        data: c.claims.interface.encodeFunctionData("enrol", [c.programmeId, c.patients.b]),
       }),
       endCover: async (c) => ({
         target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("endCover", [c.programmeId, c.patientA.address]),
+        data: c.claims.interface.encodeFunctionData("endCover", [c.programmeId, c.patients.a]),
       }),
-      joinBySig: async (c) => {
-        const deadline = BigInt(await time.latest()) + 3600n;
-        const signature = await c.patientB.signTypedData(claimsDomain(31337n, c.address.claims), JOIN_TYPES, {
-          programmeId: c.programmeId,
-          patient: c.patientB.address,
-          nonce: await c.claims.joinNonce(c.patientB.address),
-          deadline,
-        });
-        return {
-          target: c.address.claims,
-          data: c.claims.interface.encodeFunctionData("joinBySig", [
-            c.programmeId,
-            c.patientB.address,
-            deadline,
-            signature,
-          ]),
-        };
+      join: async (c, a) => {
+        // A second programme with open enrolment: patient A is in the first one already.
+        await c.claims.connect(c.insurer).openProgramme(programme(c));
+        const programmeId = await c.claims.programmeCount();
+        return viaGateway(c, a, c.address.claims, c.claims.interface.encodeFunctionData("join", [programmeId]));
       },
-      fileClaim: async (c, a) => ({
-        target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("fileClaim", [
-          c.programmeId,
-          [c.recordIds[5]],
-          IST(100),
-          a.address,
-        ]),
-      }),
+      fileClaim: async (c, a) =>
+        patientSide(
+          c,
+          a,
+          c.address.claims,
+          c.claims.interface.encodeFunctionData("fileClaim", [c.programmeId, [c.recordIds[5]], IST(100), a.address]),
+        ),
       approve: async (c) => ({
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("approve", [c.claimIds.pending, IST(10), code("ok")]),
@@ -739,14 +895,15 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("reject", [c.claimIds.pending, code("no")]),
       }),
-      forceApproval: async (c) => ({
-        target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("forceApproval", [c.claimIds.overdue]),
-      }),
-      dispute: async (c) => ({
-        target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("dispute", [c.claimIds.partial]),
-      }),
+      forceApproval: async (c, a) =>
+        patientSide(
+          c,
+          a,
+          c.address.claims,
+          c.claims.interface.encodeFunctionData("forceApproval", [c.claimIds.overdue]),
+        ),
+      dispute: async (c, a) =>
+        patientSide(c, a, c.address.claims, c.claims.interface.encodeFunctionData("dispute", [c.claimIds.partial])),
       finalize: async (c) => ({
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("finalize", [c.claimIds.oldPartial]),
@@ -816,8 +973,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
             unit.index,
             unit.serial,
             unit.proof,
-            c.patientA.address,
-            0,
+            0, // no prescription
           ]),
         };
       },
@@ -906,7 +1062,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
 
   async function newRecord(c: Ctx) {
     return {
-      patient: c.patientA.address,
+      patientId: c.patients.a,
       digest: hre.ethers.id(`new ${Math.random()}`),
       recordType: 1,
       issuedAt: await time.latest(),
@@ -916,7 +1072,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
 
   function researchRequest(c: Ctx, now: number) {
     return {
-      patient: c.patientA.address,
+      patientId: c.patients.a,
       grantee: c.researcher.address,
       purpose: PURPOSES.research,
       scopeKind: 0,

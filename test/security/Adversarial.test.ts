@@ -2,19 +2,12 @@ import { expect } from "chai";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
-import {
-  CONSENT_TYPES,
-  JOIN_TYPES,
-  READING_TYPES,
-  claimsDomain,
-  compactSignature,
-  consentDomain,
-  supplyDomain,
-} from "../../config/eip712";
+import { CONSENT_TYPES, READING_TYPES, compactSignature, consentDomain, supplyDomain } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { buildSerialTree } from "../../sdk/serials";
 import type { IClaimEscrow, ISupplyChain } from "../../typechain-types";
 import { onboard, onboardedFixture } from "../helpers/fixtures";
+import { asPatient, registerPatients, signedCall } from "../helpers/patients";
 
 const DAY = 86_400;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -69,9 +62,10 @@ function programmeInput(
 
 /**
  * Attacks from the threat model (SECURITY.md) that no capability's own tests cover: malleable signatures,
- * signatures carried to another contract, front-running, griefing by volume, and a suspended institution racing
- * its suspension. Re-entrant tokens and payees, replays across chains, forged device readings and storage-
- * corrupting upgrades are tested beside the code they attack (see SECURITY.md for where).
+ * signatures carried to another contract, front-running (of signed consents, of relayed patient requests, of
+ * claims), griefing by volume, a relayer withholding gas, and a suspended institution racing its suspension.
+ * Re-entrant tokens and payees, replays across chains, forged device readings and storage-corrupting upgrades
+ * are tested beside the code they attack (see SECURITY.md for where).
  */
 describe("Adversarial", function () {
   async function fixture() {
@@ -79,7 +73,7 @@ describe("Adversarial", function () {
     const now = await time.latest();
     await s.records.connect(s.hospital).registerBatch(
       [1, 2, 3].map((i) => ({
-        patient: s.patientA.address,
+        patientId: s.ids.patientA,
         digest: hre.ethers.id(`adversarial ${i}`),
         recordType: RECORD_TYPES.prescription,
         issuedAt: now - 60,
@@ -87,7 +81,7 @@ describe("Adversarial", function () {
       })),
     );
     const request = {
-      patient: s.patientA.address,
+      patientId: s.ids.patientA,
       grantee: s.pharmacy.address,
       purpose: PURPOSES.treatment,
       scopeKind: 0,
@@ -106,19 +100,22 @@ describe("Adversarial", function () {
 
   describe("signatures", function () {
     it("refuses the malleated twin (high s) of a valid consent signature, and keeps the original usable", async function () {
-      const { consent, pharmacy, request, deadline, signature } = await loadFixture(fixture);
+      const { consent, pharmacy, patientA, request, deadline, signature, ids } = await loadFixture(fixture);
+      const grantId = await consent.grantIdOf(request.patientId, ids.pharmacy, request.purpose, 0, 0);
       await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, malleate(signature)))
         .to.be.revertedWithCustomError(consent, "ConsentInvalidSignature")
-        .withArgs(request.patient);
+        .withArgs(patientA.address);
+      expect((await consent.getGrant(grantId)).version).to.equal(0n);
       await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, signature)).to.emit(
         consent,
         "ConsentGranted",
       );
+      expect(await consent.isLive(grantId)).to.equal(true);
     });
 
     it("refuses a malleated join request; a device reading cannot even be written with a high s", async function () {
       const s = await loadFixture(fixture);
-      const { supply, claims, distributor, manufacturer, registrar, participants, insurer, patientB, token } = s;
+      const { supply, claims, distributor, manufacturer, registrar, participants, insurer, patientB, token, ids } = s;
       await onboard(participants, registrar, { account: manufacturer, kind: "manufacturer", name: "M" });
       await onboard(participants, registrar, { account: distributor, kind: "distributor", name: "D" });
       const now = await time.latest();
@@ -148,18 +145,20 @@ describe("Adversarial", function () {
       await claims
         .connect(insurer)
         .openProgramme(programmeInput(await token.getAddress(), s.agency.address, { openEnrolment: true }));
-      const joinDeadline = BigInt((await time.latest()) + 3600);
-      const join = await patientB.signTypedData(claimsDomain(31337n, await claims.getAddress()), JOIN_TYPES, {
-        programmeId: 1n,
-        patient: patientB.address,
-        nonce: 0n,
-        deadline: joinDeadline,
+      // Patient B joins the open programme by a request it signs for the directory's gateway, sent by a relayer.
+      const join = await signedCall(participants, patientB, {
+        patientId: ids.patientB,
+        target: claims,
+        data: claims.interface.encodeFunctionData("join", [1]),
       });
-      await expect(claims.joinBySig(1, patientB.address, joinDeadline, malleate(join))).to.be.revertedWithCustomError(
-        claims,
-        "ClaimsInvalidSignature",
-      );
-      await expect(claims.joinBySig(1, patientB.address, joinDeadline, join)).to.emit(claims, "Enrolled");
+      await expect(participants.connect(s.relayer).relay(join.call, malleate(join.signature)))
+        .to.be.revertedWithCustomError(participants, "PatientsInvalidSignature")
+        .withArgs(patientB.address);
+      expect((await participants.patient(ids.patientB)).nonce).to.equal(0n);
+      expect((await claims.coverOf(1, ids.patientB)).enrolledAt).to.equal(0n);
+      await expect(participants.connect(s.relayer).relay(join.call, join.signature))
+        .to.emit(claims, "Enrolled")
+        .withArgs(1, ids.patientB, true);
     });
 
     it("does not let a consent signature act in another contract that checks the same shape", async function () {
@@ -189,24 +188,58 @@ describe("Adversarial", function () {
       await expect(consent.connect(stranger).grantBySig(request, 0, deadline, signature))
         .to.emit(consent, "ConsentGranted")
         .withArgs(
-          await consent.grantIdOf(request.patient, ids.pharmacy, request.purpose, 0, 0),
-          request.patient,
+          await consent.grantIdOf(request.patientId, ids.pharmacy, request.purpose, 0, 0),
+          request.patientId,
           ids.pharmacy,
           request.purpose,
           0,
           0,
           request.expiresAt,
           1,
-          stranger.address,
+          hre.ethers.ZeroHash, // the patient's own key consented; the stranger is nobody in the grant
         );
       // The pharmacy's own submission, now late, fails without changing anything; the right is there.
-      await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, signature)).to.be.revertedWithCustomError(
-        consent,
-        "ConsentInvalidNonce",
-      );
-      expect(
-        await consent.isLive(await consent.grantIdOf(request.patient, ids.pharmacy, request.purpose, 0, 0)),
-      ).to.equal(true);
+      const grantId = await consent.grantIdOf(request.patientId, ids.pharmacy, request.purpose, 0, 0);
+      await expect(consent.connect(pharmacy).grantBySig(request, 0, deadline, signature))
+        .to.be.revertedWithCustomError(consent, "ConsentInvalidNonce")
+        .withArgs(grantId, 1, 0);
+      expect(await consent.isLive(grantId)).to.equal(true);
+      expect((await consent.getGrant(grantId)).version).to.equal(1n);
+    });
+
+    it("a stranger front-running a relayed patient request only pays for it: the action is exactly what the patient signed", async function () {
+      const { consent, participants, patientA, relayer, stranger, request, ids } = await loadFixture(fixture);
+      const grantId = await consent.grantIdOf(request.patientId, ids.pharmacy, request.purpose, 0, 0);
+      const signed = await signedCall(participants, patientA, {
+        patientId: ids.patientA,
+        target: consent,
+        data: consent.interface.encodeFunctionData("grant", [request]),
+      });
+      // Whatever the stranger changes in the request (here the expiry of the grant) breaks the signature.
+      const longer = consent.interface.encodeFunctionData("grant", [{ ...request, expiresAt: request.expiresAt * 2n }]);
+      await expect(participants.connect(stranger).relay({ ...signed.call, data: longer }, signed.signature))
+        .to.be.revertedWithCustomError(participants, "PatientsInvalidSignature")
+        .withArgs(patientA.address);
+      // Sent as signed, it grants what the patient signed, as the patient's own act.
+      await expect(participants.connect(stranger).relay(signed.call, signed.signature))
+        .to.emit(consent, "ConsentGranted")
+        .withArgs(
+          grantId,
+          ids.patientA,
+          ids.pharmacy,
+          request.purpose,
+          0,
+          0,
+          request.expiresAt,
+          1,
+          hre.ethers.ZeroHash,
+        );
+      // The relayer's own submission, now late, fails without changing anything: the nonce is spent.
+      await expect(participants.connect(relayer).relay(signed.call, signed.signature))
+        .to.be.revertedWithCustomError(participants, "PatientsInvalidNonce")
+        .withArgs(ids.patientA, 1, 0);
+      expect((await consent.getGrant(grantId)).version).to.equal(1n);
+      expect((await participants.patient(ids.patientA)).nonce).to.equal(1n);
     });
 
     it("a record filed by two claimants in one block is paid once: the second filing is refused", async function () {
@@ -237,18 +270,20 @@ describe("Adversarial", function () {
         );
       await token.connect(insurer).approve(await claims.getAddress(), 10n ** 22n);
       await claims.connect(insurer).deposit(1, 10n ** 22n);
-      await claims.connect(insurer).enrol(1, patientA.address);
-      await consent.connect(patientA).grant({
-        patient: patientA.address,
-        grantee: insurer.address,
-        purpose: PURPOSES["insurance-claim"],
-        scopeKind: 0,
-        scope: [],
-        expiresAt: (await time.latest()) + DAY,
-      });
+      await claims.connect(insurer).enrol(1, s.ids.patientA);
+      await asPatient(participants, patientA, s.ids.patientA, consent, "grant", [
+        {
+          patientId: s.ids.patientA,
+          grantee: insurer.address,
+          purpose: PURPOSES["insurance-claim"],
+          scopeKind: 0,
+          scope: [],
+          expiresAt: (await time.latest()) + DAY,
+        },
+      ]);
       const now = await time.latest();
       await s.records.connect(hospital).register({
-        patient: patientA.address,
+        patientId: s.ids.patientA,
         digest: hre.ethers.id("visit"),
         recordType: RECORD_TYPES.prescription,
         issuedAt: now,
@@ -258,9 +293,16 @@ describe("Adversarial", function () {
       await hre.network.provider.send("evm_setAutomine", [false]);
       try {
         const byHospital = await claims.connect(hospital).fileClaim(1, [recordId], 10n ** 20n, hospital.address);
-        const byPatient = await claims
+        // The patient files through the directory's gateway (with a gas limit: estimating would see it fail).
+        const byPatient = await participants
           .connect(patientA)
-          .fileClaim(1, [recordId], 10n ** 20n, patientA.address, { gasLimit: 1_000_000 });
+          .execute(
+            s.ids.patientA,
+            hre.ethers.ZeroHash,
+            await claims.getAddress(),
+            claims.interface.encodeFunctionData("fileClaim", [1, [recordId], 10n ** 20n, patientA.address]),
+            { gasLimit: 1_000_000 },
+          );
         await mine();
         expect((await byHospital.wait())!.status).to.equal(1);
         await expect(byPatient.wait()).to.be.rejected;
@@ -275,23 +317,22 @@ describe("Adversarial", function () {
   describe("griefing by volume", function () {
     it("many grants by other patients do not change the gas of a grant, a read check or a log entry", async function () {
       const s = await loadFixture(fixture);
-      const { consent, records, pharmacy, patientA, request, signers } = s;
+      const { consent, records, participants, pharmacy, patientA, request, signers, ids } = s;
+      const grant = (patient: typeof patientA, patientId: bigint, expiresAt: bigint) =>
+        asPatient(participants, patient, patientId, consent, "grant", [{ ...request, patientId, expiresAt }]);
       const measure = async () => {
-        const grant = await (
-          await consent.connect(patientA).grant({ ...request, expiresAt: request.expiresAt + 1n })
-        ).wait();
+        const grant1 = await (await grant(patientA, ids.patientA, request.expiresAt + 1n)).wait();
         const log = await (await consent.connect(pharmacy).logAccess(1, PURPOSES.treatment)).wait();
         const read = await records.canRead.estimateGas(pharmacy.address, 1, PURPOSES.treatment);
-        return [grant!.gasUsed, log!.gasUsed, read];
+        return [grant1!.gasUsed, log!.gasUsed, read];
       };
-      await consent.connect(patientA).grant(request);
+      await grant(patientA, ids.patientA, request.expiresAt);
       const before = await measure();
-      // A griefer with many patient addresses grants the pharmacy everything, 200 times.
+      // A griefer with many patient ids grants the pharmacy everything, 200 times.
+      const griefers = [signers[24], signers[25], signers[26], signers[27]]; // accounts no fixture uses
+      const grieferIds = await registerPatients(participants, ...griefers);
       for (let i = 0; i < 200; i++) {
-        const griefer = signers[26 + (i % 4)];
-        await consent
-          .connect(griefer)
-          .grant({ ...request, patient: griefer.address, expiresAt: request.expiresAt + BigInt(i) });
+        await grant(griefers[i % 4], grieferIds[i % 4], request.expiresAt + BigInt(i));
       }
       const after = await measure();
       expect(after).to.deep.equal(before);
@@ -333,13 +374,42 @@ describe("Adversarial", function () {
     });
   });
 
+  describe("a relayer withholding gas", function () {
+    it("cannot burn a patient's relayed request by sending it with too little gas: it fails whole and stays usable", async function () {
+      const { consent, participants, patientA, relayer, request, ids } = await loadFixture(fixture);
+      const signed = await signedCall(participants, patientA, {
+        patientId: ids.patientA,
+        target: consent,
+        data: consent.interface.encodeFunctionData("grant", [request]),
+      });
+      const grantId = await consent.grantIdOf(request.patientId, ids.pharmacy, request.purpose, 0, 0);
+      const needed = await participants.connect(relayer).relay.estimateGas(signed.call, signed.signature);
+      // Short of what the grant needs, the gateway's call to the service runs out while the gateway keeps 1/64 of
+      // the gas, enough to finish: were a failed call ignored, the nonce would be spent and the consent lost. The
+      // gateway reverts instead (FailedCall: the service ran out of gas), nonce and all.
+      for (const gasLimit of [needed - 5_000n, (needed * 3n) / 4n]) {
+        await expect(
+          participants.connect(relayer).relay(signed.call, signed.signature, { gasLimit }),
+        ).to.be.revertedWithCustomError(participants, "FailedCall");
+        expect((await participants.patient(ids.patientA)).nonce).to.equal(0n);
+        expect((await consent.getGrant(grantId)).version).to.equal(0n);
+      }
+      await expect(participants.connect(relayer).relay(signed.call, signed.signature)).to.emit(
+        consent,
+        "ConsentGranted",
+      );
+      expect((await participants.patient(ids.patientA)).nonce).to.equal(1n);
+      expect(await consent.isLive(grantId)).to.equal(true);
+    });
+  });
+
   describe("a suspended institution racing its suspension", function () {
     it("loses when the suspension is ordered first in the block", async function () {
-      const { records, participants, registrar, hospital, patientA, ids } = await loadFixture(fixture);
+      const { records, participants, registrar, hospital, ids } = await loadFixture(fixture);
       const write = (n: number) =>
         records.connect(hospital).register(
           {
-            patient: patientA.address,
+            patientId: ids.patientA,
             digest: hre.ethers.id(`race ${n}`),
             recordType: RECORD_TYPES.diagnosis,
             issuedAt: 1,
@@ -363,12 +433,12 @@ describe("Adversarial", function () {
     });
 
     it("keeps a write ordered before the suspension in the same block: the chain's order decides", async function () {
-      const { records, participants, registrar, hospital, patientA, ids } = await loadFixture(fixture);
+      const { records, participants, registrar, hospital, ids } = await loadFixture(fixture);
       await hre.network.provider.send("evm_setAutomine", [false]);
       try {
         const early = await records.connect(hospital).register(
           {
-            patient: patientA.address,
+            patientId: ids.patientA,
             digest: hre.ethers.id("race 2"),
             recordType: RECORD_TYPES.diagnosis,
             issuedAt: 1,
@@ -395,7 +465,7 @@ describe("Adversarial", function () {
   describe("a registrar key in the wrong hands", function () {
     it("cannot create an institution that acts at once: its regulator cannot recall, its hospital cannot break the glass", async function () {
       const s = await loadFixture(fixture);
-      const { participants, registrar, supply, consent, manufacturer, deployer, patientA, signers } = s;
+      const { participants, registrar, supply, consent, manufacturer, deployer, signers, ids } = s;
       await onboard(participants, registrar, { account: manufacturer, kind: "manufacturer", name: "M" });
       const root = buildSerialTree(["A", "B"]).root;
       await supply.connect(manufacturer).registerBatch(batchInput(await time.latest(), { serialRoot: root }));
@@ -415,7 +485,7 @@ describe("Adversarial", function () {
       await expect(supply.connect(rogueRegulator).recall(1, hre.ethers.encodeBytes32String("x")))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(rogueRegulator.address, 4); // Pending
-      await expect(consent.connect(rogueHospital).openEmergency(patientA.address, hre.ethers.encodeBytes32String("x")))
+      await expect(consent.connect(rogueHospital).openEmergency(ids.patientA, hre.ethers.encodeBytes32String("x")))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(rogueHospital.address, 4); // Pending
       await expect(supply.connect(manufacturer).ship(1, rogueRegulator.address, 1)).to.be.revertedWithCustomError(

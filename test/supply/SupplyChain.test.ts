@@ -11,6 +11,7 @@ import type { SupplyChain } from "../../typechain-types";
 import type { ISupplyChain } from "../../typechain-types/contracts/supply/SupplyChain";
 import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";
+import { asPatient } from "../helpers/patients";
 
 const DAY = 86_400;
 const code = (text: string) => hre.ethers.encodeBytes32String(text);
@@ -123,7 +124,7 @@ describe("SupplyChain", function () {
       const { supply, participants, asManufacturer, distributor, input } = await loadFixture(supplyFixture);
       await expect(supply.connect(distributor).registerBatch(input({ lot: code("other") })))
         .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
-        .withArgs(distributor.address, KINDS.manufacturer, KINDS.distributor);
+        .withArgs(distributor.address, KINDS.distributor, 1n << BigInt(KINDS.manufacturer));
       await expect(asManufacturer.registerBatch(input({ lot: code("z"), quantity: 0 }))).to.be.revertedWithCustomError(
         supply,
         "SupplyZeroQuantity",
@@ -335,20 +336,19 @@ describe("SupplyChain", function () {
 
   describe("dispensing and verification", function () {
     it("dispenses a genuine unit once; the second time raises a counterfeit alert and changes nothing", async function () {
-      const { supply, pharmacy, patientA, serials, ids } = await loadFixture(stockedFixture);
+      const { supply, pharmacy, serials, ids } = await loadFixture(stockedFixture);
       const serial = serials.serialOf("SN-0007");
       const proof = serials.proofOf("SN-0007");
       const index = serials.indexOf("SN-0007");
-      await expect(supply.connect(pharmacy).dispense(1, index, serial, proof, patientA.address, 0))
+      // Without a prescription the event names no patient (id 0).
+      await expect(supply.connect(pharmacy).dispense(1, index, serial, proof, 0))
         .to.emit(supply, "Dispensed")
-        .withArgs(1, serial, ids.pharmacy, patientA.address, 0);
+        .withArgs(1, serial, ids.pharmacy, 0, 0);
       expect(await supply.holdingOf(1, ids.pharmacy)).to.deep.equal([29n, 0n]);
       const v = await supply.verify(1, index, serial, proof);
       expect([v.genuine, v.dispensed, v.recalled]).to.deep.equal([true, true, false]);
-      expect(await supply.connect(pharmacy).dispense.staticCall(1, index, serial, proof, patientA.address, 0)).to.equal(
-        false,
-      );
-      await expect(supply.connect(pharmacy).dispense(1, index, serial, proof, patientA.address, 0))
+      expect(await supply.connect(pharmacy).dispense.staticCall(1, index, serial, proof, 0)).to.equal(false);
+      await expect(supply.connect(pharmacy).dispense(1, index, serial, proof, 0))
         .to.emit(supply, "CounterfeitAlert")
         .withArgs(1, serial, ids.pharmacy);
       expect(await supply.holdingOf(1, ids.pharmacy)).to.deep.equal([29n, 0n]);
@@ -383,11 +383,11 @@ describe("SupplyChain", function () {
         reading,
       } = await loadFixture(stockedFixture);
       const s = serials.serialOf("SN-0010");
-      await expect(supply.connect(pharmacy).dispense(1, 9, s, serials.proofOf("SN-0011"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(1, 9, s, serials.proofOf("SN-0011"), 0))
         .to.be.revertedWithCustomError(supply, "SupplyInvalidSerial")
         .withArgs(1, s);
       await expect(
-        supply.connect(hospital).dispense(1, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0),
+        supply.connect(hospital).dispense(1, 9, s, serials.proofOf("SN-0010"), 0),
       ).to.be.revertedWithCustomError(participants, "ParticipantsWrongKind");
       // A second batch, quarantined on its way to the pharmacy.
       await asManufacturer.registerBatch(input({ lot: code("LOT-B") }));
@@ -395,31 +395,31 @@ describe("SupplyChain", function () {
       const hot = await reading(3, 1500, 4000, 1);
       await supply.submitReadings([hot.r], [hot.signature]);
       await supply.connect(pharmacy).accept(3);
-      await expect(supply.connect(pharmacy).dispense(2, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(2, 9, s, serials.proofOf("SN-0010"), 0))
         .to.be.revertedWithCustomError(supply, "SupplyQuarantined")
         .withArgs(2, ids.pharmacy);
       // A third batch the pharmacy never received.
       await asManufacturer.registerBatch(input({ lot: code("LOT-C") }));
-      await expect(supply.connect(pharmacy).dispense(3, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(3, 9, s, serials.proofOf("SN-0010"), 0))
         .to.be.revertedWithCustomError(supply, "SupplyInsufficientHolding")
         .withArgs(3, ids.pharmacy, 1, 0);
       await supply.connect(regulator).recall(1, code("CONTAMINATION"));
-      await expect(supply.connect(pharmacy).dispense(1, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(1, 9, s, serials.proofOf("SN-0010"), 0))
         .to.be.revertedWithCustomError(supply, "SupplyRecalled")
         .withArgs(1);
       const expiry = (await supply.getBatch(3)).expiresAt;
       await time.increaseTo(expiry);
-      await expect(supply.connect(pharmacy).dispense(3, 9, s, serials.proofOf("SN-0010"), hre.ethers.ZeroAddress, 0))
+      await expect(supply.connect(pharmacy).dispense(3, 9, s, serials.proofOf("SN-0010"), 0))
         .to.be.revertedWithCustomError(supply, "SupplyExpired")
         .withArgs(3, expiry);
       void distributor;
     });
 
-    it("checks a named prescription: the patient's, a prescription, readable by the pharmacy", async function () {
-      const { supply, records, consent, hospital, pharmacy, patientA, patientB, serials } =
+    it("checks a named prescription: a prescription, readable by the pharmacy, and dispenses to its patient", async function () {
+      const { supply, participants, records, consent, hospital, pharmacy, patientA, patientB, serials, ids } =
         await loadFixture(stockedFixture);
       await records.connect(hospital).register({
-        patient: patientA.address,
+        patientId: ids.patientA,
         digest: hre.ethers.id("rx"),
         recordType: RECORD_TYPES.prescription,
         issuedAt: await time.latest(),
@@ -427,22 +427,33 @@ describe("SupplyChain", function () {
       });
       const s = serials.serialOf("SN-0020");
       const proof = serials.proofOf("SN-0020");
-      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, patientA.address, 1))
+      const grantPrescriptions = async (patient: HardhatEthersSigner, patientId: bigint) =>
+        asPatient(participants, patient, patientId, consent, "grant", [
+          {
+            patientId,
+            grantee: pharmacy.address,
+            purpose: PURPOSES.treatment,
+            scopeKind: SCOPES.recordType,
+            scope: [RECORD_TYPES.prescription],
+            expiresAt: (await time.latest()) + DAY,
+          },
+        ]);
+      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, 1))
         .to.be.revertedWithCustomError(supply, "SupplyNoPrescriptionConsent")
         .withArgs(1, pharmacy.address);
-      await consent.connect(patientA).grant({
-        patient: patientA.address,
-        grantee: pharmacy.address,
-        purpose: PURPOSES.treatment,
-        scopeKind: SCOPES.recordType,
-        scope: [RECORD_TYPES.prescription],
-        expiresAt: (await time.latest()) + DAY,
-      });
-      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, patientB.address, 1))
-        .to.be.revertedWithCustomError(supply, "SupplyPrescriptionNotPatients")
-        .withArgs(1, patientB.address);
-      await supply.connect(pharmacy).dispense(1, 19, s, proof, patientA.address, 1);
+      // Another patient's consent does not open patient A's prescription.
+      await grantPrescriptions(patientB, ids.patientB);
+      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, 1))
+        .to.be.revertedWithCustomError(supply, "SupplyNoPrescriptionConsent")
+        .withArgs(1, pharmacy.address);
+      expect((await supply.verify(1, 19, s, proof)).dispensed).to.equal(false);
+      await grantPrescriptions(patientA, ids.patientA);
+      // The event names the prescription's patient, by id: the pharmacy names nobody itself.
+      await expect(supply.connect(pharmacy).dispense(1, 19, s, proof, 1))
+        .to.emit(supply, "Dispensed")
+        .withArgs(1, s, ids.pharmacy, ids.patientA, 1);
       expect((await supply.verify(1, 19, s, proof)).dispensed).to.equal(true);
+      expect(await supply.dispensedCount(1, ids.pharmacy)).to.equal(1n);
     });
   });
 
@@ -639,29 +650,38 @@ describe("SupplyChain", function () {
     });
 
     it("refuses a record that is not a prescription, and a recall by another manufacturer", async function () {
-      const { supply, participants, registrar, records, consent, hospital, pharmacy, patientA, serials, stranger } =
-        await loadFixture(stockedFixture);
+      const {
+        supply,
+        participants,
+        registrar,
+        records,
+        consent,
+        hospital,
+        pharmacy,
+        patientA,
+        serials,
+        stranger,
+        ids,
+      } = await loadFixture(stockedFixture);
       await records.connect(hospital).register({
-        patient: patientA.address,
+        patientId: ids.patientA,
         digest: hre.ethers.id("lab"),
         recordType: RECORD_TYPES["lab-result"],
         issuedAt: await time.latest(),
         uri: "ipfs://lab",
       });
-      await consent.connect(patientA).grant({
-        patient: patientA.address,
-        grantee: pharmacy.address,
-        purpose: PURPOSES.treatment,
-        scopeKind: SCOPES.allRecords,
-        scope: [],
-        expiresAt: (await time.latest()) + DAY,
-      });
+      await asPatient(participants, patientA, ids.patientA, consent, "grant", [
+        {
+          patientId: ids.patientA,
+          grantee: pharmacy.address,
+          purpose: PURPOSES.treatment,
+          scopeKind: SCOPES.allRecords,
+          scope: [],
+          expiresAt: (await time.latest()) + DAY,
+        },
+      ]);
       const s = "SN-0030";
-      await expect(
-        supply
-          .connect(pharmacy)
-          .dispense(1, serials.indexOf(s), serials.serialOf(s), serials.proofOf(s), patientA.address, 1),
-      )
+      await expect(supply.connect(pharmacy).dispense(1, serials.indexOf(s), serials.serialOf(s), serials.proofOf(s), 1))
         .to.be.revertedWithCustomError(supply, "SupplyRecordNotPrescription")
         .withArgs(1, RECORD_TYPES["lab-result"]);
       await onboard(participants, registrar, { account: stranger, kind: "manufacturer", name: "Rival Pharma" });
@@ -752,13 +772,13 @@ describe("SupplyChain", function () {
       expect((await supply.getBatch(1)).status).to.equal(1n);
     });
 
-    it("refuses a prescription that is another patient's, not a prescription, or not readable, each by name", async function () {
-      const { supply, records, consent, hospital, pharmacy, patientA, patientB, serials, ids } =
+    it("refuses a prescription the pharmacy may not read, or a record that is not a prescription, each by name", async function () {
+      const { supply, participants, records, consent, hospital, pharmacy, patientA, serials, ids } =
         await loadFixture(stockedFixture);
       const now = await time.latest();
       const rx = (text: string, recordType: number) =>
         records.connect(hospital).register({
-          patient: patientA.address,
+          patientId: ids.patientA,
           digest: hre.ethers.id(text),
           recordType,
           issuedAt: now,
@@ -767,25 +787,24 @@ describe("SupplyChain", function () {
       await rx("rx", RECORD_TYPES.prescription);
       await rx("lab", RECORD_TYPES["lab-result"]);
       const unit = "SN-0040";
-      const dispense = (patient: string, recordId: number) =>
+      const dispense = (recordId: number) =>
         supply
           .connect(pharmacy)
-          .dispense(1, serials.indexOf(unit), serials.serialOf(unit), serials.proofOf(unit), patient, recordId);
-      await expect(dispense(patientA.address, 1))
+          .dispense(1, serials.indexOf(unit), serials.serialOf(unit), serials.proofOf(unit), recordId);
+      await expect(dispense(1))
         .to.be.revertedWithCustomError(supply, "SupplyNoPrescriptionConsent")
         .withArgs(1, pharmacy.address);
-      await consent.connect(patientA).grant({
-        patient: patientA.address,
-        grantee: pharmacy.address,
-        purpose: PURPOSES.treatment,
-        scopeKind: SCOPES.allRecords,
-        scope: [],
-        expiresAt: (await time.latest()) + DAY,
-      });
-      await expect(dispense(patientB.address, 1))
-        .to.be.revertedWithCustomError(supply, "SupplyPrescriptionNotPatients")
-        .withArgs(1, patientB.address);
-      await expect(dispense(patientA.address, 2))
+      await asPatient(participants, patientA, ids.patientA, consent, "grant", [
+        {
+          patientId: ids.patientA,
+          grantee: pharmacy.address,
+          purpose: PURPOSES.treatment,
+          scopeKind: SCOPES.allRecords,
+          scope: [],
+          expiresAt: (await time.latest()) + DAY,
+        },
+      ]);
+      await expect(dispense(2))
         .to.be.revertedWithCustomError(supply, "SupplyRecordNotPrescription")
         .withArgs(2, RECORD_TYPES["lab-result"]);
       expect(await supply.holdingOf(1, ids.pharmacy)).to.deep.equal([30n, 0n]);

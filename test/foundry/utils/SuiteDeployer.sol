@@ -112,14 +112,42 @@ abstract contract SuiteDeployer {
         participants.activate(id);
     }
 
-    /// Registers a record for `patient` as `hospital`; returns its id.
-    function _record(address hospital, address patient, uint8 recordType, uint256 salt) internal returns (uint256) {
+    /// Registers `account` as a patient, as its own key does (`registerPatient()` sent by it); returns the id.
+    function _registerPatient(address account) internal returns (uint64 patientId) {
+        VM.prank(account);
+        patientId = participants.registerPatient();
+    }
+
+    /// The commitment that stands for `guardianAccount` as a guardian of the patient (IPatientDirectory).
+    function _guardianCommitment(
+        uint64 patientId,
+        address guardianAccount,
+        bytes32 salt
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(patientId, guardianAccount, salt));
+    }
+
+    /// `caller` acts for the patient on `target` through the directory's gateway (`salt` zero: as the patient's
+    /// key; else as the guardian with that salt). Reverts as the gateway or the target does.
+    function _execute(
+        address caller,
+        uint64 patientId,
+        bytes32 salt,
+        address target,
+        bytes memory data
+    ) internal returns (bytes memory) {
+        VM.prank(caller);
+        return participants.execute(patientId, salt, target, data);
+    }
+
+    /// Registers a record for patient `patientId` as `hospital`; returns its id.
+    function _record(address hospital, uint64 patientId, uint8 recordType, uint256 salt) internal returns (uint256) {
         VM.prank(hospital);
         return
             records.register(
                 IRecordRegistry.RecordInput(
-                    patient,
-                    keccak256(abi.encode(salt, patient)),
+                    patientId,
+                    keccak256(abi.encode(salt, patientId)),
                     recordType,
                     uint40(block.timestamp),
                     "ipfs://x"
