@@ -195,7 +195,7 @@ contract ConsentHandler is SuiteDeployer {
      * The patient's address moves to a fresh key: proposed by its current key (directly or through the
      * gateway) and accepted by the new address. Other ways must fail: the guardian proposing through the
      * gateway, a former address (or a stranger) proposing, or a proposal of an address that is or was another
-     * patient's (or this one's).
+     * patient's (or this one's), or is an institution's.
      */
     function rotate(uint256 p, uint8 how) external {
         calls++;
@@ -451,11 +451,12 @@ contract ConsentHandler is SuiteDeployer {
         } catch {}
     }
 
-    /// An address that is, or was, a patient's: never one a patient can move to.
+    /// An address that is, or was, a patient's, or an institution's: never one a patient can move to.
     function _takenAddress(uint256 p, uint256 seed) private view returns (address) {
+        if (seed % 3 == 2) return readers[(seed / 3) % READERS];
         uint256 q = (p + seed) % PATIENTS;
         uint256 n = formerAccounts[q].length;
-        return n == 0 || seed % 2 == 0 ? patients[q] : formerAccounts[q][(seed / 2) % n];
+        return n == 0 || seed % 3 == 0 ? patients[q] : formerAccounts[q][(seed / 3) % n];
     }
 
     function _emergencyHospital(uint8 h) private view returns (address) {
