@@ -485,15 +485,15 @@ task("patient:show", "A patient: its address, pending changes, guardians count, 
     action(async (args: Args, hre) => {
       const miip = await connect(hre);
       const p = await miip.patients.get(await patientIdOf(hre, args.patient, "patient"));
-      console.log(`patient ${p.patientId}: ${p.account}, registered ${when(p.registeredAt)}`);
-      if (p.pendingAccount !== "0x0000000000000000000000000000000000000000") {
-        console.log(`  proposed new address ${p.pendingAccount}`);
+      console.log(`patient ${p.patientId}: ${p.account}`);
+      if (p.incomingAccount !== "0x0000000000000000000000000000000000000000" && p.incomingDueAt === 0) {
+        console.log(`  proposed new address ${p.incomingAccount}`);
       }
       console.log(
         `  ${p.guardianCount} guardians (${p.recoverers} may recover), threshold ${p.threshold}, round ${p.round}`,
       );
-      if (p.recoveryDueAt > 0)
-        console.log(`  recovery to ${p.recoveryAccount} can be accepted from ${when(p.recoveryDueAt)}`);
+      if (p.incomingDueAt > 0)
+        console.log(`  recovery to ${p.incomingAccount} can be accepted from ${when(p.incomingDueAt)}`);
     }),
   );
 

@@ -23,30 +23,29 @@ pragma solidity 0.8.30;
  */
 interface IPatientDirectory {
     /**
-     * @notice A patient as the directory describes it.
+     * @notice A patient as the directory describes it (its registration time is in {PatientRegistered}).
      * @param account The address that acts for the patient today.
-     * @param pendingAccount An address the patient proposed to move to, not accepted yet (zero if none).
-     * @param registeredAt When the id was created.
      * @param nonce The next nonce a request signed by the patient's key must carry.
+     * @param incomingAccount The address that may take over next (zero if none): one the patient proposed, or one
+     * a recovery armed.
+     * @param incomingDueAt Zero for an address the patient proposed (it may accept at once); for an armed
+     * recovery, when its address may accept.
      * @param guardianCount How many guardians the patient has.
      * @param recoverers How many of them may approve a recovery.
      * @param threshold How many recoverers must approve the same address (zero: recovery is off).
      * @param round The recovery round: every approval names it, and any change to the guardians, the
-     * threshold or the account starts a new one, so approvals from before count for nothing.
-     * @param recoveryAccount The address a recovery reached the threshold for (zero if none).
-     * @param recoveryDueAt When that recovery can be accepted by its address (zero if none).
+     * threshold or the account (or a proposal by the patient's key) starts a new one, so approvals from before
+     * count for nothing.
      */
     struct Patient {
         address account;
-        address pendingAccount;
-        uint40 registeredAt;
         uint48 nonce;
+        address incomingAccount;
+        uint40 incomingDueAt;
         uint8 guardianCount;
         uint8 recoverers;
         uint8 threshold;
         uint32 round;
-        address recoveryAccount;
-        uint40 recoveryDueAt;
     }
 
     /**
@@ -179,6 +178,12 @@ interface IPatientDirectory {
     /// @notice No recovery reached the threshold in this round.
     /// @param patientId The patient.
     error PatientsNoRecovery(uint64 patientId);
+
+    /// @notice The armed recovery's address can still be accepted: only its round's end (the patient's key, or a
+    /// change of guardians) voids it.
+    /// @param patientId The patient.
+    /// @param account The armed address.
+    error PatientsRecoveryStillValid(uint64 patientId, address account);
 
     /// @notice The recovery's delay has not passed.
     /// @param patientId The patient.
@@ -355,10 +360,11 @@ interface IPatientDirectory {
 
     /**
      * @notice The patient proposes to move to `pending` (zero withdraws the proposal). Through the gateway or by
-     * the patient's key; never by a guardian.
+     * the patient's key; never by a guardian. The recovery round ends: a patient holding its key needs none, and an
+     * armed recovery is replaced by the proposal.
      * @dev Reverts with {PatientsNotPatient}, {PatientsGuardianCannotManage}, {PatientsInvalidAccount}, {PatientsAccountTaken} or
      * {PatientsAccountIsInstitution}. Emits
-     * {PatientAccountProposed}.
+     * {PatientAccountProposed} and {RecoveryRoundClosed}.
      * @param pending The new address, which must accept.
      */
     function proposePatientAccount(address pending) external;
@@ -406,7 +412,8 @@ interface IPatientDirectory {
 
     /**
      * @notice A guardian with {POWER_RECOVER} approves `account` as the patient's new address in `round`. The
-     * approval that reaches the threshold arms the recovery. Through the gateway only (sent by the guardian's
+     * approval that reaches the threshold arms the recovery, if the address is still free (it replaces an address
+     * the patient proposed: a patient who holds its key proposes again, which ends the round). Through the gateway only (sent by the guardian's
      * key with {execute}, or relayed).
      * @dev Reverts with {PatientsNotThroughGateway}, {PatientsNotGuardian} (the patient's own key),
      * {PatientsGuardianLacksPower}, {PatientsRecoveryOff}, {PatientsWrongRound}, {PatientsInvalidAccount},
@@ -422,6 +429,16 @@ interface IPatientDirectory {
      * @dev Reverts with {PatientsNotPatient} or {PatientsGuardianCannotManage}. Emits {RecoveryRoundClosed}.
      */
     function cancelRecovery() external;
+
+    /**
+     * @notice Anyone ends a round whose armed recovery can never complete because its address was taken since (it
+     * registered as a patient, or became an institution's): without this a patient who lost the key, and so cannot
+     * cancel, would be locked out, since an armed round takes no other address.
+     * @dev Reverts with {PatientsUnknownPatient}, {PatientsNoRecovery} or {PatientsRecoveryStillValid}. Emits
+     * {RecoveryRoundClosed}.
+     * @param patientId The patient.
+     */
+    function voidRecovery(uint64 patientId) external;
 
     /**
      * @notice The caller acts for the patient on `target`: as the patient's current key (`salt` zero), or as a

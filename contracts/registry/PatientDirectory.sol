@@ -20,23 +20,24 @@ import {Signatures} from "../libraries/Signatures.sol";
  */
 abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
     /**
-     * @dev slot 0: account (160) | nonce (48) | registeredAt (40)
-     *      slot 1: pendingAccount (160) | guardianCount (8) | recoverers (8) | threshold (8) | indexes (8) | round (32)
-     *      slot 2: recoveryAccount (160) | recoveryDueAt (40)
-     * `indexes` has bit i set when a guardian holds index i + 1; approvals are bitmaps over the same indexes.
+     * @dev slot 0: account (160) | nonce (48) | incomingDueAt (40)
+     *      slot 1: incomingAccount (160) | guardianCount (8) | recoverers (8) | threshold (8) | indexes (8) | round (32)
+     * `indexes` has bit i set when a guardian holds index i + 1; approvals are bitmaps over the same indexes. The
+     * address that may take over next is one field for both ways in: a rotation the patient proposed
+     * (`incomingDueAt` zero) or a recovery that reached its threshold (from `incomingDueAt`). Arming a recovery
+     * therefore writes two slots that already hold values, not a new one. The registration time is in the
+     * `PatientRegistered` event only.
      */
     struct PatientData {
         address account;
         uint48 nonce;
-        uint40 registeredAt;
-        address pendingAccount;
+        uint40 incomingDueAt;
+        address incomingAccount;
         uint8 guardianCount;
         uint8 recoverers;
         uint8 threshold;
         uint8 indexes;
         uint32 round;
-        address recoveryAccount;
-        uint40 recoveryDueAt;
     }
 
     /// @dev Approvals of one address in one round: a bitmap over guardian indexes, and its population count.
@@ -127,15 +128,13 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         return
             Patient({
                 account: p.account,
-                pendingAccount: p.pendingAccount,
-                registeredAt: p.registeredAt,
                 nonce: p.nonce,
+                incomingAccount: p.incomingAccount,
+                incomingDueAt: p.incomingDueAt,
                 guardianCount: p.guardianCount,
                 recoverers: p.recoverers,
                 threshold: p.threshold,
-                round: p.round,
-                recoveryAccount: p.recoveryAccount,
-                recoveryDueAt: p.recoveryDueAt
+                round: p.round
             });
     }
 
@@ -185,8 +184,10 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
     function proposePatientAccount(address pending) external {
         (uint64 patientId, PatientData storage p) = _patientItself();
         if (pending != address(0)) _checkFree(pending);
-        p.pendingAccount = pending;
         emit PatientAccountProposed(patientId, pending);
+        // The patient holds its key: whatever a recovery was doing is moot, and the round ends with it.
+        _closeRound(patientId, p);
+        p.incomingAccount = pending;
     }
 
     /// @inheritdoc IPatientDirectory
@@ -263,8 +264,8 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         uint8 threshold = p.threshold;
         if (threshold == 0) revert PatientsRecoveryOff(patientId);
         if (round != p.round) revert PatientsWrongRound(patientId, round, p.round);
-        if (p.recoveryAccount != address(0)) revert PatientsRecoveryArmed(patientId, p.recoveryAccount);
-        _checkFree(account);
+        if (p.incomingDueAt != 0) revert PatientsRecoveryArmed(patientId, p.incomingAccount);
+        if (account == address(0) || account == address(this)) revert PatientsInvalidAccount(account);
         Candidate storage c = $.candidates[_candidateKey(patientId, round, account)];
         uint8 bit = uint8(1 << ($.guardians[patientId][actor].index - 1));
         if (c.bitmap & bit != 0) revert PatientsAlreadyApproved(patientId, actor, account);
@@ -277,10 +278,12 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         c.count = approvals;
         emit RecoveryApproved(patientId, round, actor, account, approvals);
         if (approvals >= threshold) {
+            // Only an address that can still be accepted is armed: an armed round takes no other address.
+            _checkFree(account);
             // Cannot overflow a 40-bit time before the year 36812.
             uint40 dueAt = uint40(block.timestamp) + RECOVERY_DELAY;
-            p.recoveryAccount = account;
-            p.recoveryDueAt = dueAt;
+            p.incomingAccount = account;
+            p.incomingDueAt = dueAt;
             emit RecoveryArmed(patientId, round, account, dueAt);
         }
     }
@@ -288,6 +291,15 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
     /// @inheritdoc IPatientDirectory
     function cancelRecovery() external {
         (uint64 patientId, PatientData storage p) = _patientItself();
+        _closeRound(patientId, p);
+    }
+
+    /// @inheritdoc IPatientDirectory
+    function voidRecovery(uint64 patientId) external {
+        PatientData storage p = _patientData(patientId);
+        address armed = p.incomingAccount;
+        if (p.incomingDueAt == 0) revert PatientsNoRecovery(patientId);
+        if (_isFree(armed)) revert PatientsRecoveryStillValid(patientId, armed);
         _closeRound(patientId, p);
     }
 
@@ -402,24 +414,17 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         PatientStorage storage $ = _patients();
         patientId = ++$.count;
         $.accounts[account] = patientId;
-        PatientData storage p = $.patients[patientId];
-        p.account = account;
-        p.registeredAt = uint40(block.timestamp);
+        $.patients[patientId].account = account;
         emit PatientRegistered(patientId, account);
     }
 
     function _accept(uint64 patientId, address account) private {
         PatientData storage p = _patientData(patientId);
-        bool recovered;
-        if (account != address(0) && account == p.pendingAccount) {
-            recovered = false;
-        } else if (account != address(0) && account == p.recoveryAccount) {
-            uint40 dueAt = p.recoveryDueAt;
-            if (block.timestamp < dueAt) revert PatientsRecoveryNotDue(patientId, dueAt);
-            recovered = true;
-        } else {
-            revert PatientsNothingToAccept(patientId, account);
-        }
+        if (account == address(0) || account != p.incomingAccount) revert PatientsNothingToAccept(patientId, account);
+        // A rotation the patient proposed is taken at once; a recovery from its due time.
+        uint40 dueAt = p.incomingDueAt;
+        bool recovered = dueAt != 0;
+        if (block.timestamp < dueAt) revert PatientsRecoveryNotDue(patientId, dueAt);
         // The address may have become someone else's since it was proposed or approved.
         _checkFree(account);
         PatientStorage storage $ = _patients();
@@ -427,21 +432,31 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         $.accounts[previous] = FORMER | patientId;
         $.accounts[account] = patientId;
         p.account = account;
-        p.pendingAccount = address(0);
+        p.incomingAccount = address(0);
+        p.incomingDueAt = 0;
         emit PatientAccountChanged(patientId, previous, account, recovered);
         _closeRound(patientId, p);
     }
 
-    /// @dev Ends the current recovery round: approvals name their round, so none of them counts any more.
+    /**
+     * @dev Ends the current recovery round: approvals name their round, so none of them counts any more. An armed
+     * recovery ends with it; an address the patient proposed stays proposed.
+     */
     function _closeRound(uint64 patientId, PatientData storage p) private {
         uint32 round = p.round;
         // Cannot overflow: 2^32 changes to one patient's guardians.
         unchecked {
             p.round = round + 1;
         }
-        p.recoveryAccount = address(0);
-        p.recoveryDueAt = 0;
+        if (p.incomingDueAt != 0) {
+            p.incomingAccount = address(0);
+            p.incomingDueAt = 0;
+        }
         emit RecoveryRoundClosed(patientId, round);
+    }
+
+    function _isFree(address account) private view returns (bool) {
+        return _patients().accounts[account] == 0 && _institutionAt(account) == 0;
     }
 
     function _checkFree(address account) private view {

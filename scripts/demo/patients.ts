@@ -108,7 +108,9 @@ export async function patientsChapter({ n, miip, as, who, patientId }: Demo): Pr
   n.say(
     `  records ${before.records} → ${after.records}; access-trail entries ${before.trail} → ${after.trail}; the insurer's grant live: ${(await miip.consent.getGrant(grant.grantIds[0])).live}`,
   );
-  await n.refused("the old key revoking the insurer's grant", () => patientA.consent.revoke(grant.grantIds[0]));
+  await n.refused("the old key revoking the insurer's grant", () =>
+    patientA.forPatient(idA, hre.ethers.ZeroHash).consent.revoke(grant.grantIds[0]),
+  );
   n.say("  the document keys were wrapped for the old key: the issuing hospital re-wraps them for the new one");
   const [first] = (await miip.records.idsOfPatient(idA, { limit: 1 })).ids;
   const newKey = await miip.as(newPhone).documents.encryptionKey();

@@ -13,11 +13,12 @@ const POWER_BITS: Record<GuardianPower, number> = { recover: 1, act: 2 };
 export interface PatientView {
   patientId: bigint;
   account: string;
-  /** An address the patient proposed to move to, not accepted yet (zero if none). */
-  pendingAccount: string;
-  registeredAt: number;
   /** The next nonce of a request signed by the patient's key. */
   nonce: bigint;
+  /** The address that may take over next (zero if none): one the patient proposed, or one a recovery armed. */
+  incomingAccount: string;
+  /** Zero for a proposed address (it may accept at once); for an armed recovery, when its address may accept. */
+  incomingDueAt: number;
   guardianCount: number;
   /** Guardians that may approve a recovery. */
   recoverers: number;
@@ -25,9 +26,6 @@ export interface PatientView {
   threshold: number;
   /** The recovery round every approval names. */
   round: bigint;
-  /** The address a recovery reached its threshold for (zero if none), and from when it can accept. */
-  recoveryAccount: string;
-  recoveryDueAt: number;
 }
 
 /** An address's own signed request to become a patient, for anyone (a hospital, a relayer) to submit. */
@@ -110,15 +108,13 @@ export class PatientsApi {
     return {
       patientId: BigInt(patientId),
       account: p.account,
-      pendingAccount: p.pendingAccount,
-      registeredAt: Number(p.registeredAt),
       nonce: p.nonce,
+      incomingAccount: p.incomingAccount,
+      incomingDueAt: Number(p.incomingDueAt),
       guardianCount: Number(p.guardianCount),
       recoverers: Number(p.recoverers),
       threshold: Number(p.threshold),
       round: BigInt(p.round),
-      recoveryAccount: p.recoveryAccount,
-      recoveryDueAt: Number(p.recoveryDueAt),
     };
   }
 
@@ -195,6 +191,11 @@ export class PatientsApi {
     const info = await this.core.sendPatient("ParticipantRegistry", data);
     const armed = info.events.find((e) => e.name === "RecoveryArmed");
     return { ...info, armed: armed !== undefined, dueAt: armed ? Number(armed.args.dueAt) : undefined };
+  }
+
+  /** Anyone ends a round whose armed address was taken since, so that the guardians can approve another. */
+  async voidRecovery(patientId: bigint | number): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.participants.voidRecovery(patientId));
   }
 
   /** The patient's current key ends the recovery round: every approval so far counts for nothing. */

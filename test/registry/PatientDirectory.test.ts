@@ -344,7 +344,8 @@ describe("PatientDirectory (patients in the participant directory)", function ()
       const second = approve(participants, g3, "g3", alice, newPhone.address);
       await expect(second).to.emit(participants, "RecoveryArmed");
       const dueAt = (await time.latest()) + RECOVERY_DELAY;
-      expect((await participants.patient(alice)).recoveryDueAt).to.equal(BigInt(dueAt));
+      const armed = await participants.patient(alice);
+      expect([armed.incomingAccount, armed.incomingDueAt]).to.deep.equal([newPhone.address, BigInt(dueAt)]);
       expect(await participants.recoveryApprovals(alice, newPhone.address)).to.equal(2n);
       await expect(participants.connect(newPhone).acceptPatientAccount(alice))
         .to.be.revertedWithCustomError(participants, "PatientsRecoveryNotDue")
@@ -438,9 +439,56 @@ describe("PatientDirectory (patients in the participant directory)", function ()
         .to.be.revertedWithCustomError(participants, "PatientsRecoveryOff")
         .withArgs(alice);
       await participants.connect(patientA).setRecoveryThreshold(2);
-      await expect(approve(participants, g1, "g1", alice, patientA.address))
+      // A taken address may collect approvals, but the one that would arm it is refused: an armed round takes no
+      // other address, so only an address that can still be accepted is armed.
+      await approve(participants, g1, "g1", alice, patientA.address);
+      const g2 = (await hre.ethers.getSigners())[25];
+      await expect(approve(participants, g2, "g2", alice, patientA.address))
         .to.be.revertedWithCustomError(participants, "PatientsAccountTaken")
         .withArgs(patientA.address, alice);
+      expect((await participants.patient(alice)).incomingDueAt).to.equal(0n);
+    });
+
+    it("lets anyone void an armed recovery whose address was taken since, so that the guardians are not locked out", async function () {
+      const { participants, alice, g1, g2, g3, newPhone, relayer, thief } = await guardedFixture();
+      await expect(participants.connect(relayer).voidRecovery(alice))
+        .to.be.revertedWithCustomError(participants, "PatientsNoRecovery")
+        .withArgs(alice);
+      await approve(participants, g1, "g1", alice, newPhone.address);
+      await approve(participants, g2, "g2", alice, newPhone.address);
+      await expect(participants.connect(relayer).voidRecovery(alice))
+        .to.be.revertedWithCustomError(participants, "PatientsRecoveryStillValid")
+        .withArgs(alice, newPhone.address);
+      // The armed address becomes a patient of its own (by mistake, or by whoever holds it): it can never accept.
+      await participants.connect(newPhone).registerPatient();
+      await time.increase(RECOVERY_DELAY);
+      await expect(participants.connect(newPhone).acceptPatientAccount(alice))
+        .to.be.revertedWithCustomError(participants, "PatientsAccountTaken")
+        .withArgs(newPhone.address, 3);
+      const round = (await participants.patient(alice)).round;
+      await expect(participants.connect(relayer).voidRecovery(alice))
+        .to.emit(participants, "RecoveryRoundClosed")
+        .withArgs(alice, round);
+      await approve(participants, g1, "g1", alice, thief.address);
+      await expect(approve(participants, g3, "g3", alice, thief.address)).to.emit(participants, "RecoveryArmed");
+    });
+
+    it("keeps an address the patient proposed through a change of guardians, and replaces an armed recovery with it", async function () {
+      const { participants, patientA, alice, g1, g2, newPhone, thief } = await guardedFixture();
+      await approve(participants, g1, "g1", alice, thief.address);
+      await approve(participants, g2, "g2", alice, thief.address);
+      // The patient still holds its key: proposing ends the round, and the armed address with it.
+      await participants.connect(patientA).proposePatientAccount(newPhone.address);
+      const p = await participants.patient(alice);
+      expect([p.incomingAccount, p.incomingDueAt]).to.deep.equal([newPhone.address, 0n]);
+      await participants.connect(patientA).setRecoveryThreshold(1);
+      expect((await participants.patient(alice)).incomingAccount).to.equal(newPhone.address);
+      await time.increase(RECOVERY_DELAY);
+      await expect(participants.connect(thief).acceptPatientAccount(alice))
+        .to.be.revertedWithCustomError(participants, "PatientsNothingToAccept")
+        .withArgs(alice, thief.address);
+      await participants.connect(newPhone).acceptPatientAccount(alice);
+      expect(await participants.patientAccount(alice)).to.equal(newPhone.address);
     });
 
     it("ends the round when the guardians change, so a removed guardian's approval cannot be inherited", async function () {

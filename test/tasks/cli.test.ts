@@ -74,14 +74,14 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(institutions).to.include("9 institutions");
     expect(institutions).to.include("Seoul General Hospital");
     const records = await ok("record:list", "--patient", "patientA");
-    expect(records).to.match(/2 records\n\s+#1 lab-result .* ipfs:\/\/bafkrei[a-z2-7]{52}/);
+    expect(records).to.match(/^patient 1: 2 records\n\s+#1 lab-result .* ipfs:\/\/bafkrei[a-z2-7]{52}/);
   });
 
   it("adds an encrypted record from a file, and the patient (only) decrypts it", async function () {
     const report = path.join(dir, "report.txt");
     writeFileSync(report, "Complete blood count: within normal limits");
     const added = await ok("record:add", "--patient", "patientA", "--file", report, "--type", "lab");
-    expect(added).to.match(/^record 5 registered for 0x[0-9a-fA-F]{40}: .*report.txt encrypted, ipfs:\/\/bafkrei/);
+    expect(added).to.match(/^record 5 registered for patient 1: .*report.txt encrypted, ipfs:\/\/bafkrei/);
     expect(added).to.match(/\(gas [\d,]+, tx 0x[0-9a-f]{64}\)/);
     const out = path.join(dir, "opened.txt");
     await ok("record:open", "--record", "5", "--from", "patientA", "--out", out);
@@ -129,7 +129,9 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(await fails("access:log", "--record", "1", "--purpose", "research", "--from", "researcher")).to.match(
       /^error: ConsentNoLiveRight: 0x[0-9a-fA-F]{40} has no live right to read record 1 for research$/,
     );
-    expect(await ok("access:trail", "--patient", "patientA")).to.match(/1 reads\n.*institution 6 read #1 for research/);
+    expect(await ok("access:trail", "--patient", "1")).to.match(
+      /^patient 1: 1 reads\n.*institution 6 read #1 for research/,
+    );
   });
 
   it("files a small claim that is paid at once, and shows its timeline", async function () {
@@ -153,10 +155,12 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(await ok("supply:verify", "--batch", "1", "--serial", serial, "--serials", serials)).to.include(
       "genuine true, expired false, recalled false, excursions 0, dispensed false",
     );
-    await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials, "--patient", "patientB");
-    expect(
-      await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials, "--patient", "patientB"),
-    ).to.include("COUNTERFEIT ALERT");
+    expect(await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials)).to.match(
+      /^\(21\)KR00000007 dispensed  \(/,
+    );
+    expect(await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials)).to.include(
+      "COUNTERFEIT ALERT",
+    );
     expect(await ok("supply:provenance", "--batch", "1")).to.match(/batch 1: 7 events/);
   });
 
@@ -178,12 +182,17 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       ),
     ).to.match(/^institution 10 onboarded: Busan Pharmacy \(pharmacy\)/);
     expect(await ok("keys:show", "--from", "pharmacy")).to.match(/^0x[0-9a-fA-F]{40}  0x0[23][0-9a-f]{64}\n$/);
-    expect(await ok("consent:guardian", "--guardian", "guardian", "--from", "patientB")).to.include("guardian set to");
+    expect(await ok("patient:register", "--from", "stranger")).to.match(/^patient 3 registered for 0x[0-9a-fA-F]{40}/);
+    const appointed = await ok("patient:guardian", "--guardian", "guardian", "--powers", "act", "--from", "patientB");
+    const salt = /give the guardian its salt (0x[0-9a-f]{64})/.exec(appointed)![1];
+    expect(appointed).to.match(/^guardian appointed \(act\): commitment 0x[0-9a-f]{64}; /);
     expect(
       await ok(
         "consent:grant",
         "--patient",
         "patientB",
+        "--salt",
+        salt,
         "--grantee",
         "pharmacy",
         "--types",
@@ -196,10 +205,12 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     ).to.match(/^granted 0x[0-9a-fA-F]{40} treatment: 0x[0-9a-f]{64}/);
     expect(
       await ok("emergency:open", "--patient", "patientB", "--reason", "unconscious", "--from", "emergencyHospital"),
-    ).to.match(/^emergency access to 0x[0-9a-fA-F]{40} open until \d{4}-/);
-    expect(await ok("claim:enrol", "--programme", "1", "--patient", "stranger")).to.include("enrolled in programme 1");
-    expect(await fails("claim:enrol", "--programme", "1", "--patient", "patientB")).to.match(
-      /^error: ClaimsAlreadyEnrolled: patient 0x[0-9a-fA-F]{40} was already enrolled in programme 1 at \d{4}-/,
+    ).to.match(/^emergency access to patient 2 open until \d{4}-[^;]+; justification due by \d{4}-/);
+    expect(await ok("claim:enrol", "--programme", "1", "--patient", "stranger")).to.include(
+      "patient 3 enrolled in programme 1",
+    );
+    expect(await fails("claim:enrol", "--programme", "1", "--patient", "2")).to.match(
+      /^error: ClaimsAlreadyEnrolled: patient 2 was already enrolled in programme 1 at \d{4}-/,
     );
     expect(await ok("claim:file", "--programme", "1", "--records", "4", "--billed", "1000")).to.match(
       /^claim 2: pending, due 800 IST, paid now 0 IST/,
@@ -242,6 +253,52 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(await fails("supply:readings", "--file", file)).to.match(/^error: SupplyStaleSequence: /);
     expect(await ok("supply:recall", "--batch", "1", "--reason", "STERILITY")).to.include("batch 1 recalled");
     expect(await fails("device:add", "--device", "nope")).to.equal('error: --device: "nope" is not an address');
+  });
+
+  it("registers a patient without gas, and its guardian closes a hospital's emergency access and blocks it", async function () {
+    const { JsonRpcProvider } = await import("ethers");
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    const account = (await hre.ethers.getSigners())[24].address;
+    const before = await provider.getBalance(account);
+    expect(await ok("patient:register", "--gasless", "--from", account)).to.match(
+      new RegExp(`^patient 4 registered for ${account}  \\(gas `),
+    );
+    const appointed = await ok(
+      "patient:guardian",
+      "--guardian",
+      "guardian",
+      "--powers",
+      "recover,act",
+      "--gasless",
+      "--from",
+      account,
+    );
+    const salt = /give the guardian its salt (0x[0-9a-f]{64})/.exec(appointed)![1];
+    expect(await provider.getBalance(account)).to.equal(before);
+    expect(await ok("patient:show", "--patient", account)).to.match(
+      new RegExp(
+        `^patient 4: ${account}, registered \\d{4}-.*\\n  1 guardians \\(1 may recover\\), threshold 0, round 1\\n$`,
+      ),
+    );
+    await ok("emergency:open", "--patient", "4", "--reason", "unconscious", "--from", "hospital");
+    expect(
+      await ok(
+        "emergency:close",
+        "--hospital",
+        "hospital",
+        "--block",
+        "--patient",
+        "4",
+        "--salt",
+        salt,
+        "--from",
+        "guardian",
+      ),
+    ).to.match(/^emergency access of 0x[0-9a-fA-F]{40} closed and blocked  \(/);
+    expect(await fails("emergency:open", "--patient", "4", "--reason", "unconscious", "--from", "hospital")).to.equal(
+      "error: ConsentEmergencyBlocked: patient 4 blocked institution 1's break-glass access",
+    );
+    provider.destroy();
   });
 
   it("onboards with notice, cancels a pending onboarding, and withdraws a recall through governance's delay", async function () {
