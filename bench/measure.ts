@@ -5,6 +5,7 @@ import { HISTORY_PREFIX, SIZE_PREFIX } from "../scripts/lib/gas-gate";
 import { benchClaims } from "./claims";
 import { benchConsent } from "./consent";
 import { benchIST } from "./ist";
+import { benchPatients } from "./patients";
 import { benchRegistry } from "./registry";
 import { benchSupply } from "./supply";
 import type { GasRow } from "./types";
@@ -23,6 +24,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
   const rows = [
     ...(await benchIST(hre)),
     ...(await benchRegistry(hre)),
+    ...(await benchPatients(hre)),
     ...(await benchConsent(hre)),
     ...(await benchClaims(hre)),
     ...(await benchSupply(hre)),

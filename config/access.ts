@@ -115,6 +115,7 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     setRecoveryThreshold: ["patient"],
     approveRecovery: [], // only a guardian with the recover power, through the gateway (the matrix's may only act)
     cancelRecovery: ["patient"], // the patient's current key
+    voidRecovery: ANYONE, // only a round whose armed address was taken since (here none is armed)
     execute: ["patient", "patient-guardian"], // the patient's current key, or a guardian proving its commitment
     relay: ANYONE, // with a signature by the patient's key or a guardian's
   },

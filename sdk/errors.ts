@@ -178,6 +178,7 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   PatientsNotThroughGateway: (a) =>
     `${a.caller} called a patient action directly: patient actions go through the participant directory's gateway (execute or relay)`,
   PatientsNotPatient: (a) => `${a.caller} is not patient ${a.patientId}'s current address`,
+  PatientsUntrustedTarget: (a) => `${a.target} does not take patient actions from this directory's gateway`,
   PatientsNestedCall: () => "the participant directory calls itself through the gateway, never into the gateway",
   PatientsNotGuardian: (a) => `patient ${a.patientId} has no guardian with commitment ${a.commitment}`,
   PatientsGuardianLacksPower: (a) =>
@@ -198,6 +199,8 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   PatientsRecoveryArmed: (a) =>
     `a recovery of patient ${a.patientId} to ${a.armed} already reached its threshold in this round`,
   PatientsNoRecovery: (a) => `no recovery of patient ${a.patientId} reached its threshold in this round`,
+  PatientsRecoveryStillValid: (a) =>
+    `the recovery of patient ${a.patientId} to ${a.account} can still be accepted: only the patient's key or a change of guardians ends it`,
   PatientsRecoveryNotDue: (a) => `the recovery of patient ${a.patientId} can be accepted from ${a.dueAt}`,
   PatientsNothingToAccept: (a) =>
     `${a.account} is neither the address patient ${a.patientId} proposed nor a due recovery's`,

@@ -448,7 +448,8 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         unchecked {
             p.round = round + 1;
         }
-        if (p.incomingDueAt != 0) {
+        // The incoming address first: it shares the round's slot, so a round with nothing armed reads no other.
+        if (p.incomingAccount != address(0) && p.incomingDueAt != 0) {
             p.incomingAccount = address(0);
             p.incomingDueAt = 0;
         }

@@ -1,4 +1,5 @@
-import { hexlify, randomBytes } from "ethers";
+import { randomBytes } from "@noble/ciphers/webcrypto";
+import { hexlify } from "ethers";
 
 import { ACCEPT_PATIENT_ACCOUNT_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../../config/eip712";
 import type { Core, TxInfo } from "../core";

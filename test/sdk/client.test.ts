@@ -306,11 +306,12 @@ describe("SDK client", function () {
       expect(await miip.patients.get(3)).to.deep.include({
         patientId: 3n,
         account: newcomer.address,
-        pendingAccount: ZeroAddress,
+        incomingAccount: ZeroAddress,
+        incomingDueAt: 0,
         nonce: 0n,
         guardianCount: 0,
         threshold: 0,
-        registeredAt: await time.latest(),
+        round: 0n,
       });
 
       const replay = await refusal(() => as(hospital).patients.submitRegistration(signed));
@@ -377,7 +378,11 @@ describe("SDK client", function () {
       // The new key is a fresh wallet with no ETH: it signs, the relayer sends.
       const newKey = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
       await as(patientA).patients.proposeAccount(newKey.address);
-      expect((await miip.patients.get(ids.patientA)).pendingAccount).to.equal(newKey.address);
+      // A proposal is taken at once (no due time).
+      expect(await miip.patients.get(ids.patientA)).to.deep.include({
+        incomingAccount: newKey.address,
+        incomingDueAt: 0,
+      });
       const wrong = await refusal(() => as(stranger).patients.acceptAccount(ids.patientA));
       expect(String(wrong)).to.equal(
         `PatientsNothingToAccept: ${stranger.address} is neither the address patient 1 proposed nor a due recovery's`,
@@ -392,7 +397,7 @@ describe("SDK client", function () {
 
       expect(await miip.patients.get(ids.patientA)).to.deep.include({
         account: newKey.address,
-        pendingAccount: ZeroAddress,
+        incomingAccount: ZeroAddress,
       });
       expect(await miip.patients.idOf(patientA.address)).to.deep.equal({ patientId: ids.patientA, current: false });
       expect(await miip.patients.idOf(newKey.address)).to.deep.equal({ patientId: ids.patientA, current: true });
@@ -511,8 +516,8 @@ describe("SDK client", function () {
       expect(await hre.ethers.provider.getBalance(second.address)).to.equal(secondEth);
       expect(await miip.patients.recoveryApprovals(ids.patientA, newKey.address)).to.equal(2);
       expect(await miip.patients.get(ids.patientA)).to.deep.include({
-        recoveryAccount: newKey.address,
-        recoveryDueAt: armed.dueAt,
+        incomingAccount: newKey.address,
+        incomingDueAt: armed.dueAt,
       });
       const late = await refusal(() =>
         as(third).forPatient(ids.patientA, appointed[2].salt).patients.approveRecovery(third.address),
@@ -535,8 +540,8 @@ describe("SDK client", function () {
       });
       expect(await miip.patients.get(ids.patientA)).to.deep.include({
         account: newKey.address,
-        recoveryAccount: ZeroAddress,
-        recoveryDueAt: 0,
+        incomingAccount: ZeroAddress,
+        incomingDueAt: 0,
       });
       expect((await miip.records.idsOfPatient(ids.patientA)).total).to.equal(4);
       expect(
@@ -591,8 +596,8 @@ describe("SDK client", function () {
       expect(cancelled.events.map((e) => [e.name, e.args.round])).to.deep.equal([["RecoveryRoundClosed", round]]);
       expect(await miip.patients.get(ids.patientA)).to.deep.include({
         round: round + 1n,
-        recoveryAccount: ZeroAddress,
-        recoveryDueAt: 0,
+        incomingAccount: ZeroAddress,
+        incomingDueAt: 0,
       });
       expect(await miip.patients.recoveryApprovals(ids.patientA, thief)).to.equal(0);
       await time.increaseTo(dueAt!);
@@ -605,6 +610,35 @@ describe("SDK client", function () {
       const again = await as(guardian).forPatient(ids.patientA, a.salt).patients.approveRecovery(thief);
       expect(again.armed).to.equal(false);
       expect(await miip.patients.recoveryApprovals(ids.patientA, thief)).to.equal(1);
+    });
+
+    it("voids an armed recovery whose address was taken since, so that the guardians can approve another", async function () {
+      const { as, miip, patientB, guardian, hospital, signers, ids } = await loadFixture(sdkFixture);
+      const g = await as(patientB).patients.appointGuardian(guardian.address, ["recover"]);
+      await as(patientB).patients.setRecoveryThreshold(1);
+      const none = await refusal(() => miip.patients.voidRecovery(ids.patientB));
+      expect(String(none)).to.equal("PatientsNoRecovery: no recovery of patient 2 reached its threshold in this round");
+      const lost = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
+      const forB = as(guardian).forPatient(ids.patientB, g.salt);
+      expect((await forB.patients.approveRecovery(lost.address)).armed).to.equal(true);
+      const valid = await refusal(() => miip.patients.voidRecovery(ids.patientB));
+      expect(String(valid)).to.equal(
+        `PatientsRecoveryStillValid: the recovery of patient 2 to ${lost.address} can still be accepted: only the patient's key or a change of guardians ends it`,
+      );
+      // The armed address becomes another patient's: the recovery can never complete.
+      await as(hospital).patients.submitRegistration(await miip.as(lost).patients.signRegistration());
+      const { round } = await miip.patients.get(ids.patientB);
+      const voided = await as(signers[24]).patients.voidRecovery(ids.patientB);
+      expect(voided.events.map((e) => [e.name, e.args.round])).to.deep.equal([["RecoveryRoundClosed", round]]);
+      expect(await miip.patients.get(ids.patientB)).to.deep.include({
+        incomingAccount: ZeroAddress,
+        round: round + 1n,
+      });
+      const fresh = hre.ethers.Wallet.createRandom().address;
+      expect((await forB.patients.approveRecovery(fresh)).armed).to.equal(true);
+      // An address that is already taken is never armed.
+      const taken = await refusal(() => as(patientB).patients.proposeAccount(lost.address));
+      expect(taken.name).to.equal("PatientsAccountTaken");
     });
   });
 

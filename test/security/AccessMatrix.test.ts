@@ -84,6 +84,7 @@ const NO_SUCCESS = new Set([
   "ClaimEscrow.setAuthority",
   "SupplyChain.setAuthority",
   "ClaimEscrow.withdrawCredit", // nobody has a credit: every actor is refused with ClaimsNoCredit
+  "ParticipantRegistry.voidRecovery", // no armed recovery to void: every actor is refused with PatientsNoRecovery
 ]);
 
 const CONTRACTS = {
@@ -690,6 +691,10 @@ describe("Access matrix: every state-changing function, as every actor, against 
       },
       cancelRecovery: async (c, a) =>
         patientSide(c, a, c.address.participants, c.participants.interface.encodeFunctionData("cancelRecovery")),
+      voidRecovery: async (c) => ({
+        target: c.address.participants,
+        data: c.participants.interface.encodeFunctionData("voidRecovery", [1n]),
+      }),
       execute: async (c, a) =>
         // A patient action on a service (cancelling a signature patient A never gave the researcher).
         viaGateway(

@@ -276,9 +276,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     const salt = /give the guardian its salt (0x[0-9a-f]{64})/.exec(appointed)![1];
     expect(await provider.getBalance(account)).to.equal(before);
     expect(await ok("patient:show", "--patient", account)).to.match(
-      new RegExp(
-        `^patient 4: ${account}, registered \\d{4}-.*\\n  1 guardians \\(1 may recover\\), threshold 0, round 1\\n$`,
-      ),
+      new RegExp(`^patient 4: ${account}\\n  1 guardians \\(1 may recover\\), threshold 0, round 1\\n$`),
     );
     await ok("emergency:open", "--patient", "4", "--reason", "unconscious", "--from", "hospital");
     expect(
