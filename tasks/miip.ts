@@ -525,8 +525,8 @@ task("patient:rotate", "The patient proposes a new address; the new address acce
 task("patient:guardian", "The patient appoints a guardian (prints the salt to give the guardian privately)")
   .addParam("guardian", "The guardian's address (or local account name)")
   .addOptionalParam("powers", "recover, act, or recover,act", "recover")
-  .addOptionalParam("salt", "The salt (a random one when absent)")
-  .addFlag("remove", "Remove the guardian instead (needs --salt)")
+  .addOptionalParam("guardianSalt", "The appointment's salt (a random one when absent)")
+  .addFlag("remove", "Remove the guardian instead (needs --guardian-salt)")
   .addFlag("gasless", "Sign only: the relayer account sends and pays")
   .addOptionalParam("from", FROM, "patientA")
   .setAction(
@@ -535,13 +535,13 @@ task("patient:guardian", "The patient appoints a guardian (prints the salt to gi
       const miip = await patientClient(hre, args);
       const guardian = await accountOf(hre, args.guardian, "guardian");
       if (args.remove) {
-        if (!args.salt) throw new InputError("--remove needs the guardian's --salt");
-        const commitment = guardianCommitment(await miip.patients.myId(), guardian, args.salt);
+        if (!args.guardianSalt) throw new InputError("--remove needs the guardian's --guardian-salt");
+        const commitment = guardianCommitment(await miip.patients.myId(), guardian, args.guardianSalt);
         done(`guardian ${commitment} removed`, await miip.patients.removeGuardian(commitment));
         return;
       }
       const powers = (args.powers ?? "recover").split(",").map((p) => p.trim()) as ("recover" | "act")[];
-      const r = await miip.patients.appointGuardian(guardian, powers, { salt: args.salt });
+      const r = await miip.patients.appointGuardian(guardian, powers, { salt: args.guardianSalt });
       done(
         `guardian appointed (${powers.join(", ")}): commitment ${r.commitment}; give the guardian its salt ${r.salt}`,
         r,

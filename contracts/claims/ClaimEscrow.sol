@@ -321,6 +321,7 @@ contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
     ) external nonReentrant returns (uint256 claimId) {
         ProgrammeData storage p = _programme(programmeId);
         if (payee == address(0)) revert ClaimsZeroPayee();
+        if (msg.sender == address(_participants)) _checkPatientPayee(payee);
         if (billed == 0 || billed > p.perClaimCap) revert ClaimsInvalidAmount(billed, p.perClaimCap);
         Filing memory f = _admit(p, programmeId, recordIds, billed);
         claimId = f.claimId;
@@ -618,6 +619,14 @@ contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
         }
         if (config.reviewDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.ReviewDays);
         if (config.disputeDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.DisputeDays);
+    }
+
+    /// @dev A guardian filing for the patient has the patient paid, at its current address; the patient chooses.
+    function _checkPatientPayee(address payee) private view {
+        (uint64 patient, bytes32 actor) = _patientAction();
+        if (actor == bytes32(0)) return;
+        address account = _participants.patientAccount(patient);
+        if (payee != account) revert ClaimsPayeeNotPatient(payee, account);
     }
 
     /// @dev The claim's patient (through the gateway), or its hospital at its current address while active.

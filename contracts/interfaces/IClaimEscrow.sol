@@ -172,6 +172,11 @@ interface IClaimEscrow {
     /// @param endedAt When it ended.
     error ClaimsCoverAlreadyEnded(uint256 programmeId, uint64 patient, uint40 endedAt);
 
+    /// @notice A guardian filing for a patient names another payee than the patient's current address.
+    /// @param payee The payee named.
+    /// @param patientAccount The patient's current address.
+    error ClaimsPayeeNotPatient(address payee, address patientAccount);
+
     /// @notice A claim names no record, or too many.
     /// @param count The number of records.
     error ClaimsInvalidRecordCount(uint256 count);
@@ -472,7 +477,8 @@ interface IClaimEscrow {
      * exist, are the patient's and the hospital's, the insurer may read them for an insurance claim, the
      * treatments are covered and within the filing window, no record was ever claimed, the amount within the
      * caps. At or under the threshold the claim is paid at once, net of co-payment; above it, reserved.
-     * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsZeroPayee}, {ClaimsInvalidAmount},
+     * A guardian filing for the patient has the patient paid: the payee must be the patient's current address.
+     * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsZeroPayee}, {ClaimsPayeeNotPatient}, {ClaimsInvalidAmount},
      * {ClaimsInvalidRecordCount}, the participant directory's errors for a filer that is neither the patient
      * (through the gateway, with the act power) nor an active hospital, {ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
      * {ClaimsRecordTypeNotCovered}, {ClaimsNotEnrolled}, {ClaimsNotCovered}, {ClaimsFilingWindowClosed},

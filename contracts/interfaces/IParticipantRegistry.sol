@@ -94,6 +94,9 @@ interface IParticipantRegistry is IPatientDirectory {
     /// @param patientId The patient it belongs or belonged to.
     error ParticipantsAddressIsPatient(address account, uint64 patientId);
 
+    /// @notice The directory's own address cannot be an institution's: the gateway calls services from it.
+    error ParticipantsAddressIsDirectory();
+
     /// @notice A zero address where an institution's address is needed.
     error ParticipantsZeroAddress();
 
@@ -298,7 +301,7 @@ interface IParticipantRegistry is IPatientDirectory {
     /**
      * @notice Onboards an institution, `Pending` for the onboarding delay: it has no right anywhere until
      * {activate}, and the guardian role can {cancelOnboarding} it meanwhile. The address is taken at once.
-     * @dev Reverts with {ParticipantsZeroAddress}, {ParticipantsInvalidKind}, {ParticipantsEmptyLicence},
+     * @dev Reverts with {ParticipantsZeroAddress}, {ParticipantsAddressIsDirectory}, {ParticipantsInvalidKind}, {ParticipantsEmptyLicence},
      * {ParticipantsAddressTaken} or {ParticipantsAddressIsPatient}. Emits {InstitutionRegistered}.
      * @param account Its address.
      * @param kind What it is.
@@ -408,7 +411,7 @@ interface IParticipantRegistry is IPatientDirectory {
     /**
      * @notice Moves an institution to a new address without the old one, for a lost or compromised key. Not a
      * retired or cancelled one: their address stays theirs for good.
-     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus}, {ParticipantsZeroAddress}
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsInvalidStatus}, {ParticipantsZeroAddress}, {ParticipantsAddressIsDirectory}
      * {ParticipantsAddressTaken} or {ParticipantsAddressIsPatient}. Emits {AccountRotated}.
      * @param id The institution.
      * @param account The new address.

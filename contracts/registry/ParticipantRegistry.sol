@@ -49,6 +49,8 @@ contract ParticipantRegistry is
         uint32 onboardingDelay;
         mapping(address account => Member) members;
         mapping(uint32 id => Profile) profiles;
+        // An institution's former addresses, which no patient may take (an institution may, as before).
+        mapping(address account => uint32 id) formerAccounts;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.ParticipantRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -298,6 +300,7 @@ contract ParticipantRegistry is
         address previous = p.account;
         $.members[account] = $.members[previous];
         delete $.members[previous];
+        $.formerAccounts[previous] = id;
         p.account = account;
         p.pendingAccount = address(0);
         emit AccountRotated(id, previous, account);
@@ -323,14 +326,24 @@ contract ParticipantRegistry is
 
     function _checkFree(ParticipantStorage storage $, address account) private view {
         if (account == address(0)) revert ParticipantsZeroAddress();
+        // The directory calls services as the gateway: as an institution it would lend every patient that identity.
+        if (account == address(this)) revert ParticipantsAddressIsDirectory();
         uint32 owner = $.members[account].id;
         if (owner != 0) revert ParticipantsAddressTaken(account, owner);
         uint64 patientId = _patientAt(account);
         if (patientId != 0) revert ParticipantsAddressIsPatient(account, patientId);
     }
 
+    /**
+     * @dev The institution an address is or was the address of, for the patient side: a cancelled onboarding
+     * (which never had a right and never will) does not hold its address against a patient, so that the guardian
+     * role's cancellation of an onboarding made on a patient's armed recovery address frees it.
+     */
     function _institutionAt(address account) internal view override returns (uint32) {
-        return _storage().members[account].id;
+        ParticipantStorage storage $ = _storage();
+        Member memory m = $.members[account];
+        if (m.id != 0 && m.status != Status.Cancelled) return m.id;
+        return $.formerAccounts[account];
     }
 
     function _profile(ParticipantStorage storage $, uint32 id) private view returns (Profile storage p) {

@@ -133,9 +133,15 @@ export class ClaimsApi {
     },
     option: ClaimantOption = {},
   ): Promise<TxInfo & { claimId: bigint; status: string; due: bigint; paidNow: bigint }> {
-    const payee = input.payee ?? (await this.core.address());
+    const byPatient = this.byPatient(option);
+    // A patient's claim pays the patient's current address by default, never a guardian's or a relayer's.
+    const payee =
+      input.payee ??
+      (byPatient
+        ? await this.core.contracts.participants.patientAccount(await this.core.patientId())
+        : await this.core.address());
     const args = [input.programmeId, input.recordIds, input.billed, payee] as const;
-    const info = this.byPatient(option)
+    const info = byPatient
       ? await this.core.sendPatient("ClaimEscrow", this.encode("fileClaim", args))
       : await this.core.send(() => this.core.contracts.claims.fileClaim(...args));
     const filed = eventNamed(info, "ClaimFiled");

@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
+
+import { SCOPES } from "../../config/eip712";
+import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
+import { MockERC20__factory } from "../../typechain-types";
+import { onboard, onboardedFixture } from "../helpers/fixtures";
+import { governorCall } from "../helpers/governance";
+import { asPatient, guardianCommitment, salt } from "../helpers/patients";
+
+const reason = (s: string) => hre.ethers.encodeBytes32String(s);
+const DAY = 86_400;
+const KRW = (n: number) => BigInt(n) * 10n ** 18n;
+const RECOVER = 1;
+const ACT = 2;
+
+/** An insurer's programme (auto-approve up to 1,000), patient A enrolled, two records of patient A, consent to the insurer. */
+async function claimsFixture() {
+  const suite = await onboardedFixture();
+  const { participants, registrar, records, consent, claims, hospital, insurer, patientA, deployer, agency, ids } =
+    suite;
+  await onboard(participants, registrar, { account: agency, kind: "public-health-agency", name: "NHIS" });
+  const token = await new MockERC20__factory(deployer).deploy("Won", "KRWx");
+  await token.mint(insurer.address, KRW(1_000_000));
+  await claims.connect(insurer).openProgramme({
+    token: token.target as string,
+    coveredTypes: (1n << BigInt(RECORD_TYPES["lab-result"])) | (1n << BigInt(RECORD_TYPES.imaging)),
+    perClaimCap: KRW(5_000),
+    perPatientYearCap: KRW(10_000),
+    autoApproveThreshold: KRW(1_000),
+    copayBps: 2_000,
+    filingWindowDays: 30,
+    reviewDays: 14,
+    disputeDays: 7,
+    arbitrator: agency.address,
+    openEnrolment: false,
+  });
+  await token.connect(insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
+  await claims.connect(insurer).deposit(1, KRW(50_000));
+  await claims.connect(insurer).enrol(1, ids.patientA);
+  await time.increase(60);
+  const now = await time.latest();
+  await records.connect(hospital).registerBatch([
+    {
+      patientId: ids.patientA,
+      digest: hre.ethers.id("a1"),
+      recordType: RECORD_TYPES["lab-result"],
+      issuedAt: now,
+      uri: "ipfs://a1",
+    },
+    {
+      patientId: ids.patientA,
+      digest: hre.ethers.id("a2"),
+      recordType: RECORD_TYPES.imaging,
+      issuedAt: now,
+      uri: "ipfs://a2",
+    },
+  ]);
+  await asPatient(participants, patientA, ids.patientA, consent, "grant", [
+    {
+      patientId: ids.patientA,
+      grantee: insurer.address,
+      purpose: PURPOSES["insurance-claim"],
+      scopeKind: SCOPES.allRecords,
+      scope: [],
+      expiresAt: (await time.latest()) + 365 * DAY,
+    },
+  ]);
+  return { ...suite, token };
+}
+
+describe("Patients, the gateway and recovery against an outside audit (issue 14)", function () {
+  describe("the gateway is never an institution", function () {
+    it("refuses an institution rotating onto the directory, so that no patient can act as it through the gateway", async function () {
+      const { participants, consent, hospital, patientA, ids } = await loadFixture(onboardedFixture);
+      const directory = await participants.getAddress();
+      await expect(participants.connect(hospital).proposeAccount(directory)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsAddressIsDirectory",
+      );
+      // Through the gateway the directory is no pending address of anyone's: acceptAccount finds nothing.
+      await expect(
+        asPatient(participants, patientA, ids.patientA, participants, "acceptAccount", [ids.hospital]),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsNoPendingRotation");
+      await expect(
+        asPatient(participants, patientA, ids.patientA, consent, "openEmergency", [ids.patientB, reason("x")]),
+      )
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(directory, 0);
+      expect(await participants.accountOf(ids.hospital)).to.equal(hospital.address);
+    });
+
+    it("refuses governance recovering an institution onto the directory's address", async function () {
+      const { participants, manager, deployer, ids, pharmacy } = await loadFixture(onboardedFixture);
+      const directory = await participants.getAddress();
+      const data = participants.interface.encodeFunctionData("recoverAccount", [ids.pharmacy, directory]);
+      await expect(governorCall(manager, deployer, participants, data)).to.be.revertedWithCustomError(
+        participants,
+        "ParticipantsAddressIsDirectory",
+      );
+      expect(await participants.accountOf(ids.pharmacy)).to.equal(pharmacy.address);
+    });
+
+    it("refuses the registrar onboarding the directory's own address", async function () {
+      const { participants, registrar } = await loadFixture(onboardedFixture);
+      const directory = await participants.getAddress();
+      await expect(
+        participants.connect(registrar).register(directory, KINDS.hospital, hre.ethers.id("gw"), "Gateway", ""),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsAddressIsDirectory");
+      expect(await participants.institutionCount()).to.equal(4n);
+    });
+  });
+
+  describe("an address is an institution's or a patient's, never both", function () {
+    it("refuses an institution's former address as a patient, after a rotation", async function () {
+      const { participants, hospital, ids, signers } = await loadFixture(onboardedFixture);
+      const next = signers[27];
+      await participants.connect(hospital).proposeAccount(next.address);
+      await participants.connect(next).acceptAccount(ids.hospital);
+      await expect(participants.connect(hospital).registerPatient())
+        .to.be.revertedWithCustomError(participants, "PatientsAccountIsInstitution")
+        .withArgs(hospital.address, ids.hospital);
+      expect(await participants.patientCount()).to.equal(2n);
+    });
+  });
+
+  describe("claims through the gateway", function () {
+    it("refuses a guardian filing the patient's claim with anyone but the patient as payee", async function () {
+      const { participants, claims, token, patientA, guardian, ids } = await loadFixture(claimsFixture);
+      await participants
+        .connect(patientA)
+        .setGuardian(guardianCommitment(ids.patientA, guardian.address, salt("g")), ACT);
+      const toGuardian = claims.interface.encodeFunctionData("fileClaim", [1, [1], KRW(1_000), guardian.address]);
+      await expect(participants.connect(guardian).execute(ids.patientA, salt("g"), claims, toGuardian))
+        .to.be.revertedWithCustomError(claims, "ClaimsPayeeNotPatient")
+        .withArgs(guardian.address, patientA.address);
+      expect(await claims.claimOfRecord(1)).to.equal(0n);
+      // Paid to the patient, it goes through.
+      const toPatient = claims.interface.encodeFunctionData("fileClaim", [1, [1], KRW(1_000), patientA.address]);
+      await participants.connect(guardian).execute(ids.patientA, salt("g"), claims, toPatient);
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(800));
+      expect(await token.balanceOf(guardian.address)).to.equal(0n);
+    });
+  });
+
+  describe("recovery against a rogue registrar", function () {
+    it("frees an armed recovery's address once the guardian role cancels a rogue onboarding of it, and it cannot be onboarded again", async function () {
+      const { participants, registrar, deployer, patientA, ids, signers } = await loadFixture(onboardedFixture);
+      const [g1, g2, newPhone, other] = [signers[24], signers[25], signers[27], signers[29]];
+      await participants
+        .connect(patientA)
+        .setGuardian(guardianCommitment(ids.patientA, g1.address, salt("g1")), RECOVER);
+      await participants
+        .connect(patientA)
+        .setGuardian(guardianCommitment(ids.patientA, g2.address, salt("g2")), RECOVER);
+      await participants.connect(patientA).setRecoveryThreshold(2);
+      const approveFor = async (account: string) => {
+        const round = (await participants.patient(ids.patientA)).round;
+        const data = participants.interface.encodeFunctionData("approveRecovery", [account, round]);
+        await participants.connect(g1).execute(ids.patientA, salt("g1"), participants, data);
+        await participants.connect(g2).execute(ids.patientA, salt("g2"), participants, data);
+      };
+      await approveFor(newPhone.address);
+      // A rogue registrar onboards the armed address: pending, public, and it blocks the recovery meanwhile.
+      await participants.connect(registrar).register(newPhone.address, KINDS.hospital, hre.ethers.id("l"), "X", "");
+      const rogue = (await participants.memberOf(newPhone.address)).id;
+      await participants.connect(other).voidRecovery(ids.patientA);
+      // The guardian role (the deployer on localhost) cancels the onboarding: the address is free for the patient
+      // again, and the registrar cannot onboard it a second time.
+      await participants.connect(deployer).cancelOnboarding(rogue, reason("rogue"));
+      await expect(
+        participants.connect(registrar).register(newPhone.address, KINDS.hospital, hre.ethers.id("l2"), "Y", ""),
+      )
+        .to.be.revertedWithCustomError(participants, "ParticipantsAddressTaken")
+        .withArgs(newPhone.address, rogue);
+      await approveFor(newPhone.address);
+      await time.increase(3 * DAY);
+      await participants.connect(newPhone).acceptPatientAccount(ids.patientA);
+      expect(await participants.patientAccount(ids.patientA)).to.equal(newPhone.address);
+    });
+  });
+});
