@@ -420,7 +420,8 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
 
     function _accept(uint64 patientId, address account) private {
         PatientData storage p = _patientData(patientId);
-        if (account == address(0) || account != p.incomingAccount) revert PatientsNothingToAccept(patientId, account);
+        // `account` is never zero: a caller, or the signer of a valid signature.
+        if (account != p.incomingAccount) revert PatientsNothingToAccept(patientId, account);
         // A rotation the patient proposed is taken at once; a recovery from its due time.
         uint40 dueAt = p.incomingDueAt;
         bool recovered = dueAt != 0;
@@ -460,8 +461,9 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
         return _patients().accounts[account] == 0 && _institutionAt(account) == 0;
     }
 
+    /// @dev Callers never pass zero: a caller, a valid signature's signer, or an address they refused zero for.
     function _checkFree(address account) private view {
-        if (account == address(0) || account == address(this)) revert PatientsInvalidAccount(account);
+        if (account == address(this)) revert PatientsInvalidAccount(account);
         uint256 entry = _patients().accounts[account];
         if (entry != 0) revert PatientsAccountTaken(account, uint64(entry));
         uint32 institutionId = _institutionAt(account);

@@ -168,6 +168,55 @@ describe("PatientDirectory (patients in the participant directory)", function ()
     });
   });
 
+  describe("edges of the gateway and the account changes", function () {
+    it("publishes its EIP-712 domain for wallets (ERC-5267)", async function () {
+      const { participants } = await loadFixture(patientsFixture);
+      const domain = await participants.eip712Domain();
+      const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+      expect([domain.fields, domain.name, domain.version, domain.chainId, domain.verifyingContract]).to.deep.equal([
+        "0x0f",
+        "MIIP Participants",
+        "1",
+        chainId,
+        await participants.getAddress(),
+      ]);
+    });
+
+    it("lets the patient withdraw a proposal with the zero address, after which the proposed address cannot accept", async function () {
+      const { participants, patientA, alice, newPhone } = await loadFixture(patientsFixture);
+      await participants.connect(patientA).proposePatientAccount(newPhone.address);
+      await expect(participants.connect(patientA).proposePatientAccount(hre.ethers.ZeroAddress))
+        .to.emit(participants, "PatientAccountProposed")
+        .withArgs(alice, hre.ethers.ZeroAddress);
+      await expect(participants.connect(newPhone).acceptPatientAccount(alice))
+        .to.be.revertedWithCustomError(participants, "PatientsNothingToAccept")
+        .withArgs(alice, newPhone.address);
+    });
+
+    it("refuses the gateway calling into itself: accepting an account, or relaying", async function () {
+      const { participants, patientA, alice, service } = await loadFixture(patientsFixture);
+      const accept = participants.interface.encodeFunctionData("acceptPatientAccount", [alice]);
+      await expect(
+        participants.connect(patientA).execute(alice, hre.ethers.ZeroHash, participants, accept),
+      ).to.be.revertedWithCustomError(participants, "PatientsNestedCall");
+      const data = service.interface.encodeFunctionData("act", [1]);
+      const inner = await signedCall(participants, patientA, { patientId: alice, target: service, data, nonce: 1n });
+      const relay = participants.interface.encodeFunctionData("relay", [inner.call, inner.signature]);
+      await expect(
+        participants.connect(patientA).execute(alice, hre.ethers.ZeroHash, participants, relay),
+      ).to.be.revertedWithCustomError(participants, "PatientsNestedCall");
+    });
+
+    it("refuses a service that names another directory as its gateway", async function () {
+      const { participants, patientA, alice, stranger } = await loadFixture(patientsFixture);
+      const elsewhere = await (await hre.ethers.getContractFactory("MockPatientService")).deploy(stranger.address);
+      const data = elsewhere.interface.encodeFunctionData("act", [1]);
+      await expect(participants.connect(patientA).execute(alice, hre.ethers.ZeroHash, elsewhere, data))
+        .to.be.revertedWithCustomError(participants, "PatientsUntrustedTarget")
+        .withArgs(await elsewhere.getAddress());
+    });
+  });
+
   describe("rotation", function () {
     it("moves a patient to a new address in two steps; the old address can never act, nor be anyone's again", async function () {
       const { participants, patientA, alice, newPhone, service } = await loadFixture(patientsFixture);
@@ -447,6 +496,15 @@ describe("PatientDirectory (patients in the participant directory)", function ()
         .to.be.revertedWithCustomError(participants, "PatientsAccountTaken")
         .withArgs(patientA.address, alice);
       expect((await participants.patient(alice)).incomingDueAt).to.equal(0n);
+    });
+
+    it("refuses approving the zero address or the directory as a patient's new address", async function () {
+      const { participants, alice, g1 } = await guardedFixture();
+      for (const account of [hre.ethers.ZeroAddress, await participants.getAddress()]) {
+        await expect(approve(participants, g1, "g1", alice, account))
+          .to.be.revertedWithCustomError(participants, "PatientsInvalidAccount")
+          .withArgs(account);
+      }
     });
 
     it("lets anyone void an armed recovery whose address was taken since, so that the guardians are not locked out", async function () {

@@ -144,6 +144,28 @@ describe("Patients, the gateway and recovery against an outside audit (issue 14)
     });
   });
 
+  describe("claims with patient ids", function () {
+    it("refuses enrolment by an active insurer that does not run the programme", async function () {
+      const { participants, claims, registrar, signers, ids } = await loadFixture(claimsFixture);
+      const other = signers[26];
+      await onboard(participants, registrar, { account: other, kind: "insurer", name: "Another insurer" });
+      await expect(claims.connect(other).enrol(1, ids.patientB))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
+        .withArgs(1, other.address);
+      expect((await claims.coverOf(1, ids.patientB)).enrolledAt).to.equal(0n);
+    });
+
+    it("refuses a claim when the registry has no read policy: no consent can be shown", async function () {
+      const { participants, records, claims, manager, deployer, hospital, insurer } = await loadFixture(claimsFixture);
+      const unset = records.interface.encodeFunctionData("setReadPolicy", [hre.ethers.ZeroAddress]);
+      await governorCall(manager, deployer, records, unset);
+      const insurerId = (await participants.memberOf(insurer.address)).id;
+      await expect(claims.connect(hospital).fileClaim(1, [1], KRW(100), hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
+        .withArgs(1, insurerId);
+    });
+  });
+
   describe("recovery against a rogue registrar", function () {
     it("frees an armed recovery's address once the guardian role cancels a rogue onboarding of it, and it cannot be onboarded again", async function () {
       const { participants, registrar, deployer, patientA, ids, signers } = await loadFixture(onboardedFixture);
