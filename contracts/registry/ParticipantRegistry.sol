@@ -49,8 +49,6 @@ contract ParticipantRegistry is
         uint32 onboardingDelay;
         mapping(address account => Member) members;
         mapping(uint32 id => Profile) profiles;
-        // An institution's former addresses, which no patient may take (an institution may, as before).
-        mapping(address account => uint32 id) formerAccounts;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.ParticipantRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -300,7 +298,8 @@ contract ParticipantRegistry is
         address previous = p.account;
         $.members[account] = $.members[previous];
         delete $.members[previous];
-        $.formerAccounts[previous] = id;
+        // No patient may take it (another institution may, as before): marked on the patients' side.
+        _markFormerInstitution(previous, id);
         p.account = account;
         p.pendingAccount = address(0);
         emit AccountRotated(id, previous, account);
@@ -340,10 +339,8 @@ contract ParticipantRegistry is
      * role's cancellation of an onboarding made on a patient's armed recovery address frees it.
      */
     function _institutionAt(address account) internal view override returns (uint32) {
-        ParticipantStorage storage $ = _storage();
-        Member memory m = $.members[account];
-        if (m.id != 0 && m.status != Status.Cancelled) return m.id;
-        return $.formerAccounts[account];
+        Member memory m = _storage().members[account];
+        return m.status == Status.Cancelled ? 0 : m.id;
     }
 
     function _profile(ParticipantStorage storage $, uint32 id) private view returns (Profile storage p) {

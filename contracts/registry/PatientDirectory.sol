@@ -63,6 +63,8 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
 
     /// @dev Set in an account's entry above its 64-bit patient id once the patient moved away from it.
     uint256 private constant FORMER = 1 << 64;
+    /// @dev Set instead, above an institution id, for an address an institution moved away from: no patient's.
+    uint256 private constant FORMER_INSTITUTION = 1 << 65;
 
     /// @inheritdoc IPatientDirectory
     uint8 public constant POWER_RECOVER = PatientCalls.POWER_RECOVER;
@@ -119,6 +121,7 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
     /// @inheritdoc IPatientDirectory
     function patientOf(address account) external view returns (uint64 patientId, bool current) {
         uint256 entry = _patients().accounts[account];
+        if (entry & FORMER_INSTITUTION != 0) return (0, false);
         return (uint64(entry), entry != 0 && entry & FORMER == 0);
     }
 
@@ -391,7 +394,16 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
 
     /// @dev The patient `account` is or was the address of (0 if none): an address is never both.
     function _patientAt(address account) internal view returns (uint64) {
-        return uint64(_patients().accounts[account]);
+        uint256 entry = _patients().accounts[account];
+        return entry & FORMER_INSTITUTION == 0 ? uint64(entry) : 0;
+    }
+
+    /**
+     * @dev Marks an address an institution moved away from, so that no patient ever takes it (the old key may be
+     * the compromised one). It shares the patients' entry, read anyway when an address is checked for a patient.
+     */
+    function _markFormerInstitution(address account, uint32 institutionId) internal {
+        _patients().accounts[account] = FORMER_INSTITUTION | institutionId;
     }
 
     /// @dev The patient a directory function acts for: the gateway's suffix, or the caller's own current address.
@@ -403,8 +415,9 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
             if (actor != bytes32(0)) revert PatientsGuardianCannotManage(patientId, actor);
         } else {
             uint256 entry = $.accounts[msg.sender];
-            patientId = uint64(entry);
-            if (entry == 0 || entry & FORMER != 0) revert PatientsNotPatient(msg.sender, patientId);
+            // A former or an institution's address is no patient's current address (its id bits say nothing).
+            patientId = entry & FORMER_INSTITUTION == 0 ? uint64(entry) : 0;
+            if (patientId == 0 || entry & FORMER != 0) revert PatientsNotPatient(msg.sender, patientId);
         }
         p = $.patients[patientId];
     }
@@ -465,6 +478,7 @@ abstract contract PatientDirectory is IPatientDirectory, IERC5267 {
     function _checkFree(address account) private view {
         if (account == address(this)) revert PatientsInvalidAccount(account);
         uint256 entry = _patients().accounts[account];
+        if (entry & FORMER_INSTITUTION != 0) revert PatientsAccountIsInstitution(account, uint32(entry));
         if (entry != 0) revert PatientsAccountTaken(account, uint64(entry));
         uint32 institutionId = _institutionAt(account);
         if (institutionId != 0) revert PatientsAccountIsInstitution(account, institutionId);
