@@ -269,9 +269,9 @@ contract ConsentManager is SuiteService, IERC5267, IConsentManager {
         expiresAt = now_ + $.emergencyWindow;
         e.patientId = patientId;
         e.expiresAt = expiresAt;
-        e.version += 1;
+        ++e.version;
         e.revoked = false;
-        e.openings += 1;
+        ++e.openings;
         $.grants[_emergencyKey(patientId, hospitalId)] = e;
         uint256 count = ++$.emergencyCounts[hospitalId];
         emit EmergencyAccessOpened(patientId, hospitalId, reasonCode, expiresAt, e.justifyBy, e.openings, count);
