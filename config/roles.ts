@@ -59,6 +59,7 @@ export const FUNCTION_ROLES = {
     upgradeToAndCall: "GOVERNOR",
   },
   ClaimEscrow: {
+    replaceArbitrator: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
   SupplyChain: {

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
 import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
-import {SuiteService} from "../base/SuiteService.sol";
+import {ClaimEscrowBase} from "./ClaimEscrowBase.sol";
+import {IClaimProgrammes} from "../interfaces/IClaimProgrammes.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {Kinds} from "../libraries/Kinds.sol";
+import {RecordTypes} from "../libraries/RecordTypes.sol";
+import {Signatures} from "../libraries/Signatures.sol";
 
 /**
  * @title ClaimEscrow
@@ -18,115 +24,70 @@ import {Kinds} from "../libraries/Kinds.sol";
  * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace; the reentrancy guard is
  * OpenZeppelin's transient one (no storage). Every function that moves tokens is `nonReentrant` and changes
  * all state before the transfer. Payments use `trySafeTransfer`: a failed transfer becomes a credit, so no payee
- * can block a claim. A claim paid at once stores nothing of its own: its records are marked as claimed, its
- * details are in its `ClaimFiled` event, and a known id with no stored status reads as Paid (so any later
- * action on it is refused as acting on a settled claim). That keeps the automatic small claim under 150,000 gas.
+ * can block a claim. A claim's id is the treatment id of its first record, and its first storage slot is also
+ * what marks that treatment as claimed, so a claim paid at once writes one slot of its own; its other records'
+ * treatments point to it. A bill attested by signature and filed in the same call stores nothing of its own.
  */
-contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
+contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
     using SafeERC20 for IERC20;
 
-    /**
-     * @dev slot 0: token (160) | insurerId (32) | arbitratorId (32) | copayBps (16) | openEnrolment (8)
-     *      slot 1: coveredTypes (64) | perClaimCap (96) | filingWindowDays | reviewDays | disputeDays (16 each) | closedAt (40)
-     *      slot 2: perPatientYearCap (96) | autoApproveThreshold (96) | startedAt (40)
-     *      slot 3: free (128) | reserved (128)
-     */
-    struct ProgrammeData {
-        IERC20 token;
-        uint32 insurerId;
-        uint32 arbitratorId;
-        uint16 copayBps;
-        bool openEnrolment;
-        uint64 coveredTypes;
-        uint96 perClaimCap;
-        uint16 filingWindowDays;
-        uint16 reviewDays;
-        uint16 disputeDays;
-        uint40 closedAt;
-        uint96 perPatientYearCap;
-        uint96 autoApproveThreshold;
-        uint40 startedAt;
-        uint128 free;
-        uint128 reserved;
-    }
-
-    /**
-     * @dev slot 0: patientId (64) | programmeId (32) | hospitalId (32) | status (8) | year (16)
-     *      slot 1: billed (96) | payable (96) | deadline (40)      written only for claims not paid at once
-     *      slot 2: payee (160) | paid (96)                          written only for claims not paid at once
-     */
-    struct ClaimData {
-        uint64 patientId;
-        uint32 programmeId;
-        uint32 hospitalId;
-        ClaimStatus status;
-        uint16 year;
-        uint96 billed;
-        uint96 due;
-        uint40 deadline;
-        address payee;
-        uint96 paid;
-    }
-
-    /// @dev What the escrow checks about a record (IRecordRegistry.recordHeader).
-    struct Header {
+    /// @dev What the escrow checks about a record (IRecordRegistry.treatment).
+    struct Treatment {
         uint64 patient;
         uint32 issuer;
         uint8 recordType;
-        uint40 issuedAt;
-    }
-
-    /// @dev What admitting a claim established, passed in memory to keep the stack shallow.
-    struct Filing {
-        uint256 claimId;
-        uint64 patient;
-        uint32 hospitalId;
-        uint16 year;
-        uint96 due;
+        uint256 id;
+        uint40 treatedAt;
     }
 
     /// @dev What every record of a claim is checked against, in memory to keep the stack shallow.
-    struct RecordContext {
+    struct Filing {
+        uint256 claimId;
         uint256 programmeId;
         Cover cover;
         uint32 insurerId;
         IReadPolicy policy;
-        uint40 closedAt;
-        uint64 coveredTypes;
-        uint256 window;
         uint64 patient;
         uint32 hospitalId;
+        uint16 year;
+        uint96 due;
+        uint96 copay;
+        uint40 deadline;
+        address hospitalAccount;
+        address patientAccount;
+        bytes32 billHash;
     }
 
-    /// @dev slot: enrolledAt (40) | endedAt (40)
-    struct Cover {
-        uint40 enrolledAt;
-        uint40 endedAt;
-    }
 
-    /// @custom:storage-location erc7201:miip.storage.ClaimEscrow
-    struct EscrowStorage {
-        uint32 programmeCount;
-        uint64 claimCount;
-        mapping(uint256 programmeId => ProgrammeData) programmes;
-        mapping(uint256 claimId => ClaimData) claims;
-        mapping(uint256 recordId => uint256 claimId) claimOfRecord;
-        mapping(bytes32 programmePatient => Cover) covers;
-        mapping(bytes32 programmePatientYear => uint256 used) used;
-        mapping(IERC20 token => mapping(address payee => uint256 amount)) credits;
-        mapping(IERC20 token => uint256 amount) totalCredits;
-    }
+    /// @inheritdoc IClaimEscrow
+    // solhint-disable-next-line gas-small-strings
+    bytes32 public constant BILL_TYPEHASH =
+        keccak256(
+            "Bill(uint256 programmeId,uint256[] recordIds,uint96 amount,uint8 payTo,bytes32 billDigest,uint40 expiresAt)"
+        );
 
-    // keccak256(abi.encode(uint256(keccak256("miip.storage.ClaimEscrow")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_LOCATION = 0xeebd7f3615ccac2c9fdf98b6f2a3470635434c4e7089460830e84c0802e28600;
-
-    uint256 private constant BPS = 10_000;
+    string private constant DOMAIN_NAME = "MIIP Claims";
+    bytes32 private constant NAME_HASH = keccak256("MIIP Claims");
     uint256 private constant MAX_RECORDS = 10;
+    uint8 private constant BY_HOSPITAL = 1;
+    uint8 private constant BY_PATIENT = 2;
+    uint8 private constant BY_BOTH = 3;
+    uint8 private constant CANCELLED = 4;
+
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    address private immutable _programmes;
 
     /// @param participants_ The participant directory (its proxy).
     /// @param records_ The record registry (its proxy).
+    /// @param programmes_ The {ClaimEscrowExtension} implementation the insurer's functions run in.
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IParticipantRegistry participants_, IRecordRegistry records_) SuiteService(participants_, records_) {}
+    constructor(
+        IParticipantRegistry participants_,
+        IRecordRegistry records_,
+        address programmes_
+    ) ClaimEscrowBase(participants_, records_) {
+        _programmes = programmes_;
+    }
 
     /**
      * @notice Sets the access manager; once, through the proxy.
@@ -136,77 +97,63 @@ contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
         __AccessManaged_init(initialAuthority);
     }
 
+    /// @inheritdoc IERC5267
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        return (hex"0f", DOMAIN_NAME, "1", block.chainid, address(this), bytes32(0), new uint256[](0));
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IClaimEscrow
-    function programmeCount() external view returns (uint256) {
-        return _storage().programmeCount;
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function getProgramme(uint256 programmeId) external view returns (Programme memory) {
-        ProgrammeData storage p = _programme(programmeId);
-        return
-            Programme({
-                insurerId: p.insurerId,
-                arbitratorId: p.arbitratorId,
-                startedAt: p.startedAt,
-                closedAt: p.closedAt,
-                free: p.free,
-                reserved: p.reserved,
-                config: ProgrammeConfig({
-                    token: p.token,
-                    coveredTypes: p.coveredTypes,
-                    perClaimCap: p.perClaimCap,
-                    perPatientYearCap: p.perPatientYearCap,
-                    autoApproveThreshold: p.autoApproveThreshold,
-                    copayBps: p.copayBps,
-                    filingWindowDays: p.filingWindowDays,
-                    reviewDays: p.reviewDays,
-                    disputeDays: p.disputeDays,
-                    arbitrator: address(0),
-                    openEnrolment: p.openEnrolment
-                })
-            });
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function claimCount() external view returns (uint256) {
-        return _storage().claimCount;
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function getClaim(uint256 claimId) external view returns (Claim memory) {
-        (ClaimData storage c, ClaimStatus status) = _claim(claimId);
-        return
-            Claim({
-                patientId: c.patientId,
-                programmeId: c.programmeId,
-                hospitalId: c.hospitalId,
-                status: status,
-                year: c.year,
-                billed: c.billed,
-                due: c.due,
-                paid: c.paid,
-                deadline: c.deadline,
-                payee: c.payee
-            });
+    function getClaim(uint256 claimId) external view returns (Claim memory claim) {
+        ClaimData storage c = _claim(claimId);
+        claim = Claim({
+            patientId: c.patientId,
+            programmeId: c.programmeId,
+            hospitalId: c.hospitalId,
+            status: c.status,
+            payTo: c.payTo,
+            year: c.year,
+            billed: c.billed,
+            due: c.due,
+            paid: c.paid,
+            deadline: c.deadline
+        });
+        if (claim.status == ClaimStatus.Paid && claim.paid == 0) {
+            // Paid at filing: only the first slot was written; its share follows from the programme's
+            // co-payment, which never changes, and all of it was paid.
+            claim.due = _due(_storage().programmes[c.programmeId], c.billed);
+            claim.paid = claim.due;
+        }
     }
 
     /// @inheritdoc IClaimEscrow
     function claimOfRecord(uint256 recordId) external view returns (uint256) {
-        return _storage().claimOfRecord[recordId];
+        (, , , uint256 treatmentId, ) = _records.treatment(recordId);
+        return _claimOfTreatment(_storage(), treatmentId);
     }
 
     /// @inheritdoc IClaimEscrow
-    function coverOf(uint256 programmeId, uint64 patient) external view returns (uint40 enrolledAt, uint40 endedAt) {
-        Cover memory c = _storage().covers[_coverKey(programmeId, patient)];
-        return (c.enrolledAt, c.endedAt);
+    function billHash(Bill calldata bill) external view returns (bytes32) {
+        return _billHash(bill);
     }
 
     /// @inheritdoc IClaimEscrow
-    function usedInYear(uint256 programmeId, uint64 patient, uint16 year) external view returns (uint256) {
-        return _storage().used[_usageKey(programmeId, patient, year)];
+    function billState(bytes32 billHash_) external view returns (bool hospital, bool patient, bool cancelled) {
+        uint8 state = _storage().bills[billHash_];
+        return (state & BY_HOSPITAL != 0, state & BY_PATIENT != 0, state & CANCELLED != 0);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -219,208 +166,134 @@ contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
         return _storage().totalCredits[token];
     }
 
-    // ------------------------------------------------------- programmes and funds
+    // ------------------------------------------------- the insurer's functions, in ClaimEscrowExtension
 
-    /// @inheritdoc IClaimEscrow
-    function openProgramme(ProgrammeConfig calldata config) external returns (uint256 programmeId) {
-        (uint32 insurerId, ) = _participants.activeInstitution(msg.sender, Kinds.INSURER);
-        (uint32 arbitratorId, ) = _participants.activeInstitution(config.arbitrator, Kinds.PUBLIC_HEALTH_AGENCY);
-        _checkConfig(config);
-        EscrowStorage storage $ = _storage();
-        programmeId = ++$.programmeCount;
-        ProgrammeData storage p = $.programmes[programmeId];
-        p.token = config.token;
-        p.insurerId = insurerId;
-        p.arbitratorId = arbitratorId;
-        p.copayBps = config.copayBps;
-        p.openEnrolment = config.openEnrolment;
-        p.coveredTypes = config.coveredTypes;
-        p.perClaimCap = config.perClaimCap;
-        p.filingWindowDays = config.filingWindowDays;
-        p.reviewDays = config.reviewDays;
-        p.disputeDays = config.disputeDays;
-        p.perPatientYearCap = config.perPatientYearCap;
-        p.autoApproveThreshold = config.autoApproveThreshold;
-        p.startedAt = uint40(block.timestamp);
-        emit ProgrammeOpened(programmeId, insurerId, config.token, config);
+    /// @inheritdoc IClaimProgrammes
+    function openProgramme(ProgrammeConfig calldata) external returns (uint256) {
+        _delegate();
     }
 
-    /// @inheritdoc IClaimEscrow
-    function closeProgramme(uint256 programmeId) external {
-        ProgrammeData storage p = _insurerProgramme(programmeId);
-        if (p.closedAt != 0) revert ClaimsProgrammeClosed(programmeId);
-        p.closedAt = uint40(block.timestamp);
-        emit ProgrammeClosed(programmeId);
+    /// @inheritdoc IClaimProgrammes
+    function closeProgramme(uint256) external {
+        _delegate();
     }
 
-    /// @inheritdoc IClaimEscrow
-    function deposit(uint256 programmeId, uint256 amount) external nonReentrant {
-        ProgrammeData storage p = _insurerProgramme(programmeId);
-        IERC20 token = p.token;
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
-        if (received != amount) revert ClaimsFeeOnTransferToken(token, amount, received);
-        // The credited amount is what arrived; a deposit larger than 2^128 would have to exist first.
-        uint128 free = p.free + uint128(amount);
-        p.free = free;
-        emit Deposited(programmeId, amount, free);
+    /// @inheritdoc IClaimProgrammes
+    function deposit(uint256, uint256) external {
+        _delegate();
     }
 
-    /// @inheritdoc IClaimEscrow
-    function withdraw(uint256 programmeId, uint256 amount, address to) external nonReentrant {
-        ProgrammeData storage p = _insurerProgramme(programmeId);
-        uint128 free = p.free;
-        if (amount > free) revert ClaimsInsufficientFree(programmeId, amount, free);
-        // Cannot underflow: checked just above.
-        unchecked {
-            free -= uint128(amount);
-        }
-        p.free = free;
-        emit Withdrawn(programmeId, to, amount, free);
-        p.token.safeTransfer(to, amount);
+    /// @inheritdoc IClaimProgrammes
+    function announceWithdrawal(uint256, uint128, address) external {
+        _delegate();
     }
 
-    // ------------------------------------------------------------- enrolment
-
-    /// @inheritdoc IClaimEscrow
-    function enrol(uint256 programmeId, uint64 patient) external {
-        ProgrammeData storage p = _programme(programmeId);
-        (uint32 caller, , uint64 patients) = _participants.activeInstitutionAndPatients(msg.sender, Kinds.INSURER);
-        if (caller != p.insurerId) revert ClaimsNotProgrammeInsurer(programmeId, msg.sender);
-        if (patient == 0 || patient > patients) revert ClaimsUnknownPatient(patient);
-        _enrol(p, programmeId, patient, false);
+    /// @inheritdoc IClaimProgrammes
+    function withdraw(uint256) external {
+        _delegate();
     }
 
-    /// @inheritdoc IClaimEscrow
-    function join(uint256 programmeId) external {
-        (uint64 patient, ) = _patientAction();
-        ProgrammeData storage p = _programme(programmeId);
-        if (!p.openEnrolment) revert ClaimsEnrolmentClosed(programmeId);
-        _enrol(p, programmeId, patient, true);
+    /// @inheritdoc IClaimProgrammes
+    function enrol(uint256, uint64) external {
+        _delegate();
     }
 
-    /// @inheritdoc IClaimEscrow
-    function endCover(uint256 programmeId, uint64 patient) external {
-        _insurerProgramme(programmeId);
-        Cover storage c = _storage().covers[_coverKey(programmeId, patient)];
-        if (c.enrolledAt == 0) revert ClaimsNotEnrolled(programmeId, patient);
-        if (c.endedAt != 0) revert ClaimsCoverAlreadyEnded(programmeId, patient, c.endedAt);
-        c.endedAt = uint40(block.timestamp);
-        emit CoverEnded(programmeId, patient);
+    /// @inheritdoc IClaimProgrammes
+    function join(uint256) external {
+        _delegate();
     }
 
-    // ----------------------------------------------------------------- claims
+    /// @inheritdoc IClaimProgrammes
+    function endCover(uint256, uint64) external {
+        _delegate();
+    }
+
+    // ------------------------------------------------------------- bills and claims
 
     /// @inheritdoc IClaimEscrow
     function fileClaim(
-        uint256 programmeId,
-        uint256[] calldata recordIds,
-        uint96 billed,
-        address payee
+        Bill calldata bill,
+        bytes calldata hospitalSignature,
+        CopayPermit calldata copayPermit
     ) external nonReentrant returns (uint256 claimId) {
-        ProgrammeData storage p = _programme(programmeId);
-        if (payee == address(0)) revert ClaimsZeroPayee();
-        if (msg.sender == address(_participants)) _checkPatientPayee(payee);
-        if (billed == 0 || billed > p.perClaimCap) revert ClaimsInvalidAmount(billed, p.perClaimCap);
-        Filing memory f = _admit(p, programmeId, recordIds, billed);
-        claimId = f.claimId;
-        if (billed <= p.autoApproveThreshold) {
-            // Paid at once: nothing is stored for the claim itself (its records are marked as claimed); its
-            // details are in the event, and no later action can apply to it.
-            emit ClaimFiled(
-                claimId,
-                programmeId,
-                f.patient,
-                f.hospitalId,
-                recordIds,
-                billed,
-                f.due,
-                payee,
-                ClaimStatus.Paid,
-                0
-            );
-            _pay(p.token, claimId, payee, f.due);
+        ProgrammeData storage p = _programme(bill.programmeId);
+        if (block.timestamp > bill.expiresAt) revert ClaimsBillExpired(bill.expiresAt);
+        Treatment memory first = _firstTreatment(bill);
+        Filing memory f;
+        f.billHash = _billHash(bill);
+        EscrowStorage storage $ = _storage();
+        uint8 state = $.bills[f.billHash];
+        if (state & CANCELLED != 0) revert ClaimsBillCancelled(f.billHash);
+        uint8 side;
+        if (msg.sender == address(_participants)) {
+            side = BY_PATIENT;
+            _checkPatientParty(first.patient);
+            if (hospitalSignature.length != 0) {
+                f.hospitalAccount = _participants.activeAccountOf(first.issuer, Kinds.HOSPITAL);
+                if (!Signatures.isValid(f.hospitalAccount, f.billHash, hospitalSignature)) {
+                    revert ClaimsBadHospitalSignature(f.billHash);
+                }
+                state |= BY_HOSPITAL;
+            }
         } else {
-            _reserve(p, programmeId, f, recordIds, billed, payee);
+            side = BY_HOSPITAL;
+            (uint32 hospitalId, ) = _participants.activeInstitution(msg.sender, Kinds.HOSPITAL);
+            if (hospitalId != first.issuer) revert ClaimsNotBillParty(msg.sender);
+            f.hospitalAccount = msg.sender;
         }
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function approve(uint256 claimId, uint96 amount, bytes32 reasonCode) external nonReentrant {
-        ClaimData storage c = _claimIn(claimId, ClaimStatus.Pending, ClaimStatus.Pending);
-        ProgrammeData storage p = _insurerProgramme(c.programmeId);
-        uint96 due = c.due;
-        if (amount > due) revert ClaimsApprovalExceedsClaim(claimId, amount, due);
-        ClaimStatus status = amount == due ? ClaimStatus.Paid : ClaimStatus.PartiallyApproved;
-        c.status = status;
-        c.paid = amount;
-        p.reserved -= amount;
-        if (status == ClaimStatus.PartiallyApproved) {
-            c.deadline = uint40(block.timestamp + uint256(p.disputeDays) * 1 days);
+        if (state & side != 0) revert ClaimsBillAlreadyAttested(f.billHash, _party(side));
+        state |= side;
+        // The patient's permit runs with the patient's attestation, whether it files the claim or waits.
+        if (side == BY_PATIENT && copayPermit.deadline != 0) {
+            f.patientAccount = _participants.patientAccount(first.patient);
+            _permitCopay(p, bill, f.patientAccount, copayPermit);
         }
-        emit ClaimDecided(claimId, status, amount, reasonCode, msg.sender);
-        _pay(p.token, claimId, c.payee, amount);
+        if (state != BY_BOTH) {
+            _wait(f.billHash, state, bill, first, _party(side));
+            return 0;
+        }
+        // A hospital that attested earlier must still be active when its claim is filed.
+        if (f.hospitalAccount == address(0)) {
+            f.hospitalAccount = _participants.activeAccountOf(first.issuer, Kinds.HOSPITAL);
+        }
+        claimId = _file(p, bill, first, f);
+    }
+
+    /// @dev Keeps one party's attestation until the other's files the claim.
+    function _wait(bytes32 hash, uint8 state, Bill calldata bill, Treatment memory first, Party by) private {
+        _storage().bills[hash] = state;
+        emit BillAttested(hash, bill.programmeId, first.patient, first.issuer, by, bill);
     }
 
     /// @inheritdoc IClaimEscrow
-    function reject(uint256 claimId, bytes32 reasonCode) external {
-        ClaimData storage c = _claimIn(claimId, ClaimStatus.Pending, ClaimStatus.Pending);
-        ProgrammeData storage p = _insurerProgramme(c.programmeId);
-        c.status = ClaimStatus.Rejected;
-        c.deadline = uint40(block.timestamp + uint256(p.disputeDays) * 1 days);
-        emit ClaimDecided(claimId, ClaimStatus.Rejected, 0, reasonCode, msg.sender);
+    function cancelBill(Bill calldata bill) external {
+        Treatment memory first = _firstTreatment(bill);
+        bytes32 hash = _billHash(bill);
+        Party by;
+        if (msg.sender == address(_participants)) {
+            _checkPatientParty(first.patient);
+            by = Party.Patient;
+        } else {
+            (uint32 hospitalId, ) = _participants.activeInstitution(msg.sender, Kinds.HOSPITAL);
+            if (hospitalId != first.issuer) revert ClaimsNotBillParty(msg.sender);
+            by = Party.Hospital;
+        }
+        EscrowStorage storage $ = _storage();
+        uint8 state = $.bills[hash];
+        if (state & CANCELLED != 0) revert ClaimsBillCancelled(hash);
+        uint256 claimed = _claimOfTreatment($, first.id);
+        if (claimed != 0) revert ClaimsRecordAlreadyClaimed(bill.recordIds[0], claimed);
+        $.bills[hash] = state | CANCELLED;
+        emit BillCancelled(hash, by);
     }
 
     /// @inheritdoc IClaimEscrow
-    function forceApproval(uint256 claimId) external nonReentrant {
-        ClaimData storage c = _claimIn(claimId, ClaimStatus.Pending, ClaimStatus.Pending);
-        _checkClaimant(c);
-        if (block.timestamp <= c.deadline) revert ClaimsReviewDeadlineNotPassed(claimId, c.deadline);
-        ProgrammeData storage p = _storage().programmes[c.programmeId];
-        uint96 due = c.due;
-        // The threshold's share, at most `due`: the claim billed more than the threshold, at the same co-payment.
-        uint96 amount = uint96((uint256(p.autoApproveThreshold) * (BPS - p.copayBps)) / BPS);
-        ClaimStatus status = amount == due ? ClaimStatus.Paid : ClaimStatus.Escalated;
-        c.status = status;
-        c.paid = amount;
-        p.reserved -= amount;
-        emit ClaimDecided(claimId, status, amount, bytes32(0), msg.sender);
-        _pay(p.token, claimId, c.payee, amount);
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function dispute(uint256 claimId) external {
-        ClaimData storage c = _claimIn(claimId, ClaimStatus.PartiallyApproved, ClaimStatus.Rejected);
-        _checkClaimant(c);
-        if (block.timestamp > c.deadline) revert ClaimsDisputeDeadlinePassed(claimId, c.deadline);
-        c.status = ClaimStatus.Disputed;
-        emit ClaimDecided(claimId, ClaimStatus.Disputed, 0, bytes32(0), msg.sender);
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function finalize(uint256 claimId) external {
-        ClaimData storage c = _claimIn(claimId, ClaimStatus.PartiallyApproved, ClaimStatus.Rejected);
-        if (block.timestamp <= c.deadline) revert ClaimsDisputeDeadlineNotPassed(claimId, c.deadline);
-        _release(c, c.due - c.paid);
-        c.status = ClaimStatus.Settled;
-        emit ClaimDecided(claimId, ClaimStatus.Settled, 0, bytes32(0), msg.sender);
-    }
-
-    /// @inheritdoc IClaimEscrow
-    function arbitrate(uint256 claimId, uint96 award, bytes32 reasonCode) external nonReentrant {
-        ClaimData storage c = _claimIn(claimId, ClaimStatus.Escalated, ClaimStatus.Disputed);
-        ProgrammeData storage p = _storage().programmes[c.programmeId];
-        (uint32 caller, ) = _participants.activeInstitution(msg.sender, Kinds.PUBLIC_HEALTH_AGENCY);
-        if (caller != p.arbitratorId) revert ClaimsNotArbitrator(claimId, msg.sender);
-        uint96 contested = c.due - c.paid;
-        if (award > contested) revert ClaimsAwardExceedsContested(claimId, award, contested);
-        p.reserved -= award;
-        c.paid += award;
-        _release(c, contested - award);
-        c.status = ClaimStatus.Settled;
-        emit ClaimDecided(claimId, ClaimStatus.Settled, award, reasonCode, msg.sender);
-        _pay(p.token, claimId, c.payee, award);
+    /// @custom:restricted GOVERNOR
+    function replaceArbitrator(uint256 programmeId, address arbitrator) external restricted {
+        ProgrammeData storage p = _programme(programmeId);
+        (uint32 arbitratorId, ) = _participants.activeInstitution(arbitrator, Kinds.PUBLIC_HEALTH_AGENCY);
+        emit ArbitratorReplaced(programmeId, p.arbitratorId, arbitratorId);
+        p.arbitratorId = arbitratorId;
     }
 
     /// @inheritdoc IClaimEscrow
@@ -434,262 +307,241 @@ contract ClaimEscrow is SuiteService, ReentrancyGuardTransient, IClaimEscrow {
         token.safeTransfer(to, amount);
     }
 
+    /// @inheritdoc IClaimEscrow
+    function approve(uint256, uint96, bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function reject(uint256, bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function dispute(uint256, bytes32, bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function arbitrate(uint256, uint96, bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function applyDefault(uint256) external {
+        _delegate();
+    }
+
     // -------------------------------------------------------------- internals
 
     /**
-     * @dev Everything a claim must pass before it exists: its records, the filer, the patient's yearly cap and
-     * the programme's free funds (taken here, for the claim's share).
+     * @dev Runs the current call in {ClaimEscrowExtension} on this proxy's storage and returns what it returns
+     * (or reverts with its error). It never returns to the caller's Solidity code.
+     * @custom:oz-upgrades-unsafe-allow delegatecall
      */
-    function _admit(
-        ProgrammeData storage p,
-        uint256 programmeId,
-        uint256[] calldata recordIds,
-        uint96 billed
-    ) private returns (Filing memory f) {
-        EscrowStorage storage $ = _storage();
-        uint256 count = recordIds.length;
-        if (count == 0 || count > MAX_RECORDS) revert ClaimsInvalidRecordCount(count);
-        Header memory first = _header(recordIds[0]);
-        f.patient = first.patient;
-        if (msg.sender == address(_participants)) {
-            // The patient files, through the gateway: its own records, at their issuer.
-            (uint64 patient, ) = _patientAction();
-            if (patient != first.patient) revert ClaimsRecordPatientMismatch(recordIds[0], patient);
-            f.hospitalId = first.issuer;
-        } else {
-            (f.hospitalId, ) = _participants.activeInstitution(msg.sender, Kinds.HOSPITAL);
+    function _delegate() private {
+        address target = _programmes;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
         }
-        f.claimId = ++$.claimCount;
-        _checkRecords($, p, programmeId, recordIds, first, f.hospitalId, f.claimId);
-        f.due = uint96((uint256(billed) * (BPS - p.copayBps)) / BPS);
-        f.year = uint16((first.issuedAt - p.startedAt) / 365 days);
-        _use($, p, programmeId, f.patient, f.year, f.due);
+    }
+
+    /**
+     * @dev Files a claim both parties attested: checks its records and amounts, takes its share from the free
+     * funds, pays it at once or reserves it, and moves the co-payment.
+     */
+    function _file(
+        ProgrammeData storage p,
+        Bill calldata bill,
+        Treatment memory first,
+        Filing memory f
+    ) private returns (uint256 claimId) {
+        uint96 amount = bill.amount;
+        if (amount == 0 || amount > p.perClaimCap) revert ClaimsInvalidAmount(amount, p.perClaimCap);
+        EscrowStorage storage $ = _storage();
+        claimId = first.id;
+        f.claimId = claimId;
+        f.programmeId = bill.programmeId;
+        f.patient = first.patient;
+        f.hospitalId = first.issuer;
+        f.insurerId = p.insurerId;
+        f.cover = $.covers[_coverKey(bill.programmeId, first.patient)];
+        // The registry's read policy (consent), asked once per claim, then with ids only.
+        f.policy = _records.readPolicy();
+        _checkRecords($, p, bill, first, f);
+        f.due = _due(p, amount);
+        f.copay = amount - f.due;
+        _use($, p, f);
         uint128 free = p.free;
-        if (f.due > free) revert ClaimsInsufficientFree(programmeId, f.due, free);
+        if (f.due > free) revert ClaimsInsufficientFree(bill.programmeId, f.due, free);
         // Cannot underflow: checked just above.
         unchecked {
             p.free = free - f.due;
         }
+        ClaimData storage c = $.claims[claimId];
+        bool paidNow = amount <= p.autoApproveThreshold;
+        if (paidNow) {
+            c.status = ClaimStatus.Paid;
+        } else {
+            f.deadline = _after(p.reviewDays);
+            p.reserved += f.due;
+            c.due = f.due;
+            c.deadline = f.deadline;
+        }
+        if (!p.copayOnChain || bill.payTo == PayTo.Patient) f.copay = 0;
+        _announce(f, bill, c.status);
+        // Interactions last: the co-payment from the patient's current address, then the payment.
+        if ((f.copay != 0 || (paidNow && bill.payTo == PayTo.Patient)) && f.patientAccount == address(0)) {
+            f.patientAccount = _participants.patientAccount(f.patient);
+        }
+        if (f.copay != 0) p.token.safeTransferFrom(f.patientAccount, f.hospitalAccount, f.copay);
+        if (paidNow) _pay(p.token, claimId, bill.payTo == PayTo.Hospital ? f.hospitalAccount : f.patientAccount, f.due);
     }
 
-    /// @dev Keeps a claim above the threshold for review: its share reserved, its review deadline set.
-    function _reserve(
-        ProgrammeData storage p,
-        uint256 programmeId,
-        Filing memory f,
-        uint256[] calldata recordIds,
-        uint96 billed,
-        address payee
-    ) private {
-        uint40 deadline = uint40(block.timestamp + uint256(p.reviewDays) * 1 days);
-        p.reserved += f.due;
-        ClaimData storage c = _storage().claims[f.claimId];
-        c.patientId = f.patient;
-        c.programmeId = uint32(programmeId);
-        c.hospitalId = f.hospitalId;
-        c.year = f.year;
-        c.status = ClaimStatus.Pending;
-        c.billed = billed;
-        c.due = f.due;
-        c.deadline = deadline;
-        c.payee = payee;
+    function _announce(Filing memory f, Bill calldata bill, ClaimStatus status) private {
         emit ClaimFiled(
             f.claimId,
-            programmeId,
+            f.programmeId,
             f.patient,
+            f.billHash,
             f.hospitalId,
-            recordIds,
-            billed,
+            status,
             f.due,
-            payee,
-            ClaimStatus.Pending,
-            deadline
+            f.deadline,
+            f.copay,
+            bill
         );
     }
 
-    /// @dev Checks every record of a claim and marks it claimed.
+    /**
+     * @dev Checks every record of a claim and marks its treatment claimed. The claim's own slot is written
+     * first (pending until {_file} decides), so a second version of the first treatment in the same bill is
+     * refused like any claimed treatment.
+     */
     function _checkRecords(
         EscrowStorage storage $,
         ProgrammeData storage p,
-        uint256 programmeId,
-        uint256[] calldata recordIds,
-        Header memory first,
-        uint32 hospitalId,
-        uint256 claimId
+        Bill calldata bill,
+        Treatment memory first,
+        Filing memory f
     ) private {
-        RecordContext memory ctx = RecordContext({
-            programmeId: programmeId,
-            cover: $.covers[_coverKey(programmeId, first.patient)],
-            insurerId: p.insurerId,
-            // The registry's read policy (consent), asked once per claim, then with ids only.
-            policy: _records.readPolicy(),
-            closedAt: p.closedAt,
-            coveredTypes: p.coveredTypes,
-            window: uint256(p.filingWindowDays) * 1 days,
-            patient: first.patient,
-            hospitalId: hospitalId
-        });
-        for (uint256 i = 0; i < recordIds.length; ++i) {
-            uint256 recordId = recordIds[i];
-            // First of all: no record is ever claimed twice, whatever else is wrong with the claim.
-            uint256 previous = $.claimOfRecord[recordId];
-            if (previous != 0) revert ClaimsRecordAlreadyClaimed(recordId, previous);
-            _checkRecord(ctx, recordId, i == 0 ? first : _header(recordId));
-            $.claimOfRecord[recordId] = claimId;
+        uint256 claimed = _claimOfTreatment($, first.id);
+        if (claimed != 0) revert ClaimsRecordAlreadyClaimed(bill.recordIds[0], claimed);
+        f.year = _checkRecord(p, f, bill.recordIds[0], first);
+        ClaimData storage c = $.claims[f.claimId];
+        c.patientId = f.patient;
+        c.programmeId = uint32(f.programmeId);
+        c.hospitalId = f.hospitalId;
+        c.status = ClaimStatus.Pending;
+        c.payTo = bill.payTo;
+        c.year = f.year;
+        c.billed = bill.amount;
+        for (uint256 i = 1; i < bill.recordIds.length; ++i) {
+            uint256 recordId = bill.recordIds[i];
+            Treatment memory t = _treatment(recordId);
+            claimed = _claimOfTreatment($, t.id);
+            if (claimed != 0) revert ClaimsRecordAlreadyClaimed(recordId, claimed);
+            if (t.patient != f.patient) revert ClaimsRecordPatientMismatch(recordId, f.patient);
+            if (t.issuer != f.hospitalId) revert ClaimsRecordIssuerMismatch(recordId, t.issuer, f.hospitalId);
+            uint16 year = _checkRecord(p, f, recordId, t);
+            if (year != f.year) revert ClaimsPolicyYearMismatch(recordId, year, f.year);
+            $.claimOfTreatment[t.id] = f.claimId;
         }
     }
 
-    function _checkRecord(RecordContext memory ctx, uint256 recordId, Header memory r) private view {
-        if (r.patient != ctx.patient) revert ClaimsRecordPatientMismatch(recordId, ctx.patient);
-        if (r.issuer != ctx.hospitalId) revert ClaimsRecordIssuerMismatch(recordId, r.issuer, ctx.hospitalId);
-        if (r.recordType >= 64 || (ctx.coveredTypes >> r.recordType) & 1 == 0) {
-            revert ClaimsRecordTypeNotCovered(recordId, r.recordType);
-        }
-        Cover memory cover = ctx.cover;
-        if (cover.enrolledAt == 0) revert ClaimsNotEnrolled(ctx.programmeId, ctx.patient);
-        if (
-            r.issuedAt < cover.enrolledAt ||
-            (cover.endedAt != 0 && r.issuedAt >= cover.endedAt) ||
-            (ctx.closedAt != 0 && r.issuedAt >= ctx.closedAt)
-        ) revert ClaimsNotCovered(recordId, r.issuedAt);
-        if (block.timestamp > r.issuedAt + ctx.window)
-            revert ClaimsFilingWindowClosed(recordId, r.issuedAt + ctx.window);
-        if (
-            address(ctx.policy) == address(0) ||
-            !ctx.policy.allows(ctx.insurerId, recordId, r.patient, r.recordType, IRecordRegistry.Purpose.InsuranceClaim)
-        ) revert ClaimsNoConsent(recordId, ctx.insurerId);
-    }
-
-    /// @dev Counts `amount` against the patient's yearly cap.
-    function _use(
-        EscrowStorage storage $,
+    /// @dev A record's type, cover, filing window and consent; returns the policy year of its treatment.
+    function _checkRecord(
         ProgrammeData storage p,
-        uint256 programmeId,
-        uint64 patient,
-        uint16 year,
-        uint96 amount
-    ) private {
-        bytes32 key = _usageKey(programmeId, patient, year);
+        Filing memory f,
+        uint256 recordId,
+        Treatment memory t
+    ) private view returns (uint16 year) {
+        if (!RecordTypes.contains(p.coveredTypes, t.recordType)) {
+            revert ClaimsRecordTypeNotCovered(recordId, t.recordType);
+        }
+        Cover memory cover = f.cover;
+        if (cover.enrolledAt == 0) revert ClaimsNotEnrolled(f.programmeId, f.patient);
+        uint40 at = t.treatedAt;
+        bool covered = (at >= cover.enrolledAt && (cover.endedAt == 0 || at < cover.endedAt)) ||
+            (at >= cover.previousEnrolledAt && at < cover.previousEndedAt);
+        uint32 closedAt = p.closedAt;
+        if (!covered || (closedAt != 0 && at >= closedAt)) revert ClaimsNotCovered(recordId, at);
+        uint256 windowEnd = uint256(at) + uint256(p.filingWindowDays) * 1 days;
+        if (block.timestamp > windowEnd) revert ClaimsFilingWindowClosed(recordId, windowEnd);
+        if (
+            address(f.policy) == address(0) ||
+            !f.policy.allows(f.insurerId, recordId, t.patient, t.recordType, IRecordRegistry.Purpose.InsuranceClaim)
+        ) revert ClaimsNoConsent(recordId, f.insurerId);
+        // Covered treatments are never before the programme started (enrolment is after it).
+        year = uint16((at - p.startedAt) / 365 days);
+    }
+
+    /// @dev Counts the claim's share against the patient's yearly cap.
+    function _use(EscrowStorage storage $, ProgrammeData storage p, Filing memory f) private {
+        bytes32 key = _usageKey(f.programmeId, f.patient, f.year);
         uint256 used = $.used[key];
         uint256 cap = p.perPatientYearCap;
-        if (used + amount > cap) revert ClaimsPatientYearCapExceeded(patient, year, used, amount, cap);
-        $.used[key] = used + amount;
+        if (used + f.due > cap) revert ClaimsPatientYearCapExceeded(f.patient, f.year, used, f.due, cap);
+        $.used[key] = used + f.due;
     }
 
-    /// @dev Returns what a claim no longer needs from its reservation to the programme's free funds and the
-    /// patient's yearly allowance.
-    function _release(ClaimData storage c, uint96 amount) private {
-        if (amount == 0) return;
-        EscrowStorage storage $ = _storage();
-        ProgrammeData storage p = $.programmes[c.programmeId];
-        p.reserved -= amount;
-        p.free += amount;
-        $.used[_usageKey(c.programmeId, c.patientId, c.year)] -= amount;
+    /**
+     * @dev Runs the patient's permit for the bill's co-payment. A failure is ignored: someone may have used the
+     * permit already (front-running it does not block the claim), and the transfer checks the allowance anyway.
+     */
+    function _permitCopay(ProgrammeData storage p, Bill calldata bill, address owner, CopayPermit calldata permit) private {
+        uint256 copay = bill.amount - _due(p, bill.amount);
+        // solhint-disable-next-line no-empty-blocks
+        try IERC20Permit(address(p.token)).permit(owner, address(this), copay, permit.deadline, permit.v, permit.r, permit.s) {} catch {}
     }
 
-    /// @dev Pays, or credits the payee when the transfer fails (a blacklisting token, a payee that reverts).
-    function _pay(IERC20 token, uint256 claimId, address payee, uint256 amount) private {
-        if (amount == 0) return;
-        if (!token.trySafeTransfer(payee, amount)) {
-            EscrowStorage storage $ = _storage();
-            $.credits[token][payee] += amount;
-            $.totalCredits[token] += amount;
-            emit PaymentCredited(claimId, payee, amount);
-        }
+    /// @dev The caller, through the gateway, acts for `patient` (with the act power).
+    function _checkPatientParty(uint64 patient) private view {
+        (uint64 actor, ) = _patientAction();
+        if (actor != patient) revert ClaimsNotBillParty(msg.sender);
     }
 
-    function _enrol(ProgrammeData storage p, uint256 programmeId, uint64 patient, bool byPatient) private {
-        if (p.closedAt != 0) revert ClaimsProgrammeClosed(programmeId);
-        Cover storage c = _storage().covers[_coverKey(programmeId, patient)];
-        if (c.enrolledAt != 0) revert ClaimsAlreadyEnrolled(programmeId, patient, c.enrolledAt);
-        c.enrolledAt = uint40(block.timestamp);
-        emit Enrolled(programmeId, patient, byPatient);
+    /// @dev The claim that has a treatment: its own claim (its id), or the claim it is a later record of.
+    function _claimOfTreatment(EscrowStorage storage $, uint256 treatmentId) private view returns (uint256) {
+        if ($.claims[treatmentId].status != ClaimStatus.None) return treatmentId;
+        return $.claimOfTreatment[treatmentId];
     }
 
-    function _checkConfig(ProgrammeConfig calldata config) private pure {
-        if (address(config.token) == address(0)) revert ClaimsInvalidConfiguration(ProgrammeSetting.Token);
-        if (config.coveredTypes == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.CoveredTypes);
-        if (config.perClaimCap == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.PerClaimCap);
-        if (config.perPatientYearCap == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.PerPatientYearCap);
-        if (config.autoApproveThreshold > config.perClaimCap)
-            revert ClaimsInvalidConfiguration(ProgrammeSetting.AutoApproveThreshold);
-        if (config.copayBps > BPS) revert ClaimsInvalidConfiguration(ProgrammeSetting.CopayBps);
-        if (config.filingWindowDays == 0 || config.filingWindowDays > 365) {
-            revert ClaimsInvalidConfiguration(ProgrammeSetting.FilingWindowDays);
-        }
-        if (config.reviewDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.ReviewDays);
-        if (config.disputeDays == 0) revert ClaimsInvalidConfiguration(ProgrammeSetting.DisputeDays);
+    function _firstTreatment(Bill calldata bill) private view returns (Treatment memory) {
+        uint256 count = bill.recordIds.length;
+        if (count == 0 || count > MAX_RECORDS) revert ClaimsInvalidRecordCount(count);
+        return _treatment(bill.recordIds[0]);
     }
 
-    /// @dev A guardian filing for the patient has the patient paid, at its current address; the patient chooses.
-    function _checkPatientPayee(address payee) private view {
-        (uint64 patient, bytes32 actor) = _patientAction();
-        if (actor == bytes32(0)) return;
-        address account = _participants.patientAccount(patient);
-        if (payee != account) revert ClaimsPayeeNotPatient(payee, account);
+    function _treatment(uint256 recordId) private view returns (Treatment memory t) {
+        (t.patient, t.issuer, t.recordType, t.id, t.treatedAt) = _records.treatment(recordId);
     }
 
-    /// @dev The claim's patient (through the gateway), or its hospital at its current address while active.
-    function _checkClaimant(ClaimData storage c) private view {
-        if (msg.sender == address(_participants)) {
-            (uint64 patient, ) = _patientAction();
-            if (patient != c.patientId) revert ClaimsNotClaimant(msg.sender);
-            return;
-        }
-        IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        if (m.id != c.hospitalId) revert ClaimsNotClaimant(msg.sender);
-        if (m.status != IParticipantRegistry.Status.Active) {
-            revert IParticipantRegistry.ParticipantsNotActive(msg.sender, m.status);
-        }
+    /// @dev The bill's EIP-712 hash in this escrow's domain.
+    function _billHash(Bill calldata bill) private view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                BILL_TYPEHASH,
+                bill.programmeId,
+                keccak256(abi.encodePacked(bill.recordIds)),
+                bill.amount,
+                bill.payTo,
+                bill.billDigest,
+                bill.expiresAt
+            )
+        );
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(NAME_HASH), structHash);
     }
 
-    /// @dev The programme, if the caller is its insurer, active, at its current address.
-    function _insurerProgramme(uint256 programmeId) private view returns (ProgrammeData storage p) {
-        p = _programme(programmeId);
-        (uint32 caller, ) = _participants.activeInstitution(msg.sender, Kinds.INSURER);
-        if (caller != p.insurerId) revert ClaimsNotProgrammeInsurer(programmeId, msg.sender);
+    function _party(uint8 side) private pure returns (Party) {
+        return side == BY_PATIENT ? Party.Patient : Party.Hospital;
     }
 
-    function _programme(uint256 programmeId) private view returns (ProgrammeData storage p) {
-        p = _storage().programmes[programmeId];
-        if (p.insurerId == 0) revert ClaimsUnknownProgramme(programmeId);
-    }
-
-    /// @dev A claim and its status; a known id with nothing stored is a claim paid at once.
-    function _claim(uint256 claimId) private view returns (ClaimData storage c, ClaimStatus status) {
-        EscrowStorage storage $ = _storage();
-        c = $.claims[claimId];
-        status = c.status;
-        if (status == ClaimStatus.None) {
-            if (claimId == 0 || claimId > $.claimCount) revert ClaimsUnknownClaim(claimId);
-            status = ClaimStatus.Paid;
-        }
-    }
-
-    /// @dev The claim, if its status is `a` or `b`.
-    function _claimIn(uint256 claimId, ClaimStatus a, ClaimStatus b) private view returns (ClaimData storage c) {
-        ClaimStatus status;
-        (c, status) = _claim(claimId);
-        if (status != a && status != b) revert ClaimsInvalidStatus(claimId, status);
-    }
-
-    function _header(uint256 recordId) private view returns (Header memory h) {
-        (h.patient, h.issuer, h.recordType, h.issuedAt) = _records.recordHeader(recordId);
-    }
-
-    function _coverKey(uint256 programmeId, uint64 patient) private pure returns (bytes32) {
-        return keccak256(abi.encode(programmeId, patient));
-    }
-
-    function _usageKey(uint256 programmeId, uint64 patient, uint16 year) private pure returns (bytes32) {
-        return keccak256(abi.encode(programmeId, patient, year));
-    }
-
-    // The ERC-7201 namespace: the one place where a storage pointer is set by hand.
-    function _storage() private pure returns (EscrowStorage storage $) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly {
-            $.slot := STORAGE_LOCATION
-        }
-    }
 }

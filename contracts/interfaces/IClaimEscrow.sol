@@ -3,19 +3,26 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {IClaimProgrammes} from "./IClaimProgrammes.sol";
+
 /**
  * @title IClaimEscrow
- * @notice Insurance claims that the chain checks by itself. An insurer's money waits in escrow; a small claim
- * about records the patient let the insurer read is approved and paid in the same transaction, a larger one is
- * reserved and reviewed, a silent insurer can be overruled, and a public-agency arbitrator settles disputes.
- * No record is ever claimed twice.
+ * @notice Insurance claims that nobody can game. An insurer's money waits in escrow. A claim exists only when
+ * both parties to the care attested the same bill: the issuing hospital (the amount, who is paid, and the digest
+ * of the itemised bill kept encrypted off chain) and the patient (through the directory's gateway, so gaslessly).
+ * Either may attest first; the other's attestation files the claim. A small claim is then approved and paid at
+ * once; a larger one is reserved and reviewed. An amendment chain of records is one treatment, paid at most
+ * once. Every deadline binds every party: after it, anyone applies the default outcome, so every reserved amount
+ * is settled within `reviewDays + disputeDays + arbitrationDays` of its filing without any single party's help.
  * @dev Money: for every token, the escrow's balance covers every programme's free and reserved funds plus the
- * credits of payees whose transfer failed (tested as an invariant after every step). Tokens that take a fee on
- * transfer are refused at deposit; tokens that return no boolean work through SafeERC20. A payee that cannot
- * receive never blocks a claim: its payment becomes a credit it withdraws later.
+ * credits of payees whose transfer failed (an invariant after every step). Tokens that take a fee on transfer
+ * are refused at deposit; tokens that return no boolean work through SafeERC20. A payee that cannot receive never
+ * blocks a claim: its payment becomes a credit it withdraws later. Payees are parties, not addresses: a claim
+ * pays the hospital or the patient at the address each has when the payment is made.
  */
-interface IClaimEscrow {
-    /// @notice Where a claim stands. Paid, Settled are final.
+interface IClaimEscrow is IClaimProgrammes {
+
+    /// @notice Where a claim stands. Paid and Settled are final.
     enum ClaimStatus {
         None,
         Pending,
@@ -27,159 +34,105 @@ interface IClaimEscrow {
         Settled
     }
 
-    /// @notice A setting of {ProgrammeConfig}, to name the one that is unusable.
-    enum ProgrammeSetting {
-        Token,
-        CoveredTypes,
-        PerClaimCap,
-        PerPatientYearCap,
-        AutoApproveThreshold,
-        CopayBps,
-        FilingWindowDays,
-        ReviewDays,
-        DisputeDays
+    /// @notice Who a claim pays: the hospital, or the patient who already paid the hospital.
+    enum PayTo {
+        Hospital,
+        Patient
+    }
+
+    /// @notice Who acted, for indexers: a default outcome is applied by anyone.
+    enum Party {
+        Anyone,
+        Patient,
+        Hospital,
+        Insurer,
+        Arbitrator
     }
 
     /**
-     * @notice What an insurer sets when it opens a programme.
-     * @param token The payment token (IST or any ERC-20 without transfer fees).
-     * @param coveredTypes Bitmap of covered record types (bit t = type t, types below 64).
-     * @param perClaimCap Largest amount billed in one claim.
-     * @param perPatientYearCap Largest total paid (and reserved) per patient per policy year.
-     * @param autoApproveThreshold Claims billing at most this much are approved and paid at once.
-     * @param copayBps The patient's share, in basis points; the escrow pays the rest.
-     * @param filingWindowDays Days after the treatment during which a claim can be filed (at most 365).
-     * @param reviewDays Days the insurer has to decide a larger claim.
-     * @param disputeDays Days the claimant has to dispute a partial approval or a rejection.
-     * @param arbitrator The public health agency whose decision on a dispute is final.
-     * @param openEnrolment Whether patients may join themselves (through the directory's gateway, so also
-     * gaslessly); else only the insurer enrols.
+     * @notice A bill both parties attest. Its EIP-712 hash names it; the hospital may attest it by signature.
+     * @param programmeId The programme.
+     * @param recordIds The treatment records (1 to 10), all of one patient and one hospital.
+     * @param amount The amount billed.
+     * @param payTo Who is paid: the hospital, or the patient who already paid the hospital.
+     * @param billDigest The digest of the itemised bill, kept encrypted off chain as evidence.
+     * @param expiresAt The last second at which the bill can be attested.
      */
-    struct ProgrammeConfig {
-        IERC20 token;
-        uint64 coveredTypes;
-        uint96 perClaimCap;
-        uint96 perPatientYearCap;
-        uint96 autoApproveThreshold;
-        uint16 copayBps;
-        uint16 filingWindowDays;
-        uint16 reviewDays;
-        uint16 disputeDays;
-        address arbitrator;
-        bool openEnrolment;
+    struct Bill {
+        uint256 programmeId;
+        uint256[] recordIds;
+        uint96 amount;
+        PayTo payTo;
+        bytes32 billDigest;
+        uint40 expiresAt;
     }
 
     /**
-     * @notice A programme as stored.
-     * @param insurerId The insurer's institution id.
-     * @param arbitratorId The arbitrator's institution id.
-     * @param startedAt When it opened; policy years count from here.
-     * @param closedAt When it stopped covering new treatments (0 while open).
-     * @param free Deposited funds not reserved for pending claims.
-     * @param reserved Funds reserved for pending, escalated or disputed claims.
-     * @param config The insurer's settings.
+     * @notice An optional EIP-2612 permit by the patient for the co-payment, run before the co-payment moves
+     * (a zero `deadline` means none: the patient's existing allowance is used).
+     * @param deadline The permit's deadline.
+     * @param v Signature.
+     * @param r Signature.
+     * @param s Signature.
      */
-    struct Programme {
-        uint32 insurerId;
-        uint32 arbitratorId;
-        uint40 startedAt;
-        uint40 closedAt;
-        uint128 free;
-        uint128 reserved;
-        ProgrammeConfig config;
+    struct CopayPermit {
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
     }
 
     /**
-     * @notice A claim as stored.
+     * @notice A claim as stored, with what it derives from its programme.
      * @param patientId Whose treatment.
      * @param programmeId The programme.
      * @param hospitalId The hospital that issued the records.
      * @param status Where it stands.
-     * @param year The policy year of the treatment.
+     * @param payTo Who is paid.
+     * @param year The policy year of its treatments.
      * @param billed The amount billed.
      * @param due The escrow's share (billed less co-payment).
      * @param paid What has been paid (or credited) so far.
-     * @param deadline The review deadline while pending, the dispute deadline after a partial approval or a
-     * rejection.
-     * @param payee Who is paid.
+     * @param deadline The deadline of the current step (0 once final or when paid at filing): review while
+     * pending, dispute after a partial approval or a rejection, arbitration while escalated or disputed.
      */
     struct Claim {
         uint64 patientId;
         uint32 programmeId;
         uint32 hospitalId;
         ClaimStatus status;
+        PayTo payTo;
         uint16 year;
         uint96 billed;
         uint96 due;
         uint96 paid;
         uint40 deadline;
-        address payee;
     }
 
-    /// @notice The caller is not the programme's insurer (at its current address).
-    /// @param programmeId The programme.
-    /// @param caller Who called.
-    error ClaimsNotProgrammeInsurer(uint256 programmeId, address caller);
-
-    /// @notice A programme setting is unusable: a zero token, no covered type, a zero cap, a threshold above the
-    /// per-claim cap, a co-payment above 100%, a filing window of 0 or more than 365 days, zero review or dispute
-    /// days.
-    /// @param setting Which one.
-    error ClaimsInvalidConfiguration(ProgrammeSetting setting);
-
-    /// @notice No programme has this id.
-    /// @param programmeId The id.
-    error ClaimsUnknownProgramme(uint256 programmeId);
-
-    /// @notice The programme no longer takes new patients or treatments.
-    /// @param programmeId The programme.
-    error ClaimsProgrammeClosed(uint256 programmeId);
-
-    /// @notice The token moved a different amount than asked (a fee on transfer); such tokens are refused.
-    /// @param token The token.
-    /// @param expected The amount sent.
-    /// @param received The amount that arrived.
-    error ClaimsFeeOnTransferToken(IERC20 token, uint256 expected, uint256 received);
-
-    /// @notice Not enough free funds.
-    /// @param programmeId The programme.
-    /// @param requested The amount needed.
-    /// @param free The free funds.
-    error ClaimsInsufficientFree(uint256 programmeId, uint256 requested, uint256 free);
-
-    /// @notice No patient has this id.
-    /// @param patientId The id.
-    error ClaimsUnknownPatient(uint64 patientId);
-
-    /// @notice The programme does not let patients join themselves: its insurer enrols them.
-    /// @param programmeId The programme.
-    error ClaimsEnrolmentClosed(uint256 programmeId);
-
-    /// @notice The patient was already enrolled in the programme (once per programme, even after the cover ended).
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    /// @param enrolledAt When the patient was enrolled.
-    error ClaimsAlreadyEnrolled(uint256 programmeId, uint64 patient, uint40 enrolledAt);
-
-    /// @notice The patient was never enrolled in the programme.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    error ClaimsNotEnrolled(uint256 programmeId, uint64 patient);
-
-    /// @notice The patient's cover in the programme has already ended.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    /// @param endedAt When it ended.
-    error ClaimsCoverAlreadyEnded(uint256 programmeId, uint64 patient, uint40 endedAt);
-
-    /// @notice A guardian filing for a patient names another payee than the patient's current address.
-    /// @param payee The payee named.
-    /// @param patientAccount The patient's current address.
-    error ClaimsPayeeNotPatient(address payee, address patientAccount);
-
-    /// @notice A claim names no record, or too many.
+    /// @notice A bill names no record, or too many.
     /// @param count The number of records.
     error ClaimsInvalidRecordCount(uint256 count);
+
+    /// @notice The bill can no longer be attested.
+    /// @param expiresAt When it expired.
+    error ClaimsBillExpired(uint40 expiresAt);
+
+    /// @notice A party to the bill cancelled it.
+    /// @param billHash The bill.
+    error ClaimsBillCancelled(bytes32 billHash);
+
+    /// @notice This party already attested the bill.
+    /// @param billHash The bill.
+    /// @param by The party.
+    error ClaimsBillAlreadyAttested(bytes32 billHash, Party by);
+
+    /// @notice The caller is neither the bill's patient (through the gateway) nor its issuing hospital.
+    /// @param caller Who called (the directory when the gateway forwarded another patient's action).
+    error ClaimsNotBillParty(address caller);
+
+    /// @notice The hospital's signature is not its current address's signature of this bill.
+    /// @param billHash The bill.
+    error ClaimsBadHospitalSignature(bytes32 billHash);
 
     /// @notice A record is not the claim's patient's.
     /// @param recordId The record.
@@ -197,7 +150,8 @@ interface IClaimEscrow {
     /// @param insurerId The insurer's institution id.
     error ClaimsNoConsent(uint256 recordId, uint32 insurerId);
 
-    /// @notice The record was already claimed, in this or another claim, of this or another programme.
+    /// @notice The treatment the record documents (any version of its amendment chain) was already claimed,
+    /// in this or another claim, of this or another programme.
     /// @param recordId The record.
     /// @param claimId The claim that has it.
     error ClaimsRecordAlreadyClaimed(uint256 recordId, uint256 claimId);
@@ -210,13 +164,19 @@ interface IClaimEscrow {
     /// @notice The treatment falls outside the enrolled patient's cover: before enrolment, after the cover ended,
     /// or after the programme closed.
     /// @param recordId The record.
-    /// @param treatedAt When the treatment took place.
+    /// @param treatedAt When the treatment took place (its first version's date).
     error ClaimsNotCovered(uint256 recordId, uint40 treatedAt);
 
     /// @notice The filing window after the treatment has passed.
     /// @param recordId The record.
     /// @param deadline The last second at which it could be claimed.
     error ClaimsFilingWindowClosed(uint256 recordId, uint256 deadline);
+
+    /// @notice A record's treatment falls in another policy year than the claim's first record's.
+    /// @param recordId The record.
+    /// @param year Its policy year.
+    /// @param claimYear The claim's policy year.
+    error ClaimsPolicyYearMismatch(uint256 recordId, uint16 year, uint16 claimYear);
 
     /// @notice The amount is zero or above the per-claim cap.
     /// @param amount The amount.
@@ -236,9 +196,6 @@ interface IClaimEscrow {
     /// @param caller Who called (the directory when the gateway forwarded another patient's action).
     error ClaimsNotClaimant(address caller);
 
-    /// @notice The payee is the zero address.
-    error ClaimsZeroPayee();
-
     /// @notice No claim has this id.
     /// @param claimId The id.
     error ClaimsUnknownClaim(uint256 claimId);
@@ -254,21 +211,17 @@ interface IClaimEscrow {
     /// @param due The payable share.
     error ClaimsApprovalExceedsClaim(uint256 claimId, uint256 approved, uint256 due);
 
-    /// @notice The insurer's review deadline has not passed yet, so approval cannot be forced.
+    /// @notice The deadline of the claim's current step has passed: the review (for the insurer's decision),
+    /// the dispute window (for a dispute) or the arbitration (for the arbitrator's award). Its default outcome
+    /// applies instead ({applyDefault}).
     /// @param claimId The claim.
-    /// @param deadline The review deadline.
-    error ClaimsReviewDeadlineNotPassed(uint256 claimId, uint40 deadline);
+    /// @param deadline The deadline.
+    error ClaimsDeadlinePassed(uint256 claimId, uint40 deadline);
 
-    /// @notice The dispute deadline has passed, so the decision can no longer be disputed.
+    /// @notice The deadline of the claim's current step has not passed, so its default outcome does not apply.
     /// @param claimId The claim.
-    /// @param deadline The dispute deadline.
-    error ClaimsDisputeDeadlinePassed(uint256 claimId, uint40 deadline);
-
-    /// @notice The dispute deadline has not passed yet, so the claimant may still dispute and the claim cannot be
-    /// finalized.
-    /// @param claimId The claim.
-    /// @param deadline The dispute deadline.
-    error ClaimsDisputeDeadlineNotPassed(uint256 claimId, uint40 deadline);
+    /// @param deadline The deadline.
+    error ClaimsDeadlineNotPassed(uint256 claimId, uint40 deadline);
 
     /// @notice The arbitrator awarded more than is still contested.
     /// @param claimId The claim.
@@ -286,70 +239,53 @@ interface IClaimEscrow {
     /// @param payee The payee.
     error ClaimsNoCredit(IERC20 token, address payee);
 
-    /// @notice A programme was opened.
-    /// @param programmeId Its id.
-    /// @param insurerId The insurer.
-    /// @param token The payment token.
-    /// @param config Its settings.
-    event ProgrammeOpened(
-        uint256 indexed programmeId,
-        uint32 indexed insurerId,
-        IERC20 indexed token,
-        ProgrammeConfig config
-    );
-
-    /// @notice A programme stopped covering new treatments (claims already filed go on).
-    /// @param programmeId The programme.
-    event ProgrammeClosed(uint256 indexed programmeId);
-
-    /// @notice Funds were deposited.
-    /// @param programmeId The programme.
-    /// @param amount The amount.
-    /// @param free Free funds after the deposit.
-    event Deposited(uint256 indexed programmeId, uint256 amount, uint256 free);
-
-    /// @notice Free funds were withdrawn.
-    /// @param programmeId The programme.
-    /// @param to The recipient.
-    /// @param amount The amount.
-    /// @param free Free funds after the withdrawal.
-    event Withdrawn(uint256 indexed programmeId, address indexed to, uint256 amount, uint256 free);
-
-    /// @notice A patient was enrolled; treatments from now on are covered.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    /// @param byPatient True when the patient joined (open enrolment), false when the insurer enrolled it.
-    event Enrolled(uint256 indexed programmeId, uint64 indexed patient, bool byPatient);
-
-    /// @notice A patient's cover ended for new treatments; claims already filed go on.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    event CoverEnded(uint256 indexed programmeId, uint64 indexed patient);
-
     /**
-     * @notice A claim was filed.
-     * @param claimId Its id.
+     * @notice One party attested a bill on chain; it waits for the other.
+     * @param billHash The bill's EIP-712 hash.
      * @param programmeId The programme.
      * @param patient The patient.
      * @param hospitalId The issuing hospital.
-     * @param recordIds The treatment records.
-     * @param billed The amount billed.
+     * @param by Who attested.
+     * @param bill The bill.
+     */
+    event BillAttested(
+        bytes32 indexed billHash,
+        uint256 indexed programmeId,
+        uint64 indexed patient,
+        uint32 hospitalId,
+        Party by,
+        Bill bill
+    );
+
+    /// @notice A party to a bill cancelled it: it can no longer be attested.
+    /// @param billHash The bill.
+    /// @param by Who cancelled.
+    event BillCancelled(bytes32 indexed billHash, Party by);
+
+    /**
+     * @notice A claim was filed: both parties attested its bill.
+     * @param claimId Its id (the treatment id of its first record).
+     * @param programmeId The programme.
+     * @param patient The patient.
+     * @param billHash The bill's EIP-712 hash.
+     * @param hospitalId The issuing hospital.
+     * @param status Paid (at once) or Pending.
      * @param due The escrow's share (billed less co-payment).
-     * @param payee Who is paid.
-     * @param status Paid (automatic) or Pending.
      * @param deadline The review deadline (0 when paid at once).
+     * @param copaid The co-payment moved from the patient to the hospital (0 if none).
+     * @param bill The bill: records, amount billed, who is paid, the itemised bill's digest.
      */
     event ClaimFiled(
         uint256 indexed claimId,
         uint256 indexed programmeId,
         uint64 indexed patient,
+        bytes32 billHash,
         uint32 hospitalId,
-        uint256[] recordIds,
-        uint256 billed,
-        uint256 due,
-        address payee,
         ClaimStatus status,
-        uint40 deadline
+        uint256 due,
+        uint40 deadline,
+        uint256 copaid,
+        Bill bill
     );
 
     /**
@@ -358,14 +294,23 @@ interface IClaimEscrow {
      * @param status Its new status.
      * @param paidNow Paid (or credited) by this step.
      * @param reasonCode Why (a code from the insurer's or arbitrator's published list; zero for none).
+     * @param evidence The digest of the evidence a dispute brings (zero for other steps).
+     * @param deadline The deadline of the next step (0 once final).
      * @param by Who acted.
      */
-    event ClaimDecided(uint256 indexed claimId, ClaimStatus status, uint256 paidNow, bytes32 reasonCode, address by);
+    event ClaimDecided(
+        uint256 indexed claimId,
+        ClaimStatus status,
+        uint256 paidNow,
+        bytes32 reasonCode,
+        bytes32 evidence,
+        uint40 deadline,
+        Party by
+    );
 
     /**
      * @notice A payment's transfer failed (a payee that cannot receive, a blacklisting token), so the amount was
-     * credited to the payee, who withdraws it with {withdrawCredit}. Payments that go through need no event of
-     * their own: `ClaimFiled` (status Paid) and `ClaimDecided` (paidNow) already say who was paid how much.
+     * credited to the payee, who withdraws it with {withdrawCredit}.
      * @param claimId The claim.
      * @param payee The payee.
      * @param amount The amount credited.
@@ -379,35 +324,29 @@ interface IClaimEscrow {
     /// @param amount The amount.
     event CreditWithdrawn(IERC20 indexed token, address indexed payee, address to, uint256 amount);
 
-    /// @notice Number of programmes; ids run from 1.
-    function programmeCount() external view returns (uint256);
+    /// @notice The EIP-712 type of a {Bill}, which the hospital signs.
+    function BILL_TYPEHASH() external view returns (bytes32);
 
-    /// @notice A programme by id.
-    /// @param programmeId The id.
-    function getProgramme(uint256 programmeId) external view returns (Programme memory);
-
-    /// @notice Number of claims; ids run from 1.
-    function claimCount() external view returns (uint256);
-
-    /// @notice A claim by id. A claim paid at once keeps nothing in storage: it reads as status Paid with the
-    /// other fields zero, and its details are in its `ClaimFiled` event.
-    /// @param claimId The id.
+    /// @notice A claim by id, with its real amounts and status, including a claim paid at filing.
+    /// @dev Reverts with {ClaimsUnknownClaim}.
+    /// @param claimId The id (the treatment id of its first record).
     function getClaim(uint256 claimId) external view returns (Claim memory);
 
-    /// @notice The claim that claimed a record (0 if none).
-    /// @param recordId The record.
+    /// @notice The claim that claimed a record's treatment, whichever version was named (0 if none).
+    /// @dev Reverts with the registry's `RecordsUnknownRecord`.
+    /// @param recordId Any version of the record.
     function claimOfRecord(uint256 recordId) external view returns (uint256);
 
-    /// @notice When a patient's cover started and ended (0 if not enrolled / not ended).
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    function coverOf(uint256 programmeId, uint64 patient) external view returns (uint40 enrolledAt, uint40 endedAt);
+    /// @notice The EIP-712 hash of a bill (what the hospital signs, and what names the bill in events).
+    /// @param bill The bill.
+    function billHash(Bill calldata bill) external view returns (bytes32);
 
-    /// @notice Paid and reserved for a patient in a policy year.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    /// @param year The policy year.
-    function usedInYear(uint256 programmeId, uint64 patient, uint16 year) external view returns (uint256);
+    /// @notice Which parties attested a bill on chain, and whether it was cancelled.
+    /// @param billHash_ The bill.
+    /// @return hospital The hospital attested it on chain.
+    /// @return patient The patient attested it.
+    /// @return cancelled A party cancelled it.
+    function billState(bytes32 billHash_) external view returns (bool hospital, bool patient, bool cancelled);
 
     /// @notice A payee's credit in a token (payments whose transfer failed).
     /// @param token The token.
@@ -419,119 +358,80 @@ interface IClaimEscrow {
     function totalCredits(IERC20 token) external view returns (uint256);
 
     /**
-     * @notice An active insurer opens a programme.
-     * @dev Reverts with the participant directory's errors for a caller that is not an active insurer, or
-     * {ClaimsInvalidConfiguration}. Emits {ProgrammeOpened}.
-     * @param config Its settings.
-     * @return programmeId Its id.
-     */
-    function openProgramme(ProgrammeConfig calldata config) external returns (uint256 programmeId);
-
-    /// @notice The insurer stops covering new treatments. Emits {ProgrammeClosed}.
-    /// @param programmeId The programme.
-    function closeProgramme(uint256 programmeId) external;
-
-    /**
-     * @notice The insurer deposits into the programme's escrow (pulled with `transferFrom`).
-     * @dev Reverts with {ClaimsNotProgrammeInsurer} or {ClaimsFeeOnTransferToken}. Emits {Deposited}.
-     * @param programmeId The programme.
-     * @param amount The amount.
-     */
-    function deposit(uint256 programmeId, uint256 amount) external;
-
-    /**
-     * @notice The insurer withdraws free funds (never what is reserved).
-     * @dev Reverts with {ClaimsNotProgrammeInsurer} or {ClaimsInsufficientFree}. Emits {Withdrawn}.
-     * @param programmeId The programme.
-     * @param amount The amount.
-     * @param to The recipient.
-     */
-    function withdraw(uint256 programmeId, uint256 amount, address to) external;
-
-    /// @notice The insurer enrols a patient; treatments from now on are covered.
-    /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsProgrammeClosed}, {ClaimsUnknownPatient} or
-    /// {ClaimsAlreadyEnrolled}. Emits {Enrolled}.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    function enrol(uint256 programmeId, uint64 patient) external;
-
-    /**
-     * @notice A patient (or a guardian with the act power) joins a programme with open enrolment, through the
-     * directory's gateway: relayed, the patient needs no ETH.
-     * @dev Reverts with `PatientsNotThroughGateway`, `PatientsGuardianLacksPower`, {ClaimsUnknownProgramme},
-     * {ClaimsEnrolmentClosed}, {ClaimsProgrammeClosed} or {ClaimsAlreadyEnrolled}. Emits {Enrolled}.
-     * @param programmeId The programme.
-     */
-    function join(uint256 programmeId) external;
-
-    /// @notice The insurer ends a patient's cover for new treatments; claims already filed go on.
-    /// @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsNotEnrolled} or {ClaimsCoverAlreadyEnded}.
-    /// Emits {CoverEnded}.
-    /// @param programmeId The programme.
-    /// @param patient The patient.
-    function endCover(uint256 programmeId, uint64 patient) external;
-
-    /**
-     * @notice The issuing hospital (for its patient) or the patient (through the directory's gateway) files a
-     * claim. Checked on chain: the records
-     * exist, are the patient's and the hospital's, the insurer may read them for an insurance claim, the
-     * treatments are covered and within the filing window, no record was ever claimed, the amount within the
-     * caps. At or under the threshold the claim is paid at once, net of co-payment; above it, reserved.
-     * A guardian filing for the patient has the patient paid: the payee must be the patient's current address.
-     * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsZeroPayee}, {ClaimsPayeeNotPatient}, {ClaimsInvalidAmount},
-     * {ClaimsInvalidRecordCount}, the participant directory's errors for a filer that is neither the patient
-     * (through the gateway, with the act power) nor an active hospital, {ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
+     * @notice A party attests a bill; when the other party's attestation is already there, the claim is filed.
+     * The patient attests through the directory's gateway (its key, a guardian with the act power, or a
+     * relayed signature); the issuing hospital attests by calling, by an earlier call, or by its EIP-712
+     * signature of the bill (`hospitalSignature`, checked against its current address), which the patient's
+     * attestation carries, so that one relayed action files and pays a small claim. Filing checks: the records
+     * exist, are the patient's and the hospital's, the hospital is active, the insurer may read them for an
+     * insurance claim, the treatments are covered, of one policy year and within the filing window, no version
+     * of them was ever claimed, the amount within the caps and the free funds. At or under the threshold the
+     * claim is paid at once; above it, reserved for review. When the programme moves co-payments on chain and
+     * the claim pays the hospital, the co-payment moves from the patient's current address to the hospital's
+     * (after `copayPermit`, when given).
+     * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsInvalidRecordCount}, {ClaimsBillExpired},
+     * {ClaimsBillCancelled}, {ClaimsNotBillParty}, {ClaimsBillAlreadyAttested}, {ClaimsBadHospitalSignature},
+     * the directory's errors for a hospital that is not active, the record checks' errors
+     * ({ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
      * {ClaimsRecordTypeNotCovered}, {ClaimsNotEnrolled}, {ClaimsNotCovered}, {ClaimsFilingWindowClosed},
-     * {ClaimsNoConsent}, {ClaimsPatientYearCapExceeded} or {ClaimsInsufficientFree}. Emits {ClaimFiled}.
-     * @param programmeId The programme.
-     * @param recordIds The treatment records (1 to 10), all of one patient and one hospital.
-     * @param billed The amount billed.
-     * @param payee Who is paid (the hospital, or the patient who paid the hospital).
-     * @return claimId Its id.
+     * {ClaimsPolicyYearMismatch}, {ClaimsNoConsent}), {ClaimsInvalidAmount}, {ClaimsPatientYearCapExceeded} or
+     * {ClaimsInsufficientFree}. Emits {BillAttested} when waiting, {ClaimFiled} when filed.
+     * @param bill The bill.
+     * @param hospitalSignature The hospital's signature of the bill, when the patient files with it (else empty).
+     * @param copayPermit The patient's permit for the co-payment (zero deadline for none).
+     * @return claimId The claim's id, 0 when the bill now waits for the other party.
      */
     function fileClaim(
-        uint256 programmeId,
-        uint256[] calldata recordIds,
-        uint96 billed,
-        address payee
+        Bill calldata bill,
+        bytes calldata hospitalSignature,
+        CopayPermit calldata copayPermit
     ) external returns (uint256 claimId);
 
     /**
-     * @notice The insurer approves a pending claim in full or in part (an amount up to its payable share).
-     * A partial approval opens the dispute window for the rest.
+     * @notice A party to a bill (its hospital, or its patient through the gateway) cancels it before it is
+     * filed: an attestation or a signature given for it can no longer be used.
+     * @dev Reverts with {ClaimsInvalidRecordCount}, {ClaimsNotBillParty}, {ClaimsBillCancelled} or
+     * {ClaimsRecordAlreadyClaimed} (once filed, a bill is a claim). Emits {BillCancelled}.
+     * @param bill The bill.
+     */
+    function cancelBill(Bill calldata bill) external;
+
+    /**
+     * @notice The insurer approves a pending claim, before the review deadline, in full or in part (an amount
+     * up to its payable share). A partial approval opens the dispute window for the rest.
+     * @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotProgrammeInsurer},
+     * {ClaimsDeadlinePassed} or {ClaimsApprovalExceedsClaim}. Emits {ClaimDecided}.
      * @param claimId The claim.
      * @param amount The amount approved.
      * @param reasonCode Why.
      */
     function approve(uint256 claimId, uint96 amount, bytes32 reasonCode) external;
 
-    /// @notice The insurer rejects a pending claim; the dispute window opens.
+    /// @notice The insurer rejects a pending claim before the review deadline; the dispute window opens.
+    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotProgrammeInsurer} or
+    /// {ClaimsDeadlinePassed}. Emits {ClaimDecided}.
     /// @param claimId The claim.
     /// @param reasonCode Why.
     function reject(uint256 claimId, bytes32 reasonCode) external;
 
-    /// @notice After the review deadline, the claimant forces approval up to the threshold's share and
-    /// escalates the rest to the arbitrator.
-    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
-    /// `ParticipantsNotActive` for a suspended hospital, or {ClaimsReviewDeadlineNotPassed}. Emits {ClaimDecided}.
-    /// @param claimId The claim.
-    function forceApproval(uint256 claimId) external;
-
-    /// @notice The claimant disputes a partial approval or a rejection within the dispute window.
-    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
-    /// `ParticipantsNotActive` for a suspended hospital, or {ClaimsDisputeDeadlinePassed}. Emits {ClaimDecided}.
-    /// @param claimId The claim.
-    function dispute(uint256 claimId) external;
-
-    /// @notice After the dispute window, anyone closes an undisputed partial approval or rejection; what was
-    /// contested returns to the programme's free funds.
-    /// @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus} or {ClaimsDisputeDeadlineNotPassed}.
-    /// Emits {ClaimDecided}.
-    /// @param claimId The claim.
-    function finalize(uint256 claimId) external;
+    /**
+     * @notice A claimant (the patient through the gateway, or the active issuing hospital) disputes a partial
+     * approval or a rejection within the dispute window, with the digest of its evidence; the arbitration
+     * deadline starts.
+     * @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, {ClaimsNotClaimant}, the directory's
+     * `ParticipantsNotActive` for a suspended hospital, or {ClaimsDeadlinePassed}. Emits {ClaimDecided}.
+     * @param claimId The claim.
+     * @param reasonCode Why.
+     * @param evidence The digest of the evidence (kept off chain).
+     */
+    function dispute(uint256 claimId, bytes32 reasonCode, bytes32 evidence) external;
 
     /**
-     * @notice The programme's arbitrator settles an escalated or disputed claim; final.
+     * @notice The programme's arbitrator settles an escalated or disputed claim before the arbitration
+     * deadline; final.
+     * @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus}, the directory's errors for a caller that
+     * is not an active public health agency, {ClaimsNotArbitrator}, {ClaimsDeadlinePassed} or
+     * {ClaimsAwardExceedsContested}. Emits {ClaimDecided}.
      * @param claimId The claim.
      * @param award The amount awarded, up to what is contested.
      * @param reasonCode Why.
@@ -539,9 +439,35 @@ interface IClaimEscrow {
     function arbitrate(uint256 claimId, uint96 award, bytes32 reasonCode) external;
 
     /**
+     * @notice Anyone applies a claim's default outcome once the deadline of its current step has passed: the
+     * party that did not act loses its say. A pending claim the insurer did not decide: its threshold share is
+     * paid and the rest escalated to the arbitrator (deadline: review deadline plus arbitration days). An
+     * undisputed partial approval or rejection: it stands. An escalated claim the arbitrator did not settle:
+     * the rest is paid (the insurer never reviewed it). A disputed claim the arbitrator did not settle: the
+     * insurer's decision stands. What a claim no longer needs returns to the programme's free funds.
+     * @dev Reverts with {ClaimsUnknownClaim}, {ClaimsInvalidStatus} or {ClaimsDeadlineNotPassed}. Emits
+     * {ClaimDecided}.
+     * @param claimId The claim.
+     */
+    function applyDefault(uint256 claimId) external;
+
+    /**
+     * @notice Governance replaces a programme's arbitrator (after the access manager's delay): the insurer
+     * cannot choose who judges its disputes once they exist, and a suspended or silent agency can be replaced.
+     * @dev Reverts with {ClaimsUnknownProgramme} or the directory's errors for an arbitrator that is not an
+     * active public health agency. Emits {ArbitratorReplaced}.
+     * @custom:restricted GOVERNOR
+     * @param programmeId The programme.
+     * @param arbitrator The new arbitrator's address.
+     */
+    function replaceArbitrator(uint256 programmeId, address arbitrator) external;
+
+    /**
      * @notice A payee withdraws what failed to reach it.
+     * @dev Reverts with {ClaimsNoCredit}. Emits {CreditWithdrawn}.
      * @param token The token.
      * @param to Where to send it.
      */
     function withdrawCredit(IERC20 token, address to) external;
+
 }

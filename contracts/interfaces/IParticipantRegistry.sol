@@ -293,6 +293,16 @@ interface IParticipantRegistry is IPatientDirectory {
         uint256 allowedKinds
     ) external view returns (uint32 id, Kind kind, uint64 patients);
 
+    /**
+     * @notice The current address of institution `id`, if it is active and of one of `allowedKinds`; reverts
+     * otherwise: what a contract needs to check a signature by an institution it knows by id, or to pay it.
+     * @dev Reverts with {ParticipantsUnknownInstitution}, {ParticipantsNotActive} or {ParticipantsWrongKind}.
+     * @param id The institution.
+     * @param allowedKinds The kinds accepted, a bit set.
+     * @return account Its current address.
+     */
+    function activeAccountOf(uint32 id, uint256 allowedKinds) external view returns (address account);
+
     /// @notice Whether `account` is an active institution of the given kind.
     /// @param account The address.
     /// @param kind The kind.

@@ -49,6 +49,8 @@ interface IRecordRegistry {
      * @param issuedAt When the documented care took place.
      * @param supersedes The record this one corrects (0 if none).
      * @param supersededBy The record that corrects this one (0 if none).
+     * @param firstVersion The first version of its amendment chain (its own id if it amends nothing): the
+     * treatment the chain documents, which the claim escrow pays at most once.
      */
     struct Record {
         uint256 id;
@@ -58,6 +60,7 @@ interface IRecordRegistry {
         uint40 issuedAt;
         uint256 supersedes;
         uint256 supersededBy;
+        uint256 firstVersion;
     }
 
     /// @notice No patient has this id.
@@ -215,6 +218,21 @@ interface IRecordRegistry {
     function recordHeader(
         uint256 recordId
     ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint40 issuedAt);
+
+    /**
+     * @notice The treatment a record documents, as the claim escrow counts it: an amendment chain is one
+     * treatment, named by its first version and dated by it.
+     * @dev Reverts with {RecordsUnknownRecord}. Patient, issuer and type are the same for every version.
+     * @param recordId Any version.
+     * @return patientId The patient's id.
+     * @return issuer The issuing hospital's institution id.
+     * @return recordType Its type.
+     * @return treatmentId The chain's first version (the record itself when it was never an amendment).
+     * @return treatedAt The first version's date: an amendment corrects the document, not when care took place.
+     */
+    function treatment(
+        uint256 recordId
+    ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint256 treatmentId, uint40 treatedAt);
 
     /// @notice The id of the record with this digest, 0 if none: the integrity check of a document.
     /// @param digest The digest.

@@ -2,10 +2,11 @@
 pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 
-/// @notice Test double: a plain mintable ERC-20 (a stablecoin an insurer might pay in).
-contract MockERC20 is ERC20 {
-    constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {}
+/// @notice Test double: a plain mintable ERC-20 with EIP-2612 permits (a stablecoin an insurer might pay in).
+contract MockERC20 is ERC20, ERC20Permit {
+    constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) ERC20Permit(name_) {}
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);

@@ -147,6 +147,12 @@ contract ParticipantRegistry is
     }
 
     /// @inheritdoc IParticipantRegistry
+    function activeAccountOf(uint32 id, uint256 allowedKinds) external view returns (address account) {
+        account = _profile(_storage(), id).account;
+        activeInstitution(account, allowedKinds);
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function isActive(address account, Kind kind) external view returns (bool) {
         Member memory m = _storage().members[account];
         return m.status == Status.Active && m.kind == kind;

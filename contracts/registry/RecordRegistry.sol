@@ -9,6 +9,7 @@ import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {Kinds} from "../libraries/Kinds.sol";
+import {RecordTypes} from "../libraries/RecordTypes.sol";
 import {PackedIdList} from "../libraries/PackedIdList.sol";
 
 /**
@@ -28,14 +29,20 @@ import {PackedIdList} from "../libraries/PackedIdList.sol";
 contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradeable, IRecordRegistry {
     using PackedIdList for PackedIdList.List;
 
-    /// @dev slot: patientId (64) | issuer (32) | recordType (8) | issuedAt (40) | supersedes (40) | supersededBy (40)
+    /**
+     * @dev slot: patientId (64) | issuer (32) | recordType (8) | issuedAt (32) | supersedes (40) | supersededBy (40) |
+     * firstVersion (40). `issuedAt` is kept in 32 bits: it is never in the future (checked at every write), so it
+     * fits until 2106, and that leaves room for the first version of an amendment chain in the same slot, which
+     * is what makes a chain one treatment for the claim escrow at no extra read.
+     */
     struct Core {
         uint64 patientId;
         uint32 issuer;
         uint8 recordType;
-        uint40 issuedAt;
+        uint32 issuedAt;
         uint40 supersedes;
         uint40 supersededBy;
+        uint40 firstVersion;
     }
 
     /// @dev slot: lastId (40) | recordTypes bitmap (128, bit t set = type t enabled) | pausedAt (40, 0 = not paused)
@@ -110,7 +117,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
 
     /// @inheritdoc IRecordRegistry
     function isRecordType(uint8 recordType) public view returns (bool) {
-        return recordType < 128 && (_storage().config.recordTypes >> recordType) & 1 == 1;
+        return RecordTypes.contains(_storage().config.recordTypes, recordType);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -121,7 +128,17 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @inheritdoc IRecordRegistry
     function getRecord(uint256 recordId) external view returns (Record memory) {
         Core memory c = _core(_storage(), recordId);
-        return Record(recordId, c.patientId, c.issuer, c.recordType, c.issuedAt, c.supersedes, c.supersededBy);
+        return
+            Record(
+                recordId,
+                c.patientId,
+                c.issuer,
+                c.recordType,
+                c.issuedAt,
+                c.supersedes,
+                c.supersededBy,
+                c.firstVersion
+            );
     }
 
     /// @inheritdoc IRecordRegistry
@@ -130,6 +147,19 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint40 issuedAt) {
         Core memory c = _core(_storage(), recordId);
         return (c.patientId, c.issuer, c.recordType, c.issuedAt);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function treatment(
+        uint256 recordId
+    ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint256 treatmentId, uint40 treatedAt) {
+        RecordStorage storage $ = _storage();
+        Core memory c = _core($, recordId);
+        treatmentId = c.firstVersion;
+        // A chain's patient, issuer and type never change (an amendment copies them); its date is the first
+        // version's, so an amendment cannot move a treatment into a filing window, a cover or a policy year.
+        treatedAt = treatmentId == recordId ? c.issuedAt : $.records[treatmentId].issuedAt;
+        return (c.patientId, c.issuer, c.recordType, treatmentId, treatedAt);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -175,8 +205,8 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         Config memory config = _writable($);
         (uint32 issuer, , uint64 patients) = _participants.activeInstitutionAndPatients(msg.sender, Kinds.HOSPITAL);
         recordId = config.lastId + 1;
-        Core memory core = Core(record.patientId, issuer, record.recordType, record.issuedAt, 0, 0);
-        _store(config.recordTypes, patients, 0, recordId, core, record.digest, record.uri);
+        Core memory core = Core(record.patientId, issuer, record.recordType, 0, 0, 0, uint40(recordId));
+        _store(config.recordTypes, patients, 0, recordId, core, record.issuedAt, record.digest, record.uri);
         $.config.lastId = uint40(recordId);
     }
 
@@ -190,8 +220,8 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         firstId = config.lastId + 1;
         for (uint256 i = 0; i < size; ++i) {
             RecordInput calldata r = records[i];
-            Core memory core = Core(r.patientId, issuer, r.recordType, r.issuedAt, 0, 0);
-            _store(config.recordTypes, patients, i, firstId + i, core, r.digest, r.uri);
+            Core memory core = Core(r.patientId, issuer, r.recordType, 0, 0, 0, uint40(firstId + i));
+            _store(config.recordTypes, patients, i, firstId + i, core, r.issuedAt, r.digest, r.uri);
         }
         $.config.lastId = uint40(firstId + size - 1);
     }
@@ -208,9 +238,8 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         Core memory core = _amendable($, recordId);
         newId = config.lastId + 1;
         // Ids are below 2^40: lastId is a uint40. The patient is the amended record's, so no count is needed.
-        core.issuedAt = issuedAt;
         core.supersedes = uint40(recordId);
-        _store(config.recordTypes, type(uint64).max, 0, newId, core, digest, uri);
+        _store(config.recordTypes, type(uint64).max, 0, newId, core, issuedAt, digest, uri);
         $.config.lastId = uint40(newId);
         $.records[recordId].supersededBy = uint40(newId);
     }
@@ -270,10 +299,13 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint256 index,
         uint256 recordId,
         Core memory core,
+        uint40 issuedAt,
         bytes32 digest,
         string calldata uri
     ) private {
-        _validate(recordTypes, patients, index, core, digest, uri);
+        _validate(recordTypes, patients, index, core, issuedAt, digest, uri);
+        // Fits: checked not to be in the future (see {Core}).
+        core.issuedAt = uint32(issuedAt);
         RecordStorage storage $ = _storage();
         uint256 existing = $.idOfDigest[digest];
         if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
@@ -287,7 +319,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
             core.patientId,
             core.issuer,
             core.recordType,
-            core.issuedAt,
+            issuedAt,
             digest,
             uri,
             core.supersedes
@@ -299,6 +331,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint64 patients,
         uint256 index,
         Core memory core,
+        uint40 issuedAt,
         bytes32 digest,
         string calldata uri
     ) private view {
@@ -307,12 +340,8 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         if (digest == bytes32(0)) revert RecordsEmptyDigest(index);
         if (bytes(uri).length == 0) revert RecordsEmptyURI(index);
         uint8 recordType = core.recordType;
-        if (recordType >= 128 || (recordTypes >> recordType) & 1 == 0) {
-            revert RecordsUnknownRecordType(index, recordType);
-        }
-        if (core.issuedAt == 0 || core.issuedAt > block.timestamp) {
-            revert RecordsInvalidTime(index, core.issuedAt, block.timestamp);
-        }
+        if (!RecordTypes.contains(recordTypes, recordType)) revert RecordsUnknownRecordType(index, recordType);
+        if (issuedAt == 0 || issuedAt > block.timestamp) revert RecordsInvalidTime(index, issuedAt, block.timestamp);
     }
 
     /// @dev The record to amend, if the caller is its active issuing hospital and it is the latest version.
@@ -324,7 +353,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     }
 
     function _setRecordType(uint8 recordType, bool enabled, bytes32 label) private {
-        if (recordType == 0 || recordType >= 128) revert RecordsInvalidRecordType(recordType);
+        if (recordType == 0 || recordType >= RecordTypes.COUNT) revert RecordsInvalidRecordType(recordType);
         Config storage config = _storage().config;
         uint128 bit = uint128(1) << recordType;
         config.recordTypes = enabled ? config.recordTypes | bit : config.recordTypes & ~bit;

@@ -7,12 +7,15 @@ import { wireFunctionRoles } from "./roles";
 
 /**
  * The insurance claim escrow, an implementation behind an ERC-1967 proxy (UUPS), initialised in the proxy's
- * constructor. Insurers act through the participant directory, not through roles; only upgrades are governed.
+ * constructor. Insurers act through the participant directory, not through roles; upgrades and the replacement of
+ * a programme's arbitrator are governed.
  */
 export default buildModule("Claims", (m) => {
   const { manager } = m.useModule(GovernanceModule);
   const { participants, records } = m.useModule(RegistryModule);
-  const implementation = m.contract("ClaimEscrow", [participants, records], { id: "ClaimEscrowImpl" });
+  // The escrow's code is split in two implementations (24 KiB each at most): the second runs by delegatecall.
+  const extension = m.contract("ClaimEscrowExtension", [participants, records], { id: "ClaimEscrowExtension" });
+  const implementation = m.contract("ClaimEscrow", [participants, records, extension], { id: "ClaimEscrowImpl" });
   const proxy = m.contract(
     "ERC1967Proxy",
     [implementation, m.encodeFunctionCall(implementation, "initialize", [manager])],

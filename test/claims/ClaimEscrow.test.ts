@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -6,18 +7,32 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { SCOPES } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import {
-  MaliciousPayee__factory,
   MockBlacklistToken__factory,
   MockERC20__factory,
   MockFeeToken__factory,
-  MockHookToken__factory,
   MockNoReturnToken__factory,
   MockReentrantToken__factory,
   type ClaimEscrow,
 } from "../../typechain-types";
-import type { IClaimEscrow } from "../../typechain-types/contracts/claims/ClaimEscrow";
+import type { IClaimEscrow, IClaimProgrammes } from "../../typechain-types/contracts/claims/ClaimEscrow";
 import { ENUM_LABELS } from "../../sdk/labels";
-import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
+import {
+  DAY,
+  KRW,
+  NO_PERMIT,
+  Party,
+  PayTo,
+  Status,
+  bits,
+  code,
+  escrowFixture,
+  lastEscrow,
+  pendingFixture,
+  signBill,
+  solvency,
+} from "../helpers/claims";
+import { onboard } from "../helpers/fixtures";
+import { delayedCall } from "../helpers/governance";
 import {
   GUARDIAN_SALT,
   asGuardian,
@@ -28,37 +43,13 @@ import {
   signedCall,
 } from "../helpers/patients";
 
-const DAY = 86_400;
-const KRW = (n: number) => BigInt(n) * 10n ** 18n;
-const Status = {
-  None: 0,
-  Pending: 1,
-  Paid: 2,
-  PartiallyApproved: 3,
-  Rejected: 4,
-  Escalated: 5,
-  Disputed: 6,
-  Settled: 7,
-};
-const code = (text: string) => hre.ethers.encodeBytes32String(text);
-const bits = (...types: number[]) => types.reduce((acc, t) => acc | (1n << BigInt(t)), 0n);
-
 /** For every token: the escrow's balance covers every programme's free and reserved funds and every credit. */
 async function expectSolvent(claims: ClaimEscrow, tokens: string[]) {
-  const count = Number(await claims.programmeCount());
-  for (const tokenAddress of tokens) {
-    let owed = await claims.totalCredits(tokenAddress);
-    for (let id = 1; id <= count; id++) {
-      const p = await claims.getProgramme(id);
-      if (p.config.token === tokenAddress) owed += p.free + p.reserved;
-    }
-    const token = MockERC20__factory.connect(tokenAddress, hre.ethers.provider);
-    expect(await token.balanceOf(await claims.getAddress())).to.be.gte(owed);
+  for (const token of tokens) {
+    const { balance, owed } = await solvency(claims, token);
+    expect(balance).to.be.gte(owed);
   }
 }
-
-/** The escrow under test, so that an afterEach can check the state each test leaves behind. */
-const watched: { claims?: ClaimEscrow } = {};
 
 /** Opens programme 2 paying in `token`: 10,000 deposited by the insurer, patient A enrolled. */
 async function fundSecondProgramme(
@@ -67,7 +58,7 @@ async function fundSecondProgramme(
     asInsurer: ClaimEscrow;
     insurer: HardhatEthersSigner;
     ids: { patientA: bigint };
-    config: (o: Partial<IClaimEscrow.ProgrammeConfigStruct>) => IClaimEscrow.ProgrammeConfigStruct;
+    config: (o: Partial<IClaimProgrammes.ProgrammeConfigStruct>) => IClaimProgrammes.ProgrammeConfigStruct;
   },
   token: Awaited<ReturnType<MockERC20__factory["deploy"]>>,
 ) {
@@ -80,7 +71,7 @@ async function fundSecondProgramme(
 
 describe("ClaimEscrow", function () {
   afterEach("the escrow's balance covers every free and reserved fund and every credit", async function () {
-    const claims = watched.claims;
+    const claims = lastEscrow.claims;
     if (claims === undefined || (await hre.ethers.provider.getCode(await claims.getAddress())) === "0x") return;
     // Every token any programme pays in, as the escrow itself lists them.
     const tokens = new Set<string>();
@@ -88,90 +79,6 @@ describe("ClaimEscrow", function () {
       tokens.add((await claims.getProgramme(id)).config.token);
     await expectSolvent(claims, [...tokens]);
   });
-
-  async function escrowFixture() {
-    const suite = await onboardedFixture();
-    const { participants, registrar, records, consent, claims, hospital, insurer, patientA, deployer, agency, ids } =
-      suite;
-    await onboard(participants, registrar, {
-      account: agency,
-      kind: "public-health-agency",
-      name: "NHIS Review Board",
-    });
-    const token = await new MockERC20__factory(deployer).deploy("Won stablecoin", "KRWx");
-    watched.claims = claims;
-    await token.mint(insurer.address, KRW(1_000_000));
-    const config = (
-      overrides: Partial<IClaimEscrow.ProgrammeConfigStruct> = {},
-    ): IClaimEscrow.ProgrammeConfigStruct => ({
-      token: token.target as string,
-      coveredTypes: bits(
-        RECORD_TYPES.diagnosis,
-        RECORD_TYPES.prescription,
-        RECORD_TYPES["lab-result"],
-        RECORD_TYPES.imaging,
-      ),
-      perClaimCap: KRW(5_000),
-      perPatientYearCap: KRW(10_000),
-      autoApproveThreshold: KRW(1_000),
-      copayBps: 2_000,
-      filingWindowDays: 30,
-      reviewDays: 14,
-      disputeDays: 7,
-      arbitrator: agency.address,
-      openEnrolment: false,
-      ...overrides,
-    });
-    const asInsurer = claims.connect(insurer);
-    await asInsurer.openProgramme(config());
-    await token.connect(insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
-    await asInsurer.deposit(1, KRW(50_000));
-    await asInsurer.enrol(1, ids.patientA);
-    await asInsurer.enrol(1, ids.patientB);
-    await time.increase(60);
-    let n = 0;
-    const record = async (patientId: bigint, recordType: number) => {
-      n += 1;
-      return {
-        patientId,
-        digest: hre.ethers.id(`claim doc ${n}`),
-        recordType,
-        issuedAt: await time.latest(),
-        uri: `ipfs://c${n}`,
-      };
-    };
-    // Records 1-4: patient A (lab result, imaging, diagnosis, vaccination); 5: patient B (lab result).
-    await records
-      .connect(hospital)
-      .registerBatch([
-        await record(ids.patientA, RECORD_TYPES["lab-result"]),
-        await record(ids.patientA, RECORD_TYPES.imaging),
-        await record(ids.patientA, RECORD_TYPES.diagnosis),
-        await record(ids.patientA, RECORD_TYPES.vaccination),
-        await record(ids.patientB, RECORD_TYPES["lab-result"]),
-      ]);
-    /** The patient lets the insurer read all its records for insurance claims, through the directory's gateway. */
-    const grantInsurer = async (patient: HardhatEthersSigner, patientId: bigint, lifetime = 365 * DAY) =>
-      asPatient(participants, patient, patientId, consent, "grant", [
-        {
-          patientId,
-          grantee: insurer.address,
-          purpose: PURPOSES["insurance-claim"],
-          scopeKind: SCOPES.allRecords,
-          scope: [],
-          expiresAt: (await time.latest()) + lifetime,
-        },
-      ]);
-    await grantInsurer(patientA, ids.patientA);
-    return { ...suite, token, config, record, grantInsurer, asInsurer, asHospital: claims.connect(hospital) };
-  }
-
-  /** Claim 1: record 2 (imaging), billed 3,000, due 2,400, pending. */
-  async function pendingFixture() {
-    const suite = await escrowFixture();
-    await suite.asHospital.fileClaim(1, [2], KRW(3_000), suite.hospital.address);
-    return suite;
-  }
 
   describe("programmes and funds", function () {
     it("lets an active insurer open a programme and fund it", async function () {
@@ -195,7 +102,7 @@ describe("ClaimEscrow", function () {
       await expect(claims.connect(insurer).openProgramme(config({ arbitrator: hospital.address })))
         .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
         .withArgs(hospital.address, KINDS.hospital, 1n << BigInt(KINDS["public-health-agency"]));
-      const bad: [Partial<IClaimEscrow.ProgrammeConfigStruct>, string][] = [
+      const bad: [Partial<IClaimProgrammes.ProgrammeConfigStruct>, string][] = [
         [{ token: hre.ethers.ZeroAddress }, "token"],
         [{ coveredTypes: 0 }, "coveredTypes"],
         [{ perClaimCap: 0, autoApproveThreshold: 0 }, "perClaimCap"],
@@ -205,7 +112,11 @@ describe("ClaimEscrow", function () {
         [{ filingWindowDays: 0 }, "filingWindowDays"],
         [{ filingWindowDays: 366 }, "filingWindowDays"],
         [{ reviewDays: 0 }, "reviewDays"],
+        [{ reviewDays: 91 }, "reviewDays"],
         [{ disputeDays: 0 }, "disputeDays"],
+        [{ disputeDays: 91 }, "disputeDays"],
+        [{ arbitrationDays: 0 }, "arbitrationDays"],
+        [{ arbitrationDays: 91 }, "arbitrationDays"],
       ];
       for (const [overrides, setting] of bad) {
         // IClaimEscrow.ProgrammeSetting, named as the SDK names it.
@@ -216,30 +127,62 @@ describe("ClaimEscrow", function () {
       expect(await claims.programmeCount()).to.equal(1n);
     });
 
-    it("lets the insurer withdraw only what is free, never what is reserved", async function () {
+    it("lets the insurer withdraw only what is free, never what is reserved, and only after a notice", async function () {
       const { claims, asInsurer, insurer, token } = await loadFixture(pendingFixture);
       const p = await claims.getProgramme(1);
       expect(p.reserved).to.equal(KRW(2_400));
-      await expect(asInsurer.withdraw(1, p.free + 1n, insurer.address))
+      await expect(asInsurer.announceWithdrawal(1, p.free + 1n, insurer.address))
         .to.be.revertedWithCustomError(claims, "ClaimsInsufficientFree")
         .withArgs(1, p.free + 1n, p.free);
+      await expect(asInsurer.announceWithdrawal(1, 0, insurer.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsZeroWithdrawal")
+        .withArgs(1);
+      await expect(asInsurer.withdraw(1)).to.be.revertedWithCustomError(claims, "ClaimsNoWithdrawalAnnounced").withArgs(1);
+      const notice = await claims.WITHDRAWAL_NOTICE();
+      expect(notice).to.equal(7n * BigInt(DAY));
+      await expect(asInsurer.announceWithdrawal(1, p.free, insurer.address))
+        .to.emit(claims, "WithdrawalAnnounced")
+        .withArgs(1, insurer.address, p.free, BigInt(await time.latest()) + 1n + notice);
+      const announced = (await claims.getProgramme(1)).withdrawal;
+      expect([announced.amount, announced.to]).to.deep.equal([p.free, insurer.address]);
+      // The announced funds stay free during the notice.
+      expect((await claims.getProgramme(1)).free).to.equal(p.free);
+      await time.increaseTo(announced.executableAt - 2n);
+      await expect(asInsurer.withdraw(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsWithdrawalNotDue")
+        .withArgs(1, announced.executableAt);
       const before = await token.balanceOf(insurer.address);
-      await expect(asInsurer.withdraw(1, p.free, insurer.address))
-        .to.emit(claims, "Withdrawn")
-        .withArgs(1, insurer.address, p.free, 0);
+      await time.increaseTo(announced.executableAt);
+      await expect(asInsurer.withdraw(1)).to.emit(claims, "Withdrawn").withArgs(1, insurer.address, p.free, 0);
       expect(await token.balanceOf(insurer.address)).to.equal(before + p.free);
-      expect((await claims.getProgramme(1)).reserved).to.equal(KRW(2_400));
-      await expectSolvent(claims, [await token.getAddress()]);
+      const after = await claims.getProgramme(1);
+      expect([after.reserved, after.withdrawal.amount, after.withdrawal.executableAt]).to.deep.equal([KRW(2_400), 0n, 0n]);
+      await expect(asInsurer.withdraw(1)).to.be.revertedWithCustomError(claims, "ClaimsNoWithdrawalAnnounced");
+    });
+
+    it("lets claims be filed against announced funds: a withdrawal cannot front-run a filing", async function () {
+      const { claims, asInsurer, insurer, token, bill, fileBoth, hospital } = await loadFixture(escrowFixture);
+      // The insurer announces it takes everything; the hospital's signed bill is filed during the notice.
+      await asInsurer.announceWithdrawal(1, KRW(50_000), insurer.address);
+      const before = await token.balanceOf(hospital.address);
+      await fileBoth(await bill({ amount: KRW(1_000) }));
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
+      await time.increase(7 * DAY);
+      // The withdrawal takes what is still free: the claim's share stayed with the claim.
+      await expect(asInsurer.withdraw(1))
+        .to.emit(claims, "Withdrawn")
+        .withArgs(1, insurer.address, KRW(50_000 - 800), 0);
+      expect(await token.balanceOf(await claims.getAddress())).to.equal(0n);
     });
 
     it("refuses funds operations by another insurer or a suspended one", async function () {
       const { claims, participants, registrar, insurer, ids, researcher } = await loadFixture(escrowFixture);
       await onboard(participants, registrar, { account: researcher, kind: "insurer", name: "Rival Insurance" });
-      await expect(claims.connect(researcher).withdraw(1, 1, researcher.address))
+      await expect(claims.connect(researcher).announceWithdrawal(1, 1, researcher.address))
         .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
         .withArgs(1, researcher.address);
       await participants.connect(registrar).suspend(ids.insurer, code("audit"));
-      await expect(claims.connect(insurer).withdraw(1, 1, insurer.address))
+      await expect(claims.connect(insurer).announceWithdrawal(1, 1, insurer.address))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(insurer.address, 2);
       await expect(claims.connect(insurer).deposit(1, 1)).to.be.revertedWithCustomError(
@@ -247,7 +190,7 @@ describe("ClaimEscrow", function () {
         "ParticipantsNotActive",
       );
       expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000));
-      await expect(claims.connect(researcher).withdraw(9, 1, researcher.address))
+      await expect(claims.connect(researcher).announceWithdrawal(9, 1, researcher.address))
         .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
         .withArgs(9);
     });
@@ -258,35 +201,35 @@ describe("ClaimEscrow", function () {
         participants,
         registrar,
         asInsurer,
-        asHospital,
         hospital,
         insurer,
         agency,
         patientA,
         token,
         ids,
+        bill,
+        fileBoth,
       } = await loadFixture(pendingFixture);
       await participants.connect(registrar).suspend(ids.insurer, code("audit"));
       // The consent check asks the read policy with the insurer's id: the patient's grant still stands.
       const hospitalBefore = await token.balanceOf(hospital.address);
-      await expect(asHospital.fileClaim(1, [1], KRW(1_000), hospital.address))
-        .to.emit(claims, "ClaimFiled")
-        .withArgs(2, 1, ids.patientA, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0);
-      await asPatient(participants, patientA, ids.patientA, claims, "fileClaim", [1, [3], KRW(500), patientA.address]);
+      const small = await bill({ recordIds: [1], amount: KRW(1_000) });
+      await expect(fileBoth(small)).to.emit(claims, "ClaimFiled");
+      await fileBoth(await bill({ recordIds: [3], amount: KRW(500), payTo: PayTo.Patient }));
       expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
       // The suspended insurer itself is refused: it decides nothing and withdraws nothing.
-      const claim = await claims.getClaim(1);
-      await expect(asInsurer.approve(1, KRW(2_400), code("ok")))
+      const claim = await claims.getClaim(2);
+      await expect(asInsurer.approve(2, KRW(2_400), code("ok")))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(insurer.address, 2);
-      await expect(asInsurer.withdraw(1, 1, insurer.address))
+      await expect(asInsurer.announceWithdrawal(1, 1, insurer.address))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(insurer.address, 2);
-      expect(await claims.getClaim(1)).to.deep.equal(claim);
-      // Its silence is overruled as any insurer's: the threshold's share is forced, the rest arbitrated.
+      expect(await claims.getClaim(2)).to.deep.equal(claim);
+      // Its silence is overruled as any insurer's: the threshold's share by default, the rest arbitrated.
       await time.increaseTo(claim.deadline + 1n);
-      await asHospital.forceApproval(1);
-      await claims.connect(agency).arbitrate(1, KRW(1_600), code("due-in-full"));
+      await claims.connect(hospital).applyDefault(2);
+      await claims.connect(agency).arbitrate(2, KRW(1_600), code("due-in-full"));
       expect(await token.balanceOf(hospital.address)).to.equal(hospitalBefore + KRW(800) + KRW(2_400));
       const p = await claims.getProgramme(1);
       expect([p.free, p.reserved]).to.deep.equal([KRW(50_000 - 800 - 400 - 2_400), 0n]);
@@ -310,24 +253,26 @@ describe("ClaimEscrow", function () {
       await claims.connect(insurer).openProgramme(config({ token: await usdt.getAddress() }));
       await claims.connect(insurer).deposit(3, KRW(10_000));
       expect(await usdt.balanceOf(await claims.getAddress())).to.equal(KRW(10_000));
-      await claims.connect(insurer).withdraw(3, KRW(1_000), hospital.address);
+      await claims.connect(insurer).announceWithdrawal(3, KRW(1_000), hospital.address);
+      await time.increase(7 * DAY);
+      await claims.connect(insurer).withdraw(3);
       expect(await usdt.balanceOf(hospital.address)).to.equal(KRW(1_000));
     });
   });
 
   describe("enrolment", function () {
     it("refuses to enrol twice, and ends cover for new treatments without touching filed claims", async function () {
-      const { claims, asInsurer, asHospital, records, hospital, ids, record } = await loadFixture(pendingFixture);
+      const { claims, asInsurer, records, hospital, ids, record, bill, fileBoth } = await loadFixture(pendingFixture);
       const [enrolledAt] = await claims.coverOf(1, ids.patientA);
       await expect(asInsurer.enrol(1, ids.patientA))
         .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
         .withArgs(1, ids.patientA, enrolledAt);
       await expect(asInsurer.endCover(1, ids.patientA)).to.emit(claims, "CoverEnded").withArgs(1, ids.patientA);
-      await asInsurer.approve(1, KRW(2_400), code("ok"));
-      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Paid));
+      await asInsurer.approve(2, KRW(2_400), code("ok"));
+      expect((await claims.getClaim(2)).status).to.equal(BigInt(Status.Paid));
       await time.increase(30);
       await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis));
-      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address)).to.be.revertedWithCustomError(
+      await expect(fileBoth(await bill({ recordIds: [6], amount: KRW(100) }))).to.be.revertedWithCustomError(
         claims,
         "ClaimsNotCovered",
       );
@@ -337,11 +282,42 @@ describe("ClaimEscrow", function () {
         .withArgs(1, ids.patientA, endedAt);
     });
 
+    it("enrols a patient again after its cover ended, keeping the previous cover's treatments claimable", async function () {
+      const { claims, asInsurer, records, hospital, ids, record, bill, fileBoth } = await loadFixture(escrowFixture);
+      const [firstStart] = await claims.coverOf(1, ids.patientA);
+      await asInsurer.endCover(1, ids.patientA);
+      const [, firstEnd] = await claims.coverOf(1, ids.patientA);
+      await time.increase(DAY);
+      // A treatment between the two covers is not covered.
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 6
+      await expect(asInsurer.enrol(1, ids.patientA)).to.emit(claims, "Enrolled").withArgs(1, ids.patientA, false);
+      const secondStart = BigInt(await time.latest());
+      expect(await claims.coverOf(1, ids.patientA)).to.deep.equal([secondStart, 0n, firstStart, firstEnd]);
+      await time.increase(60);
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 7
+      // Record 1 was treated in the first cover, record 7 in the second: both are claimable; 6 is not.
+      await fileBoth(await bill({ recordIds: [1], amount: KRW(100) }));
+      await fileBoth(await bill({ recordIds: [7], amount: KRW(100) }));
+      await expect(fileBoth(await bill({ recordIds: [6], amount: KRW(100) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotCovered")
+        .withArgs(6, (await records.getRecord(6)).issuedAt);
+      // A third cover would forget the first while its treatments may still be filed: refused until then.
+      await asInsurer.endCover(1, ids.patientA);
+      const claimableUntil = firstEnd + 30n * BigInt(DAY);
+      await expect(asInsurer.enrol(1, ids.patientA))
+        .to.be.revertedWithCustomError(claims, "ClaimsPreviousCoverClaimable")
+        .withArgs(1, ids.patientA, claimableUntil);
+      await time.increaseTo(claimableUntil + 1n);
+      await asInsurer.enrol(1, ids.patientA);
+      const [, , previousStart] = await claims.coverOf(1, ids.patientA);
+      expect(previousStart).to.equal(secondStart);
+    });
+
     it("enrols a patient by its id, for the insurer", async function () {
       const { claims, participants, asInsurer, signers } = await loadFixture(escrowFixture);
       const [newcomer] = await registerPatients(participants, signers[25]);
       await expect(asInsurer.enrol(1, newcomer)).to.emit(claims, "Enrolled").withArgs(1, newcomer, false);
-      expect(await claims.coverOf(1, newcomer)).to.deep.equal([BigInt(await time.latest()), 0n]);
+      expect(await claims.coverOf(1, newcomer)).to.deep.equal([BigInt(await time.latest()), 0n, 0n, 0n]);
     });
 
     it("lets a patient join an open programme through the gateway, relayed so that it pays no gas; a replay, a late or forged request is refused", async function () {
@@ -355,7 +331,7 @@ describe("ClaimEscrow", function () {
         .to.emit(claims, "Enrolled")
         .withArgs(2, ids.patientA, true);
       expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(balance);
-      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([BigInt(await time.latest()), 0n]);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([BigInt(await time.latest()), 0n, 0n, 0n]);
       expect((await participants.patient(ids.patientA)).nonce).to.equal(1n);
       await expect(participants.connect(relayer).relay(signed.call, signed.signature))
         .to.be.revertedWithCustomError(participants, "PatientsInvalidNonce")
@@ -374,7 +350,7 @@ describe("ClaimEscrow", function () {
       await expect(participants.connect(relayer).relay(forged.call, forged.signature))
         .to.be.revertedWithCustomError(participants, "PatientsInvalidSignature")
         .withArgs(patientB.address);
-      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal([0n, 0n]);
+      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect((await participants.patient(ids.patientB)).nonce).to.equal(0n);
     });
 
@@ -384,7 +360,7 @@ describe("ClaimEscrow", function () {
       await expect(relayedAsPatient(participants, patientB, relayer, ids.patientB, claims, "join", [2]))
         .to.be.revertedWithCustomError(claims, "ClaimsEnrolmentClosed")
         .withArgs(2);
-      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal([0n, 0n]);
+      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal([0n, 0n, 0n, 0n]);
       await asInsurer.openProgramme(config({ openEnrolment: true }));
       await expect(relayedAsPatient(participants, patientB, relayer, ids.patientB, claims, "join", [3]))
         .to.emit(claims, "Enrolled")
@@ -406,7 +382,7 @@ describe("ClaimEscrow", function () {
       await expect(asGuardian(participants, recoverer, ids.patientA, recovererSalt, claims, "join", [2]))
         .to.be.revertedWithCustomError(participants, "PatientsGuardianLacksPower")
         .withArgs(ids.patientA, recovererCommitment, 2);
-      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n]);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n, 0n, 0n]);
       await expect(asGuardian(participants, guardian, ids.patientA, GUARDIAN_SALT, claims, "join", [2]))
         .to.emit(claims, "Enrolled")
         .withArgs(2, ids.patientA, true);
@@ -427,604 +403,711 @@ describe("ClaimEscrow", function () {
       await expect(asPatient(participants, patientA, ids.patientA, claims, "join", [2]))
         .to.be.revertedWithCustomError(claims, "ClaimsProgrammeClosed")
         .withArgs(2);
-      expect(await claims.coverOf(1, newcomer)).to.deep.equal([0n, 0n]);
-      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n]);
+      expect(await claims.coverOf(1, newcomer)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
   });
 
-  describe("small claims: checked and paid in the same transaction", function () {
-    it("pays a claim at or under the threshold at once, net of co-payment", async function () {
-      const { claims, asHospital, hospital, insurer, token, ids } = await loadFixture(escrowFixture);
+  describe("both parties attest before any payment", function () {
+    it("files and pays a small claim in one relayed action: the hospital's signed bill, confirmed by the patient", async function () {
+      const { claims, participants, hospital, relayer, patientA, token, ids, bill } = await loadFixture(escrowFixture);
+      const b = await bill({ recordIds: [1, 3], amount: KRW(1_000) });
+      const signature = await signBill(claims, hospital, b);
+      const hash = await claims.billHash(b);
       const before = await token.balanceOf(hospital.address);
-      await expect(asHospital.fileClaim(1, [1], KRW(1_000), hospital.address))
+      const eth = await hre.ethers.provider.getBalance(patientA.address);
+      const tx = relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [
+        b,
+        signature,
+        NO_PERMIT,
+      ]);
+      await expect(tx)
         .to.emit(claims, "ClaimFiled")
-        .withArgs(1, 1, ids.patientA, ids.hospital, [1], KRW(1_000), KRW(800), hospital.address, Status.Paid, 0)
-        .and.not.to.emit(claims, "PaymentCredited");
+        .withArgs(1, 1, ids.patientA, hash, ids.hospital, Status.Paid, KRW(800), 0, 0, anyValue)
+        .and.not.to.emit(claims, "BillAttested");
+      expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(eth);
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
-      // Paid at once: nothing stored for the claim itself; it reads as Paid and its details are in the event.
+      // The claim's id is its first record's treatment; its view tells the real amounts, paid at filing.
       const c = await claims.getClaim(1);
-      expect([c.patientId, c.status, c.due]).to.deep.equal([0n, BigInt(Status.Paid), 0n]);
-      await expect(claims.connect(insurer).approve(1, 1, code("x")))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
-        .withArgs(1, Status.Paid);
-      expect(await claims.claimOfRecord(1)).to.equal(1n);
+      expect([c.patientId, c.hospitalId, c.status, c.payTo, c.billed, c.due, c.paid, c.deadline]).to.deep.equal([
+        ids.patientA,
+        ids.hospital,
+        BigInt(Status.Paid),
+        BigInt(PayTo.Hospital),
+        KRW(1_000),
+        KRW(800),
+        KRW(800),
+        0n,
+      ]);
+      expect([await claims.claimOfRecord(1), await claims.claimOfRecord(3)]).to.deep.equal([1n, 1n]);
       expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000 - 800));
       expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(800));
-      await expectSolvent(claims, [await token.getAddress()]);
+      // Nothing of the bill itself is kept when both attest in one call.
+      expect(await claims.billState(hash)).to.deep.equal([false, false, false]);
     });
 
-    it("lets the patient file too, for several records, and be paid", async function () {
-      const { claims, participants, patientA, token, ids } = await loadFixture(escrowFixture);
-      // Through the directory's gateway: the claim's hospital is the records' issuer.
-      await expect(
-        asPatient(participants, patientA, ids.patientA, claims, "fileClaim", [1, [1, 3], KRW(500), patientA.address]),
-      )
-        .to.emit(claims, "ClaimFiled")
-        .withArgs(1, 1, ids.patientA, ids.hospital, [1, 3], KRW(500), KRW(400), patientA.address, Status.Paid, 0);
-      expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
-      expect(await claims.claimOfRecord(3)).to.equal(1n);
-    });
-
-    it("refuses each fault and changes nothing", async function () {
-      const { claims, participants, asHospital, hospital, secondHospital, patientA, ids, stranger } =
+    it("lets either party start: the other's attestation files the claim", async function () {
+      const { claims, participants, relayer, patientA, ids, bill, hospitalFiles, token, hospital } =
         await loadFixture(escrowFixture);
-      const before = await claims.getProgramme(1);
-      const file = (recordIds: number[], billed = KRW(500)) =>
-        asHospital.fileClaim(1, recordIds, billed, hospital.address);
-      await expect(file([1, 5]))
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordPatientMismatch")
-        .withArgs(5, ids.patientA);
-      await expect(claims.connect(secondHospital).fileClaim(1, [1], KRW(500), secondHospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordIssuerMismatch")
-        .withArgs(1, ids.hospital, ids.secondHospital);
-      await expect(file([5]))
-        .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
-        .withArgs(5, ids.insurer);
-      await expect(file([4]))
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordTypeNotCovered")
-        .withArgs(4, RECORD_TYPES.vaccination);
-      await expect(file([1], 0n))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
-        .withArgs(0, KRW(5_000));
-      await expect(file([1], KRW(5_001)))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
-        .withArgs(KRW(5_001), KRW(5_000));
-      await expect(file([])).to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount").withArgs(0);
-      await expect(file(Array.from({ length: 11 }, () => 1)))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount")
-        .withArgs(11);
-      await expect(asHospital.fileClaim(1, [1], KRW(1), hre.ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        claims,
-        "ClaimsZeroPayee",
-      );
-      await expect(asHospital.fileClaim(7, [1], KRW(1), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
-        .withArgs(7);
-      // Neither a stranger nor the patient's own key, calling directly, files: the patient goes through the gateway.
-      await expect(claims.connect(stranger).fileClaim(1, [1], KRW(1), stranger.address))
+      // The hospital starts on chain: nothing is paid, the bill waits for the patient.
+      const first = await bill({ recordIds: [1], amount: KRW(500) });
+      const hash = await claims.billHash(first);
+      await expect(hospitalFiles(first))
+        .to.emit(claims, "BillAttested")
+        .withArgs(hash, 1, ids.patientA, ids.hospital, Party.Hospital, anyValue)
+        .and.not.to.emit(claims, "ClaimFiled");
+      expect(await claims.billState(hash)).to.deep.equal([true, false, false]);
+      expect(await claims.claimOfRecord(1)).to.equal(0n);
+      const before = await token.balanceOf(hospital.address);
+      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [first, "0x", NO_PERMIT]))
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(1, 1, ids.patientA, hash, ids.hospital, Status.Paid, KRW(400), 0, 0, anyValue);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(400));
+      // The patient starts (gaslessly): the hospital's call files it.
+      const second = await bill({ recordIds: [3], amount: KRW(500), payTo: PayTo.Patient });
+      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [second, "0x", NO_PERMIT]))
+        .to.emit(claims, "BillAttested")
+        .withArgs(await claims.billHash(second), 1, ids.patientA, ids.hospital, Party.Patient, anyValue);
+      await expect(hospitalFiles(second)).to.emit(claims, "ClaimFiled");
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
+    });
+
+    it("gives a hospital alone nothing: its record and its bill wait for the patient", async function () {
+      const { claims, bill, hospitalFiles, token, hospital } = await loadFixture(escrowFixture);
+      const before = await token.balanceOf(hospital.address);
+      const b = await bill({ recordIds: [1], amount: KRW(1_000) });
+      await hospitalFiles(b);
+      await expect(hospitalFiles(b))
+        .to.be.revertedWithCustomError(claims, "ClaimsBillAlreadyAttested")
+        .withArgs(await claims.billHash(b), Party.Hospital);
+      expect(await token.balanceOf(hospital.address)).to.equal(before);
+      expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000));
+    });
+
+    it("lets nobody change the amount or the payee the hospital attested: other terms are another bill", async function () {
+      const { claims, hospital, secondHospital, bill, patientFiles, hospitalFiles, token } =
+        await loadFixture(escrowFixture);
+      const attested = await bill({ recordIds: [1], amount: KRW(500) });
+      const signature = await signBill(claims, hospital, attested);
+      // The patient files the hospital's signature with a larger amount, or with itself as payee: refused.
+      for (const changed of [{ ...attested, amount: KRW(1_000) }, { ...attested, payTo: PayTo.Patient }]) {
+        await expect(patientFiles(changed, signature))
+          .to.be.revertedWithCustomError(claims, "ClaimsBadHospitalSignature")
+          .withArgs(await claims.billHash(changed));
+      }
+      // Another hospital's signature does not attest this hospital's records.
+      await expect(patientFiles(attested, await signBill(claims, secondHospital, attested)))
+        .to.be.revertedWithCustomError(claims, "ClaimsBadHospitalSignature")
+        .withArgs(await claims.billHash(attested));
+      // The hospital attested on chain; the patient confirming other terms only starts another bill.
+      await hospitalFiles(attested);
+      const outbid = { ...attested, payTo: PayTo.Patient };
+      await expect(patientFiles(outbid)).to.emit(claims, "BillAttested").and.not.to.emit(claims, "ClaimFiled");
+      expect(await token.balanceOf(await claims.getAddress())).to.equal(KRW(50_000));
+      // The attested bill is still there, on its terms.
+      await expect(patientFiles(attested)).to.emit(claims, "ClaimFiled");
+      expect((await claims.getClaim(1)).payTo).to.equal(BigInt(PayTo.Hospital));
+    });
+
+    it("refuses a stranger, another patient or another hospital as a party to the bill", async function () {
+      const { claims, participants, stranger, secondHospital, patientB, ids, bill, patientFiles } =
+        await loadFixture(escrowFixture);
+      const b = await bill();
+      await expect(claims.connect(stranger).fileClaim(b, "0x", NO_PERMIT))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(stranger.address, 0);
-      await expect(claims.connect(patientA).fileClaim(1, [1], KRW(1), patientA.address))
+      await expect(claims.connect(secondHospital).fileClaim(b, "0x", NO_PERMIT))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotBillParty")
+        .withArgs(secondHospital.address);
+      await expect(patientFiles(b, "0x", patientB, ids.patientB))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotBillParty")
+        .withArgs(await participants.getAddress());
+      await expect(claims.connect(secondHospital).cancelBill(b))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotBillParty")
+        .withArgs(secondHospital.address);
+      expect(await claims.billState(await claims.billHash(b))).to.deep.equal([false, false, false]);
+    });
+
+    it("lets a party cancel a bill it does not want: a squatting bill blocks nothing, and its signature is void", async function () {
+      const { claims, participants, patientA, hospital, ids, bill, fileBoth, patientFiles, hospitalFiles } =
+        await loadFixture(escrowFixture);
+      // The hospital signs a tiny bill for record 2; the patient declines it.
+      const tiny = await bill({ recordIds: [2], amount: 1n });
+      const signature = await signBill(claims, hospital, tiny);
+      const hash = await claims.billHash(tiny);
+      await expect(asPatient(participants, patientA, ids.patientA, claims, "cancelBill", [tiny]))
+        .to.emit(claims, "BillCancelled")
+        .withArgs(hash, Party.Patient);
+      await expect(patientFiles(tiny, signature)).to.be.revertedWithCustomError(claims, "ClaimsBillCancelled").withArgs(hash);
+      await expect(hospitalFiles(tiny)).to.be.revertedWithCustomError(claims, "ClaimsBillCancelled").withArgs(hash);
+      await expect(claims.connect(hospital).cancelBill(tiny)).to.be.revertedWithCustomError(claims, "ClaimsBillCancelled");
+      expect(await claims.billState(hash)).to.deep.equal([false, false, true]);
+      // The treatment is still claimable with the right bill; once filed, its bills cannot be cancelled.
+      const right = await bill({ recordIds: [2], amount: KRW(800) });
+      await fileBoth(right);
+      await expect(claims.connect(hospital).cancelBill(right))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(2, 2);
+    });
+
+    it("refuses an expired bill, a replayed relayed confirmation and a suspended hospital's bill", async function () {
+      const { claims, participants, registrar, relayer, patientA, hospital, ids, bill, patientFiles, hospitalFiles } =
+        await loadFixture(escrowFixture);
+      const late = await bill({ expiresAt: (await time.latest()) + 10 });
+      await time.increase(11);
+      await expect(patientFiles(late, await signBill(claims, hospital, late)))
+        .to.be.revertedWithCustomError(claims, "ClaimsBillExpired")
+        .withArgs(late.expiresAt);
+      // A relayed confirmation is used once (the directory's nonce).
+      const b = await bill({ recordIds: [1], amount: KRW(100) });
+      const { call, signature } = await signedCall(participants, patientA, {
+        patientId: ids.patientA,
+        target: claims,
+        data: claims.interface.encodeFunctionData("fileClaim", [b, "0x", NO_PERMIT]),
+      });
+      await participants.connect(relayer).relay(call, signature);
+      await expect(participants.connect(relayer).relay(call, signature)).to.be.revertedWithCustomError(
+        participants,
+        "PatientsInvalidNonce",
+      );
+      // The hospital attested, then was suspended: its bill can no longer be filed, nor its signature used.
+      const attested = await bill({ recordIds: [2], amount: KRW(100) });
+      await hospitalFiles(attested);
+      await participants.connect(registrar).suspend(ids.hospital, code("audit"));
+      await expect(patientFiles(attested))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
-        .withArgs(patientA.address, 0);
-      expect(await claims.claimCount()).to.equal(0n);
+        .withArgs(hospital.address, 2);
+      const signed = await bill({ recordIds: [3], amount: KRW(100) });
+      await expect(patientFiles(signed, await signBill(claims, hospital, signed)))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(hospital.address, 2);
+      await expect(hospitalFiles(signed)).to.be.revertedWithCustomError(participants, "ParticipantsNotActive");
+      expect(await claims.claimOfRecord(2)).to.equal(0n);
+      expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000));
+    });
+
+    it("lets a guardian with the act power confirm for the patient; the payee stays the attested party", async function () {
+      const { claims, participants, patientA, guardian, hospital, token, ids, bill } = await loadFixture(escrowFixture);
+      await participants
+        .connect(patientA)
+        .setGuardian(guardianCommitment(ids.patientA, guardian.address, GUARDIAN_SALT), 2 /* POWER_ACT */);
+      const b = await bill({ recordIds: [1], amount: KRW(500), payTo: PayTo.Patient });
+      await asGuardian(participants, guardian, ids.patientA, GUARDIAN_SALT, claims, "fileClaim", [
+        b,
+        await signBill(claims, hospital, b),
+        NO_PERMIT,
+      ]);
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
+      expect(await token.balanceOf(guardian.address)).to.equal(0n);
+    });
+
+    it("pays the party where it is when the payment is made: a patient who moved to a new key is paid there", async function () {
+      const { claims, participants, asInsurer, patientA, signers, token, ids, bill, fileBoth } =
+        await loadFixture(escrowFixture);
+      await fileBoth(await bill({ recordIds: [2], amount: KRW(3_000), payTo: PayTo.Patient }));
+      const newKey = signers[26];
+      await participants.connect(patientA).proposePatientAccount(newKey.address);
+      await participants.connect(newKey).acceptPatientAccount(ids.patientA);
+      await asInsurer.approve(2, KRW(2_400), code("ok"));
+      expect(await token.balanceOf(newKey.address)).to.equal(KRW(2_400));
+      expect(await token.balanceOf(patientA.address)).to.equal(0n);
+    });
+  });
+
+  describe("one treatment, one payment", function () {
+    it("refuses a claim on a correction of a claimed record, and on the original of a claimed correction", async function () {
+      const { claims, records, hospital, bill, fileBoth } = await loadFixture(escrowFixture);
+      await fileBoth(await bill({ recordIds: [1], amount: KRW(500) }));
+      // The hospital corrects the claimed record: the correction is the same treatment.
+      await records.connect(hospital).amend(1, hre.ethers.id("corrected"), await time.latest(), "ipfs://corrected"); // 6
+      expect(await claims.claimOfRecord(6)).to.equal(1n);
+      await expect(fileBoth(await bill({ recordIds: [6], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(6, 1);
+      // The other way round: the correction is claimed first, the original is refused.
+      await records.connect(hospital).amend(3, hre.ethers.id("corrected 3"), await time.latest(), "ipfs://c3"); // 7
+      await fileBoth(await bill({ recordIds: [7], amount: KRW(500) }));
+      expect(await claims.claimOfRecord(3)).to.equal(3n);
+      await expect(fileBoth(await bill({ recordIds: [3], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(3, 3);
+      expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000 - 800));
+    });
+
+    it("refuses two versions of one treatment in one bill, and a treatment claimed in another programme", async function () {
+      const { claims, records, hospital, asInsurer, config, ids, bill, fileBoth } = await loadFixture(escrowFixture);
+      await records.connect(hospital).amend(2, hre.ethers.id("corrected 2"), await time.latest(), "ipfs://c2"); // 6
+      await expect(fileBoth(await bill({ recordIds: [2, 6], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(6, 2);
+      await expect(fileBoth(await bill({ recordIds: [1, 3, 1], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(1, 1);
+      await fileBoth(await bill({ recordIds: [1], amount: KRW(500) }));
+      await asInsurer.openProgramme(config());
+      await asInsurer.deposit(2, KRW(1_000));
+      await asInsurer.enrol(2, ids.patientA);
+      await expect(fileBoth(await bill({ programmeId: 2, recordIds: [1], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(1, 1);
+    });
+
+    it("dates a treatment by its first version: an amendment cannot move it into the filing window", async function () {
+      const { claims, records, hospital, bill, fileBoth } = await loadFixture(escrowFixture);
+      const first = await records.getRecord(1);
+      await time.increase(31 * DAY);
+      await records.connect(hospital).amend(1, hre.ethers.id("redated"), await time.latest(), "ipfs://redated"); // 6
+      const windowEnd = first.issuedAt + 30n * BigInt(DAY);
+      await expect(fileBoth(await bill({ recordIds: [6], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsFilingWindowClosed")
+        .withArgs(6, windowEnd);
+      expect((await records.getRecord(6)).firstVersion).to.equal(1n);
+      const t = await records.treatment(6);
+      expect([t.treatmentId, t.treatedAt]).to.deep.equal([1n, first.issuedAt]);
+    });
+
+    it("keeps a pending claim on its attested terms when one of its records is corrected", async function () {
+      const { claims, records, hospital, asInsurer, token } = await loadFixture(pendingFixture);
+      await records.connect(hospital).amend(2, hre.ethers.id("corrected 2"), await time.latest(), "ipfs://c2");
+      expect(await claims.claimOfRecord(6)).to.equal(2n);
+      const before = await token.balanceOf(hospital.address);
+      await asInsurer.approve(2, KRW(2_400), code("ok"));
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(2_400));
+    });
+
+    it("keeps every record of a claim in one policy year", async function () {
+      const { claims, records, hospital, asInsurer, ids, record, bill, fileBoth, config, grantInsurer, patientA } =
+        await loadFixture(escrowFixture);
+      // Programme 2 has a one-year filing window: a treatment of year 0 and one of year 1 can be billed together.
+      await asInsurer.openProgramme(config({ filingWindowDays: 365 }));
+      await asInsurer.deposit(2, KRW(10_000));
+      await asInsurer.enrol(2, ids.patientA);
+      await time.increase(60);
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 6: year 0
+      await time.increaseTo((await claims.getProgramme(2)).startedAt + 365n * BigInt(DAY) + 1n);
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 7: year 1
+      await grantInsurer(patientA, ids.patientA); // the fixture's consent lasted a year
+      await expect(fileBoth(await bill({ programmeId: 2, recordIds: [6, 7], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsPolicyYearMismatch")
+        .withArgs(7, 1, 0);
+      await fileBoth(await bill({ programmeId: 2, recordIds: [7], amount: KRW(500) }));
+      expect((await claims.getClaim(7)).year).to.equal(1n);
+      expect(await claims.usedInYear(2, ids.patientA, 1)).to.equal(KRW(400));
+    });
+  });
+
+  describe("refusals at filing: one error per wrong thing, and nothing changed", function () {
+    it("refuses each fault of the records, the amount and the programme", async function () {
+      const { claims, asInsurer, records, secondHospital, ids, bill, fileBoth, config, record, patientB } =
+        await loadFixture(escrowFixture);
+      await records.connect(secondHospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 6
+      const before = await claims.getProgramme(1);
+      const file = async (o: Partial<IClaimEscrow.BillStruct>) => fileBoth(await bill(o));
+      await expect(file({ recordIds: [1, 5] }))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordPatientMismatch")
+        .withArgs(5, ids.patientA);
+      await expect(file({ recordIds: [1, 6] }))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordIssuerMismatch")
+        .withArgs(6, ids.secondHospital, ids.hospital);
+      await expect(fileBoth(await bill({ recordIds: [5] }), patientB, ids.patientB))
+        .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
+        .withArgs(5, ids.insurer);
+      await expect(file({ recordIds: [4] }))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordTypeNotCovered")
+        .withArgs(4, RECORD_TYPES.vaccination);
+      await expect(file({ amount: 0n })).to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount").withArgs(0, KRW(5_000));
+      await expect(file({ amount: KRW(5_001) }))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
+        .withArgs(KRW(5_001), KRW(5_000));
+      await expect(file({ recordIds: [] })).to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount").withArgs(0);
+      await expect(file({ recordIds: Array.from({ length: 11 }, () => 1) }))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount")
+        .withArgs(11);
+      await expect(file({ programmeId: 7 })).to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme").withArgs(7);
+      await asInsurer.openProgramme(config());
+      await expect(file({ programmeId: 2 })).to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled").withArgs(2, ids.patientA);
+      await asInsurer.enrol(2, ids.patientA);
+      const [enrolledAt] = await claims.coverOf(2, ids.patientA);
+      await expect(file({ programmeId: 2, recordIds: [1] }))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotCovered")
+        .withArgs(1, (await records.getRecord(1)).issuedAt);
+      expect(enrolledAt).to.be.greaterThan((await records.getRecord(1)).issuedAt);
       expect(await claims.getProgramme(1)).to.deep.equal(before);
       expect(await claims.claimOfRecord(1)).to.equal(0n);
     });
 
-    it("never pays a record twice, in any claim of any programme", async function () {
-      const { claims, asHospital, asInsurer, hospital, config, ids } = await loadFixture(escrowFixture);
-      await asHospital.fileClaim(1, [1], KRW(500), hospital.address);
-      await expect(asHospital.fileClaim(1, [3, 1], KRW(500), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
-        .withArgs(1, 1);
-      await expect(asHospital.fileClaim(1, [3, 3], KRW(500), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
-        .withArgs(3, 2);
-      await asInsurer.openProgramme(config());
-      await asInsurer.deposit(2, KRW(1_000));
-      await asInsurer.enrol(2, ids.patientA);
-      await expect(asHospital.fileClaim(2, [1], KRW(500), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
-        .withArgs(1, 1);
-      expect(await claims.claimCount()).to.equal(1n);
-    });
-
-    it("refuses a treatment before cover or past the filing window, and a revoked consent", async function () {
-      const { claims, consent, participants, asHospital, hospital, records, patientA, ids } =
+    it("refuses a treatment past the filing window, a revoked consent, and a claim the free funds cannot cover", async function () {
+      const { claims, consent, participants, asInsurer, records, hospital, patientA, ids, bill, fileBoth, config, record } =
         await loadFixture(escrowFixture);
-      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
-      await records.connect(hospital).register({
-        patientId: ids.patientA,
-        digest: hre.ethers.id("before cover"),
-        recordType: RECORD_TYPES.diagnosis,
-        issuedAt: enrolledAt - 1n,
-        uri: "ipfs://before",
-      });
-      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotCovered")
-        .withArgs(6, enrolledAt - 1n);
-      const grantId = await consent.grantIdOf(
-        ids.patientA,
-        ids.insurer,
-        PURPOSES["insurance-claim"],
-        SCOPES.allRecords,
-        0,
-      );
+      const grantId = await consent.grantIdOf(ids.patientA, ids.insurer, PURPOSES["insurance-claim"], SCOPES.allRecords, 0);
       await asPatient(participants, patientA, ids.patientA, consent, "revoke", [grantId]);
-      await expect(asHospital.fileClaim(1, [1], KRW(100), hospital.address))
+      await expect(fileBoth(await bill({ recordIds: [1] })))
         .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
         .withArgs(1, ids.insurer);
-      const r1 = await records.getRecord(1);
-      await time.increaseTo(r1.issuedAt + 30n * BigInt(DAY) + 1n);
-      await expect(asHospital.fileClaim(1, [1], KRW(100), hospital.address))
+      await time.increase(31 * DAY);
+      const issuedAt = (await records.getRecord(1)).issuedAt;
+      await expect(fileBoth(await bill({ recordIds: [1] })))
         .to.be.revertedWithCustomError(claims, "ClaimsFilingWindowClosed")
-        .withArgs(1, r1.issuedAt + 30n * BigInt(DAY));
-      expect(await claims.claimCount()).to.equal(0n);
+        .withArgs(1, issuedAt + 30n * BigInt(DAY));
+      // Programme 2 holds 100: a claim due 400 is refused.
+      await asInsurer.openProgramme(config());
+      await asInsurer.deposit(2, KRW(100));
+      await asInsurer.enrol(2, ids.patientA);
+      await time.increase(60);
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 6
+      await asPatient(participants, patientA, ids.patientA, consent, "grant", [
+        {
+          patientId: ids.patientA,
+          grantee: (await participants.accountOf(ids.insurer)),
+          purpose: PURPOSES["insurance-claim"],
+          scopeKind: SCOPES.allRecords,
+          scope: [],
+          expiresAt: (await time.latest()) + 365 * DAY,
+        },
+      ]);
+      await expect(fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsInsufficientFree")
+        .withArgs(2, KRW(400), KRW(100));
+      expect(await claims.claimOfRecord(6)).to.equal(0n);
     });
 
     it("keeps a patient within the yearly cap, and counts only what is finally paid", async function () {
-      const { claims, asHospital, asInsurer, hospital, ids, records, record } = await loadFixture(escrowFixture);
+      const { claims, asInsurer, records, hospital, ids, bill, fileBoth, record } = await loadFixture(escrowFixture);
       await records
         .connect(hospital)
         .registerBatch([
           await record(ids.patientA, RECORD_TYPES.diagnosis),
           await record(ids.patientA, RECORD_TYPES.diagnosis),
           await record(ids.patientA, RECORD_TYPES.diagnosis),
-        ]);
+        ]); // 6, 7, 8
       // 4,000 due each; 10,000 per year.
-      await asHospital.fileClaim(1, [6], KRW(5_000), hospital.address);
-      await asHospital.fileClaim(1, [7], KRW(5_000), hospital.address);
-      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(8_000));
-      await expect(asHospital.fileClaim(1, [8], KRW(5_000), hospital.address))
+      await fileBoth(await bill({ recordIds: [6], amount: KRW(5_000) }));
+      await fileBoth(await bill({ recordIds: [7], amount: KRW(5_000) }));
+      await expect(fileBoth(await bill({ recordIds: [8], amount: KRW(5_000) })))
         .to.be.revertedWithCustomError(claims, "ClaimsPatientYearCapExceeded")
         .withArgs(ids.patientA, 0, KRW(8_000), KRW(4_000), KRW(10_000));
-      await asInsurer.reject(1, code("not-necessary"));
-      await time.increase(8 * DAY);
-      await claims.finalize(1);
+      // A rejection that stands gives the allowance back.
+      await asInsurer.reject(6, code("not-covered"));
+      await time.increase(7 * DAY + 1);
+      await claims.applyDefault(6);
       expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(4_000));
-      await asHospital.fileClaim(1, [8], KRW(5_000), hospital.address);
+      await fileBoth(await bill({ recordIds: [8], amount: KRW(5_000) }));
+    });
+
+    it("covers every record type the registry accepts: the type range is one constant", async function () {
+      const { claims, records, manager, deployer, asInsurer, hospital, ids, bill, fileBoth, config, token } =
+        await loadFixture(escrowFixture);
+      await delayedCall(manager, deployer, records, records.interface.encodeFunctionData("setRecordType", [
+        127,
+        true,
+        hre.ethers.encodeBytes32String("wearable-summary"),
+      ]));
+      await asInsurer.openProgramme(config({ coveredTypes: bits(127) }));
+      await asInsurer.deposit(2, KRW(1_000));
+      await asInsurer.enrol(2, ids.patientA);
+      await time.increase(60);
+      await records.connect(hospital).register({
+        patientId: ids.patientA,
+        digest: hre.ethers.id("type 127"),
+        recordType: 127,
+        issuedAt: await time.latest(),
+        uri: "ipfs://t127",
+      }); // 6
+      const before = await token.balanceOf(hospital.address);
+      await fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(100) }));
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(80));
+      expect((await claims.getProgramme(2)).config.coveredTypes).to.equal(1n << 127n);
     });
   });
 
-  describe("larger claims: reviewed, disputed, arbitrated", function () {
+  describe("reviews, disputes and arbitration", function () {
     it("reserves a claim above the threshold and pays it when approved in full", async function () {
-      const { claims, asInsurer, hospital, insurer, token, ids } = await loadFixture(pendingFixture);
-      const c = await claims.getClaim(1);
-      expect([c.patientId, c.hospitalId, c.status, c.billed, c.due]).to.deep.equal([
-        ids.patientA,
-        ids.hospital,
-        BigInt(Status.Pending),
-        KRW(3_000),
-        KRW(2_400),
-      ]);
+      const { claims, asInsurer, hospital, token, ids } = await loadFixture(pendingFixture);
+      const c = await claims.getClaim(2);
+      expect([c.status, c.due, c.paid]).to.deep.equal([BigInt(Status.Pending), KRW(2_400), 0n]);
+      expect((await claims.getProgramme(1)).reserved).to.equal(KRW(2_400));
       const before = await token.balanceOf(hospital.address);
-      await expect(asInsurer.approve(1, KRW(2_400), code("ok")))
+      await expect(asInsurer.approve(2, KRW(2_400), code("ok")))
         .to.emit(claims, "ClaimDecided")
-        .withArgs(1, Status.Paid, KRW(2_400), code("ok"), insurer.address);
+        .withArgs(2, Status.Paid, KRW(2_400), code("ok"), hre.ethers.ZeroHash, 0, Party.Insurer);
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(2_400));
       expect((await claims.getProgramme(1)).reserved).to.equal(0n);
-      await expectSolvent(claims, [await token.getAddress()]);
+      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(2_400));
     });
 
-    it("approves in part; the claimant disputes; the arbitrator's award is final", async function () {
-      const { claims, asInsurer, asHospital, agency, hospital, token } = await loadFixture(pendingFixture);
-      await asInsurer.approve(1, KRW(1_000), code("partial"));
-      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.PartiallyApproved));
-      await expect(asHospital.dispute(1))
+    it("approves in part; a claimant disputes with evidence; the arbitrator's award is final", async function () {
+      const { claims, participants, asInsurer, agency, patientA, hospital, token, ids } = await loadFixture(pendingFixture);
+      await asInsurer.approve(2, KRW(1_000), code("partly"));
+      const evidence = hre.ethers.id("itemised bill and discharge letter");
+      const tx = asPatient(participants, patientA, ids.patientA, claims, "dispute", [2, code("underpaid"), evidence]);
+      await expect(tx)
         .to.emit(claims, "ClaimDecided")
-        .withArgs(1, Status.Disputed, 0, hre.ethers.ZeroHash, hospital.address);
+        .withArgs(2, Status.Disputed, 0, code("underpaid"), evidence, BigInt(await time.latest()) + 1n + 21n * BigInt(DAY), Party.Patient);
       const before = await token.balanceOf(hospital.address);
-      await expect(claims.connect(agency).arbitrate(1, KRW(1_401), code("x")))
+      await expect(claims.connect(agency).arbitrate(2, KRW(1_400) + 1n, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsAwardExceedsContested")
-        .withArgs(1, KRW(1_401), KRW(1_400));
-      await claims.connect(agency).arbitrate(1, KRW(900), code("fair-price"));
-      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(900));
-      const c = await claims.getClaim(1);
-      expect([c.status, c.paid]).to.deep.equal([BigInt(Status.Settled), KRW(1_900)]);
-      const p = await claims.getProgramme(1);
-      expect(p.reserved).to.equal(0n);
-      expect(p.free).to.equal(KRW(50_000 - 1_900));
-      await expect(claims.connect(agency).arbitrate(1, 0, code("again")))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
-        .withArgs(1, Status.Settled);
-      await expectSolvent(claims, [await token.getAddress()]);
+        .withArgs(2, KRW(1_400) + 1n, KRW(1_400));
+      await claims.connect(agency).arbitrate(2, KRW(1_000), code("award"));
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(1_000));
+      const c = await claims.getClaim(2);
+      expect([c.status, c.paid, c.deadline]).to.deep.equal([BigInt(Status.Settled), KRW(2_000), 0n]);
+      expect((await claims.getProgramme(1)).free).to.equal(KRW(50_000 - 2_000));
+      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(2_000));
     });
 
-    it("lets the claimant force the threshold's share when the insurer lets the deadline pass, and escalate the rest", async function () {
-      const { claims, asHospital, agency, hospital, token } = await loadFixture(pendingFixture);
-      const { deadline } = await claims.getClaim(1);
-      await expect(asHospital.forceApproval(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsReviewDeadlineNotPassed")
-        .withArgs(1, deadline);
-      await time.increase(14 * DAY + 1);
-      const before = await token.balanceOf(hospital.address);
-      await expect(asHospital.forceApproval(1))
-        .to.emit(claims, "ClaimDecided")
-        .withArgs(1, Status.Escalated, KRW(800), hre.ethers.ZeroHash, hospital.address);
-      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
-      await claims.connect(agency).arbitrate(1, KRW(1_600), code("due-in-full"));
-      expect((await claims.getClaim(1)).paid).to.equal(KRW(2_400));
-      await expectSolvent(claims, [await token.getAddress()]);
-    });
-
-    it("closes an undisputed rejection after the window and returns the reservation", async function () {
-      const { claims, asInsurer, asHospital } = await loadFixture(pendingFixture);
-      await asInsurer.reject(1, code("not-covered"));
-      const { deadline } = await claims.getClaim(1);
-      await expect(claims.finalize(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlineNotPassed")
-        .withArgs(1, deadline);
-      await time.increase(7 * DAY + 1);
-      await expect(asHospital.dispute(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlinePassed")
-        .withArgs(1, deadline);
-      await claims.finalize(1);
-      const p = await claims.getProgramme(1);
-      expect([p.free, p.reserved]).to.deep.equal([KRW(50_000), 0n]);
-      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Settled));
-    });
-
-    it("refuses approving more than claimed, acting on a settled claim, a stranger disputing, a non-arbitrator arbitrating, another insurer deciding", async function () {
-      const { claims, asInsurer, asHospital, stranger, hospital, agency, participants, registrar, researcher } =
+    it("refuses approving more than due, acting on a settled claim, a stranger disputing, a non-arbitrator arbitrating, another insurer deciding", async function () {
+      const { claims, participants, registrar, asInsurer, agency, stranger, researcher, hospital, signers } =
         await loadFixture(pendingFixture);
-      await expect(asInsurer.approve(1, KRW(2_401), code("x")))
+      await expect(asInsurer.approve(2, KRW(2_401), code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsApprovalExceedsClaim")
-        .withArgs(1, KRW(2_401), KRW(2_400));
-      await onboard(participants, registrar, { account: researcher, kind: "insurer", name: "Rival Insurance" });
-      await expect(claims.connect(researcher).approve(1, 1, code("x")))
+        .withArgs(2, KRW(2_401), KRW(2_400));
+      await onboard(participants, registrar, { account: researcher, kind: "insurer", name: "Rival" });
+      await expect(claims.connect(researcher).reject(2, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
         .withArgs(1, researcher.address);
-      await expect(claims.connect(agency).arbitrate(1, 0, code("x")))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
-        .withArgs(1, Status.Pending);
-      await asInsurer.reject(1, code("no"));
-      await expect(claims.connect(stranger).dispute(1))
+      await asInsurer.reject(2, code("no"));
+      await expect(claims.connect(stranger).dispute(2, code("x"), hre.ethers.ZeroHash))
         .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
         .withArgs(stranger.address);
-      await asHospital.dispute(1);
-      await expect(claims.connect(hospital).arbitrate(1, 0, code("x"))).to.be.revertedWithCustomError(
-        participants,
-        "ParticipantsWrongKind",
-      );
-      await claims.connect(agency).arbitrate(1, 0, code("upheld"));
-      await expect(asInsurer.approve(1, 1, code("x")))
+      await claims.connect(hospital).dispute(2, code("wrong"), hre.ethers.id("evidence"));
+      const other = signers[27];
+      await onboard(participants, registrar, { account: other, kind: "public-health-agency", name: "Other board" });
+      await expect(claims.connect(other).arbitrate(2, 0, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotArbitrator")
+        .withArgs(2, other.address);
+      await claims.connect(agency).arbitrate(2, 0, code("stands"));
+      await expect(asInsurer.approve(2, 1, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
-        .withArgs(1, Status.Settled);
-      await expect(asHospital.dispute(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
-        .withArgs(1, Status.Settled);
+        .withArgs(2, Status.Settled);
+      await expect(claims.applyDefault(2)).to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus").withArgs(2, Status.Settled);
       await expect(claims.getClaim(99)).to.be.revertedWithCustomError(claims, "ClaimsUnknownClaim").withArgs(99);
     });
-  });
 
-  describe("the patient as claimant, through the directory's gateway", function () {
-    it("lets the patient force approval of its claim and dispute another through the gateway, relayed or not", async function () {
-      const { claims, participants, asInsurer, hospital, patientA, relayer, token, ids } =
-        await loadFixture(pendingFixture);
-      // Claim 2: the patient's own, record 3 (diagnosis), billed 2,000, due 1,600, pending.
-      await asPatient(participants, patientA, ids.patientA, claims, "fileClaim", [
-        1,
-        [3],
-        KRW(2_000),
-        patientA.address,
-      ]);
-      expect((await claims.getClaim(2)).patientId).to.equal(ids.patientA);
+    it("refuses a suspended hospital disputing, and a patient disputing another patient's claim", async function () {
+      const { claims, participants, registrar, asInsurer, hospital, patientB, ids } = await loadFixture(pendingFixture);
       await asInsurer.reject(2, code("no"));
-      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "dispute", [2]))
-        .to.emit(claims, "ClaimDecided")
-        .withArgs(2, Status.Disputed, 0, hre.ethers.ZeroHash, await participants.getAddress());
-      await time.increase(14 * DAY + 1);
-      const before = await token.balanceOf(hospital.address);
-      await expect(asPatient(participants, patientA, ids.patientA, claims, "forceApproval", [1]))
-        .to.emit(claims, "ClaimDecided")
-        .withArgs(1, Status.Escalated, KRW(800), hre.ethers.ZeroHash, await participants.getAddress());
-      // The payee the hospital named is paid, whoever forced the approval.
-      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
-    });
-
-    it("refuses a patient filing, forcing or disputing another patient's claim through the gateway", async function () {
-      const { claims, participants, asInsurer, asHospital, hospital, patientA, patientB, ids } =
-        await loadFixture(pendingFixture);
-      // Claim 2: record 3 (diagnosis), billed 3,000, rejected: open to a dispute.
-      await asHospital.fileClaim(1, [3], KRW(3_000), hospital.address);
-      await asInsurer.reject(2, code("no"));
-      await time.increase(14 * DAY + 1);
-      const [pending, rejected, programme] = [
-        await claims.getClaim(1),
-        await claims.getClaim(2),
-        await claims.getProgramme(1),
-      ];
-      await expect(
-        asPatient(participants, patientB, ids.patientB, claims, "fileClaim", [1, [1], KRW(500), patientB.address]),
-      )
-        .to.be.revertedWithCustomError(claims, "ClaimsRecordPatientMismatch")
-        .withArgs(1, ids.patientB);
-      const directory = await participants.getAddress();
-      await expect(asPatient(participants, patientB, ids.patientB, claims, "forceApproval", [1]))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
-        .withArgs(directory);
-      await expect(asPatient(participants, patientB, ids.patientB, claims, "dispute", [2]))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
-        .withArgs(directory);
-      // The claim's own patient, calling directly instead of through the gateway, is no claimant either.
-      await expect(claims.connect(patientA).dispute(2))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
-        .withArgs(patientA.address);
-      expect(await claims.getClaim(1)).to.deep.equal(pending);
-      expect(await claims.getClaim(2)).to.deep.equal(rejected);
-      expect(await claims.getProgramme(1)).to.deep.equal(programme);
-      expect(await claims.claimCount()).to.equal(2n);
-      expect(await claims.claimOfRecord(1)).to.equal(0n);
-    });
-
-    it("keeps the claim with the patient after it moves to a new key: the new key disputes it, the old key reaches nothing", async function () {
-      const { claims, participants, asInsurer, patientA, signers, ids } = await loadFixture(pendingFixture);
-      await asInsurer.reject(1, code("no"));
-      const newKey = signers[26];
-      await participants.connect(patientA).proposePatientAccount(newKey.address);
-      await participants.connect(newKey).acceptPatientAccount(ids.patientA);
-      expect(await participants.patientOf(patientA.address)).to.deep.equal([ids.patientA, false]);
-      const claim = await claims.getClaim(1);
-      expect(claim.patientId).to.equal(ids.patientA);
-      await expect(asPatient(participants, patientA, ids.patientA, claims, "dispute", [1]))
-        .to.be.revertedWithCustomError(participants, "PatientsNotPatient")
-        .withArgs(patientA.address, ids.patientA);
-      expect(await claims.getClaim(1)).to.deep.equal(claim);
-      await expect(asPatient(participants, newKey, ids.patientA, claims, "dispute", [1]))
-        .to.emit(claims, "ClaimDecided")
-        .withArgs(1, Status.Disputed, 0, hre.ethers.ZeroHash, await participants.getAddress());
-      expect((await claims.getClaim(1)).status).to.equal(BigInt(Status.Disputed));
-    });
-  });
-
-  describe("more refusals", function () {
-    it("refuses a claim for a patient not enrolled, a treatment after the programme closed, or without funds", async function () {
-      const {
-        claims,
-        participants,
-        asInsurer,
-        asHospital,
-        hospital,
-        records,
-        insurer,
-        record,
-        grantInsurer,
-        signers,
-        ids,
-      } = await loadFixture(escrowFixture);
-      const stranger = signers[27];
-      const [strangerId] = await registerPatients(participants, stranger);
-      await records.connect(hospital).register(await record(strangerId, RECORD_TYPES.diagnosis));
-      await grantInsurer(stranger, strangerId, DAY);
-      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, strangerId);
-      await expect(asInsurer.endCover(1, strangerId))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, strangerId);
-      await expect(asInsurer.enrol(1, 0)).to.be.revertedWithCustomError(claims, "ClaimsUnknownPatient").withArgs(0);
-
-      await asInsurer.closeProgramme(1);
-      await time.increase(5);
-      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis));
-      await expect(asHospital.fileClaim(1, [7], KRW(100), hospital.address)).to.be.revertedWithCustomError(
-        claims,
-        "ClaimsNotCovered",
-      );
-      // Treatments before the closing are still claimable.
-      await asHospital.fileClaim(1, [1], KRW(100), hospital.address);
-
-      const p = await claims.getProgramme(1);
-      await asInsurer.withdraw(1, p.free, insurer.address);
-      await expect(asHospital.fileClaim(1, [3], KRW(100), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsInsufficientFree")
-        .withArgs(1, KRW(80), 0);
-      await expect(claims.getClaim(0)).to.be.revertedWithCustomError(claims, "ClaimsUnknownClaim").withArgs(0);
-    });
-
-    it("lets the patient act as claimant, and refuses another agency arbitrating or a suspended hospital disputing", async function () {
-      const { claims, participants, registrar, asInsurer, patientA, hospital, ids, regulator } =
-        await loadFixture(pendingFixture);
-      await asInsurer.reject(1, code("no"));
-      await participants.connect(registrar).suspend(ids.hospital, code("audit"));
-      await expect(claims.connect(hospital).dispute(1))
-        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
-        .withArgs(hospital.address, 2);
-      await expect(asPatient(participants, patientA, ids.patientA, claims, "dispute", [1]))
-        .to.emit(claims, "ClaimDecided")
-        .withArgs(1, Status.Disputed, 0, hre.ethers.ZeroHash, await participants.getAddress());
-      await onboard(participants, registrar, {
-        account: regulator,
-        kind: "public-health-agency",
-        name: "Other Agency",
-      });
-      await expect(claims.connect(regulator).arbitrate(1, 0, code("x")))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotArbitrator")
-        .withArgs(1, regulator.address);
-    });
-  });
-
-  describe("one error per wrong thing, and nothing changed", function () {
-    it("refuses enrolling an unknown patient id with ClaimsUnknownPatient", async function () {
-      const { claims, participants, asInsurer } = await loadFixture(escrowFixture);
-      expect(await participants.patientCount()).to.equal(2n);
-      for (const unknown of [0n, 3n, 2n ** 64n - 1n]) {
-        await expect(asInsurer.enrol(1, unknown))
-          .to.be.revertedWithCustomError(claims, "ClaimsUnknownPatient")
-          .withArgs(unknown);
-        expect(await claims.coverOf(1, unknown)).to.deep.equal([0n, 0n]);
-      }
-    });
-
-    it("refuses a second enrolment with ClaimsAlreadyEnrolled, naming the first, even after the cover ended", async function () {
-      const { claims, asInsurer, ids } = await loadFixture(escrowFixture);
-      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
-      await expect(asInsurer.enrol(1, ids.patientA))
-        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(1, ids.patientA, enrolledAt);
-      await asInsurer.endCover(1, ids.patientA);
-      const cover = await claims.coverOf(1, ids.patientA);
-      await expect(asInsurer.enrol(1, ids.patientA))
-        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(1, ids.patientA, enrolledAt);
-      expect(await claims.coverOf(1, ids.patientA)).to.deep.equal(cover);
-    });
-
-    it("refuses a second join with ClaimsAlreadyEnrolled, naming the first enrolment, whoever made it", async function () {
-      const { claims, participants, asInsurer, config, patientA, patientB, ids } = await loadFixture(escrowFixture);
-      await asInsurer.openProgramme(config({ openEnrolment: true }));
-      await asPatient(participants, patientA, ids.patientA, claims, "join", [2]);
-      await asInsurer.enrol(2, ids.patientB);
-      const [coverA, coverB] = [await claims.coverOf(2, ids.patientA), await claims.coverOf(2, ids.patientB)];
-      await expect(asPatient(participants, patientA, ids.patientA, claims, "join", [2]))
-        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(2, ids.patientA, coverA[0]);
-      await expect(asPatient(participants, patientB, ids.patientB, claims, "join", [2]))
-        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(2, ids.patientB, coverB[0]);
-      await expect(asInsurer.enrol(2, ids.patientA))
-        .to.be.revertedWithCustomError(claims, "ClaimsAlreadyEnrolled")
-        .withArgs(2, ids.patientA, coverA[0]);
-      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal(coverA);
-      expect(await claims.coverOf(2, ids.patientB)).to.deep.equal(coverB);
-    });
-
-    it("refuses ending the cover of, or filing for, a patient never enrolled with ClaimsNotEnrolled", async function () {
-      const { claims, participants, asInsurer, asHospital, hospital, records, record, grantInsurer, signers } =
-        await loadFixture(escrowFixture);
-      const outsider = signers[27];
-      const [outsiderId] = await registerPatients(participants, outsider);
-      await records.connect(hospital).register(await record(outsiderId, RECORD_TYPES.diagnosis));
-      await grantInsurer(outsider, outsiderId, DAY);
-      const programme = await claims.getProgramme(1);
-      await expect(asInsurer.endCover(1, outsiderId))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, outsiderId);
-      await expect(asHospital.fileClaim(1, [6], KRW(100), hospital.address))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, outsiderId);
-      await expect(
-        asPatient(participants, outsider, outsiderId, claims, "fileClaim", [1, [6], KRW(100), outsider.address]),
-      )
-        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
-        .withArgs(1, outsiderId);
-      expect(await claims.coverOf(1, outsiderId)).to.deep.equal([0n, 0n]);
-      expect(await claims.claimCount()).to.equal(0n);
-      expect(await claims.claimOfRecord(6)).to.equal(0n);
-      expect(await claims.getProgramme(1)).to.deep.equal(programme);
-    });
-
-    it("refuses ending a cover twice with ClaimsCoverAlreadyEnded, keeping the first end", async function () {
-      const { claims, asInsurer, ids } = await loadFixture(escrowFixture);
-      await asInsurer.endCover(1, ids.patientB);
-      const cover = await claims.coverOf(1, ids.patientB);
-      await time.increase(DAY);
-      await expect(asInsurer.endCover(1, ids.patientB))
-        .to.be.revertedWithCustomError(claims, "ClaimsCoverAlreadyEnded")
-        .withArgs(1, ids.patientB, cover[1]);
-      expect(await claims.coverOf(1, ids.patientB)).to.deep.equal(cover);
-    });
-
-    it("refuses a join to a programme without open enrolment with ClaimsEnrolmentClosed, leaving the patient's nonce unspent", async function () {
-      const { claims, participants, relayer, patientA, ids } = await loadFixture(escrowFixture);
-      const nonce = (await participants.patient(ids.patientA)).nonce;
-      const [enrolledAt] = await claims.coverOf(1, ids.patientA);
-      // Programme 1 has no open enrolment: its insurer enrolled patient A, who cannot join it itself.
-      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "join", [1]))
-        .to.be.revertedWithCustomError(claims, "ClaimsEnrolmentClosed")
-        .withArgs(1);
-      expect((await participants.patient(ids.patientA)).nonce).to.equal(nonce);
-      expect(await claims.coverOf(1, ids.patientA)).to.deep.equal([enrolledAt, 0n]);
-      await expect(asPatient(participants, patientA, ids.patientA, claims, "join", [9]))
-        .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
-        .withArgs(9);
-    });
-
-    it("refuses a join that does not come through the directory's gateway with PatientsNotThroughGateway", async function () {
-      const { claims, participants, asInsurer, config, patientA, relayer, ids } = await loadFixture(escrowFixture);
-      await asInsurer.openProgramme(config({ openEnrolment: true }));
-      for (const caller of [patientA, relayer]) {
-        await expect(claims.connect(caller).join(2))
-          .to.be.revertedWithCustomError(participants, "PatientsNotThroughGateway")
-          .withArgs(caller.address);
-      }
-      expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n]);
-    });
-
-    it("refuses forcing approval before the review deadline with ClaimsReviewDeadlineNotPassed", async function () {
-      const { claims, asHospital } = await loadFixture(pendingFixture);
-      const claim = await claims.getClaim(1);
-      const programme = await claims.getProgramme(1);
-      await time.increaseTo(claim.deadline - 1n);
-      await expect(asHospital.forceApproval(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsReviewDeadlineNotPassed")
-        .withArgs(1, claim.deadline);
-      expect(await claims.getClaim(1)).to.deep.equal(claim);
-      expect(await claims.getProgramme(1)).to.deep.equal(programme);
-    });
-
-    it("refuses a dispute after the dispute deadline with ClaimsDisputeDeadlinePassed", async function () {
-      const { claims, asInsurer, asHospital } = await loadFixture(pendingFixture);
-      await asInsurer.approve(1, KRW(1_000), code("partly"));
-      const claim = await claims.getClaim(1);
-      await time.increaseTo(claim.deadline + 1n);
-      await expect(asHospital.dispute(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlinePassed")
-        .withArgs(1, claim.deadline);
-      expect(await claims.getClaim(1)).to.deep.equal(claim);
-    });
-
-    it("refuses a claimant that is no claimant with ClaimsNotClaimant, and its suspended hospital with ParticipantsNotActive", async function () {
-      const { claims, participants, registrar, asInsurer, hospital, secondHospital, patientB, ids } =
-        await loadFixture(pendingFixture);
-      await asInsurer.reject(1, code("no"));
-      const claim = await claims.getClaim(1);
-      await expect(claims.connect(secondHospital).dispute(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
-        .withArgs(secondHospital.address);
-      await expect(asPatient(participants, patientB, ids.patientB, claims, "dispute", [1]))
+      await expect(asPatient(participants, patientB, ids.patientB, claims, "dispute", [2, code("x"), hre.ethers.ZeroHash]))
         .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
         .withArgs(await participants.getAddress());
       await participants.connect(registrar).suspend(ids.hospital, code("audit"));
-      await expect(claims.connect(hospital).dispute(1))
+      await expect(claims.connect(hospital).dispute(2, code("x"), hre.ethers.ZeroHash))
         .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
         .withArgs(hospital.address, 2);
-      expect(await claims.getClaim(1)).to.deep.equal(claim);
+      expect((await claims.getClaim(2)).status).to.equal(BigInt(Status.Rejected));
+    });
+  });
+
+  describe("deadlines bind everyone", function () {
+    it("refuses the insurer's decision after the review deadline; anyone then applies the default outcome", async function () {
+      const { claims, asInsurer, stranger, hospital, token } = await loadFixture(pendingFixture);
+      const { deadline } = await claims.getClaim(2);
+      await expect(claims.connect(stranger).applyDefault(2))
+        .to.be.revertedWithCustomError(claims, "ClaimsDeadlineNotPassed")
+        .withArgs(2, deadline);
+      await time.increaseTo(deadline + 1n);
+      await expect(asInsurer.approve(2, KRW(100), code("late")))
+        .to.be.revertedWithCustomError(claims, "ClaimsDeadlinePassed")
+        .withArgs(2, deadline);
+      await expect(asInsurer.reject(2, code("late")))
+        .to.be.revertedWithCustomError(claims, "ClaimsDeadlinePassed")
+        .withArgs(2, deadline);
+      const before = await token.balanceOf(hospital.address);
+      // The threshold's share (800) is paid, the rest escalated with an arbitration deadline from the review deadline.
+      await expect(claims.connect(stranger).applyDefault(2))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(2, Status.Escalated, KRW(800), hre.ethers.ZeroHash, hre.ethers.ZeroHash, deadline + 21n * BigInt(DAY), Party.Anyone);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
+      expect((await claims.getProgramme(1)).reserved).to.equal(KRW(1_600));
     });
 
-    it("refuses finalizing before the dispute deadline with ClaimsDisputeDeadlineNotPassed", async function () {
-      const { claims, asInsurer } = await loadFixture(pendingFixture);
-      await asInsurer.approve(1, KRW(1_000), code("partly"));
-      const claim = await claims.getClaim(1);
-      const programme = await claims.getProgramme(1);
-      await time.increaseTo(claim.deadline - 1n);
-      await expect(claims.finalize(1))
-        .to.be.revertedWithCustomError(claims, "ClaimsDisputeDeadlineNotPassed")
-        .withArgs(1, claim.deadline);
-      expect(await claims.getClaim(1)).to.deep.equal(claim);
-      expect(await claims.getProgramme(1)).to.deep.equal(programme);
+    it("pays the rest of an escalated claim when the arbitrator lets its deadline pass, and refuses it a late award", async function () {
+      const { claims, agency, stranger, hospital, token } = await loadFixture(pendingFixture);
+      await time.increaseTo((await claims.getClaim(2)).deadline + 1n);
+      await claims.applyDefault(2);
+      const { deadline } = await claims.getClaim(2);
+      await time.increaseTo(deadline + 1n);
+      await expect(claims.connect(agency).arbitrate(2, 0, code("late")))
+        .to.be.revertedWithCustomError(claims, "ClaimsDeadlinePassed")
+        .withArgs(2, deadline);
+      const before = await token.balanceOf(hospital.address);
+      await expect(claims.connect(stranger).applyDefault(2))
+        .to.emit(claims, "ClaimDecided")
+        .withArgs(2, Status.Settled, KRW(1_600), hre.ethers.ZeroHash, hre.ethers.ZeroHash, 0, Party.Anyone);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(1_600));
+      expect((await claims.getProgramme(1)).reserved).to.equal(0n);
+    });
+
+    it("settles a claim nobody touched, past both deadlines, in one call", async function () {
+      const { claims, hospital, token } = await loadFixture(pendingFixture);
+      await time.increase(14 * DAY + 21 * DAY + 2);
+      const before = await token.balanceOf(hospital.address);
+      await claims.applyDefault(2);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(2_400));
+      expect((await claims.getClaim(2)).status).to.equal(BigInt(Status.Settled));
+    });
+
+    it("lets an undisputed decision stand after the dispute window, and a disputed one when the arbitrator is silent", async function () {
+      const { claims, asInsurer, hospital, ids, bill, fileBoth } = await loadFixture(pendingFixture);
+      await fileBoth(await bill({ recordIds: [3], amount: KRW(2_000) })); // 3: due 1,600
+      await asInsurer.approve(2, KRW(1_000), code("partly"));
+      await asInsurer.reject(3, code("no"));
+      await claims.connect(hospital).dispute(3, code("wrong"), hre.ethers.id("evidence"));
+      const { deadline } = await claims.getClaim(2);
+      await expect(claims.applyDefault(2)).to.be.revertedWithCustomError(claims, "ClaimsDeadlineNotPassed").withArgs(2, deadline);
+      await time.increaseTo(deadline + 1n);
+      await expect(claims.connect(hospital).dispute(2, code("late"), hre.ethers.ZeroHash))
+        .to.be.revertedWithCustomError(claims, "ClaimsDeadlinePassed")
+        .withArgs(2, deadline);
+      await claims.applyDefault(2);
+      await time.increaseTo((await claims.getClaim(3)).deadline + 1n);
+      await claims.applyDefault(3);
+      const [two, three] = [await claims.getClaim(2), await claims.getClaim(3)];
+      expect([two.status, two.paid, three.status, three.paid]).to.deep.equal([
+        BigInt(Status.Settled),
+        KRW(1_000),
+        BigInt(Status.Settled),
+        0n,
+      ]);
+      const p = await claims.getProgramme(1);
+      expect([p.free, p.reserved]).to.deep.equal([KRW(49_000), 0n]);
+      expect(await claims.usedInYear(1, ids.patientA, 0)).to.equal(KRW(1_000));
+    });
+
+    it("lets governance replace a silent arbitrator, only after the access manager's delay", async function () {
+      const { claims, manager, deployer, participants, registrar, agency, stranger, asInsurer, hospital, signers, ids } =
+        await loadFixture(pendingFixture);
+      const successor = signers[27];
+      const successorId = (await onboard(participants, registrar, {
+        account: successor,
+        kind: "public-health-agency",
+        name: "Successor board",
+      }))[0];
+      await asInsurer.reject(2, code("no"));
+      await claims.connect(hospital).dispute(2, code("wrong"), hre.ethers.id("evidence"));
+      const data = claims.interface.encodeFunctionData("replaceArbitrator", [1, successor.address]);
+      // Not directly, not by the insurer, not by the governor without its delay.
+      await expect(claims.connect(asInsurer.runner as HardhatEthersSigner).replaceArbitrator(1, successor.address))
+        .to.be.revertedWithCustomError(claims, "AccessManagedUnauthorized");
+      await expect(claims.connect(stranger).replaceArbitrator(1, successor.address)).to.be.revertedWithCustomError(
+        claims,
+        "AccessManagedUnauthorized",
+      );
+      await expect(manager.connect(deployer).execute(await claims.getAddress(), data)).to.be.revertedWithCustomError(
+        manager,
+        "AccessManagerNotScheduled",
+      );
+      const agencyId = (await participants.memberOf(agency.address)).id;
+      await expect(delayedCall(manager, deployer, claims, data))
+        .to.emit(claims, "ArbitratorReplaced")
+        .withArgs(1, agencyId, successorId);
+      expect((await claims.getProgramme(1)).config.arbitrator).to.equal(successor.address);
+      await expect(claims.connect(agency).arbitrate(2, 0, code("x")))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotArbitrator")
+        .withArgs(2, agency.address);
+      await claims.connect(successor).arbitrate(2, KRW(2_400), code("due"));
+      expect((await claims.getClaim(2)).status).to.equal(BigInt(Status.Settled));
+      expect(ids.insurer).to.be.greaterThan(0n);
+    });
+  });
+
+  describe("the co-payment, on chain", function () {
+    /** Programme 2 moves co-payments on chain; record 6 is a fresh treatment of patient A, who holds 300. */
+    async function copayFixture() {
+      const suite = await escrowFixture();
+      const { asInsurer, config, records, record, hospital, token, patientA, ids } = suite;
+      await asInsurer.openProgramme(config({ copayOnChain: true }));
+      await asInsurer.deposit(2, KRW(10_000));
+      await asInsurer.enrol(2, ids.patientA);
+      await time.increase(60);
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 6
+      await token.mint(patientA.address, KRW(300));
+      /** The patient's EIP-2612 permit letting the escrow take `value`. */
+      const permit = async (value: bigint) => {
+        const deadline = (await time.latest()) + DAY;
+        const { chainId } = await hre.ethers.provider.getNetwork();
+        const signature = hre.ethers.Signature.from(
+          await patientA.signTypedData(
+            { name: "Won stablecoin", version: "1", chainId, verifyingContract: await token.getAddress() },
+            {
+              Permit: [
+                { name: "owner", type: "address" },
+                { name: "spender", type: "address" },
+                { name: "value", type: "uint256" },
+                { name: "nonce", type: "uint256" },
+                { name: "deadline", type: "uint256" },
+              ],
+            },
+            {
+              owner: patientA.address,
+              spender: await suite.claims.getAddress(),
+              value,
+              nonce: await token.nonces(patientA.address),
+              deadline,
+            },
+          ),
+        );
+        return { deadline, v: signature.v, r: signature.r, s: signature.s };
+      };
+      return { ...suite, permit };
+    }
+
+    it("moves the patient's share to the hospital with a permit, in the same relayed action that pays the claim", async function () {
+      const { claims, participants, relayer, patientA, hospital, token, ids, bill, permit } = await loadFixture(copayFixture);
+      const b = await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) });
+      const before = await token.balanceOf(hospital.address);
+      const eth = await hre.ethers.provider.getBalance(patientA.address);
+      await expect(
+        relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [
+          b,
+          await signBill(claims, hospital, b),
+          await permit(KRW(200)),
+        ]),
+      )
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(6, 2, ids.patientA, await claims.billHash(b), ids.hospital, Status.Paid, KRW(800), 0, KRW(200), anyValue);
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(1_000));
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(100));
+      expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(eth);
+    });
+
+    it("refuses the claim while the co-payment cannot move, survives a front-run permit, and takes none when the patient is paid", async function () {
+      const { claims, relayer, patientA, hospital, token, ids, bill, permit, patientFiles, records, record } =
+        await loadFixture(copayFixture);
+      const b = await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) });
+      const signature = await signBill(claims, hospital, b);
+      await expect(patientFiles(b, signature)).to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance");
+      expect(await claims.claimOfRecord(6)).to.equal(0n);
+      // Someone submits the patient's permit first: the permit call fails inside, the allowance is there anyway.
+      const p = await permit(KRW(200));
+      await token.connect(relayer).permit(patientA.address, await claims.getAddress(), KRW(200), p.deadline, p.v, p.r, p.s);
+      await expect(patientFiles(b, signature, patientA, ids.patientA, p)).to.emit(claims, "ClaimFiled");
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(100));
+      // A claim paying the patient (who paid the hospital in full) moves no co-payment.
+      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis)); // 7
+      const own = await bill({ programmeId: 2, recordIds: [7], amount: KRW(500), payTo: PayTo.Patient });
+      await expect(patientFiles(own, await signBill(claims, hospital, own)))
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(7, 2, ids.patientA, anyValue, ids.hospital, Status.Paid, KRW(400), 0, 0, anyValue);
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(500));
     });
   });
 
   describe("payments cannot be trapped, and nobody re-enters", function () {
     it("credits a payee whose transfer fails, and lets it withdraw elsewhere; other claims go on", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, asHospital, hospital, deployer, patientA, records, record, ids } = suite;
+      const { claims, hospital, deployer, patientA, records, record, ids, bill, fileBoth } = suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, blk);
+      await time.increase(60);
       await records
         .connect(hospital)
-        .registerBatch([
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-        ]);
+        .registerBatch([await record(ids.patientA, RECORD_TYPES.diagnosis), await record(ids.patientA, RECORD_TYPES.diagnosis)]);
       await blk.setBlacklisted(hospital.address, true);
-      await expect(asHospital.fileClaim(2, [6], KRW(1_000), hospital.address))
+      await expect(fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) })))
         .to.emit(claims, "PaymentCredited")
-        .withArgs(1, hospital.address, KRW(800));
+        .withArgs(6, hospital.address, KRW(800));
       expect(await claims.creditOf(await blk.getAddress(), hospital.address)).to.equal(KRW(800));
-      await asHospital.fileClaim(2, [7], KRW(500), patientA.address);
+      await fileBoth(await bill({ programmeId: 2, recordIds: [7], amount: KRW(500), payTo: PayTo.Patient }));
       expect(await blk.balanceOf(patientA.address)).to.equal(KRW(400));
       await expectSolvent(claims, [await blk.getAddress()]);
       await expect(claims.connect(hospital).withdrawCredit(await blk.getAddress(), patientA.address))
@@ -1036,46 +1119,37 @@ describe("ClaimEscrow", function () {
         .withArgs(await blk.getAddress(), hospital.address);
     });
 
-    it("turns a malicious payee's re-entry into a failed payment and a credit", async function () {
-      const suite = await loadFixture(escrowFixture);
-      const { claims, asHospital, hospital, deployer, records, record, ids } = suite;
-      const hook = await new MockHookToken__factory(deployer).deploy();
-      await fundSecondProgramme(suite, hook);
-      await records.connect(hospital).register(await record(ids.patientA, RECORD_TYPES.diagnosis));
-      const payee = await new MaliciousPayee__factory(deployer).deploy(
-        await claims.getAddress(),
-        await hook.getAddress(),
-      );
-      await hook.registerHook(await payee.getAddress());
-      await expect(asHospital.fileClaim(2, [6], KRW(1_000), await payee.getAddress()))
-        .to.emit(claims, "PaymentCredited")
-        .withArgs(1, await payee.getAddress(), KRW(800));
-      expect(await hook.balanceOf(await payee.getAddress())).to.equal(0n);
-      expect(await claims.creditOf(await hook.getAddress(), await payee.getAddress())).to.equal(KRW(800));
-      await expectSolvent(claims, [await hook.getAddress()]);
-    });
-
     it("blocks a token that re-enters the escrow while it pays", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, asHospital, hospital, deployer, records, record, ids } = suite;
+      const { claims, hospital, deployer, records, record, ids, bill, fileBoth } = suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, re);
+      await time.increase(60);
       await records
         .connect(hospital)
-        .registerBatch([
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-        ]);
-      // During the payment the token tries to file the second record again through the escrow.
+        .registerBatch([await record(ids.patientA, RECORD_TYPES.diagnosis), await record(ids.patientA, RECORD_TYPES.diagnosis)]);
+      // During the payment the token tries to attest another bill through the escrow.
       await re.arm(
         await claims.getAddress(),
-        claims.interface.encodeFunctionData("fileClaim", [2, [7], KRW(100), hospital.address]),
+        claims.interface.encodeFunctionData("fileClaim", [await bill({ programmeId: 2, recordIds: [7] }), "0x", NO_PERMIT]),
       );
-      await asHospital.fileClaim(2, [6], KRW(1_000), hospital.address);
+      await fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) }));
       expect(await re.blocked()).to.equal(1n);
       expect(await re.reentries()).to.equal(0n);
       expect(await claims.claimOfRecord(7)).to.equal(0n);
       await expectSolvent(claims, [await re.getAddress()]);
+    });
+
+    it("refuses a direct call to the escrow's second implementation", async function () {
+      const { claims, insurer, config } = await loadFixture(escrowFixture);
+      const extension = await (await hre.ethers.getContractFactory("ClaimEscrowExtension")).deploy(
+        await claims.patientGateway(),
+        hre.ethers.ZeroAddress,
+      );
+      await expect(extension.connect(insurer).openProgramme(config())).to.be.revertedWithCustomError(
+        extension,
+        "ClaimsNotThroughEscrow",
+      );
     });
   });
 });

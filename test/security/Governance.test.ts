@@ -150,6 +150,7 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       const drainer = await new ClaimEscrow__factory(deployer).deploy(
         await participants.getAddress(),
         await records.getAddress(),
+        hre.ethers.ZeroAddress,
       );
       // localhost.json makes the deploying key the governor: delayed like any governor.
       await expect(
@@ -186,6 +187,7 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       const drainer = await new ClaimEscrow__factory(signers[0]).deploy(
         await suite.participants.getAddress(),
         await suite.records.getAddress(),
+        hre.ethers.ZeroAddress,
       );
       const escrow = await claims.getAddress();
       const upgrade = claims.interface.encodeFunctionData("upgradeToAndCall", [await drainer.getAddress(), "0x"]);

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
+import {ClaimEscrowExtension} from "../../../contracts/claims/ClaimEscrowExtension.sol";
 import {ClaimEscrow} from "../../../contracts/claims/ClaimEscrow.sol";
 import {ConsentManager} from "../../../contracts/consent/ConsentManager.sol";
 import {MIIPAccessManager} from "../../../contracts/governance/MIIPAccessManager.sol";
@@ -68,7 +69,7 @@ abstract contract SuiteDeployer {
         records.setReadPolicy(consent);
         claims = ClaimEscrow(
             _proxy(
-                address(new ClaimEscrow(participants, records)),
+                address(new ClaimEscrow(participants, records, address(new ClaimEscrowExtension(participants, records)))),
                 abi.encodeCall(ClaimEscrow.initialize, (address(manager)))
             )
         );
