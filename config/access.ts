@@ -152,17 +152,19 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     openProgramme: ["insurer"],
     closeProgramme: ["insurer"], // the programme's insurer
     deposit: ["insurer"],
-    withdraw: ["insurer"],
+    announceWithdrawal: ["insurer"],
+    withdraw: ["insurer"], // after the notice
     enrol: ["insurer"],
     endCover: ["insurer"],
     join: ["patient", "patient-guardian"], // through the gateway, into a programme with open enrolment
-    fileClaim: ["hospital", "patient", "patient-guardian"], // the records' issuer, or the patient (gateway)
+    fileClaim: ["hospital", "patient", "patient-guardian"], // the records' issuer, or the patient (gateway): each attests its side
+    cancelBill: ["hospital", "patient", "patient-guardian"], // a party to the bill, before it is filed
     approve: ["insurer"],
     reject: ["insurer"],
-    forceApproval: ["hospital", "patient", "patient-guardian"], // the claimant, after the review deadline
-    dispute: ["hospital", "patient", "patient-guardian"], // the claimant: the hospital, or the patient (gateway)
-    finalize: ANYONE, // after the dispute window
+    dispute: ["hospital", "patient", "patient-guardian"], // a claimant: the hospital, or the patient (gateway)
+    applyDefault: ANYONE, // after the current step's deadline
     arbitrate: ["agency"], // the programme's arbitrator
+    replaceArbitrator: ["governor"], // after the governor's delay
     withdrawCredit: ANYONE, // each payee its own credit; refused (ClaimsNoCredit) for whoever has none
     upgradeToAndCall: ["governor"],
     initialize: [],

@@ -29,6 +29,7 @@ import {
 import { accessMarkdown } from "../../scripts/lib/access";
 import { deploySuiteFixture, onboard } from "../helpers/fixtures";
 import { adminCall, delayedCall } from "../helpers/governance";
+import { NO_PERMIT, signBill } from "../helpers/claims";
 import { GUARDIAN_SALT, asPatient, guardianCommitment, registerPatients, salt, signedCall } from "../helpers/patients";
 
 /** The refusals that mean "not you": who the caller is, not what the call says. */
@@ -56,6 +57,7 @@ const AUTHORISATION_ERRORS = new Set([
   "ConsentNothingToJustify", // justifyEmergency: the caller (by its institution id) opened nothing for the patient
   "ClaimsNotProgrammeInsurer",
   "ClaimsNotClaimant",
+  "ClaimsNotBillParty",
   "ClaimsNotArbitrator",
   "ClaimsNoCredit",
   "SupplyNotReceiver",
@@ -208,11 +210,26 @@ describe("Access matrix: every state-changing function, as every actor, against 
     const pharmacyGrant = await consent.grantIdOf(patients.a, ids.pharmacy, PURPOSES.treatment, 0, 0);
 
     // Claims in every state the rows need: one past its review deadline, one partly approved past its dispute
-    // window; then one pending, one partly approved, one disputed.
+    // window; then one pending, one partly approved, one disputed. Each bill is signed by the hospital and
+    // confirmed by the patient; a claim's id is its record's treatment id. A withdrawal announced early is due.
+    const billOf = (recordId: bigint) => ({
+      programmeId,
+      recordIds: [recordId],
+      amount: IST(1_000),
+      payTo: 0,
+      billDigest: hre.ethers.id(`matrix bill ${recordId}`),
+      expiresAt: far,
+    });
     const file = async (recordId: bigint) => {
-      await claims.connect(s.hospital).fileClaim(programmeId, [recordId], IST(1_000), s.hospital.address);
-      return claims.claimCount();
+      const bill = billOf(recordId);
+      await asPatient(participants, s.patientA, patients.a, claims, "fileClaim", [
+        bill,
+        await signBill(claims, s.hospital, bill),
+        NO_PERMIT,
+      ]);
+      return recordId;
     };
+    await claims.connect(s.insurer).announceWithdrawal(programmeId, IST(1), s.insurer.address);
     const overdue = await file(recordIds[0]);
     const oldPartial = await file(recordIds[1]);
     await claims.connect(s.insurer).approve(oldPartial, IST(100), code("partly"));
@@ -222,7 +239,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
     await claims.connect(s.insurer).approve(partial, IST(100), code("partly"));
     const disputed = await file(recordIds[4]);
     await claims.connect(s.insurer).approve(disputed, IST(100), code("partly"));
-    await claims.connect(s.hospital).dispute(disputed);
+    await claims.connect(s.hospital).dispute(disputed, code("underpaid"), hre.ethers.id("evidence"));
 
     // A serialised batch: units at the manufacturer, the distributor and the pharmacy; a shipment in transit to
     // the distributor; a device of the distributor's; quarantined units at the pharmacy.
@@ -298,6 +315,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       recordIds,
       pharmacyGrant,
       claimIds: { overdue, oldPartial, pending, partial, disputed },
+      bill: billOf(recordIds[5]),
       batchId,
       serials,
       inTransit,
@@ -867,9 +885,13 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("deposit", [c.programmeId, IST(1)]),
       }),
-      withdraw: async (c, a) => ({
+      announceWithdrawal: async (c, a) => ({
         target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("withdraw", [c.programmeId, IST(1), a.address]),
+        data: c.claims.interface.encodeFunctionData("announceWithdrawal", [c.programmeId, IST(1), a.address]),
+      }),
+      withdraw: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("withdraw", [c.programmeId]),
       }),
       enrol: async (c) => ({
         target: c.address.claims,
@@ -890,8 +912,10 @@ describe("Access matrix: every state-changing function, as every actor, against 
           c,
           a,
           c.address.claims,
-          c.claims.interface.encodeFunctionData("fileClaim", [c.programmeId, [c.recordIds[5]], IST(100), a.address]),
+          c.claims.interface.encodeFunctionData("fileClaim", [c.bill, "0x", NO_PERMIT]),
         ),
+      cancelBill: async (c, a) =>
+        patientSide(c, a, c.address.claims, c.claims.interface.encodeFunctionData("cancelBill", [c.bill])),
       approve: async (c) => ({
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("approve", [c.claimIds.pending, IST(10), code("ok")]),
@@ -900,18 +924,20 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("reject", [c.claimIds.pending, code("no")]),
       }),
-      forceApproval: async (c, a) =>
+      dispute: async (c, a) =>
         patientSide(
           c,
           a,
           c.address.claims,
-          c.claims.interface.encodeFunctionData("forceApproval", [c.claimIds.overdue]),
+          c.claims.interface.encodeFunctionData("dispute", [c.claimIds.partial, code("x"), hre.ethers.ZeroHash]),
         ),
-      dispute: async (c, a) =>
-        patientSide(c, a, c.address.claims, c.claims.interface.encodeFunctionData("dispute", [c.claimIds.partial])),
-      finalize: async (c) => ({
+      applyDefault: async (c) => ({
         target: c.address.claims,
-        data: c.claims.interface.encodeFunctionData("finalize", [c.claimIds.oldPartial]),
+        data: c.claims.interface.encodeFunctionData("applyDefault", [c.claimIds.oldPartial]),
+      }),
+      replaceArbitrator: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("replaceArbitrator", [c.programmeId, c.agency.address]),
       }),
       arbitrate: async (c) => ({
         target: c.address.claims,
@@ -924,7 +950,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       upgradeToAndCall: async (c) => {
         const impl = await (
           await hre.ethers.getContractFactory("ClaimEscrow")
-        ).deploy(c.address.participants, c.address.records);
+        ).deploy(c.address.participants, c.address.records, hre.ethers.ZeroAddress);
         return {
           target: c.address.claims,
           data: c.claims.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
@@ -1060,8 +1086,10 @@ describe("Access matrix: every state-changing function, as every actor, against 
       filingWindowDays: 90,
       reviewDays: 7,
       disputeDays: 7,
+      arbitrationDays: 14,
       arbitrator: c.agency.address,
       openEnrolment: true,
+      copayOnChain: false,
     };
   }
 

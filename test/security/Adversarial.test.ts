@@ -5,7 +5,8 @@ import hre from "hardhat";
 import { CONSENT_TYPES, READING_TYPES, compactSignature, consentDomain, supplyDomain } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { buildSerialTree } from "../../sdk/serials";
-import type { IClaimEscrow, ISupplyChain } from "../../typechain-types";
+import type { IClaimEscrow, IClaimProgrammes, ISupplyChain } from "../../typechain-types";
+import { NO_PERMIT, escrowFixture, signBill } from "../helpers/claims";
 import { onboard, onboardedFixture } from "../helpers/fixtures";
 import { asPatient, registerPatients, signedCall } from "../helpers/patients";
 
@@ -42,8 +43,8 @@ function batchInput(now: number, overrides: Partial<ISupplyChain.BatchInputStruc
 function programmeInput(
   token: string,
   arbitrator: string,
-  overrides: Partial<IClaimEscrow.ProgrammeConfigStruct>,
-): IClaimEscrow.ProgrammeConfigStruct {
+  overrides: Partial<IClaimProgrammes.ProgrammeConfigStruct>,
+): IClaimProgrammes.ProgrammeConfigStruct {
   return {
     token,
     coveredTypes: 1n << 2n,
@@ -54,8 +55,10 @@ function programmeInput(
     filingWindowDays: 30,
     reviewDays: 7,
     disputeDays: 7,
+    arbitrationDays: 14,
     arbitrator,
     openEnrolment: false,
+    copayOnChain: false,
     ...overrides,
   };
 }
@@ -290,27 +293,46 @@ describe("Adversarial", function () {
         uri: "ipfs://v",
       });
       const recordId = await s.records.recordCount();
+      // The hospital signed two bills for one treatment (say, a corrected amount); both reach the mempool.
+      const bill = (amount: bigint): IClaimEscrow.BillStruct => ({
+        programmeId: 1,
+        recordIds: [recordId],
+        amount,
+        payTo: 0,
+        billDigest: hre.ethers.id(`bill ${amount}`),
+        expiresAt: now + DAY,
+      });
+      const [first, second] = [bill(10n ** 20n), bill(9n * 10n ** 19n)];
+      const confirm = async (b: IClaimEscrow.BillStruct) =>
+        claims.interface.encodeFunctionData("fileClaim", [b, await signBill(claims, hospital, b), NO_PERMIT]);
+      const [dataFirst, dataSecond] = [await confirm(first), await confirm(second)];
       await hre.network.provider.send("evm_setAutomine", [false]);
       try {
-        const byHospital = await claims.connect(hospital).fileClaim(1, [recordId], 10n ** 20n, hospital.address);
-        // The patient files through the directory's gateway (with a gas limit: estimating would see it fail).
-        const byPatient = await participants
-          .connect(patientA)
-          .execute(
-            s.ids.patientA,
-            hre.ethers.ZeroHash,
-            await claims.getAddress(),
-            claims.interface.encodeFunctionData("fileClaim", [1, [recordId], 10n ** 20n, patientA.address]),
-            { gasLimit: 1_000_000 },
-          );
+        const gateway = participants.connect(patientA);
+        const target = await claims.getAddress();
+        // With a gas limit: estimating would see the second fail.
+        const a = await gateway.execute(s.ids.patientA, hre.ethers.ZeroHash, target, dataFirst, { gasLimit: 1_000_000 });
+        const b = await gateway.execute(s.ids.patientA, hre.ethers.ZeroHash, target, dataSecond, { gasLimit: 1_000_000 });
         await mine();
-        expect((await byHospital.wait())!.status).to.equal(1);
-        await expect(byPatient.wait()).to.be.rejected;
+        expect((await a.wait())!.status).to.equal(1);
+        await expect(b.wait()).to.be.rejected;
       } finally {
         await hre.network.provider.send("evm_setAutomine", [true]);
       }
-      expect(await claims.claimOfRecord(recordId)).to.equal(1n);
-      expect(await claims.claimCount()).to.equal(1n);
+      expect(await claims.claimOfRecord(recordId)).to.equal(recordId);
+      expect((await claims.getClaim(recordId)).billed).to.equal(10n ** 20n);
+    });
+
+    it("refuses a hospital's bill signature in its malleable (high-s) form", async function () {
+      const { claims, hospital, bill, patientFiles } = await loadFixture(escrowFixture);
+      const b = await bill({ recordIds: [1] });
+      const signature = await signBill(claims, hospital, b);
+      // The high-s twin would recover the same key with a plain ecrecover; the escrow's check refuses it.
+      await expect(patientFiles(b, malleate(signature)))
+        .to.be.revertedWithCustomError(claims, "ClaimsBadHospitalSignature")
+        .withArgs(await claims.billHash(b));
+      expect(await claims.claimOfRecord(1)).to.equal(0n);
+      await expect(patientFiles(b, signature)).to.emit(claims, "ClaimFiled");
     });
   });
 

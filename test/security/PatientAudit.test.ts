@@ -2,73 +2,15 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
-import { SCOPES } from "../../config/eip712";
-import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
-import { MockERC20__factory } from "../../typechain-types";
+import { KINDS } from "../../config/roles";
+import { DAY, KRW, NO_PERMIT, PayTo, escrowFixture, signBill } from "../helpers/claims";
 import { onboard, onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";
 import { asPatient, guardianCommitment, salt } from "../helpers/patients";
 
 const reason = (s: string) => hre.ethers.encodeBytes32String(s);
-const DAY = 86_400;
-const KRW = (n: number) => BigInt(n) * 10n ** 18n;
 const RECOVER = 1;
 const ACT = 2;
-
-/** An insurer's programme (auto-approve up to 1,000), patient A enrolled, two records of patient A, consent to the insurer. */
-async function claimsFixture() {
-  const suite = await onboardedFixture();
-  const { participants, registrar, records, consent, claims, hospital, insurer, patientA, deployer, agency, ids } =
-    suite;
-  await onboard(participants, registrar, { account: agency, kind: "public-health-agency", name: "NHIS" });
-  const token = await new MockERC20__factory(deployer).deploy("Won", "KRWx");
-  await token.mint(insurer.address, KRW(1_000_000));
-  await claims.connect(insurer).openProgramme({
-    token: token.target as string,
-    coveredTypes: (1n << BigInt(RECORD_TYPES["lab-result"])) | (1n << BigInt(RECORD_TYPES.imaging)),
-    perClaimCap: KRW(5_000),
-    perPatientYearCap: KRW(10_000),
-    autoApproveThreshold: KRW(1_000),
-    copayBps: 2_000,
-    filingWindowDays: 30,
-    reviewDays: 14,
-    disputeDays: 7,
-    arbitrator: agency.address,
-    openEnrolment: false,
-  });
-  await token.connect(insurer).approve(await claims.getAddress(), hre.ethers.MaxUint256);
-  await claims.connect(insurer).deposit(1, KRW(50_000));
-  await claims.connect(insurer).enrol(1, ids.patientA);
-  await time.increase(60);
-  const now = await time.latest();
-  await records.connect(hospital).registerBatch([
-    {
-      patientId: ids.patientA,
-      digest: hre.ethers.id("a1"),
-      recordType: RECORD_TYPES["lab-result"],
-      issuedAt: now,
-      uri: "ipfs://a1",
-    },
-    {
-      patientId: ids.patientA,
-      digest: hre.ethers.id("a2"),
-      recordType: RECORD_TYPES.imaging,
-      issuedAt: now,
-      uri: "ipfs://a2",
-    },
-  ]);
-  await asPatient(participants, patientA, ids.patientA, consent, "grant", [
-    {
-      patientId: ids.patientA,
-      grantee: insurer.address,
-      purpose: PURPOSES["insurance-claim"],
-      scopeKind: SCOPES.allRecords,
-      scope: [],
-      expiresAt: (await time.latest()) + 365 * DAY,
-    },
-  ]);
-  return { ...suite, token };
-}
 
 describe("Patients, the gateway and recovery against an outside audit (issue 14)", function () {
   describe("the gateway is never an institution", function () {
@@ -126,19 +68,16 @@ describe("Patients, the gateway and recovery against an outside audit (issue 14)
   });
 
   describe("claims through the gateway", function () {
-    it("refuses a guardian filing the patient's claim with anyone but the patient as payee", async function () {
-      const { participants, claims, token, patientA, guardian, ids } = await loadFixture(claimsFixture);
+    it("lets a guardian confirming the patient's claim pay only a party to the care, never itself", async function () {
+      const { participants, claims, token, patientA, guardian, hospital, ids, bill } = await loadFixture(escrowFixture);
       await participants
         .connect(patientA)
         .setGuardian(guardianCommitment(ids.patientA, guardian.address, salt("g")), ACT);
-      const toGuardian = claims.interface.encodeFunctionData("fileClaim", [1, [1], KRW(1_000), guardian.address]);
-      await expect(participants.connect(guardian).execute(ids.patientA, salt("g"), claims, toGuardian))
-        .to.be.revertedWithCustomError(claims, "ClaimsPayeeNotPatient")
-        .withArgs(guardian.address, patientA.address);
-      expect(await claims.claimOfRecord(1)).to.equal(0n);
-      // Paid to the patient, it goes through.
-      const toPatient = claims.interface.encodeFunctionData("fileClaim", [1, [1], KRW(1_000), patientA.address]);
-      await participants.connect(guardian).execute(ids.patientA, salt("g"), claims, toPatient);
+      const b = await bill({ recordIds: [1], amount: KRW(1_000), payTo: PayTo.Patient });
+      const signature = await signBill(claims, hospital, b);
+      // Payees are parties, not addresses: the bill names the patient, so the guardian has no field to change.
+      const confirm = claims.interface.encodeFunctionData("fileClaim", [b, signature, NO_PERMIT]);
+      await participants.connect(guardian).execute(ids.patientA, salt("g"), claims, confirm);
       expect(await token.balanceOf(patientA.address)).to.equal(KRW(800));
       expect(await token.balanceOf(guardian.address)).to.equal(0n);
     });
@@ -146,21 +85,25 @@ describe("Patients, the gateway and recovery against an outside audit (issue 14)
 
   describe("claims with patient ids", function () {
     it("refuses enrolment by an active insurer that does not run the programme", async function () {
-      const { participants, claims, registrar, signers, ids } = await loadFixture(claimsFixture);
+      const { participants, claims, registrar, signers, ids, insurer } = await loadFixture(escrowFixture);
       const other = signers[26];
       await onboard(participants, registrar, { account: other, kind: "insurer", name: "Another insurer" });
+      const before = await claims.coverOf(1, ids.patientB);
+      await claims.connect(insurer).endCover(1, ids.patientB);
+      const ended = await claims.coverOf(1, ids.patientB);
+      expect(ended).to.not.deep.equal(before);
       await expect(claims.connect(other).enrol(1, ids.patientB))
         .to.be.revertedWithCustomError(claims, "ClaimsNotProgrammeInsurer")
         .withArgs(1, other.address);
-      expect((await claims.coverOf(1, ids.patientB)).enrolledAt).to.equal(0n);
+      expect(await claims.coverOf(1, ids.patientB)).to.deep.equal(ended);
     });
 
     it("refuses a claim when the registry has no read policy: no consent can be shown", async function () {
-      const { participants, records, claims, manager, deployer, hospital, insurer } = await loadFixture(claimsFixture);
+      const { participants, records, claims, manager, deployer, insurer, bill, fileBoth } = await loadFixture(escrowFixture);
       const unset = records.interface.encodeFunctionData("setReadPolicy", [hre.ethers.ZeroAddress]);
       await governorCall(manager, deployer, records, unset);
       const insurerId = (await participants.memberOf(insurer.address)).id;
-      await expect(claims.connect(hospital).fileClaim(1, [1], KRW(100), hospital.address))
+      await expect(fileBoth(await bill({ recordIds: [1], amount: KRW(100) })))
         .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
         .withArgs(1, insurerId);
     });

@@ -13,6 +13,12 @@ import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../.
 
 const TAG = "custom:restricted";
 
+/**
+ * Implementations that run only by delegatecall from another contract of the suite, on its storage: the escrow's
+ * second implementation inherits the service base's `upgradeToAndCall`, which can never run in it (it is no proxy).
+ */
+const DELEGATED_TO: Record<string, ManagedContract> = { ClaimEscrowExtension: "ClaimEscrow" };
+
 /** What the compiler says about one externally callable function of a deployed contract. */
 interface FunctionFacts {
   name: string;
@@ -221,7 +227,11 @@ describe("Role tags: NatSpec, the `restricted` modifiers and config/roles.ts agr
       const artifact = await hre.artifacts.readArtifact(name);
       if (artifact.deployedBytecode === "0x" || contract in FUNCTION_ROLES) continue;
       const { functions } = await facts(contract);
-      if (functions.some((f) => f.restricted)) unlisted.push(contract);
+      const restricted = functions.filter((f) => f.restricted).map((f) => f.name);
+      // A second implementation run by delegatecall from a listed contract answers to that contract's table.
+      const host = DELEGATED_TO[contract];
+      if (host !== undefined && restricted.every((fn) => fn in FUNCTION_ROLES[host])) continue;
+      if (restricted.length > 0) unlisted.push(contract);
     }
     expect(unlisted).to.deep.equal([]);
   });
