@@ -428,6 +428,26 @@ describe("ParticipantRegistry", function () {
       ]);
     });
 
+    it("answers an institution's current address by id only while it is active and of an allowed kind (activeAccountOf)", async function () {
+      const { participants, registrar, hospital, signers, ids } = await loadFixture(onboardedFixture);
+      expect(await participants.activeAccountOf(ids.hospital, HOSPITALS)).to.equal(hospital.address);
+      await expect(participants.activeAccountOf(ids.hospital, kinds("pharmacy")))
+        .to.be.revertedWithCustomError(participants, "ParticipantsWrongKind")
+        .withArgs(hospital.address, KINDS.hospital, kinds("pharmacy"));
+      await expect(participants.activeAccountOf(99, HOSPITALS))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(99);
+      // After a rotation it names the new address; once suspended, it refuses.
+      const next = signers[27];
+      await participants.connect(hospital).proposeAccount(next.address);
+      await participants.connect(next).acceptAccount(ids.hospital);
+      expect(await participants.activeAccountOf(ids.hospital, HOSPITALS)).to.equal(next.address);
+      await participants.connect(registrar).suspend(ids.hospital, hre.ethers.encodeBytes32String("audit"));
+      await expect(participants.activeAccountOf(ids.hospital, HOSPITALS))
+        .to.be.revertedWithCustomError(participants, "ParticipantsNotActive")
+        .withArgs(next.address, Status.Suspended);
+    });
+
     it("refuses an address that is no active institution before looking at its kind, whatever the set", async function () {
       const { participants, registrar, hospital, patientA, stranger, ids } = await loadFixture(onboardedFixture);
       // Bit 0 stands for `None`: setting it (or every bit) lets no unknown address through.
