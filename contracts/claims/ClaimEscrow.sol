@@ -53,6 +53,7 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         uint96 due;
         uint96 copay;
         uint40 deadline;
+        bool permit;
         address hospitalAccount;
         address patientAccount;
         bytes32 billHash;
@@ -242,21 +243,23 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
             f.hospitalAccount = msg.sender;
         }
         if (state & side != 0) revert ClaimsBillAlreadyAttested(f.billHash, _party(side));
-        state |= side;
-        // The patient's permit runs with the patient's attestation, whether it files the claim or waits.
-        if (side == BY_PATIENT && copayPermit.deadline != 0) {
-            f.patientAccount = _participants.patientAccount(first.patient);
-            _permitCopay(p, bill, f.patientAccount, copayPermit);
-        }
-        if (state != BY_BOTH) {
-            _wait(f.billHash, state, bill, first, _party(side));
+        // The patient's permit runs with the patient's attestation, whether it files the claim or waits; as an
+        // interaction, after every state change.
+        bool permit = side == BY_PATIENT && copayPermit.deadline != 0;
+        if (permit) f.patientAccount = _participants.patientAccount(first.patient);
+        if (state | side != BY_BOTH) {
+            _wait(f.billHash, state | side, bill, first, _party(side));
+            if (permit) _permitCopay(p, bill, f.patientAccount, copayPermit);
             return 0;
         }
+        // Filed: what waited on chain for this bill is cleared (its claim is found by its first record).
+        if (state != 0) delete $.bills[f.billHash];
         // A hospital that attested earlier must still be active when its claim is filed.
         if (f.hospitalAccount == address(0)) {
             f.hospitalAccount = _participants.activeAccountOf(first.issuer, Kinds.HOSPITAL);
         }
-        claimId = _file(p, bill, first, f);
+        f.permit = permit;
+        claimId = _file(p, bill, first, f, copayPermit);
     }
 
     /// @dev Keeps one party's attestation until the other's files the claim.
@@ -361,7 +364,8 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         ProgrammeData storage p,
         Bill calldata bill,
         Treatment memory first,
-        Filing memory f
+        Filing memory f,
+        CopayPermit calldata copayPermit
     ) private returns (uint256 claimId) {
         uint96 amount = bill.amount;
         if (amount == 0 || amount > p.perClaimCap) revert ClaimsInvalidAmount(amount, p.perClaimCap);
@@ -401,7 +405,10 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         if ((f.copay != 0 || (paidNow && bill.payTo == PayTo.Patient)) && f.patientAccount == address(0)) {
             f.patientAccount = _participants.patientAccount(f.patient);
         }
-        if (f.copay != 0) p.token.safeTransferFrom(f.patientAccount, f.hospitalAccount, f.copay);
+        if (f.copay != 0) {
+            if (f.permit) _permitCopay(p, bill, f.patientAccount, copayPermit);
+            p.token.safeTransferFrom(f.patientAccount, f.hospitalAccount, f.copay);
+        }
         if (paidNow) _pay(p.token, claimId, bill.payTo == PayTo.Hospital ? f.hospitalAccount : f.patientAccount, f.due);
     }
 

@@ -341,7 +341,8 @@ interface IClaimEscrow is IClaimProgrammes {
     /// @param bill The bill.
     function billHash(Bill calldata bill) external view returns (bytes32);
 
-    /// @notice Which parties attested a bill on chain, and whether it was cancelled.
+    /// @notice Which parties' attestations of a bill wait on chain for the other's, and whether it was cancelled.
+    /// Once the bill is filed nothing of it waits (its claim is `claimOfRecord` of its first record).
     /// @param billHash_ The bill.
     /// @return hospital The hospital attested it on chain.
     /// @return patient The patient attested it.
