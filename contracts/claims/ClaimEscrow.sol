@@ -158,8 +158,8 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
     }
 
     /// @inheritdoc IClaimEscrow
-    function creditOf(IERC20 token, address payee) external view returns (uint256) {
-        return _storage().credits[token][payee];
+    function creditOf(IERC20 token, PayTo party, uint64 id) external view returns (uint256) {
+        return _storage().credits[token][_partyKey(party, id)];
     }
 
     /// @inheritdoc IClaimEscrow
@@ -301,13 +301,31 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
 
     /// @inheritdoc IClaimEscrow
     function withdrawCredit(IERC20 token, address to) external nonReentrant {
+        (PayTo party, uint64 id) = _creditHolder();
         EscrowStorage storage $ = _storage();
-        uint256 amount = $.credits[token][msg.sender];
-        if (amount == 0) revert ClaimsNoCredit(token, msg.sender);
-        $.credits[token][msg.sender] = 0;
+        uint256 key = _partyKey(party, id);
+        uint256 amount = $.credits[token][key];
+        if (amount == 0) revert ClaimsNoCredit(token, party, id);
+        $.credits[token][key] = 0;
         $.totalCredits[token] -= amount;
-        emit CreditWithdrawn(token, msg.sender, to, amount);
+        emit CreditWithdrawn(token, party, id, to, amount);
         token.safeTransfer(to, amount);
+    }
+
+    /// @dev The party withdrawing: the patient's own key through the gateway, or an institution at its current
+    /// address (any status). A guardian, a former address or a stranger is refused.
+    function _creditHolder() private view returns (PayTo party, uint64 id) {
+        if (msg.sender == address(_participants)) {
+            bytes32 actor;
+            (id, actor) = _patientAction();
+            if (actor != bytes32(0)) revert ClaimsNotCreditHolder(msg.sender);
+            return (PayTo.Patient, id);
+        }
+        uint32 institution = _participants.memberOf(msg.sender).id;
+        if (institution == 0 || _participants.accountOf(institution) != msg.sender) {
+            revert ClaimsNotCreditHolder(msg.sender);
+        }
+        return (PayTo.Hospital, institution);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -343,6 +361,8 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
      * @custom:oz-upgrades-unsafe-allow delegatecall
      */
     function _delegate() private {
+        // Only through the proxy: the bare implementation must not run programmes on its own storage.
+        _checkProxy();
         address target = _programmes;
         // solhint-disable-next-line no-inline-assembly
         assembly {
@@ -409,7 +429,17 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
             if (f.permit) _permitCopay(p, bill, f.patientAccount, copayPermit);
             p.token.safeTransferFrom(f.patientAccount, f.hospitalAccount, f.copay);
         }
-        if (paidNow) _pay(p.token, claimId, bill.payTo == PayTo.Hospital ? f.hospitalAccount : f.patientAccount, f.due);
+        if (paidNow) {
+            bool toHospital = bill.payTo == PayTo.Hospital;
+            _pay(
+                p.token,
+                claimId,
+                bill.payTo,
+                toHospital ? f.hospitalId : f.patient,
+                toHospital ? f.hospitalAccount : f.patientAccount,
+                f.due
+            );
+        }
     }
 
     function _announce(Filing memory f, Bill calldata bill, ClaimStatus status) private {

@@ -91,7 +91,7 @@ abstract contract ClaimEscrowBase is SuiteService, ReentrancyGuardTransient, ICl
         mapping(uint256 treatmentId => uint256 claimId) claimOfTreatment;
         mapping(bytes32 programmePatient => Cover) covers;
         mapping(bytes32 programmePatientYear => uint256 used) used;
-        mapping(IERC20 token => mapping(address payee => uint256 amount)) credits;
+        mapping(IERC20 token => mapping(uint256 partyKey => uint256 amount)) credits;
         mapping(IERC20 token => uint256 amount) totalCredits;
         mapping(bytes32 billHash => uint8 state) bills;
     }
@@ -102,6 +102,8 @@ abstract contract ClaimEscrowBase is SuiteService, ReentrancyGuardTransient, ICl
 
     /// @inheritdoc IClaimProgrammes
     uint40 public constant WITHDRAWAL_NOTICE = 7 days;
+    /// @inheritdoc IClaimProgrammes
+    uint40 public constant WITHDRAWAL_WINDOW = 2 days;
 
     uint256 internal constant BPS = 10_000;
 
@@ -191,15 +193,30 @@ abstract contract ClaimEscrowBase is SuiteService, ReentrancyGuardTransient, ICl
         return _storage().used[_usageKey(programmeId, patient, year)];
     }
 
-    /// @dev Pays, or credits the payee when the transfer fails (a blacklisting token, a payee that reverts).
-    function _pay(IERC20 token, uint256 claimId, address payee, uint256 amount) internal {
+    /**
+     * @dev Pays a party at `payee`, or credits the party (not the address) when the transfer fails (a blacklisting
+     * token, a payee that reverts): the party withdraws it later from its current address.
+     */
+    function _pay(
+        IERC20 token,
+        uint256 claimId,
+        IClaimEscrow.PayTo party,
+        uint64 id,
+        address payee,
+        uint256 amount
+    ) internal {
         if (amount == 0) return;
         if (!token.trySafeTransfer(payee, amount)) {
             EscrowStorage storage $ = _storage();
-            $.credits[token][payee] += amount;
+            $.credits[token][_partyKey(party, id)] += amount;
             $.totalCredits[token] += amount;
-            emit IClaimEscrow.PaymentCredited(claimId, payee, amount);
+            emit IClaimEscrow.PaymentCredited(claimId, party, id, payee, amount);
         }
+    }
+
+    /// @dev A party's key in the credits: a hospital's id, or 2^64 plus a patient's id.
+    function _partyKey(IClaimEscrow.PayTo party, uint64 id) internal pure returns (uint256) {
+        return (uint256(party) << 64) | id;
     }
 
     function _claim(uint256 claimId) internal view returns (ClaimData storage c) {

@@ -83,7 +83,10 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
         token.safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = token.balanceOf(address(this)) - before;
         if (received != amount) revert ClaimsFeeOnTransferToken(token, amount, received);
-        // The credited amount is what arrived; a deposit larger than 2^128 would have to exist first.
+        // Free and reserved together stay within 128 bits, so that no later release can overflow (and block a
+        // settlement): a deposit that would pass it is refused.
+        uint256 room = type(uint128).max - uint256(p.free) - p.reserved;
+        if (amount > room) revert ClaimsDepositTooLarge(programmeId, amount, room);
         uint128 free = p.free + uint128(amount);
         p.free = free;
         emit Deposited(programmeId, amount, free);
@@ -107,6 +110,9 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
         uint40 executableAt = p.withdrawalAt;
         if (executableAt == 0) revert ClaimsNoWithdrawalAnnounced(programmeId);
         if (block.timestamp < executableAt) revert ClaimsWithdrawalNotDue(programmeId, executableAt);
+        // An announcement is no standing option: it lapses after its window, and a new one needs a new notice.
+        uint256 lapsesAt = uint256(executableAt) + WITHDRAWAL_WINDOW;
+        if (block.timestamp > lapsesAt) revert ClaimsWithdrawalLapsed(programmeId, lapsesAt);
         uint128 free = p.free;
         uint128 amount = p.withdrawalAmount < free ? p.withdrawalAmount : free;
         address to = p.withdrawalTo;
@@ -308,10 +314,9 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
     /// @dev Pays a reviewed claim's party at its current address.
     function _payClaim(IERC20 token, uint256 claimId, ClaimData storage c, uint256 amount) private {
         if (amount == 0) return;
-        address payee = c.payTo == IClaimEscrow.PayTo.Hospital
-            ? _participants.accountOf(c.hospitalId)
-            : _participants.patientAccount(c.patientId);
-        _pay(token, claimId, payee, amount);
+        bool toHospital = c.payTo == IClaimEscrow.PayTo.Hospital;
+        address payee = toHospital ? _participants.accountOf(c.hospitalId) : _participants.patientAccount(c.patientId);
+        _pay(token, claimId, c.payTo, toHospital ? c.hospitalId : c.patientId, payee, amount);
     }
 
     /// @dev The claim's patient (through the gateway), or its hospital at its current address while active.

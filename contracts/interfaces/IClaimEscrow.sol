@@ -234,10 +234,16 @@ interface IClaimEscrow is IClaimProgrammes {
     /// @param caller Who called.
     error ClaimsNotArbitrator(uint256 claimId, address caller);
 
-    /// @notice There is no credit to withdraw.
+    /// @notice The party has no credit to withdraw in this token.
     /// @param token The token.
-    /// @param payee The payee.
-    error ClaimsNoCredit(IERC20 token, address payee);
+    /// @param party The kind of party.
+    /// @param id Its id (a hospital's institution id, a patient's id).
+    error ClaimsNoCredit(IERC20 token, PayTo party, uint64 id);
+
+    /// @notice The caller cannot withdraw a party's credit: it is neither an institution at its current address
+    /// nor a patient's own key through the gateway (a guardian cannot move the patient's money).
+    /// @param caller Who called.
+    error ClaimsNotCreditHolder(address caller);
 
     /**
      * @notice One party attested a bill on chain; it waits for the other.
@@ -310,19 +316,23 @@ interface IClaimEscrow is IClaimProgrammes {
 
     /**
      * @notice A payment's transfer failed (a payee that cannot receive, a blacklisting token), so the amount was
-     * credited to the payee, who withdraws it with {withdrawCredit}.
+     * credited to the party, which withdraws it from its current address with {withdrawCredit}: a credit
+     * follows the party, not the address it failed to reach.
      * @param claimId The claim.
-     * @param payee The payee.
+     * @param party Who is owed: the hospital or the patient.
+     * @param id Its id.
+     * @param payee The address the transfer failed to reach.
      * @param amount The amount credited.
      */
-    event PaymentCredited(uint256 indexed claimId, address indexed payee, uint256 amount);
+    event PaymentCredited(uint256 indexed claimId, PayTo party, uint64 indexed id, address payee, uint256 amount);
 
-    /// @notice A payee withdrew its credit.
+    /// @notice A party withdrew its credit.
     /// @param token The token.
-    /// @param payee The payee.
+    /// @param party The kind of party.
+    /// @param id Its id.
     /// @param to Where it went.
     /// @param amount The amount.
-    event CreditWithdrawn(IERC20 indexed token, address indexed payee, address to, uint256 amount);
+    event CreditWithdrawn(IERC20 indexed token, PayTo party, uint64 indexed id, address to, uint256 amount);
 
     /// @notice The EIP-712 type of a {Bill}, which the hospital signs.
     function BILL_TYPEHASH() external view returns (bytes32);
@@ -349,10 +359,11 @@ interface IClaimEscrow is IClaimProgrammes {
     /// @return cancelled A party cancelled it.
     function billState(bytes32 billHash_) external view returns (bool hospital, bool patient, bool cancelled);
 
-    /// @notice A payee's credit in a token (payments whose transfer failed).
+    /// @notice A party's credit in a token (payments whose transfer failed).
     /// @param token The token.
-    /// @param payee The payee.
-    function creditOf(IERC20 token, address payee) external view returns (uint256);
+    /// @param party The kind of party.
+    /// @param id Its id (a hospital's institution id, a patient's id).
+    function creditOf(IERC20 token, PayTo party, uint64 id) external view returns (uint256);
 
     /// @notice All credits in a token.
     /// @param token The token.
@@ -464,8 +475,10 @@ interface IClaimEscrow is IClaimProgrammes {
     function replaceArbitrator(uint256 programmeId, address arbitrator) external;
 
     /**
-     * @notice A payee withdraws what failed to reach it.
-     * @dev Reverts with {ClaimsNoCredit}. Emits {CreditWithdrawn}.
+     * @notice A party withdraws what failed to reach it: an institution from its current address (whatever its
+     * status: the money is owed for care given), a patient with its own key through the directory's gateway
+     * (relayed or not; not a guardian). A former address withdraws nothing.
+     * @dev Reverts with {ClaimsNotCreditHolder} or {ClaimsNoCredit}. Emits {CreditWithdrawn}.
      * @param token The token.
      * @param to Where to send it.
      */

@@ -120,6 +120,13 @@ interface IClaimProgrammes {
     /// @param received The amount that arrived.
     error ClaimsFeeOnTransferToken(IERC20 token, uint256 expected, uint256 received);
 
+    /// @notice The programme's free and reserved funds together would pass 2^128 - 1 (kept so, that no
+    /// settlement can overflow).
+    /// @param programmeId The programme.
+    /// @param amount The deposit.
+    /// @param room What the programme can still take.
+    error ClaimsDepositTooLarge(uint256 programmeId, uint256 amount, uint256 room);
+
     /// @notice Not enough free funds.
     /// @param programmeId The programme.
     /// @param requested The amount needed.
@@ -133,6 +140,11 @@ interface IClaimProgrammes {
     /// @notice No withdrawal is announced.
     /// @param programmeId The programme.
     error ClaimsNoWithdrawalAnnounced(uint256 programmeId);
+
+    /// @notice The announced withdrawal was not executed within its window; announce it again.
+    /// @param programmeId The programme.
+    /// @param lapsedAt When it lapsed.
+    error ClaimsWithdrawalLapsed(uint256 programmeId, uint256 lapsedAt);
 
     /// @notice The withdrawal's notice has not ended.
     /// @param programmeId The programme.
@@ -227,6 +239,10 @@ interface IClaimProgrammes {
     /// @notice How long an announced withdrawal waits before it can be executed.
     function WITHDRAWAL_NOTICE() external view returns (uint40);
 
+    /// @notice How long an announced withdrawal stays executable after its notice; then it lapses, so that an
+    /// announcement is never a standing option to empty the programme in front of a filing.
+    function WITHDRAWAL_WINDOW() external view returns (uint40);
+
     /// @notice Number of programmes; ids run from 1.
     function programmeCount() external view returns (uint256);
 
@@ -269,7 +285,8 @@ interface IClaimProgrammes {
 
     /**
      * @notice The insurer deposits into the programme's escrow (pulled with `transferFrom`).
-     * @dev Reverts with {ClaimsNotProgrammeInsurer} or {ClaimsFeeOnTransferToken}. Emits {Deposited}.
+     * @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsDepositTooLarge} or {ClaimsFeeOnTransferToken}.
+     * Emits {Deposited}.
      * @param programmeId The programme.
      * @param amount The amount.
      */
@@ -287,9 +304,10 @@ interface IClaimProgrammes {
     function announceWithdrawal(uint256 programmeId, uint128 amount, address to) external;
 
     /**
-     * @notice The insurer executes its announced withdrawal: the amount announced, or what is still free if
-     * claims took part of it during the notice.
-     * @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsNoWithdrawalAnnounced} or {ClaimsWithdrawalNotDue}.
+     * @notice The insurer executes its announced withdrawal, within {WITHDRAWAL_WINDOW} after its notice: the
+     * amount announced, or what is still free if claims took part of it during the notice.
+     * @dev Reverts with {ClaimsNotProgrammeInsurer}, {ClaimsNoWithdrawalAnnounced}, {ClaimsWithdrawalNotDue} or
+     * {ClaimsWithdrawalLapsed}.
      * Emits {Withdrawn}.
      * @param programmeId The programme.
      */

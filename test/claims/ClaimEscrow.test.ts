@@ -1108,18 +1108,18 @@ describe("ClaimEscrow", function () {
       await blk.setBlacklisted(hospital.address, true);
       await expect(fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) })))
         .to.emit(claims, "PaymentCredited")
-        .withArgs(6, hospital.address, KRW(800));
-      expect(await claims.creditOf(await blk.getAddress(), hospital.address)).to.equal(KRW(800));
+        .withArgs(6, PayTo.Hospital, ids.hospital, hospital.address, KRW(800));
+      expect(await claims.creditOf(await blk.getAddress(), PayTo.Hospital, ids.hospital)).to.equal(KRW(800));
       await fileBoth(await bill({ programmeId: 2, recordIds: [7], amount: KRW(500), payTo: PayTo.Patient }));
       expect(await blk.balanceOf(patientA.address)).to.equal(KRW(400));
       await expectSolvent(claims, [await blk.getAddress()]);
       await expect(claims.connect(hospital).withdrawCredit(await blk.getAddress(), patientA.address))
         .to.emit(claims, "CreditWithdrawn")
-        .withArgs(await blk.getAddress(), hospital.address, patientA.address, KRW(800));
+        .withArgs(await blk.getAddress(), PayTo.Hospital, ids.hospital, patientA.address, KRW(800));
       expect(await claims.totalCredits(await blk.getAddress())).to.equal(0n);
       await expect(claims.connect(hospital).withdrawCredit(await blk.getAddress(), patientA.address))
         .to.be.revertedWithCustomError(claims, "ClaimsNoCredit")
-        .withArgs(await blk.getAddress(), hospital.address);
+        .withArgs(await blk.getAddress(), PayTo.Hospital, ids.hospital);
     });
 
     it("blocks a token that re-enters the escrow while it pays", async function () {
