@@ -59,13 +59,14 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         bytes32 billHash;
     }
 
-
     /// @inheritdoc IClaimEscrow
-    // solhint-disable-next-line gas-small-strings
+    // Type strings are hashed at compile time; their length costs nothing at run time.
+    // solhint-disable gas-small-strings
     bytes32 public constant BILL_TYPEHASH =
         keccak256(
             "Bill(uint256 programmeId,uint256[] recordIds,uint96 amount,uint8 payTo,bytes32 billDigest,uint40 expiresAt)"
         );
+    // solhint-enable gas-small-strings
 
     string private constant DOMAIN_NAME = "MIIP Claims";
     bytes32 private constant NAME_HASH = keccak256("MIIP Claims");
@@ -421,7 +422,18 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         }
         if (!p.copayOnChain || bill.payTo == PayTo.Patient) f.copay = 0;
         _announce(f, bill, c.status);
-        // Interactions last: the co-payment from the patient's current address, then the payment.
+        _moveFunds(p, bill, f, paidNow, copayPermit);
+    }
+
+    /// @dev The interactions of a filing, last: the co-payment from the patient's current address, then the
+    /// payment of a claim paid at once.
+    function _moveFunds(
+        ProgrammeData storage p,
+        Bill calldata bill,
+        Filing memory f,
+        bool paidNow,
+        CopayPermit calldata copayPermit
+    ) private {
         if ((f.copay != 0 || (paidNow && bill.payTo == PayTo.Patient)) && f.patientAccount == address(0)) {
             f.patientAccount = _participants.patientAccount(f.patient);
         }
@@ -433,7 +445,7 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
             bool toHospital = bill.payTo == PayTo.Hospital;
             _pay(
                 p.token,
-                claimId,
+                f.claimId,
                 bill.payTo,
                 toHospital ? f.hospitalId : f.patient,
                 toHospital ? f.hospitalAccount : f.patientAccount,
@@ -533,10 +545,25 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
      * @dev Runs the patient's permit for the bill's co-payment. A failure is ignored: someone may have used the
      * permit already (front-running it does not block the claim), and the transfer checks the allowance anyway.
      */
-    function _permitCopay(ProgrammeData storage p, Bill calldata bill, address owner, CopayPermit calldata permit) private {
+    function _permitCopay(
+        ProgrammeData storage p,
+        Bill calldata bill,
+        address owner,
+        CopayPermit calldata permit
+    ) private {
         uint256 copay = bill.amount - _due(p, bill.amount);
         // solhint-disable-next-line no-empty-blocks
-        try IERC20Permit(address(p.token)).permit(owner, address(this), copay, permit.deadline, permit.v, permit.r, permit.s) {} catch {}
+        try
+            IERC20Permit(address(p.token)).permit(
+                owner,
+                address(this),
+                copay,
+                permit.deadline,
+                permit.v,
+                permit.r,
+                permit.s
+            )
+        {} catch {}
     }
 
     /// @dev The caller, through the gateway, acts for `patient` (with the act power).
@@ -580,5 +607,4 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
     function _party(uint8 side) private pure returns (Party) {
         return side == BY_PATIENT ? Party.Patient : Party.Hospital;
     }
-
 }

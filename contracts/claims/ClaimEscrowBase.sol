@@ -99,7 +99,6 @@ abstract contract ClaimEscrowBase is SuiteService, ReentrancyGuardTransient, ICl
     // keccak256(abi.encode(uint256(keccak256("miip.storage.ClaimEscrow")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_LOCATION = 0xeebd7f3615ccac2c9fdf98b6f2a3470635434c4e7089460830e84c0802e28600;
 
-
     /// @inheritdoc IClaimProgrammes
     uint40 public constant WITHDRAWAL_NOTICE = 7 days;
     /// @inheritdoc IClaimProgrammes

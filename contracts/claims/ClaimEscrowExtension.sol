@@ -202,13 +202,23 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
         _beforeDeadline(claimId, c);
         uint96 due = c.due;
         if (amount > due) revert IClaimEscrow.ClaimsApprovalExceedsClaim(claimId, amount, due);
-        IClaimEscrow.ClaimStatus status = amount == due ? IClaimEscrow.ClaimStatus.Paid : IClaimEscrow.ClaimStatus.PartiallyApproved;
+        IClaimEscrow.ClaimStatus status = amount == due
+            ? IClaimEscrow.ClaimStatus.Paid
+            : IClaimEscrow.ClaimStatus.PartiallyApproved;
         uint40 deadline = status == IClaimEscrow.ClaimStatus.Paid ? 0 : _after(p.disputeDays);
         c.status = status;
         c.paid = amount;
         c.deadline = deadline;
         p.reserved -= amount;
-        emit IClaimEscrow.ClaimDecided(claimId, status, amount, reasonCode, bytes32(0), deadline, IClaimEscrow.Party.Insurer);
+        emit IClaimEscrow.ClaimDecided(
+            claimId,
+            status,
+            amount,
+            reasonCode,
+            bytes32(0),
+            deadline,
+            IClaimEscrow.Party.Insurer
+        );
         _payClaim(p.token, claimId, c, amount);
     }
 
@@ -220,18 +230,38 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
         uint40 deadline = _after(p.disputeDays);
         c.status = IClaimEscrow.ClaimStatus.Rejected;
         c.deadline = deadline;
-        emit IClaimEscrow.ClaimDecided(claimId, IClaimEscrow.ClaimStatus.Rejected, 0, reasonCode, bytes32(0), deadline, IClaimEscrow.Party.Insurer);
+        emit IClaimEscrow.ClaimDecided(
+            claimId,
+            IClaimEscrow.ClaimStatus.Rejected,
+            0,
+            reasonCode,
+            bytes32(0),
+            deadline,
+            IClaimEscrow.Party.Insurer
+        );
     }
 
     /// @dev Implements {IClaimEscrow}'s function of this name; see there.
     function dispute(uint256 claimId, bytes32 reasonCode, bytes32 evidence) external onlyDelegated {
-        ClaimData storage c = _claimIn(claimId, IClaimEscrow.ClaimStatus.PartiallyApproved, IClaimEscrow.ClaimStatus.Rejected);
+        ClaimData storage c = _claimIn(
+            claimId,
+            IClaimEscrow.ClaimStatus.PartiallyApproved,
+            IClaimEscrow.ClaimStatus.Rejected
+        );
         IClaimEscrow.Party by = _checkClaimant(c);
         _beforeDeadline(claimId, c);
         uint40 deadline = _after(_storage().programmes[c.programmeId].arbitrationDays);
         c.status = IClaimEscrow.ClaimStatus.Disputed;
         c.deadline = deadline;
-        emit IClaimEscrow.ClaimDecided(claimId, IClaimEscrow.ClaimStatus.Disputed, 0, reasonCode, evidence, deadline, by);
+        emit IClaimEscrow.ClaimDecided(
+            claimId,
+            IClaimEscrow.ClaimStatus.Disputed,
+            0,
+            reasonCode,
+            evidence,
+            deadline,
+            by
+        );
     }
 
     /// @dev Implements {IClaimEscrow}'s function of this name; see there.
@@ -250,7 +280,8 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
     function applyDefault(uint256 claimId) external onlyDelegated nonReentrant {
         ClaimData storage c = _claim(claimId);
         IClaimEscrow.ClaimStatus status = c.status;
-        if (status == IClaimEscrow.ClaimStatus.Paid || status == IClaimEscrow.ClaimStatus.Settled) revert IClaimEscrow.ClaimsInvalidStatus(claimId, status);
+        if (status == IClaimEscrow.ClaimStatus.Paid || status == IClaimEscrow.ClaimStatus.Settled)
+            revert IClaimEscrow.ClaimsInvalidStatus(claimId, status);
         uint40 deadline = c.deadline;
         if (block.timestamp <= deadline) revert IClaimEscrow.ClaimsDeadlineNotPassed(claimId, deadline);
         ProgrammeData storage p = _storage().programmes[c.programmeId];
@@ -265,7 +296,15 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
                 c.paid = share;
                 c.deadline = arbitrationDeadline;
                 p.reserved -= share;
-                emit IClaimEscrow.ClaimDecided(claimId, IClaimEscrow.ClaimStatus.Escalated, share, 0, 0, arbitrationDeadline, IClaimEscrow.Party.Anyone);
+                emit IClaimEscrow.ClaimDecided(
+                    claimId,
+                    IClaimEscrow.ClaimStatus.Escalated,
+                    share,
+                    0,
+                    0,
+                    arbitrationDeadline,
+                    IClaimEscrow.Party.Anyone
+                );
                 _payClaim(p.token, claimId, c, share);
                 return;
             }
@@ -341,7 +380,11 @@ contract ClaimEscrowExtension is ClaimEscrowBase {
     }
 
     /// @dev The claim, if its status is `a` or `b`.
-    function _claimIn(uint256 claimId, IClaimEscrow.ClaimStatus a, IClaimEscrow.ClaimStatus b) private view returns (ClaimData storage c) {
+    function _claimIn(
+        uint256 claimId,
+        IClaimEscrow.ClaimStatus a,
+        IClaimEscrow.ClaimStatus b
+    ) private view returns (ClaimData storage c) {
         c = _claim(claimId);
         IClaimEscrow.ClaimStatus status = c.status;
         if (status != a && status != b) revert IClaimEscrow.ClaimsInvalidStatus(claimId, status);

@@ -21,7 +21,6 @@ import {IClaimProgrammes} from "./IClaimProgrammes.sol";
  * pays the hospital or the patient at the address each has when the payment is made.
  */
 interface IClaimEscrow is IClaimProgrammes {
-
     /// @notice Where a claim stands. Paid and Settled are final.
     enum ClaimStatus {
         None,
@@ -483,5 +482,4 @@ interface IClaimEscrow is IClaimProgrammes {
      * @param to Where to send it.
      */
     function withdrawCredit(IERC20 token, address to) external;
-
 }

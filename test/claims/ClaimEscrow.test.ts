@@ -137,7 +137,9 @@ describe("ClaimEscrow", function () {
       await expect(asInsurer.announceWithdrawal(1, 0, insurer.address))
         .to.be.revertedWithCustomError(claims, "ClaimsZeroWithdrawal")
         .withArgs(1);
-      await expect(asInsurer.withdraw(1)).to.be.revertedWithCustomError(claims, "ClaimsNoWithdrawalAnnounced").withArgs(1);
+      await expect(asInsurer.withdraw(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsNoWithdrawalAnnounced")
+        .withArgs(1);
       const notice = await claims.WITHDRAWAL_NOTICE();
       expect(notice).to.equal(7n * BigInt(DAY));
       await expect(asInsurer.announceWithdrawal(1, p.free, insurer.address))
@@ -156,7 +158,11 @@ describe("ClaimEscrow", function () {
       await expect(asInsurer.withdraw(1)).to.emit(claims, "Withdrawn").withArgs(1, insurer.address, p.free, 0);
       expect(await token.balanceOf(insurer.address)).to.equal(before + p.free);
       const after = await claims.getProgramme(1);
-      expect([after.reserved, after.withdrawal.amount, after.withdrawal.executableAt]).to.deep.equal([KRW(2_400), 0n, 0n]);
+      expect([after.reserved, after.withdrawal.amount, after.withdrawal.executableAt]).to.deep.equal([
+        KRW(2_400),
+        0n,
+        0n,
+      ]);
       await expect(asInsurer.withdraw(1)).to.be.revertedWithCustomError(claims, "ClaimsNoWithdrawalAnnounced");
     });
 
@@ -459,7 +465,9 @@ describe("ClaimEscrow", function () {
       expect(await claims.billState(hash)).to.deep.equal([true, false, false]);
       expect(await claims.claimOfRecord(1)).to.equal(0n);
       const before = await token.balanceOf(hospital.address);
-      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [first, "0x", NO_PERMIT]))
+      await expect(
+        relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [first, "0x", NO_PERMIT]),
+      )
         .to.emit(claims, "ClaimFiled")
         .withArgs(1, 1, ids.patientA, hash, ids.hospital, Status.Paid, KRW(400), 0, 0, anyValue);
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(400));
@@ -468,7 +476,9 @@ describe("ClaimEscrow", function () {
       expect(await claims.claimOfRecord(1)).to.equal(1n);
       // The patient starts (gaslessly): the hospital's call files it.
       const second = await bill({ recordIds: [3], amount: KRW(500), payTo: PayTo.Patient });
-      await expect(relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [second, "0x", NO_PERMIT]))
+      await expect(
+        relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [second, "0x", NO_PERMIT]),
+      )
         .to.emit(claims, "BillAttested")
         .withArgs(await claims.billHash(second), 1, ids.patientA, ids.hospital, Party.Patient, anyValue);
       await expect(hospitalFiles(second)).to.emit(claims, "ClaimFiled");
@@ -493,7 +503,10 @@ describe("ClaimEscrow", function () {
       const attested = await bill({ recordIds: [1], amount: KRW(500) });
       const signature = await signBill(claims, hospital, attested);
       // The patient files the hospital's signature with a larger amount, or with itself as payee: refused.
-      for (const changed of [{ ...attested, amount: KRW(1_000) }, { ...attested, payTo: PayTo.Patient }]) {
+      for (const changed of [
+        { ...attested, amount: KRW(1_000) },
+        { ...attested, payTo: PayTo.Patient },
+      ]) {
         await expect(patientFiles(changed, signature))
           .to.be.revertedWithCustomError(claims, "ClaimsBadHospitalSignature")
           .withArgs(await claims.billHash(changed));
@@ -541,9 +554,14 @@ describe("ClaimEscrow", function () {
       await expect(asPatient(participants, patientA, ids.patientA, claims, "cancelBill", [tiny]))
         .to.emit(claims, "BillCancelled")
         .withArgs(hash, Party.Patient);
-      await expect(patientFiles(tiny, signature)).to.be.revertedWithCustomError(claims, "ClaimsBillCancelled").withArgs(hash);
+      await expect(patientFiles(tiny, signature))
+        .to.be.revertedWithCustomError(claims, "ClaimsBillCancelled")
+        .withArgs(hash);
       await expect(hospitalFiles(tiny)).to.be.revertedWithCustomError(claims, "ClaimsBillCancelled").withArgs(hash);
-      await expect(claims.connect(hospital).cancelBill(tiny)).to.be.revertedWithCustomError(claims, "ClaimsBillCancelled");
+      await expect(claims.connect(hospital).cancelBill(tiny)).to.be.revertedWithCustomError(
+        claims,
+        "ClaimsBillCancelled",
+      );
       expect(await claims.billState(hash)).to.deep.equal([false, false, true]);
       // The treatment is still claimable with the right bill; once filed, its bills cannot be cancelled.
       const right = await bill({ recordIds: [2], amount: KRW(800) });
@@ -718,17 +736,25 @@ describe("ClaimEscrow", function () {
       await expect(file({ recordIds: [4] }))
         .to.be.revertedWithCustomError(claims, "ClaimsRecordTypeNotCovered")
         .withArgs(4, RECORD_TYPES.vaccination);
-      await expect(file({ amount: 0n })).to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount").withArgs(0, KRW(5_000));
+      await expect(file({ amount: 0n }))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
+        .withArgs(0, KRW(5_000));
       await expect(file({ amount: KRW(5_001) }))
         .to.be.revertedWithCustomError(claims, "ClaimsInvalidAmount")
         .withArgs(KRW(5_001), KRW(5_000));
-      await expect(file({ recordIds: [] })).to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount").withArgs(0);
+      await expect(file({ recordIds: [] }))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount")
+        .withArgs(0);
       await expect(file({ recordIds: Array.from({ length: 11 }, () => 1) }))
         .to.be.revertedWithCustomError(claims, "ClaimsInvalidRecordCount")
         .withArgs(11);
-      await expect(file({ programmeId: 7 })).to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme").withArgs(7);
+      await expect(file({ programmeId: 7 }))
+        .to.be.revertedWithCustomError(claims, "ClaimsUnknownProgramme")
+        .withArgs(7);
       await asInsurer.openProgramme(config());
-      await expect(file({ programmeId: 2 })).to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled").withArgs(2, ids.patientA);
+      await expect(file({ programmeId: 2 }))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
+        .withArgs(2, ids.patientA);
       await asInsurer.enrol(2, ids.patientA);
       const [enrolledAt] = await claims.coverOf(2, ids.patientA);
       await expect(file({ programmeId: 2, recordIds: [1] }))
@@ -740,9 +766,27 @@ describe("ClaimEscrow", function () {
     });
 
     it("refuses a treatment past the filing window, a revoked consent, and a claim the free funds cannot cover", async function () {
-      const { claims, consent, participants, asInsurer, records, hospital, patientA, ids, bill, fileBoth, config, record } =
-        await loadFixture(escrowFixture);
-      const grantId = await consent.grantIdOf(ids.patientA, ids.insurer, PURPOSES["insurance-claim"], SCOPES.allRecords, 0);
+      const {
+        claims,
+        consent,
+        participants,
+        asInsurer,
+        records,
+        hospital,
+        patientA,
+        ids,
+        bill,
+        fileBoth,
+        config,
+        record,
+      } = await loadFixture(escrowFixture);
+      const grantId = await consent.grantIdOf(
+        ids.patientA,
+        ids.insurer,
+        PURPOSES["insurance-claim"],
+        SCOPES.allRecords,
+        0,
+      );
       await asPatient(participants, patientA, ids.patientA, consent, "revoke", [grantId]);
       await expect(fileBoth(await bill({ recordIds: [1] })))
         .to.be.revertedWithCustomError(claims, "ClaimsNoConsent")
@@ -761,7 +805,7 @@ describe("ClaimEscrow", function () {
       await asPatient(participants, patientA, ids.patientA, consent, "grant", [
         {
           patientId: ids.patientA,
-          grantee: (await participants.accountOf(ids.insurer)),
+          grantee: await participants.accountOf(ids.insurer),
           purpose: PURPOSES["insurance-claim"],
           scopeKind: SCOPES.allRecords,
           scope: [],
@@ -800,11 +844,16 @@ describe("ClaimEscrow", function () {
     it("covers every record type the registry accepts: the type range is one constant", async function () {
       const { claims, records, manager, deployer, asInsurer, hospital, ids, bill, fileBoth, config, token } =
         await loadFixture(escrowFixture);
-      await delayedCall(manager, deployer, records, records.interface.encodeFunctionData("setRecordType", [
-        127,
-        true,
-        hre.ethers.encodeBytes32String("wearable-summary"),
-      ]));
+      await delayedCall(
+        manager,
+        deployer,
+        records,
+        records.interface.encodeFunctionData("setRecordType", [
+          127,
+          true,
+          hre.ethers.encodeBytes32String("wearable-summary"),
+        ]),
+      );
       await asInsurer.openProgramme(config({ coveredTypes: bits(127) }));
       await asInsurer.deposit(2, KRW(1_000));
       await asInsurer.enrol(2, ids.patientA);
@@ -839,13 +888,22 @@ describe("ClaimEscrow", function () {
     });
 
     it("approves in part; a claimant disputes with evidence; the arbitrator's award is final", async function () {
-      const { claims, participants, asInsurer, agency, patientA, hospital, token, ids } = await loadFixture(pendingFixture);
+      const { claims, participants, asInsurer, agency, patientA, hospital, token, ids } =
+        await loadFixture(pendingFixture);
       await asInsurer.approve(2, KRW(1_000), code("partly"));
       const evidence = hre.ethers.id("itemised bill and discharge letter");
       const tx = asPatient(participants, patientA, ids.patientA, claims, "dispute", [2, code("underpaid"), evidence]);
       await expect(tx)
         .to.emit(claims, "ClaimDecided")
-        .withArgs(2, Status.Disputed, 0, code("underpaid"), evidence, BigInt(await time.latest()) + 1n + 21n * BigInt(DAY), Party.Patient);
+        .withArgs(
+          2,
+          Status.Disputed,
+          0,
+          code("underpaid"),
+          evidence,
+          BigInt(await time.latest()) + 1n + 21n * BigInt(DAY),
+          Party.Patient,
+        );
       const before = await token.balanceOf(hospital.address);
       await expect(claims.connect(agency).arbitrate(2, KRW(1_400) + 1n, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsAwardExceedsContested")
@@ -882,14 +940,18 @@ describe("ClaimEscrow", function () {
       await expect(asInsurer.approve(2, 1, code("x")))
         .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
         .withArgs(2, Status.Settled);
-      await expect(claims.applyDefault(2)).to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus").withArgs(2, Status.Settled);
+      await expect(claims.applyDefault(2))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(2, Status.Settled);
       await expect(claims.getClaim(99)).to.be.revertedWithCustomError(claims, "ClaimsUnknownClaim").withArgs(99);
     });
 
     it("refuses a suspended hospital disputing, and a patient disputing another patient's claim", async function () {
       const { claims, participants, registrar, asInsurer, hospital, patientB, ids } = await loadFixture(pendingFixture);
       await asInsurer.reject(2, code("no"));
-      await expect(asPatient(participants, patientB, ids.patientB, claims, "dispute", [2, code("x"), hre.ethers.ZeroHash]))
+      await expect(
+        asPatient(participants, patientB, ids.patientB, claims, "dispute", [2, code("x"), hre.ethers.ZeroHash]),
+      )
         .to.be.revertedWithCustomError(claims, "ClaimsNotClaimant")
         .withArgs(await participants.getAddress());
       await participants.connect(registrar).suspend(ids.hospital, code("audit"));
@@ -918,7 +980,15 @@ describe("ClaimEscrow", function () {
       // The threshold's share (800) is paid, the rest escalated with an arbitration deadline from the review deadline.
       await expect(claims.connect(stranger).applyDefault(2))
         .to.emit(claims, "ClaimDecided")
-        .withArgs(2, Status.Escalated, KRW(800), hre.ethers.ZeroHash, hre.ethers.ZeroHash, deadline + 21n * BigInt(DAY), Party.Anyone);
+        .withArgs(
+          2,
+          Status.Escalated,
+          KRW(800),
+          hre.ethers.ZeroHash,
+          hre.ethers.ZeroHash,
+          deadline + 21n * BigInt(DAY),
+          Party.Anyone,
+        );
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(800));
       expect((await claims.getProgramme(1)).reserved).to.equal(KRW(1_600));
     });
@@ -956,7 +1026,9 @@ describe("ClaimEscrow", function () {
       await asInsurer.reject(3, code("no"));
       await claims.connect(hospital).dispute(3, code("wrong"), hre.ethers.id("evidence"));
       const { deadline } = await claims.getClaim(2);
-      await expect(claims.applyDefault(2)).to.be.revertedWithCustomError(claims, "ClaimsDeadlineNotPassed").withArgs(2, deadline);
+      await expect(claims.applyDefault(2))
+        .to.be.revertedWithCustomError(claims, "ClaimsDeadlineNotPassed")
+        .withArgs(2, deadline);
       await time.increaseTo(deadline + 1n);
       await expect(claims.connect(hospital).dispute(2, code("late"), hre.ethers.ZeroHash))
         .to.be.revertedWithCustomError(claims, "ClaimsDeadlinePassed")
@@ -977,20 +1049,34 @@ describe("ClaimEscrow", function () {
     });
 
     it("lets governance replace a silent arbitrator, only after the access manager's delay", async function () {
-      const { claims, manager, deployer, participants, registrar, agency, stranger, asInsurer, hospital, signers, ids } =
-        await loadFixture(pendingFixture);
+      const {
+        claims,
+        manager,
+        deployer,
+        participants,
+        registrar,
+        agency,
+        stranger,
+        asInsurer,
+        hospital,
+        signers,
+        ids,
+      } = await loadFixture(pendingFixture);
       const successor = signers[27];
-      const successorId = (await onboard(participants, registrar, {
-        account: successor,
-        kind: "public-health-agency",
-        name: "Successor board",
-      }))[0];
+      const successorId = (
+        await onboard(participants, registrar, {
+          account: successor,
+          kind: "public-health-agency",
+          name: "Successor board",
+        })
+      )[0];
       await asInsurer.reject(2, code("no"));
       await claims.connect(hospital).dispute(2, code("wrong"), hre.ethers.id("evidence"));
       const data = claims.interface.encodeFunctionData("replaceArbitrator", [1, successor.address]);
       // Not directly, not by the insurer, not by the governor without its delay.
-      await expect(claims.connect(asInsurer.runner as HardhatEthersSigner).replaceArbitrator(1, successor.address))
-        .to.be.revertedWithCustomError(claims, "AccessManagedUnauthorized");
+      await expect(
+        claims.connect(asInsurer.runner as HardhatEthersSigner).replaceArbitrator(1, successor.address),
+      ).to.be.revertedWithCustomError(claims, "AccessManagedUnauthorized");
       await expect(claims.connect(stranger).replaceArbitrator(1, successor.address)).to.be.revertedWithCustomError(
         claims,
         "AccessManagedUnauthorized",
@@ -1055,7 +1141,8 @@ describe("ClaimEscrow", function () {
     }
 
     it("moves the patient's share to the hospital with a permit, in the same relayed action that pays the claim", async function () {
-      const { claims, participants, relayer, patientA, hospital, token, ids, bill, permit } = await loadFixture(copayFixture);
+      const { claims, participants, relayer, patientA, hospital, token, ids, bill, permit } =
+        await loadFixture(copayFixture);
       const b = await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) });
       const before = await token.balanceOf(hospital.address);
       const eth = await hre.ethers.provider.getBalance(patientA.address);
@@ -1067,7 +1154,18 @@ describe("ClaimEscrow", function () {
         ]),
       )
         .to.emit(claims, "ClaimFiled")
-        .withArgs(6, 2, ids.patientA, await claims.billHash(b), ids.hospital, Status.Paid, KRW(800), 0, KRW(200), anyValue);
+        .withArgs(
+          6,
+          2,
+          ids.patientA,
+          await claims.billHash(b),
+          ids.hospital,
+          Status.Paid,
+          KRW(800),
+          0,
+          KRW(200),
+          anyValue,
+        );
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(1_000));
       expect(await token.balanceOf(patientA.address)).to.equal(KRW(100));
       expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(eth);
@@ -1082,7 +1180,9 @@ describe("ClaimEscrow", function () {
       expect(await claims.claimOfRecord(6)).to.equal(0n);
       // Someone submits the patient's permit first: the permit call fails inside, the allowance is there anyway.
       const p = await permit(KRW(200));
-      await token.connect(relayer).permit(patientA.address, await claims.getAddress(), KRW(200), p.deadline, p.v, p.r, p.s);
+      await token
+        .connect(relayer)
+        .permit(patientA.address, await claims.getAddress(), KRW(200), p.deadline, p.v, p.r, p.s);
       await expect(patientFiles(b, signature, patientA, ids.patientA, p)).to.emit(claims, "ClaimFiled");
       expect(await token.balanceOf(patientA.address)).to.equal(KRW(100));
       // A claim paying the patient (who paid the hospital in full) moves no co-payment.
@@ -1104,7 +1204,10 @@ describe("ClaimEscrow", function () {
       await time.increase(60);
       await records
         .connect(hospital)
-        .registerBatch([await record(ids.patientA, RECORD_TYPES.diagnosis), await record(ids.patientA, RECORD_TYPES.diagnosis)]);
+        .registerBatch([
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+        ]);
       await blk.setBlacklisted(hospital.address, true);
       await expect(fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) })))
         .to.emit(claims, "PaymentCredited")
@@ -1130,11 +1233,18 @@ describe("ClaimEscrow", function () {
       await time.increase(60);
       await records
         .connect(hospital)
-        .registerBatch([await record(ids.patientA, RECORD_TYPES.diagnosis), await record(ids.patientA, RECORD_TYPES.diagnosis)]);
+        .registerBatch([
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+        ]);
       // During the payment the token tries to attest another bill through the escrow.
       await re.arm(
         await claims.getAddress(),
-        claims.interface.encodeFunctionData("fileClaim", [await bill({ programmeId: 2, recordIds: [7] }), "0x", NO_PERMIT]),
+        claims.interface.encodeFunctionData("fileClaim", [
+          await bill({ programmeId: 2, recordIds: [7] }),
+          "0x",
+          NO_PERMIT,
+        ]),
       );
       await fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) }));
       expect(await re.blocked()).to.equal(1n);
@@ -1145,10 +1255,9 @@ describe("ClaimEscrow", function () {
 
     it("refuses a direct call to the escrow's second implementation", async function () {
       const { claims, insurer, config } = await loadFixture(escrowFixture);
-      const extension = await (await hre.ethers.getContractFactory("ClaimEscrowExtension")).deploy(
-        await claims.patientGateway(),
-        hre.ethers.ZeroAddress,
-      );
+      const extension = await (
+        await hre.ethers.getContractFactory("ClaimEscrowExtension")
+      ).deploy(await claims.patientGateway(), hre.ethers.ZeroAddress);
       await expect(extension.connect(insurer).openProgramme(config())).to.be.revertedWithCustomError(
         extension,
         "ClaimsNotThroughEscrow",

@@ -80,9 +80,16 @@ export async function escrowFixture() {
   lastEscrow.claims = claims;
   const token = await new MockERC20__factory(deployer).deploy("Won stablecoin", "KRWx");
   await token.mint(insurer.address, KRW(1_000_000));
-  const config = (overrides: Partial<IClaimProgrammes.ProgrammeConfigStruct> = {}): IClaimProgrammes.ProgrammeConfigStruct => ({
+  const config = (
+    overrides: Partial<IClaimProgrammes.ProgrammeConfigStruct> = {},
+  ): IClaimProgrammes.ProgrammeConfigStruct => ({
     token: token.target as string,
-    coveredTypes: bits(RECORD_TYPES.diagnosis, RECORD_TYPES.prescription, RECORD_TYPES["lab-result"], RECORD_TYPES.imaging),
+    coveredTypes: bits(
+      RECORD_TYPES.diagnosis,
+      RECORD_TYPES.prescription,
+      RECORD_TYPES["lab-result"],
+      RECORD_TYPES.imaging,
+    ),
     perClaimCap: KRW(5_000),
     perPatientYearCap: KRW(10_000),
     autoApproveThreshold: KRW(1_000),
@@ -144,7 +151,9 @@ export async function escrowFixture() {
     recordIds: [1],
     amount: KRW(1_000),
     payTo: PayTo.Hospital,
-    billDigest: hre.ethers.id(`itemised bill ${JSON.stringify(overrides, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`),
+    billDigest: hre.ethers.id(
+      `itemised bill ${JSON.stringify(overrides, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+    ),
     expiresAt: (await time.latest()) + 30 * DAY,
     ...overrides,
   });

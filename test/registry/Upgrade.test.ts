@@ -96,15 +96,14 @@ describe("registry upgrades", function () {
     );
     // The escrow delegates its insurer's functions to its second implementation (annotated in the code); the
     // second implementation holds only immutables and is checked the same way.
-    await upgrades.validateImplementation(await hre.ethers.getContractFactory("ClaimEscrow"), {
+    const escrowArgs = {
       ...withDirectory,
       constructorArgs: [...withDirectoryAndRecords.constructorArgs, "0x000000000000000000000000000000000000dEaD"],
-    });
+    };
+    await upgrades.validateImplementation(await hre.ethers.getContractFactory("ClaimEscrow"), escrowArgs);
     // It is never initialised itself: it runs on the escrow proxy's storage, which the escrow initialises.
-    await upgrades.validateImplementation(await hre.ethers.getContractFactory("ClaimEscrowExtension"), {
-      ...withDirectoryAndRecords,
-      unsafeAllow: ["missing-initializer"],
-    });
+    const extensionArgs = { ...withDirectoryAndRecords, unsafeAllow: ["missing-initializer" as const] };
+    await upgrades.validateImplementation(await hre.ethers.getContractFactory("ClaimEscrowExtension"), extensionArgs);
     await upgrades.validateUpgrade(
       await hre.ethers.getContractFactory("RecordRegistry"),
       await hre.ethers.getContractFactory("RecordRegistryV2"),

@@ -28,11 +28,29 @@ describe("npm run demo", function () {
     for (const chapter of [
       "Deploying from deploy/parameters/localhost.json",
       "Consent without gas",
+      "A small claim: billed by the hospital, confirmed by the patient, paid with its co-payment",
+      "An amended record is the same treatment: it is paid once",
+      "Silent parties: default outcomes, and governance replaces a silent arbitrator",
       "Security: who may do what",
       "Summary: the gas of every step",
     ]) {
       expect(stdout).to.contain(chapter);
     }
+    // Claims exist only when both parties attest a bill: the patient (no ETH) confirms the hospital's bill and
+    // one relayed action files it, pays it and moves the co-payment; an amended record is the same treatment;
+    // silent parties meet default outcomes, and governance replaces a silent arbitrator after its delay.
+    expect(stdout).to.match(/patient D confirms it: .* relayed\s+\(\d[\d,]* gas\)/);
+    expect(stdout).to.match(
+      /claim \d+ \(the treatment's id\): paid; the escrow paid 200 IST and patient D's 50 IST co-payment/,
+    );
+    expect(stdout).to.match(/after: hospital 250 IST, patient D 1,950 IST and 0 wei/);
+    expect(stdout).to.match(
+      /✗ filing it \(record #(\d+) amends #(\d+)\): ClaimsRecordAlreadyClaimed: record \1 is already in claim \2/,
+    );
+    expect(stdout).to.match(/✗ the insurer approving after its deadline: ClaimsDeadlinePassed: /);
+    expect(stdout).to.match(/✓ the governor executes it: the HIRA tribunal arbitrates programme 1 /);
+    expect(stdout).to.match(/✗ the replaced NHIS board arbitrating the claim: ClaimsNotArbitrator: /);
+    expect(stdout).to.match(/claim \d+: settled, paid 1,600 IST of 1,600 IST, without the insurer or an arbitrator/);
     // Every refusal is printed with its decoded custom error, never a raw revert.
     const refusals = stdout.split("\n").filter((line) => line.trimStart().startsWith("✗"));
     expect(refusals.length).to.be.greaterThan(20);

@@ -10,6 +10,10 @@ import {
   DeploymentError,
   buildSerialTree,
   guardianCommitment,
+  billDigest,
+  billFromJson,
+  billMessage,
+  billToJson,
   isMIIPError,
   parseDeviceKind,
 } from "../../sdk";
@@ -665,9 +669,10 @@ describe("SDK client", function () {
   });
 
   describe("claims", function () {
-    it("runs a programme: deposit, enrolment by signature, a small claim paid, a large one arbitrated", async function () {
-      const f = await loadFixture(recordsFixture);
-      const { as, insurer, hospital, patientA, patientB, agency, registrar, miip, treasury, resolved, ids } = f;
+    /** The suite with an agency, programme 1 (co-payments on chain) funded, patient A enrolled with IST and consent. */
+    async function claimsFixture() {
+      const f = await recordsFixture();
+      const { as, insurer, hospital, patientA, agency, registrar, miip, treasury, resolved } = f;
       const { institutionId: agencyId } = await as(registrar).participants.register({
         account: agency.address,
         kind: "public-health-agency",
@@ -679,68 +684,242 @@ describe("SDK client", function () {
       const reserveGrant = resolved.genesis.grants.findIndex((g) => g.category === resolved.genesis.reserveCategory);
       await miip.token.release(reserveGrant);
       await as(treasury).token.transfer(insurer.address, IST(10_000));
+      await as(treasury).token.transfer(patientA.address, IST(1_000));
       const { programmeId } = await as(insurer).claims.openProgramme({
-        ...demoProgramme(agency.address, true),
+        ...demoProgramme(agency.address, true, true),
         coveredTypes: ["lab-result", "prescription"],
       });
-      const { free } = await as(insurer).claims.deposit(programmeId, IST(10_000));
-      expect(free).to.equal(IST(10_000));
-
-      // The patient signs its request to join; the hospital relays it through the gateway and pays for it.
-      const eth = await hre.ethers.provider.getBalance(patientA.address);
-      const joined = await as(patientA).gasless(hospital).claims.join(programmeId);
-      expect(joined.events.map((e) => [e.name, e.args.patient, e.args.byPatient])).to.deep.equal([
-        ["Enrolled", ids.patientA, true],
-      ]);
-      expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(eth);
-      const twice = await refusal(() => as(patientA).claims.join(programmeId));
-      expect(String(twice)).to.match(
-        /^ClaimsAlreadyEnrolled: patient 1 was already enrolled in programme 1 at \d{4}-\d\d-\d\dT[\d:]+Z \(once per programme\)$/,
-      );
+      await as(insurer).claims.deposit(programmeId, IST(10_000));
+      await as(patientA).gasless(hospital).claims.join(programmeId);
       await as(patientA).consent.grant({
         grantee: insurer.address,
         purpose: "insurance-claim",
         scope: { kind: "all-records" },
         expiresAt: (await time.latest()) + 365 * DAY,
       });
-
       // Cover starts at enrolment: the care claimed for comes after it.
       await time.increase(60);
       const treated = await f.asHospital.records.registerBatch(
-        [5, 6, 7, 8].map((i) => ({ ...f.doc(i), issuedAt: undefined })),
+        [5, 6, 7, 8, 9, 10].map((i) => ({ ...f.doc(i), issuedAt: undefined })),
       );
-      const [visit, surgery, scan, checkUp] = treated.recordIds;
-      const small = await as(hospital).claims.file({ programmeId, recordIds: [visit], billed: IST(250) });
-      expect(small).to.deep.include({ status: "paid", due: IST(200), paidNow: IST(200) });
-      expect(await miip.claims.get(small.claimId)).to.deep.include({
-        status: "paid",
-        patientId: ids.patientA,
-        billed: IST(250),
-        paid: IST(200),
-        payee: hospital.address,
-      });
-      const again = await refusal(() =>
-        as(hospital).claims.file({ programmeId, recordIds: [visit], billed: IST(250) }),
-      );
-      expect(String(again)).to.equal(`ClaimsRecordAlreadyClaimed: record ${visit} is already in claim 1`);
+      return { ...f, programmeId, treated: treated.recordIds };
+    }
 
-      const large = await as(hospital).claims.file({ programmeId, recordIds: [surgery, scan], billed: IST(4_000) });
-      expect(large).to.deep.include({ status: "pending", paidNow: 0n });
+    it("runs a programme: settings read back, enrolment by signature, deposits, withdrawals with notice", async function () {
+      const { as, insurer, hospital, patientA, agency, miip, ids, programmeId } = await loadFixture(claimsFixture);
+      expect(await miip.claims.programme(programmeId)).to.deep.include({
+        arbitrator: agency.address,
+        coveredTypes: ["prescription", "lab-result"],
+        autoApproveThreshold: IST(300),
+        copayBps: 2_000,
+        reviewDays: 14,
+        disputeDays: 7,
+        arbitrationDays: 21,
+        openEnrolment: true,
+        copayOnChain: true,
+        free: IST(10_000),
+        reserved: 0n,
+        withdrawal: undefined,
+      });
+      expect((await miip.claims.cover(programmeId, ids.patientA)).enrolledAt).to.be.greaterThan(0);
+      const twice = await refusal(() => as(patientA).gasless(hospital).claims.join(programmeId));
+      expect(String(twice)).to.match(
+        /^ClaimsAlreadyEnrolled: patient 1 is already enrolled in programme 1, since \d{4}-\d\d-\d\dT[\d:]+Z \(a cover must end before another starts\)$/,
+      );
+
+      const announced = await as(insurer).claims.announceWithdrawal(programmeId, IST(1_000));
+      expect(announced).to.deep.include({ amount: IST(1_000), to: insurer.address });
+      expect(announced.executableAt).to.equal((await time.latest()) + 7 * DAY);
+      expect((await miip.claims.programme(programmeId)).withdrawal).to.deep.equal({
+        amount: IST(1_000),
+        executableAt: announced.executableAt,
+        to: insurer.address,
+      });
+      const early = await refusal(() => as(insurer).claims.withdraw(programmeId));
+      expect(String(early)).to.match(
+        /^ClaimsWithdrawalNotDue: programme 1's announced withdrawal can be executed from \d{4}-/,
+      );
+      await time.increaseTo(announced.executableAt);
+      const before = await miip.token.balanceOf(insurer.address);
+      expect(await as(insurer).claims.withdraw(programmeId)).to.deep.include({
+        amount: IST(1_000),
+        to: insurer.address,
+        free: IST(9_000),
+      });
+      expect(await miip.token.balanceOf(insurer.address)).to.equal(before + IST(1_000));
+      expect((await refusal(() => as(insurer).claims.withdraw(programmeId))).name).to.equal(
+        "ClaimsNoWithdrawalAnnounced",
+      );
+      expect((await refusal(() => as(insurer).claims.withdrawCredit())).name).to.equal("ClaimsNoCredit");
+      // A patient's credit is the patient's, whatever its address: withdrawn through the gateway, relayed here.
+      expect(await miip.claims.creditOf("patient", ids.patientA)).to.equal(0n);
+      const none = await refusal(() => as(patientA).gasless(hospital).claims.withdrawCredit());
+      expect([none.name, none.args.party, none.args.id]).to.deep.equal(["ClaimsNoCredit", 1n, ids.patientA]);
+    });
+
+    it("signs bills as the escrow hashes them, and passes them between the parties as JSON", async function () {
+      const { as, hospital, miip, programmeId, treated, deployment } = await loadFixture(claimsFixture);
+      const { BILL_TYPES } = await import("../../config/eip712");
+      const escrow = await hre.ethers.getContractAt("ClaimEscrow", deployment.ClaimEscrow);
+      expect(await escrow.BILL_TYPEHASH()).to.equal(
+        hre.ethers.id(hre.ethers.TypedDataEncoder.from(BILL_TYPES).encodeType("Bill")),
+      );
+      const bill = await as(hospital).claims.bill({
+        programmeId,
+        recordIds: [treated[0], treated[1]],
+        amount: IST(250),
+        billDigest: billDigest(new TextEncoder().encode("itemised, encrypted")),
+      });
+      expect(bill.payTo).to.equal("hospital");
+      expect(bill.expiresAt).to.equal((await time.latest()) + 7 * DAY);
+      expect(miip.claims.billHash(bill)).to.equal(await escrow.billHash(billMessage(bill)));
+      const signed = await as(hospital).claims.signBill(bill);
+      expect(
+        hre.ethers.verifyTypedData(
+          { name: "MIIP Claims", version: "1", chainId: 31337n, verifyingContract: deployment.ClaimEscrow },
+          BILL_TYPES,
+          billMessage(bill),
+          signed.signature,
+        ),
+      ).to.equal(hospital.address);
+      expect(billFromJson(JSON.parse(billToJson(signed)))).to.deep.equal({ bill, signature: signed.signature });
+      expect(billFromJson(billToJson(bill))).to.deep.equal({ bill, signature: undefined });
+      expect(() => billFromJson({ ...bill, payTo: "insurer" })).to.throw(MIIPClientError, "not a bill");
+      await expect(as(hospital).claims.bill({ ...bill, billDigest: "0x12" })).to.be.rejectedWith(
+        MIIPClientError,
+        "billDigest must be 32 bytes",
+      );
+    });
+
+    it("files a small claim once both parties attest: the hospital on chain, the patient relayed, paying the co-payment too", async function () {
+      const { as, hospital, patientA, relayer, miip, ids, programmeId, treated } = await loadFixture(claimsFixture);
+      const [visit] = treated;
+      const bill = await as(hospital).claims.bill({
+        programmeId,
+        recordIds: [visit],
+        amount: IST(250),
+        billDigest: billDigest(new TextEncoder().encode("consultation")),
+      });
+      const billed = await as(hospital).claims.attest(bill);
+      expect(billed).to.deep.include({
+        claimId: 0n,
+        patientId: ids.patientA,
+        status: "waiting",
+        waitingFor: "patient",
+        due: 0n,
+        paidNow: 0n,
+        copaid: 0n,
+      });
+      expect(await miip.claims.billState(bill)).to.deep.equal({
+        billHash: billed.billHash,
+        hospital: true,
+        patient: false,
+        cancelled: false,
+        claimId: 0n,
+      });
+      const again = await refusal(() => as(hospital).claims.attest(bill));
+      expect(String(again)).to.equal(
+        `ClaimsBillAlreadyAttested: the hospital already attested bill ${billed.billHash}`,
+      );
+
+      // The patient's app finds the bill by its hash and confirms it: signed on the phone, relayed, no ETH spent.
+      const found = await as(patientA).claims.attestedBill(billed.billHash);
+      expect(found).to.deep.equal({ bill, by: "hospital", patientId: ids.patientA, hospitalId: Number(ids.hospital) });
+      const [eth, ist, hospitalIst] = [
+        await hre.ethers.provider.getBalance(patientA.address),
+        await miip.token.balanceOf(patientA.address),
+        await miip.token.balanceOf(hospital.address),
+      ];
+      const small = await as(patientA).gasless(relayer).claims.attest(found.bill);
+      expect(small).to.deep.include({
+        claimId: visit,
+        billHash: billed.billHash,
+        status: "paid",
+        due: IST(200),
+        paidNow: IST(200),
+        copaid: IST(50),
+      });
+      expect(small.events.map((e) => e.name)).to.include.members(["Approval", "ClaimFiled"]);
+      expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(eth);
+      expect(await miip.token.balanceOf(patientA.address)).to.equal(ist - IST(50));
+      expect(await miip.token.balanceOf(hospital.address)).to.equal(hospitalIst + IST(250));
+      expect(await miip.claims.get(small.claimId)).to.deep.equal({
+        claimId: visit,
+        patientId: ids.patientA,
+        programmeId: 1,
+        hospitalId: Number(ids.hospital),
+        status: "paid",
+        payTo: "hospital",
+        payee: hospital.address,
+        year: 0,
+        billed: IST(250),
+        due: IST(200),
+        paid: IST(200),
+        deadline: 0,
+      });
+      // Once filed, nothing of the bill waits on chain: its claim is found by its first record.
+      expect(await miip.claims.billState(bill)).to.deep.include({ hospital: false, patient: false, claimId: visit });
+      const timeline = await miip.history.claimTimeline(small.claimId);
+      expect(timeline.entries.map((e) => e.event)).to.deep.equal(["BillAttested", "ClaimFiled"]);
+
+      // An amendment is the same treatment: its bill is refused, whichever version it names.
+      const { recordId: corrected } = await as(hospital).records.amend(visit, {
+        digest: hre.ethers.id("corrected"),
+        uri: "ipfs://corrected",
+      });
+      expect((await miip.records.get(corrected)).firstVersion).to.equal(visit);
+      expect(await miip.claims.claimOfRecord(corrected)).to.equal(visit);
+      const signed = await as(hospital).claims.signBill({ ...bill, recordIds: [corrected] });
+      const claimed = await refusal(() => as(patientA).gasless(relayer).claims.attest(signed));
+      expect(String(claimed)).to.equal(`ClaimsRecordAlreadyClaimed: record ${corrected} is already in claim ${visit}`);
+      expect((await refusal(() => miip.claims.get(99))).name).to.equal("ClaimsUnknownClaim");
+    });
+
+    it("files a large claim in one relayed action, then reviews, disputes with evidence and arbitrates it", async function () {
+      const { as, hospital, patientA, relayer, insurer, agency, miip, ids, programmeId, treated } =
+        await loadFixture(claimsFixture);
+      const [, surgery, scan] = treated;
+      const signed = await as(hospital).claims.signBill(
+        await as(hospital).claims.bill({
+          programmeId,
+          recordIds: [surgery, scan],
+          amount: IST(4_000),
+          billDigest: billDigest(new TextEncoder().encode("theatre, anaesthesia, ward")),
+        }),
+      );
+      const large = await as(patientA).gasless(relayer).claims.attest(signed);
+      expect(large).to.deep.include({
+        claimId: surgery,
+        status: "pending",
+        due: IST(3_200),
+        paidNow: 0n,
+        copaid: IST(800),
+      });
+      expect((await miip.claims.programme(programmeId)).reserved).to.equal(IST(3_200));
       expect(await as(insurer).claims.approve(large.claimId, IST(2_000), "OVERBILLED")).to.deep.include({
         status: "partially-approved",
         paidNow: IST(2_000),
+        deadline: (await time.latest()) + 7 * DAY,
       });
       const settled = await refusal(() => as(insurer).claims.reject(large.claimId, "late"));
       expect(String(settled)).to.equal(`ClaimsInvalidStatus: claim ${large.claimId} is partially-approved`);
-      expect((await as(hospital).claims.dispute(large.claimId)).status).to.equal("disputed");
+      const evidence = billDigest(new TextEncoder().encode("operating notes"));
+      const disputed = await as(hospital).claims.dispute(large.claimId, "JUSTIFIED", evidence);
+      expect(disputed.status).to.equal("disputed");
+      expect(disputed.events.find((e) => e.name === "ClaimDecided")!.args).to.deep.include({
+        evidence,
+        by: 2n,
+      });
       expect(await as(agency).claims.arbitrate(large.claimId, IST(500), "PARTLY")).to.deep.include({
         status: "settled",
         paidNow: IST(500),
+        deadline: 0,
       });
       expect(await miip.claims.get(large.claimId)).to.deep.include({
         status: "settled",
         patientId: ids.patientA,
         paid: IST(2_500),
+        payee: hospital.address,
       });
       const timeline = await miip.history.claimTimeline(large.claimId);
       expect(timeline.entries.map((e) => [e.event, e.args.status])).to.deep.equal([
@@ -749,21 +928,116 @@ describe("SDK client", function () {
         ["ClaimDecided", 6n],
         ["ClaimDecided", 7n],
       ]);
-      // The patient files for its own record through the gateway (relayed), and is paid itself.
-      const notHers = await refusal(() =>
-        as(patientB).claims.file({ programmeId, recordIds: [checkUp], billed: IST(100) }, { by: "patient" }),
+    });
+
+    it("pays the patient a bill it already paid, refuses another patient's, and lets a party cancel a bill", async function () {
+      const { as, hospital, patientA, patientB, relayer, miip, deployment, programmeId, treated } =
+        await loadFixture(claimsFixture);
+      const checkUp = treated[3];
+      const signed = await as(hospital).claims.signBill(
+        await as(hospital).claims.bill({
+          programmeId,
+          recordIds: [checkUp],
+          amount: IST(100),
+          payTo: "patient",
+          billDigest: billDigest(new TextEncoder().encode("check-up, paid at the desk")),
+        }),
       );
-      expect(notHers.name).to.equal("ClaimsRecordPatientMismatch");
-      expect(notHers.args).to.deep.equal({ recordId: checkUp, patient: ids.patientB });
+      const notHers = await refusal(() => as(patientB).claims.attest(signed));
+      expect(notHers.name).to.equal("ClaimsNotBillParty");
+      expect(notHers.args).to.deep.equal({ caller: deployment.ParticipantRegistry });
       const ist = await miip.token.balanceOf(patientA.address);
-      const own = await as(patientA)
-        .gasless(hospital)
-        .claims.file({ programmeId, recordIds: [checkUp], billed: IST(100) }, { by: "patient" });
-      expect(own).to.deep.include({ status: "paid", due: IST(80), paidNow: IST(80) });
-      expect(await miip.claims.get(own.claimId)).to.deep.include({ patientId: ids.patientA, payee: patientA.address });
+      const own = await as(patientA).gasless(relayer).claims.attest(signed);
+      expect(own).to.deep.include({ status: "paid", due: IST(80), paidNow: IST(80), copaid: 0n });
+      expect(await miip.claims.get(own.claimId)).to.deep.include({ payTo: "patient", payee: patientA.address });
       expect(await miip.token.balanceOf(patientA.address)).to.equal(ist + IST(80));
-      await as(insurer).claims.withdraw(programmeId, IST(1));
-      expect((await refusal(() => as(insurer).claims.withdrawCredit())).name).to.equal("ClaimsNoCredit");
+
+      // Either party cancels a bill before it is filed; its attestations and signature are then worthless.
+      const draft = await as(hospital).claims.bill({
+        programmeId,
+        recordIds: [treated[4]],
+        amount: IST(120),
+        billDigest: billDigest(new TextEncoder().encode("draft")),
+      });
+      const draftSigned = await as(hospital).claims.signBill(draft);
+      await as(patientA).gasless(relayer).claims.cancelBill(draft);
+      expect(await miip.claims.billState(draft)).to.deep.include({ cancelled: true, hospital: false, patient: false });
+      const cancelled = await refusal(() => as(patientA).gasless(relayer).claims.attest(draftSigned));
+      expect(String(cancelled)).to.equal(
+        `ClaimsBillCancelled: bill ${draftSigned.billHash} was cancelled by a party to it`,
+      );
+      expect((await refusal(() => as(hospital).claims.cancelBill(draft))).name).to.equal("ClaimsBillCancelled");
+    });
+
+    it("applies the default outcomes of silent parties, while governance replaces the arbitrator", async function () {
+      const {
+        as,
+        hospital,
+        patientA,
+        relayer,
+        insurer,
+        agency,
+        registrar,
+        deployer,
+        signers,
+        miip,
+        programmeId,
+        treated,
+      } = await loadFixture(claimsFixture);
+      const scan = treated[5];
+      const signed = await as(hospital).claims.signBill(
+        await as(hospital).claims.bill({
+          programmeId,
+          recordIds: [scan],
+          amount: IST(2_000),
+          billDigest: billDigest(new TextEncoder().encode("CT")),
+        }),
+      );
+      const filed = await as(patientA).gasless(relayer).claims.attest(signed);
+      const { deadline } = await miip.claims.get(filed.claimId);
+      const early = await refusal(() => as(relayer).claims.applyDefault(filed.claimId));
+      expect(String(early)).to.match(
+        new RegExp(`^ClaimsDeadlineNotPassed: claim ${filed.claimId}'s current step runs until \\d{4}-`),
+      );
+      await time.increaseTo(deadline + 1);
+      expect((await refusal(() => as(insurer).claims.approve(filed.claimId, IST(1), "late"))).name).to.equal(
+        "ClaimsDeadlinePassed",
+      );
+      const escalated = await as(relayer).claims.applyDefault(filed.claimId);
+      expect(escalated).to.deep.include({ status: "escalated", paidNow: IST(240), deadline: deadline + 21 * DAY });
+
+      // A second agency, then governance's delayed replacement of the programme's arbitrator.
+      const tribunal = signers[25];
+      const { institutionId, activatesAt } = await as(registrar).participants.register({
+        account: tribunal.address,
+        kind: "public-health-agency",
+        licence: "HIRA",
+        name: "HIRA",
+      });
+      await time.increaseTo(activatesAt);
+      await miip.participants.activate(institutionId);
+      const call = miip.governance.replaceArbitrator(programmeId, tribunal.address);
+      expect(call.label).to.equal(`replace the arbitrator of programme ${programmeId} with ${tribunal.address}`);
+      const scheduled = await as(deployer).governance.schedule(call);
+      await time.increaseTo(scheduled.readyAt);
+      const replaced = await as(deployer).governance.execute(call);
+      expect(replaced.events.find((e) => e.name === "ArbitratorReplaced")!.args).to.deep.include({
+        arbitratorId: BigInt(institutionId),
+      });
+      expect(await miip.claims.programme(programmeId)).to.deep.include({
+        arbitrator: tribunal.address,
+        arbitratorId: institutionId,
+      });
+      expect((await refusal(() => as(agency).claims.arbitrate(filed.claimId, 1n, "x"))).name).to.equal(
+        "ClaimsNotArbitrator",
+      );
+      await time.increaseTo(escalated.deadline + 1);
+      expect(await as(relayer).claims.applyDefault(filed.claimId)).to.deep.include({
+        status: "settled",
+        paidNow: IST(1_360),
+        deadline: 0,
+      });
+      expect(await miip.claims.get(filed.claimId)).to.deep.include({ status: "settled", paid: IST(1_600) });
     });
   });
 

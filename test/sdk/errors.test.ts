@@ -88,7 +88,7 @@ describe("SDK error decoding", function () {
       "SupplyReceiverNotActive: receiver 0x0000…0000, status retired",
     );
     expect(decode("ClaimsAlreadyEnrolled", [2n, 7n, 1_795_000_000n])).to.equal(
-      "ClaimsAlreadyEnrolled: patient 7 was already enrolled in programme 2 at 2026-11-18T11:06:40Z (once per programme)",
+      "ClaimsAlreadyEnrolled: patient 7 is already enrolled in programme 2, since 2026-11-18T11:06:40Z (a cover must end before another starts)",
     );
     expect(decode("ConsentEmergencyCapReached", [7n, 4n, 1_795_000_000n])).to.equal(
       "ConsentEmergencyCapReached: institution 4 already opened emergency access to patient 7 as often as allowed in the period ending at 2026-11-18T11:06:40Z",

@@ -311,8 +311,12 @@ describe("Adversarial", function () {
         const gateway = participants.connect(patientA);
         const target = await claims.getAddress();
         // With a gas limit: estimating would see the second fail.
-        const a = await gateway.execute(s.ids.patientA, hre.ethers.ZeroHash, target, dataFirst, { gasLimit: 1_000_000 });
-        const b = await gateway.execute(s.ids.patientA, hre.ethers.ZeroHash, target, dataSecond, { gasLimit: 1_000_000 });
+        const a = await gateway.execute(s.ids.patientA, hre.ethers.ZeroHash, target, dataFirst, {
+          gasLimit: 1_000_000,
+        });
+        const b = await gateway.execute(s.ids.patientA, hre.ethers.ZeroHash, target, dataSecond, {
+          gasLimit: 1_000_000,
+        });
         await mine();
         expect((await a.wait())!.status).to.equal(1);
         await expect(b.wait()).to.be.rejected;

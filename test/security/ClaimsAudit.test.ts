@@ -90,7 +90,9 @@ describe("ClaimEscrow against an outside audit (issue 15)", function () {
       // The stale announcement is refused, naming when it lapsed; a new one needs a new notice.
       const { withdrawal } = await claims.getProgramme(1);
       const lapsedAt = withdrawal.executableAt + (await claims.WITHDRAWAL_WINDOW());
-      await expect(asInsurer.withdraw(1)).to.be.revertedWithCustomError(claims, "ClaimsWithdrawalLapsed").withArgs(1, lapsedAt);
+      await expect(asInsurer.withdraw(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsWithdrawalLapsed")
+        .withArgs(1, lapsedAt);
       await asInsurer.announceWithdrawal(1, KRW(100), insurer.address);
       await expect(asInsurer.withdraw(1)).to.be.revertedWithCustomError(claims, "ClaimsWithdrawalNotDue");
       await time.increase(7 * DAY);
@@ -153,7 +155,10 @@ describe("ClaimEscrow against an outside audit (issue 15)", function () {
         .to.be.revertedWithCustomError(claims, "ClaimsNotCreditHolder")
         .withArgs(patientA.address);
       await expect(
-        asPatient(participants, patientA, ids.patientA, claims, "withdrawCredit", [await blk.getAddress(), thief.address]),
+        asPatient(participants, patientA, ids.patientA, claims, "withdrawCredit", [
+          await blk.getAddress(),
+          thief.address,
+        ]),
       ).to.be.reverted;
       // A guardian cannot move the patient's money either.
       await expect(

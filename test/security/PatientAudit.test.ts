@@ -99,7 +99,8 @@ describe("Patients, the gateway and recovery against an outside audit (issue 14)
     });
 
     it("refuses a claim when the registry has no read policy: no consent can be shown", async function () {
-      const { participants, records, claims, manager, deployer, insurer, bill, fileBoth } = await loadFixture(escrowFixture);
+      const { participants, records, claims, manager, deployer, insurer, bill, fileBoth } =
+        await loadFixture(escrowFixture);
       const unset = records.interface.encodeFunctionData("setReadPolicy", [hre.ethers.ZeroAddress]);
       await governorCall(manager, deployer, records, unset);
       const insurerId = (await participants.memberOf(insurer.address)).id;

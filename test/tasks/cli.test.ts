@@ -134,14 +134,38 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     );
   });
 
-  it("files a small claim that is paid at once, and shows its timeline", async function () {
-    const filed = await ok("claim:file", "--programme", "1", "--records", "3", "--billed", "250");
-    expect(filed).to.match(/^claim 1: paid, due 200 IST, paid now 200 IST/);
-    expect(await ok("claim:show", "--claim", "1")).to.match(
-      /claim 1: paid; billed 250 IST, due 200 IST, paid 200 IST.*\n.*ClaimFiled paid\n$/,
+  it("bills a small claim, has the patient confirm it without gas, pays it with its co-payment, and shows its timeline", async function () {
+    const { JsonRpcProvider } = await import("ethers");
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    const patientB = (await hre.ethers.getSigners())[17].address;
+    const itemised = path.join(dir, "itemised.txt");
+    writeFileSync(itemised, "consultation 180; chest X-ray 70 (encrypted in real life)");
+    const billed = await ok(
+      "claim:bill",
+      "--programme",
+      "1",
+      "--records",
+      "3",
+      "--amount",
+      "250",
+      "--itemised",
+      itemised,
+    );
+    const [, hash] =
+      /^bill (0x[0-9a-f]{64}) attested by the hospital; it waits for patient 2 \(claim:confirm --bill \1\)/.exec(
+        billed,
+      )!;
+    const eth = await provider.getBalance(patientB);
+    expect(await ok("claim:confirm", "--bill", hash, "--from", "patientB", "--gasless")).to.match(
+      /^claim 3: paid, due 200 IST, paid now 200 IST, co-paid 50 IST  \(gas /,
+    );
+    expect(await provider.getBalance(patientB)).to.equal(eth);
+    provider.destroy();
+    expect(await ok("claim:show", "--claim", "3")).to.match(
+      /^claim 3: paid; billed 250 IST, due 200 IST, paid 200 IST to the hospital; patient 2\n.*BillAttested by hospital\n.*ClaimFiled paid\n$/,
     );
     expect(await fails("claim:file", "--programme", "1", "--records", "3", "--billed", "250")).to.equal(
-      "error: ClaimsRecordAlreadyClaimed: record 3 is already in claim 1",
+      "error: ClaimsRecordAlreadyClaimed: record 3 is already in claim 3",
     );
   });
 
@@ -210,16 +234,24 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       "patient 3 enrolled in programme 1",
     );
     expect(await fails("claim:enrol", "--programme", "1", "--patient", "2")).to.match(
-      /^error: ClaimsAlreadyEnrolled: patient 2 was already enrolled in programme 1 at \d{4}-/,
+      /^error: ClaimsAlreadyEnrolled: patient 2 is already enrolled in programme 1, since \d{4}-/,
     );
     expect(await ok("claim:file", "--programme", "1", "--records", "4", "--billed", "1000")).to.match(
-      /^claim 2: pending, due 800 IST, paid now 0 IST/,
+      /^claim 4: pending, due 800 IST, paid now 0 IST, co-paid 200 IST  \(gas /,
     );
-    expect(await fails("claim:decide", "--claim", "2", "--approve", "900")).to.match(
-      /^error: ClaimsApprovalExceedsClaim: claim 2: /,
+    expect(await fails("claim:decide", "--claim", "4", "--approve", "900")).to.match(
+      /^error: ClaimsApprovalExceedsClaim: claim 4: /,
     );
-    expect(await ok("claim:decide", "--claim", "2", "--approve", "500", "--reason", "PARTLY")).to.match(
-      /^claim 2: partially-approved, paid now 500 IST/,
+    expect(await ok("claim:decide", "--claim", "4", "--approve", "500", "--reason", "PARTLY")).to.match(
+      /^claim 4: partially-approved, paid now 500 IST/,
+    );
+    const notes = path.join(dir, "notes.txt");
+    writeFileSync(notes, "operating notes: the extra 300 IST were justified");
+    expect(
+      await ok("claim:dispute", "--claim", "4", "--reason", "UNDERPAID", "--evidence", notes, "--from", "patientB"),
+    ).to.match(/^claim 4: disputed; the arbitrator decides by \d{4}-/);
+    expect(await fails("claim:default", "--claim", "4")).to.match(
+      /^error: ClaimsDeadlineNotPassed: claim 4's current step runs until \d{4}-/,
     );
 
     const shipped = await ok(
@@ -344,6 +376,114 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     await travel(3 * 86_400);
     expect(await ok("supply:withdraw-recall", "--batch", "1", "--reason", "CLEARED")).to.match(
       /^executed: withdraw the recall of batch 1 made at \d+ \(CLEARED\)/,
+    );
+    provider.destroy();
+  });
+
+  it("signs a bill off chain for the patient to file, cancels another, withdraws with notice, replaces the arbitrator and applies a default", async function () {
+    const { Wallet, JsonRpcProvider } = await import("ethers");
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    const travel = async (seconds: number) => {
+      await provider.send("evm_increaseTime", [seconds]);
+      await provider.send("evm_mine", []);
+    };
+    const signed = path.join(dir, "bill.json");
+    const digest = "0x" + "ab".repeat(32);
+    expect(
+      await ok(
+        "claim:bill",
+        "--programme",
+        "1",
+        "--records",
+        "5",
+        "--amount",
+        "100",
+        "--digest",
+        digest,
+        "--sign",
+        "--out",
+        signed,
+      ),
+    ).to.match(/^bill 0x[0-9a-f]{64} signed for patient 1, written to .*bill.json: the patient files it/);
+    expect(JSON.parse(readFileSync(signed, "utf8")).bill).to.deep.include({
+      recordIds: ["5"],
+      payTo: "hospital",
+      billDigest: digest,
+    });
+    expect(await ok("claim:confirm", "--bill", signed, "--from", "patientA", "--gasless")).to.match(
+      /^claim 5: paid, due 80 IST, paid now 80 IST, co-paid 20 IST/,
+    );
+
+    const draft = path.join(dir, "draft.json");
+    const billed = await ok(
+      "claim:bill",
+      "--programme",
+      "1",
+      "--records",
+      "1",
+      "--amount",
+      "120",
+      "--digest",
+      digest,
+      "--out",
+      draft,
+    );
+    const hash = /^bill (0x[0-9a-f]{64}) attested by the hospital/.exec(billed)![1];
+    expect(await ok("claim:cancel", "--bill", draft, "--from", "patientA", "--gasless")).to.match(
+      new RegExp(`^bill ${hash} cancelled  \\(gas `),
+    );
+    expect(await fails("claim:confirm", "--bill", hash, "--from", "patientA")).to.equal(
+      `error: ClaimsBillCancelled: bill ${hash} was cancelled by a party to it`,
+    );
+    expect(await fails("claim:bill", "--programme", "1", "--records", "1", "--amount", "120")).to.equal(
+      "error: give --itemised (the document, digested here) or --digest",
+    );
+
+    expect(await ok("claim:withdraw", "--programme", "1", "--amount", "100")).to.match(
+      /^withdrawal of 100 IST to 0x[0-9a-fA-F]{40} announced; run again without --amount after \d{4}-/,
+    );
+    expect(await fails("claim:withdraw", "--programme", "1")).to.match(
+      /^error: ClaimsWithdrawalNotDue: programme 1's announced withdrawal can be executed from \d{4}-/,
+    );
+    expect(await ok("claim:programme", "--programme", "1")).to.match(
+      /withdrawal of 100 IST to 0x[0-9a-fA-F]{40} announced/,
+    );
+
+    // A second agency; governance replaces the programme's arbitrator through its delay.
+    const tribunal = Wallet.createRandom().address;
+    const added = await ok(
+      "institution:add",
+      "--account",
+      tribunal,
+      "--kind",
+      "public-health-agency",
+      "--licence",
+      "HIRA",
+      "--name",
+      "HIRA Claims Tribunal",
+    );
+    const tribunalId = /^institution (\d+) onboarded/.exec(added)![1];
+    await travel(7 * 86_400);
+    expect(await ok("claim:withdraw", "--programme", "1")).to.match(
+      /^withdrew 100 IST to 0x[0-9a-fA-F]{40}; [\d,.]+ IST free/,
+    );
+    await ok("institution:activate", "--id", tribunalId);
+    expect(await ok("claim:replace-arbitrator", "--programme", "1", "--arbitrator", tribunal)).to.match(
+      /^scheduled: replace the arbitrator of programme 1 with 0x[0-9a-fA-F]{40}; run again after \d{4}-/,
+    );
+    await travel(86_400);
+    expect(await ok("claim:replace-arbitrator", "--programme", "1", "--arbitrator", tribunal)).to.match(
+      /^executed: replace the arbitrator of programme 1/,
+    );
+    expect(await ok("claim:programme", "--programme", "1")).to.include(`by institution ${tribunalId} (${tribunal})`);
+
+    // Claim 4 was disputed above; nobody arbitrated it within 21 days: the insurer's decision stands.
+    await travel(21 * 86_400);
+    expect(await ok("claim:default", "--claim", "4", "--from", "relayer")).to.match(
+      /^claim 4: settled, paid now 0 IST; final/,
+    );
+    expect(await ok("claim:show", "--claim", "4")).to.match(
+      /^claim 4: settled; billed 1,000 IST, due 800 IST, paid 500 IST to the hospital; patient 2\n.*ClaimFiled pending\n.*ClaimDecided partially-approved by insurer\n.*ClaimDecided disputed by patient\n.*ClaimDecided settled by anyone\n$/,
     );
     provider.destroy();
   });

@@ -69,7 +69,9 @@ abstract contract SuiteDeployer {
         records.setReadPolicy(consent);
         claims = ClaimEscrow(
             _proxy(
-                address(new ClaimEscrow(participants, records, address(new ClaimEscrowExtension(participants, records)))),
+                address(
+                    new ClaimEscrow(participants, records, address(new ClaimEscrowExtension(participants, records)))
+                ),
                 abi.encodeCall(ClaimEscrow.initialize, (address(manager)))
             )
         );

@@ -27,6 +27,10 @@ interface Vm {
     function expectRevert(bytes4 revertData) external;
 
     function chainId(uint256 newChainId) external;
+
+    function snapshotState() external returns (uint256 snapshotId);
+
+    function revertToStateAndDelete(uint256 snapshotId) external returns (bool success);
 }
 
 // The cheatcode address every Foundry EVM answers at.
