@@ -249,6 +249,9 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         bool permit = side == BY_PATIENT && copayPermit.deadline != 0;
         if (permit) f.patientAccount = _participants.patientAccount(first.patient);
         if (state | side != BY_BOTH) {
+            // A bill whose treatment is claimed (this bill, filed, or another) can no longer wait for anyone.
+            uint256 claimed = _claimOfTreatment($, first.id);
+            if (claimed != 0) revert ClaimsRecordAlreadyClaimed(bill.recordIds[0], claimed);
             _wait(f.billHash, state | side, bill, first, _party(side));
             if (permit) _permitCopay(p, bill, f.patientAccount, copayPermit);
             return 0;

@@ -471,9 +471,14 @@ describe("ClaimEscrow", function () {
         .to.emit(claims, "ClaimFiled")
         .withArgs(1, 1, ids.patientA, hash, ids.hospital, Status.Paid, KRW(400), 0, 0, anyValue);
       expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(400));
-      // Filed: nothing of the bill waits any more; its claim is found by its first record.
+      // Filed: nothing of the bill waits any more; its claim is found by its first record; attesting it again
+      // is refused.
       expect(await claims.billState(hash)).to.deep.equal([false, false, false]);
       expect(await claims.claimOfRecord(1)).to.equal(1n);
+      await expect(hospitalFiles(first))
+        .to.be.revertedWithCustomError(claims, "ClaimsRecordAlreadyClaimed")
+        .withArgs(1, 1);
+      expect(await claims.billState(hash)).to.deep.equal([false, false, false]);
       // The patient starts (gaslessly): the hospital's call files it.
       const second = await bill({ recordIds: [3], amount: KRW(500), payTo: PayTo.Patient });
       await expect(
