@@ -2,10 +2,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Interface } from "ethers";
 
+import type { BillMessage } from "../config/eip712";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
-import { freshSuite, gasOf, onboardAll, viaGateway } from "./types";
+import { NO_PERMIT, freshSuite, gasOf, onboardAll, relayed, signBill, viaGateway } from "./types";
 
 /** One operation measured on a fresh deployment and again after a long history. */
 export interface HistoryRow {
@@ -38,7 +39,19 @@ export async function benchHistory(
   const { participants, records, consent, claims, supply, token, distribution, resolved } = suite;
   const signers = await hre.ethers.getSigners();
   const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
-  const [registrar, hospital, pharmacy, insurer, agency, manufacturer, distributor, patientA, patientB, treasury] = [
+  const [
+    registrar,
+    hospital,
+    pharmacy,
+    insurer,
+    agency,
+    manufacturer,
+    distributor,
+    patientA,
+    patientB,
+    treasury,
+    relayer,
+  ] = [
     who("registrar"),
     who("hospital"),
     who("pharmacy"),
@@ -49,6 +62,7 @@ export async function benchHistory(
     who("patientA"),
     who("patientB"),
     who("treasury"),
+    who("relayer"),
   ];
   // The history belongs to the patient whose operations are measured, so their own lists grow to 10,000 too.
   const historian = patientA;
@@ -75,8 +89,10 @@ export async function benchHistory(
     filingWindowDays: 365,
     reviewDays: 7,
     disputeDays: 7,
+    arbitrationDays: 7,
     arbitrator: agency.address,
     openEnrolment: false,
+    copayOnChain: false,
   });
   await token.connect(insurer).approve(await claims.getAddress(), IST(10_000_000));
   await claims.connect(insurer).deposit(1, IST(10_000_000));
@@ -154,6 +170,27 @@ export async function benchHistory(
     return Math.round(total / REPEATS);
   };
   const lastRecord = async () => records.recordCount();
+  const escrow = await claims.getAddress();
+  const bill = async (recordId: bigint, amount: bigint): Promise<BillMessage> => ({
+    programmeId: 1n,
+    recordIds: [recordId],
+    amount,
+    payTo: 0,
+    billDigest: hre.ethers.id(`history bill ${recordId}`),
+    expiresAt: BigInt(far),
+  });
+  /** Both attestations: the hospital signs the bill, patient A files it through the gateway (relayed when measured). */
+  const fileBoth = async (b: BillMessage, relay: boolean) => {
+    const patientId = idOf.get(patientA.address)!;
+    const data = (claims.interface as unknown as Interface).encodeFunctionData("fileClaim", [
+      b,
+      await signBill(hre, claims, hospital, b),
+      NO_PERMIT,
+    ]);
+    return relay
+      ? relayed(hre, participants, patientA, relayer, patientId, escrow, data)
+      : viaGateway(participants, patientA, patientId, escrow, data);
+  };
   /** A new record of patient A and patient A's grant to the pharmacy for it (sent, not yet waited for). */
   const grantOnNewRecord = async () => {
     await records.connect(hospital).register(input(patientA.address));
@@ -191,18 +228,18 @@ export async function benchHistory(
       "access log entry",
       await average(() => gasOf(consent.connect(pharmacy).logAccess(1, PURPOSES.treatment))),
     ],
-    "claims.smallClaim": [
-      "small claim, filed, checked and paid",
+    "claims.smallClaim.signedRelayed": [
+      "small claim, both attestations (signed, relayed), checked and paid",
       await average(async () => {
         await records.connect(hospital).register(input(patientA.address));
-        return gasOf(claims.connect(hospital).fileClaim(1, [await lastRecord()], IST(100), hospital.address));
+        return gasOf(fileBoth(await bill(await lastRecord(), IST(100)), true));
       }),
     ],
-    "claims.largeClaim": [
-      "large claim, filed and reserved",
+    "claims.largeClaim.signedRelayed": [
+      "large claim, both attestations (signed, relayed), filed and reserved",
       await average(async () => {
         await records.connect(hospital).register(input(patientA.address));
-        return gasOf(claims.connect(hospital).fileClaim(1, [await lastRecord()], IST(500), hospital.address));
+        return gasOf(fileBoth(await bill(await lastRecord(), IST(500)), true));
       }),
     ],
     "supply.shipPlusAccept": [
@@ -254,15 +291,16 @@ export async function benchHistory(
       expiresAt: far,
     });
   }
+  // Each claim of the history has both attestations: the hospital's signature, patient A's own transaction.
   for (let i = 0; i < HISTORY; i++) {
-    await claims.connect(hospital).fileClaim(1, [firstHistoryRecord + BigInt(i)], IST(1), hospital.address);
+    await fileBoth(await bill(firstHistoryRecord + BigInt(i), IST(1)), false);
     if ((i + 1) % 2_500 === 0) log(`    ${(i + 1).toLocaleString("en-US")} claims`);
   }
   for (let i = 0; i < HISTORY; i++) {
     await supply.connect(manufacturer).ship(1, distributor.address, 1);
   }
   log(
-    `  history built in ${Math.round((Date.now() - started) / 1000)} s: ${await records.recordCount()} records, ${await claims.claimCount()} claims`,
+    `  history built in ${Math.round((Date.now() - started) / 1000)} s: ${await records.recordCount()} records, ${(await claims.queryFilter(claims.filters.ClaimFiled())).length} claims`,
   );
 
   const after = await measureAll();

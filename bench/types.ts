@@ -1,13 +1,21 @@
 import path from "node:path";
 
-import { type ContractTransactionResponse, type Signer, Wallet, ZeroAddress, ZeroHash, id } from "ethers";
+import { type ContractTransactionResponse, Signature, type Signer, Wallet, ZeroAddress, ZeroHash, id } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { PATIENT_CALL_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../config/eip712";
+import {
+  BILL_TYPES,
+  type BillMessage,
+  PATIENT_CALL_TYPES,
+  PERMIT_TYPES,
+  REGISTER_PATIENT_TYPES,
+  claimsDomain,
+  participantsDomain,
+} from "../config/eip712";
 import { deploySuite } from "../scripts/lib/deploy";
 import { loadParameters } from "../scripts/lib/parameters";
-import type { ParticipantRegistry } from "../typechain-types";
+import type { ClaimEscrow, MockERC20, ParticipantRegistry } from "../typechain-types";
 
 /** One measured user operation. */
 export interface GasRow {
@@ -146,4 +154,35 @@ export async function onboardAll(
   }
   await time.increase(await participants.onboardingDelay());
   for (const id of ids) await (await participants.activate(id)).wait();
+}
+
+/** No co-payment permit: the patient's existing allowance (if any) is used. */
+export const NO_PERMIT = { deadline: 0n, v: 0, r: ZeroHash, s: ZeroHash };
+
+/** The hospital's EIP-712 signature of a bill, in the escrow's domain: its attestation, made off chain. */
+export async function signBill(
+  hre: HardhatRuntimeEnvironment,
+  claims: ClaimEscrow,
+  hospital: Signer,
+  bill: BillMessage,
+): Promise<string> {
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  return hospital.signTypedData(claimsDomain(chainId, await claims.getAddress()), BILL_TYPES, bill);
+}
+
+/** The patient's EIP-2612 permit letting the escrow move `value` of its tokens (the co-payment). */
+export async function copayPermit(
+  hre: HardhatRuntimeEnvironment,
+  token: MockERC20,
+  patient: Signer,
+  escrow: string,
+  value: bigint,
+): Promise<{ deadline: bigint; v: number; r: string; s: string }> {
+  const owner = await patient.getAddress();
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  const deadline = BigInt((await time.latest()) + 3600);
+  const domain = { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() };
+  const message = { owner, spender: escrow, value, nonce: await token.nonces(owner), deadline };
+  const { v, r, s } = Signature.from(await patient.signTypedData(domain, PERMIT_TYPES, message));
+  return { deadline, v, r, s };
 }

@@ -125,3 +125,34 @@ export interface PatientCall {
   nonce: bigint;
   deadline: bigint;
 }
+
+/**
+ * A bill both parties to the care attest (IClaimEscrow.Bill): the issuing hospital signs it off chain, or
+ * attests it by calling; the patient attests it through the directory's gateway. `payTo` is 0 for the hospital,
+ * 1 for the patient (IClaimEscrow.PayTo). A test checks the type hash against ClaimEscrow.BILL_TYPEHASH.
+ */
+export const BILL_TYPES: Record<string, TypedDataField[]> = {
+  Bill: [
+    { name: "programmeId", type: "uint256" },
+    { name: "recordIds", type: "uint256[]" },
+    { name: "amount", type: "uint96" },
+    { name: "payTo", type: "uint8" },
+    { name: "billDigest", type: "bytes32" },
+    { name: "expiresAt", type: "uint40" },
+  ],
+};
+
+/** A bill as signed and as passed to ClaimEscrow.fileClaim. */
+export interface BillMessage {
+  programmeId: bigint;
+  recordIds: bigint[];
+  amount: bigint;
+  payTo: number;
+  billDigest: string;
+  expiresAt: bigint;
+}
+
+/** The EIP-712 domain of a ClaimEscrow deployment (its proxy address, on its chain). */
+export function claimsDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return { name: "MIIP Claims", version: "1", chainId, verifyingContract };
+}

@@ -111,7 +111,7 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt)$/;
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt|executableAt|claimableUntil|lapsedAt)$/;
 
 /** "a hospital", "an insurer". */
 function withArticle(word: string): string {
@@ -247,17 +247,36 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ClaimsNoConsent: (a) => `insurer ${a.insurerId} has no consent to read record ${a.recordId} for insurance claims`,
   ClaimsRecordAlreadyClaimed: (a) => `record ${a.recordId} is already in claim ${a.claimId}`,
   ClaimsAlreadyEnrolled: (a) =>
-    `patient ${a.patient} was already enrolled in programme ${a.programmeId} at ${a.enrolledAt} (once per programme)`,
+    `patient ${a.patient} is already enrolled in programme ${a.programmeId}, since ${a.enrolledAt} (a cover must end before another starts)`,
+  ClaimsPreviousCoverClaimable: (a) =>
+    `patient ${a.patient}'s earlier cover in programme ${a.programmeId} can still be claimed until ${a.claimableUntil}: a new cover would forget it`,
   ClaimsNotEnrolled: (a) => `patient ${a.patient} is not enrolled in programme ${a.programmeId}`,
+  ClaimsNotCovered: (a) => `record ${a.recordId}'s treatment (${a.treatedAt}) is outside the patient's cover`,
   ClaimsCoverAlreadyEnded: (a) =>
     `patient ${a.patient}'s cover in programme ${a.programmeId} already ended at ${a.endedAt}`,
   ClaimsUnknownPatient: (a) => `there is no patient ${a.patientId}`,
+  ClaimsUnknownClaim: (a) => `there is no claim ${a.claimId}`,
   ClaimsEnrolmentClosed: (a) => `programme ${a.programmeId} takes no enrolment from patients: its insurer enrols them`,
-  ClaimsReviewDeadlineNotPassed: (a) =>
-    `the insurer may review claim ${a.claimId} until ${a.deadline}; approval can be forced after that`,
-  ClaimsDisputeDeadlinePassed: (a) => `claim ${a.claimId} could be disputed until ${a.deadline}`,
-  ClaimsDisputeDeadlineNotPassed: (a) =>
-    `claim ${a.claimId} may be disputed until ${a.deadline}; it can be finalized after that`,
+  ClaimsBillExpired: (a) => `the bill could be attested until ${a.expiresAt}`,
+  ClaimsBillCancelled: (a) => `bill ${a.billHash} was cancelled by a party to it`,
+  ClaimsBillAlreadyAttested: (a) => `the ${a.by} already attested bill ${a.billHash}`,
+  ClaimsNotBillParty: (a) => `${a.caller} is neither the bill's patient (through the gateway) nor its issuing hospital`,
+  ClaimsBadHospitalSignature: (a) =>
+    `the hospital's signature is not its current address's signature of bill ${a.billHash}`,
+  ClaimsNotClaimant: (a) => `${a.caller} is neither the claim's patient (through the gateway) nor its hospital`,
+  ClaimsDeadlinePassed: (a) =>
+    `claim ${a.claimId}'s current step ended at ${a.deadline}: anyone may now apply its default outcome`,
+  ClaimsDeadlineNotPassed: (a) =>
+    `claim ${a.claimId}'s current step runs until ${a.deadline}: its default outcome applies only after that`,
+  ClaimsNoWithdrawalAnnounced: (a) => `programme ${a.programmeId} has no announced withdrawal to execute`,
+  ClaimsWithdrawalNotDue: (a) =>
+    `programme ${a.programmeId}'s announced withdrawal can be executed from ${a.executableAt}`,
+  ClaimsWithdrawalLapsed: (a) =>
+    `programme ${a.programmeId}'s announced withdrawal lapsed at ${a.lapsedAt}: announce it again`,
+  ClaimsNoCredit: (a) => `the ${a.party} ${a.id} has no credit in ${a.token}`,
+  ClaimsNotCreditHolder: (a) =>
+    `${a.caller} cannot withdraw a credit: only an institution at its current address, or a patient's own key through the gateway`,
+  ClaimsNotArbitrator: (a) => `${a.caller} is not the arbitrator of claim ${a.claimId}'s programme`,
   ClaimsFilingWindowClosed: (a) => `record ${a.recordId} could be filed until ${a.deadline}`,
   ClaimsInvalidStatus: (a) => `claim ${a.claimId} is ${a.status}`,
   ClaimsApprovalExceedsClaim: (a) => `claim ${a.claimId}: ${a.approved} approved exceeds the ${a.due} due`,

@@ -16,7 +16,24 @@ export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, pa
 export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors";
 export * from "./labels";
 export * from "./serials";
-export type { ClaimView, ClaimantOption, ProgrammeInput } from "./api/claims";
+export {
+  type AttestOptions,
+  type AttestResult,
+  type Bill,
+  type BillInput,
+  type ClaimView,
+  type ClaimantOption,
+  type CopayPermit,
+  type DecisionResult,
+  type Payee,
+  type ProgrammeInput,
+  type ProgrammeView,
+  type SignedBill,
+  billDigest,
+  billFromJson,
+  billMessage,
+  billToJson,
+} from "./api/claims";
 export { type ConsentRequest, type GrantView, type Scope, type SignedConsent, reasonCode } from "./api/consent";
 export { DocumentIntegrityError, type DocumentInput } from "./api/documents";
 export type { GovernedCall, GovernedStatus } from "./api/governance";

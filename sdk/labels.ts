@@ -29,6 +29,8 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
   Purpose: Object.values(PURPOSE_NAMES),
   ScopeKind: ["all-records", "record-type", "record", "emergency"],
   ClaimStatus: ["none", "pending", "paid", "partially-approved", "rejected", "escalated", "disputed", "settled"],
+  PayTo: ["hospital", "patient"],
+  Party: ["anyone", "patient", "hospital", "insurer", "arbitrator"],
   BatchStatus: ["none", "active", "recalled"],
   ShipmentStatus: ["none", "in-transit", "accepted", "refused"],
   CategoryKind: ["vesting", "pool"],
@@ -43,6 +45,7 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
     "filingWindowDays",
     "reviewDays",
     "disputeDays",
+    "arbitrationDays",
   ],
   MerkleClaimSetting: ["root", "deadline", "treasury"],
 };

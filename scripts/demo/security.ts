@@ -38,9 +38,15 @@ export async function securityChapter({ n, miip, as, who }: Demo): Promise<void>
   }
   n.say(line);
   n.say("  and, for example:");
-  for (const name of ["RecordRegistry.register", "ClaimEscrow.fileClaim", "SupplyChain.dispense"]) {
-    const row = rows.find((r) => r.name === name)!;
-    n.say(`    ${name.padEnd(28)} ${row.allowed === ANYONE ? "anyone" : row.allowed.join(", ")}`);
+  const examples = [
+    "RecordRegistry.register",
+    "ClaimEscrow.fileClaim",
+    "ClaimEscrow.applyDefault",
+    "ClaimEscrow.replaceArbitrator",
+    "SupplyChain.dispense",
+  ];
+  for (const row of examples.flatMap((name) => rows.filter((r) => r.name === name))) {
+    n.say(`    ${row.name.padEnd(30)} ${row.allowed === ANYONE ? "anyone" : row.allowed.join(", ")}`);
   }
 
   const patientB = who("patientB");

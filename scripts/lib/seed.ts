@@ -14,9 +14,10 @@ const IST = (n: number) => BigInt(n) * 10n ** 18n;
 
 /**
  * The insurance programme of the demo and the seeded node: paid in IST, common record types covered, claims
- * up to 300 IST paid at once, 20% co-payment, the public-health agency as arbitrator.
+ * up to 300 IST paid at once, 20% co-payment (moved on chain from the patient to the hospital with
+ * `copayOnChain`), 14 days of review, 7 to dispute, 21 for the public-health agency to arbitrate.
  */
-export function demoProgramme(arbitrator: string, openEnrolment: boolean): ProgrammeInput {
+export function demoProgramme(arbitrator: string, openEnrolment: boolean, copayOnChain = false): ProgrammeInput {
   return {
     coveredTypes: ["diagnosis", "prescription", "lab-result", "imaging", "discharge-summary"],
     perClaimCap: IST(5_000),
@@ -26,8 +27,10 @@ export function demoProgramme(arbitrator: string, openEnrolment: boolean): Progr
     filingWindowDays: 90,
     reviewDays: 14,
     disputeDays: 7,
+    arbitrationDays: 21,
     arbitrator,
     openEnrolment,
+    copayOnChain,
   };
 }
 
@@ -97,7 +100,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   );
   await miip.token.release(reserveGrant);
   await as("treasury").token.transfer(who("insurer").address, IST(100_000));
-  const { programmeId } = await as("insurer").claims.openProgramme(demoProgramme(who("agency").address, true));
+  const { programmeId } = await as("insurer").claims.openProgramme(demoProgramme(who("agency").address, true, true));
   await as("insurer").claims.deposit(programmeId, IST(50_000));
   const patientIds = {} as Record<"patientA" | "patientB", bigint>;
   for (const patient of ["patientA", "patientB"] as const) {
@@ -105,6 +108,8 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
     const signed = await as(patient).patients.signRegistration();
     patientIds[patient] = (await as("hospital").patients.submitRegistration(signed)).patientId;
     await as("insurer").claims.enrol(programmeId, patientIds[patient]);
+    // The programme moves co-payments on chain: each patient holds IST for them (and still no need for ETH).
+    await as("treasury").token.transfer(who(patient).address, IST(1_000));
     await as(patient).consent.grant({
       grantee: who("insurer").address,
       purpose: "insurance-claim",
@@ -181,7 +186,7 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
     `  records ${recordIds.join(", ")} (encrypted); patient A's prescription #${recordIds[1]} shared with the pharmacy`,
   );
   console.log(
-    `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, patients A and B enrolled`,
+    `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, 20% co-payment moved on chain; patients A and B enrolled, 1,000 IST each`,
   );
   console.log(`  batch ${batchId} (100 units, serials in ${rel(serialsPath)}), 60 units at the distributor`);
   console.log("\nTry, in another terminal:");
@@ -189,8 +194,9 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   console.log("  npx hardhat record:list --patient patientA --network localhost");
   console.log(`  npx hardhat record:open --record ${recordIds[1]} --from pharmacy --out rx.txt --network localhost`);
   console.log(
-    `  npx hardhat claim:file --programme ${programmeId} --records ${recordIds[0]} --billed 250 --network localhost`,
+    `  npx hardhat claim:bill --programme ${programmeId} --records ${recordIds[0]} --amount 250 --network localhost`,
   );
+  console.log("  npx hardhat claim:confirm --bill <hash printed above> --from patientA --gasless --network localhost");
   console.log(`  npx hardhat supply:provenance --batch ${batchId} --network localhost`);
   console.log("\nMIIP node ready");
   await hre.network.provider.send("hardhat_setLoggingEnabled", [true]);

@@ -86,6 +86,20 @@ export class GovernanceApi {
     };
   }
 
+  /**
+   * Governance replaces a programme's arbitrator (GOVERNOR, delayed): a silent or suspended agency is replaced
+   * for every claim of the programme still escalated or disputed; their deadlines do not move.
+   */
+  replaceArbitrator(programmeId: bigint | number, arbitrator: string): GovernedCall {
+    const { claims } = this.core.contracts;
+    return {
+      target: this.core.deployment.ClaimEscrow,
+      data: claims.interface.encodeFunctionData("replaceArbitrator", [programmeId, arbitrator]),
+      label: `replace the arbitrator of programme ${programmeId} with ${arbitrator}`,
+      notBefore: 0,
+    };
+  }
+
   /** Schedules the call for the earliest time the caller's delay allows; says when it can be executed. */
   async schedule(call: GovernedCall): Promise<TxInfo & GovernedStatus> {
     const info = await this.core.send(() => this.core.contracts.manager.schedule(call.target, call.data, 0));

@@ -203,12 +203,18 @@ export class HistoryApi {
     return this.paged(logs, page);
   }
 
-  /** A claim's timeline: filing, every decision (automatic, review, dispute, arbitration), credits. */
+  /**
+   * A claim's timeline: the attestation that waited for the other party (if any), the filing, every decision
+   * (review, dispute with its evidence digest, arbitration, default outcomes), credits.
+   */
   async claimTimeline(claimId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
     const { claims } = this.core.contracts;
     const f = claims.filters;
+    const filed = await this.logs(claims, f.ClaimFiled(claimId));
+    const attested = filed.length === 0 ? [] : await this.logs(claims, f.BillAttested(filed[0].args.billHash));
     const logs = [
-      ...(await this.logs(claims, f.ClaimFiled(claimId))),
+      ...attested,
+      ...filed,
       ...(await this.logs(claims, f.ClaimDecided(claimId))),
       ...(await this.logs(claims, f.PaymentCredited(claimId))),
     ];

@@ -26,6 +26,8 @@ export interface RecordView {
   issuedAt: number;
   supersedes: bigint;
   supersededBy: bigint;
+  /** The first version of its amendment chain (its own id if it amends nothing): the treatment claims name. */
+  firstVersion: bigint;
 }
 
 /** Writing and reading medical records (hospitals write, patients own). */
@@ -81,6 +83,7 @@ export class RecordsApi {
       issuedAt: Number(r.issuedAt),
       supersedes: r.supersedes,
       supersededBy: r.supersededBy,
+      firstVersion: r.firstVersion,
     };
   }
 
