@@ -256,8 +256,8 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
             if (permit) _permitCopay(p, bill, f.patientAccount, copayPermit);
             return 0;
         }
-        // Filed: what waited on chain for this bill is cleared (its claim is found by its first record).
-        if (state != 0) delete $.bills[f.billHash];
+        // Filed: what waited on chain is cleared (`state` may hold a signature only: read storage itself).
+        if ($.bills[f.billHash] != 0) delete $.bills[f.billHash];
         // A hospital that attested earlier must still be active when its claim is filed.
         if (f.hospitalAccount == address(0)) {
             f.hospitalAccount = _participants.activeAccountOf(first.issuer, Kinds.HOSPITAL);
@@ -325,10 +325,9 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
             if (actor != bytes32(0)) revert ClaimsNotCreditHolder(msg.sender);
             return (PayTo.Patient, id);
         }
+        // The directory maps an institution's current address only: a former one has no id any more.
         uint32 institution = _participants.memberOf(msg.sender).id;
-        if (institution == 0 || _participants.accountOf(institution) != msg.sender) {
-            revert ClaimsNotCreditHolder(msg.sender);
-        }
+        if (institution == 0) revert ClaimsNotCreditHolder(msg.sender);
         return (PayTo.Hospital, institution);
     }
 

@@ -99,6 +99,10 @@ contract MockReentrantToken is MockERC20 {
     bytes public payload;
     uint256 public reentries;
     uint256 public blocked;
+    /// @notice The revert data of the last blocked re-entry, so that a test can tell which guard stopped it.
+    bytes public lastError;
+    /// @notice An address transfers to fail (so that the escrow credits it), as `MockBlacklistToken` does.
+    address public refused;
 
     constructor() MockERC20("Reentrant", "RE") {}
 
@@ -107,14 +111,22 @@ contract MockReentrantToken is MockERC20 {
         payload = payload_;
     }
 
+    function refuse(address account) external {
+        refused = account;
+    }
+
     function _update(address from, address to, uint256 value) internal override {
+        require(to != refused || to == address(0), "refused");
         super._update(from, to, value);
         address t = reentryTarget;
         if (t != address(0) && from != address(0)) {
             reentryTarget = address(0);
-            (bool ok, ) = t.call(payload);
+            (bool ok, bytes memory err) = t.call(payload);
             if (ok) reentries += 1;
-            else blocked += 1;
+            else {
+                blocked += 1;
+                lastError = err;
+            }
             reentryTarget = t;
         }
     }

@@ -3,6 +3,7 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { FunctionFragment, Interface, ParamType } from "ethers";
 
 import { SCOPES } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
@@ -17,6 +18,7 @@ import {
 import type { IClaimEscrow, IClaimProgrammes } from "../../typechain-types/contracts/claims/ClaimEscrow";
 import { ENUM_LABELS } from "../../sdk/labels";
 import {
+  BILL_TYPES,
   DAY,
   KRW,
   NO_PERMIT,
@@ -42,6 +44,17 @@ import {
   relayedAsPatient,
   signedCall,
 } from "../helpers/patients";
+
+/** The zero value of an ABI parameter: enough to reach a function's first check. */
+function zeroOf(p: ParamType): unknown {
+  if (p.isTuple()) return p.components.map(zeroOf);
+  if (p.isArray()) return [];
+  if (p.type === "address") return hre.ethers.ZeroAddress;
+  if (p.type === "bool") return false;
+  if (p.type.startsWith("bytes"))
+    return p.type === "bytes" ? "0x" : hre.ethers.zeroPadBytes("0x", Number(p.type.slice(5)));
+  return 0;
+}
 
 /** For every token: the escrow's balance covers every programme's free and reserved funds and every credit. */
 async function expectSolvent(claims: ClaimEscrow, tokens: string[]) {
@@ -394,6 +407,23 @@ describe("ClaimEscrow", function () {
         .withArgs(2, ids.patientA, true);
     });
 
+    it("refuses to enrol a patient id nobody holds, and to end a cover that never began", async function () {
+      const { claims, participants, asInsurer, signers, ids } = await loadFixture(escrowFixture);
+      const [newcomer] = await registerPatients(participants, signers[25]);
+      const unknown = newcomer + 1n;
+      for (const patient of [0n, unknown]) {
+        await expect(asInsurer.enrol(1, patient))
+          .to.be.revertedWithCustomError(claims, "ClaimsUnknownPatient")
+          .withArgs(patient);
+        expect(await claims.coverOf(1, patient)).to.deep.equal([0n, 0n, 0n, 0n]);
+      }
+      await expect(asInsurer.endCover(1, newcomer))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotEnrolled")
+        .withArgs(1, newcomer);
+      expect(await claims.coverOf(1, newcomer)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect((await claims.coverOf(1, ids.patientA))[0]).to.not.equal(0n);
+    });
+
     it("takes no new patients once the programme is closed", async function () {
       const { claims, participants, asInsurer, config, patientA, signers, ids } = await loadFixture(escrowFixture);
       const [newcomer] = await registerPatients(participants, signers[25]);
@@ -411,6 +441,21 @@ describe("ClaimEscrow", function () {
         .withArgs(2);
       expect(await claims.coverOf(1, newcomer)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect(await claims.coverOf(2, ids.patientA)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("covers no treatment given after the programme closed, even for a patient still enrolled", async function () {
+      const { claims, asInsurer, records, record, hospital, ids, bill, fileBoth } = await loadFixture(escrowFixture);
+      await asInsurer.closeProgramme(1);
+      await time.increase(60);
+      const late = await record(ids.patientA, RECORD_TYPES.diagnosis);
+      await records.connect(hospital).register(late); // 6
+      expect((await claims.coverOf(1, ids.patientA))[1]).to.equal(0n); // the cover itself never ended
+      await expect(fileBoth(await bill({ recordIds: [6], amount: KRW(500) })))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotCovered")
+        .withArgs(6, late.issuedAt);
+      expect(await claims.claimOfRecord(6)).to.equal(0n);
+      // A treatment from before the closing stays claimable.
+      await expect(fileBoth(await bill({ recordIds: [1], amount: KRW(500) }))).to.emit(claims, "ClaimFiled");
     });
   });
 
@@ -488,6 +533,49 @@ describe("ClaimEscrow", function () {
         .withArgs(await claims.billHash(second), 1, ids.patientA, ids.hospital, Party.Patient, anyValue);
       await expect(hospitalFiles(second)).to.emit(claims, "ClaimFiled");
       expect(await token.balanceOf(patientA.address)).to.equal(KRW(400));
+    });
+
+    it("files a bill whose insured share rounds to nothing as paid, moving no token; nothing is left to default", async function () {
+      const { claims, token, ids, bill, fileBoth, stranger } = await loadFixture(escrowFixture);
+      const before = await token.balanceOf(await claims.getAddress());
+      // 1 wei at a 20% co-payment: the insurer owes 0.8 wei, which rounds down to nothing.
+      await expect(fileBoth(await bill({ recordIds: [1], amount: 1n })))
+        .to.emit(claims, "ClaimFiled")
+        .withArgs(1, 1, ids.patientA, anyValue, ids.hospital, Status.Paid, 0, 0, 0, anyValue)
+        .and.not.to.emit(token, "Transfer");
+      expect(await token.balanceOf(await claims.getAddress())).to.equal(before);
+      expect(await claims.claimOfRecord(1)).to.equal(1n);
+      await expect(claims.connect(stranger).applyDefault(1))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidStatus")
+        .withArgs(1, Status.Paid);
+    });
+
+    it("publishes the domain hospitals sign bills in (ERC-5267), so that a wallet shows whom it signs for", async function () {
+      const { claims } = await loadFixture(escrowFixture);
+      const { chainId } = await hre.ethers.provider.getNetwork();
+      const domain = await claims.eip712Domain();
+      expect([domain.fields, domain.name, domain.version, domain.chainId, domain.verifyingContract]).to.deep.equal([
+        "0x0f",
+        "MIIP Claims",
+        "1",
+        chainId,
+        await claims.getAddress(),
+      ]);
+      expect([domain.salt, domain.extensions]).to.deep.equal([hre.ethers.ZeroHash, []]);
+      // What the domain says is what the escrow checks: a bill signed with it is the bill's hash.
+      const b = { programmeId: 1, recordIds: [1], amount: 5n, payTo: 0, billDigest: hre.ethers.ZeroHash, expiresAt: 9 };
+      expect(
+        hre.ethers.TypedDataEncoder.hash(
+          {
+            name: domain.name,
+            version: domain.version,
+            chainId: domain.chainId,
+            verifyingContract: domain.verifyingContract,
+          },
+          BILL_TYPES,
+          b,
+        ),
+      ).to.equal(await claims.billHash(b));
     });
 
     it("gives a hospital alone nothing: its record and its bill wait for the patient", async function () {
@@ -1176,6 +1264,30 @@ describe("ClaimEscrow", function () {
       expect(await hre.ethers.provider.getBalance(patientA.address)).to.equal(eth);
     });
 
+    it("runs the patient's permit with its confirmation when the patient attests first; the hospital's call then moves the share", async function () {
+      const { claims, participants, relayer, patientA, hospital, token, ids, bill, permit, hospitalFiles } =
+        await loadFixture(copayFixture);
+      const b = await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) });
+      await expect(
+        relayedAsPatient(participants, patientA, relayer, ids.patientA, claims, "fileClaim", [
+          b,
+          "0x",
+          await permit(KRW(200)),
+        ]),
+      )
+        .to.emit(claims, "BillAttested")
+        .withArgs(await claims.billHash(b), 2, ids.patientA, ids.hospital, Party.Patient, anyValue)
+        .and.to.emit(token, "Approval")
+        .withArgs(patientA.address, await claims.getAddress(), KRW(200));
+      // Nothing moved yet: the bill waits for the hospital.
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(300));
+      expect(await claims.claimOfRecord(6)).to.equal(0n);
+      const before = await token.balanceOf(hospital.address);
+      await expect(hospitalFiles(b)).to.emit(claims, "ClaimFiled");
+      expect(await token.balanceOf(hospital.address)).to.equal(before + KRW(1_000));
+      expect(await token.balanceOf(patientA.address)).to.equal(KRW(100));
+    });
+
     it("refuses the claim while the co-payment cannot move, survives a front-run permit, and takes none when the patient is paid", async function () {
       const { claims, relayer, patientA, hospital, token, ids, bill, permit, patientFiles, records, record } =
         await loadFixture(copayFixture);
@@ -1258,15 +1370,129 @@ describe("ClaimEscrow", function () {
       await expectSolvent(claims, [await re.getAddress()]);
     });
 
-    it("refuses a direct call to the escrow's second implementation", async function () {
-      const { claims, insurer, config } = await loadFixture(escrowFixture);
+    it("pays a credit only to its holder: not to a guardian, nor to an institution's former address", async function () {
+      const suite = await loadFixture(escrowFixture);
+      const { claims, participants, hospital, deployer, patientA, guardian, signers, records, record, ids, bill } =
+        suite;
+      const blk = await new MockBlacklistToken__factory(deployer).deploy();
+      await fundSecondProgramme(suite, blk);
+      await time.increase(60);
+      await records
+        .connect(hospital)
+        .registerBatch([
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+          await record(ids.patientA, RECORD_TYPES.diagnosis),
+        ]);
+      await blk.setBlacklisted(patientA.address, true);
+      await blk.setBlacklisted(hospital.address, true);
+      await suite.fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(500), payTo: PayTo.Patient }));
+      await suite.fileBoth(await bill({ programmeId: 2, recordIds: [7], amount: KRW(500) }));
+      const token = await blk.getAddress();
+      expect(await claims.creditOf(token, PayTo.Patient, ids.patientA)).to.equal(KRW(400));
+      expect(await claims.creditOf(token, PayTo.Hospital, ids.hospital)).to.equal(KRW(400));
+      // A guardian, even one with the act power, cannot take the patient's money.
+      await participants
+        .connect(patientA)
+        .setGuardian(guardianCommitment(ids.patientA, guardian.address, GUARDIAN_SALT), 2 /* POWER_ACT */);
+      await expect(
+        asGuardian(participants, guardian, ids.patientA, GUARDIAN_SALT, claims, "withdrawCredit", [
+          token,
+          guardian.address,
+        ]),
+      )
+        .to.be.revertedWithCustomError(claims, "ClaimsNotCreditHolder")
+        .withArgs(await participants.getAddress());
+      // The hospital moves to a new address: the old one no longer holds the credit.
+      const next = signers[27];
+      await participants.connect(hospital).proposeAccount(next.address);
+      await participants.connect(next).acceptAccount(ids.hospital);
+      await expect(claims.connect(hospital).withdrawCredit(token, hospital.address))
+        .to.be.revertedWithCustomError(claims, "ClaimsNotCreditHolder")
+        .withArgs(hospital.address);
+      expect(await claims.creditOf(token, PayTo.Patient, ids.patientA)).to.equal(KRW(400));
+      expect(await claims.creditOf(token, PayTo.Hospital, ids.hospital)).to.equal(KRW(400));
+      // Each holder takes its own.
+      await claims.connect(next).withdrawCredit(token, next.address);
+      await asPatient(participants, patientA, ids.patientA, claims, "withdrawCredit", [token, signers[28].address]);
+      expect(await blk.balanceOf(next.address)).to.equal(KRW(400));
+      expect(await blk.balanceOf(signers[28].address)).to.equal(KRW(400));
+      expect(await claims.totalCredits(token)).to.equal(0n);
+    });
+
+    it("guards every function that moves tokens: a token re-entering the same function is refused each time", async function () {
+      const suite = await loadFixture(escrowFixture);
+      const { claims, asInsurer, agency, insurer, hospital, deployer, stranger, records, record, ids, bill, fileBoth } =
+        suite;
+      const re = await new MockReentrantToken__factory(deployer).deploy();
+      await fundSecondProgramme(suite, re);
+      await time.increase(60);
+      await records.connect(hospital).registerBatch([
+        await record(ids.patientA, RECORD_TYPES.diagnosis), // 6
+        await record(ids.patientA, RECORD_TYPES.diagnosis), // 7
+        await record(ids.patientA, RECORD_TYPES.diagnosis), // 8
+        await record(ids.patientA, RECORD_TYPES.diagnosis), // 9
+      ]);
+      const escrow = await claims.getAddress();
+      const guard = claims.interface.getError("ReentrancyGuardReentrantCall")!.selector;
+      /** Arms the token to call `fn` again while `fn` moves tokens, runs `act`, and checks the guard stopped it. */
+      const reenters = async (fn: string, args: unknown[], act: () => Promise<unknown>) => {
+        const blocked = await re.blocked();
+        await re.arm(escrow, (claims.interface as Interface).encodeFunctionData(fn, args));
+        await act();
+        await re.arm(hre.ethers.ZeroAddress, "0x");
+        expect(await re.blocked(), fn).to.equal(blocked + 1n);
+        expect(await re.lastError(), fn).to.equal(guard);
+      };
+      await re.mint(insurer.address, KRW(1_000));
+      await re.connect(insurer).approve(escrow, KRW(1_000));
+      await reenters("deposit", [2, 1], () => asInsurer.deposit(2, KRW(1_000)));
+      // Claims 6 to 9 wait for review (above the threshold).
+      for (const id of [6, 7, 8, 9])
+        await fileBoth(await bill({ programmeId: 2, recordIds: [id], amount: KRW(2_000) }));
+      await reenters("approve", [7, 1, code("x")], () => asInsurer.approve(6, KRW(1_600), code("ok")));
+      await asInsurer.approve(7, KRW(1_000), code("part"));
+      await asPatient(suite.participants, suite.patientA, ids.patientA, claims, "dispute", [7, code("no"), code("e")]);
+      await reenters("arbitrate", [7, 1, code("x")], () => claims.connect(agency).arbitrate(7, KRW(600), code("aw")));
+      await time.increaseTo((await claims.getClaim(8)).deadline + 1n);
+      await reenters("applyDefault", [9], () => claims.connect(stranger).applyDefault(8));
+      await asInsurer.announceWithdrawal(2, KRW(1_000), insurer.address);
+      await time.increase(await claims.WITHDRAWAL_NOTICE());
+      await reenters("withdraw", [2], () => asInsurer.withdraw(2));
+      // A credit: the hospital's transfer fails once, then it withdraws to an address that accepts.
+      await re.refuse(hospital.address);
+      await claims.connect(stranger).applyDefault(9);
+      expect(await claims.creditOf(await re.getAddress(), PayTo.Hospital, ids.hospital)).to.not.equal(0n);
+      await re.refuse(hre.ethers.ZeroAddress);
+      const reToken = await re.getAddress();
+      await reenters("withdrawCredit", [reToken, stranger.address], () =>
+        claims.connect(hospital).withdrawCredit(reToken, hospital.address),
+      );
+      expect(await re.reentries()).to.equal(0n);
+      expect(await claims.totalCredits(await re.getAddress())).to.equal(0n);
+    });
+
+    it("refuses a direct call to any function of the escrow's second implementation", async function () {
+      const { claims, insurer } = await loadFixture(escrowFixture);
       const extension = await (
         await hre.ethers.getContractFactory("ClaimEscrowExtension")
       ).deploy(await claims.patientGateway(), hre.ethers.ZeroAddress);
-      await expect(extension.connect(insurer).openProgramme(config())).to.be.revertedWithCustomError(
-        extension,
-        "ClaimsNotThroughEscrow",
+      // Every function the escrow hands to its extension: those both declare, apart from the proxy machinery.
+      const own = new Set(["upgradeToAndCall", "initialize", "setAuthority"]);
+      const delegated = extension.interface.fragments.filter(
+        (f): f is FunctionFragment =>
+          f.type === "function" &&
+          (f as FunctionFragment).stateMutability === "nonpayable" &&
+          !own.has((f as FunctionFragment).name) &&
+          (claims.interface as Interface).getFunction((f as FunctionFragment).selector) !== null,
       );
+      expect(delegated.map((f) => f.name)).to.include.members(["openProgramme", "approve", "applyDefault"]);
+      for (const fn of delegated) {
+        const data = (extension.interface as Interface).encodeFunctionData(fn, fn.inputs.map(zeroOf));
+        await expect(
+          insurer.sendTransaction({ to: await extension.getAddress(), data }),
+          fn.name,
+        ).to.be.revertedWithCustomError(extension, "ClaimsNotThroughEscrow");
+      }
     });
   });
 });
