@@ -5,6 +5,7 @@ import { READING_TYPES, compactSignature, supplyDomain } from "../config/eip712"
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
+import { gtinWithCheckDigit, languageCode } from "../sdk/gs1";
 import { freshSuite, gasOf, measure, onboardAll, type GasRow } from "./types";
 
 /**
@@ -14,7 +15,7 @@ import { freshSuite, gasOf, measure, onboardAll, type GasRow } from "./types";
  */
 export async function benchSupply(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const suite = await freshSuite(hre);
-  const { participants, supply } = suite;
+  const { participants, products, supply } = suite;
   const signers = await hre.ethers.getSigners();
   const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
   const [registrar, manufacturer, distributor, pharmacy, regulator] = [
@@ -30,9 +31,35 @@ export async function benchSupply(hre: HardhatRuntimeEnvironment): Promise<GasRo
     [pharmacy, KINDS.pharmacy, "Gangnam Onnuri Pharmacy"],
     [regulator, KINDS.regulator, "Drug Safety Ministry"],
   ]);
+  const rows: GasRow[] = [];
+  // The manufacturer's company prefix 880646 (the registrar's licence, effective after the onboarding delay),
+  // then its product with master data and a leaflet.
+  await products.connect(registrar).assignPrefix(880646n, 6, (await participants.memberOf(manufacturer)).id);
+  await time.increase(await participants.onboardingDelay());
+  const gtin = gtinWithCheckDigit("0880646900123");
+  rows.push({
+    key: "products.registerProduct",
+    operation: "register a product with its master data",
+    gas: await gasOf(
+      products.connect(manufacturer).registerProduct(gtin, 6, {
+        name: "Amoxicillin Hanmi",
+        strength: "500 mg",
+        form: "capsule",
+        marketingAuthorisationHolder: "Hanmi Pharm. Co., Ltd.",
+      }),
+    ),
+  });
+  rows.push({
+    key: "products.publishLeaflet",
+    operation: "publish a leaflet version (a language's first)",
+    gas: await gasOf(
+      products
+        .connect(manufacturer)
+        .publishLeaflet(gtin, languageCode("ko"), hre.ethers.id("leaflet ko v1"), "ipfs://bafkreileafletkov1"),
+    ),
+  });
   const serials = buildSerialTree(Array.from({ length: 1000 }, (_, i) => `SN-${i}`));
   const now = await time.latest();
-  const rows: GasRow[] = [];
   const batch = {
     gtin: 8806469001234n,
     lot: hre.ethers.encodeBytes32String("LOT-2026-11-A"),

@@ -170,6 +170,17 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     initialize: [],
     setAuthority: [],
   },
+  ProductRegistry: {
+    assignPrefix: ["registrar"],
+    cancelPrefix: ["guardian-role"],
+    revokePrefix: ["governor"],
+    registerProduct: ["manufacturer"], // the active holder of the GTIN's company prefix
+    updateProduct: ["manufacturer"], // the product's owner
+    publishLeaflet: ["manufacturer"], // the product's owner
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
   SupplyChain: {
     registerBatch: ["manufacturer"],
     ship: ["manufacturer", "distributor", "pharmacy"], // holders of units

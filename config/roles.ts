@@ -62,6 +62,12 @@ export const FUNCTION_ROLES = {
     replaceArbitrator: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
+  ProductRegistry: {
+    assignPrefix: "REGISTRAR",
+    cancelPrefix: "GUARDIAN",
+    revokePrefix: "GOVERNOR",
+    upgradeToAndCall: "GOVERNOR",
+  },
   SupplyChain: {
     revokeDeviceByGovernance: "GUARDIAN",
     withdrawRecall: "GOVERNOR",

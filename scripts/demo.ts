@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   n.say(`  record registry       ${deployment.RecordRegistry}  (UUPS proxy)`);
   n.say(`  consent manager       ${deployment.ConsentManager}  (UUPS proxy, the registry's read policy)`);
   n.say(`  claim escrow          ${deployment.ClaimEscrow}  (UUPS proxy)`);
+  n.say(`  product registry      ${deployment.ProductRegistry}  (UUPS proxy: GS1 prefixes, products, leaflets)`);
   n.say(`  supply chain          ${deployment.SupplyChain}  (UUPS proxy)`);
   n.say(`  IST distribution      ${deployment.ISTDistribution}`);
   n.say(

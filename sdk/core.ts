@@ -18,6 +18,7 @@ import { IClaimEscrow__factory } from "../typechain-types/factories/contracts/in
 import { IConsentManager__factory } from "../typechain-types/factories/contracts/interfaces/IConsentManager__factory";
 import { IISTDistribution__factory } from "../typechain-types/factories/contracts/interfaces/IISTDistribution__factory";
 import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
+import { IProductRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IProductRegistry__factory";
 import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
 import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
 import { INSSETToken__factory } from "../typechain-types/factories/contracts/token/INSSETToken__factory";
@@ -27,6 +28,7 @@ import type {
   IConsentManager,
   IISTDistribution,
   IParticipantRegistry,
+  IProductRegistry,
   IRecordRegistry,
   ISupplyChain,
 } from "../typechain-types/contracts/interfaces";
@@ -43,6 +45,7 @@ export interface SuiteContracts {
   records: IRecordRegistry;
   consent: IConsentManager;
   claims: IClaimEscrow;
+  products: IProductRegistry;
   supply: ISupplyChain;
 }
 
@@ -75,6 +78,7 @@ const INTERFACES: Record<ContractName, Interface> = {
   RecordRegistry: new Interface(IRecordRegistry__factory.abi),
   ConsentManager: new Interface(IConsentManager__factory.abi),
   ClaimEscrow: new Interface(IClaimEscrow__factory.abi),
+  ProductRegistry: new Interface(IProductRegistry__factory.abi),
   SupplyChain: new Interface(ISupplyChain__factory.abi),
 };
 
@@ -117,6 +121,7 @@ export class Core {
       records: IRecordRegistry__factory.connect(d.RecordRegistry, runner),
       consent: IConsentManager__factory.connect(d.ConsentManager, runner),
       claims: IClaimEscrow__factory.connect(d.ClaimEscrow, runner),
+      products: IProductRegistry__factory.connect(d.ProductRegistry, runner),
       supply: ISupplyChain__factory.connect(d.SupplyChain, runner),
     };
     this.byAddress = new Map((Object.keys(INTERFACES) as ContractName[]).map((name) => [d[name].toLowerCase(), name]));

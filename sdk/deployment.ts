@@ -9,6 +9,7 @@ export const CONTRACT_NAMES = [
   "RecordRegistry",
   "ConsentManager",
   "ClaimEscrow",
+  "ProductRegistry",
   "SupplyChain",
 ] as const;
 

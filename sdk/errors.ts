@@ -12,6 +12,7 @@ import { IISTDistribution__factory } from "../typechain-types/factories/contract
 import { IMerkleClaim__factory } from "../typechain-types/factories/contracts/interfaces/IMerkleClaim__factory";
 import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
 import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
+import { IProductRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IProductRegistry__factory";
 import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
 import { ENUM_LABELS, enumLabel, isoTime, recordTypeName } from "./labels";
 
@@ -70,6 +71,7 @@ const SOURCES: [string, InterfaceAbi][] = [
   ["RecordRegistry", IRecordRegistry__factory.abi],
   ["ConsentManager", IConsentManager__factory.abi],
   ["ClaimEscrow", IClaimEscrow__factory.abi],
+  ["ProductRegistry", IProductRegistry__factory.abi],
   ["SupplyChain", ISupplyChain__factory.abi],
   ["ISTDistribution", IISTDistribution__factory.abi],
   ["INSSETToken", IMerkleClaim__factory.abi],

@@ -16,6 +16,7 @@ export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, pa
 export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors";
 export * from "./labels";
 export * from "./serials";
+export * from "./gs1";
 export {
   type AttestOptions,
   type AttestResult,

@@ -48,6 +48,8 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
     "arbitrationDays",
   ],
   MerkleClaimSetting: ["root", "deadline", "treasury"],
+  /** IProductRegistry.Field: the master data field a refusal names. */
+  Field: ["name", "strength", "form", "marketing-authorisation-holder"],
 };
 
 /** The label of an enum value, or the number itself when out of range. */

@@ -4,6 +4,7 @@ import { ROLES } from "../../config/roles";
 import GovernanceModule from "./Governance";
 import ClaimsModule from "./Claims";
 import ISTModule from "./IST";
+import ProductsModule from "./Products";
 import RegistryModule from "./Registry";
 import SupplyModule from "./Supply";
 
@@ -23,8 +24,9 @@ export default buildModule("MIIP", (m) => {
   const ist = m.useModule(ISTModule);
   const registry = m.useModule(RegistryModule);
   const { claims } = m.useModule(ClaimsModule);
+  const { products } = m.useModule(ProductsModule);
   const { supply } = m.useModule(SupplyModule);
-  const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, SupplyModule];
+  const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, ProductsModule, SupplyModule];
 
   const delay = m.getParameter<number>("governorDelay");
   const targets = {
@@ -33,6 +35,7 @@ export default buildModule("MIIP", (m) => {
     RecordRegistry: registry.records,
     ConsentManager: registry.consent,
     ClaimEscrow: claims,
+    ProductRegistry: products,
     SupplyChain: supply,
   };
   const delays = Object.entries(targets).map(([name, target]) =>
@@ -45,5 +48,5 @@ export default buildModule("MIIP", (m) => {
   const deployer = m.getAccount(0);
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], { id: "renounce_ADMIN", after: [granted] });
 
-  return { ...ist, ...registry, manager, claims, supply };
+  return { ...ist, ...registry, manager, claims, products, supply };
 });

@@ -11,6 +11,7 @@ import {
   ISTDistribution__factory,
   MIIPAccessManager__factory,
   ParticipantRegistry__factory,
+  ProductRegistry__factory,
   RecordRegistry__factory,
   SupplyChain__factory,
   type ClaimEscrow,
@@ -19,6 +20,7 @@ import {
   type ISTDistribution,
   type MIIPAccessManager,
   type ParticipantRegistry,
+  type ProductRegistry,
   type RecordRegistry,
   type SupplyChain,
 } from "../../typechain-types";
@@ -35,6 +37,7 @@ export interface Suite {
   records: RecordRegistry;
   consent: ConsentManager;
   claims: ClaimEscrow;
+  products: ProductRegistry;
   supply: SupplyChain;
   resolved: ResolvedParameters;
 }
@@ -100,6 +103,7 @@ export async function deploySuite(
     records: RecordRegistry__factory.connect(await at(result.records), deployer),
     consent: ConsentManager__factory.connect(await at(result.consent), deployer),
     claims: ClaimEscrow__factory.connect(await at(result.claims), deployer),
+    products: ProductRegistry__factory.connect(await at(result.products), deployer),
     supply: SupplyChain__factory.connect(await at(result.supply), deployer),
     resolved,
   };
@@ -138,6 +142,7 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     RecordRegistry: await suite.records.getAddress(),
     ConsentManager: await suite.consent.getAddress(),
     ClaimEscrow: await suite.claims.getAddress(),
+    ProductRegistry: await suite.products.getAddress(),
     SupplyChain: await suite.supply.getAddress(),
   });
 }

@@ -16,6 +16,7 @@ import {
   ISTDistribution__factory,
   MIIPAccessManager__factory,
   ParticipantRegistry__factory,
+  ProductRegistry__factory,
   RecordRegistry__factory,
   SupplyChain__factory,
 } from "../../typechain-types";
@@ -31,6 +32,7 @@ const MANAGED: Record<ManagedContract, { address: (d: Deployment) => string; ifa
   RecordRegistry: { address: (d) => d.RecordRegistry, iface: RecordRegistry__factory.createInterface() },
   ConsentManager: { address: (d) => d.ConsentManager, iface: ConsentManager__factory.createInterface() },
   ClaimEscrow: { address: (d) => d.ClaimEscrow, iface: ClaimEscrow__factory.createInterface() },
+  ProductRegistry: { address: (d) => d.ProductRegistry, iface: ProductRegistry__factory.createInterface() },
   SupplyChain: { address: (d) => d.SupplyChain, iface: SupplyChain__factory.createInterface() },
 };
 

@@ -83,7 +83,7 @@ describe("registry upgrades", function () {
   // The record registry's implementation takes the participant directory's proxy as a constructor argument.
   const withDirectory = { kind: "uups" as const, constructorArgs: ["0x000000000000000000000000000000000000dEaD"] };
 
-  it("passes OpenZeppelin's upgrade-safety validation for the registries, the consent manager and the escrow", async function () {
+  it("passes OpenZeppelin's upgrade-safety validation for the registries, the consent manager, the escrow and the supply chain", async function () {
     await upgrades.validateImplementation(await hre.ethers.getContractFactory("ParticipantRegistry"), { kind: "uups" });
     await upgrades.validateImplementation(await hre.ethers.getContractFactory("RecordRegistry"), withDirectory);
     const withDirectoryAndRecords = {
@@ -104,6 +104,11 @@ describe("registry upgrades", function () {
     // It is never initialised itself: it runs on the escrow proxy's storage, which the escrow initialises.
     const extensionArgs = { ...withDirectoryAndRecords, unsafeAllow: ["missing-initializer" as const] };
     await upgrades.validateImplementation(await hre.ethers.getContractFactory("ClaimEscrowExtension"), extensionArgs);
+    await upgrades.validateImplementation(
+      await hre.ethers.getContractFactory("ProductRegistry"),
+      withDirectoryAndRecords,
+    );
+    await upgrades.validateImplementation(await hre.ethers.getContractFactory("SupplyChain"), withDirectoryAndRecords);
     await upgrades.validateUpgrade(
       await hre.ethers.getContractFactory("RecordRegistry"),
       await hre.ethers.getContractFactory("RecordRegistryV2"),

@@ -14,6 +14,7 @@ const DEPLOYED = [
   "RecordRegistry",
   "ConsentManager",
   "ClaimEscrow",
+  "ProductRegistry",
   "SupplyChain",
 ];
 

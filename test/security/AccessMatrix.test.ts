@@ -20,6 +20,7 @@ import {
 } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
 import { buildSerialTree } from "../../sdk/serials";
+import { gtinWithCheckDigit, languageCode } from "../../sdk/gs1";
 import { asMIIPError } from "../../sdk/errors";
 import {
   MIIPAccessManager__factory,
@@ -60,6 +61,8 @@ const AUTHORISATION_ERRORS = new Set([
   "ClaimsNotBillParty",
   "ClaimsNotArbitrator",
   "ClaimsNoCredit",
+  "ProductsNotPrefixHolder",
+  "ProductsNotProductOwner",
   "SupplyNotReceiver",
   "SupplyNotDeviceOwner",
   "SupplyNotManufacturerOrRegulator",
@@ -78,12 +81,14 @@ const NO_SUCCESS = new Set([
   "RecordRegistry.initialize",
   "ConsentManager.initialize",
   "ClaimEscrow.initialize",
+  "ProductRegistry.initialize",
   "SupplyChain.initialize",
   "ISTDistribution.setAuthority",
   "ParticipantRegistry.setAuthority",
   "RecordRegistry.setAuthority",
   "ConsentManager.setAuthority",
   "ClaimEscrow.setAuthority",
+  "ProductRegistry.setAuthority",
   "SupplyChain.setAuthority",
   "ClaimEscrow.withdrawCredit", // nobody has a credit: every actor is refused with ClaimsNoCredit
   "ParticipantRegistry.voidRecovery", // no armed recovery to void: every actor is refused with PatientsNoRecovery
@@ -97,6 +102,7 @@ const CONTRACTS = {
   RecordRegistry: "records",
   ConsentManager: "consent",
   ClaimEscrow: "claims",
+  ProductRegistry: "products",
   SupplyChain: "supply",
 } as const;
 
@@ -104,13 +110,31 @@ type Call = { target: string; data: string };
 const DAY = 86_400;
 const IST = (n: number) => BigInt(n) * 10n ** 18n;
 const code = (text: string) => hre.ethers.encodeBytes32String(text);
+const PRODUCT_DATA = {
+  name: "Amoxil",
+  strength: "500 mg",
+  form: "capsule",
+  marketingAuthorisationHolder: "MIIP Pharma",
+};
 
 describe("Access matrix: every state-changing function, as every actor, against config/access.ts", function () {
   this.timeout(600_000);
 
   async function matrixFixture() {
     const s = await deploySuiteFixture();
-    const { manager, participants, records, consent, claims, supply, token, distribution, signers, resolved } = s;
+    const {
+      manager,
+      participants,
+      records,
+      consent,
+      claims,
+      products,
+      supply,
+      token,
+      distribution,
+      signers,
+      resolved,
+    } = s;
     const governor = signers[24];
     const guardianRole = signers[25];
     const deployer = s.deployer;
@@ -241,6 +265,9 @@ describe("Access matrix: every state-changing function, as every actor, against 
     await claims.connect(s.insurer).approve(disputed, IST(100), code("partly"));
     await claims.connect(s.hospital).dispute(disputed, code("underpaid"), hre.ethers.id("evidence"));
 
+    // The manufacturer's GS1 company prefix 0614141, licensed by the registrar (effective after the onboarding delay).
+    await products.connect(s.registrar).assignPrefix(614141n, 7, ids.manufacturer);
+
     // A serialised batch: units at the manufacturer, the distributor and the pharmacy; a shipment in transit to
     // the distributor; a device of the distributor's; quarantined units at the pharmacy.
     const serials = buildSerialTree(["U0", "U1", "U2", "U3"]);
@@ -303,6 +330,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       records: await records.getAddress(),
       consent: await consent.getAddress(),
       claims: await claims.getAddress(),
+      products: await products.getAddress(),
       supply: await supply.getAddress(),
     };
     return {
@@ -965,6 +993,70 @@ describe("Access matrix: every state-changing function, as every actor, against 
         data: c.claims.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
       }),
     },
+    ProductRegistry: {
+      assignPrefix: async (c) => ({
+        target: c.address.products,
+        data: c.products.interface.encodeFunctionData("assignPrefix", [614142n, 7, c.ids.manufacturer]),
+      }),
+      cancelPrefix: async (c) => ({
+        target: c.address.products,
+        data: c.products.interface.encodeFunctionData("cancelPrefix", [614141n, 7, code("mistaken")]),
+      }),
+      revokePrefix: async (c) => {
+        await time.increase(await c.participants.onboardingDelay());
+        return {
+          target: c.address.products,
+          data: c.products.interface.encodeFunctionData("revokePrefix", [614141n, 7, code("lapsed")]),
+        };
+      },
+      registerProduct: async (c) => {
+        await time.increase(await c.participants.onboardingDelay());
+        return {
+          target: c.address.products,
+          data: c.products.interface.encodeFunctionData("registerProduct", [
+            gtinWithCheckDigit("0061414100001"),
+            7,
+            PRODUCT_DATA,
+          ]),
+        };
+      },
+      updateProduct: async (c) => {
+        const gtin = await matrixProduct(c);
+        return {
+          target: c.address.products,
+          data: c.products.interface.encodeFunctionData("updateProduct", [gtin, PRODUCT_DATA]),
+        };
+      },
+      publishLeaflet: async (c) => {
+        const gtin = await matrixProduct(c);
+        return {
+          target: c.address.products,
+          data: c.products.interface.encodeFunctionData("publishLeaflet", [
+            gtin,
+            languageCode("en"),
+            hre.ethers.id("leaflet"),
+            "ipfs://leaflet",
+          ]),
+        };
+      },
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("ProductRegistry")
+        ).deploy(c.address.participants, c.address.records);
+        return {
+          target: c.address.products,
+          data: c.products.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.products,
+        data: c.products.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.products,
+        data: c.products.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
     SupplyChain: {
       registerBatch: async (c) => {
         const now = await time.latest();
@@ -1112,6 +1204,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
       scope: [] as bigint[],
       expiresAt: BigInt(now + DAY),
     };
+  }
+
+  /** The manufacturer's product 00614141000012, registered once its prefix took effect. */
+  async function matrixProduct(c: Ctx): Promise<bigint> {
+    await time.increase(await c.participants.onboardingDelay());
+    const gtin = gtinWithCheckDigit("0061414100001");
+    await c.products.connect(c.manufacturer).registerProduct(gtin, 7, PRODUCT_DATA);
+    return gtin;
   }
 
   /** A fresh institution, registered by the registrar and pending for the onboarding delay. */
