@@ -7,6 +7,7 @@ import { GovernanceApi } from "./api/governance";
 import { HistoryApi } from "./api/history";
 import { ParticipantsApi } from "./api/participants";
 import { RecordsApi } from "./api/records";
+import { ProductsApi } from "./api/products";
 import { SupplyApi } from "./api/supply";
 import { TokenApi } from "./api/token";
 import { Core, MIIPClientError, type PatientMode, type SuiteContracts, type TxInfo } from "./core";
@@ -40,6 +41,7 @@ export class MIIP {
   readonly records: RecordsApi;
   readonly consent: ConsentApi;
   readonly claims: ClaimsApi;
+  readonly products: ProductsApi;
   readonly supply: SupplyApi;
   readonly token: TokenApi;
   readonly history: HistoryApi;
@@ -57,6 +59,7 @@ export class MIIP {
     this.consent = new ConsentApi(core);
     this.history = new HistoryApi(core, options.maxBlockRange ?? 50_000);
     this.claims = new ClaimsApi(core, this.history);
+    this.products = new ProductsApi(core);
     this.supply = new SupplyApi(core);
     this.token = new TokenApi(core);
     this.governance = new GovernanceApi(core);

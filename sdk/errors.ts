@@ -113,7 +113,7 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt|executableAt|claimableUntil|lapsedAt)$/;
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt|executableAt|claimableUntil|lapsedAt|effectiveAt)$/;
 
 /** "a hospital", "an insurer". */
 function withArticle(word: string): string {
@@ -291,6 +291,12 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   SupplyRecordNotPrescription: (a) => `record ${a.recordId} is a ${a.recordType}, not a prescription`,
   SupplyNoPrescriptionConsent: (a) =>
     `pharmacy ${a.pharmacy} has no consent to read prescription ${a.recordId} for treatment`,
+  ProductsPrefixNotEffective: (a) =>
+    `company prefix ${a.prefix.padStart(Number(a.digits), "0")} is not in effect (effective ${a.effectiveAt}, unless revoked)`,
+  ProductsNotPrefixHolder: (a) =>
+    `company prefix ${a.prefix.padStart(Number(a.digits), "0")} is not licensed to institution ${a.caller}`,
+  ProductsNotProductOwner: (a) => `product ${a.gtin} does not belong to institution ${a.caller}`,
+  ProductsInvalidGtin: (a) => `${a.gtin} is not a GTIN-14 (14 digits at most, GS1 check digit last)`,
   SupplyRecalled: (a) => `batch ${a.batchId} is recalled`,
   SupplyExpired: (a) => `batch ${a.batchId} expired at ${a.expiresAt}`,
   SupplyQuarantined: (a) => `batch ${a.batchId} is quarantined at institution ${a.pharmacyId}`,

@@ -49,6 +49,7 @@ export type {
   SignedRegistration,
 } from "./api/patients";
 export type { RecordInput, RecordView } from "./api/records";
+export { type LeafletView, type PrefixView, type ProductData, type ProductView, parsePrefix } from "./api/products";
 export type { BatchInput, ReadingInput, SignedReadings, UnitVerification } from "./api/supply";
 export type { ClaimLeaf } from "./api/token";
 export * from "./crypto";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+
 /**
  * @title IProductRegistry
  * @notice Which manufacturer owns a product code, and what the product is: GS1 company prefixes bound to
@@ -20,11 +22,13 @@ interface IProductRegistry {
      * @param manufacturerId The manufacturer it is licensed to (0 if none).
      * @param effectiveAt From when it may register products under it.
      * @param revoked Whether governance revoked it: no new product under it (registered ones stay).
+     * @param products Products registered under it: a licence with none is freed, not kept, when revoked.
      */
     struct Prefix {
         uint32 manufacturerId;
         uint40 effectiveAt;
         bool revoked;
+        uint32 products;
     }
 
     /**
@@ -75,9 +79,12 @@ interface IProductRegistry {
         MarketingAuthorisationHolder
     }
 
-    /// @notice A company prefix outside GS1's 6 to 12 digits, or a value longer than its digits.
-    /// @param prefix The prefix's value.
-    /// @param digits Its length in digits (leading zeros count).
+    /**
+     * @notice A company prefix outside GS1's 6 to 12 digits, a value longer than its digits, all zeros, or in a
+     * restricted-circulation range (starting 2, 02 or 04: numbers for in-store use, never unique to one company).
+     * @param prefix The prefix's value.
+     * @param digits Its length in digits (leading zeros count).
+     */
     error ProductsInvalidPrefix(uint64 prefix, uint8 digits);
 
     /// @notice The prefix is already licensed (pending or effective) to a manufacturer.
@@ -112,13 +119,18 @@ interface IProductRegistry {
     /// @param manufacturerId The id.
     error ProductsNotManufacturer(uint32 manufacturerId);
 
+    /// @notice The manufacturer named is retired or its onboarding was cancelled: it could never use a licence.
+    /// @param manufacturerId The id.
+    /// @param status Its status in the directory.
+    error ProductsManufacturerClosed(uint32 manufacturerId, IParticipantRegistry.Status status);
+
     /// @notice The caller is not the manufacturer the prefix is licensed to.
     /// @param prefix The prefix.
     /// @param digits Its length.
     /// @param caller The caller's institution id.
     error ProductsNotPrefixHolder(uint64 prefix, uint8 digits, uint32 caller);
 
-    /// @notice Not a GTIN-14: more than 14 digits, or a wrong check digit.
+    /// @notice Not a GTIN-14: zero, more than 14 digits, or a wrong check digit.
     /// @param gtin The number given.
     error ProductsInvalidGtin(uint64 gtin);
 
@@ -173,12 +185,21 @@ interface IProductRegistry {
 
     /**
      * @notice Governance revoked an effective licence: no new product under it; registered ones keep their owner.
+     * A licence no product was registered under is freed (the prefix can be licensed again); one with products is
+     * kept, revoked, so that its GTINs stay their owner's alone.
      * @param prefix The prefix.
      * @param digits Its length.
      * @param manufacturerId Its holder.
      * @param reasonCode Why.
+     * @param freed Whether the prefix is free again.
      */
-    event PrefixRevoked(uint64 indexed prefix, uint8 digits, uint32 indexed manufacturerId, bytes32 reasonCode);
+    event PrefixRevoked(
+        uint64 indexed prefix,
+        uint8 digits,
+        uint32 indexed manufacturerId,
+        bytes32 reasonCode,
+        bool freed
+    );
 
     /**
      * @notice A product was registered, or its master data changed.
@@ -269,11 +290,12 @@ interface IProductRegistry {
     /**
      * @notice Licenses a GS1 company prefix to a manufacturer; it takes effect after the directory's onboarding
      * delay, and the guardian role can cancel it until then.
-     * @dev Reverts with {ProductsInvalidPrefix}, {ProductsNotManufacturer}, {ProductsPrefixTaken} or
-     * {ProductsPrefixOverlaps}. Emits {PrefixAssigned}.
+     * @dev Reverts with {ProductsInvalidPrefix}, {ProductsNotManufacturer}, {ProductsManufacturerClosed},
+     * {ProductsPrefixTaken} or {ProductsPrefixOverlaps}. Emits {PrefixAssigned}.
      * @param prefix The prefix's value.
      * @param digits Its length, 6 to 12 (leading zeros count).
-     * @param manufacturerId The manufacturer (any status: it acts only while active).
+     * @param manufacturerId The manufacturer: pending, active or suspended (it acts only while active); not
+     * retired nor cancelled.
      * @custom:restricted REGISTRAR
      */
     function assignPrefix(uint64 prefix, uint8 digits, uint32 manufacturerId) external;
@@ -290,8 +312,10 @@ interface IProductRegistry {
     function cancelPrefix(uint64 prefix, uint8 digits, bytes32 reasonCode) external;
 
     /**
-     * @notice Revokes an effective licence (lapsed, or transferred by GS1): no new product under it. Its
-     * products keep their owner. The prefix stays recorded, so that it cannot be licensed again.
+     * @notice Revokes an effective licence (lapsed, transferred by GS1, or licensed by mistake): no new product
+     * under it. Its products keep their owner. A licence with no product is freed, so that the prefix can be
+     * licensed to its rightful holder; one with products stays recorded, so that its GTINs cannot fall under a
+     * second holder.
      * @dev Reverts with {ProductsUnknownPrefix} or {ProductsPrefixNotEffective}. Emits {PrefixRevoked}.
      * @param prefix The prefix.
      * @param digits Its length.

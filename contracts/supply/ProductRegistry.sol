@@ -125,8 +125,15 @@ contract ProductRegistry is SuiteService, IProductRegistry {
     /// @custom:restricted REGISTRAR
     function assignPrefix(uint64 prefix, uint8 digits, uint32 manufacturerId) external restricted {
         _checkPrefix(prefix, digits);
-        if (_participants.institution(manufacturerId).kind != IParticipantRegistry.Kind.Manufacturer) {
-            revert ProductsNotManufacturer(manufacturerId);
+        _checkPrefixRange(prefix, digits);
+        IParticipantRegistry.Institution memory holder_ = _participants.institution(manufacturerId);
+        if (holder_.kind != IParticipantRegistry.Kind.Manufacturer) revert ProductsNotManufacturer(manufacturerId);
+        // A licence to an institution that can never act again could only be revoked, never used.
+        if (
+            holder_.status == IParticipantRegistry.Status.Retired ||
+            holder_.status == IParticipantRegistry.Status.Cancelled
+        ) {
+            revert ProductsManufacturerClosed(manufacturerId, holder_.status);
         }
         ProductStorage storage $ = _storage();
         uint256 key = _prefixKey(prefix, digits);
@@ -139,7 +146,7 @@ contract ProductRegistry is SuiteService, IProductRegistry {
             ++$.nested[ancestor];
         }
         uint40 effectiveAt = uint40(block.timestamp) + _participants.onboardingDelay();
-        $.prefixes[key] = Prefix(manufacturerId, effectiveAt, false);
+        $.prefixes[key] = Prefix(manufacturerId, effectiveAt, false, 0);
         emit PrefixAssigned(prefix, digits, manufacturerId, effectiveAt);
     }
 
@@ -151,25 +158,26 @@ contract ProductRegistry is SuiteService, IProductRegistry {
         Prefix memory p = $.prefixes[key];
         if (p.manufacturerId == 0) revert ProductsUnknownPrefix(prefix, digits);
         if (block.timestamp >= p.effectiveAt) revert ProductsPrefixNotPending(prefix, digits, p.effectiveAt);
-        delete $.prefixes[key];
-        // Only a valid prefix was ever recorded, so its ancestors are the ones counted at assignment.
-        for (uint8 shorter = MIN_PREFIX_DIGITS; shorter < digits; ++shorter) {
-            --$.nested[_prefixKey(uint64(prefix / 10 ** (digits - shorter)), shorter)];
-        }
+        _free($, key, prefix, digits);
         emit PrefixCancelled(prefix, digits, p.manufacturerId, reasonCode);
     }
 
     /// @inheritdoc IProductRegistry
     /// @custom:restricted GOVERNOR
     function revokePrefix(uint64 prefix, uint8 digits, bytes32 reasonCode) external restricted {
-        Prefix storage p = _storage().prefixes[_prefixKey(prefix, digits)];
+        ProductStorage storage $ = _storage();
+        uint256 key = _prefixKey(prefix, digits);
+        Prefix storage p = $.prefixes[key];
         uint32 holder = p.manufacturerId;
         if (holder == 0) revert ProductsUnknownPrefix(prefix, digits);
         if (block.timestamp < p.effectiveAt || p.revoked) {
             revert ProductsPrefixNotEffective(prefix, digits, p.effectiveAt);
         }
-        p.revoked = true;
-        emit PrefixRevoked(prefix, digits, holder, reasonCode);
+        // With no product under it, nothing binds the prefix to this holder: free it for its rightful one.
+        bool freed = p.products == 0;
+        if (freed) _free($, key, prefix, digits);
+        else p.revoked = true;
+        emit PrefixRevoked(prefix, digits, holder, reasonCode, freed);
     }
 
     // --------------------------------------------------------------- products
@@ -181,12 +189,14 @@ contract ProductRegistry is SuiteService, IProductRegistry {
         _checkPrefix(0, prefixDigits);
         uint64 prefix = uint64((gtin / 10 ** (13 - prefixDigits)) % 10 ** prefixDigits);
         ProductStorage storage $ = _storage();
-        Prefix memory p = $.prefixes[_prefixKey(prefix, prefixDigits)];
-        if (p.manufacturerId == 0) revert ProductsUnknownPrefix(prefix, prefixDigits);
-        if (p.manufacturerId != caller) revert ProductsNotPrefixHolder(prefix, prefixDigits, caller);
+        Prefix storage p = $.prefixes[_prefixKey(prefix, prefixDigits)];
+        uint32 holder = p.manufacturerId;
+        if (holder == 0) revert ProductsUnknownPrefix(prefix, prefixDigits);
+        if (holder != caller) revert ProductsNotPrefixHolder(prefix, prefixDigits, caller);
         if (block.timestamp < p.effectiveAt || p.revoked) {
             revert ProductsPrefixNotEffective(prefix, prefixDigits, p.effectiveAt);
         }
+        ++p.products;
         ProductStored storage product = $.products[gtin];
         uint32 owner = product.manufacturerId;
         if (owner != 0) revert ProductsAlreadyRegistered(gtin, owner);
@@ -267,6 +277,22 @@ contract ProductRegistry is SuiteService, IProductRegistry {
         }
     }
 
+    /// @dev Deletes a licence and uncounts it from the shorter prefixes around it (counted at assignment: only a
+    /// valid prefix is ever recorded).
+    function _free(ProductStorage storage $, uint256 key, uint64 prefix, uint8 digits) private {
+        delete $.prefixes[key];
+        for (uint8 shorter = MIN_PREFIX_DIGITS; shorter < digits; ++shorter) {
+            --$.nested[_prefixKey(uint64(prefix / 10 ** (digits - shorter)), shorter)];
+        }
+    }
+
+    /// @dev No company holds all zeros, and restricted-circulation numbers (2, 02, 04) are for in-store use.
+    function _checkPrefixRange(uint64 prefix, uint8 digits) private pure {
+        uint256 first = prefix / 10 ** (digits - 1);
+        uint256 firstTwo = prefix / 10 ** (digits - 2);
+        if (prefix == 0 || first == 2 || firstTwo == 2 || firstTwo == 4) revert ProductsInvalidPrefix(prefix, digits);
+    }
+
     /// @dev GS1 company prefixes have 6 to 12 digits; the value must fit in them.
     function _checkPrefix(uint64 prefix, uint8 digits) private pure {
         if (digits < MIN_PREFIX_DIGITS || digits > MAX_PREFIX_DIGITS || prefix >= 10 ** digits) {
@@ -274,9 +300,10 @@ contract ProductRegistry is SuiteService, IProductRegistry {
         }
     }
 
-    /// @dev Fourteen digits at most, the last one GS1's check digit: weights 3 and 1 alternate from the right.
+    /// @dev Fourteen digits at most, not all zeros (the "none" of every view), the last one GS1's check digit:
+    /// weights 3 and 1 alternate from the right.
     function _checkGtin(uint64 gtin) private pure {
-        if (gtin >= GTIN_LIMIT) revert ProductsInvalidGtin(gtin);
+        if (gtin == 0 || gtin >= GTIN_LIMIT) revert ProductsInvalidGtin(gtin);
         uint256 rest = gtin / 10;
         uint256 sum;
         for (uint256 i = 0; i < 13; ++i) {

@@ -1,11 +1,12 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { buildSerialTree, reasonCode } from "../../sdk";
+import { buildSerialTree, gtin14, reasonCode } from "../../sdk";
+import { ProductsApi } from "../../sdk/api/products";
 import type { Demo } from "./context";
 
 /**
- * A medicine from factory to patient: a serialised batch, shipped manufacturer to distributor to pharmacy with
+ * A medicine from factory to patient: its product licensed to its maker with its leaflets, a serialised batch, shipped manufacturer to distributor to pharmacy with
  * signed cold-chain readings along the way, one excursion that quarantines a shipment, a unit verified and
  * dispensed, a second dispense of the same serial flagged, a recall withdrawn by governance after its delay, and
  * the batch's provenance (which keeps both).
@@ -24,13 +25,53 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
     { account: "distributor", kind: "distributor", name: "Cold Logistics", licence: "MFDS-D-0202" },
     { account: "regulator", kind: "regulator", name: "Drug Safety Ministry", licence: "MFDS" },
   );
+
+  n.section("Products owned by their makers: a GS1 company prefix, master data, leaflets");
+  const gtin = gtin14("8806469001235");
+  const licensed = await n.step(
+    "the registrar licenses GS1 company prefix 8806469 to Hanmi Pharma",
+    as("registrar").products.assignPrefix("8806469", await idOf("manufacturer")),
+  );
+  const product = {
+    name: "Insulin glargine Hanmi",
+    strength: "100 units/ml",
+    form: "solution for injection in a pre-filled pen",
+    marketingAuthorisationHolder: "Hanmi Pharm. Co., Ltd.",
+  };
+  await n.refused("registering a product before the licence takes effect (the guardian can still cancel it)", () =>
+    manufacturer.products.register(gtin, 7, product),
+  );
+  await time.increaseTo(licensed.effectiveAt);
+  await n.step(`Hanmi registers GTIN ${gtin} with its master data`, manufacturer.products.register(gtin, 7, product));
+  const leafletKo = "인슐린 글라진 한미 — 사용설명서 v1";
+  await n.step(
+    "and publishes its Korean leaflet (only the digest and the URI go on chain)",
+    manufacturer.products.publishLeaflet(gtin, "ko", leafletKo, "ipfs://bafkrei-insulin-leaflet-ko-v1"),
+  );
+  await n.step(
+    "and its English one",
+    manufacturer.products.publishLeaflet(
+      gtin,
+      "en",
+      "Insulin glargine Hanmi: leaflet v1",
+      "ipfs://bafkrei-insulin-leaflet-en-v1",
+    ),
+  );
+  await n.refused("the distributor publishing a leaflet for Hanmi's product", () =>
+    distributor.products.publishLeaflet(gtin, "en", "forged leaflet", "ipfs://forged"),
+  );
+  const shownFr = await miip.products.currentLeaflet(gtin, "fr");
+  n.say(
+    `  a French phone asks for the leaflet: none in French, the first published (${shownFr.language} v${shownFr.version}) is shown; it matches its digest: ${ProductsApi.matches(shownFr, leafletKo)}`,
+  );
+
   const serials = buildSerialTree(Array.from({ length: 1_000 }, (_, i) => `(21)KR${String(i).padStart(8, "0")}`));
   n.say(`  1,000 unit serials -> Merkle root ${serials.root} (npm run serials)`);
   const now = await time.latest();
   const { batchId } = await n.step(
     "register insulin batch LOT-2611-A: 1,000 units, 2-8 °C, 10-60% RH",
     manufacturer.supply.registerBatch({
-      gtin: 8806469001234n,
+      gtin,
       lot: "LOT-2611-A",
       manufacturedAt: now - 86_400,
       expiresAt: now + 365 * 86_400,

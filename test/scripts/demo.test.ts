@@ -31,6 +31,7 @@ describe("npm run demo", function () {
       "A small claim: billed by the hospital, confirmed by the patient, paid with its co-payment",
       "An amended record is the same treatment: it is paid once",
       "Silent parties: default outcomes, and governance replaces a silent arbitrator",
+      "Products owned by their makers: a GS1 company prefix, master data, leaflets",
       "Security: who may do what",
       "Summary: the gas of every step",
     ]) {
@@ -40,6 +41,10 @@ describe("npm run demo", function () {
     // one relayed action files it, pays it and moves the co-payment; an amended record is the same treatment;
     // silent parties meet default outcomes, and governance replaces a silent arbitrator after its delay.
     expect(stdout).to.match(/patient D confirms it: .* relayed\s+\(\d[\d,]* gas\)/);
+    // A product belongs to its maker: the registrar's licence waits its notice, then only Hanmi publishes.
+    expect(stdout).to.match(/✗ registering a product before the licence takes effect .*: ProductsPrefixNotEffective: /);
+    expect(stdout).to.match(/✗ the distributor publishing a leaflet for Hanmi's product: ParticipantsWrongKind: /);
+    expect(stdout).to.match(/none in French, the first published \(ko v1\) is shown; it matches its digest: true/);
     expect(stdout).to.match(
       /claim \d+ \(the treatment's id\): paid; the escrow paid 200 IST and patient D's 50 IST co-payment/,
     );

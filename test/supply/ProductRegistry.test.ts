@@ -3,11 +3,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
 import { companyPrefixOf, gs1CheckDigit, gtin14, gtinWithCheckDigit, languageCode } from "../../sdk/gs1";
-import { onboard, onboardedFixture } from "../helpers/fixtures";
+import { KINDS } from "../../config/roles";
+import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";
 
 const code = (text: string) => hre.ethers.encodeBytes32String(text);
 const Field = { Name: 0, Strength: 1, Form: 2, MarketingAuthorisationHolder: 3 };
+const Status = { None: 0, Active: 1, Suspended: 2, Retired: 3, Pending: 4, Cancelled: 5 };
 const DATA = {
   name: "Amoxil",
   strength: "500 mg",
@@ -79,6 +81,17 @@ describe("ProductRegistry", function () {
         [12345n, 5],
         [1n, 13],
         [10_000_000n, 7],
+      ] as const) {
+        await expect(products.connect(registrar).assignPrefix(prefix, digits, ids.rival))
+          .to.be.revertedWithCustomError(products, "ProductsInvalidPrefix")
+          .withArgs(prefix, digits);
+      }
+      // All zeros, and restricted-circulation numbers (2, 02, 04: in-store use), belong to no company.
+      for (const [prefix, digits] of [
+        [0n, 6],
+        [2000000n, 7],
+        [200000n, 7], // "0200000"
+        [400000n, 7], // "0400000"
       ] as const) {
         await expect(products.connect(registrar).assignPrefix(prefix, digits, ids.rival))
           .to.be.revertedWithCustomError(products, "ProductsInvalidPrefix")
@@ -158,9 +171,9 @@ describe("ProductRegistry", function () {
         .withArgs(880646n, 6, pending.effectiveAt);
       await expect(revoke(PREFIX, 7))
         .to.emit(products, "PrefixRevoked")
-        .withArgs(PREFIX, 7, ids.manufacturer, code("lapsed 3"));
+        .withArgs(PREFIX, 7, ids.manufacturer, code("lapsed 3"), false);
       const p = await products.prefixOf(PREFIX, 7);
-      expect([p.manufacturerId, p.revoked]).to.deep.equal([ids.manufacturer, true]);
+      expect([p.manufacturerId, p.revoked, p.products]).to.deep.equal([ids.manufacturer, true, 1n]);
       await expect(revoke(PREFIX, 7))
         .to.be.revertedWithCustomError(products, "ProductsPrefixNotEffective")
         .withArgs(PREFIX, 7, p.effectiveAt);
@@ -177,6 +190,58 @@ describe("ProductRegistry", function () {
     });
   });
 
+  describe("a licence nobody can use is not lost (outside audit, F1)", function () {
+    it("refuses a licence to a retired or cancelled manufacturer", async function () {
+      const { products, participants, manager, registrar, deployer, signers, ids } = await loadFixture(productsFixture);
+      const sham = signers[24];
+      await participants.connect(registrar).register(sham.address, KINDS.manufacturer, licence("sham"), "Sham", "");
+      const shamId = (await participants.memberOf(sham.address)).id;
+      await participants.connect(deployer).cancelOnboarding(shamId, code("sham"));
+      await expect(products.connect(registrar).assignPrefix(880646n, 6, shamId))
+        .to.be.revertedWithCustomError(products, "ProductsManufacturerClosed")
+        .withArgs(shamId, Status.Cancelled);
+      await governorCall(
+        manager,
+        deployer,
+        participants,
+        participants.interface.encodeFunctionData("retire", [ids.rival, code("merged")]),
+      );
+      await expect(products.connect(registrar).assignPrefix(880646n, 6, ids.rival))
+        .to.be.revertedWithCustomError(products, "ProductsManufacturerClosed")
+        .withArgs(ids.rival, Status.Retired);
+      expect((await products.prefixOf(880646n, 6)).manufacturerId).to.equal(0n);
+    });
+
+    it("frees, on revocation, a licence no product was registered under, so that its rightful holder gets it", async function () {
+      const { products, participants, manager, registrar, deployer, signers, ids } = await loadFixture(productsFixture);
+      // The registrar's key licenses someone else's prefix to a sham manufacturer still pending; the guardian
+      // cancels the onboarding but misses the licence, which takes effect.
+      const sham = signers[24];
+      await participants.connect(registrar).register(sham.address, KINDS.manufacturer, licence("sham"), "Sham", "");
+      const shamId = (await participants.memberOf(sham.address)).id;
+      await products.connect(registrar).assignPrefix(88064612n, 8, shamId);
+      await participants.connect(deployer).cancelOnboarding(shamId, code("sham"));
+      await time.increase(await participants.onboardingDelay());
+      await expect(products.connect(registrar).assignPrefix(880646n, 6, ids.rival)).to.be.revertedWithCustomError(
+        products,
+        "ProductsPrefixOverlaps",
+      );
+      await expect(
+        governorCall(
+          manager,
+          deployer,
+          products,
+          products.interface.encodeFunctionData("revokePrefix", [88064612n, 8, code("sham")]),
+        ),
+      )
+        .to.emit(products, "PrefixRevoked")
+        .withArgs(88064612n, 8, shamId, code("sham"), true);
+      expect(await products.prefixOf(88064612n, 8)).to.deep.equal([0n, 0n, false, 0n]);
+      // Free again, and nothing nests in its shorter prefixes any more.
+      await expect(products.connect(registrar).assignPrefix(880646n, 6, ids.rival)).to.emit(products, "PrefixAssigned");
+    });
+  });
+
   describe("products: registered by the holder of their prefix", function () {
     it("registers a product with its master data, owned by the manufacturer", async function () {
       const { products, manufacturer, ids } = await loadFixture(productsFixture);
@@ -188,6 +253,7 @@ describe("ProductRegistry", function () {
       expect([p.manufacturerId, p.registeredAt, p.updatedAt]).to.deep.equal([ids.manufacturer, now, now]);
       expect([...p.data]).to.deep.equal([DATA.name, DATA.strength, DATA.form, DATA.marketingAuthorisationHolder]);
       expect(await products.ownerOf(GTIN)).to.equal(ids.manufacturer);
+      expect((await products.prefixOf(PREFIX, 7)).products).to.equal(1n);
     });
 
     it("refuses a rival's GTIN, a licence not yet effective, a malformed GTIN, a duplicate and bad master data", async function () {
@@ -207,7 +273,7 @@ describe("ProductRegistry", function () {
       await expect(products.connect(manufacturer).registerProduct(GTIN, 13, DATA))
         .to.be.revertedWithCustomError(products, "ProductsInvalidPrefix")
         .withArgs(0, 13);
-      for (const gtin of [GTIN + 1n, 10n ** 14n + GTIN]) {
+      for (const gtin of [GTIN + 1n, 10n ** 14n + GTIN, 0n]) {
         await expect(products.connect(manufacturer).registerProduct(gtin, 7, DATA))
           .to.be.revertedWithCustomError(products, "ProductsInvalidGtin")
           .withArgs(gtin);

@@ -380,6 +380,48 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     provider.destroy();
   });
 
+  it("licenses a company prefix, registers a product after the notice, publishes its leaflet and shows it", async function () {
+    const { JsonRpcProvider } = await import("ethers");
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    expect(await ok("product:prefix", "--prefix", "0614141", "--manufacturer", "manufacturer")).to.match(
+      /^prefix 0614141 licensed to institution \d+, effective \d{4}-\d\d-\d\dT[\d:]+Z/,
+    );
+    const register = ["--gtin", "00614141000012", "--prefix-digits", "7", "--name", "Amoxil", "--form", "capsule"];
+    expect(await fails("product:register", ...register)).to.match(
+      /^error: ProductsPrefixNotEffective: company prefix 0614141 is not in effect \(effective \d{4}-/,
+    );
+    await provider.send("evm_increaseTime", [3 * 86_400]);
+    await provider.send("evm_mine", []);
+    expect(await ok("product:register", ...register, "--strength", "500 mg")).to.match(
+      /^product 614141000012 registered: Amoxil/,
+    );
+    const leaflet = path.join(dir, "leaflet-ko.txt");
+    writeFileSync(leaflet, "아목실 캡슐 500 mg: 사용설명서");
+    expect(
+      await ok(
+        "product:leaflet",
+        "--gtin",
+        "00614141000012",
+        "--language",
+        "ko",
+        "--file",
+        leaflet,
+        "--uri",
+        "ipfs://ko",
+      ),
+    ).to.match(/^leaflet ko v1 of 614141000012 published \(digest 0x[0-9a-f]{64}\)/);
+    const shown = await ok("product:show", "--gtin", "00614141000012", "--language", "en");
+    expect(shown).to.match(/^product 614141000012: Amoxil 500 mg, capsule; manufacturer \d+/);
+    expect(shown).to.match(/\n {2}leaflet ko v1 \([^)]+\): ipfs:\/\/ko {2}digest 0x[0-9a-f]{64}/);
+    expect(await fails("product:show", "--gtin", "00614141000013")).to.equal(
+      "error: --gtin: wrong GTIN check digit in 00614141000013",
+    );
+    expect(
+      await fails("product:leaflet", "--gtin", "00614141000012", "--language", "EN", "--file", leaflet, "--uri", "x"),
+    ).to.equal('error: --language: "EN" is not an ISO 639-1 code');
+    provider.destroy();
+  });
+
   it("signs a bill off chain for the patient to file, cancels another, withdraws with notice, replaces the arbitrator and applies a default", async function () {
     const { Wallet, JsonRpcProvider } = await import("ethers");
     const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
