@@ -64,22 +64,24 @@ async function expectSolvent(claims: ClaimEscrow, tokens: string[]) {
   }
 }
 
-/** Opens programme 2 paying in `token`: 10,000 deposited by the insurer, patient A enrolled. */
+/**
+ * Opens programme 2 paying in `token`: 10,000 deposited by the insurer, patient A enrolled; then, once the
+ * cover has started, the hospital registers `diagnoses` diagnosis records of patient A (ids 6, 7, ...).
+ */
 async function fundSecondProgramme(
-  suite: {
-    claims: ClaimEscrow;
-    asInsurer: ClaimEscrow;
-    insurer: HardhatEthersSigner;
-    ids: { patientA: bigint };
-    config: (o: Partial<IClaimProgrammes.ProgrammeConfigStruct>) => IClaimProgrammes.ProgrammeConfigStruct;
-  },
+  suite: Awaited<ReturnType<typeof escrowFixture>>,
   token: Awaited<ReturnType<MockERC20__factory["deploy"]>>,
+  diagnoses: number,
 ) {
   await token.mint(suite.insurer.address, KRW(10_000));
   await token.connect(suite.insurer).approve(await suite.claims.getAddress(), KRW(10_000));
   await suite.asInsurer.openProgramme(suite.config({ token: await token.getAddress() }));
   await suite.asInsurer.deposit(2, KRW(10_000));
   await suite.asInsurer.enrol(2, suite.ids.patientA);
+  await time.increase(60);
+  const batch = [];
+  for (let i = 0; i < diagnoses; i++) batch.push(await suite.record(suite.ids.patientA, RECORD_TYPES.diagnosis));
+  await suite.records.connect(suite.hospital).registerBatch(batch);
 }
 
 describe("ClaimEscrow", function () {
@@ -1317,14 +1319,7 @@ describe("ClaimEscrow", function () {
       const suite = await loadFixture(escrowFixture);
       const { claims, hospital, deployer, patientA, records, record, ids, bill, fileBoth } = suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
-      await fundSecondProgramme(suite, blk);
-      await time.increase(60);
-      await records
-        .connect(hospital)
-        .registerBatch([
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-        ]);
+      await fundSecondProgramme(suite, blk, 2); // records 6, 7
       await blk.setBlacklisted(hospital.address, true);
       await expect(fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(1_000) })))
         .to.emit(claims, "PaymentCredited")
@@ -1346,14 +1341,7 @@ describe("ClaimEscrow", function () {
       const suite = await loadFixture(escrowFixture);
       const { claims, hospital, deployer, records, record, ids, bill, fileBoth } = suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
-      await fundSecondProgramme(suite, re);
-      await time.increase(60);
-      await records
-        .connect(hospital)
-        .registerBatch([
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-        ]);
+      await fundSecondProgramme(suite, re, 2); // records 6, 7
       // During the payment the token tries to attest another bill through the escrow.
       await re.arm(
         await claims.getAddress(),
@@ -1375,14 +1363,7 @@ describe("ClaimEscrow", function () {
       const { claims, participants, hospital, deployer, patientA, guardian, signers, records, record, ids, bill } =
         suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
-      await fundSecondProgramme(suite, blk);
-      await time.increase(60);
-      await records
-        .connect(hospital)
-        .registerBatch([
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-          await record(ids.patientA, RECORD_TYPES.diagnosis),
-        ]);
+      await fundSecondProgramme(suite, blk, 2); // records 6, 7
       await blk.setBlacklisted(patientA.address, true);
       await blk.setBlacklisted(hospital.address, true);
       await suite.fileBoth(await bill({ programmeId: 2, recordIds: [6], amount: KRW(500), payTo: PayTo.Patient }));
@@ -1424,14 +1405,7 @@ describe("ClaimEscrow", function () {
       const { claims, asInsurer, agency, insurer, hospital, deployer, stranger, records, record, ids, bill, fileBoth } =
         suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
-      await fundSecondProgramme(suite, re);
-      await time.increase(60);
-      await records.connect(hospital).registerBatch([
-        await record(ids.patientA, RECORD_TYPES.diagnosis), // 6
-        await record(ids.patientA, RECORD_TYPES.diagnosis), // 7
-        await record(ids.patientA, RECORD_TYPES.diagnosis), // 8
-        await record(ids.patientA, RECORD_TYPES.diagnosis), // 9
-      ]);
+      await fundSecondProgramme(suite, re, 4); // records 6, 7, 8, 9
       const escrow = await claims.getAddress();
       const guard = claims.interface.getError("ReentrancyGuardReentrantCall")!.selector;
       /** Arms the token to call `fn` again while `fn` moves tokens, runs `act`, and checks the guard stopped it. */
