@@ -1317,7 +1317,7 @@ describe("ClaimEscrow", function () {
   describe("payments cannot be trapped, and nobody re-enters", function () {
     it("credits a payee whose transfer fails, and lets it withdraw elsewhere; other claims go on", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, hospital, deployer, patientA, records, record, ids, bill, fileBoth } = suite;
+      const { claims, hospital, deployer, patientA, ids, bill, fileBoth } = suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, blk, 2); // records 6, 7
       await blk.setBlacklisted(hospital.address, true);
@@ -1339,7 +1339,7 @@ describe("ClaimEscrow", function () {
 
     it("blocks a token that re-enters the escrow while it pays", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, hospital, deployer, records, record, ids, bill, fileBoth } = suite;
+      const { claims, hospital, deployer, ids, bill, fileBoth } = suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, re, 2); // records 6, 7
       // During the payment the token tries to attest another bill through the escrow.
@@ -1360,8 +1360,7 @@ describe("ClaimEscrow", function () {
 
     it("pays a credit only to its holder: not to a guardian, nor to an institution's former address", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, participants, hospital, deployer, patientA, guardian, signers, records, record, ids, bill } =
-        suite;
+      const { claims, participants, hospital, deployer, patientA, guardian, signers, ids, bill } = suite;
       const blk = await new MockBlacklistToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, blk, 2); // records 6, 7
       await blk.setBlacklisted(patientA.address, true);
@@ -1402,8 +1401,7 @@ describe("ClaimEscrow", function () {
 
     it("guards every function that moves tokens: a token re-entering the same function is refused each time", async function () {
       const suite = await loadFixture(escrowFixture);
-      const { claims, asInsurer, agency, insurer, hospital, deployer, stranger, records, record, ids, bill, fileBoth } =
-        suite;
+      const { claims, asInsurer, agency, insurer, hospital, deployer, stranger, ids, bill, fileBoth } = suite;
       const re = await new MockReentrantToken__factory(deployer).deploy();
       await fundSecondProgramme(suite, re, 4); // records 6, 7, 8, 9
       const escrow = await claims.getAddress();
