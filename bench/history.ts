@@ -2,10 +2,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Interface } from "ethers";
 
-import type { BillMessage } from "../config/eip712";
+import { type BillMessage, FILL_TYPES, compactSignature, supplyDomain } from "../config/eip712";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
+import { gtinWithCheckDigit } from "../sdk/gs1";
 import { NO_PERMIT, freshSuite, gasOf, onboardAll, relayed, signBill, viaGateway } from "./types";
 
 /** One operation measured on a fresh deployment and again after a long history. */
@@ -74,6 +75,9 @@ export async function benchHistory(
     [manufacturer, KINDS.manufacturer, "i"],
     [distributor, KINDS.distributor, "i"],
   ]);
+  // The manufacturer's company prefix, effective long before the batches (the 200 days below).
+  const manufacturerId = (await participants.memberOf(manufacturer.address)).id;
+  await suite.products.connect(registrar).assignPrefix(880646n, 6, manufacturerId);
 
   // Funds and a programme that pays every small claim at once, for three patients.
   await time.increase(200 * 86_400);
@@ -130,12 +134,16 @@ export async function benchHistory(
   }
   await time.increase(60);
 
-  // A batch large enough for every shipment, and a serialised one for dispensing.
+  // A product, a batch large enough for every shipment, and a serialised one for dispensing.
+  const gtin = gtinWithCheckDigit("0880646900123");
+  await suite.products
+    .connect(manufacturer)
+    .registerProduct(gtin, 6, { name: "H", strength: "1", form: "tablet", marketingAuthorisationHolder: "H" });
   const now = await time.latest();
   const serials = buildSerialTree(Array.from({ length: 1024 }, (_, i) => `H-${i}`));
   const batch = (lot: string, quantity: number, root: string) =>
     supply.connect(manufacturer).registerBatch({
-      gtin: 1n,
+      gtin,
       lot: hre.ethers.encodeBytes32String(lot),
       manufacturedAt: now - 86_400,
       expiresAt: now + 3 * 365 * 86_400,
@@ -146,15 +154,41 @@ export async function benchHistory(
       humidityMax: 6000,
       serialRoot: root,
       metadataURI: "",
+      message: "",
     });
   await batch("HISTORY", HISTORY + 1_000, hre.ethers.id("history"));
   await batch("SERIALS", 1024, serials.root);
-  await supply.connect(manufacturer).ship(2, pharmacy.address, 1024);
-  await supply
-    .connect(pharmacy)
-    .accept(await supply.queryFilter(supply.filters.Shipped(undefined, 2)).then((l) => l[0].args.shipmentId));
-
   const pharmacyId = (await participants.memberOf(pharmacy.address)).id;
+  const distributorId = (await participants.memberOf(distributor.address)).id;
+  await supply.connect(manufacturer).ship(2, pharmacyId, 1024);
+  const shelf = await supply.queryFilter(supply.filters.Shipped(undefined, 2)).then((l) => l[0].args.shipmentId);
+  await supply.connect(pharmacy).accept(shelf);
+  // One prescription's allowance covers every unit dispensed here: 255 fills of one unit, each opened with the
+  // patient's signature, as at a counter.
+  const prescription = hre.ethers.Wallet.createRandom();
+  const productSalt = hre.ethers.id("history salt");
+  const abi = hre.ethers.AbiCoder.defaultAbiCoder();
+  await supply
+    .connect(hospital)
+    .setAllowance(
+      prescription.address,
+      hre.ethers.keccak256(abi.encode(["uint64", "bytes32"], [gtin, productSalt])),
+      1,
+      255,
+      now + 3 * 365 * 86_400,
+      0,
+    );
+  const hospitalId = (await participants.memberOf(hospital.address)).id;
+  const allowance = hre.ethers.keccak256(abi.encode(["uint32", "address"], [hospitalId, prescription.address]));
+  const domain = supplyDomain((await hre.ethers.provider.getNetwork()).chainId, await supply.getAddress());
+  /** The patient's signature opening the allowance's next fill at the pharmacy. */
+  const fillRequest = async () => {
+    const fillsAfter = Number((await supply.getAllowance(allowance)).fillsLeft) - 1;
+    const deadline = (await time.latest()) + 3_600;
+    const fill = { allowanceKey: allowance, pharmacyId, fillsAfter, deadline };
+    const signature = compactSignature(await prescription.signTypedData(domain, FILL_TYPES, fill));
+    return { allowanceKey: allowance, productSalt, deadline, signature };
+  };
   let digest = 0;
   const input = (patient: string) => ({
     patientId: idOf.get(patient)!,
@@ -245,7 +279,7 @@ export async function benchHistory(
     "supply.shipPlusAccept": [
       "ship plus accept",
       await average(async () => {
-        const ship = await (await supply.connect(manufacturer).ship(1, distributor.address, 1)).wait();
+        const ship = await (await supply.connect(manufacturer).ship(1, distributorId, 1)).wait();
         const shipmentId = await supply
           .queryFilter(supply.filters.Shipped(undefined, 1), ship!.blockNumber)
           .then((l) => l[0].args.shipmentId);
@@ -253,13 +287,14 @@ export async function benchHistory(
       }),
     ],
     "supply.dispense": [
-      "dispense one unit with its proof",
-      await average(() => {
+      "dispense one unit under the allowance, opening a fill with the patient's signature",
+      await average(async () => {
         const serial = `H-${unit++}`;
+        const fill = await fillRequest();
         return gasOf(
           supply
             .connect(pharmacy)
-            .dispense(2, serials.indexOf(serial), serials.serialOf(serial), serials.proofOf(serial), 0),
+            .dispense(shelf, serials.indexOf(serial), serials.serialOf(serial), serials.proofOf(serial), fill),
         );
       }),
     ],
@@ -297,7 +332,7 @@ export async function benchHistory(
     if ((i + 1) % 2_500 === 0) log(`    ${(i + 1).toLocaleString("en-US")} claims`);
   }
   for (let i = 0; i < HISTORY; i++) {
-    await supply.connect(manufacturer).ship(1, distributor.address, 1);
+    await supply.connect(manufacturer).ship(1, distributorId, 1);
   }
   log(
     `  history built in ${Math.round((Date.now() - started) / 1000)} s: ${await records.recordCount()} records, ${(await claims.queryFilter(claims.filters.ClaimFiled())).length} claims`,

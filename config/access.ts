@@ -182,19 +182,26 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     setAuthority: [],
   },
   SupplyChain: {
-    registerBatch: ["manufacturer"],
-    ship: ["manufacturer", "distributor", "pharmacy"], // holders of units
+    registerBatch: ["manufacturer"], // the owner of the batch's GTIN in the product registry
+    ship: ["manufacturer", "distributor", "pharmacy"], // the holder of the shipment the units come from
     accept: ["distributor"], // the shipment's receiver
-    refuse: ["distributor"],
-    dispense: ["pharmacy"], // an active pharmacy holding units
-    registerDevice: INSTITUTIONS, // any active institution, which then owns the device
+    refuse: ["distributor"], // the shipment's receiver
+    reclaim: ["manufacturer"], // the shipment's sender, after the timeout (at once if the receiver is not active)
+    setAllowance: ["hospital"], // an active hospital, for its prescription
+    cancelAllowance: ["hospital"], // the hospital that set the allowance
+    revokeAllowance: ["guardian-role"],
+    dispense: ["pharmacy"], // an active pharmacy holding the shipment
+    registerDevice: INSTITUTIONS, // any active institution, with the device's own signature
     revokeDevice: ["distributor"], // the device's owner
     revokeDeviceByGovernance: ["guardian-role"],
-    submitReadings: ANYONE, // signed by a registered device
+    assignDevice: ["manufacturer", "distributor"], // the shipment's sender or receiver, with a device it owns
+    submitReadings: ANYONE, // signed by a device assigned to the shipment
     resolveQuarantine: ["manufacturer", "regulator"], // the batch's manufacturer, or a regulator
     recall: ["manufacturer", "regulator"], // the batch's manufacturer, or a regulator
     withdrawRecall: ["governor"],
     noticeHolders: ANYONE,
+    reportAdverseEvent: ["hospital", "pharmacy"], // an active hospital or pharmacy
+    reportAdverseEventAsPatient: ANYONE, // signed by the prescription's key the unit was dispensed under
     upgradeToAndCall: ["governor"],
     initialize: [],
     setAuthority: [],

@@ -69,6 +69,48 @@ export const READING_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/**
+ * A device's consent to be registered by an institution (SupplyChain.registerDevice): signed by the device's own
+ * key, so that only whoever holds the device can register it; `nonce` is the device's registrations so far.
+ */
+export const DEVICE_REGISTRATION_TYPES: Record<string, TypedDataField[]> = {
+  DeviceRegistration: [
+    { name: "device", type: "address" },
+    { name: "ownerId", type: "uint32" },
+    { name: "kind", type: "uint8" },
+    { name: "calibrationHash", type: "bytes32" },
+    { name: "nonce", type: "uint64" },
+  ],
+};
+
+/**
+ * A patient's adverse-event report on a unit dispensed under their prescription
+ * (SupplyChain.reportAdverseEventAsPatient), signed by the prescription's allowance key, never by the patient.
+ */
+export const ADVERSE_EVENT_REPORT_TYPES: Record<string, TypedDataField[]> = {
+  AdverseEventReport: [
+    { name: "gtin", type: "uint64" },
+    { name: "serial", type: "bytes32" },
+    { name: "hospitalId", type: "uint32" },
+    { name: "digest", type: "bytes32" },
+    { name: "uri", type: "string" },
+  ],
+};
+
+/**
+ * A patient's consent that one pharmacy fill their prescription (SupplyChain.dispense), signed by the prescription's
+ * key, never by the patient: it opens a fill (or moves one to another pharmacy), named by `fillsAfter`, the
+ * allowance's fills left once that fill is open. Good for one fill, at one pharmacy, until `deadline`.
+ */
+export const FILL_TYPES: Record<string, TypedDataField[]> = {
+  Fill: [
+    { name: "allowanceKey", type: "bytes32" },
+    { name: "pharmacyId", type: "uint32" },
+    { name: "fillsAfter", type: "uint8" },
+    { name: "deadline", type: "uint40" },
+  ],
+};
+
 /** The EIP-712 domain of a SupplyChain deployment (its proxy address, on its chain). */
 export function supplyDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
   return { name: "MIIP Supply Chain", version: "1", chainId, verifyingContract };

@@ -70,6 +70,7 @@ export const FUNCTION_ROLES = {
   },
   SupplyChain: {
     revokeDeviceByGovernance: "GUARDIAN",
+    revokeAllowance: "GUARDIAN",
     withdrawRecall: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
@@ -128,7 +129,7 @@ export const GOVERNANCE: Record<
     holder: "guardian",
     executionDelay: "none",
     canceller: "ADMIN",
-    can: "pause the record registry, revoke an IoT device, cancel a pending onboarding or a scheduled GOVERNOR operation",
+    can: "pause the record registry, revoke an IoT device or a prescription's allowance, cancel a pending onboarding or a scheduled GOVERNOR operation",
     limit: "immediate and only protective: it can stop things, never start them; unpausing is the governor's",
   },
   TREASURER: {

@@ -21,6 +21,7 @@ import { IParticipantRegistry__factory } from "../typechain-types/factories/cont
 import { IProductRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IProductRegistry__factory";
 import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
 import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
+import { PackVerifier__factory } from "../typechain-types/factories/contracts/supply/PackVerifier__factory";
 import { INSSETToken__factory } from "../typechain-types/factories/contracts/token/INSSETToken__factory";
 import type { IAccessManager } from "../typechain-types/@openzeppelin/contracts/access/manager/IAccessManager";
 import type {
@@ -32,6 +33,7 @@ import type {
   IRecordRegistry,
   ISupplyChain,
 } from "../typechain-types/contracts/interfaces";
+import type { PackVerifier } from "../typechain-types/contracts/supply/PackVerifier";
 import type { INSSETToken } from "../typechain-types/contracts/token/INSSETToken";
 import { type ContractName, type Deployment } from "./deployment";
 import { decoded } from "./errors";
@@ -47,6 +49,7 @@ export interface SuiteContracts {
   claims: IClaimEscrow;
   products: IProductRegistry;
   supply: ISupplyChain;
+  verifier: PackVerifier;
 }
 
 /** One event of the suite, decoded: which contract, which event, its arguments by name. */
@@ -80,6 +83,7 @@ const INTERFACES: Record<ContractName, Interface> = {
   ClaimEscrow: new Interface(IClaimEscrow__factory.abi),
   ProductRegistry: new Interface(IProductRegistry__factory.abi),
   SupplyChain: new Interface(ISupplyChain__factory.abi),
+  PackVerifier: new Interface(PackVerifier__factory.abi),
 };
 
 /**
@@ -123,6 +127,7 @@ export class Core {
       claims: IClaimEscrow__factory.connect(d.ClaimEscrow, runner),
       products: IProductRegistry__factory.connect(d.ProductRegistry, runner),
       supply: ISupplyChain__factory.connect(d.SupplyChain, runner),
+      verifier: PackVerifier__factory.connect(d.PackVerifier, runner),
     };
     this.byAddress = new Map((Object.keys(INTERFACES) as ContractName[]).map((name) => [d[name].toLowerCase(), name]));
   }

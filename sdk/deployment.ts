@@ -11,6 +11,7 @@ export const CONTRACT_NAMES = [
   "ClaimEscrow",
   "ProductRegistry",
   "SupplyChain",
+  "PackVerifier",
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];

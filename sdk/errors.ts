@@ -113,7 +113,18 @@ const PANICS: Record<number, string> = {
 
 /** Argument names whose values are unix times, printed as ISO instants. */
 const TIME_NAMES =
-  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt|executableAt|claimableUntil|lapsedAt|effectiveAt)$/;
+  /^(now|deadline|expiresAt|issuedAt|treatedAt|timestamp|manufacturedAt|start|listingTime|vestingResumesAt|enrolledAt|endedAt|activatesAt|periodEndsAt|justifyBy|dueAt|executableAt|claimableUntil|lapsedAt|effectiveAt|reclaimableAt|refillAt|validUntil|closedAt|recalledAt|withdrawableAt)$/;
+
+/**
+ * A shipment id for people: a batch's origin is the batch's small id; a shipment's is a hash, shown as its hex
+ * head and tail ("0x6a1f…c9e1") as addresses are.
+ */
+export function shortId(value: unknown): string {
+  const id = BigInt(value as bigint);
+  if (id < 1n << 64n) return id.toString();
+  const hex = "0x" + id.toString(16).padStart(64, "0");
+  return `${hex.slice(0, 6)}…${hex.slice(-4)}`;
+}
 
 /** "a hospital", "an insurer". */
 function withArticle(word: string): string {
@@ -283,14 +294,43 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ClaimsInvalidStatus: (a) => `claim ${a.claimId} is ${a.status}`,
   ClaimsApprovalExceedsClaim: (a) => `claim ${a.claimId}: ${a.approved} approved exceeds the ${a.due} due`,
   ClaimsInsufficientFree: (a) => `programme ${a.programmeId} has ${a.free} free, ${a.requested} needed`,
-  SupplyInsufficientHolding: (a) =>
-    `institution ${a.holderId} holds ${a.available} available units of batch ${a.batchId}, not ${a.requested}`,
-  SupplyInsufficientQuarantined: (a) =>
-    `institution ${a.holderId} holds ${a.quarantined} quarantined units of batch ${a.batchId}, not ${a.requested}`,
+  SupplyInsufficientUnits: (a) => `shipment ${shortId(a.shipmentId)} has ${a.remaining} units left, not ${a.requested}`,
   SupplyNotRecalled: (a) => `batch ${a.batchId} is not recalled`,
-  SupplyRecordNotPrescription: (a) => `record ${a.recordId} is a ${a.recordType}, not a prescription`,
-  SupplyNoPrescriptionConsent: (a) =>
-    `pharmacy ${a.pharmacy} has no consent to read prescription ${a.recordId} for treatment`,
+  SupplyNotProductOwner: (a) =>
+    Number(a.owner) === 0
+      ? `product ${a.gtin} is not registered: register it in the product registry first`
+      : `product ${a.gtin} belongs to institution ${a.owner}, not ${a.caller}: only its maker registers batches of it`,
+  SupplyNotHolder: (a) => `institution ${a.caller} does not hold shipment ${shortId(a.shipmentId)}'s units`,
+  SupplyShipmentQuarantined: (a) => `shipment ${shortId(a.shipmentId)}'s units are quarantined after an excursion`,
+  SupplyReclaimTooEarly: (a) =>
+    `shipment ${shortId(a.shipmentId)} can be reclaimed from ${a.reclaimableAt}, or at once if its receiver is no longer active`,
+  SupplyIndexOutOfRange: (a) => `unit index ${a.index} is beyond batch ${a.batchId}'s ${a.quantity} units`,
+  SupplyAllowanceExhausted: (a) => `every fill of allowance ${a.key} is used`,
+  SupplyRefillTooEarly: (a) => `allowance ${a.key}'s next fill opens at ${a.refillAt}`,
+  SupplyAllowanceExpired: (a) => `allowance ${a.key} ended at ${a.validUntil}`,
+  SupplyAllowanceProductMismatch: (a) => `allowance ${a.key} is for another product`,
+  SupplyInvalidFillSignature: (a) =>
+    `the patient's signature does not let pharmacy ${a.pharmacyId} fill allowance ${a.key} (fill with ${a.fillsAfter} fills after it)`,
+  SupplyPrescriberNotActive: (a) =>
+    `allowance ${a.key}'s hospital, institution ${a.hospitalId}, is not active: its prescriptions open no fill`,
+  SupplyFillSignatureExpired: (a) => `the patient's signature for allowance ${a.key} ended at ${a.deadline}`,
+  SupplyTooManyReturns: (a) =>
+    `65,535 returned shipments came back into shipment ${shortId(a.sourceId)} already: its shipments can be accepted, not returned`,
+  SupplyBatchTooLarge: (a) => `a batch has at most 4,294,967,295 units, not ${a.quantity}`,
+  SupplyNotDeviceOwner: (a) => `device ${a.device} belongs to institution ${a.ownerId}`,
+  SupplyNotShipmentParty: (a) =>
+    `institution ${a.caller} is neither the sender nor the receiver of shipment ${shortId(a.shipmentId)}`,
+  SupplyBadDeviceSignature: (a) => `the registration is not signed by device ${a.device}'s own key`,
+  SupplyDeviceNotAssigned: (a) =>
+    `device ${a.device} was not assigned to shipment ${shortId(a.shipmentId)} by its sender or receiver`,
+  SupplyDeviceOwnerNotActive: (a) => `device ${a.device}'s owner, institution ${a.ownerId}, is not active`,
+  SupplyReadingOutsideShipment: (a) =>
+    `device ${a.device}'s reading at ${a.timestamp} is outside shipment ${shortId(a.shipmentId)}'s life (or after its revocation)`,
+  SupplyReadingWindowClosed: (a) => `shipment ${shortId(a.shipmentId)}'s readings were accepted until ${a.closedAt}`,
+  SupplyDuplicateSequence: (a) =>
+    `device ${a.device} already sent sequence ${a.sequence} for shipment ${shortId(a.shipmentId)}`,
+  SupplyNotUnitsPatient: (a) =>
+    `the report is not signed by the prescription the unit ${a.serial} of ${a.gtin} was dispensed under`,
   ProductsPrefixNotEffective: (a) =>
     `company prefix ${a.prefix.padStart(Number(a.digits), "0")} is not in effect (effective ${a.effectiveAt}, unless revoked)`,
   ProductsNotPrefixHolder: (a) =>
@@ -299,10 +339,8 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   ProductsInvalidGtin: (a) => `${a.gtin} is not a GTIN-14 (14 digits at most, GS1 check digit last)`,
   SupplyRecalled: (a) => `batch ${a.batchId} is recalled`,
   SupplyExpired: (a) => `batch ${a.batchId} expired at ${a.expiresAt}`,
-  SupplyQuarantined: (a) => `batch ${a.batchId} is quarantined at institution ${a.pharmacyId}`,
   SupplyInvalidSerial: (a) => `serial ${a.serial} is not one of batch ${a.batchId}'s`,
-  SupplyNotReceiver: (a) => `shipment ${a.shipmentId} is not addressed to institution ${a.caller}`,
-  SupplyStaleSequence: (a) => `device ${a.device} already sent sequence ${a.lastSequence}; ${a.sequence} is stale`,
+  SupplyNotReceiver: (a) => `shipment ${shortId(a.shipmentId)} is not addressed to institution ${a.caller}`,
   MerkleClaimAlreadyClaimed: (a) => `airdrop leaf ${a.index} was already claimed`,
   MerkleClaimInvalidProof: (a) => `the proof does not match leaf ${a.index} (${a.account}, ${a.amount})`,
   DistributionNothingToRelease: (a) => `grant ${a.grantId} has nothing to release before ${a.vestingResumesAt}`,

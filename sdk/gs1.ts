@@ -37,3 +37,74 @@ export function languageCode(code: string): string {
   if (!/^[a-z]{2}$/.test(code)) throw new Error(`not an ISO 639-1 code: ${JSON.stringify(code)}`);
   return hexlify(toUtf8Bytes(code));
 }
+
+/** What is printed on a medicine pack (GS1 application identifiers 01, 17, 10 and 21). */
+export interface PackCode {
+  /** GTIN-14 (AI 01), check digit verified. */
+  gtin: bigint;
+  /** Expiry as printed, YYMMDD (AI 17; DD 00 means the month's last day). */
+  expiry: number;
+  /** Lot or batch number (AI 10). */
+  lot: string;
+  /** Serial number (AI 21). */
+  serial: string;
+}
+
+const GROUP_SEPARATOR = "\x1d";
+const FIXED_LENGTH: Record<string, number> = { "01": 14, "17": 6 };
+
+/**
+ * Reads a pack's GS1 element string, in its human-readable form `(01)08806469001235(17)271231(10)LOT-A(21)SN-1`
+ * or as a DataMatrix scanner returns it (`0108806469001235172712311 0LOT-A<GS>21SN-1`, variable fields ended by
+ * the group separator, an optional `]d2` symbology prefix). Throws naming what is missing or wrong.
+ */
+export function parsePackCode(text: string): PackCode {
+  const fields = new Map<string, string>();
+  const input = text.trim().replace(/^\]d2/, "");
+  if (input.startsWith("(")) {
+    for (const m of input.matchAll(/\((\d{2})\)([^(]*)/g)) fields.set(m[1], m[2]);
+  } else {
+    let i = 0;
+    while (i < input.length) {
+      if (input[i] === GROUP_SEPARATOR) {
+        i++;
+        continue;
+      }
+      const ai = input.slice(i, i + 2);
+      i += 2;
+      const fixed = FIXED_LENGTH[ai];
+      let end: number;
+      if (fixed !== undefined) end = i + fixed;
+      else {
+        const sep = input.indexOf(GROUP_SEPARATOR, i);
+        end = sep === -1 ? input.length : sep;
+      }
+      fields.set(ai, input.slice(i, end));
+      i = end;
+    }
+  }
+  for (const ai of ["01", "17", "10", "21"]) {
+    if (!fields.has(ai)) throw new Error(`pack code without AI (${ai}): ${JSON.stringify(text)}`);
+  }
+  const expiry = fields.get("17")!;
+  if (!/^\d{6}$/.test(expiry)) throw new Error(`expiry (17) is not YYMMDD: ${JSON.stringify(expiry)}`);
+  for (const ai of ["10", "21"]) {
+    const value = fields.get(ai)!;
+    if (value.length === 0 || value.length > 20) throw new Error(`AI (${ai}) must have 1 to 20 characters`);
+  }
+  return { gtin: gtin14(fields.get("01")!), expiry: Number(expiry), lot: fields.get("10")!, serial: fields.get("21")! };
+}
+
+/** The human-readable element string of a pack, as printed under its DataMatrix. */
+export function formatPackCode(pack: PackCode): string {
+  return `(01)${pack.gtin.toString().padStart(14, "0")}(17)${String(pack.expiry).padStart(6, "0")}(10)${pack.lot}(21)${pack.serial}`;
+}
+
+/**
+ * The GS1 expiry (YYMMDD, UTC) to print for a batch expiring at `expiresAt`: the day the expiry falls in, or ends
+ * (an expiry at midnight is the end of the day before).
+ */
+export function gs1Date(expiresAt: number): number {
+  const d = new Date((expiresAt - 1) * 1000);
+  return ((d.getUTCFullYear() % 100) * 100 + d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}

@@ -50,6 +50,17 @@ export type {
 } from "./api/patients";
 export type { RecordInput, RecordView } from "./api/records";
 export { type LeafletView, type PrefixView, type ProductData, type ProductView, parsePrefix } from "./api/products";
-export type { BatchInput, ReadingInput, SignedReadings, UnitVerification } from "./api/supply";
+export {
+  type AllowanceInput,
+  type BatchInput,
+  type PackVerification,
+  type ReadingInput,
+  type ReceivedUnit,
+  type SignedReadings,
+  allowanceKey,
+  prescriptionKey,
+  productCommitment,
+  shipmentIdOf,
+} from "./api/supply";
 export type { ClaimLeaf } from "./api/token";
 export * from "./crypto";

@@ -32,7 +32,8 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
   PayTo: ["hospital", "patient"],
   Party: ["anyone", "patient", "hospital", "insurer", "arbitrator"],
   BatchStatus: ["none", "active", "recalled"],
-  ShipmentStatus: ["none", "in-transit", "accepted", "refused"],
+  ShipmentStatus: ["none", "origin", "in-transit", "accepted", "returned"],
+  Reporter: ["none", "hospital", "pharmacy", "patient"],
   CategoryKind: ["vesting", "pool"],
   DeviceKind: Object.values(DEVICE_KIND_NAMES),
   ProgrammeSetting: [

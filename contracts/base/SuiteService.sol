@@ -7,7 +7,6 @@ import {AccessManagedUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPatientDirectory} from "../interfaces/IPatientDirectory.sol";
-import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {PatientCalls} from "../libraries/PatientCalls.sol";
 
@@ -72,18 +71,6 @@ abstract contract SuiteService is Initializable, AccessManagedUpgradeable, UUPSU
         if (powers & PatientCalls.POWER_ACT == 0) {
             revert IPatientDirectory.PatientsGuardianLacksPower(patientId, actor, PatientCalls.POWER_ACT);
         }
-    }
-
-    /// @dev Whether the registry's read policy (consent) lets the active institution `readerId` read the record.
-    function _consentAllows(
-        uint32 readerId,
-        uint256 recordId,
-        uint64 patientId,
-        uint8 recordType,
-        IRecordRegistry.Purpose purpose
-    ) internal view returns (bool) {
-        IReadPolicy policy = _records.readPolicy();
-        return address(policy) != address(0) && policy.allows(readerId, recordId, patientId, recordType, purpose);
     }
 
     /// @dev The EIP-712 domain separator of this service (version "1"), for the proxy users sign for.

@@ -1,666 +1,366 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+import {ISupplyChainTypes} from "./ISupplyChainTypes.sol";
 
 /**
  * @title ISupplyChain
- * @notice The path of a medicine from factory to patient: batches whose unit serials are a Merkle root, custody
- * handed over in two steps with exact quantities, cold-chain readings signed by registered IoT devices that
- * quarantine goods out of range, recalls, dispensing each serial once, and a public check of any unit.
- * @dev Institutions are identified by their permanent id in the participant directory, so custody follows an
- * institution to a new address and a suspended one can neither ship, accept nor dispense. Provenance (every
- * holder, every handover, with times) is rebuilt from the events; storage keeps the current quantities.
+ * @notice The path of a medicine from factory to patient, against participants who would bend it: batches only
+ * their product's maker registers, custody held in shipments (each knows how many of its units are still with its
+ * holder), cold-chain readings accepted only from devices the shipment's own parties assigned, for a stated window
+ * after delivery so that no excursion can be silenced, prescriptions with fill allowances the pharmacy consumes
+ * without any patient or record named on chain, each serial dispensed once whatever lot it claims, shipments the
+ * sender takes back when the receiver stays silent, recalls with a message to patients, and adverse-event reports.
+ * @dev Institutions are identified by their permanent id in the participant directory. Custody is a tree of
+ * shipments rooted at each batch's origin (the manufacturer's stock): a holder ships from a shipment it holds,
+ * and the units it has not passed on, dispensed or destroyed stay counted in that shipment (`remaining`), so that a
+ * late excursion quarantines exactly what the holder still has. A batch's origin has the batch's id; a shipment's
+ * id is `uint256(keccak256(abi.encode(sourceId, returnsBefore, remainingBefore)))`: the source's returns and
+ * remaining units before it left (unique: between two returns the remaining units only decrease), which the sender
+ * knows before sending. Provenance is rebuilt from the events.
  */
-interface ISupplyChain {
-    /// @notice Active, or recalled (nothing moves or is dispensed any more).
-    enum BatchStatus {
-        None,
-        Active,
-        Recalled
-    }
-
-    /// @notice Where a shipment stands.
-    enum ShipmentStatus {
-        None,
-        InTransit,
-        Accepted,
-        Refused
-    }
-
-    /// @notice What a device measures. `None` marks an address that is no device.
-    enum DeviceKind {
-        None,
-        TemperatureLogger,
-        HumidityLogger,
-        CombinedLogger
-    }
-
-    /**
-     * @notice A batch as its manufacturer registers it.
-     * @param gtin The product's GTIN-14, as a number.
-     * @param lot The lot number, right-padded ASCII.
-     * @param manufacturedAt Manufacturing date (unix time).
-     * @param expiresAt Expiry date (unix time), after manufacture.
-     * @param quantity Number of units.
-     * @param tempMin Lowest allowed temperature, in hundredths of a degree Celsius.
-     * @param tempMax Highest allowed temperature, in hundredths of a degree Celsius.
-     * @param humidityMin Lowest allowed relative humidity, in hundredths of a percent.
-     * @param humidityMax Highest allowed relative humidity, in hundredths of a percent.
-     * @param serialRoot Merkle root of the units' serial numbers (OpenZeppelin standard tree of
-     * `(uint256 index, bytes32 serial)`, indexes 0 to quantity - 1).
-     * @param metadataURI Where the batch's public documentation lives (in the event only).
-     */
-    struct BatchInput {
-        uint64 gtin;
-        bytes32 lot;
-        uint40 manufacturedAt;
-        uint40 expiresAt;
-        uint64 quantity;
-        int16 tempMin;
-        int16 tempMax;
-        uint16 humidityMin;
-        uint16 humidityMax;
-        bytes32 serialRoot;
-        string metadataURI;
-    }
-
-    /**
-     * @notice A batch as stored.
-     * @param manufacturerId The manufacturer.
-     * @param gtin Product code.
-     * @param manufacturedAt Manufacturing date.
-     * @param expiresAt Expiry date.
-     * @param status Active or recalled.
-     * @param tempMin Lowest allowed temperature (hundredths of a degree).
-     * @param tempMax Highest allowed temperature.
-     * @param humidityMin Lowest allowed humidity (hundredths of a percent).
-     * @param humidityMax Highest allowed humidity.
-     * @param serialRoot Merkle root of the serials.
-     * @param quantity Units registered.
-     * @param destroyed Units destroyed after quarantine.
-     * @param excursions Readings out of range so far.
-     * @param recalledAt When its current recall was made (0 if it is not recalled): what a withdrawal names.
-     * @param lot Lot number.
-     */
-    struct Batch {
-        uint32 manufacturerId;
-        uint64 gtin;
-        uint40 manufacturedAt;
-        uint40 expiresAt;
-        BatchStatus status;
-        int16 tempMin;
-        int16 tempMax;
-        uint16 humidityMin;
-        uint16 humidityMax;
-        bytes32 serialRoot;
-        uint64 quantity;
-        uint64 destroyed;
-        uint32 excursions;
-        uint40 recalledAt;
-        bytes32 lot;
-    }
-
-    /**
-     * @notice A shipment.
-     * @param batchId The batch.
-     * @param fromId Sender institution.
-     * @param toId Receiver institution.
-     * @param quantity Units.
-     * @param status In transit, accepted or refused.
-     * @param quarantined Whether a reading out of range quarantined its goods.
-     * @param shippedAt When it left.
-     */
-    struct Shipment {
-        uint256 batchId;
-        uint32 fromId;
-        uint32 toId;
-        uint64 quantity;
-        ShipmentStatus status;
-        bool quarantined;
-        uint40 shippedAt;
-    }
-
-    /**
-     * @notice A reading signed by a device (EIP-712 `Reading`, see config/eip712.ts).
-     * @param device The device's signing address.
-     * @param shipmentId The shipment it travels with.
-     * @param temperature Hundredths of a degree Celsius.
-     * @param humidity Hundredths of a percent.
-     * @param timestamp When it was taken.
-     * @param sequence The device's counter, strictly increasing.
-     */
-    struct Reading {
-        address device;
-        uint256 shipmentId;
-        int16 temperature;
-        uint16 humidity;
-        uint40 timestamp;
-        uint64 sequence;
-    }
-
-    /**
-     * @notice A device's signature in EIP-2098 compact form (64 bytes: `r` and `yParity` folded into `s`).
-     * @param r The signature's r.
-     * @param vs The signature's s with the parity of y in its top bit.
-     */
-    struct Signature {
-        bytes32 r;
-        bytes32 vs;
-    }
-
-    /**
-     * @notice A registered device.
-     * @param ownerId The institution that registered it.
-     * @param kind What it measures.
-     * @param active Whether its readings are accepted.
-     * @param lastSequence The last sequence accepted.
-     * @param banned Whether governance revoked it: then it can never be registered again.
-     * @param calibrationHash Hash of its calibration values; a change is a new registration.
-     */
-    struct Device {
-        uint32 ownerId;
-        DeviceKind kind;
-        bool active;
-        uint64 lastSequence;
-        bool banned;
-        bytes32 calibrationHash;
-    }
-
-    /**
-     * @notice What anyone learns about a unit, without an account.
-     * @param genuine Whether the serial is in the batch's Merkle root.
-     * @param gtin Product code.
-     * @param lot Lot number.
-     * @param expiresAt Expiry date.
-     * @param expired Whether it has expired.
-     * @param recalled Whether its batch is recalled.
-     * @param quarantinedUnits Units of its batch quarantined now, anywhere.
-     * @param excursions Readings out of range its batch has seen.
-     * @param dispensed Whether this serial was dispensed (by whom and when: its `Dispensed` event).
-     */
-    struct Verification {
-        bool genuine;
-        uint64 gtin;
-        bytes32 lot;
-        uint40 expiresAt;
-        bool expired;
-        bool recalled;
-        uint64 quarantinedUnits;
-        uint32 excursions;
-        bool dispensed;
-    }
-
-    /// @notice A batch, a shipment or a quarantine resolution of zero units.
-    error SupplyZeroQuantity();
-
-    /// @notice The expiry is not after the manufacture.
-    /// @param manufacturedAt Manufacturing date.
-    /// @param expiresAt Expiry date.
-    error SupplyInvalidDates(uint40 manufacturedAt, uint40 expiresAt);
-
-    /// @notice The manufacturer already registered this product and lot.
-    /// @param gtin Product code.
-    /// @param lot Lot number.
-    /// @param batchId The existing batch.
-    error SupplyDuplicateLot(uint64 gtin, bytes32 lot, uint256 batchId);
-
-    /// @notice The batch has no serial root, so none of its units could be proven genuine.
-    error SupplyZeroSerialRoot();
-
-    /// @notice The batch's lowest allowed temperature is above its highest.
-    /// @param tempMin Lowest allowed temperature.
-    /// @param tempMax Highest allowed temperature.
-    error SupplyInvalidTemperatureRange(int16 tempMin, int16 tempMax);
-
-    /// @notice The batch's lowest allowed humidity is above its highest.
-    /// @param humidityMin Lowest allowed humidity.
-    /// @param humidityMax Highest allowed humidity.
-    error SupplyInvalidHumidityRange(uint16 humidityMin, uint16 humidityMax);
-
-    /// @notice The batch is not recalled, so there is no recall to give notice of or to withdraw.
-    /// @param batchId The batch.
-    error SupplyNotRecalled(uint256 batchId);
-
-    /// @notice No batch has this id.
-    /// @param batchId The id.
-    error SupplyUnknownBatch(uint256 batchId);
-
-    /// @notice The batch is recalled.
-    /// @param batchId The batch.
-    error SupplyRecalled(uint256 batchId);
-
-    /**
-     * @notice A recall withdrawal names another recall than the batch's current one: it was scheduled before the
-     * recall it would undo (or for an earlier one), so its delay did not run after that recall.
-     * @param batchId The batch.
-     * @param named The recall time the withdrawal names.
-     * @param recalledAt The time of the batch's current recall.
-     */
-    error SupplyRecallMismatch(uint256 batchId, uint40 named, uint40 recalledAt);
-
-    /**
-     * @notice The recall has not stood for the suite's notice period (the directory's onboarding delay) yet.
-     * @param batchId The batch.
-     * @param recalledAt When it was recalled.
-     * @param withdrawableAt When the recall can be withdrawn.
-     */
-    error SupplyRecallTooRecent(uint256 batchId, uint40 recalledAt, uint40 withdrawableAt);
-
-    /// @notice The batch has expired.
-    /// @param batchId The batch.
-    /// @param expiresAt Its expiry.
-    error SupplyExpired(uint256 batchId, uint40 expiresAt);
-
-    /// @notice The holder has fewer available units than it ships or dispenses.
-    /// @param batchId The batch.
-    /// @param holderId The holder.
-    /// @param requested Units asked for.
-    /// @param available Units it holds available.
-    error SupplyInsufficientHolding(uint256 batchId, uint32 holderId, uint64 requested, uint64 available);
-
-    /// @notice The holder has fewer quarantined units than are to be released or destroyed.
-    /// @param batchId The batch.
-    /// @param holderId The holder.
-    /// @param requested Units asked for.
-    /// @param quarantined Units it holds quarantined.
-    error SupplyInsufficientQuarantined(uint256 batchId, uint32 holderId, uint64 requested, uint64 quarantined);
-
-    /// @notice The receiver is not an active institution.
-    /// @param receiver The address.
-    /// @param status Its status.
-    error SupplyReceiverNotActive(address receiver, IParticipantRegistry.Status status);
-
-    /// @notice No shipment has this id.
-    /// @param shipmentId The id.
-    error SupplyUnknownShipment(uint256 shipmentId);
-
-    /// @notice The shipment is not addressed to the caller.
-    /// @param shipmentId The shipment.
-    /// @param caller The caller's institution id.
-    error SupplyNotReceiver(uint256 shipmentId, uint32 caller);
-
-    /// @notice The shipment is no longer in transit.
-    /// @param shipmentId The shipment.
-    /// @param status Its status.
-    error SupplyNotInTransit(uint256 shipmentId, ShipmentStatus status);
-
-    /// @notice The serial's proof does not lead to the batch's root.
-    /// @param batchId The batch.
-    /// @param serial The serial.
-    error SupplyInvalidSerial(uint256 batchId, bytes32 serial);
-
-    /// @notice The pharmacy's units of this batch are all quarantined.
-    /// @param batchId The batch.
-    /// @param pharmacyId The pharmacy.
-    error SupplyQuarantined(uint256 batchId, uint32 pharmacyId);
-
-    /// @notice The named record is not a prescription.
-    /// @param recordId The record.
-    /// @param recordType Its type.
-    error SupplyRecordNotPrescription(uint256 recordId, uint8 recordType);
-
-    /// @notice The pharmacy holds no live consent to read the prescription for treatment.
-    /// @param recordId The record.
-    /// @param pharmacy The pharmacy's address.
-    error SupplyNoPrescriptionConsent(uint256 recordId, address pharmacy);
-
-    /// @notice The device is not registered, or was revoked.
-    /// @param device The device.
-    error SupplyUnknownDevice(address device);
-
-    /// @notice A device registration for the zero address.
-    error SupplyZeroDevice();
-
-    /// @notice A device registration without the hash of its calibration values.
-    /// @param device The device.
-    error SupplyEmptyCalibration(address device);
-
-    /// @notice The device belongs to another institution.
-    /// @param device The device.
-    /// @param ownerId Its owner.
-    error SupplyNotDeviceOwner(address device, uint32 ownerId);
-
-    /// @notice Governance revoked this device key: it can never be registered again (a new key can).
-    /// @param device The device.
-    error SupplyDeviceBanned(address device);
-
-    /// @notice The reading's signature is not the device's for this chain and contract.
-    /// @param device The device.
-    /// @param sequence The reading's sequence.
-    error SupplyInvalidReadingSignature(address device, uint64 sequence);
-
-    /// @notice The sequence is not above the device's last one (a replay or an out-of-order reading).
-    /// @param device The device.
-    /// @param sequence The reading's sequence.
-    /// @param lastSequence The last accepted.
-    error SupplyStaleSequence(address device, uint64 sequence, uint64 lastSequence);
-
-    /// @notice The reading is dated in the future.
-    /// @param device The device.
-    /// @param timestamp Its time.
-    /// @param now The block time.
-    error SupplyReadingInFuture(address device, uint40 timestamp, uint256 now);
-
-    /// @notice The readings and signatures do not pair up, or there are none, or too many.
-    /// @param readings Number of readings.
-    /// @param signatures Number of signatures.
-    error SupplyInvalidReadingBatch(uint256 readings, uint256 signatures);
-
-    /// @notice Only the batch's manufacturer or a regulator may do this (an inactive one is refused with the
-    /// participant directory's `ParticipantsNotActive`).
-    /// @param batchId The batch.
-    /// @param caller Who called.
-    error SupplyNotManufacturerOrRegulator(uint256 batchId, address caller);
-
-    /**
-     * @notice A batch was registered; its manufacturer holds all its units.
-     * @param batchId Its id.
-     * @param manufacturerId The manufacturer.
-     * @param gtin Product code.
-     * @param lot Lot number.
-     * @param quantity Units.
-     * @param manufacturedAt Manufacturing date.
-     * @param expiresAt Expiry date.
-     * @param serialRoot Merkle root of the serials.
-     * @param metadataURI Public documentation.
-     */
-    event BatchRegistered(
-        uint256 indexed batchId,
-        uint32 indexed manufacturerId,
-        uint64 indexed gtin,
-        bytes32 lot,
-        uint64 quantity,
-        uint40 manufacturedAt,
-        uint40 expiresAt,
-        bytes32 serialRoot,
-        string metadataURI
-    );
-
-    /// @notice Units left a holder.
-    /// @param shipmentId The shipment.
-    /// @param batchId The batch.
-    /// @param fromId Sender.
-    /// @param toId Receiver.
-    /// @param quantity Units.
-    event Shipped(
-        uint256 indexed shipmentId,
-        uint256 indexed batchId,
-        uint32 indexed fromId,
-        uint32 toId,
-        uint64 quantity
-    );
-
-    /// @notice The receiver accepted a shipment and holds its units.
-    /// @param shipmentId The shipment.
-    /// @param batchId The batch.
-    /// @param toId The receiver.
-    /// @param quarantined Whether they arrive quarantined.
-    event ShipmentAccepted(uint256 indexed shipmentId, uint256 indexed batchId, uint32 indexed toId, bool quarantined);
-
-    /// @notice The receiver refused a shipment; its units went back to the sender.
-    /// @param shipmentId The shipment.
-    /// @param batchId The batch.
-    /// @param fromId The sender, who holds them again.
-    event ShipmentRefused(uint256 indexed shipmentId, uint256 indexed batchId, uint32 indexed fromId);
-
-    /// @notice A device was registered, or re-registered with new calibration values.
-    /// @param device The device.
-    /// @param ownerId Its owner.
-    /// @param kind Its kind.
-    /// @param calibrationHash Hash of its calibration values.
-    event DeviceRegistered(address indexed device, uint32 indexed ownerId, DeviceKind kind, bytes32 calibrationHash);
-
-    /// @notice A device was revoked; its readings are refused from now on.
-    /// @param device The device.
-    /// @param by Who revoked it.
-    event DeviceRevoked(address indexed device, address by);
-
-    /// @notice A reading was recorded.
-    /// @param shipmentId The shipment.
-    /// @param device The device.
-    /// @param sequence Its sequence.
-    /// @param temperature Hundredths of a degree.
-    /// @param humidity Hundredths of a percent.
-    /// @param timestamp When it was taken.
-    event ReadingRecorded(
-        uint256 indexed shipmentId,
-        address indexed device,
-        uint64 sequence,
-        int16 temperature,
-        uint16 humidity,
-        uint40 timestamp
-    );
-
-    /// @notice A reading was out of the batch's range: the shipment's goods are quarantined.
-    /// @param shipmentId The shipment.
-    /// @param batchId The batch.
-    /// @param device The device.
-    /// @param temperature The reading.
-    /// @param humidity The reading.
-    event Excursion(
-        uint256 indexed shipmentId,
-        uint256 indexed batchId,
-        address indexed device,
-        int16 temperature,
-        uint16 humidity
-    );
-
-    /// @notice Quarantined units were released (back to available) or destroyed.
-    /// @param batchId The batch.
-    /// @param holderId The holder.
-    /// @param quantity Units.
-    /// @param destroyed Whether they were destroyed rather than released.
-    /// @param by The regulator or manufacturer.
-    event QuarantineResolved(
-        uint256 indexed batchId,
-        uint32 indexed holderId,
-        uint64 quantity,
-        bool destroyed,
-        address by
-    );
-
-    /// @notice A batch was recalled.
-    /// @param batchId The batch.
-    /// @param reasonCode Why.
-    /// @param by The manufacturer or regulator.
-    event BatchRecalled(uint256 indexed batchId, bytes32 reasonCode, address by);
-
-    /// @notice Governance withdrew a batch's recall after its delay: the batch moves and is dispensed again. The
-    /// earlier {BatchRecalled} stays in the batch's history beside this event.
-    /// @param batchId The batch.
-    /// @param reasonCode Why (a code from governance's published list).
-    event RecallWithdrawn(uint256 indexed batchId, bytes32 reasonCode);
-
-    /// @notice A current holder of a recalled batch, named so that it can act.
-    /// @param batchId The batch.
-    /// @param holderId The holder.
-    /// @param available Units it holds available.
-    /// @param quarantined Units it holds quarantined.
-    event RecallNotice(uint256 indexed batchId, uint32 indexed holderId, uint64 available, uint64 quarantined);
-
-    /**
-     * @notice A unit was dispensed.
-     * @param batchId The batch.
-     * @param serial The unit's serial (its index in the batch is in the proof's leaf).
-     * @param pharmacyId The pharmacy.
-     * @param patientId The prescription's patient (zero without a prescription: an over-the-counter sale names
-     * nobody on chain).
-     * @param prescriptionId The prescription record (0 when none).
-     */
-    event Dispensed(
-        uint256 indexed batchId,
-        bytes32 indexed serial,
-        uint32 indexed pharmacyId,
-        uint64 patientId,
-        uint256 prescriptionId
-    );
-
-    /**
-     * @notice A serial already dispensed was presented again: a likely counterfeit. Nothing was dispensed. Who
-     * dispensed it first is in its `Dispensed` event.
-     * @param batchId The batch.
-     * @param serial The serial.
-     * @param pharmacyId The pharmacy that presented it.
-     */
-    event CounterfeitAlert(uint256 indexed batchId, bytes32 indexed serial, uint32 indexed pharmacyId);
+interface ISupplyChain is ISupplyChainTypes {
+    // ------------------------------------------------------------------ constants
 
     /// @notice The EIP-712 type hash of a device reading (see config/eip712.ts).
     // solhint-disable-next-line func-name-mixedcase
     function READING_TYPEHASH() external view returns (bytes32);
 
+    /// @notice The EIP-712 type hash of a patient's adverse-event report (see config/eip712.ts).
+    // solhint-disable-next-line func-name-mixedcase
+    function REPORT_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 type hash of a patient's signature binding a fill to a pharmacy (see config/eip712.ts).
+    // solhint-disable-next-line func-name-mixedcase
+    function FILL_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 type hash of a device's consent to its registration (see config/eip712.ts).
+    // solhint-disable-next-line func-name-mixedcase
+    function DEVICE_REGISTRATION_TYPEHASH() external view returns (bytes32);
+
     /// @notice The most readings one submission may carry.
     // solhint-disable-next-line func-name-mixedcase
     function MAX_READINGS() external view returns (uint256);
+
+    /// @notice The longest batch message, recall message or report URI, in bytes.
+    // solhint-disable-next-line func-name-mixedcase
+    function MAX_MESSAGE_LENGTH() external view returns (uint256);
+
+    /// @notice How long a receiver has to accept or refuse before the sender may reclaim a shipment.
+    // solhint-disable-next-line func-name-mixedcase
+    function SHIPMENT_TIMEOUT() external view returns (uint256);
+
+    /// @notice How long after a shipment ends its readings are still accepted.
+    // solhint-disable-next-line func-name-mixedcase
+    function READING_WINDOW() external view returns (uint256);
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The product registry batches are checked against.
+    function products() external view returns (address);
 
     /// @notice Number of batches; ids run from 1.
     function batchCount() external view returns (uint256);
 
     /// @notice A batch by id.
+    /// @dev Reverts with {SupplyUnknownBatch}.
     /// @param batchId The id.
     function getBatch(uint256 batchId) external view returns (Batch memory);
 
+    /// @notice The batch of a GTIN with a lot number (0 if none): what a pack's printed codes name.
+    /// @param gtin The GTIN.
+    /// @param lot The lot.
+    function batchOfLot(uint64 gtin, bytes32 lot) external view returns (uint256);
+
+    /// @notice A batch's public note and its recall message (empty when none).
+    /// @dev Reverts with {SupplyUnknownBatch}.
+    /// @param batchId The batch.
+    function messagesOf(uint256 batchId) external view returns (string memory message, string memory recallMessage);
+
     /// @notice A shipment by id.
+    /// @dev Reverts with {SupplyUnknownShipment}.
     /// @param shipmentId The id.
     function getShipment(uint256 shipmentId) external view returns (Shipment memory);
 
-    /// @notice Units of a batch an institution holds now.
-    /// @param batchId The batch.
-    /// @param holderId The institution.
-    /// @return available Units it may ship or dispense.
-    /// @return quarantined Units held back after an excursion.
-    function holdingOf(uint256 batchId, uint32 holderId) external view returns (uint64 available, uint64 quarantined);
+    /// @notice Who holds a shipment's remaining units now (0 while it is in transit).
+    /// @dev Reverts with {SupplyUnknownShipment}.
+    /// @param shipmentId The shipment.
+    function holderOf(uint256 shipmentId) external view returns (uint32);
 
-    /// @notice Units of a batch a pharmacy has dispensed.
-    /// @param batchId The batch.
-    /// @param pharmacyId The pharmacy.
-    function dispensedCount(uint256 batchId, uint32 pharmacyId) external view returns (uint64);
-
-    /// @notice A registered device (zeros if none).
+    /// @notice A device.
     /// @param device The device's signing address.
     function getDevice(address device) external view returns (Device memory);
 
+    /// @notice Whether a device was assigned to a shipment (once: under its owner's tenure then, which speaks for
+    /// the shipment until that owner revokes the device, through any recalibration).
+    /// @param shipmentId The shipment.
+    /// @param device The device.
+    function isAssigned(uint256 shipmentId, address device) external view returns (bool);
+
+    /// @notice Whether a device's reading with this sequence number was recorded for this shipment.
+    /// @param shipmentId The shipment.
+    /// @param device The device.
+    /// @param sequence The sequence.
+    function sequenceUsed(uint256 shipmentId, address device, uint64 sequence) external view returns (bool);
+
+    /// @notice A fill allowance.
+    /// @dev Reverts with {SupplyUnknownAllowance}.
+    /// @param key Its key.
+    function getAllowance(bytes32 key) external view returns (Allowance memory);
+
+    /// @notice A dispensed unit by GTIN and serial (batch 0: never dispensed).
+    /// @param gtin The GTIN.
+    /// @param serial The serial.
+    function dispensedUnit(uint64 gtin, bytes32 serial) external view returns (DispensedUnit memory);
+
     /**
-     * @notice The public check of a unit: genuine, which batch, expiry, recall, quarantine, excursions, dispensed.
-     * @param batchId The batch printed on the pack.
-     * @param index The unit's index in the batch (published with its proof).
-     * @param serial The unit's serial.
-     * @param proof The serial's Merkle proof (published by the manufacturer).
+     * @notice Whether `serial` is the batch's unit at `index`: the index is below the batch's quantity and the
+     * proof leads from the leaf `(index, serial)` to the batch's serial root.
+     * @dev Reverts with {SupplyUnknownBatch}.
+     * @param batchId The batch.
+     * @param index The unit's index.
+     * @param serial The serial.
+     * @param proof The Merkle proof.
      */
-    function verify(
+    function isGenuine(
         uint256 batchId,
         uint256 index,
         bytes32 serial,
         bytes32[] calldata proof
-    ) external view returns (Verification memory);
+    ) external view returns (bool);
+
+    // ------------------------------------------------------------------ batches and custody
 
     /**
-     * @notice An active manufacturer registers a batch and holds all its units.
+     * @notice The active manufacturer that owns the GTIN in the product registry registers a batch of it: its
+     * units sit at a new origin shipment it holds.
      * @dev Reverts with the directory's errors for a caller that is not an active manufacturer, or
-     * {SupplyZeroQuantity}, {SupplyInvalidDates}, {SupplyZeroSerialRoot}, {SupplyInvalidTemperatureRange},
-     * {SupplyInvalidHumidityRange} or {SupplyDuplicateLot}.
+     * {SupplyNotProductOwner}, {SupplyZeroQuantity}, {SupplyInvalidDates}, {SupplyZeroSerialRoot},
+     * {SupplyBatchTooLarge}, {SupplyInvalidTemperatureRange}, {SupplyInvalidHumidityRange}, {SupplyMessageTooLong} or
+     * {SupplyDuplicateLot}. Emits {BatchRegistered}.
      * @param input The batch.
      * @return batchId Its id.
      */
     function registerBatch(BatchInput calldata input) external returns (uint256 batchId);
 
     /**
-     * @notice An active holder ships units to another active institution; they wait in transit until accepted.
-     * @dev Reverts with {SupplyUnknownBatch}, {SupplyRecalled}, {SupplyReceiverNotActive}, {SupplyZeroQuantity}
-     * or {SupplyInsufficientHolding}.
-     * @param batchId The batch.
-     * @param to The receiver's address.
+     * @notice The active holder of a shipment ships some of its remaining units to another institution, named by
+     * id; they wait in transit until accepted. A receiver that is not active cannot accept, and its sender
+     * reclaims at once.
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownShipment},
+     * {SupplyInvalidReceiver}, {SupplyNotHolder}, {SupplyShipmentQuarantined}, {SupplyRecalled}, {SupplyExpired},
+     * {SupplyZeroQuantity} or {SupplyInsufficientUnits}. Emits {Shipped}.
+     * @param sourceId The shipment (or origin) the units come from.
+     * @param toId The receiver's institution id.
      * @param quantity Units.
-     * @return shipmentId Its id.
+     * @return shipmentId The new shipment.
      */
-    function ship(uint256 batchId, address to, uint64 quantity) external returns (uint256 shipmentId);
-
-    /// @notice The receiver accepts a shipment and holds its units (quarantined, if a reading quarantined them).
-    /// @param shipmentId The shipment.
-    function accept(uint256 shipmentId) external;
-
-    /// @notice The receiver refuses a shipment; its units go back to the sender.
-    /// @param shipmentId The shipment.
-    function refuse(uint256 shipmentId) external;
+    function ship(uint256 sourceId, uint32 toId, uint40 quantity) external returns (uint256 shipmentId);
 
     /**
-     * @notice An active pharmacy dispenses one unit, proving its serial, optionally under a prescription from
-     * the registry (then to the prescription's patient; without one, no patient is named on chain). A serial dispensed before is not dispensed again: the call emits
-     * {CounterfeitAlert}, changes nothing else, and returns false.
-     * @dev Reverts with {SupplyRecalled}, {SupplyExpired}, {SupplyInvalidSerial}, {SupplyQuarantined},
-     * {SupplyInsufficientHolding}, {SupplyRecordNotPrescription} or
-     * {SupplyNoPrescriptionConsent}.
-     * @param batchId The batch.
+     * @notice The receiver accepts a shipment and holds its units (quarantined, if a reading quarantined them).
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownShipment},
+     * {SupplyNotReceiver} or {SupplyNotInTransit}. Emits {ShipmentAccepted}.
+     * @param shipmentId The shipment.
+     */
+    function accept(uint256 shipmentId) external;
+
+    /**
+     * @notice The receiver refuses a shipment; its units go back into the shipment (or origin) they left, where a
+     * late excursion of that source still finds them. A shipment a reading quarantined keeps its units,
+     * quarantined, held by the sender. The shipment is named by its source and the source's units before it left
+     * (all in its {Shipped} event): its id is `keccak256(abi.encode(sourceId, sourceReturns, sourceRemaining))`,
+     * which proves the source. Readings of
+     * the receiver's own devices should land before it refuses: after, they quarantine an empty shipment.
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownShipment},
+     * {SupplyNotReceiver}, {SupplyNotInTransit} or {SupplyTooManyReturns}. Emits {ShipmentRefused}.
+     * @param sourceId The shipment (or origin) the units left.
+     * @param sourceReturns The returned shipments the source had taken back, before they left.
+     * @param sourceRemaining The source's units, before they left.
+     */
+    function refuse(uint256 sourceId, uint16 sourceReturns, uint40 sourceRemaining) external;
+
+    /**
+     * @notice The sender takes back a shipment still in transit {SHIPMENT_TIMEOUT} after it left, or at once if
+     * the receiver is not active (suspended, retired, never onboarded): its units go back into their source, as
+     * for {refuse}.
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownShipment},
+     * {SupplyNotSender}, {SupplyNotInTransit}, {SupplyReclaimTooEarly} or {SupplyTooManyReturns}. Emits
+     * {ShipmentReclaimed}.
+     * @param sourceId The shipment (or origin) the units left.
+     * @param sourceReturns The returned shipments the source had taken back, before they left.
+     * @param sourceRemaining The source's units, before they left.
+     */
+    function reclaim(uint256 sourceId, uint16 sourceReturns, uint40 sourceRemaining) external;
+
+    // ------------------------------------------------------------------ prescriptions and dispensing
+
+    /**
+     * @notice An active hospital sets a fill allowance for a prescription, under the key
+     * `keccak256(abi.encode(hospitalId, keyAddress))`; a key is used once, even after it is cancelled.
+     * @dev Reverts with the directory's errors for a caller that is not an active hospital, or
+     * {SupplyInvalidAllowance} or {SupplyAllowanceExists}. Emits {AllowanceSet}.
+     * @param keyAddress The address of the patient's key for the prescription (the patient's app derives it from a
+     * secret the patient keeps, and gives the hospital the address only).
+     * @param productCommitment `keccak256(abi.encode(gtin, productSalt))`.
+     * @param unitsPerFill Units (packs) per fill.
+     * @param fills Number of fills.
+     * @param validUntil Its end.
+     * @param refillInterval Least time between the openings of two fills.
+     * @return key The allowance's key.
+     */
+    function setAllowance(
+        address keyAddress,
+        bytes32 productCommitment,
+        uint8 unitsPerFill,
+        uint8 fills,
+        uint40 validUntil,
+        uint32 refillInterval
+    ) external returns (bytes32 key);
+
+    /**
+     * @notice The hospital that set an allowance cancels it (a prescription withdrawn).
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownAllowance} or
+     * {SupplyNotAllowanceIssuer}. Emits {AllowanceCancelled}.
+     * @param key The key.
+     */
+    function cancelAllowance(bytes32 key) external;
+
+    /**
+     * @notice Governance revokes an allowance at once: the hospital that set it may be suspended, or gone, and
+     * its prescriptions not to be trusted.
+     * @dev Reverts with {SupplyUnknownAllowance}. Emits {AllowanceRevoked}.
+     * @custom:restricted GUARDIAN
+     * @param key The key.
+     * @param reasonCode Why.
+     */
+    function revokeAllowance(bytes32 key, bytes32 reasonCode) external;
+
+    /**
+     * @notice An active pharmacy dispenses one unit from a shipment it holds, proving the unit's serial, under a
+     * fill allowance (or over the counter with key 0). Opening a fill, or going on with a fill another pharmacy
+     * opened, takes the patient's signature by the prescription's key naming this pharmacy and that fill (see
+     * {FillRequest}), and a prescriber still active: nobody who learns the key or the salt from an earlier fill can
+     * use the prescription, and a suspended hospital's prescriptions open no fill. A GTIN
+     * and serial dispensed before, under any lot, is not dispensed again: the call emits {CounterfeitAlert},
+     * changes nothing else, and returns false.
+     * @dev Reverts with the directory's errors for a caller that is not an active pharmacy, or
+     * {SupplyUnknownShipment}, {SupplyNotHolder}, {SupplyShipmentQuarantined}, {SupplyInsufficientUnits},
+     * {SupplyRecalled}, {SupplyExpired}, {SupplyIndexOutOfRange}, {SupplyInvalidSerial}, {SupplyUnknownAllowance},
+     * {SupplyAllowanceExpired}, {SupplyAllowanceProductMismatch}, {SupplyAllowanceExhausted},
+     * {SupplyRefillTooEarly}, {SupplyPrescriberNotActive}, {SupplyInvalidFillSignature} or
+     * {SupplyFillSignatureExpired}. Emits {Dispensed}.
+     * @param shipmentId The shipment the unit is taken from.
      * @param index The unit's index in the batch.
      * @param serial The unit's serial.
      * @param proof Its Merkle proof.
-     * @param prescriptionId The prescription record, or 0.
+     * @param fill The allowance and the patient's signature, or a zero allowance key over the counter.
      * @return dispensed Whether the unit was dispensed (false for a serial already dispensed).
      */
     function dispense(
-        uint256 batchId,
+        uint256 shipmentId,
         uint256 index,
         bytes32 serial,
         bytes32[] calldata proof,
-        uint256 prescriptionId
+        FillRequest calldata fill
     ) external returns (bool dispensed);
 
+    // ------------------------------------------------------------------ devices and the cold chain
+
     /**
-     * @notice An active institution registers one of its devices, or re-registers it after a calibration change.
-     * A key governance revoked stays revoked: its owner cannot register it again.
-     * @dev Reverts with {SupplyNotDeviceOwner}, {SupplyDeviceBanned}, {SupplyZeroDevice} or
-     * {SupplyEmptyCalibration}. Emits {DeviceRegistered}.
+     * @notice An active institution registers a device, with the device's own EIP-712 signature over
+     * `DeviceRegistration(device, ownerId, kind, calibrationHash, nonce)`: only whoever holds the device's key can
+     * register it. Its owner re-registers it (new calibration) with a new signature; another institution only
+     * after the owner revoked it. A device governance revoked never comes back.
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyInvalidDevice},
+     * {SupplyEmptyCalibration}, {SupplyDeviceBanned}, {SupplyNotDeviceOwner} or {SupplyBadDeviceSignature}.
+     * Emits {DeviceRegistered}.
      * @param device The device's signing address.
      * @param kind What it measures.
      * @param calibrationHash Hash of its calibration values.
+     * @param deviceSignature The device's signature, compact.
      */
-    function registerDevice(address device, DeviceKind kind, bytes32 calibrationHash) external;
+    function registerDevice(
+        address device,
+        DeviceKind kind,
+        bytes32 calibrationHash,
+        Signature calldata deviceSignature
+    ) external;
 
-    /// @notice The device's owner revokes it.
-    /// @param device The device.
+    /**
+     * @notice The device's owner revokes it: readings it takes from now on are refused; those taken before
+     * still count.
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownDevice} or
+     * {SupplyNotDeviceOwner}. Emits {DeviceRevoked}.
+     * @param device The device.
+     */
     function revokeDevice(address device) external;
 
-    /// @notice Revokes any device at once and for good, whoever owns it (a compromised or stolen logger): its owner
-    /// cannot re-register the key.
-    /// @dev Reverts with {SupplyUnknownDevice}. Emits {DeviceRevoked}.
-    /// @param device The device.
-    /// @custom:restricted GUARDIAN
+    /**
+     * @notice Revokes any device at once and for good, whoever owns it (a compromised or stolen logger): none of
+     * its readings count any more, and nobody can register the key again.
+     * @dev Reverts with {SupplyUnknownDevice} (never registered) or {SupplyDeviceBanned}. Emits {DeviceRevoked}.
+     * @custom:restricted GUARDIAN
+     * @param device The device.
+     */
     function revokeDeviceByGovernance(address device) external;
 
     /**
-     * @notice Anyone (a gateway) submits device readings with their signatures; all or none.
-     * @dev Reverts with {SupplyInvalidReadingBatch}, {SupplyUnknownDevice}, {SupplyUnknownShipment},
-     * {SupplyNotInTransit}, {SupplyReadingInFuture}, {SupplyStaleSequence} or {SupplyInvalidReadingSignature}.
+     * @notice The shipment's sender or receiver assigns one of its own active devices to it while it is in
+     * transit, once; only assigned devices' readings count for the shipment, those its owner then took until it
+     * revoked the device, and while that owner is active.
+     * @dev Reverts with the directory's errors for an inactive caller, or {SupplyUnknownShipment},
+     * {SupplyNotInTransit}, {SupplyNotShipmentParty}, {SupplyUnknownDevice}, {SupplyNotDeviceOwner} or
+     * {SupplyDeviceAlreadyAssigned}. Emits {DeviceAssigned}.
+     * @param shipmentId The shipment.
+     * @param device The device.
+     */
+    function assignDevice(uint256 shipmentId, address device) external;
+
+    /**
+     * @notice Anyone submits device readings with their signatures; all or none. A reading counts if its device
+     * is assigned to the shipment, not banned, and not yet revoked by the owner that assigned it when the reading
+     * was taken, if that owner is active, if
+     * it was taken between the shipment's departure and its end (or now), if its sequence number is new for that
+     * device and shipment (in any order), and if it arrives within {READING_WINDOW} after the shipment ended.
+     * An excursion quarantines the shipment's remaining units ({Excursion}, and {LateExcursion} after its end).
+     * @dev Reverts with {SupplyInvalidReadingBatch}, {SupplyUnknownDevice},
+     * {SupplyDeviceBanned}, {SupplyDeviceNotAssigned}, {SupplyDeviceOwnerNotActive}, {SupplyReadingWindowClosed},
+     * {SupplyReadingOutsideShipment}, {SupplyDuplicateSequence} or {SupplyInvalidReadingSignature}.
      * @param readings The readings.
      * @param signatures One compact signature per reading.
      */
     function submitReadings(Reading[] calldata readings, Signature[] calldata signatures) external;
 
-    /**
-     * @notice The batch's manufacturer or a regulator releases quarantined units back to available, or destroys
-     * them.
-     * @dev Reverts with the directory's `ParticipantsNotActive`, {SupplyNotManufacturerOrRegulator},
-     * {SupplyZeroQuantity} or {SupplyInsufficientQuarantined}. Emits {QuarantineResolved}.
-     * @param batchId The batch.
-     * @param holderId The holder.
-     * @param quantity Units.
-     * @param destroy Whether to destroy rather than release.
-     */
-    function resolveQuarantine(uint256 batchId, uint32 holderId, uint64 quantity, bool destroy) external;
+    // ------------------------------------------------------------------ quarantine, recalls, adverse events
 
     /**
-     * @notice The batch's manufacturer or a regulator recalls it: nothing of it ships or is dispensed any more.
+     * @notice The batch's manufacturer or a regulator resolves a shipment's quarantine once it has arrived:
+     * destroys some of its remaining units and releases the others.
+     * @dev Reverts with the directory's `ParticipantsNotActive`, {SupplyUnknownShipment},
+     * {SupplyNotManufacturerOrRegulator}, {SupplyNotQuarantined}, {SupplyStillInTransit} or
+     * {SupplyInsufficientUnits}. Emits {QuarantineResolved}.
+     * @param shipmentId The shipment.
+     * @param destroy Units to destroy; the rest are released.
+     */
+    function resolveQuarantine(uint256 shipmentId, uint40 destroy) external;
+
+    /**
+     * @notice The batch's manufacturer or a regulator recalls it, with a message to patients: nothing of it ships
+     * or is dispensed any more.
+     * @dev Reverts with the directory's `ParticipantsNotActive`, {SupplyUnknownBatch},
+     * {SupplyNotManufacturerOrRegulator}, {SupplyRecalled} or {SupplyMessageTooLong}. Emits {BatchRecalled}.
      * @param batchId The batch.
      * @param reasonCode Why.
+     * @param message What patients holding it should do.
      */
-    function recall(uint256 batchId, bytes32 reasonCode) external;
+    function recall(uint256 batchId, bytes32 reasonCode, string calldata message) external;
 
     /**
      * @notice Withdraws a mistaken or malicious recall: the batch is active again. Governance only, after the
      * governor's public delay and no sooner than the suite's notice period (the directory's onboarding delay)
      * after the recall, so that no single key recalls or un-recalls a batch at once. The call names the recall it
-     * withdraws (its `recalledAt`), so that a withdrawal armed for another recall fails and the guardian role can
-     * tell which scheduled withdrawal to cancel. Units quarantined or destroyed meanwhile stay as they are.
+     * withdraws (its `recalledAt`), so that a withdrawal armed for another recall fails.
      * @dev Reverts with {SupplyUnknownBatch}, {SupplyNotRecalled}, {SupplyRecallMismatch} or
      * {SupplyRecallTooRecent}. Emits {RecallWithdrawn}.
      * @custom:restricted GOVERNOR
@@ -671,13 +371,49 @@ interface ISupplyChain {
     function withdrawRecall(uint256 batchId, uint40 recalledAt, bytes32 reasonCode) external;
 
     /**
-     * @notice Names current holders of a recalled batch in {RecallNotice} events with what they hold. Who has held
-     * a batch is in its `ShipmentAccepted` events; anyone (the regulator, an indexer) passes those ids here, in
-     * as many calls as needed, so that no holder list is stored and no recall can grow too large to send.
-     * Institutions holding nothing are skipped.
+     * @notice Names the holders of a recalled batch's units in {RecallNotice} events. Anyone (the regulator, an
+     * indexer) passes the batch's shipment ids from its `Shipped` and `BatchRegistered` events, in as many calls as
+     * needed, so that no holder list is stored. A shipment in transit names its receiver; shipments of other
+     * batches and emptied ones are skipped.
      * @dev Reverts with {SupplyUnknownBatch} or {SupplyNotRecalled}.
      * @param batchId The batch.
-     * @param holderIds The institutions to name.
+     * @param shipmentIds Its shipments to name the holders of.
      */
-    function noticeHolders(uint256 batchId, uint32[] calldata holderIds) external;
+    function noticeHolders(uint256 batchId, uint256[] calldata shipmentIds) external;
+
+    /**
+     * @notice An active hospital or pharmacy reports an adverse event against a batch: the digest and URI of an
+     * encrypted report, never its content.
+     * @dev Reverts with the directory's errors for a caller that is not an active hospital or pharmacy, or
+     * {SupplyUnknownBatch} or {SupplyInvalidReport}. Emits {AdverseEventReported}.
+     * @param batchId The batch.
+     * @param digest keccak256 of the encrypted report.
+     * @param uri Where it lives.
+     */
+    function reportAdverseEvent(uint256 batchId, bytes32 digest, string calldata uri) external;
+
+    /**
+     * @notice A patient reports an adverse event on a unit they received under a fill allowance, once per unit,
+     * without naming themselves. The allowance's key is `keccak256(abi.encode(hospitalId, keyAddress))` for an
+     * address whose private key the patient's app derives from a secret only it keeps: a signature by that key over the
+     * report (EIP-712 `AdverseEventReport(gtin, serial, hospitalId, digest, uri)`) proves the unit was dispensed under the patient's
+     * prescription, reveals no secret, and binds the report's content, so a copy sent first by someone else is the
+     * patient's own report. Anyone may send it (a relayer: the patient pays no gas); the patient's id never appears.
+     * @dev Reverts with {SupplyNotDispensed}, {SupplyNotUnitsPatient}, {SupplyAlreadyReported} or
+     * {SupplyInvalidReport}. Emits {AdverseEventReported}.
+     * @param gtin The unit's GTIN.
+     * @param serial Its serial.
+     * @param hospitalId The prescribing hospital, part of the allowance's key.
+     * @param digest keccak256 of the encrypted report.
+     * @param uri Where it lives.
+     * @param signature The allowance key's signature over the report, compact.
+     */
+    function reportAdverseEventAsPatient(
+        uint64 gtin,
+        bytes32 serial,
+        uint32 hospitalId,
+        bytes32 digest,
+        string calldata uri,
+        Signature calldata signature
+    ) external;
 }

@@ -1,117 +1,74 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
-import {SuiteService} from "../base/SuiteService.sol";
+import {SupplyChainBase} from "./SupplyChainBase.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IProductRegistry} from "../interfaces/IProductRegistry.sol";
 import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
-import {Kinds} from "../libraries/Kinds.sol";
 import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
+import {Kinds} from "../libraries/Kinds.sol";
 
 /**
  * @title SupplyChain
- * @notice Batches, custody, devices, cold chain, recalls, dispensing and verification. See {ISupplyChain}.
- * @dev Upgradeable (UUPS) behind an ERC-1967 proxy, state in one ERC-7201 namespace. Units are tracked as
- * quantities per holder, and each unit's serial is a leaf `(index, serial)` of the batch's Merkle root, so a
- * batch of a million units costs what a batch of ten does; a dispensed unit sets one bit of a per-batch bitmap
- * by its index (a write to a word already in use for 255 units in 256, as the airdrop does). Devices sign with plain keys (IoT loggers hold a secp256k1 key), so readings are checked
- * with ECDSA, which refuses malleable signatures; signatures travel in EIP-2098 compact form (64 bytes), which
- * with a batch of 50 keeps a reading under 15,000 gas.
+ * @notice Batches, custody, devices, cold chain, prescriptions, dispensing, recalls and adverse events. See
+ * {ISupplyChain}.
+ * @dev Upgradeable (UUPS) behind an ERC-1967 proxy. This implementation runs the hot paths (shipping,
+ * accepting, dispensing, readings) and the views; the rest runs in {SupplyChainExtension} by delegatecall, which
+ * keeps each implementation under the 24 KiB limit. Each unit's serial is a leaf `(index, serial)` of its batch's
+ * Merkle root, so a batch of a million units costs what a batch of ten does. Devices sign with plain keys (IoT
+ * loggers hold a secp256k1 key), checked with ECDSA, which refuses malleable signatures; signatures travel in
+ * EIP-2098 compact form (64 bytes).
  */
-contract SupplyChain is SuiteService, ISupplyChain {
-    /**
-     * @dev slot 0: manufacturerId (32) | gtin (64) | manufacturedAt (40) | expiresAt (40) | status (8) |
-     *              tempMin | tempMax | humidityMin | humidityMax (16 each)
-     *      slot 1: serialRoot
-     *      slot 2: quantity | destroyed (64 each) | excursions (32) | recalledAt (40)
-     *      slot 3: lot
-     *      slot 4: quarantinedUnits (64)
-     */
-    struct BatchData {
-        uint32 manufacturerId;
-        uint64 gtin;
-        uint40 manufacturedAt;
-        uint40 expiresAt;
-        BatchStatus status;
+contract SupplyChain is SupplyChainBase, ISupplyChain, IERC5267 {
+    /// @inheritdoc ISupplyChain
+    bytes32 public constant READING_TYPEHASH = READING_TYPE;
+    /// @inheritdoc ISupplyChain
+    bytes32 public constant DEVICE_REGISTRATION_TYPEHASH = DEVICE_REGISTRATION_TYPE;
+    /// @inheritdoc ISupplyChain
+    bytes32 public constant REPORT_TYPEHASH = REPORT_TYPE;
+    /// @inheritdoc ISupplyChain
+    bytes32 public constant FILL_TYPEHASH = FILL_TYPE;
+    /// @inheritdoc ISupplyChain
+    uint256 public constant MAX_READINGS = READINGS_LIMIT;
+    /// @inheritdoc ISupplyChain
+    uint256 public constant MAX_MESSAGE_LENGTH = MESSAGE_LIMIT;
+    /// @inheritdoc ISupplyChain
+    uint256 public constant SHIPMENT_TIMEOUT = TIMEOUT;
+    /// @inheritdoc ISupplyChain
+    uint256 public constant READING_WINDOW = WINDOW;
+
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    address private immutable _extension;
+
+    /// @dev What a run of readings from one device for one shipment share (see {_loadContext}).
+    struct ReadingContext {
+        address device;
+        uint256 shipmentId;
+        uint256 from;
+        uint256 to;
         int16 tempMin;
         int16 tempMax;
         uint16 humidityMin;
         uint16 humidityMax;
-        bytes32 serialRoot;
-        uint64 quantity;
-        uint64 destroyed;
-        uint32 excursions;
-        uint40 recalledAt;
-        bytes32 lot;
-        uint64 quarantinedUnits;
     }
-
-    /// @dev slot: batchId (64) | fromId (32) | toId (32) | quantity (64) | status (8) | quarantined (8) | shippedAt (40)
-    struct ShipmentData {
-        uint64 batchId;
-        uint32 fromId;
-        uint32 toId;
-        uint64 quantity;
-        ShipmentStatus status;
-        bool quarantined;
-        uint40 shippedAt;
-    }
-
-    /**
-     * @dev slot: available (64) | quarantined (64) | dispensed (64). A pharmacy's dispensed count lives in the
-     * slot dispensing already writes, rather than in a batch total that would cost a second write per unit.
-     */
-    struct Holding {
-        uint64 available;
-        uint64 quarantined;
-        uint64 dispensed;
-    }
-
-    /// @dev slot 0: ownerId (32) | kind (8) | active (8) | lastSequence (64) | banned (8); slot 1: calibrationHash
-    struct DeviceData {
-        uint32 ownerId;
-        DeviceKind kind;
-        bool active;
-        uint64 lastSequence;
-        bool banned;
-        bytes32 calibrationHash;
-    }
-
-    /// @custom:storage-location erc7201:miip.storage.SupplyChain
-    struct SupplyStorage {
-        uint64 batchCount;
-        uint64 shipmentCount;
-        mapping(uint256 batchId => BatchData) batches;
-        mapping(bytes32 manufacturerProductLot => uint256 batchId) lots;
-        mapping(uint256 shipmentId => ShipmentData) shipments;
-        mapping(uint256 batchId => mapping(uint32 holderId => Holding)) holdings;
-        mapping(address device => DeviceData) devices;
-        mapping(uint256 batchId => mapping(uint256 word => uint256 bits)) dispensed;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("miip.storage.SupplyChain")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_LOCATION = 0x39c00a36e4100fbe8b4307efc2d9dd1336ddb38ffc3d26250f21b81aea81c200;
-
-    // Type strings are hashed at compile time; their length costs nothing at run time.
-    // solhint-disable gas-small-strings
-    /// @inheritdoc ISupplyChain
-    bytes32 public constant READING_TYPEHASH =
-        keccak256(
-            "Reading(address device,uint256 shipmentId,int16 temperature,uint16 humidity,uint40 timestamp,uint64 sequence)"
-        );
-    // solhint-enable gas-small-strings
-    bytes32 private constant NAME_HASH = keccak256("MIIP Supply Chain");
-
-    /// @inheritdoc ISupplyChain
-    uint256 public constant MAX_READINGS = 200;
 
     /// @param participants_ The participant directory (its proxy).
     /// @param records_ The record registry (its proxy).
+    /// @param products_ The product registry (its proxy).
+    /// @param extension_ The {SupplyChainExtension} implementation the colder functions run in.
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IParticipantRegistry participants_, IRecordRegistry records_) SuiteService(participants_, records_) {}
+    constructor(
+        IParticipantRegistry participants_,
+        IRecordRegistry records_,
+        IProductRegistry products_,
+        address extension_
+    ) SupplyChainBase(participants_, records_, products_) {
+        _extension = extension_;
+    }
 
     /**
      * @notice Sets the access manager; once, through the proxy.
@@ -121,7 +78,29 @@ contract SupplyChain is SuiteService, ISupplyChain {
         __AccessManaged_init(initialAuthority);
     }
 
+    /// @inheritdoc IERC5267
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        return (hex"0f", DOMAIN_NAME, "1", block.chainid, address(this), bytes32(0), new uint256[](0));
+    }
+
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ISupplyChain
+    function products() external view returns (address) {
+        return address(_products);
+    }
 
     /// @inheritdoc ISupplyChain
     function batchCount() external view returns (uint256) {
@@ -138,12 +117,13 @@ contract SupplyChain is SuiteService, ISupplyChain {
                 manufacturedAt: b.manufacturedAt,
                 expiresAt: b.expiresAt,
                 status: b.status,
+                quantity: b.quantity,
+                adverseEvents: b.adverseEvents,
+                serialRoot: b.serialRoot,
                 tempMin: b.tempMin,
                 tempMax: b.tempMax,
                 humidityMin: b.humidityMin,
                 humidityMax: b.humidityMax,
-                serialRoot: b.serialRoot,
-                quantity: b.quantity,
                 destroyed: b.destroyed,
                 excursions: b.excursions,
                 recalledAt: b.recalledAt,
@@ -152,430 +132,531 @@ contract SupplyChain is SuiteService, ISupplyChain {
     }
 
     /// @inheritdoc ISupplyChain
+    function batchOfLot(uint64 gtin, bytes32 lot) external view returns (uint256) {
+        return _storage().lots[_lotKey(gtin, lot)];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function messagesOf(uint256 batchId) external view returns (string memory message, string memory recallMessage) {
+        _batch(batchId);
+        SupplyStorage storage $ = _storage();
+        return ($.batchMessages[batchId], $.recallMessages[batchId]);
+    }
+
+    /// @inheritdoc ISupplyChain
     function getShipment(uint256 shipmentId) external view returns (Shipment memory) {
         ShipmentData memory s = _shipment(shipmentId);
-        return Shipment(s.batchId, s.fromId, s.toId, s.quantity, s.status, s.quarantined, s.shippedAt);
+        return
+            Shipment(
+                s.batchId,
+                s.fromId,
+                s.toId,
+                s.quantity,
+                s.remaining,
+                s.returnCount,
+                s.status,
+                s.quarantined,
+                s.shippedAt,
+                s.endedAt
+            );
     }
 
     /// @inheritdoc ISupplyChain
-    function holdingOf(uint256 batchId, uint32 holderId) external view returns (uint64 available, uint64 quarantined) {
-        Holding memory h = _storage().holdings[batchId][holderId];
-        return (h.available, h.quarantined);
-    }
-
-    /// @inheritdoc ISupplyChain
-    function dispensedCount(uint256 batchId, uint32 pharmacyId) external view returns (uint64) {
-        return _storage().holdings[batchId][pharmacyId].dispensed;
+    function holderOf(uint256 shipmentId) external view returns (uint32) {
+        return _holder(_shipment(shipmentId));
     }
 
     /// @inheritdoc ISupplyChain
     function getDevice(address device) external view returns (Device memory) {
         DeviceData memory d = _storage().devices[device];
-        return Device(d.ownerId, d.kind, d.active, d.lastSequence, d.banned, d.calibrationHash);
+        return Device(d.ownerId, d.kind, d.active, d.banned, d.nonce, d.revokedAt, d.calibrationHash);
     }
 
     /// @inheritdoc ISupplyChain
-    function verify(
+    function isAssigned(uint256 shipmentId, address device) external view returns (bool) {
+        return _storage().assigned[shipmentId][device] != 0;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function sequenceUsed(uint256 shipmentId, address device, uint64 sequence) external view returns (bool) {
+        return _storage().sequences[_sequenceWord(device, shipmentId, sequence)] & (1 << (sequence & 0xff)) != 0;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function getAllowance(bytes32 key) external view returns (Allowance memory) {
+        AllowanceData memory a = _storage().allowances[key];
+        if (a.hospitalId == 0 || a.validUntil == 0) revert SupplyUnknownAllowance(key);
+        return
+            Allowance(
+                a.hospitalId,
+                a.unitsPerFill,
+                a.fillsLeft,
+                a.unitsLeftInFill,
+                a.validUntil,
+                a.refillInterval,
+                a.lastFillAt,
+                a.fillPharmacyId,
+                a.productCommitment
+            );
+    }
+
+    /// @inheritdoc ISupplyChain
+    function dispensedUnit(uint64 gtin, bytes32 serial) external view returns (DispensedUnit memory) {
+        UnitData memory u = _storage().units[_unitKey(gtin, serial)];
+        return DispensedUnit(u.batchId, u.pharmacyId, u.dispensedAt, u.reported);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function isGenuine(
         uint256 batchId,
         uint256 index,
         bytes32 serial,
         bytes32[] calldata proof
-    ) external view returns (Verification memory v) {
+    ) external view returns (bool) {
         BatchData storage b = _batch(batchId);
-        v.genuine = index < b.quantity && MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(index, serial));
-        v.gtin = b.gtin;
-        v.lot = b.lot;
-        v.expiresAt = b.expiresAt;
-        v.expired = block.timestamp >= b.expiresAt;
-        v.recalled = b.status == BatchStatus.Recalled;
-        v.quarantinedUnits = b.quarantinedUnits;
-        v.excursions = b.excursions;
-        v.dispensed = _storage().dispensed[batchId][index >> 8] & (1 << (index & 0xff)) != 0;
+        return index < b.quantity && MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(index, serial));
     }
 
-    // ---------------------------------------------------------------- batches
+    // ---------------------------------------------------------------- custody
 
     /// @inheritdoc ISupplyChain
-    function registerBatch(BatchInput calldata input) external returns (uint256 batchId) {
-        (uint32 manufacturerId, ) = _participants.activeInstitution(msg.sender, Kinds.MANUFACTURER);
-        if (input.quantity == 0) revert SupplyZeroQuantity();
-        if (input.expiresAt <= input.manufacturedAt) revert SupplyInvalidDates(input.manufacturedAt, input.expiresAt);
-        if (input.serialRoot == bytes32(0)) revert SupplyZeroSerialRoot();
-        if (input.tempMin > input.tempMax) revert SupplyInvalidTemperatureRange(input.tempMin, input.tempMax);
-        if (input.humidityMin > input.humidityMax) {
-            revert SupplyInvalidHumidityRange(input.humidityMin, input.humidityMax);
-        }
+    function ship(uint256 sourceId, uint32 toId, uint40 quantity) external returns (uint256 shipmentId) {
+        uint32 fromId = _callerId(Kinds.ANY);
         SupplyStorage storage $ = _storage();
-        bytes32 lotKey = keccak256(abi.encode(manufacturerId, input.gtin, input.lot));
-        uint256 existing = $.lots[lotKey];
-        if (existing != 0) revert SupplyDuplicateLot(input.gtin, input.lot, existing);
-        batchId = ++$.batchCount;
-        $.lots[lotKey] = batchId;
-        BatchData storage b = $.batches[batchId];
-        b.manufacturerId = manufacturerId;
-        b.gtin = input.gtin;
-        b.manufacturedAt = input.manufacturedAt;
-        b.expiresAt = input.expiresAt;
-        b.status = BatchStatus.Active;
-        b.tempMin = input.tempMin;
-        b.tempMax = input.tempMax;
-        b.humidityMin = input.humidityMin;
-        b.humidityMax = input.humidityMax;
-        b.serialRoot = input.serialRoot;
-        b.quantity = input.quantity;
-        b.lot = input.lot;
-        $.holdings[batchId][manufacturerId].available = input.quantity;
-        emit BatchRegistered(
-            batchId,
-            manufacturerId,
-            input.gtin,
-            input.lot,
-            input.quantity,
-            input.manufacturedAt,
-            input.expiresAt,
-            input.serialRoot,
-            input.metadataURI
-        );
-    }
-
-    // ----------------------------------------------------------------- custody
-
-    /// @inheritdoc ISupplyChain
-    function ship(uint256 batchId, address to, uint64 quantity) external returns (uint256 shipmentId) {
-        uint32 fromId = _activeId(msg.sender);
-        IParticipantRegistry.Member memory receiver = _participants.memberOf(to);
-        if (receiver.status != IParticipantRegistry.Status.Active) revert SupplyReceiverNotActive(to, receiver.status);
-        SupplyStorage storage $ = _storage();
-        if (_batch(batchId).status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
-        Holding storage h = $.holdings[batchId][fromId];
-        uint64 available = h.available;
+        ShipmentData storage source = $.shipments[sourceId];
+        // One read of the source's slot serves every check below.
+        ShipmentData memory s = source;
+        if (s.status == ShipmentStatus.None) revert SupplyUnknownShipment(sourceId);
+        if (_holder(s) != fromId) revert SupplyNotHolder(sourceId, fromId);
+        if (toId == 0 || toId == fromId) revert SupplyInvalidReceiver(toId);
+        if (s.quarantined) revert SupplyShipmentQuarantined(sourceId);
+        _checkBatchUsable($.batches[s.batchId], s.batchId);
         if (quantity == 0) revert SupplyZeroQuantity();
-        if (quantity > available) revert SupplyInsufficientHolding(batchId, fromId, quantity, available);
-        // Cannot underflow: checked just above.
+        if (quantity > s.remaining) revert SupplyInsufficientUnits(sourceId, quantity, s.remaining);
+        // Cannot underflow, and fits 32 bits: at most the source's remaining units, checked just above.
         unchecked {
-            h.available = available - quantity;
+            source.remaining = s.remaining - uint32(quantity);
         }
-        shipmentId = ++$.shipmentCount;
+        // `s` keeps the source's state before the units left: what names the shipment.
+        shipmentId = _childId(sourceId, s.returnCount, s.remaining);
         $.shipments[shipmentId] = ShipmentData({
-            batchId: uint64(batchId),
+            batchId: s.batchId,
             fromId: fromId,
-            toId: receiver.id,
-            quantity: quantity,
+            toId: toId,
+            quantity: uint32(quantity),
+            remaining: uint32(quantity),
+            returnCount: 0,
             status: ShipmentStatus.InTransit,
             quarantined: false,
-            shippedAt: uint40(block.timestamp)
+            shippedAt: uint32(block.timestamp),
+            endedAt: 0
         });
-        emit Shipped(shipmentId, batchId, fromId, receiver.id, quantity);
+        emit Shipped(shipmentId, s.batchId, fromId, sourceId, s.returnCount, s.remaining, toId, quantity);
     }
 
     /// @inheritdoc ISupplyChain
     function accept(uint256 shipmentId) external {
         (ShipmentData storage s, uint32 caller) = _incoming(shipmentId);
         s.status = ShipmentStatus.Accepted;
-        _credit(s.batchId, caller, s.quantity, s.quarantined);
+        s.endedAt = uint32(block.timestamp);
         emit ShipmentAccepted(shipmentId, s.batchId, caller, s.quarantined);
-    }
-
-    /// @inheritdoc ISupplyChain
-    function refuse(uint256 shipmentId) external {
-        (ShipmentData storage s, ) = _incoming(shipmentId);
-        s.status = ShipmentStatus.Refused;
-        _credit(s.batchId, s.fromId, s.quantity, s.quarantined);
-        emit ShipmentRefused(shipmentId, s.batchId, s.fromId);
     }
 
     // -------------------------------------------------------------- dispensing
 
     /// @inheritdoc ISupplyChain
     function dispense(
-        uint256 batchId,
+        uint256 shipmentId,
         uint256 index,
         bytes32 serial,
         bytes32[] calldata proof,
-        uint256 prescriptionId
+        FillRequest calldata fill
     ) external returns (bool) {
-        (uint32 pharmacyId, ) = _participants.activeInstitution(msg.sender, Kinds.PHARMACY);
-        _checkUnit(batchId, index, serial, proof);
-        if (!_markDispensed(batchId, index)) {
-            emit CounterfeitAlert(batchId, serial, pharmacyId);
+        uint32 pharmacyId = _callerId(Kinds.PHARMACY);
+        (uint32 batchId, uint64 gtin) = _checkUnit(shipmentId, pharmacyId, index, serial, proof);
+        SupplyStorage storage $ = _storage();
+        bytes32 unitKey = _unitKey(gtin, serial);
+        uint32 firstBatch = $.units[unitKey].batchId;
+        if (firstBatch != 0) {
+            emit CounterfeitAlert(batchId, serial, pharmacyId, firstBatch);
             return false;
         }
-        _takeUnit(batchId, pharmacyId);
-        uint64 patientId = prescriptionId == 0 ? 0 : _checkPrescription(prescriptionId, pharmacyId);
-        emit Dispensed(batchId, serial, pharmacyId, patientId, prescriptionId);
+        bytes32 allowanceKey = fill.allowanceKey;
+        if (allowanceKey != bytes32(0)) _consume(fill, pharmacyId, gtin);
+        // Cannot underflow: _checkUnit saw at least one unit remaining (the slot is warm: this costs little).
+        unchecked {
+            --$.shipments[shipmentId].remaining;
+        }
+        $.units[unitKey] = UnitData({
+            batchId: batchId,
+            pharmacyId: pharmacyId,
+            dispensedAt: uint40(block.timestamp),
+            reported: false,
+            keyTag: bytes18(allowanceKey)
+        });
+        emit Dispensed(batchId, allowanceKey, pharmacyId, serial);
         return true;
     }
 
-    // ---------------------------------------------------------- devices, cold chain
-
-    /// @inheritdoc ISupplyChain
-    function registerDevice(address device, DeviceKind kind, bytes32 calibrationHash) external {
-        uint32 ownerId = _activeId(msg.sender);
-        DeviceData storage d = _storage().devices[device];
-        if (d.ownerId != 0 && d.ownerId != ownerId) revert SupplyNotDeviceOwner(device, d.ownerId);
-        // Governance's revocation is not the owner's to undo.
-        if (d.banned) revert SupplyDeviceBanned(device);
-        if (device == address(0)) revert SupplyZeroDevice();
-        if (calibrationHash == bytes32(0)) revert SupplyEmptyCalibration(device);
-        d.ownerId = ownerId;
-        d.kind = kind;
-        d.active = true;
-        d.calibrationHash = calibrationHash;
-        emit DeviceRegistered(device, ownerId, kind, calibrationHash);
-    }
-
-    /// @inheritdoc ISupplyChain
-    function revokeDevice(address device) external {
-        uint32 caller = _activeId(msg.sender);
-        DeviceData storage d = _activeDevice(device);
-        if (d.ownerId != caller) revert SupplyNotDeviceOwner(device, d.ownerId);
-        d.active = false;
-        emit DeviceRevoked(device, msg.sender);
-    }
-
-    /// @inheritdoc ISupplyChain
-    /// @custom:restricted GUARDIAN
-    function revokeDeviceByGovernance(address device) external restricted {
-        DeviceData storage d = _activeDevice(device);
-        d.active = false;
-        d.banned = true;
-        emit DeviceRevoked(device, msg.sender);
-    }
+    // ---------------------------------------------------------------- readings
 
     /// @inheritdoc ISupplyChain
     function submitReadings(Reading[] calldata readings, Signature[] calldata signatures) external {
         uint256 count = readings.length;
-        if (count == 0 || count > MAX_READINGS || count != signatures.length) {
+        if (count == 0 || count > READINGS_LIMIT || count != signatures.length) {
             revert SupplyInvalidReadingBatch(count, signatures.length);
         }
         bytes32 domain = _domainSeparator(NAME_HASH);
+        // Readings come in runs from one device for one shipment: what they share is checked once per run.
+        ReadingContext memory c;
         for (uint256 i = 0; i < count; ++i) {
-            _record(readings[i], signatures[i], domain);
+            Reading calldata r = readings[i];
+            if (r.device != c.device || r.shipmentId != c.shipmentId) _loadContext(c, r);
+            if (r.timestamp < c.from || r.timestamp > c.to) {
+                revert SupplyReadingOutsideShipment(r.shipmentId, r.device, r.timestamp);
+            }
+            _markSequence(r);
+            _checkReadingSignature(r, signatures[i], domain);
+            emit ReadingRecorded(r.shipmentId, r.device, r.sequence, r.temperature, r.humidity, r.timestamp);
+            if (
+                r.temperature < c.tempMin ||
+                r.temperature > c.tempMax ||
+                r.humidity < c.humidityMin ||
+                r.humidity > c.humidityMax
+            ) _excursion(r);
         }
     }
 
-    // ----------------------------------------------------------- quarantine, recalls
+    // ------------------------------------------------------------- in SupplyChainExtension
 
     /// @inheritdoc ISupplyChain
-    function resolveQuarantine(uint256 batchId, uint32 holderId, uint64 quantity, bool destroy) external {
-        BatchData storage b = _batchAuthority(batchId);
-        Holding storage h = _storage().holdings[batchId][holderId];
-        uint64 quarantined = h.quarantined;
-        if (quantity == 0) revert SupplyZeroQuantity();
-        if (quantity > quarantined) revert SupplyInsufficientQuarantined(batchId, holderId, quantity, quarantined);
-        // Cannot underflow: checked just above; quarantinedUnits is the sum of every holder's quarantined units.
-        unchecked {
-            h.quarantined = quarantined - quantity;
-            b.quarantinedUnits -= quantity;
-        }
-        if (destroy) b.destroyed += quantity;
-        else h.available += quantity;
-        emit QuarantineResolved(batchId, holderId, quantity, destroy, msg.sender);
+    function registerBatch(BatchInput calldata) external returns (uint256) {
+        _delegate();
     }
 
     /// @inheritdoc ISupplyChain
-    function recall(uint256 batchId, bytes32 reasonCode) external {
-        BatchData storage b = _batchAuthority(batchId);
-        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
-        b.status = BatchStatus.Recalled;
-        b.recalledAt = uint40(block.timestamp);
-        emit BatchRecalled(batchId, reasonCode, msg.sender);
+    function refuse(uint256, uint16, uint40) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function reclaim(uint256, uint16, uint40) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function setAllowance(address, bytes32, uint8, uint8, uint40, uint32) external returns (bytes32) {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function cancelAllowance(bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    /// @custom:restricted GUARDIAN
+    function revokeAllowance(bytes32, bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function registerDevice(address, DeviceKind, bytes32, Signature calldata) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function revokeDevice(address) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    /// @custom:restricted GUARDIAN
+    function revokeDeviceByGovernance(address) external {
+        // The role is checked in the extension (`restricted` reads the selector of this very call).
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function assignDevice(uint256, address) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function resolveQuarantine(uint256, uint40) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function recall(uint256, bytes32, string calldata) external {
+        _delegate();
     }
 
     /// @inheritdoc ISupplyChain
     /// @custom:restricted GOVERNOR
-    function withdrawRecall(uint256 batchId, uint40 recalledAt, bytes32 reasonCode) external restricted {
-        BatchData storage b = _batch(batchId);
-        if (b.status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
-        // A withdrawal scheduled before this recall cannot know its time: its delay did not run after the recall.
-        if (b.recalledAt != recalledAt) revert SupplyRecallMismatch(batchId, recalledAt, b.recalledAt);
-        // Even one armed for the right time waits the notice period, during which the guardian can cancel it.
-        uint40 withdrawableAt = recalledAt + _participants.onboardingDelay();
-        if (block.timestamp < withdrawableAt) revert SupplyRecallTooRecent(batchId, recalledAt, withdrawableAt);
-        b.status = BatchStatus.Active;
-        b.recalledAt = 0;
-        emit RecallWithdrawn(batchId, reasonCode);
+    function withdrawRecall(uint256, uint40, bytes32) external {
+        // The role is checked in the extension.
+        _delegate();
     }
 
     /// @inheritdoc ISupplyChain
-    function noticeHolders(uint256 batchId, uint32[] calldata holderIds) external {
-        if (_batch(batchId).status != BatchStatus.Recalled) revert SupplyNotRecalled(batchId);
-        mapping(uint32 => Holding) storage holdings = _storage().holdings[batchId];
-        for (uint256 i = 0; i < holderIds.length; ++i) {
-            Holding memory h = holdings[holderIds[i]];
-            if (h.available != 0 || h.quarantined != 0) {
-                emit RecallNotice(batchId, holderIds[i], h.available, h.quarantined);
-            }
-        }
+    function noticeHolders(uint256, uint256[] calldata) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function reportAdverseEvent(uint256, bytes32, string calldata) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function reportAdverseEventAsPatient(
+        uint64,
+        bytes32,
+        uint32,
+        bytes32,
+        string calldata,
+        Signature calldata
+    ) external {
+        _delegate();
     }
 
     // --------------------------------------------------------------- internals
 
-    function _record(Reading calldata r, Signature calldata signature, bytes32 domain) private {
-        DeviceData storage d = _storage().devices[r.device];
-        _checkReading(d, r, signature, domain);
-        d.lastSequence = r.sequence;
-        emit ReadingRecorded(r.shipmentId, r.device, r.sequence, r.temperature, r.humidity, r.timestamp);
-        _applyReading(r);
-    }
-
-    /// @dev The device is active, the reading is not from the future nor a replay, and the device signed it.
-    function _checkReading(
-        DeviceData storage d,
-        Reading calldata r,
-        Signature calldata signature,
-        bytes32 domain
-    ) private view {
-        if (!d.active) revert SupplyUnknownDevice(r.device);
-        if (r.timestamp > block.timestamp) revert SupplyReadingInFuture(r.device, r.timestamp, block.timestamp);
-        uint64 last = d.lastSequence;
-        if (r.sequence <= last) revert SupplyStaleSequence(r.device, r.sequence, last);
-        bytes32 structHash = keccak256(
-            abi.encode(READING_TYPEHASH, r.device, r.shipmentId, r.temperature, r.humidity, r.timestamp, r.sequence)
-        );
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
-            MessageHashUtils.toTypedDataHash(domain, structHash),
-            signature.r,
-            signature.vs
-        );
-        if (err != ECDSA.RecoverError.NoError || signer != r.device) {
-            revert SupplyInvalidReadingSignature(r.device, r.sequence);
-        }
-    }
-
-    /// @dev Quarantines the shipment's goods when the reading is out of the batch's range.
-    function _applyReading(Reading calldata r) private {
-        SupplyStorage storage $ = _storage();
-        ShipmentData storage s = $.shipments[r.shipmentId];
-        ShipmentStatus status = s.status;
-        if (status != ShipmentStatus.InTransit) {
-            if (status == ShipmentStatus.None) revert SupplyUnknownShipment(r.shipmentId);
-            revert SupplyNotInTransit(r.shipmentId, status);
-        }
-        BatchData storage b = $.batches[s.batchId];
-        if (
-            r.temperature < b.tempMin ||
-            r.temperature > b.tempMax ||
-            r.humidity < b.humidityMin ||
-            r.humidity > b.humidityMax
-        ) {
-            s.quarantined = true;
-            ++b.excursions;
-            emit Excursion(r.shipmentId, s.batchId, r.device, r.temperature, r.humidity);
-        }
-    }
-
-    /// @dev The unit can be dispensed: its batch is not recalled nor expired, and its serial is in the batch.
-    function _checkUnit(uint256 batchId, uint256 index, bytes32 serial, bytes32[] calldata proof) private view {
-        BatchData storage b = _batch(batchId);
-        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
-        if (block.timestamp >= b.expiresAt) revert SupplyExpired(batchId, b.expiresAt);
-        if (!MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(index, serial))) {
-            revert SupplyInvalidSerial(batchId, serial);
-        }
-    }
-
-    /// @dev Sets the unit's dispensed bit; false if it was already set.
-    function _markDispensed(uint256 batchId, uint256 index) private returns (bool) {
-        mapping(uint256 => uint256) storage bitmap = _storage().dispensed[batchId];
-        uint256 bits = bitmap[index >> 8];
-        uint256 mask = 1 << (index & 0xff);
-        if (bits & mask != 0) return false;
-        bitmap[index >> 8] = bits | mask;
-        return true;
-    }
-
-    /// @dev Takes one available unit from the pharmacy's holding.
-    function _takeUnit(uint256 batchId, uint32 pharmacyId) private {
-        Holding storage h = _storage().holdings[batchId][pharmacyId];
-        uint64 available = h.available;
-        if (available == 0) {
-            if (h.quarantined != 0) revert SupplyQuarantined(batchId, pharmacyId);
-            revert SupplyInsufficientHolding(batchId, pharmacyId, 1, 0);
-        }
-        // Cannot underflow: available is at least 1; dispensed never exceeds the batch's quantity.
-        unchecked {
-            h.available = available - 1;
-            ++h.dispensed;
-        }
-    }
-
-    function _credit(uint256 batchId, uint32 holderId, uint64 quantity, bool quarantined) private {
-        SupplyStorage storage $ = _storage();
-        Holding storage h = $.holdings[batchId][holderId];
-        if (quarantined) {
-            h.quarantined += quantity;
-            $.batches[batchId].quarantinedUnits += quantity;
-        } else {
-            h.available += quantity;
+    /**
+     * @dev Runs the current call in {SupplyChainExtension} on this proxy's storage and returns what it returns
+     * (or reverts with its error). It never returns to the caller's Solidity code.
+     * @custom:oz-upgrades-unsafe-allow delegatecall
+     */
+    function _delegate() private {
+        // Only through the proxy: the bare implementation must not run on its own storage.
+        _checkProxy();
+        address target = _extension;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
         }
     }
 
     /// @dev A shipment in transit addressed to the caller, an active institution.
     function _incoming(uint256 shipmentId) private view returns (ShipmentData storage s, uint32 caller) {
-        caller = _activeId(msg.sender);
-        s = _storage().shipments[shipmentId];
-        ShipmentStatus status = s.status;
-        if (status == ShipmentStatus.None) revert SupplyUnknownShipment(shipmentId);
+        caller = _callerId(Kinds.ANY);
+        s = _shipment(shipmentId);
         if (s.toId != caller) revert SupplyNotReceiver(shipmentId, caller);
-        if (status != ShipmentStatus.InTransit) revert SupplyNotInTransit(shipmentId, status);
+        if (s.status != ShipmentStatus.InTransit) revert SupplyNotInTransit(shipmentId, s.status);
     }
 
-    /// @dev The batch, if the caller is active and its manufacturer or a regulator.
-    function _batchAuthority(uint256 batchId) private view returns (BatchData storage b) {
-        b = _batch(batchId);
-        IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        if (m.status != IParticipantRegistry.Status.Active) {
-            revert IParticipantRegistry.ParticipantsNotActive(msg.sender, m.status);
+    /// @dev The batch neither recalled nor expired: its units may move and be dispensed.
+    function _checkBatchUsable(BatchData storage b, uint256 batchId) private view {
+        if (b.status == BatchStatus.Recalled) revert SupplyRecalled(batchId);
+        if (block.timestamp >= b.expiresAt) revert SupplyExpired(batchId, b.expiresAt);
+    }
+
+    /**
+     * @dev The unit can be dispensed by the pharmacy from the shipment: the pharmacy holds it, it is not
+     * quarantined and has a unit left, its batch is usable, the index is below the batch's quantity and the serial
+     * is proven.
+     */
+    function _checkUnit(
+        uint256 shipmentId,
+        uint32 pharmacyId,
+        uint256 index,
+        bytes32 serial,
+        bytes32[] calldata proof
+    ) private view returns (uint32 batchId, uint64 gtin) {
+        ShipmentData memory s = _shipment(shipmentId);
+        if (_holder(s) != pharmacyId) revert SupplyNotHolder(shipmentId, pharmacyId);
+        if (s.quarantined) revert SupplyShipmentQuarantined(shipmentId);
+        if (s.remaining == 0) revert SupplyInsufficientUnits(shipmentId, 1, 0);
+        batchId = s.batchId;
+        BatchData storage b = _storage().batches[batchId];
+        _checkBatchUsable(b, batchId);
+        if (index >= b.quantity) revert SupplyIndexOutOfRange(batchId, index, b.quantity);
+        if (!MerkleProof.verifyCalldata(proof, b.serialRoot, _serialLeaf(index, serial))) {
+            revert SupplyInvalidSerial(batchId, serial);
         }
-        bool manufacturer = m.id == b.manufacturerId && m.kind == IParticipantRegistry.Kind.Manufacturer;
-        if (!manufacturer && m.kind != IParticipantRegistry.Kind.Regulator) {
-            revert SupplyNotManufacturerOrRegulator(batchId, msg.sender);
+        gtin = b.gtin;
+    }
+
+    /**
+     * @dev Takes one unit from the allowance, opening its next fill if the current one is used up. Opening a fill,
+     * or going on with one bound to another pharmacy, takes the prescription key's signature naming this pharmacy
+     * and the fill (by the fills left once it is open), which binds the fill to it: a signature is good for one
+     * fill, at one pharmacy, until its deadline.
+     */
+    function _consume(FillRequest calldata fill, uint32 pharmacyId, uint64 gtin) private {
+        bytes32 key = fill.allowanceKey;
+        AllowanceData storage slot = _storage().allowances[key];
+        AllowanceData memory a = slot;
+        if (a.hospitalId == 0 || a.validUntil == 0) revert SupplyUnknownAllowance(key);
+        if (block.timestamp > a.validUntil) revert SupplyAllowanceExpired(key, a.validUntil);
+        if (bytes9(keccak256(abi.encode(gtin, fill.productSalt))) != a.productCommitment) {
+            revert SupplyAllowanceProductMismatch(key);
+        }
+        bool opening = a.unitsLeftInFill == 0;
+        if (opening) {
+            if (a.fillsLeft == 0) revert SupplyAllowanceExhausted(key);
+            if (a.lastFillAt != 0 && block.timestamp < uint256(a.lastFillAt) + a.refillInterval) {
+                revert SupplyRefillTooEarly(key, uint40(a.lastFillAt) + a.refillInterval);
+            }
+            // Cannot underflow: fillsLeft is at least 1.
+            unchecked {
+                --a.fillsLeft;
+            }
+            a.unitsLeftInFill = a.unitsPerFill;
+            a.lastFillAt = uint32(block.timestamp);
+        }
+        if (opening || a.fillPharmacyId != pharmacyId) {
+            // A fill opens, or moves, only while its prescriber is active: suspending a hospital stops every
+            // prescription it wrote at once (a fill already open at a pharmacy may be finished there).
+            if (!_isActive(a.hospitalId)) revert SupplyPrescriberNotActive(key, a.hospitalId);
+            _checkFillSignature(fill, pharmacyId, a.fillsLeft, a.hospitalId);
+            a.fillPharmacyId = pharmacyId;
+        }
+        // Cannot underflow: unitsLeftInFill is at least 1 here (unitsPerFill is never 0).
+        unchecked {
+            --a.unitsLeftInFill;
+        }
+        slot.fillsLeft = a.fillsLeft;
+        slot.unitsLeftInFill = a.unitsLeftInFill;
+        slot.lastFillAt = a.lastFillAt;
+        slot.fillPharmacyId = a.fillPharmacyId;
+    }
+
+    /// @dev The prescription's key signed `Fill(key, pharmacyId, fillsAfter, deadline)` (a missing or wrong
+    /// signature says so before any deadline), and the deadline holds.
+    function _checkFillSignature(
+        FillRequest calldata fill,
+        uint32 pharmacyId,
+        uint8 fillsAfter,
+        uint32 hospitalId
+    ) private view {
+        bytes32 key = fill.allowanceKey;
+        address signer = _recover(
+            keccak256(abi.encode(FILL_TYPE, key, pharmacyId, fillsAfter, fill.deadline)),
+            fill.signature
+        );
+        // The key is the hash of the hospital and the signer: only the prescription's key signs for it.
+        if (signer == address(0) || keccak256(abi.encode(hospitalId, signer)) != key) {
+            revert SupplyInvalidFillSignature(key, pharmacyId, fillsAfter);
+        }
+        if (block.timestamp > fill.deadline) revert SupplyFillSignatureExpired(key, fill.deadline);
+    }
+
+    /**
+     * @dev Checks what a run of readings from `r`'s device for `r`'s shipment share, and keeps it in `c`: the
+     * device is registered and not banned, assigned to the shipment by one of its parties, owned by an active
+     * institution (the owner that held it under the tenure it was assigned under), and the shipment's reading window is
+     * open. The readings' times must then fall from its departure to its end (or now), and before the device's
+     * revocation by its owner: a revoked device still speaks for what it measured before.
+     */
+    function _loadContext(ReadingContext memory c, Reading calldata r) private view {
+        SupplyStorage storage $ = _storage();
+        DeviceData memory d = $.devices[r.device];
+        if (d.banned) revert SupplyDeviceBanned(r.device);
+        if (d.kind == DeviceKind.None) revert SupplyUnknownDevice(r.device);
+        // Devices are assigned only to shipments in transit: an assigned device's shipment exists.
+        uint64 tenure = $.assigned[r.shipmentId][r.device];
+        if (tenure == 0) revert SupplyDeviceNotAssigned(r.device, r.shipmentId);
+        // The tenure it was assigned under speaks until its revocation, if any, and only while the owner who held
+        // the device then is active: whoever holds the key now.
+        uint32 ownerId = d.ownerId;
+        uint256 revokedAt = d.active ? 0 : d.revokedAt;
+        if (tenure != d.tenure) {
+            TenureEnd memory ended = $.tenureEnds[r.device][tenure];
+            (ownerId, revokedAt) = (ended.ownerId, ended.revokedAt);
+        }
+        if (!_isActive(ownerId)) revert SupplyDeviceOwnerNotActive(r.device, ownerId);
+        ShipmentData memory s = $.shipments[r.shipmentId];
+        uint256 end = s.endedAt;
+        if (end != 0 && block.timestamp > end + WINDOW) {
+            revert SupplyReadingWindowClosed(r.shipmentId, uint40(end + WINDOW));
+        }
+        if (end == 0) end = block.timestamp;
+        if (revokedAt != 0 && revokedAt <= end) end = revokedAt - 1;
+        BatchData storage b = $.batches[s.batchId];
+        c.device = r.device;
+        c.shipmentId = r.shipmentId;
+        c.from = s.shippedAt;
+        c.to = end;
+        c.tempMin = b.tempMin;
+        c.tempMax = b.tempMax;
+        c.humidityMin = b.humidityMin;
+        c.humidityMax = b.humidityMax;
+    }
+
+    /// @dev Marks the reading's sequence number as used for its device and shipment; each counts once, in any order.
+    function _markSequence(Reading calldata r) private {
+        mapping(bytes32 => uint256) storage sequences = _storage().sequences;
+        bytes32 word = _sequenceWord(r.device, r.shipmentId, r.sequence);
+        uint256 bits = sequences[word];
+        uint256 mask = 1 << (r.sequence & 0xff);
+        if (bits & mask != 0) revert SupplyDuplicateSequence(r.device, r.shipmentId, r.sequence);
+        sequences[word] = bits | mask;
+    }
+
+    /// @dev keccak256(abi.encode(device, shipmentId, sequence >> 8)), in scratch memory (see {_checkReadingSignature}).
+    function _sequenceWord(address device, uint256 shipmentId, uint64 sequence) private pure returns (bytes32 word) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, device)
+            mstore(add(ptr, 0x20), shipmentId)
+            mstore(add(ptr, 0x40), shr(8, sequence))
+            word := keccak256(ptr, 0x60)
         }
     }
 
-    /// @dev The prescription's patient, if the record is a prescription the pharmacy may read for treatment.
-    function _checkPrescription(uint256 recordId, uint32 pharmacyId) private view returns (uint64 patientId) {
-        uint8 recordType;
-        (patientId, , recordType, ) = _records.recordHeader(recordId);
-        if (recordType != 2) revert SupplyRecordNotPrescription(recordId, recordType);
-        // The registry's read policy (consent), asked with the pharmacy's id: a pharmacy never issues records.
-        if (!_consentAllows(pharmacyId, recordId, patientId, recordType, IRecordRegistry.Purpose.Treatment)) {
-            revert SupplyNoPrescriptionConsent(recordId, msg.sender);
+    /**
+     * @dev The device signed the reading (EIP-712 `Reading` in this service's domain). The struct's six words are
+     * hashed straight from calldata, in scratch memory: fifty readings would otherwise grow memory by fifty
+     * encodings. A reading whose calldata is not canonically encoded hashes to something its device never signed,
+     * and is refused like any forgery.
+     */
+    function _checkReadingSignature(Reading calldata r, Signature calldata signature, bytes32 domain) private pure {
+        bytes32 typeHash = READING_TYPE;
+        bytes32 digest;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), r, 0xc0)
+            let structHash := keccak256(ptr, 0xe0)
+            mstore(ptr, 0x1901000000000000000000000000000000000000000000000000000000000000)
+            mstore(add(ptr, 0x02), domain)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+        }
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature.r, signature.vs);
+        if (err != ECDSA.RecoverError.NoError || signer != r.device) {
+            revert SupplyInvalidReadingSignature(r.device, r.sequence);
         }
     }
 
-    function _activeId(address account) private view returns (uint32) {
-        IParticipantRegistry.Member memory m = _participants.memberOf(account);
-        if (m.status != IParticipantRegistry.Status.Active)
-            revert IParticipantRegistry.ParticipantsNotActive(account, m.status);
-        return m.id;
-    }
-
-    function _activeDevice(address device) private view returns (DeviceData storage d) {
-        d = _storage().devices[device];
-        if (!d.active) revert SupplyUnknownDevice(device);
-    }
-
-    function _batch(uint256 batchId) private view returns (BatchData storage b) {
-        b = _storage().batches[batchId];
-        if (b.status == BatchStatus.None) revert SupplyUnknownBatch(batchId);
-    }
-
-    function _shipment(uint256 shipmentId) private view returns (ShipmentData memory s) {
-        s = _storage().shipments[shipmentId];
-        if (s.status == ShipmentStatus.None) revert SupplyUnknownShipment(shipmentId);
+    /**
+     * @dev Quarantines the shipment's remaining units. In transit that is all of them; after it ended, the units its
+     * holder still has, while those already passed on or dispensed are flagged in {LateExcursion}.
+     */
+    function _excursion(Reading calldata r) private {
+        SupplyStorage storage $ = _storage();
+        ShipmentData storage shipment = $.shipments[r.shipmentId];
+        ShipmentData memory s = shipment;
+        ++$.batches[s.batchId].excursions;
+        emit Excursion(r.shipmentId, s.batchId, r.device, r.temperature, r.humidity);
+        if (s.quarantined) return;
+        shipment.quarantined = true;
+        if (s.status != ShipmentStatus.InTransit) {
+            emit LateExcursion(r.shipmentId, s.batchId, s.remaining, s.quantity - s.remaining);
+        }
     }
 
     function _serialLeaf(uint256 index, bytes32 serial) private pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(index, serial))));
-    }
-
-    // The ERC-7201 namespace: the one place where a storage pointer is set by hand.
-    function _storage() private pure returns (SupplyStorage storage $) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly {
-            $.slot := STORAGE_LOCATION
-        }
     }
 }

@@ -25,7 +25,7 @@ export default buildModule("MIIP", (m) => {
   const registry = m.useModule(RegistryModule);
   const { claims } = m.useModule(ClaimsModule);
   const { products } = m.useModule(ProductsModule);
-  const { supply } = m.useModule(SupplyModule);
+  const { supply, verifier } = m.useModule(SupplyModule);
   const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, ProductsModule, SupplyModule];
 
   const delay = m.getParameter<number>("governorDelay");
@@ -48,5 +48,5 @@ export default buildModule("MIIP", (m) => {
   const deployer = m.getAccount(0);
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], { id: "renounce_ADMIN", after: [granted] });
 
-  return { ...ist, ...registry, manager, claims, products, supply };
+  return { ...ist, ...registry, manager, claims, products, supply, verifier };
 });

@@ -4,7 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ACCESS, ACTORS, ANYONE } from "../../config/access";
 import { CONSENT_TYPES, consentDomain } from "../../config/eip712";
 import { PURPOSES, RECORD_TYPES } from "../../config/roles";
-import type { SignedConsent } from "../../sdk";
+import { type SignedConsent, shipmentIdOf } from "../../sdk";
 import type { Demo } from "./context";
 
 /** secp256k1's group order: s and n - s are both valid for ecrecover, which is what makes signatures malleable. */
@@ -104,13 +104,18 @@ export async function securityChapter({ n, miip, as, who }: Demo): Promise<void>
 
   // The supply chapter's logger: a gateway between it and the chain changes a reading to hide an excursion.
   const logger = new hre.ethers.Wallet(hre.ethers.id("demo cold-chain logger"));
-  const reading = await miip.supply.signReadings(logger, [{ shipmentId: 1, temperature: 1140, humidity: 4500 }]);
+  const shipmentId = shipmentIdOf(1n, 1_000); // the supply chapter's first shipment, factory to distributor
+  const reading = await miip.supply.signReadings(logger, [
+    { shipmentId, temperature: 1140, humidity: 4500, sequence: 90 },
+  ]);
   const altered = { ...reading, readings: [{ ...reading.readings[0], temperature: 500 }] };
   await n.refused("a gateway turning the logger's signed 11.4 °C into 5.0 °C", () =>
     as("relayer").supply.submitReadings(altered),
   );
   const impostor = hre.ethers.Wallet.createRandom();
-  const forged = await miip.supply.signReadings(impostor, [{ shipmentId: 1, temperature: 500, humidity: 4500 }]);
+  const forged = await miip.supply.signReadings(impostor, [
+    { shipmentId, temperature: 500, humidity: 4500, sequence: 1 },
+  ]);
   await n.refused("readings signed by a key nobody registered", () => as("relayer").supply.submitReadings(forged));
 
   // The deployer holds GOVERNOR on the local chain; the proxy's upgrade function belongs to that role, delayed.

@@ -14,6 +14,7 @@ import {
   ProductRegistry__factory,
   RecordRegistry__factory,
   SupplyChain__factory,
+  PackVerifier__factory,
   type ClaimEscrow,
   type ConsentManager,
   type INSSETToken,
@@ -23,6 +24,7 @@ import {
   type ProductRegistry,
   type RecordRegistry,
   type SupplyChain,
+  type PackVerifier,
 } from "../../typechain-types";
 import { ROLES } from "../../config/roles";
 import { type Deployment, parseDeployment } from "../../sdk/deployment";
@@ -39,6 +41,7 @@ export interface Suite {
   claims: ClaimEscrow;
   products: ProductRegistry;
   supply: SupplyChain;
+  verifier: PackVerifier;
   resolved: ResolvedParameters;
 }
 
@@ -105,6 +108,7 @@ export async function deploySuite(
     claims: ClaimEscrow__factory.connect(await at(result.claims), deployer),
     products: ProductRegistry__factory.connect(await at(result.products), deployer),
     supply: SupplyChain__factory.connect(await at(result.supply), deployer),
+    verifier: PackVerifier__factory.connect(await at(result.verifier), deployer),
     resolved,
   };
 
@@ -144,5 +148,6 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     ClaimEscrow: await suite.claims.getAddress(),
     ProductRegistry: await suite.products.getAddress(),
     SupplyChain: await suite.supply.getAddress(),
+    PackVerifier: await suite.verifier.getAddress(),
   });
 }

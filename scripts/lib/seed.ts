@@ -2,9 +2,21 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { Wallet, keccak256 } from "ethers";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import { MIIP, type ProgrammeInput, FileBlobStore, FileKeyShareStore, serialsFile, utf8 } from "../../sdk/node";
+import {
+  MIIP,
+  type ProgrammeInput,
+  FileBlobStore,
+  allowanceKey,
+  prescriptionKey,
+  FileKeyShareStore,
+  formatPackCode,
+  gs1Date,
+  serialsFile,
+  utf8,
+} from "../../sdk/node";
 import { deploySuite, writeDeployment } from "./deploy";
 import { deploymentsDir, storeDir } from "./locations";
 import { loadParameters } from "./parameters";
@@ -90,7 +102,12 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
       }),
     );
   }
-  await hre.network.provider.send("evm_setNextBlockTimestamp", [Math.max(...onboarded.map((o) => o.activatesAt))]);
+  // The manufacturer's GS1 company prefix, licensed while it is pending: both take effect after the same delay.
+  const manufacturerId = onboarded[institutions.findIndex(([name]) => name === "manufacturer")].institutionId;
+  const licence = await as("registrar").products.assignPrefix("8806469", manufacturerId);
+  await hre.network.provider.send("evm_setNextBlockTimestamp", [
+    Math.max(licence.effectiveAt, ...onboarded.map((o) => o.activatesAt)),
+  ]);
   await hre.network.provider.send("evm_mine", []);
   for (const { institutionId } of onboarded) await miip.participants.activate(institutionId);
 
@@ -120,9 +137,21 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
 
   // Records come after enrolment: cover starts at enrolment, so these visits can be claimed.
   const keyOf = async (name: LocalAccountName) => (await as(name).documents.encryptionKey()).publicKey;
+  // Patient A's phone keeps the prescription's secret and gives the hospital its key's address; the prescription
+  // document carries the allowance key and the product salt the pharmacy needs, never the secret (whoever holds
+  // it opens fills): nothing on chain names the patient, the record or the medicine.
+  const prescription = { secret: keccak256(utf8("seed prescription A")), productSalt: keccak256(utf8("seed salt A")) };
+  const hospitalId = (await miip.participants.memberOf(who("hospital").address))!.id;
+  const keyAddress = prescriptionKey(prescription.secret).address;
+  const prescribed = allowanceKey(hospitalId, keyAddress);
   const documents: ["patientA" | "patientB", string, string][] = [
     ["patientA", "lab-result", "HbA1c 6.1 %, fasting glucose 5.9 mmol/L"],
-    ["patientA", "prescription", "Metformin 500 mg, twice daily, 90 days"],
+    [
+      "patientA",
+      "prescription",
+      `Metformin 500 mg (GTIN 08806469001235), twice daily, 90 days; 3 fills of 1 pack, 30 days apart. ` +
+        `Allowance ${prescribed}, product salt ${prescription.productSalt}`,
+    ],
     ["patientB", "diagnosis", "Seasonal influenza A"],
     ["patientB", "prescription", "Oseltamivir 75 mg, twice daily, 5 days"],
   ];
@@ -151,25 +180,58 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
     grantId: grantIds[0],
   });
 
-  const serials = Array.from({ length: 100 }, (_, i) => `(21)KR${String(i).padStart(8, "0")}`);
+  // The product, owned by its maker through the prefix; a serialised batch of it; 60 units at the distributor,
+  // 20 of them on at the pharmacy, which travelled with the distributor's logger.
+  const { gtin } = await as("manufacturer").products.register("8806469001235", 7, {
+    name: "Metformin Hanmi",
+    strength: "500 mg",
+    form: "film-coated tablet",
+    marketingAuthorisationHolder: "Hanmi Pharm. Co., Ltd.",
+  });
+  await as("manufacturer").products.publishLeaflet(gtin, "ko", "metformin leaflet ko v1", "ipfs://bafkrei-leaflet-ko");
+  const serials = Array.from({ length: 100 }, (_, i) => `KR${String(i).padStart(8, "0")}`);
   const published = serialsFile(serials);
+  const expiresAt = now + 365 * DAY;
   const { batchId } = await as("manufacturer").supply.registerBatch({
-    gtin: 8806469001234n,
+    gtin,
     lot: "LOT-DEMO-1",
     manufacturedAt: now - DAY,
-    expiresAt: now + 365 * DAY,
+    expiresAt,
     quantity: 100,
     tempMin: 200,
-    tempMax: 800,
+    tempMax: 2500,
     humidityMin: 1000,
     humidityMax: 6000,
     serialRoot: published.root,
     metadataURI: "ipfs://bafkrei-demo-batch",
+    message: "Store below 25 °C.",
   });
   const serialsPath = path.join(store, `batch-${batchId}.serials.json`);
   writeFileSync(serialsPath, JSON.stringify(published, null, 2) + "\n");
-  const { shipmentId } = await as("manufacturer").supply.ship(batchId, who("distributor").address, 60);
-  await as("distributor").supply.accept(shipmentId);
+  const toDistributor = await as("manufacturer").supply.ship(batchId, who("distributor").address, 60);
+  await as("distributor").supply.accept(toDistributor.shipmentId);
+  const logger = new Wallet(keccak256(utf8("seed logger")));
+  const distributorId = (await miip.participants.memberOf(who("distributor").address))!.id;
+  const calibration = keccak256(utf8("calibration certificate 2026-11"));
+  await as("distributor").supply.registerDevice(
+    logger.address,
+    "combined-logger",
+    calibration,
+    await miip.supply.deviceConsent(logger, distributorId, "combined-logger", calibration),
+  );
+  const toPharmacy = await as("distributor").supply.ship(toDistributor.shipmentId, who("pharmacy").address, 20);
+  await as("distributor").supply.assignDevice(toPharmacy.shipmentId, logger.address);
+  await as("pharmacy").supply.accept(toPharmacy.shipmentId);
+  const { key } = await as("hospital").supply.setAllowance({
+    keyAddress,
+    gtin,
+    productSalt: prescription.productSalt,
+    unitsPerFill: 1,
+    fills: 3,
+    validUntil: now + 120 * DAY,
+    refillInterval: 30 * DAY,
+  });
+  const firstPack = formatPackCode({ gtin, expiry: gs1Date(expiresAt), lot: "LOT-DEMO-1", serial: serials[0] });
 
   const rel = (p: string) => path.relative(process.cwd(), p);
   console.log("\nMIIP suite deployed and seeded");
@@ -188,7 +250,15 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   console.log(
     `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, 20% co-payment moved on chain; patients A and B enrolled, 1,000 IST each`,
   );
-  console.log(`  batch ${batchId} (100 units, serials in ${rel(serialsPath)}), 60 units at the distributor`);
+  console.log(
+    `  product ${gtin} (prefix 8806469, Hanmi Pharma) with a Korean leaflet; batch ${batchId} (100 units, serials in ${rel(serialsPath)})`,
+  );
+  console.log(
+    `  shipment ${toDistributor.shipmentId} at the distributor (40 units left), shipment ${toPharmacy.shipmentId} at the pharmacy (20 units, logger ${logger.address})`,
+  );
+  console.log(
+    `  patient A's prescription: allowance ${key} (3 fills of 1 pack, 30 days apart) set by hospital ${hospitalId}`,
+  );
   console.log("\nTry, in another terminal:");
   console.log(`  patients: A is patient ${patientIds.patientA}, B is patient ${patientIds.patientB}`);
   console.log("  npx hardhat record:list --patient patientA --network localhost");
@@ -197,6 +267,13 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
     `  npx hardhat claim:bill --programme ${programmeId} --records ${recordIds[0]} --amount 250 --network localhost`,
   );
   console.log("  npx hardhat claim:confirm --bill <hash printed above> --from patientA --gasless --network localhost");
+  console.log(`  npx hardhat supply:verify --pack "${firstPack}" --serials ${rel(serialsPath)} --network localhost`);
+  console.log(
+    `  npx hardhat supply:authorize-fill --secret ${prescription.secret} --hospital ${hospitalId} --pharmacy pharmacy --network localhost   # on patient A's phone: prints its consent as JSON`,
+  );
+  console.log(
+    `  npx hardhat supply:dispense --shipment ${toPharmacy.shipmentId} --serial ${serials[0]} --serials ${rel(serialsPath)} --allowance ${key} --product-salt ${prescription.productSalt} --authorization '<that JSON>' --network localhost`,
+  );
   console.log(`  npx hardhat supply:provenance --batch ${batchId} --network localhost`);
   console.log("\nMIIP node ready");
   await hre.network.provider.send("hardhat_setLoggingEnabled", [true]);

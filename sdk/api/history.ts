@@ -184,16 +184,26 @@ export class HistoryApi {
     const f = supply.filters;
     const shipped = await this.logs(supply, f.Shipped(undefined, batchId));
     const shipmentIds = shipped.map((log) => log.args[0] as bigint);
-    const readings =
-      shipmentIds.length === 0 ? [] : await this.logs(supply, f.ReadingRecorded(shipmentIds as unknown as bigint));
+    // Readings and device assignments are indexed by shipment: one query names all of the batch's shipments.
+    const byShipment = shipmentIds as unknown as bigint;
+    const perShipment =
+      shipmentIds.length === 0
+        ? []
+        : [
+            ...(await this.logs(supply, f.DeviceAssigned(byShipment))),
+            ...(await this.logs(supply, f.ReadingRecorded(byShipment))),
+          ];
     const logs = [
       ...(await this.logs(supply, f.BatchRegistered(batchId))),
       ...shipped,
+      ...perShipment,
       ...(await this.logs(supply, f.ShipmentAccepted(undefined, batchId))),
       ...(await this.logs(supply, f.ShipmentRefused(undefined, batchId))),
-      ...readings,
+      ...(await this.logs(supply, f.ShipmentReclaimed(undefined, batchId))),
       ...(await this.logs(supply, f.Excursion(undefined, batchId))),
-      ...(await this.logs(supply, f.QuarantineResolved(batchId))),
+      ...(await this.logs(supply, f.LateExcursion(undefined, batchId))),
+      ...(await this.logs(supply, f.QuarantineResolved(undefined, batchId))),
+      ...(await this.logs(supply, f.AdverseEventReported(batchId))),
       ...(await this.logs(supply, f.BatchRecalled(batchId))),
       ...(await this.logs(supply, f.RecallWithdrawn(batchId))),
       ...(await this.logs(supply, f.RecallNotice(batchId))),

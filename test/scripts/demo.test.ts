@@ -32,6 +32,10 @@ describe("npm run demo", function () {
       "An amended record is the same treatment: it is paid once",
       "Silent parties: default outcomes, and governance replaces a silent arbitrator",
       "Products owned by their makers: a GS1 company prefix, master data, leaflets",
+      "Devices bound to their shipments, and a cold chain nobody can silence",
+      "A patient's pack: checked from its printed codes, dispensed under a prescription with limits",
+      "An adverse event, a recall, and the message in the patient's wallet",
+      "Nothing stuck: a shipment the receiver never accepts goes back to its sender",
       "Security: who may do what",
       "Summary: the gas of every step",
     ]) {
@@ -45,6 +49,20 @@ describe("npm run demo", function () {
     expect(stdout).to.match(/✗ registering a product before the licence takes effect .*: ProductsPrefixNotEffective: /);
     expect(stdout).to.match(/✗ the distributor publishing a leaflet for Hanmi's product: ParticipantsWrongKind: /);
     expect(stdout).to.match(/none in French, the first published \(ko v1\) is shown; it matches its digest: true/);
+    // The supply chain against dishonest participants (issue 16): a rival's device is refused; a late excursion
+    // quarantines units already accepted; a pack is checked from its printed codes with its leaflet; a second fill
+    // is refused; an adverse event leads to a recall whose message reaches the patient's wallet.
+    expect(stdout).to.match(/✗ a rival registering a batch of Hanmi's GTIN: SupplyNotProductOwner: /);
+    expect(stdout).to.match(/✗ the rival's logger reporting 50 °C for that shipment: SupplyDeviceNotAssigned: /);
+    expect(stdout).to.match(/late excursion: 199 units quarantined at the pharmacy, 1 already gone on \(flagged\)/);
+    expect(stdout).to.match(
+      /anyone checks it: authentic true, Insulin glargine Hanmi by Hanmi Pharma, .* leaflet ko v1 ipfs:\/\//,
+    );
+    expect(stdout).to.match(/✗ a second fill of the same prescription: SupplyAllowanceExhausted: /);
+    expect(stdout).to.match(
+      /patient A's wallet, from the prescription's key alone: batch 1: RECALLED: Stop using pens/,
+    );
+    expect(stdout).to.match(/✓ after the 14-day timeout the distributor reclaims them/);
     expect(stdout).to.match(
       /claim \d+ \(the treatment's id\): paid; the escrow paid 200 IST and patient D's 50 IST co-payment/,
     );

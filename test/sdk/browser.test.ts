@@ -39,6 +39,9 @@ describe("SDK in the browser", function () {
       setTimeout,
       clearTimeout,
     });
+    // A browser's global object is `self` (and `window`): ethers' browser crypto, which signing with a prescription's
+    // key needs for its deterministic nonces, finds `crypto` through it.
+    context.self = context;
     vm.runInContext(code, context);
     const check = vm.runInContext(
       `(() => {

@@ -16,6 +16,12 @@ import {
   billToJson,
   isMIIPError,
   parseDeviceKind,
+  allowanceKey,
+  formatPackCode,
+  gs1Date,
+  parsePackCode,
+  prescriptionKey,
+  shipmentIdOf,
 } from "../../sdk";
 import { deploymentOf } from "../../scripts/lib/deploy";
 import { demoProgramme } from "../../scripts/lib/seed";
@@ -1042,8 +1048,10 @@ describe("SDK client", function () {
   });
 
   describe("supply chain", function () {
-    it("follows a batch from factory to patient with signed readings, a counterfeit and a recall", async function () {
-      const { as, registrar, manufacturer, distributor, pharmacy, regulator, miip } = await loadFixture(sdkFixture);
+    it("follows a pack from factory to patient: devices bound to shipments, a late excursion, a prescription, a recall the patient's wallet sees", async function () {
+      const { as, registrar, manufacturer, distributor, pharmacy, regulator, hospital, relayer, ids, miip } =
+        await loadFixture(sdkFixture);
+      const idOf: Record<string, bigint> = {};
       for (const [account, kind] of [
         [manufacturer, "manufacturer"],
         [distributor, "distributor"],
@@ -1053,18 +1061,29 @@ describe("SDK client", function () {
           account: account.address,
           kind,
           licence: kind,
-          name: kind,
+          name: kind === "manufacturer" ? "Hanmi Pharma" : kind,
         });
         await time.increaseTo(activatesAt);
         await miip.participants.activate(institutionId);
+        idOf[kind] = BigInt(institutionId);
       }
+      const { effectiveAt } = await as(registrar).products.assignPrefix("8806469", idOf.manufacturer);
+      await time.increaseTo(effectiveAt);
+      const { gtin } = await as(manufacturer).products.register("8806469001235", 7, {
+        name: "Insulin glargine",
+        strength: "100 U/mL",
+        form: "solution for injection",
+        marketingAuthorisationHolder: "Hanmi Pharm. Co., Ltd.",
+      });
+      await as(manufacturer).products.publishLeaflet(gtin, "ko", "leaflet ko", "ipfs://leaflet-ko");
       const serials = buildSerialTree(["KR001", "KR002", "KR003"]);
       const now = await time.latest();
-      const { batchId } = await as(manufacturer).supply.registerBatch({
-        gtin: 8806469001234n,
+      const expiresAt = now + 365 * DAY;
+      const { batchId, origin } = await as(manufacturer).supply.registerBatch({
+        gtin,
         lot: "LOT-A",
         manufacturedAt: now - DAY,
-        expiresAt: now + 365 * DAY,
+        expiresAt,
         quantity: 3,
         tempMin: 200,
         tempMax: 800,
@@ -1072,58 +1091,129 @@ describe("SDK client", function () {
         humidityMax: 6000,
         serialRoot: serials.root,
         metadataURI: "ipfs://meta",
+        message: "Keep refrigerated.",
       });
+      expect(origin).to.equal(batchId);
+
+      // The logger consents to its registration with its own key; a shipment's party assigns it.
       const logger = hre.ethers.Wallet.createRandom();
-      await as(distributor).supply.registerDevice(logger.address, "temperature-logger", hre.ethers.id("calibration"));
+      const calibration = hre.ethers.id("calibration");
+      const consent = await miip.supply.deviceConsent(logger, idOf.distributor, "temperature-logger", calibration);
+      await as(distributor).supply.registerDevice(logger.address, "temperature-logger", calibration, consent);
       expect((await miip.contracts.supply.getDevice(logger.address)).kind).to.equal(1n);
       expect(parseDeviceKind("combined")).to.equal(3);
       expect(() => parseDeviceKind("fridge")).to.throw(RangeError, "unknown device kind");
-      expect(() => parseDeviceKind(0)).to.throw(RangeError, "not one of 1..3");
-      const { shipmentId } = await as(manufacturer).supply.ship(batchId, distributor.address, 3);
+      const { shipmentId } = await as(manufacturer).supply.ship(origin, distributor.address, 3);
+      expect(shipmentId).to.equal(shipmentIdOf(origin, 3));
+      await as(distributor).supply.assignDevice(shipmentId, logger.address);
       const readings = await miip.supply.signReadings(logger, [
-        { shipmentId, temperature: 450, humidity: 4000 },
-        { shipmentId, temperature: 1200, humidity: 4000 },
+        { shipmentId, temperature: 1200, humidity: 4000, sequence: 2 },
+        { shipmentId, temperature: 450, humidity: 4000, sequence: 1 },
       ]);
-      expect(readings.readings.map((r) => r.sequence)).to.deep.equal([1n, 2n]);
-      const submitted = await miip.supply.submitReadings(readings);
-      expect(submitted).to.deep.include({ recorded: 2, excursions: [{ shipmentId, temperature: 1200 }] });
-      const stale = await refusal(() => miip.supply.submitReadings(readings));
-      expect(stale.name).to.equal("SupplyStaleSequence");
-      expect((await as(distributor).supply.accept(shipmentId)).quarantined).to.equal(true);
-      const distributorId = (await miip.participants.memberOf(distributor.address))!.id;
-      await as(regulator).supply.resolveQuarantine(batchId, distributorId, 3, false);
-      expect(await miip.supply.holdingOf(batchId, distributor.address)).to.deep.equal({
-        available: 3n,
-        quarantined: 0n,
+      // Accepted before the readings land: the excursion still counts, after the fact.
+      expect((await as(distributor).supply.accept(shipmentId)).quarantined).to.equal(false);
+      const submitted = await as(relayer).supply.submitReadings(readings);
+      expect(submitted).to.deep.include({
+        recorded: 2,
+        late: [{ shipmentId, quarantined: 3, flagged: 0 }],
       });
-      const second = await as(distributor).supply.ship(batchId, pharmacy.address, 2);
-      const short = await refusal(() => as(distributor).supply.ship(batchId, pharmacy.address, 2));
-      expect(short.name).to.equal("SupplyInsufficientHolding");
-      await as(pharmacy).supply.refuse(second.shipmentId);
-      const third = await as(distributor).supply.ship(batchId, pharmacy.address, 2);
-      expect((await as(pharmacy).supply.accept(third.shipmentId)).quarantined).to.equal(false);
+      const again = await refusal(() => miip.supply.submitReadings(readings));
+      expect(again.name).to.equal("SupplyDuplicateSequence");
+      expect(await miip.supply.shipment(shipmentId)).to.deep.include({
+        quarantined: true,
+        holderId: Number(idOf.distributor),
+      });
+      await as(regulator).supply.resolveQuarantine(shipmentId, 0);
+      const toPharmacy = await as(distributor).supply.ship(shipmentId, pharmacy.address, 2);
+      const short = await refusal(() => as(distributor).supply.ship(shipmentId, pharmacy.address, 2));
+      expect(short.name).to.equal("SupplyInsufficientUnits");
+      expect((await as(pharmacy).supply.accept(toPharmacy.shipmentId)).quarantined).to.equal(false);
 
-      const unit = serials.unit("KR002");
-      expect(await miip.supply.verify(batchId, unit)).to.deep.include({ genuine: true, dispensed: false });
-      const sold = await as(pharmacy).supply.dispense({ batchId, unit });
-      expect(sold).to.deep.include({ dispensed: true, counterfeit: false });
-      // Over the counter: no prescription, so no patient on chain.
-      expect(sold.events.find((e) => e.name === "Dispensed")!.args).to.deep.include({
-        prescriptionId: 0n,
-        patientId: 0n,
+      // The hospital prescribes: the allowance hides the product and names no patient.
+      const secret = hre.ethers.id("prescription secret");
+      const productSalt = hre.ethers.id("product salt");
+      // The patient's app keeps the secret and gives the hospital its key's address.
+      const { key } = await as(hospital).supply.setAllowance({
+        keyAddress: prescriptionKey(secret).address,
+        gtin,
+        productSalt,
+        unitsPerFill: 1,
+        fills: 1,
+        validUntil: now + 30 * DAY,
       });
-      expect(await as(pharmacy).supply.dispense({ batchId, unit })).to.deep.include({
+      expect(key).to.equal(allowanceKey(ids.hospital, prescriptionKey(secret).address));
+      const printed = parsePackCode(
+        formatPackCode({ gtin, expiry: gs1Date(expiresAt), lot: "LOT-A", serial: "KR002" }),
+      );
+      const unit = serials.unit("KR002");
+      const checked = await miip.supply.verifyPack(printed, unit, "en");
+      expect(checked).to.deep.include({
+        batchId,
+        authentic: true,
+        manufacturer: "Hanmi Pharma",
+        batchMessage: "Keep refrigerated.",
+        dispensed: false,
+        excursions: 1,
+      });
+      expect(checked.leaflet).to.deep.include({ language: "ko", version: 1, uri: "ipfs://leaflet-ko" });
+      // Without the patient's signature at the counter, the pharmacy cannot open the fill.
+      const unsigned = await refusal(() =>
+        as(pharmacy).supply.dispense({ shipmentId: toPharmacy.shipmentId, unit, allowance: { key, productSalt } }),
+      );
+      expect(unsigned.name).to.equal("SupplyInvalidFillSignature");
+      expect(unsigned.message).to.include(`does not let pharmacy ${ids.pharmacy} fill allowance ${key}`);
+      // The patient's phone signs with the prescription's key (no wallet, no gas) for this pharmacy.
+      const authorization = await miip.supply.authorizeFill({
+        secret,
+        hospitalId: ids.hospital,
+        pharmacy: pharmacy.address,
+      });
+      expect(authorization).to.deep.include({ allowanceKey: key, pharmacyId: ids.pharmacy, fillsAfter: 0 });
+      const sold = await as(pharmacy).supply.dispense({
+        shipmentId: toPharmacy.shipmentId,
+        unit,
+        allowance: { key, productSalt, authorization },
+      });
+      expect((await miip.supply.allowance(key)).fillPharmacyId).to.equal(Number(ids.pharmacy));
+      expect(sold).to.deep.include({ dispensed: true, counterfeit: false });
+      const second = await refusal(() =>
+        as(pharmacy).supply.dispense({
+          shipmentId: toPharmacy.shipmentId,
+          unit: serials.unit("KR003"),
+          allowance: { key, productSalt },
+        }),
+      );
+      expect(second.name).to.equal("SupplyAllowanceExhausted");
+      expect(await as(pharmacy).supply.dispense({ shipmentId: toPharmacy.shipmentId, unit })).to.deep.include({
         dispensed: false,
         counterfeit: true,
       });
-      expect(await miip.supply.verify(batchId, { ...unit, serial: "KR999" })).to.deep.include({ genuine: false });
-      await as(regulator).supply.recall(batchId, "STERILITY");
-      const ids = await Promise.all(
-        [manufacturer, distributor, pharmacy].map(async (a) => (await miip.participants.memberOf(a.address))!.id),
+      expect((await miip.supply.verifyPack({ ...printed, serial: "KR999" }, unit)).genuine).to.equal(false);
+
+      // The patient reports, signed by the prescription's key and relayed; the regulator recalls.
+      const report = await as(relayer).supply.reportAsPatient({
+        secret,
+        hospitalId: ids.hospital,
+        gtin,
+        serial: "KR002",
+        document: "encrypted report",
+        uri: "ipfs://report",
+      });
+      expect(report.count).to.equal(1);
+      await as(regulator).supply.recall(batchId, "ADVERSE-EVENTS", "Stop using it; see your pharmacist.");
+      const received = await miip.supply.receivedUnits([{ secret, hospitalId: ids.hospital }]);
+      expect(received).to.have.length(1);
+      expect(received[0]).to.deep.include({
+        batchId,
+        recalled: true,
+        recallMessage: "Stop using it; see your pharmacist.",
+      });
+      expect((await miip.supply.noticeHolders(batchId, [origin, shipmentId, toPharmacy.shipmentId])).notified).to.equal(
+        2,
       );
-      // The manufacturer shipped everything: only the distributor and the pharmacy hold units to recall.
-      expect((await miip.supply.noticeHolders(batchId, ids)).notified).to.equal(2);
-      const recalled = await refusal(() => as(pharmacy).supply.dispense({ batchId, unit: serials.unit("KR003") }));
+      const recalled = await refusal(() =>
+        as(pharmacy).supply.dispense({ shipmentId: toPharmacy.shipmentId, unit: serials.unit("KR001") }),
+      );
       expect(String(recalled)).to.equal(`SupplyRecalled: batch ${batchId} is recalled`);
       await as(distributor).supply.revokeDevice(logger.address);
 
@@ -1131,23 +1221,35 @@ describe("SDK client", function () {
       expect(provenance.entries.map((e) => e.event)).to.deep.equal([
         "BatchRegistered",
         "Shipped",
-        "ReadingRecorded",
+        "DeviceAssigned",
+        "ShipmentAccepted",
         "ReadingRecorded",
         "Excursion",
-        "ShipmentAccepted",
+        "LateExcursion",
+        "ReadingRecorded",
         "QuarantineResolved",
-        "Shipped",
-        "ShipmentRefused",
         "Shipped",
         "ShipmentAccepted",
         "Dispensed",
         "CounterfeitAlert",
+        "AdverseEventReported",
         "BatchRecalled",
         "RecallNotice",
         "RecallNotice",
       ]);
       const page = await miip.history.batchProvenance(batchId, { offset: 15, limit: 5 });
-      expect([page.total, page.entries.length]).to.deep.equal([16, 1]);
+      expect([page.total, page.entries.length]).to.deep.equal([17, 2]);
+    });
+
+    it("reads a pack's printed codes in both GS1 forms, and refuses what is missing", function () {
+      const pack = { gtin: 8806469001235n, expiry: 271200, lot: "LOT-A", serial: "KR002" };
+      expect(formatPackCode(pack)).to.equal("(01)08806469001235(17)271200(10)LOT-A(21)KR002");
+      expect(parsePackCode(formatPackCode(pack))).to.deep.equal(pack);
+      expect(parsePackCode("]d20108806469001235172712001" + "0LOT-A\x1d21KR002")).to.deep.equal(pack);
+      expect(() => parsePackCode("(01)08806469001235(17)271200(10)LOT-A")).to.throw("without AI (21)");
+      expect(() => parsePackCode("(01)08806469001234(17)271200(10)L(21)S")).to.throw("check digit");
+      expect(() => parsePackCode("(01)08806469001235(17)2712(10)L(21)S")).to.throw("YYMMDD");
+      expect(gs1Date(Date.parse("2028-01-01T00:00:00Z") / 1000)).to.equal(271231);
     });
   });
 

@@ -59,7 +59,7 @@ describe("SDK error decoding", function () {
       "error ClaimsRecordTypeNotCovered(uint256 recordId, uint8 recordType)",
       "error ClaimsInvalidConfiguration(uint8 setting)",
       "error ParticipantsWrongKind(address account, uint8 kind, uint256 allowedKinds)",
-      "error SupplyReceiverNotActive(address receiver, uint8 status)",
+      "error SupplyNotInTransit(uint256 shipmentId, uint8 status)",
       "error ClaimsAlreadyEnrolled(uint256 programmeId, uint64 patient, uint40 enrolledAt)",
       "error RecordsInvalidTime(uint256 index, uint40 issuedAt, uint256 now)",
       "error ConsentEmergencyCapReached(uint64 patientId, uint32 hospitalId, uint40 periodEndsAt)",
@@ -85,9 +85,7 @@ describe("SDK error decoding", function () {
     expect(decode("ParticipantsWrongKind", [ZeroAddress, 1n, (1n << 2n) | (1n << 3n)])).to.equal(
       `ParticipantsWrongKind: ${ZeroAddress} is a hospital, not a pharmacy or an insurer`,
     );
-    expect(decode("SupplyReceiverNotActive", [ZeroAddress, 3n])).to.equal(
-      "SupplyReceiverNotActive: receiver 0x0000…0000, status retired",
-    );
+    expect(decode("SupplyNotInTransit", [7n, 4n])).to.equal("SupplyNotInTransit: shipmentId 7, status returned");
     expect(decode("ClaimsAlreadyEnrolled", [2n, 7n, 1_795_000_000n])).to.equal(
       "ClaimsAlreadyEnrolled: patient 7 is already enrolled in programme 2, since 2026-11-18T11:06:40Z (a cover must end before another starts)",
     );

@@ -8,7 +8,10 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { ACCESS, ACTORS, type Actor, mayCall } from "../../config/access";
 import {
   ACCEPT_PATIENT_ACCOUNT_TYPES,
+  ADVERSE_EVENT_REPORT_TYPES,
+  FILL_TYPES,
   CONSENT_TYPES,
+  DEVICE_REGISTRATION_TYPES,
   PERMIT_TYPES,
   READING_TYPES,
   REGISTER_PATIENT_TYPES,
@@ -64,9 +67,12 @@ const AUTHORISATION_ERRORS = new Set([
   "ProductsNotPrefixHolder",
   "ProductsNotProductOwner",
   "SupplyNotReceiver",
+  "SupplyNotSender",
+  "SupplyNotHolder", // not the holder of the shipment the units would come from
+  "SupplyNotShipmentParty",
+  "SupplyNotAllowanceIssuer",
   "SupplyNotDeviceOwner",
   "SupplyNotManufacturerOrRegulator",
-  "SupplyInsufficientHolding",
   "MerkleClaimUnauthorizedSweeper",
   "NotAManagedContract",
 ]);
@@ -183,6 +189,13 @@ describe("Access matrix: every state-changing function, as every actor, against 
       );
     const ids = { hospital, pharmacy, insurer, agency, researcher, manufacturer, distributor, regulator, suspended };
 
+    // The manufacturer's product for the supply chain, under its company prefix 880646 (effective after the
+    // onboarding delay, which passes here, before anything that counts time).
+    await products.connect(s.registrar).assignPrefix(880646n, 6, manufacturer);
+    await time.increase(await participants.onboardingDelay());
+    const supplyGtin = gtinWithCheckDigit("0880646900123");
+    await products.connect(s.manufacturer).registerProduct(supplyGtin, 6, PRODUCT_DATA);
+
     // Patients A and B (ids 1 and 2), each by its own key; A appoints the named `guardian` with the act power.
     const [patientA, patientB] = await registerPatients(participants, s.patientA, s.patientB);
     const patients = { a: patientA, b: patientB };
@@ -268,12 +281,13 @@ describe("Access matrix: every state-changing function, as every actor, against 
     // The manufacturer's GS1 company prefix 0614141, licensed by the registrar (effective after the onboarding delay).
     await products.connect(s.registrar).assignPrefix(614141n, 7, ids.manufacturer);
 
-    // A serialised batch: units at the manufacturer, the distributor and the pharmacy; a shipment in transit to
-    // the distributor; a device of the distributor's; quarantined units at the pharmacy.
+    // A serialised batch: units at the manufacturer (its origin, id 1), the distributor and the pharmacy; a
+    // shipment in transit to the distributor with the distributor's device assigned; a quarantined shipment at the
+    // distributor; a prescription's fill allowance set by the hospital.
     const serials = buildSerialTree(["U0", "U1", "U2", "U3"]);
     const now = await time.latest();
     await supply.connect(s.manufacturer).registerBatch({
-      gtin: 1n,
+      gtin: supplyGtin,
       lot: code("LOT-M"),
       manufacturedAt: now - DAY,
       expiresAt: now + 365 * DAY,
@@ -284,17 +298,37 @@ describe("Access matrix: every state-changing function, as every actor, against 
       humidityMax: 6000,
       serialRoot: serials.root,
       metadataURI: "",
+      message: "",
     });
     const batchId = 1n;
-    const ship = async (from: HardhatEthersSigner, to: HardhatEthersSigner, quantity: number) => {
-      await supply.connect(from).ship(batchId, to.address, quantity);
+    const origin = batchId;
+    const ship = async (from: HardhatEthersSigner, source: bigint, toId: bigint, quantity: number) => {
+      await supply.connect(from).ship(source, toId, quantity);
       return (await supply.queryFilter(supply.filters.Shipped(undefined, batchId))).at(-1)!.args.shipmentId;
     };
-    await supply.connect(s.distributor).accept(await ship(s.manufacturer, s.distributor, 10));
-    await supply.connect(s.pharmacy).accept(await ship(s.manufacturer, s.pharmacy, 10));
-    const device = new hre.ethers.Wallet(hre.ethers.id("matrix device"));
-    await supply.connect(s.distributor).registerDevice(device.address, 3, hre.ethers.id("calibration"));
+    const toDistributor = await ship(s.manufacturer, origin, ids.distributor, 10);
+    await supply.connect(s.distributor).accept(toDistributor);
+    const toPharmacy = await ship(s.manufacturer, origin, ids.pharmacy, 10);
+    await supply.connect(s.pharmacy).accept(toPharmacy);
     const domain = supplyDomain(31337n, await supply.getAddress());
+    /** `owner` registers a fresh device, which consents with its own key. */
+    const registerDevice = async (owner: HardhatEthersSigner, ownerId: bigint, seed: string) => {
+      const wallet = new hre.ethers.Wallet(hre.ethers.id(seed));
+      const calibrationHash = hre.ethers.id("calibration");
+      const consent = compactSignature(
+        await wallet.signTypedData(domain, DEVICE_REGISTRATION_TYPES, {
+          device: wallet.address,
+          ownerId,
+          kind: 3,
+          calibrationHash,
+          nonce: 0,
+        }),
+      );
+      await supply.connect(owner).registerDevice(wallet.address, 3, calibrationHash, consent);
+      return wallet;
+    };
+    const device = await registerDevice(s.distributor, ids.distributor, "matrix device");
+    const makerDevice = await registerDevice(s.manufacturer, ids.manufacturer, "matrix maker device");
     const reading = async (shipmentId: bigint, temperature: number, sequence: bigint) => {
       const r = {
         device: device.address,
@@ -306,11 +340,46 @@ describe("Access matrix: every state-changing function, as every actor, against 
       };
       return { readings: [r], signatures: [compactSignature(await device.signTypedData(domain, READING_TYPES, r))] };
     };
-    const warm = await ship(s.manufacturer, s.pharmacy, 2);
+    const warm = await ship(s.manufacturer, origin, ids.distributor, 2);
+    await supply.connect(s.distributor).assignDevice(warm, device.address);
     const excursion = await reading(warm, 1200, 1n);
     await supply.submitReadings(excursion.readings, excursion.signatures);
-    await supply.connect(s.pharmacy).accept(warm);
-    const inTransit = await ship(s.manufacturer, s.distributor, 5);
+    await supply.connect(s.distributor).accept(warm);
+    const inTransit = await ship(s.manufacturer, origin, ids.distributor, 5);
+    // What names it when it is refused or reclaimed: its source and the source's units before it left.
+    const { sourceId, sourceReturns, sourceRemaining } = (
+      await supply.queryFilter(supply.filters.Shipped(inTransit))
+    )[0].args;
+    const inTransitSource = [sourceId, sourceReturns, sourceRemaining] as const;
+    await supply.connect(s.distributor).assignDevice(inTransit, device.address);
+    const prescription = new hre.ethers.Wallet(hre.ethers.id("matrix prescription"));
+    const productSalt = hre.ethers.id("matrix product salt");
+    await supply
+      .connect(s.hospital)
+      .setAllowance(
+        prescription.address,
+        hre.ethers.keccak256(
+          hre.ethers.AbiCoder.defaultAbiCoder().encode(["uint64", "bytes32"], [supplyGtin, productSalt]),
+        ),
+        1,
+        3,
+        now + 365 * DAY,
+        0,
+      );
+    const allowance = hre.ethers.keccak256(
+      hre.ethers.AbiCoder.defaultAbiCoder().encode(["uint32", "address"], [ids.hospital, prescription.address]),
+    );
+    /** The patient's signature opening the allowance's next fill at the pharmacy. */
+    const fillRequest = async () => {
+      const fillsAfter = Number((await supply.getAllowance(allowance)).fillsLeft) - 1;
+      const deadline = (await time.latest()) + DAY;
+      const fill = { allowanceKey: allowance, pharmacyId: ids.pharmacy, fillsAfter, deadline };
+      const signature = compactSignature(await prescription.signTypedData(domain, FILL_TYPES, fill));
+      return { allowanceKey: allowance, productSalt, deadline, signature };
+    };
+    // A unit dispensed under the allowance, for the patient's report.
+    const given = serials.unit("U3");
+    await supply.connect(s.pharmacy).dispense(toPharmacy, given.index, given.serial, given.proof, await fillRequest());
 
     // Both hospitals break the glass on patient A (their justifications due in three days), then the second one is
     // suspended: it still answers for what it opened.
@@ -345,10 +414,23 @@ describe("Access matrix: every state-changing function, as every actor, against 
       claimIds: { overdue, oldPartial, pending, partial, disputed },
       bill: billOf(recordIds[5]),
       batchId,
+      origin,
+      supplyGtin,
       serials,
+      toDistributor,
+      toPharmacy,
+      warm,
       inTransit,
+      inTransitSource,
       device,
+      makerDevice,
+      domain,
       reading,
+      prescription,
+      productSalt,
+      allowance,
+      fillRequest,
+      given,
       setType,
     };
   }
@@ -1061,7 +1143,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       registerBatch: async (c) => {
         const now = await time.latest();
         const input = {
-          gtin: 2n,
+          gtin: c.supplyGtin,
           lot: code("LOT-N"),
           manufacturedAt: now - 1,
           expiresAt: now + DAY,
@@ -1072,12 +1154,20 @@ describe("Access matrix: every state-changing function, as every actor, against 
           humidityMax: 1,
           serialRoot: c.serials.root,
           metadataURI: "",
+          message: "",
         };
         return { target: c.address.supply, data: c.supply.interface.encodeFunctionData("registerBatch", [input]) };
       },
       ship: async (c, a) => {
-        const to = a.address === c.distributor.address ? c.pharmacy.address : c.distributor.address;
-        return { target: c.address.supply, data: c.supply.interface.encodeFunctionData("ship", [c.batchId, to, 1]) };
+        // Each holder ships from what it holds; anyone else names the origin, which is the manufacturer's.
+        const source =
+          a.address === c.distributor.address
+            ? c.toDistributor
+            : a.address === c.pharmacy.address
+              ? c.toPharmacy
+              : c.origin;
+        const to = a.address === c.distributor.address ? c.ids.pharmacy : c.ids.distributor;
+        return { target: c.address.supply, data: c.supply.interface.encodeFunctionData("ship", [source, to, 1]) };
       },
       accept: async (c) => ({
         target: c.address.supply,
@@ -1085,37 +1175,81 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
       refuse: async (c) => ({
         target: c.address.supply,
-        data: c.supply.interface.encodeFunctionData("refuse", [c.inTransit]),
+        data: c.supply.interface.encodeFunctionData("refuse", [...c.inTransitSource]),
+      }),
+      reclaim: async (c) => {
+        await time.increase(await c.supply.SHIPMENT_TIMEOUT());
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("reclaim", [...c.inTransitSource]),
+        };
+      },
+      setAllowance: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("setAllowance", [
+          hre.ethers.Wallet.createRandom().address,
+          hre.ethers.id("commitment"),
+          1,
+          1,
+          (await time.latest()) + DAY,
+          0,
+        ]),
+      }),
+      cancelAllowance: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("cancelAllowance", [c.allowance]),
       }),
       dispense: async (c) => {
         const unit = c.serials.unit("U0");
         return {
           target: c.address.supply,
           data: c.supply.interface.encodeFunctionData("dispense", [
-            c.batchId,
+            c.toPharmacy,
             unit.index,
             unit.serial,
             unit.proof,
-            0, // no prescription
+            await c.fillRequest(),
           ]),
         };
       },
-      registerDevice: async (c) => ({
-        target: c.address.supply,
-        data: c.supply.interface.encodeFunctionData("registerDevice", [
-          hre.ethers.Wallet.createRandom().address,
-          1,
-          hre.ethers.id("cal"),
-        ]),
-      }),
+      registerDevice: async (c, a) => {
+        const wallet = hre.ethers.Wallet.createRandom();
+        const ownerId = (await c.participants.memberOf(a.address)).id;
+        const calibrationHash = hre.ethers.id("cal");
+        const consent = compactSignature(
+          await wallet.signTypedData(c.domain, DEVICE_REGISTRATION_TYPES, {
+            device: wallet.address,
+            ownerId,
+            kind: 1,
+            calibrationHash,
+            nonce: 0,
+          }),
+        );
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("registerDevice", [wallet.address, 1, calibrationHash, consent]),
+        };
+      },
       revokeDevice: async (c) => ({
         target: c.address.supply,
         data: c.supply.interface.encodeFunctionData("revokeDevice", [c.device.address]),
+      }),
+      revokeAllowance: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("revokeAllowance", [c.allowance, code("fraud")]),
       }),
       revokeDeviceByGovernance: async (c) => ({
         target: c.address.supply,
         data: c.supply.interface.encodeFunctionData("revokeDeviceByGovernance", [c.device.address]),
       }),
+      assignDevice: async (c, a) => {
+        // A party assigns its own device: the manufacturer's is not yet on the shipment (the distributor's is).
+        const device = a.address === c.distributor.address ? c.device : c.makerDevice;
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("assignDevice", [c.inTransit, device.address]),
+        };
+      },
       submitReadings: async (c) => {
         const signed = await c.reading(c.inTransit, 500, 2n);
         return {
@@ -1125,14 +1259,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
       },
       resolveQuarantine: async (c) => ({
         target: c.address.supply,
-        data: c.supply.interface.encodeFunctionData("resolveQuarantine", [c.batchId, c.ids.pharmacy, 1, true]),
+        data: c.supply.interface.encodeFunctionData("resolveQuarantine", [c.warm, 1]),
       }),
       recall: async (c) => ({
         target: c.address.supply,
-        data: c.supply.interface.encodeFunctionData("recall", [c.batchId, code("recall")]),
+        data: c.supply.interface.encodeFunctionData("recall", [c.batchId, code("recall"), "Return it."]),
       }),
       withdrawRecall: async (c) => {
-        await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
+        await c.supply.connect(c.regulator).recall(c.batchId, code("recall"), "");
         await time.increase(await c.participants.onboardingDelay()); // the notice period after the recall
         const { recalledAt } = await c.supply.getBatch(c.batchId);
         return {
@@ -1141,16 +1275,50 @@ describe("Access matrix: every state-changing function, as every actor, against 
         };
       },
       noticeHolders: async (c) => {
-        await c.supply.connect(c.regulator).recall(c.batchId, code("recall"));
+        await c.supply.connect(c.regulator).recall(c.batchId, code("recall"), "");
         return {
           target: c.address.supply,
-          data: c.supply.interface.encodeFunctionData("noticeHolders", [c.batchId, [c.ids.pharmacy]]),
+          data: c.supply.interface.encodeFunctionData("noticeHolders", [c.batchId, [c.toPharmacy]]),
+        };
+      },
+      reportAdverseEvent: async (c) => ({
+        target: c.address.supply,
+        data: c.supply.interface.encodeFunctionData("reportAdverseEvent", [
+          c.batchId,
+          hre.ethers.id("report"),
+          "ipfs://report",
+        ]),
+      }),
+      reportAdverseEventAsPatient: async (c) => {
+        const report = {
+          gtin: c.supplyGtin,
+          serial: c.given.serial,
+          hospitalId: c.ids.hospital,
+          digest: hre.ethers.id("report"),
+          uri: "ipfs://report",
+        };
+        const signature = compactSignature(
+          await c.prescription.signTypedData(c.domain, ADVERSE_EVENT_REPORT_TYPES, report),
+        );
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("reportAdverseEventAsPatient", [
+            report.gtin,
+            report.serial,
+            report.hospitalId,
+            report.digest,
+            report.uri,
+            signature,
+          ]),
         };
       },
       upgradeToAndCall: async (c) => {
+        const extension = await (
+          await hre.ethers.getContractFactory("SupplyChainExtension")
+        ).deploy(c.address.participants, c.address.records, c.address.products);
         const impl = await (
           await hre.ethers.getContractFactory("SupplyChain")
-        ).deploy(c.address.participants, c.address.records);
+        ).deploy(c.address.participants, c.address.records, c.address.products, await extension.getAddress());
         return {
           target: c.address.supply,
           data: c.supply.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),

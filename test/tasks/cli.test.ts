@@ -169,23 +169,87 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     );
   });
 
-  it("ships, accepts, verifies and dispenses a seeded unit, and prints the provenance", async function () {
+  it("ships, accepts, verifies a pack from its printed codes and dispenses it under the seeded prescription", async function () {
+    const { JsonRpcProvider, keccak256, toUtf8Bytes } = await import("ethers");
+    const { MIIP, formatPackCode, gs1Date, shipmentIdOf } = await import("../../sdk");
     const serials = path.join(dir, "store", "localhost", "batch-1.serials.json");
+    // The seed's shipments: the origin (batch 1) sent 60 to the distributor, which sent 20 on to the pharmacy.
+    const atDistributor = shipmentIdOf(1n, 100);
+    const mine = shipmentIdOf(atDistributor, 40);
     expect(
-      await ok("supply:ship", "--batch", "1", "--to", "pharmacy", "--quantity", "10", "--from", "distributor"),
-    ).to.match(/^shipment 2: 10 units of batch 1/);
-    expect(await ok("supply:accept", "--shipment", "2", "--from", "pharmacy")).to.match(/^shipment 2 accepted  \(/);
-    const serial = "(21)KR00000007";
-    expect(await ok("supply:verify", "--batch", "1", "--serial", serial, "--serials", serials)).to.include(
-      "genuine true, expired false, recalled false, excursions 0, dispensed false",
+      await ok(
+        "supply:ship",
+        "--source",
+        String(atDistributor),
+        "--to",
+        "pharmacy",
+        "--quantity",
+        "10",
+        "--from",
+        "distributor",
+      ),
+    ).to.match(new RegExp(`^shipment ${mine}: 10 units to pharmacy`));
+    expect(await ok("supply:accept", "--shipment", String(mine), "--from", "pharmacy")).to.match(
+      new RegExp(`^shipment ${mine} accepted  \\(`),
     );
-    expect(await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials)).to.match(
-      /^\(21\)KR00000007 dispensed  \(/,
+    const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
+    const deployment = JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8"));
+    const reader = await MIIP.connect(provider, deployment);
+    const { expiresAt, gtin } = await reader.supply.batch(1);
+    provider.destroy();
+    const pack = formatPackCode({ gtin, expiry: gs1Date(expiresAt), lot: "LOT-DEMO-1", serial: "KR00000007" });
+    const verified = await ok("supply:verify", "--pack", pack, "--serials", serials);
+    expect(verified).to.match(/^KR00000007: genuine; Metformin Hanmi 500 mg, made by Hanmi Pharma\n/);
+    expect(verified).to.include("note: Store below 25 °C.");
+    expect(verified).to.include("leaflet (ko v1): ipfs://bafkrei-leaflet-ko");
+    const wrongExpiry = formatPackCode({ gtin, expiry: 991231, lot: "LOT-DEMO-1", serial: "KR00000007" });
+    expect(await ok("supply:verify", "--pack", wrongExpiry, "--serials", serials)).to.include("WRONG EXPIRY");
+    // Patient A's phone keeps the prescription's secret; the pharmacy reads the allowance key and the product
+    // salt from the prescription's document.
+    const patient = ["--secret", keccak256(toUtf8Bytes("seed prescription A")), "--hospital", "1"];
+    const keys = await ok("supply:prescription-key", ...patient);
+    expect(keys).to.match(/^key address 0x[0-9a-fA-F]{40} \(give it to the prescribing hospital; keep the secret\)\n/);
+    const key = /allowance key (0x[0-9a-f]{64})/.exec(keys)![1];
+    const document = ["--allowance", key, "--product-salt", keccak256(toUtf8Bytes("seed salt A"))];
+    const give = (serial: string, ...extra: string[]) =>
+      [
+        "supply:dispense",
+        "--shipment",
+        String(mine),
+        "--serial",
+        serial,
+        "--serials",
+        serials,
+        ...document,
+        ...extra,
+      ] as const;
+    // Without the patient, the pharmacy cannot open the fill.
+    expect(await fails(...give("KR00000007"))).to.match(/^error: SupplyInvalidFillSignature: the patient's signature/);
+    // At the counter the patient's phone signs the fill for this pharmacy, as JSON the pharmacy passes on.
+    const signed = await ok("supply:authorize-fill", ...patient, "--pharmacy", "pharmacy");
+    expect(signed).to.match(/^fill with 2 fill\(s\) after it, for pharmacy \d+, until \d+:\n\{"allowanceKey":"0x/);
+    const consent = signed.split("\n")[1];
+    expect(JSON.parse(consent).allowanceKey).to.equal(key);
+    expect(await ok(...give("KR00000007", "--authorization", consent))).to.match(/^KR00000007 dispensed  \(/);
+    expect(await ok(...give("KR00000007"))).to.include("COUNTERFEIT ALERT");
+    expect(await fails(...give("KR00000008", "--authorization", consent))).to.match(
+      /^error: SupplyRefillTooEarly: allowance 0x[0-9a-f]{64}'s next fill opens at \d{4}-/,
     );
-    expect(await ok("supply:dispense", "--batch", "1", "--serial", serial, "--serials", serials)).to.include(
-      "COUNTERFEIT ALERT",
+    expect(await ok("supply:received", ...patient)).to.match(
+      /^1 unit\(s\) received under this prescription\n  batch 1\n$/,
     );
-    expect(await ok("supply:provenance", "--batch", "1")).to.match(/batch 1: 7 events/);
+    // Governance revokes the prescription: no fill opens under it any more.
+    expect(await ok("supply:revoke-allowance", "--key", key, "--reason", "FRAUD", "--from", "deployer")).to.match(
+      new RegExp(`^allowance ${key} revoked  \\(`),
+    );
+    expect(await fails(...give("KR00000009"))).to.match(/^error: SupplyUnknownAllowance/);
+    // Units refused go back into the shipment they left.
+    const back = shipmentIdOf(mine, 9);
+    await ok("supply:ship", "--source", String(mine), "--to", "distributor", "--quantity", "2", "--from", "pharmacy");
+    expect(await ok("supply:refuse", "--shipment", String(back), "--from", "distributor")).to.match(
+      new RegExp(`^shipment ${back} refused: 2 unit\\(s\\) back in their source  \\(`),
+    );
+    expect(await ok("supply:provenance", "--batch", "1")).to.match(/batch 1: 12 events/);
   });
 
   it("runs the operators' other tasks: onboarding, consent, emergencies, reviews, devices and recalls", async function () {
@@ -254,10 +318,12 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       /^error: ClaimsDeadlineNotPassed: claim 4's current step runs until \d{4}-/,
     );
 
+    const { shipmentIdOf } = await import("../../sdk");
+    const atDistributor = shipmentIdOf(1n, 100);
     const shipped = await ok(
       "supply:ship",
-      "--batch",
-      "1",
+      "--source",
+      String(atDistributor),
       "--to",
       "pharmacy",
       "--quantity",
@@ -265,15 +331,17 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       "--from",
       "distributor",
     );
-    const shipmentId = Number(/^shipment (\d+)/.exec(shipped)![1]);
+    const shipmentId = BigInt(/^shipment (\d+)/.exec(shipped)![1]);
+    expect(shipmentId).to.equal(shipmentIdOf(atDistributor, 30));
     const logger = Wallet.createRandom();
-    await ok("device:add", "--device", logger.address, "--calibration", "cert 2026-11", "--from", "distributor");
+    await ok("device:add", "--device-key", logger.privateKey, "--calibration", "cert 2026-11", "--from", "distributor");
+    await ok("device:assign", "--shipment", String(shipmentId), "--device", logger.address, "--from", "distributor");
     const provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
     const deployment = JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8"));
     const reader = await MIIP.connect(provider, deployment);
     const signed = await reader.supply.signReadings(logger, [
-      { shipmentId, temperature: 500, humidity: 4000 },
-      { shipmentId, temperature: 950, humidity: 4000 },
+      { shipmentId, temperature: 500, humidity: 4000, sequence: 1 },
+      { shipmentId, temperature: 2950, humidity: 4000, sequence: 2 },
     ]);
     provider.destroy();
     const file = path.join(dir, "readings.json");
@@ -282,9 +350,11 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       JSON.stringify(signed, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
     );
     expect(await ok("supply:readings", "--file", file)).to.match(/^2 readings recorded, 1 excursions/);
-    expect(await fails("supply:readings", "--file", file)).to.match(/^error: SupplyStaleSequence: /);
-    expect(await ok("supply:recall", "--batch", "1", "--reason", "STERILITY")).to.include("batch 1 recalled");
-    expect(await fails("device:add", "--device", "nope")).to.equal('error: --device: "nope" is not an address');
+    expect(await fails("supply:readings", "--file", file)).to.match(/^error: SupplyDuplicateSequence: /);
+    expect(
+      await ok("supply:recall", "--batch", "1", "--reason", "STERILITY", "--message", "Return it to your pharmacy."),
+    ).to.include("batch 1 recalled");
+    expect(await fails("device:add", "--device-key", "nope")).to.equal("error: --device-key: 32 bytes of hex");
   });
 
   it("registers a patient without gas, and its guardian closes a hospital's emergency access and blocks it", async function () {
@@ -553,8 +623,8 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(
       await fails("record:add", "--patient", "patientA", "--file", path.join(dir, "missing.pdf"), "--type", "lab"),
     ).to.equal(`error: --file: no file ${path.join(dir, "missing.pdf")}`);
-    expect(await fails("supply:ship", "--batch", "one", "--to", "pharmacy", "--quantity", "1")).to.equal(
-      'error: --batch: "one" is not a whole number',
+    expect(await fails("supply:ship", "--source", "one", "--to", "pharmacy", "--quantity", "1")).to.equal(
+      'error: --source: "one" is not a whole number',
     );
     expect(await fails("consent:grant", "--grantee", "pharmacy", "--all", "--types", "lab")).to.equal(
       "error: give exactly one of --all, --types or --records",

@@ -12,6 +12,8 @@ import {IParticipantRegistry} from "../../../contracts/interfaces/IParticipantRe
 import {IRecordRegistry} from "../../../contracts/interfaces/IRecordRegistry.sol";
 import {ParticipantRegistry} from "../../../contracts/registry/ParticipantRegistry.sol";
 import {RecordRegistry} from "../../../contracts/registry/RecordRegistry.sol";
+import {ProductRegistry} from "../../../contracts/supply/ProductRegistry.sol";
+import {SupplyChainExtension} from "../../../contracts/supply/SupplyChainExtension.sol";
 import {SupplyChain} from "../../../contracts/supply/SupplyChain.sol";
 import {INSSETToken} from "../../../contracts/token/INSSETToken.sol";
 import {ISTDistribution} from "../../../contracts/token/ISTDistribution.sol";
@@ -32,6 +34,7 @@ abstract contract SuiteDeployer {
     RecordRegistry internal records;
     ConsentManager internal consent;
     ClaimEscrow internal claims;
+    ProductRegistry internal products;
     SupplyChain internal supply;
 
     uint256 internal constant START = 1_800_000_000;
@@ -75,9 +78,16 @@ abstract contract SuiteDeployer {
                 abi.encodeCall(ClaimEscrow.initialize, (address(manager)))
             )
         );
+        products = ProductRegistry(
+            _proxy(
+                address(new ProductRegistry(participants, records)),
+                abi.encodeCall(ProductRegistry.initialize, (address(manager)))
+            )
+        );
+        SupplyChainExtension extension = new SupplyChainExtension(participants, records, products);
         supply = SupplyChain(
             _proxy(
-                address(new SupplyChain(participants, records)),
+                address(new SupplyChain(participants, records, products, address(extension))),
                 abi.encodeCall(SupplyChain.initialize, (address(manager)))
             )
         );
