@@ -1,4 +1,4 @@
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Signer } from "ethers";
@@ -72,7 +72,7 @@ export const lastEscrow: { claims?: ClaimEscrow } = {};
  * closed enrolment) with patients A and B enrolled, records 1-4 of patient A (lab result, imaging, diagnosis,
  * vaccination) and 5 of patient B (lab result) by the hospital, and patient A's consent for the insurer.
  */
-export async function escrowFixture() {
+async function escrowBuilt() {
   const suite = await onboardedFixture();
   const { participants, registrar, records, consent, claims, hospital, insurer, patientA, deployer, agency, ids } =
     suite;
@@ -188,8 +188,18 @@ export async function escrowFixture() {
 }
 
 /** Claim 2: record 2 (imaging) billed 3,000 (due 2,400), attested by both, pending review. */
-export async function pendingFixture() {
+async function pendingBuilt() {
   const suite = await escrowFixture();
   await suite.fileBoth(await suite.bill({ recordIds: [2], amount: KRW(3_000) }));
   return suite;
+}
+
+/** The escrow fixture, built once per test process and restored from its snapshot after (see loadFixture). */
+export async function escrowFixture() {
+  return loadFixture(escrowBuilt);
+}
+
+/** The pending claim, built once per test process and restored from its snapshot after (see loadFixture). */
+export async function pendingFixture() {
+  return loadFixture(pendingBuilt);
 }

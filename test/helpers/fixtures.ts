@@ -1,7 +1,7 @@
 import path from "node:path";
 
 import hre from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
@@ -16,7 +16,7 @@ export const LOCAL_PARAMETERS = path.join(__dirname, "..", "..", "deploy", "para
  * The suite as users deploy it: the same parameter file, the same checks, the same Ignition modules.
  * Signers are named as in config/localAccounts.ts.
  */
-export async function deploySuiteFixture() {
+async function deploySuiteBuilt() {
   const suite = await deploySuite(hre, loadParameters(LOCAL_PARAMETERS), { baseDir: path.dirname(LOCAL_PARAMETERS) });
   const signers = await hre.ethers.getSigners();
   const named = Object.fromEntries(
@@ -59,7 +59,7 @@ export async function onboard(
  * The suite with a hospital, a second hospital, a pharmacy and an insurer onboarded by the registrar, and the
  * named local accounts `patientA` and `patientB` registered as patients 1 and 2 (their own transactions).
  */
-export async function onboardedFixture() {
+async function onboardedBuilt() {
   const suite = await deploySuiteFixture();
   const { participants, registrar } = suite;
   const secondHospital = suite.signers[5];
@@ -75,4 +75,14 @@ export async function onboardedFixture() {
   await (await participants.connect(suite.patientB).registerPatient()).wait();
   const ids = { hospital, pharmacy, insurer, secondHospital: second, patientA: 1n, patientB: 2n };
   return { ...suite, ids, secondHospital };
+}
+
+/** The deployed suite, built once per test process and restored from its snapshot after (see loadFixture). */
+export async function deploySuiteFixture() {
+  return loadFixture(deploySuiteBuilt);
+}
+
+/** The onboarded suite, built once per test process and restored from its snapshot after (see loadFixture). */
+export async function onboardedFixture() {
+  return loadFixture(onboardedBuilt);
 }

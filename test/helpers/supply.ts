@@ -1,4 +1,4 @@
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, Wallet, keccak256, type BaseWallet } from "ethers";
@@ -87,7 +87,7 @@ export async function ownProduct(
  * LOT-2026-11-A) registered, its units at its origin shipment (id 1, the batch's); one logger each for the distributor, the
  * manufacturer and the rival, registered with the device's own signature.
  */
-export async function supplyFixture() {
+async function supplyBuilt() {
   const suite = await onboardedFixture();
   const { participants, registrar, products, supply, manufacturer, distributor, regulator, signers } = suite;
   const rival = signers[24];
@@ -244,7 +244,7 @@ export async function supplyFixture() {
  * distributor's logger assigned) accepted; `second` (30 of them, distributor to pharmacy) accepted. The origin
  * keeps 40, `first` keeps 30.
  */
-export async function stockedFixture() {
+async function stockedBuilt() {
   const suite = await supplyFixture();
   const { supply, asManufacturer, distributor, pharmacy, ids, devices } = suite;
   const origin = 1n;
@@ -267,4 +267,14 @@ export async function unitsAccounted(supply: SupplyChain, batchId: bigint) {
   }
   const dispensed = BigInt((await supply.queryFilter(supply.filters.Dispensed(batchId))).length);
   return { quantity: batch.quantity, inShipments, dispensed, destroyed: batch.destroyed };
+}
+
+/** The supply fixture, built once per test process and restored from its snapshot after (see loadFixture). */
+export async function supplyFixture() {
+  return loadFixture(supplyBuilt);
+}
+
+/** The stocked fixture, built once per test process and restored from its snapshot after (see loadFixture). */
+export async function stockedFixture() {
+  return loadFixture(stockedBuilt);
 }

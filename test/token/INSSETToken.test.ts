@@ -204,12 +204,19 @@ describe("INSSETToken", function () {
     describe("configuration", function () {
       async function factoryFixture() {
         const { deployer } = await deploySuiteFixture();
-        return { deployer, factory: new INSSETToken__factory(deployer), now: BigInt(await time.latest()) };
+        return { deployer, factory: new INSSETToken__factory(deployer) };
+      }
+      /** The next block's time, pinned: after a snapshot is restored, the node's clock runs on with the wall clock. */
+      async function nextBlockTime() {
+        const next = (await time.latest()) + 1;
+        await time.setNextBlockTimestamp(next);
+        return BigInt(next);
       }
       const root = hre.ethers.id("root");
 
       it("refuses a claim whose deadline is past or whose treasury is zero", async function () {
-        const { deployer, factory, now } = await loadFixture(factoryFixture);
+        const { deployer, factory } = await loadFixture(factoryFixture);
+        const now = await nextBlockTime();
         await expect(factory.deploy(deployer.address, IST(10), root, IST(1), now, deployer.address))
           .to.be.revertedWithCustomError(factory, "MerkleClaimInvalidConfiguration")
           .withArgs(MerkleClaimSetting.Deadline);
@@ -219,7 +226,8 @@ describe("INSSETToken", function () {
       });
 
       it("refuses tokens set aside for a claim without a root, or more than the supply", async function () {
-        const { deployer, factory, now } = await loadFixture(factoryFixture);
+        const { deployer, factory } = await loadFixture(factoryFixture);
+        const now = await nextBlockTime();
         await expect(factory.deploy(deployer.address, IST(10), hre.ethers.ZeroHash, IST(1), 0, hre.ethers.ZeroAddress))
           .to.be.revertedWithCustomError(factory, "MerkleClaimInvalidConfiguration")
           .withArgs(MerkleClaimSetting.Root);
