@@ -84,7 +84,7 @@ export type GovernanceAccount = "admin" | "treasurer" | "registrar" | "governor"
 /**
  * What governance promises, role by role: who holds it, with which execution delay, which role may cancel its
  * scheduled operations, and the limit on it. SECURITY.md's trust table is printed from this (`npm run access`)
- * and `test/security/Governance.test.ts` reads every row back from a deployment of each parameter file.
+ * and `test/security/Governance.test.ts` (`test/e2e/governance.test.ts` for sepolia.json) reads every row back from a deployment of each parameter file.
  */
 export const GOVERNANCE: Record<
   RoleName,

@@ -42,7 +42,7 @@ export function withGenerated(text: string, name: string, body: string): string 
 
 /**
  * The governance table of README.md and SECURITY.md, from config/roles.ts (GOVERNANCE, FUNCTION_ROLES) and the
- * two shipped parameter files' delays: what `test/security/Governance.test.ts` reads back from a deployment of
+ * two shipped parameter files' delays: what `test/security/Governance.test.ts` and `test/e2e/governance.test.ts` read back from a deployment of
  * each file.
  */
 export function governanceMarkdown(parameterFiles: { name: string; spec: SuiteSpec }[]): string {

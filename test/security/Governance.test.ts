@@ -1,32 +1,26 @@
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import { JsonRpcProvider } from "ethers";
 
 import { GOVERNANCE, ROLES } from "../../config/roles";
 import { deploySuite, deploymentOf } from "../../scripts/lib/deploy";
 import { GOVERNANCE_DOCS, governanceMarkdown, shippedParameterFiles, withGenerated } from "../../scripts/lib/access";
 import { expectedGovernance, governanceDifferences, readGovernance } from "../../scripts/lib/governance";
-import { loadParameters, resolveParameters } from "../../scripts/lib/parameters";
-import { parseDeployment } from "../../sdk/deployment";
-import { isCoverageRun } from "../../tasks/compiler";
+import { loadParameters } from "../../scripts/lib/parameters";
 import { ClaimEscrow__factory, MIIPAccessManager__factory } from "../../typechain-types";
 import { LOCAL_PARAMETERS, deploySuiteFixture } from "../helpers/fixtures";
 import { adminCall, delayedCall } from "../helpers/governance";
-import { ROOT, freePort, runHardhat, startNode } from "../helpers/node";
+import { ROOT } from "../helpers/node";
 
-const SEPOLIA = path.join(ROOT, "deploy", "parameters", "sepolia.json");
 const DAY = 86_400;
 
 /**
  * Governance as deployed, read back from the chain and compared with config/roles.ts (GOVERNANCE and
  * FUNCTION_ROLES, from which SECURITY.md's trust table is printed) and with the parameter file: for both shipped
- * files, localhost.json in process and sepolia.json through the deployment script on a local chain that carries
+ * files, localhost.json here in process and sepolia.json (test/e2e/governance.test.ts) through the deployment script on a chain with
  * Sepolia's chain id. Then the auditor's proof of concept, run against it.
  */
 describe("Governance: what the deployments hold, against config/roles.ts and SECURITY.md", function () {
@@ -212,120 +206,6 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
       // Rescheduled in public, and not cancelled, it does go through: the guardian stops, it cannot block for good
       // without acting again each time, in public.
       await expect(delayedCall(manager, governor, claims, upgrade)).to.emit(claims, "Upgraded");
-    });
-  });
-
-  describe("sepolia.json, through scripts/deploy.ts on a local chain with chain id 11155111", function () {
-    this.timeout(240_000);
-    let node: ChildProcess;
-    let dir: string;
-    let env: NodeJS.ProcessEnv;
-    let provider: JsonRpcProvider;
-    let accounts: string[];
-    /** A governor and a guardian other than the deploying key, as a public network needs. */
-    let separate: { MIIP_GOVERNOR: string; MIIP_GUARDIAN: string };
-
-    const deploy = (extra: NodeJS.ProcessEnv) =>
-      runHardhat(["run", "scripts/deploy.ts", "--network", "localhost"], { ...env, ...extra });
-
-    before(async function () {
-      // Under solidity-coverage a node beside the instrumented process would measure nothing.
-      if (isCoverageRun(hre)) this.skip();
-      dir = mkdtempSync(path.join(os.tmpdir(), "miip-governance-"));
-      const port = await freePort();
-      env = {
-        ...process.env,
-        MIIP_CHAIN_ID: "11155111",
-        MIIP_PARAMETERS: SEPOLIA,
-        MIIP_DEPLOYMENTS: path.join(dir, "deployments"),
-        MIIP_IGNITION: path.join(dir, "ignition"),
-        MIIP_LOCALHOST_URL: `http://127.0.0.1:${port}`,
-        HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
-      };
-      delete env.MIIP_GOVERNANCE_ADMIN;
-      delete env.MIIP_GOVERNOR;
-      delete env.MIIP_GUARDIAN;
-      node = (await startNode(["node", "--port", String(port)], env, "Started HTTP and WebSocket JSON-RPC server"))
-        .node;
-      provider = new JsonRpcProvider(env.MIIP_LOCALHOST_URL);
-      accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) => hre.ethers.getAddress(a));
-      separate = { MIIP_GOVERNOR: accounts[5], MIIP_GUARDIAN: accounts[6] };
-      expect((await provider.getNetwork()).chainId).to.equal(11155111n);
-    });
-
-    after(function () {
-      provider?.destroy();
-      node?.kill();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
-
-    it("refuses the deploying key as admin in one line, before anything is sent", async function () {
-      const before = await provider.getBlockNumber();
-      const run = await deploy({ ...separate, MIIP_GOVERNANCE_ADMIN: accounts[0] });
-      expect(run.code).to.equal(1);
-      expect(run.stderr.trim().split("\n")).to.deep.equal([
-        `${SEPOLIA}: the deployment is refused: governance.admin: the deploying key ${hre.ethers.getAddress(accounts[0])} cannot be the admin (on chain 11155111 or any other): name a separate governance account (a multisig is recommended)`,
-      ]);
-      expect(await provider.getBlockNumber()).to.equal(before);
-    });
-
-    it("refuses a governance account that is not named, in one line, before anything is sent", async function () {
-      const before = await provider.getBlockNumber();
-      const run = await deploy({ MIIP_GOVERNOR: separate.MIIP_GOVERNOR, MIIP_GUARDIAN: separate.MIIP_GUARDIAN });
-      expect(run.code).to.equal(1);
-      expect(run.stderr.trim()).to.equal(
-        `${SEPOLIA}: the deployment is refused: governance.admin: env:MIIP_GOVERNANCE_ADMIN names an environment variable that is not set`,
-      );
-      expect(await provider.getBlockNumber()).to.equal(before);
-    });
-
-    it("deploys with a separate governance account, and holds exactly what config/roles.ts and the file promise", async function () {
-      const admin = hre.ethers.getAddress(accounts[7]);
-      const run = await deploy({ ...separate, MIIP_GOVERNANCE_ADMIN: admin });
-      expect(run.code, run.stderr).to.equal(0);
-      const deployment = parseDeployment(
-        JSON.parse(readFileSync(path.join(dir, "deployments", "localhost", "addresses.json"), "utf8")),
-      );
-      expect(deployment.chainId).to.equal(11155111);
-      const resolved = resolveParameters(loadParameters(SEPOLIA), {
-        deployer: hre.ethers.getAddress(accounts[0]),
-        accounts,
-        now: deployment.listingTime!,
-        listingNow: deployment.listingTime,
-        baseDir: path.dirname(SEPOLIA),
-        chainId: 11155111,
-        env: { ...separate, MIIP_GOVERNANCE_ADMIN: admin },
-      });
-      const actual = await readGovernance(provider, deployment);
-      expect(governanceDifferences(actual, expectedGovernance(resolved))).to.deep.equal([]);
-      expect(actual.roles.ADMIN.members).to.deep.equal({ [admin]: 48 * 3600 });
-      expect(actual.roles.GOVERNOR.members).to.deep.equal({ [separate.MIIP_GOVERNOR]: 48 * 3600 });
-      expect(actual.roles.GUARDIAN.members).to.deep.equal({ [separate.MIIP_GUARDIAN]: 0 });
-      expect(actual.roles.REGISTRAR.members).to.deep.equal({ [hre.ethers.getAddress(accounts[0])]: 0 });
-      expect(actual.onboardingDelay).to.equal(72 * 3600);
-      const manager = MIIPAccessManager__factory.connect(deployment.MIIPAccessManager, provider);
-      expect((await manager.hasRole(ROLES.ADMIN, accounts[0]))[0]).to.equal(false);
-
-      // The operator's own check says the same, through the command line.
-      const check = await runHardhat(["governance:check", "--network", "localhost"], {
-        ...env,
-        ...separate,
-        MIIP_GOVERNANCE_ADMIN: admin,
-      });
-      expect(check.code, check.stderr).to.equal(0);
-      expect(check.stdout).to.include(`governance matches ${SEPOLIA} and config/roles.ts`);
-      expect(check.stdout).to.match(/GOVERNOR .* \(delay 48 h\); scheduled calls cancelled by GUARDIAN/);
-
-      // Named with another admin, the same deployment no longer matches, and the check says how, in one line.
-      const other = await runHardhat(["governance:check", "--network", "localhost"], {
-        ...env,
-        ...separate,
-        MIIP_GOVERNANCE_ADMIN: hre.ethers.getAddress(accounts[8]),
-      });
-      expect(other.code).to.equal(1);
-      expect(other.stderr.trim()).to.match(
-        /^error: governance differs from .*: ADMIN: members \{"0x[0-9a-fA-F]{40}":172800\}/,
-      );
     });
   });
 
