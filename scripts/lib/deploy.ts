@@ -160,7 +160,9 @@ async function deployInProcess(hre: HardhatRuntimeEnvironment, parameters: Modul
     defaultSender: accounts[0],
   });
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
-    throw new Error(`the suite's deployment failed: ${JSON.stringify(result, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`);
+    throw new Error(
+      `the suite's deployment failed: ${JSON.stringify(result, (_, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+    );
   }
   return (key) => result.contracts[MIIPModule.results[key].id].address;
 }
