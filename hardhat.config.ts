@@ -6,6 +6,7 @@ import "@openzeppelin/hardhat-upgrades";
 import { EVM_VERSION, SOLC_VERSION } from "./tasks/compiler";
 import "./tasks/miip";
 import "./tasks/node";
+import "./tasks/packages";
 import "./tasks/test";
 
 /** Secrets come from `npx hardhat vars set NAME` or the environment; the config loads without them. */

@@ -1,0 +1,268 @@
+/**
+ * `@miip/contracts` (packages/contracts): what a dApp needs of the suite without a Solidity compiler. Written
+ * by every `hardhat compile` (tasks/packages.ts) from the artifacts and from config/, the single source of the
+ * EIP-712 types and the role, kind and purpose numbers:
+ *
+ * - `abi/<Contract>.json`: each deployed contract's ABI, as JSON;
+ * - `dist/index.{mjs,cjs,d.ts}`: the same ABIs `as const` (viem and wagmi infer argument and return types from
+ *   them), one ABI of every error any contract of the suite can raise, the EIP-712 types and domains as plain
+ *   data, the numbers the contracts use, and the deployments per chain with their start blocks.
+ *
+ * The output is plain JavaScript and literal-typed declarations: building the package needs no TypeScript
+ * compiler, and installing it needs nothing at all.
+ */
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+
+import type { Artifacts } from "hardhat/types";
+
+import * as eip712 from "../../config/eip712";
+import { KINDS, PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
+import { CONTRACT_NAMES, type ContractName, parseDeployment, type Deployment } from "../../sdk/deployment";
+
+export const CONTRACTS_PACKAGE_DIR = path.join(__dirname, "..", "..", "packages", "contracts");
+
+/**
+ * The ABI a client uses for each deployed contract: the interface the SDK calls through (the proxies forward
+ * every call, the escrow's and the supply chain's extensions included), or the contract itself where it has no
+ * interface of its own.
+ */
+export const DEPLOYED_ABIS: Record<ContractName, string> = {
+  MIIPAccessManager: "IAccessManager",
+  ISTDistribution: "IISTDistribution",
+  INSSETToken: "INSSETToken",
+  ParticipantRegistry: "IParticipantRegistry",
+  RecordRegistry: "IRecordRegistry",
+  ConsentManager: "IConsentManager",
+  ClaimEscrow: "IClaimEscrow",
+  ProductRegistry: "IProductRegistry",
+  SupplyChain: "ISupplyChain",
+  PackVerifier: "PackVerifier",
+};
+
+/** Standard interfaces a client of the suite also calls: a programme's stablecoin, permits, EIP-712 domains. */
+export const STANDARD_ABIS = { IERC20: "IERC20", IERC20Permit: "IERC20Permit", IERC5267: "IERC5267" } as const;
+
+/** The EIP-712 domain of each contract that verifies signatures: its name and version, as the contract sets them. */
+export const EIP712_DOMAINS = {
+  ParticipantRegistry: eip712.participantsDomain(0n, "0x0000000000000000000000000000000000000000"),
+  ConsentManager: eip712.consentDomain(0n, "0x0000000000000000000000000000000000000000"),
+  ClaimEscrow: eip712.claimsDomain(0n, "0x0000000000000000000000000000000000000000"),
+  SupplyChain: eip712.supplyDomain(0n, "0x0000000000000000000000000000000000000000"),
+  INSSETToken: eip712.istPermitDomain(0n, "0x0000000000000000000000000000000000000000"),
+};
+
+/** The networks whose deployments ship in the package (deploy/deployments/<network>/addresses.json). */
+export const LOCAL_NETWORKS = new Set(["localhost", "hardhat"]);
+
+type Json = null | boolean | number | string | bigint | Json[] | { [key: string]: Json };
+type AbiItem = { type: string; name?: string; inputs?: { type: string; components?: unknown[] }[] };
+
+/** A contract's ABI export, in lower camel case: ParticipantRegistry → participantRegistryAbi, ISTDistribution → istDistributionAbi. */
+export function abiExportName(contract: string): string {
+  const capitals = /^[A-Z]*/.exec(contract)![0];
+  const next = contract[capitals.length];
+  const cut = capitals.length > 1 && next !== undefined && /[a-z]/.test(next) ? capitals.length - 1 : capitals.length;
+  return `${contract.slice(0, cut).toLowerCase()}${contract.slice(cut)}Abi`;
+}
+
+/** A value as a JavaScript literal (JSON, with bigints as `123n`). */
+export function jsLiteral(value: Json): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) return `[${value.map(jsLiteral).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}:${jsLiteral(item)}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The type TypeScript gives the literal `as const`: readonly tuples and properties, literal leaves. */
+export function constType(value: Json): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) return `readonly [${value.map(constType).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "{}";
+    return `{ ${entries.map(([key, item]) => `readonly ${JSON.stringify(key)}: ${constType(item)}`).join("; ")} }`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The canonical signature of an ABI error (tuples expanded), to tell two declarations of one error apart. */
+function signature(item: AbiItem): string {
+  const typeOf = (input: { type: string; components?: unknown[] }): string =>
+    input.components
+      ? `(${(input.components as { type: string; components?: unknown[] }[]).map(typeOf).join(",")})${input.type.slice(5)}`
+      : input.type;
+  return `${item.name}(${(item.inputs ?? []).map(typeOf).join(",")})`;
+}
+
+/** The artifacts of the suite's own contracts (not its test doubles), and of what it uses of OpenZeppelin. */
+async function suiteArtifacts(artifacts: Artifacts): Promise<{ abi: AbiItem[] }[]> {
+  const names = await artifacts.getAllFullyQualifiedNames();
+  const own = names.filter((name) => name.startsWith("contracts/") && !name.startsWith("contracts/mocks/"));
+  return Promise.all(own.map((name) => artifacts.readArtifact(name)));
+}
+
+/**
+ * Every error any contract of the suite declares or inherits, once each (by signature), sorted by name: one ABI
+ * that decodes a revert whichever contract of the suite raised it, including one raised by a contract the
+ * called one asked (the directory's refusal inside a registry call).
+ */
+export function collectErrors(abis: AbiItem[][]): AbiItem[] {
+  const errors = new Map<string, AbiItem>();
+  for (const abi of abis) {
+    for (const item of abi) if (item.type === "error") errors.set(signature(item), item);
+  }
+  return [...errors.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
+}
+
+/** The deployments shipped with the package, by chain id: every public network's deployment file. */
+export function shippedDeployments(dir: string): Record<string, Deployment> {
+  const byChain: Record<string, Deployment> = {};
+  if (!existsSync(dir)) return byChain;
+  for (const network of readdirSync(dir).sort()) {
+    const file = path.join(dir, network, "addresses.json");
+    if (LOCAL_NETWORKS.has(network) || network.startsWith("chain-") || !existsSync(file)) continue;
+    const deployment = parseDeployment(JSON.parse(readFileSync(file, "utf8")), file);
+    byChain[String(deployment.chainId)] = deployment;
+  }
+  return byChain;
+}
+
+/** The package's generated files, by path inside packages/contracts. */
+export async function contractsPackageFiles(
+  artifacts: Artifacts,
+  deploymentsDir: string,
+): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const declarations: [string, Json, string][] = [];
+
+  const abis: Record<string, AbiItem[]> = {};
+  for (const [contract, artifact] of [...Object.entries(DEPLOYED_ABIS), ...Object.entries(STANDARD_ABIS)]) {
+    abis[contract] = (await artifacts.readArtifact(artifact)).abi as AbiItem[];
+    files.set(`abi/${contract}.json`, JSON.stringify(abis[contract], null, 2) + "\n");
+    declarations.push([abiExportName(contract), abis[contract] as Json, `The ABI of ${contract} (${artifact}).`]);
+  }
+  const errors = collectErrors((await suiteArtifacts(artifacts)).map((artifact) => artifact.abi));
+  files.set("abi/errors.json", JSON.stringify(errors, null, 2) + "\n");
+  declarations.push([
+    "suiteErrorsAbi",
+    errors as Json,
+    "Every error any contract of the suite can raise (its own and those it inherits), once each: decodes a revert whichever contract raised it.",
+  ]);
+  declarations.push(["contractNames", [...CONTRACT_NAMES], "The deployed contracts, by the names deployments use."]);
+
+  for (const [name, value] of Object.entries(eip712)) {
+    if (name.endsWith("_TYPES")) declarations.push([name, value as Json, `EIP-712 types (config/eip712.ts).`]);
+  }
+  const domains = Object.fromEntries(
+    Object.entries(EIP712_DOMAINS).map(([contract, domain]) => [
+      contract,
+      { name: domain.name as string, version: domain.version as string },
+    ]),
+  );
+  declarations.push(["eip712Domains", domains, "The name and version of each signing contract's EIP-712 domain."]);
+  declarations.push(["roles", ROLES, "The access manager's role ids (config/roles.ts)."]);
+  declarations.push(["institutionKinds", KINDS, "Institution kinds, as the directory numbers them."]);
+  declarations.push(["purposes", PURPOSES, "Purposes of use a consent names."]);
+  declarations.push(["recordTypes", RECORD_TYPES, "Record types, as the registry numbers them."]);
+  declarations.push([
+    "deployments",
+    shippedDeployments(deploymentsDir) as unknown as Json,
+    "The suite's public deployments, by chain id: addresses, and the block its history starts at.",
+  ]);
+
+  const header = "// Generated by `hardhat compile` (scripts/lib/contracts-package.ts): do not edit.\n";
+  const body = declarations.map(([name, value, doc]) => `/** ${doc} */\nconst ${name} = ${jsLiteral(value)};\n`);
+  const names = declarations.map(([name]) => name);
+  files.set(
+    "dist/index.mjs",
+    header + body.join("") + RUNTIME + `export { ${[...names, ...RUNTIME_NAMES].join(", ")} };\n`,
+  );
+  files.set(
+    "dist/index.cjs",
+    header +
+      '"use strict";\n' +
+      body.join("") +
+      RUNTIME +
+      `module.exports = { ${[...names, ...RUNTIME_NAMES].join(", ")} };\n`,
+  );
+  files.set(
+    "dist/index.d.ts",
+    header +
+      declarations
+        .map(([name, value, doc]) => `/** ${doc} */\nexport declare const ${name}: ${constType(value)};\n`)
+        .join("") +
+      RUNTIME_TYPES,
+  );
+  return files;
+}
+
+/** The package's few functions, the same in both module formats. */
+const RUNTIME = `
+/** A chain without a deployment of the suite, or a contract it does not know. */
+class MIIPDeploymentError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "MIIPDeploymentError";
+  }
+}
+
+/** The suite's deployment on a chain; refuses, in one line, a chain it has none for. */
+function deploymentFor(chainId) {
+  const deployment = deployments[String(chainId)];
+  if (deployment === undefined) {
+    const known = Object.keys(deployments);
+    throw new MIIPDeploymentError(
+      "no MIIP deployment on chain " + chainId + " in @miip/contracts (" +
+        (known.length ? "it has chains " + known.join(", ") : "it has none yet") +
+        "): pass the addresses.json your deployment wrote",
+    );
+  }
+  return deployment;
+}
+
+/** The EIP-712 domain of a signing contract of the suite, at its address on a chain. */
+function eip712Domain(contract, chainId, verifyingContract) {
+  const domain = eip712Domains[contract];
+  if (domain === undefined) {
+    throw new MIIPDeploymentError(contract + " signs nothing: the signing contracts are " + Object.keys(eip712Domains).join(", "));
+  }
+  return { name: domain.name, version: domain.version, chainId: BigInt(chainId), verifyingContract };
+}
+`;
+const RUNTIME_NAMES = ["MIIPDeploymentError", "deploymentFor", "eip712Domain"];
+const RUNTIME_TYPES = `
+/** A deployed contract's name. */
+export type ContractName = (typeof contractNames)[number];
+/** Where a deployment of the suite lives on a chain. */
+export type Deployment = { chainId: number; startBlock: number; listingTime?: number } & Record<ContractName, string>;
+/** A chain without a deployment of the suite, or a contract it does not know. */
+export declare class MIIPDeploymentError extends Error {}
+/** The suite's deployment on a chain; throws MIIPDeploymentError, in one line, for a chain it has none for. */
+export declare function deploymentFor(chainId: number | bigint): Deployment;
+/** The EIP-712 domain of a signing contract of the suite, at its address on a chain. */
+export declare function eip712Domain<C extends keyof typeof eip712Domains>(
+  contract: C,
+  chainId: number | bigint,
+  verifyingContract: \`0x\${string}\`,
+): { name: (typeof eip712Domains)[C]["name"]; version: (typeof eip712Domains)[C]["version"]; chainId: bigint; verifyingContract: \`0x\${string}\` };
+`;
+
+/** Writes the package's generated files (the previous ones removed first), and returns their paths. */
+export async function writeContractsPackage(
+  artifacts: Artifacts,
+  deploymentsDir: string,
+  dir = CONTRACTS_PACKAGE_DIR,
+): Promise<string[]> {
+  const files = await contractsPackageFiles(artifacts, deploymentsDir);
+  for (const generated of ["abi", "dist"]) rmSync(path.join(dir, generated), { recursive: true, force: true });
+  for (const [file, content] of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
+  return [...files.keys()];
+}
