@@ -6,7 +6,7 @@ import { type BillMessage, FILL_TYPES, compactSignature, supplyDomain } from "..
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
-import { gtinWithCheckDigit } from "../sdk/gs1";
+import { gtinWithCheckDigit } from "../packages/sdk/src/gs1";
 import { NO_PERMIT, freshSuite, gasOf, onboardAll, relayed, signBill, viaGateway } from "./types";
 
 /** One operation measured on a fresh deployment and again after a long history. */

@@ -13,7 +13,7 @@ import {
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS } from "../config/roles";
 import { buildSerialTree } from "../scripts/lib/merkle";
-import { gtinWithCheckDigit, languageCode } from "../sdk/gs1";
+import { gtinWithCheckDigit, languageCode } from "../packages/sdk/src/gs1";
 import { freshSuite, gasOf, measure, onboardAll, type GasRow } from "./types";
 
 const abi = AbiCoder.defaultAbiCoder();

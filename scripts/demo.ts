@@ -11,7 +11,7 @@ import path from "node:path";
 
 import hre from "hardhat";
 
-import { MIIP, MemoryBlobStore, MemoryKeyShareStore } from "../sdk";
+import { MIIP, MemoryBlobStore, MemoryKeyShareStore } from "../packages/sdk/src";
 import { deploySuite, deploymentOf } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
 import { claimsChapter } from "./demo/claims";

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-import { type SerialsFile, serialsFile } from "../sdk/serials";
+import { type SerialsFile, serialsFile } from "../packages/sdk/src/serials";
 
 function main(argv: string[]): number {
   const [input, output = input?.replace(/\.txt$/i, "") + ".serials.json"] = argv;

@@ -13,7 +13,7 @@ import { getAddress, isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
-import type { MIIP } from "../sdk";
+import type { MIIP } from "../packages/sdk/src";
 
 /** Bad input on the command line; printed as one line. */
 export class InputError extends Error {
@@ -42,7 +42,7 @@ export function action<A>(run: (args: A, hre: HardhatRuntimeEnvironment) => Prom
     try {
       await run(args, hre);
     } catch (error) {
-      const { MIIPError } = await import("../sdk/errors");
+      const { MIIPError } = await import("../packages/sdk/src/errors");
       const name = (error as Error)?.constructor?.name;
       if (error instanceof MIIPError || EXPECTED.has(name) || EXPECTED.has((error as Error)?.name)) {
         console.error(`error: ${error instanceof MIIPError ? String(error) : (error as Error).message}`);
@@ -155,7 +155,7 @@ export async function patientIdOf(hre: HardhatRuntimeEnvironment, value: string 
 
 /** The SDK connected to the selected network's deployment, as `from`, with the network's local stores. */
 export async function connect(hre: HardhatRuntimeEnvironment, from?: string): Promise<MIIP> {
-  const { MIIP, loadDeployment, FileBlobStore, FileKeyShareStore } = await import("../sdk/node");
+  const { MIIP, loadDeployment, FileBlobStore, FileKeyShareStore } = await import("../packages/sdk/src/node");
   const { deploymentsDir, storeDir } = await import("../scripts/lib/locations");
   const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
   const deployment = loadDeployment(network, deploymentsDir());

@@ -14,7 +14,7 @@ import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type { AttestResult, MIIP } from "../sdk";
+import type { AttestResult, MIIP } from "../packages/sdk/src";
 
 import {
   InputError,
@@ -98,7 +98,7 @@ task(
   .addOptionalParam("parameters", "The parameter file (default: deploy/parameters/<network>.json, or MIIP_PARAMETERS)")
   .setAction(
     action(async (args: Args, hre) => {
-      const { loadDeployment } = await import("../sdk/node");
+      const { loadDeployment } = await import("../packages/sdk/src/node");
       const { deploymentsDir } = await import("../scripts/lib/locations");
       const { loadParameters, resolveParameters } = await import("../scripts/lib/parameters");
       const { expectedGovernance, governanceDifferences, readGovernance } = await import("../scripts/lib/governance");
@@ -423,7 +423,7 @@ task("emergency:justify", "The hospital justifies its break-glass access with th
   .addOptionalParam("from", FROM, "hospital")
   .setAction(
     action(async (args: Args, hre) => {
-      const { sha256Hex } = await import("../sdk/crypto/cid");
+      const { sha256Hex } = await import("../packages/sdk/src/crypto/cid");
       const miip = await connect(hre, args.from);
       const patientId = await patientIdOf(hre, args.patient, "patient");
       const digest = sha256Hex(new Uint8Array(readInput(args.note, "note")));
@@ -533,7 +533,7 @@ task("patient:guardian", "The patient appoints a guardian (prints the salt to gi
   .addOptionalParam("from", FROM, "patientA")
   .setAction(
     action(async (args: Args, hre) => {
-      const { guardianCommitment } = await import("../sdk/core");
+      const { guardianCommitment } = await import("../packages/sdk/src/core");
       const miip = await patientClient(hre, args);
       const guardian = await accountOf(hre, args.guardian, "guardian");
       if (args.remove) {
@@ -617,7 +617,7 @@ task("access:trail", "A patient's access trail, rebuilt from events nobody can a
       const miip = await connect(hre);
       const page = await miip.history.accessTrail(patientId, pageArgs(args));
       console.log(`patient ${patientId}: ${page.total} reads`);
-      const { PURPOSE_NAMES } = await import("../sdk/labels");
+      const { PURPOSE_NAMES } = await import("../packages/sdk/src/labels");
       for (const e of page.entries) {
         console.log(
           `  ${when(e.timestamp)}  institution ${e.args.readerId} read #${e.args.recordId} for ${PURPOSE_NAMES[Number(e.args.purpose)]}`,
@@ -648,7 +648,7 @@ task("claim:enrol", "The insurer enrols a patient in its programme")
  * chain (read from its event).
  */
 async function billArg(miip: MIIP, value: string | undefined) {
-  const { billFromJson } = await import("../sdk");
+  const { billFromJson } = await import("../packages/sdk/src");
   if (value !== undefined && /^0x[0-9a-fA-F]{64}$/.test(value)) {
     return { bill: (await miip.claims.attestedBill(value)).bill, signature: undefined };
   }
@@ -662,7 +662,7 @@ async function billArg(miip: MIIP, value: string | undefined) {
 
 /** The digest of the itemised bill (or of dispute evidence): `--<file>` read and digested, or `--<digest>` given. */
 async function digestArg(args: Args, file: string, digest: string, fallback?: () => Uint8Array) {
-  const { billDigest } = await import("../sdk");
+  const { billDigest } = await import("../packages/sdk/src");
   const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   if (args[file] && args[digest]) throw new InputError(`give one of ${flag(file)} or ${flag(digest)}`);
   if (args[file]) return billDigest(new Uint8Array(readInput(args[file], file)));
@@ -707,7 +707,7 @@ task(
   .setAction(
     action(async (args: Args, hre) => {
       if (args.sign && !args.out) throw new InputError("--sign needs --out: the patient files the signed bill");
-      const { billToJson } = await import("../sdk");
+      const { billToJson } = await import("../packages/sdk/src");
       const miip = await connect(hre, args.from);
       const bill = await miip.claims.bill({
         programmeId: integer(args.programme, "programme"),
@@ -941,7 +941,7 @@ task("claim:show", "A claim and its timeline")
       console.log(
         `claim ${id}: ${c.status}; billed ${units(c.billed)}, due ${units(c.due)}, paid ${units(c.paid)} to the ${c.payTo}; patient ${c.patientId}${deadline}`,
       );
-      const { enumLabel } = await import("../sdk/labels");
+      const { enumLabel } = await import("../packages/sdk/src/labels");
       for (const e of (await miip.history.claimTimeline(id)).entries) {
         const status = e.args.status === undefined ? "" : ` ${enumLabel("ClaimStatus", e.args.status as bigint)}`;
         const by = e.args.by === undefined ? "" : ` by ${enumLabel("Party", e.args.by as bigint)}`;
@@ -955,7 +955,7 @@ task("claim:show", "A claim and its timeline")
 /** A GTIN as printed (8, 12, 13 or 14 digits, check digit last), checked here before anything is sent. */
 async function gtinArg(value: string | undefined): Promise<bigint> {
   if (value === undefined || value === "") throw new InputError("--gtin is required");
-  const { gtin14 } = await import("../sdk/gs1");
+  const { gtin14 } = await import("../packages/sdk/src/gs1");
   try {
     return gtin14(value);
   } catch (error) {
@@ -982,7 +982,7 @@ task(
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
-      const { parsePrefix } = await import("../sdk/api/products");
+      const { parsePrefix } = await import("../packages/sdk/src/api/products");
       try {
         parsePrefix(args.prefix ?? "");
       } catch (error) {
@@ -1143,7 +1143,7 @@ task("device:add", "An institution registers an IoT device (a cold-chain logger)
   .addOptionalParam("from", FROM, "distributor")
   .setAction(
     action(async (args: Args, hre) => {
-      const { DEVICE_KIND_NAMES, parseDeviceKind } = await import("../sdk/labels");
+      const { DEVICE_KIND_NAMES, parseDeviceKind } = await import("../packages/sdk/src/labels");
       let kind: number;
       try {
         kind = parseDeviceKind(args.kind ?? "");
@@ -1245,7 +1245,7 @@ task("supply:verify", "Anyone checks a pack from its printed codes: genuine, mak
   .addOptionalParam("language", "The leaflet's language", "ko")
   .setAction(
     action(async (args: Args, hre) => {
-      const { parsePackCode } = await import("../sdk/gs1");
+      const { parsePackCode } = await import("../packages/sdk/src/gs1");
       let pack;
       try {
         pack = parsePackCode(args.pack ?? "");
@@ -1343,7 +1343,7 @@ task(
   .addOptionalParam("hospital", "The prescribing hospital's institution id: also prints the allowance key")
   .setAction(
     action(async (args: Args) => {
-      const { allowanceKey, prescriptionKey } = await import("../sdk");
+      const { allowanceKey, prescriptionKey } = await import("../packages/sdk/src");
       const address = prescriptionKey(bytes32Arg(args.secret, "secret")).address;
       console.log(`key address ${address} (give it to the prescribing hospital; keep the secret)`);
       if (args.hospital !== undefined) {

@@ -3,7 +3,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { ist } from "../lib/parameters";
 import { demoProgramme } from "../lib/seed";
-import { billDigest, encryptDocument, utf8 } from "../../sdk";
+import { billDigest, encryptDocument, utf8 } from "../../packages/sdk/src";
 import { date } from "./narrator";
 import type { Demo } from "./context";
 

@@ -3,7 +3,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import type { EncryptionKey, MIIP } from "../../sdk";
+import type { EncryptionKey, MIIP } from "../../packages/sdk/src";
 import type { Suite } from "../lib/deploy";
 import type { Narrator } from "./narrator";
 

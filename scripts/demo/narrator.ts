@@ -1,4 +1,4 @@
-import { MIIPError } from "../../sdk";
+import { MIIPError } from "../../packages/sdk/src";
 
 /** Prints the demo's narrative and keeps the gas of every step for the closing table. */
 export class Narrator {

@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { fromUtf8, utf8 } from "../../sdk";
+import { fromUtf8, utf8 } from "../../packages/sdk/src";
 import type { Demo } from "./context";
 
 /**

@@ -2,7 +2,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import type { LocalAccountName } from "../../config/localAccounts";
 import { ROLES, type RecordTypeName } from "../../config/roles";
-import { reasonCode, utf8 } from "../../sdk";
+import { reasonCode, utf8 } from "../../packages/sdk/src";
 import type { Demo } from "./context";
 import { date } from "./narrator";
 

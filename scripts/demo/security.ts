@@ -4,7 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ACCESS, ACTORS, ANYONE } from "../../config/access";
 import { CONSENT_TYPES, consentDomain } from "../../config/eip712";
 import { PURPOSES, RECORD_TYPES } from "../../config/roles";
-import { type SignedConsent, shipmentIdOf } from "../../sdk";
+import { type SignedConsent, shipmentIdOf } from "../../packages/sdk/src";
 import type { Demo } from "./context";
 
 /** secp256k1's group order: s and n - s are both valid for ecrecover, which is what makes signatures malleable. */

@@ -2,7 +2,6 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import {
-  buildSerialTree,
   formatPackCode,
   gs1Date,
   gtin14,
@@ -10,8 +9,9 @@ import {
   allowanceKey,
   prescriptionKey,
   reasonCode,
-} from "../../sdk";
-import { ProductsApi } from "../../sdk/api/products";
+} from "../../packages/sdk/src";
+import { buildSerialTree } from "../../packages/sdk/src/serials";
+import { ProductsApi } from "../../packages/sdk/src/api/products";
 import type { Demo } from "./context";
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `@miip/contracts` (packages/contracts): what a dApp needs of the suite without a Solidity compiler. Written
- * by every `hardhat compile` (tasks/packages.ts) from the artifacts and from config/, the single source of the
- * EIP-712 types and the role, kind and purpose numbers:
+ * by every `hardhat compile` (tasks/packages.ts) from the artifacts, from packages/contracts/src/eip712.ts (the
+ * single source of the EIP-712 types) and from config/roles.ts (the role, kind and purpose numbers):
  *
  * - `abi/<Contract>.json`: each deployed contract's ABI, as JSON;
  * - `dist/index.{mjs,cjs,d.ts}`: the same ABIs `as const` (viem and wagmi infer argument and return types from
@@ -11,14 +11,15 @@
  * The output is plain JavaScript and literal-typed declarations: building the package needs no TypeScript
  * compiler, and installing it needs nothing at all.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import type { Artifacts } from "hardhat/types";
 
-import * as eip712 from "../../config/eip712";
+import * as eip712 from "../../packages/contracts/src/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
-import { CONTRACT_NAMES, type ContractName, parseDeployment, type Deployment } from "../../sdk/deployment";
+import { CONTRACT_NAMES, type ContractName, parseDeployment, type Deployment } from "../../packages/sdk/src/deployment";
 
 export const CONTRACTS_PACKAGE_DIR = path.join(__dirname, "..", "..", "packages", "contracts");
 
@@ -42,15 +43,6 @@ export const DEPLOYED_ABIS: Record<ContractName, string> = {
 
 /** Standard interfaces a client of the suite also calls: a programme's stablecoin, permits, EIP-712 domains. */
 export const STANDARD_ABIS = { IERC20: "IERC20", IERC20Permit: "IERC20Permit", IERC5267: "IERC5267" } as const;
-
-/** The EIP-712 domain of each contract that verifies signatures: its name and version, as the contract sets them. */
-export const EIP712_DOMAINS = {
-  ParticipantRegistry: eip712.participantsDomain(0n, "0x0000000000000000000000000000000000000000"),
-  ConsentManager: eip712.consentDomain(0n, "0x0000000000000000000000000000000000000000"),
-  ClaimEscrow: eip712.claimsDomain(0n, "0x0000000000000000000000000000000000000000"),
-  SupplyChain: eip712.supplyDomain(0n, "0x0000000000000000000000000000000000000000"),
-  INSSETToken: eip712.istPermitDomain(0n, "0x0000000000000000000000000000000000000000"),
-};
 
 /** The networks whose deployments ship in the package (deploy/deployments/<network>/addresses.json). */
 export const LOCAL_NETWORKS = new Set(["localhost", "hardhat"]);
@@ -156,15 +148,13 @@ export async function contractsPackageFiles(
   declarations.push(["contractNames", [...CONTRACT_NAMES], "The deployed contracts, by the names deployments use."]);
 
   for (const [name, value] of Object.entries(eip712)) {
-    if (name.endsWith("_TYPES")) declarations.push([name, value as Json, `EIP-712 types (config/eip712.ts).`]);
+    if (name.endsWith("_TYPES")) declarations.push([name, value as Json, `EIP-712 types (${name}).`]);
   }
-  const domains = Object.fromEntries(
-    Object.entries(EIP712_DOMAINS).map(([contract, domain]) => [
-      contract,
-      { name: domain.name as string, version: domain.version as string },
-    ]),
-  );
-  declarations.push(["eip712Domains", domains, "The name and version of each signing contract's EIP-712 domain."]);
+  declarations.push([
+    "eip712Domains",
+    eip712.EIP712_DOMAINS,
+    "The name and version of each signing contract's EIP-712 domain, as the contract sets them.",
+  ]);
   declarations.push(["roles", ROLES, "The access manager's role ids (config/roles.ts)."]);
   declarations.push(["institutionKinds", KINDS, "Institution kinds, as the directory numbers them."]);
   declarations.push(["purposes", PURPOSES, "Purposes of use a consent names."]);
@@ -265,4 +255,47 @@ export async function writeContractsPackage(
     writeFileSync(path.join(dir, file), content);
   }
   return [...files.keys()];
+}
+
+/** Where the SDK's contract types are generated (types only: the SDK takes its ABIs from `@miip/contracts`). */
+export const SDK_CONTRACT_TYPES_DIR = path.join(__dirname, "..", "..", "packages", "sdk", "src", "contracts");
+
+/** The Solidity names of the ABIs the SDK types its contracts with (TypeChain names each type after its file). */
+export const SDK_TYPED_ABIS = [...Object.values(DEPLOYED_ABIS), ...Object.values(STANDARD_ABIS)];
+
+/**
+ * Writes the SDK's TypeChain types (ethers v6) from the ABIs alone: no bytecode, and no factories (a client
+ * builds its contracts from `@miip/contracts`'s ABIs), so nothing of a deployment reaches a dApp's bundle.
+ */
+export async function writeSdkContractTypes(artifacts: Artifacts, dir = SDK_CONTRACT_TYPES_DIR): Promise<void> {
+  const { runTypeChain } = await import("typechain");
+  const input = mkdtempSync(path.join(os.tmpdir(), "miip-abis-"));
+  try {
+    const files: string[] = [];
+    for (const name of SDK_TYPED_ABIS) {
+      const file = path.join(input, `${name}.json`);
+      writeFileSync(file, JSON.stringify((await artifacts.readArtifact(name)).abi));
+      files.push(file);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await runTypeChain({
+      cwd: input,
+      filesToProcess: files,
+      allFiles: files,
+      inputDir: input,
+      outDir: dir,
+      target: "ethers-v6",
+      flags: { alwaysGenerateOverloads: false, discriminateTypes: false, environment: undefined },
+    });
+    // The factories would carry a second copy of every ABI; the index, which exports them, is replaced by one
+    // that exports the types alone.
+    rmSync(path.join(dir, "factories"), { recursive: true, force: true });
+    writeFileSync(
+      path.join(dir, "index.ts"),
+      "// Generated by `hardhat compile` (scripts/lib/contracts-package.ts): do not edit.\n" +
+        SDK_TYPED_ABIS.map((name) => `export type { ${name} } from "./${name}";\n`).join(""),
+    );
+  } finally {
+    rmSync(input, { recursive: true, force: true });
+  }
 }

@@ -28,7 +28,7 @@ import {
   type PackVerifier,
 } from "../../typechain-types";
 import { ROLES } from "../../config/roles";
-import { type Deployment, parseDeployment } from "../../sdk/deployment";
+import { type Deployment, parseDeployment } from "../../packages/sdk/src/deployment";
 import { type ResolvedParameters, type SuiteSpec, resolveParameters } from "./parameters";
 
 /** The deployed suite, typed. */

@@ -8,7 +8,7 @@ import {
   type RoleName,
   type GovernanceAccount,
 } from "../../config/roles";
-import type { Deployment } from "../../sdk/deployment";
+import type { Deployment } from "../../packages/sdk/src/deployment";
 import {
   AccessManagedUpgradeable__factory,
   ClaimEscrow__factory,

@@ -127,4 +127,4 @@ export function proofsFile(tree: StandardMerkleTree<AirdropLeaf>): ProofsFile {
   return { root: tree.root, leafEncoding: LEAF_ENCODING, count, total: total.toString(), claims };
 }
 
-export { SERIAL_ENCODING, buildSerialTree } from "../../sdk/serials";
+export { SERIAL_ENCODING, buildSerialTree } from "../../packages/sdk/src/serials";

@@ -14,9 +14,9 @@ import {
   FileKeyShareStore,
   formatPackCode,
   gs1Date,
-  serialsFile,
   utf8,
-} from "../../sdk/node";
+} from "../../packages/sdk/src/node";
+import { serialsFile } from "../../packages/sdk/src/serials";
 import { deploySuite, writeDeployment } from "./deploy";
 import { deploymentsDir, storeDir } from "./locations";
 import { loadParameters } from "./parameters";

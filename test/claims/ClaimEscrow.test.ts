@@ -16,7 +16,7 @@ import {
   type ClaimEscrow,
 } from "../../typechain-types";
 import type { IClaimEscrow, IClaimProgrammes } from "../../typechain-types/contracts/claims/ClaimEscrow";
-import { ENUM_LABELS } from "../../sdk/labels";
+import { ENUM_LABELS } from "../../packages/sdk/src/labels";
 import {
   BILL_TYPES,
   DAY,

@@ -6,7 +6,7 @@ import hre from "hardhat";
 import { CONSENT_TYPES, SCOPES, consentDomain } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { deploymentOf } from "../../scripts/lib/deploy";
-import { MIIP } from "../../sdk";
+import { MIIP } from "../../packages/sdk/src";
 import { MockERC1271Wallet__factory } from "../../typechain-types";
 import type { IConsentManager } from "../../typechain-types/contracts/consent/ConsentManager";
 import { onboardedFixture } from "../helpers/fixtures";

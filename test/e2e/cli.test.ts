@@ -171,7 +171,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
 
   it("ships, accepts, verifies a pack from its printed codes and dispenses it under the seeded prescription", async function () {
     const { JsonRpcProvider, keccak256, toUtf8Bytes } = await import("ethers");
-    const { MIIP, formatPackCode, gs1Date, shipmentIdOf } = await import("../../sdk");
+    const { MIIP, formatPackCode, gs1Date, shipmentIdOf } = await import("../../packages/sdk/src");
     const serials = path.join(dir, "store", "localhost", "batch-1.serials.json");
     // The seed's shipments: the origin (batch 1) sent 60 to the distributor, which sent 20 on to the pharmacy.
     const atDistributor = shipmentIdOf(1n, 100);
@@ -254,7 +254,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
 
   it("runs the operators' other tasks: onboarding, consent, emergencies, reviews, devices and recalls", async function () {
     const { Wallet, JsonRpcProvider } = await import("ethers");
-    const { MIIP } = await import("../../sdk");
+    const { MIIP } = await import("../../packages/sdk/src");
     const newcomer = Wallet.createRandom().address;
     expect(
       await ok(
@@ -318,7 +318,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
       /^error: ClaimsDeadlineNotPassed: claim 4's current step runs until \d{4}-/,
     );
 
-    const { shipmentIdOf } = await import("../../sdk");
+    const { shipmentIdOf } = await import("../../packages/sdk/src");
     const atDistributor = shipmentIdOf(1n, 100);
     const shipped = await ok(
       "supply:ship",

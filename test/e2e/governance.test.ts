@@ -10,7 +10,7 @@ import { JsonRpcProvider } from "ethers";
 import { ROLES } from "../../config/roles";
 import { expectedGovernance, governanceDifferences, readGovernance } from "../../scripts/lib/governance";
 import { loadParameters, resolveParameters } from "../../scripts/lib/parameters";
-import { parseDeployment } from "../../sdk/deployment";
+import { parseDeployment } from "../../packages/sdk/src/deployment";
 import { isCoverageRun } from "../../tasks/compiler";
 import { MIIPAccessManager__factory } from "../../typechain-types";
 import { ROOT, freePort, runHardhat, startNode } from "../helpers/node";

@@ -11,8 +11,8 @@ import {
   compactSignature,
   supplyDomain,
 } from "../../config/eip712";
-import { gtin14 } from "../../sdk/gs1";
-import { buildSerialTree, type SerialTree } from "../../sdk/serials";
+import { gtin14 } from "../../packages/sdk/src/gs1";
+import { buildSerialTree, type SerialTree } from "../../packages/sdk/src/serials";
 import type { ParticipantRegistry, ProductRegistry, SupplyChain } from "../../typechain-types";
 import type { ISupplyChainTypes } from "../../typechain-types/contracts/supply/SupplyChain";
 import { onboard, onboardedFixture } from "./fixtures";

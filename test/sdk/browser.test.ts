@@ -15,7 +15,7 @@ describe("SDK in the browser", function () {
 
   it("bundles for the browser platform and works without Node's globals", async function () {
     const result = await build({
-      entryPoints: [path.join(__dirname, "..", "..", "sdk", "index.ts")],
+      entryPoints: [path.join(__dirname, "..", "..", "packages", "sdk", "src", "index.ts")],
       bundle: true,
       platform: "browser",
       format: "iife",
@@ -26,8 +26,10 @@ describe("SDK in the browser", function () {
       logLevel: "silent",
     });
     const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.filter((file) => file.startsWith("sdk/node") || /(^|\/)node:/.test(file))).to.deep.equal([]);
-    expect(inputs.some((file) => file.startsWith("sdk/crypto/"))).to.equal(true);
+    expect(inputs.filter((file) => file.startsWith("packages/sdk/src/node") || /(^|\/)node:/.test(file))).to.deep.equal(
+      [],
+    );
+    expect(inputs.some((file) => file.startsWith("packages/sdk/src/crypto/"))).to.equal(true);
     const code = result.outputFiles[0].text;
 
     const context = vm.createContext({

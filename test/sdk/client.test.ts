@@ -8,7 +8,6 @@ import {
   MIIPClientError,
   MIIPError,
   DeploymentError,
-  buildSerialTree,
   guardianCommitment,
   billDigest,
   billFromJson,
@@ -22,7 +21,8 @@ import {
   parsePackCode,
   prescriptionKey,
   shipmentIdOf,
-} from "../../sdk";
+} from "../../packages/sdk/src";
+import { buildSerialTree } from "../../packages/sdk/src/serials";
 import { deploymentOf } from "../../scripts/lib/deploy";
 import { demoProgramme } from "../../scripts/lib/seed";
 import { onboardedFixture } from "../helpers/fixtures";

@@ -61,8 +61,8 @@ import {
   utf8,
   verifyBlob,
   wrapKey,
-} from "../../sdk/crypto";
-import { FileBlobStore, FileKeyShareStore } from "../../sdk/node/files";
+} from "../../packages/sdk/src/crypto";
+import { FileBlobStore, FileKeyShareStore } from "../../packages/sdk/src/node/files";
 
 /*
  * CID vectors, computed independently with `multiformats` 13.4.2 (CID.create(1, raw.code, await sha256.digest(bytes)))

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { Interface, ZeroAddress, type ParamType } from "ethers";
 
-import { ENUM_LABELS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "../../sdk";
-import { revertDataOf } from "../../sdk/errors";
+import { ENUM_LABELS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "../../packages/sdk/src";
+import { revertDataOf } from "../../packages/sdk/src/errors";
 
 /** The contracts a deployment of the suite consists of: every error they can raise must decode. */
 const DEPLOYED = [

@@ -22,9 +22,9 @@ import {
   supplyDomain,
 } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
-import { buildSerialTree } from "../../sdk/serials";
-import { gtinWithCheckDigit, languageCode } from "../../sdk/gs1";
-import { asMIIPError } from "../../sdk/errors";
+import { buildSerialTree } from "../../packages/sdk/src/serials";
+import { gtinWithCheckDigit, languageCode } from "../../packages/sdk/src/gs1";
+import { asMIIPError } from "../../packages/sdk/src/errors";
 import {
   MIIPAccessManager__factory,
   ParticipantRegistry__factory,

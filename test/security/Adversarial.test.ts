@@ -11,7 +11,7 @@ import {
   supplyDomain,
 } from "../../config/eip712";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../../config/roles";
-import { buildSerialTree } from "../../sdk/serials";
+import { buildSerialTree } from "../../packages/sdk/src/serials";
 import type { IClaimEscrow, IClaimProgrammes } from "../../typechain-types";
 import type { ISupplyChainTypes } from "../../typechain-types/contracts/supply/SupplyChain";
 import { NO_PERMIT, escrowFixture, signBill } from "../helpers/claims";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 
-import { companyPrefixOf, gs1CheckDigit, gtin14, gtinWithCheckDigit, languageCode } from "../../sdk/gs1";
+import { companyPrefixOf, gs1CheckDigit, gtin14, gtinWithCheckDigit, languageCode } from "../../packages/sdk/src/gs1";
 import { KINDS } from "../../config/roles";
 import { licence, onboard, onboardedFixture } from "../helpers/fixtures";
 import { governorCall } from "../helpers/governance";

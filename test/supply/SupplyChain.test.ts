@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { Wallet, type FunctionFragment, type Interface, type ParamType } from "ethers";
 
 import { KINDS } from "../../config/roles";
-import { buildSerialTree } from "../../sdk/serials";
+import { buildSerialTree } from "../../packages/sdk/src/serials";
 import { governorCall } from "../helpers/governance";
 import {
   DAY,

@@ -2,7 +2,7 @@
  * Names for the numbers the contracts use, in one place: what the SDK prints, what the tasks accept, and what
  * the error decoder writes in its messages. The numbering follows the Solidity enums and config/roles.ts.
  */
-import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
+import { institutionKinds as KINDS, purposes as PURPOSES, recordTypes as RECORD_TYPES } from "@miip/contracts";
 
 function invert<T extends Record<string, number>>(table: T): Record<number, keyof T & string> {
   return Object.fromEntries(Object.entries(table).map(([name, id]) => [id, name]));

@@ -1,9 +1,8 @@
-import { type Interface, Signature, TypedDataEncoder, ZeroHash, isHexString } from "ethers";
+import { Contract, type Interface, Signature, TypedDataEncoder, ZeroHash, isHexString } from "ethers";
 
-import { BILL_TYPES, type BillMessage, PERMIT_TYPES, claimsDomain } from "../../config/eip712";
-import { IERC5267__factory } from "../../typechain-types/factories/@openzeppelin/contracts/interfaces/IERC5267__factory";
-import { IERC20Permit__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit__factory";
-import { IERC20__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
+import { BILL_TYPES, type BillMessage, PERMIT_TYPES, claimsDomain } from "../eip712";
+import { ierc20Abi, ierc20PermitAbi, ierc5267Abi } from "@miip/contracts";
+import type { IERC20, IERC20Permit, IERC5267 } from "../contracts";
 import type { Core, TxInfo } from "../core";
 import { MIIPClientError, eventNamed } from "../core";
 import { sha256Hex } from "../crypto/cid";
@@ -295,7 +294,7 @@ export class ClaimsApi {
   async deposit(programmeId: bigint | number, amount: bigint): Promise<TxInfo & { free: bigint }> {
     const { config } = await this.core.read(() => this.core.contracts.claims.getProgramme(programmeId));
     const owner = await this.core.address();
-    const token = IERC20__factory.connect(config.token, this.core.signer);
+    const token = new Contract(config.token, ierc20Abi, this.core.signer) as unknown as IERC20;
     let approvalGas = 0n;
     if ((await token.allowance(owner, this.core.deployment.ClaimEscrow)) < amount) {
       approvalGas = (await this.core.send(() => token.approve(this.core.deployment.ClaimEscrow, amount))).gasUsed;
@@ -683,12 +682,13 @@ export class ClaimsApi {
     if (owner.toLowerCase() !== (await this.core.address()).toLowerCase()) return NO_PERMIT;
     const spender = this.core.deployment.ClaimEscrow;
     const runner = this.core.runner;
-    if ((await IERC20__factory.connect(config.token, runner).allowance(owner, spender)) >= copay) return NO_PERMIT;
+    if ((await (new Contract(config.token, ierc20Abi, runner) as unknown as IERC20).allowance(owner, spender)) >= copay)
+      return NO_PERMIT;
     let domain;
     let nonce: bigint;
     try {
-      const d = await IERC5267__factory.connect(config.token, runner).eip712Domain();
-      nonce = await IERC20Permit__factory.connect(config.token, runner).nonces(owner);
+      const d = await (new Contract(config.token, ierc5267Abi, runner) as unknown as IERC5267).eip712Domain();
+      nonce = await (new Contract(config.token, ierc20PermitAbi, runner) as unknown as IERC20Permit).nonces(owner);
       domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
     } catch {
       return NO_PERMIT; // no EIP-2612 here: the patient's allowance is what the escrow will use

@@ -1,7 +1,7 @@
 import { randomBytes } from "@noble/ciphers/webcrypto";
 import { hexlify } from "ethers";
 
-import { ACCEPT_PATIENT_ACCOUNT_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../../config/eip712";
+import { ACCEPT_PATIENT_ACCOUNT_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../eip712";
 import type { Core, TxInfo } from "../core";
 import { MIIPClientError, eventNamed, guardianCommitment } from "../core";
 

@@ -1,6 +1,6 @@
 import { type Interface, encodeBytes32String, isHexString } from "ethers";
 
-import { CONSENT_TYPES, consentDomain } from "../../config/eip712";
+import { CONSENT_TYPES, consentDomain } from "../eip712";
 import type { Core, TxInfo } from "../core";
 import { MIIPClientError, eventNamed, eventsNamed } from "../core";
 import { parsePurpose, parseRecordType } from "../labels";

@@ -6,14 +6,9 @@
  */
 import { ErrorFragment, Interface, type ParamType, decodeBytes32String, type InterfaceAbi } from "ethers";
 
-import { IClaimEscrow__factory } from "../typechain-types/factories/contracts/interfaces/IClaimEscrow__factory";
-import { IConsentManager__factory } from "../typechain-types/factories/contracts/interfaces/IConsentManager__factory";
-import { IISTDistribution__factory } from "../typechain-types/factories/contracts/interfaces/IISTDistribution__factory";
-import { IMerkleClaim__factory } from "../typechain-types/factories/contracts/interfaces/IMerkleClaim__factory";
-import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
-import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
-import { IProductRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IProductRegistry__factory";
-import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
+import { suiteErrorsAbi } from "@miip/contracts";
+
+import { abis } from "./abis";
 import { ENUM_LABELS, enumLabel, isoTime, recordTypeName } from "./labels";
 
 /**
@@ -67,15 +62,17 @@ export const INHERITED_ERRORS = [
 
 /** The interface of each part of the suite, for decoding; the first to know a selector names the source. */
 const SOURCES: [string, InterfaceAbi][] = [
-  ["ParticipantRegistry", IParticipantRegistry__factory.abi],
-  ["RecordRegistry", IRecordRegistry__factory.abi],
-  ["ConsentManager", IConsentManager__factory.abi],
-  ["ClaimEscrow", IClaimEscrow__factory.abi],
-  ["ProductRegistry", IProductRegistry__factory.abi],
-  ["SupplyChain", ISupplyChain__factory.abi],
-  ["ISTDistribution", IISTDistribution__factory.abi],
-  ["INSSETToken", IMerkleClaim__factory.abi],
+  ["ParticipantRegistry", abis.ParticipantRegistry],
+  ["RecordRegistry", abis.RecordRegistry],
+  ["ConsentManager", abis.ConsentManager],
+  ["ClaimEscrow", abis.ClaimEscrow],
+  ["ProductRegistry", abis.ProductRegistry],
+  ["SupplyChain", abis.SupplyChain],
+  ["ISTDistribution", abis.ISTDistribution],
+  ["INSSETToken", abis.INSSETToken],
   ["OpenZeppelin", INHERITED_ERRORS as unknown as string[]],
+  // Whatever else a contract of the suite can raise (`@miip/contracts`'s one ABI of every suite error).
+  ["MIIP", suiteErrorsAbi],
 ];
 
 interface KnownError {

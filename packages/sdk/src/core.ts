@@ -1,5 +1,6 @@
 import {
   AbiCoder,
+  Contract,
   type ContractRunner,
   type ContractTransactionResponse,
   Interface,
@@ -11,20 +12,11 @@ import {
   keccak256,
 } from "ethers";
 
-import { PATIENT_CALL_TYPES, participantsDomain } from "../config/eip712";
+import { PATIENT_CALL_TYPES, participantsDomain } from "./eip712";
 
-import { IAccessManager__factory } from "../typechain-types/factories/@openzeppelin/contracts/access/manager/IAccessManager__factory";
-import { IClaimEscrow__factory } from "../typechain-types/factories/contracts/interfaces/IClaimEscrow__factory";
-import { IConsentManager__factory } from "../typechain-types/factories/contracts/interfaces/IConsentManager__factory";
-import { IISTDistribution__factory } from "../typechain-types/factories/contracts/interfaces/IISTDistribution__factory";
-import { IParticipantRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IParticipantRegistry__factory";
-import { IProductRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IProductRegistry__factory";
-import { IRecordRegistry__factory } from "../typechain-types/factories/contracts/interfaces/IRecordRegistry__factory";
-import { ISupplyChain__factory } from "../typechain-types/factories/contracts/interfaces/ISupplyChain__factory";
-import { PackVerifier__factory } from "../typechain-types/factories/contracts/supply/PackVerifier__factory";
-import { INSSETToken__factory } from "../typechain-types/factories/contracts/token/INSSETToken__factory";
-import type { IAccessManager } from "../typechain-types/@openzeppelin/contracts/access/manager/IAccessManager";
+import { abis } from "./abis";
 import type {
+  IAccessManager,
   IClaimEscrow,
   IConsentManager,
   IISTDistribution,
@@ -32,9 +24,9 @@ import type {
   IProductRegistry,
   IRecordRegistry,
   ISupplyChain,
-} from "../typechain-types/contracts/interfaces";
-import type { PackVerifier } from "../typechain-types/contracts/supply/PackVerifier";
-import type { INSSETToken } from "../typechain-types/contracts/token/INSSETToken";
+  INSSETToken,
+  PackVerifier,
+} from "./contracts";
 import { type ContractName, type Deployment } from "./deployment";
 import { decoded } from "./errors";
 
@@ -73,18 +65,15 @@ export class MIIPClientError extends Error {
   override readonly name = "MIIPClientError";
 }
 
-const INTERFACES: Record<ContractName, Interface> = {
-  MIIPAccessManager: new Interface(IAccessManager__factory.abi),
-  ISTDistribution: new Interface(IISTDistribution__factory.abi),
-  INSSETToken: new Interface(INSSETToken__factory.abi),
-  ParticipantRegistry: new Interface(IParticipantRegistry__factory.abi),
-  RecordRegistry: new Interface(IRecordRegistry__factory.abi),
-  ConsentManager: new Interface(IConsentManager__factory.abi),
-  ClaimEscrow: new Interface(IClaimEscrow__factory.abi),
-  ProductRegistry: new Interface(IProductRegistry__factory.abi),
-  SupplyChain: new Interface(ISupplyChain__factory.abi),
-  PackVerifier: new Interface(PackVerifier__factory.abi),
-};
+const INTERFACES = Object.fromEntries(Object.entries(abis).map(([name, abi]) => [name, new Interface(abi)])) as Record<
+  ContractName,
+  Interface
+>;
+
+/** A deployed contract of the suite at an address, typed by TypeChain (types only; the ABI is the package's). */
+function connect<T>(name: ContractName, address: string, runner: ContractRunner): T {
+  return new Contract(address, INTERFACES[name], runner) as unknown as T;
+}
 
 /**
  * How this client's patient actions leave it: every patient action goes through the participant directory's
@@ -118,16 +107,16 @@ export class Core {
   ) {
     const d = deployment;
     this.contracts = {
-      manager: IAccessManager__factory.connect(d.MIIPAccessManager, runner),
-      distribution: IISTDistribution__factory.connect(d.ISTDistribution, runner),
-      token: INSSETToken__factory.connect(d.INSSETToken, runner),
-      participants: IParticipantRegistry__factory.connect(d.ParticipantRegistry, runner),
-      records: IRecordRegistry__factory.connect(d.RecordRegistry, runner),
-      consent: IConsentManager__factory.connect(d.ConsentManager, runner),
-      claims: IClaimEscrow__factory.connect(d.ClaimEscrow, runner),
-      products: IProductRegistry__factory.connect(d.ProductRegistry, runner),
-      supply: ISupplyChain__factory.connect(d.SupplyChain, runner),
-      verifier: PackVerifier__factory.connect(d.PackVerifier, runner),
+      manager: connect<IAccessManager>("MIIPAccessManager", d.MIIPAccessManager, runner),
+      distribution: connect<IISTDistribution>("ISTDistribution", d.ISTDistribution, runner),
+      token: connect<INSSETToken>("INSSETToken", d.INSSETToken, runner),
+      participants: connect<IParticipantRegistry>("ParticipantRegistry", d.ParticipantRegistry, runner),
+      records: connect<IRecordRegistry>("RecordRegistry", d.RecordRegistry, runner),
+      consent: connect<IConsentManager>("ConsentManager", d.ConsentManager, runner),
+      claims: connect<IClaimEscrow>("ClaimEscrow", d.ClaimEscrow, runner),
+      products: connect<IProductRegistry>("ProductRegistry", d.ProductRegistry, runner),
+      supply: connect<ISupplyChain>("SupplyChain", d.SupplyChain, runner),
+      verifier: connect<PackVerifier>("PackVerifier", d.PackVerifier, runner),
     };
     this.byAddress = new Map((Object.keys(INTERFACES) as ContractName[]).map((name) => [d[name].toLowerCase(), name]));
   }
@@ -223,7 +212,11 @@ export class Core {
       PATIENT_CALL_TYPES,
       call,
     );
-    const viaRelayer = IParticipantRegistry__factory.connect(this.deployment.ParticipantRegistry, relayer);
+    const viaRelayer = connect<IParticipantRegistry>(
+      "ParticipantRegistry",
+      this.deployment.ParticipantRegistry,
+      relayer,
+    );
     return this.send(() => viaRelayer.relay(call, signature));
   }
 

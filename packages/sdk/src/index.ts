@@ -15,7 +15,7 @@ export {
 export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, parseDeployment } from "./deployment";
 export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors";
 export * from "./labels";
-export * from "./serials";
+export * from "./units";
 export * from "./gs1";
 export {
   type AttestOptions,

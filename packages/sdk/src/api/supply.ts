@@ -19,13 +19,13 @@ import {
   READING_TYPES,
   compactSignature,
   supplyDomain,
-} from "../../config/eip712";
+} from "../eip712";
 import type { Core, TxInfo } from "../core";
 import { eventNamed, eventsNamed } from "../core";
 import { shortId } from "../errors";
 import { type PackCode, languageCode } from "../gs1";
 import { type DeviceKindName, parseDeviceKind } from "../labels";
-import { type UnitProof, serialHash } from "../serials";
+import { type UnitProof, serialHash } from "../units";
 import { reasonCode } from "./consent";
 
 const abi = AbiCoder.defaultAbiCoder();
