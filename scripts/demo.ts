@@ -11,7 +11,8 @@ import path from "node:path";
 
 import hre from "hardhat";
 
-import { MIIP, MemoryBlobStore, MemoryKeyShareStore } from "../packages/sdk/src";
+import { MIIP } from "../packages/sdk/src";
+import { MemoryBlobStore, MemoryKeyShareStore } from "../packages/sdk/src/storage";
 import { deploySuite, deploymentOf } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
 import { claimsChapter } from "./demo/claims";

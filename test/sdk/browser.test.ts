@@ -2,6 +2,7 @@ import { expect } from "chai";
 import path from "node:path";
 import { webcrypto } from "node:crypto";
 import vm from "node:vm";
+import { gzipSync } from "node:zlib";
 
 import { build } from "esbuild";
 
@@ -67,5 +68,26 @@ describe("SDK in the browser", function () {
     expect(check.hasProcess).to.equal("undefined");
     expect(check.hasRequire).to.equal("undefined");
     expect(check.error).to.match(/^RecordsUnknownRecord: there is no record 7$/);
+  });
+
+  it("keeps the browser entry within its budget: at most 40 kB gzipped, ethers aside", async function () {
+    // What a dApp's bundler adds for `@miip/sdk`: minified, ethers external (the dApp has it already). The ABIs
+    // are the compact human-readable ones; the stores, the Node helpers and the Merkle tree are other entries.
+    const result = await build({
+      entryPoints: [path.join(__dirname, "..", "..", "packages", "sdk", "src", "index.ts")],
+      bundle: true,
+      minify: true,
+      platform: "browser",
+      format: "esm",
+      target: "es2022",
+      external: ["ethers"],
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const gzipped = gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((file) => /merkle-tree|\/storage\/blobs|\/node\//.test(file))).to.deep.equal([]);
+    expect(gzipped, `${gzipped} bytes gzipped`).to.be.at.most(40_000);
   });
 });

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { xchacha20poly1305 } from "@noble/ciphers/chacha";
+import { secp256k1 } from "@noble/curves/secp256k1";
 import { SigningKey, Wallet, ZeroHash, getAddress, keccak256, toUtf8Bytes } from "ethers";
 
 import {
@@ -45,6 +46,7 @@ import {
   equalBytes,
   fromHex,
   fromUtf8,
+  hkdfSha256,
   generateDocumentKey,
   generateEncryptionKey,
   ipfsUri,
@@ -61,7 +63,7 @@ import {
   utf8,
   verifyBlob,
   wrapKey,
-} from "../../packages/sdk/src/crypto";
+} from "../../packages/sdk/src/node";
 import { FileBlobStore, FileKeyShareStore } from "../../packages/sdk/src/node/files";
 
 /*
@@ -272,6 +274,32 @@ describe("SDK crypto and storage", function () {
     });
   });
 
+  describe("HKDF-SHA256 (over ethers' HMAC)", function () {
+    it("gives RFC 5869's test vectors", function () {
+      const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      const ikm = new Uint8Array(22).fill(0x0b);
+      expect(toHex(hkdfSha256(ikm, range(0x00, 0x0c), range(0xf0, 0xf9), 42))).to.equal(
+        "0x3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+      );
+      expect(toHex(hkdfSha256(ikm, new Uint8Array(0), new Uint8Array(0), 42))).to.equal(
+        "0x8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
+      );
+    });
+
+    it("agrees with Node's hkdfSync for every length from 1 to 100 bytes, and refuses lengths out of range", function () {
+      const ikm = nodeRandomBytes(40);
+      const salt = nodeRandomBytes(16);
+      const info = nodeRandomBytes(9);
+      for (let length = 1; length <= 100; length++) {
+        const expected = new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+        expect(toHex(hkdfSha256(ikm, salt, info, length)), `${length} bytes`).to.equal(toHex(expected));
+      }
+      for (const length of [0, 255 * 32 + 1, 1.5]) {
+        expect(() => hkdfSha256(ikm, salt, info, length)).to.throw(RangeError, "HKDF: length out of range");
+      }
+    });
+  });
+
   describe("key wrapping", function () {
     const context = shareContext(31337n, RECORDS, 7n, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 
@@ -292,11 +320,15 @@ describe("SDK crypto and storage", function () {
       expect(wrapKey(key, grantee.publicKey, context).ephemeralPublicKey).not.to.equal(wrapped.ephemeralPublicKey);
     });
 
-    it("follows the documented construction (checked with Node's HKDF and ethers' ECDH)", function () {
+    it("follows the documented construction (checked with Node's HKDF, and ECDH by ethers and by @noble/curves)", function () {
       const grantee = generateEncryptionKey();
       const key = generateDocumentKey();
       const wrapped = wrapKey(key, grantee.publicKey, context);
       const shared = fromHex(new SigningKey(grantee.privateKey).computeSharedSecret(wrapped.ephemeralPublicKey));
+      // The same secret by a second implementation of the curve (@noble/curves, which the SDK used before).
+      const noble = secp256k1.getSharedSecret(grantee.privateKey, fromHex(wrapped.ephemeralPublicKey), true);
+      expect(toHex(noble.subarray(1))).to.equal(toHex(shared.subarray(1, 33)));
+      expect(toHex(secp256k1.getPublicKey(grantee.privateKey, true))).to.equal(grantee.publicKey);
       const salt = concatBytes(fromHex(wrapped.ephemeralPublicKey), fromHex(grantee.publicKey));
       const info = concatBytes(utf8("MIIP key wrap v1"), context);
       const kek = new Uint8Array(hkdfSync("sha256", shared.subarray(1, 33), salt, info, 32));
@@ -315,6 +347,8 @@ describe("SDK crypto and storage", function () {
         { ...wrapped, ephemeralPublicKey: other.publicKey },
         { ...wrapped, ephemeralPublicKey: flipHex(wrapped.ephemeralPublicKey, 32) },
         { ...wrapped, ephemeralPublicKey: "0x1234" },
+        // 32 bytes: a private key's length, never read as one.
+        { ...wrapped, ephemeralPublicKey: toHex(other.privateKey) },
         { ...wrapped, ciphertext: wrapped.ciphertext.slice(0, -2) },
         { ...wrapped, nonce: "0xzz" },
         { ...wrapped, version: 2 as 1 },

@@ -1,29 +1,10 @@
-/** The ABI of each deployed contract, from `@miip/contracts`, by the names deployments use. */
-import {
-  claimEscrowAbi,
-  consentManagerAbi,
-  inssetTokenAbi,
-  istDistributionAbi,
-  miipAccessManagerAbi,
-  packVerifierAbi,
-  participantRegistryAbi,
-  productRegistryAbi,
-  recordRegistryAbi,
-  supplyChainAbi,
-} from "@miip/contracts";
+/**
+ * The ABI of each deployed contract, by the names deployments use: its functions and events, human-readable
+ * (generated from the artifacts with the contract types; `@miip/contracts` has the full JSON).
+ */
 import type { InterfaceAbi } from "ethers";
 
+import { ABIS } from "./contracts/abis";
 import type { ContractName } from "./deployment";
 
-export const abis: Record<ContractName, InterfaceAbi> = {
-  MIIPAccessManager: miipAccessManagerAbi,
-  ISTDistribution: istDistributionAbi,
-  INSSETToken: inssetTokenAbi,
-  ParticipantRegistry: participantRegistryAbi,
-  RecordRegistry: recordRegistryAbi,
-  ConsentManager: consentManagerAbi,
-  ClaimEscrow: claimEscrowAbi,
-  ProductRegistry: productRegistryAbi,
-  SupplyChain: supplyChainAbi,
-  PackVerifier: packVerifierAbi,
-};
+export const abis = ABIS as Record<ContractName, InterfaceAbi>;

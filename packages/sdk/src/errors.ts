@@ -4,96 +4,33 @@
  * treatment"), decoded from the ABIs of every contract of the suite and of the OpenZeppelin code it uses, so an
  * error raised by a contract the called one asked (the participant directory, the token) decodes too.
  */
-import { ErrorFragment, Interface, type ParamType, decodeBytes32String, type InterfaceAbi } from "ethers";
+import { ErrorFragment, Interface, type ParamType, decodeBytes32String } from "ethers";
 
-import { suiteErrorsAbi } from "@miip/contracts";
-
-import { abis } from "./abis";
+import { ERRORS } from "./contracts/abis";
 import { ENUM_LABELS, enumLabel, isoTime, recordTypeName } from "./labels";
 
-/**
- * Errors the suite's contracts inherit from OpenZeppelin or declare outside their interfaces. A test checks
- * that every error in every deployed contract's ABI decodes, so this list cannot silently fall behind.
- */
-export const INHERITED_ERRORS = [
-  "error AccessManagedUnauthorized(address caller)",
-  "error AccessManagedRequiredDelay(address caller, uint32 delay)",
-  "error AccessManagedInvalidAuthority(address authority)",
-  "error AccessManagerAlreadyScheduled(bytes32 operationId)",
-  "error AccessManagerBadConfirmation()",
-  "error AccessManagerExpired(bytes32 operationId)",
-  "error AccessManagerInvalidInitialAdmin(address initialAdmin)",
-  "error AccessManagerLockedFunction(bytes4 selector)",
-  "error AccessManagerLockedRole(uint64 roleId)",
-  "error AccessManagerNotReady(bytes32 operationId)",
-  "error AccessManagerNotScheduled(bytes32 operationId)",
-  "error AccessManagerUnauthorizedAccount(address msgsender, uint64 roleId)",
-  "error AccessManagerUnauthorizedCall(address caller, address target, bytes4 selector)",
-  "error AccessManagerUnauthorizedCancel(address msgsender, address caller, address target, bytes4 selector)",
-  "error AccessManagerUnauthorizedConsume(address target)",
-  "error AddressEmptyCode(address target)",
-  "error FailedCall()",
-  "error InsufficientBalance(uint256 balance, uint256 needed)",
-  "error SafeCastOverflowedUintDowncast(uint8 bits, uint256 value)",
-  "error ECDSAInvalidSignature()",
-  "error ECDSAInvalidSignatureLength(uint256 length)",
-  "error ECDSAInvalidSignatureS(bytes32 s)",
-  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
-  "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
-  "error ERC20InvalidApprover(address approver)",
-  "error ERC20InvalidReceiver(address receiver)",
-  "error ERC20InvalidSender(address sender)",
-  "error ERC20InvalidSpender(address spender)",
-  "error ERC2612ExpiredSignature(uint256 deadline)",
-  "error ERC2612InvalidSigner(address signer, address owner)",
-  "error InvalidAccountNonce(address account, uint256 currentNonce)",
-  "error InvalidShortString()",
-  "error StringTooLong(string str)",
-  "error ISTClaimExceedsSupply(uint256 claimTotal, uint256 supply)",
-  "error SafeERC20FailedOperation(address token)",
-  "error ERC1967InvalidImplementation(address implementation)",
-  "error ERC1967NonPayable()",
-  "error InvalidInitialization()",
-  "error NotInitializing()",
-  "error UUPSUnauthorizedCallContext()",
-  "error UUPSUnsupportedProxiableUUID(bytes32 slot)",
-  "error ReentrancyGuardReentrantCall()",
-] as const;
-
-/** The interface of each part of the suite, for decoding; the first to know a selector names the source. */
-const SOURCES: [string, InterfaceAbi][] = [
-  ["ParticipantRegistry", abis.ParticipantRegistry],
-  ["RecordRegistry", abis.RecordRegistry],
-  ["ConsentManager", abis.ConsentManager],
-  ["ClaimEscrow", abis.ClaimEscrow],
-  ["ProductRegistry", abis.ProductRegistry],
-  ["SupplyChain", abis.SupplyChain],
-  ["ISTDistribution", abis.ISTDistribution],
-  ["INSSETToken", abis.INSSETToken],
-  ["OpenZeppelin", INHERITED_ERRORS as unknown as string[]],
-  // Whatever else a contract of the suite can raise (`@miip/contracts`'s one ABI of every suite error).
-  ["MIIP", suiteErrorsAbi],
-];
+/** The errors the suite's contracts inherit from OpenZeppelin, in human-readable form. */
+export const INHERITED_ERRORS: readonly string[] = ERRORS.filter(([, source]) => source === "OpenZeppelin").map(
+  ([fragment]) => fragment,
+);
 
 interface KnownError {
   source: string;
   fragment: ErrorFragment;
-  /** Each input's Solidity type as the compiler wrote it (`enum IClaimEscrow.ClaimStatus`), to name enums. */
-  internalTypes: string[];
+  /** The enum each input names (`ClaimStatus` for `enum IClaimEscrow.ClaimStatus`), to name its values. */
+  enums: readonly string[];
 }
 
+/**
+ * Every error of the suite, by selector, with the contract that declares it: the first of the registries, the
+ * consent manager, the escrow, the supply chain, the distribution and the token to declare it, else OpenZeppelin
+ * for the errors the suite inherits, else "MIIP".
+ */
 const BY_SELECTOR = new Map<string, KnownError>();
-for (const [source, abi] of SOURCES) {
-  const raw = (abi as readonly unknown[]).filter(
-    (entry): entry is { type: string; name: string; inputs: { internalType?: string }[] } =>
-      typeof entry === "object" && entry !== null && (entry as { type?: string }).type === "error",
-  );
-  new Interface(abi).forEachError((fragment) => {
-    if (BY_SELECTOR.has(fragment.selector)) return;
-    const entry = raw.find((e) => e.name === fragment.name && e.inputs.length === fragment.inputs.length);
-    const internalTypes = entry ? entry.inputs.map((i) => i.internalType ?? "") : [];
-    BY_SELECTOR.set(fragment.selector, { source, fragment, internalTypes });
-  });
+for (const [text, declaredBy, enums] of ERRORS) {
+  const fragment = ErrorFragment.from(text);
+  const source = declaredBy || "MIIP";
+  BY_SELECTOR.set(fragment.selector, { source, fragment, enums });
 }
 
 const PANICS: Record<number, string> = {
@@ -146,9 +83,8 @@ function short(address: string): string {
 }
 
 /** A value for people: enums by their label (the contracts carry every enum as its enum type), times as ISO. */
-function formatValue(param: ParamType, internalType: string, value: unknown): string {
-  const enumMatch = /^enum \w+\.(\w+)$/.exec(internalType);
-  if (enumMatch) return enumLabel(enumMatch[1], value as bigint);
+function formatValue(param: ParamType, enumName: string, value: unknown): string {
+  if (enumName !== "") return enumLabel(enumName, value as bigint);
   if (param.type === "address") return value as string;
   if (param.name === "recordType") return recordTypeName(value as bigint);
   if (param.name === "allowedKinds") return kindSet(value as bigint);
@@ -396,7 +332,7 @@ export function decodeRevertData(data: string): MIIPError | undefined {
   const shown: Args = {};
   known.fragment.inputs.forEach((param, i) => {
     args[param.name] = values[i];
-    shown[param.name] = formatValue(param, known.internalTypes[i] ?? "", values[i]);
+    shown[param.name] = formatValue(param, known.enums[i] ?? "", values[i]);
   });
   const sentence = SENTENCES[known.fragment.name];
   const detail = sentence

@@ -64,3 +64,5 @@ export {
 } from "./api/supply";
 export type { ClaimLeaf } from "./api/token";
 export * from "./crypto";
+export type { BlobStore } from "./storage/blobs";
+export { type KeyShare, type KeyShareStore, shareContext } from "./storage/shares";

@@ -1,5 +1,4 @@
-import { randomBytes } from "@noble/ciphers/webcrypto";
-import { hexlify } from "ethers";
+import { hexlify, randomBytes } from "ethers";
 
 import { ACCEPT_PATIENT_ACCOUNT_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../eip712";
 import type { Core, TxInfo } from "../core";

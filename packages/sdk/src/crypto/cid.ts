@@ -10,9 +10,8 @@
  * standard Bitswap), so `IpfsHttpStore` enforces 1 MiB of ciphertext by default (see its `maxBlockSize`); the
  * memory and file stores enforce no limit.
  */
-import { sha256 } from "@noble/hashes/sha2";
 
-import { equalBytes, fromHex, toHex } from "./bytes";
+import { equalBytes, fromHex, sha256, toHex } from "./bytes";
 
 /** A string that is not a CID this SDK handles (base32 CIDv1 with SHA-256), or a URI that is not `ipfs://`. */
 export class CidError extends Error {

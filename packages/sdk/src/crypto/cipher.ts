@@ -5,8 +5,9 @@
  * is 41 bytes longer than its plaintext. Nothing here logs or keeps a plaintext or a key.
  */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha";
-import { randomBytes } from "@noble/ciphers/webcrypto";
-import { isBytes } from "@noble/hashes/utils";
+import { randomBytes } from "ethers";
+
+import { isBytes } from "./bytes";
 
 /** A ciphertext or wrapped key that does not open: wrong key, altered bytes, wrong AAD or context, bad format. */
 export class DecryptionError extends Error {

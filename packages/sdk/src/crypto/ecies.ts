@@ -11,13 +11,10 @@
  * it may be used.
  */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha";
-import { randomBytes } from "@noble/ciphers/webcrypto";
-import { secp256k1 } from "@noble/curves/secp256k1";
-import { hkdf } from "@noble/hashes/hkdf";
-import { sha256 } from "@noble/hashes/sha2";
-import { isBytes } from "@noble/hashes/utils";
+import { randomBytes } from "ethers";
+import { SigningKey, getBytes } from "ethers";
 
-import { concatBytes, fromHex, toHex, utf8 } from "./bytes";
+import { concatBytes, fromHex, hkdfSha256, isBytes, toHex, utf8 } from "./bytes";
 import { DOCUMENT_KEY_LENGTH, DecryptionError, KeyError } from "./cipher";
 
 export { DecryptionError, KeyError } from "./cipher";
@@ -52,7 +49,50 @@ const KEY_SALT = utf8("MIIP");
 const KEY_INFO = utf8("encryption key v1");
 const NONCE_LENGTH = 24;
 const WRAPPED_LENGTH = DOCUMENT_KEY_LENGTH + 16;
-const N = secp256k1.Point.Fn.ORDER;
+/** secp256k1's group order. */
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/*
+ * The curve arithmetic is ethers' (`SigningKey`, itself @noble/curves): the SDK already needs ethers, and a second
+ * copy of secp256k1 would be a third of its browser bundle.
+ */
+
+/** Whether 32 bytes are a secp256k1 private key: non-zero and below the group order. */
+function isSecretKey(bytes: Uint8Array): boolean {
+  if (bytes.length !== 32) return false;
+  const k = BigInt(toHex(bytes));
+  return k > 0n && k < N;
+}
+
+/** A fresh random private key (rejection sampling: a draw of zero or at or above the order is drawn again). */
+function randomSecretKey(): Uint8Array {
+  for (;;) {
+    const candidate = randomBytes(32);
+    if (isSecretKey(candidate)) return candidate;
+  }
+}
+
+/** The compressed public key (33 bytes) of a valid private key. */
+function publicKeyOf(secret: Uint8Array): Uint8Array {
+  return getBytes(SigningKey.computePublicKey(secret, true));
+}
+
+/** A public key (33 or 65 bytes) as compressed bytes; throws if it is not a point of the curve. */
+function compressPoint(bytes: Uint8Array): Uint8Array {
+  // SigningKey reads 32 bytes as a private key: only points (33 or 65 bytes) may reach it.
+  if (bytes.length !== 33 && bytes.length !== 65) throw new Error("not a public key's length");
+  return getBytes(SigningKey.computePublicKey(bytes, true));
+}
+
+/** ECDH: the shared point of a private key and a public key, compressed (33 bytes). */
+function sharedPoint(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const full = getBytes(new SigningKey(secret).computeSharedSecret(publicKey)); // 0x04 || x || y
+  const compressed = new Uint8Array(33);
+  compressed[0] = 0x02 | (full[64] & 1);
+  compressed.set(full.subarray(1, 33), 1);
+  full.fill(0);
+  return compressed;
+}
 
 function bytesOf(value: string | Uint8Array, what: string): Uint8Array {
   if (isBytes(value)) return value;
@@ -77,7 +117,7 @@ function publicKeyBytes(publicKey: string | Uint8Array): Uint8Array {
     );
   }
   try {
-    return secp256k1.Point.fromBytes(bytes).toBytes(true);
+    return compressPoint(bytes);
   } catch {
     throw new KeyError("the public key is not a point of secp256k1");
   }
@@ -85,7 +125,7 @@ function publicKeyBytes(publicKey: string | Uint8Array): Uint8Array {
 
 function privateKeyBytes(privateKey: string | Uint8Array): Uint8Array {
   const bytes = bytesOf(privateKey, "the private key");
-  if (bytes.length !== 32 || !secp256k1.utils.isValidSecretKey(bytes)) {
+  if (!isSecretKey(bytes)) {
     throw new KeyError("a secp256k1 private key is 32 bytes, non-zero and below the group order");
   }
   return bytes;
@@ -98,7 +138,7 @@ export function compressPublicKey(publicKey: string | Uint8Array): string {
 
 function wrappingKey(shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array, context: Uint8Array) {
   // `shared` is the compressed ECDH point; its x-coordinate is the secret.
-  return hkdf(sha256, shared.subarray(1), concatBytes(ephemeral, recipient), concatBytes(WRAP_INFO, context), 32);
+  return hkdfSha256(shared.subarray(1), concatBytes(ephemeral, recipient), concatBytes(WRAP_INFO, context), 32);
 }
 
 function checkContext(context: Uint8Array): void {
@@ -115,9 +155,9 @@ export function wrapKey(key: Uint8Array, recipientPublicKey: string | Uint8Array
   }
   checkContext(context);
   const recipient = publicKeyBytes(recipientPublicKey);
-  const ephemeralSecret = secp256k1.utils.randomSecretKey();
-  const ephemeral = secp256k1.getPublicKey(ephemeralSecret, true);
-  const shared = secp256k1.getSharedSecret(ephemeralSecret, recipient, true);
+  const ephemeralSecret = randomSecretKey();
+  const ephemeral = publicKeyOf(ephemeralSecret);
+  const shared = sharedPoint(ephemeralSecret, recipient);
   const wrapKeyBytes = wrappingKey(shared, ephemeral, recipient, context);
   const nonce = randomBytes(NONCE_LENGTH);
   try {
@@ -145,7 +185,7 @@ export function unwrapKey(wrapped: WrappedKey, privateKey: Uint8Array | string, 
   let nonce: Uint8Array;
   let sealed: Uint8Array;
   try {
-    ephemeral = secp256k1.Point.fromBytes(fromHex(wrapped.ephemeralPublicKey)).toBytes(true);
+    ephemeral = compressPoint(fromHex(wrapped.ephemeralPublicKey));
     nonce = fromHex(wrapped.nonce);
     sealed = fromHex(wrapped.ciphertext);
   } catch {
@@ -154,8 +194,8 @@ export function unwrapKey(wrapped: WrappedKey, privateKey: Uint8Array | string, 
   if (nonce.length !== NONCE_LENGTH || sealed.length !== WRAPPED_LENGTH) {
     throw new DecryptionError("cannot unwrap: malformed wrapped key");
   }
-  const recipient = secp256k1.getPublicKey(secret, true);
-  const shared = secp256k1.getSharedSecret(secret, ephemeral, true);
+  const recipient = publicKeyOf(secret);
+  const shared = sharedPoint(secret, ephemeral);
   const wrapKeyBytes = wrappingKey(shared, ephemeral, recipient, context);
   try {
     return xchacha20poly1305(wrapKeyBytes, nonce, context).decrypt(sealed);
@@ -170,12 +210,12 @@ export function unwrapKey(wrapped: WrappedKey, privateKey: Uint8Array | string, 
 /** The key pair of a private key (32 bytes, hex or bytes); `KeyError` if it is not a valid secp256k1 scalar. */
 export function encryptionKeyFromPrivateKey(privateKey: Uint8Array | string): EncryptionKey {
   const secret = Uint8Array.from(privateKeyBytes(privateKey));
-  return { privateKey: secret, publicKey: toHex(secp256k1.getPublicKey(secret, true)) };
+  return { privateKey: secret, publicKey: toHex(publicKeyOf(secret)) };
 }
 
 /** A fresh random encryption key pair (for a service account, a test, or a key not tied to a wallet). */
 export function generateEncryptionKey(): EncryptionKey {
-  return encryptionKeyFromPrivateKey(secp256k1.utils.randomSecretKey());
+  return encryptionKeyFromPrivateKey(randomSecretKey());
 }
 
 /**
@@ -235,8 +275,8 @@ export function encryptionKeyFromSignature(signature: string): EncryptionKey {
   try {
     for (let counter = 0; counter < 256; counter++) {
       const info = counter === 0 ? KEY_INFO : concatBytes(KEY_INFO, Uint8Array.of(counter));
-      const candidate = hkdf(sha256, ikm, KEY_SALT, info, 32);
-      if (secp256k1.utils.isValidSecretKey(candidate)) return encryptionKeyFromPrivateKey(candidate);
+      const candidate = hkdfSha256(ikm, KEY_SALT, info, 32);
+      if (isSecretKey(candidate)) return encryptionKeyFromPrivateKey(candidate);
     }
   } finally {
     ikm.fill(0);

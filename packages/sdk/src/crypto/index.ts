@@ -1,11 +1,9 @@
 /**
- * Encryption, content addressing and storage of medical documents, browser-safe (no Node module): XChaCha20-Poly1305
- * documents, ECIES key wrapping on secp256k1, IPFS CIDs, blob and key-share stores. The file-system stores are in
- * `sdk/node`.
+ * Encryption and content addressing of medical documents, browser-safe (no Node module): XChaCha20-Poly1305
+ * documents, ECIES key wrapping on secp256k1, IPFS CIDs. The stores are in `@miip/sdk/storage` (and, on the
+ * file system, `@miip/sdk/node`).
  */
 export * from "./bytes";
 export * from "./cid";
 export * from "./cipher";
 export * from "./ecies";
-export * from "../storage/blobs";
-export * from "../storage/shares";

@@ -1,6 +1,6 @@
 /**
  * Node-only parts of the SDK: reading a deployment file from the repository, and the file-system stores.
- * Everything of `sdk/` is re-exported, so a script needs one import.
+ * Everything of `@miip/sdk` and `@miip/sdk/storage` is re-exported, so a script needs one import.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,6 +8,7 @@ import path from "node:path";
 import { DeploymentError, type Deployment, parseDeployment } from "../deployment";
 
 export * from "../index";
+export * from "../storage";
 export { FileBlobStore, FileKeyShareStore } from "./files";
 
 /** Where `npm run deploy:<network>` and `npm run node` write a network's deployment. */

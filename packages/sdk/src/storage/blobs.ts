@@ -4,8 +4,8 @@
  * between it and the client (an IPFS node, a gateway, a disk) sees a plaintext. Every `get` re-hashes what it
  * returns against the CID it was asked for, so a store or gateway cannot substitute other bytes.
  */
-import { isBytes } from "@noble/hashes/utils";
 
+import { isBytes } from "../crypto/bytes";
 import { cidV1, matchesCid, parseCid } from "../crypto/cid";
 
 /** Content-addressed storage of ciphertexts. */
