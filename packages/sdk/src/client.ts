@@ -14,7 +14,7 @@ import { Core, MIIPClientError, type PatientMode, type SuiteContracts, type TxIn
 import { PatientsApi } from "./api/patients";
 import { type Deployment, parseDeployment } from "./deployment";
 import type { BlobStore } from "./storage/blobs";
-import type { KeyShareStore } from "./storage/shares";
+import type { KeyShareStore } from "./shares";
 
 /** How a client is connected. */
 export interface ConnectOptions {

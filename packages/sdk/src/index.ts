@@ -65,4 +65,4 @@ export {
 export type { ClaimLeaf } from "./api/token";
 export * from "./crypto";
 export type { BlobStore } from "./storage/blobs";
-export { type KeyShare, type KeyShareStore, shareContext } from "./storage/shares";
+export * from "./shares";

@@ -12,7 +12,7 @@ import {
   wrapKey,
 } from "../crypto/ecies";
 import type { BlobStore } from "../storage/blobs";
-import { type KeyShare, type KeyShareStore, shareContext } from "../storage/shares";
+import { type KeyShare, type KeyShareStore, shareContext } from "../shares";
 import type { HistoryApi } from "./history";
 import type { RecordsApi } from "./records";
 

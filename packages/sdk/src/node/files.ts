@@ -20,7 +20,7 @@ import {
   normaliseGrantId,
   normaliseRecordId,
   normaliseShare,
-} from "../storage/shares";
+} from "../shares";
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === "ENOENT";
