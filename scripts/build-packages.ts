@@ -6,7 +6,7 @@
  * dependencies stay external.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { type Plugin, build } from "esbuild";
@@ -81,12 +81,17 @@ export async function buildSdk(): Promise<string[]> {
       written.push(outfile);
     }
   }
-  // Declarations: the compiler's, one .d.ts per source file, under dist/types.
+  // Declarations: the compiler's, one .d.ts per source file, twice: a module's `import "ethers"` must reach the
+  // same ethers its importer does (ES module or CommonJS), or an ethers `Wallet` is not an ethers `Signer`.
   execFileSync(
     process.execPath,
     [require.resolve("typescript/bin/tsc"), "-p", path.join(SDK_DIR, "tsconfig.build.json")],
     { stdio: "inherit" },
   );
+  const types = path.join(dist, "types");
+  cpSync(path.join(types, "cjs"), path.join(types, "esm"), { recursive: true });
+  writeFileSync(path.join(types, "cjs", "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+  writeFileSync(path.join(types, "esm", "package.json"), JSON.stringify({ type: "module" }) + "\n");
   return written;
 }
 

@@ -135,7 +135,13 @@ describe("@miip/contracts and @miip/sdk, packed and installed outside the reposi
     const byName = Object.fromEntries(packed.map((p) => [p.name, p]));
     // What ships: the built files and the ABIs, no source, no bytecode.
     const sdkFiles = byName["@miip/sdk"].files.map((f) => f.path);
-    expect(sdkFiles).to.include.members(["dist/index.mjs", "dist/index.cjs", "dist/types/index.d.ts", "package.json"]);
+    expect(sdkFiles).to.include.members([
+      "dist/index.mjs",
+      "dist/index.cjs",
+      "dist/types/esm/index.d.ts",
+      "dist/types/cjs/index.d.ts",
+      "package.json",
+    ]);
     expect(sdkFiles.filter((f) => f.startsWith("src/"))).to.deep.equal([]);
     const contractsFiles = byName["@miip/contracts"].files.map((f) => f.path);
     expect(contractsFiles).to.include.members(["dist/index.mjs", "dist/index.d.ts", "abi/SupplyChain.json"]);

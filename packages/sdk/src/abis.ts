@@ -4,7 +4,7 @@
  */
 import type { InterfaceAbi } from "ethers";
 
-import { ABIS } from "./contracts/abis";
-import type { ContractName } from "./deployment";
+import { ABIS } from "./contracts/abis.ts";
+import type { ContractName } from "./deployment.ts";
 
 export const abis = ABIS as Record<ContractName, InterfaceAbi>;

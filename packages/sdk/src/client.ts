@@ -1,20 +1,20 @@
 import type { ContractRunner, ContractTransactionResponse, Signer } from "ethers";
 
-import { ClaimsApi } from "./api/claims";
-import { ConsentApi } from "./api/consent";
-import { DocumentsApi } from "./api/documents";
-import { GovernanceApi } from "./api/governance";
-import { HistoryApi } from "./api/history";
-import { ParticipantsApi } from "./api/participants";
-import { RecordsApi } from "./api/records";
-import { ProductsApi } from "./api/products";
-import { SupplyApi } from "./api/supply";
-import { TokenApi } from "./api/token";
-import { Core, MIIPClientError, type PatientMode, type SuiteContracts, type TxInfo } from "./core";
-import { PatientsApi } from "./api/patients";
-import { type Deployment, parseDeployment } from "./deployment";
-import type { BlobStore } from "./storage/blobs";
-import type { KeyShareStore } from "./shares";
+import { ClaimsApi } from "./api/claims.ts";
+import { ConsentApi } from "./api/consent.ts";
+import { DocumentsApi } from "./api/documents.ts";
+import { GovernanceApi } from "./api/governance.ts";
+import { HistoryApi } from "./api/history.ts";
+import { ParticipantsApi } from "./api/participants.ts";
+import { RecordsApi } from "./api/records.ts";
+import { ProductsApi } from "./api/products.ts";
+import { SupplyApi } from "./api/supply.ts";
+import { TokenApi } from "./api/token.ts";
+import { Core, MIIPClientError, type PatientMode, type SuiteContracts, type TxInfo } from "./core.ts";
+import { PatientsApi } from "./api/patients.ts";
+import { type Deployment, parseDeployment } from "./deployment.ts";
+import type { BlobStore } from "./storage/blobs.ts";
+import type { KeyShareStore } from "./shares.ts";
 
 /** How a client is connected. */
 export interface ConnectOptions {

@@ -12,9 +12,9 @@ import {
   keccak256,
 } from "ethers";
 
-import { PATIENT_CALL_TYPES, participantsDomain } from "./eip712";
+import { PATIENT_CALL_TYPES, participantsDomain } from "./eip712.ts";
 
-import { abis } from "./abis";
+import { abis } from "./abis.ts";
 import type {
   IAccessManager,
   IClaimEscrow,
@@ -26,9 +26,9 @@ import type {
   ISupplyChain,
   INSSETToken,
   PackVerifier,
-} from "./contracts";
-import { type ContractName, type Deployment } from "./deployment";
-import { decoded } from "./errors";
+} from "./contracts/index.ts";
+import { type ContractName, type Deployment } from "./deployment.ts";
+import { decoded } from "./errors.ts";
 
 /** The suite's contracts, typed by TypeChain, connected to the client's signer or provider. */
 export interface SuiteContracts {

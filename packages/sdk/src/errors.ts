@@ -6,8 +6,8 @@
  */
 import { ErrorFragment, Interface, type ParamType, decodeBytes32String } from "ethers";
 
-import { ERRORS } from "./contracts/abis";
-import { ENUM_LABELS, enumLabel, isoTime, recordTypeName } from "./labels";
+import { ERRORS } from "./contracts/abis.ts";
+import { ENUM_LABELS, enumLabel, isoTime, recordTypeName } from "./labels.ts";
 
 /** The errors the suite's contracts inherit from OpenZeppelin, in human-readable form. */
 export const INHERITED_ERRORS: readonly string[] = ERRORS.filter(([, source]) => source === "OpenZeppelin").map(

@@ -3,7 +3,7 @@
  * dApp bundles it for the browser (a test builds it for the browser platform); Node-only helpers (deployment
  * files, a file-system store) are in `sdk/node`.
  */
-export { MIIP, type ConnectOptions } from "./client";
+export { MIIP, type ConnectOptions } from "./client.ts";
 export {
   MIIPClientError,
   type PatientMode,
@@ -11,12 +11,12 @@ export {
   type SuiteEvent,
   type TxInfo,
   guardianCommitment,
-} from "./core";
-export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, parseDeployment } from "./deployment";
-export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors";
-export * from "./labels";
-export * from "./units";
-export * from "./gs1";
+} from "./core.ts";
+export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, parseDeployment } from "./deployment.ts";
+export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors.ts";
+export * from "./labels.ts";
+export * from "./units.ts";
+export * from "./gs1.ts";
 export {
   type AttestOptions,
   type AttestResult,
@@ -34,22 +34,22 @@ export {
   billFromJson,
   billMessage,
   billToJson,
-} from "./api/claims";
-export { type ConsentRequest, type GrantView, type Scope, type SignedConsent, reasonCode } from "./api/consent";
-export { DocumentIntegrityError, type DocumentInput } from "./api/documents";
-export type { GovernedCall, GovernedStatus } from "./api/governance";
-export type { HistoryEntry, RecordEntry } from "./api/history";
-export type { Page, Paged } from "./api/paging";
-export type { InstitutionView } from "./api/participants";
+} from "./api/claims.ts";
+export { type ConsentRequest, type GrantView, type Scope, type SignedConsent, reasonCode } from "./api/consent.ts";
+export { DocumentIntegrityError, type DocumentInput } from "./api/documents.ts";
+export type { GovernedCall, GovernedStatus } from "./api/governance.ts";
+export type { HistoryEntry, RecordEntry } from "./api/history.ts";
+export type { Page, Paged } from "./api/paging.ts";
+export type { InstitutionView } from "./api/participants.ts";
 export type {
   GuardianAppointment,
   GuardianPower,
   PatientView,
   SignedAcceptance,
   SignedRegistration,
-} from "./api/patients";
-export type { RecordInput, RecordView } from "./api/records";
-export { type LeafletView, type PrefixView, type ProductData, type ProductView, parsePrefix } from "./api/products";
+} from "./api/patients.ts";
+export type { RecordInput, RecordView } from "./api/records.ts";
+export { type LeafletView, type PrefixView, type ProductData, type ProductView, parsePrefix } from "./api/products.ts";
 export {
   type AllowanceInput,
   type BatchInput,
@@ -61,8 +61,8 @@ export {
   prescriptionKey,
   productCommitment,
   shipmentIdOf,
-} from "./api/supply";
-export type { ClaimLeaf } from "./api/token";
-export * from "./crypto";
-export type { BlobStore } from "./storage/blobs";
-export * from "./shares";
+} from "./api/supply.ts";
+export type { ClaimLeaf } from "./api/token.ts";
+export * from "./crypto/index.ts";
+export type { BlobStore } from "./storage/blobs.ts";
+export * from "./shares.ts";

@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { SERIAL_ENCODING, type UnitProof, serialHash } from "./units";
+import { SERIAL_ENCODING, type UnitProof, serialHash } from "./units.ts";
 
 export { SERIAL_ENCODING, type UnitProof, serialHash };
 

@@ -6,8 +6,8 @@
  */
 import { getAddress } from "ethers";
 
-import { utf8 } from "./crypto/bytes";
-import { compressPublicKey, type WrappedKey } from "./crypto/ecies";
+import { utf8 } from "./crypto/bytes.ts";
+import { compressPublicKey, type WrappedKey } from "./crypto/ecies.ts";
 
 /** A record's document key wrapped for one recipient. */
 export interface KeyShare {

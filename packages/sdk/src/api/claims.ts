@@ -1,14 +1,14 @@
 import { Contract, type Interface, Signature, TypedDataEncoder, ZeroHash, isHexString } from "ethers";
 
-import { BILL_TYPES, type BillMessage, PERMIT_TYPES, claimsDomain } from "../eip712";
+import { BILL_TYPES, type BillMessage, PERMIT_TYPES, claimsDomain } from "../eip712.ts";
 import { ierc20Abi, ierc20PermitAbi, ierc5267Abi } from "@miip/contracts";
-import type { IERC20, IERC20Permit, IERC5267 } from "../contracts";
-import type { Core, TxInfo } from "../core";
-import { MIIPClientError, eventNamed } from "../core";
-import { sha256Hex } from "../crypto/cid";
-import { enumLabel, parseRecordType, recordTypeName } from "../labels";
-import { reasonCode } from "./consent";
-import type { HistoryApi } from "./history";
+import type { IERC20, IERC20Permit, IERC5267 } from "../contracts/index.ts";
+import type { Core, TxInfo } from "../core.ts";
+import { MIIPClientError, eventNamed } from "../core.ts";
+import { sha256Hex } from "../crypto/cid.ts";
+import { enumLabel, parseRecordType, recordTypeName } from "../labels.ts";
+import { reasonCode } from "./consent.ts";
+import type { HistoryApi } from "./history.ts";
 
 const BPS = 10_000n;
 const DAY = 86_400;

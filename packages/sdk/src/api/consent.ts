@@ -1,9 +1,9 @@
 import { type Interface, encodeBytes32String, isHexString } from "ethers";
 
-import { CONSENT_TYPES, consentDomain } from "../eip712";
-import type { Core, TxInfo } from "../core";
-import { MIIPClientError, eventNamed, eventsNamed } from "../core";
-import { parsePurpose, parseRecordType } from "../labels";
+import { CONSENT_TYPES, consentDomain } from "../eip712.ts";
+import type { Core, TxInfo } from "../core.ts";
+import { MIIPClientError, eventNamed, eventsNamed } from "../core.ts";
+import { parsePurpose, parseRecordType } from "../labels.ts";
 
 /** What a grant covers: all the patient's records, some record types, or some records. */
 export type Scope =

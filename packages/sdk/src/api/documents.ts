@@ -1,20 +1,20 @@
 import { ZeroHash, getAddress } from "ethers";
 
-import type { Core, TxInfo } from "../core";
-import { MIIPClientError } from "../core";
-import { cidFromUri, ipfsUri, sha256Hex } from "../crypto/cid";
-import { decryptDocument, encryptDocument } from "../crypto/cipher";
+import type { Core, TxInfo } from "../core.ts";
+import { MIIPClientError } from "../core.ts";
+import { cidFromUri, ipfsUri, sha256Hex } from "../crypto/cid.ts";
+import { decryptDocument, encryptDocument } from "../crypto/cipher.ts";
 import {
   ENCRYPTION_KEY_MESSAGE,
   type EncryptionKey,
   encryptionKeyFromSignature,
   unwrapKey,
   wrapKey,
-} from "../crypto/ecies";
-import type { BlobStore } from "../storage/blobs";
-import { type KeyShare, type KeyShareStore, shareContext } from "../shares";
-import type { HistoryApi } from "./history";
-import type { RecordsApi } from "./records";
+} from "../crypto/ecies.ts";
+import type { BlobStore } from "../storage/blobs.ts";
+import { type KeyShare, type KeyShareStore, shareContext } from "../shares.ts";
+import type { HistoryApi } from "./history.ts";
+import type { RecordsApi } from "./records.ts";
 
 /** A document a hospital adds for a patient. */
 export interface DocumentInput {

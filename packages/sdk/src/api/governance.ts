@@ -1,6 +1,6 @@
-import type { Core, TxInfo } from "../core";
-import { eventNamed } from "../core";
-import { reasonCode } from "./consent";
+import type { Core, TxInfo } from "../core.ts";
+import { eventNamed } from "../core.ts";
+import { reasonCode } from "./consent.ts";
 
 /** A call to a managed contract that governance makes through the access manager's delay. */
 export interface GovernedCall {

@@ -1,8 +1,8 @@
 import type { BaseContract, ContractEventName, EventLog, Log } from "ethers";
 
-import type { Core } from "../core";
-import { recordTypeName } from "../labels";
-import { type Page, type Paged, pageOf } from "./paging";
+import type { Core } from "../core.ts";
+import { recordTypeName } from "../labels.ts";
+import { type Page, type Paged, pageOf } from "./paging.ts";
 
 /** One event in a history, in chain order, with when it happened. */
 export interface HistoryEntry {

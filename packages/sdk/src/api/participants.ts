@@ -1,10 +1,10 @@
 import { id as keccakText } from "ethers";
 
-import type { Core, TxInfo } from "../core";
-import { eventNamed } from "../core";
-import { KIND_NAMES, enumLabel, parseKind } from "../labels";
-import { type Page, type Paged, pageOf } from "./paging";
-import { reasonCode } from "./consent";
+import type { Core, TxInfo } from "../core.ts";
+import { eventNamed } from "../core.ts";
+import { KIND_NAMES, enumLabel, parseKind } from "../labels.ts";
+import { type Page, type Paged, pageOf } from "./paging.ts";
+import { reasonCode } from "./consent.ts";
 
 /** An institution as the directory keeps it, with its kind and status named. */
 export interface InstitutionView {

@@ -1,8 +1,8 @@
 import { hexlify, randomBytes } from "ethers";
 
-import { ACCEPT_PATIENT_ACCOUNT_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../eip712";
-import type { Core, TxInfo } from "../core";
-import { MIIPClientError, eventNamed, guardianCommitment } from "../core";
+import { ACCEPT_PATIENT_ACCOUNT_TYPES, REGISTER_PATIENT_TYPES, participantsDomain } from "../eip712.ts";
+import type { Core, TxInfo } from "../core.ts";
+import { MIIPClientError, eventNamed, guardianCommitment } from "../core.ts";
 
 /** What a guardian may do: approve a recovery of the patient's account, act for the patient on the services. */
 export type GuardianPower = "recover" | "act";

@@ -1,10 +1,10 @@
 import { keccak256, toUtf8Bytes, hexlify, getBytes } from "ethers";
 
-import type { Core, TxInfo } from "../core";
-import { eventNamed } from "../core";
-import { gtin14, languageCode } from "../gs1";
-import { type Page, type Paged, pageOf } from "./paging";
-import { reasonCode } from "./consent";
+import type { Core, TxInfo } from "../core.ts";
+import { eventNamed } from "../core.ts";
+import { gtin14, languageCode } from "../gs1.ts";
+import { type Page, type Paged, pageOf } from "./paging.ts";
+import { reasonCode } from "./consent.ts";
 
 /** A product's public master data, as printed on the pack and in its marketing authorisation. */
 export interface ProductData {

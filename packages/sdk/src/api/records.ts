@@ -1,7 +1,7 @@
-import type { Core, TxInfo } from "../core";
-import { eventNamed, eventsNamed } from "../core";
-import { parsePurpose, parseRecordType, recordTypeName } from "../labels";
-import { type Page, pageOf } from "./paging";
+import type { Core, TxInfo } from "../core.ts";
+import { eventNamed, eventsNamed } from "../core.ts";
+import { parsePurpose, parseRecordType, recordTypeName } from "../labels.ts";
+import { type Page, pageOf } from "./paging.ts";
 
 /** A record to register: the patient (its id), the digest of the encrypted document and where it lives. */
 export interface RecordInput {

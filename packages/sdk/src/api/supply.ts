@@ -19,14 +19,14 @@ import {
   READING_TYPES,
   compactSignature,
   supplyDomain,
-} from "../eip712";
-import type { Core, TxInfo } from "../core";
-import { eventNamed, eventsNamed } from "../core";
-import { shortId } from "../errors";
-import { type PackCode, languageCode } from "../gs1";
-import { type DeviceKindName, parseDeviceKind } from "../labels";
-import { type UnitProof, serialHash } from "../units";
-import { reasonCode } from "./consent";
+} from "../eip712.ts";
+import type { Core, TxInfo } from "../core.ts";
+import { eventNamed, eventsNamed } from "../core.ts";
+import { shortId } from "../errors.ts";
+import { type PackCode, languageCode } from "../gs1.ts";
+import { type DeviceKindName, parseDeviceKind } from "../labels.ts";
+import { type UnitProof, serialHash } from "../units.ts";
+import { reasonCode } from "./consent.ts";
 
 const abi = AbiCoder.defaultAbiCoder();
 

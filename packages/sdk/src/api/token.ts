@@ -1,6 +1,6 @@
-import type { Core, TxInfo } from "../core";
-import { eventNamed } from "../core";
-import { type Page, pageOf } from "./paging";
+import type { Core, TxInfo } from "../core.ts";
+import { eventNamed } from "../core.ts";
+import { type Page, pageOf } from "./paging.ts";
 
 /** One leaf of the genesis claim, as `claim.proofs.json` lists it per account. */
 export interface ClaimLeaf {

@@ -11,7 +11,7 @@
  * memory and file stores enforce no limit.
  */
 
-import { equalBytes, fromHex, sha256, toHex } from "./bytes";
+import { equalBytes, fromHex, sha256, toHex } from "./bytes.ts";
 
 /** A string that is not a CID this SDK handles (base32 CIDv1 with SHA-256), or a URI that is not `ipfs://`. */
 export class CidError extends Error {

@@ -7,7 +7,7 @@
 import { xchacha20poly1305 } from "@noble/ciphers/chacha";
 import { randomBytes } from "ethers";
 
-import { isBytes } from "./bytes";
+import { isBytes } from "./bytes.ts";
 
 /** A ciphertext or wrapped key that does not open: wrong key, altered bytes, wrong AAD or context, bad format. */
 export class DecryptionError extends Error {

@@ -14,10 +14,10 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha";
 import { randomBytes } from "ethers";
 import { SigningKey, getBytes } from "ethers";
 
-import { concatBytes, fromHex, hkdfSha256, isBytes, toHex, utf8 } from "./bytes";
-import { DOCUMENT_KEY_LENGTH, DecryptionError, KeyError } from "./cipher";
+import { concatBytes, fromHex, hkdfSha256, isBytes, toHex, utf8 } from "./bytes.ts";
+import { DOCUMENT_KEY_LENGTH, DecryptionError, KeyError } from "./cipher.ts";
 
-export { DecryptionError, KeyError } from "./cipher";
+export { DecryptionError, KeyError } from "./cipher.ts";
 
 /** A document key wrapped for one recipient; JSON-serialisable (every field `0x` hex). */
 export interface WrappedKey {

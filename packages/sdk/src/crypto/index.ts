@@ -3,7 +3,7 @@
  * documents, ECIES key wrapping on secp256k1, IPFS CIDs. The stores are in `@miip/sdk/storage` (and, on the
  * file system, `@miip/sdk/node`).
  */
-export * from "./bytes";
-export * from "./cid";
-export * from "./cipher";
-export * from "./ecies";
+export * from "./bytes.ts";
+export * from "./cid.ts";
+export * from "./cipher.ts";
+export * from "./ecies.ts";

@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 
-import { cidV1, parseCid } from "../crypto/cid";
-import { BlobNotFoundError, type BlobStore, verifyBlob } from "../storage/blobs";
+import { cidV1, parseCid } from "../crypto/cid.ts";
+import { BlobNotFoundError, type BlobStore, verifyBlob } from "../storage/blobs.ts";
 import {
   type KeyShare,
   KeyShareError,
@@ -20,7 +20,7 @@ import {
   normaliseGrantId,
   normaliseRecordId,
   normaliseShare,
-} from "../shares";
+} from "../shares.ts";
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === "ENOENT";

@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-import { DeploymentError, type Deployment, parseDeployment } from "../deployment";
+import { DeploymentError, type Deployment, parseDeployment } from "../deployment.ts";
 
-export * from "../index";
-export * from "../storage";
-export { FileBlobStore, FileKeyShareStore } from "./files";
+export * from "../index.ts";
+export * from "../storage/index.ts";
+export { FileBlobStore, FileKeyShareStore } from "./files.ts";
 
 /** Where `npm run deploy:<network>` and `npm run node` write a network's deployment. */
 export function deploymentPath(network: string, dir = path.join("deploy", "deployments")): string {

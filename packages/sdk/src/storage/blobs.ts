@@ -5,8 +5,8 @@
  * returns against the CID it was asked for, so a store or gateway cannot substitute other bytes.
  */
 
-import { isBytes } from "../crypto/bytes";
-import { cidV1, matchesCid, parseCid } from "../crypto/cid";
+import { isBytes } from "../crypto/bytes.ts";
+import { cidV1, matchesCid, parseCid } from "../crypto/cid.ts";
 
 /** Content-addressed storage of ciphertexts. */
 export interface BlobStore {

@@ -3,5 +3,5 @@
  * and the key-share store, browser-safe. The client takes any `BlobStore` and `KeyShareStore`; the file-system
  * stores are in `@miip/sdk/node`.
  */
-export * from "./blobs";
-export * from "./shares";
+export * from "./blobs.ts";
+export * from "./shares.ts";

@@ -7,7 +7,7 @@ import {
   normaliseShare,
   type KeyShare,
   type KeyShareStore,
-} from "../shares";
+} from "../shares.ts";
 
 function copyShare(share: KeyShare): KeyShare {
   return { ...share, wrapped: { ...share.wrapped } };
