@@ -144,7 +144,12 @@ describe("@miip/contracts and @miip/sdk, packed and installed outside the reposi
     ]);
     expect(sdkFiles.filter((f) => f.startsWith("src/"))).to.deep.equal([]);
     const contractsFiles = byName["@miip/contracts"].files.map((f) => f.path);
-    expect(contractsFiles).to.include.members(["dist/index.mjs", "dist/index.d.ts", "abi/SupplyChain.json"]);
+    expect(contractsFiles).to.include.members([
+      "dist/index.mjs",
+      "dist/index.d.ts",
+      "dist/index.d.mts",
+      "abi/SupplyChain.json",
+    ]);
     for (const name of ["@miip/sdk", "@miip/contracts"]) {
       const tarball = readFileSync(path.join(tarballs, byName[name].filename));
       expect(tarball.includes(Buffer.from('"bytecode"')), `${name} carries bytecode`).to.equal(false);

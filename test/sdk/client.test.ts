@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
-import { ZeroAddress, ZeroHash } from "ethers";
+import { BrowserProvider, type Eip1193Provider, ZeroAddress, ZeroHash } from "ethers";
 
 import {
   MIIP,
@@ -92,6 +92,18 @@ describe("SDK client", function () {
         MIIPClientError,
         "writes and signatures need a signer",
       );
+    });
+    it("names every refusal of the suite on its raw contracts too, whichever contract raised it", async function () {
+      const { deployment, stranger, ids } = await loadFixture(sdkFixture);
+      // Plain ethers over the node (as a dApp's wallet connection): ethers names a revert from the interface.
+      const provider = new BrowserProvider(hre.network.provider as unknown as Eip1193Provider);
+      const miip = await MIIP.connect(await provider.getSigner(stranger.address), deployment);
+      const refusal = (error: { revert?: { name: string } }) => error.revert?.name;
+      // Raised by the called contract.
+      expect(await miip.contracts.records.getRecord(99n).catch(refusal)).to.equal("RecordsUnknownRecord");
+      // Raised by the directory inside the registry's call: the registry's contract object names it.
+      const record = { patientId: ids.patientA, digest: ZeroHash, recordType: 1, issuedAt: 1, uri: "ipfs://x" };
+      expect(await miip.contracts.records.register.staticCall(record).catch(refusal)).to.match(/^Participants/);
     });
   });
 

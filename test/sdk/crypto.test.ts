@@ -5,10 +5,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import vm from "node:vm";
 
 import { xchacha20poly1305 } from "@noble/ciphers/chacha";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { SigningKey, Wallet, ZeroHash, getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { SigningKey, Wallet, ZeroHash, getAddress, keccak256, randomBytes, toUtf8Bytes } from "ethers";
 
 import {
   BlobIntegrityError,
@@ -453,6 +454,41 @@ describe("SDK crypto and storage", function () {
       for (const form of bad) {
         expect(await failure(() => encryptionKeyFromSignature(form))).to.be.instanceOf(KeyError);
       }
+    });
+
+    it("takes keys made in another realm (an iframe, a VM context), and refuses what is not bytes", function () {
+      const grantee = generateEncryptionKey();
+      const here = shareContext(31337n, RECORDS, 7n, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+      const foreign = (bytes: Uint8Array) => {
+        const copy = vm.runInNewContext(`new Uint8Array(${bytes.length})`) as Uint8Array;
+        copy.set(bytes);
+        return copy;
+      };
+      expect(foreign(grantee.privateKey) instanceof Uint8Array).to.equal(false);
+      const key = generateDocumentKey();
+      const wrapped = wrapKey(key, foreign(fromHex(grantee.publicKey)), here);
+      expect(equalBytes(unwrapKey(wrapped, foreign(grantee.privateKey), here), key)).to.equal(true);
+      expect(compressPublicKey(foreign(fromHex(grantee.publicKey)))).to.equal(grantee.publicKey);
+      expect(sha256Hex(foreign(utf8("abc")))).to.equal(sha256Hex(utf8("abc")));
+      for (const notBytes of ["abc", [1, 2, 3], undefined]) {
+        expect(() => sha256Hex(notBytes as unknown as Uint8Array)).to.throw(TypeError, "expected a Uint8Array");
+        expect(() => toHex(notBytes as unknown as Uint8Array)).to.throw(TypeError, "expected a Uint8Array");
+        expect(() => hkdfSha256(notBytes as unknown as Uint8Array, utf8("s"), utf8("i"), 32)).to.throw(TypeError);
+      }
+    });
+
+    it("refuses to draw keys from a broken random source instead of looping", function () {
+      const original = randomBytes._;
+      randomBytes.register((length: number) => new Uint8Array(length));
+      try {
+        expect(() => generateEncryptionKey()).to.throw(
+          KeyError,
+          "the random source gave no valid secp256k1 private key",
+        );
+      } finally {
+        randomBytes.register(original);
+      }
+      expect(generateEncryptionKey().publicKey).to.match(/^0x0[23][0-9a-f]{64}$/);
     });
 
     it("builds key pairs from private keys and at random", function () {

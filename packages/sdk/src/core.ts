@@ -15,6 +15,7 @@ import {
 import { PATIENT_CALL_TYPES, participantsDomain } from "./eip712.ts";
 
 import { abis } from "./abis.ts";
+import { ERRORS } from "./contracts/abis.ts";
 import type {
   IAccessManager,
   IClaimEscrow,
@@ -65,10 +66,14 @@ export class MIIPClientError extends Error {
   override readonly name = "MIIPClientError";
 }
 
-const INTERFACES = Object.fromEntries(Object.entries(abis).map(([name, abi]) => [name, new Interface(abi)])) as Record<
-  ContractName,
-  Interface
->;
+/**
+ * Each contract's interface knows every error of the suite, not only its own: ethers names a revert (`error.revert`)
+ * from the called contract's interface, and a refusal may come from a contract the called one asked.
+ */
+const ERROR_FRAGMENTS = ERRORS.map(([fragment]) => fragment);
+const INTERFACES = Object.fromEntries(
+  Object.entries(abis).map(([name, abi]) => [name, new Interface([...(abi as readonly string[]), ...ERROR_FRAGMENTS])]),
+) as Record<ContractName, Interface>;
 
 /** A deployed contract of the suite at an address, typed by TypeChain (types only; the ABI is the package's). */
 function connect<T>(name: ContractName, address: string, runner: ContractRunner): T {

@@ -55,10 +55,11 @@ export function isBytes(value: unknown): value is Uint8Array {
 
 /**
  * The same bytes as a `Uint8Array` of this realm, without a copy: ethers checks `instanceof Uint8Array`, which
- * fails for bytes made in another realm (an iframe, a worker's transfer, a VM context).
+ * fails for bytes made in another realm (an iframe, a worker's transfer, a VM context). Anything else is refused.
  */
-function own(bytes: Uint8Array): Uint8Array {
+export function own(bytes: Uint8Array): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
+  if (!isBytes(bytes)) throw new TypeError("expected a Uint8Array");
   const view = bytes as ArrayBufferView;
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
@@ -83,7 +84,9 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, 
   const out = new Uint8Array(length);
   let block: Uint8Array = new Uint8Array(0);
   for (let i = 1, offset = 0; offset < length; i++, offset += 32) {
-    block = getBytes(computeHmac("sha256", prk, concatBytes(block, info, Uint8Array.of(i))));
+    const previous = block;
+    block = getBytes(computeHmac("sha256", prk, concatBytes(block, own(info), Uint8Array.of(i))));
+    previous.fill(0);
     out.set(block.subarray(0, Math.min(32, length - offset)), offset);
   }
   prk.fill(0);

@@ -14,7 +14,7 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha";
 import { randomBytes } from "ethers";
 import { SigningKey, getBytes } from "ethers";
 
-import { concatBytes, fromHex, hkdfSha256, isBytes, toHex, utf8 } from "./bytes.ts";
+import { concatBytes, fromHex, hkdfSha256, isBytes, own, toHex, utf8 } from "./bytes.ts";
 import { DOCUMENT_KEY_LENGTH, DecryptionError, KeyError } from "./cipher.ts";
 
 export { DecryptionError, KeyError } from "./cipher.ts";
@@ -66,10 +66,12 @@ function isSecretKey(bytes: Uint8Array): boolean {
 
 /** A fresh random private key (rejection sampling: a draw of zero or at or above the order is drawn again). */
 function randomSecretKey(): Uint8Array {
-  for (;;) {
+  // A draw is out of range with probability about 2^-128: many in a row mean a broken random source.
+  for (let attempt = 0; attempt < 64; attempt++) {
     const candidate = randomBytes(32);
     if (isSecretKey(candidate)) return candidate;
   }
+  throw new KeyError("the random source gave no valid secp256k1 private key in 64 draws: it is broken");
 }
 
 /** The compressed public key (33 bytes) of a valid private key. */
@@ -95,7 +97,7 @@ function sharedPoint(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
 }
 
 function bytesOf(value: string | Uint8Array, what: string): Uint8Array {
-  if (isBytes(value)) return value;
+  if (isBytes(value)) return own(value);
   if (typeof value === "string") {
     try {
       return fromHex(value);
