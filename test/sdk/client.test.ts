@@ -105,6 +105,33 @@ describe("SDK client", function () {
       const record = { patientId: ids.patientA, digest: ZeroHash, recordType: 1, issuedAt: 1, uri: "ipfs://x" };
       expect(await miip.contracts.records.register.staticCall(record).catch(refusal)).to.match(/^Participants/);
     });
+
+    it("names the reason of a transaction that reverted once mined, by replaying it on the state it was mined on", async function () {
+      const { deployment, stranger, ids } = await loadFixture(sdkFixture);
+      // Plain ethers, a gas limit given (no estimate to fail first), and a node that mines later: the receipt
+      // says only that it reverted.
+      const provider = new BrowserProvider(hre.network.provider as unknown as Eip1193Provider);
+      provider.pollingInterval = 20;
+      const miip = await MIIP.connect(await provider.getSigner(stranger.address), deployment);
+      const record = { patientId: ids.patientA, digest: ZeroHash, recordType: 1, issuedAt: 1, uri: "ipfs://x" };
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        const sent = miip.send(() => miip.contracts.records.register(record, { gasLimit: 500_000 }));
+        const outcome = sent.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        while (((await hre.network.provider.send("eth_pendingTransactions", [])) as unknown[]).length === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await hre.network.provider.send("evm_mine", []);
+        const error = await outcome;
+        expect(error).to.be.instanceOf(MIIPError);
+        expect((error as MIIPError).name).to.match(/^Participants/);
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+    });
   });
 
   describe("participants and records", function () {

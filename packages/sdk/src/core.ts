@@ -29,7 +29,7 @@ import type {
   PackVerifier,
 } from "./contracts/index.ts";
 import { type ContractName, type Deployment } from "./deployment.ts";
-import { decoded } from "./errors.ts";
+import { asMIIPError, decoded } from "./errors.ts";
 
 /** The suite's contracts, typed by TypeChain, connected to the client's signer or provider. */
 export interface SuiteContracts {
@@ -162,7 +162,12 @@ export class Core {
     void this.signer; // a read-only client says so before ethers does, in its own words
     return decoded(async () => {
       const response = await call();
-      const receipt = await response.wait();
+      let receipt: Awaited<ReturnType<ContractTransactionResponse["wait"]>>;
+      try {
+        receipt = await response.wait();
+      } catch (error) {
+        throw (await this.replayed(response, error)) ?? error;
+      }
       if (!receipt) throw new MIIPClientError(`transaction ${response.hash} was dropped`);
       const events: SuiteEvent[] = [];
       for (const log of receipt.logs) {
@@ -171,6 +176,29 @@ export class Core {
       }
       return { hash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, events };
     });
+  }
+
+  /**
+   * Why a mined transaction reverted: a receipt carries no reason, so the transaction is replayed as a call on the
+   * state it was mined on (the block before its own; a transaction earlier in the same block may differ, which
+   * the replay then cannot see). A replay that does not revert, or a node that cannot replay, leaves the error as
+   * it was.
+   */
+  private async replayed(response: ContractTransactionResponse, error: unknown): Promise<unknown> {
+    const receipt = (error as { receipt?: { blockNumber?: number; status?: number } }).receipt;
+    if (asMIIPError(error) || receipt?.status !== 0 || receipt.blockNumber === undefined) return undefined;
+    try {
+      await this.provider.call({
+        from: response.from,
+        to: response.to,
+        data: response.data,
+        value: response.value,
+        blockTag: receipt.blockNumber - 1,
+      });
+    } catch (replay) {
+      return asMIIPError(replay);
+    }
+    return undefined;
   }
 
   /** Reads through the decoder too, so a view's refusal (an unknown record) reads as well as a write's. */
