@@ -157,9 +157,12 @@ describe("ClaimEscrow", function () {
         .withArgs(1);
       const notice = await claims.WITHDRAWAL_NOTICE();
       expect(notice).to.equal(7n * BigInt(DAY));
-      await expect(asInsurer.announceWithdrawal(1, p.free, insurer.address))
+      // The time is the announcing block's own: read before the transaction is mined, it would race it.
+      const announcing = await asInsurer.announceWithdrawal(1, p.free, insurer.address);
+      const announcedAt = BigInt((await announcing.getBlock())!.timestamp);
+      await expect(announcing)
         .to.emit(claims, "WithdrawalAnnounced")
-        .withArgs(1, insurer.address, p.free, BigInt(await time.latest()) + 1n + notice);
+        .withArgs(1, insurer.address, p.free, announcedAt + notice);
       const announced = (await claims.getProgramme(1)).withdrawal;
       expect([announced.amount, announced.to]).to.deep.equal([p.free, insurer.address]);
       // The announced funds stay free during the notice.
@@ -365,7 +368,8 @@ describe("ClaimEscrow", function () {
       });
       await expect(participants.connect(relayer).relay(late.call, late.signature))
         .to.be.revertedWithCustomError(participants, "PatientsSignatureExpired")
-        .withArgs(late.call.deadline, (await time.latest()) + 1);
+        // The refusal names the time it was checked at: the pending block's, later than the deadline.
+        .withArgs(late.call.deadline, (now: bigint) => now > late.call.deadline);
       // Patient A's key signs a join for patient B: the directory checks the signature against B's key.
       const forged = await signedCall(participants, patientA, { patientId: ids.patientB, target: claims, data });
       await expect(participants.connect(relayer).relay(forged.call, forged.signature))

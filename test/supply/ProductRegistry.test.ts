@@ -61,10 +61,11 @@ describe("ProductRegistry", function () {
     it("licenses a prefix to a manufacturer, effective after the onboarding delay", async function () {
       const { products, participants, registrar, ids } = await loadFixture(productsFixture);
       const delay = await participants.onboardingDelay();
-      const tx = products.connect(registrar).assignPrefix(880646n, 6, ids.rival);
+      const tx = await products.connect(registrar).assignPrefix(880646n, 6, ids.rival);
+      const assignedAt = BigInt((await tx.getBlock())!.timestamp); // the block's own time, not a guess before it
       await expect(tx)
         .to.emit(products, "PrefixAssigned")
-        .withArgs(880646n, 6, ids.rival, BigInt(await time.latest()) + 1n + delay);
+        .withArgs(880646n, 6, ids.rival, assignedAt + delay);
       const p = await products.prefixOf(880646n, 6);
       expect([p.manufacturerId, p.revoked]).to.deep.equal([ids.rival, false]);
       // Leading zeros count: "0880646" is another prefix than "880646".

@@ -1195,10 +1195,13 @@ describe("SupplyChain", function () {
       await asManufacturer.ship(ORIGIN, ids.distributor, 10); // b
       await supply.connect(distributor).assignDevice(a, devices.distributor.address);
       await supply.connect(distributor).assignDevice(b, devices.distributor.address);
-      // One submission: a run for a, the same device for b, then a again.
-      await expect(submit(await reading(a, OK, DRY, 1), await reading(b, OK, DRY, 1), await reading(a, OK, DRY, 2)))
+      // One submission: a run for a, the same device for b, then a again. The time taken is read before the
+      // submission is sent: read after, it races the transaction's own block.
+      const takenAt = await time.latest();
+      const onB = await reading(b, OK, DRY, 1, devices.distributor, takenAt);
+      await expect(submit(await reading(a, OK, DRY, 1), onB, await reading(a, OK, DRY, 2)))
         .to.emit(supply, "ReadingRecorded")
-        .withArgs(b, devices.distributor.address, 1, OK, DRY, await time.latest());
+        .withArgs(b, devices.distributor.address, 1, OK, DRY, takenAt);
       // Too cold on a (1 °C under a 2 °C floor), then too damp on it: counted twice, quarantined once.
       await expect(submit(await reading(a, 100, DRY, 3)))
         .to.emit(supply, "Excursion")
