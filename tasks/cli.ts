@@ -183,3 +183,62 @@ export function shown(file: string): string {
 export function pageArgs(args: { offset?: string; limit?: string }): { offset: number; limit: number } {
   return { offset: Number(integer(args.offset, "offset")), limit: Number(integer(args.limit, "limit")) };
 }
+
+// --- what several domains' tasks share ---------------------------------------------------------------
+
+export type Args = Record<string, string | undefined>;
+
+export const FROM = "Acting account: a local account name (hospital, patientA, …), an address, or the first account";
+export const PATIENT = "The patient: its id, or its current address (or local account name)";
+
+/**
+ * The client a patient action goes out with: `--from` as the patient's key, or as a guardian of `--patient`
+ * with `--salt`; with `--gasless`, signed by `--from` and sent by the local `relayer` account.
+ */
+export async function patientClient(hre: HardhatRuntimeEnvironment, args: Args) {
+  let miip = await connect(hre, args.from);
+  if (args.salt) {
+    if (!args.patient) throw new InputError("--salt (acting as a guardian) needs --patient");
+    miip = miip.forPatient(await patientIdOf(hre, args.patient, "patient"), args.salt);
+  } else if (args.patient) {
+    throw new InputError("--patient is for a guardian acting for a patient: give its --salt too");
+  }
+  if (args.gasless) miip = miip.gasless(await signerFor(hre, "relayer"));
+  return miip;
+}
+
+/** An account's encryption public key: given, or derived when this network holds the account's key. */
+export async function publicKeyOf(hre: HardhatRuntimeEnvironment, account: string, given: string | undefined) {
+  if (given) return given;
+  const signers = await hre.ethers.getSigners();
+  const signer = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
+  if (!signer) {
+    throw new InputError(`no encryption key for ${account}: pass its public key (npx hardhat keys:show on its side)`);
+  }
+  const miip = await connect(hre, signer.address);
+  return (await miip.documents.encryptionKey()).publicKey;
+}
+
+export function scopeOf(args: Args) {
+  const chosen = [args.all ? "all" : "", args.types ? "types" : "", args.records ? "records" : ""].filter(Boolean);
+  if (chosen.length !== 1) throw new InputError("give exactly one of --all, --types or --records");
+  if (args.all) return { kind: "all-records" as const };
+  if (args.types) return { kind: "record-type" as const, types: args.types.split(",").map((t) => t.trim()) };
+  return { kind: "record" as const, ids: integers(args.records, "records") };
+}
+
+export async function expiryOf(hre: HardhatRuntimeEnvironment, days: string | undefined): Promise<number> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  return (block?.timestamp ?? 0) + Number(integer(days ?? "30", "days")) * 86_400;
+}
+
+/** A GTIN as printed (8, 12, 13 or 14 digits, check digit last), checked here before anything is sent. */
+export async function gtinArg(value: string | undefined): Promise<bigint> {
+  if (value === undefined || value === "") throw new InputError("--gtin is required");
+  const { gtin14 } = await import("../packages/sdk/src/gs1");
+  try {
+    return gtin14(value);
+  } catch (error) {
+    throw new InputError(`--gtin: ${(error as Error).message}`);
+  }
+}

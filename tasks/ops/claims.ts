@@ -1,0 +1,353 @@
+/** The command line: claims. */
+
+import { writeFileSync } from "node:fs";
+
+import { task } from "hardhat/config";
+
+import type { AttestResult, MIIP } from "../../packages/sdk/src";
+
+import {
+  accountOf,
+  action,
+  address,
+  amount,
+  Args,
+  connect,
+  done,
+  expiryOf,
+  FROM,
+  InputError,
+  integer,
+  integers,
+  PATIENT,
+  patientClient,
+  patientIdOf,
+  readInput,
+  readJson,
+  shown,
+  signerFor,
+  units,
+  when,
+} from "../cli";
+
+task("claim:enrol", "The insurer enrols a patient in its programme")
+  .addParam("programme", "The programme id")
+  .addParam("patient", PATIENT)
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const patientId = await patientIdOf(hre, args.patient, "patient");
+      done(
+        `patient ${patientId} enrolled in programme ${args.programme}`,
+        await miip.claims.enrol(integer(args.programme, "programme"), patientId),
+      );
+    }),
+  );
+
+/**
+ * A bill from `--bill`: a JSON file (from claim:bill, signed or not) or the hash of a bill a party attested on
+ * chain (read from its event).
+ */
+async function billArg(miip: MIIP, value: string | undefined) {
+  const { billFromJson } = await import("../../packages/sdk/src");
+  if (value !== undefined && /^0x[0-9a-fA-F]{64}$/.test(value)) {
+    return { bill: (await miip.claims.attestedBill(value)).bill, signature: undefined };
+  }
+  const raw = readJson(value, "bill");
+  try {
+    return billFromJson(raw);
+  } catch (error) {
+    throw new InputError(`--bill: ${value} is not a bill (${(error as Error).message})`);
+  }
+}
+
+/** The digest of the itemised bill (or of dispute evidence): `--<file>` read and digested, or `--<digest>` given. */
+async function digestArg(args: Args, file: string, digest: string, fallback?: () => Uint8Array) {
+  const { billDigest } = await import("../../packages/sdk/src");
+  const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (args[file] && args[digest]) throw new InputError(`give one of ${flag(file)} or ${flag(digest)}`);
+  if (args[file]) return billDigest(new Uint8Array(readInput(args[file], file)));
+  if (args[digest]) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args[digest]!)) throw new InputError(`${flag(digest)}: not 32 bytes of hex`);
+    return args[digest]!;
+  }
+  if (fallback) return billDigest(fallback());
+  throw new InputError(`give ${flag(file)} (the document, digested here) or ${flag(digest)}`);
+}
+
+function payToArg(value: string | undefined): "hospital" | "patient" {
+  if (value === "hospital" || value === "patient") return value;
+  throw new InputError(`--pay-to: "${value}" is neither hospital nor patient`);
+}
+
+/** One line for an attestation: the claim it filed, or the party the bill waits for. */
+function attested(r: AttestResult): string {
+  if (r.status === "waiting") {
+    return r.waitingFor === "patient"
+      ? `bill ${r.billHash} attested by the hospital; it waits for patient ${r.patientId} (claim:confirm --bill ${r.billHash})`
+      : `bill ${r.billHash} attested by patient ${r.patientId}; it waits for the hospital (claim:bill)`;
+  }
+  const copaid = r.copaid > 0n ? `, co-paid ${units(r.copaid)}` : "";
+  return `claim ${r.claimId}: ${r.status}, due ${units(r.due)}, paid now ${units(r.paidNow)}${copaid}`;
+}
+
+task(
+  "claim:bill",
+  "The hospital bills records to a programme: attests the bill on chain (it waits for the patient), or signs it off chain (--sign) for the patient to file",
+)
+  .addParam("programme", "The programme id")
+  .addParam("records", "Record ids, comma-separated (one patient's, issued by --from)")
+  .addParam("amount", "Amount billed, in IST (e.g. 250)")
+  .addOptionalParam("payTo", "Who is paid: hospital, or patient (who already paid the hospital)", "hospital")
+  .addOptionalParam("itemised", "The itemised bill (its encrypted file): only its digest goes on chain")
+  .addOptionalParam("digest", "The itemised bill's digest, instead of --itemised")
+  .addOptionalParam("days", "Days the bill can be attested", "7")
+  .addFlag("sign", "Sign the bill off chain (no gas) instead of attesting it on chain; needs --out")
+  .addOptionalParam("out", "Where to write the bill (JSON) for the patient")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      if (args.sign && !args.out) throw new InputError("--sign needs --out: the patient files the signed bill");
+      const { billToJson } = await import("../../packages/sdk/src");
+      const miip = await connect(hre, args.from);
+      const bill = await miip.claims.bill({
+        programmeId: integer(args.programme, "programme"),
+        recordIds: integers(args.records, "records"),
+        amount: amount(args.amount, "amount"),
+        payTo: payToArg(args.payTo),
+        billDigest: await digestArg(args, "itemised", "digest"),
+        expiresAt: await expiryOf(hre, args.days),
+      });
+      if (args.sign) {
+        const signed = await miip.claims.signBill(bill);
+        writeFileSync(args.out!, billToJson(signed) + "\n");
+        const { patientId } = await miip.records.get(bill.recordIds[0]);
+        console.log(
+          `bill ${signed.billHash} signed for patient ${patientId}, written to ${shown(args.out!)}: the patient files it (claim:confirm --bill ${shown(args.out!)})`,
+        );
+        return;
+      }
+      const r = await miip.claims.attest(bill, { by: "institution" });
+      if (args.out) writeFileSync(args.out, billToJson(bill) + "\n");
+      done(attested(r), r);
+    }),
+  );
+
+task(
+  "claim:confirm",
+  "The patient (or a guardian) attests a bill the hospital attested or signed: the claim is filed, a small one paid with its co-payment",
+)
+  .addParam("bill", "The bill: a file from claim:bill (signed or not), or the hash of a bill attested on chain")
+  .addOptionalParam("patient", "Whose bill, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const { bill, signature } = await billArg(miip, args.bill);
+      const r = await miip.claims.attest(bill, { by: "patient", hospitalSignature: signature });
+      done(attested(r), r);
+    }),
+  );
+
+task(
+  "claim:file",
+  "Both parties at once, when this node holds both keys: the hospital signs the bill, the patient files it; a small claim is paid at once",
+)
+  .addParam("programme", "The programme id")
+  .addParam("records", "Record ids, comma-separated")
+  .addParam("billed", "Amount billed, in IST (e.g. 250)")
+  .addOptionalParam("payTo", "Who is paid: hospital, or patient (who already paid the hospital)", "hospital")
+  .addOptionalParam("itemised", "The itemised bill (default: a one-line bill naming the records and the amount)")
+  .addOptionalParam("digest", "The itemised bill's digest, instead of --itemised")
+  .addOptionalParam("patientFrom", "The patient's key (default: the records' patient's current address, if held here)")
+  .addFlag("gasless", "The patient signs only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const hospital = await connect(hre, args.from);
+      const recordIds = integers(args.records, "records");
+      const billed = amount(args.billed, "billed");
+      const { patientId } = await hospital.records.get(recordIds[0]);
+      const patientAccount = args.patientFrom
+        ? await accountOf(hre, args.patientFrom, "patient-from")
+        : (await hospital.patients.get(patientId)).account;
+      const held = (await hre.ethers.getSigners()).some((s) => s.address === patientAccount);
+      if (!held) {
+        throw new InputError(
+          `this node holds no key for patient ${patientId} (${patientAccount}): bill it with claim:bill, the patient confirms with claim:confirm`,
+        );
+      }
+      const line = `records ${recordIds.join(", ")}: ${units(billed)}`;
+      const bill = await hospital.claims.bill({
+        programmeId: integer(args.programme, "programme"),
+        recordIds,
+        amount: billed,
+        payTo: payToArg(args.payTo),
+        billDigest: await digestArg(args, "itemised", "digest", () => new TextEncoder().encode(line)),
+      });
+      const signed = await hospital.claims.signBill(bill);
+      let patient = await connect(hre, patientAccount);
+      if (args.gasless) patient = patient.gasless(await signerFor(hre, "relayer"));
+      const r = await patient.claims.attest(signed, { by: "patient" });
+      done(attested(r), r);
+    }),
+  );
+
+task("claim:cancel", "A party cancels a bill before it is filed (the hospital, or the patient through the gateway)")
+  .addParam("bill", "The bill: a file from claim:bill, or the hash of a bill attested on chain")
+  .addOptionalParam("patient", "Whose bill, when a guardian acts")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "A patient signs only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const { bill } = await billArg(miip, args.bill);
+      done(`bill ${miip.claims.billHash(bill)} cancelled`, await miip.claims.cancelBill(bill));
+    }),
+  );
+
+task("claim:decide", "The insurer approves (in full or part) or rejects a pending claim")
+  .addParam("claim", "The claim id")
+  .addOptionalParam("approve", "Amount approved, in IST")
+  .addFlag("reject", "Reject instead")
+  .addOptionalParam("reason", "A reason code", "reviewed")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      if (!!args.approve === !!args.reject) throw new InputError("give exactly one of --approve <amount> or --reject");
+      const miip = await connect(hre, args.from);
+      const id = integer(args.claim, "claim");
+      const r = args.reject
+        ? await miip.claims.reject(id, args.reason!)
+        : await miip.claims.approve(id, amount(args.approve, "approve"), args.reason);
+      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}`, r);
+    }),
+  );
+
+task("claim:dispute", "A claimant disputes a partial approval or a rejection, with the digest of its evidence")
+  .addParam("claim", "The claim id")
+  .addParam("reason", "A reason code")
+  .addOptionalParam("evidence", "The evidence file (kept off chain; only its digest goes on chain)")
+  .addOptionalParam("evidenceDigest", "The evidence's digest, instead of --evidence")
+  .addOptionalParam("patient", "Whose claim, when a guardian acts")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "A patient signs only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "hospital")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const id = integer(args.claim, "claim");
+      const evidence = await digestArg(args, "evidence", "evidenceDigest");
+      const r = await miip.claims.dispute(id, args.reason!, evidence);
+      done(`claim ${id}: ${r.status}; the arbitrator decides by ${when(r.deadline)}`, r);
+    }),
+  );
+
+task("claim:default", "Anyone applies the default outcome of a claim whose current step's deadline has passed")
+  .addParam("claim", "The claim id")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = integer(args.claim, "claim");
+      const r = await miip.claims.applyDefault(id);
+      const next = r.deadline === 0 ? "final" : `next deadline ${when(r.deadline)}`;
+      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}; ${next}`, r);
+    }),
+  );
+
+task(
+  "claim:withdraw",
+  "The insurer announces a withdrawal of free funds (--amount), or executes the announced one once its notice has passed",
+)
+  .addParam("programme", "The programme id")
+  .addOptionalParam("amount", "Announce a withdrawal of this much, in IST; without it, execute the announced one")
+  .addOptionalParam("to", "The recipient (default: --from)")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = integer(args.programme, "programme");
+      if (args.amount) {
+        const to = args.to ? await accountOf(hre, args.to, "to") : undefined;
+        const r = await miip.claims.announceWithdrawal(id, amount(args.amount, "amount"), to);
+        done(
+          `withdrawal of ${units(r.amount)} to ${r.to} announced; run again without --amount after ${when(r.executableAt)}`,
+          r,
+        );
+      } else {
+        if (args.to) throw new InputError("--to goes with --amount: the recipient is named when announcing");
+        const r = await miip.claims.withdraw(id);
+        done(`withdrew ${units(r.amount)} to ${r.to}; ${units(r.free)} free`, r);
+      }
+    }),
+  );
+
+task(
+  "claim:replace-arbitrator",
+  "Governance replaces a programme's arbitrator: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+)
+  .addParam("programme", "The programme id")
+  .addParam("arbitrator", "The new arbitrator: an active public-health agency's address (or local account name)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const arbitrator = await accountOf(hre, args.arbitrator, "arbitrator");
+      const call = miip.governance.replaceArbitrator(integer(args.programme, "programme"), arbitrator);
+      const { readyAt } = await miip.governance.status(await miip.address(), call);
+      if (readyAt === 0) {
+        const scheduled = await miip.governance.schedule(call);
+        done(`scheduled: ${call.label}; run again after ${when(scheduled.readyAt)} to execute it`, scheduled);
+      } else {
+        done(`executed: ${call.label}`, await miip.governance.execute(call));
+      }
+    }),
+  );
+
+task("claim:programme", "A programme: its settings, funds, arbitrator and announced withdrawal")
+  .addParam("programme", "The programme id")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const p = await miip.claims.programme(integer(args.programme, "programme"));
+      console.log(
+        `programme ${p.programmeId} of insurer ${p.insurerId}: free ${units(p.free)}, reserved ${units(p.reserved)}${p.closedAt ? `, closed at ${when(p.closedAt)}` : ""}`,
+      );
+      console.log(
+        `  covers ${p.coveredTypes.join(", ")}; paid at once up to ${units(p.autoApproveThreshold)}, cap ${units(p.perClaimCap)} a claim, ${units(p.perPatientYearCap)} a patient-year`,
+      );
+      console.log(
+        `  co-payment ${p.copayBps / 100}%${p.copayOnChain ? " (moved on chain)" : ""}; review ${p.reviewDays} d, dispute ${p.disputeDays} d, arbitration ${p.arbitrationDays} d by institution ${p.arbitratorId} (${p.arbitrator})`,
+      );
+      if (p.withdrawal) {
+        console.log(
+          `  withdrawal of ${units(p.withdrawal.amount)} to ${p.withdrawal.to} announced, executable from ${when(p.withdrawal.executableAt)}`,
+        );
+      }
+    }),
+  );
+
+task("claim:show", "A claim and its timeline")
+  .addParam("claim", "The claim id")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre);
+      const id = integer(args.claim, "claim");
+      const c = await miip.claims.get(id);
+      const deadline = c.deadline ? `; current step until ${when(c.deadline)}` : "";
+      console.log(
+        `claim ${id}: ${c.status}; billed ${units(c.billed)}, due ${units(c.due)}, paid ${units(c.paid)} to the ${c.payTo}; patient ${c.patientId}${deadline}`,
+      );
+      const { enumLabel } = await import("../../packages/sdk/src/labels");
+      for (const e of (await miip.history.claimTimeline(id)).entries) {
+        const status = e.args.status === undefined ? "" : ` ${enumLabel("ClaimStatus", e.args.status as bigint)}`;
+        const by = e.args.by === undefined ? "" : ` by ${enumLabel("Party", e.args.by as bigint)}`;
+        console.log(`  ${when(e.timestamp)}  ${e.event}${status}${by}`);
+      }
+    }),
+  );
