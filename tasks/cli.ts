@@ -20,7 +20,7 @@ export class InputError extends Error {
   override readonly name = "InputError";
 }
 
-/** The errors a person can act on; everything else is a bug and keeps its stack trace. */
+/** The errors a person can act on, printed as they are; anything else is named by its kind too. */
 const EXPECTED = new Set([
   "InputError",
   "DeploymentError",
@@ -36,22 +36,88 @@ const EXPECTED = new Set([
   "ParameterError",
 ]);
 
-/** Wraps a task's action so expected failures print `error: …` on one line and exit with 1. */
+/** The actions `action` wrapped, and the flags each requires (filled in by `requireFlags`). */
+const REQUIRED = new WeakMap<object, string[]>();
+
+/** `payTo` as the command line spells it: `--pay-to`. */
+export function flagName(param: string): string {
+  return `--${param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Wraps a task's action so that every failure, expected or not, prints one `error: …` line on stderr and sets
+ * exit code 1: a person reads what went wrong, not a stack trace. `--show-stack-traces` (or `--verbose`) lets the
+ * error through to Hardhat, which prints where it came from.
+ */
 export function action<A>(run: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
-  return async (args: A, hre: HardhatRuntimeEnvironment): Promise<void> => {
+  const wrapped = async (args: A, hre: HardhatRuntimeEnvironment): Promise<void> => {
     try {
+      const missing = (REQUIRED.get(wrapped) ?? []).filter((param) => {
+        const value = (args as Record<string, unknown>)[param];
+        return value === undefined || value === "";
+      });
+      if (missing.length > 0) {
+        const flags = missing.map(flagName);
+        const listed = flags.length === 1 ? flags[0] : `${flags.slice(0, -1).join(", ")} and ${flags.at(-1)}`;
+        throw new InputError(`${listed} ${flags.length === 1 ? "is" : "are"} required`);
+      }
       await run(args, hre);
     } catch (error) {
-      const { MIIPError } = await import("../packages/sdk/src/errors");
-      const name = (error as Error)?.constructor?.name;
-      if (error instanceof MIIPError || EXPECTED.has(name) || EXPECTED.has((error as Error)?.name)) {
-        console.error(`error: ${error instanceof MIIPError ? String(error) : (error as Error).message}`);
-        process.exitCode = 1;
-        return;
-      }
-      throw error;
+      if (hre.hardhatArguments.showStackTraces || hre.hardhatArguments.verbose) throw error;
+      console.error(`error: ${await oneLine(error, hre)}`);
+      process.exitCode = 1;
     }
   };
+  REQUIRED.set(wrapped, []);
+  return wrapped;
+}
+
+/** Whether a task's action goes through `action` (a test checks that every MIIP task's does). */
+export function isWrapped(fn: unknown): boolean {
+  return typeof fn === "function" && REQUIRED.has(fn);
+}
+
+/**
+ * Hardhat refuses a missing required flag itself, in three lines and before any action runs. For the tasks whose
+ * action `action` wrapped, required flags are declared to Hardhat as optional and checked by the wrapper instead,
+ * which names every missing one on one line; their help text starts with "required:".
+ */
+export function requireFlags(definitions: Record<string, { action: unknown; paramDefinitions: object }>): void {
+  for (const definition of Object.values(definitions)) {
+    if (!isWrapped(definition.action)) continue;
+    const required = REQUIRED.get(definition.action as object)!;
+    const params = definition.paramDefinitions as Record<
+      string,
+      { isOptional: boolean; isFlag: boolean; description?: string; defaultValue?: unknown }
+    >;
+    for (const [name, param] of Object.entries(params)) {
+      if (param.isOptional || param.isFlag) continue;
+      param.isOptional = true;
+      param.defaultValue = undefined;
+      param.description = `required: ${param.description ?? ""}`;
+      required.push(name);
+    }
+  }
+}
+
+/** One line for any failure: the SDK's decoded refusals as they print, the rest with what to do about them. */
+export async function oneLine(error: unknown, hre: HardhatRuntimeEnvironment): Promise<string> {
+  const { MIIPError } = await import("../packages/sdk/src/errors");
+  const flat = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
+  if (error instanceof MIIPError) return flat(String(error));
+  const e = error as { name?: string; message?: string; shortMessage?: string; code?: string; number?: number };
+  const name = (error as Error)?.constructor?.name;
+  if (EXPECTED.has(name) || EXPECTED.has(e?.name ?? "")) return flat(e.message ?? String(error));
+  // Hardhat's own: the node is not running (HH108) is the one a newcomer meets first.
+  if (e?.number === 108) {
+    const url = (hre.network.config as { url?: string }).url ?? hre.network.name;
+    return `no node answers at ${url}: start one with \`npm run node\` (or choose another --network)`;
+  }
+  if (typeof e?.number === "number") return flat(`${e.message} (HH${e.number})`);
+  // ethers: its short message, without the request dump that follows it.
+  if (typeof e?.shortMessage === "string") return flat(`${e.shortMessage}${e.code ? ` (${e.code})` : ""}`);
+  const message = (e?.message ?? String(error)).split("\n")[0];
+  return flat(`${e?.name ?? "Error"}: ${message} (rerun with --show-stack-traces to see where it came from)`);
 }
 
 /** A checked address. */

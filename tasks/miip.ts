@@ -8,6 +8,10 @@
  * `--from` picks the acting account: a name from config/localAccounts.ts on local chains, an address the node
  * holds the key of, or (by default) the first account, which on a testnet is DEPLOYER_PRIVATE_KEY's.
  */
+import { HardhatContext } from "hardhat/internal/context";
+
+import { requireFlags } from "./cli";
+
 import "./ops/deployment";
 import "./ops/participants";
 import "./ops/records";
@@ -17,3 +21,6 @@ import "./ops/claims";
 import "./ops/products";
 import "./ops/supply";
 import "./ops/token";
+
+// Every MIIP task's missing flags are named by its action, on one line (see requireFlags).
+requireFlags(HardhatContext.getHardhatContext().tasksDSL.getTaskDefinitions());

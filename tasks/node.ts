@@ -9,16 +9,20 @@
 import { subtask, task, types } from "hardhat/config";
 import { TASK_NODE, TASK_NODE_SERVER_READY } from "hardhat/builtin-tasks/task-names";
 
+import { InputError, action } from "./cli";
+
 let seedOnReady = false;
 
 task("miip:node", "Starts a local node with the MIIP suite deployed and seeded with demo accounts")
   .addOptionalParam("hostname", "The host to listen on", "127.0.0.1")
   .addOptionalParam("port", "The port to listen on", 8545, types.int)
-  .setAction(async (args: { hostname: string; port: number }, hre) => {
-    if (hre.network.name !== "hardhat") throw new Error("miip:node runs the in-process network; drop --network");
-    seedOnReady = true;
-    await hre.run(TASK_NODE, { hostname: args.hostname, port: args.port });
-  });
+  .setAction(
+    action(async (args: { hostname: string; port: number }, hre) => {
+      if (hre.network.name !== "hardhat") throw new InputError("miip:node runs the in-process network; drop --network");
+      seedOnReady = true;
+      await hre.run(TASK_NODE, { hostname: args.hostname, port: args.port });
+    }),
+  );
 
 subtask(TASK_NODE_SERVER_READY).setAction(async (args: { address: string; port: number }, hre, runSuper) => {
   await runSuper(args);
