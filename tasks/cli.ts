@@ -13,7 +13,7 @@ import { getAddress, isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
-import type { MIIP } from "../packages/sdk/src";
+import type { GovernedCall, MIIP } from "../packages/sdk/src";
 
 /** Bad input on the command line; printed as one line. */
 export class InputError extends Error {
@@ -306,5 +306,47 @@ export async function gtinArg(value: string | undefined): Promise<bigint> {
     return gtin14(value);
   } catch (error) {
     throw new InputError(`--gtin: ${(error as Error).message}`);
+  }
+}
+
+/** The institution named by a flag: its id, or its address or local account name. */
+export async function institutionIdOf(
+  hre: HardhatRuntimeEnvironment,
+  miip: MIIP,
+  value: string | undefined,
+  flag: string,
+): Promise<bigint> {
+  if (value !== undefined && /^\d+$/.test(value)) return BigInt(value);
+  const account = await accountOf(hre, value, flag);
+  const member = await miip.participants.memberOf(account);
+  if (member === undefined) throw new InputError(`--${flag}: ${account} is no institution`);
+  return BigInt(member.id);
+}
+
+/**
+ * Runs a call governance makes through the access manager's delay: the first run schedules it (public for the
+ * delay), a run after the delay executes it, and `cancel` withdraws the scheduled call (as its caller, the admin,
+ * or the guardian of its role; `caller` names whose scheduled call it is, by default the acting account's).
+ */
+export async function governed(
+  hre: HardhatRuntimeEnvironment,
+  miip: MIIP,
+  call: GovernedCall,
+  options: { cancel?: boolean | string; caller?: string },
+): Promise<void> {
+  if (options.cancel) {
+    const caller = options.caller ? await accountOf(hre, options.caller, "caller") : await miip.address();
+    if ((await miip.governance.status(caller, call)).readyAt === 0) {
+      throw new InputError(`nothing to cancel: ${call.label} is not scheduled by ${caller}`);
+    }
+    done(`cancelled: ${call.label} (scheduled by ${caller})`, await miip.governance.cancel(caller, call));
+    return;
+  }
+  const { readyAt } = await miip.governance.status(await miip.address(), call);
+  if (readyAt === 0) {
+    const scheduled = await miip.governance.schedule(call);
+    done(`scheduled: ${call.label}; run again after ${when(scheduled.readyAt)} to execute it`, scheduled);
+  } else {
+    done(`executed: ${call.label}`, await miip.governance.execute(call));
   }
 }

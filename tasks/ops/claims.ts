@@ -16,6 +16,7 @@ import {
   done,
   expiryOf,
   FROM,
+  governed,
   InputError,
   integer,
   integers,
@@ -293,19 +294,15 @@ task(
 )
   .addParam("programme", "The programme id")
   .addParam("arbitrator", "The new arbitrator: an active public-health agency's address (or local account name)")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
   .addOptionalParam("from", FROM, "deployer")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
       const arbitrator = await accountOf(hre, args.arbitrator, "arbitrator");
       const call = miip.governance.replaceArbitrator(integer(args.programme, "programme"), arbitrator);
-      const { readyAt } = await miip.governance.status(await miip.address(), call);
-      if (readyAt === 0) {
-        const scheduled = await miip.governance.schedule(call);
-        done(`scheduled: ${call.label}; run again after ${when(scheduled.readyAt)} to execute it`, scheduled);
-      } else {
-        done(`executed: ${call.label}`, await miip.governance.execute(call));
-      }
+      await governed(hre, miip, call, args);
     }),
   );
 
@@ -349,5 +346,133 @@ task("claim:show", "A claim and its timeline")
         const by = e.args.by === undefined ? "" : ` by ${enumLabel("Party", e.args.by as bigint)}`;
         console.log(`  ${when(e.timestamp)}  ${e.event}${status}${by}`);
       }
+    }),
+  );
+
+/** A whole number of days from a flag, in the range the escrow accepts for it. */
+function days(value: string | undefined, flag: string): number {
+  return Number(integer(value, flag));
+}
+
+task("claim:open-programme", "An active insurer opens an insurance programme; prints its id")
+  .addParam("types", "Record types it covers, comma-separated (diagnosis,prescription,lab-result,…)")
+  .addParam("perClaim", "Most it pays for one claim, in the token (e.g. 5000)")
+  .addParam("perYear", "Most it pays for one patient in a year, in the token")
+  .addParam("arbitrator", "The public-health agency that arbitrates: its address (or local account name)")
+  .addOptionalParam("autoApprove", "Claims billing at most this are checked and paid when filed", "0")
+  .addOptionalParam("copayBps", "The patient's share, in basis points (2000: 20 %)", "0")
+  .addOptionalParam("filingDays", "Days after a treatment within which its claim can be filed", "90")
+  .addOptionalParam("reviewDays", "Days the insurer has to decide a larger claim (1 to 90)", "14")
+  .addOptionalParam("disputeDays", "Days a claimant has to dispute a decision (1 to 90)", "7")
+  .addOptionalParam("arbitrationDays", "Days the arbitrator has to settle (1 to 90)", "21")
+  .addOptionalParam("token", "The ERC-20 it pays in (default: the suite's IST)")
+  .addFlag("openEnrolment", "Patients may join themselves (claim:join)")
+  .addFlag("copayOnChain", "A claim paying the hospital also moves the patient's co-payment, with the patient's permit")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.claims.openProgramme({
+        token: args.token ? address(args.token, "token") : undefined,
+        coveredTypes: args.types!.split(",").map((t) => t.trim()),
+        perClaimCap: amount(args.perClaim, "per-claim"),
+        perPatientYearCap: amount(args.perYear, "per-year"),
+        autoApproveThreshold: amount(args.autoApprove, "auto-approve"),
+        copayBps: Number(integer(args.copayBps, "copay-bps")),
+        filingWindowDays: days(args.filingDays, "filing-days"),
+        reviewDays: days(args.reviewDays, "review-days"),
+        disputeDays: days(args.disputeDays, "dispute-days"),
+        arbitrationDays: days(args.arbitrationDays, "arbitration-days"),
+        arbitrator: await accountOf(hre, args.arbitrator, "arbitrator"),
+        openEnrolment: Boolean(args.openEnrolment),
+        copayOnChain: Boolean(args.copayOnChain),
+      });
+      done(`programme ${r.programmeId} opened; fund it with claim:deposit --programme ${r.programmeId}`, r);
+    }),
+  );
+
+task("claim:deposit", "The insurer funds its programme (approving the escrow first when needed)")
+  .addParam("programme", "The programme id")
+  .addParam("amount", "Amount, in the programme's token (e.g. 50000)")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.claims.deposit(integer(args.programme, "programme"), amount(args.amount, "amount"));
+      done(`programme ${args.programme} funded with ${units(amount(args.amount, "amount"))}: ${units(r.free)} free`, r);
+    }),
+  );
+
+task("claim:close-programme", "The insurer stops covering new treatments; claims already filed go on")
+  .addParam("programme", "The programme id")
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      done(
+        `programme ${args.programme} closed to new treatments`,
+        await miip.claims.closeProgramme(integer(args.programme, "programme")),
+      );
+    }),
+  );
+
+task("claim:end-cover", "The insurer ends a patient's cover for new treatments; claims already filed go on")
+  .addParam("programme", "The programme id")
+  .addParam("patient", PATIENT)
+  .addOptionalParam("from", FROM, "insurer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const patientId = await patientIdOf(hre, args.patient, "patient");
+      const miip = await connect(hre, args.from);
+      done(
+        `patient ${patientId}'s cover by programme ${args.programme} ended`,
+        await miip.claims.endCover(integer(args.programme, "programme"), patientId),
+      );
+    }),
+  );
+
+task("claim:join", "The patient joins a programme with open enrolment (--gasless: the relayer pays)")
+  .addParam("programme", "The programme id")
+  .addOptionalParam("patient", "Whose cover, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await patientClient(hre, args);
+      const r = await miip.claims.join(integer(args.programme, "programme"));
+      done(`patient ${await miip.patients.myId()} joined programme ${args.programme}`, r);
+    }),
+  );
+
+task("claim:arbitrate", "The programme's arbitrator settles an escalated or disputed claim before its deadline; final")
+  .addParam("claim", "The claim id")
+  .addParam("award", "Amount awarded, in the programme's token (0: nothing)")
+  .addOptionalParam("reason", "A reason code", "arbitrated")
+  .addOptionalParam("from", FROM, "agency")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = integer(args.claim, "claim");
+      const r = await miip.claims.arbitrate(id, amount(args.award, "award"), args.reason!);
+      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}`, r);
+    }),
+  );
+
+task(
+  "claim:withdraw-credit",
+  "A party withdraws what the escrow could not transfer to it (an institution, or a patient through the gateway)",
+)
+  .addOptionalParam("token", "The token (default: the suite's IST)")
+  .addOptionalParam("to", "Where to send it (default: the acting account)")
+  .addFlag("gasless", "As a patient: sign only, the relayer account sends and pays")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      let miip = await connect(hre, args.from);
+      if (args.gasless) miip = miip.gasless(await signerFor(hre, "relayer"));
+      const token = args.token ? address(args.token, "token") : undefined;
+      const to = args.to ? await accountOf(hre, args.to, "to") : undefined;
+      done(`credit withdrawn to ${to ?? (await miip.address())}`, await miip.claims.withdrawCredit(token, to));
     }),
   );

@@ -76,33 +76,40 @@ withScope(task("consent:sign", "The patient signs a consent off chain (no gas) a
     }),
   );
 
+/** A signed consent from the file consent:sign wrote. */
+function signedConsentOf(file: string | undefined) {
+  const raw = readJson(file, "file") as {
+    request: Record<string, string | string[] | number>;
+    nonce: string;
+    deadline: string;
+    signature: string;
+  };
+  if (!raw?.request || !raw.signature) throw new InputError(`--file: ${file} is not a signed consent`);
+  const r = raw.request;
+  return {
+    request: {
+      patientId: BigInt(r.patientId as string),
+      grantee: r.grantee as string,
+      purpose: Number(r.purpose),
+      scopeKind: Number(r.scopeKind),
+      scope: (r.scope as string[]).map(BigInt),
+      expiresAt: BigInt(r.expiresAt as string),
+    },
+    nonce: BigInt(raw.nonce),
+    deadline: BigInt(raw.deadline),
+    signature: raw.signature,
+  };
+}
+
 task("consent:submit", "The grantee submits a patient's signed consent and pays its gas")
   .addParam("file", "The signed consent (from consent:sign)")
   .addOptionalParam("from", FROM, "pharmacy")
   .setAction(
     action(async (args: Args, hre) => {
-      const raw = readJson(args.file, "file") as {
-        request: Record<string, string | string[] | number>;
-        nonce: string;
-        deadline: string;
-        signature: string;
-      };
-      if (!raw?.request || !raw.signature) throw new InputError(`--file: ${args.file} is not a signed consent`);
-      const r = raw.request;
+      const signed = signedConsentOf(args.file);
       const miip = await connect(hre, args.from);
-      const result = await miip.consent.submitSigned({
-        request: {
-          patientId: BigInt(r.patientId as string),
-          grantee: r.grantee as string,
-          purpose: Number(r.purpose),
-          scopeKind: Number(r.scopeKind),
-          scope: (r.scope as string[]).map(BigInt),
-          expiresAt: BigInt(r.expiresAt as string),
-        },
-        nonce: BigInt(raw.nonce),
-        deadline: BigInt(raw.deadline),
-        signature: raw.signature,
-      });
+      const result = await miip.consent.submitSigned(signed);
+      const r = signed.request;
       done(`consent of patient ${r.patientId} submitted: ${result.grantIds.join(", ")}`, result);
     }),
   );
@@ -205,5 +212,41 @@ task("emergency:block", "The patient (or a guardian) blocks or unblocks a hospit
       const hospital = await accountOf(hre, args.hospital, "hospital");
       const r = await miip.consent.setEmergencyBlock(hospital, !args.unblock);
       done(`break-glass access of ${hospital} ${args.unblock ? "unblocked" : "blocked"}`, r);
+    }),
+  );
+
+task(
+  "consent:cancel",
+  "The patient (or a guardian) cancels a signed consent nobody has submitted yet: the grantee can no longer use it",
+)
+  .addParam("file", "The signed consent (from consent:sign)")
+  .addOptionalParam("patient", "Whose consent, when a guardian acts (default: --from's own)")
+  .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+  .addFlag("gasless", "Sign only: the relayer account sends and pays")
+  .addOptionalParam("from", FROM, "patientA")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const signed = signedConsentOf(args.file);
+      const miip = await patientClient(hre, args);
+      done(
+        `the signed consent of patient ${signed.request.patientId} for ${signed.request.grantee} is cancelled`,
+        await miip.consent.cancelSignature(signed),
+      );
+    }),
+  );
+
+task("emergency:flag", "Anyone flags a break-glass access whose hospital missed its justification deadline")
+  .addParam("patient", PATIENT)
+  .addParam("hospital", "The hospital's address (or local account name)")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const patientId = await patientIdOf(hre, args.patient, "patient");
+      const hospital = await accountOf(hre, args.hospital, "hospital");
+      const miip = await connect(hre, args.from);
+      done(
+        `missed justification flagged: ${hospital} on patient ${patientId}`,
+        await miip.consent.flagMissedJustification(patientId, hospital),
+      );
     }),
   );

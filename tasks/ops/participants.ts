@@ -2,7 +2,21 @@
 
 import { task } from "hardhat/config";
 
-import { accountOf, action, address, Args, connect, done, FROM, integer, pageArgs, when } from "../cli";
+import {
+  accountOf,
+  action,
+  address,
+  Args,
+  connect,
+  done,
+  FROM,
+  governed,
+  InputError,
+  institutionIdOf,
+  integer,
+  pageArgs,
+  when,
+} from "../cli";
 
 task("institution:add", "The registrar onboards an institution (only the licence's hash goes on chain)")
   .addParam("account", "The institution's address")
@@ -69,5 +83,91 @@ task("institution:list", "Lists the participant directory, a page at a time")
       for (const i of page.entries) {
         console.log(`  #${i.id} ${i.name.padEnd(28)} ${i.kind.padEnd(21)} ${i.status.padEnd(9)} ${i.account}`);
       }
+    }),
+  );
+
+task("institution:suspend", "The registrar suspends an institution at once, everywhere in the suite")
+  .addParam("institution", "The institution: its id, address or local account name")
+  .addParam("reason", "A reason code")
+  .addOptionalParam("from", FROM, "registrar")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = Number(await institutionIdOf(hre, miip, args.institution, "institution"));
+      done(`institution ${id} suspended (${args.reason})`, await miip.participants.suspend(id, args.reason!));
+    }),
+  );
+
+task(
+  "institution:reinstate",
+  "Governance gives a suspended institution its rights back: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+)
+  .addParam("institution", "The institution: its id, address or local account name")
+  .addParam("reason", "A reason code")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = Number(await institutionIdOf(hre, miip, args.institution, "institution"));
+      await governed(hre, miip, await miip.governance.reinstate(id, args.reason!), args);
+    }),
+  );
+
+task("institution:profile", "The registrar updates an institution's display name and metadata URI")
+  .addParam("institution", "The institution: its id, address or local account name")
+  .addParam("name", "Its display name (public)")
+  .addOptionalParam("uri", "Its public metadata URI", "")
+  .addOptionalParam("from", FROM, "registrar")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const id = Number(await institutionIdOf(hre, miip, args.institution, "institution"));
+      done(`institution ${id} is now "${args.name}"`, await miip.participants.updateProfile(id, args.name!, args.uri!));
+    }),
+  );
+
+task(
+  "institution:rotate",
+  "An institution proposes a new address (key rotation); the new address accepts with --accept",
+)
+  .addParam("to", "The new address (or local account name)")
+  .addFlag("accept", "Run as the new address: take the institution over")
+  .addOptionalParam("institution", "With --accept: the institution (its id, or its current address or name)")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const to = await accountOf(hre, args.to, "to");
+      if (args.accept) {
+        const miip = await connect(hre, to);
+        if (!args.institution) throw new InputError("--accept needs --institution");
+        const id = Number(await institutionIdOf(hre, miip, args.institution, "institution"));
+        done(`institution ${id} now acts from ${to}`, await miip.participants.acceptAccount(id));
+        return;
+      }
+      const miip = await connect(hre, args.from);
+      const member = await miip.participants.memberOf(await miip.address());
+      if (member === undefined) throw new InputError(`--from: ${await miip.address()} is no institution`);
+      done(
+        `institution ${member.id} proposed to move to ${to}; it accepts with --accept --institution ${member.id}`,
+        await miip.participants.proposeAccount(to),
+      );
+    }),
+  );
+
+task(
+  "institution:onboarding-delay",
+  "Governance sets the onboarding delay of later onboardings: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+)
+  .addParam("hours", "The new delay, in hours")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const seconds = Number(integer(args.hours, "hours")) * 3600;
+      await governed(hre, miip, miip.governance.setOnboardingDelay(seconds), args);
     }),
   );

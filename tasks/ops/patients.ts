@@ -177,3 +177,17 @@ task("access:trail", "A patient's access trail, rebuilt from events nobody can a
       }
     }),
   );
+
+task(
+  "patient:void-recovery",
+  "Anyone ends a recovery round whose armed address was taken since, so that the guardians can approve another",
+)
+  .addParam("patient", PATIENT)
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const patientId = await patientIdOf(hre, args.patient, "patient");
+      const miip = await connect(hre, args.from);
+      done(`patient ${patientId}'s recovery round is void`, await miip.patients.voidRecovery(patientId));
+    }),
+  );

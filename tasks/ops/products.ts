@@ -6,7 +6,6 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { MIIP } from "../../packages/sdk/src";
 
 import {
-  accountOf,
   action,
   address,
   Args,
@@ -15,19 +14,11 @@ import {
   FROM,
   gtinArg,
   InputError,
+  institutionIdOf,
   integer,
   readInput,
   when,
 } from "../cli";
-
-/** The institution id named by `--manufacturer`: an id, or an address or local account name. */
-async function institutionIdOf(hre: HardhatRuntimeEnvironment, miip: MIIP, value: string | undefined) {
-  if (value !== undefined && /^\d+$/.test(value)) return BigInt(value);
-  const account = await accountOf(hre, value, "manufacturer");
-  const member = await miip.participants.memberOf(account);
-  if (member === undefined) throw new InputError(`--manufacturer: ${account} is no institution`);
-  return BigInt(member.id);
-}
 
 task(
   "product:prefix",
@@ -45,7 +36,7 @@ task(
       } catch (error) {
         throw new InputError(`--prefix: ${(error as Error).message}`);
       }
-      const manufacturerId = await institutionIdOf(hre, miip, args.manufacturer);
+      const manufacturerId = await institutionIdOf(hre, miip, args.manufacturer, "manufacturer");
       const r = await miip.products.assignPrefix(args.prefix!, manufacturerId);
       done(`prefix ${args.prefix} licensed to institution ${manufacturerId}, effective ${when(r.effectiveAt)}`, r);
     }),
@@ -112,5 +103,40 @@ task("product:show", "A product: its owner, master data and current leaflet in a
       }
       const l = await miip.products.currentLeaflet(gtin, args.language ?? "ko");
       console.log(`  leaflet ${l.language} v${l.version} (${when(l.publishedAt)}): ${l.uri}  digest ${l.digest}`);
+    }),
+  );
+
+task("product:update", "The product's owner corrects its master data (public information, not personal)")
+  .addParam("gtin", "The GTIN as printed (8, 12, 13 or 14 digits)")
+  .addParam("name", "Trade name")
+  .addParam("form", "Pharmaceutical form (capsule, film-coated tablet, ...)")
+  .addOptionalParam("strength", "Strength (500 mg)", "")
+  .addOptionalParam("holder", "Marketing authorisation holder", "")
+  .addOptionalParam("from", FROM, "manufacturer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const gtin = await gtinArg(args.gtin);
+      const miip = await connect(hre, args.from);
+      const r = await miip.products.update(gtin, {
+        name: args.name!,
+        strength: args.strength!,
+        form: args.form!,
+        marketingAuthorisationHolder: args.holder!,
+      });
+      done(`product ${gtin} updated: ${args.name}`, r);
+    }),
+  );
+
+task("product:cancel-prefix", "The guardian role cancels a company prefix's licence that has not taken effect")
+  .addParam("prefix", "The company prefix as printed, leading zeros included (0614141)")
+  .addParam("reason", "A reason code")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      done(
+        `licence of prefix ${args.prefix} cancelled (${args.reason})`,
+        await miip.products.cancelPrefix(args.prefix!, args.reason!),
+      );
     }),
   );

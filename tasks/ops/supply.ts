@@ -1,5 +1,8 @@
 /** The command line: supply. */
 
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
 import { task } from "hardhat/config";
 
 import {
@@ -10,12 +13,16 @@ import {
   connect,
   done,
   FROM,
+  governed,
   gtinArg,
   InputError,
+  institutionIdOf,
   integer,
+  integers,
   pageArgs,
   readInput,
   readJson,
+  shown,
   units,
   when,
 } from "../cli";
@@ -86,7 +93,7 @@ for (const [name, verb] of [
           const r = await miip.supply.accept(id);
           done(`shipment ${id} accepted${r.quarantined ? ", quarantined (a reading was out of range)" : ""}`, r);
         } else {
-          const r = await miip.supply[name](id);
+          const r = name === "refuse" ? await miip.supply.refuse(id) : await miip.supply.reclaim(id);
           const back =
             r.returned > 0 ? `${r.returned} unit(s) back in their source` : "its units stay in it, quarantined";
           done(`shipment ${id} ${name === "refuse" ? "refused" : "reclaimed"}: ${back}`, r);
@@ -425,17 +432,143 @@ task(
 )
   .addParam("batch", "The batch id")
   .addParam("reason", "A reason code")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
   .addOptionalParam("from", FROM, "deployer")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
       const call = await miip.governance.withdrawRecall(integer(args.batch, "batch"), args.reason!);
-      const { readyAt } = await miip.governance.status(await miip.address(), call);
-      if (readyAt === 0) {
-        const scheduled = await miip.governance.schedule(call);
-        done(`scheduled: ${call.label}; run again after ${when(scheduled.readyAt)} to execute it`, scheduled);
-      } else {
-        done(`executed: ${call.label}`, await miip.governance.execute(call));
+      await governed(hre, miip, call, args);
+    }),
+  );
+
+/** A day as YYYY-MM-DD, as unix seconds at its start (UTC). */
+function dayArg(value: string | undefined, flag: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value ?? "");
+  const at = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
+  if (!match || Number.isNaN(at) || new Date(at).getUTCDate() !== Number(match[3])) {
+    throw new InputError(`--${flag}: "${value}" is not a day (YYYY-MM-DD)`);
+  }
+  return at / 1000;
+}
+
+/** Degrees or percent with up to two decimals, in the hundredths the chain keeps. */
+function hundredths(value: string | undefined, flag: string): number {
+  if (!/^-?\d+(\.\d{1,2})?$/.test(value ?? ""))
+    throw new InputError(`--${flag}: "${value}" is not a number like 2 or -20.5`);
+  return Math.round(Number(value) * 100);
+}
+
+task(
+  "supply:batch",
+  "The manufacturer that owns a GTIN registers a batch from its serials; writes the serials file it publishes for pack checks",
+)
+  .addParam("gtin", "The GTIN as printed (8, 12, 13 or 14 digits)")
+  .addParam("lot", "The lot as printed (up to 20 characters)")
+  .addParam("expires", "The expiry printed on the packs (YYYY-MM-DD): valid to the end of that day")
+  .addParam("serials", "A text file of the batch's serials, one per line: its quantity is their number")
+  .addParam("tempMin", "Lowest storage temperature, °C (e.g. 2)")
+  .addParam("tempMax", "Highest storage temperature, °C (e.g. 8)")
+  .addOptionalParam("humidityMin", "Lowest relative humidity, %", "0")
+  .addOptionalParam("humidityMax", "Highest relative humidity, %", "100")
+  .addOptionalParam("manufactured", "The day it was made (YYYY-MM-DD; default: now)")
+  .addOptionalParam("uri", "Where the batch's public metadata lives", "")
+  .addOptionalParam("message", "A public note for whoever checks a pack (storage advice)", "")
+  .addOptionalParam("out", "Where to write the published serials file (default: beside the network's documents)")
+  .addOptionalParam("from", FROM, "manufacturer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const { serialsFile } = await import("../../packages/sdk/src/serials");
+      const { storeDir } = await import("../../scripts/lib/locations");
+      const gtin = await gtinArg(args.gtin);
+      const serials = readInput(args.serials, "serials")
+        .toString("utf8")
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean);
+      if (serials.length === 0) throw new InputError(`--serials: ${args.serials} lists no serial`);
+      if (new Set(serials).size !== serials.length) throw new InputError(`--serials: ${args.serials} repeats a serial`);
+      const published = serialsFile(serials);
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.registerBatch({
+        gtin,
+        lot: args.lot!,
+        manufacturedAt: args.manufactured ? dayArg(args.manufactured, "manufactured") : await miip.now(),
+        expiresAt: dayArg(args.expires, "expires") + 86_400,
+        quantity: serials.length,
+        tempMin: hundredths(args.tempMin, "temp-min"),
+        tempMax: hundredths(args.tempMax, "temp-max"),
+        humidityMin: hundredths(args.humidityMin, "humidity-min"),
+        humidityMax: hundredths(args.humidityMax, "humidity-max"),
+        serialRoot: published.root,
+        metadataURI: args.uri!,
+        message: args.message!,
+      });
+      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+      const out = args.out ?? path.join(storeDir(network), `batch-${r.batchId}.serials.json`);
+      mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      writeFileSync(out, JSON.stringify(published, null, 2) + "\n");
+      done(`batch ${r.batchId}: ${serials.length} units of ${gtin}, lot ${args.lot}; serials file ${shown(out)}`, r);
+    }),
+  );
+
+task(
+  "supply:resolve-quarantine",
+  "The manufacturer or a regulator resolves a shipment's quarantine: destroys some units, releases the rest",
+)
+  .addParam("shipment", "The shipment id")
+  .addParam("destroy", "How many of its units are destroyed (the rest are released)")
+  .addOptionalParam("from", FROM, "manufacturer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const destroy = Number(integer(args.destroy, "destroy"));
+      const r = await miip.supply.resolveQuarantine(integer(args.shipment, "shipment"), destroy);
+      done(`shipment ${args.shipment}: quarantine resolved, ${destroy} units destroyed`, r);
+    }),
+  );
+
+task("supply:notice-holders", "Anyone names the holders of a recalled batch's units, from its shipments' ids")
+  .addParam("batch", "The recalled batch's id")
+  .addParam("shipments", "Shipment ids, comma-separated (supply:provenance lists them)")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.noticeHolders(integer(args.batch, "batch"), integers(args.shipments, "shipments"));
+      done(`batch ${args.batch}: ${r.notified} holders noticed`, r);
+    }),
+  );
+
+task(
+  "supply:report-as-patient",
+  "A patient reports an adverse event on a unit they received, signed with the prescription's key; a relayer sends it",
+)
+  .addParam("secret", "The prescription's secret (kept by the patient's wallet; never sent)")
+  .addParam("hospital", "The prescribing hospital: its id, address or local account name")
+  .addParam("pack", "The GS1 element string printed on the pack")
+  .addParam("file", "The encrypted report (only its digest goes on chain)")
+  .addParam("uri", "Where the encrypted report lives")
+  .addOptionalParam("from", FROM, "relayer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const { parsePackCode } = await import("../../packages/sdk/src/gs1");
+      let pack;
+      try {
+        pack = parsePackCode(args.pack ?? "");
+      } catch (error) {
+        throw new InputError(`--pack: ${(error as Error).message}`);
       }
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.reportAsPatient({
+        secret: bytes32Arg(args.secret, "secret"),
+        hospitalId: await institutionIdOf(hre, miip, args.hospital, "hospital"),
+        gtin: pack.gtin,
+        serial: pack.serial,
+        document: new Uint8Array(readInput(args.file, "file")),
+        uri: args.uri!,
+      });
+      done(`adverse event reported on ${pack.serial} (report ${r.count} on its batch), naming nobody`, r);
     }),
   );

@@ -7,6 +7,7 @@ import { task } from "hardhat/config";
 import {
   accountOf,
   action,
+  address,
   amount,
   Args,
   connect,
@@ -72,3 +73,16 @@ task("balance", "An account's IST balance")
 
 // Used by the tasks above only through `connect`; kept exported for the seeded node.
 export { signerFor };
+
+task("transfer", "Transfers IST from the acting account")
+  .addParam("to", "The receiver: an address or local account name")
+  .addParam("amount", "Amount in IST (e.g. 250 or 12.5)")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    action(async (args: Args, hre) => {
+      const to = await accountOf(hre, args.to, "to");
+      const value = amount(args.amount, "amount");
+      const miip = await connect(hre, args.from);
+      done(`${units(value)} sent to ${to}`, await miip.token.transfer(to, value));
+    }),
+  );
