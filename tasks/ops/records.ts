@@ -122,6 +122,15 @@ task("record:open", "Decrypts a record's document for a reader with a live right
     }),
   );
 
+task("record:pause", "The guardian role pauses record writes at once; governance resumes them (record:unpause)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      done("record writes paused; record:unpause resumes them after governance's delay", await miip.records.pause());
+    }),
+  );
+
 task(
   "record:unpause",
   "Governance resumes the record registry's writes after a pause: the first run schedules it (public for the governor's delay), a run after the delay executes it",

@@ -36,12 +36,21 @@ export async function runTask(name: string, args: Record<string, string | boolea
   return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
 }
 
+let shared: string | undefined;
+
 /**
  * Points the command line's deployment files and document stores at fresh temporary folders for a suite of tests,
  * so nothing in the working copy is read or written; call the returned function to restore and clean up.
  */
-export function isolatedCliFolders(): { dir: string; restore: () => void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "miip-tasks-"));
+export function isolatedCliFolders(options: { shared?: boolean } = {}): { dir: string; restore: () => void } {
+  // A seeded chain is a fixture shared by every suite of this process (its snapshot is taken once), and so are the
+  // files its seeding wrote: those suites share one folder, removed when the process exits.
+  if (options.shared && shared === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "miip-tasks-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    shared = dir;
+  }
+  const dir = options.shared ? shared! : mkdtempSync(path.join(os.tmpdir(), "miip-tasks-"));
   const saved = { deployments: process.env.MIIP_DEPLOYMENTS, store: process.env.MIIP_STORE };
   process.env.MIIP_DEPLOYMENTS = path.join(dir, "deployments");
   process.env.MIIP_STORE = path.join(dir, "store");
@@ -55,7 +64,24 @@ export function isolatedCliFolders(): { dir: string; restore: () => void } {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.shared) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The chain `npm run node` serves, in this process: the suite deployed and seeded with the demo's institutions,
+ * patients, records, programme, product, batch and prescription (scripts/lib/seed.ts). Use with `loadFixture`
+ * inside `isolatedCliFolders({ shared: true })`.
+ */
+export async function seededFixture(): Promise<void> {
+  const { seedNode } = await import("../../scripts/lib/seed");
+  const log = console.log;
+  console.log = () => undefined; // the seeding's summary is for a person starting a node
+  try {
+    await seedNode(hre, "in-process");
+  } finally {
+    console.log = log;
+    await hre.network.provider.send("hardhat_setLoggingEnabled", [false]);
+  }
 }

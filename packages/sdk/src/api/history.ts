@@ -1,6 +1,6 @@
 import type { BaseContract, ContractEventName, EventLog, Log } from "ethers";
 
-import type { Core } from "../core.ts";
+import { type Core, MIIPClientError } from "../core.ts";
 import { recordTypeName } from "../labels.ts";
 import { type Page, type Paged, pageOf } from "./paging.ts";
 
@@ -123,7 +123,7 @@ export class HistoryApi {
     const [log] = await this.logs(records, records.filters.RecordRegistered(recordId));
     if (!log) {
       await this.core.read(() => records.recordHeader(recordId)); // raises RecordsUnknownRecord
-      throw new Error(`record ${recordId} exists but its event is before the deployment's start block`);
+      throw new MIIPClientError(`record ${recordId} exists but its event is before the deployment's start block`);
     }
     return { patientId: log.args[1] as bigint, digest: log.args[5] as string, uri: log.args[6] as string };
   }

@@ -1,7 +1,7 @@
 import { keccak256, toUtf8Bytes, hexlify, getBytes } from "ethers";
 
 import type { Core, TxInfo } from "../core.ts";
-import { eventNamed } from "../core.ts";
+import { MIIPClientError, eventNamed } from "../core.ts";
 import { gtin14, languageCode } from "../gs1.ts";
 import { type Page, type Paged, pageOf } from "./paging.ts";
 import { reasonCode } from "./consent.ts";
@@ -43,7 +43,7 @@ export interface PrefixView {
 /** A GS1 company prefix written as its digits ("0614141"): its value and its length, leading zeros counted. */
 export function parsePrefix(digits: string): { value: bigint; digits: number } {
   if (!/^\d{6,12}$/.test(digits))
-    throw new Error(`a GS1 company prefix has 6 to 12 digits, got ${JSON.stringify(digits)}`);
+    throw new MIIPClientError(`a GS1 company prefix has 6 to 12 digits, got ${JSON.stringify(digits)}`);
   return { value: BigInt(digits), digits: digits.length };
 }
 

@@ -51,6 +51,14 @@ export class RecordsApi {
     return { ...info, recordId: eventNamed(info, "RecordRegistered").recordId as bigint };
   }
 
+  /**
+   * The guardian role pauses record writes at once (a compromised hospital key, a bug): registrations and
+   * amendments are refused until governance resumes them after its delay (`governance.unpause`).
+   */
+  async pause(): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.records.pause());
+  }
+
   /** Registers several records in one transaction, all or none; returns their ids in order. */
   async registerBatch(inputs: RecordInput[]): Promise<TxInfo & { recordIds: bigint[] }> {
     const now = await this.core.now();

@@ -21,7 +21,7 @@ import {
   supplyDomain,
 } from "../eip712.ts";
 import type { Core, TxInfo } from "../core.ts";
-import { eventNamed, eventsNamed } from "../core.ts";
+import { MIIPClientError, eventNamed, eventsNamed } from "../core.ts";
 import { shortId } from "../errors.ts";
 import { type PackCode, languageCode } from "../gs1.ts";
 import { type DeviceKindName, parseDeviceKind } from "../labels.ts";
@@ -155,7 +155,7 @@ function lotCode(lot: string): string {
  * fill the prescription: it goes in no document the hospital or the pharmacy reads.
  */
 export function prescriptionKey(secret: string): BaseWallet {
-  if (!isHexString(secret, 32)) throw new Error("a prescription's secret is 32 bytes of hex");
+  if (!isHexString(secret, 32)) throw new MIIPClientError("a prescription's secret is 32 bytes of hex");
   // A BaseWallet, not a Wallet: the latter brings keystores and randomness the SDK's browser bundle avoids.
   return new BaseWallet(
     new SigningKey(keccak256(abi.encode(["string", "bytes32"], ["MIIP prescription key", secret]))),
@@ -198,7 +198,7 @@ export class SupplyApi {
 
   private async institutionId(who: string | number | bigint): Promise<bigint> {
     if (typeof who !== "string") return BigInt(who);
-    if (!isAddress(who)) throw new Error(`not an address or an institution id: ${who}`);
+    if (!isAddress(who)) throw new MIIPClientError(`not an address or an institution id: ${who}`);
     return (await this.core.contracts.participants.memberOf(who)).id;
   }
 
@@ -238,7 +238,8 @@ export class SupplyApi {
   async sourceOf(shipmentId: bigint): Promise<{ sourceId: bigint; sourceReturns: bigint; sourceRemaining: bigint }> {
     const supply = this.core.contracts.supply;
     const logs = await this.core.read(() => supply.queryFilter(supply.filters.Shipped(shipmentId), 0));
-    if (logs.length === 0) throw new Error(`no shipment ${shortId(shipmentId)} left any holder on this chain`);
+    if (logs.length === 0)
+      throw new MIIPClientError(`no shipment ${shortId(shipmentId)} left any holder on this chain`);
     const { sourceId, sourceReturns, sourceRemaining } = logs[0].args;
     return { sourceId, sourceReturns, sourceRemaining };
   }
@@ -421,7 +422,7 @@ export class SupplyApi {
     const pharmacyId = await this.institutionId(input.pharmacy);
     const a = await this.allowance(allowanceKeyValue);
     const opening = a.unitsLeftInFill === 0;
-    if (opening && a.fillsLeft === 0) throw new Error("this prescription has no fill left");
+    if (opening && a.fillsLeft === 0) throw new MIIPClientError("this prescription has no fill left");
     const fillsAfter = opening ? a.fillsLeft - 1 : a.fillsLeft;
     const now = await this.core.now();
     const deadline = now + (input.validFor ?? 15 * 60);
@@ -469,7 +470,7 @@ export class SupplyApi {
       allowance?.authorization &&
       allowance.authorization.allowanceKey.toLowerCase() !== allowance.key.toLowerCase()
     ) {
-      throw new Error("the patient's authorisation is for another prescription");
+      throw new MIIPClientError("the patient's authorisation is for another prescription");
     }
     const fill = {
       allowanceKey: allowance?.key ?? zero,
