@@ -4,15 +4,16 @@
  *   npx hardhat run scripts/deploy.ts --network sepolia      (npm run deploy:sepolia)
  *
  * The parameter file is checked before anything is sent; Ignition's journal in deploy/deployments/ makes a
- * re-run continue or do nothing. Addresses and the claim's proofs file land in deploy/deployments/<network>/.
+ * re-run continue or do nothing. A journal of a chain that is gone (a local node restarted) is refused in one line;
+ * MIIP_RESET=1 starts it over. Addresses and the claim's proofs file land in deploy/deployments/<network>/.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 import hre from "hardhat";
 
 import { ParameterError, ist, loadParameters } from "./lib/parameters";
-import { deploySuite, writeDeployment } from "./lib/deploy";
+import { deploySuite, staleJournal, writeDeployment } from "./lib/deploy";
 import { deploymentsDir } from "./lib/locations";
 
 async function main(): Promise<void> {
@@ -25,6 +26,13 @@ async function main(): Promise<void> {
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
   const journal = path.join(hre.config.paths.ignition, "deployments", `chain-${chainId}`);
   const previousFile = path.join(outDir, "addresses.json");
+  if (process.env.MIIP_RESET === "1") {
+    // Starting over on purpose: the journal and the addresses it wrote belong to a chain that is gone.
+    rmSync(journal, { recursive: true, force: true });
+    rmSync(previousFile, { force: true });
+  }
+  const stale = await staleJournal(journal, hre.ethers.provider);
+  if (stale !== undefined) throw new Error(stale);
   const previous =
     existsSync(journal) && existsSync(previousFile)
       ? (JSON.parse(readFileSync(previousFile, "utf8")) as { listingTime?: number; startBlock?: number })

@@ -9,7 +9,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-import { getAddress, isAddress } from "ethers";
+import { type Provider, Wallet, getAddress, isAddress } from "ethers";
+import { vars } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
@@ -172,19 +173,76 @@ export function readJson(file: string | undefined, flag: string): unknown {
   }
 }
 
+/** The networks whose accounts are the node's own, named by config/localAccounts.ts. */
+export function isLocalNetwork(name: string): boolean {
+  return name === "hardhat" || name === "localhost";
+}
+
+/** The Hardhat configuration variable that holds a role's key on a network: MIIP_SEPOLIA_HOSPITAL_KEY. */
+export function roleKeyVariable(network: string, role: string): string {
+  const snake = (text: string) =>
+    text
+      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+      .replace(/[^A-Za-z0-9]+/g, "_")
+      .toUpperCase();
+  return `MIIP_${snake(network)}_${snake(role)}_KEY`;
+}
+
+/** Where configuration variables are read: Hardhat's `vars` (`npx hardhat vars set`, or HARDHAT_VAR_<NAME>). */
+export interface VariableSource {
+  has(name: string): boolean;
+  get(name: string): string;
+}
+
 /**
- * The account a task acts as: a name from config/localAccounts.ts (on local chains), an address the node
- * holds the key of, or the first account (the deployer key on a testnet).
+ * On a public network, the key a role acts with (`--from hospital`), from the configuration variable
+ * `roleKeyVariable(network, role)`: each party of a two-party flow has its own key, none sits in a file of the
+ * repository. Refused in one line, naming the variable to set, when the network has no key for the role.
+ */
+export function roleWallet(network: string, role: string, provider: Provider, source: VariableSource = vars): Wallet {
+  const variable = roleKeyVariable(network, role);
+  if (!source.has(variable)) {
+    throw new InputError(
+      `--from ${role}: ${network} has no key for ${role}: set one with \`npx hardhat vars set ${variable}\`, or give --from an address this network holds a key for`,
+    );
+  }
+  try {
+    return new Wallet(source.get(variable), provider);
+  } catch {
+    throw new InputError(`${variable} is not a private key (32 bytes of hex)`);
+  }
+}
+
+/** A local account by name: the node must have it (anvil starts with 10 accounts, MIIP's names go to #28). */
+function localAccount<T>(
+  hre: HardhatRuntimeEnvironment,
+  signers: T[],
+  name: keyof typeof LOCAL_ACCOUNTS,
+  flag: string,
+): T {
+  const index = LOCAL_ACCOUNTS[name];
+  const signer = signers[index];
+  if (signer === undefined) {
+    const needed = Math.max(...Object.values(LOCAL_ACCOUNTS)) + 1;
+    throw new InputError(
+      `--${flag} ${name}: ${hre.network.name} has ${signers.length} accounts and "${name}" is #${index}: start the node with at least ${needed} (npm run node has 30; anvil --accounts 30)`,
+    );
+  }
+  return signer;
+}
+
+/**
+ * The account a task acts as: a name from config/localAccounts.ts (the node's account on local chains, the role's
+ * configured key on public ones), an address the node holds the key of, or the first account.
  */
 export async function signerFor(hre: HardhatRuntimeEnvironment, from: string | undefined) {
   const signers = await hre.ethers.getSigners();
+  if (from !== undefined && from in LOCAL_ACCOUNTS && !isLocalNetwork(hre.network.name)) {
+    return roleWallet(hre.network.name, from, hre.ethers.provider);
+  }
   if (signers.length === 0) throw new InputError(`no account on ${hre.network.name}: set DEPLOYER_PRIVATE_KEY`);
   if (from === undefined || from === "") return signers[0];
-  if (from in LOCAL_ACCOUNTS) {
-    const signer = signers[LOCAL_ACCOUNTS[from as keyof typeof LOCAL_ACCOUNTS]];
-    if (!signer) throw new InputError(`--from ${from}: ${hre.network.name} has no such local account`);
-    return signer;
-  }
+  if (from in LOCAL_ACCOUNTS) return localAccount(hre, signers, from as keyof typeof LOCAL_ACCOUNTS, "from");
   if (!isAddress(from)) {
     throw new InputError(
       `--from: "${from}" is neither an address nor one of ${Object.keys(LOCAL_ACCOUNTS).join(", ")}`,
@@ -195,12 +253,17 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from: string | u
   return signer;
 }
 
-/** A local account's address by name, or the address itself: `--patient patientA` works on local chains. */
+/** A local account's address by name (a role's configured key on public networks), or the address itself. */
 export async function accountOf(hre: HardhatRuntimeEnvironment, value: string | undefined, flag: string) {
   if (value !== undefined && value in LOCAL_ACCOUNTS) {
-    const signers = await hre.ethers.getSigners();
-    const signer = signers[LOCAL_ACCOUNTS[value as keyof typeof LOCAL_ACCOUNTS]];
-    if (signer) return signer.address;
+    if (!isLocalNetwork(hre.network.name)) {
+      const variable = roleKeyVariable(hre.network.name, value);
+      if (vars.has(variable)) return roleWallet(hre.network.name, value, hre.ethers.provider).address;
+      throw new InputError(
+        `--${flag}: "${value}" names a local account; on ${hre.network.name} give an address (or set ${variable})`,
+      );
+    }
+    return localAccount(hre, await hre.ethers.getSigners(), value as keyof typeof LOCAL_ACCOUNTS, flag).address;
   }
   return address(value, flag);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { DeploymentResultType, deploy as ignitionDeploy } from "@nomicfoundation/ignition-core";
@@ -195,4 +195,27 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     SupplyChain: await suite.supply.getAddress(),
     PackVerifier: await suite.verifier.getAddress(),
   });
+}
+
+/**
+ * Ignition's journal for a chain remembers what it deployed there; after a local node restarts, the chain is new
+ * but the journal is not, and Ignition would read contracts that are not there ("could not decode result data").
+ * Returns the one-line reason and fix when the journal names a contract with no code on the chain, else undefined.
+ */
+export async function staleJournal(
+  journal: string,
+  provider: { getCode(address: string): Promise<string> },
+): Promise<string | undefined> {
+  const file = path.join(journal, "deployed_addresses.json");
+  if (!existsSync(file)) return undefined;
+  const deployed = Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>);
+  for (const [future, address] of deployed) {
+    if ((await provider.getCode(address)) === "0x") {
+      return (
+        `Ignition's journal ${journal} records ${future} at ${address}, which this chain does not hold ` +
+        `(a local node restarted since?): rerun with MIIP_RESET=1 to start the journal over, or delete ${journal}`
+      );
+    }
+  }
+  return undefined;
 }

@@ -6,7 +6,14 @@ import { HardhatError } from "hardhat/internal/core/errors";
 import { ERRORS } from "hardhat/internal/core/errors-list";
 import { makeError } from "ethers";
 
-import { isWrapped, oneLine } from "../../tasks/cli";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { Wallet } from "ethers";
+
+import { staleJournal } from "../../scripts/lib/deploy";
+import { isWrapped, oneLine, roleKeyVariable, roleWallet, signerFor } from "../../tasks/cli";
 import { isolatedCliFolders, runTask } from "../helpers/tasks";
 
 /** Hardhat's and its plugins' own tasks: everything else on `npx hardhat` is MIIP's. */
@@ -79,5 +86,50 @@ describe("command line: every failure is one line", function () {
     expect(await oneLine(bug, hre)).to.equal(
       "TypeError: Cannot read properties of undefined (reading 'id') (rerun with --show-stack-traces to see where it came from)",
     );
+  });
+
+  it("takes a role's key on a public network from its own configuration variable, and names the one to set", async function () {
+    expect(roleKeyVariable("sepolia", "hospital")).to.equal("MIIP_SEPOLIA_HOSPITAL_KEY");
+    expect(roleKeyVariable("op-sepolia", "emergencyHospital")).to.equal("MIIP_OP_SEPOLIA_EMERGENCY_HOSPITAL_KEY");
+    const key = Wallet.createRandom();
+    const held = new Map([["MIIP_SEPOLIA_HOSPITAL_KEY", key.privateKey]]);
+    const source = { has: (n: string) => held.has(n), get: (n: string) => held.get(n)! };
+    const wallet = roleWallet("sepolia", "hospital", hre.ethers.provider, source);
+    expect(wallet.address).to.equal(key.address);
+    expect(wallet.provider).to.equal(hre.ethers.provider);
+    expect(() => roleWallet("sepolia", "insurer", hre.ethers.provider, source)).to.throw(
+      "--from insurer: sepolia has no key for insurer: set one with `npx hardhat vars set MIIP_SEPOLIA_INSURER_KEY`, or give --from an address this network holds a key for",
+    );
+    held.set("MIIP_SEPOLIA_INSURER_KEY", "0x1234");
+    expect(() => roleWallet("sepolia", "insurer", hre.ethers.provider, source)).to.throw(
+      "MIIP_SEPOLIA_INSURER_KEY is not a private key (32 bytes of hex)",
+    );
+  });
+
+  it("says how many accounts a node needs when it has too few for a named account (anvil starts with 10)", async function () {
+    const signers = (await hre.ethers.getSigners()).slice(0, 10);
+    const anvil = { network: { name: "localhost" }, ethers: { getSigners: async () => signers } } as never;
+    expect(await signerFor(anvil, "registrar")).to.equal(signers[9]);
+    await expect(signerFor(anvil, "hospital")).to.be.rejectedWith(
+      '--from hospital: localhost has 10 accounts and "hospital" is #10: start the node with at least 29 (npm run node has 30; anvil --accounts 30)',
+    );
+  });
+
+  it("refuses an Ignition journal of a chain that is gone (a node restarted), naming the fix", async function () {
+    const journal = mkdtempSync(path.join(os.tmpdir(), "miip-journal-"));
+    try {
+      expect(await staleJournal(journal, hre.ethers.provider)).to.equal(undefined); // nothing deployed yet
+      const token = await (await hre.ethers.getContractFactory("MockFeeToken")).deploy();
+      const file = path.join(journal, "deployed_addresses.json");
+      writeFileSync(file, JSON.stringify({ "IST#INSSETToken": await token.getAddress() }));
+      expect(await staleJournal(journal, hre.ethers.provider)).to.equal(undefined);
+      const gone = Wallet.createRandom().address;
+      writeFileSync(file, JSON.stringify({ "IST#INSSETToken": await token.getAddress(), "MIIP#manager": gone }));
+      expect(await staleJournal(journal, hre.ethers.provider)).to.equal(
+        `Ignition's journal ${journal} records MIIP#manager at ${gone}, which this chain does not hold (a local node restarted since?): rerun with MIIP_RESET=1 to start the journal over, or delete ${journal}`,
+      );
+    } finally {
+      rmSync(journal, { recursive: true, force: true });
+    }
   });
 });
