@@ -340,11 +340,19 @@ export async function patientClient(hre: HardhatRuntimeEnvironment, args: Args) 
 export async function publicKeyOf(hre: HardhatRuntimeEnvironment, account: string, given: string | undefined) {
   if (given) return given;
   const signers = await hre.ethers.getSigners();
-  const signer = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
-  if (!signer) {
+  const held = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
+  // On a public network the parties' keys are the roles' configured ones: a role holding this account derives it.
+  const role = isLocalNetwork(hre.network.name)
+    ? undefined
+    : Object.keys(LOCAL_ACCOUNTS).find(
+        (name) =>
+          vars.has(roleKeyVariable(hre.network.name, name)) &&
+          roleWallet(hre.network.name, name, hre.ethers.provider).address.toLowerCase() === account.toLowerCase(),
+      );
+  if (!held && !role) {
     throw new InputError(`no encryption key for ${account}: pass its public key (npx hardhat keys:show on its side)`);
   }
-  const miip = await connect(hre, signer.address);
+  const miip = await connect(hre, held?.address ?? role);
   return (await miip.documents.encryptionKey()).publicKey;
 }
 

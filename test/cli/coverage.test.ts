@@ -2,7 +2,10 @@ import { expect } from "chai";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 
+import hre from "hardhat";
 import ts from "typescript";
+
+import { isWrapped } from "../../tasks/cli";
 
 const ROOT = path.join(__dirname, "..", "..");
 const API = path.join(ROOT, "packages", "sdk", "src", "api");
@@ -102,5 +105,28 @@ describe("command line: a task for every write the SDK offers", function () {
     for (const r of ["records.get", "history.recordsOfPatient", "supply.verifyPack"]) {
       expect(writes.has(r), r).to.equal(false);
     }
+  });
+
+  it("lists every task in the README's command-line table, and no task that does not exist", function () {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("## Command line"),
+      readme.indexOf("## Local node for dApp developers"),
+    );
+    const rows = section.split("\n").filter((line) => /^\| [a-z ]+ +\| `/.test(line));
+    const listed = new Set(
+      rows.flatMap((row) => [...row.matchAll(/`([a-z]+(?::[a-z-]+)?)[ `]/g)].map(([, name]) => name)),
+    );
+    const tasks = Object.entries(hre.tasks)
+      .filter(([name, definition]) => isWrapped(definition.action) && name !== "miip:node")
+      .map(([name]) => name);
+    expect(
+      tasks.filter((t) => !listed.has(t)),
+      "tasks the README does not list",
+    ).to.deep.equal([]);
+    expect(
+      [...listed].filter((t) => !(t in hre.tasks)),
+      "README names that are no task",
+    ).to.deep.equal([]);
   });
 });

@@ -639,7 +639,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     );
 
     const help = await hardhat(["help", "record:add"]);
-    expect(help.stdout).to.include("A hospital encrypts a document, stores it, and registers the record");
+    expect(help.stdout).to.include("A hospital encrypts documents, stores them, and registers their records");
     expect(help.stdout).to.include("--patient-key");
     expect(help.stdout).to.include("--type");
   });

@@ -132,6 +132,41 @@ describe("SDK client", function () {
         await hre.network.provider.send("evm_setAutomine", [true]);
       }
     });
+
+    it("keeps a mined failure a failure when its replay succeeds (out of gas): the receipt decides, the replay only names", async function () {
+      const { deployment, hospital, ids } = await loadFixture(sdkFixture);
+      const provider = new BrowserProvider(hre.network.provider as unknown as Eip1193Provider);
+      provider.pollingInterval = 20;
+      const miip = await MIIP.connect(await provider.getSigner(hospital.address), deployment);
+      const record = {
+        patientId: ids.patientA,
+        digest: hre.ethers.id("oog"),
+        recordType: 1,
+        issuedAt: 1,
+        uri: "ipfs://x",
+      };
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        const outcome = miip
+          .send(() => miip.contracts.records.register(record, { gasLimit: 60_000 }))
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        while (((await hre.network.provider.send("eth_pendingTransactions", [])) as unknown[]).length === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await hre.network.provider.send("evm_mine", []);
+        const error = (await outcome) as { code?: string; receipt?: { status: number } };
+        expect(error).to.not.equal(undefined);
+        expect(error).to.not.be.instanceOf(MIIPError); // the hospital may register: the replay cannot say why
+        expect(error.code).to.equal("CALL_EXCEPTION");
+        expect(error.receipt?.status).to.equal(0);
+        expect(await miip.records.idOf(record.digest)).to.equal(0n);
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+    });
   });
 
   describe("participants and records", function () {
