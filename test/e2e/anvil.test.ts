@@ -21,6 +21,7 @@ async function startAnvil(port: number): Promise<ChildProcess> {
   const anvil = spawn("npx", ["--yes", ANVIL, "--port", String(port), "--chain-id", "11155111"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group: npx starts anvil as a child, and stopping npx alone leaves anvil
   });
   let output = "";
   await new Promise<void>((resolve, reject) => {
@@ -37,6 +38,14 @@ async function startAnvil(port: number): Promise<ChildProcess> {
     anvil.once("exit", (code) => reject(new Error(`anvil exited with ${code}:\n${output}`)));
   });
   return anvil;
+}
+
+/** Stops anvil and the npx that started it, and waits until the port is free again. */
+async function stopAnvil(anvil: ChildProcess): Promise<void> {
+  if (anvil.exitCode !== null) return;
+  const exited = new Promise((resolve) => anvil.once("exit", resolve));
+  process.kill(-anvil.pid!, "SIGTERM");
+  await exited;
 }
 
 /**
@@ -98,8 +107,8 @@ describe("anvil: deployment, one key per role, refusals mined on chain, a node r
     }
   });
 
-  after(function () {
-    anvil?.kill();
+  after(async function () {
+    if (anvil) await stopAnvil(anvil);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -187,8 +196,7 @@ describe("anvil: deployment, one key per role, refusals mined on chain, a node r
   });
 
   it("refuses a journal of a chain that is gone after anvil restarts, and MIIP_RESET=1 starts over", async function () {
-    anvil!.kill();
-    await new Promise((resolve) => anvil!.once("exit", resolve));
+    await stopAnvil(anvil!);
     anvil = await startAnvil(port);
     const run = await deploy();
     expect(run.code).to.equal(1);
