@@ -55,7 +55,7 @@ describe("command line: every failure is one line", function () {
       if (name === "miip:node") continue; // run bare, it starts a node
       const run = await runTask(name);
       expect(run.code, `${name}: ${run.stdout}`).to.equal(1);
-      expect(run.stderr.split("\n"), `${name}: ${run.stderr}`).to.have.length(1);
+      expect(run.stderr.trim().split("\n"), `${name}: ${run.stderr}`).to.have.length(1);
       expect(run.stderr, name).to.match(/^error: \S/);
       // The first thing missing is named: a required flag, or else the deployment.
       const required = Object.entries(definition.paramDefinitions)
@@ -69,7 +69,7 @@ describe("command line: every failure is one line", function () {
   it("names every missing flag at once, and leaves the help text saying which are required", async function () {
     const run = await runTask("claim:bill", { from: "hospital" });
     expect(run).to.deep.include({ code: 1, stdout: "" });
-    expect(run.stderr).to.equal("error: --programme, --records and --amount are required");
+    expect(run.stderr).to.equal("error: --programme, --records and --amount are required\n");
     const help = hre.tasks["claim:bill"].paramDefinitions;
     expect(help.amount.description).to.match(/^required: Amount billed/);
     expect(help.payTo.description).to.not.match(/^required:/);

@@ -36,9 +36,9 @@ describe("command line: the operations, against the seeded chain", function () {
   const fails = async (name: string, args: Record<string, string | boolean> = {}) => {
     const run = await runTask(name, args);
     expect(run.code, `${name}: ${run.stdout}`).to.equal(1);
-    expect(run.stderr.split("\n"), run.stderr).to.have.length(1);
+    expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
     expect(run.stderr).to.match(/^error: /);
-    return run.stderr;
+    return run.stderr.trim();
   };
   /** Moves the chain's clock to the time a scheduling task said to run again after. */
   const travelPast = async (scheduled: string) => {

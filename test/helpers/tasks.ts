@@ -33,7 +33,9 @@ export async function runTask(name: string, args: Record<string, string | boolea
   }
   const code = Number(process.exitCode ?? 0);
   process.exitCode = exitCode; // a refusal under test is not mocha's failure
-  return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
+  // Each console line ends with a newline, as a process prints it.
+  const text = (lines: string[]) => lines.map((line) => `${line}\n`).join("");
+  return { code, stdout: text(stdout), stderr: text(stderr) };
 }
 
 let shared: string | undefined;
