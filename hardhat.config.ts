@@ -3,6 +3,7 @@ import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
 
+import { PUBLIC_NETWORKS } from "./config/networks";
 import { EVM_VERSION, SOLC_VERSION } from "./tasks/compiler";
 import "./tasks/miip";
 import "./tasks/node";
@@ -14,7 +15,6 @@ function secret(name: string): string {
   return process.env[name] ?? vars.get(name, "");
 }
 
-const sepoliaUrl = secret("SEPOLIA_RPC_URL");
 const deployerKey = secret("DEPLOYER_PRIVATE_KEY");
 
 /** Optimizer on; `runs` weighs deployment against calls (the suite is called far more often than deployed). */
@@ -50,14 +50,27 @@ const config: HardhatUserConfig = {
       // MIIP_LOCALHOST_URL lets the tests (and a second node) use another port.
       url: process.env.MIIP_LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
-    sepolia: {
-      url: sepoliaUrl || "https://sepolia.invalid",
-      chainId: 11155111,
-      accounts: deployerKey ? [deployerKey] : [],
-    },
+    ...Object.fromEntries(
+      Object.entries(PUBLIC_NETWORKS).map(([name, { chainId, rpc }]) => [
+        name,
+        { url: secret(rpc) || `https://${name}.invalid`, chainId, accounts: deployerKey ? [deployerKey] : [] },
+      ]),
+    ),
   },
   etherscan: {
+    // One Etherscan key verifies on every chain Etherscan serves (its v2 API, by chain id).
     apiKey: secret("ETHERSCAN_API_KEY"),
+    // hardhat-verify knows Sepolia and Arbitrum Sepolia; OP Sepolia is added here (v2 uses only its chain id).
+    customChains: [
+      {
+        network: "op-sepolia",
+        chainId: 11155420,
+        urls: {
+          apiURL: "https://api-sepolia-optimistic.etherscan.io/api",
+          browserURL: "https://sepolia-optimism.etherscan.io",
+        },
+      },
+    ],
   },
   sourcify: { enabled: false },
   typechain: {

@@ -1,6 +1,19 @@
 import path from "node:path";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
 
-import { type ContractTransactionResponse, Signature, type Signer, Wallet, ZeroAddress, ZeroHash, id } from "ethers";
+import {
+  type ContractTransactionResponse,
+  Signature,
+  type Signer,
+  Transaction,
+  type TransactionResponse,
+  Wallet,
+  ZeroAddress,
+  ZeroHash,
+  getBytes,
+  id,
+} from "ethers";
+import { LibZip } from "solady";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -33,13 +46,69 @@ export interface GasRow {
   calls?: number;
   /** The same count before patients became ids (issue 14), measured at commit 6a42dcc. */
   callsBefore?: number;
+  /** What a rollup posts of the transaction, when the row is one transaction's gas (not a sum or an average). */
+  data?: DataCost;
 }
 
-/** Sends a transaction and returns the gas its receipt reports. */
+/**
+ * What a transaction costs in data: on a rollup (OP Stack, Arbitrum) the fee is mostly the L1 data of the signed
+ * transaction, which the sequencer posts compressed. Bytes: the calldata, the signed transaction, and the signed
+ * transaction compressed with FastLZ (what OP Stack's fee oracle estimates from since Fjord) and with brotli
+ * (quality 11, what OP Stack batches and Arbitrum's batch poster compress with; alone, a transaction compresses
+ * worse than within a batch).
+ */
+export interface DataCost {
+  calldata: number;
+  signed: number;
+  fastlz: number;
+  brotli: number;
+}
+
+/**
+ * One transaction's gas, carrying its data cost: a Number object typed as a number. Arithmetic on it gives a plain
+ * number, so a row built from a sum or an average of several transactions carries no data cost; only rows that are
+ * one transaction's gas do (`measureGas` reads the cost and makes every row's gas a plain number again).
+ */
+function carrying(gas: bigint, data: DataCost): number {
+  return Object.assign(new Number(Number(gas)), { data }) as unknown as number;
+}
+
+/** The data cost a gas figure carries, when it is one transaction's (see `carrying`). */
+export function carriedData(gas: unknown): DataCost | undefined {
+  return gas instanceof Number ? (gas as Number & { data?: DataCost }).data : undefined;
+}
+
+/** The data cost of a mined transaction, from its signed serialisation. */
+export function dataCost(tx: TransactionResponse): DataCost {
+  const signed = Transaction.from({
+    type: tx.type,
+    to: tx.to,
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    gasPrice: tx.type === 2 ? null : tx.gasPrice,
+    maxFeePerGas: tx.maxFeePerGas,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    data: tx.data,
+    value: tx.value,
+    chainId: tx.chainId,
+    accessList: tx.accessList,
+    signature: tx.signature,
+  }).serialized;
+  const bytes = getBytes(signed);
+  return {
+    calldata: getBytes(tx.data).length,
+    signed: bytes.length,
+    fastlz: getBytes(LibZip.flzCompress(signed)).length,
+    brotli: brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+/** Sends a transaction and returns the gas its receipt reports, with the transaction's data cost. */
 export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
+  const sent = await tx;
+  const receipt = await sent.wait();
   if (receipt === null) throw new Error("no receipt");
-  return Number(receipt.gasUsed);
+  return carrying(receipt.gasUsed, dataCost(sent));
 }
 
 /**
@@ -51,7 +120,8 @@ export async function measure(
   hre: HardhatRuntimeEnvironment,
   tx: Promise<ContractTransactionResponse>,
 ): Promise<{ gas: number; calls: number }> {
-  const receipt = await (await tx).wait();
+  const sent = await tx;
+  const receipt = await sent.wait();
   if (receipt === null) throw new Error("no receipt");
   const trace = (await hre.network.provider.send("debug_traceTransaction", [
     receipt.hash,
@@ -63,7 +133,7 @@ export async function measure(
     const target = BigInt("0x" + step.stack[step.stack.length - 2]);
     if (target > 0xffn) calls += 1;
   }
-  return { gas: Number(receipt.gasUsed), calls };
+  return { gas: carrying(receipt.gasUsed, dataCost(sent)), calls };
 }
 
 /** A fresh suite, deployed as users deploy it (deploy/parameters/localhost.json through the Ignition modules). */

@@ -1,6 +1,7 @@
 /**
  * Measures the gas of every user operation on the in-process Hardhat network and the code size of every contract,
- * prints tables against the issues' targets and the EIP-170 limit, and writes bench/gas.json (committed, so a
+ * prints tables against the issues' targets and the EIP-170 limit (with each transaction's data, raw and
+ * compressed, which is most of its cost on a rollup), and writes bench/gas.json (committed, so a
  * review shows what a change costs; `npm run bench:check` holds CI to it).
  *
  *   npm run bench
@@ -27,7 +28,15 @@ async function main(): Promise<void> {
   const sizes = await contractSizes(hre.artifacts);
 
   const table = markdownTable(
-    ["operation", "gas", "target", "reference", "verdict", "calls (before issue 14)"],
+    [
+      "operation",
+      "gas",
+      "target",
+      "reference",
+      "verdict",
+      "calls (before issue 14)",
+      "data bytes: calldata / signed / FastLZ / brotli",
+    ],
     rows.map((r) => [
       r.operation,
       thousands(r.gas),
@@ -35,6 +44,7 @@ async function main(): Promise<void> {
       r.reference ? `${thousands(r.reference.gas)} (${r.reference.name})` : "",
       verdict(r),
       r.calls === undefined ? "" : `${r.calls}${r.callsBefore === undefined ? "" : ` (${r.callsBefore})`}`,
+      r.data === undefined ? "" : `${r.data.calldata} / ${r.data.signed} / ${r.data.fastlz} / ${r.data.brotli}`,
     ]),
   );
   for (const line of table) console.log(line);
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
           note: r.note,
           calls: r.calls,
           callsBefore: r.callsBefore,
+          data: r.data,
         },
       ]),
     ),
