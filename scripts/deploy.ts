@@ -13,7 +13,8 @@ import path from "node:path";
 import hre from "hardhat";
 
 import { ParameterError, ist, loadParameters } from "./lib/parameters";
-import { deploySuite, staleJournal, writeDeployment } from "./lib/deploy";
+import { PUBLIC_NETWORKS } from "../config/networks";
+import { deploySuite, journalId, staleJournal, writeDeployment } from "./lib/deploy";
 import { deploymentsDir } from "./lib/locations";
 
 async function main(): Promise<void> {
@@ -24,14 +25,21 @@ async function main(): Promise<void> {
   if (!existsSync(file)) throw new Error(`no parameter file ${file} for network ${hre.network.name}`);
   const outDir = path.join(deploymentsDir(), hre.network.name);
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
-  const journal = path.join(hre.config.paths.ignition, "deployments", `chain-${chainId}`);
+  const deploymentId = journalId(hre.network.name, chainId);
+  const journal = path.join(hre.config.paths.ignition, "deployments", deploymentId);
   const previousFile = path.join(outDir, "addresses.json");
+  const spec = loadParameters(file); // a file that cannot be read changes nothing, not even a reset
   if (process.env.MIIP_RESET === "1") {
-    // Starting over on purpose: the journal and the addresses it wrote belong to a chain that is gone.
+    // Starting over on purpose, on a local network only: a public network's journal records a real deployment.
+    if (hre.network.name in PUBLIC_NETWORKS) {
+      throw new Error(
+        `MIIP_RESET=1 starts a local network's journal over; ${hre.network.name}'s journal ${journal} records a public deployment and is never reset`,
+      );
+    }
     rmSync(journal, { recursive: true, force: true });
     rmSync(previousFile, { force: true });
   }
-  const stale = await staleJournal(journal, hre.ethers.provider);
+  const stale = await staleJournal(journal, hre.ethers.provider, hre.network.name);
   if (stale !== undefined) throw new Error(stale);
   const previous =
     existsSync(journal) && existsSync(previousFile)
@@ -39,7 +47,8 @@ async function main(): Promise<void> {
       : undefined;
   const startBlock = previous?.startBlock ?? (await hre.ethers.provider.getBlockNumber()) + 1;
   // `listingTime: "now"` must mean the same instant on a re-run, or Ignition would see changed arguments.
-  const suite = await deploySuite(hre, loadParameters(file), {
+  const suite = await deploySuite(hre, spec, {
+    deploymentId,
     listingNow: previous?.listingTime,
     baseDir: path.dirname(file),
     outDir,

@@ -27,6 +27,7 @@ import {
   type SupplyChain,
   type PackVerifier,
 } from "../../typechain-types";
+import { PUBLIC_NETWORKS } from "../../config/networks";
 import { ROLES } from "../../config/roles";
 import { type Deployment, parseDeployment } from "../../packages/sdk/src/deployment";
 import { type ResolvedParameters, type SuiteSpec, resolveParameters } from "./parameters";
@@ -59,6 +60,8 @@ export interface DeployOptions {
   listingNow?: number;
   /** Where `env:NAME` addresses of the parameter file are read (default: the process environment). */
   env?: Record<string, string | undefined>;
+  /** Ignition's deployment id, the journal's folder name (default: Ignition's `chain-<id>`). */
+  deploymentId?: string;
 }
 
 /**
@@ -97,7 +100,7 @@ export async function deploySuite(
   const addresses =
     hre.network.name === "hardhat"
       ? await deployInProcess(hre, parameters)
-      : await deployWithJournal(hre, parameters, options.displayUi ?? false);
+      : await deployWithJournal(hre, parameters, options.displayUi ?? false, options.deploymentId);
 
   const at = (key: keyof typeof MIIPModule.results) => addresses(key);
   const suite: Suite = {
@@ -132,8 +135,9 @@ async function deployWithJournal(
   hre: HardhatRuntimeEnvironment,
   parameters: ModuleParameters,
   displayUi: boolean,
+  deploymentId: string | undefined,
 ): Promise<AddressOf> {
-  const result = await hre.ignition.deploy(MIIPModule, { parameters, displayUi });
+  const result = await hre.ignition.deploy(MIIPModule, { parameters, displayUi, deploymentId });
   const addresses = new Map<string, string>();
   for (const [key, contract] of Object.entries(result)) addresses.set(key, await contract.getAddress());
   return (key) => addresses.get(key)!;
@@ -198,23 +202,35 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
 }
 
 /**
+ * Ignition's journal folder for a network: a public network's is Ignition's own `chain-<id>` (what `hardhat ignition
+ * verify` reads); any other network's is named after the network too (`localhost-31337`), so that rehearsing a
+ * public network's deployment on a local node with its chain id (MIIP_CHAIN_ID=11155111) never writes, nor resets,
+ * the real deployment's journal.
+ */
+export function journalId(network: string, chainId: number): string {
+  return network in PUBLIC_NETWORKS ? `chain-${chainId}` : `${network}-${chainId}`;
+}
+
+/**
  * Ignition's journal for a chain remembers what it deployed there; after a local node restarts, the chain is new
  * but the journal is not, and Ignition would read contracts that are not there ("could not decode result data").
  * Returns the one-line reason and fix when the journal names a contract with no code on the chain, else undefined.
+ * A public chain does not restart: there, the likelier cause is an RPC URL that points at another chain.
  */
 export async function staleJournal(
   journal: string,
   provider: { getCode(address: string): Promise<string> },
+  network = "localhost",
 ): Promise<string | undefined> {
   const file = path.join(journal, "deployed_addresses.json");
   if (!existsSync(file)) return undefined;
   const deployed = Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>);
   for (const [future, address] of deployed) {
     if ((await provider.getCode(address)) === "0x") {
-      return (
-        `Ignition's journal ${journal} records ${future} at ${address}, which this chain does not hold ` +
-        `(a local node restarted since?): rerun with MIIP_RESET=1 to start the journal over, or delete ${journal}`
-      );
+      const found = `Ignition's journal ${journal} records ${future} at ${address}, which this chain does not hold`;
+      return network in PUBLIC_NETWORKS
+        ? `${found}: check that ${network}'s RPC URL points at ${network}; the journal of a public deployment is never reset for you`
+        : `${found} (a local node restarted since?): rerun with MIIP_RESET=1 to start the journal over, or delete ${journal}`;
     }
   }
   return undefined;

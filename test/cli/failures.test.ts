@@ -12,7 +12,7 @@ import path from "node:path";
 
 import { Wallet } from "ethers";
 
-import { staleJournal } from "../../scripts/lib/deploy";
+import { journalId, staleJournal } from "../../scripts/lib/deploy";
 import { isWrapped, oneLine, roleKeyVariable, roleWallet, signerFor } from "../../tasks/cli";
 import { isolatedCliFolders, runTask } from "../helpers/tasks";
 
@@ -128,8 +128,19 @@ describe("command line: every failure is one line", function () {
       expect(await staleJournal(journal, hre.ethers.provider)).to.equal(
         `Ignition's journal ${journal} records MIIP#manager at ${gone}, which this chain does not hold (a local node restarted since?): rerun with MIIP_RESET=1 to start the journal over, or delete ${journal}`,
       );
+      // A public chain does not restart: the advice there is to check the RPC URL, never to reset.
+      expect(await staleJournal(journal, hre.ethers.provider, "op-sepolia")).to.equal(
+        `Ignition's journal ${journal} records MIIP#manager at ${gone}, which this chain does not hold: check that op-sepolia's RPC URL points at op-sepolia; the journal of a public deployment is never reset for you`,
+      );
     } finally {
       rmSync(journal, { recursive: true, force: true });
     }
+  });
+
+  it("keeps a rehearsal's journal apart from the public deployment's, even at the same chain id", function () {
+    expect(journalId("sepolia", 11155111)).to.equal("chain-11155111"); // what `hardhat ignition verify` reads
+    expect(journalId("arbitrum-sepolia", 421614)).to.equal("chain-421614");
+    expect(journalId("localhost", 11155111)).to.equal("localhost-11155111"); // MIIP_CHAIN_ID=11155111
+    expect(journalId("localhost", 31337)).to.equal("localhost-31337");
   });
 });

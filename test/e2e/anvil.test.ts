@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -195,14 +195,36 @@ describe("anvil: deployment, one key per role, refusals mined on chain, a node r
     provider.destroy();
   });
 
-  it("refuses a journal of a chain that is gone after anvil restarts, and MIIP_RESET=1 starts over", async function () {
+  it("refuses a journal of a chain that is gone after anvil restarts; MIIP_RESET=1 starts a local one over, never a public one", async function () {
+    // A rehearsal of sepolia.json on the local node, beside the Sepolia deployment of the first test: two journals.
+    const local = (extra: NodeJS.ProcessEnv = {}) =>
+      hardhat(["run", "scripts/deploy.ts", "--network", "localhost"], {
+        MIIP_PARAMETERS: path.join(ROOT, "deploy", "parameters", "sepolia.json"),
+        ...extra,
+      });
+    expect(ok(await local())).to.match(/addresses and proofs written to/);
+    const journals = path.join(dir, "ignition", "deployments");
+    expect(readdirSync(journals).sort()).to.deep.equal(["chain-11155111", "localhost-11155111"]);
     await stopAnvil(anvil!);
     anvil = await startAnvil(port);
-    const run = await deploy();
-    expect(run.code).to.equal(1);
-    expect(run.stderr.trim()).to.match(
-      /^Ignition's journal .*chain-11155111 records .* at 0x[0-9a-fA-F]{40}, which this chain does not hold \(a local node restarted since\?\): rerun with MIIP_RESET=1 to start the journal over, or delete /,
+
+    const publicRun = await deploy();
+    expect(publicRun.code).to.equal(1);
+    expect(publicRun.stderr.trim()).to.match(
+      /^Ignition's journal .*chain-11155111 records .* at 0x[0-9a-fA-F]{40}, which this chain does not hold: check that sepolia's RPC URL points at sepolia; the journal of a public deployment is never reset for you$/,
     );
-    expect(ok(await deploy({ MIIP_RESET: "1" }))).to.match(/addresses and proofs written to/);
+    const publicReset = await deploy({ MIIP_RESET: "1" });
+    expect([publicReset.code, publicReset.stderr.trim()]).to.deep.equal([
+      1,
+      `MIIP_RESET=1 starts a local network's journal over; sepolia's journal ${path.join(journals, "chain-11155111")} records a public deployment and is never reset`,
+    ]);
+    const stale = await local();
+    expect(stale.code).to.equal(1);
+    expect(stale.stderr.trim()).to.match(
+      /^Ignition's journal .*localhost-11155111 records .* at 0x[0-9a-fA-F]{40}, which this chain does not hold \(a local node restarted since\?\): rerun with MIIP_RESET=1 to start the journal over, or delete /,
+    );
+    expect(ok(await local({ MIIP_RESET: "1" }))).to.match(/addresses and proofs written to/);
+    expect(readdirSync(journals).sort()).to.deep.equal(["chain-11155111", "localhost-11155111"]);
+    expect(existsSync(path.join(journals, "chain-11155111", "journal.jsonl"))).to.equal(true);
   });
 });

@@ -98,7 +98,7 @@ describe("command line: a seeded node, the tasks and the deployment script", fun
     expect(first.code, first.stderr).to.equal(0);
     const file = path.join(dir, "deployments", "localhost", "addresses.json");
     const deployed = JSON.parse(readFileSync(file, "utf8"));
-    expect(existsSync(path.join(dir, "ignition", "deployments", "chain-31337", "journal.jsonl"))).to.equal(true);
+    expect(existsSync(path.join(dir, "ignition", "deployments", "localhost-31337", "journal.jsonl"))).to.equal(true);
     const again = await hardhat(["run", "scripts/deploy.ts", "--network", "localhost"]);
     expect(again.code, again.stderr).to.equal(0);
     expect(JSON.parse(readFileSync(file, "utf8"))).to.deep.equal(deployed);
