@@ -133,6 +133,64 @@ describe("SDK client", function () {
       }
     });
 
+    /**
+     * A block where the guardian pauses record writes first and a hospital's write (for an unknown patient) comes
+     * second: mined, the write failed because of the pause; on the state before the block it would fail for the
+     * unknown patient. `node` is the EIP-1193 provider the client talks to.
+     */
+    async function pausedInTheSameBlock(node: Eip1193Provider) {
+      const { deployment, hospital, records, deployer } = await loadFixture(sdkFixture);
+      const provider = new BrowserProvider(node);
+      provider.pollingInterval = 20;
+      const miip = await MIIP.connect(await provider.getSigner(hospital.address), deployment);
+      const record = { patientId: 999n, digest: hre.ethers.id("x"), recordType: 1, issuedAt: 1, uri: "ipfs://x" };
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        await records.connect(deployer).pause({ gasLimit: 300_000, maxPriorityFeePerGas: 10n ** 10n });
+        const outcome = miip
+          .send(() => miip.contracts.records.register(record, { gasLimit: 500_000, maxPriorityFeePerGas: 1n }))
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        while (((await hre.network.provider.send("eth_pendingTransactions", [])) as unknown[]).length < 2) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await hre.network.provider.send("evm_mine", []);
+        const block = await hre.ethers.provider.getBlock("latest");
+        return { error: (await outcome) as MIIPError, hash: block!.transactions[1], blockNumber: block!.number };
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+    }
+
+    it("names the exact reason from the node's trace, even when an earlier transaction of the block caused it (audit)", async function () {
+      const { error, hash, blockNumber } = await pausedInTheSameBlock(
+        hre.network.provider as unknown as Eip1193Provider,
+      );
+      expect(error).to.be.instanceOf(MIIPError);
+      expect(error.name).to.equal("RecordsPaused");
+      expect(error.mined).to.deep.equal({ hash, blockNumber, exact: true });
+      expect(error.message).to.match(new RegExp(`\\(transaction ${hash}\\)$`));
+    });
+
+    it("says a replay's reason may differ when the node cannot trace and transactions came before it in its block", async function () {
+      // A public RPC: no debug_traceTransaction.
+      const untraced: Eip1193Provider = {
+        request: async ({ method, params }) => {
+          if (method.startsWith("debug_")) throw new Error(`the method ${method} does not exist/is not available`);
+          return hre.network.provider.request({ method, params: params as unknown[] });
+        },
+      };
+      const { error, hash, blockNumber } = await pausedInTheSameBlock(untraced);
+      expect(error).to.be.instanceOf(MIIPError);
+      expect(error.name).to.equal("RecordsUnknownPatient"); // the replay's reason, not the mined one: said so
+      expect(error.mined).to.deep.equal({ hash, blockNumber, exact: false });
+      expect(error.message).to.contain(
+        `(transaction ${hash}; named by replaying it on the state before block ${blockNumber}, which 1 earlier transaction(s) of that block may have changed: the reason may differ)`,
+      );
+    });
+
     it("keeps a mined failure a failure when its replay succeeds (out of gas): the receipt decides, the replay only names", async function () {
       const { deployment, hospital, ids } = await loadFixture(sdkFixture);
       const provider = new BrowserProvider(hre.network.provider as unknown as Eip1193Provider);

@@ -29,7 +29,7 @@ import type {
   PackVerifier,
 } from "./contracts/index.ts";
 import { type ContractName, type Deployment } from "./deployment.ts";
-import { asMIIPError, decoded } from "./errors.ts";
+import { MIIPError, asMIIPError, decodeRevertData, decoded } from "./errors.ts";
 
 /** The suite's contracts, typed by TypeChain, connected to the client's signer or provider. */
 export interface SuiteContracts {
@@ -179,14 +179,19 @@ export class Core {
   }
 
   /**
-   * Why a mined transaction reverted: a receipt carries no reason, so the transaction is replayed as a call on the
-   * state it was mined on (the block before its own; a transaction earlier in the same block may differ, which
-   * the replay then cannot see). A replay that does not revert, or a node that cannot replay, leaves the error as
-   * it was.
+   * Why a mined transaction reverted: a receipt carries no reason. The node's trace of the transaction gives its
+   * exact revert data (`debug_traceTransaction`, with the call tracer on geth, anvil, reth and erigon, the default
+   * tracer on Hardhat); a node without traces (most public RPCs) gets a replay of the transaction as a call on the
+   * state before its block. A transaction earlier in the same block may have changed that state: the error then
+   * says its reason is a replay's and may differ. A replay that does not revert, or a node that can do neither,
+   * leaves the error as it was. The receipt decides the outcome in every case; this only names it.
    */
   private async replayed(response: ContractTransactionResponse, error: unknown): Promise<unknown> {
-    const receipt = (error as { receipt?: { blockNumber?: number; status?: number } }).receipt;
+    const receipt = (error as { receipt?: { blockNumber?: number; status?: number; index?: number } }).receipt;
     if (asMIIPError(error) || receipt?.status !== 0 || receipt.blockNumber === undefined) return undefined;
+    const mined = { hash: response.hash, blockNumber: receipt.blockNumber };
+    const traced = await this.tracedRevert(response.hash);
+    if (traced !== undefined) return traced.withMined({ ...mined, exact: true }, `transaction ${response.hash}`);
     try {
       await this.provider.call({
         from: response.from,
@@ -196,9 +201,35 @@ export class Core {
         blockTag: receipt.blockNumber - 1,
       });
     } catch (replay) {
-      return asMIIPError(replay);
+      const named = asMIIPError(replay);
+      if (named === undefined) return undefined;
+      const before = receipt.index ?? 0;
+      const note =
+        before === 0
+          ? `transaction ${response.hash}; named by replaying it on the state before block ${receipt.blockNumber}`
+          : `transaction ${response.hash}; named by replaying it on the state before block ${receipt.blockNumber}, which ${before} earlier transaction(s) of that block may have changed: the reason may differ`;
+      return named.withMined({ ...mined, exact: before === 0 }, note);
     }
     return undefined;
+  }
+
+  /** The revert a node's trace of a mined transaction shows, when the node traces; undefined otherwise. */
+  private async tracedRevert(hash: string): Promise<MIIPError | undefined> {
+    const send = (this.provider as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send;
+    if (typeof send !== "function") return undefined;
+    const trace = (options: object) =>
+      send.call(this.provider, "debug_traceTransaction", [hash, options]).then(
+        (result) => result as { output?: string; returnValue?: string; failed?: boolean } | null,
+        () => undefined,
+      );
+    const call = await trace({ tracer: "callTracer", tracerConfig: { onlyTopCall: true } });
+    const data =
+      call?.output ??
+      (await trace({ disableStack: true, disableMemory: true, disableStorage: true, enableReturnData: true }).then(
+        (t) => (t?.failed && typeof t.returnValue === "string" ? t.returnValue : undefined),
+      ));
+    if (typeof data !== "string" || data === "") return undefined;
+    return decodeRevertData(data.startsWith("0x") ? data : `0x${data}`);
   }
 
   /** Reads through the decoder too, so a view's refusal (an unknown record) reads as well as a write's. */

@@ -294,13 +294,31 @@ export class MIIPError extends Error {
   readonly source: string;
   /** The raw revert data. */
   readonly data: string;
+  /**
+   * For a transaction that reverted once mined: its hash and block, and whether the reason is exactly the mined
+   * one (from the node's trace, or a replay with nothing before it in its block) or a replay's that may differ.
+   */
+  readonly mined?: { hash: string; blockNumber: number; exact: boolean };
 
-  constructor(name: string, message: string, args: Record<string, unknown>, source: string, data: string) {
+  constructor(
+    name: string,
+    message: string,
+    args: Record<string, unknown>,
+    source: string,
+    data: string,
+    mined?: { hash: string; blockNumber: number; exact: boolean },
+  ) {
     super(message);
     this.name = name;
     this.args = args;
     this.source = source;
     this.data = data;
+    this.mined = mined;
+  }
+
+  /** The same refusal, for a transaction mined and reverted, saying which and how its reason was found. */
+  withMined(mined: { hash: string; blockNumber: number; exact: boolean }, note: string): MIIPError {
+    return new MIIPError(this.name, `${this.message} (${note})`, { ...this.args }, this.source, this.data, mined);
   }
 }
 
