@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-import { type Provider, Wallet, getAddress, isAddress } from "ethers";
+import { Contract, type Provider, Wallet, getAddress, isAddress } from "ethers";
 import { vars } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -141,19 +141,63 @@ export function integers(value: string | undefined, flag: string): bigint[] {
   return value.split(",").map((part) => integer(part.trim(), flag));
 }
 
-/** A token amount in whole units with up to 18 decimals ("250", "12.5"). */
-export function amount(value: string | undefined, flag: string): bigint {
+/** A token amount in whole units with up to `decimals` decimals ("250", "12.5"), in base units. */
+export function amount(value: string | undefined, flag: string, decimals = 18): bigint {
   if (value === undefined || value === "") throw new InputError(`--${flag} is required`);
-  const match = /^(\d+)(?:\.(\d{1,18}))?$/.exec(value);
-  if (!match) throw new InputError(`--${flag}: "${value}" is not an amount (e.g. 250 or 12.5)`);
-  return BigInt(match[1]) * 10n ** 18n + BigInt((match[2] ?? "").padEnd(18, "0"));
+  const match = (decimals > 0 ? new RegExp(`^(\\d+)(?:\\.(\\d{1,${decimals}}))?$`) : /^(\d+)$/).exec(value);
+  if (!match) {
+    throw new InputError(
+      `--${flag}: "${value}" is not an amount (e.g. 250${decimals > 0 ? ` or 12.5, at most ${decimals} decimals` : ", whole units"})`,
+    );
+  }
+  return BigInt(match[1]) * 10n ** BigInt(decimals) + BigInt((match[2] ?? "").padEnd(decimals, "0") || "0");
 }
 
-/** Whole units with their decimals, e.g. 1,250.5 IST. */
-export function units(value: bigint): string {
-  const whole = (value / 10n ** 18n).toLocaleString("en-US");
-  const fraction = (value % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
-  return `${whole}${fraction ? "." + fraction : ""} IST`;
+/** Whole units with their decimals and symbol, e.g. 1,250.5 IST. */
+export function units(value: bigint, decimals = 18, symbol = "IST"): string {
+  const base = 10n ** BigInt(decimals);
+  const whole = (value / base).toLocaleString("en-US");
+  const fraction = decimals > 0 ? (value % base).toString().padStart(decimals, "0").replace(/0+$/, "") : "";
+  return `${whole}${fraction ? "." + fraction : ""} ${symbol}`;
+}
+
+/** A token's amounts as a person types and reads them: its own decimals and symbol, never 18 and IST assumed. */
+export interface Money {
+  token: string;
+  decimals: number;
+  symbol: string;
+  /** A flag's amount in the token's base units. */
+  parse(value: string | undefined, flag: string): bigint;
+  /** Base units as whole units with the token's symbol. */
+  show(value: bigint): string;
+}
+
+/** The amounts of `token`, read from the token itself (`decimals()`, `symbol()`). */
+export async function moneyOf(hre: HardhatRuntimeEnvironment, token: string): Promise<Money> {
+  const erc20 = new Contract(
+    token,
+    ["function decimals() view returns (uint8)", "function symbol() view returns (string)"],
+    hre.ethers.provider,
+  );
+  let decimals: number;
+  let symbol: string;
+  try {
+    [decimals, symbol] = [Number(await erc20.decimals()), String(await erc20.symbol())];
+  } catch {
+    throw new InputError(`${token} answers no decimals() and symbol(): not an ERC-20 token`);
+  }
+  return {
+    token,
+    decimals,
+    symbol,
+    parse: (value, flag) => amount(value, flag, decimals),
+    show: (value) => units(value, decimals, symbol),
+  };
+}
+
+/** The amounts of a programme's token. */
+export async function programmeMoney(hre: HardhatRuntimeEnvironment, miip: MIIP, programmeId: bigint | number) {
+  return moneyOf(hre, (await miip.claims.programme(programmeId)).token);
 }
 
 /** Reads a file the user named, or says plainly that it is not there. */

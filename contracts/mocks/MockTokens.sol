@@ -13,6 +13,15 @@ contract MockERC20 is ERC20, ERC20Permit {
     }
 }
 
+/// @notice Test double: a stablecoin with 6 decimals, as USDC has: amounts are not in 18-decimal units.
+contract MockSixDecimals is MockERC20 {
+    constructor() MockERC20("USD Coin", "USDC") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+}
+
 /// @notice Test double: takes a 1% fee on every transfer, so less arrives than was sent.
 contract MockFeeToken is MockERC20 {
     constructor() MockERC20("Fee", "FEE") {}

@@ -20,9 +20,12 @@ import {
   InputError,
   integer,
   integers,
+  Money,
+  moneyOf,
   PATIENT,
   patientClient,
   patientIdOf,
+  programmeMoney,
   readInput,
   readJson,
   shown,
@@ -83,14 +86,14 @@ function payToArg(value: string | undefined): "hospital" | "patient" {
 }
 
 /** One line for an attestation: the claim it filed, or the party the bill waits for. */
-function attested(r: AttestResult): string {
+function attested(r: AttestResult, money: Money): string {
   if (r.status === "waiting") {
     return r.waitingFor === "patient"
       ? `bill ${r.billHash} attested by the hospital; it waits for patient ${r.patientId} (claim:confirm --bill ${r.billHash})`
       : `bill ${r.billHash} attested by patient ${r.patientId}; it waits for the hospital (claim:bill)`;
   }
-  const copaid = r.copaid > 0n ? `, co-paid ${units(r.copaid)}` : "";
-  return `claim ${r.claimId}: ${r.status}, due ${units(r.due)}, paid now ${units(r.paidNow)}${copaid}`;
+  const copaid = r.copaid > 0n ? `, co-paid ${money.show(r.copaid)}` : "";
+  return `claim ${r.claimId}: ${r.status}, due ${money.show(r.due)}, paid now ${money.show(r.paidNow)}${copaid}`;
 }
 
 task(
@@ -99,7 +102,7 @@ task(
 )
   .addParam("programme", "The programme id")
   .addParam("records", "Record ids, comma-separated (one patient's, issued by --from)")
-  .addParam("amount", "Amount billed, in IST (e.g. 250)")
+  .addParam("amount", "Amount billed, in the programme's token (e.g. 250)")
   .addOptionalParam("payTo", "Who is paid: hospital, or patient (who already paid the hospital)", "hospital")
   .addOptionalParam("itemised", "The itemised bill (its encrypted file): only its digest goes on chain")
   .addOptionalParam("digest", "The itemised bill's digest, instead of --itemised")
@@ -112,10 +115,11 @@ task(
       if (args.sign && !args.out) throw new InputError("--sign needs --out: the patient files the signed bill");
       const { billToJson } = await import("../../packages/sdk/src");
       const miip = await connect(hre, args.from);
+      const money = await programmeMoney(hre, miip, integer(args.programme, "programme"));
       const bill = await miip.claims.bill({
         programmeId: integer(args.programme, "programme"),
         recordIds: integers(args.records, "records"),
-        amount: amount(args.amount, "amount"),
+        amount: money.parse(args.amount, "amount"),
         payTo: payToArg(args.payTo),
         billDigest: await digestArg(args, "itemised", "digest"),
         expiresAt: await expiryOf(hre, args.days),
@@ -131,7 +135,7 @@ task(
       }
       const r = await miip.claims.attest(bill, { by: "institution" });
       if (args.out) writeFileSync(args.out, billToJson(bill) + "\n");
-      done(attested(r), r);
+      done(attested(r, money), r);
     }),
   );
 
@@ -148,8 +152,9 @@ task(
     action(async (args: Args, hre) => {
       const miip = await patientClient(hre, args);
       const { bill, signature } = await billArg(miip, args.bill);
+      const money = await programmeMoney(hre, miip, bill.programmeId);
       const r = await miip.claims.attest(bill, { by: "patient", hospitalSignature: signature });
-      done(attested(r), r);
+      done(attested(r, money), r);
     }),
   );
 
@@ -159,7 +164,7 @@ task(
 )
   .addParam("programme", "The programme id")
   .addParam("records", "Record ids, comma-separated")
-  .addParam("billed", "Amount billed, in IST (e.g. 250)")
+  .addParam("billed", "Amount billed, in the programme's token (e.g. 250)")
   .addOptionalParam("payTo", "Who is paid: hospital, or patient (who already paid the hospital)", "hospital")
   .addOptionalParam("itemised", "The itemised bill (default: a one-line bill naming the records and the amount)")
   .addOptionalParam("digest", "The itemised bill's digest, instead of --itemised")
@@ -170,7 +175,8 @@ task(
     action(async (args: Args, hre) => {
       const hospital = await connect(hre, args.from);
       const recordIds = integers(args.records, "records");
-      const billed = amount(args.billed, "billed");
+      const money = await programmeMoney(hre, hospital, integer(args.programme, "programme"));
+      const billed = money.parse(args.billed, "billed");
       const { patientId } = await hospital.records.get(recordIds[0]);
       const patientAccount = args.patientFrom
         ? await accountOf(hre, args.patientFrom, "patient-from")
@@ -181,7 +187,7 @@ task(
           `this node holds no key for patient ${patientId} (${patientAccount}): bill it with claim:bill, the patient confirms with claim:confirm`,
         );
       }
-      const line = `records ${recordIds.join(", ")}: ${units(billed)}`;
+      const line = `records ${recordIds.join(", ")}: ${money.show(billed)}`;
       const bill = await hospital.claims.bill({
         programmeId: integer(args.programme, "programme"),
         recordIds,
@@ -193,7 +199,7 @@ task(
       let patient = await connect(hre, patientAccount);
       if (args.gasless) patient = patient.gasless(await signerFor(hre, "relayer"));
       const r = await patient.claims.attest(signed, { by: "patient" });
-      done(attested(r), r);
+      done(attested(r, money), r);
     }),
   );
 
@@ -213,7 +219,7 @@ task("claim:cancel", "A party cancels a bill before it is filed (the hospital, o
 
 task("claim:decide", "The insurer approves (in full or part) or rejects a pending claim")
   .addParam("claim", "The claim id")
-  .addOptionalParam("approve", "Amount approved, in IST")
+  .addOptionalParam("approve", "Amount approved, in the programme's token")
   .addFlag("reject", "Reject instead")
   .addOptionalParam("reason", "A reason code", "reviewed")
   .addOptionalParam("from", FROM, "insurer")
@@ -222,10 +228,11 @@ task("claim:decide", "The insurer approves (in full or part) or rejects a pendin
       if (!!args.approve === !!args.reject) throw new InputError("give exactly one of --approve <amount> or --reject");
       const miip = await connect(hre, args.from);
       const id = integer(args.claim, "claim");
+      const money = await programmeMoney(hre, miip, (await miip.claims.get(id)).programmeId);
       const r = args.reject
         ? await miip.claims.reject(id, args.reason!)
-        : await miip.claims.approve(id, amount(args.approve, "approve"), args.reason);
-      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}`, r);
+        : await miip.claims.approve(id, money.parse(args.approve, "approve"), args.reason);
+      done(`claim ${id}: ${r.status}, paid now ${money.show(r.paidNow)}`, r);
     }),
   );
 
@@ -255,9 +262,10 @@ task("claim:default", "Anyone applies the default outcome of a claim whose curre
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
       const id = integer(args.claim, "claim");
+      const money = await programmeMoney(hre, miip, (await miip.claims.get(id)).programmeId);
       const r = await miip.claims.applyDefault(id);
       const next = r.deadline === 0 ? "final" : `next deadline ${when(r.deadline)}`;
-      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}; ${next}`, r);
+      done(`claim ${id}: ${r.status}, paid now ${money.show(r.paidNow)}; ${next}`, r);
     }),
   );
 
@@ -266,24 +274,25 @@ task(
   "The insurer announces a withdrawal of free funds (--amount), or executes the announced one once its notice has passed",
 )
   .addParam("programme", "The programme id")
-  .addOptionalParam("amount", "Announce a withdrawal of this much, in IST; without it, execute the announced one")
+  .addOptionalParam("amount", "Announce a withdrawal of this much, in the programme's token; without it, execute the announced one")
   .addOptionalParam("to", "The recipient (default: --from)")
   .addOptionalParam("from", FROM, "insurer")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
       const id = integer(args.programme, "programme");
+      const money = await programmeMoney(hre, miip, id);
       if (args.amount) {
         const to = args.to ? await accountOf(hre, args.to, "to") : undefined;
-        const r = await miip.claims.announceWithdrawal(id, amount(args.amount, "amount"), to);
+        const r = await miip.claims.announceWithdrawal(id, money.parse(args.amount, "amount"), to);
         done(
-          `withdrawal of ${units(r.amount)} to ${r.to} announced; run again without --amount after ${when(r.executableAt)}`,
+          `withdrawal of ${money.show(r.amount)} to ${r.to} announced; run again without --amount after ${when(r.executableAt)}`,
           r,
         );
       } else {
         if (args.to) throw new InputError("--to goes with --amount: the recipient is named when announcing");
         const r = await miip.claims.withdraw(id);
-        done(`withdrew ${units(r.amount)} to ${r.to}; ${units(r.free)} free`, r);
+        done(`withdrew ${money.show(r.amount)} to ${r.to}; ${money.show(r.free)} free`, r);
       }
     }),
   );
@@ -312,18 +321,19 @@ task("claim:programme", "A programme: its settings, funds, arbitrator and announ
     action(async (args: Args, hre) => {
       const miip = await connect(hre);
       const p = await miip.claims.programme(integer(args.programme, "programme"));
+      const money = await moneyOf(hre, p.token);
       console.log(
-        `programme ${p.programmeId} of insurer ${p.insurerId}: free ${units(p.free)}, reserved ${units(p.reserved)}${p.closedAt ? `, closed at ${when(p.closedAt)}` : ""}`,
+        `programme ${p.programmeId} of insurer ${p.insurerId}: free ${money.show(p.free)}, reserved ${money.show(p.reserved)}${p.closedAt ? `, closed at ${when(p.closedAt)}` : ""}`,
       );
       console.log(
-        `  covers ${p.coveredTypes.join(", ")}; paid at once up to ${units(p.autoApproveThreshold)}, cap ${units(p.perClaimCap)} a claim, ${units(p.perPatientYearCap)} a patient-year`,
+        `  pays in ${money.symbol} (${p.token}); covers ${p.coveredTypes.join(", ")}; paid at once up to ${money.show(p.autoApproveThreshold)}, cap ${money.show(p.perClaimCap)} a claim, ${money.show(p.perPatientYearCap)} a patient-year`,
       );
       console.log(
         `  co-payment ${p.copayBps / 100}%${p.copayOnChain ? " (moved on chain)" : ""}; review ${p.reviewDays} d, dispute ${p.disputeDays} d, arbitration ${p.arbitrationDays} d by institution ${p.arbitratorId} (${p.arbitrator})`,
       );
       if (p.withdrawal) {
         console.log(
-          `  withdrawal of ${units(p.withdrawal.amount)} to ${p.withdrawal.to} announced, executable from ${when(p.withdrawal.executableAt)}`,
+          `  withdrawal of ${money.show(p.withdrawal.amount)} to ${p.withdrawal.to} announced, executable from ${when(p.withdrawal.executableAt)}`,
         );
       }
     }),
@@ -336,9 +346,10 @@ task("claim:show", "A claim and its timeline")
       const miip = await connect(hre);
       const id = integer(args.claim, "claim");
       const c = await miip.claims.get(id);
+      const money = await programmeMoney(hre, miip, c.programmeId);
       const deadline = c.deadline ? `; current step until ${when(c.deadline)}` : "";
       console.log(
-        `claim ${id}: ${c.status}; billed ${units(c.billed)}, due ${units(c.due)}, paid ${units(c.paid)} to the ${c.payTo}; patient ${c.patientId}${deadline}`,
+        `claim ${id}: ${c.status}; billed ${money.show(c.billed)}, due ${money.show(c.due)}, paid ${money.show(c.paid)} to the ${c.payTo}; patient ${c.patientId}${deadline}`,
       );
       const { enumLabel } = await import("../../packages/sdk/src/labels");
       for (const e of (await miip.history.claimTimeline(id)).entries) {
@@ -356,7 +367,7 @@ function days(value: string | undefined, flag: string): number {
 
 task("claim:open-programme", "An active insurer opens an insurance programme; prints its id")
   .addParam("types", "Record types it covers, comma-separated (diagnosis,prescription,lab-result,…)")
-  .addParam("perClaim", "Most it pays for one claim, in the token (e.g. 5000)")
+  .addParam("perClaim", "Most it pays for one claim, in the token's units (e.g. 5000)")
   .addParam("perYear", "Most it pays for one patient in a year, in the token")
   .addParam("arbitrator", "The public-health agency that arbitrates: its address (or local account name)")
   .addOptionalParam("autoApprove", "Claims billing at most this are checked and paid when filed", "0")
@@ -372,12 +383,14 @@ task("claim:open-programme", "An active insurer opens an insurance programme; pr
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
+      const token = args.token ? address(args.token, "token") : miip.deployment.INSSETToken;
+      const money = await moneyOf(hre, token); // caps in the token's own decimals, never 18 assumed
       const r = await miip.claims.openProgramme({
-        token: args.token ? address(args.token, "token") : undefined,
+        token,
         coveredTypes: args.types!.split(",").map((t) => t.trim()),
-        perClaimCap: amount(args.perClaim, "per-claim"),
-        perPatientYearCap: amount(args.perYear, "per-year"),
-        autoApproveThreshold: amount(args.autoApprove, "auto-approve"),
+        perClaimCap: money.parse(args.perClaim, "per-claim"),
+        perPatientYearCap: money.parse(args.perYear, "per-year"),
+        autoApproveThreshold: money.parse(args.autoApprove, "auto-approve"),
         copayBps: Number(integer(args.copayBps, "copay-bps")),
         filingWindowDays: days(args.filingDays, "filing-days"),
         reviewDays: days(args.reviewDays, "review-days"),
@@ -387,7 +400,7 @@ task("claim:open-programme", "An active insurer opens an insurance programme; pr
         openEnrolment: Boolean(args.openEnrolment),
         copayOnChain: Boolean(args.copayOnChain),
       });
-      done(`programme ${r.programmeId} opened; fund it with claim:deposit --programme ${r.programmeId}`, r);
+      done(`programme ${r.programmeId} opened, paying in ${money.symbol}; fund it with claim:deposit --programme ${r.programmeId}`, r);
     }),
   );
 
@@ -398,8 +411,11 @@ task("claim:deposit", "The insurer funds its programme (approving the escrow fir
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
-      const r = await miip.claims.deposit(integer(args.programme, "programme"), amount(args.amount, "amount"));
-      done(`programme ${args.programme} funded with ${units(amount(args.amount, "amount"))}: ${units(r.free)} free`, r);
+      const programmeId = integer(args.programme, "programme");
+      const money = await programmeMoney(hre, miip, programmeId);
+      const value = money.parse(args.amount, "amount");
+      const r = await miip.claims.deposit(programmeId, value);
+      done(`programme ${programmeId} funded with ${money.show(value)}: ${money.show(r.free)} free`, r);
     }),
   );
 
@@ -454,8 +470,9 @@ task("claim:arbitrate", "The programme's arbitrator settles an escalated or disp
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
       const id = integer(args.claim, "claim");
-      const r = await miip.claims.arbitrate(id, amount(args.award, "award"), args.reason!);
-      done(`claim ${id}: ${r.status}, paid now ${units(r.paidNow)}`, r);
+      const money = await programmeMoney(hre, miip, (await miip.claims.get(id)).programmeId);
+      const r = await miip.claims.arbitrate(id, money.parse(args.award, "award"), args.reason!);
+      done(`claim ${id}: ${r.status}, paid now ${money.show(r.paidNow)}`, r);
     }),
   );
 

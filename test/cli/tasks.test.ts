@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -136,7 +136,7 @@ describe("command line: the operations, against the seeded chain", function () {
       copayBps: "1000",
       openEnrolment: true,
     });
-    expect(opened).to.match(/^programme 2 opened; fund it with claim:deposit --programme 2/);
+    expect(opened).to.match(/^programme 2 opened, paying in IST; fund it with claim:deposit --programme 2/);
     expect(await ok("claim:deposit", { programme: "2", amount: "2000" })).to.match(
       /^programme 2 funded with 2,000 IST: 2,000 IST free/,
     );
@@ -253,5 +253,52 @@ describe("command line: the operations, against the seeded chain", function () {
     expect(await fails("transfer", { to: "stranger", amount: "1000000", from: "patientA" })).to.match(
       /^error: ERC20InsufficientBalance: /,
     );
+  });
+
+  it("reads and prints a programme's amounts in its own token's decimals and symbol (audit 3: a 6-decimal stablecoin)", async function () {
+    await loadFixture(seededFixture);
+    const usdc = await (await hre.ethers.getContractFactory("MockSixDecimals")).deploy();
+    const insurer = await account("insurer");
+    await usdc.mint(insurer.address, 10_000n * 10n ** 6n);
+    const opened = await ok("claim:open-programme", {
+      types: "lab-result",
+      perClaim: "5000",
+      perYear: "20000",
+      autoApprove: "100.5",
+      arbitrator: "agency",
+      token: await usdc.getAddress(),
+    });
+    const programmeId = /^programme (\d+) opened, paying in USDC/.exec(opened)![1];
+    const { MIIP } = await import("../../packages/sdk/src");
+    const deployment = JSON.parse(
+      readFileSync(path.join(folders.dir, "deployments", "localhost", "addresses.json"), "utf8"),
+    );
+    const reader = await MIIP.connect(hre.ethers.provider, deployment);
+    const p = await reader.claims.programme(BigInt(programmeId));
+    expect([p.perClaimCap, p.perPatientYearCap, p.autoApproveThreshold]).to.deep.equal([
+      5_000n * 10n ** 6n,
+      20_000n * 10n ** 6n,
+      100_500_000n,
+    ]);
+    expect(await ok("claim:programme", { programme: programmeId })).to.match(
+      /paid at once up to 100\.5 USDC, cap 5,000 USDC a claim, 20,000 USDC a patient-year/,
+    );
+    expect(await ok("claim:deposit", { programme: programmeId, amount: "2500" })).to.match(
+      new RegExp(`^programme ${programmeId} funded with 2,500 USDC: 2,500 USDC free`),
+    );
+    expect(await usdc.allowance(insurer.address, deployment.ClaimEscrow)).to.equal(0n); // approved exactly that
+    expect(await usdc.balanceOf(deployment.ClaimEscrow)).to.equal(2_500n * 10n ** 6n);
+    expect(await fails("claim:deposit", { programme: programmeId, amount: "0.0000001" })).to.equal(
+      'error: --amount: "0.0000001" is not an amount (e.g. 250 or 12.5, at most 6 decimals)',
+    );
+    expect(
+      await fails("claim:open-programme", {
+        types: "lab-result",
+        perClaim: "1",
+        perYear: "1",
+        arbitrator: "agency",
+        token: (await account("stranger")).address,
+      }),
+    ).to.match(/^error: 0x[0-9a-fA-F]{40} answers no decimals\(\) and symbol\(\): not an ERC-20 token$/);
   });
 });
