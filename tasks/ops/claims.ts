@@ -274,7 +274,10 @@ task(
   "The insurer announces a withdrawal of free funds (--amount), or executes the announced one once its notice has passed",
 )
   .addParam("programme", "The programme id")
-  .addOptionalParam("amount", "Announce a withdrawal of this much, in the programme's token; without it, execute the announced one")
+  .addOptionalParam(
+    "amount",
+    "Announce a withdrawal of this much, in the programme's token; without it, execute the announced one",
+  )
   .addOptionalParam("to", "The recipient (default: --from)")
   .addOptionalParam("from", FROM, "insurer")
   .setAction(
@@ -400,7 +403,10 @@ task("claim:open-programme", "An active insurer opens an insurance programme; pr
         openEnrolment: Boolean(args.openEnrolment),
         copayOnChain: Boolean(args.copayOnChain),
       });
-      done(`programme ${r.programmeId} opened, paying in ${money.symbol}; fund it with claim:deposit --programme ${r.programmeId}`, r);
+      done(
+        `programme ${r.programmeId} opened, paying in ${money.symbol}; fund it with claim:deposit --programme ${r.programmeId}`,
+        r,
+      );
     }),
   );
 

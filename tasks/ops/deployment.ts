@@ -4,15 +4,7 @@ import path from "node:path";
 
 import { task } from "hardhat/config";
 
-import {
-  action,
-  address,
-  Args,
-  connect,
-  FROM,
-  InputError,
-  when,
-} from "../cli";
+import { action, address, Args, connect, FROM, InputError, when } from "../cli";
 
 task("deployment:show", "Prints the suite's addresses on the selected network").setAction(
   action(async (_args: Args, hre) => {
