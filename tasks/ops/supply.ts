@@ -447,7 +447,8 @@ task(
 function dayArg(value: string | undefined, flag: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value ?? "");
   const at = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-  if (!match || Number.isNaN(at) || new Date(at).getUTCDate() !== Number(match[3])) {
+  // Date.UTC reads years 0 to 99 as 1900 to 1999: no medicine is made or expires before 1970.
+  if (!match || Number(match[1]) < 1970 || Number.isNaN(at) || new Date(at).getUTCDate() !== Number(match[3])) {
     throw new InputError(`--${flag}: "${value}" is not a day (YYYY-MM-DD)`);
   }
   return at / 1000;
@@ -475,11 +476,15 @@ task(
   .addOptionalParam("manufactured", "The day it was made (YYYY-MM-DD; default: now)")
   .addOptionalParam("uri", "Where the batch's public metadata lives", "")
   .addOptionalParam("message", "A public note for whoever checks a pack (storage advice)", "")
-  .addOptionalParam("out", "Where to write the published serials file (default: beside the network's documents)")
+  .addOptionalParam(
+    "out",
+    "Where to write the published serials file, before the batch is sent (default: beside the network's documents)",
+  )
   .addOptionalParam("from", FROM, "manufacturer")
   .setAction(
     action(async (args: Args, hre) => {
       const { serialsFile } = await import("../../packages/sdk/src/serials");
+      const { checkPackField } = await import("../../packages/sdk/src/gs1");
       const { storeDir } = await import("../../scripts/lib/locations");
       const gtin = await gtinArg(args.gtin);
       const serials = readInput(args.serials, "serials")
@@ -489,8 +494,28 @@ task(
         .filter(Boolean);
       if (serials.length === 0) throw new InputError(`--serials: ${args.serials} lists no serial`);
       if (new Set(serials).size !== serials.length) throw new InputError(`--serials: ${args.serials} repeats a serial`);
+      // What goes on chain for good, and on every pack: checked before anything is sent.
+      try {
+        checkPackField("10", args.lot!);
+      } catch (error) {
+        throw new InputError(`--lot: ${(error as Error).message}`);
+      }
+      for (const [line, serial] of serials.entries()) {
+        try {
+          checkPackField("21", serial);
+        } catch (error) {
+          throw new InputError(`--serials: ${args.serials}, serial ${line + 1}: ${(error as Error).message}`);
+        }
+      }
       const published = serialsFile(serials);
       const miip = await connect(hre, args.from);
+      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+      const out =
+        args.out ??
+        path.join(storeDir(network), `batch-${gtin}-${args.lot!.replace(/[^A-Za-z0-9._-]/g, "_")}.serials.json`);
+      // The serials file first: a batch on chain whose serials file could not be written could never be verified.
+      mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      writeFileSync(out, JSON.stringify(published, null, 2) + "\n");
       const r = await miip.supply.registerBatch({
         gtin,
         lot: args.lot!,
@@ -505,10 +530,6 @@ task(
         metadataURI: args.uri!,
         message: args.message!,
       });
-      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
-      const out = args.out ?? path.join(storeDir(network), `batch-${r.batchId}.serials.json`);
-      mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      writeFileSync(out, JSON.stringify(published, null, 2) + "\n");
       done(`batch ${r.batchId}: ${serials.length} units of ${gtin}, lot ${args.lot}; serials file ${shown(out)}`, r);
     }),
   );

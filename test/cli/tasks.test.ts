@@ -301,4 +301,39 @@ describe("command line: the operations, against the seeded chain", function () {
       }),
     ).to.match(/^error: 0x[0-9a-fA-F]{40} answers no decimals\(\) and symbol\(\): not an ERC-20 token$/);
   });
+
+  it("refuses a batch whose packs could never be read back, and writes its serials file before anything is sent (audit 4, 5)", async function () {
+    await loadFixture(seededFixture);
+    const serials = file("serials-ok.txt", "SN-1\nSN-2\n");
+    const batch = (extra: Record<string, string>) => ({
+      gtin: "08806469001235",
+      lot: "LOT-OK",
+      expires: "2030-06-30",
+      serials,
+      tempMin: "2",
+      tempMax: "8",
+      ...extra,
+    });
+    const { MIIP } = await import("../../packages/sdk/src");
+    const deployment = JSON.parse(
+      readFileSync(path.join(folders.dir, "deployments", "localhost", "addresses.json"), "utf8"),
+    );
+    const reader = await MIIP.connect(hre.ethers.provider, deployment);
+    const batches = async () => (await reader.contracts.supply.batchCount()) as bigint;
+    const before = await batches();
+    expect(await fails("supply:batch", batch({ lot: "LOT-2030-06-KR-0000000001" }))).to.equal(
+      'error: --lot: AI (10) must have 1 to 20 characters: "LOT-2030-06-KR-0000000001" has 25',
+    );
+    expect(await fails("supply:batch", batch({ serials: file("bad.txt", "SN-1\nSN (2)\n") }))).to.match(
+      /^error: --serials: .*bad\.txt, serial 2: AI \(21\) takes GS1's printable characters .*, not "SN \(2\)"$/,
+    );
+    expect(await fails("supply:batch", batch({ expires: "0030-06-30" }))).to.equal(
+      'error: --expires: "0030-06-30" is not a day (YYYY-MM-DD)',
+    );
+    const unwritable = path.join(serials, "under-a-file", "out.json");
+    expect(await fails("supply:batch", batch({ out: unwritable }))).to.match(/^error: .*ENOTDIR/);
+    expect(await batches()).to.equal(before); // nothing was sent
+    await ok("supply:batch", batch({}));
+    expect(await batches()).to.equal(before + 1n);
+  });
 });

@@ -51,6 +51,25 @@ export interface PackCode {
 }
 
 const GROUP_SEPARATOR = "\x1d";
+
+/** GS1's printable characters (set 82) without the parentheses the human-readable form puts around each AI. */
+const PRINTABLE = /^[!"%&'*+,\-./0-9:;<=>?A-Z_a-z]+$/;
+
+/**
+ * Checks a lot (AI 10) or serial (AI 21) before it is printed on packs and committed on chain: 1 to 20 of GS1's
+ * printable characters, so that every pack's code can be scanned and read back (`parsePackCode`). Throws naming
+ * what is wrong.
+ */
+export function checkPackField(ai: "10" | "21", value: string): void {
+  if (value.length === 0 || value.length > 20) {
+    throw new Error(`AI (${ai}) must have 1 to 20 characters: ${JSON.stringify(value)} has ${value.length}`);
+  }
+  if (!PRINTABLE.test(value)) {
+    throw new Error(
+      `AI (${ai}) takes GS1's printable characters (letters, digits and !"%&'*+,-./:;<=>?_), not ${JSON.stringify(value)}`,
+    );
+  }
+}
 const FIXED_LENGTH: Record<string, number> = { "01": 14, "17": 6 };
 
 /**

@@ -23,7 +23,7 @@ import {
 import type { Core, TxInfo } from "../core.ts";
 import { MIIPClientError, eventNamed, eventsNamed } from "../core.ts";
 import { shortId } from "../errors.ts";
-import { type PackCode, languageCode } from "../gs1.ts";
+import { type PackCode, checkPackField, languageCode } from "../gs1.ts";
 import { type DeviceKindName, parseDeviceKind } from "../labels.ts";
 import { type UnitProof, serialHash } from "../units.ts";
 import { reasonCode } from "./consent.ts";
@@ -206,6 +206,14 @@ export class SupplyApi {
 
   /** The manufacturer that owns the GTIN registers a batch; its units sit at its origin (id = batch id). */
   async registerBatch(input: BatchInput): Promise<TxInfo & { batchId: bigint; origin: bigint }> {
+    if (!isHexString(input.lot, 32)) {
+      // The lot goes on chain for good and on every pack: one that no scanner reads back is refused here.
+      try {
+        checkPackField("10", input.lot);
+      } catch (error) {
+        throw new MIIPClientError((error as Error).message);
+      }
+    }
     const info = await this.core.send(() =>
       this.core.contracts.supply.registerBatch({ ...input, lot: lotCode(input.lot), message: input.message ?? "" }),
     );
