@@ -292,9 +292,25 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from: string | u
       `--from: "${from}" is neither an address nor one of ${Object.keys(LOCAL_ACCOUNTS).join(", ")}`,
     );
   }
-  const signer = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
+  const signer = await heldSigner(hre, from);
   if (!signer) throw new InputError(`--from: ${hre.network.name} holds no key for ${from}`);
   return signer;
+}
+
+/**
+ * The key this network holds for an address: one of its accounts or, on a public network, the configured key of a
+ * role whose address it is (a rotation's new address, a patient's key named by address). Undefined when none.
+ */
+export async function heldSigner(hre: HardhatRuntimeEnvironment, account: string) {
+  const signers = await hre.ethers.getSigners();
+  const own = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
+  if (own || isLocalNetwork(hre.network.name)) return own;
+  for (const role of Object.keys(LOCAL_ACCOUNTS)) {
+    if (!vars.has(roleKeyVariable(hre.network.name, role))) continue;
+    const wallet = roleWallet(hre.network.name, role, hre.ethers.provider);
+    if (wallet.address.toLowerCase() === account.toLowerCase()) return wallet;
+  }
+  return undefined;
 }
 
 /** A local account's address by name (a role's configured key on public networks), or the address itself. */
@@ -383,20 +399,11 @@ export async function patientClient(hre: HardhatRuntimeEnvironment, args: Args) 
 /** An account's encryption public key: given, or derived when this network holds the account's key. */
 export async function publicKeyOf(hre: HardhatRuntimeEnvironment, account: string, given: string | undefined) {
   if (given) return given;
-  const signers = await hre.ethers.getSigners();
-  const held = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
-  // On a public network the parties' keys are the roles' configured ones: a role holding this account derives it.
-  const role = isLocalNetwork(hre.network.name)
-    ? undefined
-    : Object.keys(LOCAL_ACCOUNTS).find(
-        (name) =>
-          vars.has(roleKeyVariable(hre.network.name, name)) &&
-          roleWallet(hre.network.name, name, hre.ethers.provider).address.toLowerCase() === account.toLowerCase(),
-      );
-  if (!held && !role) {
+  const held = await heldSigner(hre, account);
+  if (!held) {
     throw new InputError(`no encryption key for ${account}: pass its public key (npx hardhat keys:show on its side)`);
   }
-  const miip = await connect(hre, held?.address ?? role);
+  const miip = await connect(hre, account);
   return (await miip.documents.encryptionKey()).publicKey;
 }
 

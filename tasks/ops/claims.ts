@@ -17,6 +17,7 @@ import {
   expiryOf,
   FROM,
   governed,
+  heldSigner,
   InputError,
   integer,
   integers,
@@ -181,8 +182,7 @@ task(
       const patientAccount = args.patientFrom
         ? await accountOf(hre, args.patientFrom, "patient-from")
         : (await hospital.patients.get(patientId)).account;
-      const held = (await hre.ethers.getSigners()).some((s) => s.address === patientAccount);
-      if (!held) {
+      if (!(await heldSigner(hre, patientAccount))) {
         throw new InputError(
           `this node holds no key for patient ${patientId} (${patientAccount}): bill it with claim:bill, the patient confirms with claim:confirm`,
         );

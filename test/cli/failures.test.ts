@@ -143,4 +143,17 @@ describe("command line: every failure is one line", function () {
     expect(journalId("localhost", 11155111)).to.equal("localhost-11155111"); // MIIP_CHAIN_ID=11155111
     expect(journalId("localhost", 31337)).to.equal("localhost-31337");
   });
+
+  it("lets the error through to Hardhat, with its stack, under --show-stack-traces or --verbose", async function () {
+    for (const flag of ["showStackTraces", "verbose"] as const) {
+      const saved = hre.hardhatArguments[flag];
+      hre.hardhatArguments[flag] = true;
+      try {
+        await expect(runTask("record:list", { patient: "1" })).to.be.rejectedWith(/no deployment at .*addresses\.json/);
+      } finally {
+        hre.hardhatArguments[flag] = saved;
+      }
+    }
+    expect((await runTask("record:list", { patient: "1" })).code).to.equal(1); // and one line again without them
+  });
 });
