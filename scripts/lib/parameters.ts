@@ -158,7 +158,24 @@ export function ist(amount: bigint): string {
 
 /** Reads a parameter file. */
 export function loadParameters(file: string): SuiteSpec {
-  return JSON.parse(readFileSync(file, "utf8")) as SuiteSpec;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ParameterError(file, [`not a JSON parameter file (${(error as Error).message})`]);
+  }
+  // The shape first, every part named at once: the checks of resolveParameters read inside these.
+  const problems: string[] = [];
+  const record = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!record(spec)) throw new ParameterError(file, ["not a JSON object"]);
+  for (const key of ["totalSupply", "listingTime", "reserveCategory"] as const) {
+    if (typeof spec[key] !== "string") problems.push(`${key}: missing (a string)`);
+  }
+  if (!record(spec.governance)) problems.push("governance: missing (an object naming the governance accounts)");
+  if (!Array.isArray(spec.categories)) problems.push("categories: missing (a list of distribution categories)");
+  if (problems.length > 0) throw new ParameterError(file, problems);
+  return spec as unknown as SuiteSpec;
 }
 
 /**
@@ -189,7 +206,11 @@ export function resolveParameters(spec: SuiteSpec, ctx: ResolveContext, source =
     const account = /^account:(\d+)$/.exec(value ?? "");
     if (account !== null) {
       const resolved = ctx.accounts[Number(account[1])];
-      if (resolved === undefined) problems.push(`${where}: ${value} is not one of the ${ctx.accounts.length} accounts`);
+      if (resolved === undefined) {
+        problems.push(
+          `${where}: ${value} is not one of the ${ctx.accounts.length} accounts (start the node with more: npm run node has 30, anvil --accounts 30)`,
+        );
+      }
       return resolved ?? ctx.deployer;
     }
     if (typeof value !== "string" || !isAddress(value)) {

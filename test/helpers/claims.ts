@@ -33,7 +33,11 @@ export const NO_PERMIT: IClaimEscrow.CopayPermitStruct = {
 export const code = (text: string) => hre.ethers.encodeBytes32String(text);
 export const bits = (...types: number[]) => types.reduce((acc, t) => acc | (1n << BigInt(t)), 0n);
 
-/** The EIP-712 type a hospital signs to attest a bill. */
+/**
+ * The EIP-712 type a hospital signs to attest a bill, written here from the contract's typehash on purpose rather
+ * than imported from config/eip712.ts: the escrow's tests then also catch the SDK's copy drifting from the contract
+ * (test/sdk/client.test.ts "signs bills as the escrow hashes them …" checks that copy against BILL_TYPEHASH).
+ */
 export const BILL_TYPES = {
   Bill: [
     { name: "programmeId", type: "uint256" },

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -188,5 +190,41 @@ describe("distribution parameter files (scripts/lib/distribution.ts)", function 
     const spec = base();
     spec.reserveCategory = "airdrop";
     expect(problemsOf(spec)).to.include(`reserveCategory: "airdrop" must name a vesting category`);
+  });
+});
+
+describe("parameter files that are not one (scripts/lib/parameters.ts loadParameters)", function () {
+  it("names every missing part of the file at once, and a file that is not JSON, in one refusal", function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "miip-parameters-"));
+    try {
+      const empty = path.join(dir, "empty.json");
+      writeFileSync(empty, "{}");
+      expect(() => loadParameters(empty)).to.throw(
+        ParameterError,
+        `${empty}: the deployment is refused\n  - totalSupply: missing (a string)\n  - listingTime: missing (a string)\n  - reserveCategory: missing (a string)\n  - governance: missing (an object naming the governance accounts)\n  - categories: missing (a list of distribution categories)`,
+      );
+      const broken = path.join(dir, "broken.json");
+      writeFileSync(broken, "{ not json");
+      expect(() => loadParameters(broken)).to.throw(
+        ParameterError,
+        /: the deployment is refused: not a JSON parameter file \(/,
+      );
+      const list = path.join(dir, "list.json");
+      writeFileSync(list, "[]");
+      expect(() => loadParameters(list)).to.throw(
+        ParameterError,
+        `${list}: the deployment is refused: not a JSON object`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says how many accounts a node needs when the file names one it does not have", function () {
+    const spec = loadParameters(LOCAL_PARAMETERS);
+    const tenAccounts = { ...ctx, accounts: ACCOUNTS.slice(0, 10) };
+    expect(problemsOf(spec, tenAccounts)).to.include(
+      "governance.admin: account:28 is not one of the 10 accounts (start the node with more: npm run node has 30, anvil --accounts 30)",
+    );
   });
 });
