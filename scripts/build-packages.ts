@@ -38,7 +38,13 @@ function sourceOf(resolveDir: string, specifier: string): string | undefined {
   return [`${base}.ts`, path.join(base, "index.ts"), base].find((candidate) => existsSync(candidate));
 }
 
-/** Sends an import of another entry's code to that entry's built file. */
+/**
+ * The ES-module shims (`*-libs.mjs`: the IPFS libraries, published as ES modules only) are copied to dist as they
+ * are and imported from there, by the ES module and the CommonJS build alike (Node >= 20.19 requires ES modules).
+ */
+const SHIMS = [path.join("storage", "unixfs-libs.mjs"), path.join("node", "helia-libs.mjs")];
+
+/** Sends an import of another entry's code to that entry's built file, and a shim to its copy. */
 function entryBoundaries(entry: Entry, extension: string): Plugin {
   return {
     name: "miip-entry-boundaries",
@@ -47,6 +53,7 @@ function entryBoundaries(entry: Entry, extension: string): Plugin {
         if (args.kind === "entry-point") return undefined;
         const file = sourceOf(args.resolveDir, args.path);
         if (file === undefined) return undefined;
+        if (file.endsWith(".mjs")) return { path: `./${path.basename(file)}`, external: true };
         const owner = ownerOf(file);
         return owner === entry ? undefined : { path: `./${owner}${extension}`, external: true };
       });
@@ -89,6 +96,12 @@ export async function buildSdk(): Promise<string[]> {
     { stdio: "inherit" },
   );
   const types = path.join(dist, "types");
+  for (const shim of SHIMS) {
+    cpSync(path.join(SRC, shim), path.join(dist, path.basename(shim)));
+    const declarations = shim.replace(/\.mjs$/, ".d.mts");
+    cpSync(path.join(SRC, declarations), path.join(types, "cjs", declarations));
+    written.push(path.join(dist, path.basename(shim)));
+  }
   cpSync(path.join(types, "cjs"), path.join(types, "esm"), { recursive: true });
   writeFileSync(path.join(types, "cjs", "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
   writeFileSync(path.join(types, "esm", "package.json"), JSON.stringify({ type: "module" }) + "\n");

@@ -344,13 +344,16 @@ export async function patientIdOf(hre: HardhatRuntimeEnvironment, value: string 
 
 /** The SDK connected to the selected network's deployment, as `from`, with the network's local stores. */
 export async function connect(hre: HardhatRuntimeEnvironment, from?: string): Promise<MIIP> {
-  const { MIIP, loadDeployment, FileBlobStore, FileKeyShareStore } = await import("../packages/sdk/src/node");
+  const { MIIP, loadDeployment, HeliaBlobStore, FileKeyShareStore } = await import("../packages/sdk/src/node");
   const { deploymentsDir, storeDir } = await import("../scripts/lib/locations");
   const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
   const deployment = loadDeployment(network, deploymentsDir());
   const signer = await signerFor(hre, from);
   const dir = storeDir(network);
-  return MIIP.connect(signer, deployment, { store: new FileBlobStore(dir), shares: new FileKeyShareStore(dir) });
+  // The network's embedded IPFS node, on the same folder as `npm run node`'s: blocks are files named by their hash,
+  // so two processes writing the same block write the same bytes.
+  const store = await HeliaBlobStore.open(dir);
+  return MIIP.connect(signer, deployment, { store, shares: new FileKeyShareStore(dir) });
 }
 
 /** One line per transaction: what happened, its gas, its hash. */

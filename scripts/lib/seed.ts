@@ -8,7 +8,8 @@ import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccount
 import {
   MIIP,
   type ProgrammeInput,
-  FileBlobStore,
+  HeliaBlobStore,
+  serveGateway,
   allowanceKey,
   prescriptionKey,
   FileKeyShareStore,
@@ -50,9 +51,15 @@ export function demoProgramme(arbitrator: string, openEnrolment: boolean, copayO
  * Deploys the suite on the node's chain exactly as `deploy/` does, writes the localhost deployment file, and
  * seeds it through the SDK: institutions for the named demo accounts, encrypted records for two patients,
  * a signed consent with the document key shared, an insurer programme with funds and members, and a
- * serialised batch already at the distributor. Prints who is who and what to try.
+ * serialised batch already at the distributor. Documents go to the embedded IPFS node on .miip/localhost/, whose
+ * HTTP gateway (for browsers and other processes) starts on `options.gatewayPort` when given (port taken: any free
+ * one). Prints who is who and what to try.
  */
-export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Promise<void> {
+export async function seedNode(
+  hre: HardhatRuntimeEnvironment,
+  url: string,
+  options: { gatewayPort?: number } = {},
+): Promise<void> {
   const parameters = path.join(__dirname, "..", "..", "deploy", "parameters", "localhost.json");
   const outDir = path.join(deploymentsDir(), "localhost");
   const store = storeDir("localhost");
@@ -73,8 +80,9 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   const deployment = await writeDeployment(suite, outDir, 0);
   const signers = await hre.ethers.getSigners();
   const who = (name: LocalAccountName) => signers[LOCAL_ACCOUNTS[name]];
+  const ipfs = await HeliaBlobStore.open(store);
   const miip = await MIIP.connect(signers[0], deployment, {
-    store: new FileBlobStore(store),
+    store: ipfs,
     shares: new FileKeyShareStore(store),
   });
   const as = (name: LocalAccountName) => miip.as(who(name));
@@ -236,7 +244,17 @@ export async function seedNode(hre: HardhatRuntimeEnvironment, url: string): Pro
   const rel = (p: string) => path.relative(process.cwd(), p);
   console.log("\nMIIP suite deployed and seeded");
   console.log(`  deployment   ${rel(path.join(outDir, "addresses.json"))}  (chain ${deployment.chainId}, ${url})`);
-  console.log(`  documents    ${rel(store)}/  (ciphertext and wrapped keys only)`);
+  console.log(`  documents    ${rel(store)}/  (the embedded IPFS node's blocks and the wrapped keys: ciphertext only)`);
+  if (options.gatewayPort !== undefined) {
+    const gateway = await serveGateway(ipfs, { port: options.gatewayPort }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE") throw error;
+        console.log(`  (port ${options.gatewayPort} is taken: the gateway takes a free one)`);
+        return serveGateway(ipfs, { port: 0 });
+      },
+    );
+    console.log(`  IPFS gateway ${gateway.url}/ipfs/<cid>  (read-only; ?format=raw serves single blocks)`);
+  }
   console.log("\nNamed accounts (Hardhat's test mnemonic; the keys are printed above):");
   for (const [name, index] of Object.entries(LOCAL_ACCOUNTS)) {
     const member = await miip.participants.memberOf(signers[index].address);

@@ -23,6 +23,7 @@ import {
   DecryptionError,
   ENCRYPTION_KEY_MESSAGE,
   IPFS_BLOCK_LIMIT,
+  unixfsCid,
   IpfsError,
   IpfsHttpStore,
   KeyError,
@@ -65,7 +66,9 @@ import {
   verifyBlob,
   wrapKey,
 } from "../../packages/sdk/src/node";
-import { FileBlobStore, FileKeyShareStore } from "../../packages/sdk/src/node/files";
+import { FileKeyShareStore } from "../../packages/sdk/src/node/files";
+import { HeliaBlobStore } from "../../packages/sdk/src/node/ipfs";
+import { CID } from "../../packages/sdk/src/storage/unixfs-libs.mjs";
 
 /*
  * CID vectors, computed independently with `multiformats` 13.4.2 (CID.create(1, raw.code, await sha256.digest(bytes)))
@@ -680,21 +683,29 @@ describe("SDK crypto and storage", function () {
       server.reset();
     });
 
-    const blobStores: [string, () => { store: BlobStore; cleanup: () => void; dir?: string }][] = [
-      ["MemoryBlobStore", () => ({ store: new MemoryBlobStore(), cleanup: () => undefined })],
+    const blobStores: [string, () => Promise<{ store: BlobStore; cleanup: () => Promise<void>; dir?: string }>][] = [
+      ["MemoryBlobStore", async () => ({ store: new MemoryBlobStore(), cleanup: async () => undefined })],
       [
-        "FileBlobStore",
-        () => {
+        "HeliaBlobStore",
+        async () => {
           const dir = fs.mkdtempSync(path.join(os.tmpdir(), "miip-blobs-"));
-          return { store: new FileBlobStore(dir), dir, cleanup: () => fs.rmSync(dir, { recursive: true }) };
+          const store = await HeliaBlobStore.open(dir);
+          const cleanup = async () => {
+            await store.stop();
+            fs.rmSync(dir, { recursive: true });
+          };
+          return { store, dir, cleanup };
         },
       ],
-      ["IpfsHttpStore", () => ({ store: new IpfsHttpStore({ url: `${server.url}/` }), cleanup: () => undefined })],
+      [
+        "IpfsHttpStore",
+        async () => ({ store: new IpfsHttpStore({ url: `${server.url}/` }), cleanup: async () => undefined }),
+      ],
     ];
 
     for (const [name, make] of blobStores) {
       it(`${name}: stores ciphertexts under their CID`, async function () {
-        const { store, cleanup, dir } = make();
+        const { store, cleanup, dir } = await make();
         try {
           const { ciphertext, key } = encryptDocument(utf8("discharge summary"));
           const cid = await store.put(ciphertext);
@@ -720,22 +731,25 @@ describe("SDK crypto and storage", function () {
           }
 
           if (dir) {
-            expect(fs.readdirSync(path.join(dir, "blobs")).sort()).to.deep.equal([cid, EMPTY_CID, HELLO_CID].sort());
-            expect(new Uint8Array(fs.readFileSync(path.join(dir, "blobs", cid)))).to.deep.equal(ciphertext);
+            // On disk: one file per block under the node's folder, each holding exactly the block's bytes.
+            const files = blockFiles(dir);
+            expect(files.length).to.equal(3);
+            expect(files.some((file) => equalBytes(new Uint8Array(fs.readFileSync(file)), ciphertext))).to.equal(true);
+            expect(await (store as HeliaBlobStore).pinned(cid)).to.equal(true);
           }
         } finally {
-          cleanup();
+          await cleanup();
         }
       });
 
       it(`${name}: refuses bytes that do not hash to the CID`, async function () {
-        const { store, cleanup, dir } = make();
+        const { store, cleanup, dir } = await make();
         try {
           const cid = await store.put(utf8("hello world"));
           if (store instanceof MemoryBlobStore) {
-            (store as unknown as { blobs: Map<string, Uint8Array> }).blobs.get(cid)![0] ^= 1;
+            (store as unknown as { blocks: Map<string, Uint8Array> }).blocks.get(cid)![0] ^= 1;
           } else if (dir) {
-            fs.writeFileSync(path.join(dir, "blobs", cid), "hello worle");
+            fs.writeFileSync(blockFiles(dir)[0], "hello worle");
           } else {
             server.swap = true;
           }
@@ -744,7 +758,7 @@ describe("SDK crypto and storage", function () {
           expect((error as BlobIntegrityError).cid).to.equal(cid);
           expect(error.name).to.equal("BlobIntegrityError");
         } finally {
-          cleanup();
+          await cleanup();
         }
       });
     }
@@ -755,16 +769,18 @@ describe("SDK crypto and storage", function () {
       expect(await failure(() => verifyBlob(EMPTY_CID, bytes))).to.be.instanceOf(BlobIntegrityError);
     });
 
-    it("stores 1 MiB documents in memory and on disk", async function () {
+    it("stores 1 MiB documents in memory and in the embedded IPFS node", async function () {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "miip-big-"));
+      const helia = await HeliaBlobStore.open(dir);
       try {
         const document = mebibyte();
         const { ciphertext, key } = encryptDocument(document);
-        for (const store of [new MemoryBlobStore(), new FileBlobStore(dir)]) {
+        for (const store of [new MemoryBlobStore(), helia]) {
           const cid = await store.put(ciphertext);
           expect(equalBytes(decryptDocument(await store.get(cid), key), document)).to.equal(true);
         }
       } finally {
+        await helia.stop();
         fs.rmSync(dir, { recursive: true });
       }
     });
@@ -789,21 +805,25 @@ describe("SDK crypto and storage", function () {
       expect(server.requests.at(-1)!.query.get("timeout")).to.equal("1500ms");
     });
 
-    it("IpfsHttpStore enforces the 1 MiB block limit unless raised", async function () {
+    it("IpfsHttpStore writes a document over 1 MiB as UnixFS blocks, none over Kubo's 1 MiB limit", async function () {
       expect(IPFS_BLOCK_LIMIT).to.equal(1 << 20);
       const { ciphertext, key } = encryptDocument(mebibyte());
-      const error = await failure(() => new IpfsHttpStore({ url: server.url }).put(ciphertext));
-      expect(error).to.be.instanceOf(BlobTooLargeError);
-      expect(error.name).to.equal("BlobTooLargeError");
-      expect((error as BlobTooLargeError).limit).to.equal(IPFS_BLOCK_LIMIT);
-      expect(server.requests).to.deep.equal([]);
-      const atLimit = random(IPFS_BLOCK_LIMIT);
-      expect(await new IpfsHttpStore({ url: server.url }).put(atLimit)).to.equal(cidV1(atLimit));
+      const store = new IpfsHttpStore({ url: server.url });
+      const cid = await store.put(ciphertext);
+      expect(cid).to.equal(await unixfsCid(ciphertext));
+      const puts = server.requests.filter((r) => r.path === "/api/v0/block/put");
+      expect(puts.map((r) => r.query.get("cid-codec")).sort()).to.deep.equal(["dag-pb", "raw", "raw"]);
+      expect(puts.every((r) => r.query.get("allow-big-block") === null)).to.equal(true);
+      expect([...server.blocks.values()].every((block) => block.length <= IPFS_BLOCK_LIMIT)).to.equal(true);
+      expect(equalBytes(decryptDocument(await store.get(cid), key), mebibyte())).to.equal(true);
 
-      const big = new IpfsHttpStore({ url: server.url, maxBlockSize: 2 * IPFS_BLOCK_LIMIT });
-      const cid = await big.put(ciphertext);
-      expect(server.requests.at(-1)!.query.get("allow-big-block")).to.equal("true");
-      expect(equalBytes(decryptDocument(await big.get(cid), key), mebibyte())).to.equal(true);
+      const small = new IpfsHttpStore({ url: server.url, maxSize: 1000 });
+      server.requests = [];
+      const error = await failure(() => small.put(ciphertext));
+      expect(error).to.be.instanceOf(BlobTooLargeError);
+      expect((error as BlobTooLargeError).limit).to.equal(1000);
+      expect(server.requests).to.deep.equal([]);
+      expect(await failure(() => small.get(cid))).to.be.instanceOf(BlobTooLargeError);
     });
 
     it("IpfsHttpStore reports a node's refusals and a lying node", async function () {
@@ -908,6 +928,20 @@ describe("SDK crypto and storage", function () {
   });
 });
 
+/** The CIDv1 of a dag-pb block (codec 0x70, SHA-256), built byte by byte. */
+function dagPbCid(block: Uint8Array): string {
+  const digest = createHash("sha256").update(block).digest();
+  return CID.decode(Uint8Array.from([0x01, 0x70, 0x12, 0x20, ...digest])).toString();
+}
+
+/** The block files of an embedded node's folder (`<dir>/ipfs/blocks/…/*.data`). */
+function blockFiles(dir: string): string[] {
+  const root = path.join(dir, "ipfs", "blocks");
+  return (fs.readdirSync(root, { recursive: true }) as string[])
+    .filter((name) => name.endsWith(".data"))
+    .map((name) => path.join(root, name));
+}
+
 interface Seen {
   method: string;
   path: string;
@@ -970,12 +1004,13 @@ class FakeKubo {
         const part = FakeKubo.multipartFile(req.headers["content-type"] ?? "", body);
         if (!part) return fail(400, "file argument 'data' is required");
         seen.field = part.field;
-        if (url.searchParams.get("cid-codec") !== "raw") return fail(400, "expected cid-codec=raw");
+        const codec = url.searchParams.get("cid-codec");
+        if (codec !== "raw" && codec !== "dag-pb") return fail(400, "expected cid-codec=raw or dag-pb");
         if (part.data.length > 1 << 20 && url.searchParams.get("allow-big-block") !== "true") {
           return fail(500, "produced block is over 1MiB: big blocks can't be exchanged with other peers");
         }
         const data = new Uint8Array(part.data);
-        const cid = cidV1(data);
+        const cid = codec === "raw" ? cidV1(data) : dagPbCid(data);
         this.blocks.set(cid, data);
         res.writeHead(200, { "Content-Type": "application/json" });
         return void res.end(JSON.stringify({ Key: this.lie ? EMPTY_CID : cid, Size: data.length }));

@@ -60,13 +60,33 @@ export class DocumentsApi {
     return this.stores.shares;
   }
 
+  /** The session's encryption key, per signer address: the wallet is asked to sign once per session. */
+  private cachedKey?: { address: string; key: Promise<EncryptionKey> };
+
   /**
    * The signer's encryption key, derived from its signature of a fixed message (wallets do not hand out their
    * private key). Deterministic, so the same account always finds the same key; publish `publicKey` to those
-   * who will share documents with you.
+   * who will share documents with you. Derived once per session (this client's life): later calls, and every
+   * `open`, `add` and `share`, reuse it without asking the wallet again; a refused signature is asked again next
+   * time. `forgetEncryptionKey()` ends the session's key (a shared computer, a locked screen).
    */
   async encryptionKey(): Promise<EncryptionKey> {
-    return encryptionKeyFromSignature(await this.core.signer.signMessage(ENCRYPTION_KEY_MESSAGE));
+    const address = await this.core.address();
+    if (this.cachedKey?.address !== address) {
+      const key = this.core.signer.signMessage(ENCRYPTION_KEY_MESSAGE).then(encryptionKeyFromSignature);
+      this.cachedKey = { address, key };
+      key.catch(() => {
+        if (this.cachedKey?.key === key) this.cachedKey = undefined;
+      });
+    }
+    return this.cachedKey.key;
+  }
+
+  /** Wipes the session's encryption key from memory; the next use asks the wallet to sign again. */
+  async forgetEncryptionKey(): Promise<void> {
+    const cached = this.cachedKey;
+    this.cachedKey = undefined;
+    if (cached) (await cached.key.catch(() => undefined))?.privateKey.fill(0);
   }
 
   private context(recordId: bigint, recipient: string): Uint8Array {

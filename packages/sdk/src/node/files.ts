@@ -1,16 +1,14 @@
 /**
- * File-system stores (Node only): blobs and key shares in a folder, for a local node, the CLI and the demo seed.
+ * The file-system key-share store (Node only), for a local node, the CLI and the seed (documents themselves go to
+ * the embedded IPFS node, `./ipfs.ts`).
  *
- * Layout: `<dir>/blobs/<cid>` (a ciphertext, named by its CID) and `<dir>/shares/<recordId>/<recipient>.json`
- * (a key share, recipient checksummed). Every write goes to a temporary file in the same folder and is renamed
+ * Layout: `<dir>/shares/<recordId>/<recipient>.json` (a key share, recipient checksummed). Every write goes to a temporary file in the same folder and is renamed
  * into place, so a reader never sees half a file and a crash leaves no torn one.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 
-import { cidV1, parseCid } from "../crypto/cid.ts";
-import { BlobNotFoundError, type BlobStore, verifyBlob } from "../storage/blobs.ts";
 import {
   type KeyShare,
   KeyShareError,
@@ -36,49 +34,6 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
-  }
-}
-
-/** Ciphertexts as files `<dir>/blobs/<cid>`; `get` re-hashes each file against its CID. */
-export class FileBlobStore implements BlobStore {
-  readonly dir: string;
-
-  constructor(dir: string) {
-    this.dir = path.resolve(dir, "blobs");
-  }
-
-  private file(cid: string): string {
-    // A parsed CID is lowercase base32 only: no separator, no "..", safe as a file name.
-    parseCid(cid);
-    return path.join(this.dir, cid);
-  }
-
-  async put(bytes: Uint8Array): Promise<string> {
-    const cid = cidV1(bytes);
-    await writeAtomic(this.file(cid), bytes);
-    return cid;
-  }
-
-  async get(cid: string): Promise<Uint8Array> {
-    const file = this.file(cid);
-    let data: Uint8Array;
-    try {
-      // A plain Uint8Array copy: never a view into a shared Buffer pool.
-      data = new Uint8Array(await fs.readFile(file));
-    } catch (error) {
-      if (isMissing(error)) throw new BlobNotFoundError(cid, `no blob ${cid} in ${this.dir}`);
-      throw error;
-    }
-    return verifyBlob(cid, data);
-  }
-
-  async has(cid: string): Promise<boolean> {
-    try {
-      return (await fs.stat(this.file(cid))).isFile();
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Node-only parts of the SDK: reading a deployment file from the repository, and the file-system stores.
+ * Node-only parts of the SDK: reading a deployment file from the repository, the embedded IPFS node (Helia) with
+ * its HTTP gateway, and the file-system key-share store.
  * Everything of `@miip/sdk` and `@miip/sdk/storage` is re-exported, so a script needs one import.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -9,7 +10,9 @@ import { DeploymentError, type Deployment, parseDeployment } from "../deployment
 
 export * from "../index.ts";
 export * from "../storage/index.ts";
-export { FileBlobStore, FileKeyShareStore } from "./files.ts";
+export { FileKeyShareStore } from "./files.ts";
+export { type Gateway, serveGateway } from "./gateway.ts";
+export { HeliaBlobStore } from "./ipfs.ts";
 
 /** Where `npm run deploy:<network>` and `npm run node` write a network's deployment. */
 export function deploymentPath(network: string, dir = path.join("deploy", "deployments")): string {

@@ -1,12 +1,23 @@
 /**
- * Blob stores: where encrypted documents live, addressed by the CID of their bytes (`cidV1`). A store holds
- * ciphertext only; the SDK encrypts before `put` and decrypts after `get`, so neither the store nor anyone
- * between it and the client (an IPFS node, a gateway, a disk) sees a plaintext. Every `get` re-hashes what it
- * returns against the CID it was asked for, so a store or gateway cannot substitute other bytes.
+ * Blob stores: where encrypted documents live, addressed by their IPFS CID. A store holds ciphertext only; the SDK
+ * encrypts before `put` and decrypts after `get`, so neither the store nor anyone between it and the client (an IPFS
+ * node, a gateway, a disk) sees a plaintext. Every store keeps a document as a UnixFS file (1 MiB chunks under a
+ * balanced tree, `./unixfs.ts`), so the same bytes get the same CID in every store and in IPFS itself, and every
+ * `get` checks each block against its CID, so no store or gateway can substitute other bytes.
  */
 
 import { isBytes } from "../crypto/bytes.ts";
-import { cidV1, matchesCid, parseCid } from "../crypto/cid.ts";
+import { matchesCid, parseCid } from "../crypto/cid.ts";
+import { BlobIntegrityError, IpfsError } from "./errors.ts";
+import {
+  type BlockStorage,
+  DAG_PB_CODEC,
+  DEFAULT_MAX_DOCUMENT_SIZE,
+  exportDocument,
+  importDocument,
+} from "./unixfs.ts";
+
+export * from "./errors.ts";
 
 /** Content-addressed storage of ciphertexts. */
 export interface BlobStore {
@@ -21,51 +32,6 @@ export interface BlobStore {
   has(cid: string): Promise<boolean>;
 }
 
-/** The store has no blob under this CID. */
-export class BlobNotFoundError extends Error {
-  override readonly name = "BlobNotFoundError";
-  constructor(
-    readonly cid: string,
-    message = `no blob ${cid} in the store`,
-  ) {
-    super(message);
-  }
-}
-
-/** What a store returned (or stored) does not hash to the CID: corruption or substitution. */
-export class BlobIntegrityError extends Error {
-  override readonly name = "BlobIntegrityError";
-  constructor(
-    readonly cid: string,
-    message = `the store returned bytes that do not hash to ${cid}`,
-  ) {
-    super(message);
-  }
-}
-
-/** A blob over the store's size limit (see `IpfsHttpStore`'s `maxBlockSize`). */
-export class BlobTooLargeError extends Error {
-  override readonly name = "BlobTooLargeError";
-  constructor(
-    readonly size: number,
-    readonly limit: number,
-  ) {
-    super(`a blob of ${size} bytes is over this store's limit of ${limit} bytes`);
-  }
-}
-
-/** The IPFS node refused a request or could not be reached (`status` 0); `nodeMessage` is the node's own words. */
-export class IpfsError extends Error {
-  override readonly name = "IpfsError";
-  constructor(
-    readonly status: number,
-    readonly nodeMessage: string,
-    readonly endpoint: string,
-  ) {
-    super(status === 0 ? `IPFS ${endpoint}: ${nodeMessage}` : `IPFS ${endpoint} answered ${status}: ${nodeMessage}`);
-  }
-}
-
 /** Returns `bytes` if they hash to `cid`, else throws `BlobIntegrityError`; for `BlobStore` implementations. */
 export function verifyBlob(cid: string, bytes: Uint8Array): Uint8Array {
   if (!matchesCid(bytes, cid)) throw new BlobIntegrityError(cid);
@@ -76,50 +42,82 @@ function checkBytes(bytes: Uint8Array): void {
   if (!isBytes(bytes)) throw new TypeError("a blob must be a Uint8Array");
 }
 
-/** A blob store in memory (tests, demos, a single process). Keeps copies, so callers may reuse their buffers. */
-export class MemoryBlobStore implements BlobStore {
-  private readonly blobs = new Map<string, Uint8Array>();
+/** What every block-based store shares: a size limit, and documents cut into and read from UnixFS blocks. */
+export interface BlobStoreOptions {
+  /** The largest document `put` and `get` accept, in bytes (512 MiB, `DEFAULT_MAX_DOCUMENT_SIZE`, by default). */
+  maxSize?: number;
+}
+
+function maxSizeOf(options: BlobStoreOptions | undefined): number {
+  const maxSize = options?.maxSize ?? DEFAULT_MAX_DOCUMENT_SIZE;
+  if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new TypeError("maxSize must be a non-negative integer");
+  return maxSize;
+}
+
+/**
+ * A blob store over blocks: `put` cuts a document into UnixFS blocks and writes each; `get` reads the tree back,
+ * checking every block against its CID; `has` says whether the document's root block is there. Subclasses say
+ * where blocks live.
+ */
+export abstract class UnixfsBlobStore implements BlobStore, BlockStorage {
+  /** The largest document this store takes or returns, in bytes. */
+  readonly maxSize: number;
+
+  constructor(options?: BlobStoreOptions) {
+    this.maxSize = maxSizeOf(options);
+  }
+
+  abstract putBlock(cid: string, block: Uint8Array): Promise<void>;
+  abstract getBlock(cid: string): Promise<Uint8Array | undefined>;
+  protected abstract hasBlock(cid: string): Promise<boolean>;
 
   async put(bytes: Uint8Array): Promise<string> {
     checkBytes(bytes);
-    const cid = cidV1(bytes);
-    if (!this.blobs.has(cid)) this.blobs.set(cid, Uint8Array.from(bytes));
-    return cid;
+    return importDocument(bytes, (cid, block) => this.putBlock(cid, block), this.maxSize);
   }
 
   async get(cid: string): Promise<Uint8Array> {
-    parseCid(cid);
-    const bytes = this.blobs.get(cid);
-    if (!bytes) throw new BlobNotFoundError(cid);
-    return verifyBlob(cid, Uint8Array.from(bytes));
+    return exportDocument(cid, (id) => this.getBlock(id), this.maxSize);
   }
 
   async has(cid: string): Promise<boolean> {
     parseCid(cid);
-    return this.blobs.has(cid);
-  }
-
-  /** How many blobs the store holds. */
-  get size(): number {
-    return this.blobs.size;
+    return this.hasBlock(cid);
   }
 }
 
-/** Kubo's `block/put` refuses blocks over 1 MiB unless `allow-big-block` is set (they do not travel over Bitswap). */
+/** A blob store in memory (tests, demos, a single process). Keeps copies, so callers may reuse their buffers. */
+export class MemoryBlobStore extends UnixfsBlobStore {
+  private readonly blocks = new Map<string, Uint8Array>();
+
+  async putBlock(cid: string, block: Uint8Array): Promise<void> {
+    if (!this.blocks.has(cid)) this.blocks.set(cid, Uint8Array.from(block));
+  }
+
+  async getBlock(cid: string): Promise<Uint8Array | undefined> {
+    const block = this.blocks.get(cid);
+    return block && Uint8Array.from(block);
+  }
+
+  protected async hasBlock(cid: string): Promise<boolean> {
+    return this.blocks.has(cid);
+  }
+
+  /** How many blocks the store holds (a document of n chunks is n blocks, plus its tree nodes when n > 1). */
+  get size(): number {
+    return this.blocks.size;
+  }
+}
+
+/** The largest block IPFS peers exchange (Kubo's `block/put` refuses more); a document's chunks are this size. */
 export const IPFS_BLOCK_LIMIT = 1024 * 1024;
 
 /** How to reach a Kubo node's RPC API. */
-export interface IpfsHttpStoreOptions {
+export interface IpfsHttpStoreOptions extends BlobStoreOptions {
   /** The RPC API's base URL, e.g. `http://127.0.0.1:5001` (not a gateway: gateways are read-only). */
   url: string;
   /** The `fetch` to use; the global one by default. */
   fetch?: typeof fetch;
-  /**
-   * The largest blob `put` accepts, in bytes; 1 MiB (`IPFS_BLOCK_LIMIT`) by default, which is a document of
-   * 1 MiB − 41 bytes. Above 1 MiB the store passes `allow-big-block=true`: the node keeps the block, but peers
-   * may be unable to fetch it over Bitswap, so raise this only for nodes that serve each other over HTTP.
-   */
-  maxBlockSize?: number;
   /** A time limit for each request, in milliseconds, passed as Kubo's `timeout` option (none by default). */
   timeout?: number;
 }
@@ -128,27 +126,23 @@ const NOT_FOUND = /not found|could not find|no such|does not exist/i;
 
 /**
  * A blob store on a Kubo (go-ipfs) node through its RPC API (`/api/v0`), with `fetch` only, so it runs in a
- * browser too (the node must then allow the page's origin: `API.HTTPHeaders.Access-Control-Allow-Origin`). Each
- * ciphertext is one raw block (`block/put` with `cid-codec=raw`, pinned); the node's answer is checked against the
- * locally computed CID, and every `get` is re-hashed. The RPC API is an administrative interface: expose it to the
- * hospital's own services only, never to the internet.
+ * browser too (the node must then allow the page's origin: `API.HTTPHeaders.Access-Control-Allow-Origin`). A
+ * document's UnixFS blocks are written one by one with `block/put` (raw chunks and dag-pb nodes, pinned, none over
+ * 1 MiB), each answer checked against the locally computed CID; `get` reads them with `block/get` and re-hashes each.
+ * The RPC API is an administrative interface: expose it to the hospital's own services only, never to the internet.
  */
-export class IpfsHttpStore implements BlobStore {
+export class IpfsHttpStore extends UnixfsBlobStore {
   private readonly url: string;
   private readonly fetchFn?: typeof fetch;
-  readonly maxBlockSize: number;
   private readonly timeout?: number;
 
   constructor(options: IpfsHttpStoreOptions) {
     if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
       throw new TypeError("IpfsHttpStore needs the node's RPC URL, e.g. { url: 'http://127.0.0.1:5001' }");
     }
+    super(options);
     this.url = options.url.replace(/\/+$/, "");
     this.fetchFn = options.fetch;
-    this.maxBlockSize = options.maxBlockSize ?? IPFS_BLOCK_LIMIT;
-    if (!Number.isSafeInteger(this.maxBlockSize) || this.maxBlockSize <= 0) {
-      throw new TypeError("maxBlockSize must be a positive integer");
-    }
     this.timeout = options.timeout;
   }
 
@@ -168,14 +162,16 @@ export class IpfsHttpStore implements BlobStore {
     return response;
   }
 
-  async put(bytes: Uint8Array): Promise<string> {
-    checkBytes(bytes);
-    if (bytes.length > this.maxBlockSize) throw new BlobTooLargeError(bytes.length, this.maxBlockSize);
-    const cid = cidV1(bytes);
+  /** Whether an error is the node saying it does not have a block. */
+  private static missing(error: unknown): boolean {
+    return error instanceof IpfsError && error.status === 500 && NOT_FOUND.test(error.nodeMessage);
+  }
+
+  async putBlock(cid: string, block: Uint8Array): Promise<void> {
+    const codec = parseCid(cid).codec === DAG_PB_CODEC ? "dag-pb" : "raw";
     const form = new FormData();
-    form.append("file", new Blob([Uint8Array.from(bytes)], { type: "application/octet-stream" }), "blob");
-    const big = bytes.length > IPFS_BLOCK_LIMIT ? "&allow-big-block=true" : "";
-    const response = await this.call("block/put", `cid-codec=raw&mhtype=sha2-256&pin=true${big}`, form);
+    form.append("file", new Blob([Uint8Array.from(block)], { type: "application/octet-stream" }), "blob");
+    const response = await this.call("block/put", `cid-codec=${codec}&mhtype=sha2-256&pin=true`, form);
     let key: unknown;
     try {
       key = ((await response.json()) as { Key?: unknown }).Key;
@@ -185,34 +181,28 @@ export class IpfsHttpStore implements BlobStore {
     if (key !== cid) {
       throw new BlobIntegrityError(cid, `the IPFS node stored the block as ${String(key)}, not as ${cid}`);
     }
-    return cid;
   }
 
-  async get(cid: string): Promise<Uint8Array> {
-    parseCid(cid);
-    let response: Response;
+  async getBlock(cid: string): Promise<Uint8Array | undefined> {
     try {
-      response = await this.call("block/get", `arg=${encodeURIComponent(cid)}`);
+      const response = await this.call("block/get", `arg=${encodeURIComponent(cid)}`);
+      return new Uint8Array(await response.arrayBuffer());
     } catch (error) {
-      if (error instanceof IpfsError && error.status === 500 && NOT_FOUND.test(error.nodeMessage)) {
-        throw new BlobNotFoundError(cid, `the IPFS node has no block ${cid}: ${error.nodeMessage}`);
-      }
+      if (IpfsHttpStore.missing(error)) return undefined;
       throw error;
     }
-    return verifyBlob(cid, new Uint8Array(await response.arrayBuffer()));
   }
 
   /**
-   * Whether the node holds the block itself (`block/stat` with `offline=true`: without it, the node would search
-   * the network for a missing block until a timeout). `get` fetches from the network too.
+   * Whether the node holds the root block itself (`block/stat` with `offline=true`: without it, the node would
+   * search the network for a missing block until a timeout). `get` fetches from the network too.
    */
-  async has(cid: string): Promise<boolean> {
-    parseCid(cid);
+  protected async hasBlock(cid: string): Promise<boolean> {
     try {
       await this.call("block/stat", `arg=${encodeURIComponent(cid)}&offline=true`);
       return true;
     } catch (error) {
-      if (error instanceof IpfsError && error.status === 500 && NOT_FOUND.test(error.nodeMessage)) return false;
+      if (IpfsHttpStore.missing(error)) return false;
       throw error;
     }
   }

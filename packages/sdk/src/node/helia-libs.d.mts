@@ -1,0 +1,4 @@
+export { createHeliaHTTP } from "@helia/http";
+export { FsBlockstore } from "blockstore-fs";
+export { FsDatastore } from "datastore-fs";
+export { CID } from "multiformats/cid";

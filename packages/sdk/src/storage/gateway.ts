@@ -1,0 +1,62 @@
+/**
+ * Reading documents through an IPFS HTTP gateway, the way a browser reaches IPFS: each block is fetched in the
+ * trustless gateway form (`GET /ipfs/<cid>?format=raw`, `application/vnd.ipld.raw`) and checked against its CID
+ * before it is used, so the gateway (the embedded node's, a hospital's, a public one) is not trusted with anything
+ * but availability. Read-only: documents are written through an IPFS node.
+ */
+import { IpfsError, ReadOnlyStoreError } from "./errors.ts";
+import { type BlobStoreOptions, UnixfsBlobStore } from "./blobs.ts";
+
+/** How to reach a gateway. */
+export interface GatewayBlobStoreOptions extends BlobStoreOptions {
+  /** The gateway's base URL, e.g. `http://127.0.0.1:8180` (what `npm run node` prints) or `https://trustless-gateway.link`. */
+  url: string;
+  /** The `fetch` to use; the global one by default. */
+  fetch?: typeof fetch;
+}
+
+/** A read-only blob store over an IPFS gateway that serves raw blocks (any trustless gateway). */
+export class GatewayBlobStore extends UnixfsBlobStore {
+  readonly url: string;
+  private readonly fetchFn?: typeof fetch;
+
+  constructor(options: GatewayBlobStoreOptions) {
+    if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
+      throw new TypeError("GatewayBlobStore needs the gateway's URL, e.g. { url: 'http://127.0.0.1:8180' }");
+    }
+    super(options);
+    this.url = options.url.replace(/\/+$/, "");
+    this.fetchFn = options.fetch;
+  }
+
+  private async request(cid: string, method: "GET" | "HEAD"): Promise<Response | undefined> {
+    const path = `/ipfs/${cid}?format=raw`;
+    const fetchFn = this.fetchFn ?? globalThis.fetch;
+    if (typeof fetchFn !== "function") throw new IpfsError(0, "no fetch in this environment", path);
+    let response: Response;
+    try {
+      response = await fetchFn(`${this.url}${path}`, { method, headers: { Accept: "application/vnd.ipld.raw" } });
+    } catch (error) {
+      throw new IpfsError(0, `cannot reach the gateway at ${this.url}: ${(error as Error).message}`, path);
+    }
+    if (response.status === 404 || response.status === 410) return undefined;
+    if (!response.ok) {
+      const text = method === "GET" ? (await response.text().catch(() => "")).trim().slice(0, 500) : "";
+      throw new IpfsError(response.status, text || response.statusText || "no message", path);
+    }
+    return response;
+  }
+
+  async putBlock(): Promise<void> {
+    throw new ReadOnlyStoreError(`the gateway ${this.url} only reads; store documents through an IPFS node`);
+  }
+
+  async getBlock(cid: string): Promise<Uint8Array | undefined> {
+    const response = await this.request(cid, "GET");
+    return response && new Uint8Array(await response.arrayBuffer());
+  }
+
+  protected async hasBlock(cid: string): Promise<boolean> {
+    return (await this.request(cid, "HEAD")) !== undefined;
+  }
+}

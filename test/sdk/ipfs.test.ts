@@ -1,0 +1,302 @@
+import { expect } from "chai";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { Wallet } from "ethers";
+
+import { DocumentsApi } from "../../packages/sdk/src/api/documents";
+import type { Core } from "../../packages/sdk/src/core";
+import { cidV1 } from "../../packages/sdk/src/crypto/cid";
+import { decryptDocument, encryptDocument } from "../../packages/sdk/src/crypto/cipher";
+import { type Gateway, HeliaBlobStore, serveGateway } from "../../packages/sdk/src/node";
+import {
+  BlobIntegrityError,
+  BlobNotFoundError,
+  BlobTooLargeError,
+  GatewayBlobStore,
+  MemoryBlobStore,
+  ReadOnlyStoreError,
+  UNIXFS_CHUNK_SIZE,
+  UNIXFS_MAX_LINKS,
+  unixfsCid,
+} from "../../packages/sdk/src/storage";
+import { CID } from "../../packages/sdk/src/storage/unixfs-libs.mjs";
+
+/** Deterministic bytes: SHA-256 of a counter, repeated (no two chunks alike). */
+function document(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i * 32 < size; i++) {
+    out.set(
+      createHash("sha256")
+        .update(`MIIP imaging ${i}`)
+        .digest()
+        .subarray(0, Math.min(32, size - i * 32)),
+      i * 32,
+    );
+  }
+  return out;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+}
+
+async function failure(call: () => unknown): Promise<Error> {
+  try {
+    await call();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+/* A protobuf writer for the two schemas a UnixFS file root is made of, written from the specs
+ * (https://specs.ipfs.tech/unixfs/, https://ipld.io/specs/codecs/dag-pb/spec/), not from the importer. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push(n % 0x80 | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return out;
+}
+const field = (number: number, wire: number) => varint(number * 8 + wire);
+const bytesField = (number: number, value: Uint8Array | number[]) => [
+  ...field(number, 2),
+  ...varint(value.length),
+  ...value,
+];
+
+/** The CID of a UnixFS file root over raw leaves: PBNode { Links: [{ Hash, Name: "", Tsize }], Data: UnixFS }. */
+function expectedRoot(leaves: Uint8Array[]): string {
+  const size = leaves.reduce((total, leaf) => total + leaf.length, 0);
+  // UnixFS Data: Type = File (2), filesize, blocksizes (repeated, not packed).
+  const data = [...field(1, 0), 2, ...field(3, 0), ...varint(size)];
+  for (const leaf of leaves) data.push(...field(4, 0), ...varint(leaf.length));
+  const node: number[] = [];
+  for (const leaf of leaves) {
+    const hash = CID.parse(cidV1(leaf)).bytes;
+    const link = [...bytesField(1, hash), ...bytesField(2, []), ...field(3, 0), ...varint(leaf.length)];
+    node.push(...bytesField(2, link)); // dag-pb writes Links before Data
+  }
+  node.push(...bytesField(1, data));
+  const digest = createHash("sha256").update(Uint8Array.from(node)).digest();
+  return CID.decode(Uint8Array.from([0x01, 0x70, 0x12, 0x20, ...digest])).toString();
+}
+
+describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let node: HeliaBlobStore;
+  let gateway: Gateway;
+  /** 2.5 MiB: two full chunks and a half one. */
+  const large = document(2 * UNIXFS_CHUNK_SIZE + UNIXFS_CHUNK_SIZE / 2);
+  let largeCid: string;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "miip-ipfs-"));
+    node = await HeliaBlobStore.open(dir);
+    largeCid = await node.put(large);
+    gateway = await serveGateway(node);
+  });
+
+  after(async function () {
+    await gateway?.close();
+    await node?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("CIDs", function () {
+    it("gives a document of several chunks the root IPFS gives it, rebuilt here from the UnixFS and dag-pb specs", async function () {
+      const leaves = [0, 1, 2].map((i) => large.subarray(i * UNIXFS_CHUNK_SIZE, (i + 1) * UNIXFS_CHUNK_SIZE));
+      expect(largeCid).to.equal(expectedRoot(leaves));
+      expect(largeCid).to.match(/^bafybei/); // dag-pb, CIDv1, base32
+      expect(await unixfsCid(large)).to.equal(largeCid);
+      expect(await new MemoryBlobStore().put(large)).to.equal(largeCid);
+    });
+
+    it("keeps a document of one chunk a single raw block, whose CID is the hash of its bytes", async function () {
+      const one = large.subarray(0, UNIXFS_CHUNK_SIZE);
+      expect(await unixfsCid(one)).to.equal(cidV1(one));
+      expect(await unixfsCid(new Uint8Array(0))).to.equal(cidV1(new Uint8Array(0)));
+      const twoChunks = large.subarray(0, UNIXFS_CHUNK_SIZE + 1);
+      expect(await unixfsCid(twoChunks)).to.equal(
+        expectedRoot([twoChunks.subarray(0, UNIXFS_CHUNK_SIZE), twoChunks.subarray(UNIXFS_CHUNK_SIZE)]),
+      );
+    });
+
+    it("builds a second level past 174 chunks, as Kubo does by default", async function () {
+      expect(UNIXFS_MAX_LINKS).to.equal(174);
+      const store = new MemoryBlobStore({ maxSize: 200 * UNIXFS_CHUNK_SIZE });
+      const big = new Uint8Array(175 * UNIXFS_CHUNK_SIZE); // zeros: one distinct leaf, 175 links to it
+      const cid = await store.put(big);
+      // Leaf, a full node of 174 links, a node of one link, the root over those two.
+      expect(store.size).to.equal(4);
+      expect(equal(await store.get(cid), big)).to.equal(true);
+    });
+  });
+
+  describe("the embedded node (Helia, blocks and pins on disk)", function () {
+    it("round-trips an encrypted document of several chunks, pinned, and finds it again after a restart", async function () {
+      const { ciphertext, key } = encryptDocument(large);
+      const cid = await node.put(ciphertext);
+      expect(await node.pinned(cid)).to.equal(true);
+      expect(await node.has(cid)).to.equal(true);
+      await node.stop();
+      node = await HeliaBlobStore.open(dir);
+      await gateway.close();
+      gateway = await serveGateway(node);
+      expect(equal(decryptDocument(await node.get(cid), key), large)).to.equal(true);
+      expect(await node.pinned(largeCid)).to.equal(true);
+    });
+
+    it("refuses a document over its limit before writing a block, and one over a reader's limit before its chunks", async function () {
+      const small = await HeliaBlobStore.open(fs.mkdtempSync(path.join(os.tmpdir(), "miip-ipfs-small-")), {
+        maxSize: UNIXFS_CHUNK_SIZE,
+      });
+      try {
+        const error = await failure(() => small.put(large));
+        expect(error).to.be.instanceOf(BlobTooLargeError);
+        expect(error.message).to.equal(
+          `a blob of ${large.length} bytes is over this store's limit of ${UNIXFS_CHUNK_SIZE} bytes`,
+        );
+        expect(await small.has(largeCid)).to.equal(false);
+        // Not a block written: the node's block folder was never even created.
+        expect(fs.existsSync(path.join(small.dir, "blocks"))).to.equal(false);
+      } finally {
+        await small.stop();
+        fs.rmSync(path.dirname(small.dir), { recursive: true, force: true });
+      }
+
+      const fetched: string[] = [];
+      const reader = new GatewayBlobStore({
+        url: gateway.url,
+        maxSize: UNIXFS_CHUNK_SIZE,
+        fetch: (input, init) => {
+          fetched.push(String(input));
+          return fetch(input, init);
+        },
+      });
+      expect(await failure(() => reader.get(largeCid))).to.be.instanceOf(BlobTooLargeError);
+      expect(fetched).to.deep.equal([`${gateway.url}/ipfs/${largeCid}?format=raw`]);
+    });
+
+    it("names a missing document, and the missing block of a document it has only in part", async function () {
+      const absent = cidV1(new TextEncoder().encode("never stored"));
+      const missing = await failure(() => node.get(absent));
+      expect(missing).to.be.instanceOf(BlobNotFoundError);
+      expect(missing.message).to.equal(`no blob ${absent} in the store`);
+
+      const partial = new MemoryBlobStore();
+      const cid = await partial.put(large);
+      const leaf = cidV1(large.subarray(UNIXFS_CHUNK_SIZE, 2 * UNIXFS_CHUNK_SIZE));
+      (partial as unknown as { blocks: Map<string, Uint8Array> }).blocks.delete(leaf);
+      const error = await failure(() => partial.get(cid));
+      expect(error).to.be.instanceOf(BlobNotFoundError);
+      expect(error.message).to.equal(`block ${leaf} of ${cid} is missing`);
+    });
+  });
+
+  describe("the gateway (how browsers read)", function () {
+    it("serves blocks in the trustless form and whole documents, with CORS, and reads a document of several chunks block by block", async function () {
+      const reader = new GatewayBlobStore({ url: `${gateway.url}/` });
+      expect(equal(await reader.get(largeCid), large)).to.equal(true);
+      expect(await reader.has(largeCid)).to.equal(true);
+
+      const raw = await fetch(`${gateway.url}/ipfs/${largeCid}?format=raw`);
+      expect(raw.status).to.equal(200);
+      expect(raw.headers.get("content-type")).to.equal("application/vnd.ipld.raw");
+      expect(raw.headers.get("access-control-allow-origin")).to.equal("*");
+      const rootBlock = new Uint8Array(await raw.arrayBuffer());
+      expect(rootBlock.length).to.be.lessThan(300); // the root holds links, not the document
+
+      const whole = await fetch(`${gateway.url}/ipfs/${largeCid}`);
+      expect(whole.status).to.equal(200);
+      expect(equal(new Uint8Array(await whole.arrayBuffer()), large)).to.equal(true);
+
+      const preflight = await fetch(`${gateway.url}/ipfs/${largeCid}`, { method: "OPTIONS" });
+      expect(preflight.status).to.equal(204);
+      expect((await fetch(`${gateway.url}/ipfs/not-a-cid`)).status).to.equal(400);
+      expect((await fetch(`${gateway.url}/ipfs/${cidV1(new Uint8Array([9]))}`)).status).to.equal(404);
+      expect((await fetch(`${gateway.url}/elsewhere`)).status).to.equal(404);
+      expect((await fetch(`${gateway.url}/ipfs/${largeCid}`, { method: "POST" })).status).to.equal(405);
+    });
+
+    it("is read-only, and a missing document is BlobNotFoundError", async function () {
+      const reader = new GatewayBlobStore({ url: gateway.url });
+      const error = await failure(() => reader.put(new Uint8Array([1])));
+      expect(error).to.be.instanceOf(ReadOnlyStoreError);
+      const absent = cidV1(new Uint8Array([9]));
+      expect(await reader.has(absent)).to.equal(false);
+      expect(await failure(() => reader.get(absent))).to.be.instanceOf(BlobNotFoundError);
+      expect(() => new GatewayBlobStore({ url: "127.0.0.1:8180" })).to.throw(TypeError);
+    });
+
+    it("refuses a gateway that alters any block: a leaf, or the root (a CID that does not match its bytes)", async function () {
+      const leaf = cidV1(large.subarray(UNIXFS_CHUNK_SIZE, 2 * UNIXFS_CHUNK_SIZE));
+      for (const target of [leaf, largeCid]) {
+        const lying = new GatewayBlobStore({
+          url: gateway.url,
+          fetch: async (input, init) => {
+            const response = await fetch(input, init);
+            if (!String(input).includes(target)) return response;
+            const bytes = new Uint8Array(await response.arrayBuffer());
+            bytes[bytes.length - 1] ^= 1;
+            return new Response(bytes, { status: 200 });
+          },
+        });
+        const error = await failure(() => lying.get(largeCid));
+        expect(error).to.be.instanceOf(BlobIntegrityError);
+        expect(error.message).to.equal(
+          target === largeCid
+            ? `the store returned bytes that do not hash to ${largeCid}`
+            : `block ${leaf} of ${largeCid} does not hash to its CID`,
+        );
+      }
+    });
+  });
+
+  describe("the encryption key, once per session", function () {
+    function documentsFor(wallet: Wallet, refuseFirst = false) {
+      let signatures = 0;
+      let refuse = refuseFirst;
+      const signer = {
+        signMessage: async (message: string) => {
+          signatures++;
+          if (refuse) {
+            refuse = false;
+            throw new Error("user rejected the request");
+          }
+          return wallet.signMessage(message);
+        },
+      };
+      const core = { signer, address: async () => wallet.address } as unknown as Core;
+      const api = new DocumentsApi(core, undefined as never, undefined as never, {});
+      return { api, signatures: () => signatures };
+    }
+
+    it("asks the wallet once, however many documents follow; again only after it is forgotten or refused", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const { api, signatures } = documentsFor(wallet);
+      const [first, second] = await Promise.all([api.encryptionKey(), api.encryptionKey()]);
+      expect(await api.encryptionKey()).to.equal(first);
+      expect(second).to.equal(first);
+      expect(signatures()).to.equal(1);
+
+      const privateKey = first.privateKey;
+      await api.forgetEncryptionKey();
+      expect(privateKey.every((byte) => byte === 0)).to.equal(true); // wiped
+      const again = await api.encryptionKey();
+      expect(signatures()).to.equal(2);
+      expect(again.publicKey).to.equal(first.publicKey); // the same key: derived from the same signature
+
+      const refusing = documentsFor(wallet, true);
+      expect((await failure(() => refusing.api.encryptionKey())).message).to.equal("user rejected the request");
+      expect((await refusing.api.encryptionKey()).publicKey).to.equal(first.publicKey);
+      expect(refusing.signatures()).to.equal(2);
+    });
+  });
+});
