@@ -7,11 +7,13 @@
  *   npm run bench
  */
 import { writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import hre from "hardhat";
 
 import { HISTORY, HISTORY_TOLERANCE, benchHistory } from "../bench/history";
+import { benchDocument } from "../bench/documents";
 import { measureGas } from "../bench/measure";
 import { contractSizes, sizeTable } from "../bench/sizes";
 import type { GasRow } from "../bench/types";
@@ -65,6 +67,21 @@ async function main(): Promise<void> {
         `| ${h.operation} | ${h.fresh.toLocaleString("en-US")} | ${h.after.toLocaleString("en-US")} | ${h.change}% | ${ok ? "within 5%" : "GROWS"} |`,
       );
     }
+  }
+
+  // A document of imaging size (issue 17): stored in the embedded IPFS node and opened. BENCH_DOCUMENT_MB=0 skips it.
+  const documentMb = Number(process.env.BENCH_DOCUMENT_MB ?? 200);
+  if (documentMb > 0) {
+    const d = await benchDocument(documentMb);
+    console.log(`\n| a ${d.megabytes} MB document (${d.chunks} chunks) | time |`);
+    console.log("|---|---|");
+    console.log(`| encrypt (XChaCha20-Poly1305) | ${d.encryptMs} ms |`);
+    console.log(`| store in the embedded IPFS node (UnixFS, blocks on disk, pinned) | ${d.storeMs} ms |`);
+    console.log(`| read back, every block checked against its CID | ${d.readMs} ms |`);
+    console.log(`| decrypt | ${d.decryptMs} ms |`);
+    console.log(`| memory: resident before, peak of the process | ${d.rssBeforeMb} MB, ${d.peakRssMb} MB |`);
+    const file = path.join(__dirname, "..", "bench", "documents.json");
+    writeFileSync(file, JSON.stringify({ ...d, node: process.version, cpus: os.cpus().length }, null, 2) + "\n");
   }
 
   const snapshot = {

@@ -7,12 +7,15 @@
  *
  *   npm run demo
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import hre from "hardhat";
 
 import { MIIP } from "../packages/sdk/src";
-import { MemoryBlobStore, MemoryKeyShareStore } from "../packages/sdk/src/storage";
+import { HeliaBlobStore, serveGateway } from "../packages/sdk/src/node";
+import { MemoryKeyShareStore } from "../packages/sdk/src/storage";
 import { deploySuite, deploymentOf } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
 import { claimsChapter } from "./demo/claims";
@@ -37,11 +40,12 @@ async function main(): Promise<void> {
   const suite = await deploySuite(hre, loadParameters(parameters), { baseDir: path.dirname(parameters) });
   const deployment = await deploymentOf(suite, startBlock);
   const [deployer] = await hre.ethers.getSigners();
-  // The demo keeps ciphertext and wrapped keys in memory; `npm run node` and the tasks use files in .miip/.
-  const miip = await MIIP.connect(deployer, deployment, {
-    store: new MemoryBlobStore(),
-    shares: new MemoryKeyShareStore(),
-  });
+  // Documents go to an embedded IPFS node (Helia) in a temporary folder, read by "browsers" through its gateway;
+  // wrapped keys stay in memory. `npm run node` and the tasks keep both in .miip/.
+  const folder = mkdtempSync(path.join(os.tmpdir(), "miip-demo-"));
+  const ipfs = await HeliaBlobStore.open(folder);
+  const gateway = await serveGateway(ipfs);
+  const miip = await MIIP.connect(deployer, deployment, { store: ipfs, shares: new MemoryKeyShareStore() });
   n.say(`  access manager        ${deployment.MIIPAccessManager}`);
   n.say(`  participant registry  ${deployment.ParticipantRegistry}  (UUPS proxy)`);
   n.say(`  record registry       ${deployment.RecordRegistry}  (UUPS proxy)`);
@@ -54,8 +58,9 @@ async function main(): Promise<void> {
     `  IST token             ${deployment.INSSETToken}  (supply ${ist(await miip.contracts.token.totalSupply())}, minted once)`,
   );
   n.say("  the SDK (sdk/) is connected with this deployment; every step below goes through it");
+  n.say(`  documents: an embedded IPFS node (Helia), offline, its gateway at ${gateway.url}`);
 
-  const demo = await demoContext(n, miip, suite);
+  const demo = await demoContext(n, miip, suite, gateway.url);
   await registryChapter(demo);
   await consentChapter(demo);
   await patientsChapter(demo);
@@ -66,6 +71,9 @@ async function main(): Promise<void> {
 
   n.section("Summary: the gas of every step");
   n.summary();
+  await gateway.close();
+  await ipfs.stop();
+  rmSync(folder, { recursive: true, force: true });
 }
 
 main().catch((error: unknown) => {

@@ -18,6 +18,8 @@ export interface Demo {
   keyOf(name: LocalAccountName): Promise<EncryptionKey>;
   /** The deployment's resolved parameters (genesis grants, the claim's proofs). */
   suite: Suite;
+  /** The embedded IPFS node's HTTP gateway, where a browser reads documents. */
+  gatewayUrl: string;
   /**
    * The registrar onboards institutions the only way there is: each is registered pending and public, the
    * onboarding delay passes (the local clock moves), and each is activated. Returns their ids in order.
@@ -35,7 +37,7 @@ export interface OnboardingInput {
   licence: string;
 }
 
-export async function demoContext(n: Narrator, miip: MIIP, suite: Suite): Promise<Demo> {
+export async function demoContext(n: Narrator, miip: MIIP, suite: Suite, gatewayUrl: string): Promise<Demo> {
   const signers = await hre.ethers.getSigners();
   const who = (name: LocalAccountName) => signers[LOCAL_ACCOUNTS[name]];
   const clients = new Map<LocalAccountName, MIIP>();
@@ -76,5 +78,5 @@ export async function demoContext(n: Narrator, miip: MIIP, suite: Suite): Promis
     if (!current) throw new Error(`${name} is not a patient's current address`);
     return id;
   };
-  return { n, miip, as, who, keyOf, suite, onboard, patientId };
+  return { n, miip, as, who, keyOf, suite, gatewayUrl, onboard, patientId };
 }

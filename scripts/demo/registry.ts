@@ -2,7 +2,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import type { LocalAccountName } from "../../config/localAccounts";
 import { ROLES, type RecordTypeName } from "../../config/roles";
-import { reasonCode, utf8 } from "../../packages/sdk/src";
+import { reasonCode, sha256Hex, utf8 } from "../../packages/sdk/src";
+import { GatewayBlobStore, UNIXFS_CHUNK_SIZE } from "../../packages/sdk/src/storage";
 import type { Demo } from "./context";
 import { date } from "./narrator";
 
@@ -10,7 +11,7 @@ import { date } from "./narrator";
  * Participants and records: the registrar onboards a hospital, a pharmacy and an insurer; the hospital writes
  * encrypted records for two patients and corrects one; the lists, the read seam, suspension and pausing.
  */
-export async function registryChapter({ n, miip, as, who, keyOf, patientId }: Demo): Promise<void> {
+export async function registryChapter({ n, miip, as, who, keyOf, patientId, gatewayUrl }: Demo): Promise<void> {
   const registrar = as("registrar");
   const hospital0 = () => as("hospital");
   n.section("Onboarding institutions: announced, public and cancellable before they gain any right");
@@ -151,6 +152,7 @@ export async function registryChapter({ n, miip, as, who, keyOf, patientId }: De
   n.say(
     `  (${Math.round(Number(batchResult.gasUsed) / batch.length).toLocaleString("en-US")} gas per record in the batch)`,
   );
+
   await n.refused("the pharmacy writing a record", () =>
     as("pharmacy").documents.add(doc("patientA", "prescription", 1, "x")),
   );
@@ -161,6 +163,33 @@ export async function registryChapter({ n, miip, as, who, keyOf, patientId }: De
       recordType: "lab-result",
       uri: lab.uri,
     }),
+  );
+
+  n.section("Imaging: a document of any size, on IPFS in chunks, read by a browser through a gateway");
+  // A synthetic CT series (no patient data): a DICOM-like header, then 3.5 MiB of pseudo-random "pixels".
+  const series = new Uint8Array(3 * UNIXFS_CHUNK_SIZE + UNIXFS_CHUNK_SIZE / 2);
+  series.set(utf8("DICM CT chest, 412 slices (synthetic)"));
+  for (let i = 64, x = 2463534242; i < series.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    series[i] = x & 0xff;
+  }
+  const imaging = await n.step(
+    `a CT series of ${(series.length / UNIXFS_CHUNK_SIZE).toFixed(1)} MiB for patient A, into the embedded IPFS node`,
+    hospital.documents.add({ ...doc("patientA", "imaging", 3, ""), document: series }),
+  );
+  const chunks = Math.ceil((series.length + 41) / UNIXFS_CHUNK_SIZE);
+  n.say(`    ${imaging.uri}: a UnixFS file, ${chunks} chunks of at most 1 MiB under one root, pinned`);
+  n.say("    (the CID `ipfs add --cid-version=1 --chunker=size-1048576` prints for the same ciphertext)");
+  const browser = new GatewayBlobStore({ url: gatewayUrl });
+  const fetched = await browser.get(imaging.uri.slice("ipfs://".length));
+  n.say(
+    `  a browser reads it through the gateway, every block checked against its CID: ${fetched.length.toLocaleString("en-US")} bytes, sha-256 matches the chain: ${sha256Hex(fetched) === imaging.digest}`,
+  );
+  const opened = await as("patientA").documents.open(imaging.recordId, { purpose: "treatment" });
+  n.say(
+    `  patient A opens it (one signature this session for every document): ${opened.length.toLocaleString("en-US")} bytes, "${new TextDecoder().decode(opened.subarray(0, 12))}…"`,
   );
 
   n.section("A correction: the hospital amends the lab result; the old version stays as history");

@@ -246,13 +246,11 @@ export async function seedNode(
   console.log(`  deployment   ${rel(path.join(outDir, "addresses.json"))}  (chain ${deployment.chainId}, ${url})`);
   console.log(`  documents    ${rel(store)}/  (the embedded IPFS node's blocks and the wrapped keys: ciphertext only)`);
   if (options.gatewayPort !== undefined) {
-    const gateway = await serveGateway(ipfs, { port: options.gatewayPort }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EADDRINUSE") throw error;
-        console.log(`  (port ${options.gatewayPort} is taken: the gateway takes a free one)`);
-        return serveGateway(ipfs, { port: 0 });
-      },
-    );
+    const gateway = await serveGateway(ipfs, { port: options.gatewayPort }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") throw error;
+      console.log(`  (port ${options.gatewayPort} is taken: the gateway takes a free one)`);
+      return serveGateway(ipfs, { port: 0 });
+    });
     console.log(`  IPFS gateway ${gateway.url}/ipfs/<cid>  (read-only; ?format=raw serves single blocks)`);
   }
   console.log("\nNamed accounts (Hardhat's test mnemonic; the keys are printed above):");

@@ -52,10 +52,11 @@ describe("command line: a session against the seeded node", function () {
     await ok("record:open", "--record", "5", "--from", "patientA", "--out", out);
     expect(readFileSync(out, "utf8")).to.equal("Complete blood count: within normal limits");
     const stored = readFileSync(report);
-    const blobs = path.join(dir, "store", "localhost", "blobs");
-    for (const name of require("node:fs").readdirSync(blobs) as string[]) {
-      expect(readFileSync(path.join(blobs, name)).includes(stored)).to.equal(false);
-    }
+    // The embedded IPFS node's blocks (every document of the seed and this one): ciphertext, never the report.
+    const blocks = path.join(dir, "store", "localhost", "ipfs", "blocks");
+    const files = (readdirSync(blocks, { recursive: true }) as string[]).filter((name) => name.endsWith(".data"));
+    expect(files.length).to.be.greaterThan(4);
+    for (const name of files) expect(readFileSync(path.join(blocks, name)).includes(stored)).to.equal(false);
     expect(await fails("record:open", "--record", "5", "--from", "pharmacy", "--out", out)).to.include(
       "may not read record 5 for treatment",
     );

@@ -44,6 +44,12 @@ describe("npm run demo", function () {
     // Claims exist only when both parties attest a bill: the patient (no ETH) confirms the hospital's bill and
     // one relayed action files it, pays it and moves the co-payment; an amended record is the same treatment;
     // silent parties meet default outcomes, and governance replaces a silent arbitrator after its delay.
+    expect(stdout).to.match(
+      /a browser reads it through the gateway, every block checked against its CID: 3,670,057 bytes, sha-256 matches the chain: true/,
+    );
+    expect(stdout).to.match(
+      /ipfs:\/\/bafybei[a-z2-7]+: a UnixFS file, 4 chunks of at most 1 MiB under one root, pinned/,
+    );
     expect(stdout).to.match(/patient D confirms it: .* relayed\s+\(\d[\d,]* gas\)/);
     // A product belongs to its maker: the registrar's licence waits its notice, then only Hanmi publishes.
     expect(stdout).to.match(/✗ registering a product before the licence takes effect .*: ProductsPrefixNotEffective: /);
