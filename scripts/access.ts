@@ -1,6 +1,6 @@
 /**
  * Writes what is generated from the config: docs/ACCESS.md from config/access.ts (who may call what), and the
- * governance tables of README.md and SECURITY.md from config/roles.ts and the shipped parameter files. A test
+ * governance tables of docs/GOVERNANCE.md and SECURITY.md from config/roles.ts and the shipped parameter files. A test
  * checks that each is current.
  *
  *   npm run access

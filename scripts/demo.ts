@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   n.say(
     `  IST token             ${deployment.INSSETToken}  (supply ${ist(await miip.contracts.token.totalSupply())}, minted once)`,
   );
-  n.say("  the SDK (sdk/) is connected with this deployment; every step below goes through it");
+  n.say("  the SDK (@miip/sdk, packages/sdk/) is connected with this deployment; every step below goes through it");
   n.say(`  documents: an embedded IPFS node (Helia), offline, its gateway at ${gateway.url}`);
 
   const demo = await demoContext(n, miip, suite, gateway.url);

@@ -112,7 +112,9 @@ export async function registryChapter({ n, miip, as, who, keyOf, patientId, gate
 
   n.section("The hospital writes encrypted records: a digest and a pointer go on chain, never the document");
   const [keyA, keyB] = [await keyOf("patientA"), await keyOf("patientB")];
-  n.say(`  each patient's wallet derives an encryption key by signing a fixed message (sdk/crypto/ecies.ts)`);
+  n.say(
+    `  each patient's wallet derives an encryption key by signing a fixed message (packages/sdk/src/crypto/ecies.ts)`,
+  );
   n.say(`    patient A ${keyA.publicKey.slice(0, 20)}…   patient B ${keyB.publicKey.slice(0, 20)}…`);
   const now = await time.latest();
   const hospital = as("hospital");

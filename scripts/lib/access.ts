@@ -41,7 +41,7 @@ export function withGenerated(text: string, name: string, body: string): string 
 }
 
 /**
- * The governance table of README.md and SECURITY.md, from config/roles.ts (GOVERNANCE, FUNCTION_ROLES) and the
+ * The governance table of docs/GOVERNANCE.md and SECURITY.md, from config/roles.ts (GOVERNANCE, FUNCTION_ROLES) and the
  * two shipped parameter files' delays: what `test/security/Governance.test.ts` and `test/e2e/governance.test.ts` read back from a deployment of
  * each file.
  */
@@ -78,7 +78,7 @@ export function governanceMarkdown(parameterFiles: { name: string; spec: SuiteSp
 }
 
 /** The hand-written documents that carry the generated governance table. */
-export const GOVERNANCE_DOCS = ["README.md", "SECURITY.md"] as const;
+export const GOVERNANCE_DOCS = ["docs/GOVERNANCE.md", "SECURITY.md"] as const;
 
 /** The shipped parameter files, whose delays the governance table shows. */
 export function shippedParameterFiles(): { name: string; spec: SuiteSpec }[] {

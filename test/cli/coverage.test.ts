@@ -174,12 +174,9 @@ describe("command line: a task for every write the SDK offers", function () {
     expect([...sdkWrites(viaHelper)]).to.deep.equal(["records.freeze"]);
   });
 
-  it("lists every task in the README's command-line table, and no task that does not exist", function () {
-    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(
-      readme.indexOf("## Command line"),
-      readme.indexOf("## Local node for dApp developers"),
-    );
+  it("lists every task in docs/CLI.md's table, and no task that does not exist", function () {
+    const page = readFileSync(path.join(ROOT, "docs", "CLI.md"), "utf8");
+    const section = page.slice(0, page.indexOf("## Local node for dApp developers"));
     const rows = section.split("\n").filter((line) => /^\| [a-z ]+ +\| `/.test(line));
     const listed = new Set(
       rows.flatMap((row) => [...row.matchAll(/`([a-z]+(?::[a-z-]+)?)[ `]/g)].map(([, name]) => name)),
@@ -189,11 +186,29 @@ describe("command line: a task for every write the SDK offers", function () {
       .map(([name]) => name);
     expect(
       tasks.filter((t) => !listed.has(t)),
-      "tasks the README does not list",
+      "tasks docs/CLI.md does not list",
     ).to.deep.equal([]);
     expect(
       [...listed].filter((t) => !(t in hre.tasks)),
-      "README names that are no task",
+      "docs/CLI.md names that are no task",
     ).to.deep.equal([]);
+  });
+
+  it("shows only commands that exist: every `npm run` script and `npx hardhat` task the README and the docs name", function () {
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
+    const pages = ["README.md", ...readdirSync(path.join(ROOT, "docs")).map((name) => path.join("docs", name))];
+    const unknown: string[] = [];
+    for (const page of pages.filter((name) => name.endsWith(".md"))) {
+      const text = readFileSync(path.join(ROOT, page), "utf8");
+      // `npm run deploy:<network>` names a family: its members are checked where they are spelled out.
+      for (const [, name] of text.matchAll(/npm run ([a-z][a-z0-9:-]*[a-z0-9])(?![a-z0-9:<-])/g)) {
+        if (!(name in scripts)) unknown.push(`${page}: npm run ${name}`);
+      }
+      for (const [, name] of text.matchAll(/npx hardhat ([a-z]+(?::[a-z-]+)?)/g)) {
+        // `vars` is a scope of tasks (Hardhat's configuration variables), not a task.
+        if (!(name in hre.tasks) && !(name in hre.scopes)) unknown.push(`${page}: npx hardhat ${name}`);
+      }
+    }
+    expect(unknown).to.deep.equal([]);
   });
 });

@@ -209,7 +209,7 @@ describe("Governance: what the deployments hold, against config/roles.ts and SEC
     });
   });
 
-  it("prints its table into README.md and SECURITY.md from config/roles.ts, up to date (npm run access)", async function () {
+  it("prints its table into docs/GOVERNANCE.md and SECURITY.md from config/roles.ts, up to date (npm run access)", async function () {
     const prettier = await import("prettier");
     const table = governanceMarkdown(shippedParameterFiles());
     for (const doc of GOVERNANCE_DOCS) {

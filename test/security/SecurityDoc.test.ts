@@ -17,7 +17,7 @@ function testFiles(dir = path.join(ROOT, "test")): Map<string, string> {
 
 /**
  * SECURITY.md's threat table names, for each threat, the tests that prove its mitigation: a file, then the
- * names of tests in it, quoted ("…" abbreviates; README names a section of the README). Each must exist, so that no row promises a test
+ * names of tests in it, quoted ("…" abbreviates; README or docs/<PAGE>.md names a page whose text follows, quoted). Each must exist, so that no row promises a test
  * that was renamed or never written.
  */
 describe("SECURITY.md: every test a threat names exists", function () {
@@ -43,9 +43,11 @@ describe("SECURITY.md: every test a threat names exists", function () {
     const threat = cells[1].trim();
     it(`names existing tests for: ${threat}`, function () {
       let file: string | undefined;
-      for (const token of cells.at(-2)!.matchAll(/`([\w/.-]+\.(?:test\.ts|t\.sol))`|"([^"]+)"|\b(README)\b/g)) {
+      for (const token of cells
+        .at(-2)!
+        .matchAll(/`([\w/.-]+\.(?:test\.ts|t\.sol))`|"([^"]+)"|\b(README|docs\/[A-Z]+\.md)\b/g)) {
         if (token[3] !== undefined) {
-          file = path.join(ROOT, "README.md");
+          file = path.join(ROOT, token[3] === "README" ? "README.md" : token[3]);
           continue;
         }
         if (token[1] !== undefined) {
