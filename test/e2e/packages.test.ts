@@ -34,7 +34,7 @@ function dapp(url: string, deploymentFile: string, strangerKey: string, hospital
   return `import { JsonRpcProvider, Wallet } from "ethers";
 import { MIIP, isMIIPError } from "@miip/sdk";
 import { loadDeployment } from "@miip/sdk/node";
-import { MemoryBlobStore, MemoryKeyShareStore } from "@miip/sdk/storage";
+import { MemoryBlobStore, MemoryKeyShareStore, unixfsCid } from "@miip/sdk/storage";
 import { buildSerialTree } from "@miip/sdk/serials";
 import { CONSENT_TYPES, MIIPDeploymentError, deploymentFor, participantRegistryAbi, suiteErrorsAbi } from "@miip/contracts";
 import { createPublicClient, decodeErrorResult, getAddress, http, type Hex } from "viem";
@@ -77,6 +77,11 @@ try {
 }
 out.consentFields = CONSENT_TYPES.Consent.length;
 out.serialRoot = buildSerialTree(["A", "B"]).root;
+// Documents as UnixFS files: 1.5 MiB is two chunks under a dag-pb root, round-tripped block by block.
+const blobs = new MemoryBlobStore();
+const scan = new Uint8Array(1_572_864).fill(7);
+const cid = await blobs.put(scan);
+out.unixfs = cid === (await unixfsCid(scan)) && (await blobs.get(cid)).length === scan.length ? cid : "mismatch";
 console.log(JSON.stringify(out));
 `;
 }
@@ -206,6 +211,7 @@ describe("@miip/contracts and @miip/sdk, packed and installed outside the reposi
     expect(esm.noDeployment).to.match(/^no MIIP deployment on chain 1 in @miip\/contracts/);
     expect(esm.consentFields).to.equal(8);
     expect(esm.serialRoot).to.match(/^0x[0-9a-f]{64}$/);
+    expect(esm.unixfs).to.match(/^bafybei[a-z2-7]+$/);
 
     // CommonJS: the same classes through every entry point.
     const cjs = run(
@@ -214,11 +220,19 @@ describe("@miip/contracts and @miip/sdk, packed and installed outside the reposi
         "-e",
         `const sdk = require("@miip/sdk"); const node = require("@miip/sdk/node"); const storage = require("@miip/sdk/storage");
          const contracts = require("@miip/contracts");
+         storage.unixfsCid(new Uint8Array(1572864).fill(7)).then((cid) =>
          console.log(JSON.stringify({ same: node.MIIPError === sdk.MIIPError && node.MemoryBlobStore === storage.MemoryBlobStore,
-           errors: contracts.suiteErrorsAbi.length, decoded: String(sdk.decodeRevertData("0xcda384ba" + "0".repeat(63) + "7")) }));`,
+           errors: contracts.suiteErrorsAbi.length, decoded: String(sdk.decodeRevertData("0xcda384ba" + "0".repeat(63) + "7")),
+           helia: typeof node.HeliaBlobStore.open, cid })));`,
       ],
       app,
     );
-    expect(JSON.parse(cjs)).to.deep.include({ same: true, decoded: "RecordsUnknownRecord: there is no record 7" });
+    // The ES-module-only IPFS libraries load under CommonJS too (Node >= 20.19), with the same CID.
+    expect(JSON.parse(cjs)).to.deep.include({
+      same: true,
+      decoded: "RecordsUnknownRecord: there is no record 7",
+      helia: "function",
+      cid: esm.unixfs,
+    });
   });
 });

@@ -11,7 +11,20 @@ import path from "node:path";
 import { type BlobStoreOptions, UnixfsBlobStore } from "../storage/blobs.ts";
 import { CID, FsBlockstore, FsDatastore, createHeliaHTTP } from "./helia-libs.mjs";
 
-type Helia = Awaited<ReturnType<typeof createHeliaHTTP>>;
+/**
+ * What the store uses of a Helia node. Kept to this, and private, so that the SDK's declarations carry no Helia
+ * types: a dApp type-checking its dependencies (`skipLibCheck: false`) does not meet Helia's, some of which need
+ * ES2024's library.
+ */
+interface HeliaNode {
+  blockstore: {
+    put(cid: CID, block: Uint8Array): unknown;
+    get(cid: CID, options: { offline: boolean }): Uint8Array | Promise<Uint8Array>;
+    has(cid: CID): boolean | Promise<boolean>;
+  };
+  pins: { add(cid: CID): AsyncIterable<unknown>; isPinned(cid: CID): Promise<boolean> };
+  stop(): Promise<void>;
+}
 
 /**
  * Helia's dependencies use `Promise.withResolvers` (ES2024), which Node 20 lacks: added once, as specified, only
@@ -43,8 +56,7 @@ function isNotFound(error: unknown): boolean {
 /** A blob store on an embedded Helia node whose blocks and pins live under `<dir>/ipfs`. */
 export class HeliaBlobStore extends UnixfsBlobStore {
   private constructor(
-    /** The Helia node; for what the store does not cover (its blockstore, its pins). */
-    readonly helia: Helia,
+    private readonly helia: HeliaNode,
     /** Where the node keeps its blocks (`blocks/`) and pins (`datastore/`). */
     readonly dir: string,
     options?: BlobStoreOptions,
