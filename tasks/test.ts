@@ -13,7 +13,8 @@ import { TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 export const E2E_DIR = path.join("test", "e2e");
 
 subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }, hre, runSuper) => {
-  const files: string[] = await runSuper(args);
+  // ES-module shims the tests import (test/helpers/*.mjs and their declarations) are not test files.
+  const files = ((await runSuper(args)) as string[]).filter((file) => !/\.(?:d\.mts|mjs)$/.test(file));
   if (args.testFiles.length > 0) return files;
   const e2e = path.join(hre.config.paths.root, E2E_DIR) + path.sep;
   return files.filter((file) => !file.startsWith(e2e));

@@ -16,13 +16,17 @@ import {
   BlobNotFoundError,
   BlobTooLargeError,
   GatewayBlobStore,
+  IpfsError,
+  MAX_BLOCK_SIZE,
   MemoryBlobStore,
   ReadOnlyStoreError,
+  importDocument,
   UNIXFS_CHUNK_SIZE,
   UNIXFS_MAX_LINKS,
   unixfsCid,
 } from "../../packages/sdk/src/storage";
 import { CID } from "../../packages/sdk/src/storage/unixfs-libs.mjs";
+import { UnixFS, dagPb } from "../helpers/ipfs-libs.mjs";
 
 /** Deterministic bytes: SHA-256 of a counter, repeated (no two chunks alike). */
 function document(size: number): Uint8Array {
@@ -86,6 +90,53 @@ function expectedRoot(leaves: Uint8Array[]): string {
   const digest = createHash("sha256").update(Uint8Array.from(node)).digest();
   return CID.decode(Uint8Array.from([0x01, 0x70, 0x12, 0x20, ...digest])).toString();
 }
+
+const RAW = 0x55;
+const DAG_PB = 0x70;
+const MiB = 1024 * 1024;
+
+/** The CIDv1 (sha2-256) of `bytes` under `codec`. */
+function cidOf(codec: number, bytes: Uint8Array): string {
+  const digest = createHash("sha256").update(bytes).digest();
+  return CID.decode(Uint8Array.from([0x01, codec, 0x12, 0x20, ...digest])).toString();
+}
+
+/** A UnixFS file node a publisher builds by hand: `links[i]` declared as `blockSizes[i]` bytes, optional inline data. */
+function fileNode(links: string[], blockSizes: number[], data?: Uint8Array): Uint8Array {
+  const unixfs = new UnixFS({ type: "file", data, blockSizes: blockSizes.map(BigInt) });
+  return dagPb.encode(
+    dagPb.prepare({
+      Data: unixfs.marshal(),
+      Links: links.map((cid) => ({ Hash: CID.parse(cid), Name: "", Tsize: 0 })),
+    }),
+  );
+}
+
+/** A memory store that counts the blocks and bytes read from it, and stops answering after `budget` reads. */
+class CountingStore extends MemoryBlobStore {
+  calls = 0;
+  bytes = 0;
+  constructor(
+    private readonly budget = 20_000,
+    maxSize = 1024,
+  ) {
+    super({ maxSize });
+  }
+  override async getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    this.calls++;
+    if (this.calls > this.budget) throw new Error(`budget of ${this.budget} block reads exhausted`);
+    const block = await super.getBlock(cid, maxBytes);
+    this.bytes += block?.length ?? 0;
+    return block;
+  }
+  async add(codec: number, block: Uint8Array): Promise<string> {
+    const cid = cidOf(codec, block);
+    await this.putBlock(cid, block);
+    return cid;
+  }
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway", function () {
   this.timeout(120_000);
@@ -200,6 +251,110 @@ describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway
     });
   });
 
+  describe("a hostile publisher's tree (outside audit of issue 17)", function () {
+    it("F1: refuses a small root declaring 1 byte over a tower of empty links, after a bounded number of reads, and reads nothing after", async function () {
+      const store = new CountingStore();
+      let below = await store.add(RAW, new Uint8Array(0));
+      for (let level = 0; level < 3; level++) {
+        below = await store.add(DAG_PB, fileNode(Array(174).fill(below), Array(174).fill(0)));
+      }
+      const empty = cidOf(RAW, new Uint8Array(0));
+      const root = await store.add(DAG_PB, fileNode([empty, ...Array(173).fill(below)], [1, ...Array(173).fill(0)]));
+      const error = await failure(() => store.get(root));
+      expect(error).to.be.instanceOf(BlobIntegrityError);
+      expect(error.message).to.equal(`${root} declares an empty or impossible link size`);
+      const reads = store.calls;
+      await settle(100);
+      expect(reads).to.equal(1); // the root alone
+      expect(store.calls).to.equal(reads);
+    });
+
+    it("F1b: refuses inline data in a node (not a tree the SDK writes), and a node whose sizes do not add up", async function () {
+      const store = new CountingStore();
+      const leaf = await store.add(RAW, new Uint8Array([1]));
+      const inline = await store.add(DAG_PB, fileNode([leaf], [1], Uint8Array.of(42)));
+      expect((await failure(() => store.get(inline))).message).to.equal(
+        `${inline} holds data inline: not a tree the SDK writes`,
+      );
+      const lying = await store.add(DAG_PB, fileNode([leaf, leaf], [1, 1], undefined));
+      // Declared 2 bytes over two 1-byte chunks: the first is short before the end.
+      expect((await failure(() => store.get(lying))).message).to.equal(
+        `chunk ${leaf} of ${lying} is short (1 bytes) before the end`,
+      );
+    });
+
+    it("F2: a reader with a 1 KiB limit pulls no 3 MiB blocks declared as 1 byte each, through the embedded node's gateway", async function () {
+      const leafBytes = new Uint8Array(3 * MiB).fill(7);
+      const leaf = cidOf(RAW, leafBytes);
+      await node.putBlock(leaf, leafBytes);
+      const rootBytes = fileNode(Array(8).fill(leaf), Array(8).fill(1));
+      const root = cidOf(DAG_PB, rootBytes);
+      await node.putBlock(root, rootBytes);
+      let pulled = 0;
+      const reader = new GatewayBlobStore({
+        url: gateway.url,
+        maxSize: 1024,
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          const body = new Uint8Array(await response.arrayBuffer());
+          pulled += body.length;
+          return new Response(body, { status: response.status, headers: response.headers });
+        },
+      });
+      const error = await failure(() => reader.get(root));
+      expect(error).to.be.instanceOf(IpfsError);
+      expect((error as IpfsError).status).to.equal(413);
+      expect((error as IpfsError).nodeMessage).to.equal(`block ${leaf} is over ${MAX_BLOCK_SIZE} bytes`);
+      // The node's gateway refuses to serve a block over the largest a document has, so the reader pulls the
+      // root and a refusal: never the 3 MiB.
+      expect(pulled).to.be.lessThan(1024);
+    });
+
+    it("F3: reads at most one block's worth from a gateway that streams without end", async function () {
+      const cid = await unixfsCid(new TextEncoder().encode("ten bytes!"));
+      let pulled = 0;
+      const hostile = new GatewayBlobStore({
+        url: "https://gateway.example",
+        maxSize: 1024,
+        fetch: async () => {
+          const body = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (pulled >= 64 * MiB) return controller.close();
+              pulled += MiB;
+              controller.enqueue(new Uint8Array(MiB));
+            },
+          });
+          return new Response(body, { status: 200, headers: { "Content-Type": "application/vnd.ipld.raw" } });
+        },
+      });
+      const error = await failure(() => hostile.get(cid));
+      expect(error).to.be.instanceOf(BlobTooLargeError); // a raw root is the document: over the reader's 1 KiB
+      expect(pulled).to.be.at.most(2 * MiB);
+
+      const declared = new GatewayBlobStore({
+        url: "https://gateway.example",
+        fetch: async () =>
+          new Response(new Uint8Array(10), { status: 200, headers: { "Content-Length": String(64 * MiB) } }),
+      });
+      const refused = await failure(() => declared.get(largeCid));
+      expect(refused.message).to.equal(
+        `block ${largeCid} of ${largeCid} is over ${MAX_BLOCK_SIZE} bytes: no document has such a block`,
+      );
+    });
+
+    it("refuses a document deeper than 8 levels, and a link to a block that is neither raw nor dag-pb", async function () {
+      const store = new CountingStore(100, 10 * MiB);
+      let below = await store.add(RAW, new Uint8Array(5));
+      for (let level = 0; level < 9; level++) below = await store.add(DAG_PB, fileNode([below], [5]));
+      expect((await failure(() => store.get(below))).message).to.equal(`${below} is deeper than 8 levels`);
+      const json = cidOf(0x0200, new TextEncoder().encode("{}"));
+      const odd = await store.add(DAG_PB, fileNode([json], [2]));
+      expect((await failure(() => store.get(odd))).message).to.equal(
+        `${odd} links to ${json}, neither a raw chunk nor a dag-pb node`,
+      );
+    });
+  });
+
   describe("the gateway (how browsers read)", function () {
     it("serves blocks in the trustless form and whole documents, with CORS, and reads a document of several chunks block by block", async function () {
       const reader = new GatewayBlobStore({ url: `${gateway.url}/` });
@@ -223,6 +378,53 @@ describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway
       expect((await fetch(`${gateway.url}/ipfs/${cidV1(new Uint8Array([9]))}`)).status).to.equal(404);
       expect((await fetch(`${gateway.url}/elsewhere`)).status).to.equal(404);
       expect((await fetch(`${gateway.url}/ipfs/${largeCid}`, { method: "POST" })).status).to.equal(405);
+    });
+
+    it("streams at most 4 documents at once (a fifth is told to come back), frees a slot when a client goes away, and refuses a document over its limit", async function () {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      class SlowStore extends MemoryBlobStore {
+        override async getBlock(cid: string, maxBytes?: number) {
+          await held;
+          return super.getBlock(cid, maxBytes);
+        }
+      }
+      const slow = new SlowStore({ maxSize: 2 * UNIXFS_CHUNK_SIZE });
+      const cid = await slow.put(large.subarray(0, UNIXFS_CHUNK_SIZE + 10));
+      // 2.5 MiB, over the store's 2 MiB: written block by block as another writer would, around the limit.
+      const tooLarge = await importDocument(large, (id, block) => slow.putBlock(id, block));
+      const served = await serveGateway(slow);
+      try {
+        const aborted = new AbortController();
+        const first = fetch(`${served.url}/ipfs/${cid}`, { signal: aborted.signal }).catch((e: Error) => e);
+        const others = [1, 2, 3].map(() => fetch(`${served.url}/ipfs/${cid}`));
+        await settle(50);
+        const busy = await fetch(`${served.url}/ipfs/${cid}`);
+        expect(busy.status).to.equal(503);
+        expect(busy.headers.get("retry-after")).to.equal("1");
+        aborted.abort();
+        expect(await first).to.be.instanceOf(Error);
+        release();
+        for (const response of await Promise.all(others)) {
+          expect(response.status).to.equal(200);
+          expect(Number(response.headers.get("content-length"))).to.equal(UNIXFS_CHUNK_SIZE + 10);
+          expect(
+            equal(new Uint8Array(await response.arrayBuffer()), large.subarray(0, UNIXFS_CHUNK_SIZE + 10)),
+          ).to.equal(true);
+        }
+        await settle(50);
+        expect((await fetch(`${served.url}/ipfs/${cid}`)).status).to.equal(200); // every slot free again
+        // Blocks are not documents: a page may always fetch those (each at most one block's worth).
+        expect((await fetch(`${served.url}/ipfs/${cid}?format=raw`, { method: "HEAD" })).status).to.equal(200);
+        const refused = await fetch(`${served.url}/ipfs/${tooLarge}`);
+        expect(refused.status).to.equal(413);
+        expect(await refused.text()).to.equal(
+          `a blob of ${large.length} bytes is over this store's limit of ${2 * UNIXFS_CHUNK_SIZE} bytes\n`,
+        );
+      } finally {
+        release();
+        await served.close();
+      }
     });
 
     it("is read-only, and a missing document is BlobNotFoundError", async function () {
@@ -297,6 +499,35 @@ describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway
       expect((await failure(() => refusing.api.encryptionKey())).message).to.equal("user rejected the request");
       expect((await refusing.api.encryptionKey()).publicKey).to.equal(first.publicKey);
       expect(refusing.signatures()).to.equal(2);
+    });
+
+    it("F4: fails a derivation that forgetEncryptionKey() overtakes, wiping its key, and asks the wallet again after", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      let signatures = 0;
+      const signer = {
+        signMessage: async (message: string) => {
+          signatures++;
+          await settle(20); // the patient reads the wallet's prompt
+          return wallet.signMessage(message);
+        },
+      };
+      // Like a real signer, the address takes a turn of the event loop (an RPC call, a wallet's answer).
+      const core = { signer, address: () => settle(5).then(() => wallet.address) } as unknown as Core;
+      const api = new DocumentsApi(core, undefined as never, undefined as never, {});
+      const inFlight = api.encryptionKey(); // a background open() when the screen locks
+      await api.forgetEncryptionKey();
+      const error = await failure(() => inFlight);
+      expect(error.message).to.equal("the encryption key was forgotten while the wallet was signing for it: ask again");
+      await api.encryptionKey();
+      expect(signatures).to.equal(1); // the overtaken one never reached the wallet; this one did
+
+      await api.forgetEncryptionKey();
+      const signing = api.encryptionKey(); // now overtaken while the wallet signs
+      await settle(6);
+      await api.forgetEncryptionKey();
+      expect((await failure(() => signing)).message).to.match(/forgotten/);
+      await api.encryptionKey();
+      expect(signatures).to.equal(3);
     });
   });
 });

@@ -30,6 +30,11 @@ export interface DocumentInput {
   issuerKey?: EncryptionKey;
 }
 
+/** The session's encryption key was forgotten while it was being derived (see `forgetEncryptionKey`). */
+function forgotten(): MIIPClientError {
+  return new MIIPClientError("the encryption key was forgotten while the wallet was signing for it: ask again");
+}
+
 /** A document's ciphertext failed its on-chain digest: the store returned something else than was registered. */
 export class DocumentIntegrityError extends Error {
   override readonly name = "DocumentIntegrityError";
@@ -62,18 +67,30 @@ export class DocumentsApi {
 
   /** The session's encryption key, per signer address: the wallet is asked to sign once per session. */
   private cachedKey?: { address: string; key: Promise<EncryptionKey> };
+  /** Counts `forgetEncryptionKey` calls: a derivation that a forget overtook is not kept. */
+  private forgets = 0;
 
   /**
    * The signer's encryption key, derived from its signature of a fixed message (wallets do not hand out their
    * private key). Deterministic, so the same account always finds the same key; publish `publicKey` to those
    * who will share documents with you. Derived once per session (this client's life): later calls, and every
    * `open`, `add` and `share`, reuse it without asking the wallet again; a refused signature is asked again next
-   * time. `forgetEncryptionKey()` ends the session's key (a shared computer, a locked screen).
+   * time. `forgetEncryptionKey()` ends the session's key (a shared computer, a locked screen); a derivation it
+   * overtakes fails, its key wiped, instead of outliving it.
    */
   async encryptionKey(): Promise<EncryptionKey> {
+    const generation = this.forgets;
     const address = await this.core.address();
+    if (generation !== this.forgets) throw forgotten();
     if (this.cachedKey?.address !== address) {
-      const key = this.core.signer.signMessage(ENCRYPTION_KEY_MESSAGE).then(encryptionKeyFromSignature);
+      const key = this.core.signer.signMessage(ENCRYPTION_KEY_MESSAGE).then((signature) => {
+        const derived = encryptionKeyFromSignature(signature);
+        if (generation !== this.forgets) {
+          derived.privateKey.fill(0);
+          throw forgotten();
+        }
+        return derived;
+      });
       this.cachedKey = { address, key };
       key.catch(() => {
         if (this.cachedKey?.key === key) this.cachedKey = undefined;
@@ -82,8 +99,12 @@ export class DocumentsApi {
     return this.cachedKey.key;
   }
 
-  /** Wipes the session's encryption key from memory; the next use asks the wallet to sign again. */
+  /**
+   * Wipes the session's encryption key from memory; the next use asks the wallet to sign again, and a derivation
+   * still waiting for the wallet fails.
+   */
   async forgetEncryptionKey(): Promise<void> {
+    this.forgets++;
     const cached = this.cachedKey;
     this.cachedKey = undefined;
     if (cached) (await cached.key.catch(() => undefined))?.privateKey.fill(0);

@@ -1,14 +1,11 @@
 /**
- * Content addresses: the IPFS CID (version 1, raw codec, SHA-256) of a byte string, computed locally so that a
- * store, a gateway or an IPFS node is never trusted to say which bytes a CID names.
+ * Content addresses: the IPFS CID (version 1, SHA-256) of a block, computed locally so that a store, a gateway or
+ * an IPFS node is never trusted to say which bytes a CID names.
  *
- * `cidV1(bytes)` is the CID of `bytes` as one raw IPFS block. It equals what `ipfs add --cid-version=1
- * --raw-leaves` prints for a file that fits in one chunk (256 KiB with the default chunker); a larger file added
- * that way is split into chunks under a dag-pb root, whose CID differs. The SDK's stores never chunk: they address
- * the whole ciphertext of a document as one raw block (`IpfsHttpStore` writes it with `block/put`). A Kubo node
- * refuses blocks over 1 MiB at `block/put` unless `allow-big-block` is set (such blocks do not travel over
- * standard Bitswap), so `IpfsHttpStore` enforces 1 MiB of ciphertext by default (see its `maxBlockSize`); the
- * memory and file stores enforce no limit.
+ * `cidV1(bytes)` is the CID of `bytes` as one raw IPFS block (codec raw): a document's chunks, and a whole document
+ * of one chunk (1 MiB or less), which is what `ipfs add --cid-version=1` prints for it. A larger document is a
+ * UnixFS tree whose root is a dag-pb node (`../storage/unixfs.ts`); `parseCid` takes both codecs, and every block
+ * read is checked with `matchesCid`.
  */
 
 import { equalBytes, fromHex, sha256, toHex } from "./bytes.ts";

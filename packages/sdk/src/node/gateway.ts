@@ -10,8 +10,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { CidError, parseCid } from "../crypto/cid.ts";
-import { BlobNotFoundError } from "../storage/errors.ts";
 import type { UnixfsBlobStore } from "../storage/blobs.ts";
+import { BlobNotFoundError, BlobTooLargeError } from "../storage/errors.ts";
+import { MAX_BLOCK_SIZE, openDocument } from "../storage/unixfs.ts";
 
 /** A running gateway: its base URL, and how to stop it. */
 export interface Gateway {
@@ -26,16 +27,28 @@ const CORS = {
   "Access-Control-Expose-Headers": "Content-Length, X-Ipfs-Path",
 };
 
-/** Serves `store`'s blocks and documents over HTTP on `host:port` (port 0: any free port). */
+/** How many whole documents the gateway streams at once; more wait for none: they are told to come back (503). */
+export const GATEWAY_DOCUMENT_STREAMS = 4;
+
+/**
+ * Serves `store`'s blocks and documents over HTTP on `host:port` (port 0: any free port). A whole document is
+ * streamed chunk by chunk (never held whole), at most `GATEWAY_DOCUMENT_STREAMS` at a time, and no larger than the
+ * store's `maxSize`: a page that asks for many at once cannot exhaust the node's memory.
+ */
 export async function serveGateway(
   store: UnixfsBlobStore,
   options: { port?: number; host?: string } = {},
 ): Promise<Gateway> {
   const host = options.host ?? "127.0.0.1";
+  const streams = { open: 0 };
   const server = http.createServer((req, res) => {
-    void answer(store, req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(500, { ...CORS, "Content-Type": "text/plain" });
-      res.end(`error: ${error.message}\n`);
+    void answer(store, req, res, streams).catch((error: Error) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { ...CORS, "Content-Type": "text/plain" });
+        res.end(`error: ${error.message}\n`);
+      } else {
+        res.destroy(error); // mid-stream: the client sees a cut body, never a wrong one
+      }
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -58,7 +71,12 @@ function send(res: http.ServerResponse, status: number, body: string | Uint8Arra
   res.end(head ? undefined : body);
 }
 
-async function answer(store: UnixfsBlobStore, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function answer(
+  store: UnixfsBlobStore,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  streams: { open: number },
+): Promise<void> {
   if (req.method === "OPTIONS") {
     res.writeHead(204, CORS);
     return void res.end();
@@ -78,18 +96,52 @@ async function answer(store: UnixfsBlobStore, req: http.IncomingMessage, res: ht
   const raw =
     url.searchParams.get("format") === "raw" || (req.headers.accept ?? "").includes("application/vnd.ipld.raw");
   if (raw) {
-    const block = await store.getBlock(cid);
+    const block = await store.getBlock(cid, MAX_BLOCK_SIZE);
     if (!block) return send(res, 404, `no block ${cid} here\n`, "text/plain", head);
+    if (block.length > MAX_BLOCK_SIZE) {
+      // No document has such a block: whoever stored it, the gateway does not hand it to readers.
+      return send(res, 413, `block ${cid} is over ${MAX_BLOCK_SIZE} bytes\n`, "text/plain", head);
+    }
     res.setHeader("X-Ipfs-Path", `/ipfs/${cid}`);
     res.setHeader("Cache-Control", "public, max-age=29030400, immutable");
     return send(res, 200, block, "application/vnd.ipld.raw", head);
   }
+  if (streams.open >= GATEWAY_DOCUMENT_STREAMS) {
+    res.setHeader("Retry-After", "1");
+    return send(
+      res,
+      503,
+      "busy: too many documents streaming; ask again, or ask for blocks (?format=raw)\n",
+      "text/plain",
+      head,
+    );
+  }
+  streams.open++;
   try {
-    const document = await store.get(cid);
-    res.setHeader("X-Ipfs-Path", `/ipfs/${cid}`);
-    return send(res, 200, document, "application/octet-stream", head);
+    const { size, chunks } = await openDocument(cid, (id, maxBytes) => store.getBlock(id, maxBytes), store.maxSize);
+    res.writeHead(200, {
+      ...CORS,
+      "Content-Type": "application/octet-stream",
+      "Content-Length": String(size),
+      "X-Ipfs-Path": `/ipfs/${cid}`,
+    });
+    if (head) return void res.end();
+    for await (const chunk of chunks) {
+      if (res.destroyed) return; // the client went away: stop fetching
+      if (!res.write(chunk)) {
+        await new Promise((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
+      }
+    }
+    res.end();
   } catch (error) {
+    if (res.headersSent) throw error;
     if (error instanceof BlobNotFoundError) return send(res, 404, `${error.message}\n`, "text/plain", head);
+    if (error instanceof BlobTooLargeError) return send(res, 413, `${error.message}\n`, "text/plain", head);
     throw error;
+  } finally {
+    streams.open--;
   }
 }

@@ -82,7 +82,8 @@ export class HeliaBlobStore extends UnixfsBlobStore {
     await this.helia.blockstore.put(CID.parse(cid), block);
   }
 
-  async getBlock(cid: string): Promise<Uint8Array | undefined> {
+  /** The block as stored, whatever `maxBytes`: a reader checks its length (see `BlockStorage.getBlock`). */
+  async getBlock(cid: string, _maxBytes?: number): Promise<Uint8Array | undefined> {
     try {
       return await this.helia.blockstore.get(CID.parse(cid), { offline: true });
     } catch (error) {

@@ -32,6 +32,42 @@ export interface BlobStore {
   has(cid: string): Promise<boolean>;
 }
 
+/**
+ * A response's body, but never more than `maxBytes + 1` bytes (see `BlockStorage.getBlock`): a declared length over
+ * it is not read at all, and a body that goes on is cancelled there. A gateway or node that streams without end
+ * makes the reader hold at most one block's worth.
+ */
+export async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return new Uint8Array(maxBytes + 1);
+  }
+  if (!response.body) return new Uint8Array(await response.arrayBuffer()).subarray(0, maxBytes + 1);
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  const out = new Uint8Array(Math.min(total, maxBytes + 1));
+  let offset = 0;
+  for (const part of parts) {
+    const take = Math.min(part.length, out.length - offset);
+    out.set(part.subarray(0, take), offset);
+    offset += take;
+    if (offset === out.length) break;
+  }
+  return out;
+}
+
 /** Returns `bytes` if they hash to `cid`, else throws `BlobIntegrityError`; for `BlobStore` implementations. */
 export function verifyBlob(cid: string, bytes: Uint8Array): Uint8Array {
   if (!matchesCid(bytes, cid)) throw new BlobIntegrityError(cid);
@@ -68,7 +104,7 @@ export abstract class UnixfsBlobStore implements BlobStore, BlockStorage {
   }
 
   abstract putBlock(cid: string, block: Uint8Array): Promise<void>;
-  abstract getBlock(cid: string): Promise<Uint8Array | undefined>;
+  abstract getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined>;
   protected abstract hasBlock(cid: string): Promise<boolean>;
 
   async put(bytes: Uint8Array): Promise<string> {
@@ -77,7 +113,7 @@ export abstract class UnixfsBlobStore implements BlobStore, BlockStorage {
   }
 
   async get(cid: string): Promise<Uint8Array> {
-    return exportDocument(cid, (id) => this.getBlock(id), this.maxSize);
+    return exportDocument(cid, (id, maxBytes) => this.getBlock(id, maxBytes), this.maxSize);
   }
 
   async has(cid: string): Promise<boolean> {
@@ -94,7 +130,8 @@ export class MemoryBlobStore extends UnixfsBlobStore {
     if (!this.blocks.has(cid)) this.blocks.set(cid, Uint8Array.from(block));
   }
 
-  async getBlock(cid: string): Promise<Uint8Array | undefined> {
+  /** The block as stored, whatever `maxBytes`: a reader checks its length (see `BlockStorage.getBlock`). */
+  async getBlock(cid: string, _maxBytes?: number): Promise<Uint8Array | undefined> {
     const block = this.blocks.get(cid);
     return block && Uint8Array.from(block);
   }
@@ -154,7 +191,12 @@ export class IpfsHttpStore extends UnixfsBlobStore {
     if (typeof fetchFn !== "function") throw new IpfsError(0, "no fetch in this environment", endpoint);
     let response: Response;
     try {
-      response = await fetchFn(`${this.url}${endpoint}?${query}${timeout}`, { method: "POST", body });
+      // No redirects: a node that answers elsewhere is not followed (to an internal address, say).
+      response = await fetchFn(`${this.url}${endpoint}?${query}${timeout}`, {
+        method: "POST",
+        body,
+        redirect: "error",
+      });
     } catch (error) {
       throw new IpfsError(0, `cannot reach the node at ${this.url}: ${(error as Error).message}`, endpoint);
     }
@@ -183,10 +225,10 @@ export class IpfsHttpStore extends UnixfsBlobStore {
     }
   }
 
-  async getBlock(cid: string): Promise<Uint8Array | undefined> {
+  async getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined> {
     try {
       const response = await this.call("block/get", `arg=${encodeURIComponent(cid)}`);
-      return new Uint8Array(await response.arrayBuffer());
+      return await readLimited(response, maxBytes);
     } catch (error) {
       if (IpfsHttpStore.missing(error)) return undefined;
       throw error;
@@ -210,7 +252,7 @@ export class IpfsHttpStore extends UnixfsBlobStore {
 
 /** Kubo answers errors as `{"Message": "...", "Code": 0, "Type": "error"}`; anything else is shown as text. */
 async function errorMessage(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
+  const text = new TextDecoder().decode(await readLimited(response, 4096).catch(() => new Uint8Array(0)));
   try {
     const message = (JSON.parse(text) as { Message?: unknown }).Message;
     if (typeof message === "string") return message;

@@ -5,7 +5,7 @@
  * but availability. Read-only: documents are written through an IPFS node.
  */
 import { IpfsError, ReadOnlyStoreError } from "./errors.ts";
-import { type BlobStoreOptions, UnixfsBlobStore } from "./blobs.ts";
+import { type BlobStoreOptions, UnixfsBlobStore, readLimited } from "./blobs.ts";
 
 /** How to reach a gateway. */
 export interface GatewayBlobStoreOptions extends BlobStoreOptions {
@@ -35,13 +35,21 @@ export class GatewayBlobStore extends UnixfsBlobStore {
     if (typeof fetchFn !== "function") throw new IpfsError(0, "no fetch in this environment", path);
     let response: Response;
     try {
-      response = await fetchFn(`${this.url}${path}`, { method, headers: { Accept: "application/vnd.ipld.raw" } });
+      // No redirects: a gateway that answers elsewhere is not followed (a server-side reader's internal network).
+      response = await fetchFn(`${this.url}${path}`, {
+        method,
+        headers: { Accept: "application/vnd.ipld.raw" },
+        redirect: "error",
+      });
     } catch (error) {
       throw new IpfsError(0, `cannot reach the gateway at ${this.url}: ${(error as Error).message}`, path);
     }
     if (response.status === 404 || response.status === 410) return undefined;
     if (!response.ok) {
-      const text = method === "GET" ? (await response.text().catch(() => "")).trim().slice(0, 500) : "";
+      const text =
+        method === "GET"
+          ? new TextDecoder().decode(await readLimited(response, 500).catch(() => new Uint8Array(0))).trim()
+          : "";
       throw new IpfsError(response.status, text || response.statusText || "no message", path);
     }
     return response;
@@ -51,9 +59,9 @@ export class GatewayBlobStore extends UnixfsBlobStore {
     throw new ReadOnlyStoreError(`the gateway ${this.url} only reads; store documents through an IPFS node`);
   }
 
-  async getBlock(cid: string): Promise<Uint8Array | undefined> {
+  async getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined> {
     const response = await this.request(cid, "GET");
-    return response && new Uint8Array(await response.arrayBuffer());
+    return response && readLimited(response, maxBytes);
   }
 
   protected async hasBlock(cid: string): Promise<boolean> {

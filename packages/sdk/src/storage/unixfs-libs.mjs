@@ -4,5 +4,6 @@
 export { importer } from "ipfs-unixfs-importer";
 export { fixedSize } from "ipfs-unixfs-importer/chunker";
 export { balanced } from "ipfs-unixfs-importer/layout";
-export { exporter } from "ipfs-unixfs-exporter";
+export { UnixFS } from "ipfs-unixfs";
+export { decode as decodeDagPb } from "@ipld/dag-pb";
 export { CID } from "multiformats/cid";

@@ -5,14 +5,18 @@
  * added by Kubo, by Helia or by this SDK gets the same CID. A document of one chunk (1 MiB or less) is a single
  * raw block: its CID is `cidV1(bytes)`.
  *
- * Chunking and tree building are the IPFS project's own (`ipfs-unixfs-importer`, `ipfs-unixfs-exporter`). Reading
- * checks every block against its CID before the exporter sees it, so a store, a gateway or a peer cannot
- * substitute bytes anywhere in the tree.
+ * Chunking and tree building are the IPFS project's own (`ipfs-unixfs-importer`). Reading is this module's: a walk
+ * of the tree that takes only what the SDK writes (1 MiB raw leaves under dag-pb file nodes), fetches blocks one
+ * at a time, checks each against its CID before decoding it (with the IPFS project's `@ipld/dag-pb` and
+ * `ipfs-unixfs`), and checks every size a node declares against what its children hold. The general exporter
+ * (`ipfs-unixfs-exporter`) follows any tree a publisher builds, in parallel and past the file's end, so a root of a
+ * few hundred bytes could make a reader fetch without end; a reader of medical records meets documents that
+ * hospitals publish, so it takes no such tree. A store, a gateway or a peer can only withhold blocks.
  */
 import { isBytes } from "../crypto/bytes.ts";
 import { matchesCid, parseCid } from "../crypto/cid.ts";
 import { BlobIntegrityError, BlobNotFoundError, BlobTooLargeError } from "./errors.ts";
-import { CID, balanced, exporter, fixedSize, importer } from "./unixfs-libs.mjs";
+import { CID, UnixFS, balanced, decodeDagPb, fixedSize, importer } from "./unixfs-libs.mjs";
 
 /** Bytes per chunk (leaf block) of a document: 1 MiB, the largest block IPFS peers exchange. */
 export const UNIXFS_CHUNK_SIZE = 1024 * 1024;
@@ -23,11 +27,25 @@ export const DEFAULT_MAX_DOCUMENT_SIZE = 512 * 1024 * 1024;
 
 /** Multicodec of a dag-pb node (a UnixFS tree node). */
 export const DAG_PB_CODEC = 0x70;
+/** Multicodec of a raw block (a chunk). */
+const RAW_CODEC = 0x55;
+/**
+ * The largest block of a document: a 1 MiB chunk, or a tree node (a few KiB: 174 links of about 40 bytes). A store
+ * reading from elsewhere stops at this, so nobody can make a reader buffer more for one block.
+ */
+export const MAX_BLOCK_SIZE = UNIXFS_CHUNK_SIZE + 64 * 1024;
+/** Links a tree node may have: Kubo's and Helia's 174 for the SDK's own trees, and room for 1,024-link profiles. */
+const MAX_NODE_LINKS = 1024;
+/** Levels below the root: 174^8 chunks is far beyond any document; a deeper tree is not one the SDK wrote. */
+const MAX_DEPTH = 8;
 
-/** Where a store keeps blocks; `get` answers `undefined` for a block it does not have. */
+/**
+ * Where a store keeps blocks. `getBlock` answers `undefined` for a block it does not have, and at most
+ * `maxBytes + 1` bytes: a larger block comes back cut there, and the reader refuses it (it cannot hash right).
+ */
 export interface BlockStorage {
   putBlock(cid: string, block: Uint8Array): Promise<void>;
-  getBlock(cid: string): Promise<Uint8Array | undefined>;
+  getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined>;
 }
 
 const IMPORT_OPTIONS = {
@@ -71,77 +89,157 @@ export async function unixfsCid(bytes: Uint8Array): Promise<string> {
   return importDocument(bytes);
 }
 
+/** A dag-pb file node, decoded and checked: its size, and its links with the size each declares. */
+interface FileNode {
+  size: number;
+  links: { cid: string; size: number }[];
+}
+
+/** A document being read: its size, known from its root before any chunk is fetched, and its chunks in order. */
+export interface DocumentReader {
+  size: number;
+  chunks: AsyncGenerator<Uint8Array, void, undefined>;
+}
+
 /**
- * Reads the UnixFS file `cid` names, fetching each block with `get` and checking it against its CID first.
- * Throws `BlobNotFoundError` for a missing block (naming the document and the block), `BlobIntegrityError` for a
- * block that does not hash to its CID or a root that is not a file, `BlobTooLargeError` for a file over `maxSize`
- * (before its chunks are fetched).
+ * Opens the UnixFS file `cid` names for reading: fetches and checks its root (a raw block, or a dag-pb file node
+ * whose declared size must be at most `maxSize`), and returns its size and a generator of its chunks, each fetched
+ * when asked for and checked against its CID and the size its parent declares. Throws (at once, or from the
+ * generator) `BlobNotFoundError` for a missing block, `BlobIntegrityError` for a block that does not hash to its
+ * CID or a tree the SDK does not write (another layout, inline data, sizes that do not add up, a leaf that is not a
+ * full chunk before the last, more than 1,024 links or 8 levels), `BlobTooLargeError` for a document over
+ * `maxSize`. Nothing is fetched but what is asked for, one block at a time.
+ */
+export async function openDocument(
+  cid: string,
+  get: (cid: string, maxBytes: number) => Promise<Uint8Array | undefined>,
+  maxSize = Number.MAX_SAFE_INTEGER,
+): Promise<DocumentReader> {
+  const root = parseCid(cid);
+  const fetchBlock = async (id: string, maxBytes: number): Promise<Uint8Array> => {
+    let parsed;
+    try {
+      parsed = parseCid(id); // sha2-256 only: no identity or weaker hash slips into a tree
+    } catch (error) {
+      throw new BlobIntegrityError(cid, `${cid} links to ${id}: ${(error as Error).message}`);
+    }
+    if (parsed.codec !== RAW_CODEC && parsed.codec !== DAG_PB_CODEC) {
+      throw new BlobIntegrityError(cid, `${cid} links to ${id}, neither a raw chunk nor a dag-pb node`);
+    }
+    const block = await get(id, maxBytes);
+    if (block === undefined) {
+      throw new BlobNotFoundError(cid, id === cid ? `no blob ${cid} in the store` : `block ${id} of ${cid} is missing`);
+    }
+    if (block.length > maxBytes) {
+      if (id === cid && maxBytes === maxSize) throw new BlobTooLargeError(block.length, maxSize);
+      throw new BlobIntegrityError(
+        cid,
+        `block ${id} of ${cid} is over ${maxBytes} bytes: no document has such a block`,
+      );
+    }
+    if (!matchesCid(block, id)) {
+      throw new BlobIntegrityError(
+        cid,
+        id === cid
+          ? `the store returned bytes that do not hash to ${cid}`
+          : `block ${id} of ${cid} does not hash to its CID`,
+      );
+    }
+    return block;
+  };
+  const decode = (id: string, block: Uint8Array): FileNode => {
+    const refuse = (why: string) => new BlobIntegrityError(cid, `${id === cid ? cid : `node ${id} of ${cid}`} ${why}`);
+    let links: { cid: string; size: number }[];
+    let size: number;
+    try {
+      const node = decodeDagPb(block);
+      if (node.Data === undefined) throw refuse("carries no UnixFS data");
+      const unixfs = UnixFS.unmarshal(node.Data);
+      if (unixfs.type !== "file") throw refuse(`is a UnixFS ${unixfs.type}, not a file`);
+      if (unixfs.data !== undefined && unixfs.data.length > 0)
+        throw refuse("holds data inline: not a tree the SDK writes");
+      if (node.Links.length === 0 || node.Links.length > MAX_NODE_LINKS) throw refuse(`has ${node.Links.length} links`);
+      if (unixfs.blockSizes.length !== node.Links.length)
+        throw refuse("declares a size for each link, but not as many");
+      links = node.Links.map((link, i) => ({ cid: link.Hash.toV1().toString(), size: Number(unixfs.blockSizes[i]) }));
+      size = Number(unixfs.fileSize());
+    } catch (error) {
+      if (error instanceof BlobIntegrityError) throw error;
+      throw refuse(`is not a UnixFS file node: ${(error as Error).message}`);
+    }
+    if (links.some((link) => !(link.size > 0) || !Number.isSafeInteger(link.size))) {
+      throw refuse("declares an empty or impossible link size");
+    }
+    if (links.reduce((total, link) => total + link.size, 0) !== size) {
+      throw refuse(`declares ${size} bytes, and links whose sizes do not add up to it`);
+    }
+    return { size, links };
+  };
+
+  if (root.codec === RAW_CODEC) {
+    const block = await fetchBlock(cid, Math.min(maxSize, MAX_BLOCK_SIZE));
+    return {
+      size: block.length,
+      chunks: (async function* () {
+        yield block;
+      })(),
+    };
+  }
+  if (root.codec !== DAG_PB_CODEC) throw new BlobIntegrityError(cid, `${cid} is neither a raw block nor a dag-pb node`);
+  const top = decode(cid, await fetchBlock(cid, MAX_BLOCK_SIZE));
+  if (top.size > maxSize) throw new BlobTooLargeError(top.size, maxSize);
+
+  let offset = 0;
+  async function* walk(node: FileNode, depth: number): AsyncGenerator<Uint8Array, void, undefined> {
+    for (const link of node.links) {
+      const codec = parseCid(link.cid).codec;
+      if (codec === RAW_CODEC) {
+        const chunk = await fetchBlock(link.cid, UNIXFS_CHUNK_SIZE);
+        if (chunk.length !== link.size) {
+          throw new BlobIntegrityError(
+            cid,
+            `chunk ${link.cid} of ${cid} holds ${chunk.length} bytes, not the ${link.size} declared`,
+          );
+        }
+        // Every chunk is a full 1 MiB but the last: the layout the SDK writes, and a bound on what is fetched.
+        if (chunk.length !== UNIXFS_CHUNK_SIZE && offset + chunk.length !== top.size) {
+          throw new BlobIntegrityError(
+            cid,
+            `chunk ${link.cid} of ${cid} is short (${chunk.length} bytes) before the end`,
+          );
+        }
+        offset += chunk.length;
+        yield chunk;
+      } else {
+        if (depth >= MAX_DEPTH) throw new BlobIntegrityError(cid, `${cid} is deeper than ${MAX_DEPTH} levels`);
+        const child = decode(link.cid, await fetchBlock(link.cid, MAX_BLOCK_SIZE));
+        if (child.size !== link.size) {
+          throw new BlobIntegrityError(
+            cid,
+            `node ${link.cid} of ${cid} holds ${child.size} bytes, not the ${link.size} declared`,
+          );
+        }
+        yield* walk(child, depth + 1);
+      }
+    }
+  }
+  return { size: top.size, chunks: walk(top, 1) };
+}
+
+/**
+ * Reads the UnixFS file `cid` names into one array (see `openDocument` for what is checked and thrown).
  */
 export async function exportDocument(
   cid: string,
-  get: (cid: string) => Promise<Uint8Array | undefined>,
+  get: (cid: string, maxBytes: number) => Promise<Uint8Array | undefined>,
   maxSize = Number.MAX_SAFE_INTEGER,
 ): Promise<Uint8Array> {
-  parseCid(cid);
-  // What fetching a block threw (missing, altered, the node down) is what the caller sees, even when the exporter
-  // wraps it in its own error; only what the exporter makes of sound blocks becomes "not a UnixFS file".
-  let failed: { error: unknown } | undefined;
-  const mark = (error: unknown) => {
-    failed ??= { error };
-    return error;
-  };
-  const blockstore = {
-    get: async (key: CID) => {
-      const id = key.toString();
-      try {
-        parseCid(id); // sha2-256 only: a tree cannot smuggle in a block under a weaker or identity hash
-      } catch (error) {
-        throw mark(new BlobIntegrityError(cid, `${cid} links to ${id}: ${(error as Error).message}`));
-      }
-      let block: Uint8Array | undefined;
-      try {
-        block = await get(id);
-      } catch (error) {
-        throw mark(error);
-      }
-      if (block === undefined) {
-        const message = id === cid ? `no blob ${cid} in the store` : `block ${id} of ${cid} is missing`;
-        throw mark(new BlobNotFoundError(cid, message));
-      }
-      if (!matchesCid(block, id)) {
-        const message =
-          id === cid
-            ? `the store returned bytes that do not hash to ${cid}`
-            : `block ${id} of ${cid} does not hash to its CID`;
-        throw mark(new BlobIntegrityError(cid, message));
-      }
-      return block;
-    },
-  };
-  let entry;
-  try {
-    entry = await exporter(CID.parse(cid), blockstore);
-  } catch (error) {
-    if (failed) throw failed.error;
-    throw new BlobIntegrityError(cid, `${cid} is not a UnixFS file: ${(error as Error).message}`);
-  }
-  if (entry.type !== "file" && entry.type !== "raw") {
-    throw new BlobIntegrityError(cid, `${cid} is a UnixFS ${entry.type}, not a file`);
-  }
-  const size = Number(entry.size);
-  checkSize(size, maxSize);
+  const { size, chunks } = await openDocument(cid, get, maxSize);
   const out = new Uint8Array(size);
   let offset = 0;
-  try {
-    for await (const chunk of entry.content()) {
-      if (offset + chunk.length > size) throw new BlobIntegrityError(cid, `${cid} holds more bytes than it declares`);
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-  } catch (error) {
-    if (failed) throw failed.error;
-    if (error instanceof BlobIntegrityError) throw error;
-    throw new BlobIntegrityError(cid, `${cid} does not read as a UnixFS file: ${(error as Error).message}`);
+  for await (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
   }
   if (offset !== size) throw new BlobIntegrityError(cid, `${cid} holds ${offset} bytes, not the ${size} it declares`);
   return out;

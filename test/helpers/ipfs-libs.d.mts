@@ -1,0 +1,2 @@
+export * as dagPb from "@ipld/dag-pb";
+export { UnixFS } from "ipfs-unixfs";
