@@ -15,10 +15,10 @@ import hre from "hardhat";
 import { ParameterError, ist, loadParameters } from "./lib/parameters";
 import { PUBLIC_NETWORKS } from "../config/networks";
 import { deploySuite, journalId, staleJournal, writeDeployment } from "./lib/deploy";
-import { deploymentsDir } from "./lib/locations";
+import { deploymentNetwork, deploymentsDir } from "./lib/locations";
 
 async function main(): Promise<void> {
-  const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+  const network = deploymentNetwork(hre.network.name);
   // MIIP_PARAMETERS rehearses another network's file on a local chain (e.g. sepolia.json on a node started with
   // MIIP_CHAIN_ID=11155111): the checks are the target chain's, nothing public is touched.
   const file = process.env.MIIP_PARAMETERS ?? path.join("deploy", "parameters", `${network}.json`);

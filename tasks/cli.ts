@@ -345,8 +345,8 @@ export async function patientIdOf(hre: HardhatRuntimeEnvironment, value: string 
 /** The SDK connected to the selected network's deployment, as `from`, with the network's local stores. */
 export async function connect(hre: HardhatRuntimeEnvironment, from?: string): Promise<MIIP> {
   const { MIIP, loadDeployment, HeliaBlobStore, FileKeyShareStore } = await import("../packages/sdk/src/node");
-  const { deploymentsDir, storeDir } = await import("../scripts/lib/locations");
-  const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+  const { deploymentNetwork, deploymentsDir, storeDir } = await import("../scripts/lib/locations");
+  const network = deploymentNetwork(hre.network.name);
   const deployment = loadDeployment(network, deploymentsDir());
   const signer = await signerFor(hre, from);
   const dir = storeDir(network);

@@ -15,3 +15,11 @@ export function deploymentsDir(): string {
 export function storeDir(network: string): string {
   return path.join(process.env.MIIP_STORE ?? path.join(ROOT, ".miip"), network);
 }
+
+/**
+ * The network whose deployment and stores a command uses: the in-process `hardhat` network stands for `localhost`,
+ * the node `npm run node` runs (tasks run in process against it, and tests run them so).
+ */
+export function deploymentNetwork(networkName: string): string {
+  return networkName === "hardhat" ? "localhost" : networkName;
+}

@@ -21,12 +21,12 @@ task(
   .setAction(
     action(async (args: Args, hre) => {
       const { loadDeployment } = await import("../../packages/sdk/src/node");
-      const { deploymentsDir } = await import("../../scripts/lib/locations");
+      const { deploymentNetwork, deploymentsDir } = await import("../../scripts/lib/locations");
       const { loadParameters, resolveParameters } = await import("../../scripts/lib/parameters");
       const { expectedGovernance, governanceDifferences, readGovernance } = await import(
         "../../scripts/lib/governance"
       );
-      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+      const network = deploymentNetwork(hre.network.name);
       const deployment = loadDeployment(network, deploymentsDir());
       const file =
         args.parameters ?? process.env.MIIP_PARAMETERS ?? path.join("deploy", "parameters", `${network}.json`);

@@ -485,7 +485,7 @@ task(
     action(async (args: Args, hre) => {
       const { serialsFile } = await import("../../packages/sdk/src/serials");
       const { checkPackField } = await import("../../packages/sdk/src/gs1");
-      const { storeDir } = await import("../../scripts/lib/locations");
+      const { deploymentNetwork, storeDir } = await import("../../scripts/lib/locations");
       const gtin = await gtinArg(args.gtin);
       const serials = readInput(args.serials, "serials")
         .toString("utf8")
@@ -509,7 +509,7 @@ task(
       }
       const published = serialsFile(serials);
       const miip = await connect(hre, args.from);
-      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+      const network = deploymentNetwork(hre.network.name);
       const out =
         args.out ??
         path.join(storeDir(network), `batch-${gtin}-${args.lot!.replace(/[^A-Za-z0-9._-]/g, "_")}.serials.json`);

@@ -27,8 +27,8 @@ task("airdrop:claim", "Claims an account's genesis airdrop leaves (anyone may su
   .addOptionalParam("from", FROM)
   .setAction(
     action(async (args: Args, hre) => {
-      const { deploymentsDir } = await import("../../scripts/lib/locations");
-      const network = hre.network.name === "hardhat" ? "localhost" : hre.network.name;
+      const { deploymentNetwork, deploymentsDir } = await import("../../scripts/lib/locations");
+      const network = deploymentNetwork(hre.network.name);
       const file = args.proofs ?? path.join(deploymentsDir(), network, "claim.proofs.json");
       const proofs = readJson(file, "proofs") as {
         claims?: Record<string, { index: string; amount: string; proof: string[] }[]>;

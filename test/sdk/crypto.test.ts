@@ -69,6 +69,7 @@ import {
 import { FileKeyShareStore } from "../../packages/sdk/src/node/files";
 import { HeliaBlobStore } from "../../packages/sdk/src/node/ipfs";
 import { CID } from "../../packages/sdk/src/storage/unixfs-libs.mjs";
+import { failure } from "../helpers/failure";
 
 /*
  * CID vectors, computed independently with `multiformats` 13.4.2 (CID.create(1, raw.code, await sha256.digest(bytes)))
@@ -108,16 +109,6 @@ function mebibyte(): Uint8Array {
 
 function random(n: number): Uint8Array {
   return new Uint8Array(nodeRandomBytes(n));
-}
-
-/** The error a call (sync or async) fails with; fails the test if it does not. */
-async function failure(call: () => unknown): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 function flip(bytes: Uint8Array, index: number): Uint8Array {

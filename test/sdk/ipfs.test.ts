@@ -27,6 +27,7 @@ import {
 } from "../../packages/sdk/src/storage";
 import { CID } from "../../packages/sdk/src/storage/unixfs-libs.mjs";
 import { UnixFS, dagPb } from "../helpers/ipfs-libs.mjs";
+import { failure } from "../helpers/failure";
 
 /** Deterministic bytes: SHA-256 of a counter, repeated (no two chunks alike). */
 function document(size: number): Uint8Array {
@@ -45,15 +46,6 @@ function document(size: number): Uint8Array {
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
-}
-
-async function failure(call: () => unknown): Promise<Error> {
-  try {
-    await call();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 /* A protobuf writer for the two schemas a UnixFS file root is made of, written from the specs
