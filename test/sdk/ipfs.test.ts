@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
+import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,8 @@ import {
   GatewayBlobStore,
   IpfsError,
   MAX_BLOCK_SIZE,
+  MAX_DOCUMENT_SIZE_LIMIT,
+  MAX_NODE_SIZE,
   MemoryBlobStore,
   ReadOnlyStoreError,
   importDocument,
@@ -93,13 +96,16 @@ function cidOf(codec: number, bytes: Uint8Array): string {
   return CID.decode(Uint8Array.from([0x01, codec, 0x12, 0x20, ...digest])).toString();
 }
 
-/** A UnixFS file node a publisher builds by hand: `links[i]` declared as `blockSizes[i]` bytes, optional inline data. */
-function fileNode(links: string[], blockSizes: number[], data?: Uint8Array): Uint8Array {
+/**
+ * A UnixFS file node a publisher builds by hand: `links[i]` declared as `blockSizes[i]` bytes, optional inline data,
+ * each link named `name`.
+ */
+function fileNode(links: string[], blockSizes: number[], data?: Uint8Array, name = ""): Uint8Array {
   const unixfs = new UnixFS({ type: "file", data, blockSizes: blockSizes.map(BigInt) });
   return dagPb.encode(
     dagPb.prepare({
       Data: unixfs.marshal(),
-      Links: links.map((cid) => ({ Hash: CID.parse(cid), Name: "", Tsize: 0 })),
+      Links: links.map((cid) => ({ Hash: CID.parse(cid), Name: name, Tsize: 0 })),
     }),
   );
 }
@@ -330,7 +336,7 @@ describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway
       });
       const refused = await failure(() => declared.get(largeCid));
       expect(refused.message).to.equal(
-        `block ${largeCid} of ${largeCid} is over ${MAX_BLOCK_SIZE} bytes: no document has such a block`,
+        `block ${largeCid} of ${largeCid} is over ${MAX_NODE_SIZE} bytes: no document has such a block`,
       );
     });
 
@@ -343,6 +349,130 @@ describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway
       const odd = await store.add(DAG_PB, fileNode([json], [2]));
       expect((await failure(() => store.get(odd))).message).to.equal(
         `${odd} links to ${json}, neither a raw chunk nor a dag-pb node`,
+      );
+    });
+  });
+
+  describe("a hostile publisher's tree, second round of the outside audit", function () {
+    it("R1a: reads no node past 16 KiB: a 1-byte document under 8 one-link nodes padded by link names costs a few KiB", async function () {
+      const store = new CountingStore(100, 1024);
+      let below = await store.add(RAW, Uint8Array.of(42));
+      for (let level = 0; level < 8; level++)
+        below = await store.add(DAG_PB, fileNode([below], [1], undefined, "x".repeat(MiB - 200)));
+      const error = await failure(() => store.get(below));
+      expect(error.message).to.equal(
+        `block ${below} of ${below} is over ${MAX_NODE_SIZE} bytes: no document has such a block`,
+      );
+      expect(store.calls).to.equal(1);
+      const named = await store.add(DAG_PB, fileNode([cidOf(RAW, Uint8Array.of(42))], [1], undefined, "scan.dcm"));
+      expect((await failure(() => store.get(named))).message).to.equal(`${named} names its links`);
+    });
+
+    it("R1b: reads only balanced trees: a node before its parent's last must be full, so a document costs its chunks and one node per 173", async function () {
+      const store = new CountingStore(1000, 8 * MiB);
+      const bytes = new Uint8Array(4 * MiB).map((_, i) => i % 251);
+      const chunks: string[] = [];
+      for (let i = 0; i < 4; i++) chunks.push(await store.add(RAW, bytes.subarray(i * MiB, (i + 1) * MiB)));
+      const chains = [];
+      for (const chunk of chunks) chains.push(await store.add(DAG_PB, fileNode([chunk], [MiB])));
+      const root = await store.add(DAG_PB, fileNode(chains, Array(4).fill(MiB)));
+      const error = await failure(() => store.get(root));
+      expect(error.message).to.equal(
+        `node ${chains[0]} of ${root} has 1 links before its parent's last: not a balanced tree`,
+      );
+      expect(store.calls).to.equal(2); // the root and the first node: refused before its chunk
+
+      const honest = new CountingStore(1000, 8 * MiB);
+      const cid = await honest.put(bytes);
+      expect(equal(await honest.get(cid), bytes)).to.equal(true);
+      expect(honest.calls).to.equal(5); // the root and the 4 chunks
+    });
+
+    it("R2: drops a client that reads nothing for its idle time, so four stalled pages lock nobody out; leaves no listener behind", async function () {
+      const store = new MemoryBlobStore();
+      const cid = await store.put(new Uint8Array(64 * MiB)); // zeros: one distinct chunk, 64 links to it
+      const served = await serveGateway(store, { idleTimeout: 300 });
+      const port = Number(new URL(served.url).port);
+      const sockets: net.Socket[] = [];
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.name);
+      process.on("warning", onWarning);
+      try {
+        for (let i = 0; i < 4; i++) {
+          const socket = net.connect(port, "127.0.0.1");
+          await new Promise((resolve) => socket.once("connect", resolve));
+          socket.on("error", () => undefined);
+          socket.write(`GET /ipfs/${cid} HTTP/1.1\r\nHost: gateway\r\n\r\n`);
+          socket.once("data", () => socket.pause()); // reads the headers, then never another byte
+          sockets.push(socket);
+        }
+        await settle(100);
+        expect((await fetch(`${served.url}/ipfs/${cid}`, { method: "HEAD" })).status).to.equal(503);
+        await settle(1_000);
+        expect((await fetch(`${served.url}/ipfs/${cid}`, { method: "HEAD" })).status).to.equal(200);
+        const whole = await fetch(`${served.url}/ipfs/${cid}`);
+        expect((await whole.arrayBuffer()).byteLength).to.equal(64 * MiB);
+        expect(warnings).to.not.include("MaxListenersExceededWarning");
+      } finally {
+        process.off("warning", onWarning);
+        for (const socket of sockets) socket.destroy();
+        await served.close();
+      }
+    });
+
+    it("R4: says a document is over the limit without guessing its size, a broken-off body is an IpfsError, and no limit beyond an array's", async function () {
+      const store = new MemoryBlobStore();
+      const cid = await store.put(new Uint8Array(2000).fill(3)); // one raw block
+      const served = await serveGateway(store);
+      try {
+        const error = await failure(() => new GatewayBlobStore({ url: served.url, maxSize: 1024 }).get(cid));
+        expect(error).to.be.instanceOf(BlobTooLargeError);
+        expect(error.message).to.equal("a blob of more than 1024 bytes is over this store's limit of 1024 bytes");
+        expect((error as BlobTooLargeError).atLeast).to.equal(true);
+      } finally {
+        await served.close();
+      }
+      const broken = new GatewayBlobStore({
+        url: "https://gateway.example",
+        fetch: async () => {
+          let sent = false;
+          const body = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (sent) return controller.error(new TypeError("terminated"));
+              sent = true;
+              controller.enqueue(new Uint8Array(100));
+            },
+          });
+          return new Response(body, { status: 200 });
+        },
+      });
+      const cut = await failure(() => broken.get(cid));
+      expect(cut).to.be.instanceOf(IpfsError);
+      expect(cut.message).to.equal(`IPFS /ipfs/${cid}?format=raw: the answer broke off: terminated`);
+      expect(() => new MemoryBlobStore({ maxSize: MAX_DOCUMENT_SIZE_LIMIT + 1 })).to.throw(
+        TypeError,
+        `maxSize must be an integer from 0 to ${MAX_DOCUMENT_SIZE_LIMIT}`,
+      );
+      // A root declaring 5 GiB to a reader that allows the most: refused by size, before anything is allocated.
+      const reader = new CountingStore(10, MAX_DOCUMENT_SIZE_LIMIT);
+      const missing = cidOf(RAW, Uint8Array.of(1));
+      const root = await reader.add(DAG_PB, fileNode(Array(5).fill(missing), Array(5).fill(1024 * MiB)));
+      expect(await failure(() => reader.get(root))).to.be.instanceOf(BlobTooLargeError);
+    });
+
+    it("times out a gateway that never answers", async function () {
+      const silent = new GatewayBlobStore({
+        url: "https://gateway.example",
+        timeout: 200,
+        fetch: (_input, init) =>
+          new Promise<Response>((_resolve, reject) =>
+            init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)),
+          ),
+      });
+      const error = await failure(() => silent.get(largeCid));
+      expect(error).to.be.instanceOf(IpfsError);
+      expect(error.message).to.match(
+        /^IPFS \/ipfs\/.*: cannot reach the gateway at https:\/\/gateway\.example: .*timeout/i,
       );
     });
   });
@@ -520,6 +650,51 @@ describe("Documents on IPFS: UnixFS chunks, the embedded Helia node, its gateway
       expect((await failure(() => signing)).message).to.match(/forgotten/);
       await api.encryptionKey();
       expect(signatures).to.equal(3);
+    });
+
+    it("R3: ends the session at once while the wallet's prompt is open, and wipes the keys of an account switched away from", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      let answer!: () => void;
+      const prompt = new Promise<void>((resolve) => (answer = resolve));
+      const waiting = new DocumentsApi(
+        {
+          signer: {
+            signMessage: async (message: string) => {
+              await prompt; // the patient has walked away from the wallet's prompt
+              return wallet.signMessage(message);
+            },
+          },
+          address: async () => wallet.address,
+        } as unknown as Core,
+        undefined as never,
+        undefined as never,
+        {},
+      );
+      const inFlight = waiting.encryptionKey();
+      await settle(10);
+      await waiting.forgetEncryptionKey(); // settles now, prompt still open
+      expect((await failure(() => inFlight)).message).to.match(/forgotten/);
+      answer();
+
+      const a = new Wallet(Wallet.createRandom().privateKey);
+      const b = new Wallet(Wallet.createRandom().privateKey);
+      let current = a;
+      const switching = new DocumentsApi(
+        {
+          signer: { signMessage: (message: string) => current.signMessage(message) },
+          address: async () => current.address,
+        } as unknown as Core,
+        undefined as never,
+        undefined as never,
+        {},
+      );
+      const keyA = await switching.encryptionKey();
+      current = b; // the patient switches accounts in the wallet
+      const keyB = await switching.encryptionKey();
+      expect(keyB.publicKey).to.not.equal(keyA.publicKey);
+      expect(keyA.privateKey.every((byte) => byte === 0)).to.equal(true); // the switch ended A's session
+      await switching.forgetEncryptionKey();
+      expect(keyB.privateKey.every((byte) => byte === 0)).to.equal(true);
     });
   });
 });

@@ -65,9 +65,11 @@ export class DocumentsApi {
     return this.stores.shares;
   }
 
-  /** The session's encryption key, per signer address: the wallet is asked to sign once per session. */
-  private cachedKey?: { address: string; key: Promise<EncryptionKey> };
-  /** Counts `forgetEncryptionKey` calls: a derivation that a forget overtook is not kept. */
+  /** The session's encryption key, for one signer address; `cancel` fails it at once when still pending. */
+  private session?: { address: string; key: Promise<EncryptionKey>; cancel: () => void };
+  /** Every private key this client derived and has not wiped: what `forgetEncryptionKey` and an account switch wipe. */
+  private readonly derived = new Set<Uint8Array>();
+  /** Counts the ends of sessions: a derivation that one overtook is not kept. */
   private forgets = 0;
 
   /**
@@ -75,39 +77,55 @@ export class DocumentsApi {
    * private key). Deterministic, so the same account always finds the same key; publish `publicKey` to those
    * who will share documents with you. Derived once per session (this client's life): later calls, and every
    * `open`, `add` and `share`, reuse it without asking the wallet again; a refused signature is asked again next
-   * time. `forgetEncryptionKey()` ends the session's key (a shared computer, a locked screen); a derivation it
-   * overtakes fails, its key wiped, instead of outliving it.
+   * time. `forgetEncryptionKey()` ends the session's key (a shared computer, a locked screen): a derivation it
+   * overtakes fails at once, and its key is wiped when the wallet answers. A change of account ends the previous
+   * account's session the same way.
    */
   async encryptionKey(): Promise<EncryptionKey> {
     const generation = this.forgets;
     const address = await this.core.address();
     if (generation !== this.forgets) throw forgotten();
-    if (this.cachedKey?.address !== address) {
-      const key = this.core.signer.signMessage(ENCRYPTION_KEY_MESSAGE).then((signature) => {
+    if (this.session?.address !== address) {
+      if (this.session) this.endSession();
+      const started = this.forgets;
+      let cancel!: () => void;
+      const cancelled = new Promise<never>((_, reject) => (cancel = () => reject(forgotten())));
+      const signed = this.core.signer.signMessage(ENCRYPTION_KEY_MESSAGE).then((signature) => {
         const derived = encryptionKeyFromSignature(signature);
-        if (generation !== this.forgets) {
+        if (started !== this.forgets) {
           derived.privateKey.fill(0);
           throw forgotten();
         }
+        this.derived.add(derived.privateKey);
         return derived;
       });
-      this.cachedKey = { address, key };
+      const key = Promise.race([signed, cancelled]);
+      // Whichever loses the race is settled here, never left unhandled.
+      signed.catch(() => undefined);
+      cancelled.catch(() => undefined);
       key.catch(() => {
-        if (this.cachedKey?.key === key) this.cachedKey = undefined;
+        if (this.session?.key === key) this.session = undefined;
       });
+      this.session = { address, key, cancel };
     }
-    return this.cachedKey.key;
+    return this.session.key;
+  }
+
+  /** Ends the session: a pending derivation fails now, and every key derived is wiped. */
+  private endSession(): void {
+    this.forgets++;
+    this.session?.cancel();
+    this.session = undefined;
+    for (const privateKey of this.derived) privateKey.fill(0);
+    this.derived.clear();
   }
 
   /**
-   * Wipes the session's encryption key from memory; the next use asks the wallet to sign again, and a derivation
-   * still waiting for the wallet fails.
+   * Wipes the session's encryption key (and any this client derived) from memory, at once: the next use asks the
+   * wallet to sign again, and a derivation still waiting for the wallet fails now.
    */
   async forgetEncryptionKey(): Promise<void> {
-    this.forgets++;
-    const cached = this.cachedKey;
-    this.cachedKey = undefined;
-    if (cached) (await cached.key.catch(() => undefined))?.privateKey.fill(0);
+    this.endSession();
   }
 
   private context(recordId: bigint, recipient: string): Uint8Array {

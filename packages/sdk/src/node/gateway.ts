@@ -37,12 +37,21 @@ export const GATEWAY_DOCUMENT_STREAMS = 4;
  */
 export async function serveGateway(
   store: UnixfsBlobStore,
-  options: { port?: number; host?: string } = {},
+  options: {
+    port?: number;
+    host?: string;
+    /**
+     * How long a client may read nothing of a document before the gateway drops it, freeing its slot, in
+     * milliseconds: 10 seconds by default (a page that opens documents and never reads them).
+     */
+    idleTimeout?: number;
+  } = {},
 ): Promise<Gateway> {
   const host = options.host ?? "127.0.0.1";
+  const idleTimeout = options.idleTimeout ?? 10_000;
   const streams = { open: 0 };
   const server = http.createServer((req, res) => {
-    void answer(store, req, res, streams).catch((error: Error) => {
+    void answer(store, req, res, streams, idleTimeout).catch((error: Error) => {
       if (!res.headersSent) {
         res.writeHead(500, { ...CORS, "Content-Type": "text/plain" });
         res.end(`error: ${error.message}\n`);
@@ -66,6 +75,19 @@ export async function serveGateway(
   };
 }
 
+/** Waits until `res` can take more, or is closed; leaves no listener behind. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 function send(res: http.ServerResponse, status: number, body: string | Uint8Array, type: string, head: boolean) {
   res.writeHead(status, { ...CORS, "Content-Type": type, "Content-Length": String(Buffer.byteLength(body)) });
   res.end(head ? undefined : body);
@@ -76,6 +98,7 @@ async function answer(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   streams: { open: number },
+  idleTimeout: number,
 ): Promise<void> {
   if (req.method === "OPTIONS") {
     res.writeHead(204, CORS);
@@ -126,14 +149,11 @@ async function answer(
       "X-Ipfs-Path": `/ipfs/${cid}`,
     });
     if (head) return void res.end();
+    // A client that reads nothing for idleTimeout is dropped: its slot is freed, whatever it does next.
+    res.setTimeout(idleTimeout, () => res.destroy());
     for await (const chunk of chunks) {
       if (res.destroyed) return; // the client went away: stop fetching
-      if (!res.write(chunk)) {
-        await new Promise((resolve) => {
-          res.once("drain", resolve);
-          res.once("close", resolve);
-        });
-      }
+      if (!res.write(chunk)) await drained(res);
     }
     res.end();
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   type BlockStorage,
   DAG_PB_CODEC,
   DEFAULT_MAX_DOCUMENT_SIZE,
+  MAX_DOCUMENT_SIZE_LIMIT,
   exportDocument,
   importDocument,
 } from "./unixfs.ts";
@@ -35,20 +36,26 @@ export interface BlobStore {
 /**
  * A response's body, but never more than `maxBytes + 1` bytes (see `BlockStorage.getBlock`): a declared length over
  * it is not read at all, and a body that goes on is cancelled there. A gateway or node that streams without end
- * makes the reader hold at most one block's worth.
+ * makes the reader hold at most one block's worth. A body that breaks off is an `IpfsError` naming `endpoint`.
  */
-export async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
+export async function readLimited(response: Response, maxBytes: number, endpoint = "/"): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
     return new Uint8Array(maxBytes + 1);
   }
-  if (!response.body) return new Uint8Array(await response.arrayBuffer()).subarray(0, maxBytes + 1);
+  if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      next = await reader.read();
+    } catch (error) {
+      throw new IpfsError(0, `the answer broke off: ${(error as Error).message}`, endpoint);
+    }
+    const { done, value } = next;
     if (done) break;
     parts.push(value);
     total += value.length;
@@ -86,7 +93,9 @@ export interface BlobStoreOptions {
 
 function maxSizeOf(options: BlobStoreOptions | undefined): number {
   const maxSize = options?.maxSize ?? DEFAULT_MAX_DOCUMENT_SIZE;
-  if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new TypeError("maxSize must be a non-negative integer");
+  if (!Number.isSafeInteger(maxSize) || maxSize < 0 || maxSize > MAX_DOCUMENT_SIZE_LIMIT) {
+    throw new TypeError(`maxSize must be an integer from 0 to ${MAX_DOCUMENT_SIZE_LIMIT}`);
+  }
   return maxSize;
 }
 
@@ -155,7 +164,10 @@ export interface IpfsHttpStoreOptions extends BlobStoreOptions {
   url: string;
   /** The `fetch` to use; the global one by default. */
   fetch?: typeof fetch;
-  /** A time limit for each request, in milliseconds, passed as Kubo's `timeout` option (none by default). */
+  /**
+   * A time limit for each request, in milliseconds, passed as Kubo's `timeout` option and kept by the client too
+   * (a second more), body included (none by default).
+   */
   timeout?: number;
 }
 
@@ -196,6 +208,8 @@ export class IpfsHttpStore extends UnixfsBlobStore {
         method: "POST",
         body,
         redirect: "error",
+        // Kubo stops at its own `timeout`; the client stops too, whatever the node does (a body that drips).
+        signal: this.timeout === undefined ? undefined : AbortSignal.timeout(this.timeout + 1000),
       });
     } catch (error) {
       throw new IpfsError(0, `cannot reach the node at ${this.url}: ${(error as Error).message}`, endpoint);
@@ -228,7 +242,7 @@ export class IpfsHttpStore extends UnixfsBlobStore {
   async getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined> {
     try {
       const response = await this.call("block/get", `arg=${encodeURIComponent(cid)}`);
-      return await readLimited(response, maxBytes);
+      return await readLimited(response, maxBytes, "/api/v0/block/get");
     } catch (error) {
       if (IpfsHttpStore.missing(error)) return undefined;
       throw error;

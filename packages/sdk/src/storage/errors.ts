@@ -26,10 +26,17 @@ export class BlobIntegrityError extends Error {
 export class BlobTooLargeError extends Error {
   override readonly name = "BlobTooLargeError";
   constructor(
+    /** The blob's size, or (when `atLeast`) what was read of it before the reader stopped. */
     readonly size: number,
     readonly limit: number,
+    /** Whether `size` is a lower bound: a reader stops one byte past its limit. */
+    readonly atLeast = false,
   ) {
-    super(`a blob of ${size} bytes is over this store's limit of ${limit} bytes`);
+    super(
+      atLeast
+        ? `a blob of more than ${limit} bytes is over this store's limit of ${limit} bytes`
+        : `a blob of ${size} bytes is over this store's limit of ${limit} bytes`,
+    );
   }
 }
 

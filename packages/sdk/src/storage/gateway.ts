@@ -13,12 +13,15 @@ export interface GatewayBlobStoreOptions extends BlobStoreOptions {
   url: string;
   /** The `fetch` to use; the global one by default. */
   fetch?: typeof fetch;
+  /** A time limit for each block, answer and body, in milliseconds: 60 seconds by default (a gateway that drips). */
+  timeout?: number;
 }
 
 /** A read-only blob store over an IPFS gateway that serves raw blocks (any trustless gateway). */
 export class GatewayBlobStore extends UnixfsBlobStore {
   readonly url: string;
   private readonly fetchFn?: typeof fetch;
+  private readonly timeout: number;
 
   constructor(options: GatewayBlobStoreOptions) {
     if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
@@ -27,6 +30,9 @@ export class GatewayBlobStore extends UnixfsBlobStore {
     super(options);
     this.url = options.url.replace(/\/+$/, "");
     this.fetchFn = options.fetch;
+    this.timeout = options.timeout ?? 60_000;
+    if (!Number.isSafeInteger(this.timeout) || this.timeout <= 0)
+      throw new TypeError("timeout must be a positive integer");
   }
 
   private async request(cid: string, method: "GET" | "HEAD"): Promise<Response | undefined> {
@@ -40,6 +46,7 @@ export class GatewayBlobStore extends UnixfsBlobStore {
         method,
         headers: { Accept: "application/vnd.ipld.raw" },
         redirect: "error",
+        signal: AbortSignal.timeout(this.timeout),
       });
     } catch (error) {
       throw new IpfsError(0, `cannot reach the gateway at ${this.url}: ${(error as Error).message}`, path);
@@ -48,7 +55,7 @@ export class GatewayBlobStore extends UnixfsBlobStore {
     if (!response.ok) {
       const text =
         method === "GET"
-          ? new TextDecoder().decode(await readLimited(response, 500).catch(() => new Uint8Array(0))).trim()
+          ? new TextDecoder().decode(await readLimited(response, 500, path).catch(() => new Uint8Array(0))).trim()
           : "";
       throw new IpfsError(response.status, text || response.statusText || "no message", path);
     }
@@ -61,7 +68,7 @@ export class GatewayBlobStore extends UnixfsBlobStore {
 
   async getBlock(cid: string, maxBytes: number): Promise<Uint8Array | undefined> {
     const response = await this.request(cid, "GET");
-    return response && readLimited(response, maxBytes);
+    return response && readLimited(response, maxBytes, `/ipfs/${cid}?format=raw`);
   }
 
   protected async hasBlock(cid: string): Promise<boolean> {

@@ -30,14 +30,22 @@ export const DAG_PB_CODEC = 0x70;
 /** Multicodec of a raw block (a chunk). */
 const RAW_CODEC = 0x55;
 /**
- * The largest block of a document: a 1 MiB chunk, or a tree node (a few KiB: 174 links of about 40 bytes). A store
- * reading from elsewhere stops at this, so nobody can make a reader buffer more for one block.
+ * The largest tree node of a document: 174 links of about 48 bytes and their sizes, under 10 KiB; a node is read
+ * no further than this.
+ */
+export const MAX_NODE_SIZE = 16 * 1024;
+/**
+ * The largest block of a document: a 1 MiB chunk (a tree node is far smaller). A gateway serves and a store reads no
+ * larger block, so nobody can make a reader buffer more for one block.
  */
 export const MAX_BLOCK_SIZE = UNIXFS_CHUNK_SIZE + 64 * 1024;
-/** Links a tree node may have: Kubo's and Helia's 174 for the SDK's own trees, and room for 1,024-link profiles. */
-const MAX_NODE_LINKS = 1024;
 /** Levels below the root: 174^8 chunks is far beyond any document; a deeper tree is not one the SDK wrote. */
 const MAX_DEPTH = 8;
+/**
+ * The largest `maxSize` a reader may set: one typed array holds the whole document, and JavaScript engines cap its
+ * length (2 GiB is below every one's cap).
+ */
+export const MAX_DOCUMENT_SIZE_LIMIT = 2 ** 31 - 1;
 
 /**
  * Where a store keeps blocks. `getBlock` answers `undefined` for a block it does not have, and at most
@@ -104,11 +112,12 @@ export interface DocumentReader {
 /**
  * Opens the UnixFS file `cid` names for reading: fetches and checks its root (a raw block, or a dag-pb file node
  * whose declared size must be at most `maxSize`), and returns its size and a generator of its chunks, each fetched
- * when asked for and checked against its CID and the size its parent declares. Throws (at once, or from the
- * generator) `BlobNotFoundError` for a missing block, `BlobIntegrityError` for a block that does not hash to its
- * CID or a tree the SDK does not write (another layout, inline data, sizes that do not add up, a leaf that is not a
- * full chunk before the last, more than 1,024 links or 8 levels), `BlobTooLargeError` for a document over
- * `maxSize`. Nothing is fetched but what is asked for, one block at a time.
+ * when asked for and checked against its CID and the size its parent declares. Only the trees the SDK writes are
+ * read: raw chunks of 1 MiB but the last, under dag-pb file nodes of at most 174 unnamed links, every node but the
+ * last of its parent full (174 links), no inline data, 8 levels at most. So a reader fetches the document's chunks
+ * and one node per 173 of them, never more. Throws (at once, or from the generator) `BlobNotFoundError` for a missing
+ * block, `BlobIntegrityError` for a block that does not hash to its CID or a tree the SDK does not write,
+ * `BlobTooLargeError` for a document over `maxSize`. Nothing is fetched but what is asked for, one block at a time.
  */
 export async function openDocument(
   cid: string,
@@ -131,7 +140,8 @@ export async function openDocument(
       throw new BlobNotFoundError(cid, id === cid ? `no blob ${cid} in the store` : `block ${id} of ${cid} is missing`);
     }
     if (block.length > maxBytes) {
-      if (id === cid && maxBytes === maxSize) throw new BlobTooLargeError(block.length, maxSize);
+      // The store stops reading one byte past the limit: the block's true size is unknown, only that it is over.
+      if (id === cid && maxBytes === maxSize) throw new BlobTooLargeError(block.length, maxSize, true);
       throw new BlobIntegrityError(
         cid,
         `block ${id} of ${cid} is over ${maxBytes} bytes: no document has such a block`,
@@ -158,7 +168,9 @@ export async function openDocument(
       if (unixfs.type !== "file") throw refuse(`is a UnixFS ${unixfs.type}, not a file`);
       if (unixfs.data !== undefined && unixfs.data.length > 0)
         throw refuse("holds data inline: not a tree the SDK writes");
-      if (node.Links.length === 0 || node.Links.length > MAX_NODE_LINKS) throw refuse(`has ${node.Links.length} links`);
+      if (node.Links.length === 0 || node.Links.length > UNIXFS_MAX_LINKS)
+        throw refuse(`has ${node.Links.length} links`);
+      if (node.Links.some((link) => link.Name !== undefined && link.Name !== "")) throw refuse("names its links");
       if (unixfs.blockSizes.length !== node.Links.length)
         throw refuse("declares a size for each link, but not as many");
       links = node.Links.map((link, i) => ({ cid: link.Hash.toV1().toString(), size: Number(unixfs.blockSizes[i]) }));
@@ -186,15 +198,16 @@ export async function openDocument(
     };
   }
   if (root.codec !== DAG_PB_CODEC) throw new BlobIntegrityError(cid, `${cid} is neither a raw block nor a dag-pb node`);
-  const top = decode(cid, await fetchBlock(cid, MAX_BLOCK_SIZE));
+  const top = decode(cid, await fetchBlock(cid, MAX_NODE_SIZE));
   if (top.size > maxSize) throw new BlobTooLargeError(top.size, maxSize);
 
   let offset = 0;
   async function* walk(node: FileNode, depth: number): AsyncGenerator<Uint8Array, void, undefined> {
-    for (const link of node.links) {
+    for (const [i, link] of node.links.entries()) {
       const codec = parseCid(link.cid).codec;
       if (codec === RAW_CODEC) {
-        const chunk = await fetchBlock(link.cid, UNIXFS_CHUNK_SIZE);
+        // Read no further than the size declared: a chunk is at most 1 MiB, and this one says how much.
+        const chunk = await fetchBlock(link.cid, Math.min(link.size, UNIXFS_CHUNK_SIZE));
         if (chunk.length !== link.size) {
           throw new BlobIntegrityError(
             cid,
@@ -212,11 +225,18 @@ export async function openDocument(
         yield chunk;
       } else {
         if (depth >= MAX_DEPTH) throw new BlobIntegrityError(cid, `${cid} is deeper than ${MAX_DEPTH} levels`);
-        const child = decode(link.cid, await fetchBlock(link.cid, MAX_BLOCK_SIZE));
+        const child = decode(link.cid, await fetchBlock(link.cid, MAX_NODE_SIZE));
         if (child.size !== link.size) {
           throw new BlobIntegrityError(
             cid,
             `node ${link.cid} of ${cid} holds ${child.size} bytes, not the ${link.size} declared`,
+          );
+        }
+        // Balanced, as the SDK writes: a node that is not its parent's last child is full.
+        if (i !== node.links.length - 1 && child.links.length !== UNIXFS_MAX_LINKS) {
+          throw new BlobIntegrityError(
+            cid,
+            `node ${link.cid} of ${cid} has ${child.links.length} links before its parent's last: not a balanced tree`,
           );
         }
         yield* walk(child, depth + 1);
@@ -235,12 +255,14 @@ export async function exportDocument(
   maxSize = Number.MAX_SAFE_INTEGER,
 ): Promise<Uint8Array> {
   const { size, chunks } = await openDocument(cid, get, maxSize);
-  const out = new Uint8Array(size);
+  // Allocated once the first chunk is in hand: a root that declares a large size and delivers nothing costs nothing.
+  let out: Uint8Array | undefined;
   let offset = 0;
   for await (const chunk of chunks) {
+    out ??= new Uint8Array(size);
     out.set(chunk, offset);
     offset += chunk.length;
   }
   if (offset !== size) throw new BlobIntegrityError(cid, `${cid} holds ${offset} bytes, not the ${size} it declares`);
-  return out;
+  return out ?? new Uint8Array(0);
 }
