@@ -19,6 +19,7 @@ export const SDK_ENTRIES = {
   index: "index.ts",
   storage: path.join("storage", "index.ts"),
   serials: "serials.ts",
+  relayer: "relayer.ts",
   node: path.join("node", "index.ts"),
 } as const;
 type Entry = keyof typeof SDK_ENTRIES;
@@ -29,6 +30,7 @@ function ownerOf(file: string): Entry {
   if (relative.startsWith(`storage${path.sep}`)) return "storage";
   if (relative.startsWith(`node${path.sep}`)) return "node";
   if (relative === "serials.ts") return "serials";
+  if (relative === "relayer.ts") return "relayer";
   return "index";
 }
 

@@ -227,11 +227,11 @@ function deploymentFor(chainId) {
   return deployment;
 }
 
-/** The EIP-712 domain of a signing contract of the suite, at its address on a chain. */
+/** The EIP-712 domain of a signing contract of the suite, at its address on a chain (a TypeError for another name). */
 function eip712Domain(contract, chainId, verifyingContract) {
   const domain = eip712Domains[contract];
   if (domain === undefined) {
-    throw new MIIPDeploymentError(contract + " signs nothing: the signing contracts are " + Object.keys(eip712Domains).join(", "));
+    throw new TypeError(contract + " signs nothing: the signing contracts are " + Object.keys(eip712Domains).join(", "));
   }
   return { name: domain.name, version: domain.version, chainId: BigInt(chainId), verifyingContract };
 }
@@ -242,11 +242,11 @@ const RUNTIME_TYPES = `
 export type ContractName = (typeof contractNames)[number];
 /** Where a deployment of the suite lives on a chain. */
 export type Deployment = { chainId: number; startBlock: number; listingTime?: number } & Record<ContractName, string>;
-/** A chain without a deployment of the suite, or a contract it does not know. */
+/** A chain without a deployment of the suite. */
 export declare class MIIPDeploymentError extends Error {}
 /** The suite's deployment on a chain; throws MIIPDeploymentError, in one line, for a chain it has none for. */
 export declare function deploymentFor(chainId: number | bigint): Deployment;
-/** The EIP-712 domain of a signing contract of the suite, at its address on a chain. */
+/** The EIP-712 domain of a signing contract of the suite, at its address on a chain (a TypeError for another name). */
 export declare function eip712Domain<C extends keyof typeof eip712Domains>(
   contract: C,
   chainId: number | bigint,

@@ -223,7 +223,8 @@ describe("@miip/contracts and @miip/sdk, packed and installed outside the reposi
          storage.unixfsCid(new Uint8Array(1572864).fill(7)).then((cid) =>
          console.log(JSON.stringify({ same: node.MIIPError === sdk.MIIPError && node.MemoryBlobStore === storage.MemoryBlobStore,
            errors: contracts.suiteErrorsAbi.length, decoded: String(sdk.decodeRevertData("0xcda384ba" + "0".repeat(63) + "7")),
-           helia: typeof node.HeliaBlobStore.open, cid })));`,
+           helia: typeof node.HeliaBlobStore.open, cid,
+           relayer: require("@miip/sdk/relayer").HttpRelayer === node.HttpRelayer && typeof node.startRelayer })));`,
       ],
       app,
     );
@@ -233,6 +234,7 @@ describe("@miip/contracts and @miip/sdk, packed and installed outside the reposi
       decoded: "RecordsUnknownRecord: there is no record 7",
       helia: "function",
       cid: esm.unixfs,
+      relayer: "function",
     });
   });
 });

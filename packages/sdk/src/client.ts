@@ -10,7 +10,14 @@ import { RecordsApi } from "./api/records.ts";
 import { ProductsApi } from "./api/products.ts";
 import { SupplyApi } from "./api/supply.ts";
 import { TokenApi } from "./api/token.ts";
-import { Core, MIIPClientError, type PatientMode, type SuiteContracts, type TxInfo } from "./core.ts";
+import {
+  Core,
+  type RelayerService,
+  MIIPClientError,
+  type PatientMode,
+  type SuiteContracts,
+  type TxInfo,
+} from "./core.ts";
 import { PatientsApi } from "./api/patients.ts";
 import { type Deployment, parseDeployment } from "./deployment.ts";
 import type { BlobStore } from "./storage/blobs.ts";
@@ -87,10 +94,10 @@ export class MIIP {
   }
 
   /**
-   * The same signer, whose patient actions are signed here and sent (and paid for) by `relayer`: the patient
-   * needs no ETH. `miip.as(patient).gasless(relayer).consent.revoke(id)`.
+   * The same signer, whose patient actions are signed here and sent (and paid for) by `relayer`, a signer or a
+   * relayer service (`HttpRelayer`, from `@miip/sdk/relayer`): the patient needs no ETH. `miip.as(patient).gasless(relayer).consent.revoke(id)`.
    */
-  gasless(relayer: Signer): MIIP {
+  gasless(relayer: Signer | RelayerService): MIIP {
     return this.withMode({ ...this.core.patientMode, relayer });
   }
 

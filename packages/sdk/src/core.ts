@@ -1,3 +1,4 @@
+import type { PatientCall } from "./relayer.ts";
 import {
   AbiCoder,
   Contract,
@@ -90,8 +91,16 @@ export interface PatientMode {
   patientId?: bigint;
   /** The guardian's salt when the signer acts as a guardian; zero (the default) for the patient's own key. */
   salt?: string;
-  /** Who sends (and pays for) the signer's patient actions; absent, the signer sends them itself. */
-  relayer?: Signer;
+  /**
+   * Who sends (and pays for) the signer's patient actions: a signer holding ETH, or a relayer service over HTTP
+   * (`HttpRelayer`); absent, the signer sends them itself.
+   */
+  relayer?: Signer | RelayerService;
+}
+
+/** A relayer service: sends a signed patient call and answers its transaction's hash (`HttpRelayer`, `@miip/sdk/relayer`). */
+export interface RelayerService {
+  relay(call: PatientCall, signature: string): Promise<{ hash: string }>;
 }
 
 /** The commitment that stands for a guardian on chain: keccak256(abi.encode(patientId, guardian, salt)). */
@@ -276,10 +285,22 @@ export class Core {
       PATIENT_CALL_TYPES,
       call,
     );
+    // A signer has no `relay`: what has one is a relayer service.
+    if (typeof (relayer as Partial<RelayerService>).relay === "function") {
+      const service = relayer as RelayerService;
+      // The service sends it and answers its hash; this client follows it as it follows its own transactions.
+      return this.send(async () => {
+        const { hash } = await service.relay(call, signature);
+        const sent = await this.provider.getTransaction(hash);
+        if (!sent)
+          throw new MIIPClientError(`the relayer answered transaction ${hash}, which the provider does not know`);
+        return sent as ContractTransactionResponse;
+      });
+    }
     const viaRelayer = connect<IParticipantRegistry>(
       "ParticipantRegistry",
       this.deployment.ParticipantRegistry,
-      relayer,
+      relayer as Signer,
     );
     return this.send(() => viaRelayer.relay(call, signature));
   }

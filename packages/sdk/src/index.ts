@@ -7,6 +7,7 @@ export { MIIP, type ConnectOptions } from "./client.ts";
 export {
   MIIPClientError,
   type PatientMode,
+  type RelayerService,
   type SuiteContracts,
   type SuiteEvent,
   type TxInfo,
@@ -17,6 +18,8 @@ export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, is
 export * from "./labels.ts";
 export * from "./units.ts";
 export * from "./gs1.ts";
+/** The EIP-712 data of a patient action for the directory's gateway (what a relayer service checks). */
+export { PATIENT_CALL_TYPES, participantsDomain } from "./eip712.ts";
 export {
   type AttestOptions,
   type AttestResult,

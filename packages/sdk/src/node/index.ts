@@ -9,10 +9,12 @@ import path from "node:path";
 import { DeploymentError, type Deployment, parseDeployment } from "../deployment.ts";
 
 export * from "../index.ts";
+export * from "../relayer.ts";
 export * from "../storage/index.ts";
 export { FileKeyShareStore } from "./files.ts";
 export { type Gateway, serveGateway } from "./gateway.ts";
 export { HeliaBlobStore } from "./ipfs.ts";
+export { RELAYED_CONTRACTS, type Relayer, type RelayerOptions, startRelayer } from "./relayer.ts";
 
 /** Where `npm run deploy:<network>` and `npm run node` write a network's deployment. */
 export function deploymentPath(network: string, dir = path.join("deploy", "deployments")): string {

@@ -1,0 +1,119 @@
+/**
+ * A relayer over HTTP: how a patient's phone, with no ETH, has its signed actions sent. The phone signs a
+ * `Call` for the directory's gateway (EIP-712, `PATIENT_CALL_TYPES`); the relayer checks it, simulates it, sends it
+ * with its own funded key and answers the transaction's hash; the client then follows the transaction on its own
+ * provider, as it follows its own. `miip.as(patient).gasless(new HttpRelayer({ url }))`. The service is
+ * `startRelayer` in `@miip/sdk/node`.
+ */
+
+/** A patient action signed for the directory's gateway (the contract's `Call`). */
+export interface PatientCall {
+  patientId: bigint;
+  guardian: string;
+  salt: string;
+  target: string;
+  data: string;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** What travels to the relayer: the call, with its integers as decimal strings (JSON has no bigint). */
+export interface RelayRequest {
+  call: {
+    patientId: string;
+    guardian: string;
+    salt: string;
+    target: string;
+    data: string;
+    nonce: string;
+    deadline: string;
+  };
+  signature: string;
+}
+
+/** The relayer's answer to a request it sent. */
+export interface RelayAnswer {
+  hash: string;
+}
+
+/**
+ * The relayer refused a request, or could not be reached (`status` 0): `reason` is its word for why (`invalid`,
+ * `not-suite`, `would-revert`, `rate-limited`, `unavailable`), `message` its sentence; a request that would revert
+ * names the contract's error (`error`, e.g. "PatientsInvalidNonce"). Nothing was sent, nothing was paid.
+ */
+export class RelayerError extends Error {
+  override readonly name = "RelayerError";
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly error?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON form of a call. */
+export function relayRequest(call: PatientCall, signature: string): RelayRequest {
+  return {
+    call: {
+      patientId: call.patientId.toString(),
+      guardian: call.guardian,
+      salt: call.salt,
+      target: call.target,
+      data: call.data,
+      nonce: call.nonce.toString(),
+      deadline: call.deadline.toString(),
+    },
+    signature,
+  };
+}
+
+/** A relayer service at `url` (`startRelayer`'s, or any that speaks its protocol: `POST /relay`). */
+export class HttpRelayer {
+  readonly url: string;
+  private readonly fetchFn?: typeof fetch;
+
+  constructor(options: { url: string; fetch?: typeof fetch }) {
+    if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
+      throw new TypeError("HttpRelayer needs the relayer's URL, e.g. { url: 'http://127.0.0.1:8190' }");
+    }
+    this.url = options.url.replace(/\/+$/, "");
+    this.fetchFn = options.fetch;
+  }
+
+  /** Sends a signed call; answers the transaction's hash, or throws `RelayerError` (nothing sent). */
+  async relay(call: PatientCall, signature: string): Promise<RelayAnswer> {
+    const fetchFn = this.fetchFn ?? globalThis.fetch;
+    let response: Response;
+    try {
+      response = await fetchFn(`${this.url}/relay`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(relayRequest(call, signature)),
+        redirect: "error",
+      });
+    } catch (error) {
+      throw new RelayerError(0, "unavailable", `cannot reach the relayer at ${this.url}: ${(error as Error).message}`);
+    }
+    let body: { hash?: unknown; reason?: unknown; message?: unknown; error?: unknown };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new RelayerError(
+        response.status,
+        "unavailable",
+        `the relayer at ${this.url} answered something other than JSON`,
+      );
+    }
+    if (!response.ok || typeof body.hash !== "string") {
+      throw new RelayerError(
+        response.status,
+        typeof body.reason === "string" ? body.reason : "unavailable",
+        typeof body.message === "string" ? body.message : `the relayer answered ${response.status}`,
+        typeof body.error === "string" ? body.error : undefined,
+      );
+    }
+    return { hash: body.hash };
+  }
+}
