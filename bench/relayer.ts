@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const signers = await hre.ethers.getSigners();
   const deployment = loadDeployment("localhost", deploymentsDir());
   const patient = signers[LOCAL_ACCOUNTS.patientA];
-  const relayer = await startRelayer({ signer: signers[LOCAL_ACCOUNTS.relayer], deployment, perSigner: 1000 });
+  const relayer = await startRelayer({ signer: signers[LOCAL_ACCOUNTS.relayer], deployment, perPatient: 1000 });
   const miip = await MIIP.connect(patient, deployment);
   const { patientId } = await miip.patients.idOf(patient.address);
   const domain = participantsDomain(BigInt(deployment.chainId), deployment.ParticipantRegistry);

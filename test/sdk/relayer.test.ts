@@ -29,7 +29,7 @@ describe("The relayer service: patients' signed actions, sent and paid by the re
     const deployment = loadDeployment("localhost", path.join(folders.dir, "deployments"));
     const relayerKey = signers[LOCAL_ACCOUNTS.relayer];
     const patientA = signers[LOCAL_ACCOUNTS.patientA];
-    const relayer = await startRelayer({ signer: relayerKey, deployment, perSigner: 3, perClient: 100 });
+    const relayer = await startRelayer({ signer: relayerKey, deployment, perPatient: 3, perClient: 100 });
     const miip = await MIIP.connect(patientA, deployment);
     return { signers, deployment, relayer, relayerKey, patientA, miip };
   }
@@ -122,7 +122,7 @@ describe("The relayer service: patients' signed actions, sent and paid by the re
     });
 
     const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
-    for (const deadline of [now - 1n, now + 86_401n + 60n]) {
+    for (const deadline of [now - 1n, now + 30n, now + 86_401n + 60n]) {
       const late = await signed(miip, patientA, deployment.ParticipantRegistry, setGuardian, { deadline });
       expect((await post(relayer, relayRequest(late.call, late.signature))).body.reason).to.equal("invalid");
     }
@@ -139,7 +139,7 @@ describe("The relayer service: patients' signed actions, sent and paid by the re
     expect(await hre.ethers.provider.getTransactionCount(relayerKey.address)).to.equal(nonce); // nothing sent
   });
 
-  it("limits each signing key per minute, and each client", async function () {
+  it("limits each patient per minute, and each client", async function () {
     const { relayer, patientA, miip, deployment, relayerKey } = await setup();
     running = relayer;
     const setGuardian = miip.contracts.participants.interface.encodeFunctionData("setGuardian", [
@@ -153,7 +153,7 @@ describe("The relayer service: patients' signed actions, sent and paid by the re
       answers.push(answer.status);
       if (answer.status === 200) await (await hre.ethers.provider.getTransaction(answer.body.hash))!.wait();
     }
-    expect(answers).to.deep.equal([200, 200, 200, 429]); // perSigner: 3
+    expect(answers).to.deep.equal([200, 200, 200, 429]); // perPatient: 3
 
     const strict = await startRelayer({ signer: relayerKey, deployment, perClient: 2 });
     try {
@@ -165,5 +165,82 @@ describe("The relayer service: patients' signed actions, sent and paid by the re
     }
     const unreachable = await failure(() => new HttpRelayer({ url: "http://127.0.0.1:9" }).relay({} as never, "0x"));
     expect((unreachable as RelayerError).reason).to.equal("unavailable");
+  });
+
+  it("sends nothing the patient's key did not sign, no by-signature entry of the directory, no nonce twice, nothing over its gas cap", async function () {
+    const { relayer, relayerKey, patientA, miip, deployment, signers } = await setup();
+    running = relayer;
+    const iface = miip.contracts.participants.interface;
+    const setGuardian = iface.encodeFunctionData("setGuardian", [ZeroHash.replace(/0$/, "2"), 1]);
+
+    // Signed by a stranger for patient A: the chain would refuse it; the relayer does first.
+    const forged = await signed(miip, patientA, deployment.ParticipantRegistry, setGuardian);
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    const strangerSignature = await signers[LOCAL_ACCOUNTS.stranger].signTypedData(
+      participantsDomain(chainId, deployment.ParticipantRegistry),
+      PATIENT_CALL_TYPES,
+      forged.call,
+    );
+    const notPatient = await post(relayer, relayRequest(forged.call, strangerSignature));
+    expect(notPatient.body.message).to.equal(
+      `the call is not signed by patient ${forged.call.patientId}'s key or the guardian it names`,
+    );
+
+    // The directory's own by-signature entry points: another account's registration on this patient's quota.
+    const register = iface.encodeFunctionData("registerPatientBySig", [relayerKey.address, 0, "0x" + "00".repeat(65)]);
+    const nested = await signed(miip, patientA, deployment.ParticipantRegistry, register);
+    expect((await post(relayer, relayRequest(nested.call, nested.signature))).body).to.deep.include({
+      reason: "not-suite",
+      message: "the directory's by-signature entry points are not relayed through the gateway",
+    });
+
+    // The same nonce twice while the first is not mined: refused, never paid for twice.
+    await hre.network.provider.send("evm_setAutomine", [false]);
+    let firstHash = "";
+    try {
+      const first = await signed(miip, patientA, deployment.ParticipantRegistry, setGuardian);
+      const sent = await post(relayer, relayRequest(first.call, first.signature));
+      expect(sent.status).to.equal(200);
+      firstHash = sent.body.hash;
+      const other = iface.encodeFunctionData("setGuardian", [ZeroHash.replace(/0$/, "3"), 1]);
+      const twin = await signed(miip, patientA, deployment.ParticipantRegistry, other, { nonce: first.call.nonce });
+      const again = await post(relayer, relayRequest(twin.call, twin.signature));
+      expect(again.status).to.equal(409);
+      expect(again.body.reason).to.equal("in-flight");
+    } finally {
+      await hre.network.provider.send("evm_setAutomine", [true]);
+      await hre.network.provider.send("evm_mine", []);
+    }
+    await (await hre.ethers.provider.getTransaction(firstHash))!.wait();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the relayer learns of the block too
+
+    // Replays of a used nonce fail their simulation and take nothing of the patient's share of the minute.
+    const stale = await signed(miip, patientA, deployment.ParticipantRegistry, setGuardian, { nonce: 0n });
+    for (let i = 0; i < 4; i++)
+      expect((await post(relayer, relayRequest(stale.call, stale.signature))).status).to.equal(422);
+    const fresh = await signed(miip, patientA, deployment.ParticipantRegistry, setGuardian);
+    expect((await post(relayer, relayRequest(fresh.call, fresh.signature))).status).to.equal(200);
+
+    const cheap = await startRelayer({ signer: relayerKey, deployment, maxGas: 1_000 });
+    try {
+      const costly = await signed(miip, patientA, deployment.ParticipantRegistry, setGuardian);
+      const answer = await post(cheap, relayRequest(costly.call, costly.signature));
+      expect(answer.status).to.equal(422);
+      expect(answer.body.reason).to.equal("too-costly");
+    } finally {
+      await cheap.close();
+    }
+  });
+
+  it("follows only the transaction of the call signed here: a relayer answering another one is caught", async function () {
+    const { miip, relayerKey } = await setup();
+    const other = await relayerKey.sendTransaction({ to: relayerKey.address, value: 1n });
+    const lying = { relay: async () => ({ hash: other.hash }) };
+    const error = await failure(() => miip.gasless(lying).patients.appointGuardian(relayerKey.address, ["act"]));
+    expect(error.message).to.equal(`the relayer answered ${other.hash}: not the call signed here`);
+    const garbage = { relay: async () => ({ hash: "0x1234" }) };
+    expect(
+      (await failure(() => miip.gasless(garbage).patients.appointGuardian(relayerKey.address, ["act"]))).message,
+    ).to.equal("the relayer answered 0x1234: not the call signed here");
   });
 });

@@ -10,6 +10,7 @@ import {
   type Signer,
   ZeroAddress,
   ZeroHash,
+  isHexString,
   keccak256,
 } from "ethers";
 
@@ -291,9 +292,14 @@ export class Core {
       // The service sends it and answers its hash; this client follows it as it follows its own transactions.
       return this.send(async () => {
         const { hash } = await service.relay(call, signature);
-        const sent = await this.provider.getTransaction(hash);
-        if (!sent)
-          throw new MIIPClientError(`the relayer answered transaction ${hash}, which the provider does not know`);
+        const sent = isHexString(hash, 32) ? await this.provider.getTransaction(hash) : null;
+        // Followed only if it is the call signed here: another transaction's events would be reported as this one's.
+        if (
+          sent?.to?.toLowerCase() !== this.deployment.ParticipantRegistry.toLowerCase() ||
+          sent.data !== participants.interface.encodeFunctionData("relay", [call, signature])
+        ) {
+          throw new MIIPClientError(`the relayer answered ${hash}: not the call signed here`);
+        }
         return sent as ContractTransactionResponse;
       });
     }

@@ -3,17 +3,21 @@
  * gas from its own funded key, so that a phone with no ETH acts (the web app's patients, `HttpRelayer` in any
  * dApp). It answers `POST /relay` with a `RelayRequest` and `GET /health`.
  *
- * Whoever runs it pays for what it sends, so it sends only what will do what was signed: a well-formed call, to a
- * contract of the suite, with a deadline at most a day away, signed by a key that has not used up its share of
- * the minute, from a client that has not used up its own, that succeeds when simulated on the latest state. A
- * request that would revert is answered with the contract's error by name, and costs nothing. One transaction at a
- * time leaves its key, so its nonces never collide. The chain checks the signature, the nonce and the signer's
- * rights in any case: the relayer can delay or refuse a request, never change or replay it.
+ * Whoever runs it pays for what it sends, so it sends only what will do what was signed, once: a well-formed call,
+ * of at most 8 KiB, to a contract of the suite (none of the directory's own by-signature entry points), with a
+ * deadline between two minutes and a day away, signed by the patient's current key or by the guardian it names
+ * (no contract wallets: their approval could change between the simulation and the block), not already in flight,
+ * that succeeds when simulated on the pending state within a gas cap. Each patient has a share of the minute,
+ * counted only for requests that pass all that; each client too, counted for every request. A request that would
+ * revert is answered with the contract's error by name, and costs nothing. Only the sending is one at a time, with a
+ * time limit, so that its nonces never collide and no request holds the others. The chain checks the signature,
+ * the nonce and the signer's rights in any case: the relayer can delay or refuse a request, never change or replay
+ * it.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { type Signer, getAddress, isHexString, verifyTypedData } from "ethers";
+import { type Signer, ZeroAddress, getAddress, isHexString, verifyTypedData } from "ethers";
 
 import { MIIP, PATIENT_CALL_TYPES, asMIIPError, participantsDomain } from "../index.ts";
 import type { Deployment } from "../deployment.ts";
@@ -28,12 +32,21 @@ export interface RelayerOptions {
   port?: number;
   /** 127.0.0.1 by default. */
   host?: string;
-  /** Requests one signing key may have relayed per minute: 10 by default. */
-  perSigner?: number;
-  /** Requests one client (by its address) may send per minute, valid or not: 60 by default. */
+  /** Requests one patient may have relayed per minute (counted once they pass every check): 10 by default. */
+  perPatient?: number;
+  /**
+   * Requests one client (by its socket address) may send per minute, valid or not: 60 by default. Behind a proxy
+   * every client shares the proxy's address: run the relayer where clients reach it directly, or raise this.
+   */
   perClient?: number;
   /** The farthest deadline accepted, in seconds from the chain's latest block: one day by default. */
   maxDeadline?: number;
+  /** The nearest deadline accepted, in seconds: two minutes by default (the call must still be valid when mined). */
+  minDeadline?: number;
+  /** The most gas a relayed call may need: 500,000 by default. */
+  maxGas?: number;
+  /** How long sending one transaction may take, in milliseconds: 30 seconds by default. */
+  sendTimeout?: number;
 }
 
 /** A running relayer. */
@@ -55,7 +68,12 @@ export const RELAYED_CONTRACTS = [
 ] as const;
 
 const MAX_BODY = 64 * 1024;
+/** The largest call data relayed: a consent over many records fits; padding to burn the relayer's gas does not. */
+const MAX_DATA = 8 * 1024;
 const MINUTE = 60_000;
+/** The directory's entry points that take a signature of their own: relayed through the gateway, they would let one
+ * patient's quota pay for other accounts' registrations. */
+const DIRECTORY_BY_SIGNATURE = ["registerPatientBySig", "acceptPatientAccountBySig", "relay", "execute"];
 
 class Refusal extends Error {
   constructor(
@@ -68,13 +86,18 @@ class Refusal extends Error {
   }
 }
 
-/** Counts requests per key over the last minute. */
+/** Counts requests per key over the last minute; forgets keys idle for a minute, so it never grows unbounded. */
 class Window {
   private readonly seen = new Map<string, number[]>();
+  private swept = 0;
   constructor(private readonly limit: number) {}
 
   /** Whether `key` may have one more now; counts it if so. */
   take(key: string, now: number): boolean {
+    if (now - this.swept > MINUTE) {
+      for (const [k, times] of this.seen) if (times.every((time) => now - time >= MINUTE)) this.seen.delete(k);
+      this.swept = now;
+    }
     const recent = (this.seen.get(key) ?? []).filter((time) => now - time < MINUTE);
     if (recent.length >= this.limit) {
       this.seen.set(key, recent);
@@ -102,7 +125,11 @@ function parseCall(body: unknown): { call: PatientCall; signature: string } {
   };
   const address = (value: unknown, name: string): string => {
     if (typeof value !== "string" || !isHexString(value, 20)) throw invalid(name);
-    return getAddress(value);
+    try {
+      return getAddress(value);
+    } catch {
+      throw invalid(name); // a mixed-case address whose checksum is wrong
+    }
   };
   const call: PatientCall = {
     patientId: integer(c.patientId, "patientId", 2n ** 64n - 1n),
@@ -115,7 +142,7 @@ function parseCall(body: unknown): { call: PatientCall; signature: string } {
           })(),
     target: address(c.target, "target"),
     data:
-      typeof c.data === "string" && isHexString(c.data) && c.data.length >= 10
+      typeof c.data === "string" && isHexString(c.data) && c.data.length >= 10 && c.data.length <= 2 + 2 * MAX_DATA
         ? c.data
         : (() => {
             throw invalid("data");
@@ -153,10 +180,18 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
   const registry = (await MIIP.connect(signer, deployment)).contracts.participants;
   const domain = participantsDomain(chainId, deployment.ParticipantRegistry);
   const targets = new Set(RELAYED_CONTRACTS.map((name) => getAddress(deployment[name])));
-  const perSigner = new Window(options.perSigner ?? 10);
+  const perPatient = new Window(options.perPatient ?? 10);
   const perClient = new Window(options.perClient ?? 60);
   const maxDeadline = BigInt(options.maxDeadline ?? 86_400);
-  // One transaction at a time leaves the key: its nonces never collide.
+  const minDeadline = BigInt(options.minDeadline ?? 120);
+  const maxGas = BigInt(options.maxGas ?? 500_000);
+  const sendTimeout = options.sendTimeout ?? 30_000;
+  const bySignature = new Set(
+    DIRECTORY_BY_SIGNATURE.map((name) => registry.interface.getFunction(name as "relay")!.selector),
+  );
+  /** Calls sent and not yet mined, by signer and nonce: the same nonce is not paid for twice. */
+  const inFlight = new Set<string>();
+  // Only sending is one at a time: its nonces never collide, and a slow simulation holds nobody.
   let queue: Promise<unknown> = Promise.resolve();
 
   const relay = async (req: http.IncomingMessage): Promise<{ hash: string }> => {
@@ -174,33 +209,89 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
     if (!targets.has(call.target)) {
       throw new Refusal(400, "not-suite", `${call.target} is not a contract of the suite this relayer serves`);
     }
+    if (call.target === getAddress(deployment.ParticipantRegistry) && bySignature.has(call.data.slice(0, 10))) {
+      throw new Refusal(
+        400,
+        "not-suite",
+        "the directory's by-signature entry points are not relayed through the gateway",
+      );
+    }
     const latest = await provider.getBlock("latest");
     const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
-    if (call.deadline <= now || call.deadline > now + maxDeadline) {
-      throw new Refusal(400, "invalid", `the deadline must fall within ${maxDeadline} seconds from now`);
+    if (call.deadline < now + minDeadline || call.deadline > now + maxDeadline) {
+      throw new Refusal(
+        400,
+        "invalid",
+        `the deadline must fall between ${minDeadline} and ${maxDeadline} seconds from now`,
+      );
     }
-    let signerOfCall: string;
+    let signedBy: string;
     try {
-      signerOfCall = verifyTypedData(domain, PATIENT_CALL_TYPES, call, signature);
+      signedBy = verifyTypedData(domain, PATIENT_CALL_TYPES, call, signature);
     } catch {
       throw new Refusal(400, "invalid", "the signature does not sign this call");
     }
-    if (!perSigner.take(signerOfCall, Date.now())) {
-      throw new Refusal(429, "rate-limited", `too many requests signed by ${signerOfCall}: wait a minute`);
+    // The patient's own key, or the guardian the call names: keys, not contract wallets.
+    const expected = call.guardian === ZeroAddress ? await registry.patientAccount(call.patientId) : call.guardian;
+    if (signedBy !== getAddress(expected)) {
+      throw new Refusal(
+        400,
+        "invalid",
+        `the call is not signed by patient ${call.patientId}'s key or the guardian it names`,
+      );
     }
-    const send = async () => {
+    const flight = `${call.patientId}:${call.guardian}:${call.nonce}`;
+    if (inFlight.has(flight)) {
+      throw new Refusal(
+        409,
+        "in-flight",
+        `patient ${call.patientId}'s call with nonce ${call.nonce} is already being sent`,
+      );
+    }
+    let gas: bigint;
+    try {
+      // On the pending state: what this relayer already sent, not yet mined, counts.
+      const transaction = {
+        from: address,
+        to: deployment.ParticipantRegistry,
+        data: registry.interface.encodeFunctionData("relay", [call, signature]),
+        blockTag: "pending",
+      };
+      await provider.call(transaction);
+      gas = await provider.estimateGas(transaction);
+    } catch (error) {
+      const refusal = asMIIPError(error);
+      if (refusal) throw new Refusal(422, "would-revert", `it would revert: ${refusal.message}`, refusal.name);
+      throw new Refusal(503, "unavailable", "the relayer's node could not simulate the call: try again later");
+    }
+    if (gas > maxGas)
+      throw new Refusal(422, "too-costly", `the call needs ${gas} gas; this relayer pays up to ${maxGas}`);
+    if (!perPatient.take(call.patientId.toString(), Date.now())) {
+      throw new Refusal(429, "rate-limited", `too many requests for patient ${call.patientId}: wait a minute`);
+    }
+    inFlight.add(flight);
+    const send = async (): Promise<{ hash: string }> => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await registry.relay.staticCall(call, signature);
-      } catch (error) {
-        const refusal = asMIIPError(error);
-        if (refusal) throw new Refusal(422, "would-revert", `it would revert: ${refusal.message}`, refusal.name);
-        throw new Refusal(503, "unavailable", `the node could not simulate it: ${(error as Error).message}`);
-      }
-      try {
-        const sent = await registry.relay(call, signature);
+        const sent = await Promise.race([
+          registry.relay(call, signature, { gasLimit: gas + gas / 5n }),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), sendTimeout))),
+        ]);
+        // Forgotten once mined (or dropped): until then the same nonce is refused.
+        sent.wait().then(
+          () => inFlight.delete(flight),
+          () => inFlight.delete(flight),
+        );
         return { hash: sent.hash as string };
-      } catch (error) {
-        throw new Refusal(503, "unavailable", `the relayer could not send it: ${(error as Error).message}`);
+      } catch {
+        inFlight.delete(flight);
+        throw new Refusal(
+          503,
+          "unavailable",
+          "the relayer could not send the call: it may not have left; ask again later",
+        );
+      } finally {
+        clearTimeout(timer);
       }
     };
     const turn = queue.then(send, send);
@@ -232,7 +323,7 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
         if (error instanceof Refusal) {
           answer(error.status, { reason: error.reason, message: error.message, error: error.error });
         } else {
-          answer(500, { reason: "unavailable", message: (error as Error).message });
+          answer(500, { reason: "unavailable", message: "the relayer failed: try again later" });
         }
       },
     );
@@ -242,6 +333,9 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // A client gets 10 seconds to send its request whole: a body that drips is dropped.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 10_000;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     address,
