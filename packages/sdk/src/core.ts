@@ -1,4 +1,3 @@
-import type { PatientCall } from "./relayer.ts";
 import {
   AbiCoder,
   Contract,
@@ -14,7 +13,7 @@ import {
   keccak256,
 } from "ethers";
 
-import { PATIENT_CALL_TYPES, participantsDomain } from "./eip712.ts";
+import { PATIENT_CALL_TYPES, type PatientCall, participantsDomain } from "./eip712.ts";
 
 import { abis } from "./abis.ts";
 import { ERRORS } from "./contracts/abis.ts";

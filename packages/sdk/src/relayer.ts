@@ -6,16 +6,10 @@
  * `startRelayer` in `@miip/sdk/node`.
  */
 
-/** A patient action signed for the directory's gateway (the contract's `Call`). */
-export interface PatientCall {
-  patientId: bigint;
-  guardian: string;
-  salt: string;
-  target: string;
-  data: string;
-  nonce: bigint;
-  deadline: bigint;
-}
+import type { PatientCall } from "./eip712.ts";
+
+/** A patient action signed for the directory's gateway (the contract's `Call`), as `eip712.ts` types it. */
+export type { PatientCall };
 
 /** What travels to the relayer: the call, with its integers as decimal strings (JSON has no bigint). */
 export interface RelayRequest {
@@ -38,8 +32,10 @@ export interface RelayAnswer {
 
 /**
  * The relayer refused a request, or could not be reached (`status` 0): `reason` is its word for why (`invalid`,
- * `not-suite`, `would-revert`, `rate-limited`, `unavailable`), `message` its sentence; a request that would revert
- * names the contract's error (`error`, e.g. "PatientsInvalidNonce"). Nothing was sent, nothing was paid.
+ * `not-suite`, `in-flight`, `would-revert`, `too-costly`, `rate-limited`, `unavailable`), `message` its sentence; a
+ * request that would revert names the contract's error (`error`, e.g. "PatientsInvalidNonce"). Nothing was sent,
+ * except when an `unavailable` relayer gave up while sending: the call may then still be mined (its nonce tells).
+ * The relayer service throws the same class for its refusals.
  */
 export class RelayerError extends Error {
   override readonly name = "RelayerError";

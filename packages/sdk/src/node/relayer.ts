@@ -21,7 +21,7 @@ import { type Signer, ZeroAddress, getAddress, isHexString, verifyTypedData } fr
 
 import { MIIP, PATIENT_CALL_TYPES, asMIIPError, participantsDomain } from "../index.ts";
 import type { Deployment } from "../deployment.ts";
-import type { PatientCall, RelayRequest } from "../relayer.ts";
+import { type PatientCall, RelayerError, type RelayRequest } from "../relayer.ts";
 
 /** How a relayer runs. */
 export interface RelayerOptions {
@@ -75,17 +75,6 @@ const MINUTE = 60_000;
  * patient's quota pay for other accounts' registrations. */
 const DIRECTORY_BY_SIGNATURE = ["registerPatientBySig", "acceptPatientAccountBySig", "relay", "execute"];
 
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    readonly error?: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Counts requests per key over the last minute; forgets keys idle for a minute, so it never grows unbounded. */
 class Window {
   private readonly seen = new Map<string, number[]>();
@@ -111,9 +100,9 @@ class Window {
 
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 
-/** The call of a request, checked field by field; a `Refusal` (400) names the first wrong one. */
+/** The call of a request, checked field by field; a `RelayerError` (400) names the first wrong one. */
 function parseCall(body: unknown): { call: PatientCall; signature: string } {
-  const invalid = (what: string) => new Refusal(400, "invalid", `the request's ${what} is missing or malformed`);
+  const invalid = (what: string) => new RelayerError(400, "invalid", `the request's ${what} is missing or malformed`);
   const request = body as Partial<RelayRequest> | null;
   if (typeof request !== "object" || request === null || typeof request.call !== "object" || request.call === null) {
     throw invalid("call");
@@ -161,7 +150,7 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new Refusal(413, "invalid", `a request is at most ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw new RelayerError(413, "invalid", `a request is at most ${MAX_BODY} bytes`);
     parts.push(chunk);
   }
   return Buffer.concat(parts).toString("utf8");
@@ -196,21 +185,21 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
 
   const relay = async (req: http.IncomingMessage): Promise<{ hash: string }> => {
     if (!perClient.take(req.socket.remoteAddress ?? "?", Date.now())) {
-      throw new Refusal(429, "rate-limited", "too many requests from this client: wait a minute");
+      throw new RelayerError(429, "rate-limited", "too many requests from this client: wait a minute");
     }
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
     } catch (error) {
-      if (error instanceof Refusal) throw error;
-      throw new Refusal(400, "invalid", "the request is not JSON");
+      if (error instanceof RelayerError) throw error;
+      throw new RelayerError(400, "invalid", "the request is not JSON");
     }
     const { call, signature } = parseCall(body);
     if (!targets.has(call.target)) {
-      throw new Refusal(400, "not-suite", `${call.target} is not a contract of the suite this relayer serves`);
+      throw new RelayerError(400, "not-suite", `${call.target} is not a contract of the suite this relayer serves`);
     }
     if (call.target === getAddress(deployment.ParticipantRegistry) && bySignature.has(call.data.slice(0, 10))) {
-      throw new Refusal(
+      throw new RelayerError(
         400,
         "not-suite",
         "the directory's by-signature entry points are not relayed through the gateway",
@@ -219,7 +208,7 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
     const latest = await provider.getBlock("latest");
     const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
     if (call.deadline < now + minDeadline || call.deadline > now + maxDeadline) {
-      throw new Refusal(
+      throw new RelayerError(
         400,
         "invalid",
         `the deadline must fall between ${minDeadline} and ${maxDeadline} seconds from now`,
@@ -229,12 +218,12 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
     try {
       signedBy = verifyTypedData(domain, PATIENT_CALL_TYPES, call, signature);
     } catch {
-      throw new Refusal(400, "invalid", "the signature does not sign this call");
+      throw new RelayerError(400, "invalid", "the signature does not sign this call");
     }
     // The patient's own key, or the guardian the call names: keys, not contract wallets.
     const expected = call.guardian === ZeroAddress ? await registry.patientAccount(call.patientId) : call.guardian;
     if (signedBy !== getAddress(expected)) {
-      throw new Refusal(
+      throw new RelayerError(
         400,
         "invalid",
         `the call is not signed by patient ${call.patientId}'s key or the guardian it names`,
@@ -242,7 +231,7 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
     }
     const flight = `${call.patientId}:${call.guardian}:${call.nonce}`;
     if (inFlight.has(flight)) {
-      throw new Refusal(
+      throw new RelayerError(
         409,
         "in-flight",
         `patient ${call.patientId}'s call with nonce ${call.nonce} is already being sent`,
@@ -261,13 +250,13 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
       gas = await provider.estimateGas(transaction);
     } catch (error) {
       const refusal = asMIIPError(error);
-      if (refusal) throw new Refusal(422, "would-revert", `it would revert: ${refusal.message}`, refusal.name);
-      throw new Refusal(503, "unavailable", "the relayer's node could not simulate the call: try again later");
+      if (refusal) throw new RelayerError(422, "would-revert", `it would revert: ${refusal.message}`, refusal.name);
+      throw new RelayerError(503, "unavailable", "the relayer's node could not simulate the call: try again later");
     }
     if (gas > maxGas)
-      throw new Refusal(422, "too-costly", `the call needs ${gas} gas; this relayer pays up to ${maxGas}`);
+      throw new RelayerError(422, "too-costly", `the call needs ${gas} gas; this relayer pays up to ${maxGas}`);
     if (!perPatient.take(call.patientId.toString(), Date.now())) {
-      throw new Refusal(429, "rate-limited", `too many requests for patient ${call.patientId}: wait a minute`);
+      throw new RelayerError(429, "rate-limited", `too many requests for patient ${call.patientId}: wait a minute`);
     }
     inFlight.add(flight);
     const send = async (): Promise<{ hash: string }> => {
@@ -285,7 +274,7 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
         return { hash: sent.hash as string };
       } catch {
         inFlight.delete(flight);
-        throw new Refusal(
+        throw new RelayerError(
           503,
           "unavailable",
           "the relayer could not send the call: it may not have left; ask again later",
@@ -320,7 +309,7 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
     relay(req).then(
       (sent) => answer(200, sent),
       (error: unknown) => {
-        if (error instanceof Refusal) {
+        if (error instanceof RelayerError) {
           answer(error.status, { reason: error.reason, message: error.message, error: error.error });
         } else {
           answer(500, { reason: "unavailable", message: "the relayer failed: try again later" });
