@@ -12,6 +12,11 @@ export * from "../index.ts";
 export * from "../relayer.ts";
 export * from "../storage/index.ts";
 export { FileKeyShareStore } from "./files.ts";
+export {
+  type DocumentServiceServer,
+  type DocumentServiceServerOptions,
+  serveDocumentService,
+} from "./document-service.ts";
 export { type Gateway, serveGateway } from "./gateway.ts";
 export { HeliaBlobStore } from "./ipfs.ts";
 export { RELAYED_CONTRACTS, type Relayer, type RelayerOptions, startRelayer } from "./relayer.ts";

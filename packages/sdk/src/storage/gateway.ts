@@ -62,7 +62,7 @@ export class GatewayBlobStore extends UnixfsBlobStore {
     return response;
   }
 
-  async putBlock(): Promise<void> {
+  async putBlock(_cid: string, _block: Uint8Array): Promise<void> {
     throw new ReadOnlyStoreError(`the gateway ${this.url} only reads; store documents through an IPFS node`);
   }
 

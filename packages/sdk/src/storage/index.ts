@@ -8,3 +8,4 @@ export * from "./blobs.ts";
 export * from "./gateway.ts";
 export * from "./shares.ts";
 export * from "./unixfs.ts";
+export * from "./service.ts";

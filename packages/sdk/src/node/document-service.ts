@@ -1,0 +1,332 @@
+/**
+ * A document service (Node only): the server `DocumentService` (`@miip/sdk/storage`) talks to, so that a browser
+ * keeps and finds documents without an IPFS node of its own. It serves an IPFS block store's raw blocks, a key-share
+ * store and the accounts' published encryption keys, and takes writes only from those the chain says may make them:
+ *
+ * - a block (`PUT /blocks/<cid>`, checked against its CID, at most one UnixFS block) from an active institution;
+ * - a key share (`PUT /shares`) of a record for its patient or its issuer from the record's patient or issuing
+ *   hospital, and for anyone else under a live grant of the record's patient from the patient alone;
+ * - an encryption key (`PUT /keys`) from the account itself, if it is a patient or an institution of the suite.
+ *
+ * Writers open a session by signing a readable message (`sessionMessage`) that names this service's URL and expires
+ * within a day. What the service holds is ciphertext, wrapped keys and public keys: it is trusted with availability
+ * only, and a reader checks every block and published key itself. Each client has a share of the minute.
+ */
+import { mkdirSync, promises as fs } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+
+import { ZeroHash, getAddress } from "ethers";
+
+import type { MIIP } from "../client.ts";
+import { CidError, matchesCid, parseCid } from "../crypto/cid.ts";
+import {
+  type KeyShare,
+  type KeyShareStore,
+  KeyShareError,
+  normaliseAddress,
+  normaliseGrantId,
+  normaliseRecordId,
+  normaliseShare,
+} from "../shares.ts";
+import type { UnixfsBlobStore } from "../storage/blobs.ts";
+import { MAX_SESSION_SECONDS, type ServiceSession, SessionError, verifySession } from "../storage/service.ts";
+import { MAX_BLOCK_SIZE } from "../storage/unixfs.ts";
+
+/** How a document service runs. */
+export interface DocumentServiceServerOptions {
+  /** Where blocks live (the embedded IPFS node). */
+  blocks: UnixfsBlobStore;
+  /** Where key shares live. */
+  shares: KeyShareStore;
+  /** A folder for the published encryption keys. */
+  keysDir: string;
+  /** A read-only client of the deployment, to check who may write what. */
+  miip: MIIP;
+  /** 0 (the default): any free port. */
+  port?: number;
+  /** 127.0.0.1 by default. */
+  host?: string;
+  /**
+   * The URL clients reach the service at, which sessions must name (by default `http://<host>:<port>`). Behind a
+   * proxy or a domain name, set it to the public URL.
+   */
+  publicUrl?: string;
+  /** Requests one client (by socket address) may make per minute: 1,200 by default (a 1 GiB document is 1,024 blocks). */
+  perClient?: number;
+}
+
+/** A running document service. */
+export interface DocumentServiceServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A refusal, answered as `{ message }` with its status. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MINUTE = 60_000;
+const MAX_JSON = 64 * 1024;
+
+/** Reads a body of at most `limit` bytes. */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > limit) throw new Refusal(413, `a body here is at most ${limit} bytes`);
+  let size = 0;
+  const parts: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new Refusal(413, `a body here is at most ${limit} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new Refusal(400, "the body is not JSON");
+  }
+}
+
+/** Starts a document service; `close()` it when done. */
+export async function serveDocumentService(options: DocumentServiceServerOptions): Promise<DocumentServiceServer> {
+  const { blocks, shares, miip } = options;
+  const host = options.host ?? "127.0.0.1";
+  const keysDir = path.resolve(options.keysDir);
+  mkdirSync(keysDir, { recursive: true });
+  const perClient = options.perClient ?? 1200;
+  const seen = new Map<string, { start: number; count: number }>();
+  let publicUrl = options.publicUrl?.replace(/\/+$/, "");
+
+  /** The session a write carries, checked: signed, for this service, not expired, not too long. */
+  const sessionOf = (req: http.IncomingMessage): ServiceSession => {
+    const header = req.headers.authorization ?? "";
+    const match = /^MIIP-Session ([A-Za-z0-9+/=]{1,4096})$/.exec(header);
+    if (!match) throw new Refusal(401, "a write needs a session: Authorization: MIIP-Session <base64 JSON>");
+    let session: ServiceSession;
+    try {
+      session = verifySession(JSON.parse(Buffer.from(match[1], "base64").toString("utf8")));
+    } catch (error) {
+      throw new Refusal(401, error instanceof SessionError ? error.message : "the session is not JSON");
+    }
+    if (session.service !== publicUrl) {
+      throw new Refusal(401, `the session was signed for ${session.service}, not for this service (${publicUrl})`);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (session.expires <= now) throw new Refusal(401, "the session has expired: sign a new one");
+    if (session.expires > now + MAX_SESSION_SECONDS) {
+      throw new Refusal(401, `a session lasts at most ${MAX_SESSION_SECONDS} seconds`);
+    }
+    return session;
+  };
+
+  const activeInstitution = async (account: string) => {
+    const member = await miip.participants.memberOf(account);
+    return member && member.status === "active" ? member : undefined;
+  };
+
+  const putBlock = async (req: http.IncomingMessage, cid: string) => {
+    const session = sessionOf(req);
+    if (!(await activeInstitution(session.account))) {
+      throw new Refusal(403, `${session.account} is not an active institution: only institutions store documents`);
+    }
+    try {
+      parseCid(cid);
+    } catch (error) {
+      throw new Refusal(400, (error as CidError).message);
+    }
+    const block = await readBody(req, MAX_BLOCK_SIZE);
+    if (!matchesCid(block, cid)) throw new Refusal(400, `the body does not hash to ${cid}`);
+    await blocks.putBlock(cid, block);
+  };
+
+  const putShare = async (req: http.IncomingMessage) => {
+    const session = sessionOf(req);
+    let share: KeyShare;
+    try {
+      share = normaliseShare(parseJson(await readBody(req, MAX_JSON)) as KeyShare);
+    } catch (error) {
+      if (error instanceof Refusal) throw error;
+      throw new Refusal(400, (error as Error).message);
+    }
+    const record = await miip.records.get(BigInt(share.recordId)).catch(() => {
+      throw new Refusal(404, `no record ${share.recordId}`);
+    });
+    const patient = getAddress(await miip.contracts.participants.patientAccount(record.patientId));
+    const issuer = getAddress((await miip.participants.get(record.issuer)).account);
+    if (share.grantId === ZeroHash) {
+      // The owners' shares: the patient's and the issuer's own, made by either of them.
+      if (session.account !== patient && session.account !== issuer) {
+        throw new Refusal(
+          403,
+          `only record ${share.recordId}'s patient or issuing hospital publishes its owners' shares`,
+        );
+      }
+      if (share.recipient !== patient && share.recipient !== issuer) {
+        throw new Refusal(403, "a share without a grant is for the record's patient or its issuing hospital");
+      }
+      // Written once by whoever holds the key; after that only its recipient replaces it (neither owner can spoil
+      // the other's copy).
+      if (session.account !== share.recipient && (await shares.get(share.recordId, share.recipient))) {
+        throw new Refusal(
+          409,
+          `record ${share.recordId}'s share for ${share.recipient} exists: only its recipient replaces it`,
+        );
+      }
+    } else {
+      if (session.account !== patient) {
+        throw new Refusal(403, `only record ${share.recordId}'s patient shares it under a grant`);
+      }
+      const grant = await miip.consent.getGrant(share.grantId).catch(() => undefined);
+      if (!grant || grant.patientId !== record.patientId || !grant.live) {
+        throw new Refusal(403, `grant ${share.grantId} is not a live grant of record ${share.recordId}'s patient`);
+      }
+    }
+    await shares.put(share);
+  };
+
+  const putKey = async (req: http.IncomingMessage) => {
+    const session = sessionOf(req);
+    let published: ServiceSession;
+    try {
+      published = verifySession(parseJson(await readBody(req, MAX_JSON)));
+    } catch (error) {
+      if (error instanceof Refusal) throw error;
+      throw new Refusal(400, (error as Error).message);
+    }
+    if (published.signature !== session.signature) {
+      throw new Refusal(400, "the key published is the session's own: PUT /keys with the session as body");
+    }
+    const { patientId } = await miip.patients.idOf(session.account);
+    if (patientId === 0n && !(await miip.participants.memberOf(session.account))) {
+      throw new Refusal(403, `${session.account} is neither a patient nor an institution of the suite`);
+    }
+    const file = path.join(keysDir, `${session.account}.json`);
+    const temp = `${file}.${process.pid}.tmp`;
+    await fs.writeFile(temp, `${JSON.stringify(published)}\n`);
+    await fs.rename(temp, file);
+  };
+
+  const getKey = async (account: string): Promise<unknown> => {
+    let address: string;
+    try {
+      address = normaliseAddress(account);
+    } catch {
+      throw new Refusal(400, `not an address: ${account}`);
+    }
+    try {
+      return JSON.parse(await fs.readFile(path.join(keysDir, `${address}.json`), "utf8"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  };
+
+  const route = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    const parts = url.pathname.split("/").filter(Boolean);
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { ...CORS, "Content-Type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const found = (body: unknown) => (body === undefined ? json(404, { message: "not found" }) : json(200, body));
+    if (req.method === "GET" && parts[0] === "health" && parts.length === 1) return json(200, { ok: true });
+    if ((req.method === "GET" || req.method === "HEAD") && parts[0] === "ipfs" && parts.length === 2) {
+      let block: Uint8Array | undefined;
+      try {
+        parseCid(parts[1]);
+        block = await blocks.getBlock(parts[1], MAX_BLOCK_SIZE);
+      } catch (error) {
+        if (error instanceof CidError) throw new Refusal(400, error.message);
+        throw error;
+      }
+      if (!block) return json(404, { message: `no block ${parts[1]}` });
+      res.writeHead(200, { ...CORS, "Content-Type": "application/vnd.ipld.raw", "Content-Length": block.length });
+      return res.end(req.method === "HEAD" ? undefined : block);
+    }
+    if (req.method === "PUT" && parts[0] === "blocks" && parts.length === 2) {
+      await putBlock(req, parts[1]);
+      return json(200, { cid: parts[1] });
+    }
+    try {
+      if (req.method === "GET" && parts[0] === "shares" && parts.length === 1) {
+        return found(await shares.byGrant(normaliseGrantId(url.searchParams.get("grant") ?? "")));
+      }
+      if (req.method === "GET" && parts[0] === "shares" && parts.length === 2) {
+        return found(await shares.byRecord(normaliseRecordId(parts[1])));
+      }
+      if (req.method === "GET" && parts[0] === "shares" && parts.length === 3) {
+        return found(await shares.get(normaliseRecordId(parts[1]), normaliseAddress(parts[2])));
+      }
+    } catch (error) {
+      if (error instanceof KeyShareError) throw new Refusal(400, error.message);
+      throw error;
+    }
+    if (req.method === "PUT" && parts[0] === "shares" && parts.length === 1) {
+      await putShare(req);
+      return json(200, { ok: true });
+    }
+    if (req.method === "GET" && parts[0] === "keys" && parts.length === 2) return found(await getKey(parts[1]));
+    if (req.method === "PUT" && parts[0] === "keys" && parts.length === 1) {
+      await putKey(req);
+      return json(200, { ok: true });
+    }
+    throw new Refusal(404, "no such endpoint: /ipfs/<cid>, /blocks/<cid>, /shares[/...], /keys[/<account>]");
+  };
+
+  const server = http.createServer((req, res) => {
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, CORS);
+      return res.end();
+    }
+    const now = Date.now();
+    const client = req.socket.remoteAddress ?? "?";
+    const window = seen.get(client);
+    if (!window || now - window.start >= MINUTE) {
+      if (seen.size > 10_000) for (const [k, w] of seen) if (now - w.start >= MINUTE) seen.delete(k);
+      seen.set(client, { start: now, count: 1 });
+    } else if (++window.count > perClient) {
+      res.writeHead(429, { ...CORS, "Content-Type": "application/json" });
+      return res.end(JSON.stringify({ message: "too many requests from this client: wait a minute" }));
+    }
+    route(req, res, new URL(req.url ?? "/", "http://service")).catch((error: Error) => {
+      if (res.headersSent) return res.destroy(error);
+      const refusal =
+        error instanceof Refusal ? error : new Refusal(500, "the document service failed: try again later");
+      res.writeHead(refusal.status, { ...CORS, "Content-Type": "application/json", Connection: "close" });
+      res.end(JSON.stringify({ message: refusal.message }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  publicUrl ??= `http://${host}:${port}`;
+  return {
+    url: publicUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const CORS = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, HEAD, PUT, OPTIONS",
+  "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
+  "Access-Control-Expose-Headers": "Content-Length",
+};

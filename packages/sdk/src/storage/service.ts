@@ -1,0 +1,283 @@
+/**
+ * A document service over HTTP: what a browser needs to keep and find documents without an IPFS node or a database
+ * of its own. One URL gives three things, each usable alone:
+ *
+ * - blocks: raw UnixFS blocks read in the trustless gateway form (`GET /ipfs/<cid>?format=raw`, checked against
+ *   their CID here) and written one by one (`PUT /blocks/<cid>`) by an institution of the suite;
+ * - key shares: wrapped document keys (`GET /shares/...`, `PUT /shares`), which only the reader's private key opens;
+ *   the service lets a record's patient and issuing hospital publish them, the patient alone for a grantee;
+ * - encryption keys: each account's encryption public key, published by the account's own signature
+ *   (`GET /keys/<account>`), which this client checks before using it, so the service cannot substitute a key.
+ *
+ * Writing needs a session: the account signs one readable message (`sessionMessage`) naming the service, itself, its
+ * encryption public key and an expiry; the signature travels with every write (`Authorization: MIIP-Session ...`).
+ * The service is trusted with availability only: it sees ciphertext, wrapped keys and public keys. The server is
+ * `serveDocumentService` in `@miip/sdk/node`.
+ */
+import { type Signer, getAddress, verifyMessage } from "ethers";
+
+import { compressPublicKey } from "../crypto/ecies.ts";
+import {
+  type KeyShare,
+  type KeyShareStore,
+  normaliseAddress,
+  normaliseGrantId,
+  normaliseRecordId,
+  normaliseShare,
+} from "../shares.ts";
+import { readLimited } from "./blobs.ts";
+import { IpfsError } from "./errors.ts";
+import { GatewayBlobStore, type GatewayBlobStoreOptions } from "./gateway.ts";
+
+/** The longest a session lasts: a stolen session header is useless after this. */
+export const MAX_SESSION_SECONDS = 24 * 3600;
+
+/** An account's signed session with a document service; its public part is the account's published key. */
+export interface ServiceSession {
+  /** The service's base URL the session was signed for (a session for one service is refused by another). */
+  service: string;
+  /** The signing account, checksummed. */
+  account: string;
+  /** The account's encryption public key (compressed `0x` hex), published by this session. */
+  publicKey: string;
+  /** Unix seconds after which the service refuses the session for writes. */
+  expires: number;
+  /** The account's EIP-191 signature of `sessionMessage(...)`. */
+  signature: string;
+}
+
+/** The message an account signs to open a session (and publish its encryption key): readable in any wallet. */
+export function sessionMessage(session: Omit<ServiceSession, "signature">): string {
+  return [
+    "MIIP document service",
+    `Service: ${session.service}`,
+    `Account: ${session.account}`,
+    `Encryption key: ${session.publicKey}`,
+    `Expires: ${session.expires}`,
+  ].join("\n");
+}
+
+/** A malformed or wrongly signed session or published key. */
+export class SessionError extends Error {
+  override readonly name = "SessionError";
+}
+
+/**
+ * Checks a session's form and signature (not its expiry, which only matters for writes) and returns it in canonical
+ * form; `SessionError` otherwise. What a reader of `/keys/<account>` runs on the answer.
+ */
+export function verifySession(value: unknown): ServiceSession {
+  const s = value as Partial<ServiceSession> | null;
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    typeof s.service !== "string" ||
+    s.service.length > 200 ||
+    typeof s.account !== "string" ||
+    typeof s.publicKey !== "string" ||
+    !Number.isSafeInteger(s.expires) ||
+    typeof s.signature !== "string" ||
+    !/^0x[0-9a-fA-F]{130}$/.test(s.signature)
+  ) {
+    throw new SessionError("a session is { service, account, publicKey, expires, signature }");
+  }
+  let account: string;
+  let publicKey: string;
+  try {
+    account = getAddress(s.account);
+    publicKey = compressPublicKey(s.publicKey);
+  } catch (error) {
+    throw new SessionError(`a session's account or public key is malformed: ${(error as Error).message}`);
+  }
+  const session = { service: s.service, account, publicKey, expires: s.expires!, signature: s.signature };
+  let signer: string;
+  try {
+    signer = verifyMessage(sessionMessage(session), session.signature);
+  } catch {
+    throw new SessionError("a session's signature is malformed");
+  }
+  if (signer !== account) throw new SessionError(`the session is signed by ${signer}, not by ${account}`);
+  return session;
+}
+
+/** The `Authorization` header value of a session. */
+export function sessionHeader(session: ServiceSession): string {
+  return `MIIP-Session ${btoa(JSON.stringify(session))}`;
+}
+
+/** How to reach a document service. */
+export interface DocumentServiceOptions extends Omit<GatewayBlobStoreOptions, "url"> {
+  /** The service's base URL, e.g. `http://127.0.0.1:8181`. */
+  url: string;
+}
+
+/** The blob store of a document service: reads through its gateway endpoint, writes each block with the session. */
+class ServiceBlobStore extends GatewayBlobStore {
+  constructor(
+    options: GatewayBlobStoreOptions,
+    private readonly service: DocumentService,
+  ) {
+    super(options);
+  }
+
+  override async putBlock(cid: string, block: Uint8Array): Promise<void> {
+    await this.service.request("PUT", `/blocks/${cid}`, Uint8Array.from(block), "application/octet-stream");
+  }
+}
+
+/** The key shares of a document service. */
+class ServiceShareStore implements KeyShareStore {
+  constructor(private readonly service: DocumentService) {}
+
+  async put(share: KeyShare): Promise<void> {
+    const normal = normaliseShare(share);
+    await this.service.request("PUT", "/shares", JSON.stringify(normal), "application/json");
+  }
+
+  async get(recordId: bigint | string, recipient: string): Promise<KeyShare | undefined> {
+    const path = `/shares/${normaliseRecordId(recordId)}/${normaliseAddress(recipient)}`;
+    const found = await this.service.json(path);
+    return found === undefined ? undefined : normaliseShare(found as KeyShare);
+  }
+
+  async byGrant(grantId: string): Promise<KeyShare[]> {
+    const found = await this.service.json(`/shares?grant=${normaliseGrantId(grantId)}`);
+    return ((found ?? []) as KeyShare[]).map(normaliseShare);
+  }
+
+  async byRecord(recordId: bigint | string): Promise<KeyShare[]> {
+    const found = await this.service.json(`/shares/${normaliseRecordId(recordId)}`);
+    return ((found ?? []) as KeyShare[]).map(normaliseShare);
+  }
+}
+
+/**
+ * A client of a document service: `blobs` and `shares` to connect the SDK with, `openSession` before writing,
+ * `publicKeyOf` to find whom to wrap a key for.
+ *
+ *   const service = new DocumentService({ url });
+ *   const miip = await MIIP.connect(signer, deployment, { store: service.blobs, shares: service.shares });
+ *   await service.openSession(signer, (await miip.documents.encryptionKey()).publicKey);
+ */
+export class DocumentService {
+  readonly url: string;
+  readonly blobs: GatewayBlobStore;
+  readonly shares: KeyShareStore;
+  private readonly fetchFn?: typeof fetch;
+  private readonly timeout: number;
+  private current?: ServiceSession;
+
+  constructor(options: DocumentServiceOptions) {
+    if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
+      throw new TypeError("DocumentService needs the service's URL, e.g. { url: 'http://127.0.0.1:8181' }");
+    }
+    this.url = options.url.replace(/\/+$/, "");
+    this.fetchFn = options.fetch;
+    this.timeout = options.timeout ?? 60_000;
+    this.blobs = new ServiceBlobStore({ ...options, url: this.url }, this);
+    this.shares = new ServiceShareStore(this);
+  }
+
+  /** The session writes carry, if one is open and not expired. */
+  get session(): ServiceSession | undefined {
+    return this.current && this.current.expires > Date.now() / 1000 ? this.current : undefined;
+  }
+
+  /**
+   * Opens a session: the signer signs `sessionMessage` once (its wallet shows it), and the service publishes its
+   * encryption public key. Writes (blocks, shares) need one; reading does not.
+   */
+  async openSession(signer: Signer, publicKey: string, seconds = 12 * 3600): Promise<ServiceSession> {
+    if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > MAX_SESSION_SECONDS) {
+      throw new TypeError(`a session lasts 1 to ${MAX_SESSION_SECONDS} seconds`);
+    }
+    const unsigned = {
+      service: this.url,
+      account: getAddress(await signer.getAddress()),
+      publicKey: compressPublicKey(publicKey),
+      expires: Math.floor(Date.now() / 1000) + seconds,
+    };
+    const session = { ...unsigned, signature: await signer.signMessage(sessionMessage(unsigned)) };
+    await this.request("PUT", "/keys", JSON.stringify(session), "application/json", session);
+    this.current = session;
+    return session;
+  }
+
+  /** Forgets the session (the service keeps the published key). */
+  closeSession(): void {
+    this.current = undefined;
+  }
+
+  /**
+   * The encryption public key `account` published, checked here against the account's signature; undefined if it
+   * published none. A service that answers a key the account did not sign gets a `SessionError`.
+   */
+  async publicKeyOf(account: string): Promise<string | undefined> {
+    const address = normaliseAddress(account);
+    const found = await this.json(`/keys/${address}`);
+    if (found === undefined) return undefined;
+    const session = verifySession(found);
+    if (session.account !== address)
+      throw new SessionError(`the service answered ${session.account}'s key for ${address}`);
+    return session.publicKey;
+  }
+
+  /** A JSON answer, or undefined for a 404. @internal */
+  async json(path: string): Promise<unknown> {
+    const response = await this.send("GET", path);
+    if (response.status === 404) return undefined;
+    const text = new TextDecoder().decode(await readLimited(response, 4 * 1024 * 1024, path));
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new IpfsError(response.status, "the document service answered something other than JSON", path);
+    }
+  }
+
+  /** A write with the session; an `IpfsError` with the service's message when refused. @internal */
+  async request(
+    method: "PUT",
+    path: string,
+    body: Uint8Array | string,
+    type: string,
+    session = this.session,
+  ): Promise<void> {
+    if (!session) throw new SessionError("writing to the document service needs a session: openSession(signer, key)");
+    const response = await this.send(method, path, body, {
+      "Content-Type": type,
+      Authorization: sessionHeader(session),
+    });
+    await response.body?.cancel();
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body?: Uint8Array | string,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const fetchFn = this.fetchFn ?? globalThis.fetch;
+    if (typeof fetchFn !== "function") throw new IpfsError(0, "no fetch in this environment", path);
+    let response: Response;
+    try {
+      response = await fetchFn(`${this.url}${path}`, {
+        method,
+        body: body as BodyInit | undefined,
+        headers,
+        redirect: "error",
+        signal: AbortSignal.timeout(this.timeout),
+      });
+    } catch (error) {
+      throw new IpfsError(0, `cannot reach the document service at ${this.url}: ${(error as Error).message}`, path);
+    }
+    if (response.ok || (method === "GET" && response.status === 404)) return response;
+    const text = new TextDecoder().decode(await readLimited(response, 500, path).catch(() => new Uint8Array(0)));
+    let message = text.trim();
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? message;
+    } catch {
+      // plain text
+    }
+    throw new IpfsError(response.status, message || response.statusText || "no message", path);
+  }
+}
