@@ -14,6 +14,8 @@ import { InputError, action } from "./cli";
 
 /** The gateway's port for the node being started; undefined: no node of ours is starting. */
 let gatewayPort: number | undefined;
+/** The app's services' ports, when `miip:app` starts the node. */
+let appPorts: { appPort: number; documentsPort: number; relayerPort: number } | undefined;
 
 task("miip:node", "Starts a local node with the MIIP suite deployed and seeded with demo accounts")
   .addOptionalParam("hostname", "The host to listen on", "127.0.0.1")
@@ -27,12 +29,53 @@ task("miip:node", "Starts a local node with the MIIP suite deployed and seeded w
     }),
   );
 
+task("miip:app", "Starts the web app against a seeded local node, with its document service and relayer")
+  .addOptionalParam("hostname", "The host to listen on", "127.0.0.1")
+  .addOptionalParam("port", "The node's port", 8545, types.int)
+  .addOptionalParam("gatewayPort", "The IPFS gateway's port (0: any free port)", 8180, types.int)
+  .addOptionalParam("appPort", "The web app's port (0: any free port)", 5173, types.int)
+  .addOptionalParam("documentsPort", "The document service's port (0: any free port)", 8181, types.int)
+  .addOptionalParam("relayerPort", "The relayer's port (0: any free port)", 8190, types.int)
+  .setAction(
+    action(
+      async (
+        args: {
+          hostname: string;
+          port: number;
+          gatewayPort: number;
+          appPort: number;
+          documentsPort: number;
+          relayerPort: number;
+        },
+        hre,
+      ) => {
+        if (hre.network.name !== "hardhat")
+          throw new InputError("miip:app runs the in-process network; drop --network");
+        gatewayPort = args.gatewayPort;
+        appPorts = { appPort: args.appPort, documentsPort: args.documentsPort, relayerPort: args.relayerPort };
+        await hre.run(TASK_NODE, { hostname: args.hostname, port: args.port });
+      },
+    ),
+  );
+
 subtask(TASK_NODE_SERVER_READY).setAction(async (args: { address: string; port: number }, hre, runSuper) => {
   await runSuper(args);
   if (gatewayPort === undefined) return;
   const { seedNode } = await import("../scripts/lib/seed");
   try {
-    await seedNode(hre, `http://${args.address}:${args.port}`, { gatewayPort });
+    const rpcUrl = `http://${args.address}:${args.port}`;
+    const seeded = await seedNode(hre, rpcUrl, { gatewayPort });
+    if (appPorts) {
+      const { startAppServices } = await import("../scripts/lib/app-server");
+      await hre.network.provider.send("hardhat_setLoggingEnabled", [false]);
+      const services = await startAppServices(hre, seeded, { rpcUrl, host: args.address, ...appPorts });
+      await hre.network.provider.send("hardhat_setLoggingEnabled", [true]);
+      console.log(`\n  document service ${services.documentsUrl}  (blocks, key shares, published keys)`);
+      console.log(`  relayer          ${services.relayerUrl}  (pays for patients' actions)`);
+      console.log(
+        `\nMIIP app ready at ${services.appUrl}  (pick a demo account; #/check checks a pack: ${seeded.firstPack})`,
+      );
+    }
   } catch (error) {
     console.error(`seeding failed: ${(error as Error).message}`);
     process.exit(1);

@@ -16,6 +16,7 @@ import {
   formatPackCode,
   gs1Date,
   utf8,
+  type Deployment,
 } from "../../packages/sdk/src/node";
 import { serialsFile } from "../../packages/sdk/src/serials";
 import { deploySuite, writeDeployment } from "./deploy";
@@ -47,6 +48,21 @@ export function demoProgramme(arbitrator: string, openEnrolment: boolean, copayO
   };
 }
 
+/** What the seeding leaves running and where: for the services started beside the node (`npm run app`). */
+export interface SeededNode {
+  deployment: Deployment;
+  /** The embedded IPFS node holding the documents (open: stop it when the process ends). */
+  ipfs: HeliaBlobStore;
+  /** The folder of the documents, the wrapped keys and the serials files. */
+  store: string;
+  patientIds: { patientA: bigint; patientB: bigint };
+  recordIds: bigint[];
+  /** The first unit of the seeded batch at the pharmacy, as printed on its pack. */
+  firstPack: string;
+  /** Patient A's prescription: the secret its phone keeps, and the hospital that wrote it. */
+  prescription: { secret: string; hospitalId: number };
+}
+
 /**
  * Deploys the suite on the node's chain exactly as `deploy/` does, writes the localhost deployment file, and
  * seeds it through the SDK: institutions for the named demo accounts, encrypted records for two patients,
@@ -59,7 +75,7 @@ export async function seedNode(
   hre: HardhatRuntimeEnvironment,
   url: string,
   options: { gatewayPort?: number } = {},
-): Promise<void> {
+): Promise<SeededNode> {
   const parameters = path.join(__dirname, "..", "..", "deploy", "parameters", "localhost.json");
   const outDir = path.join(deploymentsDir(), "localhost");
   const store = storeDir("localhost");
@@ -199,6 +215,8 @@ export async function seedNode(
   await as("manufacturer").products.publishLeaflet(gtin, "ko", "metformin leaflet ko v1", "ipfs://bafkrei-leaflet-ko");
   const serials = Array.from({ length: 100 }, (_, i) => `KR${String(i).padStart(8, "0")}`);
   const published = serialsFile(serials);
+  // The batch's public documentation is its serials file, on IPFS: what a pack check reads each unit's proof from.
+  const serialsCid = await ipfs.put(utf8(JSON.stringify(published)));
   const expiresAt = now + 365 * DAY;
   const { batchId } = await as("manufacturer").supply.registerBatch({
     gtin,
@@ -211,7 +229,7 @@ export async function seedNode(
     humidityMin: 1000,
     humidityMax: 6000,
     serialRoot: published.root,
-    metadataURI: "ipfs://bafkrei-demo-batch",
+    metadataURI: `ipfs://${serialsCid}`,
     message: "Store below 25 °C.",
   });
   const serialsPath = path.join(store, `batch-${batchId}.serials.json`);
@@ -293,4 +311,13 @@ export async function seedNode(
   console.log(`  npx hardhat supply:provenance --batch ${batchId} --network localhost`);
   console.log("\nMIIP node ready");
   await hre.network.provider.send("hardhat_setLoggingEnabled", [true]);
+  return {
+    deployment,
+    ipfs,
+    store,
+    patientIds,
+    recordIds,
+    firstPack,
+    prescription: { secret: prescription.secret, hospitalId },
+  };
 }

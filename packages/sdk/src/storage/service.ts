@@ -262,7 +262,7 @@ export class DocumentService {
     try {
       response = await fetchFn(`${this.url}${path}`, {
         method,
-        body: body as BodyInit | undefined,
+        body: body as RequestInit["body"],
         headers,
         redirect: "error",
         signal: AbortSignal.timeout(this.timeout),

@@ -1,0 +1,274 @@
+/**
+ * A hospital's console: register an encrypted record from a file of any size (encrypted here, its blocks sent to the
+ * document service, its digest and address on chain), amend one, start a claim, open and justify emergency access.
+ */
+import { type FormEvent, useState } from "react";
+import { RECORD_TYPE_NAMES, billDigest, utf8 } from "@miip/sdk";
+import { parseUnits } from "ethers";
+
+import { label, useT } from "../i18n.tsx";
+import { type Identity, ensureSession } from "../session.tsx";
+import { useApp } from "../state.ts";
+import { Notice, useAction } from "../ui.tsx";
+
+function useHospital(): Identity {
+  return useApp().identity!;
+}
+
+/** The patient's account and published encryption key; an Error in the page's words when there is none. */
+async function patientKey(identity: Identity, patientId: bigint, missing: string) {
+  const account = await identity.miip.contracts.participants.patientAccount(patientId);
+  const key = await identity.service.publicKeyOf(account);
+  if (!key) throw new Error(missing);
+  return key;
+}
+
+async function fileBytes(input: HTMLInputElement | null): Promise<Uint8Array> {
+  const file = input?.files?.[0];
+  if (!file) throw new Error("no file");
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+export default function HospitalPage() {
+  const t = useT();
+  return (
+    <section aria-labelledby="hospital-title">
+      <h1 id="hospital-title">{t("roles_hospital")}</h1>
+      <Upload />
+      <Amend />
+      <Bill />
+      <EmergencyAccess />
+    </section>
+  );
+}
+
+function Upload() {
+  const t = useT();
+  const identity = useHospital();
+  const action = useAction();
+  const [patientId, setPatientId] = useState("");
+  const [type, setType] = useState("lab-result");
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const input = event.currentTarget.elements.namedItem("file") as HTMLInputElement;
+    void action.run(
+      async () => {
+        const id = BigInt(patientId);
+        const key = await patientKey(identity, id, t("noPatientKey"));
+        const document = await fileBytes(input);
+        await ensureSession(identity);
+        return identity.miip.documents.add({ patientId: id, patientPublicKey: key, document, recordType: type });
+      },
+      (r) => t("uploaded", { id: r.recordId.toString() }),
+    );
+  };
+  return (
+    <form className="panel" onSubmit={submit} aria-labelledby="upload-title">
+      <h2 id="upload-title">{t("uploadTitle")}</h2>
+      <label>
+        {t("patientId")}
+        <input
+          required
+          inputMode="numeric"
+          pattern="[0-9]+"
+          value={patientId}
+          onChange={(e) => setPatientId(e.target.value)}
+        />
+      </label>
+      <label>
+        {t("recordType")}
+        <select value={type} onChange={(e) => setType(e.target.value)}>
+          {Object.values(RECORD_TYPE_NAMES).map((name) => (
+            <option key={name} value={name}>
+              {label(t, "type", name)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("file")}
+        <input required type="file" name="file" />
+      </label>
+      <button type="submit" disabled={action.busy}>
+        {t("upload")}
+      </button>
+      {action.view}
+    </form>
+  );
+}
+
+function Amend() {
+  const t = useT();
+  const identity = useHospital();
+  const action = useAction();
+  const [recordId, setRecordId] = useState("");
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const input = event.currentTarget.elements.namedItem("amend-file") as HTMLInputElement;
+    void action.run(
+      async () => {
+        const record = await identity.miip.records.get(BigInt(recordId));
+        const key = await patientKey(identity, record.patientId, t("noPatientKey"));
+        const document = await fileBytes(input);
+        await ensureSession(identity);
+        return identity.miip.documents.amend(record.id, {
+          patientId: record.patientId,
+          patientPublicKey: key,
+          document,
+        });
+      },
+      (r) => t("uploaded", { id: r.recordId.toString() }),
+    );
+  };
+  return (
+    <form className="panel" onSubmit={submit} aria-labelledby="amend-title">
+      <h2 id="amend-title">{t("amendTitle")}</h2>
+      <label>
+        {t("record")}
+        <input
+          required
+          inputMode="numeric"
+          pattern="[0-9]+"
+          value={recordId}
+          onChange={(e) => setRecordId(e.target.value)}
+        />
+      </label>
+      <label>
+        {t("file")}
+        <input required type="file" name="amend-file" />
+      </label>
+      <button type="submit" disabled={action.busy}>
+        {t("amend")}
+      </button>
+      {action.view}
+    </form>
+  );
+}
+
+function Bill() {
+  const t = useT();
+  const identity = useHospital();
+  const action = useAction();
+  const [programme, setProgramme] = useState("1");
+  const [records, setRecords] = useState("");
+  const [amount, setAmount] = useState("250");
+  const [items, setItems] = useState("");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(
+      async () => {
+        const bill = await identity.miip.claims.bill({
+          programmeId: BigInt(programme),
+          recordIds: records.split(",").map((r) => BigInt(r.trim())),
+          amount: parseUnits(amount, 18),
+          // The itemised bill stays with the hospital: only its digest binds the claim.
+          billDigest: billDigest(utf8(items || `${records} ${amount}`)),
+        });
+        return identity.miip.claims.attest(bill);
+      },
+      (r) => t("attested", { hash: `${r.billHash.slice(0, 10)}…` }),
+    );
+  };
+  return (
+    <form className="panel" onSubmit={submit} aria-labelledby="bill-title">
+      <h2 id="bill-title">{t("billTitle")}</h2>
+      <label>
+        {t("programme")}
+        <input
+          required
+          inputMode="numeric"
+          pattern="[0-9]+"
+          value={programme}
+          onChange={(e) => setProgramme(e.target.value)}
+        />
+      </label>
+      <label>
+        {t("records")}
+        <input required pattern="[0-9]+( *, *[0-9]+)*" value={records} onChange={(e) => setRecords(e.target.value)} />
+      </label>
+      <label>
+        {t("amount")} (IST)
+        <input
+          required
+          inputMode="decimal"
+          pattern="[0-9]+(\.[0-9]+)?"
+          value={amount}
+          onChange={(e) => setAmount(e.target.value)}
+        />
+      </label>
+      <label>
+        {t("itemised")}
+        <textarea value={items} onChange={(e) => setItems(e.target.value)} />
+      </label>
+      <button type="submit" disabled={action.busy}>
+        {t("attest")}
+      </button>
+      {action.view}
+    </form>
+  );
+}
+
+function EmergencyAccess() {
+  const t = useT();
+  const identity = useHospital();
+  const action = useAction();
+  const [patientId, setPatientId] = useState("");
+  const [reason, setReason] = useState("unconscious");
+  const [note, setNote] = useState("");
+  return (
+    <form
+      className="panel"
+      aria-labelledby="emergency-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run(
+          () => identity.miip.consent.openEmergency(BigInt(patientId), reason),
+          (r) =>
+            t("emergencyOpened", {
+              until: new Date(r.expiresAt * 1000).toLocaleString(),
+              by: new Date(r.justifyBy * 1000).toLocaleString(),
+            }),
+        );
+      }}
+    >
+      <h2 id="emergency-title">{t("emergencyOpen")}</h2>
+      <Notice error>{t("emergencyWarning")}</Notice>
+      <label>
+        {t("patientId")}
+        <input
+          required
+          inputMode="numeric"
+          pattern="[0-9]+"
+          value={patientId}
+          onChange={(e) => setPatientId(e.target.value)}
+        />
+      </label>
+      <label>
+        {t("reason")}
+        <select value={reason} onChange={(e) => setReason(e.target.value)}>
+          <option value="unconscious">{t("reason_unconscious")}</option>
+          <option value="cardiac-arrest">{t("reason_cardiac")}</option>
+          <option value="trauma">{t("reason_trauma")}</option>
+        </select>
+      </label>
+      <button type="submit" disabled={action.busy}>
+        {t("emergencyOpen")}
+      </button>
+      <label>
+        {t("justification")}
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      <button
+        type="button"
+        disabled={action.busy || !patientId || !note}
+        onClick={() =>
+          // The note itself stays in the hospital's files; its digest is the justification on chain.
+          action.run(() => identity.miip.consent.justifyEmergency(BigInt(patientId), billDigest(utf8(note))))
+        }
+      >
+        {t("justify")}
+      </button>
+      {action.view}
+    </form>
+  );
+}

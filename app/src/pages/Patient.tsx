@@ -1,0 +1,835 @@
+/**
+ * The patient portal: records, consent, guardians, emergency access, the access trail, claims and medicines. Every
+ * action is signed by the patient's wallet and sent by the relayer: the patient needs no ETH.
+ */
+import { type FormEvent, useContext, useMemo, useState } from "react";
+import {
+  type ClaimView,
+  type HistoryEntry,
+  type MIIP,
+  PURPOSE_NAMES,
+  RECORD_TYPE_NAMES,
+  type RecordEntry,
+} from "@miip/sdk";
+import { ZeroHash } from "ethers";
+
+import { type MessageKey, type Translate, LanguageContext, label, useT } from "../i18n.tsx";
+import { type Identity, ensureSession } from "../session.tsx";
+import { useApp } from "../state.ts";
+import { Notice, Pager, formatAmount, formatDate, short, useAction, useLoad } from "../ui.tsx";
+
+const TABS = ["timeline", "consent", "guardians", "emergency", "trail", "claims", "medicines"] as const;
+type Tab = (typeof TABS)[number];
+const PAGE = 20;
+
+function usePatient(): { identity: Identity; patientId: bigint; miip: MIIP; reader: MIIP } {
+  const app = useApp();
+  const identity = app.identity!;
+  if (identity.role.kind !== "patient") throw new Error("not a patient");
+  return { identity, patientId: identity.role.patientId, miip: identity.miip, reader: app.reader };
+}
+
+/** Institution names by id, loaded once per page. */
+function useInstitutionNames(reader: MIIP) {
+  const [names] = useState(() => new Map<number, Promise<string>>());
+  return (id: number) => {
+    let name = names.get(id);
+    if (!name) {
+      name = reader.participants.get(id).then(
+        (i) => i.name,
+        () => `#${id}`,
+      );
+      names.set(id, name);
+    }
+    return name;
+  };
+}
+
+function InstitutionName({ id, names }: { id: number; names: (id: number) => Promise<string> }) {
+  const { data } = useLoad(() => names(id), [id]);
+  return <>{data ?? `#${id}`}</>;
+}
+
+export default function PatientPage() {
+  const t = useT();
+  const [tab, setTab] = useState<Tab>("timeline");
+  return (
+    <section aria-labelledby="patient-title">
+      <h1 id="patient-title">{t("roles_patient")}</h1>
+      <PublishKey />
+      <div role="tablist" aria-label={t("roles_patient")} className="tabs">
+        {TABS.map((name) => (
+          <button
+            key={name}
+            type="button"
+            role="tab"
+            id={`tab-${name}`}
+            aria-selected={tab === name}
+            aria-controls={`panel-${name}`}
+            onClick={() => setTab(name)}
+          >
+            {t(name)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === "timeline" && <Timeline />}
+        {tab === "consent" && <Consent />}
+        {tab === "guardians" && <Guardians />}
+        {tab === "emergency" && <Emergency />}
+        {tab === "trail" && <Trail />}
+        {tab === "claims" && <Claims />}
+        {tab === "medicines" && <Medicines />}
+      </div>
+    </section>
+  );
+}
+
+/** Whether the patient's encryption key is on the document service; a button to publish it if not. */
+function PublishKey() {
+  const t = useT();
+  const { identity } = usePatient();
+  const published = useLoad(() => identity.service.publicKeyOf(identity.address), [identity.address]);
+  const action = useAction();
+  if (published.loading || published.data) return null;
+  return (
+    <div className="panel">
+      <p>{t("publishKeyHint")}</p>
+      <button
+        type="button"
+        disabled={action.busy}
+        onClick={() =>
+          action
+            .run(
+              () => ensureSession(identity),
+              () => t("keyPublished"),
+            )
+            .then(published.reload)
+        }
+      >
+        {t("publishKey")}
+      </button>
+      {action.view}
+    </div>
+  );
+}
+
+/** A page of the patient's records, newest first, with the offset counted from the newest. */
+async function newestFirst(miip: MIIP, patientId: bigint, fromNewest: number, size: number) {
+  const { total } = await miip.history.recordsOfPatient(patientId, { limit: 0 });
+  const end = Math.max(0, total - fromNewest);
+  const start = Math.max(0, end - size);
+  const page = await miip.history.recordsOfPatient(patientId, { offset: start, limit: end - start });
+  return { entries: [...page.entries].reverse(), total };
+}
+
+function typeLabel(t: Translate, name: string): string {
+  return label(t, "type", name);
+}
+
+function Timeline() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const [offset, setOffset] = useState(0);
+  const [type, setType] = useState("");
+  const [issuer, setIssuer] = useState("");
+  const records = useLoad(() => newestFirst(reader, patientId, offset, PAGE), [patientId, offset]);
+  const [opened, setOpened] = useState<{ id: bigint; bytes: Uint8Array }>();
+  const action = useAction();
+  const shown = (records.data?.entries ?? []).filter(
+    (r) => (!type || r.recordTypeName === type) && (!issuer || String(r.issuer) === issuer),
+  );
+  const issuers = [...new Set((records.data?.entries ?? []).map((r) => r.issuer))];
+  const open = (record: RecordEntry) =>
+    action.run(async () => {
+      const bytes = await miip.documents.open(record.id, { purpose: "treatment" });
+      setOpened({ id: record.id, bytes });
+    });
+  return (
+    <>
+      <h2>{t("timeline")}</h2>
+      <div className="filters">
+        <label>
+          {t("recordType")}{" "}
+          <select value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="">{t("filterAll")}</option>
+            {Object.values(RECORD_TYPE_NAMES).map((name) => (
+              <option key={name} value={name}>
+                {typeLabel(t, name)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("issuer")}{" "}
+          <select value={issuer} onChange={(e) => setIssuer(e.target.value)}>
+            <option value="">{t("filterAll")}</option>
+            {issuers.map((id) => (
+              <option key={id} value={String(id)}>
+                #{id}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {records.view}
+      {records.data && (
+        <>
+          <ul className="timeline" aria-label={t("timeline")}>
+            {shown.map((record) => (
+              <li key={record.id.toString()} data-record={record.id.toString()}>
+                <div>
+                  <strong>{typeLabel(t, record.recordTypeName)}</strong> · #{record.id.toString()}
+                  {record.supersededBy !== 0n && (
+                    <span className="tag">{t("amended", { id: record.supersededBy.toString() })}</span>
+                  )}
+                </div>
+                <div className="meta">
+                  <InstitutionName id={record.issuer} names={names} /> · {formatDate(record.issuedAt, language)}
+                </div>
+                <button type="button" disabled={action.busy} onClick={() => open(record)}>
+                  {t("open")} <span className="sr-only">#{record.id.toString()}</span>
+                </button>
+              </li>
+            ))}
+            {shown.length === 0 && <li>{t("none")}</li>}
+          </ul>
+          <Pager offset={offset} size={PAGE} total={records.data.total} onChange={setOffset} />
+        </>
+      )}
+      {action.view}
+      {opened && <DocumentView id={opened.id} bytes={opened.bytes} onClose={() => setOpened(undefined)} />}
+    </>
+  );
+}
+
+/** A decrypted document: its text when it is text, and a download of its bytes either way. */
+export function DocumentView({ id, bytes, onClose }: { id: bigint; bytes: Uint8Array; onClose(): void }) {
+  const t = useT();
+  const text = useMemo(() => {
+    try {
+      const decoded = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, 64 * 1024));
+      return /[\x00-\x08\x0e-\x1f]/.test(decoded) ? undefined : decoded;
+    } catch {
+      return undefined;
+    }
+  }, [bytes]);
+  const url = useMemo(() => URL.createObjectURL(new Blob([Uint8Array.from(bytes)])), [bytes]);
+  return (
+    <section className="panel document" aria-labelledby="document-title">
+      <h3 id="document-title">{t("documentOf", { id: id.toString() })}</h3>
+      {text !== undefined && <pre data-testid="document-text">{text}</pre>}
+      <p>
+        <a href={url} download={`record-${id}.bin`}>
+          {t("download")}
+        </a>{" "}
+        ({bytes.length.toLocaleString()} B){" "}
+        <button type="button" onClick={onClose}>
+          {t("close")}
+        </button>
+      </p>
+    </section>
+  );
+}
+
+interface GrantRow {
+  grantId: string;
+  granteeId: number;
+  purpose: string;
+  scopeKind: number;
+  scopeRef: bigint;
+  expiresAt: number;
+  live: boolean;
+  revoked: boolean;
+}
+
+/** The patient's grants from the consent history, newest first, each with whether it is live now. */
+async function grantsOf(reader: MIIP, patientId: bigint): Promise<GrantRow[]> {
+  const history = await reader.history.consentHistory(patientId, { limit: 500 });
+  const rows = new Map<string, GrantRow>();
+  for (const entry of history.entries) {
+    if (entry.event !== "ConsentGranted") continue;
+    const a = entry.args;
+    rows.set(a.grantId as string, {
+      grantId: a.grantId as string,
+      granteeId: Number(a.granteeId),
+      purpose: PURPOSE_NAMES[Number(a.purpose)] ?? String(a.purpose),
+      scopeKind: Number(a.scopeKind),
+      scopeRef: a.scopeRef as bigint,
+      expiresAt: Number(a.expiresAt),
+      live: false,
+      revoked: false,
+    });
+  }
+  const list = [...rows.values()].reverse();
+  await Promise.all(
+    list.map(async (row) => {
+      const grant = await reader.consent.getGrant(row.grantId);
+      row.live = grant.live;
+      row.revoked = grant.revoked;
+      row.expiresAt = grant.expiresAt;
+    }),
+  );
+  return list;
+}
+
+function Consent() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { identity, patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const grants = useLoad(() => grantsOf(reader, patientId), [patientId]);
+  const institutions = useLoad(
+    async () => (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.status === "active"),
+    [],
+  );
+  const action = useAction();
+  const [grantee, setGrantee] = useState("");
+  const [purpose, setPurpose] = useState("treatment");
+  const [scopeType, setScopeType] = useState("");
+  const [days, setDays] = useState(30);
+
+  const grant = (event: FormEvent) => {
+    event.preventDefault();
+    const institution = institutions.data?.find((i) => i.account === grantee);
+    if (!institution) return;
+    void action
+      .run(
+        async () => {
+          const now = await miip.now();
+          const { grantIds } = await miip.consent.grant({
+            grantee,
+            purpose,
+            scope: scopeType ? { kind: "record-type", types: [scopeType] } : { kind: "all-records" },
+            expiresAt: now + days * 86_400,
+          });
+          // The grantee reads the documents with their keys: wrap each record's key in scope for it.
+          const granteeKey = await identity.service.publicKeyOf(grantee);
+          if (!granteeKey) return t("noGranteeKey", { name: institution.name });
+          await ensureSession(identity);
+          let count = 0;
+          const { total } = await reader.history.recordsOfPatient(patientId, { limit: 0 });
+          for (let offset = 0; offset < total; offset += 100) {
+            const { ids } = await reader.records.idsOfPatient(patientId, { offset, limit: 100 });
+            for (const id of ids) {
+              const record = await reader.records.get(id);
+              if (scopeType && record.recordTypeName !== scopeType) continue;
+              await miip.documents.share({ recordId: id, grantee, granteePublicKey: granteeKey, grantId: grantIds[0] });
+              count++;
+            }
+          }
+          return t("sharedWith", { count, name: institution.name });
+        },
+        (message) => message,
+      )
+      .then(grants.reload);
+  };
+
+  return (
+    <>
+      <h2>{t("grantsActive")}</h2>
+      {grants.view}
+      {grants.data && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("grantee")}</th>
+              <th scope="col">{t("purpose")}</th>
+              <th scope="col">{t("scope")}</th>
+              <th scope="col">{t("expires")}</th>
+              <th scope="col">
+                <span className="sr-only">{t("revoke")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {grants.data.map((g) => (
+              <tr key={g.grantId} data-grant={g.grantId}>
+                <td>
+                  <InstitutionName id={g.granteeId} names={names} />
+                </td>
+                <td>{label(t, "purpose", g.purpose)}</td>
+                <td>
+                  {g.scopeKind === 0
+                    ? t("scopeAll")
+                    : g.scopeKind === 1
+                      ? Object.entries(RECORD_TYPE_NAMES)
+                          .filter(([bit]) => ((g.scopeRef >> BigInt(bit)) & 1n) === 1n)
+                          .map(([, name]) => typeLabel(t, name))
+                          .join(", ")
+                      : `#${g.scopeRef}`}
+                </td>
+                <td>{g.revoked ? t("revoked") : formatDate(g.expiresAt, language)}</td>
+                <td>
+                  {g.live && (
+                    <button
+                      type="button"
+                      disabled={action.busy}
+                      onClick={() => action.run(() => miip.consent.revoke(g.grantId)).then(grants.reload)}
+                    >
+                      {t("revoke")}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form onSubmit={grant} className="panel" aria-labelledby="grant-title">
+        <h3 id="grant-title">{t("grantTitle")}</h3>
+        <label>
+          {t("grantee")}
+          <select required value={grantee} onChange={(e) => setGrantee(e.target.value)}>
+            <option value="">—</option>
+            {institutions.data?.map((i) => (
+              <option key={i.id} value={i.account}>
+                {i.name} ({label(t, "roles", i.kind)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("purpose")}
+          <select value={purpose} onChange={(e) => setPurpose(e.target.value)}>
+            {Object.values(PURPOSE_NAMES).map((p) => (
+              <option key={p} value={p}>
+                {label(t, "purpose", p)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("scope")}
+          <select value={scopeType} onChange={(e) => setScopeType(e.target.value)}>
+            <option value="">{t("scopeAll")}</option>
+            {Object.values(RECORD_TYPE_NAMES).map((name) => (
+              <option key={name} value={name}>
+                {typeLabel(t, name)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("expiry")} ({days})
+          <input type="number" min={1} max={365} value={days} onChange={(e) => setDays(Number(e.target.value))} />
+        </label>
+        <p className="hint">{t("gasless")}</p>
+        <button type="submit" disabled={action.busy || !grantee}>
+          {t("grant")}
+        </button>
+      </form>
+      {action.view}
+    </>
+  );
+}
+
+function Guardians() {
+  const t = useT();
+  const { patientId, miip, reader } = usePatient();
+  const state = useLoad(async () => {
+    const view = await reader.patients.get(patientId);
+    const history = await reader.history.accountHistory(patientId, { limit: 500 });
+    const guardians = new Map<string, number>();
+    for (const e of history.entries) {
+      if (e.event === "GuardianSet") guardians.set(e.args.commitment as string, Number(e.args.powers));
+    }
+    return { view, guardians: [...guardians].filter(([, powers]) => powers !== 0) };
+  }, [patientId]);
+  const action = useAction();
+  const [address, setAddress] = useState("");
+  const [threshold, setThreshold] = useState(1);
+  const [appointed, setAppointed] = useState<string>();
+  return (
+    <>
+      <h2>{t("guardians")}</h2>
+      {state.view}
+      {state.data && (
+        <>
+          <p>
+            {t("threshold")}:{" "}
+            <strong>
+              {state.data.view.threshold} / {state.data.view.recoverers}
+            </strong>
+          </p>
+          <ul>
+            {state.data.guardians.map(([commitment, powers]) => (
+              <li key={commitment}>
+                <code>{short(commitment)}</code> · {t("powers")}:{" "}
+                {[powers & 1 ? t("power_recover") : "", powers & 2 ? t("power_act") : ""].filter(Boolean).join(", ")}{" "}
+                <button
+                  type="button"
+                  disabled={action.busy}
+                  onClick={() => action.run(() => miip.patients.removeGuardian(commitment)).then(state.reload)}
+                >
+                  {t("remove")}
+                </button>
+              </li>
+            ))}
+            {state.data.guardians.length === 0 && <li>{t("none")}</li>}
+          </ul>
+        </>
+      )}
+      <form
+        className="panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action
+            .run(async () => {
+              const result = await miip.patients.appointGuardian(address, ["recover", "act"]);
+              setAppointed(result.salt);
+              return result;
+            })
+            .then(state.reload);
+        }}
+      >
+        <label>
+          {t("guardianAddress")}
+          <input required pattern="0x[0-9a-fA-F]{40}" value={address} onChange={(e) => setAddress(e.target.value)} />
+        </label>
+        <button type="submit" disabled={action.busy}>
+          {t("appoint")}
+        </button>
+        <p className="hint">{t("guardianSaltHint")}</p>
+        {appointed && (
+          <p>
+            <code>{appointed}</code>
+          </p>
+        )}
+      </form>
+      <form
+        className="panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run(() => miip.patients.setRecoveryThreshold(threshold)).then(state.reload);
+        }}
+      >
+        <label>
+          {t("threshold")}
+          <input
+            type="number"
+            min={0}
+            max={10}
+            value={threshold}
+            onChange={(e) => setThreshold(Number(e.target.value))}
+          />
+        </label>
+        <button type="submit" disabled={action.busy}>
+          {t("setThreshold")}
+        </button>
+      </form>
+      {action.view}
+    </>
+  );
+}
+
+function Emergency() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const events = useLoad(async () => {
+    const history = await reader.history.consentHistory(patientId, { limit: 500 });
+    return history.entries.filter((e) => e.event.startsWith("Emergency")).reverse();
+  }, [patientId]);
+  const hospitals = useLoad(
+    async () => (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.kind === "hospital"),
+    [],
+  );
+  const blocked = useLoad(async () => {
+    const states = await Promise.all(
+      (hospitals.data ?? []).map(
+        async (h) => [h.account, (await reader.consent.emergencyState(patientId, h.account)).blocked] as const,
+      ),
+    );
+    return new Map(states);
+  }, [hospitals.data, patientId]);
+  const action = useAction();
+  return (
+    <>
+      <h2>{t("emergency")}</h2>
+      {hospitals.view}
+      <ul>
+        {hospitals.data?.map((h) => {
+          const isBlocked = blocked.data?.get(h.account) ?? false;
+          return (
+            <li key={h.id}>
+              {h.name}{" "}
+              <button
+                type="button"
+                disabled={action.busy || blocked.loading}
+                onClick={() =>
+                  action.run(() => miip.consent.setEmergencyBlock(h.account, !isBlocked)).then(blocked.reload)
+                }
+              >
+                {isBlocked ? t("emergencyUnblock") : t("emergencyBlock")}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {action.view}
+      <h3>{t("emergencyEvents")}</h3>
+      {events.view}
+      <ul>
+        {events.data?.map((e: HistoryEntry) => (
+          <li key={`${e.transactionHash}-${e.logIndex}`}>
+            {formatDate(e.timestamp, language, true)} · {e.event} ·{" "}
+            {e.args.hospitalId !== undefined && <InstitutionName id={Number(e.args.hospitalId)} names={names} />}
+          </li>
+        ))}
+        {events.data?.length === 0 && <li>{t("none")}</li>}
+      </ul>
+    </>
+  );
+}
+
+function Trail() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { patientId, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const [offset, setOffset] = useState(0);
+  const trail = useLoad(async () => {
+    const { total } = await reader.history.accessTrail(patientId, { limit: 0 });
+    const end = Math.max(0, total - offset);
+    const start = Math.max(0, end - PAGE);
+    const page = await reader.history.accessTrail(patientId, { offset: start, limit: end - start });
+    return { entries: [...page.entries].reverse(), total };
+  }, [patientId, offset]);
+  return (
+    <>
+      <h2>{t("trail")}</h2>
+      {trail.view}
+      {trail.data && (
+        <>
+          <table className="trail">
+            <thead>
+              <tr>
+                <th scope="col">{t("when")}</th>
+                <th scope="col">{t("reader")}</th>
+                <th scope="col">{t("record")}</th>
+                <th scope="col">{t("purpose")}</th>
+                <th scope="col">{t("basis")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trail.data.entries.map((e) => {
+                const basis = e.args.basis as string;
+                return (
+                  <tr key={`${e.transactionHash}-${e.logIndex}`}>
+                    <td>{formatDate(e.timestamp, language, true)}</td>
+                    <td>
+                      <InstitutionName id={Number(e.args.readerId)} names={names} />
+                    </td>
+                    <td>#{String(e.args.recordId)}</td>
+                    <td>{label(t, "purpose", PURPOSE_NAMES[Number(e.args.purpose)])}</td>
+                    <td>
+                      <code title={basis}>{basis === ZeroHash ? t("basis_owner") : short(basis)}</code>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {trail.data.total === 0 && <p>{t("none")}</p>}
+          <Pager offset={offset} size={PAGE} total={trail.data.total} onChange={setOffset} />
+        </>
+      )}
+    </>
+  );
+}
+
+interface WaitingBill {
+  billHash: string;
+  hospitalId: number;
+  amount: bigint;
+  recordIds: bigint[];
+}
+
+function Claims() {
+  const t = useT();
+  const { patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const claims = useLoad(async () => {
+    const escrow = reader.contracts.claims;
+    const attested = await reader.history.logs(escrow, escrow.filters.BillAttested(undefined, undefined, patientId));
+    const waiting: WaitingBill[] = [];
+    for (const log of attested.reverse()) {
+      const billHash = log.args.billHash as string;
+      const state = await reader.claims.billState(billHash);
+      if (!state.hospital || state.patient || state.cancelled) continue;
+      const { bill, hospitalId } = await reader.claims.attestedBill(billHash);
+      if (waiting.some((w) => w.billHash === billHash)) continue;
+      waiting.push({ billHash, hospitalId, amount: bill.amount, recordIds: bill.recordIds.map(BigInt) });
+    }
+    const filed = await reader.history.logs(escrow, escrow.filters.ClaimFiled(undefined, undefined, patientId));
+    const views: ClaimView[] = [];
+    for (const log of filed.reverse()) views.push(await reader.claims.get(log.args.claimId as bigint));
+    return { waiting, views };
+  }, [patientId]);
+  const action = useAction();
+  return (
+    <>
+      <h2>{t("claimWaiting")}</h2>
+      {claims.view}
+      <ul>
+        {claims.data?.waiting.map((w) => (
+          <li key={w.billHash} data-bill={w.billHash}>
+            <InstitutionName id={w.hospitalId} names={names} /> · {t("amount")}: {formatAmount(w.amount)} IST ·{" "}
+            {t("record")} {w.recordIds.map((id) => `#${id}`).join(", ")}{" "}
+            <button
+              type="button"
+              disabled={action.busy}
+              onClick={() =>
+                action
+                  .run(
+                    async () => {
+                      const { bill } = await reader.claims.attestedBill(w.billHash);
+                      return miip.claims.attest(bill);
+                    },
+                    (r) => label(t, "status", r.status),
+                  )
+                  .then(claims.reload)
+              }
+            >
+              {t("claimConfirm")}
+            </button>
+          </li>
+        ))}
+        {claims.data?.waiting.length === 0 && <li>{t("none")}</li>}
+      </ul>
+      {action.view}
+      <h2>{t("claimHistory")}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">{t("amount")}</th>
+            <th scope="col">{t("claimStatus")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {claims.data?.views.map((c) => (
+            <tr key={c.claimId.toString()} data-claim={c.claimId.toString()}>
+              <td>{c.claimId.toString()}</td>
+              <td>{formatAmount(c.due)} IST</td>
+              <td>{label(t, "status", c.status)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** The prescriptions this device keeps (their secrets never leave it), by patient. */
+function storedPrescriptions(patientId: bigint): { secret: string; hospitalId: number }[] {
+  try {
+    return JSON.parse(localStorage.getItem(`miip.prescriptions.${patientId}`) ?? "[]") as {
+      secret: string;
+      hospitalId: number;
+    }[];
+  } catch {
+    return [];
+  }
+}
+
+function Medicines() {
+  const t = useT();
+  const { patientId, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const [prescriptions, setPrescriptions] = useState(() => storedPrescriptions(patientId));
+  const units = useLoad(() => reader.supply.receivedUnits(prescriptions), [prescriptions]);
+  const [secret, setSecret] = useState("");
+  const [hospitalId, setHospitalId] = useState(1);
+  const pharmacies = useLoad(
+    async () => (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.kind === "pharmacy"),
+    [],
+  );
+  const [pharmacy, setPharmacy] = useState("");
+  const [authorization, setAuthorization] = useState<string>();
+  const action = useAction();
+  return (
+    <>
+      <h2>{t("authorizeFill")}</h2>
+      <p className="hint">{t("authorizeFillHint")}</p>
+      {prescriptions.map((p, i) => (
+        <div className="panel" key={p.secret}>
+          <label>
+            {t("pharmacy")} #{i + 1}
+            <select value={pharmacy} onChange={(e) => setPharmacy(e.target.value)}>
+              <option value="">—</option>
+              {pharmacies.data?.map((ph) => (
+                <option key={ph.id} value={ph.account}>
+                  {ph.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            disabled={!pharmacy || action.busy}
+            onClick={() =>
+              action.run(async () => {
+                // Signed with the prescription's key, on this device: never the patient's wallet, never sent by us.
+                const fill = await reader.supply.authorizeFill({
+                  secret: p.secret,
+                  hospitalId: p.hospitalId,
+                  pharmacy,
+                });
+                setAuthorization(JSON.stringify({ ...fill, pharmacyId: fill.pharmacyId.toString() }));
+              })
+            }
+          >
+            {t("authorizeFill")}
+          </button>
+        </div>
+      ))}
+      {action.view}
+      {authorization && (
+        <pre data-testid="fill-authorization" aria-label={t("fillAuthorization")}>
+          {authorization}
+        </pre>
+      )}
+      <h2>{t("received")}</h2>
+      {units.view}
+      <ul>
+        {units.data?.map((u) => (
+          <li key={`${u.batchId}-${u.serial}`} className={u.recalled ? "recalled" : undefined}>
+            {t("lot")} #{u.batchId.toString()} · {t("serial")} <code>{short(u.serial)}</code> ·{" "}
+            <InstitutionName id={u.pharmacyId} names={names} />
+            {u.recalled && (
+              <Notice error>
+                {t("recallNotice")}: {u.recallMessage}
+              </Notice>
+            )}
+          </li>
+        ))}
+        {units.data?.length === 0 && <li>{t("none")}</li>}
+      </ul>
+      <form
+        className="panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const next = [...prescriptions, { secret, hospitalId }];
+          localStorage.setItem(`miip.prescriptions.${patientId}`, JSON.stringify(next));
+          setPrescriptions(next);
+          setSecret("");
+        }}
+      >
+        <label>
+          {t("prescriptionKey")}
+          <input required pattern="0x[0-9a-fA-F]{64}" value={secret} onChange={(e) => setSecret(e.target.value)} />
+        </label>
+        <label>
+          {t("issuer")}
+          <input type="number" min={1} value={hospitalId} onChange={(e) => setHospitalId(Number(e.target.value))} />
+        </label>
+        <button type="submit">{t("addPrescription")}</button>
+      </form>
+    </>
+  );
+}
