@@ -56,10 +56,10 @@ export function describe(error: unknown, t: Translate): string {
   }
   // A contract's refusal, decoded by the SDK (MIIPError: its name is the Solidity error's, its message in words).
   if (error instanceof Error && "source" in error && "data" in error && "args" in error) {
-    return t("errContract", { words: error.message });
+    return t("errContract", { words: `${error.message} (${error.name})` });
   }
   const decoded = decodeRevert?.(error);
-  if (decoded) return t("errContract", { words: decoded.message });
+  if (decoded) return t("errContract", { words: `${decoded.message} (${decoded.name})` });
   if (name === "IpfsError") {
     const ipfs = error as { status: number; nodeMessage: string };
     return ipfs.status === 0 ? t("errServiceDown") : t("errUnknown", { detail: ipfs.nodeMessage });

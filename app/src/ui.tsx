@@ -21,11 +21,12 @@ export function useAction() {
   const t = useT();
   const [state, setState] = useState<{ busy: boolean; error?: string; done?: string }>({ busy: false });
   const run = useCallback(
-    async <T,>(fn: () => Promise<T>, done?: (result: T) => string): Promise<T | undefined> => {
+    async <T,>(fn: () => Promise<T>, done?: ((result: T) => string) | null): Promise<T | undefined> => {
       setState({ busy: true });
       try {
         const result = await fn();
-        setState({ busy: false, done: done ? done(result) : t("done") });
+        // `null`: the result shows itself (a pack check's answer), no confirmation line.
+        setState({ busy: false, done: done === null ? undefined : done ? done(result) : t("done") });
         return result;
       } catch (error) {
         console.error(error);

@@ -17,12 +17,10 @@ export default function PackCheckPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setResult(undefined);
-    void action
-      .run(async () => {
-        const blobs = new DocumentService({ url: app.config.documentsUrl }).blobs;
-        setResult(await checkPack(app.reader, blobs, code, language));
-      })
-      .then(action.reset);
+    void action.run(async () => {
+      const blobs = new DocumentService({ url: app.config.documentsUrl }).blobs;
+      setResult(await checkPack(app.reader, blobs, code, language));
+    }, null);
   };
   return (
     <section aria-labelledby="check-title">

@@ -355,10 +355,8 @@ function Consent() {
                   {g.scopeKind === 0
                     ? t("scopeAll")
                     : g.scopeKind === 1
-                      ? Object.entries(RECORD_TYPE_NAMES)
-                          .filter(([bit]) => ((g.scopeRef >> BigInt(bit)) & 1n) === 1n)
-                          .map(([, name]) => typeLabel(t, name))
-                          .join(", ")
+                      ? // One grant per record type: its reference is the type's number.
+                        typeLabel(t, RECORD_TYPE_NAMES[Number(g.scopeRef)] ?? String(g.scopeRef))
                       : `#${g.scopeRef}`}
                 </td>
                 <td>{g.revoked ? t("revoked") : formatDate(g.expiresAt, language)}</td>

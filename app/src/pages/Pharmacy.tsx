@@ -127,9 +127,7 @@ function Dispense({ fields }: { fields?: { key: string; salt: string } }) {
   const submitVerify = (event: FormEvent) => {
     event.preventDefault();
     setCheck(undefined);
-    void verify
-      .run(async () => setCheck(await checkPack(identity.miip, identity.service.blobs, code, language)))
-      .then(verify.reset);
+    void verify.run(async () => setCheck(await checkPack(identity.miip, identity.service.blobs, code, language)), null);
   };
   const submitDispense = () =>
     dispense.run(

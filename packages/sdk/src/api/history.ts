@@ -98,19 +98,21 @@ export class HistoryApi {
     if (ids.length === 0) return { entries: [], total: Number(total), offset };
     const logs = await this.logs(records, records.filters.RecordRegistered([...ids] as unknown as bigint));
     const byId = new Map(logs.map((log) => [log.args[0] as bigint, log]));
+    // The page's records read side by side: one round trip's latency for the page, not one per record.
+    const stored = await Promise.all(ids.map((id) => records.getRecord(id)));
     const entries: RecordEntry[] = [];
-    for (const id of ids) {
-      const [stored, log] = [await records.getRecord(id), byId.get(id)];
+    for (const [i, id] of ids.entries()) {
+      const [record, log] = [stored[i], byId.get(id)];
       entries.push({
         id,
-        issuer: Number(stored.issuer),
-        recordType: Number(stored.recordType),
-        recordTypeName: recordTypeName(stored.recordType),
-        issuedAt: Number(stored.issuedAt),
+        issuer: Number(record.issuer),
+        recordType: Number(record.recordType),
+        recordTypeName: recordTypeName(record.recordType),
+        issuedAt: Number(record.issuedAt),
         digest: (log?.args[5] as string) ?? "",
         uri: (log?.args[6] as string) ?? "",
-        supersedes: stored.supersedes,
-        supersededBy: stored.supersededBy,
+        supersedes: record.supersedes,
+        supersededBy: record.supersededBy,
         transactionHash: log?.transactionHash ?? "",
       });
     }

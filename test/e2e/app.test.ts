@@ -1,0 +1,390 @@
+import { expect } from "chai";
+import type { ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import type { Browser, Page } from "playwright-core";
+
+import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
+import { MIIP, loadDeployment } from "../../packages/sdk/src/node";
+import { axeViolations, gzippedScripts, launchBrowser, walletPage } from "../helpers/browser";
+import { ROOT, freePort, startNode } from "../helpers/node";
+
+const DIST = path.join(ROOT, "app", "dist");
+/** The issue's budget for a first load: JavaScript, gzipped. */
+const FIRST_LOAD_BUDGET = 250_000;
+const SCREENSHOTS = process.env.MIIP_SCREENSHOTS ? path.join(ROOT, "docs", "screenshots") : undefined;
+
+/** Hardhat's test mnemonic (public): the seeded accounts' keys, as the app's picker lists them. */
+function keyOf(name: LocalAccountName): string {
+  const mnemonic = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+  return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${LOCAL_ACCOUNTS[name]}`).privateKey;
+}
+
+/**
+ * The web app in a real browser (Debian's Chromium, driven by playwright-core) against `npm run app`'s seeded node,
+ * document service and relayer. Every role's main journey, signed by an injected wallet holding a local key (the
+ * path MetaMask takes); every page checked with axe-core; the first load weighed; failures shown in words.
+ */
+describe("The web app in a browser: each role's journey against a seeded node", function () {
+  this.timeout(300_000);
+  let node: ChildProcess;
+  let dir: string;
+  let rpcUrl: string;
+  let appUrl: string;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let reader: MIIP;
+  let firstPack: string;
+  const open: { close(): Promise<void> }[] = [];
+
+  before(async function () {
+    execFileSync("npm", ["run", "build:packages"], { cwd: ROOT, stdio: "pipe" });
+    execFileSync("npm", ["run", "build", "-w", "@miip/app"], { cwd: ROOT, stdio: "pipe" });
+    dir = mkdtempSync(path.join(os.tmpdir(), "miip-app-"));
+    const port = await freePort();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      MIIP_DEPLOYMENTS: path.join(dir, "deploy", "deployments"),
+      MIIP_STORE: path.join(dir, ".miip"),
+      MIIP_IGNITION: path.join(dir, "ignition"),
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+    };
+    const started = await startNode(
+      [
+        "miip:app",
+        ...["--port", String(port), "--gateway-port", "0", "--app-port", "0"],
+        ...["--documents-port", "0", "--relayer-port", "0"],
+      ],
+      env,
+      "MIIP app ready at",
+    );
+    node = started.node;
+    appUrl = /MIIP app ready at (http:\/\/[\d.:]+\/)/.exec(started.output())![1];
+    firstPack = /#\/check checks a pack: (\S+)\)/.exec(started.output())![1];
+    const deployment = loadDeployment("localhost", path.join(dir, "deploy", "deployments"));
+    reader = await MIIP.connect(new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true }), deployment);
+    ({ browser, close: closeBrowser } = await launchBrowser());
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async function () {
+    for (const o of open) await o.close().catch(() => undefined);
+    await closeBrowser?.();
+    node?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A page whose wallet holds `name`'s key, its JavaScript requests recorded. */
+  async function asAccount(name: LocalAccountName) {
+    const opened = await walletPage(browser, rpcUrl, keyOf(name));
+    open.push(opened.context);
+    const scripts: string[] = [];
+    opened.page.on("request", (request) => {
+      if (request.url().startsWith(appUrl) && request.url().endsWith(".js")) scripts.push(request.url());
+    });
+    return { ...opened, scripts };
+  }
+
+  /** Connects the injected wallet and waits for the role's page. */
+  async function connect(page: Page, heading: RegExp) {
+    await page.goto(appUrl);
+    await page.getByRole("button", { name: "브라우저 지갑으로 연결 (MetaMask 등)" }).click();
+    await page.getByRole("heading", { level: 1, name: heading }).waitFor({ timeout: 30_000 });
+  }
+
+  async function expectAccessible(page: Page, where: string) {
+    const violations = await axeViolations(page);
+    expect(violations, `${where}: ${JSON.stringify(violations, null, 2)}`).to.deep.equal([]);
+  }
+
+  async function shot(page: Page, name: string) {
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /** Waits for the page's status or alert that matches `text`, and returns it. */
+  async function notice(page: Page, text: RegExp) {
+    const found = page.locator(".notice").filter({ hasText: text }).first();
+    await found.waitFor({ timeout: 60_000 });
+    return (await found.textContent()) ?? "";
+  }
+
+  it("first load: the shell alone, well under the budget; the public check and the patient portal within it", async function () {
+    const { page, scripts } = await asAccount("stranger");
+    await page.goto(appUrl);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    const shell = gzippedScripts(scripts, DIST);
+    expect(shell).to.be.below(100_000);
+    await expectAccessible(page, "connect page");
+    await shot(page, "connect");
+
+    const check = await asAccount("stranger");
+    await check.page.goto(`${appUrl}#/check`);
+    await check.page.getByRole("textbox", { name: /포장 코드/ }).waitFor({ timeout: 30_000 });
+    const checkLoad = gzippedScripts(check.scripts, DIST);
+    expect(checkLoad).to.be.at.most(FIRST_LOAD_BUDGET);
+
+    const patient = await asAccount("patientA");
+    await connect(patient.page, /환자/);
+    await patient.page.locator("li[data-record]").first().waitFor({ timeout: 30_000 });
+    const patientLoad = gzippedScripts(patient.scripts, DIST);
+    expect(patientLoad).to.be.at.most(FIRST_LOAD_BUDGET);
+    console.log(
+      `      first load, JavaScript gzipped: shell ${shell} B, pack check ${checkLoad} B, patient portal ${patientLoad} B (budget ${FIRST_LOAD_BUDGET} B)`,
+    );
+  });
+
+  it("hospital: uploads a record for a patient from a file, and starts two claims for it", async function () {
+    const { page, wallet } = await asAccount("hospital");
+    await connect(page, /병원/);
+    await expectAccessible(page, "hospital console");
+    const upload = page.locator("form", { has: page.getByRole("heading", { name: "암호화된 기록 등록" }) });
+    await upload.getByLabel("환자 번호").fill("1");
+    await upload.getByLabel("종류").selectOption("lab-result");
+    // 1.5 MiB: two UnixFS chunks and a tree node, each block sent to the document service.
+    const body = Buffer.concat([
+      Buffer.from("Seoul General Hospital lipid panel: LDL 3.1 mmol/L\n"),
+      Buffer.alloc(1_500_000, 0x20),
+    ]);
+    await upload.getByLabel("파일").setInputFiles({ name: "lipids.txt", mimeType: "text/plain", buffer: body });
+    await upload.getByRole("button", { name: "암호화하여 등록" }).click();
+    expect(await notice(page, /기록 #\d+를 등록했습니다/)).to.match(/기록 #5를/);
+    expect(wallet.calls).to.include("eth_sendTransaction");
+    const record = await reader.records.get(5);
+    expect(record.patientId).to.equal(1n);
+    await shot(page, "hospital");
+
+    // A small claim (paid at once when the patient confirms), and a large one (reviewed by the insurer).
+    const bill = page.locator("form", { has: page.getByRole("heading", { name: "진료비 청구 시작" }) });
+    await bill.getByLabel("기록 번호 (쉼표로 구분)").fill("5");
+    await bill.getByLabel("금액 (IST)").fill("250");
+    await bill.getByRole("button", { name: "청구 서명·제출" }).click();
+    await notice(page, /환자의 확인을 기다립니다/);
+    await bill.getByLabel("기록 번호 (쉼표로 구분)").fill("1");
+    await bill.getByLabel("금액 (IST)").fill("1000");
+    await bill.getByRole("button", { name: "청구 서명·제출" }).click();
+    await page
+      .locator(".notice")
+      .filter({ hasText: /처리 중/ })
+      .waitFor({ state: "detached", timeout: 60_000 });
+    await notice(page, /환자의 확인을 기다립니다/);
+
+    // A refusal from a contract, in words: a programme that does not exist.
+    await bill.getByLabel("보험 프로그램").fill("99");
+    await bill.getByRole("button", { name: "청구 서명·제출" }).click();
+    expect(await notice(page, /계약이 거절했습니다/)).to.match(/99.*\(Claims\w+\)/);
+  });
+
+  it("patient: opens a record, grants the pharmacy, confirms both claims, authorises a fill; all without ETH", async function () {
+    const { page, wallet } = await asAccount("patientA");
+    const ethBefore = await reader.contracts.token.runner!.provider!.getBalance(wallet.address);
+    await connect(page, /환자/);
+    await page.locator("li[data-record='5']").getByRole("button", { name: /열기/ }).click();
+    await page.getByTestId("document-text").waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId("document-text").textContent()).to.include("LDL 3.1 mmol/L");
+    await expectAccessible(page, "patient timeline");
+    await shot(page, "patient-timeline");
+
+    await page.getByRole("tab", { name: "열람 동의" }).click();
+    await page.getByLabel("받는 기관").selectOption({ label: "Gangnam Onnuri Pharmacy (약국)" });
+    await page.getByLabel("범위").selectOption("lab-result");
+    await page.getByRole("button", { name: "동의하기" }).click();
+    expect(await notice(page, /기록의 열쇠를/)).to.match(/2개 기록의 열쇠를 Gangnam Onnuri Pharmacy에/);
+    await expectAccessible(page, "patient consent");
+    await shot(page, "patient-consent");
+
+    await page.getByRole("tab", { name: "보험 청구" }).click();
+    const waiting = page.locator("li[data-bill]");
+    await waiting.first().waitFor({ timeout: 30_000 });
+    expect(await waiting.count()).to.equal(2);
+    await waiting.filter({ hasText: "250" }).getByRole("button", { name: "확인하고 청구" }).click();
+    expect(await notice(page, /지급됨|심사 중/)).to.include("지급됨");
+    await page
+      .locator("li[data-bill]")
+      .filter({ hasText: "1,000" })
+      .getByRole("button", { name: "확인하고 청구" })
+      .click();
+    expect(await notice(page, /지급됨|심사 중/)).to.include("심사 중");
+    await page.locator("tr[data-claim]").nth(1).waitFor({ timeout: 30_000 });
+    await expectAccessible(page, "patient claims");
+
+    await page.getByRole("tab", { name: "받은 의약품" }).click();
+    await page.getByLabel("처방 비밀키 (병원 처방전에 있음)").fill(keccak256(toUtf8Bytes("seed prescription A")));
+    await page.getByLabel("발행 기관").fill("1");
+    await page.getByRole("button", { name: "처방 키 추가" }).click();
+    await page.getByLabel("약국 #1").selectOption({ label: "Gangnam Onnuri Pharmacy" });
+    await page.getByRole("button", { name: "약국 조제 승인" }).click();
+    await page.getByTestId("fill-authorization").waitFor({ timeout: 30_000 });
+    fillAuthorization = (await page.getByTestId("fill-authorization").textContent())!;
+    await expectAccessible(page, "patient medicines");
+
+    for (const tab of ["보호자", "응급 열람", "열람 기록"]) {
+      await page.getByRole("tab", { name: tab }).click();
+      await page.getByRole("heading", { level: 2, name: tab }).waitFor();
+      await expectAccessible(page, `patient ${tab}`);
+    }
+    // Every patient action went through the relayer: the patient's ETH did not move.
+    expect(await reader.contracts.token.runner!.provider!.getBalance(wallet.address)).to.equal(ethBefore);
+    expect(wallet.calls).to.not.include("eth_sendTransaction");
+  });
+  let fillAuthorization = "";
+
+  it("pharmacy: reads the shared prescription (logged), verifies a pack, dispenses it with the patient's authorisation", async function () {
+    const { page } = await asAccount("pharmacy");
+    await connect(page, /약국/);
+    await page.getByRole("button", { name: "열기 #2" }).click();
+    await page.getByTestId("document-text").waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId("document-text").textContent()).to.include("Metformin 500 mg");
+    await page.getByRole("button", { name: "열기 #5" }).click();
+    await page.getByText("LDL 3.1 mmol/L").waitFor({ timeout: 60_000 });
+    await expectAccessible(page, "pharmacy console");
+
+    await page.getByLabel("포장 코드").fill(firstPack);
+    await page.getByRole("button", { name: "확인", exact: true }).click();
+    await page.getByTestId("pack-result").getByText("정품입니다").waitFor({ timeout: 30_000 });
+    await page.getByLabel("환자의 조제 승인 (환자 휴대폰의 JSON)").fill(fillAuthorization);
+    await page.getByRole("button", { name: "조제", exact: true }).click();
+    await notice(page, /조제했습니다/);
+    await shot(page, "pharmacy");
+  });
+
+  it("patient: sees the pharmacy's reads in the trail, then revokes the grant", async function () {
+    const { page } = await asAccount("patientA");
+    await connect(page, /환자/);
+    await page.getByRole("tab", { name: "열람 기록" }).click();
+    const rows = page.locator("table.trail tbody tr");
+    // Names come after the rows: wait for the pharmacy's two reads (#2, #5) to be named.
+    await rows.filter({ hasText: "Gangnam Onnuri Pharmacy" }).nth(1).waitFor({ timeout: 30_000 });
+    expect(await rows.filter({ hasText: "#5" }).count()).to.equal(1);
+    await shot(page, "patient-trail");
+
+    await page.getByRole("tab", { name: "열람 동의" }).click();
+    const row = page.locator("tr[data-grant]").filter({ hasText: "검사 결과" });
+    await row.getByRole("button", { name: "철회" }).click();
+    await row.getByText("철회됨").waitFor({ timeout: 60_000 });
+  });
+
+  it("insurer: sees the large claim in its review queue with its deadline, and approves it", async function () {
+    const { page } = await asAccount("insurer");
+    await connect(page, /보험사/);
+    const claim = page.locator("tr[data-claim]");
+    await claim.first().waitFor({ timeout: 30_000 });
+    expect(await claim.count()).to.equal(1);
+    expect(await claim.first().textContent()).to.match(/800 IST.*일 남음/);
+    await expectAccessible(page, "insurer console");
+    await shot(page, "insurer");
+    const claimId = await claim.first().getAttribute("data-claim");
+    await claim.first().getByRole("button", { name: "승인" }).click();
+    await page.locator("tr[data-claim]").first().waitFor({ state: "detached", timeout: 60_000 });
+    expect((await reader.claims.get(BigInt(claimId!))).status).to.equal("paid");
+  });
+
+  it("a stranger, with no account, checks a pack: genuine before the recall, recalled after, in Korean or English", async function () {
+    const { page } = await asAccount("stranger");
+    await page.goto(`${appUrl}#/check`);
+    const code = page.getByRole("textbox", { name: "포장 코드" });
+    await code.fill("not a pack code");
+    await page.getByRole("button", { name: "확인" }).click();
+    expect(await notice(page, /포장 코드를 읽을 수 없습니다/)).to.match(/AI \(01\)/);
+
+    const second = firstPack.replace("KR00000000", "KR00000001");
+    await code.fill(second);
+    await page.getByRole("button", { name: "확인" }).click();
+    await page.getByTestId("pack-result").getByText("정품입니다").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("pack-result").textContent()).to.include("Metformin Hanmi");
+
+    const manufacturer = new NonceManager(new Wallet(keyOf("manufacturer"), new JsonRpcProvider(rpcUrl)));
+    await reader.as(manufacturer).supply.recall(1, "contamination", "Return to the pharmacy: NDMA above limit");
+    await page.getByRole("button", { name: "확인" }).click();
+    expect(await notice(page, /회수된 제품입니다/)).to.include("NDMA above limit");
+    await expectAccessible(page, "pack check");
+    await shot(page, "pack-check-recalled");
+
+    await page.getByLabel("언어").selectOption("en");
+    await page.getByRole("button", { name: "Verify" }).click();
+    expect(await notice(page, /Recalled/)).to.include("NDMA above limit");
+  });
+
+  it("shows failures in words: a wrong network, a refused signature, a relayer down or refusing, a document that fails its digest", async function () {
+    const stranger = await asAccount("patientB");
+    stranger.wallet.chainId = 1;
+    stranger.wallet.refuseSwitch = true;
+    await stranger.page.goto(appUrl);
+    await stranger.page.getByRole("button", { name: "브라우저 지갑으로 연결 (MetaMask 등)" }).click();
+    expect(await notice(stranger.page, /다른 네트워크/)).to.match(/체인 1\b.*체인 31337/);
+
+    const { page, wallet } = await asAccount("patientA");
+    await connect(page, /환자/);
+    await page.getByRole("tab", { name: "응급 열람" }).click();
+    const block = page.getByRole("button", { name: "이 병원의 응급 열람 차단" }).first();
+    await block.waitFor({ timeout: 30_000 });
+    wallet.rejectNext = true;
+    await block.click();
+    await notice(page, /서명이 거절되었습니다/);
+
+    const config = (await (await fetch(`${appUrl}config.json`)).json()) as { relayerUrl: string };
+    await page.route(`${config.relayerUrl}/relay`, (route) => route.abort("connectionrefused"));
+    await block.click();
+    await notice(page, /릴레이어에 연결할 수 없습니다/);
+    await page.unroute(`${config.relayerUrl}/relay`);
+    await page.route(`${config.relayerUrl}/relay`, (route) =>
+      route.fulfill({
+        status: 429,
+        contentType: "application/json",
+        headers: { "Access-Control-Allow-Origin": "*" },
+        body: JSON.stringify({ reason: "rate-limited", message: "too many requests for patient 1: wait a minute" }),
+      }),
+    );
+    await block.click();
+    expect(await notice(page, /릴레이어가 요청을 거절했습니다/)).to.include("wait a minute");
+    await page.unroute(`${config.relayerUrl}/relay`);
+
+    // A record whose registered digest is not its document's: the app refuses to show what the store returned.
+    const hospital = new NonceManager(new Wallet(keyOf("hospital"), new JsonRpcProvider(rpcUrl)));
+    const genuine = await reader.history.documentOf(1);
+    const { recordId } = await reader.as(hospital).records.register({
+      patientId: 1,
+      digest: keccak256(toUtf8Bytes("another document")),
+      recordType: "lab-result",
+      uri: genuine.uri,
+    });
+    await page.getByRole("tab", { name: "진료 기록" }).click();
+    await page.locator(`li[data-record='${recordId}']`).getByRole("button", { name: /열기/ }).click();
+    await notice(page, /등록된 해시와 맞지 않습니다/);
+    expect(await page.locator("body").textContent()).to.not.match(/at \w+ \(|Error:/);
+  });
+
+  it("a patient with 1,000 records sees the first page of the timeline in under a second", async function () {
+    const hospital = new NonceManager(new Wallet(keyOf("hospital"), new JsonRpcProvider(rpcUrl)));
+    const records = reader.as(hospital).records;
+    let last = 0n;
+    for (let batch = 0; batch < 5; batch++) {
+      const { recordIds } = await records.registerBatch(
+        Array.from({ length: 200 }, (_, i) => ({
+          patientId: 2,
+          digest: keccak256(toUtf8Bytes(`patient B document ${batch * 200 + i}`)),
+          recordType: i % 2 === 0 ? "lab-result" : "imaging",
+          uri: `ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy`,
+        })),
+      );
+      last = recordIds[recordIds.length - 1];
+    }
+    expect((await reader.history.recordsOfPatient(2, { limit: 0 })).total).to.equal(1002);
+    const { page } = await asAccount("patientB");
+    await connect(page, /환자/);
+    await page.locator("li[data-record]").first().waitFor({ timeout: 30_000 });
+    await page.getByRole("tab", { name: "열람 동의" }).click();
+    const started = Date.now();
+    await page.getByRole("tab", { name: "진료 기록" }).click();
+    await page.locator(`li[data-record='${last}']`).waitFor({ timeout: 30_000 });
+    const elapsed = Date.now() - started;
+    expect(await page.locator("li[data-record]").count()).to.equal(20);
+    expect(await page.getByText("1002개 중 1–20").count()).to.equal(1);
+    console.log(`      first page of 1,002 records in ${elapsed} ms`);
+    expect(elapsed).to.be.below(1000);
+  });
+});
