@@ -18,6 +18,7 @@ import { HeliaBlobStore, serveGateway } from "../packages/sdk/src/node";
 import { MemoryKeyShareStore } from "../packages/sdk/src/storage";
 import { deploySuite, deploymentOf } from "./lib/deploy";
 import { ist, loadParameters } from "./lib/parameters";
+import { appChapter } from "./demo/app";
 import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
 import { demoContext } from "./demo/context";
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   await registryChapter(demo);
   await consentChapter(demo);
   await patientsChapter(demo);
+  await appChapter(demo, ipfs);
   await claimsChapter(demo);
   await supplyChapter(demo);
   await tokenChapter(demo);

@@ -51,6 +51,15 @@ describe("npm run demo", function () {
       /ipfs:\/\/bafybei[a-z2-7]+: a UnixFS file, 4 chunks of at most 1 MiB under one root, pinned/,
     );
     expect(stdout).to.match(/patient D confirms it: .* relayed\s+\(\d[\d,]* gas\)/);
+    // The web app's path, headless: the document service and the relayer over HTTP.
+    expect(stdout).to.match(/the hospital's browser finds the patient's key and checks its signature: true/);
+    expect(stdout).to.match(
+      /the phone opens it through the service, checked and decrypted: 1,300,000 bytes, identical: true/,
+    );
+    expect(stdout).to.match(/opens it under the grant: 1,300,000 bytes; the phone still holds 0 wei/);
+    expect(stdout).to.match(
+      /the hospital tries to replace the patient's copy of the key: .* 409: .*only its recipient/,
+    );
     // A product belongs to its maker: the registrar's licence waits its notice, then only Hanmi publishes.
     expect(stdout).to.match(/✗ registering a product before the licence takes effect .*: ProductsPrefixNotEffective: /);
     expect(stdout).to.match(/✗ the distributor publishing a leaflet for Hanmi's product: ParticipantsWrongKind: /);
