@@ -25,6 +25,9 @@ export interface AppConfig {
   accounts?: LocalAccount[];
 }
 
+/** The chains whose demo accounts the picker offers: the local Hardhat node's. */
+export const LOCAL_CHAINS = new Set([31337]);
+
 /** Reads and checks `config.json`; an Error naming what is wrong. */
 export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
   const response = await fetch(url, { cache: "no-store" });
@@ -40,6 +43,7 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
     deployment: raw.deployment,
     documentsUrl: raw.documentsUrl!,
     relayerUrl: raw.relayerUrl!,
-    accounts: Array.isArray(raw.accounts) ? raw.accounts : undefined,
+    // Keys in a page are test keys: only a local chain's (Hardhat's 31337) are offered, whatever config.json says.
+    accounts: Array.isArray(raw.accounts) && LOCAL_CHAINS.has(raw.chainId!) ? raw.accounts : undefined,
   };
 }

@@ -97,6 +97,14 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await page.getByRole("heading", { level: 1, name: heading }).waitFor({ timeout: 30_000 });
   }
 
+  /** On the patient's medicines tab, adds the seeded prescription's key (kept on this device only). */
+  async function addPrescription(page: Page) {
+    await page.getByRole("tab", { name: "받은 의약품" }).click();
+    await page.getByLabel("처방 비밀키 (병원 처방전에 있음)").fill(keccak256(toUtf8Bytes("seed prescription A")));
+    await page.getByLabel("발행 기관").fill("1");
+    await page.getByRole("button", { name: "처방 키 추가" }).click();
+  }
+
   async function expectAccessible(page: Page, where: string) {
     const violations = await axeViolations(page);
     expect(violations, `${where}: ${JSON.stringify(violations, null, 2)}`).to.deep.equal([]);
@@ -212,10 +220,7 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await page.locator("tr[data-claim]").nth(1).waitFor({ timeout: 30_000 });
     await expectAccessible(page, "patient claims");
 
-    await page.getByRole("tab", { name: "받은 의약품" }).click();
-    await page.getByLabel("처방 비밀키 (병원 처방전에 있음)").fill(keccak256(toUtf8Bytes("seed prescription A")));
-    await page.getByLabel("발행 기관").fill("1");
-    await page.getByRole("button", { name: "처방 키 추가" }).click();
+    await addPrescription(page);
     await page.getByLabel("약국 #1").selectOption({ label: "Gangnam Onnuri Pharmacy" });
     await page.getByRole("button", { name: "약국 조제 승인" }).click();
     await page.getByTestId("fill-authorization").waitFor({ timeout: 30_000 });
@@ -262,6 +267,12 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     expect(await rows.filter({ hasText: "#5" }).count()).to.equal(1);
     await shot(page, "patient-trail");
 
+    // The unit the pharmacy dispensed, found from the prescription's key alone, with its leaflet.
+    await addPrescription(page);
+    const unit = page.getByRole("listitem").filter({ hasText: "Metformin Hanmi 500 mg" });
+    await unit.waitFor({ timeout: 30_000 });
+    expect(await unit.textContent()).to.match(/LOT-DEMO-1.*Gangnam Onnuri Pharmacy.*설명서: ko v1/);
+
     await page.getByRole("tab", { name: "열람 동의" }).click();
     const row = page.locator("tr[data-grant]").filter({ hasText: "검사 결과" });
     await row.getByRole("button", { name: "철회" }).click();
@@ -298,15 +309,27 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     expect(await page.getByTestId("pack-result").textContent()).to.include("Metformin Hanmi");
 
     const manufacturer = new NonceManager(new Wallet(keyOf("manufacturer"), new JsonRpcProvider(rpcUrl)));
-    await reader.as(manufacturer).supply.recall(1, "contamination", "Return to the pharmacy: NDMA above limit");
+    // The maker's message is the maker's text: shown as text, never as markup (React escapes it; the CSP forbids
+    // inline scripts in any case).
+    const message = 'Return to the pharmacy: NDMA above limit <img src=x onerror="document.title=1">';
+    await reader.as(manufacturer).supply.recall(1, "contamination", message);
     await page.getByRole("button", { name: "확인" }).click();
-    expect(await notice(page, /회수된 제품입니다/)).to.include("NDMA above limit");
+    expect(await notice(page, /회수된 제품입니다/)).to.include(message);
+    expect(await page.locator("[data-testid=pack-result] img").count()).to.equal(0);
+    expect(await page.title()).to.equal("MIIP");
     await expectAccessible(page, "pack check");
     await shot(page, "pack-check-recalled");
 
     await page.getByLabel("언어").selectOption("en");
     await page.getByRole("button", { name: "Verify" }).click();
     expect(await notice(page, /Recalled/)).to.include("NDMA above limit");
+
+    // The patient who received a unit of the batch sees the recall among their medicines.
+    const patient = await asAccount("patientA");
+    await connect(patient.page, /환자/);
+    await addPrescription(patient.page);
+    expect(await notice(patient.page, /회수 알림/)).to.include("NDMA above limit");
+    await shot(patient.page, "patient-recall");
   });
 
   it("shows failures in words: a wrong network, a refused signature, a relayer down or refusing, a document that fails its digest", async function () {

@@ -411,7 +411,7 @@ function Consent() {
           </select>
         </label>
         <label>
-          {t("expiry")} ({days})
+          {t("expiry")}
           <input type="number" min={1} max={365} value={days} onChange={(e) => setDays(Number(e.target.value))} />
         </label>
         <p className="hint">{t("gasless")}</p>
@@ -737,10 +737,22 @@ function storedPrescriptions(patientId: bigint): { secret: string; hospitalId: n
 
 function Medicines() {
   const t = useT();
+  const { language } = useContext(LanguageContext);
   const { patientId, reader } = usePatient();
   const names = useInstitutionNames(reader);
   const [prescriptions, setPrescriptions] = useState(() => storedPrescriptions(patientId));
-  const units = useLoad(() => reader.supply.receivedUnits(prescriptions), [prescriptions]);
+  const units = useLoad(async () => {
+    const received = await reader.supply.receivedUnits(prescriptions);
+    // Each unit's product and its current leaflet in the page's language (or the product's first).
+    return Promise.all(
+      received.map(async (unit) => {
+        const batch = await reader.supply.batch(unit.batchId);
+        const product = await reader.products.get(batch.gtin);
+        const leaflet = await reader.products.currentLeaflet(batch.gtin, language).catch(() => undefined);
+        return { ...unit, product: `${product.data.name} ${product.data.strength}`, lot: batch.lot, leaflet };
+      }),
+    );
+  }, [prescriptions, language]);
   const [secret, setSecret] = useState("");
   const [hospitalId, setHospitalId] = useState(1);
   const pharmacies = useLoad(
@@ -797,8 +809,13 @@ function Medicines() {
       <ul>
         {units.data?.map((u) => (
           <li key={`${u.batchId}-${u.serial}`} className={u.recalled ? "recalled" : undefined}>
-            {t("lot")} #{u.batchId.toString()} · {t("serial")} <code>{short(u.serial)}</code> ·{" "}
+            <strong>{u.product}</strong> · {t("lot")} {u.lot} · {t("serial")} <code>{short(u.serial)}</code> ·{" "}
             <InstitutionName id={u.pharmacyId} names={names} />
+            {u.leaflet && (
+              <div className="meta">
+                {t("leaflet")}: {u.leaflet.language} v{u.leaflet.version} · <code>{u.leaflet.uri}</code>
+              </div>
+            )}
             {u.recalled && (
               <Notice error>
                 {t("recallNotice")}: {u.recallMessage}
