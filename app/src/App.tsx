@@ -3,7 +3,17 @@
  * (the patient portal, a hospital's, a pharmacy's or an insurer's console) or the public pack check. The shell is
  * the first load; the SDK and each role's page come when first needed.
  */
-import { Suspense, lazy, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  Component,
+  type ReactNode,
+  Suspense,
+  lazy,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+} from "react";
 
 import { type AppConfig, type LocalAccount, loadConfig } from "./config.ts";
 import { describe } from "./errors.ts";
@@ -121,27 +131,57 @@ export function App() {
           <Notice error>{describe(runtime.error, t)}</Notice>
         ) : (
           <AppContext.Provider value={state}>
-            <Suspense fallback={<p role="status">{t("loading")}</p>}>
-              {route === "check" ? (
-                ready ? (
-                  <PackCheckPage />
+            <Boundary message={t("errPage")} retry={t("retry")}>
+              <Suspense fallback={<p role="status">{t("loading")}</p>}>
+                {route === "check" ? (
+                  ready ? (
+                    <PackCheckPage />
+                  ) : (
+                    <p role="status">{t("loading")}</p>
+                  )
+                ) : identity && ready ? (
+                  <RolePage identity={identity} />
                 ) : (
-                  <p role="status">{t("loading")}</p>
-                )
-              ) : identity && ready ? (
-                <RolePage identity={identity} />
-              ) : (
-                <Connect
-                  config={config}
-                  connect={async (choice) => setIdentity(await (await loadRuntime()).connect(choice))}
-                />
-              )}
-            </Suspense>
+                  <Connect
+                    config={config}
+                    connect={async (choice) => setIdentity(await (await loadRuntime()).connect(choice))}
+                  />
+                )}
+              </Suspense>
+            </Boundary>
           </AppContext.Provider>
         )}
       </main>
     </LanguageContext.Provider>
   );
+}
+
+/**
+ * A page that fails while drawing shows a sentence and a way back, never a blank screen; what failed goes to the
+ * console for whoever debugs it.
+ */
+class Boundary extends Component<{ message: string; retry: string; children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+
+  override componentDidCatch(error: unknown): void {
+    console.error(error);
+  }
+
+  override render(): ReactNode {
+    if (!this.state.failed) return this.props.children;
+    return (
+      <div>
+        <Notice error>{this.props.message}</Notice>
+        <button type="button" onClick={() => this.setState({ failed: false })}>
+          {this.props.retry}
+        </button>
+      </div>
+    );
+  }
 }
 
 /** The connected account's bar and its role's page. */

@@ -194,6 +194,7 @@ const ko = {
   errNodeDown: "블록체인 노드에 연결할 수 없습니다.",
   errUnknown: "문제가 발생했습니다: {detail}",
   errConfig: "앱 설정(config.json)을 읽을 수 없습니다: {detail}",
+  errPage: "이 화면을 그리는 중 문제가 생겼습니다. 다시 시도하거나 처음으로 돌아가세요.",
 };
 
 export type MessageKey = keyof typeof ko;
@@ -386,6 +387,7 @@ const en: Messages = {
   errNodeDown: "The blockchain node cannot be reached.",
   errUnknown: "Something went wrong: {detail}",
   errConfig: "The app's settings (config.json) cannot be read: {detail}",
+  errPage: "Something went wrong drawing this page. Try again, or go back to the start.",
 };
 
 export const MESSAGES: Record<Language, Messages> = { ko, en };

@@ -2,7 +2,8 @@
  * Checking a pack from its printed code: the code parsed (GS1), the batch its GTIN and lot name found on chain, the
  * unit's index and proof read from the serials file its maker published (the batch's documentation on IPFS, checked
  * block by block), and the verifier's answer. A serial the maker did not publish is checked with no proof: the chain
- * then says it is not genuine.
+ * then says it is not genuine. The proof only lets the chain check the serial against the batch's root: a forged
+ * file cannot make a pack genuine, and a store that fails makes the check fail, not the pack.
  */
 import { type MIIP, type PackCode, type PackVerification, parsePackCode } from "@miip/sdk";
 import { type UnitProof, serialHash } from "@miip/sdk/serials";
@@ -35,13 +36,17 @@ async function unitOf(reader: MIIP, blobs: BlobStore, batchId: bigint, serial: s
   const [registered] = await reader.history.logs(supply, supply.filters.BatchRegistered(batchId));
   const uri = registered?.args.metadataURI as string | undefined;
   if (!uri?.startsWith("ipfs://")) return undefined;
+  // A store that cannot answer is an error the page shows ("cannot check now"), never a genuine pack shown as
+  // counterfeit; only documentation that is not a serials file means the maker published no proof.
+  const bytes = await blobs.get(cidFromUri(uri));
   let file: SerialsFile;
   try {
-    file = JSON.parse(new TextDecoder().decode(await blobs.get(cidFromUri(uri)))) as SerialsFile;
+    file = JSON.parse(new TextDecoder().decode(bytes)) as SerialsFile;
   } catch {
-    return undefined; // documentation that is not a serials file
+    return undefined;
   }
-  const unit = file.units?.find((u) => u.serial === serial);
+  if (!Array.isArray(file?.units)) return undefined;
+  const unit = file.units.find((u) => u?.serial === serial);
   return unit && { index: unit.index, serial: serialHash(serial), proof: unit.proof };
 }
 

@@ -55,11 +55,20 @@ export interface AppServices {
 }
 
 /** Serves `dir` (the built app) and `config` as `/config.json`, read-only. */
-async function serveStatic(dir: string, config: unknown, port: number, host: string) {
+export async function serveStatic(dir: string, config: unknown, port: number, host: string) {
   const root = path.resolve(dir);
   const configJson = JSON.stringify(config, null, 2);
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://app");
+    let url: URL;
+    let pathname: string;
+    try {
+      url = new URL(req.url ?? "/", "http://app");
+      pathname = decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname);
+    } catch {
+      // "//" or a broken escape: refused, never thrown out of the listener (which would end the node).
+      res.writeHead(400, { "Content-Type": "text/plain" }).end("bad request");
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405).end();
       return;
@@ -69,7 +78,7 @@ async function serveStatic(dir: string, config: unknown, port: number, host: str
       res.end(configJson);
       return;
     }
-    const file = path.resolve(root, `.${decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname)}`);
+    const file = path.resolve(root, `.${pathname}`);
     if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;

@@ -308,6 +308,21 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await page.getByTestId("pack-result").getByText("정품입니다").waitFor({ timeout: 30_000 });
     expect(await page.getByTestId("pack-result").textContent()).to.include("Metformin Hanmi");
 
+    // A document service that withholds the maker's serials file: the check fails in words, the pack is not called
+    // counterfeit.
+    const config = (await (await fetch(`${appUrl}config.json`)).json()) as { documentsUrl: string };
+    await page.route(`${config.documentsUrl}/ipfs/**`, (route) => route.abort("connectionrefused"));
+    await page.getByRole("button", { name: "확인" }).click();
+    await notice(page, /문서 서비스에 연결할 수 없습니다/);
+    expect(await page.getByTestId("pack-result").count()).to.equal(0);
+    await page.unroute(`${config.documentsUrl}/ipfs/**`);
+
+    // A shared link with a broken escape: the page shows the code as typed, never a blank screen.
+    const link = await asAccount("stranger");
+    await link.page.goto(`${appUrl}#/check?code=%E0%A4%A`);
+    expect(await link.page.getByRole("textbox", { name: "포장 코드" }).inputValue()).to.equal("%E0%A4%A");
+    expect(link.errors).to.deep.equal([]);
+
     const manufacturer = new NonceManager(new Wallet(keyOf("manufacturer"), new JsonRpcProvider(rpcUrl)));
     // The maker's message is the maker's text: shown as text, never as markup (React escapes it; the CSP forbids
     // inline scripts in any case).

@@ -561,6 +561,10 @@ describe("SDK crypto and storage", function () {
         { ...share, createdAt: 1.5 },
         { ...share, publicKey: "0x1234" },
         { ...share, recipient: "someone" },
+        // Exactly what wrapKey makes, no more: a share is not a place to store anything else.
+        { ...share, wrapped: { ...share.wrapped, ciphertext: `0x${"ab".repeat(31_000)}` } },
+        { ...share, wrapped: { ...share.wrapped, nonce: "0x00" } },
+        { ...share, wrapped: { ...share.wrapped, ephemeralPublicKey: `${share.wrapped.ephemeralPublicKey}00` } },
       ];
       for (const bad of broken) {
         expect(await failure(() => normaliseShare(bad as KeyShare))).to.be.instanceOf(KeyShareError);
@@ -632,6 +636,18 @@ describe("SDK crypto and storage", function () {
           ]);
           expect(ofGrant[0]).to.deep.equal(latest);
           expect((await store.byGrant(ZeroHash)).length).to.equal(3);
+
+          // A share made again under another grant moves from the first grant's list to the second's.
+          const otherGrant = `0x${"cd".repeat(32)}`;
+          await store.put(share("2", grantee, otherGrant));
+          expect((await store.byGrant(grantId)).map((s) => s.recordId)).to.deep.equal(["1"]);
+          expect((await store.byGrant(otherGrant)).map((s) => s.recordId)).to.deep.equal(["2"]);
+          if (dir) {
+            // Listed from the grant's index: one folder, one entry per share, not a scan of every record.
+            expect(fs.readdirSync(path.join(dir, "shares-by-grant", otherGrant))).to.deep.equal([`2-${grantee}`]);
+            expect(fs.readdirSync(path.join(dir, "shares-by-grant", grantId))).to.deep.equal([`1-${grantee}`]);
+          }
+          await store.put(share("2", grantee, grantId));
 
           // What a caller does with a returned share does not change the store.
           const copy = (await store.get(1n, grantee))!;

@@ -1,30 +1,59 @@
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Wallet, ZeroHash } from "ethers";
+import { SigningKey, Wallet, ZeroHash, computeAddress, hashMessage } from "ethers";
 
 import { LOCAL_ACCOUNTS } from "../../config/localAccounts";
 import {
   DocumentService,
   type DocumentServiceServer,
   IpfsError,
+  KeyShareError,
   MIIP,
   MemoryBlobStore,
   MemoryKeyShareStore,
   SessionError,
   cidV1,
   loadDeployment,
+  type ServiceSession,
+  requestMessage,
   serveDocumentService,
   sessionHeader,
   sessionMessage,
   utf8,
 } from "../../packages/sdk/src/node";
+import { clientOf } from "../../packages/sdk/src/node/document-service";
 import { failure } from "../helpers/failure";
 import { isolatedCliFolders, seededFixture } from "../helpers/tasks";
+
+/**
+ * A PUT as a client sends it: the session in `Authorization`, the write signed by the session key (method, path, body
+ * digest, time). `raw` sends that header as given; `signedBody` signs other bytes than those sent.
+ */
+async function signedPut(
+  url: string,
+  pathname: string,
+  body: Uint8Array | string,
+  auth: { session?: ServiceSession; key?: SigningKey; time?: number; raw?: string; signedBody?: Uint8Array } = {},
+): Promise<{ status: number; message: string }> {
+  const bytes = typeof body === "string" ? utf8(body) : body;
+  const headers: Record<string, string> = {};
+  if (auth.raw) headers.Authorization = auth.raw;
+  if (auth.session) headers.Authorization = sessionHeader(auth.session);
+  if (auth.key) {
+    const time = auth.time ?? Date.now();
+    const message = requestMessage("PUT", pathname, auth.signedBody ?? bytes, time);
+    headers["X-MIIP-Request"] = `${time}.${auth.key.sign(hashMessage(message)).serialized}`;
+  }
+  const response = await fetch(`${url}${pathname}`, { method: "PUT", body: bytes, headers });
+  return { status: response.status, message: ((await response.json()) as { message: string }).message };
+}
 
 /**
  * The document service a browser keeps documents with: blocks from institutions only and checked against their CID,
@@ -95,34 +124,78 @@ describe("The document service: blocks, key shares and published keys, written o
     const hospital = who("hospital");
     const block = utf8("a ciphertext block");
     const cid = cidV1(block);
-    const put = (authorization?: string) =>
-      fetch(`${url}/blocks/${cid}`, {
-        method: "PUT",
-        body: block,
-        headers: authorization ? { Authorization: authorization } : {},
-      }).then(async (r) => ({ status: r.status, message: ((await r.json()) as { message: string }).message }));
     const session = async (overrides: { service?: string; expires?: number; signer?: typeof hospital } = {}) => {
+      const key = new SigningKey(Wallet.createRandom().privateKey);
       const unsigned = {
         service: overrides.service ?? url,
         account: hospital.address,
         publicKey: Wallet.createRandom().signingKey.compressedPublicKey,
+        sessionKey: computeAddress(key.publicKey),
         expires: overrides.expires ?? Math.floor(Date.now() / 1000) + 600,
       };
       const signature = await (overrides.signer ?? hospital).signMessage(sessionMessage(unsigned));
-      return sessionHeader({ ...unsigned, signature });
+      return { session: { ...unsigned, signature }, key };
     };
 
-    expect(await put()).to.deep.include({ status: 401 });
-    expect((await put(await session({ service: "http://127.0.0.1:1" }))).message).to.match(/signed for/);
-    expect((await put(await session({ expires: Math.floor(Date.now() / 1000) - 1 }))).message).to.match(/expired/);
-    expect((await put(await session({ expires: Math.floor(Date.now() / 1000) + 3 * 86_400 }))).message).to.match(
-      /at most/,
-    );
-    expect((await put(await session({ signer: who("stranger") }))).message).to.match(/signed by/);
-    expect(await put("MIIP-Session not-base64!")).to.deep.include({ status: 401 });
+    expect(await signedPut(url, `/blocks/${cid}`, block)).to.deep.include({ status: 401 });
+    const elsewhere = await session({ service: "http://127.0.0.1:1" });
+    expect((await signedPut(url, `/blocks/${cid}`, block, elsewhere)).message).to.match(/signed for/);
+    const expired = await session({ expires: Math.floor(Date.now() / 1000) - 1 });
+    expect((await signedPut(url, `/blocks/${cid}`, block, expired)).message).to.match(/expired/);
+    const long = await session({ expires: Math.floor(Date.now() / 1000) + 3 * 86_400 });
+    expect((await signedPut(url, `/blocks/${cid}`, block, long)).message).to.match(/at most/);
+    const forged = await session({ signer: who("stranger") });
+    expect((await signedPut(url, `/blocks/${cid}`, block, forged)).message).to.match(/signed by/);
+    expect(await signedPut(url, `/blocks/${cid}`, block, { raw: "MIIP-Session not-base64!" })).to.deep.include({
+      status: 401,
+    });
     expect(blocks.size).to.equal(0);
-    expect(await put(await session())).to.deep.include({ status: 200 });
+    expect(await signedPut(url, `/blocks/${cid}`, block, await session())).to.deep.include({ status: 200 });
     expect(blocks.size).to.equal(1);
+  });
+
+  it("takes nothing on a published session alone: each write is signed by the session's key, once, and on time", async function () {
+    const { client, url, blocks, shares } = await setup();
+    const patient = await client("patientA");
+    const hospital = await client("hospital");
+    const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
+    await patient.service.openSession(patient.signer, patientKey);
+    await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
+    const { recordId } = await hospital.miip.documents.add({
+      patientId: await patient.miip.patients.myId(),
+      patientPublicKey: patientKey,
+      document: utf8("HbA1c 6.1 %"),
+      recordType: "lab-result",
+    });
+    const stored = blocks.size;
+    const patientShare = (await shares.get(recordId, patient.signer.address))!;
+    const spoiled = JSON.stringify({ ...patientShare, createdAt: patientShare.createdAt + 1 });
+
+    // What anyone reads: the hospital's and the patient's published sessions. Without their session keys: nothing.
+    const published = async (account: string) =>
+      (await (await fetch(`${url}/keys/${account}`)).json()) as ServiceSession;
+    const junk = utf8("a stranger's data");
+    const stolen = await published(hospital.signer.address);
+    expect(await signedPut(url, `/blocks/${cidV1(junk)}`, junk, { session: stolen })).to.deep.include({ status: 401 });
+    const ownKey = { session: stolen, key: new SigningKey(Wallet.createRandom().privateKey) };
+    expect((await signedPut(url, `/blocks/${cidV1(junk)}`, junk, ownKey)).message).to.match(
+      /not signed by the session/,
+    );
+    const patientSession = { session: await published(patient.signer.address) };
+    expect(await signedPut(url, "/shares", spoiled, patientSession)).to.deep.include({ status: 401 });
+    expect(blocks.size).to.equal(stored);
+    expect(await patient.miip.documents.open(recordId, { purpose: "treatment" })).to.deep.equal(utf8("HbA1c 6.1 %"));
+
+    // A signed write replayed, or signed too long ago, or for another path or body: refused.
+    const key = (patient.service as unknown as { current: { key: SigningKey } }).current.key;
+    const mine = { session: patient.service.session!, key };
+    const time = Date.now();
+    expect(await signedPut(url, "/shares", spoiled, { ...mine, time })).to.deep.include({ status: 200 });
+    expect((await signedPut(url, "/shares", spoiled, { ...mine, time })).message).to.match(/already taken/);
+    const stale = { ...mine, time: Date.now() - 10 * 60_000 };
+    expect((await signedPut(url, "/shares", spoiled, stale)).message).to.match(/from the service's clock/);
+    const otherBody = { ...mine, signedBody: utf8("{}") };
+    expect((await signedPut(url, "/shares", spoiled, otherBody)).message).to.match(/not signed by the session/);
   });
 
   it("takes blocks from active institutions only, and only bytes that hash to their CID", async function () {
@@ -236,6 +309,99 @@ describe("The document service: blocks, key shares and published keys, written o
     expect(await failure(() => new DocumentService({ url }).publicKeyOf(patient.signer.address))).to.be.instanceOf(
       SessionError,
     );
+  });
+
+  it("takes a share under a grant for the grant's grantee only: never over an owner's copy, never for anyone else", async function () {
+    const { client, shares, who, url } = await setup();
+    const patient = await client("patientA");
+    const hospital = await client("hospital");
+    const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
+    await patient.service.openSession(patient.signer, patientKey);
+    await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
+    const document = utf8("HbA1c 6.1 %");
+    const { recordId } = await hospital.miip.documents.add({
+      patientId: await patient.miip.patients.myId(),
+      patientPublicKey: patientKey,
+      document,
+      recordType: "lab-result",
+    });
+    const { grantIds } = await patient.miip.consent.grant({
+      grantee: who("pharmacy").address,
+      purpose: "treatment",
+      scope: { kind: "all-records" },
+      expiresAt: (await patient.miip.now()) + 86_400,
+    });
+    const template = { ...(await shares.get(recordId, patient.signer.address))!, grantId: grantIds[0] };
+    const overIssuer = await failure(() =>
+      patient.service.shares.put({ ...template, recipient: hospital.signer.address }),
+    );
+    expect((overIssuer as IpfsError).status).to.equal(403);
+    const madeUp = await failure(() =>
+      patient.service.shares.put({ ...template, recipient: Wallet.createRandom().address }),
+    );
+    expect((madeUp as IpfsError).status).to.equal(403);
+    const padded = { ...template, recipient: who("pharmacy").address };
+    padded.wrapped = { ...padded.wrapped, ciphertext: `0x${"ab".repeat(31_000)}` };
+    const tooLarge = await failure(() => patient.service.shares.put(padded));
+    expect(tooLarge).to.be.instanceOf(KeyShareError);
+    const key = (patient.service as unknown as { current: { key: SigningKey } }).current.key;
+    const raw = await signedPut(url, "/shares", JSON.stringify(padded), { session: patient.service.session!, key });
+    expect(raw).to.deep.include({ status: 400 });
+    expect(await hospital.miip.documents.open(recordId, { purpose: "treatment" })).to.deep.equal(document);
+    expect(await shares.byGrant(grantIds[0])).to.deep.equal([]);
+    expect((await fetch(`${url}/shares?grant=${ZeroHash}`)).status).to.equal(400);
+  });
+
+  it("takes a published key only if its account signed it for this very service", async function () {
+    const { who } = await setup();
+    const patient = who("patientA");
+    const unsigned = {
+      service: "http://phishing.example",
+      account: patient.address,
+      publicKey: Wallet.createRandom().signingKey.compressedPublicKey,
+      sessionKey: Wallet.createRandom().address,
+      expires: 1,
+    };
+    const elsewhere = { ...unsigned, signature: await patient.signMessage(sessionMessage(unsigned)) };
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(elsewhere));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const refused = await failure(() => new DocumentService({ url }).publicKeyOf(patient.address));
+      expect(refused).to.be.instanceOf(SessionError);
+      expect(refused.message).to.match(/signed for http:\/\/phishing\.example/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("answers a request line that is not a path with 400, and goes on", async function () {
+    const { url } = await setup();
+    const { port } = new URL(url);
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), "127.0.0.1", () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        let answer = "";
+        socket.on("data", (chunk) => (answer += chunk.toString()));
+        socket.on("end", () => resolve(answer.split("\r\n")[0]));
+        socket.on("error", reject);
+      });
+    expect(await raw("//")).to.equal("HTTP/1.1 400 Bad Request");
+    expect((await fetch(`${url}/health`)).status).to.equal(200);
+  });
+
+  it("counts an IPv6 client by its /64 and an IPv4 client by its address", function () {
+    expect(clientOf("203.0.113.7")).to.equal("203.0.113.7");
+    expect(clientOf("::ffff:203.0.113.7")).to.equal("203.0.113.7");
+    expect(clientOf("2001:db8:1:2:aaaa::1")).to.equal("2001:db8:1:2::/64");
+    expect(clientOf("2001:db8:1:2:ffff:ffff:ffff:ffff")).to.equal("2001:db8:1:2::/64");
+    expect(clientOf("2001:db8::1")).to.equal("2001:db8:0:0::/64");
+    expect(clientOf("::1")).to.equal("0:0:0:0::/64");
   });
 
   it("answers a client over its share of the minute with 429", async function () {

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 
 import hre from "hardhat";
@@ -242,5 +244,37 @@ describe("The relayer service: patients' signed actions, sent and paid by the re
     expect(
       (await failure(() => miip.gasless(garbage).patients.appointGuardian(relayerKey.address, ["act"]))).message,
     ).to.equal("the relayer answered 0x1234: not the call signed here");
+  });
+  it("answers a request line that is not a path with 400 and goes on; a client gives up on a relayer that never answers", async function () {
+    const { relayer, patientA, deployment } = await setup();
+    running = relayer;
+    const { port } = new URL(relayer.url);
+    const first = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () =>
+        socket.write("GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+      );
+      let answer = "";
+      socket.on("data", (chunk) => (answer += chunk.toString()));
+      socket.on("end", () => resolve(answer.split("\r\n")[0]));
+      socket.on("error", reject);
+    });
+    expect(first).to.equal("HTTP/1.1 400 Bad Request");
+    expect((await fetch(`${relayer.url}/health`)).status).to.equal(200);
+
+    // A relayer that takes the request and never answers: the patient's action fails, it does not hang.
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const miip = (await MIIP.connect(patientA, deployment)).gasless(new HttpRelayer({ url, timeout: 300 }));
+      const started = Date.now();
+      const error = await failure(() => miip.patients.setRecoveryThreshold(0));
+      expect(error).to.be.instanceOf(RelayerError);
+      expect((error as RelayerError).reason).to.equal("unavailable");
+      expect(Date.now() - started).to.be.below(5_000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

@@ -7,11 +7,21 @@ import { useApp } from "../state.ts";
 import { Notice, formatDate, useAction } from "../ui.tsx";
 import { DocumentService } from "@miip/sdk/storage";
 
+/** The pack code a shared link carries (`#/check?code=...`); a broken escape is shown as typed, never thrown. */
+function codeFromLink(hash: string): string {
+  const raw = hash.split("?code=")[1] ?? "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export default function PackCheckPage() {
   const t = useT();
   const app = useApp();
   const { language } = useContext(LanguageContext);
-  const [code, setCode] = useState(() => decodeURIComponent(window.location.hash.split("?code=")[1] ?? ""));
+  const [code, setCode] = useState(() => codeFromLink(window.location.hash));
   const [result, setResult] = useState<PackCheck>();
   const action = useAction();
   const submit = (event: FormEvent) => {

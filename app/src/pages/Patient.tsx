@@ -2,7 +2,7 @@
  * The patient portal: records, consent, guardians, emergency access, the access trail, claims and medicines. Every
  * action is signed by the patient's wallet and sent by the relayer: the patient needs no ETH.
  */
-import { type FormEvent, useContext, useMemo, useState } from "react";
+import { type FormEvent, useContext, useEffect, useMemo, useState } from "react";
 import {
   type ClaimView,
   type HistoryEntry,
@@ -217,6 +217,8 @@ export function DocumentView({ id, bytes, onClose }: { id: bigint; bytes: Uint8A
     }
   }, [bytes]);
   const url = useMemo(() => URL.createObjectURL(new Blob([Uint8Array.from(bytes)])), [bytes]);
+  // The decrypted bytes are reachable through the URL until it is revoked: revoked when the view closes.
+  useEffect(() => () => URL.revokeObjectURL(url), [url]);
   return (
     <section className="panel document" aria-labelledby="document-title">
       <h3 id="document-title">{t("documentOf", { id: id.toString() })}</h3>

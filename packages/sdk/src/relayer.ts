@@ -65,22 +65,58 @@ export function relayRequest(call: PatientCall, signature: string): RelayRequest
   };
 }
 
+/** The largest answer a relayer may give: a hash or a refusal is far less. */
+const MAX_ANSWER = 64 * 1024;
+
+/** An answer's text, refused past `limit` bytes (the stream is cancelled there: a relayer that floods gets nowhere). */
+async function answerText(response: Response, limit: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error(`the answer is over ${limit} bytes`);
+    }
+    parts.push(read.value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
 /** A relayer service at `url` (`startRelayer`'s, or any that speaks its protocol: `POST /relay`). */
 export class HttpRelayer {
   readonly url: string;
   private readonly fetchFn?: typeof fetch;
 
-  constructor(options: { url: string; fetch?: typeof fetch }) {
+  private readonly timeout: number;
+
+  /**
+   * `timeout`: how long to wait for the relayer's whole answer, in milliseconds (60 seconds by default; the relayer
+   * itself gives up sending after 30): a relayer that never answers fails the action with `unavailable`.
+   */
+  constructor(options: { url: string; fetch?: typeof fetch; timeout?: number }) {
     if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
       throw new TypeError("HttpRelayer needs the relayer's URL, e.g. { url: 'http://127.0.0.1:8190' }");
     }
     this.url = options.url.replace(/\/+$/, "");
     this.fetchFn = options.fetch;
+    this.timeout = options.timeout ?? 60_000;
+    if (!Number.isSafeInteger(this.timeout) || this.timeout <= 0)
+      throw new TypeError("timeout must be a positive integer");
   }
 
   /** Sends a signed call; answers the transaction's hash, or throws `RelayerError` (nothing sent). */
   async relay(call: PatientCall, signature: string): Promise<RelayAnswer> {
     const fetchFn = this.fetchFn ?? globalThis.fetch;
+    const signal = AbortSignal.timeout(this.timeout);
     let response: Response;
     try {
       response = await fetchFn(`${this.url}/relay`, {
@@ -88,13 +124,15 @@ export class HttpRelayer {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(relayRequest(call, signature)),
         redirect: "error",
+        signal,
       });
     } catch (error) {
       throw new RelayerError(0, "unavailable", `cannot reach the relayer at ${this.url}: ${(error as Error).message}`);
     }
     let body: { hash?: unknown; reason?: unknown; message?: unknown; error?: unknown };
     try {
-      body = (await response.json()) as typeof body;
+      // At most 64 KiB of answer, within the same time limit: a relayer that drips or floods is unavailable.
+      body = JSON.parse(await answerText(response, MAX_ANSWER)) as typeof body;
     } catch {
       throw new RelayerError(
         response.status,

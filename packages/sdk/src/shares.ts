@@ -71,8 +71,6 @@ export function normaliseGrantId(grantId: string): string {
   return grantId.toLowerCase();
 }
 
-const HEX = /^0x[0-9a-fA-F]*$/;
-
 /**
  * A share checked and in canonical form (decimal record id, checksummed recipient, lowercase grant id, compressed
  * public key), as a fresh object; throws `KeyShareError` for a malformed one (a corrupt file, a foreign service).
@@ -84,9 +82,13 @@ export function normaliseShare(share: KeyShare): KeyShare {
     typeof wrapped !== "object" ||
     wrapped === null ||
     wrapped.version !== 1 ||
-    ![wrapped.ephemeralPublicKey, wrapped.nonce, wrapped.ciphertext].every((f) => typeof f === "string" && HEX.test(f))
+    // Exactly what `wrapKey` makes (a compressed point, an XChaCha20 nonce, a key and its tag): a share is a few
+    // hundred bytes, never a place to store anything else.
+    !/^0x[0-9a-fA-F]{66}$/.test(String(wrapped.ephemeralPublicKey)) ||
+    !/^0x[0-9a-fA-F]{48}$/.test(String(wrapped.nonce)) ||
+    !/^0x[0-9a-fA-F]{96}$/.test(String(wrapped.ciphertext))
   ) {
-    throw new KeyShareError("a key share's wrapped key must be { version: 1, ephemeralPublicKey, nonce, ciphertext }");
+    throw new KeyShareError("a key share's wrapped key is not one wrapKey makes");
   }
   if (!Number.isSafeInteger(share.createdAt) || share.createdAt < 0) {
     throw new KeyShareError(`a key share's createdAt must be unix seconds, got ${String(share.createdAt)}`);

@@ -99,23 +99,23 @@ export class HistoryApi {
     const logs = await this.logs(records, records.filters.RecordRegistered([...ids] as unknown as bigint));
     const byId = new Map(logs.map((log) => [log.args[0] as bigint, log]));
     // The page's records read side by side: one round trip's latency for the page, not one per record.
-    const stored = await Promise.all(ids.map((id) => records.getRecord(id)));
-    const entries: RecordEntry[] = [];
-    for (const [i, id] of ids.entries()) {
-      const [record, log] = [stored[i], byId.get(id)];
-      entries.push({
-        id,
-        issuer: Number(record.issuer),
-        recordType: Number(record.recordType),
-        recordTypeName: recordTypeName(record.recordType),
-        issuedAt: Number(record.issuedAt),
-        digest: (log?.args[5] as string) ?? "",
-        uri: (log?.args[6] as string) ?? "",
-        supersedes: record.supersedes,
-        supersededBy: record.supersededBy,
-        transactionHash: log?.transactionHash ?? "",
-      });
-    }
+    const entries = await Promise.all(
+      ids.map(async (id): Promise<RecordEntry> => {
+        const [record, log] = [await records.getRecord(id), byId.get(id)];
+        return {
+          id,
+          issuer: Number(record.issuer),
+          recordType: Number(record.recordType),
+          recordTypeName: recordTypeName(record.recordType),
+          issuedAt: Number(record.issuedAt),
+          digest: (log?.args[5] as string) ?? "",
+          uri: (log?.args[6] as string) ?? "",
+          supersedes: record.supersedes,
+          supersededBy: record.supersededBy,
+          transactionHash: log?.transactionHash ?? "",
+        };
+      }),
+    );
     return { entries, total: Number(total), offset };
   }
 

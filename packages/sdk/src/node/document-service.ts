@@ -8,16 +8,19 @@
  *   hospital, and for anyone else under a live grant of the record's patient from the patient alone;
  * - an encryption key (`PUT /keys`) from the account itself, if it is a patient or an institution of the suite.
  *
- * Writers open a session by signing a readable message (`sessionMessage`) that names this service's URL and expires
- * within a day. What the service holds is ciphertext, wrapped keys and public keys: it is trusted with availability
- * only, and a reader checks every block and published key itself. Each client has a share of the minute.
+ * Writers open a session by signing a readable message (`sessionMessage`) that names this service's URL, their
+ * encryption key and a session key, and expires within a day; each write is signed by the session key (method, path,
+ * body digest, time within five minutes) and taken once. The signed session is public (it is the published key): it
+ * authorises nothing without the session key. What the service holds is ciphertext, wrapped keys and public keys: it
+ * is trusted with availability only, and a reader checks every block and published key itself. Each client (an IPv4
+ * address, an IPv6 /64) has a share of the minute.
  */
 import { mkdirSync, promises as fs } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import { ZeroHash, getAddress } from "ethers";
+import { ZeroHash, getAddress, verifyMessage } from "ethers";
 
 import type { MIIP } from "../client.ts";
 import { CidError, matchesCid, parseCid } from "../crypto/cid.ts";
@@ -31,7 +34,14 @@ import {
   normaliseShare,
 } from "../shares.ts";
 import type { UnixfsBlobStore } from "../storage/blobs.ts";
-import { MAX_SESSION_SECONDS, type ServiceSession, SessionError, verifySession } from "../storage/service.ts";
+import {
+  MAX_SESSION_SECONDS,
+  REQUEST_CLOCK_SKEW,
+  type ServiceSession,
+  SessionError,
+  requestMessage,
+  verifySession,
+} from "../storage/service.ts";
 import { MAX_BLOCK_SIZE } from "../storage/unixfs.ts";
 
 /** How a document service runs. */
@@ -108,8 +118,16 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
   const seen = new Map<string, { start: number; count: number }>();
   let publicUrl = options.publicUrl?.replace(/\/+$/, "");
 
-  /** The session a write carries, checked: signed, for this service, not expired, not too long. */
-  const sessionOf = (req: http.IncomingMessage): ServiceSession => {
+  /** Write signatures taken, with when each may be forgotten (past the clock window, a replay fails on its time). */
+  const taken = new Map<string, number>();
+  const MAX_TAKEN = 200_000;
+
+  /**
+   * The session a write carries, checked: signed by its account, for this service, not expired, at most a day long;
+   * and the write itself signed by the session's key, over this method, path and body, at a time within the window,
+   * never seen before.
+   */
+  const authorise = (req: http.IncomingMessage, body: Uint8Array): ServiceSession => {
     const header = req.headers.authorization ?? "";
     const match = /^MIIP-Session ([A-Za-z0-9+/=]{1,4096})$/.exec(header);
     if (!match) throw new Refusal(401, "a write needs a session: Authorization: MIIP-Session <base64 JSON>");
@@ -122,11 +140,29 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     if (session.service !== publicUrl) {
       throw new Refusal(401, `the session was signed for ${session.service}, not for this service (${publicUrl})`);
     }
-    const now = Math.floor(Date.now() / 1000);
-    if (session.expires <= now) throw new Refusal(401, "the session has expired: sign a new one");
-    if (session.expires > now + MAX_SESSION_SECONDS) {
+    const now = Date.now();
+    if (session.expires <= now / 1000) throw new Refusal(401, "the session has expired: sign a new one");
+    if (session.expires > now / 1000 + MAX_SESSION_SECONDS) {
       throw new Refusal(401, `a session lasts at most ${MAX_SESSION_SECONDS} seconds`);
     }
+    const signed = /^(\d{1,16})\.(0x[0-9a-fA-F]{130})$/.exec(String(req.headers["x-miip-request"] ?? ""));
+    if (!signed) throw new Refusal(401, "a write is signed by the session key: X-MIIP-Request: <time ms>.<signature>");
+    const time = Number(signed[1]);
+    if (Math.abs(now - time) > REQUEST_CLOCK_SKEW * 1000) {
+      throw new Refusal(401, `the write's time is more than ${REQUEST_CLOCK_SKEW} s from the service's clock`);
+    }
+    let signer: string;
+    try {
+      signer = verifyMessage(requestMessage(req.method ?? "", req.url ?? "", body, time), signed[2]);
+    } catch {
+      throw new Refusal(401, "the write's signature is malformed");
+    }
+    if (signer !== session.sessionKey) throw new Refusal(401, "the write is not signed by the session's key");
+    const id = signed[2].toLowerCase();
+    if (taken.has(id)) throw new Refusal(409, "this write was already taken: sign it again");
+    if (taken.size >= MAX_TAKEN) for (const [k, until] of taken) if (until <= now) taken.delete(k);
+    if (taken.size >= MAX_TAKEN) throw new Refusal(503, "the service is busy: try again in a few minutes");
+    taken.set(id, time + 2 * REQUEST_CLOCK_SKEW * 1000);
     return session;
   };
 
@@ -136,25 +172,26 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
   };
 
   const putBlock = async (req: http.IncomingMessage, cid: string) => {
-    const session = sessionOf(req);
-    if (!(await activeInstitution(session.account))) {
-      throw new Refusal(403, `${session.account} is not an active institution: only institutions store documents`);
-    }
     try {
       parseCid(cid);
     } catch (error) {
       throw new Refusal(400, (error as CidError).message);
     }
     const block = await readBody(req, MAX_BLOCK_SIZE);
+    const session = authorise(req, block);
+    if (!(await activeInstitution(session.account))) {
+      throw new Refusal(403, `${session.account} is not an active institution: only institutions store documents`);
+    }
     if (!matchesCid(block, cid)) throw new Refusal(400, `the body does not hash to ${cid}`);
     await blocks.putBlock(cid, block);
   };
 
   const putShare = async (req: http.IncomingMessage) => {
-    const session = sessionOf(req);
+    const body = await readBody(req, MAX_JSON);
+    const session = authorise(req, body);
     let share: KeyShare;
     try {
-      share = normaliseShare(parseJson(await readBody(req, MAX_JSON)) as KeyShare);
+      share = normaliseShare(parseJson(body) as KeyShare);
     } catch (error) {
       if (error instanceof Refusal) throw error;
       throw new Refusal(400, (error as Error).message);
@@ -191,15 +228,23 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
       if (!grant || grant.patientId !== record.patientId || !grant.live) {
         throw new Refusal(403, `grant ${share.grantId} is not a live grant of record ${share.recordId}'s patient`);
       }
+      // For the grant's grantee only: one share per record and grantee, and never over an owner's copy.
+      const consent = miip.contracts.consent;
+      const [granted] = await miip.history.logs(consent, consent.filters.ConsentGranted(share.grantId));
+      const grantee = granted && getAddress((await miip.participants.get(Number(granted.args.granteeId))).account);
+      if (share.recipient !== grantee || share.recipient === patient || share.recipient === issuer) {
+        throw new Refusal(403, `a share under grant ${share.grantId} is for its grantee (${grantee}) only`);
+      }
     }
     await shares.put(share);
   };
 
   const putKey = async (req: http.IncomingMessage) => {
-    const session = sessionOf(req);
+    const body = await readBody(req, MAX_JSON);
+    const session = authorise(req, body);
     let published: ServiceSession;
     try {
-      published = verifySession(parseJson(await readBody(req, MAX_JSON)));
+      published = verifySession(parseJson(body));
     } catch (error) {
       if (error instanceof Refusal) throw error;
       throw new Refusal(400, (error as Error).message);
@@ -207,9 +252,9 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     if (published.signature !== session.signature) {
       throw new Refusal(400, "the key published is the session's own: PUT /keys with the session as body");
     }
-    const { patientId } = await miip.patients.idOf(session.account);
-    if (patientId === 0n && !(await miip.participants.memberOf(session.account))) {
-      throw new Refusal(403, `${session.account} is neither a patient nor an institution of the suite`);
+    const { patientId, current } = await miip.patients.idOf(session.account);
+    if (!(patientId !== 0n && current) && !(await activeInstitution(session.account))) {
+      throw new Refusal(403, `${session.account} is neither a patient's current account nor an active institution`);
     }
     const file = path.join(keysDir, `${session.account}.json`);
     const temp = `${file}.${process.pid}.tmp`;
@@ -259,7 +304,10 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     }
     try {
       if (req.method === "GET" && parts[0] === "shares" && parts.length === 1) {
-        return found(await shares.byGrant(normaliseGrantId(url.searchParams.get("grant") ?? "")));
+        const grantId = normaliseGrantId(url.searchParams.get("grant") ?? "");
+        // The owners' shares are listed by record, never all at once.
+        if (grantId === ZeroHash) throw new Refusal(400, "list owners' shares by record: GET /shares/<record>");
+        return found(await shares.byGrant(grantId));
       }
       if (req.method === "GET" && parts[0] === "shares" && parts.length === 2) {
         return found(await shares.byRecord(normaliseRecordId(parts[1])));
@@ -289,21 +337,28 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
       return res.end();
     }
     const now = Date.now();
-    const client = req.socket.remoteAddress ?? "?";
+    const client = clientOf(req.socket.remoteAddress);
     const window = seen.get(client);
     if (!window || now - window.start >= MINUTE) {
-      if (seen.size > 10_000) for (const [k, w] of seen) if (now - w.start >= MINUTE) seen.delete(k);
+      if (seen.size >= MAX_CLIENTS) for (const [k, w] of seen) if (now - w.start >= MINUTE) seen.delete(k);
+      if (seen.size >= MAX_CLIENTS)
+        return answerError(res, new Refusal(503, "the service is busy: try again in a minute"));
       seen.set(client, { start: now, count: 1 });
     } else if (++window.count > perClient) {
-      res.writeHead(429, { ...CORS, "Content-Type": "application/json" });
-      return res.end(JSON.stringify({ message: "too many requests from this client: wait a minute" }));
+      return answerError(res, new Refusal(429, "too many requests from this client: wait a minute"));
     }
-    route(req, res, new URL(req.url ?? "/", "http://service")).catch((error: Error) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://service");
+    } catch {
+      return answerError(res, new Refusal(400, "the request's path is not a URL path"));
+    }
+    route(req, res, url).catch((error: Error) => {
       if (res.headersSent) return res.destroy(error);
-      const refusal =
-        error instanceof Refusal ? error : new Refusal(500, "the document service failed: try again later");
-      res.writeHead(refusal.status, { ...CORS, "Content-Type": "application/json", Connection: "close" });
-      res.end(JSON.stringify({ message: refusal.message }));
+      answerError(
+        res,
+        error instanceof Refusal ? error : new Refusal(500, "the document service failed: try again later"),
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -327,6 +382,31 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
 const CORS = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "GET, HEAD, PUT, OPTIONS",
-  "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
+  "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type, X-MIIP-Request",
   "Access-Control-Expose-Headers": "Content-Length",
 };
+
+/** The most clients counted at once; more are told to come back once the minute has passed. */
+const MAX_CLIENTS = 50_000;
+
+/** A client's key for the limit: its IPv4 address, or its IPv6 /64 (one subscriber's network). */
+export function clientOf(address: string | undefined): string {
+  if (!address) return "?";
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4) return v4[1];
+  const [head, tail = ""] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = address.includes("::")
+    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+
+function answerError(res: http.ServerResponse, refusal: Refusal): void {
+  res.writeHead(refusal.status, { ...CORS, "Content-Type": "application/json", Connection: "close" });
+  res.end(JSON.stringify({ message: refusal.message }));
+}

@@ -2,7 +2,8 @@
  * The file-system key-share store (Node only), for a local node, the CLI and the seed (documents themselves go to
  * the embedded IPFS node, `./ipfs.ts`).
  *
- * Layout: `<dir>/shares/<recordId>/<recipient>.json` (a key share, recipient checksummed). Every write goes to a temporary file in the same folder and is renamed
+ * Layout: `<dir>/shares/<recordId>/<recipient>.json` (a key share, recipient checksummed), and an index of the shares
+ * made under each grant, `<dir>/shares-by-grant/<grantId>/<recordId>-<recipient>` (empty files). Every write goes to a temporary file in the same folder and is renamed
  * into place, so a reader never sees half a file and a crash leaves no torn one.
  */
 import { randomBytes } from "node:crypto";
@@ -19,6 +20,8 @@ import {
   normaliseRecordId,
   normaliseShare,
 } from "../shares.ts";
+
+const ZERO = `0x${"0".repeat(64)}`;
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === "ENOENT";
@@ -44,9 +47,16 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
  */
 export class FileKeyShareStore implements KeyShareStore {
   readonly dir: string;
+  /** The index by grant: `byGrant` reads one folder, not every share. */
+  private readonly byGrantDir: string;
 
   constructor(dir: string) {
     this.dir = path.resolve(dir, "shares");
+    this.byGrantDir = path.resolve(dir, "shares-by-grant");
+  }
+
+  private indexEntry(grantId: string, recordId: string, recipient: string): string {
+    return path.join(this.byGrantDir, grantId, `${recordId}-${recipient}`);
   }
 
   private file(recordId: string, recipient: string): string {
@@ -70,7 +80,14 @@ export class FileKeyShareStore implements KeyShareStore {
 
   async put(share: KeyShare): Promise<void> {
     const normal = normaliseShare(share);
+    const previous = await this.read(this.file(normal.recordId, normal.recipient)).catch(() => undefined);
+    // The index entry first: a share is never stored under a grant the index does not know.
+    if (normal.grantId !== ZERO)
+      await writeAtomic(this.indexEntry(normal.grantId, normal.recordId, normal.recipient), "");
     await writeAtomic(this.file(normal.recordId, normal.recipient), `${JSON.stringify(normal, null, 2)}\n`);
+    if (previous && previous.grantId !== normal.grantId && previous.grantId !== ZERO) {
+      await fs.rm(this.indexEntry(previous.grantId, normal.recordId, normal.recipient), { force: true });
+    }
   }
 
   async get(recordId: bigint | string, recipient: string): Promise<KeyShare | undefined> {
@@ -97,8 +114,31 @@ export class FileKeyShareStore implements KeyShareStore {
     return this.list(normaliseRecordId(recordId));
   }
 
+  /**
+   * The shares made under a grant, from the index (one folder read, one file per share); the owners' shares
+   * (`ZeroHash`) by scanning every record, for local use.
+   */
   async byGrant(grantId: string): Promise<KeyShare[]> {
     const id = normaliseGrantId(grantId);
+    if (id === ZERO) return this.owners();
+    let entries: string[];
+    try {
+      entries = await fs.readdir(path.join(this.byGrantDir, id));
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const shares: KeyShare[] = [];
+    for (const entry of entries) {
+      const match = /^([0-9]+)-(0x[0-9a-fA-F]{40})$/.exec(entry);
+      if (!match) continue;
+      const share = await this.read(this.file(match[1], match[2]));
+      if (share && share.grantId === id) shares.push(share);
+    }
+    return shares.sort(compareShares);
+  }
+
+  private async owners(): Promise<KeyShare[]> {
     let records: string[];
     try {
       records = await fs.readdir(this.dir);
@@ -108,7 +148,7 @@ export class FileKeyShareStore implements KeyShareStore {
     }
     const shares: KeyShare[] = [];
     for (const record of records.filter((r) => /^[0-9]+$/.test(r))) {
-      for (const share of await this.list(record)) if (share.grantId === id) shares.push(share);
+      for (const share of await this.list(record)) if (share.grantId === ZERO) shares.push(share);
     }
     return shares.sort(compareShares);
   }

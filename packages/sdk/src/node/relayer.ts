@@ -298,7 +298,13 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
       });
       res.end(JSON.stringify(body));
     };
-    const url = new URL(req.url ?? "/", "http://relayer");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://relayer");
+    } catch {
+      // A request line that is not a path ("//", say): refused, never thrown out of the listener.
+      return answer(400, { reason: "invalid", message: "the request's path is not a URL path" });
+    }
     if (req.method === "OPTIONS") return answer(204, {});
     if (req.method === "GET" && url.pathname === "/health") {
       return answer(200, { address, chainId: chainId.toString(), targets: [...targets] });

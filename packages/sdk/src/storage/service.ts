@@ -10,12 +10,14 @@
  *   (`GET /keys/<account>`), which this client checks before using it, so the service cannot substitute a key.
  *
  * Writing needs a session: the account signs one readable message (`sessionMessage`) naming the service, itself, its
- * encryption public key and an expiry; the signature travels with every write (`Authorization: MIIP-Session ...`).
- * The service is trusted with availability only: it sees ciphertext, wrapped keys and public keys. The server is
- * `serveDocumentService` in `@miip/sdk/node`.
+ * encryption public key, a session key and an expiry. The session key is a fresh key pair the client keeps in memory
+ * only: it signs each write (method, path, body digest, time), so the signed session, which the service publishes as
+ * the account's key, lets nobody write. The service is trusted with availability only: it sees ciphertext, wrapped
+ * keys and public keys. The server is `serveDocumentService` in `@miip/sdk/node`.
  */
-import { type Signer, getAddress, verifyMessage } from "ethers";
+import { type Signer, SigningKey, computeAddress, getAddress, hashMessage, randomBytes, verifyMessage } from "ethers";
 
+import { sha256Hex } from "../crypto/cid.ts";
 import { compressPublicKey } from "../crypto/ecies.ts";
 import {
   type KeyShare,
@@ -32,7 +34,10 @@ import { GatewayBlobStore, type GatewayBlobStoreOptions } from "./gateway.ts";
 /** The longest a session lasts: a stolen session header is useless after this. */
 export const MAX_SESSION_SECONDS = 24 * 3600;
 
-/** An account's signed session with a document service; its public part is the account's published key. */
+/**
+ * An account's signed session with a document service. Public: the service publishes it as the account's encryption
+ * key, and it authorises nothing by itself (each write is signed by the session key, which never leaves the client).
+ */
 export interface ServiceSession {
   /** The service's base URL the session was signed for (a session for one service is refused by another). */
   service: string;
@@ -40,6 +45,8 @@ export interface ServiceSession {
   account: string;
   /** The account's encryption public key (compressed `0x` hex), published by this session. */
   publicKey: string;
+  /** The address of the session key that signs each write, checksummed. */
+  sessionKey: string;
   /** Unix seconds after which the service refuses the session for writes. */
   expires: number;
   /** The account's EIP-191 signature of `sessionMessage(...)`. */
@@ -53,8 +60,20 @@ export function sessionMessage(session: Omit<ServiceSession, "signature">): stri
     `Service: ${session.service}`,
     `Account: ${session.account}`,
     `Encryption key: ${session.publicKey}`,
+    `Session key: ${session.sessionKey}`,
     `Expires: ${session.expires}`,
   ].join("\n");
+}
+
+/** How far a write's time may be from the service's clock, in seconds; a write is taken once within twice that. */
+export const REQUEST_CLOCK_SKEW = 300;
+
+/**
+ * What the session key signs for one write (EIP-191): the method, the path with its query, the SHA-256 of the body
+ * and the time in unix milliseconds. The service takes each signature once.
+ */
+export function requestMessage(method: string, path: string, body: Uint8Array, time: number): string {
+  return ["MIIP document service request", `${method} ${path}`, sha256Hex(body), String(time)].join("\n");
 }
 
 /** A malformed or wrongly signed session or published key. */
@@ -75,21 +94,24 @@ export function verifySession(value: unknown): ServiceSession {
     s.service.length > 200 ||
     typeof s.account !== "string" ||
     typeof s.publicKey !== "string" ||
+    typeof s.sessionKey !== "string" ||
     !Number.isSafeInteger(s.expires) ||
     typeof s.signature !== "string" ||
     !/^0x[0-9a-fA-F]{130}$/.test(s.signature)
   ) {
-    throw new SessionError("a session is { service, account, publicKey, expires, signature }");
+    throw new SessionError("a session is { service, account, publicKey, sessionKey, expires, signature }");
   }
   let account: string;
   let publicKey: string;
+  let sessionKey: string;
   try {
     account = getAddress(s.account);
+    sessionKey = getAddress(s.sessionKey);
     publicKey = compressPublicKey(s.publicKey);
   } catch (error) {
-    throw new SessionError(`a session's account or public key is malformed: ${(error as Error).message}`);
+    throw new SessionError(`a session's account, key or session key is malformed: ${(error as Error).message}`);
   }
-  const session = { service: s.service, account, publicKey, expires: s.expires!, signature: s.signature };
+  const session = { service: s.service, account, publicKey, sessionKey, expires: s.expires!, signature: s.signature };
   let signer: string;
   try {
     signer = verifyMessage(sessionMessage(session), session.signature);
@@ -165,7 +187,7 @@ export class DocumentService {
   readonly shares: KeyShareStore;
   private readonly fetchFn?: typeof fetch;
   private readonly timeout: number;
-  private current?: ServiceSession;
+  private current?: { session: ServiceSession; key: SigningKey };
 
   constructor(options: DocumentServiceOptions) {
     if (!options || typeof options.url !== "string" || !/^https?:\/\//i.test(options.url)) {
@@ -180,7 +202,7 @@ export class DocumentService {
 
   /** The session writes carry, if one is open and not expired. */
   get session(): ServiceSession | undefined {
-    return this.current && this.current.expires > Date.now() / 1000 ? this.current : undefined;
+    return this.current && this.current.session.expires > Date.now() / 1000 ? this.current.session : undefined;
   }
 
   /**
@@ -191,34 +213,43 @@ export class DocumentService {
     if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > MAX_SESSION_SECONDS) {
       throw new TypeError(`a session lasts 1 to ${MAX_SESSION_SECONDS} seconds`);
     }
+    // The session key: made here, kept in this object's memory only, forgotten with the session.
+    const key = new SigningKey(randomBytes(32));
     const unsigned = {
       service: this.url,
       account: getAddress(await signer.getAddress()),
       publicKey: compressPublicKey(publicKey),
+      sessionKey: computeAddress(key.publicKey),
       expires: Math.floor(Date.now() / 1000) + seconds,
     };
     const session = { ...unsigned, signature: await signer.signMessage(sessionMessage(unsigned)) };
-    await this.request("PUT", "/keys", JSON.stringify(session), "application/json", session);
-    this.current = session;
+    const opening = { session, key };
+    await this.request("PUT", "/keys", JSON.stringify(session), "application/json", opening);
+    this.current = opening;
     return session;
   }
 
-  /** Forgets the session (the service keeps the published key). */
+  /** Forgets the session and its key (the service keeps the published encryption key). */
   closeSession(): void {
     this.current = undefined;
   }
 
   /**
-   * The encryption public key `account` published, checked here against the account's signature; undefined if it
-   * published none. A service that answers a key the account did not sign gets a `SessionError`.
+   * The encryption public key `account` published, checked here against the account's signature for this service;
+   * undefined if it published none. A key the account did not sign, or signed for another service, is a `SessionError`.
    */
   async publicKeyOf(account: string): Promise<string | undefined> {
     const address = normaliseAddress(account);
     const found = await this.json(`/keys/${address}`);
     if (found === undefined) return undefined;
     const session = verifySession(found);
-    if (session.account !== address)
+    if (session.account !== address) {
       throw new SessionError(`the service answered ${session.account}'s key for ${address}`);
+    }
+    // Signed for this service: a key the account signed elsewhere (a phishing page's login) is not taken.
+    if (session.service !== this.url) {
+      throw new SessionError(`${address}'s key was signed for ${session.service}, not for ${this.url}`);
+    }
     return session.publicKey;
   }
 
@@ -234,18 +265,22 @@ export class DocumentService {
     }
   }
 
-  /** A write with the session; an `IpfsError` with the service's message when refused. @internal */
+  /** A write with the session, signed by its key; an `IpfsError` with the service's message when refused. @internal */
   async request(
     method: "PUT",
     path: string,
     body: Uint8Array | string,
     type: string,
-    session = this.session,
+    opened = this.session && this.current,
   ): Promise<void> {
-    if (!session) throw new SessionError("writing to the document service needs a session: openSession(signer, key)");
-    const response = await this.send(method, path, body, {
+    if (!opened) throw new SessionError("writing to the document service needs a session: openSession(signer, key)");
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const time = Date.now();
+    const signature = opened.key.sign(hashMessage(requestMessage(method, path, bytes, time))).serialized;
+    const response = await this.send(method, path, bytes, {
       "Content-Type": type,
-      Authorization: sessionHeader(session),
+      Authorization: sessionHeader(opened.session),
+      "X-MIIP-Request": `${time}.${signature}`,
     });
     await response.body?.cancel();
   }
