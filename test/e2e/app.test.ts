@@ -130,6 +130,17 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await expectAccessible(page, "connect page");
     await shot(page, "connect");
 
+    // A config.json that lists keys for another chain than the local one: the picker offers none of them.
+    const foreign = await asAccount("stranger");
+    await foreign.page.route(`${appUrl}config.json`, async (route) => {
+      const real = (await (await route.fetch()).json()) as Record<string, unknown>;
+      await route.fulfill({ json: { ...real, chainId: 1, deployment: real.deployment } });
+    });
+    await foreign.page.goto(appUrl);
+    await foreign.page.getByRole("heading", { level: 1 }).waitFor();
+    expect(await foreign.page.getByRole("heading", { name: "로컬 노드의 데모 계정" }).count()).to.equal(0);
+    expect(await page.getByRole("heading", { name: "로컬 노드의 데모 계정" }).count()).to.equal(1);
+
     const check = await asAccount("stranger");
     await check.page.goto(`${appUrl}#/check`);
     await check.page.getByRole("textbox", { name: /포장 코드/ }).waitFor({ timeout: 30_000 });
