@@ -24,6 +24,10 @@ function keyOf(name: LocalAccountName): string {
   return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${LOCAL_ACCOUNTS[name]}`).privateKey;
 }
 
+function keyAddress(name: LocalAccountName): string {
+  return new Wallet(keyOf(name)).address;
+}
+
 /**
  * The web app in a real browser (Debian's Chromium, driven by playwright-core) against `npm run app`'s seeded node,
  * document service and relayer. Every role's main journey, signed by an injected wallet holding a local key (the
@@ -196,6 +200,41 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await bill.getByLabel("보험 프로그램").fill("99");
     await bill.getByRole("button", { name: "청구 서명·제출" }).click();
     expect(await notice(page, /계약이 거절했습니다/)).to.match(/99.*\(Claims\w+\)/);
+
+    // A corrected version of a record: a new record that supersedes the first, for the same patient.
+    const amend = page.locator("form", { has: page.getByRole("heading", { name: "기록 정정" }) });
+    await amend.getByLabel("기록", { exact: true }).fill("5");
+    const corrected = Buffer.from("Seoul General Hospital lipid panel (corrected): LDL 3.0 mmol/L\n");
+    await amend.getByLabel("파일").setInputFiles({ name: "lipids-v2.txt", mimeType: "text/plain", buffer: corrected });
+    await amend.getByRole("button", { name: "정정본 등록" }).click();
+    await amend
+      .locator(".notice")
+      .filter({ hasText: /기록 #\d+를 등록했습니다/ })
+      .waitFor({ timeout: 60_000 });
+    const amended = (await amend
+      .locator(".notice")
+      .filter({ hasText: /기록 #\d+를 등록했습니다/ })
+      .textContent())!;
+    amendedId = BigInt(/#(\d+)/.exec(amended)![1]);
+    expect((await reader.records.get(amendedId)).supersedes).to.equal(5n);
+
+    // Break-glass for patient B, with its reason, then its justification (a digest of the note kept by the hospital).
+    const emergency = page.locator("form", { has: page.getByRole("heading", { name: "응급 열람 시작" }) });
+    await emergency.getByLabel("환자 번호").fill("2");
+    await emergency.getByRole("button", { name: "응급 열람 시작" }).click();
+    await emergency
+      .locator(".notice")
+      .filter({ hasText: /응급 열람이 열렸습니다/ })
+      .waitFor({ timeout: 60_000 });
+    await emergency.getByLabel("소명 내용 (병원에 보관, 해시만 체인에 기록)").fill("Unconscious on arrival, 02:10");
+    await emergency.getByRole("button", { name: "사후 소명 제출" }).click();
+    await emergency
+      .locator(".notice")
+      .filter({ hasText: /완료되었습니다/ })
+      .waitFor({ timeout: 60_000 });
+    const hospitalId = (await reader.participants.memberOf(wallet.address))!.id;
+    expect((await reader.consent.emergencyState(2, wallet.address)).justifyBy).to.equal(0);
+    expect(hospitalId).to.equal(1);
   });
 
   it("patient: opens a record, grants the pharmacy, confirms both claims, authorises a fill; all without ETH", async function () {
@@ -212,7 +251,7 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await page.getByLabel("받는 기관").selectOption({ label: "Gangnam Onnuri Pharmacy (약국)" });
     await page.getByLabel("범위").selectOption("lab-result");
     await page.getByRole("button", { name: "동의하기" }).click();
-    expect(await notice(page, /기록의 열쇠를/)).to.match(/2개 기록의 열쇠를 Gangnam Onnuri Pharmacy에/);
+    expect(await notice(page, /기록의 열쇠를/)).to.match(/3개 기록의 열쇠를 Gangnam Onnuri Pharmacy에/);
     await expectAccessible(page, "patient consent");
     await shot(page, "patient-consent");
 
@@ -248,6 +287,7 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     expect(wallet.calls).to.not.include("eth_sendTransaction");
   });
   let fillAuthorization = "";
+  let amendedId = 0n;
 
   it("pharmacy: reads the shared prescription (logged), verifies a pack, dispenses it with the patient's authorisation", async function () {
     const { page } = await asAccount("pharmacy");
@@ -391,6 +431,9 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await block.click();
     expect(await notice(page, /릴레이어가 요청을 거절했습니다/)).to.include("wait a minute");
     await page.unroute(`${config.relayerUrl}/relay`);
+    await block.click();
+    await page.getByRole("button", { name: "차단 해제" }).first().waitFor({ timeout: 60_000 });
+    expect((await reader.consent.emergencyState(1, keyAddress("hospital"))).blocked).to.equal(true);
 
     // A record whose registered digest is not its document's: the app refuses to show what the store returned.
     const hospital = new NonceManager(new Wallet(keyOf("hospital"), new JsonRpcProvider(rpcUrl)));

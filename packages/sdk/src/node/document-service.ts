@@ -13,14 +13,16 @@
  * body digest, time within five minutes) and taken once. The signed session is public (it is the published key): it
  * authorises nothing without the session key. What the service holds is ciphertext, wrapped keys and public keys: it
  * is trusted with availability only, and a reader checks every block and published key itself. Each client (an IPv4
- * address, an IPv6 /64) has a share of the minute.
+ * address, an IPv6 /64) has a share of the minute; a write's signature is remembered only once its writer's role is
+ * checked.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, promises as fs } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import { ZeroHash, getAddress, verifyMessage } from "ethers";
+import { AbiCoder, Signature, ZeroHash, getAddress, keccak256, verifyMessage } from "ethers";
 
 import type { MIIP } from "../client.ts";
 import { CidError, matchesCid, parseCid } from "../crypto/cid.ts";
@@ -65,6 +67,8 @@ export interface DocumentServiceServerOptions {
   publicUrl?: string;
   /** Requests one client (by socket address) may make per minute: 1,200 by default (a 1 GiB document is 1,024 blocks). */
   perClient?: number;
+  /** The most clients counted at once (50,000 by default); past it, those counted longest ago are forgotten first. */
+  maxClients?: number;
 }
 
 /** A running document service. */
@@ -115,6 +119,7 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
   const keysDir = path.resolve(options.keysDir);
   mkdirSync(keysDir, { recursive: true });
   const perClient = options.perClient ?? 1200;
+  const maxClients = options.maxClients ?? MAX_CLIENTS;
   const seen = new Map<string, { start: number; count: number }>();
   let publicUrl = options.publicUrl?.replace(/\/+$/, "");
 
@@ -127,7 +132,7 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
    * and the write itself signed by the session's key, over this method, path and body, at a time within the window,
    * never seen before.
    */
-  const authorise = (req: http.IncomingMessage, body: Uint8Array): ServiceSession => {
+  const authorise = (req: http.IncomingMessage, body: Uint8Array): ServiceSession & { take(): void } => {
     const header = req.headers.authorization ?? "";
     const match = /^MIIP-Session ([A-Za-z0-9+/=]{1,4096})$/.exec(header);
     if (!match) throw new Refusal(401, "a write needs a session: Authorization: MIIP-Session <base64 JSON>");
@@ -153,17 +158,24 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     }
     let signer: string;
     try {
-      signer = verifyMessage(requestMessage(req.method ?? "", req.url ?? "", body, time), signed[2]);
+      signer = verifyMessage(requestMessage(session, req.method ?? "", req.url ?? "", body, time), signed[2]);
     } catch {
       throw new Refusal(401, "the write's signature is malformed");
     }
     if (signer !== session.sessionKey) throw new Refusal(401, "the write is not signed by the session's key");
-    const id = signed[2].toLowerCase();
+    // Keyed by the signature's canonical form: the same signature written another way (v as 0/1 or 27/28) is the
+    // same write. Checked here, counted only once the writer's role is checked too (`take`): a stranger's refused
+    // writes fill nothing.
+    const id = Signature.from(signed[2]).serialized.toLowerCase();
     if (taken.has(id)) throw new Refusal(409, "this write was already taken: sign it again");
-    if (taken.size >= MAX_TAKEN) for (const [k, until] of taken) if (until <= now) taken.delete(k);
-    if (taken.size >= MAX_TAKEN) throw new Refusal(503, "the service is busy: try again in a few minutes");
-    taken.set(id, time + 2 * REQUEST_CLOCK_SKEW * 1000);
-    return session;
+    return Object.assign(session, {
+      take: () => {
+        if (taken.has(id)) throw new Refusal(409, "this write was already taken: sign it again");
+        if (taken.size >= MAX_TAKEN) for (const [k, until] of taken) if (until <= Date.now()) taken.delete(k);
+        if (taken.size >= MAX_TAKEN) throw new Refusal(503, "the service is busy: try again in a few minutes");
+        taken.set(id, time + 2 * REQUEST_CLOCK_SKEW * 1000);
+      },
+    });
   };
 
   const activeInstitution = async (account: string) => {
@@ -183,7 +195,22 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
       throw new Refusal(403, `${session.account} is not an active institution: only institutions store documents`);
     }
     if (!matchesCid(block, cid)) throw new Refusal(400, `the body does not hash to ${cid}`);
+    session.take();
     await blocks.putBlock(cid, block);
+  };
+
+  /** One write at a time per record and recipient: the check that a copy exists and the write are one step. */
+  const locks = new Map<string, Promise<unknown>>();
+  const locked = async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const before = locks.get(key) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const settled = mine.catch(() => undefined);
+    locks.set(key, settled);
+    try {
+      return await mine;
+    } finally {
+      if (locks.get(key) === settled) locks.delete(key);
+    }
   };
 
   const putShare = async (req: http.IncomingMessage) => {
@@ -196,47 +223,55 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
       if (error instanceof Refusal) throw error;
       throw new Refusal(400, (error as Error).message);
     }
-    const record = await miip.records.get(BigInt(share.recordId)).catch(() => {
-      throw new Refusal(404, `no record ${share.recordId}`);
+    await locked(`${share.recordId}:${share.recipient}`, async () => {
+      const record = await miip.records.get(BigInt(share.recordId)).catch(() => {
+        throw new Refusal(404, `no record ${share.recordId}`);
+      });
+      const patient = getAddress(await miip.contracts.participants.patientAccount(record.patientId));
+      const issuer = getAddress((await miip.participants.get(record.issuer)).account);
+      if (share.grantId === ZeroHash) {
+        // The owners' shares: the patient's and the issuer's own, made by either of them.
+        if (session.account !== patient && session.account !== issuer) {
+          throw new Refusal(
+            403,
+            `only record ${share.recordId}'s patient or issuing hospital publishes its owners' shares`,
+          );
+        }
+        if (share.recipient !== patient && share.recipient !== issuer) {
+          throw new Refusal(403, "a share without a grant is for the record's patient or its issuing hospital");
+        }
+        // Written once by whoever holds the key; after that only its recipient replaces it (neither owner can spoil
+        // the other's copy).
+        if (session.account !== share.recipient && (await shares.get(share.recordId, share.recipient))) {
+          throw new Refusal(
+            409,
+            `record ${share.recordId}'s share for ${share.recipient} exists: only its recipient replaces it`,
+          );
+        }
+      } else {
+        if (session.account !== patient) {
+          throw new Refusal(403, `only record ${share.recordId}'s patient shares it under a grant`);
+        }
+        const grant = await miip.consent.getGrant(share.grantId).catch(() => undefined);
+        if (!grant || grant.patientId !== record.patientId || !grant.live) {
+          throw new Refusal(403, `grant ${share.grantId} is not a live grant of record ${share.recordId}'s patient`);
+        }
+        // For the grant's grantee only, and only a grant that lets it read this record: the grant id is the hash of
+        // (patient, grantee, purpose, scope), so the recipient's institution and the record's scopes are tried
+        // locally (what the consent manager itself checks a read against), with no search of the chain's history.
+        const member = await miip.participants.memberOf(share.recipient);
+        if (
+          !member ||
+          share.recipient === patient ||
+          share.recipient === issuer ||
+          !readableUnder(share.grantId, record.patientId, member.id, record.recordType, record.id)
+        ) {
+          throw new Refusal(403, `a share under grant ${share.grantId} is for a grantee it lets read the record only`);
+        }
+      }
+      session.take();
+      await shares.put(share);
     });
-    const patient = getAddress(await miip.contracts.participants.patientAccount(record.patientId));
-    const issuer = getAddress((await miip.participants.get(record.issuer)).account);
-    if (share.grantId === ZeroHash) {
-      // The owners' shares: the patient's and the issuer's own, made by either of them.
-      if (session.account !== patient && session.account !== issuer) {
-        throw new Refusal(
-          403,
-          `only record ${share.recordId}'s patient or issuing hospital publishes its owners' shares`,
-        );
-      }
-      if (share.recipient !== patient && share.recipient !== issuer) {
-        throw new Refusal(403, "a share without a grant is for the record's patient or its issuing hospital");
-      }
-      // Written once by whoever holds the key; after that only its recipient replaces it (neither owner can spoil
-      // the other's copy).
-      if (session.account !== share.recipient && (await shares.get(share.recordId, share.recipient))) {
-        throw new Refusal(
-          409,
-          `record ${share.recordId}'s share for ${share.recipient} exists: only its recipient replaces it`,
-        );
-      }
-    } else {
-      if (session.account !== patient) {
-        throw new Refusal(403, `only record ${share.recordId}'s patient shares it under a grant`);
-      }
-      const grant = await miip.consent.getGrant(share.grantId).catch(() => undefined);
-      if (!grant || grant.patientId !== record.patientId || !grant.live) {
-        throw new Refusal(403, `grant ${share.grantId} is not a live grant of record ${share.recordId}'s patient`);
-      }
-      // For the grant's grantee only: one share per record and grantee, and never over an owner's copy.
-      const consent = miip.contracts.consent;
-      const [granted] = await miip.history.logs(consent, consent.filters.ConsentGranted(share.grantId));
-      const grantee = granted && getAddress((await miip.participants.get(Number(granted.args.granteeId))).account);
-      if (share.recipient !== grantee || share.recipient === patient || share.recipient === issuer) {
-        throw new Refusal(403, `a share under grant ${share.grantId} is for its grantee (${grantee}) only`);
-      }
-    }
-    await shares.put(share);
   };
 
   const putKey = async (req: http.IncomingMessage) => {
@@ -256,10 +291,17 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     if (!(patientId !== 0n && current) && !(await activeInstitution(session.account))) {
       throw new Refusal(403, `${session.account} is neither a patient's current account nor an active institution`);
     }
+    session.take();
     const file = path.join(keysDir, `${session.account}.json`);
-    const temp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(temp, `${JSON.stringify(published)}\n`);
-    await fs.rename(temp, file);
+    // A temporary name of its own per write: two sessions of one account opened at once never share one.
+    const temp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      await fs.writeFile(temp, `${JSON.stringify(published)}\n`);
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
   };
 
   const getKey = async (account: string): Promise<unknown> => {
@@ -340,9 +382,12 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     const client = clientOf(req.socket.remoteAddress);
     const window = seen.get(client);
     if (!window || now - window.start >= MINUTE) {
-      if (seen.size >= MAX_CLIENTS) for (const [k, w] of seen) if (now - w.start >= MINUTE) seen.delete(k);
-      if (seen.size >= MAX_CLIENTS)
-        return answerError(res, new Refusal(503, "the service is busy: try again in a minute"));
+      if (seen.size >= maxClients) for (const [k, w] of seen) if (now - w.start >= MINUTE) seen.delete(k);
+      // Still full: the clients counted longest ago are forgotten (a newcomer is never refused for others' load).
+      for (const k of seen.keys()) {
+        if (seen.size < maxClients) break;
+        seen.delete(k);
+      }
       seen.set(client, { start: now, count: 1 });
     } else if (++window.count > perClient) {
       return answerError(res, new Refusal(429, "too many requests from this client: wait a minute"));
@@ -386,8 +431,41 @@ const CORS = {
   "Access-Control-Expose-Headers": "Content-Length",
 };
 
-/** The most clients counted at once; more are told to come back once the minute has passed. */
+/** The most clients counted at once; past it, the longest-counted are forgotten first. */
 const MAX_CLIENTS = 50_000;
+
+/** The purposes a grant can name (`IRecordRegistry.Purpose`) and the scopes a read is checked against. */
+const PURPOSES = [0, 1, 2, 3];
+const ALL_RECORDS = 0;
+const RECORD_TYPE = 1;
+const RECORD = 2;
+
+/**
+ * Whether `grantId` is a grant of `patientId` to institution `granteeId` that lets it read this record, for some
+ * purpose: one of the ids the consent manager checks a read against (all records, the record's type, the record).
+ */
+export function readableUnder(
+  grantId: string,
+  patientId: bigint,
+  granteeId: number,
+  recordType: number,
+  recordId: bigint,
+): boolean {
+  const coder = AbiCoder.defaultAbiCoder();
+  const scopes: [number, bigint][] = [
+    [ALL_RECORDS, 0n],
+    [RECORD_TYPE, BigInt(recordType)],
+    [RECORD, recordId],
+  ];
+  return PURPOSES.some((purpose) =>
+    scopes.some(
+      ([kind, ref]) =>
+        keccak256(
+          coder.encode(["uint64", "uint32", "uint8", "uint8", "uint256"], [patientId, granteeId, purpose, kind, ref]),
+        ) === grantId.toLowerCase(),
+    ),
+  );
+}
 
 /** A client's key for the limit: its IPv4 address, or its IPv6 /64 (one subscriber's network). */
 export function clientOf(address: string | undefined): string {

@@ -3,7 +3,8 @@
  * the embedded IPFS node, `./ipfs.ts`).
  *
  * Layout: `<dir>/shares/<recordId>/<recipient>.json` (a key share, recipient checksummed), and an index of the shares
- * made under each grant, `<dir>/shares-by-grant/<grantId>/<recordId>-<recipient>` (empty files). Every write goes to a temporary file in the same folder and is renamed
+ * made under each grant, `<dir>/shares-by-grant/<grantId>/<recordId>-<recipient>` (empty files; an entry whose share
+ * was since made under another grant stays, and is skipped when listed). Every write goes to a temporary file in the same folder and is renamed
  * into place, so a reader never sees half a file and a crash leaves no torn one.
  */
 import { randomBytes } from "node:crypto";
@@ -80,14 +81,11 @@ export class FileKeyShareStore implements KeyShareStore {
 
   async put(share: KeyShare): Promise<void> {
     const normal = normaliseShare(share);
-    const previous = await this.read(this.file(normal.recordId, normal.recipient)).catch(() => undefined);
-    // The index entry first: a share is never stored under a grant the index does not know.
+    // The index entry first: a share is never stored under a grant the index does not know. Entries are never
+    // removed here (two writes racing could remove the live one): `byGrant` skips those whose share moved on.
     if (normal.grantId !== ZERO)
       await writeAtomic(this.indexEntry(normal.grantId, normal.recordId, normal.recipient), "");
     await writeAtomic(this.file(normal.recordId, normal.recipient), `${JSON.stringify(normal, null, 2)}\n`);
-    if (previous && previous.grantId !== normal.grantId && previous.grantId !== ZERO) {
-      await fs.rm(this.indexEntry(previous.grantId, normal.recordId, normal.recipient), { force: true });
-    }
   }
 
   async get(recordId: bigint | string, recipient: string): Promise<KeyShare | undefined> {

@@ -15,7 +15,16 @@
  * the account's key, lets nobody write. The service is trusted with availability only: it sees ciphertext, wrapped
  * keys and public keys. The server is `serveDocumentService` in `@miip/sdk/node`.
  */
-import { type Signer, SigningKey, computeAddress, getAddress, hashMessage, randomBytes, verifyMessage } from "ethers";
+import {
+  type Signer,
+  SigningKey,
+  computeAddress,
+  getAddress,
+  hashMessage,
+  keccak256,
+  randomBytes,
+  verifyMessage,
+} from "ethers";
 
 import { sha256Hex } from "../crypto/cid.ts";
 import { compressPublicKey } from "../crypto/ecies.ts";
@@ -69,11 +78,25 @@ export function sessionMessage(session: Omit<ServiceSession, "signature">): stri
 export const REQUEST_CLOCK_SKEW = 300;
 
 /**
- * What the session key signs for one write (EIP-191): the method, the path with its query, the SHA-256 of the body
- * and the time in unix milliseconds. The service takes each signature once.
+ * What the session key signs for one write (EIP-191): the session it writes under, the method, the path with its
+ * query, the SHA-256 of the body and the time in unix milliseconds. The service takes each signature once.
  */
-export function requestMessage(method: string, path: string, body: Uint8Array, time: number): string {
-  return ["MIIP document service request", `${method} ${path}`, sha256Hex(body), String(time)].join("\n");
+export function requestMessage(
+  session: ServiceSession,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  time: number,
+): string {
+  // The session's own signature is named: a write signed under one session is not taken under another that names
+  // the same (public) session key.
+  return [
+    "MIIP document service request",
+    `Session: ${keccak256(session.signature)}`,
+    `${method} ${path}`,
+    sha256Hex(body),
+    String(time),
+  ].join("\n");
 }
 
 /** A malformed or wrongly signed session or published key. */
@@ -276,7 +299,9 @@ export class DocumentService {
     if (!opened) throw new SessionError("writing to the document service needs a session: openSession(signer, key)");
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     const time = Date.now();
-    const signature = opened.key.sign(hashMessage(requestMessage(method, path, bytes, time))).serialized;
+    const signature = opened.key.sign(
+      hashMessage(requestMessage(opened.session, method, path, bytes, time)),
+    ).serialized;
     const response = await this.send(method, path, bytes, {
       "Content-Type": type,
       Authorization: sessionHeader(opened.session),
