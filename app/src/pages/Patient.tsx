@@ -247,9 +247,18 @@ interface GrantRow {
   revoked: boolean;
 }
 
+/** The last `size` entries of a history (the SDK pages oldest first), still oldest first. */
+async function latest<T>(
+  read: (page: { offset?: number; limit?: number }) => Promise<{ entries: T[]; total: number }>,
+  size = 500,
+): Promise<{ entries: T[]; total: number }> {
+  const { total } = await read({ limit: 0 });
+  return read({ offset: Math.max(0, total - size), limit: size });
+}
+
 /** The patient's grants from the consent history, newest first, each with whether it is live now. */
 async function grantsOf(reader: MIIP, patientId: bigint): Promise<GrantRow[]> {
-  const history = await reader.history.consentHistory(patientId, { limit: 500 });
+  const history = await latest((page) => reader.history.consentHistory(patientId, page));
   const rows = new Map<string, GrantRow>();
   for (const entry of history.entries) {
     if (entry.event !== "ConsentGranted") continue;
@@ -431,7 +440,7 @@ function Guardians() {
   const { patientId, miip, reader } = usePatient();
   const state = useLoad(async () => {
     const view = await reader.patients.get(patientId);
-    const history = await reader.history.accountHistory(patientId, { limit: 500 });
+    const history = await latest((page) => reader.history.accountHistory(patientId, page));
     const guardians = new Map<string, number>();
     for (const e of history.entries) {
       if (e.event === "GuardianSet") guardians.set(e.args.commitment as string, Number(e.args.powers));
@@ -531,7 +540,7 @@ function Emergency() {
   const { patientId, miip, reader } = usePatient();
   const names = useInstitutionNames(reader);
   const events = useLoad(async () => {
-    const history = await reader.history.consentHistory(patientId, { limit: 500 });
+    const history = await latest((page) => reader.history.consentHistory(patientId, page));
     return history.entries.filter((e) => e.event.startsWith("Emergency")).reverse();
   }, [patientId]);
   const hospitals = useLoad(
