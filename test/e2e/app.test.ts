@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, keccak256, toUtf8Bytes } from "ethers";
@@ -11,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
 import { MIIP, loadDeployment } from "../../packages/sdk/src/node";
 import { axeViolations, gzippedScripts, launchBrowser, walletPage } from "../helpers/browser";
-import { ROOT, freePort, startNode } from "../helpers/node";
+import { ROOT, startSeededNode } from "../helpers/node";
 
 const DIST = path.join(ROOT, "app", "dist");
 /** The issue's budget for a first load: JavaScript, gzipped. */
@@ -48,25 +47,13 @@ describe("The web app in a browser: each role's journey against a seeded node", 
   before(async function () {
     execFileSync("npm", ["run", "build:packages"], { cwd: ROOT, stdio: "pipe" });
     execFileSync("npm", ["run", "build", "-w", "@miip/app"], { cwd: ROOT, stdio: "pipe" });
-    dir = mkdtempSync(path.join(os.tmpdir(), "miip-app-"));
-    const port = await freePort();
-    rpcUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      ...process.env,
-      MIIP_DEPLOYMENTS: path.join(dir, "deploy", "deployments"),
-      MIIP_STORE: path.join(dir, ".miip"),
-      MIIP_IGNITION: path.join(dir, "ignition"),
-      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
-    };
-    const started = await startNode(
-      [
-        "miip:app",
-        ...["--port", String(port), "--gateway-port", "0", "--app-port", "0"],
-        ...["--documents-port", "0", "--relayer-port", "0"],
-      ],
-      env,
+    const started = await startSeededNode(
+      "miip:app",
+      ["--gateway-port", "0", "--app-port", "0", "--documents-port", "0", "--relayer-port", "0"],
       "MIIP app ready at",
     );
+    dir = started.dir;
+    rpcUrl = started.rpc;
     node = started.node;
     appUrl = /MIIP app ready at (http:\/\/[\d.:]+\/)/.exec(started.output())![1];
     firstPack = /#\/check checks a pack: (\S+)\)/.exec(started.output())![1];

@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { transformSync } from "esbuild";
 
-import { ROOT, freePort, startNode } from "../helpers/node";
+import { ROOT, startSeededNode } from "../helpers/node";
 
 /** The pages a newcomer reads: the README, every page of docs/, and the packages' own READMEs (shown by npm). */
 const PAGES = [
@@ -60,21 +59,9 @@ describe("every code snippet of the README and the docs compiles and runs agains
 
   before(async function () {
     execFileSync("npm", ["run", "build:packages"], { cwd: ROOT, stdio: "pipe" });
-    dir = mkdtempSync(path.join(os.tmpdir(), "miip-snippets-"));
-    const port = await freePort();
-    rpc = `http://127.0.0.1:${port}`;
-    const env = {
-      ...process.env,
-      MIIP_DEPLOYMENTS: path.join(dir, "deploy", "deployments"),
-      MIIP_STORE: path.join(dir, ".miip"),
-      MIIP_IGNITION: path.join(dir, "ignition"),
-      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
-    };
-    const started = await startNode(
-      ["miip:node", "--port", String(port), "--gateway-port", "0"],
-      env,
-      "MIIP node ready",
-    );
+    const started = await startSeededNode("miip:node", ["--gateway-port", "0"], "MIIP node ready");
+    dir = started.dir;
+    rpc = started.rpc;
     node = started.node;
     gateway = /IPFS gateway (http:\/\/[\d.]+:\d+)/.exec(started.output())![1];
     rmSync(RUN, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import os from "node:os";
 import path from "node:path";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -58,4 +60,26 @@ export async function startNode(
     node.once("exit", (code) => reject(new Error(`the node exited with ${code}:\n${output}`)));
   });
   return { node, output: () => output };
+}
+
+/**
+ * Starts a seeded node task (`miip:node`, `miip:app`) on a free port, its deployment, documents and Ignition journal
+ * in a fresh temporary folder (never the repository's), and resolves once it prints `ready`.
+ */
+export async function startSeededNode(
+  task: "miip:node" | "miip:app",
+  args: string[],
+  ready: string,
+): Promise<{ node: ChildProcess; output: () => string; dir: string; rpc: string; deployments: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `miip-${task.slice(5)}-`));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    MIIP_DEPLOYMENTS: path.join(dir, "deploy", "deployments"),
+    MIIP_STORE: path.join(dir, ".miip"),
+    MIIP_IGNITION: path.join(dir, "ignition"),
+    HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+  };
+  const started = await startNode([task, "--port", String(port), ...args], env, ready);
+  return { ...started, dir, rpc: `http://127.0.0.1:${port}`, deployments: env.MIIP_DEPLOYMENTS };
 }

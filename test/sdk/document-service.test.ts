@@ -74,16 +74,23 @@ describe("The document service: blocks, key shares and published keys, written o
     if (keysDir) rmSync(keysDir, { recursive: true, force: true });
   });
 
-  async function setup(options: { perClient?: number } = {}) {
+  async function setup(options: { perClient?: number; shares?: MemoryKeyShareStore; maxClients?: number } = {}) {
     await loadFixture(seededFixture);
     const signers = await hre.ethers.getSigners();
     const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
     const deployment = loadDeployment("localhost", path.join(folders.dir, "deployments"));
     const reader = await MIIP.connect(hre.ethers.provider, deployment);
     const blocks = new MemoryBlobStore();
-    const shares = new MemoryKeyShareStore();
+    const shares = options.shares ?? new MemoryKeyShareStore();
     keysDir = mkdtempSync(path.join(os.tmpdir(), "miip-keys-"));
-    running = await serveDocumentService({ blocks, shares, keysDir, miip: reader, perClient: options.perClient });
+    running = await serveDocumentService({
+      blocks,
+      shares,
+      keysDir,
+      miip: reader,
+      perClient: options.perClient,
+      maxClients: options.maxClients,
+    });
     /** A client of the service for one account: its SDK on the service's stores, and the service itself. */
     const client = async (name: keyof typeof LOCAL_ACCOUNTS) => {
       const service = new DocumentService({ url: running!.url });
@@ -157,17 +164,7 @@ describe("The document service: blocks, key shares and published keys, written o
 
   it("takes nothing on a published session alone: each write is signed by the session's key, once, and on time", async function () {
     const { client, url, blocks, shares } = await setup();
-    const patient = await client("patientA");
-    const hospital = await client("hospital");
-    const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
-    await patient.service.openSession(patient.signer, patientKey);
-    await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
-    const { recordId } = await hospital.miip.documents.add({
-      patientId: await patient.miip.patients.myId(),
-      patientPublicKey: patientKey,
-      document: utf8("HbA1c 6.1 %"),
-      recordType: "lab-result",
-    });
+    const { patient, hospital, patientKey, recordId } = await withRecord(client);
     const stored = blocks.size;
     const patientShare = (await shares.get(recordId, patient.signer.address))!;
     const spoiled = JSON.stringify({ ...patientShare, createdAt: patientShare.createdAt + 1 });
@@ -425,7 +422,174 @@ describe("The document service: blocks, key shares and published keys, written o
     for (let i = 0; i < 5; i++) statuses.push((await fetch(`${url}/health`)).status);
     expect(statuses).to.deep.equal([200, 200, 200, 429, 429]);
   });
+
+  // The second outside audit's findings, each a regression test: refused writes fill nothing, a write is taken
+  // only under the session it was signed for, the owners' first writes do not race, one account's sessions opened at
+  // once, a grant share checked without searching the chain, and a full client table that forgets rather than refuses.
+  describe("against concurrent and hostile writers", function () {
+    it("remembers no signature of a write refused for its writer's role, and takes a write only under its own session", async function () {
+      const { who, url } = await setup();
+      const stranger = await makeSession(who("stranger"), url);
+      const block = utf8("junk");
+      const pathname = `/blocks/${cidV1(block)}`;
+      const time = Date.now();
+      const signature = signWrite(stranger.key, stranger.session, pathname, block, time);
+      expect((await rawPut(url, pathname, block, stranger.session, time, signature)).status).to.equal(403);
+      expect((await rawPut(url, pathname, block, stranger.session, time, signature)).status).to.equal(403);
+
+      // The pharmacy names the hospital's (public) session key in a session of its own: the hospital's write, seen on
+      // its way, is not taken under it, and the hospital's own goes through.
+      const hospital = await makeSession(who("hospital"), url);
+      const pharmacy = await makeSession(who("pharmacy"), url, hospital.session.sessionKey);
+      const mine = utf8("the hospital's ciphertext block");
+      const minePath = `/blocks/${cidV1(mine)}`;
+      const written = signWrite(hospital.key, hospital.session, minePath, mine, time);
+      expect((await rawPut(url, minePath, mine, pharmacy.session, time, written)).status).to.equal(401);
+      expect((await rawPut(url, minePath, mine, hospital.session, time, written)).status).to.equal(200);
+    });
+
+    it("makes the owners' first writes of a share one at a time: the patient's garbage cannot land over the issuer's copy", async function () {
+      const store = new SlowShareStore();
+      const { client, url } = await setup({ shares: store });
+      const { patient, hospital, patientKey, recordId } = await withRecord(client);
+      const issuerShare = (await store.get(recordId, hospital.signer.address))!;
+      store.forget(recordId, hospital.signer.address); // as right after registering: no issuer copy yet
+      store.delay = 300;
+      const p = await makeSession(patient.signer, url);
+      const h = await makeSession(hospital.signer, url);
+      const own = utf8(JSON.stringify(issuerShare));
+      const garbage = utf8(
+        JSON.stringify({ ...issuerShare, wrapped: { ...issuerShare.wrapped, ciphertext: `0x${"00".repeat(48)}` } }),
+      );
+      const t = Date.now();
+      const issuerWrite = rawPut(url, "/shares", own, h.session, t, signWrite(h.key, h.session, "/shares", own, t));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const patientWrite = rawPut(
+        url,
+        "/shares",
+        garbage,
+        p.session,
+        t,
+        signWrite(p.key, p.session, "/shares", garbage, t),
+      );
+      const [a, b] = await Promise.all([issuerWrite, patientWrite]);
+      expect(a.status).to.equal(200);
+      expect(b.status, b.message).to.equal(409);
+      expect((await store.get(recordId, hospital.signer.address))!.wrapped).to.deep.equal(issuerShare.wrapped);
+    });
+
+    it("publishes one account's key from sessions opened at once, each write whole", async function () {
+      const { who, url } = await setup();
+      const patient = who("patientA");
+      const sessions = await Promise.all(Array.from({ length: 6 }, () => makeSession(patient, url)));
+      const results = await Promise.all(
+        sessions.map(({ session, key }) => {
+          const body = utf8(JSON.stringify(session));
+          const t = Date.now();
+          return rawPut(url, "/keys", body, session, t, signWrite(key, session, "/keys", body, t));
+        }),
+      );
+      expect(results.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
+      expect(sessions.map((s) => s.session.publicKey)).to.include(
+        await new DocumentService({ url }).publicKeyOf(patient.address),
+      );
+    });
+
+    it("checks a share under a grant without searching the chain's history", async function () {
+      const { client, who } = await setup();
+      const patient = await client("patientA");
+      const hospital = await client("hospital");
+      const pharmacy = await client("pharmacy");
+      const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
+      const pharmacyKey = (await pharmacy.miip.documents.encryptionKey()).publicKey;
+      await patient.service.openSession(patient.signer, patientKey);
+      await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
+      const { recordId } = await hospital.miip.documents.add({
+        patientId: await patient.miip.patients.myId(),
+        patientPublicKey: patientKey,
+        document: utf8("HbA1c 6.1 %"),
+        recordType: "lab-result",
+      });
+      const { grantIds } = await patient.miip.consent.grant({
+        grantee: who("pharmacy").address,
+        purpose: "treatment",
+        scope: { kind: "record-type", types: ["lab-result"] },
+        expiresAt: (await patient.miip.now()) + 86_400,
+      });
+      const provider = hre.network.provider as unknown as { send: (m: string, p?: unknown[]) => Promise<unknown> };
+      const send = provider.send.bind(provider);
+      let getLogs = 0;
+      provider.send = (method, params) => {
+        if (method === "eth_getLogs") getLogs++;
+        return send(method, params);
+      };
+      try {
+        await patient.miip.documents.share({
+          recordId,
+          grantee: who("pharmacy").address,
+          granteePublicKey: pharmacyKey,
+          grantId: grantIds[0],
+        });
+      } finally {
+        provider.send = send;
+      }
+      expect(getLogs).to.equal(0);
+      // A grant that does not cover the record (another type) is no ground for a share of it.
+      const { grantIds: imaging } = await patient.miip.consent.grant({
+        grantee: who("pharmacy").address,
+        purpose: "treatment",
+        scope: { kind: "record-type", types: ["imaging"] },
+        expiresAt: (await patient.miip.now()) + 86_400,
+      });
+      const outOfScope = await failure(() =>
+        patient.miip.documents.share({
+          recordId,
+          grantee: who("pharmacy").address,
+          granteePublicKey: pharmacyKey,
+          grantId: imaging[0],
+        }),
+      );
+      expect((outOfScope as IpfsError).status).to.equal(403);
+    });
+
+    it("forgets the clients counted longest ago when its table is full: a newcomer is served", async function () {
+      const { url } = await setup({ maxClients: 20 });
+      const port = Number(new URL(url).port);
+      const healthFrom = (localAddress: string) =>
+        new Promise<number>((resolve, reject) => {
+          http
+            .get({ host: "127.0.0.1", port, path: "/health", localAddress, agent: false }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            })
+            .on("error", reject);
+        });
+      for (let i = 1; i <= 40; i++) expect(await healthFrom(`127.0.1.${i}`)).to.equal(200);
+      expect(await healthFrom("127.0.2.1")).to.equal(200);
+    });
+  });
 });
+
+/**
+ * Patient A and the hospital, each with a client on the service and a session open, and a lab result the hospital
+ * stored for patient A ("HbA1c 6.1 %"): where most of these tests start.
+ */
+async function withRecord(
+  client: (name: keyof typeof LOCAL_ACCOUNTS) => Promise<{ service: DocumentService; miip: MIIP; signer: TestSigner }>,
+) {
+  const patient = await client("patientA");
+  const hospital = await client("hospital");
+  const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
+  await patient.service.openSession(patient.signer, patientKey);
+  await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
+  const { recordId } = await hospital.miip.documents.add({
+    patientId: await patient.miip.patients.myId(),
+    patientPublicKey: patientKey,
+    document: utf8("HbA1c 6.1 %"),
+    recordType: "lab-result",
+  });
+  return { patient, hospital, patientKey, recordId };
+}
 
 type TestSigner = Awaited<ReturnType<typeof hre.ethers.getSigners>>[number];
 
@@ -481,195 +645,3 @@ class SlowShareStore extends MemoryKeyShareStore {
     this.forgotten.add(`${recordId}|${recipient}`);
   }
 }
-
-/**
- * The second outside audit's findings, each a regression test: refused writes fill nothing, a write is taken only
- * under the session it was signed for, the owners' first writes do not race, one account's sessions opened at once,
- * a grant share checked without searching the chain, and a full client table that forgets rather than refuses.
- */
-describe("The document service against concurrent and hostile writers", function () {
-  let folders: ReturnType<typeof isolatedCliFolders>;
-  before(() => (folders = isolatedCliFolders({ shared: true })));
-  after(() => folders.restore());
-  let running: DocumentServiceServer | undefined;
-  let keysDir: string | undefined;
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-    if (keysDir) rmSync(keysDir, { recursive: true, force: true });
-  });
-
-  async function setup(options: { shares?: MemoryKeyShareStore; maxClients?: number } = {}) {
-    await loadFixture(seededFixture);
-    const signers = await hre.ethers.getSigners();
-    const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
-    const deployment = loadDeployment("localhost", path.join(folders.dir, "deployments"));
-    const reader = await MIIP.connect(hre.ethers.provider, deployment);
-    const shares = options.shares ?? new MemoryKeyShareStore();
-    keysDir = mkdtempSync(path.join(os.tmpdir(), "miip-keys-"));
-    running = await serveDocumentService({
-      blocks: new MemoryBlobStore(),
-      shares,
-      keysDir,
-      miip: reader,
-      maxClients: options.maxClients,
-    });
-    const client = async (name: keyof typeof LOCAL_ACCOUNTS) => {
-      const service = new DocumentService({ url: running!.url });
-      const miip = await MIIP.connect(who(name), deployment, { store: service.blobs, shares: service.shares });
-      return { service, miip, signer: who(name) };
-    };
-    return { who, shares, client, url: running.url };
-  }
-
-  it("remembers no signature of a write refused for its writer's role, and takes a write only under its own session", async function () {
-    const { who, url } = await setup();
-    const stranger = await makeSession(who("stranger"), url);
-    const block = utf8("junk");
-    const pathname = `/blocks/${cidV1(block)}`;
-    const time = Date.now();
-    const signature = signWrite(stranger.key, stranger.session, pathname, block, time);
-    expect((await rawPut(url, pathname, block, stranger.session, time, signature)).status).to.equal(403);
-    expect((await rawPut(url, pathname, block, stranger.session, time, signature)).status).to.equal(403);
-
-    // The pharmacy names the hospital's (public) session key in a session of its own: the hospital's write, seen on
-    // its way, is not taken under it, and the hospital's own goes through.
-    const hospital = await makeSession(who("hospital"), url);
-    const pharmacy = await makeSession(who("pharmacy"), url, hospital.session.sessionKey);
-    const mine = utf8("the hospital's ciphertext block");
-    const minePath = `/blocks/${cidV1(mine)}`;
-    const written = signWrite(hospital.key, hospital.session, minePath, mine, time);
-    expect((await rawPut(url, minePath, mine, pharmacy.session, time, written)).status).to.equal(401);
-    expect((await rawPut(url, minePath, mine, hospital.session, time, written)).status).to.equal(200);
-  });
-
-  it("makes the owners' first writes of a share one at a time: the patient's garbage cannot land over the issuer's copy", async function () {
-    const store = new SlowShareStore();
-    const { client, url } = await setup({ shares: store });
-    const patient = await client("patientA");
-    const hospital = await client("hospital");
-    const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
-    await patient.service.openSession(patient.signer, patientKey);
-    await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
-    const { recordId } = await hospital.miip.documents.add({
-      patientId: await patient.miip.patients.myId(),
-      patientPublicKey: patientKey,
-      document: utf8("HbA1c 6.1 %"),
-      recordType: "lab-result",
-    });
-    const issuerShare = (await store.get(recordId, hospital.signer.address))!;
-    store.forget(recordId, hospital.signer.address); // as right after registering: no issuer copy yet
-    store.delay = 300;
-    const p = await makeSession(patient.signer, url);
-    const h = await makeSession(hospital.signer, url);
-    const own = utf8(JSON.stringify(issuerShare));
-    const garbage = utf8(
-      JSON.stringify({ ...issuerShare, wrapped: { ...issuerShare.wrapped, ciphertext: `0x${"00".repeat(48)}` } }),
-    );
-    const t = Date.now();
-    const issuerWrite = rawPut(url, "/shares", own, h.session, t, signWrite(h.key, h.session, "/shares", own, t));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const patientWrite = rawPut(
-      url,
-      "/shares",
-      garbage,
-      p.session,
-      t,
-      signWrite(p.key, p.session, "/shares", garbage, t),
-    );
-    const [a, b] = await Promise.all([issuerWrite, patientWrite]);
-    expect(a.status).to.equal(200);
-    expect(b.status, b.message).to.equal(409);
-    expect((await store.get(recordId, hospital.signer.address))!.wrapped).to.deep.equal(issuerShare.wrapped);
-  });
-
-  it("publishes one account's key from sessions opened at once, each write whole", async function () {
-    const { who, url } = await setup();
-    const patient = who("patientA");
-    const sessions = await Promise.all(Array.from({ length: 6 }, () => makeSession(patient, url)));
-    const results = await Promise.all(
-      sessions.map(({ session, key }) => {
-        const body = utf8(JSON.stringify(session));
-        const t = Date.now();
-        return rawPut(url, "/keys", body, session, t, signWrite(key, session, "/keys", body, t));
-      }),
-    );
-    expect(results.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
-    expect(sessions.map((s) => s.session.publicKey)).to.include(
-      await new DocumentService({ url }).publicKeyOf(patient.address),
-    );
-  });
-
-  it("checks a share under a grant without searching the chain's history", async function () {
-    const { client, who } = await setup();
-    const patient = await client("patientA");
-    const hospital = await client("hospital");
-    const pharmacy = await client("pharmacy");
-    const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
-    const pharmacyKey = (await pharmacy.miip.documents.encryptionKey()).publicKey;
-    await patient.service.openSession(patient.signer, patientKey);
-    await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
-    const { recordId } = await hospital.miip.documents.add({
-      patientId: await patient.miip.patients.myId(),
-      patientPublicKey: patientKey,
-      document: utf8("HbA1c 6.1 %"),
-      recordType: "lab-result",
-    });
-    const { grantIds } = await patient.miip.consent.grant({
-      grantee: who("pharmacy").address,
-      purpose: "treatment",
-      scope: { kind: "record-type", types: ["lab-result"] },
-      expiresAt: (await patient.miip.now()) + 86_400,
-    });
-    const provider = hre.network.provider as unknown as { send: (m: string, p?: unknown[]) => Promise<unknown> };
-    const send = provider.send.bind(provider);
-    let getLogs = 0;
-    provider.send = (method, params) => {
-      if (method === "eth_getLogs") getLogs++;
-      return send(method, params);
-    };
-    try {
-      await patient.miip.documents.share({
-        recordId,
-        grantee: who("pharmacy").address,
-        granteePublicKey: pharmacyKey,
-        grantId: grantIds[0],
-      });
-    } finally {
-      provider.send = send;
-    }
-    expect(getLogs).to.equal(0);
-    // A grant that does not cover the record (another type) is no ground for a share of it.
-    const { grantIds: imaging } = await patient.miip.consent.grant({
-      grantee: who("pharmacy").address,
-      purpose: "treatment",
-      scope: { kind: "record-type", types: ["imaging"] },
-      expiresAt: (await patient.miip.now()) + 86_400,
-    });
-    const outOfScope = await failure(() =>
-      patient.miip.documents.share({
-        recordId,
-        grantee: who("pharmacy").address,
-        granteePublicKey: pharmacyKey,
-        grantId: imaging[0],
-      }),
-    );
-    expect((outOfScope as IpfsError).status).to.equal(403);
-  });
-
-  it("forgets the clients counted longest ago when its table is full: a newcomer is served", async function () {
-    const { url } = await setup({ maxClients: 20 });
-    const port = Number(new URL(url).port);
-    const healthFrom = (localAddress: string) =>
-      new Promise<number>((resolve, reject) => {
-        http
-          .get({ host: "127.0.0.1", port, path: "/health", localAddress, agent: false }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          })
-          .on("error", reject);
-      });
-    for (let i = 1; i <= 40; i++) expect(await healthFrom(`127.0.1.${i}`)).to.equal(200);
-    expect(await healthFrom("127.0.2.1")).to.equal(200);
-  });
-});

@@ -3,10 +3,11 @@
  * document service, its digest and address on chain), amend one, start a claim, open and justify emergency access.
  */
 import { type FormEvent, useState } from "react";
-import { RECORD_TYPE_NAMES, billDigest, utf8 } from "@miip/sdk";
+import { billDigest, utf8 } from "@miip/sdk";
 import { parseUnits } from "ethers";
 
-import { label, useT } from "../i18n.tsx";
+import { IdField, RecordTypeSelect } from "../fields.tsx";
+import { useT } from "../i18n.tsx";
 import { type Identity, ensureSession } from "../session.tsx";
 import { useApp } from "../state.ts";
 import { Notice, useAction } from "../ui.tsx";
@@ -65,26 +66,8 @@ function Upload() {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="upload-title">
       <h2 id="upload-title">{t("uploadTitle")}</h2>
-      <label>
-        {t("patientId")}
-        <input
-          required
-          inputMode="numeric"
-          pattern="[0-9]+"
-          value={patientId}
-          onChange={(e) => setPatientId(e.target.value)}
-        />
-      </label>
-      <label>
-        {t("recordType")}
-        <select value={type} onChange={(e) => setType(e.target.value)}>
-          {Object.values(RECORD_TYPE_NAMES).map((name) => (
-            <option key={name} value={name}>
-              {label(t, "type", name)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <IdField label={t("patientId")} value={patientId} onChange={setPatientId} />
+      <RecordTypeSelect label={t("recordType")} value={type} onChange={setType} />
       <label>
         {t("file")}
         <input required type="file" name="file" />
@@ -123,16 +106,7 @@ function Amend() {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="amend-title">
       <h2 id="amend-title">{t("amendTitle")}</h2>
-      <label>
-        {t("record")}
-        <input
-          required
-          inputMode="numeric"
-          pattern="[0-9]+"
-          value={recordId}
-          onChange={(e) => setRecordId(e.target.value)}
-        />
-      </label>
+      <IdField label={t("record")} value={recordId} onChange={setRecordId} />
       <label>
         {t("file")}
         <input required type="file" name="amend-file" />
@@ -172,20 +146,8 @@ function Bill() {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="bill-title">
       <h2 id="bill-title">{t("billTitle")}</h2>
-      <label>
-        {t("programme")}
-        <input
-          required
-          inputMode="numeric"
-          pattern="[0-9]+"
-          value={programme}
-          onChange={(e) => setProgramme(e.target.value)}
-        />
-      </label>
-      <label>
-        {t("records")}
-        <input required pattern="[0-9]+( *, *[0-9]+)*" value={records} onChange={(e) => setRecords(e.target.value)} />
-      </label>
+      <IdField label={t("programme")} value={programme} onChange={setProgramme} />
+      <IdField label={t("records")} value={records} onChange={setRecords} list />
       <label>
         {t("amount")} (IST)
         <input
@@ -233,16 +195,7 @@ function EmergencyAccess() {
     >
       <h2 id="emergency-title">{t("emergencyOpen")}</h2>
       <Notice error>{t("emergencyWarning")}</Notice>
-      <label>
-        {t("patientId")}
-        <input
-          required
-          inputMode="numeric"
-          pattern="[0-9]+"
-          value={patientId}
-          onChange={(e) => setPatientId(e.target.value)}
-        />
-      </label>
+      <IdField label={t("patientId")} value={patientId} onChange={setPatientId} />
       <label>
         {t("reason")}
         <select value={reason} onChange={(e) => setReason(e.target.value)}>

@@ -36,25 +36,38 @@ export default function PackCheckPage() {
     <section aria-labelledby="check-title">
       <h1 id="check-title">{t("publicCheck")}</h1>
       <p>{t("publicCheckHint")}</p>
-      <form onSubmit={submit} className="panel">
-        <label>
-          {t("packCode")}
-          <input
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            placeholder={t("packCodeHint")}
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </label>
-        <button type="submit" disabled={action.busy}>
-          {t("verify")}
-        </button>
-      </form>
+      <PackCodeForm code={code} onCode={setCode} busy={action.busy} onSubmit={submit} />
       {action.view}
       {result && <PackResult check={result} language={language} />}
     </section>
+  );
+}
+
+/** The pack code as printed (or scanned), and the button that checks it. */
+export function PackCodeForm(props: {
+  code: string;
+  onCode(code: string): void;
+  busy: boolean;
+  onSubmit(e: FormEvent): void;
+}) {
+  const t = useT();
+  return (
+    <form onSubmit={props.onSubmit} className="panel">
+      <label>
+        {t("packCode")}
+        <input
+          required
+          value={props.code}
+          onChange={(e) => props.onCode(e.target.value)}
+          placeholder={t("packCodeHint")}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </label>
+      <button type="submit" disabled={props.busy}>
+        {t("verify")}
+      </button>
+    </form>
   );
 }
 

@@ -5,6 +5,7 @@
 import { type FormEvent, useContext, useEffect, useMemo, useState } from "react";
 import {
   type ClaimView,
+  type InstitutionView,
   type HistoryEntry,
   type MIIP,
   PURPOSE_NAMES,
@@ -16,6 +17,7 @@ import { ZeroHash } from "ethers";
 import { type MessageKey, type Translate, LanguageContext, label, useT } from "../i18n.tsx";
 import { type Identity, ensureSession } from "../session.tsx";
 import { useApp } from "../state.ts";
+import { RecordTypeSelect } from "../fields.tsx";
 import { Notice, Pager, formatAmount, formatDate, short, useAction, useLoad } from "../ui.tsx";
 
 const TABS = ["timeline", "consent", "guardians", "emergency", "trail", "claims", "medicines"] as const;
@@ -27,6 +29,15 @@ function usePatient(): { identity: Identity; patientId: bigint; miip: MIIP; read
   const identity = app.identity!;
   if (identity.role.kind !== "patient") throw new Error("not a patient");
   return { identity, patientId: identity.role.patientId, miip: identity.miip, reader: app.reader };
+}
+
+/** The active institutions (the first 200 of the directory) that `keep` keeps: whom a patient chooses from. */
+function useInstitutions(reader: MIIP, keep: (institution: InstitutionView) => boolean) {
+  return useLoad(
+    async () =>
+      (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.status === "active" && keep(i)),
+    [],
+  );
 }
 
 /** Institution names by id, loaded once per page. */
@@ -151,17 +162,7 @@ function Timeline() {
     <>
       <h2>{t("timeline")}</h2>
       <div className="filters">
-        <label>
-          {t("recordType")}{" "}
-          <select value={type} onChange={(e) => setType(e.target.value)}>
-            <option value="">{t("filterAll")}</option>
-            {Object.values(RECORD_TYPE_NAMES).map((name) => (
-              <option key={name} value={name}>
-                {typeLabel(t, name)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RecordTypeSelect label={t("recordType")} value={type} onChange={setType} any={t("filterAll")} />
         <label>
           {t("issuer")}{" "}
           <select value={issuer} onChange={(e) => setIssuer(e.target.value)}>
@@ -292,10 +293,7 @@ function Consent() {
   const { identity, patientId, miip, reader } = usePatient();
   const names = useInstitutionNames(reader);
   const grants = useLoad(() => grantsOf(reader, patientId), [patientId]);
-  const institutions = useLoad(
-    async () => (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.status === "active"),
-    [],
-  );
+  const institutions = useInstitutions(reader, () => true);
   const action = useAction();
   const [grantee, setGrantee] = useState("");
   const [purpose, setPurpose] = useState("treatment");
@@ -410,17 +408,7 @@ function Consent() {
             ))}
           </select>
         </label>
-        <label>
-          {t("scope")}
-          <select value={scopeType} onChange={(e) => setScopeType(e.target.value)}>
-            <option value="">{t("scopeAll")}</option>
-            {Object.values(RECORD_TYPE_NAMES).map((name) => (
-              <option key={name} value={name}>
-                {typeLabel(t, name)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RecordTypeSelect label={t("scope")} value={scopeType} onChange={setScopeType} any={t("scopeAll")} />
         <label>
           {t("expiry")}
           <input type="number" min={1} max={365} value={days} onChange={(e) => setDays(Number(e.target.value))} />
@@ -543,10 +531,7 @@ function Emergency() {
     const history = await latest((page) => reader.history.consentHistory(patientId, page));
     return history.entries.filter((e) => e.event.startsWith("Emergency")).reverse();
   }, [patientId]);
-  const hospitals = useLoad(
-    async () => (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.kind === "hospital"),
-    [],
-  );
+  const hospitals = useInstitutions(reader, (i) => i.kind === "hospital");
   const blocked = useLoad(async () => {
     const states = await Promise.all(
       (hospitals.data ?? []).map(
@@ -766,10 +751,7 @@ function Medicines() {
   }, [prescriptions, language]);
   const [secret, setSecret] = useState("");
   const [hospitalId, setHospitalId] = useState(1);
-  const pharmacies = useLoad(
-    async () => (await reader.participants.list({ limit: 200 })).entries.filter((i) => i.kind === "pharmacy"),
-    [],
-  );
+  const pharmacies = useInstitutions(reader, (i) => i.kind === "pharmacy");
   const [pharmacy, setPharmacy] = useState("");
   const [authorization, setAuthorization] = useState<string>();
   const action = useAction();

@@ -11,7 +11,7 @@ import { type Identity, ensureSession } from "../session.tsx";
 import { useApp } from "../state.ts";
 import { Notice, formatDate, useAction, useLoad } from "../ui.tsx";
 import { DocumentView } from "./Patient.tsx";
-import { PackResult } from "./PackCheck.tsx";
+import { PackCodeForm, PackResult } from "./PackCheck.tsx";
 
 function usePharmacy(): Identity & { pharmacyId: number } {
   const identity = useApp().identity!;
@@ -159,21 +159,7 @@ function Dispense({ fields }: { fields?: { key: string; salt: string } }) {
   return (
     <section aria-labelledby="dispense-title">
       <h2 id="dispense-title">{t("dispense")}</h2>
-      <form onSubmit={submitVerify} className="panel">
-        <label>
-          {t("packCode")}
-          <input
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            placeholder={t("packCodeHint")}
-            spellCheck={false}
-          />
-        </label>
-        <button type="submit" disabled={verify.busy}>
-          {t("verify")}
-        </button>
-      </form>
+      <PackCodeForm code={code} onCode={setCode} busy={verify.busy} onSubmit={submitVerify} />
       {verify.view}
       {check && <PackResult check={check} language={language} />}
       {check?.verification.authentic && (
