@@ -23,6 +23,8 @@ import { Notice, Pager, formatAmount, formatDate, short, useAction, useLoad } fr
 const TABS = ["timeline", "consent", "guardians", "emergency", "trail", "claims", "medicines"] as const;
 type Tab = (typeof TABS)[number];
 const PAGE = 20;
+/** How many of the patient's latest consent and account events the grants, guardians and emergency lists read. */
+const HISTORY = 500;
 
 function usePatient(): { identity: Identity; patientId: bigint; miip: MIIP; reader: MIIP } {
   const app = useApp();
@@ -125,13 +127,30 @@ function PublishKey() {
   );
 }
 
-/** A page of the patient's records, newest first, with the offset counted from the newest. */
-async function newestFirst(miip: MIIP, patientId: bigint, fromNewest: number, size: number) {
-  const { total } = await miip.history.recordsOfPatient(patientId, { limit: 0 });
+/**
+ * The end of a list the SDK pages oldest first: at most `size` entries ending `fromNewest` before its last, still
+ * oldest first, with the list's total. The timeline and the trail show it reversed; the histories read it in order.
+ */
+async function tail<T>(
+  read: (page: { offset?: number; limit?: number }) => Promise<{ entries: T[]; total: number }>,
+  size: number,
+  fromNewest = 0,
+): Promise<{ entries: T[]; total: number }> {
+  const { total } = await read({ limit: 0 });
   const end = Math.max(0, total - fromNewest);
   const start = Math.max(0, end - size);
-  const page = await miip.history.recordsOfPatient(patientId, { offset: start, limit: end - start });
-  return { entries: [...page.entries].reverse(), total };
+  const page = await read({ offset: start, limit: end - start });
+  return { entries: page.entries, total };
+}
+
+/** A page of `tail`, newest first. */
+async function newestFirst<T>(
+  read: (page: { offset?: number; limit?: number }) => Promise<{ entries: T[]; total: number }>,
+  size: number,
+  fromNewest: number,
+): Promise<{ entries: T[]; total: number }> {
+  const { entries, total } = await tail(read, size, fromNewest);
+  return { entries: [...entries].reverse(), total };
 }
 
 function typeLabel(t: Translate, name: string): string {
@@ -146,7 +165,10 @@ function Timeline() {
   const [offset, setOffset] = useState(0);
   const [type, setType] = useState("");
   const [issuer, setIssuer] = useState("");
-  const records = useLoad(() => newestFirst(reader, patientId, offset, PAGE), [patientId, offset]);
+  const records = useLoad(
+    () => newestFirst((page) => reader.history.recordsOfPatient(patientId, page), PAGE, offset),
+    [patientId, offset],
+  );
   const [opened, setOpened] = useState<{ id: bigint; bytes: Uint8Array }>();
   const action = useAction();
   const shown = (records.data?.entries ?? []).filter(
@@ -248,18 +270,9 @@ interface GrantRow {
   revoked: boolean;
 }
 
-/** The last `size` entries of a history (the SDK pages oldest first), still oldest first. */
-async function latest<T>(
-  read: (page: { offset?: number; limit?: number }) => Promise<{ entries: T[]; total: number }>,
-  size = 500,
-): Promise<{ entries: T[]; total: number }> {
-  const { total } = await read({ limit: 0 });
-  return read({ offset: Math.max(0, total - size), limit: size });
-}
-
 /** The patient's grants from the consent history, newest first, each with whether it is live now. */
 async function grantsOf(reader: MIIP, patientId: bigint): Promise<GrantRow[]> {
-  const history = await latest((page) => reader.history.consentHistory(patientId, page));
+  const history = await tail((page) => reader.history.consentHistory(patientId, page), HISTORY);
   const rows = new Map<string, GrantRow>();
   for (const entry of history.entries) {
     if (entry.event !== "ConsentGranted") continue;
@@ -428,7 +441,7 @@ function Guardians() {
   const { patientId, miip, reader } = usePatient();
   const state = useLoad(async () => {
     const view = await reader.patients.get(patientId);
-    const history = await latest((page) => reader.history.accountHistory(patientId, page));
+    const history = await tail((page) => reader.history.accountHistory(patientId, page), HISTORY);
     const guardians = new Map<string, number>();
     for (const e of history.entries) {
       if (e.event === "GuardianSet") guardians.set(e.args.commitment as string, Number(e.args.powers));
@@ -528,7 +541,7 @@ function Emergency() {
   const { patientId, miip, reader } = usePatient();
   const names = useInstitutionNames(reader);
   const events = useLoad(async () => {
-    const history = await latest((page) => reader.history.consentHistory(patientId, page));
+    const history = await tail((page) => reader.history.consentHistory(patientId, page), HISTORY);
     return history.entries.filter((e) => e.event.startsWith("Emergency")).reverse();
   }, [patientId]);
   const hospitals = useInstitutions(reader, (i) => i.kind === "hospital");
@@ -586,13 +599,10 @@ function Trail() {
   const { patientId, reader } = usePatient();
   const names = useInstitutionNames(reader);
   const [offset, setOffset] = useState(0);
-  const trail = useLoad(async () => {
-    const { total } = await reader.history.accessTrail(patientId, { limit: 0 });
-    const end = Math.max(0, total - offset);
-    const start = Math.max(0, end - PAGE);
-    const page = await reader.history.accessTrail(patientId, { offset: start, limit: end - start });
-    return { entries: [...page.entries].reverse(), total };
-  }, [patientId, offset]);
+  const trail = useLoad(
+    () => newestFirst((page) => reader.history.accessTrail(patientId, page), PAGE, offset),
+    [patientId, offset],
+  );
   return (
     <>
       <h2>{t("trail")}</h2>
