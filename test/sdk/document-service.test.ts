@@ -29,7 +29,7 @@ import {
   sessionMessage,
   utf8,
 } from "../../packages/sdk/src/node";
-import { clientOf } from "../../packages/sdk/src/node/document-service";
+import { clientOf } from "../../packages/sdk/src/node/clients";
 import { failure } from "../helpers/failure";
 import { isolatedCliFolders, seededFixture } from "../helpers/tasks";
 

@@ -45,6 +45,7 @@ import {
   verifySession,
 } from "../storage/service.ts";
 import { MAX_BLOCK_SIZE } from "../storage/unixfs.ts";
+import { clientOf } from "./clients.ts";
 
 /** How a document service runs. */
 export interface DocumentServiceServerOptions {
@@ -465,23 +466,6 @@ export function readableUnder(
         ) === grantId.toLowerCase(),
     ),
   );
-}
-
-/** A client's key for the limit: its IPv4 address, or its IPv6 /64 (one subscriber's network). */
-export function clientOf(address: string | undefined): string {
-  if (!address) return "?";
-  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (v4) return v4[1];
-  const [head, tail = ""] = address.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::")
-    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
 }
 
 function answerError(res: http.ServerResponse, refusal: Refusal): void {

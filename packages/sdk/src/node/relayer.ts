@@ -22,6 +22,7 @@ import { type Signer, ZeroAddress, getAddress, isHexString, verifyTypedData } fr
 import { MIIP, PATIENT_CALL_TYPES, asMIIPError, participantsDomain } from "../index.ts";
 import type { Deployment } from "../deployment.ts";
 import { type PatientCall, RelayerError, type RelayRequest } from "../relayer.ts";
+import { clientOf } from "./clients.ts";
 
 /** How a relayer runs. */
 export interface RelayerOptions {
@@ -35,7 +36,7 @@ export interface RelayerOptions {
   /** Requests one patient may have relayed per minute (counted once they pass every check): 10 by default. */
   perPatient?: number;
   /**
-   * Requests one client (by its socket address) may send per minute, valid or not: 60 by default. Behind a proxy
+   * Requests one client (an IPv4 address, an IPv6 /64) may send per minute, valid or not: 60 by default. Behind a proxy
    * every client shares the proxy's address: run the relayer where clients reach it directly, or raise this.
    */
   perClient?: number;
@@ -184,7 +185,7 @@ export async function startRelayer(options: RelayerOptions): Promise<Relayer> {
   let queue: Promise<unknown> = Promise.resolve();
 
   const relay = async (req: http.IncomingMessage): Promise<{ hash: string }> => {
-    if (!perClient.take(req.socket.remoteAddress ?? "?", Date.now())) {
+    if (!perClient.take(clientOf(req.socket.remoteAddress), Date.now())) {
       throw new RelayerError(429, "rate-limited", "too many requests from this client: wait a minute");
     }
     let body: unknown;
