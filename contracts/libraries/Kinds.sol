@@ -12,6 +12,7 @@ library Kinds {
     uint256 internal constant PHARMACY = 1 << uint8(IParticipantRegistry.Kind.Pharmacy);
     uint256 internal constant INSURER = 1 << uint8(IParticipantRegistry.Kind.Insurer);
     uint256 internal constant PUBLIC_HEALTH_AGENCY = 1 << uint8(IParticipantRegistry.Kind.PublicHealthAgency);
+    uint256 internal constant RESEARCHER = 1 << uint8(IParticipantRegistry.Kind.Researcher);
     uint256 internal constant MANUFACTURER = 1 << uint8(IParticipantRegistry.Kind.Manufacturer);
     uint256 internal constant DISTRIBUTOR = 1 << uint8(IParticipantRegistry.Kind.Distributor);
     uint256 internal constant REGULATOR = 1 << uint8(IParticipantRegistry.Kind.Regulator);

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {SuiteService} from "../base/SuiteService.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {IResearchMarket} from "../interfaces/IResearchMarket.sol";
+import {Kinds} from "../libraries/Kinds.sol";
+
+/**
+ * @title ResearchMarket
+ * @notice See {IResearchMarket}. Work in progress (issue 19): not yet deployed with the suite.
+ * @dev State in the ERC-7201 namespace `miip.storage.ResearchMarket`. A request's budget is never a stored number:
+ * it is price × maximum, and what may be refunded is always computed from the counters, so that no path can refund
+ * what is owed (Panacea's bug #572 refunded the whole budget instead of the remainder).
+ */
+contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMarket {
+    using SafeERC20 for IERC20;
+
+    /// @dev A request and its counters; `input` as opened.
+    struct RequestData {
+        uint32 researcherId;
+        bool closed;
+        uint32 delivered;
+        uint32 pending;
+        uint128 paid;
+        uint128 refunded;
+        RequestInput input;
+    }
+
+    /// @dev A contribution: whose, to which request, where it stands, and its deadlines.
+    struct ContributionData {
+        uint64 patientId;
+        uint64 requestId;
+        ContributionStatus status;
+        uint40 contestBy;
+        uint40 arbitrateBy;
+    }
+
+    /// @custom:storage-location erc7201:miip.storage.ResearchMarket
+    struct MarketStorage {
+        uint64 requestCount;
+        uint64 contributionCount;
+        mapping(uint256 requestId => RequestData) requests;
+        mapping(uint256 contributionId => ContributionData) contributions;
+        /// @dev 0: not in; 1: opted in; 2: delivered (final for the pair).
+        mapping(bytes32 requestPatient => uint8 state) participation;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("miip.storage.ResearchMarket")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_LOCATION = 0x81907a2c5902bcfe1188dfdc0f117529e9feb8dbcdcfcd661c501c3a5d877b00;
+
+    uint8 private constant OPTED_IN = 1;
+    uint8 private constant DELIVERED = 2;
+    /// @notice The most source records a contribution names.
+    uint256 public constant MAX_SOURCES = 20;
+    /// @notice How long the public-health agency has to decide a contested contribution.
+    uint40 public constant ARBITRATION_PERIOD = 21 days;
+    /// @notice The longest contest window a request may set.
+    uint32 public constant MAX_CONTEST_WINDOW = 30 days;
+
+    /// @notice The token patients are paid in (IST).
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IERC20 public immutable token;
+
+    /// @param participants_ The participant directory (its proxy).
+    /// @param records_ The record registry (its proxy).
+    /// @param token_ The IST token.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(
+        IParticipantRegistry participants_,
+        IRecordRegistry records_,
+        IERC20 token_
+    ) SuiteService(participants_, records_) {
+        token = token_;
+    }
+
+    /// @notice Sets the access manager.
+    /// @param authority The suite's access manager.
+    function initialize(address authority) external initializer {
+        __AccessManaged_init(authority);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function openRequest(RequestInput calldata input) external nonReentrant returns (uint256 requestId) {
+        (uint32 researcherId, ) = _participants.activeInstitution(msg.sender, Kinds.RESEARCHER | Kinds.MANUFACTURER);
+        if (input.recordTypes == 0) revert MarketInvalidRequest("recordTypes");
+        if (input.from > input.to) revert MarketInvalidRequest("period");
+        if (input.price == 0) revert MarketInvalidRequest("price");
+        if (input.maxContributions == 0) revert MarketInvalidRequest("maxContributions");
+        if (input.deadline <= block.timestamp) revert MarketInvalidRequest("deadline");
+        if (input.contestWindow == 0 || input.contestWindow > MAX_CONTEST_WINDOW) {
+            revert MarketInvalidRequest("contestWindow");
+        }
+        MarketStorage storage $ = _storage();
+        requestId = ++$.requestCount;
+        RequestData storage request = $.requests[requestId];
+        request.researcherId = researcherId;
+        request.input = input;
+        emit RequestOpened(requestId, researcherId, input);
+        uint256 budget = uint256(input.price) * input.maxContributions;
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), budget);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != budget) revert MarketFeeOnTransfer(budget, received);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function optIn(uint256 requestId) external {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        _open(requestId);
+        MarketStorage storage $ = _storage();
+        bytes32 key = _pair(requestId, patientId);
+        if ($.participation[key] == DELIVERED) revert MarketAlreadyDelivered(requestId, patientId);
+        $.participation[key] = OPTED_IN;
+        emit OptedIn(requestId, patientId, actor);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function withdrawOptIn(uint256 requestId) external {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        MarketStorage storage $ = _storage();
+        bytes32 key = _pair(requestId, patientId);
+        uint8 state = $.participation[key];
+        if (state == DELIVERED) revert MarketAlreadyDelivered(requestId, patientId);
+        if (state != OPTED_IN) revert MarketNotOptedIn(requestId, patientId);
+        delete $.participation[key];
+        emit OptInWithdrawn(requestId, patientId, actor);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function contribute(
+        uint256 requestId,
+        bytes32 digest,
+        string calldata uri,
+        uint256[] calldata sourceRecordIds
+    ) external returns (uint256 contributionId) {
+        (uint64 patientId, ) = _patientAction();
+        uint40 contestBy;
+        (contributionId, contestBy) = _deliver(requestId, patientId, sourceRecordIds);
+        emit ContributionDelivered(
+            contributionId,
+            requestId,
+            patientId,
+            digest,
+            uri,
+            uint8(sourceRecordIds.length),
+            contestBy
+        );
+    }
+
+    /// @dev Checks a delivery (opted in, not delivered, room left, 1 to 20 eligible sources) and records it.
+    function _deliver(
+        uint256 requestId,
+        uint64 patientId,
+        uint256[] calldata sourceRecordIds
+    ) private returns (uint256 contributionId, uint40 contestBy) {
+        RequestData storage request = _open(requestId);
+        MarketStorage storage $ = _storage();
+        bytes32 key = _pair(requestId, patientId);
+        uint8 state = $.participation[key];
+        if (state == DELIVERED) revert MarketAlreadyDelivered(requestId, patientId);
+        if (state != OPTED_IN) revert MarketNotOptedIn(requestId, patientId);
+        if (request.delivered >= request.input.maxContributions) {
+            revert MarketFull(requestId, request.input.maxContributions);
+        }
+        uint256 count = sourceRecordIds.length;
+        if (count == 0 || count > MAX_SOURCES) revert MarketInvalidSourceCount(count);
+        for (uint256 i; i < count; ++i) {
+            _checkSource(request.input, patientId, sourceRecordIds[i]);
+        }
+        $.participation[key] = DELIVERED;
+        ++request.delivered;
+        ++request.pending;
+        contributionId = ++$.contributionCount;
+        contestBy = uint40(block.timestamp) + request.input.contestWindow;
+        $.contributions[contributionId] = ContributionData({
+            patientId: patientId,
+            requestId: uint64(requestId),
+            status: ContributionStatus.Delivered,
+            contestBy: contestBy,
+            arbitrateBy: 0
+        });
+    }
+
+    /// @inheritdoc IResearchMarket
+    function logRead(uint256 contributionId) external {
+        ContributionData storage c = _contribution(contributionId);
+        uint32 researcherId = _researcherOf(uint256(c.requestId));
+        emit ContributionRead(contributionId, c.patientId, researcherId);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function accept(uint256 contributionId) external nonReentrant {
+        ContributionData storage c = _contribution(contributionId);
+        _researcherOf(uint256(c.requestId));
+        if (c.status != ContributionStatus.Delivered) revert MarketInvalidStatus(contributionId, c.status);
+        _pay(contributionId, c);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function contest(uint256 contributionId, bytes32 reasonCode, bytes32 evidence) external {
+        ContributionData storage c = _contribution(contributionId);
+        _researcherOf(uint256(c.requestId));
+        if (c.status != ContributionStatus.Delivered) revert MarketInvalidStatus(contributionId, c.status);
+        if (block.timestamp > c.contestBy) revert MarketDeadlinePassed(contributionId, c.contestBy);
+        c.status = ContributionStatus.Contested;
+        c.arbitrateBy = uint40(block.timestamp) + ARBITRATION_PERIOD;
+        emit ContributionContested(contributionId, reasonCode, evidence, c.arbitrateBy);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function arbitrate(uint256 contributionId, bool pay) external nonReentrant {
+        _participants.activeInstitution(msg.sender, Kinds.PUBLIC_HEALTH_AGENCY);
+        ContributionData storage c = _contribution(contributionId);
+        if (c.status != ContributionStatus.Contested) revert MarketInvalidStatus(contributionId, c.status);
+        if (block.timestamp > c.arbitrateBy) revert MarketDeadlinePassed(contributionId, c.arbitrateBy);
+        if (pay) {
+            _pay(contributionId, c);
+        } else {
+            c.status = ContributionStatus.Rejected;
+            RequestData storage request = _storage().requests[c.requestId];
+            --request.pending;
+            emit ContributionDecided(
+                contributionId,
+                c.requestId,
+                c.patientId,
+                ContributionStatus.Rejected,
+                0,
+                address(0)
+            );
+        }
+    }
+
+    /// @inheritdoc IResearchMarket
+    function settle(uint256 contributionId) external nonReentrant {
+        ContributionData storage c = _contribution(contributionId);
+        uint40 deadline;
+        if (c.status == ContributionStatus.Delivered) deadline = c.contestBy;
+        else if (c.status == ContributionStatus.Contested) deadline = c.arbitrateBy;
+        else revert MarketInvalidStatus(contributionId, c.status);
+        if (block.timestamp <= deadline) revert MarketDeadlineNotReached(contributionId, deadline);
+        _pay(contributionId, c);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function close(uint256 requestId) external nonReentrant {
+        RequestData storage request = _request(requestId);
+        if (request.closed) revert MarketRequestClosed(requestId, request.input.deadline);
+        bool byResearcher = _isResearcher(request.researcherId);
+        if (!byResearcher && block.timestamp <= request.input.deadline) revert MarketNotResearcher(msg.sender);
+        request.closed = true;
+        emit RequestClosed(requestId, byResearcher);
+        if (_remainder(request) != 0) _refund(requestId, request);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function refund(uint256 requestId) external nonReentrant returns (uint256 amount) {
+        RequestData storage request = _request(requestId);
+        if (!request.closed) revert MarketRequestClosed(requestId, request.input.deadline);
+        if (_remainder(request) == 0) revert MarketNothingToRefund(requestId);
+        amount = _refund(requestId, request);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function getRequest(
+        uint256 requestId
+    )
+        external
+        view
+        returns (
+            uint32 researcherId,
+            RequestInput memory input,
+            bool closed,
+            uint32 delivered,
+            uint32 pending,
+            uint256 paid,
+            uint256 refunded
+        )
+    {
+        RequestData storage r = _request(requestId);
+        return (r.researcherId, r.input, r.closed, r.delivered, r.pending, r.paid, r.refunded);
+    }
+
+    /// @inheritdoc IResearchMarket
+    function refundable(uint256 requestId) external view returns (uint256) {
+        RequestData storage r = _request(requestId);
+        return r.closed ? _remainder(r) : 0;
+    }
+
+    /// @inheritdoc IResearchMarket
+    function participation(uint256 requestId, uint64 patientId) external view returns (bool optedIn, bool delivered) {
+        uint8 state = _storage().participation[_pair(requestId, patientId)];
+        return (state == OPTED_IN, state == DELIVERED);
+    }
+
+    /// @dev Pays a delivered or contested contribution's price to its patient's current address.
+    function _pay(uint256 contributionId, ContributionData storage c) private {
+        RequestData storage request = _storage().requests[c.requestId];
+        uint256 price = request.input.price;
+        c.status = ContributionStatus.Paid;
+        --request.pending;
+        request.paid += uint128(price);
+        address payee = _participants.patientAccount(c.patientId);
+        emit ContributionDecided(contributionId, c.requestId, c.patientId, ContributionStatus.Paid, price, payee);
+        token.safeTransfer(payee, price);
+    }
+
+    /// @dev Sends the remainder to the researcher's current address.
+    function _refund(uint256 requestId, RequestData storage request) private returns (uint256 amount) {
+        amount = _remainder(request);
+        request.refunded += uint128(amount);
+        address to = _participants.institution(request.researcherId).account;
+        emit Refunded(requestId, amount, to, request.refunded);
+        token.safeTransfer(to, amount);
+    }
+
+    /// @dev What a closed request holds beyond what it paid, owes to pending contributions, and refunded.
+    function _remainder(RequestData storage r) private view returns (uint256) {
+        uint256 price = r.input.price;
+        uint256 funded = price * r.input.maxContributions;
+        return funded - r.paid - price * r.pending - r.refunded;
+    }
+
+    /// @dev A source record must be the patient's, of a requested type, issued in the period.
+    function _checkSource(RequestInput storage input, uint64 patientId, uint256 recordId) private view {
+        (uint64 owner, , uint8 recordType, uint40 issuedAt) = _records.recordHeader(recordId);
+        if (
+            owner != patientId ||
+            (input.recordTypes >> recordType) & 1 == 0 ||
+            issuedAt < input.from ||
+            issuedAt > input.to
+        ) revert MarketSourceNotEligible(recordId);
+    }
+
+    function _open(uint256 requestId) private view returns (RequestData storage request) {
+        request = _request(requestId);
+        if (request.closed || block.timestamp > request.input.deadline) {
+            revert MarketRequestClosed(requestId, request.input.deadline);
+        }
+    }
+
+    function _request(uint256 requestId) private view returns (RequestData storage request) {
+        request = _storage().requests[requestId];
+        if (request.researcherId == 0) revert MarketUnknownRequest(requestId);
+    }
+
+    function _contribution(uint256 contributionId) private view returns (ContributionData storage c) {
+        c = _storage().contributions[contributionId];
+        if (c.status == ContributionStatus.None) revert MarketUnknownContribution(contributionId);
+    }
+
+    /// @dev The request's researcher id, if the caller is its researcher's current address; reverts otherwise.
+    function _researcherOf(uint256 requestId) private view returns (uint32 researcherId) {
+        researcherId = _storage().requests[requestId].researcherId;
+        if (!_isResearcher(researcherId)) revert MarketNotResearcher(msg.sender);
+    }
+
+    function _isResearcher(uint32 researcherId) private view returns (bool) {
+        return _participants.memberOf(msg.sender).id == researcherId;
+    }
+
+    function _pair(uint256 requestId, uint64 patientId) private pure returns (bytes32) {
+        return keccak256(abi.encode(requestId, patientId));
+    }
+
+    function _storage() private pure returns (MarketStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            $.slot := STORAGE_LOCATION
+        }
+    }
+}
