@@ -62,6 +62,9 @@ export const FUNCTION_ROLES = {
     replaceArbitrator: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
+  ResearchMarket: {
+    upgradeToAndCall: "GOVERNOR",
+  },
   ProductRegistry: {
     assignPrefix: "REGISTRAR",
     cancelPrefix: "GUARDIAN",

@@ -4,6 +4,7 @@ import { ROLES } from "../../config/roles";
 import GovernanceModule from "./Governance";
 import ClaimsModule from "./Claims";
 import ISTModule from "./IST";
+import MarketModule from "./Market";
 import ProductsModule from "./Products";
 import RegistryModule from "./Registry";
 import SupplyModule from "./Supply";
@@ -26,7 +27,8 @@ export default buildModule("MIIP", (m) => {
   const { claims } = m.useModule(ClaimsModule);
   const { products } = m.useModule(ProductsModule);
   const { supply, verifier } = m.useModule(SupplyModule);
-  const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, ProductsModule, SupplyModule];
+  const { market } = m.useModule(MarketModule);
+  const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, ProductsModule, SupplyModule, MarketModule];
 
   const delay = m.getParameter<number>("governorDelay");
   const targets = {
@@ -37,6 +39,7 @@ export default buildModule("MIIP", (m) => {
     ClaimEscrow: claims,
     ProductRegistry: products,
     SupplyChain: supply,
+    ResearchMarket: market,
   };
   const delays = Object.entries(targets).map(([name, target]) =>
     m.call(manager, "setTargetAdminDelay", [target, delay], { id: `adminDelay_${name}`, after: wired }),
@@ -48,5 +51,5 @@ export default buildModule("MIIP", (m) => {
   const deployer = m.getAccount(0);
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], { id: "renounce_ADMIN", after: [granted] });
 
-  return { ...ist, ...registry, manager, claims, products, supply, verifier };
+  return { ...ist, ...registry, manager, claims, products, supply, verifier, market };
 });

@@ -49,6 +49,7 @@ export const DEPLOYED_ABIS: Record<ContractName, string> = {
   ProductRegistry: "IProductRegistry",
   SupplyChain: "ISupplyChain",
   PackVerifier: "PackVerifier",
+  ResearchMarket: "IResearchMarket",
 };
 
 /** Standard interfaces a client of the suite also calls: a programme's stablecoin, permits, EIP-712 domains. */
@@ -368,6 +369,7 @@ export const ERROR_SOURCES: ContractName[] = [
   "ClaimEscrow",
   "ProductRegistry",
   "SupplyChain",
+  "ResearchMarket",
   "ISTDistribution",
   "INSSETToken",
 ];

@@ -16,6 +16,7 @@ import {
   RecordRegistry__factory,
   SupplyChain__factory,
   PackVerifier__factory,
+  ResearchMarket__factory,
   type ClaimEscrow,
   type ConsentManager,
   type INSSETToken,
@@ -26,6 +27,7 @@ import {
   type RecordRegistry,
   type SupplyChain,
   type PackVerifier,
+  type ResearchMarket,
 } from "../../typechain-types";
 import { PUBLIC_NETWORKS } from "../../config/networks";
 import { ROLES } from "../../config/roles";
@@ -44,6 +46,7 @@ export interface Suite {
   products: ProductRegistry;
   supply: SupplyChain;
   verifier: PackVerifier;
+  market: ResearchMarket;
   resolved: ResolvedParameters;
 }
 
@@ -114,6 +117,7 @@ export async function deploySuite(
     products: ProductRegistry__factory.connect(at("products"), deployer),
     supply: SupplyChain__factory.connect(at("supply"), deployer),
     verifier: PackVerifier__factory.connect(at("verifier"), deployer),
+    market: ResearchMarket__factory.connect(at("market"), deployer),
     resolved,
   };
 
@@ -198,6 +202,7 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     ProductRegistry: await suite.products.getAddress(),
     SupplyChain: await suite.supply.getAddress(),
     PackVerifier: await suite.verifier.getAddress(),
+    ResearchMarket: await suite.market.getAddress(),
   });
 }
 

@@ -19,6 +19,7 @@ import {
   ProductRegistry__factory,
   RecordRegistry__factory,
   SupplyChain__factory,
+  ResearchMarket__factory,
 } from "../../typechain-types";
 import type { ResolvedParameters } from "./parameters";
 
@@ -34,6 +35,7 @@ const MANAGED: Record<ManagedContract, { address: (d: Deployment) => string; ifa
   ClaimEscrow: { address: (d) => d.ClaimEscrow, iface: ClaimEscrow__factory.createInterface() },
   ProductRegistry: { address: (d) => d.ProductRegistry, iface: ProductRegistry__factory.createInterface() },
   SupplyChain: { address: (d) => d.SupplyChain, iface: SupplyChain__factory.createInterface() },
+  ResearchMarket: { address: (d) => d.ResearchMarket, iface: ResearchMarket__factory.createInterface() },
 };
 
 const ROLE_BY_ID = new Map<bigint, RoleName>(Object.entries(ROLES).map(([name, id]) => [id, name as RoleName]));

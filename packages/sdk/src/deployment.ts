@@ -12,6 +12,7 @@ export const CONTRACT_NAMES = [
   "ProductRegistry",
   "SupplyChain",
   "PackVerifier",
+  "ResearchMarket",
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];

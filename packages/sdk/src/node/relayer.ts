@@ -66,6 +66,7 @@ export const RELAYED_CONTRACTS = [
   "ClaimEscrow",
   "ProductRegistry",
   "SupplyChain",
+  "ResearchMarket",
 ] as const;
 
 const MAX_BODY = 64 * 1024;
