@@ -1,0 +1,196 @@
+import { expect } from "chai";
+import path from "node:path";
+
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+
+import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
+import { loadDeployment } from "../../packages/sdk/src/node";
+import {
+  INSSETToken__factory,
+  ParticipantRegistry__factory,
+  ResearchMarket__factory,
+  type ResearchMarket,
+} from "../../typechain-types";
+import { asPatient } from "../helpers/patients";
+import { isolatedCliFolders, seededFixture } from "../helpers/tasks";
+
+const IST = (n: number) => BigInt(n) * 10n ** 18n;
+const DAY = 86_400;
+/** Record type 3: lab results (config/recordTypes). */
+const LAB = 1n << 3n;
+
+/**
+ * The research market against the seeded suite, attacker first (issue 19, work in progress): a researcher that
+ * would take back what it owes, contest after its window or never pay; a patient that would contribute twice,
+ * without opting in, from records that are not its own, or past the maximum; an agency that never acts. Every
+ * refusal names its error and leaves the money where it was.
+ */
+describe("ResearchMarket: patients paid for de-identified data, and nobody paid twice or robbed of what is owed", function () {
+  let folders: ReturnType<typeof isolatedCliFolders>;
+  before(() => (folders = isolatedCliFolders({ shared: true })));
+  after(() => folders.restore());
+
+  async function setup() {
+    await loadFixture(seededFixture);
+    const signers = await hre.ethers.getSigners();
+    const who = (name: LocalAccountName) => signers[LOCAL_ACCOUNTS[name]];
+    const deployment = loadDeployment("localhost", path.join(folders.dir, "deployments"));
+    const market = ResearchMarket__factory.connect(deployment.ResearchMarket, who("researcher"));
+    const token = INSSETToken__factory.connect(deployment.INSSETToken, who("treasury"));
+    const participants = ParticipantRegistry__factory.connect(deployment.ParticipantRegistry, who("registrar"));
+    await token.transfer(who("researcher").address, IST(1_000));
+    await token.connect(who("researcher")).approve(deployment.ResearchMarket, hre.ethers.MaxUint256);
+    const now = await time.latest();
+    const input = {
+      recordTypes: LAB,
+      from: now - 30 * DAY,
+      to: now + DAY,
+      termsDigest: hre.ethers.id("terms v1"),
+      deidentificationDigest: hre.ethers.id("HIPAA safe harbour, 18 identifiers removed"),
+      price: IST(10),
+      maxContributions: 3,
+      deadline: now + 30 * DAY,
+      contestWindow: 7 * DAY,
+    };
+    await market.openRequest(input);
+    const patientA = who("patientA");
+    const { patientId } = await participants.patientOf(patientA.address).then(([id]) => ({ patientId: id }));
+    const asA = (fn: string, args: readonly unknown[]) =>
+      asPatient(participants, patientA, patientId, market, fn, args);
+    return { who, market, token, participants, deployment, input, patientA, patientId, asA };
+  }
+
+  /** The market holds at least what every request may still pay or refund. */
+  async function solvent(market: ResearchMarket, token: Awaited<ReturnType<typeof setup>>["token"], requests: number) {
+    let owed = 0n;
+    for (let id = 1; id <= requests; id++) {
+      const [, input, , , , paid, refunded] = await market.getRequest(id);
+      owed += input.price * input.maxContributions - paid - refunded;
+    }
+    expect(await token.balanceOf(await market.getAddress())).to.be.at.least(owed);
+  }
+
+  it("escrows the whole budget at opening, from an active researcher only", async function () {
+    const { market, token, who, input, participants } = await setup();
+    expect(await token.balanceOf(await market.getAddress())).to.equal(IST(30));
+    await expect(market.connect(who("hospital")).openRequest(input)).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsWrongKind",
+    );
+    await expect(market.openRequest({ ...input, price: 0 })).to.be.revertedWithCustomError(
+      market,
+      "MarketInvalidRequest",
+    );
+    expect(await market.refundable(1)).to.equal(0);
+  });
+
+  it("pays a patient once for its contribution, after the contest window, whoever settles", async function () {
+    const { market, token, who, asA, patientA, patientId } = await setup();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("de-identified lab result"), "ipfs://bafy-contribution", [1]]);
+    expect(await market.participation(1, patientId)).to.deep.equal([false, true]);
+    await expect(market.connect(who("stranger")).settle(1)).to.be.revertedWithCustomError(
+      market,
+      "MarketDeadlineNotReached",
+    );
+    await time.increase(7 * DAY + 1);
+    const before = await token.balanceOf(patientA.address);
+    await market.connect(who("stranger")).settle(1);
+    expect(await token.balanceOf(patientA.address)).to.equal(before + IST(10));
+    await expect(market.connect(who("stranger")).settle(1)).to.be.revertedWithCustomError(
+      market,
+      "MarketInvalidStatus",
+    );
+    // A second contribution by the same patient: refused, nothing moves.
+    await expect(asA("contribute", [1, hre.ethers.id("again"), "ipfs://again", [1]])).to.be.revertedWithCustomError(
+      market,
+      "MarketAlreadyDelivered",
+    );
+    await solvent(market, token, 1);
+  });
+
+  it("refuses contributions without an opt-in, from others' records, of other types, or straight to the market", async function () {
+    const { market, asA, who, patientId } = await setup();
+    await expect(asA("contribute", [1, hre.ethers.id("x"), "ipfs://x", [1]])).to.be.revertedWithCustomError(
+      market,
+      "MarketNotOptedIn",
+    );
+    await asA("optIn", [1]);
+    // Record 3 is patient B's; record 2 is patient A's prescription (not a lab result).
+    for (const source of [3, 2]) {
+      await expect(asA("contribute", [1, hre.ethers.id("x"), "ipfs://x", [source]]))
+        .to.be.revertedWithCustomError(market, "MarketSourceNotEligible")
+        .withArgs(source);
+    }
+    await expect(asA("contribute", [1, hre.ethers.id("x"), "ipfs://x", []])).to.be.revertedWithCustomError(
+      market,
+      "MarketInvalidSourceCount",
+    );
+    await expect(
+      market.connect(who("patientA")).contribute(1, hre.ethers.id("x"), "ipfs://x", [1]),
+    ).to.be.revertedWithCustomError(market, "PatientsNotThroughGateway");
+    expect(await market.participation(1, patientId)).to.deep.equal([true, false]);
+  });
+
+  it("closing refunds only the remainder: what a pending contribution is owed stays until it is decided", async function () {
+    const { market, token, who, asA, patientA } = await setup();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    const researcher = who("researcher");
+    const before = await token.balanceOf(researcher.address);
+    await market.close(1);
+    expect(await token.balanceOf(researcher.address)).to.equal(before + IST(20));
+    await expect(market.refund(1)).to.be.revertedWithCustomError(market, "MarketNothingToRefund");
+    await time.increase(7 * DAY + 1);
+    const patientBefore = await token.balanceOf(patientA.address);
+    await market.connect(who("stranger")).settle(1);
+    expect(await token.balanceOf(patientA.address)).to.equal(patientBefore + IST(10));
+    expect(await token.balanceOf(await market.getAddress())).to.equal(0);
+    await expect(asA("optIn", [1])).to.be.revertedWithCustomError(market, "MarketRequestClosed");
+  });
+
+  it("a contest must come within the window; the agency decides, and its silence pays the patient", async function () {
+    const { market, token, who, asA, patientA, participants } = await setup();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    await market.contest(1, hre.ethers.encodeBytes32String("identifiers-left"), hre.ethers.id("evidence"));
+    await expect(market.connect(who("hospital")).arbitrate(1, false)).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsWrongKind",
+    );
+    await time.increase(21 * DAY + 1);
+    await expect(market.connect(who("agency")).arbitrate(1, false)).to.be.revertedWithCustomError(
+      market,
+      "MarketDeadlinePassed",
+    );
+    const before = await token.balanceOf(patientA.address);
+    await market.connect(who("stranger")).settle(1);
+    expect(await token.balanceOf(patientA.address)).to.equal(before + IST(10));
+  });
+
+  it("a rejected contribution's price goes back to the researcher, once", async function () {
+    const { market, token, who, asA } = await setup();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    await market.contest(1, hre.ethers.encodeBytes32String("identifiers-left"), hre.ethers.id("evidence"));
+    await market.connect(who("agency")).arbitrate(1, false);
+    await market.close(1);
+    expect(await market.refundable(1)).to.equal(0);
+    expect(await token.balanceOf(await market.getAddress())).to.equal(0);
+    await expect(market.connect(who("agency")).arbitrate(1, true)).to.be.revertedWithCustomError(
+      market,
+      "MarketInvalidStatus",
+    );
+  });
+
+  it("a contest after its window is refused, and the contribution is paid", async function () {
+    const { market, asA } = await setup();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    await time.increase(7 * DAY + 1);
+    await expect(
+      market.contest(1, hre.ethers.encodeBytes32String("late"), hre.ethers.id("evidence")),
+    ).to.be.revertedWithCustomError(market, "MarketDeadlinePassed");
+  });
+});
