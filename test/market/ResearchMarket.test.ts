@@ -193,4 +193,13 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
       market.contest(1, hre.ethers.encodeBytes32String("late"), hre.ethers.id("evidence")),
     ).to.be.revertedWithCustomError(market, "MarketDeadlinePassed");
   });
+
+  it("opts in within 80,000 gas and accepts and pays within 120,000 (issue 19's targets; bench rows come with the SDK)", async function () {
+    const { market, asA } = await setup();
+    const optIn = await (await asA("optIn", [1])).wait();
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    const accept = await (await market.accept(1)).wait();
+    expect(optIn!.gasUsed).to.be.below(80_000n);
+    expect(accept!.gasUsed).to.be.below(120_000n);
+  });
 });
