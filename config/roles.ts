@@ -65,6 +65,9 @@ export const FUNCTION_ROLES = {
   ResearchMarket: {
     upgradeToAndCall: "GOVERNOR",
   },
+  CarePayments: {
+    upgradeToAndCall: "GOVERNOR",
+  },
   ProductRegistry: {
     assignPrefix: "REGISTRAR",
     cancelPrefix: "GUARDIAN",

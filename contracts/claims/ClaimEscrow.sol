@@ -148,6 +148,27 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
     }
 
     /// @inheritdoc IClaimEscrow
+    function sentToHospital(
+        uint256 recordId
+    ) external view returns (uint256 claimId, IERC20 token, uint256 sent, bool settled) {
+        (, , , uint256 treatmentId, ) = _records.treatment(recordId);
+        EscrowStorage storage $ = _storage();
+        claimId = _claimOfTreatment($, treatmentId);
+        if (claimId == 0) return (0, IERC20(address(0)), 0, true);
+        ClaimData storage c = $.claims[claimId];
+        ProgrammeData storage p = $.programmes[c.programmeId];
+        token = p.token;
+        if (c.payTo != PayTo.Hospital) return (claimId, token, 0, true);
+        uint96 billed = c.billed;
+        ClaimStatus status = c.status;
+        // The same rule as {_file}: the co-payment moved at filing when the programme moves it on chain.
+        if (p.copayOnChain) sent = billed - _due(p, billed);
+        // Paid at filing: only the first slot was written, and all of the escrow's share was paid (see getClaim).
+        sent += status == ClaimStatus.Paid && c.paid == 0 ? _due(p, billed) : c.paid;
+        settled = status == ClaimStatus.Paid || status == ClaimStatus.Settled;
+    }
+
+    /// @inheritdoc IClaimEscrow
     function billHash(Bill calldata bill) external view returns (bytes32) {
         return _billHash(bill);
     }

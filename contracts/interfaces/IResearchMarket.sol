@@ -68,6 +68,9 @@ interface IResearchMarket {
     /// @param requestId The request.
     /// @param deadline Its deadline.
     error MarketRequestClosed(uint256 requestId, uint40 deadline);
+    /// @notice The request is not closed yet: nothing is refunded before it closes.
+    /// @param requestId The request.
+    error MarketRequestNotClosed(uint256 requestId);
     /// @notice The patient did not opt in to the request, or withdrew.
     /// @param requestId The request.
     /// @param patientId The patient.

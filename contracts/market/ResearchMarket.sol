@@ -261,7 +261,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     /// @inheritdoc IResearchMarket
     function refund(uint256 requestId) external nonReentrant returns (uint256 amount) {
         RequestData storage request = _request(requestId);
-        if (!request.closed) revert MarketRequestClosed(requestId, request.input.deadline);
+        if (!request.closed) revert MarketRequestNotClosed(requestId);
         if (_remainder(request) == 0) revert MarketNothingToRefund(requestId);
         amount = _refund(requestId, request);
     }
@@ -314,7 +314,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     function _refund(uint256 requestId, RequestData storage request) private returns (uint256 amount) {
         amount = _remainder(request);
         request.refunded += uint128(amount);
-        address to = _participants.institution(request.researcherId).account;
+        address to = _participants.accountOf(request.researcherId);
         emit Refunded(requestId, amount, to, request.refunded);
         token.safeTransfer(to, amount);
     }

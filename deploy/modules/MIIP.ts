@@ -5,6 +5,7 @@ import GovernanceModule from "./Governance";
 import ClaimsModule from "./Claims";
 import ISTModule from "./IST";
 import MarketModule from "./Market";
+import PaymentsModule from "./Payments";
 import ProductsModule from "./Products";
 import RegistryModule from "./Registry";
 import SupplyModule from "./Supply";
@@ -28,7 +29,17 @@ export default buildModule("MIIP", (m) => {
   const { products } = m.useModule(ProductsModule);
   const { supply, verifier } = m.useModule(SupplyModule);
   const { market } = m.useModule(MarketModule);
-  const wired = [GovernanceModule, ISTModule, RegistryModule, ClaimsModule, ProductsModule, SupplyModule, MarketModule];
+  const { payments } = m.useModule(PaymentsModule);
+  const wired = [
+    GovernanceModule,
+    ISTModule,
+    RegistryModule,
+    ClaimsModule,
+    ProductsModule,
+    SupplyModule,
+    MarketModule,
+    PaymentsModule,
+  ];
 
   const delay = m.getParameter<number>("governorDelay");
   const targets = {
@@ -40,6 +51,7 @@ export default buildModule("MIIP", (m) => {
     ProductRegistry: products,
     SupplyChain: supply,
     ResearchMarket: market,
+    CarePayments: payments,
   };
   const delays = Object.entries(targets).map(([name, target]) =>
     m.call(manager, "setTargetAdminDelay", [target, delay], { id: `adminDelay_${name}`, after: wired }),
@@ -51,5 +63,5 @@ export default buildModule("MIIP", (m) => {
   const deployer = m.getAccount(0);
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], { id: "renounce_ADMIN", after: [granted] });
 
-  return { ...ist, ...registry, manager, claims, products, supply, verifier, market };
+  return { ...ist, ...registry, manager, claims, products, supply, verifier, market, payments };
 });

@@ -50,6 +50,7 @@ export const DEPLOYED_ABIS: Record<ContractName, string> = {
   SupplyChain: "ISupplyChain",
   PackVerifier: "PackVerifier",
   ResearchMarket: "IResearchMarket",
+  CarePayments: "ICarePayments",
 };
 
 /** Standard interfaces a client of the suite also calls: a programme's stablecoin, permits, EIP-712 domains. */
@@ -370,6 +371,7 @@ export const ERROR_SOURCES: ContractName[] = [
   "ProductRegistry",
   "SupplyChain",
   "ResearchMarket",
+  "CarePayments",
   "ISTDistribution",
   "INSSETToken",
 ];

@@ -17,6 +17,7 @@ import {
   SupplyChain__factory,
   PackVerifier__factory,
   ResearchMarket__factory,
+  CarePayments__factory,
   type ClaimEscrow,
   type ConsentManager,
   type INSSETToken,
@@ -28,6 +29,7 @@ import {
   type SupplyChain,
   type PackVerifier,
   type ResearchMarket,
+  type CarePayments,
 } from "../../typechain-types";
 import { PUBLIC_NETWORKS } from "../../config/networks";
 import { ROLES } from "../../config/roles";
@@ -47,6 +49,7 @@ export interface Suite {
   supply: SupplyChain;
   verifier: PackVerifier;
   market: ResearchMarket;
+  payments: CarePayments;
   resolved: ResolvedParameters;
 }
 
@@ -118,6 +121,7 @@ export async function deploySuite(
     supply: SupplyChain__factory.connect(at("supply"), deployer),
     verifier: PackVerifier__factory.connect(at("verifier"), deployer),
     market: ResearchMarket__factory.connect(at("market"), deployer),
+    payments: CarePayments__factory.connect(at("payments"), deployer),
     resolved,
   };
 
@@ -203,6 +207,7 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     SupplyChain: await suite.supply.getAddress(),
     PackVerifier: await suite.verifier.getAddress(),
     ResearchMarket: await suite.market.getAddress(),
+    CarePayments: await suite.payments.getAddress(),
   });
 }
 

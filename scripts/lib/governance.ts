@@ -20,6 +20,7 @@ import {
   RecordRegistry__factory,
   SupplyChain__factory,
   ResearchMarket__factory,
+  CarePayments__factory,
 } from "../../typechain-types";
 import type { ResolvedParameters } from "./parameters";
 
@@ -36,6 +37,7 @@ const MANAGED: Record<ManagedContract, { address: (d: Deployment) => string; ifa
   ProductRegistry: { address: (d) => d.ProductRegistry, iface: ProductRegistry__factory.createInterface() },
   SupplyChain: { address: (d) => d.SupplyChain, iface: SupplyChain__factory.createInterface() },
   ResearchMarket: { address: (d) => d.ResearchMarket, iface: ResearchMarket__factory.createInterface() },
+  CarePayments: { address: (d) => d.CarePayments, iface: CarePayments__factory.createInterface() },
 };
 
 const ROLE_BY_ID = new Map<bigint, RoleName>(Object.entries(ROLES).map(([name, id]) => [id, name as RoleName]));

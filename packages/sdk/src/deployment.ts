@@ -13,6 +13,7 @@ export const CONTRACT_NAMES = [
   "SupplyChain",
   "PackVerifier",
   "ResearchMarket",
+  "CarePayments",
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];

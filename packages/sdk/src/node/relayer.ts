@@ -67,6 +67,7 @@ export const RELAYED_CONTRACTS = [
   "ProductRegistry",
   "SupplyChain",
   "ResearchMarket",
+  "CarePayments",
 ] as const;
 
 const MAX_BODY = 64 * 1024;
