@@ -316,4 +316,31 @@ interface IResearchMarket {
      * @return delivered Whether it delivered.
      */
     function participation(uint256 requestId, uint64 patientId) external view returns (bool optedIn, bool delivered);
+
+    /**
+     * @notice A contribution as stored (its digest and address are in {ContributionDelivered}).
+     * @param patientId The patient who delivered it.
+     * @param requestId The request.
+     * @param status Where it stands.
+     * @param contestBy The last second the researcher may contest it.
+     * @param arbitrateBy The last second the agency may decide it, once contested (0 before).
+     */
+    struct Contribution {
+        uint64 patientId;
+        uint64 requestId;
+        ContributionStatus status;
+        uint40 contestBy;
+        uint40 arbitrateBy;
+    }
+
+    /// @notice A contribution.
+    /// @dev Reverts with {MarketUnknownContribution}.
+    /// @param contributionId The contribution.
+    function getContribution(uint256 contributionId) external view returns (Contribution memory);
+
+    /// @notice The number of requests opened; ids run from 1 to it.
+    function requestCount() external view returns (uint256);
+
+    /// @notice The number of contributions delivered; ids run from 1 to it.
+    function contributionCount() external view returns (uint256);
 }

@@ -298,6 +298,29 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         return (state == OPTED_IN, state == DELIVERED);
     }
 
+    /// @inheritdoc IResearchMarket
+    function getContribution(uint256 contributionId) external view returns (Contribution memory) {
+        ContributionData storage c = _contribution(contributionId);
+        return
+            Contribution({
+                patientId: c.patientId,
+                requestId: c.requestId,
+                status: c.status,
+                contestBy: c.contestBy,
+                arbitrateBy: c.arbitrateBy
+            });
+    }
+
+    /// @inheritdoc IResearchMarket
+    function requestCount() external view returns (uint256) {
+        return _storage().requestCount;
+    }
+
+    /// @inheritdoc IResearchMarket
+    function contributionCount() external view returns (uint256) {
+        return _storage().contributionCount;
+    }
+
     /// @dev Pays a delivered or contested contribution's price to its patient's current address.
     function _pay(uint256 contributionId, ContributionData storage c) private {
         RequestData storage request = _storage().requests[c.requestId];

@@ -3,6 +3,8 @@ import type { ContractRunner, ContractTransactionResponse, Signer } from "ethers
 import { ClaimsApi } from "./api/claims.ts";
 import { ConsentApi } from "./api/consent.ts";
 import { DocumentsApi } from "./api/documents.ts";
+import { InvoicesApi } from "./api/invoices.ts";
+import { MarketApi } from "./api/market.ts";
 import { GovernanceApi } from "./api/governance.ts";
 import { HistoryApi } from "./api/history.ts";
 import { ParticipantsApi } from "./api/participants.ts";
@@ -54,6 +56,8 @@ export class MIIP {
   readonly history: HistoryApi;
   readonly documents: DocumentsApi;
   readonly governance: GovernanceApi;
+  readonly market: MarketApi;
+  readonly invoices: InvoicesApi;
 
   private constructor(
     private readonly core: Core,
@@ -71,6 +75,8 @@ export class MIIP {
     this.token = new TokenApi(core);
     this.governance = new GovernanceApi(core);
     this.documents = new DocumentsApi(core, this.records, this.history, options);
+    this.market = new MarketApi(core, this.documents, this.history, options);
+    this.invoices = new InvoicesApi(core, this.history);
   }
 
   /**

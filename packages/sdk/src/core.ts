@@ -19,12 +19,14 @@ import { abis } from "./abis.ts";
 import { ERRORS } from "./contracts/abis.ts";
 import type {
   IAccessManager,
+  ICarePayments,
   IClaimEscrow,
   IConsentManager,
   IISTDistribution,
   IParticipantRegistry,
   IProductRegistry,
   IRecordRegistry,
+  IResearchMarket,
   ISupplyChain,
   INSSETToken,
   PackVerifier,
@@ -44,6 +46,8 @@ export interface SuiteContracts {
   products: IProductRegistry;
   supply: ISupplyChain;
   verifier: PackVerifier;
+  market: IResearchMarket;
+  payments: ICarePayments;
 }
 
 /** One event of the suite, decoded: which contract, which event, its arguments by name. */
@@ -131,6 +135,8 @@ export class Core {
       products: connect<IProductRegistry>("ProductRegistry", d.ProductRegistry, runner),
       supply: connect<ISupplyChain>("SupplyChain", d.SupplyChain, runner),
       verifier: connect<PackVerifier>("PackVerifier", d.PackVerifier, runner),
+      market: connect<IResearchMarket>("ResearchMarket", d.ResearchMarket, runner),
+      payments: connect<ICarePayments>("CarePayments", d.CarePayments, runner),
     };
     this.byAddress = new Map((Object.keys(INTERFACES) as ContractName[]).map((name) => [d[name].toLowerCase(), name]));
   }

@@ -66,6 +66,16 @@ export {
   shipmentIdOf,
 } from "./api/supply.ts";
 export type { ClaimLeaf } from "./api/token.ts";
+export {
+  type ContributionInput,
+  type ContributionView,
+  type DataRequestInput,
+  type DataRequestView,
+  type OpenedContribution,
+} from "./api/market.ts";
+export { type InvoiceInput, type InvoiceView, dispensingReference } from "./api/invoices.ts";
+export { NO_PERMIT, type TokenPermit } from "./api/permit.ts";
+export { type Deidentified, type DeidentifiedFormat, deidentify } from "./deidentify.ts";
 export * from "./crypto/index.ts";
 export type { BlobStore } from "./storage/blobs.ts";
 export * from "./shares.ts";

@@ -49,6 +49,9 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
     "arbitrationDays",
   ],
   MerkleClaimSetting: ["root", "deadline", "treasury"],
+  ContributionStatus: ["none", "delivered", "contested", "paid", "rejected"],
+  InvoiceStatus: ["none", "open", "paid", "cancelled"],
+  CareKind: ["record", "dispensing"],
   /** IProductRegistry.Field: the master data field a refusal names. */
   Field: ["name", "strength", "form", "marketing-authorisation-holder"],
 };

@@ -1,13 +1,12 @@
 import { Contract, type Interface, Signature, TypedDataEncoder, ZeroHash, isHexString } from "ethers";
 
-import { BILL_TYPES, type BillMessage, PERMIT_TYPES, claimsDomain } from "../eip712.ts";
-import { ierc20Abi, ierc20PermitAbi, ierc5267Abi } from "@miip/contracts";
-import type { IERC20, IERC20Permit, IERC5267 } from "../contracts/index.ts";
+import { BILL_TYPES, type BillMessage, claimsDomain } from "../eip712.ts";
 import type { Core, TxInfo } from "../core.ts";
 import { MIIPClientError, eventNamed } from "../core.ts";
 import { sha256Hex } from "../crypto/cid.ts";
 import { enumLabel, parseRecordType, recordTypeName } from "../labels.ts";
 import { reasonCode } from "./consent.ts";
+import { NO_PERMIT, type TokenPermit, approveIfShort, patientPermit } from "./permit.ts";
 import type { HistoryApi } from "./history.ts";
 
 const BPS = 10_000n;
@@ -113,14 +112,7 @@ export interface SignedBill {
 }
 
 /** An EIP-2612 permit by the patient for the co-payment, as `fileClaim` takes it. */
-export interface CopayPermit {
-  deadline: bigint;
-  v: number;
-  r: string;
-  s: string;
-}
-
-const NO_PERMIT: CopayPermit = { deadline: 0n, v: 0, r: ZeroHash, s: ZeroHash };
+export type CopayPermit = TokenPermit;
 
 /** A claim as the escrow keeps it, with its status and payee named. */
 export interface ClaimView {
@@ -293,12 +285,7 @@ export class ClaimsApi {
    */
   async deposit(programmeId: bigint | number, amount: bigint): Promise<TxInfo & { free: bigint }> {
     const { config } = await this.core.read(() => this.core.contracts.claims.getProgramme(programmeId));
-    const owner = await this.core.address();
-    const token = new Contract(config.token, ierc20Abi, this.core.signer) as unknown as IERC20;
-    let approvalGas = 0n;
-    if ((await token.allowance(owner, this.core.deployment.ClaimEscrow)) < amount) {
-      approvalGas = (await this.core.send(() => token.approve(this.core.deployment.ClaimEscrow, amount))).gasUsed;
-    }
+    const approvalGas = await approveIfShort(this.core, config.token, this.core.deployment.ClaimEscrow, amount);
     const info = await this.core.send(() => this.core.contracts.claims.deposit(programmeId, amount));
     return { ...info, gasUsed: info.gasUsed + approvalGas, free: eventNamed(info, "Deposited").free as bigint };
   }
@@ -396,6 +383,7 @@ export class ClaimsApi {
     const byPatient = hospitalSignature !== undefined ? options.by !== "institution" : await this.byPatient(options);
     let info: TxInfo;
     if (byPatient) {
+      if (plain.payTo === "hospital") await this.refuseIfInvoicePaid(plain);
       const permit = await this.copayPermit(plain, options.copayPermit ?? "auto");
       info = await this.core.sendPatient(
         "ClaimEscrow",
@@ -668,40 +656,33 @@ export class ClaimsApi {
    * the patient's allowance to the escrow is short, the signer is the patient's own current key (a guardian
    * cannot sign for the patient's tokens) and the token has EIP-2612 permits.
    */
+  /**
+   * The patient's check before attesting a bill that pays the hospital: if the patient already paid an invoice
+   * for one of its treatments (`invoices.pay`), the hospital was paid for that care, and the claim must pay the
+   * patient instead. The chain does not make this check (the escrow does not read invoices): the patient's
+   * attestation is what stops a hospital from being paid twice this way.
+   */
+  private async refuseIfInvoicePaid(bill: Bill): Promise<void> {
+    const { payments } = this.core.contracts;
+    for (const recordId of bill.recordIds) {
+      const key = await this.core.read(() => payments.careKey(0, 0, "0x" + recordId.toString(16).padStart(64, "0")));
+      const invoiceId = await payments.invoiceOfCare(key);
+      if (invoiceId !== 0n && (await payments.getInvoice(invoiceId)).status === 2n) {
+        throw new MIIPClientError(
+          `record ${recordId}: the patient paid invoice ${invoiceId} for this treatment; a claim must pay the patient (payTo "patient")`,
+        );
+      }
+    }
+  }
+
   private async copayPermit(bill: Bill, choice: "auto" | "none" | CopayPermit): Promise<CopayPermit> {
     if (choice === "none") return NO_PERMIT;
     if (typeof choice === "object") return choice;
     if (bill.payTo !== "hospital") return NO_PERMIT;
-    const { claims, participants } = this.core.contracts;
-    const { config } = await this.core.read(() => claims.getProgramme(bill.programmeId));
+    const { config } = await this.core.read(() => this.core.contracts.claims.getProgramme(bill.programmeId));
     if (!config.copayOnChain) return NO_PERMIT;
     const amount = BigInt(bill.amount);
     const copay = amount - (amount * (BPS - BigInt(config.copayBps))) / BPS;
-    if (copay === 0n) return NO_PERMIT;
-    const owner = await participants.patientAccount(await this.core.patientId());
-    if (owner.toLowerCase() !== (await this.core.address()).toLowerCase()) return NO_PERMIT;
-    const spender = this.core.deployment.ClaimEscrow;
-    const runner = this.core.runner;
-    if ((await (new Contract(config.token, ierc20Abi, runner) as unknown as IERC20).allowance(owner, spender)) >= copay)
-      return NO_PERMIT;
-    let domain;
-    let nonce: bigint;
-    try {
-      const d = await (new Contract(config.token, ierc5267Abi, runner) as unknown as IERC5267).eip712Domain();
-      nonce = await (new Contract(config.token, ierc20PermitAbi, runner) as unknown as IERC20Permit).nonces(owner);
-      domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
-    } catch {
-      return NO_PERMIT; // no EIP-2612 here: the patient's allowance is what the escrow will use
-    }
-    const deadline = BigInt((await this.core.now()) + 3_600);
-    const signature = await this.core.signer.signTypedData(domain, PERMIT_TYPES, {
-      owner,
-      spender,
-      value: copay,
-      nonce,
-      deadline,
-    });
-    const { v, r, s } = Signature.from(signature);
-    return { deadline, v, r, s };
+    return patientPermit(this.core, config.token, this.core.deployment.ClaimEscrow, copay);
   }
 }

@@ -81,6 +81,11 @@ export class HistoryApi {
     return entries;
   }
 
+  /** A page of decoded entries from logs, oldest first. */
+  async page(logs: EventLog[], page: Page): Promise<Paged<HistoryEntry>> {
+    return this.paged(logs, page);
+  }
+
   private async paged(logs: EventLog[], page: Page): Promise<Paged<HistoryEntry>> {
     const { offset, limit } = pageOf(page);
     const ordered = [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
@@ -130,10 +135,18 @@ export class HistoryApi {
     return { patientId: log.args[1] as bigint, digest: log.args[5] as string, uri: log.args[6] as string };
   }
 
-  /** A patient's access trail: every logged read of their records, oldest first. */
+  /**
+   * A patient's access trail, oldest first: every logged read of their records (the consent manager's
+   * `AccessLogged`) and every read of their research contributions a researcher logged (the market's
+   * `ContributionRead`).
+   */
   async accessTrail(patientId: bigint | number, page: Page = {}): Promise<Paged<HistoryEntry>> {
-    const { consent } = this.core.contracts;
-    return this.paged(await this.logs(consent, consent.filters.AccessLogged(patientId)), page);
+    const { consent, market } = this.core.contracts;
+    const [records, contributions] = await Promise.all([
+      this.logs(consent, consent.filters.AccessLogged(patientId)),
+      this.logs(market, market.filters.ContributionRead(undefined, patientId)),
+    ]);
+    return this.paged([...records, ...contributions], page);
   }
 
   /**
