@@ -21,6 +21,7 @@ import "./ops/claims";
 import "./ops/products";
 import "./ops/supply";
 import "./ops/token";
+import "./ops/market";
 
 // Every MIIP task's missing flags are named by its action, on one line (see requireFlags).
 requireFlags(HardhatContext.getHardhatContext().tasksDSL.getTaskDefinitions());

@@ -159,6 +159,9 @@ export async function seedNode(
     });
   }
 
+  // The researcher buys data in IST: it holds some from the start, as a study's grant would provide.
+  await as("treasury").token.transfer(who("researcher").address, IST(5_000));
+
   // Records come after enrolment: cover starts at enrolment, so these visits can be claimed.
   const keyOf = async (name: LocalAccountName) => (await as(name).documents.encryptionKey()).publicKey;
   // Patient A's phone keeps the prescription's secret and gives the hospital its key's address; the prescription
@@ -284,6 +287,7 @@ export async function seedNode(
   console.log(
     `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, 20% co-payment moved on chain; patients A and B enrolled, 1,000 IST each`,
   );
+  console.log("  the researcher (KAIST Clinical Research) holds 5,000 IST to buy de-identified data with");
   console.log(
     `  product ${gtin} (prefix 8806469, Hanmi Pharma) with a Korean leaflet; batch ${batchId} (100 units, serials in ${rel(serialsPath)})`,
   );
@@ -309,6 +313,15 @@ export async function seedNode(
     `  npx hardhat supply:dispense --shipment ${toPharmacy.shipmentId} --serial ${serials[0]} --serials ${rel(serialsPath)} --allowance ${key} --product-salt ${prescription.productSalt} --authorization '<that JSON>' --network localhost`,
   );
   console.log(`  npx hardhat supply:provenance --batch ${batchId} --network localhost`);
+  console.log(
+    "  npx hardhat market:open --types lab-result --price 10 --max 3 --terms terms.txt --deidentification rules.txt --network localhost",
+  );
+  console.log(
+    `  npx hardhat market:opt-in --request 1 --from patientA --gasless --network localhost; npx hardhat market:contribute --request 1 --records ${recordIds[0]} --from patientA --gasless --network localhost`,
+  );
+  console.log(
+    `  npx hardhat invoice:issue --patient patientA --record ${recordIds[0]} --amount 80 --bill bill.pdf --network localhost; npx hardhat invoice:pay --invoice 1 --from patientA --gasless --network localhost`,
+  );
   console.log("\nMIIP node ready");
   await hre.network.provider.send("hardhat_setLoggingEnabled", [true]);
   return {

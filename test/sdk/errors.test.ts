@@ -16,6 +16,8 @@ const DEPLOYED = [
   "ClaimEscrow",
   "ProductRegistry",
   "SupplyChain",
+  "ResearchMarket",
+  "CarePayments",
 ];
 
 function sample(param: ParamType): unknown {
