@@ -5,6 +5,7 @@ import { HISTORY_PREFIX, SIZE_PREFIX } from "../scripts/lib/gas-gate";
 import { benchClaims } from "./claims";
 import { benchConsent } from "./consent";
 import { benchIST } from "./ist";
+import { benchMarket } from "./market";
 import { benchPatients } from "./patients";
 import { benchRegistry } from "./registry";
 import { benchSupply } from "./supply";
@@ -28,6 +29,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     ...(await benchConsent(hre)),
     ...(await benchClaims(hre)),
     ...(await benchSupply(hre)),
+    ...(await benchMarket(hre)),
   ];
   // gas.json shares one namespace between operations, sizes and history; the gate tells them apart by prefix.
   // A row that is one transaction's gas carries that transaction's data cost; every row's gas is a plain number.

@@ -149,9 +149,8 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
 
     /// @inheritdoc IClaimEscrow
     function sentToHospital(
-        uint256 recordId
+        uint256 treatmentId
     ) external view returns (uint256 claimId, IERC20 token, uint256 sent, bool settled) {
-        (, , , uint256 treatmentId, ) = _records.treatment(recordId);
         EscrowStorage storage $ = _storage();
         claimId = _claimOfTreatment($, treatmentId);
         if (claimId == 0) return (0, IERC20(address(0)), 0, true);

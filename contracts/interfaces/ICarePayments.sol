@@ -69,6 +69,7 @@ interface ICarePayments {
      * @param paid What the patient paid (0 until paid).
      * @param billDigest The itemised bill's digest.
      * @param careRef The reference.
+     * @param treatmentId For a record, its treatment (the first version of its amendment chain); 0 otherwise.
      */
     struct Invoice {
         uint64 patientId;
@@ -81,6 +82,7 @@ interface ICarePayments {
         uint96 paid;
         bytes32 billDigest;
         bytes32 careRef;
+        uint256 treatmentId;
     }
 
     /**

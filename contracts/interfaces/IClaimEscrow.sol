@@ -347,20 +347,20 @@ interface IClaimEscrow is IClaimProgrammes {
     function claimOfRecord(uint256 recordId) external view returns (uint256);
 
     /**
-     * @notice What this escrow has sent the hospital for a record's treatment (any version named), so that an
-     * invoice for the same care is not paid twice: the claim that claimed it, the programme's token, the co-payment
-     * it moved from the patient (when the programme moves co-payments on chain) plus what it paid or credited, and
-     * whether that is final. A claim that pays the patient sends the hospital nothing (final, zero); a claim paying
-     * the hospital is final once Paid or Settled.
-     * @dev Reverts with the registry's `RecordsUnknownRecord`.
-     * @param recordId Any version of the treatment's records.
+     * @notice What this escrow has sent the hospital for a treatment, so that an invoice for the same care is not
+     * paid twice: the claim that claimed it, the programme's token, the co-payment it moved from the patient (when
+     * the programme moves co-payments on chain) plus what it paid or credited, and whether that is final. A claim
+     * that pays the patient sends the hospital nothing (final, zero); a claim paying the hospital is final once Paid
+     * or Settled.
+     * @param treatmentId The treatment: the first version of a record's amendment chain
+     * ({IRecordRegistry-treatment}).
      * @return claimId The claim (0 if none: nothing sent, final).
      * @return token The programme's token (zero if no claim).
      * @return sent What reached the hospital (or its credit) for the claim.
      * @return settled Whether nothing more can reach the hospital for the claim.
      */
     function sentToHospital(
-        uint256 recordId
+        uint256 treatmentId
     ) external view returns (uint256 claimId, IERC20 token, uint256 sent, bool settled);
 
     /// @notice The EIP-712 hash of a bill (what the hospital signs, and what names the bill in events).

@@ -5,6 +5,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {SuiteService} from "../base/SuiteService.sol";
 import {ICarePayments} from "../interfaces/ICarePayments.sol";
@@ -23,17 +24,19 @@ import {Kinds} from "../libraries/Kinds.sol";
 contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
     using SafeERC20 for IERC20;
 
-    /// @dev slot 0: patientId (64) | institutionId (32) | status (8) | kind (8) | dueAt (40); slot 1: token |
-    /// amount (96); slot 2: paid (96); then the bill's digest and the reference.
+    /// @dev Two slots hold what a payment reads: slot 0: patientId (64) | institutionId (32) | status (8) | kind (8) |
+    /// dueAt (40) | treatmentId (104: a record's treatment, kept so that a payment asks the escrow without asking the
+    /// registry again); slot 1: token | amount (96). What the patient paid is the amount less what was deducted,
+    /// which is written only when a claim's payment was deducted (most payments write one slot).
     struct InvoiceData {
         uint64 patientId;
         uint32 institutionId;
         InvoiceStatus status;
         CareKind kind;
         uint40 dueAt;
+        uint104 treatmentId;
         IERC20 token;
         uint96 amount;
-        uint96 paid;
         bytes32 billDigest;
         bytes32 careRef;
     }
@@ -44,6 +47,7 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
         mapping(uint256 invoiceId => InvoiceData) invoices;
         mapping(bytes32 careKey => uint256 invoiceId) invoiceOfCare;
         mapping(uint256 claimId => uint256 deducted) deductedFromClaim;
+        mapping(uint256 invoiceId => uint256 deducted) deductedOf;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.CarePayments")) - 1)) & ~bytes32(uint256(0xff))
@@ -73,7 +77,7 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
 
     /// @inheritdoc ICarePayments
     function issue(InvoiceInput calldata input) external returns (uint256 invoiceId) {
-        (uint32 institutionId, bytes32 key) = _checkIssue(input);
+        (uint32 institutionId, uint256 treatmentId, bytes32 key) = _checkIssue(input);
         PaymentsStorage storage $ = _storage();
         uint256 standing = $.invoiceOfCare[key];
         if (standing != 0) revert PaymentsCareAlreadyInvoiced(key, standing);
@@ -85,9 +89,10 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
             status: InvoiceStatus.Open,
             kind: input.kind,
             dueAt: input.dueAt,
+            // Record ids count up from 1: a treatment id never reaches 2^104 (SafeCast refuses if it did).
+            treatmentId: SafeCast.toUint104(treatmentId),
             token: input.token,
             amount: input.amount,
-            paid: 0,
             billDigest: input.billDigest,
             careRef: input.careRef
         });
@@ -106,7 +111,9 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
 
     /// @dev The caller's institution and the care's key, once the invoice is checked: an active hospital billing
     /// a record it wrote for the patient, or an active pharmacy billing a dispensing.
-    function _checkIssue(InvoiceInput calldata input) private view returns (uint32 institutionId, bytes32 key) {
+    function _checkIssue(
+        InvoiceInput calldata input
+    ) private view returns (uint32 institutionId, uint256 treatmentId, bytes32 key) {
         IParticipantRegistry.Kind kind;
         uint64 patients;
         (institutionId, kind, patients) = _participants.activeInstitutionAndPatients(
@@ -121,9 +128,11 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
         bool byHospital = kind == IParticipantRegistry.Kind.Hospital;
         if (byHospital != (input.kind == CareKind.Record)) revert PaymentsWrongCareKind(institutionId, input.kind);
         if (input.patientId == 0 || input.patientId > patients) revert PaymentsUnknownPatient(input.patientId);
-        if (!byHospital) return (institutionId, _dispensingKey(institutionId, input.careRef));
+        if (!byHospital) return (institutionId, 0, _dispensingKey(institutionId, input.careRef));
         uint256 recordId = uint256(input.careRef);
-        (uint64 patientId, uint32 issuer, , uint256 treatmentId, ) = _records.treatment(recordId);
+        uint64 patientId;
+        uint32 issuer;
+        (patientId, issuer, , treatmentId, ) = _records.treatment(recordId);
         if (patientId != input.patientId || issuer != institutionId) {
             revert PaymentsNotIssuersRecord(recordId, input.patientId, institutionId);
         }
@@ -157,9 +166,11 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
         // Effects before the transfer: a token calling back finds the invoice paid.
         invoice.status = InvoiceStatus.Paid;
         paid = due;
-        // Cannot truncate: due is at most the invoice's uint96 amount.
-        invoice.paid = uint96(due);
-        if (deducted != 0) _storage().deductedFromClaim[claimId] += deducted;
+        if (deducted != 0) {
+            PaymentsStorage storage $ = _storage();
+            $.deductedFromClaim[claimId] += deducted;
+            $.deductedOf[invoiceId] = deducted;
+        }
         emit InvoicePaid(invoiceId, patientId, institutionId, token, due, deducted, claimId, actor);
         if (due != 0) _collect(token, _participants.patientAccount(patientId), to, due, permit);
     }
@@ -199,9 +210,11 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
                 dueAt: i.dueAt,
                 token: i.token,
                 amount: i.amount,
-                paid: i.paid,
+                // Cannot truncate: what was deducted is at most the amount, a uint96.
+                paid: i.status == InvoiceStatus.Paid ? uint96(i.amount - _storage().deductedOf[invoiceId]) : 0,
                 billDigest: i.billDigest,
-                careRef: i.careRef
+                careRef: i.careRef,
+                treatmentId: i.treatmentId
             });
     }
 
@@ -254,7 +267,7 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
         IERC20 claimToken;
         uint256 sent;
         bool settled;
-        (claimId, claimToken, sent, settled) = claims.sentToHospital(uint256(invoice.careRef));
+        (claimId, claimToken, sent, settled) = claims.sentToHospital(invoice.treatmentId);
         if (claimId == 0) return (due, 0, 0);
         if (!settled) revert PaymentsClaimUndecided(invoiceId, claimId);
         uint256 left = sent - _storage().deductedFromClaim[claimId];
@@ -266,8 +279,7 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
 
     function _keyOf(InvoiceData storage invoice) private view returns (bytes32) {
         if (invoice.kind == CareKind.Dispensing) return _dispensingKey(invoice.institutionId, invoice.careRef);
-        (, , , uint256 treatmentId, ) = _records.treatment(uint256(invoice.careRef));
-        return _recordKey(treatmentId);
+        return _recordKey(invoice.treatmentId);
     }
 
     function _invoice(uint256 invoiceId) private view returns (InvoiceData storage invoice) {
