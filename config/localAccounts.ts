@@ -27,6 +27,8 @@ export const LOCAL_ACCOUNTS = {
   emergencyHospital: 21,
   researcher: 22,
   regulator: 23,
+  /** The demo's research institute (the demo's `researcher` account plays a rival manufacturer there). */
+  studyLab: 24,
   /** The access manager's admin: a governance account of its own (the deploying key renounces the role). */
   governance: 28,
 } as const;

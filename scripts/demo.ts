@@ -22,6 +22,7 @@ import { appChapter } from "./demo/app";
 import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
 import { demoContext } from "./demo/context";
+import { marketChapter } from "./demo/market";
 import { Narrator } from "./demo/narrator";
 import { patientsChapter } from "./demo/patients";
 import { registryChapter } from "./demo/registry";
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   n.say(`  claim escrow          ${deployment.ClaimEscrow}  (UUPS proxy)`);
   n.say(`  product registry      ${deployment.ProductRegistry}  (UUPS proxy: GS1 prefixes, products, leaflets)`);
   n.say(`  supply chain          ${deployment.SupplyChain}  (UUPS proxy)`);
+  n.say(`  research market       ${deployment.ResearchMarket}  (UUPS proxy, pays patients in IST)`);
+  n.say(`  care payments         ${deployment.CarePayments}  (UUPS proxy, invoices paid by permit)`);
   n.say(`  IST distribution      ${deployment.ISTDistribution}`);
   n.say(
     `  IST token             ${deployment.INSSETToken}  (supply ${ist(await miip.contracts.token.totalSupply())}, minted once)`,
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
   await appChapter(demo, ipfs);
   await claimsChapter(demo);
   await supplyChapter(demo);
+  await marketChapter(demo);
   await tokenChapter(demo);
   await securityChapter(demo);
 
