@@ -7,8 +7,11 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
 import { loadDeployment } from "../../packages/sdk/src/node";
 import {
+  ERC1967Proxy__factory,
   INSSETToken__factory,
+  MockFeeToken__factory,
   ParticipantRegistry__factory,
+  RecordRegistry__factory,
   ResearchMarket__factory,
   type ResearchMarket,
 } from "../../typechain-types";
@@ -185,21 +188,145 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
   });
 
   it("a contest after its window is refused, and the contribution is paid", async function () {
-    const { market, asA } = await setup();
+    const { market, asA, token, patientA, who } = await setup();
     await asA("optIn", [1]);
     await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
     await time.increase(7 * DAY + 1);
-    await expect(
-      market.contest(1, hre.ethers.encodeBytes32String("late"), hre.ethers.id("evidence")),
-    ).to.be.revertedWithCustomError(market, "MarketDeadlinePassed");
+    await expect(market.contest(1, hre.ethers.encodeBytes32String("late"), hre.ethers.id("evidence")))
+      .to.be.revertedWithCustomError(market, "MarketDeadlinePassed")
+      .withArgs(1, (await market.getContribution(1)).contestBy);
+    expect((await market.getContribution(1)).status).to.equal(1);
+    const before = await token.balanceOf(patientA.address);
+    await market.connect(who("stranger")).settle(1);
+    expect(await token.balanceOf(patientA.address)).to.equal(before + IST(10));
   });
 
-  it("opts in within 80,000 gas and accepts and pays within 120,000 (issue 19's targets; bench rows come with the SDK)", async function () {
-    const { market, asA } = await setup();
-    const optIn = await (await asA("optIn", [1])).wait();
+  it("refuses every other bad input by its error, and changes nothing", async function () {
+    const { market, token, who, input, asA, patientId } = await setup();
+    const snapshot = async () => [
+      await token.balanceOf(await market.getAddress()),
+      await market.getRequest(1).then((r) => r.toString()),
+      await market.participation(1, patientId),
+      await market.contributionCount(),
+    ];
+    const before = await snapshot();
+    const now = await time.latest();
+    for (const [field, over] of [
+      ["recordTypes", { recordTypes: 0 }],
+      ["period", { from: now, to: now - 1 }],
+      ["maxContributions", { maxContributions: 0 }],
+      ["deadline", { deadline: now }],
+      ["contestWindow", { contestWindow: 0 }],
+      ["contestWindow", { contestWindow: 30 * DAY + 1 }],
+    ] as const) {
+      await expect(market.openRequest({ ...input, ...over }))
+        .to.be.revertedWithCustomError(market, "MarketInvalidRequest")
+        .withArgs(hre.ethers.encodeBytes32String(field));
+    }
+    await expect(asA("optIn", [9]))
+      .to.be.revertedWithCustomError(market, "MarketUnknownRequest")
+      .withArgs(9);
+    await expect(market.refund(1)).to.be.revertedWithCustomError(market, "MarketRequestNotClosed").withArgs(1);
+    await expect(asA("withdrawOptIn", [1]))
+      .to.be.revertedWithCustomError(market, "MarketNotOptedIn")
+      .withArgs(1, patientId);
+    await expect(market.accept(9)).to.be.revertedWithCustomError(market, "MarketUnknownContribution").withArgs(9);
+    // A stranger closing before the deadline; an open request refunds nothing.
+    await expect(market.connect(who("stranger")).close(1))
+      .to.be.revertedWithCustomError(market, "MarketNotResearcher")
+      .withArgs(who("stranger").address);
+    expect(await market.refundable(1)).to.equal(0);
+    await asA("optIn", [1]);
+    const sources = Array.from({ length: 21 }, () => 1);
+    await expect(asA("contribute", [1, hre.ethers.id("x"), "ipfs://x", sources]))
+      .to.be.revertedWithCustomError(market, "MarketInvalidSourceCount")
+      .withArgs(21);
+    await asA("withdrawOptIn", [1]);
+    expect(await snapshot()).to.deep.equal(before);
+
+    // Another researcher (the manufacturer may buy data too) cannot decide this one's contributions.
+    await asA("optIn", [1]);
     await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
-    const accept = await (await market.accept(1)).wait();
-    expect(optIn!.gasUsed).to.be.below(80_000n);
-    expect(accept!.gasUsed).to.be.below(120_000n);
+    for (const fn of ["accept", "contest"] as const) {
+      const args = fn === "accept" ? [1] : [1, hre.ethers.ZeroHash, hre.ethers.ZeroHash];
+      await expect(
+        (market.connect(who("manufacturer")) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[fn](
+          ...args,
+        ),
+      )
+        .to.be.revertedWithCustomError(market, "MarketNotResearcher")
+        .withArgs(who("manufacturer").address);
+    }
+    await expect(asA("withdrawOptIn", [1]))
+      .to.be.revertedWithCustomError(market, "MarketAlreadyDelivered")
+      .withArgs(1, patientId);
+    await expect(asA("optIn", [1])).to.be.revertedWithCustomError(market, "MarketAlreadyDelivered");
+    await expect(market.connect(who("agency")).arbitrate(1, true))
+      .to.be.revertedWithCustomError(market, "MarketInvalidStatus")
+      .withArgs(1, 1);
+  });
+
+  it("takes no more contributions than the maximum", async function () {
+    const { market, who, input, participants, deployment } = await setup();
+    await market.openRequest({ ...input, maxContributions: 1 });
+    const records = RecordRegistry__factory.connect(deployment.RecordRegistry, who("hospital"));
+    const patientB = who("patientB");
+    const idB = (await participants.patientOf(patientB.address)).patientId;
+    await records.register({
+      patientId: idB,
+      digest: hre.ethers.id("B's lab result"),
+      recordType: 3,
+      issuedAt: await time.latest(),
+      uri: "ipfs://b-lab",
+    });
+    const labB = await records.recordCount();
+    const patientA = who("patientA");
+    const idA = (await participants.patientOf(patientA.address)).patientId;
+    await asPatient(participants, patientA, idA, market, "optIn", [2]);
+    await asPatient(participants, patientA, idA, market, "contribute", [2, hre.ethers.id("a"), "ipfs://a", [1]]);
+    await asPatient(participants, patientB, idB, market, "optIn", [2]);
+    await expect(
+      asPatient(participants, patientB, idB, market, "contribute", [2, hre.ethers.id("b"), "ipfs://b", [labB]]),
+    )
+      .to.be.revertedWithCustomError(market, "MarketFull")
+      .withArgs(2, 1);
+    expect((await market.getRequest(2)).delivered).to.equal(1);
+  });
+
+  it("refuses a budget token that takes a fee on transfer: the escrow must hold the whole budget", async function () {
+    const { who, input, deployment } = await setup();
+    const fee = await new MockFeeToken__factory(who("researcher")).deploy();
+    const implementation = await new ResearchMarket__factory(who("deployer")).deploy(
+      deployment.ParticipantRegistry,
+      deployment.RecordRegistry,
+      await fee.getAddress(),
+    );
+    const proxy = await new ERC1967Proxy__factory(who("deployer")).deploy(
+      await implementation.getAddress(),
+      implementation.interface.encodeFunctionData("initialize", [deployment.MIIPAccessManager]),
+    );
+    const feeMarket = ResearchMarket__factory.connect(await proxy.getAddress(), who("researcher"));
+    await fee.mint(who("researcher").address, IST(1_000));
+    await fee.approve(await proxy.getAddress(), IST(1_000));
+    await expect(feeMarket.openRequest(input))
+      .to.be.revertedWithCustomError(feeMarket, "MarketFeeOnTransfer")
+      .withArgs(IST(30), (IST(30) * 99n) / 100n);
+    expect(await feeMarket.requestCount()).to.equal(0);
+    expect(await fee.balanceOf(who("researcher").address)).to.equal(IST(1_000));
+  });
+
+  it("keeps paying patients and refunding a researcher suspended mid-flow, which opens nothing new", async function () {
+    const { market, token, who, input, asA, participants, patientA } = await setup();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    await participants.suspend(6, hre.ethers.id("investigation"));
+    await expect(market.openRequest(input)).to.be.revertedWithCustomError(participants, "ParticipantsNotActive");
+    await time.increase(7 * DAY + 1);
+    const before = await token.balanceOf(patientA.address);
+    await market.connect(who("stranger")).settle(1);
+    expect(await token.balanceOf(patientA.address)).to.equal(before + IST(10));
+    await time.increase(30 * DAY);
+    await market.connect(who("stranger")).close(1);
+    expect(await token.balanceOf(await market.getAddress())).to.equal(0);
   });
 });
