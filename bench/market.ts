@@ -71,6 +71,7 @@ export async function benchMarket(hre: HardhatRuntimeEnvironment): Promise<GasRo
     maxContributions: 3,
     deadline: now + 30 * DAY,
     contestWindow: 7 * DAY,
+    arbitratorId: 3,
   };
   rows.push({
     key: "market.openRequest",

@@ -165,7 +165,32 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     applyDefault: ANYONE, // after the current step's deadline
     arbitrate: ["agency"], // the programme's arbitrator
     replaceArbitrator: ["governor"], // after the governor's delay
+    setCarePayments: ["governor"], // once, at deployment (the governor is refused: it is named)
     withdrawCredit: ANYONE, // each payee its own credit; refused (ClaimsNoCredit) for whoever has none
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
+  ResearchMarket: {
+    openRequest: ["researcher", "manufacturer"], // active, with its budget approved
+    optIn: ["patient", "patient-guardian"], // through the gateway
+    withdrawOptIn: ["patient", "patient-guardian"], // through the gateway, before delivering
+    contribute: ["patient", "patient-guardian"], // through the gateway, from the patient's own records
+    logRead: ["researcher"], // the request's researcher
+    accept: ["researcher"], // the request's researcher
+    contest: ["researcher"], // the request's researcher, active, within the window, after a logged read
+    arbitrate: ["agency"], // the agency the request named
+    settle: ANYONE, // after the contest window (or the agency's deadline)
+    close: ["researcher"], // anyone after the deadline
+    refund: ANYONE, // a closed request's remainder, to its researcher
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
+  CarePayments: {
+    issue: ["hospital", "pharmacy"], // a hospital for a record it wrote, a pharmacy for a dispensing
+    cancel: ["hospital"], // the invoice's issuer, while it is open
+    pay: ["patient", "patient-guardian"], // through the gateway, the invoice's patient
     upgradeToAndCall: ["governor"],
     initialize: [],
     setAuthority: [],

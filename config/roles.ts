@@ -60,6 +60,7 @@ export const FUNCTION_ROLES = {
   },
   ClaimEscrow: {
     replaceArbitrator: "GOVERNOR",
+    setCarePayments: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
   ResearchMarket: {

@@ -8,6 +8,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
+import {ICarePayments} from "../interfaces/ICarePayments.sol";
 import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
 import {ClaimEscrowBase} from "./ClaimEscrowBase.sol";
 import {IClaimProgrammes} from "../interfaces/IClaimProgrammes.sol";
@@ -282,8 +283,36 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         if (f.hospitalAccount == address(0)) {
             f.hospitalAccount = _participants.activeAccountOf(first.issuer, Kinds.HOSPITAL);
         }
+        // The hospital files what its patient attested earlier: the patient is not here to check that it did not pay
+        // the same care by invoice since, so the escrow asks the invoices contract.
+        if (side == BY_HOSPITAL && bill.payTo == PayTo.Hospital) _refuseInvoiced($, bill);
         f.permit = permit;
         claimId = _file(p, bill, first, f, copayPermit);
+    }
+
+    /// @dev Refuses a bill one of whose treatments its patient already paid by invoice.
+    function _refuseInvoiced(EscrowStorage storage $, Bill calldata bill) private view {
+        address invoices = $.carePayments;
+        if (invoices == address(0)) return;
+        for (uint256 i; i < bill.recordIds.length; ++i) {
+            (, , , uint256 treatmentId, ) = _records.treatment(bill.recordIds[i]);
+            uint256 invoiceId = ICarePayments(invoices).paidInvoiceOf(treatmentId);
+            if (invoiceId != 0) revert ClaimsTreatmentPaidByInvoice(bill.recordIds[i], invoiceId);
+        }
+    }
+
+    /// @inheritdoc IClaimEscrow
+    /// @custom:restricted GOVERNOR
+    function setCarePayments(address carePayments_) external restricted {
+        EscrowStorage storage $ = _storage();
+        if ($.carePayments != address(0)) revert ClaimsCarePaymentsAlreadySet($.carePayments);
+        $.carePayments = carePayments_;
+        emit CarePaymentsSet(carePayments_);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function carePayments() external view returns (address) {
+        return _storage().carePayments;
     }
 
     /// @dev Keeps one party's attestation until the other's files the claim.

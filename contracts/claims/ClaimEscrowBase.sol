@@ -94,6 +94,8 @@ abstract contract ClaimEscrowBase is SuiteService, ReentrancyGuardTransient, ICl
         mapping(IERC20 token => mapping(uint256 partyKey => uint256 amount)) credits;
         mapping(IERC20 token => uint256 amount) totalCredits;
         mapping(bytes32 billHash => uint8 state) bills;
+        /// @dev The invoices contract (named once; appended to the namespace).
+        address carePayments;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.ClaimEscrow")) - 1)) & ~bytes32(uint256(0xff))

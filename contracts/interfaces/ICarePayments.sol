@@ -273,4 +273,9 @@ interface ICarePayments {
 
     /// @notice The number of invoices issued; ids run from 1 to it.
     function invoiceCount() external view returns (uint256);
+
+    /// @notice The paid invoice that stands for a treatment (0 if none): the claim escrow refuses a hospital's late
+    /// attestation of a bill paying it for care its patient already paid by invoice.
+    /// @param treatmentId The treatment (the first version of a record's amendment chain).
+    function paidInvoiceOf(uint256 treatmentId) external view returns (uint256 invoiceId);
 }

@@ -499,4 +499,31 @@ interface IClaimEscrow is IClaimProgrammes {
      * @param to Where to send it.
      */
     function withdrawCredit(IERC20 token, address to) external;
+
+    /// @notice The invoices contract was named already (it is named once, at deployment).
+    /// @param current The one named.
+    error ClaimsCarePaymentsAlreadySet(address current);
+
+    /// @notice The hospital's late attestation would file a claim paying it for a treatment its patient already paid
+    /// by invoice: the claim must pay the patient instead.
+    /// @param recordId The record.
+    /// @param invoiceId The paid invoice.
+    error ClaimsTreatmentPaidByInvoice(uint256 recordId, uint256 invoiceId);
+
+    /// @notice The invoices contract was named.
+    /// @param carePayments Its address.
+    event CarePaymentsSet(address carePayments);
+
+    /**
+     * @notice Names the invoices contract, once (the deployment does, before it hands the function to governance):
+     * a hospital attesting, after its patient, a bill that pays the hospital for care the patient already paid by
+     * invoice is refused. (When the patient files, its own client makes that check.)
+     * @dev Reverts with {ClaimsCarePaymentsAlreadySet}. Emits {CarePaymentsSet}.
+     * @custom:restricted GOVERNOR
+     * @param carePayments_ The invoices contract (its proxy).
+     */
+    function setCarePayments(address carePayments_) external;
+
+    /// @notice The invoices contract named (zero before).
+    function carePayments() external view returns (address);
 }

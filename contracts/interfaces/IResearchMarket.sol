@@ -40,6 +40,8 @@ interface IResearchMarket {
      * @param maxContributions The most contributions it buys.
      * @param deadline The last second a contribution may be delivered.
      * @param contestWindow How long after a delivery the researcher may contest it, in seconds.
+     * @param arbitratorId The public-health agency that decides contests (named at opening, as a claim programme
+     * names its arbitrator, so that patients see who decides before they opt in).
      */
     struct RequestInput {
         uint128 recordTypes;
@@ -51,6 +53,7 @@ interface IResearchMarket {
         uint32 maxContributions;
         uint40 deadline;
         uint32 contestWindow;
+        uint32 arbitratorId;
     }
 
     /// @notice A request that cannot be opened as given.
@@ -71,6 +74,20 @@ interface IResearchMarket {
     /// @notice The request is not closed yet: nothing is refunded before it closes.
     /// @param requestId The request.
     error MarketRequestNotClosed(uint256 requestId);
+    /// @notice The request's researcher is suspended: it takes no new opt-ins or contributions, contests nothing,
+    /// closes nothing before the deadline, and is refunded nothing until it is reinstated (or retired).
+    /// @param researcherId The researcher.
+    error MarketResearcherSuspended(uint32 researcherId);
+    /// @notice The caller is not the public-health agency the request named to decide its contests.
+    /// @param caller The caller.
+    error MarketNotArbitrator(address caller);
+    /// @notice The researcher contests a contribution it never logged reading.
+    /// @param contributionId The contribution.
+    error MarketContestWithoutRead(uint256 contributionId);
+    /// @notice A contribution's sources must name distinct treatments, in ascending order of treatment id (so that one
+    /// treatment, or two versions of it, is never counted twice).
+    /// @param recordId The first record out of order.
+    error MarketSourcesNotAscending(uint256 recordId);
     /// @notice The patient did not opt in to the request, or withdrew.
     /// @param requestId The request.
     /// @param patientId The patient.
@@ -133,7 +150,8 @@ interface IResearchMarket {
     /// @param patientId The patient.
     /// @param digest The digest of the encrypted de-identified copy.
     /// @param uri Where it is (an IPFS address).
-    /// @param sources How many source records it was checked against (their ids are not published).
+    /// @param sources How many source records (distinct treatments) it was checked against. Their ids are in the
+    /// transaction's calldata, as every argument is: an observer learns which records a patient contributed from.
     /// @param contestBy The last second the researcher may contest it.
     event ContributionDelivered(
         uint256 indexed contributionId,
@@ -196,7 +214,7 @@ interface IResearchMarket {
 
     /**
      * @notice A patient (or a guardian with the act power) opts in, through the directory's gateway: its consent to
-     * contribute to this request, for research, until the request closes.
+     * contribute to this request, for research, until the request closes. Refused while the researcher is suspended.
      * @param requestId The request.
      */
     function optIn(uint256 requestId) external;
@@ -209,8 +227,10 @@ interface IResearchMarket {
 
     /**
      * @notice A patient (or a guardian) delivers its contribution, through the gateway: the digest and address of a
-     * de-identified copy encrypted for the researcher, checked against 1 to 20 of its own hospital-written records
-     * of the requested types within the period (checked, not stored).
+     * de-identified copy encrypted for the researcher, checked against 1 to 20 of its own records of the requested
+     * types whose treatment (the first version's date) falls within the period, distinct treatments in ascending order
+     * of treatment id (checked, not stored; they are public in the calldata). Refused while the researcher is
+     * suspended.
      * @param requestId The request.
      * @param digest The digest of the encrypted copy.
      * @param uri Where it is.
@@ -225,7 +245,8 @@ interface IResearchMarket {
     ) external returns (uint256 contributionId);
 
     /**
-     * @notice The request's researcher records that it read a contribution (the patient's access trail shows it).
+     * @notice The request's researcher records that it read a contribution (the patient's access trail shows it); a
+     * contest needs it first.
      * @param contributionId The contribution.
      */
     function logRead(uint256 contributionId) external;
@@ -237,8 +258,8 @@ interface IResearchMarket {
     function accept(uint256 contributionId) external;
 
     /**
-     * @notice The request's researcher contests a contribution within its window, with a reason and the digest of its
-     * evidence; the public-health agency then decides.
+     * @notice The request's active researcher contests a contribution within its window, having logged reading it,
+     * with a reason and the digest of its evidence; the request's public-health agency then decides.
      * @param contributionId The contribution.
      * @param reasonCode Why.
      * @param evidence The evidence's digest.
@@ -246,7 +267,8 @@ interface IResearchMarket {
     function contest(uint256 contributionId, bytes32 reasonCode, bytes32 evidence) external;
 
     /**
-     * @notice An active public-health agency decides a contested contribution before its deadline.
+     * @notice The public-health agency the request named, active, decides a contested contribution before its
+     * deadline.
      * @param contributionId The contribution.
      * @param pay Whether the patient is paid (else the contribution is rejected and its price refundable).
      */
@@ -260,15 +282,15 @@ interface IResearchMarket {
     function settle(uint256 contributionId) external;
 
     /**
-     * @notice The researcher closes its request at any time, or anyone after the deadline: no more opt-ins or
-     * contributions; the remainder is refunded at once.
+     * @notice The researcher closes its request at any time (while active), or anyone after the deadline: no more
+     * opt-ins or contributions; the remainder is refunded at once unless the researcher is suspended (then it waits).
      * @param requestId The request.
      */
     function close(uint256 requestId) external;
 
     /**
-     * @notice Anyone sends a closed request's remainder back to its researcher: funded − paid − price × pending −
-     * refunded. Callable again as contributions still pending are decided (a rejected one's price becomes
+     * @notice Anyone sends a closed request's remainder back to its researcher, unless it is suspended: funded − paid
+     * − price × pending − refunded. Callable again as contributions still pending are decided (a rejected one's price becomes
      * refundable).
      * @param requestId The request.
      * @return amount The amount refunded now.
@@ -309,7 +331,8 @@ interface IResearchMarket {
     function refundable(uint256 requestId) external view returns (uint256);
 
     /**
-     * @notice Whether a patient opted in to a request (and has not withdrawn), and whether it delivered.
+     * @notice Whether a patient's opt-in to a request stands (not withdrawn, and the request still open: the consent
+     * ends with it), and whether it delivered.
      * @param requestId The request.
      * @param patientId The patient.
      * @return optedIn Whether it is in.
@@ -324,6 +347,7 @@ interface IResearchMarket {
      * @param status Where it stands.
      * @param contestBy The last second the researcher may contest it.
      * @param arbitrateBy The last second the agency may decide it, once contested (0 before).
+     * @param read Whether the researcher logged reading it.
      */
     struct Contribution {
         uint64 patientId;
@@ -331,6 +355,7 @@ interface IResearchMarket {
         ContributionStatus status;
         uint40 contestBy;
         uint40 arbitrateBy;
+        bool read;
     }
 
     /// @notice A contribution.

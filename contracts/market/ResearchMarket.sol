@@ -39,6 +39,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         ContributionStatus status;
         uint40 contestBy;
         uint40 arbitrateBy;
+        bool read;
     }
 
     /// @custom:storage-location erc7201:miip.storage.ResearchMarket
@@ -98,6 +99,8 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         if (input.contestWindow == 0 || input.contestWindow > MAX_CONTEST_WINDOW) {
             revert MarketInvalidRequest("contestWindow");
         }
+        // The arbitrator must be an active public-health agency now (the directory's errors otherwise).
+        _participants.activeAccountOf(input.arbitratorId, Kinds.PUBLIC_HEALTH_AGENCY);
         MarketStorage storage $ = _storage();
         requestId = ++$.requestCount;
         RequestData storage request = $.requests[requestId];
@@ -169,8 +172,11 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         }
         uint256 count = sourceRecordIds.length;
         if (count == 0 || count > MAX_SOURCES) revert MarketInvalidSourceCount(count);
+        uint256 lastTreatment;
         for (uint256 i; i < count; ++i) {
-            _checkSource(request.input, patientId, sourceRecordIds[i]);
+            uint256 treatmentId = _checkSource(request.input, patientId, sourceRecordIds[i]);
+            if (treatmentId <= lastTreatment) revert MarketSourcesNotAscending(sourceRecordIds[i]);
+            lastTreatment = treatmentId;
         }
         _setState($, requestId, patientId, DELIVERED);
         ++request.delivered;
@@ -182,7 +188,8 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
             requestId: uint64(requestId),
             status: ContributionStatus.Delivered,
             contestBy: contestBy,
-            arbitrateBy: 0
+            arbitrateBy: 0,
+            read: false
         });
     }
 
@@ -190,6 +197,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     function logRead(uint256 contributionId) external {
         ContributionData storage c = _contribution(contributionId);
         uint32 researcherId = _researcherOf(uint256(c.requestId));
+        c.read = true;
         emit ContributionRead(contributionId, c.patientId, researcherId);
     }
 
@@ -204,9 +212,11 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     /// @inheritdoc IResearchMarket
     function contest(uint256 contributionId, bytes32 reasonCode, bytes32 evidence) external {
         ContributionData storage c = _contribution(contributionId);
-        _researcherOf(uint256(c.requestId));
+        uint32 researcherId = _researcherOf(uint256(c.requestId));
+        if (_suspended(researcherId)) revert MarketResearcherSuspended(researcherId);
         if (c.status != ContributionStatus.Delivered) revert MarketInvalidStatus(contributionId, c.status);
         if (block.timestamp > c.contestBy) revert MarketDeadlinePassed(contributionId, c.contestBy);
+        if (!c.read) revert MarketContestWithoutRead(contributionId);
         c.status = ContributionStatus.Contested;
         c.arbitrateBy = uint40(block.timestamp) + ARBITRATION_PERIOD;
         emit ContributionContested(contributionId, reasonCode, evidence, c.arbitrateBy);
@@ -214,8 +224,9 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
 
     /// @inheritdoc IResearchMarket
     function arbitrate(uint256 contributionId, bool pay) external nonReentrant {
-        _participants.activeInstitution(msg.sender, Kinds.PUBLIC_HEALTH_AGENCY);
+        (uint32 agencyId, ) = _participants.activeInstitution(msg.sender, Kinds.PUBLIC_HEALTH_AGENCY);
         ContributionData storage c = _contribution(contributionId);
+        if (_storage().requests[c.requestId].input.arbitratorId != agencyId) revert MarketNotArbitrator(msg.sender);
         if (c.status != ContributionStatus.Contested) revert MarketInvalidStatus(contributionId, c.status);
         if (block.timestamp > c.arbitrateBy) revert MarketDeadlinePassed(contributionId, c.arbitrateBy);
         if (pay) {
@@ -252,9 +263,15 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         if (request.closed) revert MarketRequestClosed(requestId, request.input.deadline);
         bool byResearcher = _isResearcher(request.researcherId);
         if (!byResearcher && block.timestamp <= request.input.deadline) revert MarketNotResearcher(msg.sender);
+        bool suspended = _suspended(request.researcherId);
+        // A suspended researcher's key (perhaps taken) cannot close early; after the deadline anyone closes, and the
+        // remainder waits in the escrow until the researcher is reinstated (or retired).
+        if (byResearcher && suspended && block.timestamp <= request.input.deadline) {
+            revert MarketResearcherSuspended(request.researcherId);
+        }
         request.closed = true;
         emit RequestClosed(requestId, byResearcher);
-        if (_remainder(request) != 0) _refund(requestId, request);
+        if (!suspended && _remainder(request) != 0) _refund(requestId, request);
     }
 
     /// @inheritdoc IResearchMarket
@@ -262,6 +279,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         RequestData storage request = _request(requestId);
         if (!request.closed) revert MarketRequestNotClosed(requestId);
         if (_remainder(request) == 0) revert MarketNothingToRefund(requestId);
+        if (_suspended(request.researcherId)) revert MarketResearcherSuspended(request.researcherId);
         amount = _refund(requestId, request);
     }
 
@@ -293,8 +311,11 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
 
     /// @inheritdoc IResearchMarket
     function participation(uint256 requestId, uint64 patientId) external view returns (bool optedIn, bool delivered) {
-        uint256 state = _state(_storage(), requestId, patientId);
-        return (state == OPTED_IN, state == DELIVERED);
+        MarketStorage storage $ = _storage();
+        uint256 state = _state($, requestId, patientId);
+        RequestData storage request = $.requests[requestId];
+        bool open = !request.closed && block.timestamp <= request.input.deadline;
+        return (state == OPTED_IN && open, state == DELIVERED);
     }
 
     /// @inheritdoc IResearchMarket
@@ -306,7 +327,8 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
                 requestId: c.requestId,
                 status: c.status,
                 contestBy: c.contestBy,
-                arbitrateBy: c.arbitrateBy
+                arbitrateBy: c.arbitrateBy,
+                read: c.read
             });
     }
 
@@ -348,22 +370,38 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         return funded - r.paid - price * r.pending - r.refunded;
     }
 
-    /// @dev A source record must be the patient's, of a requested type, issued in the period.
-    function _checkSource(RequestInput storage input, uint64 patientId, uint256 recordId) private view {
-        (uint64 owner, , uint8 recordType, uint40 issuedAt) = _records.recordHeader(recordId);
+    /// @dev A source record must be the patient's, of a requested type, for a treatment in the period: the
+    /// treatment's date is its first version's, so an amendment cannot move old care into the period.
+    function _checkSource(
+        RequestInput storage input,
+        uint64 patientId,
+        uint256 recordId
+    ) private view returns (uint256 treatmentId) {
+        (uint64 owner, , uint8 recordType, uint256 treatment, uint40 treatedAt) = _records.treatment(recordId);
         if (
             owner != patientId ||
             (input.recordTypes >> recordType) & 1 == 0 ||
-            issuedAt < input.from ||
-            issuedAt > input.to
+            treatedAt < input.from ||
+            treatedAt > input.to
         ) revert MarketSourceNotEligible(recordId);
+        return treatment;
     }
 
+    /// @dev A request taking opt-ins and contributions: not closed, not past its deadline, its researcher not
+    /// suspended (a suspended researcher buys nothing more; what it already bought still settles).
     function _open(uint256 requestId) private view returns (RequestData storage request) {
         request = _request(requestId);
         if (request.closed || block.timestamp > request.input.deadline) {
             revert MarketRequestClosed(requestId, request.input.deadline);
         }
+        if (_suspended(request.researcherId)) revert MarketResearcherSuspended(request.researcherId);
+    }
+
+    /// @dev Whether an institution is suspended (one directory read of its current address's membership).
+    function _suspended(uint32 institutionId) private view returns (bool) {
+        return
+            _participants.memberOf(_participants.accountOf(institutionId)).status ==
+            IParticipantRegistry.Status.Suspended;
     }
 
     function _request(uint256 requestId) private view returns (RequestData storage request) {

@@ -253,6 +253,13 @@ contract CarePayments is SuiteService, ReentrancyGuardTransient, ICarePayments {
         return _storage().invoiceCount;
     }
 
+    /// @inheritdoc ICarePayments
+    function paidInvoiceOf(uint256 treatmentId) external view returns (uint256 invoiceId) {
+        PaymentsStorage storage $ = _storage();
+        invoiceId = $.invoiceOfCare[_recordKey(treatmentId)];
+        if (invoiceId != 0 && $.invoices[invoiceId].status != InvoiceStatus.Paid) invoiceId = 0;
+    }
+
     /**
      * @dev What paying the invoice moves: for a record, the amount less what the escrow sent the hospital for the
      * claim of its treatment and earlier invoices have not deducted yet (a claim covers up to ten treatments, each

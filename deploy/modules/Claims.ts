@@ -1,9 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { ClaimEscrow__factory } from "../../typechain-types";
 import GovernanceModule from "./Governance";
 import RegistryModule from "./Registry";
-import { wireFunctionRoles } from "./roles";
 
 /**
  * The insurance claim escrow, an implementation behind an ERC-1967 proxy (UUPS), initialised in the proxy's
@@ -22,6 +20,7 @@ export default buildModule("Claims", (m) => {
     { id: "ClaimEscrowProxy" },
   );
   const claims = m.contractAt("ClaimEscrow", proxy, { id: "ClaimEscrow" });
-  wireFunctionRoles(m, manager, "ClaimEscrow", claims, ClaimEscrow__factory.createInterface());
+  // Its functions are given to their roles by the Payments module, once the deployer has named the invoices
+  // contract (`setCarePayments`, which becomes the governor's).
   return { claims };
 });

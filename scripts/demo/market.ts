@@ -79,7 +79,7 @@ export async function marketChapter({ n, miip, as, who, onboard }: Demo): Promis
 
   const now = await time.latest();
   const { requestId, budget } = await n.step(
-    "the study opens a request: lab results of the past year, 25 IST each, at most 5, 30 days, contest window 7 days",
+    "the study opens a request: lab results of the past year, 25 IST each, at most 5, 30 days, contest window 7 days, the NHIS board deciding contests",
     lab.market.openRequest({
       recordTypes: ["lab-result"],
       from: now - 365 * DAY,
@@ -89,6 +89,7 @@ export async function marketChapter({ n, miip, as, who, onboard }: Demo): Promis
       price: IST(25),
       maxContributions: 5,
       deadline: now + 30 * DAY,
+      arbitratorId: (await miip.participants.memberOf(who("agency").address))!.id,
     }),
   );
   n.say(`  ${ist(budget)} escrowed in the market; only the terms' and the de-identification rules' digests on chain`);
@@ -143,6 +144,10 @@ export async function marketChapter({ n, miip, as, who, onboard }: Demo): Promis
     const paid = await n.step(`the study accepts contribution ${c}: the patient is paid at once`, lab.market.accept(c));
     n.say(`  ${ist(paid.paid)} to ${paid.to}`);
   }
+  await n.refused(`the study contesting contribution ${contributions[2]} without having read it`, () =>
+    lab.market.contest(contributions[2], "not-fasting", billDigest(utf8("unread"))),
+  );
+  await n.step(`the study opens contribution ${contributions[2]}`, lab.market.open(contributions[2]));
   await n.step(
     `the study contests contribution ${contributions[2]}: "not fasting", with its evidence's digest`,
     lab.market.contest(contributions[2], "not-fasting", billDigest(utf8("lab note: sample drawn 2 h after breakfast"))),

@@ -40,11 +40,25 @@ function documentArg(args: Args, file: string, digest: string): Uint8Array | str
   throw new InputError(`give ${flag(file)} (the document, digested here) or ${flag(digest)}`);
 }
 
+/** An institution's id from a flag: the id itself, or an address (or local account name) of an institution. */
+async function institutionIdOf(
+  hre: Parameters<typeof connect>[0],
+  miip: Awaited<ReturnType<typeof connect>>,
+  value: string | undefined,
+  flag: string,
+): Promise<number> {
+  if (value !== undefined && /^[0-9]+$/.test(value)) return Number(value);
+  const member = await miip.participants.memberOf(await accountOf(hre, value, flag));
+  if (!member) throw new InputError(`--${flag}: ${value} is no institution`);
+  return member.id;
+}
+
 function requestLine(r: DataRequestView): string {
   const state = r.closed ? "closed" : r.open ? "open" : "full or past its deadline";
   return (
     `request ${r.requestId} by institution ${r.researcherId}: ${r.recordTypes.join(", ")} issued ${when(r.from)} to ${when(r.to)}, ` +
     `${units(r.price)} each, ${r.delivered}/${r.maxContributions} delivered (${r.pending} pending), paid ${units(r.paid)}, ` +
+    `contests decided by institution ${r.arbitratorId}, ` +
     `refunded ${units(r.refunded)}, ${state} (deadline ${when(r.deadline)})`
   );
 }
@@ -66,6 +80,7 @@ task("market:open", "A researcher opens a data request and escrows its whole bud
   .addOptionalParam("days", "Days contributions are taken", "30")
   .addOptionalParam("since", "How many days back the source records may be issued", "365")
   .addOptionalParam("contestDays", "Days after a delivery the researcher may contest it", "7")
+  .addOptionalParam("arbitrator", "The public-health agency deciding contests: its id, address or local name", "agency")
   .addOptionalParam("terms", "The terms it is bound by (a file, digested here)")
   .addOptionalParam("termsDigest", "The terms' digest, instead of --terms")
   .addOptionalParam("deidentification", "Its de-identification requirements (a file, digested here)")
@@ -85,6 +100,7 @@ task("market:open", "A researcher opens a data request and escrows its whole bud
         maxContributions: Number(integer(args.max, "max")),
         deadline: now + Number(integer(args.days, "days")) * DAY,
         contestWindowDays: Number(integer(args.contestDays, "contest-days")),
+        arbitratorId: await institutionIdOf(hre, miip, args.arbitrator, "arbitrator"),
       });
       done(`request ${r.requestId} opened, ${units(r.budget)} escrowed`, r);
     }),

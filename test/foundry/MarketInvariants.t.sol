@@ -30,6 +30,7 @@ contract MarketHandler is SuiteDeployer {
 
     ResearchMarket public market;
     address public agency = address(0xA6E);
+    uint32 public agencyId;
     address public hospital = address(0x4057);
     address[RESEARCHERS] public researchers = [address(0x5E51), address(0x5E52)];
     uint32[RESEARCHERS] public researcherIds;
@@ -74,7 +75,7 @@ contract MarketHandler is SuiteDeployer {
                 )
             )
         );
-        _onboard(agency, IParticipantRegistry.Kind.PublicHealthAgency);
+        agencyId = _onboard(agency, IParticipantRegistry.Kind.PublicHealthAgency);
         _onboard(hospital, IParticipantRegistry.Kind.Hospital);
         for (uint256 i = 0; i < RESEARCHERS; ++i) {
             researcherIds[i] = _onboard(researchers[i], IParticipantRegistry.Kind.Researcher);
@@ -124,7 +125,8 @@ contract MarketHandler is SuiteDeployer {
             price: uint96(((seed >> 8) % 100) + 1) * 1e18,
             maxContributions: uint32(((seed >> 16) % 3) + 1),
             deadline: uint40(block.timestamp + ((seed >> 24) % 20 days) + 1 hours),
-            contestWindow: uint32(((seed >> 48) % 7 days) + 1 hours)
+            contestWindow: uint32(((seed >> 48) % 7 days) + 1 hours),
+            arbitratorId: agencyId
         });
         VM.prank(researchers[r]);
         try market.openRequest(input) returns (uint256 id) {
@@ -182,6 +184,7 @@ contract MarketHandler is SuiteDeployer {
         try this.asPatient(p, call) returns (bytes memory result) {
             uint256 id = abi.decode(result, (uint256));
             if (source != labOf[p]) _fail("a contribution from a record not the patient's lab result was taken");
+            if (suspended[requests[r].researcher]) _fail("a suspended researcher's request took a contribution");
             if (!optedIn) _fail("a contribution without an opt-in was taken");
             if (++deliveries[r][p] > 1) _fail("a patient delivered twice to one request");
             if (++requests[r].delivered > requests[r].max) _fail("more contributions than the maximum");
@@ -209,13 +212,21 @@ contract MarketHandler is SuiteDeployer {
         ++calls;
         uint256 id = _pickContribution(seed);
         if (id == 0) return;
-        IResearchMarket.Contribution memory before = market.getContribution(id);
         GhostRequest storage g = requests[contributionRequest[id - 1] - 1];
+        // Most contests follow a logged read (as the SDK opens a contribution); some try without one.
+        if ((seed >> 8) % 4 != 0) {
+            VM.prank(researchers[g.researcher]);
+            try market.logRead(id) {} catch {}
+        }
+        IResearchMarket.Contribution memory before = market.getContribution(id);
         VM.prank(researchers[g.researcher]);
         try market.contest(id, bytes32("reason"), bytes32(seed)) {
-            if (before.status != IResearchMarket.ContributionStatus.Delivered)
+            if (before.status != IResearchMarket.ContributionStatus.Delivered) {
                 _fail("contested twice or after decision");
+            }
             if (block.timestamp > before.contestBy) _fail("contested after the window");
+            if (!before.read) _fail("contested without a logged read");
+            if (suspended[g.researcher]) _fail("a suspended researcher contested");
         } catch {}
     }
 
@@ -255,7 +266,10 @@ contract MarketHandler is SuiteDeployer {
         VM.prank(by);
         try market.close(r + 1) {
             uint256 got = token.balanceOf(researchers[g.researcher]) - beforeBalance;
-            if (got != expected) _fail("closing refunded another amount than the remainder");
+            // A suspended researcher is refunded nothing until it is reinstated; otherwise exactly the remainder.
+            if (got != (suspended[g.researcher] ? 0 : expected)) {
+                _fail("closing refunded another amount than the remainder");
+            }
             g.refunded += got;
         } catch {}
     }
@@ -271,6 +285,7 @@ contract MarketHandler is SuiteDeployer {
         try market.refund(r + 1) returns (uint256 amount) {
             uint256 got = token.balanceOf(researchers[g.researcher]) - beforeBalance;
             if (got != expected || amount != expected) _fail("a refund paid another amount than the remainder");
+            if (suspended[g.researcher]) _fail("a suspended researcher was refunded");
             if (got == 0) _fail("a refund of nothing succeeded");
             g.refunded += got;
             ++reachedRefundAfterClose;
@@ -417,7 +432,7 @@ contract MarketInvariants {
         // contribution rejected by the agency, and its price refunded.
         handler.open((uint256(2) << 16) | (uint256(10 days) << 24) | (uint256(1 days) << 48));
         handler.contribute(uint256(1) << 32);
-        handler.contest(0);
+        handler.contest(256);
         handler.close(0);
         handler.arbitrate(1);
         handler.refund(0);

@@ -153,6 +153,7 @@ describe("SDK: the research market and invoices, through the client a dApp uses"
       price: IST(10),
       maxContributions: 3,
       deadline: now + 30 * DAY,
+      arbitratorId: 5,
     });
     expect(opened.budget).to.equal(IST(30));
     const request = await researcher.market.request(opened.requestId);
@@ -195,6 +196,7 @@ describe("SDK: the research market and invoices, through the client a dApp uses"
     const balanceA = await as("patientA").token.balanceOf(who("patientA").address);
     expect((await researcher.market.accept(contributions[0])).paid).to.equal(IST(10));
     expect(await as("patientA").token.balanceOf(who("patientA").address)).to.equal(balanceA + IST(10));
+    await researcher.market.open(contributions[1]);
     await researcher.market.contest(contributions[1], "not-a-lab-result", billDigest(utf8("evidence")));
     expect((await researcher.market.contribution(contributions[1])).status).to.equal("contested");
     await as("agency").market.arbitrate(contributions[1], false);
@@ -232,6 +234,7 @@ describe("SDK: the research market and invoices, through the client a dApp uses"
       price: IST(10),
       maxContributions: 1,
       deadline: now + DAY,
+      arbitratorId: 5,
     });
     await patient("patientA").market.optIn(requestId);
     const stored = store.size;

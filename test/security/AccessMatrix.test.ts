@@ -74,6 +74,10 @@ const AUTHORISATION_ERRORS = new Set([
   "SupplyNotDeviceOwner",
   "SupplyNotManufacturerOrRegulator",
   "MerkleClaimUnauthorizedSweeper",
+  "MarketNotResearcher",
+  "MarketNotArbitrator",
+  "PaymentsNotIssuer",
+  "PaymentsNotPatient",
   "NotAManagedContract",
 ]);
 
@@ -98,6 +102,14 @@ const NO_SUCCESS = new Set([
   "SupplyChain.setAuthority",
   "ClaimEscrow.withdrawCredit", // nobody has a credit: every actor is refused with ClaimsNoCredit
   "ParticipantRegistry.voidRecovery", // no armed recovery to void: every actor is refused with PatientsNoRecovery
+  "ResearchMarket.initialize",
+  "ResearchMarket.setAuthority",
+  "CarePayments.initialize",
+  "CarePayments.setAuthority",
+  // Every closed request was refunded when it closed: refund is refused (nothing to refund, or not closed).
+  "ResearchMarket.refund",
+  // Named once, at deployment: the governor is refused with ClaimsCarePaymentsAlreadySet.
+  "ClaimEscrow.setCarePayments",
 ]);
 
 const CONTRACTS = {
@@ -110,6 +122,8 @@ const CONTRACTS = {
   ClaimEscrow: "claims",
   ProductRegistry: "products",
   SupplyChain: "supply",
+  ResearchMarket: "market",
+  CarePayments: "payments",
 } as const;
 
 type Call = { target: string; data: string };
@@ -266,6 +280,32 @@ describe("Access matrix: every state-changing function, as every actor, against 
       ]);
       return recordId;
     };
+    // The research market: the researcher funds a request for diagnoses (a day to contest), and patient A
+    // contributes record 7 to it now: its window has passed by the end of the fixture (anyone settles it).
+    const { market, payments } = s;
+    await token.connect(s.treasury).transfer(s.researcher.address, IST(1_000));
+    await token.connect(s.researcher).approve(await market.getAddress(), hre.ethers.MaxUint256);
+    const studyNow = await time.latest();
+    const study = {
+      recordTypes: 1n << BigInt(RECORD_TYPES.diagnosis),
+      from: studyNow - 365 * DAY,
+      to: studyNow + 365 * DAY,
+      termsDigest: hre.ethers.id("matrix terms"),
+      deidentificationDigest: hre.ethers.id("matrix rules"),
+      price: IST(10),
+      maxContributions: 5,
+      deadline: studyNow + 60 * DAY,
+      contestWindow: DAY,
+      arbitratorId: ids.agency,
+    };
+    await market.connect(s.researcher).openRequest(study);
+    await asPatient(participants, s.patientA, patients.a, market, "optIn", [1]);
+    await asPatient(participants, s.patientA, patients.a, market, "contribute", [
+      1,
+      hre.ethers.id("matrix contribution"),
+      "ipfs://c1",
+      [recordIds[6]],
+    ]);
     await claims.connect(s.insurer).announceWithdrawal(programmeId, IST(1), s.insurer.address);
     const overdue = await file(recordIds[0]);
     const oldPartial = await file(recordIds[1]);
@@ -387,6 +427,63 @@ describe("Access matrix: every state-changing function, as every actor, against 
     await consent.connect(s.emergencyHospital).openEmergency(patients.a, code("er"));
     await participants.connect(s.registrar).suspend(ids.suspended, code("review"));
 
+    // Patient B's diagnosis delivered to request 1 (contribution 2, read: the researcher may accept or contest it);
+    // request 2, which patient A opted in to, and patient B's delivery there, read and contested (contribution 3).
+    await records.connect(s.hospital).register({
+      patientId: patients.b,
+      digest: hre.ethers.id("matrix record of B"),
+      recordType: RECORD_TYPES.diagnosis,
+      issuedAt: await time.latest(),
+      uri: "ipfs://matrixB",
+    });
+    const recordOfB = await records.recordCount();
+    await participants
+      .connect(s.patientB)
+      .execute(
+        patients.b,
+        hre.ethers.ZeroHash,
+        await market.getAddress(),
+        market.interface.encodeFunctionData("optIn", [1]),
+      );
+    await participants
+      .connect(s.patientB)
+      .execute(
+        patients.b,
+        hre.ethers.ZeroHash,
+        await market.getAddress(),
+        market.interface.encodeFunctionData("contribute", [1, hre.ethers.id("c2"), "ipfs://c2", [recordOfB]]),
+      );
+    await market.connect(s.researcher).logRead(2);
+    await market.connect(s.researcher).openRequest({ ...study, contestWindow: 7 * DAY });
+    await asPatient(participants, s.patientA, patients.a, market, "optIn", [2]);
+    for (const fn of ["optIn", "contribute"] as const) {
+      await participants
+        .connect(s.patientB)
+        .execute(
+          patients.b,
+          hre.ethers.ZeroHash,
+          await market.getAddress(),
+          fn === "optIn"
+            ? market.interface.encodeFunctionData("optIn", [2])
+            : market.interface.encodeFunctionData("contribute", [2, hre.ethers.id("c3"), "ipfs://c3", [recordOfB]]),
+        );
+    }
+    await market.connect(s.researcher).logRead(3);
+    await market.connect(s.researcher).contest(3, code("unreadable"), hre.ethers.id("evidence"));
+
+    // An invoice of the hospital to patient A for record 6, which patient A can pay (IST, allowance given).
+    await token.connect(s.treasury).transfer(s.patientA.address, IST(1_000));
+    await token.connect(s.patientA).approve(await payments.getAddress(), hre.ethers.MaxUint256);
+    await payments.connect(s.hospital).issue({
+      patientId: patients.a,
+      token: await token.getAddress(),
+      amount: IST(80),
+      dueAt: (await time.latest()) + 30 * DAY,
+      billDigest: hre.ethers.id("matrix invoice"),
+      kind: 0,
+      careRef: hre.ethers.toBeHex(recordIds[5], 32),
+    });
+
     // A GOVERNOR operation already scheduled, for `cancel`.
     const setType = records.interface.encodeFunctionData("setRecordType", [9, true, code("nine")]);
     await manager.connect(governor).schedule(await records.getAddress(), setType, 0);
@@ -401,6 +498,8 @@ describe("Access matrix: every state-changing function, as every actor, against 
       claims: await claims.getAddress(),
       products: await products.getAddress(),
       supply: await supply.getAddress(),
+      market: await market.getAddress(),
+      payments: await payments.getAddress(),
     };
     return {
       ...s,
@@ -432,6 +531,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       fillRequest,
       given,
       setType,
+      study,
     };
   }
 
@@ -983,6 +1083,10 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
     },
     ClaimEscrow: {
+      setCarePayments: async (c) => ({
+        target: c.address.claims,
+        data: c.claims.interface.encodeFunctionData("setCarePayments", [c.address.payments]),
+      }),
       openProgramme: async (c) => ({
         target: c.address.claims,
         data: c.claims.interface.encodeFunctionData("openProgramme", [programme(c)]),
@@ -1331,6 +1435,103 @@ describe("Access matrix: every state-changing function, as every actor, against 
       setAuthority: async (c) => ({
         target: c.address.supply,
         data: c.supply.interface.encodeFunctionData("setAuthority", [c.stranger.address]),
+      }),
+    },
+    ResearchMarket: {
+      openRequest: async (c) => ({
+        target: c.address.market,
+        data: c.market.interface.encodeFunctionData("openRequest", [c.study]),
+      }),
+      optIn: async (c, a) => viaGateway(c, a, c.address.market, c.market.interface.encodeFunctionData("optIn", [2])),
+      withdrawOptIn: async (c, a) =>
+        viaGateway(c, a, c.address.market, c.market.interface.encodeFunctionData("withdrawOptIn", [2])),
+      contribute: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.market,
+          c.market.interface.encodeFunctionData("contribute", [2, hre.ethers.id("c4"), "ipfs://c4", [c.recordIds[7]]]),
+        ),
+      logRead: async (c) => ({ target: c.address.market, data: c.market.interface.encodeFunctionData("logRead", [2]) }),
+      accept: async (c) => ({ target: c.address.market, data: c.market.interface.encodeFunctionData("accept", [2]) }),
+      contest: async (c) => ({
+        target: c.address.market,
+        data: c.market.interface.encodeFunctionData("contest", [2, code("garbage"), hre.ethers.id("evidence")]),
+      }),
+      arbitrate: async (c) => ({
+        target: c.address.market,
+        data: c.market.interface.encodeFunctionData("arbitrate", [3, false]),
+      }),
+      settle: async (c) => ({ target: c.address.market, data: c.market.interface.encodeFunctionData("settle", [1]) }),
+      close: async (c) => ({ target: c.address.market, data: c.market.interface.encodeFunctionData("close", [1]) }),
+      refund: async (c) => ({ target: c.address.market, data: c.market.interface.encodeFunctionData("refund", [1]) }),
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("ResearchMarket")
+        ).deploy(c.address.participants, c.address.records, c.address.token);
+        return {
+          target: c.address.market,
+          data: c.market.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.market,
+        data: c.market.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.market,
+        data: c.market.interface.encodeFunctionData("setAuthority", [c.address.manager]),
+      }),
+    },
+    CarePayments: {
+      // A hospital bills a record it wrote; a pharmacy (or anyone else) a dispensing.
+      issue: async (c, a) => {
+        const hospital = a.address === c.hospital.address || a.address === c.emergencyHospital.address;
+        return {
+          target: c.address.payments,
+          data: c.payments.interface.encodeFunctionData("issue", [
+            {
+              patientId: c.patients.a,
+              token: c.address.token,
+              amount: IST(10),
+              dueAt: (await time.latest()) + 30 * DAY,
+              billDigest: hre.ethers.id("matrix bill"),
+              kind: hospital ? 0 : 1,
+              careRef: hospital ? hre.ethers.toBeHex(c.recordIds[4], 32) : hre.ethers.id("matrix dispensing"),
+            },
+          ]),
+        };
+      },
+      cancel: async (c) => ({
+        target: c.address.payments,
+        data: c.payments.interface.encodeFunctionData("cancel", [1, code("wrong")]),
+      }),
+      pay: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.payments,
+          c.payments.interface.encodeFunctionData("pay", [
+            1,
+            { deadline: 0, v: 0, r: hre.ethers.ZeroHash, s: hre.ethers.ZeroHash },
+          ]),
+        ),
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("CarePayments")
+        ).deploy(c.address.participants, c.address.records, c.address.claims);
+        return {
+          target: c.address.payments,
+          data: c.payments.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.payments,
+        data: c.payments.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.payments,
+        data: c.payments.interface.encodeFunctionData("setAuthority", [c.address.manager]),
       }),
     },
   };

@@ -27,7 +27,10 @@ export interface Deidentified {
   removed: string[];
 }
 
-/** FHIR fields that identify a person directly: dropped wherever they appear. */
+/**
+ * FHIR fields that identify a person directly, or may carry anything (extensions): dropped wherever they appear.
+ * Every other object that points at another resource (it has a `reference`) is kept as its type only.
+ */
 const FHIR_DROPPED = new Set([
   "name",
   "identifier",
@@ -37,6 +40,18 @@ const FHIR_DROPPED = new Set([
   "link",
   "text",
   "note",
+  "extension",
+  "modifierExtension",
+  "participant",
+  "individual",
+  "agent",
+  "location",
+  "organization",
+  "custodian",
+  "collector",
+  "insurance",
+  "account",
+  "source",
   "generalPractitioner",
   "managingOrganization",
   "performer",
@@ -85,7 +100,14 @@ function fhirObject(object: Record<string, unknown>, removed: Set<string>, path:
       out[key] = { type: "Patient" };
       continue;
     }
-    if (key === "address") {
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && "reference" in value) {
+      // Any other pointer to a resource (a practitioner, an organisation): its type, never its id or name.
+      removed.add(`${at}: reference`);
+      const type = String((value as { reference?: unknown }).reference ?? "").split("/")[0];
+      out[key] = { type: /^[A-Z][A-Za-z]+$/.test(type) ? type : "Resource" };
+      continue;
+    }
+    if (/address/i.test(key)) {
       removed.add(`${at}: address cut to the first 3 digits of its postcode`);
       const addresses = (Array.isArray(value) ? value : [value]) as Record<string, unknown>[];
       out[key] = addresses.map((a) => {
@@ -94,7 +116,7 @@ function fhirObject(object: Record<string, unknown>, removed: Set<string>, path:
       });
       continue;
     }
-    if (key === "birthDate" && typeof value === "string") {
+    if (/birth/i.test(key) && typeof value === "string") {
       const year = Number(value.slice(0, 4));
       const age = new Date().getUTCFullYear() - year;
       removed.add(`${at}: cut to its year${age > 89 ? " (90 or older: 90+)" : ""}`);
@@ -108,24 +130,35 @@ function fhirObject(object: Record<string, unknown>, removed: Set<string>, path:
 
 /** Text patterns that identify someone, each replaced by a label in brackets. */
 const TEXT_PATTERNS: [RegExp, string][] = [
-  [/\b\d{6}\s?-\s?[1-8]\d{6}\b/g, "resident registration number"],
+  [/\b\d{6}\s?-?\s?[1-8]\d{6}\b/g, "resident registration number"],
   [/[\w.+-]+@[\w-]+\.[\w.-]+/g, "e-mail address"],
   [/\bhttps?:\/\/\S+/g, "URL"],
   [/(\+82[\s-]?|\b0)\d{1,2}[\s-]?\d{3,4}[\s-]?\d{4}\b/g, "telephone number"],
 ];
 
-/** Labels of lines that name or locate a person: the whole line goes. */
-const TEXT_LABELS =
-  /^\s*(patient|name|full name|address|phone|tel|telephone|mobile|e-?mail|id|mrn|medical record number|insurance (no|number)|guardian|doctor|physician|환자|환자명|성명|이름|주소|전화|연락처|휴대폰|주민등록번호|보호자|담당의|의사)\s*[:：]/i;
+/**
+ * Words that, in a line's label (what comes before its first colon), say the line names, locates or identifies a
+ * person: the whole line goes ("Patient name:", "Patient ID:", "환자 이름:", "Address:").
+ */
+const TEXT_LABEL_WORDS =
+  /\b(patient|name|address|phone|tel|telephone|mobile|e-?mail|id|mrn|record number|insurance|guardian|doctor|physician|birth|dob|contact)\b|환자|성명|이름|주소|전화|연락처|휴대폰|주민|보호자|담당의|의사|생년월일/i;
 
-const TEXT_DATE = /\b(\d{4})[-./년]\s?(\d{1,2})[-./월]\s?(\d{1,2})일?\b/g;
+const MONTHS = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?";
+/** Dates in the forms clinical text uses, each cut to its year (the year is the capture group named y). */
+const TEXT_DATES: RegExp[] = [
+  /\b(?<y>\d{4})[-./년]\s?\d{1,2}[-./월]\s?\d{1,2}일?/g,
+  /\b\d{1,2}[-./]\d{1,2}[-./](?<y>\d{4})\b/g,
+  new RegExp(`\\b\\d{1,2}(?:st|nd|rd|th)?\\s+${MONTHS},?\\s+(?<y>\\d{4})\\b`, "gi"),
+  new RegExp(`\\b${MONTHS}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+(?<y>\\d{4})\\b`, "gi"),
+];
 
 function deidentifyText(text: string, removed: Set<string>): string {
   const lines: string[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const label = TEXT_LABELS.exec(line);
-    if (label) {
-      removed.add(`line labelled "${label[1]}"`);
+    const colon = line.search(/[:：]/);
+    const label = colon > 0 && colon <= 40 ? line.slice(0, colon).trim() : "";
+    if (label && TEXT_LABEL_WORDS.test(label)) {
+      removed.add(`line labelled "${label}"`);
       continue;
     }
     let out = line;
@@ -135,10 +168,12 @@ function deidentifyText(text: string, removed: Set<string>): string {
         return `[${what}]`;
       });
     }
-    out = out.replace(TEXT_DATE, (_match, year: string) => {
-      removed.add("date cut to its year");
-      return year;
-    });
+    for (const pattern of TEXT_DATES) {
+      out = out.replace(pattern, (...match) => {
+        removed.add("date cut to its year");
+        return (match.at(-1) as { y: string }).y;
+      });
+    }
     lines.push(out);
   }
   return lines.join("\n");

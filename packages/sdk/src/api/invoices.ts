@@ -43,7 +43,16 @@ export interface InvoiceView {
   paid: bigint;
   dueAt: number;
   billDigest: string;
+  /** For a record, its treatment (the first version of its amendment chain); 0 otherwise. */
+  treatmentId: bigint;
   overdue: boolean;
+}
+
+/** The unit a pharmacy's invoice bills, as the patient knows it: its GTIN and serial, and the bill's salt. */
+export interface DispensedUnitRef {
+  gtin: bigint | number;
+  serial: string;
+  salt: string;
 }
 
 /**
@@ -113,6 +122,7 @@ export class InvoicesApi {
       paid: i.paid,
       dueAt: Number(i.dueAt),
       billDigest: i.billDigest,
+      treatmentId: i.treatmentId,
       overdue,
     };
   }
@@ -128,14 +138,31 @@ export class InvoicesApi {
 
   /**
    * The patient pays an invoice through the gateway (gasless with `miip.gasless(relayer)`): with `permit` "auto"
-   * (the default) its client signs an EIP-2612 permit for exactly what is due when its allowance is short.
+   * (the default) its client signs an EIP-2612 permit for exactly what is due when its allowance is short. The
+   * client first checks what the chain cannot: a pharmacy's reference against the unit the patient received and
+   * the bill's salt (`dispensing`, required for a dispensing), and, for a record, that the patient has no bill
+   * waiting on chain that it attested and that would pay the hospital for the same treatment (the hospital
+   * attesting it later would be paid twice; the escrow refuses that too).
    */
   async pay(
     invoiceId: bigint | number,
-    options: { permit?: "auto" | "none" | TokenPermit } = {},
+    options: { permit?: "auto" | "none" | TokenPermit; dispensing?: DispensedUnitRef } = {},
   ): Promise<TxInfo & { paid: bigint; deducted: bigint }> {
     const invoice = await this.get(invoiceId);
     if (invoice.status !== "open") throw new MIIPClientError(`invoice ${invoiceId} is ${invoice.status}`);
+    if (invoice.kind === "dispensing") {
+      const unit = options.dispensing;
+      if (!unit) {
+        throw new MIIPClientError(
+          `invoice ${invoiceId} bills a dispensing: give the unit received and the bill's salt (dispensing) to check it`,
+        );
+      }
+      if (dispensingReference(unit.gtin, unit.serial, unit.salt) !== invoice.careRef.toLowerCase()) {
+        throw new MIIPClientError(`invoice ${invoiceId} names another dispensing than the unit and salt given`);
+      }
+    } else {
+      await this.refuseIfBillWaiting(invoice);
+    }
     const { due } = await this.amountDue(invoiceId);
     const choice = options.permit ?? "auto";
     const permit =
@@ -147,6 +174,28 @@ export class InvoicesApi {
     const info = await this.core.sendPatient("CarePayments", this.encode("pay", [invoiceId, permit]));
     const paid = eventNamed(info, "InvoicePaid");
     return { ...info, paid: paid.paid as bigint, deducted: paid.deducted as bigint };
+  }
+
+  /** A bill the patient attested that waits for the hospital and would pay it for the invoice's treatment. */
+  private async refuseIfBillWaiting(invoice: InvoiceView): Promise<void> {
+    const { claims, records } = this.core.contracts;
+    const logs = await this.history.logs(claims, claims.filters.BillAttested(undefined, undefined, invoice.patientId));
+    const now = await this.core.now();
+    for (const log of logs) {
+      const bill = log.args.bill as unknown as { recordIds: bigint[]; payTo: bigint; expiresAt: bigint };
+      if (enumLabel("Party", log.args.by as bigint) !== "patient" || bill.payTo !== 0n || bill.expiresAt < now)
+        continue;
+      const [hospital, patient, cancelled] = await claims.billState(log.args.billHash as string);
+      if (!patient || hospital || cancelled) continue;
+      for (const recordId of bill.recordIds) {
+        const { treatmentId } = await records.treatment(recordId);
+        if (treatmentId === invoice.treatmentId) {
+          throw new MIIPClientError(
+            `the patient attested bill ${log.args.billHash as string}, waiting for the hospital, which would pay it for this treatment: cancel it (claims.cancelBill) or file it first`,
+          );
+        }
+      }
+    }
   }
 
   /** The issuer cancels an open invoice. */

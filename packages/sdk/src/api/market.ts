@@ -3,7 +3,7 @@ import { type Interface, getAddress, isHexString } from "ethers";
 import type { Core, TxInfo } from "../core.ts";
 import { MIIPClientError, eventNamed } from "../core.ts";
 import { fromHex, fromUtf8, toHex, utf8 } from "../crypto/bytes.ts";
-import { cidFromUri, ipfsUri, sha256Hex } from "../crypto/cid.ts";
+import { cidFromUri, cidV1, ipfsUri, sha256Hex } from "../crypto/cid.ts";
 import { decryptDocument, encryptDocument } from "../crypto/cipher.ts";
 import { type EncryptionKey, type WrappedKey, unwrapKey, wrapKey } from "../crypto/ecies.ts";
 import { type Deidentified, deidentify } from "../deidentify.ts";
@@ -17,7 +17,8 @@ import { type Page, type Paged, pageOf } from "./paging.ts";
 import { approveIfShort } from "./permit.ts";
 
 const DAY = 86_400;
-const ENVELOPE_FORMAT = "miip-contribution/1";
+const ENVELOPE_FORMAT = "miip-contribution/2";
+const KEY_FORMAT = "miip-contribution-key/1";
 
 /** What a researcher asks for (see `market.openRequest`). */
 export interface DataRequestInput {
@@ -37,6 +38,8 @@ export interface DataRequestInput {
   deadline: number;
   /** How long after a delivery the researcher may contest it; 7 days when absent. */
   contestWindowDays?: number;
+  /** The public-health agency (institution id) that decides contests: patients see it before they opt in. */
+  arbitratorId: number;
 }
 
 /** A request as the market holds it, with what follows from its counters. */
@@ -52,6 +55,8 @@ export interface DataRequestView {
   maxContributions: number;
   deadline: number;
   contestWindow: number;
+  /** The public-health agency that decides contests. */
+  arbitratorId: number;
   closed: boolean;
   /** Open for opt-ins and deliveries: not closed, deadline not passed, room left. */
   open: boolean;
@@ -96,13 +101,27 @@ export interface ContributionInput {
   key?: EncryptionKey;
 }
 
-/** The envelope a contribution is stored as: the document key wrapped for the researcher, and the ciphertext. */
+/**
+ * The envelope a contribution is stored as: the ciphertext, and where its key will be. The key (wrapped for the
+ * researcher) is stored only once the contribution is on chain: a contribution that never lands (the request
+ * closed or filled first, perhaps by a researcher front-running it) leaves the researcher a ciphertext it cannot
+ * open, though its address was in the failed transaction.
+ */
 interface Envelope {
   format: typeof ENVELOPE_FORMAT;
   requestId: string;
   researcher: string;
-  wrapped: WrappedKey;
+  /** `ipfs://<cid>` of the {@link KeyBlob}, computed before it is stored. */
+  key: string;
   ciphertext: string;
+}
+
+/** The contribution's document key, wrapped for the researcher, released after the contribution landed. */
+interface KeyBlob {
+  format: typeof KEY_FORMAT;
+  requestId: string;
+  researcher: string;
+  wrapped: WrappedKey;
 }
 
 /** A de-identified contribution, opened by its researcher. */
@@ -156,6 +175,7 @@ export class MarketApi {
       maxContributions: input.maxContributions,
       deadline: input.deadline,
       contestWindow: Math.round((input.contestWindowDays ?? 7) * DAY),
+      arbitratorId: input.arbitratorId,
     };
     const budget = input.price * BigInt(input.maxContributions);
     const market = this.core.deployment.ResearchMarket;
@@ -189,6 +209,7 @@ export class MarketApi {
       maxContributions,
       deadline: Number(input.deadline),
       contestWindow: Number(input.contestWindow),
+      arbitratorId: Number(input.arbitratorId),
       closed: r.closed,
       open: !r.closed && now <= Number(input.deadline) && Number(r.delivered) < maxContributions,
       delivered: Number(r.delivered),
@@ -250,30 +271,53 @@ export class MarketApi {
     if (input.review && !(await input.review(copies))) {
       throw new MIIPClientError("the patient's review stopped the contribution: nothing was sent");
     }
-    const researcher = await this.core.contracts.participants.accountOf(request.researcherId);
+    const researcher = getAddress(await this.core.contracts.participants.accountOf(request.researcherId));
     const bundle = utf8(JSON.stringify(copies.map((c) => ({ format: c.format, document: fromUtf8(c.document) }))));
     const { ciphertext, key } = encryptDocument(bundle);
-    let envelope: Envelope;
+    let keyBytes: Uint8Array;
     try {
-      envelope = {
-        format: ENVELOPE_FORMAT,
+      const blob: KeyBlob = {
+        format: KEY_FORMAT,
         requestId: requestId.toString(),
-        researcher: getAddress(researcher),
+        researcher,
         wrapped: wrapKey(key, input.researcherPublicKey, this.context(requestId, researcher)),
-        ciphertext: toHex(ciphertext),
       };
+      keyBytes = utf8(JSON.stringify(blob));
     } finally {
       key.fill(0);
     }
+    const keyCid = cidV1(keyBytes);
+    const envelope: Envelope = {
+      format: ENVELOPE_FORMAT,
+      requestId: requestId.toString(),
+      researcher,
+      key: ipfsUri(keyCid),
+      ciphertext: toHex(ciphertext),
+    };
     const bytes = utf8(JSON.stringify(envelope));
     const cid = await this.store.put(bytes);
     const uri = ipfsUri(cid);
     const digest = sha256Hex(bytes);
+    // The registry's treatment ids, ascending: the market counts each treatment once.
+    const ordered = await this.byTreatment(recordIds);
     const info = await this.core.sendPatient(
       "ResearchMarket",
-      this.encode("contribute", [requestId, digest, uri, recordIds]),
+      this.encode("contribute", [requestId, digest, uri, ordered]),
     );
+    // Landed: now the researcher may have the key.
+    const stored = await this.store.put(keyBytes);
+    if (stored !== keyCid) throw new MIIPClientError(`the store named the contribution's key ${stored}, not ${keyCid}`);
     return { ...info, contributionId: eventNamed(info, "ContributionDelivered").contributionId as bigint, uri, digest };
+  }
+
+  /** Record ids in ascending order of their treatments (the first version of each amendment chain). */
+  private async byTreatment(recordIds: bigint[]): Promise<bigint[]> {
+    const { records } = this.core.contracts;
+    const treatments = await Promise.all(recordIds.map((id) => this.core.read(() => records.treatment(id))));
+    return recordIds
+      .map((id, i) => ({ id, treatment: treatments[i].treatmentId as bigint }))
+      .sort((a, b) => (a.treatment < b.treatment ? -1 : a.treatment > b.treatment ? 1 : 0))
+      .map((x) => x.id);
   }
 
   /** A contribution, with its digest and address from its `ContributionDelivered` event. */
@@ -332,9 +376,13 @@ export class MarketApi {
     if (envelope.format !== ENVELOPE_FORMAT || BigInt(envelope.requestId) !== view.requestId) {
       throw new MIIPClientError(`contribution ${contributionId}: not an envelope for request ${view.requestId}`);
     }
+    const blob = JSON.parse(fromUtf8(await this.store.get(cidFromUri(envelope.key)))) as KeyBlob;
+    if (blob.format !== KEY_FORMAT || BigInt(blob.requestId) !== view.requestId) {
+      throw new MIIPClientError(`contribution ${contributionId}: its key is not for request ${view.requestId}`);
+    }
     const self = await this.core.address();
     const encryptionKey = key ?? (await this.documents.encryptionKey());
-    const documentKey = unwrapKey(envelope.wrapped, encryptionKey.privateKey, this.context(view.requestId, self));
+    const documentKey = unwrapKey(blob.wrapped, encryptionKey.privateKey, this.context(view.requestId, self));
     try {
       const plain = decryptDocument(fromHex(envelope.ciphertext), documentKey);
       return { ...info, contributionId: BigInt(contributionId), documents: JSON.parse(fromUtf8(plain)) };
