@@ -362,16 +362,21 @@ task("invoice:issue", "A hospital bills a record it wrote for the patient, or a 
   );
 
 patientFlags(
-  task("invoice:pay", "The patient pays an invoice, its permit in the same action (no ETH with --gasless)").addParam(
-    "invoice",
-    "The invoice id",
-  ),
+  task("invoice:pay", "The patient pays an invoice, its permit in the same action (no ETH with --gasless)")
+    .addParam("invoice", "The invoice id")
+    .addOptionalParam("gtin", "For a pharmacy's invoice: the GTIN of the unit received")
+    .addOptionalParam("serial", "For a pharmacy's invoice: the unit's serial (32 bytes of hex)")
+    .addOptionalParam("billSalt", "For a pharmacy's invoice: the salt its itemised bill gives"),
 ).setAction(
   action(async (args: Args, hre) => {
     const miip = await patientClient(hre, args);
     const invoice = await miip.invoices.get(integer(args.invoice, "invoice"));
     const money = await moneyOf(hre, invoice.token);
-    const r = await miip.invoices.pay(invoice.invoiceId);
+    const dispensing =
+      args.gtin !== undefined
+        ? { gtin: integer(args.gtin, "gtin"), serial: args.serial ?? "", salt: args.billSalt ?? "" }
+        : undefined;
+    const r = await miip.invoices.pay(invoice.invoiceId, { dispensing });
     const deducted = r.deducted > 0n ? ` (${money.show(r.deducted)} already paid through a claim)` : "";
     done(`invoice ${args.invoice} paid: ${money.show(r.paid)}${deducted}`, r);
   }),
