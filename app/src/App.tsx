@@ -1,6 +1,7 @@
 /**
  * The app's shell: the settings, the language, the wallet choice, and the page for the connected account's role
- * (the patient portal, a hospital's, a pharmacy's or an insurer's console) or the public pack check. The shell is
+ * (the patient portal, a hospital's, a pharmacy's, an insurer's or a research institute's console) or the public
+ * pack check. The shell is
  * the first load; the SDK and each role's page come when first needed.
  */
 import {
@@ -26,6 +27,7 @@ const PatientPage = lazy(() => import("./pages/Patient.tsx"));
 const HospitalPage = lazy(() => import("./pages/Hospital.tsx"));
 const PharmacyPage = lazy(() => import("./pages/Pharmacy.tsx"));
 const InsurerPage = lazy(() => import("./pages/Insurer.tsx"));
+const ResearcherPage = lazy(() => import("./pages/Researcher.tsx"));
 const PackCheckPage = lazy(() => import("./pages/PackCheck.tsx"));
 
 /** The page the address bar names: `#/check` is the public pack check; anything else the account's page. */
@@ -214,6 +216,8 @@ function RolePage({ identity }: { identity: Identity }) {
         <PharmacyPage />
       ) : role.kind === "institution" && role.type === "insurer" ? (
         <InsurerPage />
+      ) : role.kind === "institution" && (role.type === "researcher" || role.type === "manufacturer") ? (
+        <ResearcherPage />
       ) : (
         <Notice>{t(role.kind === "none" ? "notRegistered" : "noConsole")}</Notice>
       )}

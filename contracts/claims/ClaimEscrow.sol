@@ -279,15 +279,27 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         }
         // Filed: what waited on chain is cleared (`state` may hold a signature only: read storage itself).
         if ($.bills[f.billHash] != 0) delete $.bills[f.billHash];
-        // A hospital that attested earlier must still be active when its claim is filed.
+        _checkFilingHospital($, bill, first, f, side);
+        f.permit = permit;
+        claimId = _file(p, bill, first, f, copayPermit);
+    }
+
+    /**
+     * @dev A hospital that attested earlier must still be active when its claim is filed. A hospital filing what its
+     * patient attested earlier is checked against the invoices contract: the patient is not here to check that it did
+     * not pay the same care by invoice since.
+     */
+    function _checkFilingHospital(
+        EscrowStorage storage $,
+        Bill calldata bill,
+        Treatment memory first,
+        Filing memory f,
+        uint8 side
+    ) private view {
         if (f.hospitalAccount == address(0)) {
             f.hospitalAccount = _participants.activeAccountOf(first.issuer, Kinds.HOSPITAL);
         }
-        // The hospital files what its patient attested earlier: the patient is not here to check that it did not pay
-        // the same care by invoice since, so the escrow asks the invoices contract.
         if (side == BY_HOSPITAL && bill.payTo == PayTo.Hospital) _refuseInvoiced($, bill);
-        f.permit = permit;
-        claimId = _file(p, bill, first, f, copayPermit);
     }
 
     /// @dev Refuses a bill one of whose treatments its patient already paid by invoice.

@@ -332,6 +332,76 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     expect((await reader.claims.get(BigInt(claimId!))).status).to.equal("paid");
   });
 
+  it("research: a study opened in the researcher's console, joined and fed from the patient's portal after reviewing the de-identified copy, read and paid; then a hospital's bill paid without ETH", async function () {
+    const researcher = await asAccount("researcher");
+    await connect(researcher.page, /연구기관/);
+    // Its key published (two signatures), so that patients can seal their contributions for it: the offer goes.
+    await researcher.page.getByRole("button", { name: "암호화 키 공개" }).click();
+    await researcher.page
+      .getByRole("button", { name: "암호화 키 공개" })
+      .waitFor({ state: "detached", timeout: 60_000 });
+    await researcher.page.getByLabel("종류").selectOption("lab-result");
+    await researcher.page.getByLabel("건당 보상 (IST)").fill("10");
+    await researcher.page.getByLabel("최대 건수").fill("2");
+    await researcher.page.getByLabel("연구 약관").fill("KAIST cohort: no re-identification, deletion after 3 years");
+    await researcher.page.getByLabel("비식별 기준").fill("Safe Harbor");
+    await researcher.page.getByRole("button", { name: "연구 데이터 요청 열기" }).click();
+    expect(await notice(researcher.page, /요청 #1/)).to.match(/요청 #1를 열고 20 IST를 예치했습니다/);
+    await expectAccessible(researcher.page, "researcher console");
+
+    const patient = await asAccount("patientA");
+    const ethBefore = await reader.contracts.token.runner!.provider!.getBalance(patient.wallet.address);
+    await connect(patient.page, /환자/);
+    await patient.page.getByRole("tab", { name: "연구 참여" }).click();
+    const study = patient.page.locator("li[data-study='1']");
+    await study.getByRole("button", { name: "참여 동의" }).click();
+    await study.getByLabel("기록").selectOption("1");
+    await study.getByRole("button", { name: "데이터 제공" }).click();
+    const review = patient.page.locator("section[data-review='1']");
+    await review.waitFor({ timeout: 60_000 });
+    expect(await review.locator("pre").textContent()).to.include("HbA1c 6.1 %");
+    await expectAccessible(patient.page, "patient research review");
+    await shot(patient.page, "patient-research");
+    await review.getByRole("button", { name: "이대로 보내기" }).click();
+    await notice(patient.page, /제공 #1가 등록되었습니다/);
+
+    await connect(researcher.page, /연구기관/);
+    const row = researcher.page.locator("tr[data-contribution='1']");
+    await row.getByRole("button", { name: "열람" }).click();
+    await researcher.page
+      .locator("figure.document pre")
+      .filter({ hasText: "HbA1c 6.1 %" })
+      .waitFor({ timeout: 60_000 });
+    await researcher.page.locator("tr[data-contribution='1']").getByRole("button", { name: "수락" }).click();
+    expect(await notice(researcher.page, /환자에게/)).to.match(/환자에게 10 IST를 지급했습니다/);
+    await shot(researcher.page, "researcher");
+
+    await patient.page.getByRole("tab", { name: "청구서" }).click();
+    await patient.page.getByRole("tab", { name: "연구 참여" }).click();
+    await patient.page.locator("p[data-earned='10000000000000000000']").waitFor({ timeout: 30_000 });
+    await patient.page.getByRole("tab", { name: "열람 기록" }).click();
+    await patient.page.locator("tr[data-contribution-read='1']").waitFor({ timeout: 30_000 });
+
+    // The hospital bills the patient's lab test; the patient pays it from the portal, its permit signed in the wallet.
+    const deployment = loadDeployment("localhost", path.join(dir, "deploy", "deployments"));
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+    const hospital = await MIIP.connect(new NonceManager(new Wallet(keyOf("hospital"), provider)), deployment);
+    await hospital.invoices.issue({
+      patientId: 1,
+      recordId: 1,
+      amount: 80n * 10n ** 18n,
+      bill: toUtf8Bytes("HbA1c 80"),
+    });
+    await patient.page.getByRole("tab", { name: "청구서" }).click();
+    const invoice = patient.page.locator("li[data-invoice='1']");
+    await invoice.getByRole("button", { name: "납부" }).click();
+    expect(await notice(patient.page, /납부했습니다/)).to.match(/80 IST를 납부했습니다/);
+    await expectAccessible(patient.page, "patient bills");
+    expect((await reader.invoices.get(1)).status).to.equal("paid");
+    expect(await reader.contracts.token.runner!.provider!.getBalance(patient.wallet.address)).to.equal(ethBefore);
+    expect(patient.wallet.calls).to.not.include("eth_sendTransaction");
+  });
+
   it("a stranger, with no account, checks a pack: genuine before the recall, recalled after, in Korean or English", async function () {
     const { page } = await asAccount("stranger");
     await page.goto(`${appUrl}#/check`);

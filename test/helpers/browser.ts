@@ -52,7 +52,9 @@ export async function walletPage(
   privateKey: string,
   viewport = { width: 390, height: 844 },
 ): Promise<{ page: Page; context: BrowserContext; wallet: WalletControl; errors: string[] }> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  // No response cache: a wallet counts its nonce afresh for each transaction (two sent within ethers' default 250 ms
+  // cache would get the same one), as MetaMask does.
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const signer = new Wallet(privateKey, provider);
   const chainId = Number((await provider.getNetwork()).chainId);
   const wallet: WalletControl = { address: signer.address, calls: [] };

@@ -74,7 +74,14 @@ describe("The document service: blocks, key shares and published keys, written o
     if (keysDir) rmSync(keysDir, { recursive: true, force: true });
   });
 
-  async function setup(options: { perClient?: number; shares?: MemoryKeyShareStore; maxClients?: number } = {}) {
+  async function setup(
+    options: {
+      perClient?: number;
+      shares?: MemoryKeyShareStore;
+      maxClients?: number;
+      patientBytesPerDay?: number;
+    } = {},
+  ) {
     await loadFixture(seededFixture);
     const signers = await hre.ethers.getSigners();
     const who = (name: keyof typeof LOCAL_ACCOUNTS) => signers[LOCAL_ACCOUNTS[name]];
@@ -90,6 +97,7 @@ describe("The document service: blocks, key shares and published keys, written o
       miip: reader,
       perClient: options.perClient,
       maxClients: options.maxClients,
+      patientBytesPerDay: options.patientBytesPerDay,
     });
     /** A client of the service for one account: its SDK on the service's stores, and the service itself. */
     const client = async (name: keyof typeof LOCAL_ACCOUNTS) => {
@@ -210,21 +218,28 @@ describe("The document service: blocks, key shares and published keys, written o
     expect((await signedPut(url, "/shares", spoiled, otherBody)).message).to.match(/not signed by the session/);
   });
 
-  it("takes blocks from active institutions only, and only bytes that hash to their CID", async function () {
-    const { client, blocks } = await setup();
+  it("takes blocks from active institutions, and from patients within their daily share; only bytes that hash to their CID", async function () {
+    const { client, blocks } = await setup({ patientBytesPerDay: 20 });
     const patient = await client("patientA");
     const hospital = await client("hospital");
     await patient.service.openSession(patient.signer, (await patient.miip.documents.encryptionKey()).publicKey);
     await hospital.service.openSession(hospital.signer, (await hospital.miip.documents.encryptionKey()).publicKey);
     const block = utf8("ciphertext");
 
-    const refused = await failure(() => patient.service.blobs.putBlock(cidV1(block), block));
-    expect(refused).to.be.instanceOf(IpfsError);
-    expect((refused as IpfsError).status).to.equal(403);
+    // A stranger (neither an institution nor a patient) cannot even open a session (its key is not published).
     const forged = await failure(() => hospital.service.blobs.putBlock(cidV1(utf8("something else")), block));
     expect((forged as IpfsError).status).to.equal(400);
     expect((forged as IpfsError).nodeMessage).to.match(/does not hash/);
     expect(blocks.size).to.equal(0);
+    // A patient stores its contributions, up to its share of the day (20 bytes here).
+    await patient.service.blobs.putBlock(cidV1(block), block);
+    const second = utf8("more cipher");
+    const over = await failure(() => patient.service.blobs.putBlock(cidV1(second), second));
+    expect((over as IpfsError).status).to.equal(429);
+    expect(blocks.size).to.equal(1);
+    // An institution has no such share.
+    await hospital.service.blobs.putBlock(cidV1(second), second);
+    expect(blocks.size).to.equal(2);
   });
 
   it("takes key shares only from a record's patient and issuer, and under a grant from the patient alone", async function () {

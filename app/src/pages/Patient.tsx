@@ -1,5 +1,6 @@
 /**
- * The patient portal: records, consent, guardians, emergency access, the access trail, claims and medicines. Every
+ * The patient portal: records, consent, guardians, emergency access, the access trail, claims, bills, research
+ * (studies, contributions, earnings) and medicines. Every
  * action is signed by the patient's wallet and sent by the relayer: the patient needs no ETH.
  */
 import { type FormEvent, useContext, useEffect, useMemo, useState } from "react";
@@ -18,9 +19,20 @@ import { type MessageKey, type Translate, LanguageContext, label, useT } from ".
 import { type Identity, ensureSession } from "../session.tsx";
 import { useApp } from "../state.ts";
 import { RecordTypeSelect } from "../fields.tsx";
+import { PublishKey } from "./PublishKey.tsx";
 import { Notice, Pager, formatAmount, formatDate, short, useAction, useLoad } from "../ui.tsx";
 
-const TABS = ["timeline", "consent", "guardians", "emergency", "trail", "claims", "medicines"] as const;
+const TABS = [
+  "timeline",
+  "consent",
+  "guardians",
+  "emergency",
+  "trail",
+  "claims",
+  "bills",
+  "research",
+  "medicines",
+] as const;
 type Tab = (typeof TABS)[number];
 const PAGE = 20;
 /** How many of the patient's latest consent and account events the grants, guardians and emergency lists read. */
@@ -92,38 +104,11 @@ export default function PatientPage() {
         {tab === "emergency" && <Emergency />}
         {tab === "trail" && <Trail />}
         {tab === "claims" && <Claims />}
+        {tab === "bills" && <Bills />}
+        {tab === "research" && <Research />}
         {tab === "medicines" && <Medicines />}
       </div>
     </section>
-  );
-}
-
-/** Whether the patient's encryption key is on the document service; a button to publish it if not. */
-function PublishKey() {
-  const t = useT();
-  const { identity } = usePatient();
-  const published = useLoad(() => identity.service.publicKeyOf(identity.address), [identity.address]);
-  const action = useAction();
-  if (published.loading || published.data) return null;
-  return (
-    <div className="panel">
-      <p>{t("publishKeyHint")}</p>
-      <button
-        type="button"
-        disabled={action.busy}
-        onClick={() =>
-          action
-            .run(
-              () => ensureSession(identity),
-              () => t("keyPublished"),
-            )
-            .then(published.reload)
-        }
-      >
-        {t("publishKey")}
-      </button>
-      {action.view}
-    </div>
   );
 }
 
@@ -621,6 +606,25 @@ function Trail() {
             </thead>
             <tbody>
               {trail.data.entries.map((e) => {
+                if (e.event === "ContributionRead") {
+                  // A researcher read what the patient contributed to its study (under the patient's opt-in).
+                  return (
+                    <tr
+                      key={`${e.transactionHash}-${e.logIndex}`}
+                      data-contribution-read={String(e.args.contributionId)}
+                    >
+                      <td>{formatDate(e.timestamp, language, true)}</td>
+                      <td>
+                        <InstitutionName id={Number(e.args.researcherId)} names={names} />
+                      </td>
+                      <td>
+                        {t("contribution")} #{String(e.args.contributionId)}
+                      </td>
+                      <td>{label(t, "purpose", "research")}</td>
+                      <td>{t("optIn")}</td>
+                    </tr>
+                  );
+                }
                 const basis = e.args.basis as string;
                 return (
                   <tr key={`${e.transactionHash}-${e.logIndex}`}>
@@ -848,6 +852,287 @@ function Medicines() {
         </label>
         <button type="submit">{t("addPrescription")}</button>
       </form>
+    </>
+  );
+}
+
+/**
+ * Research: the studies the patient may join (their price, the record types they want, who decides contests, the
+ * digest of their terms), opt in or withdraw, and contribute: the patient chooses records, sees the de-identified
+ * copies its device made, and only then sends them (sealed for the researcher). Below, what it earned.
+ */
+function Research() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { identity, patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const data = useLoad(async () => {
+    const requests = (await reader.market.requests({ limit: 50 })).entries;
+    const joined = await Promise.all(requests.map((r) => reader.market.participation(r.requestId, patientId)));
+    const mine = (await reader.market.contributionsOfPatient(patientId, { limit: 200 })).entries;
+    const prices = new Map(requests.map((r) => [r.requestId, r.price]));
+    let earned = 0n;
+    for (const c of mine) {
+      if (c.status !== "paid") continue;
+      earned += prices.get(c.requestId) ?? (await reader.market.request(c.requestId)).price;
+    }
+    const records = (await reader.history.recordsOfPatient(patientId, { limit: 200 })).entries;
+    return { requests, joined, mine, earned, records };
+  }, [patientId]);
+  const action = useAction();
+  const [chosen, setChosen] = useState<Record<string, string>>({});
+  const [review, setReview] = useState<{
+    requestId: bigint;
+    copies: string[];
+    removed: string[];
+    decide(ok: boolean): void;
+  }>();
+
+  const contribute = async (request: { requestId: bigint; researcherId: number }) => {
+    const recordId = chosen[request.requestId.toString()];
+    if (!recordId) return;
+    await action.run(
+      async () => {
+        await ensureSession(identity);
+        const researcher = await reader.participants.get(request.researcherId);
+        const researcherPublicKey = await identity.service.publicKeyOf(researcher.account);
+        // The research institute publishes its encryption key on the document service, as every institution does.
+        if (!researcherPublicKey) throw new Error(t("researcherNoKey"));
+        return miip.market.contribute({
+          requestId: request.requestId,
+          recordIds: [BigInt(recordId)],
+          researcherPublicKey,
+          review: (copies) =>
+            new Promise<boolean>((resolve) =>
+              setReview({
+                requestId: request.requestId,
+                copies: copies.map((c) => new TextDecoder().decode(c.document)),
+                removed: copies.flatMap((c) => c.removed),
+                decide: (ok) => {
+                  setReview(undefined);
+                  resolve(ok);
+                },
+              }),
+            ),
+        });
+      },
+      (r) => t("contributed", { id: r.contributionId }),
+    );
+    data.reload();
+  };
+
+  return (
+    <>
+      <h2>{t("studies")}</h2>
+      <p className="hint">{t("researchHint")}</p>
+      {data.view}
+      {action.view}
+      {review && (
+        <section className="panel" aria-labelledby="review-title" data-review={review.requestId.toString()}>
+          <h3 id="review-title">{t("reviewCopy")}</h3>
+          <p className="hint">{t("reviewHint")}</p>
+          {review.copies.map((copy, i) => (
+            <pre key={i}>{copy}</pre>
+          ))}
+          <p>
+            {t("removedFields")}: {review.removed.join("; ") || t("none")}
+          </p>
+          <button type="button" onClick={() => review.decide(true)}>
+            {t("sendContribution")}
+          </button>{" "}
+          <button type="button" onClick={() => review.decide(false)}>
+            {t("cancel")}
+          </button>
+        </section>
+      )}
+      <ul className="cards">
+        {data.data?.requests.map((r, i) => {
+          const id = r.requestId.toString();
+          const { optedIn, delivered } = data.data!.joined[i];
+          const eligible = data.data!.records.filter(
+            (rec) => r.recordTypes.includes(rec.recordTypeName) && rec.supersededBy === 0n,
+          );
+          return (
+            <li key={id} data-study={id}>
+              <strong>
+                <InstitutionName id={r.researcherId} names={names} />
+              </strong>{" "}
+              · {r.recordTypes.map((name) => label(t, "type", name)).join(", ")} · {formatAmount(r.price)} IST{" "}
+              {t("perContribution")} · {t("places", { left: r.maxContributions - r.delivered })} · {t("deadline")}:{" "}
+              {formatDate(r.deadline, language)}
+              <br />
+              <span className="hint">
+                {t("arbitrator")}: <InstitutionName id={r.arbitratorId} names={names} /> · {t("terms")}:{" "}
+                <code title={r.termsDigest}>{short(r.termsDigest)}</code>
+              </span>
+              <br />
+              {delivered ? (
+                <span>{t("delivered")}</span>
+              ) : !r.open ? (
+                <span>{t("closed")}</span>
+              ) : !optedIn ? (
+                <button
+                  type="button"
+                  disabled={action.busy}
+                  onClick={() => action.run(() => miip.market.optIn(r.requestId)).then(data.reload)}
+                >
+                  {t("optIn")}
+                </button>
+              ) : (
+                <>
+                  <label>
+                    {t("record")}{" "}
+                    <select value={chosen[id] ?? ""} onChange={(e) => setChosen({ ...chosen, [id]: e.target.value })}>
+                      <option value="">—</option>
+                      {eligible.map((rec) => (
+                        <option key={rec.id.toString()} value={rec.id.toString()}>
+                          #{rec.id.toString()} · {label(t, "type", rec.recordTypeName)} ·{" "}
+                          {formatDate(rec.issuedAt, language)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>{" "}
+                  <button type="button" disabled={action.busy || !chosen[id]} onClick={() => void contribute(r)}>
+                    {t("contribute")}
+                  </button>{" "}
+                  <button
+                    type="button"
+                    disabled={action.busy}
+                    onClick={() => action.run(() => miip.market.withdrawOptIn(r.requestId)).then(data.reload)}
+                  >
+                    {t("withdrawOptIn")}
+                  </button>
+                </>
+              )}
+            </li>
+          );
+        })}
+        {data.data?.requests.length === 0 && <li>{t("none")}</li>}
+      </ul>
+      <h2>{t("earnings")}</h2>
+      <p data-earned={data.data?.earned.toString()}>
+        {t("earned")}: {data.data ? formatAmount(data.data.earned) : "…"} IST
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">{t("study")}</th>
+            <th scope="col">{t("claimStatus")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.data?.mine.map((c) => (
+            <tr key={c.contributionId.toString()} data-contribution={c.contributionId.toString()}>
+              <td>{c.contributionId.toString()}</td>
+              <td>#{c.requestId.toString()}</td>
+              <td>{label(t, "status", c.status)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/**
+ * Bills: the invoices hospitals and pharmacies sent the patient, paid in one gasless action (the permit for
+ * exactly what is due is signed in the wallet), with what a claim already paid deducted; a pharmacy's bill is paid
+ * only with the unit's serial and the bill's salt, which the patient's device checks against the bill's reference.
+ */
+function Bills() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const data = useLoad(async () => {
+    const invoices = (await reader.invoices.ofPatient(patientId, { limit: 100 })).entries;
+    const due = await Promise.all(
+      invoices.map((i) =>
+        i.status === "open" ? reader.invoices.amountDue(i.invoiceId).catch(() => undefined) : undefined,
+      ),
+    );
+    return { invoices, due };
+  }, [patientId]);
+  const action = useAction();
+  const [unit, setUnit] = useState<Record<string, { gtin: string; serial: string; salt: string }>>({});
+  return (
+    <>
+      <h2>{t("bills")}</h2>
+      {data.view}
+      {action.view}
+      <ul className="cards">
+        {data.data?.invoices.map((inv, i) => {
+          const id = inv.invoiceId.toString();
+          const due = data.data!.due[i];
+          const u = unit[id] ?? { gtin: "", serial: "", salt: "" };
+          return (
+            <li key={id} data-invoice={id}>
+              <strong>
+                <InstitutionName id={inv.institutionId} names={names} />
+              </strong>{" "}
+              · {formatAmount(inv.amount)} IST · {label(t, "status", inv.status)}
+              {inv.overdue && ` · ${t("overdue")}`} · {t("dueAt")}: {formatDate(inv.dueAt, language)}
+              {inv.status === "paid" && ` · ${t("paidAmount")}: ${formatAmount(inv.paid)} IST`}
+              {inv.status === "open" && due && (
+                <>
+                  <br />
+                  {t("toPay")}: {formatAmount(due.due)} IST
+                  {due.deducted > 0n && ` (${t("deducted", { amount: formatAmount(due.deducted) })})`}{" "}
+                  {inv.kind === "dispensing" && (
+                    <>
+                      <label>
+                        GTIN{" "}
+                        <input
+                          size={14}
+                          value={u.gtin}
+                          onChange={(e) => setUnit({ ...unit, [id]: { ...u, gtin: e.target.value } })}
+                        />
+                      </label>{" "}
+                      <label>
+                        {t("serial")}{" "}
+                        <input
+                          value={u.serial}
+                          onChange={(e) => setUnit({ ...unit, [id]: { ...u, serial: e.target.value } })}
+                        />
+                      </label>{" "}
+                      <label>
+                        {t("billSalt")}{" "}
+                        <input
+                          value={u.salt}
+                          onChange={(e) => setUnit({ ...unit, [id]: { ...u, salt: e.target.value } })}
+                        />
+                      </label>{" "}
+                    </>
+                  )}
+                  <button
+                    type="button"
+                    disabled={action.busy}
+                    onClick={() =>
+                      action
+                        .run(
+                          () =>
+                            miip.invoices.pay(inv.invoiceId, {
+                              dispensing:
+                                inv.kind === "dispensing"
+                                  ? { gtin: BigInt(u.gtin || "0"), serial: u.serial, salt: u.salt }
+                                  : undefined,
+                            }),
+                          (r) => t("invoicePaid", { amount: formatAmount(r.paid) }),
+                        )
+                        .then(data.reload)
+                    }
+                  >
+                    {t("pay")}
+                  </button>
+                </>
+              )}
+              {inv.status === "open" && !due && <span className="hint"> {t("claimUndecided")}</span>}
+            </li>
+          );
+        })}
+        {data.data?.invoices.length === 0 && <li>{t("none")}</li>}
+      </ul>
     </>
   );
 }

@@ -3,7 +3,9 @@
  * keeps and finds documents without an IPFS node of its own. It serves an IPFS block store's raw blocks, a key-share
  * store and the accounts' published encryption keys, and takes writes only from those the chain says may make them:
  *
- * - a block (`PUT /blocks/<cid>`, checked against its CID, at most one UnixFS block) from an active institution;
+ * - a block (`PUT /blocks/<cid>`, checked against its CID, at most one UnixFS block) from an active institution, or
+ *   from a patient's current address up to `patientBytesPerDay` a day (its research contributions, sealed for the
+ *   researcher);
  * - a key share (`PUT /shares`) of a record for its patient or its issuer from the record's patient or issuing
  *   hospital, and for anyone else under a live grant of the record's patient from the patient alone;
  * - an encryption key (`PUT /keys`) from the account itself, if it is a patient or an institution of the suite.
@@ -66,6 +68,8 @@ export interface DocumentServiceServerOptions {
    * proxy or a domain name, set it to the public URL.
    */
   publicUrl?: string;
+  /** Bytes of blocks a patient may store per day (UTC): 16 MiB by default (contributions are small documents). */
+  patientBytesPerDay?: number;
   /** Requests one client (by socket address) may make per minute: 1,200 by default (a 1 GiB document is 1,024 blocks). */
   perClient?: number;
   /** The most clients counted at once (50,000 by default); past it, those counted longest ago are forgotten first. */
@@ -184,6 +188,24 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     return member && member.status === "active" ? member : undefined;
   };
 
+  /** What each patient account stored today, so that a patient's writes stay within its daily share. */
+  const patientBytesPerDay = options.patientBytesPerDay ?? 16 * 1024 * 1024;
+  const patientDays = new Map<string, { day: number; bytes: number }>();
+  const patientMayStore = async (account: string, size: number): Promise<(() => void) | undefined> => {
+    const { patientId, current } = await miip.patients.idOf(account);
+    if (patientId === 0n || !current) return undefined;
+    const day = Math.floor(Date.now() / 86_400_000);
+    const used = patientDays.get(account);
+    const bytes = used && used.day === day ? used.bytes : 0;
+    if (bytes + size > patientBytesPerDay) {
+      throw new Refusal(429, `a patient stores at most ${patientBytesPerDay} bytes a day here: try again tomorrow`);
+    }
+    return () => {
+      if (patientDays.size >= maxClients) for (const [k, v] of patientDays) if (v.day !== day) patientDays.delete(k);
+      patientDays.set(account, { day, bytes: bytes + size });
+    };
+  };
+
   const putBlock = async (req: http.IncomingMessage, cid: string) => {
     try {
       parseCid(cid);
@@ -192,11 +214,18 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     }
     const block = await readBody(req, MAX_BLOCK_SIZE);
     const session = authorise(req, block);
-    if (!(await activeInstitution(session.account))) {
-      throw new Refusal(403, `${session.account} is not an active institution: only institutions store documents`);
+    const counted = (await activeInstitution(session.account))
+      ? () => undefined
+      : await patientMayStore(session.account, block.length);
+    if (!counted) {
+      throw new Refusal(
+        403,
+        `${session.account} is neither an active institution nor a patient: only they store documents`,
+      );
     }
     if (!matchesCid(block, cid)) throw new Refusal(400, `the body does not hash to ${cid}`);
     session.take();
+    counted();
     await blocks.putBlock(cid, block);
   };
 
