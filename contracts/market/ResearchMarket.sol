@@ -13,7 +13,7 @@ import {Kinds} from "../libraries/Kinds.sol";
 
 /**
  * @title ResearchMarket
- * @notice See {IResearchMarket}. Work in progress (issue 19): not yet deployed with the suite.
+ * @notice See {IResearchMarket}.
  * @dev State in the ERC-7201 namespace `miip.storage.ResearchMarket`. A request's budget is never a stored number:
  * it is price × maximum, and what may be refunded is always computed from the counters, so that no path can refund
  * what is owed (Panacea's bug #572 refunded the whole budget instead of the remainder).

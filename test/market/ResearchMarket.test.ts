@@ -24,7 +24,7 @@ const DAY = 86_400;
 const LAB = 1n << 3n;
 
 /**
- * The research market against the seeded suite, attacker first (issue 19, work in progress): a researcher that
+ * The research market against the seeded suite, attacker first (issue 19): a researcher that
  * would take back what it owes, contest after its window or never pay; a patient that would contribute twice,
  * without opting in, from records that are not its own, or past the maximum; an agency that never acts. Every
  * refusal names its error and leaves the money where it was.
