@@ -74,10 +74,13 @@ interface IResearchMarket {
     /// @notice The request is not closed yet: nothing is refunded before it closes.
     /// @param requestId The request.
     error MarketRequestNotClosed(uint256 requestId);
-    /// @notice The request's researcher is suspended: it takes no new opt-ins or contributions, contests nothing,
-    /// closes nothing before the deadline, and is refunded nothing until it is reinstated (or retired).
+    /// @notice The request's researcher is suspended: it is refunded nothing until it is reinstated (or retired).
     /// @param researcherId The researcher.
     error MarketResearcherSuspended(uint32 researcherId);
+    /// @notice The request's researcher is not active (suspended, its key perhaps taken, or retired): its request takes
+    /// no new opt-in or contribution, and it contests nothing and closes nothing before the deadline.
+    /// @param researcherId The researcher.
+    error MarketResearcherNotActive(uint32 researcherId);
     /// @notice The caller is not the public-health agency the request named to decide its contests.
     /// @param caller The caller.
     error MarketNotArbitrator(address caller);
@@ -214,7 +217,7 @@ interface IResearchMarket {
 
     /**
      * @notice A patient (or a guardian with the act power) opts in, through the directory's gateway: its consent to
-     * contribute to this request, for research, until the request closes. Refused while the researcher is suspended.
+     * contribute to this request, for research, until the request closes. Refused while the researcher is not active.
      * @param requestId The request.
      */
     function optIn(uint256 requestId) external;
@@ -258,7 +261,7 @@ interface IResearchMarket {
     function accept(uint256 contributionId) external;
 
     /**
-     * @notice The request's active researcher contests a contribution within its window, having logged reading it,
+     * @notice The request's researcher, active, contests a contribution within its window, having logged reading it,
      * with a reason and the digest of its evidence; the request's public-health agency then decides.
      * @param contributionId The contribution.
      * @param reasonCode Why.
@@ -324,7 +327,7 @@ interface IResearchMarket {
         );
 
     /**
-     * @notice What a closed request would refund now.
+     * @notice What a closed request would refund now (nothing while its researcher is suspended).
      * @param requestId The request.
      * @return The remainder.
      */

@@ -213,7 +213,8 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     function contest(uint256 contributionId, bytes32 reasonCode, bytes32 evidence) external {
         ContributionData storage c = _contribution(contributionId);
         uint32 researcherId = _researcherOf(uint256(c.requestId));
-        if (_suspended(researcherId)) revert MarketResearcherSuspended(researcherId);
+        if (_statusOf(researcherId) != IParticipantRegistry.Status.Active)
+            revert MarketResearcherNotActive(researcherId);
         if (c.status != ContributionStatus.Delivered) revert MarketInvalidStatus(contributionId, c.status);
         if (block.timestamp > c.contestBy) revert MarketDeadlinePassed(contributionId, c.contestBy);
         if (!c.read) revert MarketContestWithoutRead(contributionId);
@@ -263,11 +264,12 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         if (request.closed) revert MarketRequestClosed(requestId, request.input.deadline);
         bool byResearcher = _isResearcher(request.researcherId);
         if (!byResearcher && block.timestamp <= request.input.deadline) revert MarketNotResearcher(msg.sender);
-        bool suspended = _suspended(request.researcherId);
-        // A suspended researcher's key (perhaps taken) cannot close early; after the deadline anyone closes, and the
-        // remainder waits in the escrow until the researcher is reinstated (or retired).
-        if (byResearcher && suspended && block.timestamp <= request.input.deadline) {
-            revert MarketResearcherSuspended(request.researcherId);
+        IParticipantRegistry.Status status = _statusOf(request.researcherId);
+        bool suspended = status == IParticipantRegistry.Status.Suspended;
+        // A researcher that is not active (suspended: its key perhaps taken; retired) cannot close early; after the
+        // deadline anyone closes, and a suspended researcher's remainder waits until it is reinstated (or retired).
+        if (byResearcher && status != IParticipantRegistry.Status.Active && block.timestamp <= request.input.deadline) {
+            revert MarketResearcherNotActive(request.researcherId);
         }
         request.closed = true;
         emit RequestClosed(requestId, byResearcher);
@@ -306,7 +308,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     /// @inheritdoc IResearchMarket
     function refundable(uint256 requestId) external view returns (uint256) {
         RequestData storage r = _request(requestId);
-        return r.closed ? _remainder(r) : 0;
+        return r.closed && !_suspended(r.researcherId) ? _remainder(r) : 0;
     }
 
     /// @inheritdoc IResearchMarket
@@ -394,14 +396,19 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         if (request.closed || block.timestamp > request.input.deadline) {
             revert MarketRequestClosed(requestId, request.input.deadline);
         }
-        if (_suspended(request.researcherId)) revert MarketResearcherSuspended(request.researcherId);
+        if (_statusOf(request.researcherId) != IParticipantRegistry.Status.Active) {
+            revert MarketResearcherNotActive(request.researcherId);
+        }
     }
 
-    /// @dev Whether an institution is suspended (one directory read of its current address's membership).
+    /// @dev An institution's status (one directory read of its current address's membership).
+    function _statusOf(uint32 institutionId) private view returns (IParticipantRegistry.Status) {
+        return _participants.memberOf(_participants.accountOf(institutionId)).status;
+    }
+
+    /// @dev Whether an institution is suspended: its refunds wait (a retired one's go to its last address).
     function _suspended(uint32 institutionId) private view returns (bool) {
-        return
-            _participants.memberOf(_participants.accountOf(institutionId)).status ==
-            IParticipantRegistry.Status.Suspended;
+        return _statusOf(institutionId) == IParticipantRegistry.Status.Suspended;
     }
 
     function _request(uint256 requestId) private view returns (RequestData storage request) {

@@ -413,7 +413,11 @@ contract MarketInvariants {
             require(delivered == g.delivered && delivered <= g.max, "deliveries differ from the model");
             require(paid + g.price * pending + refunded <= g.funded, "a request owes more than it was funded with");
             uint256 remainder = g.funded - paid - g.price * pending - refunded;
-            require(market.refundable(i + 1) == (closed ? remainder : 0), "refundable is not the remainder");
+            bool waits = handler.suspended(g.researcher);
+            require(
+                market.refundable(i + 1) == (closed && !waits ? remainder : 0),
+                "refundable is not the remainder (nothing while the researcher is suspended)"
+            );
             held += g.funded - paid - refunded;
             pendingOwed += g.price * pending;
         }

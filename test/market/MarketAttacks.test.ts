@@ -142,25 +142,99 @@ describe("Research market and invoices: the outside audit's attacks", function (
     await market.logRead(1);
     await participants.suspend(RESEARCHER_ID, hre.ethers.id("data misuse"));
     await expect(asPatient(participants, who("patientB"), 2n, market, "optIn", [1]))
-      .to.be.revertedWithCustomError(market, "MarketResearcherSuspended")
+      .to.be.revertedWithCustomError(market, "MarketResearcherNotActive")
       .withArgs(RESEARCHER_ID);
     await expect(market.contest(1, hre.ethers.ZeroHash, hre.ethers.ZeroHash))
-      .to.be.revertedWithCustomError(market, "MarketResearcherSuspended")
+      .to.be.revertedWithCustomError(market, "MarketResearcherNotActive")
       .withArgs(RESEARCHER_ID);
     const before = await token.balanceOf(who("researcher").address);
-    await expect(market.close(1)).to.be.revertedWithCustomError(market, "MarketResearcherSuspended");
-    // After the deadline anyone closes; the remainder waits for the researcher's reinstatement.
+    await expect(market.close(1)).to.be.revertedWithCustomError(market, "MarketResearcherNotActive");
+    // After the deadline anyone closes; the remainder waits for the researcher's reinstatement (and says so).
     await time.increase(31 * DAY);
     await market.connect(who("stranger")).close(1);
-    await expect(market.refund(1)).to.be.revertedWithCustomError(market, "MarketResearcherSuspended");
+    await expect(market.refund(1))
+      .to.be.revertedWithCustomError(market, "MarketResearcherSuspended")
+      .withArgs(RESEARCHER_ID);
     expect(await token.balanceOf(who("researcher").address)).to.equal(before);
-    expect(await market.refundable(1)).to.equal(IST(20));
+    expect(await market.refundable(1)).to.equal(0);
     // The delivered contribution is still paid, to the patient.
     await market.connect(who("stranger")).settle(1);
     await reinstate(s);
+    expect(await market.refundable(1)).to.equal(IST(20));
     await market.connect(who("stranger")).refund(1);
     expect(await token.balanceOf(who("researcher").address)).to.equal(before + IST(20));
     expect(await token.balanceOf(await market.getAddress())).to.equal(0);
+  });
+
+  it("a retired researcher's requests take nothing new and it contests nothing; its remainder goes to its last address", async function () {
+    const s = await setup();
+    const { market, participants, asA, token, who, deployment } = s;
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    await market.logRead(1);
+    const manager = MIIPAccessManager__factory.connect(deployment.MIIPAccessManager, who("deployer"));
+    const retire = participants.interface.encodeFunctionData("retire", [RESEARCHER_ID, hre.ethers.id("closed")]);
+    await governorCall(manager, who("deployer"), participants, retire);
+    await expect(asPatient(participants, who("patientB"), 2n, market, "optIn", [1]))
+      .to.be.revertedWithCustomError(market, "MarketResearcherNotActive")
+      .withArgs(RESEARCHER_ID);
+    await expect(market.contest(1, hre.ethers.ZeroHash, hre.ethers.ZeroHash)).to.be.revertedWithCustomError(
+      market,
+      "MarketResearcherNotActive",
+    );
+    await expect(market.close(1)).to.be.revertedWithCustomError(market, "MarketResearcherNotActive");
+    await time.increase(31 * DAY);
+    const before = await token.balanceOf(who("researcher").address);
+    await market.connect(who("stranger")).close(1);
+    expect(await token.balanceOf(who("researcher").address)).to.equal(before + IST(20));
+  });
+
+  it("the patient's client seals nothing for a request whose researcher is not active, and says the request is not open", async function () {
+    const s = await setup();
+    const { as, participants } = s;
+    const patientId = await as("patientA").patients.myId();
+    const { recordId } = await as("hospital").documents.add({
+      patientId,
+      patientPublicKey: (await as("patientA").documents.encryptionKey()).publicKey,
+      document: utf8("HbA1c 6.1 %"),
+      recordType: "lab-result",
+    });
+    await as("patientA").market.optIn(1);
+    await participants.suspend(RESEARCHER_ID, hre.ethers.id("investigation"));
+    expect(await as("patientA").market.request(1)).to.include({ open: false, researcherActive: false });
+    const stored = s.store.size;
+    await expect(
+      as("patientA").market.contribute({
+        requestId: 1,
+        recordIds: [recordId],
+        researcherPublicKey: (await as("researcher").documents.encryptionKey()).publicKey,
+      }),
+    ).to.be.rejectedWith(MIIPClientError, /its researcher is not active/);
+    expect(s.store.size).to.equal(stored);
+  });
+
+  it("a researcher that moved to a new address still opens what it bought, with its encryption key", async function () {
+    const s = await setup();
+    const { as, who, participants } = s;
+    const patientId = await as("patientA").patients.myId();
+    const { recordId } = await as("hospital").documents.add({
+      patientId,
+      patientPublicKey: (await as("patientA").documents.encryptionKey()).publicKey,
+      document: utf8("HbA1c 6.1 %"),
+      recordType: "lab-result",
+    });
+    const key = await as("researcher").documents.encryptionKey();
+    await as("patientA").market.optIn(1);
+    const { contributionId } = await as("patientA").market.contribute({
+      requestId: 1,
+      recordIds: [recordId],
+      researcherPublicKey: key.publicKey,
+    });
+    const fresh = (await hre.ethers.getSigners())[26];
+    await participants.connect(who("researcher")).proposeAccount(fresh.address);
+    await participants.connect(fresh).acceptAccount(RESEARCHER_ID);
+    const opened = await s.miip.as(fresh).market.open(contributionId, key);
+    expect(opened.documents[0].document).to.include("HbA1c 6.1 %");
   });
 
   it("counts each treatment once: duplicate sources, and two versions of one treatment, are refused", async function () {
@@ -278,7 +352,7 @@ describe("Research market and invoices: the outside audit's attacks", function (
     expect((await hospital.token.balanceOf(who("hospital").address)) - hospitalBefore).to.equal(IST(100));
   });
 
-  it("checks a dispensing invoice's reference against the unit received and the bill's salt before paying", async function () {
+  it("checks a dispensing invoice's reference against the unit received and the bill's salt, and a unit paid once, before paying", async function () {
     const { as, who } = await setup();
     const patientId = await as("patientA").patients.myId();
     const gtin = 8806469001235n;
@@ -295,7 +369,23 @@ describe("Research market and invoices: the outside audit's attacks", function (
     await expect(
       relayed.invoices.pay(invoiceId, { dispensing: { gtin, serial: hre.ethers.id("another unit"), salt } }),
     ).to.be.rejectedWith(MIIPClientError, /another dispensing/);
-    expect((await relayed.invoices.pay(invoiceId, { dispensing: { gtin, serial, salt } })).paid).to.equal(IST(12));
+    const ledger = new Set<string>();
+    const paidUnits = { has: (k: string) => ledger.has(k), add: (k: string) => void ledger.add(k) };
+    expect((await relayed.invoices.pay(invoiceId, { dispensing: { gtin, serial, salt }, paidUnits })).paid).to.equal(
+      IST(12),
+    );
+    // The same unit billed again under a fresh salt: the chain cannot tell, the device's ledger can.
+    const again = hre.ethers.id("another salt");
+    const { invoiceId: second } = await as("pharmacy").invoices.issue({
+      patientId,
+      dispensing: dispensingReference(gtin, serial, again),
+      amount: IST(12),
+      bill: utf8("metformin 500 mg x 1 pack"),
+    });
+    await expect(
+      relayed.invoices.pay(second, { dispensing: { gtin, serial, salt: again }, paidUnits }),
+    ).to.be.rejectedWith(MIIPClientError, /already paid pharmacy 3/);
+    expect((await as("pharmacy").invoices.get(second)).status).to.equal("open");
   });
 
   it("the escrow names the invoices contract once, and only governance could", async function () {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import path from "node:path";
 
+import type { Interface } from "ethers";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
@@ -10,6 +11,7 @@ import {
   ERC1967Proxy__factory,
   INSSETToken__factory,
   MockFeeToken__factory,
+  MockReentrantToken__factory,
   ParticipantRegistry__factory,
   RecordRegistry__factory,
   ResearchMarket__factory,
@@ -63,6 +65,12 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
     const asA = (fn: string, args: readonly unknown[]) =>
       asPatient(participants, patientA, patientId, market, fn, args);
     return { who, market, token, participants, deployment, input, patientA, patientId, asA };
+  }
+
+  /** The setup, with patient A's id by name. */
+  async function setupWithId() {
+    const s = await setup();
+    return { ...s, idA: s.patientId };
   }
 
   /** The market holds at least what every request may still pay or refund. */
@@ -269,6 +277,40 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
       .withArgs(1, 1);
   });
 
+  it("moves every contribution forward only, and closes a request once", async function () {
+    const { market, asA, who, idA } = await setupWithId();
+    await asA("optIn", [1]);
+    await asA("contribute", [1, hre.ethers.id("lab"), "ipfs://lab", [1]]);
+    await market.logRead(1);
+    await market.contest(1, hre.ethers.ZeroHash, hre.ethers.ZeroHash);
+    await expect(market.contest(1, hre.ethers.ZeroHash, hre.ethers.ZeroHash))
+      .to.be.revertedWithCustomError(market, "MarketInvalidStatus")
+      .withArgs(1, 2);
+    await expect(market.accept(1)).to.be.revertedWithCustomError(market, "MarketInvalidStatus").withArgs(1, 2);
+    await expect(market.connect(who("stranger")).settle(9)).to.be.revertedWithCustomError(
+      market,
+      "MarketUnknownContribution",
+    );
+    await market.close(1);
+    await expect(market.close(1)).to.be.revertedWithCustomError(market, "MarketRequestClosed");
+    expect(await market.participation(1, idA)).to.deep.equal([false, true]);
+  });
+
+  it("refuses a source whose care took place after the request's period, and ends opt-ins at the deadline", async function () {
+    const { market, asA, input, idA } = await setupWithId();
+    const now = await time.latest();
+    // A request for care before yesterday: record 1 (seeded today) is after its period.
+    await market.openRequest({ ...input, from: now - 30 * DAY, to: now - DAY });
+    await asA("optIn", [2]);
+    await expect(asA("contribute", [2, hre.ethers.id("x"), "ipfs://x", [1]]))
+      .to.be.revertedWithCustomError(market, "MarketSourceNotEligible")
+      .withArgs(1);
+    expect(await market.participation(2, idA)).to.deep.equal([true, false]);
+    await time.increase(31 * DAY);
+    expect(await market.participation(2, idA)).to.deep.equal([false, false]);
+    await expect(asA("optIn", [2])).to.be.revertedWithCustomError(market, "MarketRequestClosed");
+  });
+
   it("takes no more contributions than the maximum", async function () {
     const { market, who, input, participants, deployment } = await setup();
     await market.openRequest({ ...input, maxContributions: 1 });
@@ -318,6 +360,42 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
     expect(await fee.balanceOf(who("researcher").address)).to.equal(IST(1_000));
   });
 
+  it("refuses re-entry from the token into every function that moves it", async function () {
+    const { who, input, deployment, participants, patientA, patientId } = await setup();
+    const re = await new MockReentrantToken__factory(who("researcher")).deploy();
+    const implementation = await new ResearchMarket__factory(who("deployer")).deploy(
+      deployment.ParticipantRegistry,
+      deployment.RecordRegistry,
+      await re.getAddress(),
+    );
+    const proxy = await new ERC1967Proxy__factory(who("deployer")).deploy(
+      await implementation.getAddress(),
+      implementation.interface.encodeFunctionData("initialize", [deployment.MIIPAccessManager]),
+    );
+    const market = ResearchMarket__factory.connect(await proxy.getAddress(), who("researcher"));
+    await re.mint(who("researcher").address, IST(1_000));
+    await re.approve(await proxy.getAddress(), IST(1_000));
+    const guard = market.interface.getError("ReentrancyGuardReentrantCall")!.selector;
+    /** Arms the token to call `fn` on the market inside its next transfers; checks the guard stopped it. */
+    const reenter = async (fn: string, args: unknown[], step: () => Promise<unknown>) => {
+      const blocked = await re.blocked();
+      await re.arm(await market.getAddress(), (market.interface as Interface).encodeFunctionData(fn, args));
+      await step();
+      await re.arm(hre.ethers.ZeroAddress, "0x");
+      expect(await re.blocked(), fn).to.be.greaterThan(blocked);
+      expect((await re.lastError()).slice(0, 10), fn).to.equal(guard);
+    };
+    await reenter("openRequest", [input], () => market.openRequest(input));
+    await reenter("settle", [1], () => market.openRequest(input));
+    await asPatient(participants, patientA, patientId, market, "optIn", [1]);
+    await asPatient(participants, patientA, patientId, market, "contribute", [1, hre.ethers.id("x"), "ipfs://x", [1]]);
+    await reenter("accept", [1], () => market.accept(1));
+    await reenter("arbitrate", [1, true], () => market.openRequest(input));
+    await reenter("refund", [1], () => market.close(1));
+    await reenter("close", [2], () => market.close(2));
+    expect(await re.reentries()).to.equal(0);
+  });
+
   it("keeps paying patients of a researcher suspended mid-flow, which opens nothing new", async function () {
     const { market, token, who, input, asA, participants, patientA } = await setup();
     await asA("optIn", [1]);
@@ -331,6 +409,8 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
     // After the deadline anyone closes; the remainder waits for the researcher (MarketAttacks.test.ts).
     await time.increase(30 * DAY);
     await market.connect(who("stranger")).close(1);
-    expect(await market.refundable(1)).to.equal(IST(20));
+    // The remainder waits in the escrow for the researcher's reinstatement (MarketAttacks.test.ts).
+    expect(await token.balanceOf(await market.getAddress())).to.equal(IST(20));
+    expect(await market.refundable(1)).to.equal(0);
   });
 });

@@ -285,6 +285,35 @@ describe("CarePayments: a patient pays for care once, without ETH, and never wha
       .withArgs(2, deployment.INSSETToken);
   });
 
+  it("deducts nothing for a claim that reimbursed the patient, and names the standing invoice of each care", async function () {
+    const s = await setup();
+    const { payments, token, who, patientA, idA, invoice, pay, deployment } = s;
+    // A claim paying the patient (who paid the hospital itself): the hospital received nothing from the escrow.
+    const hospital = s.miip.as(who("hospital"));
+    const bill = await hospital.claims.bill({
+      programmeId: 1,
+      recordIds: [1],
+      amount: IST(100),
+      payTo: "patient",
+      billDigest: billDigest(utf8("reimbursed visit")),
+    });
+    const filed = await s.miip.as(patientA).claims.attest(await hospital.claims.signBill(bill));
+    await payments.issue(invoice());
+    expect(await payments.amountDue(1)).to.deep.equal([IST(100), 0n, filed.claimId]);
+    expect(await payments.paidInvoiceOf(1)).to.equal(0); // open, not paid
+    await token.connect(patientA).approve(deployment.CarePayments, IST(100));
+    await pay(patientA, idA, 1);
+    expect(await payments.paidInvoiceOf(1)).to.equal(1);
+    // A pharmacy's care key is its own and the reference's.
+    const ref = hre.ethers.id("unit commitment");
+    expect(await payments.careKey(3, DISPENSING, ref)).to.equal(
+      hre.ethers.keccak256(hre.ethers.AbiCoder.defaultAbiCoder().encode(["uint8", "uint32", "bytes32"], [1, 3, ref])),
+    );
+    await expect(payments.issue(invoice({ patientId: 0 })))
+      .to.be.revertedWithCustomError(payments, "PaymentsUnknownPatient")
+      .withArgs(0);
+  });
+
   it("refuses a token that takes a fee on transfer, and leaves the invoice open", async function () {
     const { payments, patientA, idA, invoice, pay, deployment } = await setup();
     const fee = await new MockFeeToken__factory(patientA).deploy();

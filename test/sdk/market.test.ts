@@ -94,6 +94,49 @@ describe("SDK: the research market and invoices, through the client a dApp uses"
       ]);
     });
 
+    it("drops attachments, identifiers under any key, actors named by display only and a bundle's URLs; redacts numbers in free text (second audit)", function () {
+      const out = (doc: unknown) => fromUtf8(deidentify(utf8(JSON.stringify(doc))).document);
+      const issued = Buffer.from("Patient name: Hong Gildong\nRRN 800101-1234567").toString("base64");
+      const report = out({
+        resourceType: "DiagnosticReport",
+        status: "final",
+        code: { coding: [{ system: "http://loinc.org", code: "4548-4", display: "Hemoglobin A1c" }], text: "HbA1c" },
+        conclusion: "Hong (800101-1234567, 010-1234-5678) has type 2 diabetes",
+        presentedForm: [{ contentType: "text/plain", data: issued, url: "https://emr.example/reports/hong.pdf" }],
+        resultsInterpreter: [{ display: "Dr. Lee Jihoon" }],
+      });
+      for (const leak of ["800101-1234567", "010-1234-5678", issued, "emr.example", "Lee Jihoon"]) {
+        expect(report, leak).to.not.include(leak);
+      }
+      // Codes and their names stay, and so does a concept's text.
+      expect(JSON.parse(report).code).to.deep.equal({
+        coding: [{ system: "http://loinc.org", code: "4548-4", display: "Hemoglobin A1c" }],
+        text: "HbA1c",
+      });
+      const encounter = out({
+        resourceType: "Encounter",
+        hospitalization: { preAdmissionIdentifier: { system: "urn:seoul-general:mrn", value: "MRN-778812" } },
+      });
+      expect(encounter).to.not.include("MRN-778812");
+      const bundle = out({ resourceType: "Bundle", entry: [{ request: { method: "PUT", url: "Patient/hong-1980" } }] });
+      expect(bundle).to.not.include("hong-1980");
+      const text = fromUtf8(
+        deidentify(
+          utf8(
+            "SSN: 123-45-6789\nMedical record no.: 00123456\n등록번호: 12345678\nMobile 010.1234.5678\n" +
+              "Next of kin: Park Jisoo\nHbA1c 6.1 %",
+          ),
+        ).document,
+      );
+      for (const leak of ["123-45-6789", "00123456", "12345678", "010.1234.5678", "Park Jisoo"]) {
+        expect(text, leak).to.not.include(leak);
+      }
+      expect(text).to.include("HbA1c 6.1 %");
+      expect(() =>
+        deidentify(utf8('<Patient xmlns="http://hl7.org/fhir"><name><family value="Hong"/></name></Patient>')),
+      ).to.throw(/XML or HTML/);
+    });
+
     it("redacts labelled lines and identifying patterns from text, and refuses a binary document", function () {
       const out = deidentify(
         utf8(

@@ -1117,6 +1117,8 @@ function Bills() {
                                 inv.kind === "dispensing"
                                   ? { gtin: BigInt(u.gtin || "0"), serial: u.serial, salt: u.salt }
                                   : undefined,
+                              // This device's ledger of the units it paid pharmacies for: a second bill is refused.
+                              paidUnits: deviceLedger(patientId),
                             }),
                           (r) => t("invoicePaid", { amount: formatAmount(r.paid) }),
                         )
@@ -1135,4 +1137,26 @@ function Bills() {
       </ul>
     </>
   );
+}
+
+/** The dispensed units this device paid a pharmacy's bill for, by patient, in its local storage. */
+function deviceLedger(patientId: bigint) {
+  const key = `miip.paidUnits.${patientId}`;
+  const read = (): string[] => {
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? "[]") as string[];
+    } catch {
+      return [];
+    }
+  };
+  return {
+    has: (unitKey: string) => read().includes(unitKey),
+    add: (unitKey: string) => {
+      try {
+        localStorage.setItem(key, JSON.stringify([...read(), unitKey]));
+      } catch {
+        // private mode: the check lasts for the page only
+      }
+    },
+  };
 }

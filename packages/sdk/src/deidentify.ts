@@ -1,13 +1,16 @@
 /**
  * De-identification of the document formats MIIP's clients write, before a patient's data leaves for research.
  *
- * What it does: for a FHIR resource in JSON (a Patient, an Observation, a DiagnosticReport, or a Bundle of them),
- * it drops every direct identifier HIPAA's Safe Harbor method lists that a FHIR resource carries (names,
- * identifiers, contacts, addresses beyond the first three digits of a postcode, photos, links to other people,
- * free-text notes and narratives, references to the patient or to practitioners by id or display name) and keeps
- * of every date its year only (birth dates of patients over 89 become "90+"). For plain text, it removes lines
- * labelled with a name, an address, a contact or an identifier (in English or Korean), Korean resident registration
- * numbers, telephone numbers, e-mail addresses and URLs, and cuts dates to their year.
+ * What it does: for a FHIR resource in JSON (a Patient, an Observation, a DiagnosticReport, an Encounter, or a Bundle
+ * of them), it drops every direct identifier HIPAA's Safe Harbor method lists that a FHIR resource carries: names,
+ * identifiers under any key, contacts, photos and attachments (a report's presented form), links to other people,
+ * narratives and notes, extensions (which may carry anything), the people and organisations involved (performers,
+ * participants, interpreters...), a Bundle's request and response URLs, and any display name that is not a code's;
+ * it keeps a reference as its resource type only, an address as the first three digits of its postcode, every date
+ * as its year (birth dates of patients over 89 become "90+"), and runs every other string through the text rules.
+ * For plain text, it removes lines whose label names a person, an identifier, a record number, an address, a contact
+ * or a relative (in English or Korean), Korean resident registration numbers, telephone numbers, e-mail addresses and
+ * URLs, and cuts dates to their year. XML and HTML (CDA, FHIR XML) and binary documents are refused.
  *
  * What it cannot do, said plainly: nothing on chain can check a de-identified copy (the chain sees a digest of
  * ciphertext), and free text may name someone in a way no rule foresees. The researcher's terms (their digest is
@@ -38,8 +41,15 @@ const FHIR_DROPPED = new Set([
   "photo",
   "contact",
   "link",
-  "text",
   "note",
+  "presentedForm",
+  "attachment",
+  "content",
+  "request",
+  "response",
+  "resultsInterpreter",
+  "interpreter",
+  "practitioner",
   "extension",
   "modifierExtension",
   "participant",
@@ -83,15 +93,27 @@ function fhirValue(key: string, value: unknown, removed: Set<string>, path: stri
       removed.add(`${path}: date cut to its year`);
       return date[1];
     }
+    // Free text inside a resource (a conclusion, a comment) goes through the text rules: numbers and contacts out.
+    // A code and its code system's URL are vocabulary, not about anyone.
+    return key === "system" || key === "code" ? value : redactPatterns(value, removed);
   }
   return value;
 }
 
 function fhirObject(object: Record<string, unknown>, removed: Set<string>, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // A display name beside no code is a person's or an organisation's (a Coding's display names a code).
+  const isCoding = "code" in object || "system" in object;
   for (const [key, value] of Object.entries(object)) {
     const at = path ? `${path}.${key}` : key;
-    if (FHIR_DROPPED.has(key)) {
+    // Any identifier, under any name (preAdmissionIdentifier, valueIdentifier), and a narrative (`text` as an object).
+    if (
+      FHIR_DROPPED.has(key) ||
+      /identifier/i.test(key) ||
+      (key === "text" && typeof value === "object") ||
+      (key === "display" && !isCoding) ||
+      /attachment/i.test(key)
+    ) {
       removed.add(at);
       continue;
     }
@@ -128,12 +150,24 @@ function fhirObject(object: Record<string, unknown>, removed: Set<string>, path:
   return out;
 }
 
+/** Replaces every identifying pattern of {@link TEXT_PATTERNS} in a string by its label in brackets. */
+function redactPatterns(text: string, removed: Set<string>): string {
+  let out = text;
+  for (const [pattern, what] of TEXT_PATTERNS) {
+    out = out.replace(pattern, () => {
+      removed.add(what);
+      return `[${what}]`;
+    });
+  }
+  return out;
+}
+
 /** Text patterns that identify someone, each replaced by a label in brackets. */
 const TEXT_PATTERNS: [RegExp, string][] = [
   [/\b\d{6}\s?-?\s?[1-8]\d{6}\b/g, "resident registration number"],
   [/[\w.+-]+@[\w-]+\.[\w.-]+/g, "e-mail address"],
   [/\bhttps?:\/\/\S+/g, "URL"],
-  [/(\+82[\s-]?|\b0)\d{1,2}[\s-]?\d{3,4}[\s-]?\d{4}\b/g, "telephone number"],
+  [/(\+82[\s.-]?|\b0)\d{1,2}[\s.-]?\d{3,4}[\s.-]?\d{4}\b/g, "telephone number"],
 ];
 
 /**
@@ -141,7 +175,7 @@ const TEXT_PATTERNS: [RegExp, string][] = [
  * person: the whole line goes ("Patient name:", "Patient ID:", "환자 이름:", "Address:").
  */
 const TEXT_LABEL_WORDS =
-  /\b(patient|name|address|phone|tel|telephone|mobile|e-?mail|id|mrn|record number|insurance|guardian|doctor|physician|birth|dob|contact)\b|환자|성명|이름|주소|전화|연락처|휴대폰|주민|보호자|담당의|의사|생년월일/i;
+  /\b(patient|name|address|phone|tel|telephone|mobile|e-?mail|id|mrn|ssn|record|no|number|insurance|guardian|kin|relative|doctor|physician|birth|dob|contact)\b|환자|성명|이름|주소|전화|연락처|휴대폰|주민|보호자|담당의|의사|생년월일|등록번호|번호|가족/i;
 
 const MONTHS = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?";
 /** Dates in the forms clinical text uses, each cut to its year (the year is the capture group named y). */
@@ -161,13 +195,7 @@ function deidentifyText(text: string, removed: Set<string>): string {
       removed.add(`line labelled "${label}"`);
       continue;
     }
-    let out = line;
-    for (const [pattern, what] of TEXT_PATTERNS) {
-      out = out.replace(pattern, () => {
-        removed.add(what);
-        return `[${what}]`;
-      });
-    }
+    let out = redactPatterns(line, removed);
     for (const pattern of TEXT_DATES) {
       out = out.replace(pattern, (...match) => {
         removed.add("date cut to its year");
@@ -194,6 +222,10 @@ export function deidentify(document: Uint8Array): Deidentified {
   }
   const removed = new Set<string>();
   const trimmed = text.trim();
+  if (trimmed.startsWith("<")) {
+    // CDA, FHIR XML, HTML: names sit in elements and attributes the text rules do not read.
+    throw new Error("deidentify: an XML or HTML document cannot be de-identified here: convert it to FHIR JSON first");
+  }
   if (trimmed.startsWith("{")) {
     let parsed: unknown;
     try {

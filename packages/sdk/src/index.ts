@@ -73,7 +73,13 @@ export {
   type DataRequestView,
   type OpenedContribution,
 } from "./api/market.ts";
-export { type InvoiceInput, type InvoiceView, dispensingReference } from "./api/invoices.ts";
+export {
+  type DispensedUnitRef,
+  type InvoiceInput,
+  type InvoiceView,
+  type PaidUnitLedger,
+  dispensingReference,
+} from "./api/invoices.ts";
 export { NO_PERMIT, type TokenPermit } from "./api/permit.ts";
 export { type Deidentified, type DeidentifiedFormat, deidentify } from "./deidentify.ts";
 export * from "./crypto/index.ts";

@@ -48,6 +48,15 @@ export interface InvoiceView {
   overdue: boolean;
 }
 
+/**
+ * The dispensed units a patient already paid a pharmacy for, kept on the patient's device (the chain cannot tell: a
+ * salt hides the unit). Keys are `<pharmacy id>:<gtin>:<serial>`.
+ */
+export interface PaidUnitLedger {
+  has(unitKey: string): boolean | Promise<boolean>;
+  add(unitKey: string): void | Promise<void>;
+}
+
 /** The unit a pharmacy's invoice bills, as the patient knows it: its GTIN and serial, and the bill's salt. */
 export interface DispensedUnitRef {
   gtin: bigint | number;
@@ -142,14 +151,16 @@ export class InvoicesApi {
    * client first checks what the chain cannot: a pharmacy's reference against the unit the patient received and
    * the bill's salt (`dispensing`, required for a dispensing), and, for a record, that the patient has no bill
    * waiting on chain that it attested and that would pay the hospital for the same treatment (the hospital
-   * attesting it later would be paid twice; the escrow refuses that too).
+   * attesting it later would be paid twice; the escrow refuses that too). With `paidUnits`, the device's ledger of the
+   * units it paid pharmacies for, a second bill for one unit is refused and a paid one is recorded.
    */
   async pay(
     invoiceId: bigint | number,
-    options: { permit?: "auto" | "none" | TokenPermit; dispensing?: DispensedUnitRef } = {},
+    options: { permit?: "auto" | "none" | TokenPermit; dispensing?: DispensedUnitRef; paidUnits?: PaidUnitLedger } = {},
   ): Promise<TxInfo & { paid: bigint; deducted: bigint }> {
     const invoice = await this.get(invoiceId);
     if (invoice.status !== "open") throw new MIIPClientError(`invoice ${invoiceId} is ${invoice.status}`);
+    let unitKey: string | undefined;
     if (invoice.kind === "dispensing") {
       const unit = options.dispensing;
       if (!unit) {
@@ -159,6 +170,13 @@ export class InvoicesApi {
       }
       if (dispensingReference(unit.gtin, unit.serial, unit.salt) !== invoice.careRef.toLowerCase()) {
         throw new MIIPClientError(`invoice ${invoiceId} names another dispensing than the unit and salt given`);
+      }
+      // A pharmacy could bill the same unit again under a new salt: the device's ledger says whether it was paid.
+      unitKey = `${invoice.institutionId}:${BigInt(unit.gtin)}:${unit.serial.toLowerCase()}`;
+      if (await options.paidUnits?.has(unitKey)) {
+        throw new MIIPClientError(
+          `invoice ${invoiceId} bills a unit this patient already paid pharmacy ${invoice.institutionId} for`,
+        );
       }
     } else {
       await this.refuseIfBillWaiting(invoice);
@@ -173,6 +191,7 @@ export class InvoicesApi {
           : await patientPermit(this.core, invoice.token, this.core.deployment.CarePayments, due);
     const info = await this.core.sendPatient("CarePayments", this.encode("pay", [invoiceId, permit]));
     const paid = eventNamed(info, "InvoicePaid");
+    if (unitKey !== undefined) await options.paidUnits?.add(unitKey);
     return { ...info, paid: paid.paid as bigint, deducted: paid.deducted as bigint };
   }
 

@@ -58,8 +58,10 @@ export interface DataRequestView {
   /** The public-health agency that decides contests. */
   arbitratorId: number;
   closed: boolean;
-  /** Open for opt-ins and deliveries: not closed, deadline not passed, room left. */
+  /** Open for opt-ins and deliveries: not closed, deadline not passed, room left, its researcher active. */
   open: boolean;
+  /** Whether the researcher is active (a suspended or retired one's request takes nothing new). */
+  researcherActive: boolean;
   delivered: number;
   /** Delivered or contested, not yet decided. */
   pending: number;
@@ -193,6 +195,9 @@ export class MarketApi {
       market.refundable(requestId),
       this.core.now(),
     ]);
+    const { participants } = this.core.contracts;
+    const researcher = await participants.memberOf(await participants.accountOf(r.researcherId));
+    const researcherActive = enumLabel("Status", researcher.status) === "active";
     const input = r.input;
     const types: string[] = [];
     for (let t = 0; t < 128; t++) if ((input.recordTypes >> BigInt(t)) & 1n) types.push(recordTypeName(t));
@@ -211,7 +216,8 @@ export class MarketApi {
       contestWindow: Number(input.contestWindow),
       arbitratorId: Number(input.arbitratorId),
       closed: r.closed,
-      open: !r.closed && now <= Number(input.deadline) && Number(r.delivered) < maxContributions,
+      open: !r.closed && now <= Number(input.deadline) && Number(r.delivered) < maxContributions && researcherActive,
+      researcherActive,
       delivered: Number(r.delivered),
       pending: Number(r.pending),
       paid: r.paid,
@@ -262,6 +268,13 @@ export class MarketApi {
     const recordIds = input.recordIds.map(BigInt);
     if (recordIds.length === 0) throw new MIIPClientError("a contribution is made from at least one record");
     const request = await this.request(requestId);
+    // Nothing is opened, sealed or stored for a request that takes no contribution (closed, full, past its deadline,
+    // or its researcher not active): the market would refuse it, after the envelope's address was public.
+    if (!request.open) {
+      throw new MIIPClientError(
+        `request ${requestId} takes no contribution now (${request.closed ? "closed" : !request.researcherActive ? "its researcher is not active" : "full or past its deadline"})`,
+      );
+    }
     const copies: (Deidentified & { recordId: bigint })[] = [];
     for (const recordId of recordIds) {
       const plain = await this.documents.open(recordId, { purpose: "research", key: input.key });
@@ -304,10 +317,31 @@ export class MarketApi {
       "ResearchMarket",
       this.encode("contribute", [requestId, digest, uri, ordered]),
     );
-    // Landed: now the researcher may have the key.
-    const stored = await this.store.put(keyBytes);
-    if (stored !== keyCid) throw new MIIPClientError(`the store named the contribution's key ${stored}, not ${keyCid}`);
+    // Landed: now the researcher may have the key. If the store fails here, the key is handed back to the caller,
+    // to release later (`releaseKey`): without it the researcher can never open what it pays for.
+    try {
+      await this.releaseKey(keyBytes);
+    } catch (error) {
+      throw Object.assign(
+        new MIIPClientError(
+          `contribution landed but its key was not stored (${(error as Error).message}): keep the error's keyBlob and call market.releaseKey(keyBlob)`,
+        ),
+        { keyBlob: keyBytes },
+      );
+    }
     return { ...info, contributionId: eventNamed(info, "ContributionDelivered").contributionId as bigint, uri, digest };
+  }
+
+  /**
+   * Stores a contribution's key blob (what `contribute` stores once the contribution landed), checking the store
+   * named it as the envelope expects: for a release that failed, from the error's `keyBlob`.
+   */
+  async releaseKey(keyBlob: Uint8Array): Promise<string> {
+    const expected = cidV1(keyBlob);
+    const stored = await this.store.put(keyBlob);
+    if (stored !== expected)
+      throw new MIIPClientError(`the store named the contribution's key ${stored}, not ${expected}`);
+    return stored;
   }
 
   /** Record ids in ascending order of their treatments (the first version of each amendment chain). */
@@ -380,9 +414,13 @@ export class MarketApi {
     if (blob.format !== KEY_FORMAT || BigInt(blob.requestId) !== view.requestId) {
       throw new MIIPClientError(`contribution ${contributionId}: its key is not for request ${view.requestId}`);
     }
-    const self = await this.core.address();
+    // Wrapped for the researcher's address when the patient contributed (it may have moved since): that context.
     const encryptionKey = key ?? (await this.documents.encryptionKey());
-    const documentKey = unwrapKey(blob.wrapped, encryptionKey.privateKey, this.context(view.requestId, self));
+    const documentKey = unwrapKey(
+      blob.wrapped,
+      encryptionKey.privateKey,
+      this.context(view.requestId, blob.researcher),
+    );
     try {
       const plain = decryptDocument(fromHex(envelope.ciphertext), documentKey);
       return { ...info, contributionId: BigInt(contributionId), documents: JSON.parse(fromUtf8(plain)) };

@@ -188,21 +188,30 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     return member && member.status === "active" ? member : undefined;
   };
 
-  /** What each patient account stored today, so that a patient's writes stay within its daily share. */
+  /**
+   * What each patient (by id: a new address is the same patient) stored today, so that its writes stay within its
+   * daily share. The bytes are reserved before the block is stored, in the same step as the check (no await between
+   * them), so that writes sent at once cannot all pass the check; a write refused after that gives them back.
+   */
   const patientBytesPerDay = options.patientBytesPerDay ?? 16 * 1024 * 1024;
   const patientDays = new Map<string, { day: number; bytes: number }>();
-  const patientMayStore = async (account: string, size: number): Promise<(() => void) | undefined> => {
+  const reservePatientBytes = async (account: string, size: number): Promise<(() => void) | undefined> => {
     const { patientId, current } = await miip.patients.idOf(account);
     if (patientId === 0n || !current) return undefined;
+    const key = patientId.toString();
     const day = Math.floor(Date.now() / 86_400_000);
-    const used = patientDays.get(account);
+    const used = patientDays.get(key);
     const bytes = used && used.day === day ? used.bytes : 0;
     if (bytes + size > patientBytesPerDay) {
       throw new Refusal(429, `a patient stores at most ${patientBytesPerDay} bytes a day here: try again tomorrow`);
     }
+    if (!used && patientDays.size >= maxClients) {
+      for (const [k, v] of patientDays) if (v.day !== day) patientDays.delete(k);
+    }
+    patientDays.set(key, { day, bytes: bytes + size });
     return () => {
-      if (patientDays.size >= maxClients) for (const [k, v] of patientDays) if (v.day !== day) patientDays.delete(k);
-      patientDays.set(account, { day, bytes: bytes + size });
+      const now = patientDays.get(key);
+      if (now && now.day === day) now.bytes -= size;
     };
   };
 
@@ -214,19 +223,23 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
     }
     const block = await readBody(req, MAX_BLOCK_SIZE);
     const session = authorise(req, block);
-    const counted = (await activeInstitution(session.account))
+    if (!matchesCid(block, cid)) throw new Refusal(400, `the body does not hash to ${cid}`);
+    const giveBack = (await activeInstitution(session.account))
       ? () => undefined
-      : await patientMayStore(session.account, block.length);
-    if (!counted) {
+      : await reservePatientBytes(session.account, block.length);
+    if (!giveBack) {
       throw new Refusal(
         403,
         `${session.account} is neither an active institution nor a patient: only they store documents`,
       );
     }
-    if (!matchesCid(block, cid)) throw new Refusal(400, `the body does not hash to ${cid}`);
-    session.take();
-    counted();
-    await blocks.putBlock(cid, block);
+    try {
+      session.take();
+      await blocks.putBlock(cid, block);
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
   };
 
   /** One write at a time per record and recipient: the check that a copy exists and the write are one step. */
