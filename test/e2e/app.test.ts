@@ -382,18 +382,21 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await patient.page.getByRole("tab", { name: "열람 기록" }).click();
     await patient.page.locator("tr[data-contribution-read='1']").waitFor({ timeout: 30_000 });
 
-    // The hospital bills the patient's lab test; the patient pays it from the portal, its permit signed in the wallet.
+    // The hospital bills the patient's prescription visit (record 2: no claim paid the hospital for it, so nothing is
+    // deducted); the patient pays it from the portal, its permit signed in the wallet.
     const deployment = loadDeployment("localhost", path.join(dir, "deploy", "deployments"));
     const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
     const hospital = await MIIP.connect(new NonceManager(new Wallet(keyOf("hospital"), provider)), deployment);
     await hospital.invoices.issue({
       patientId: 1,
-      recordId: 1,
+      recordId: 2,
       amount: 80n * 10n ** 18n,
-      bill: toUtf8Bytes("HbA1c 80"),
+      bill: toUtf8Bytes("visit 80"),
     });
     await patient.page.getByRole("tab", { name: "청구서" }).click();
     const invoice = patient.page.locator("li[data-invoice='1']");
+    // The bill, then what is due on it (read after the list): the button comes with the amount.
+    await invoice.getByRole("button", { name: "납부" }).waitFor({ timeout: 60_000 });
     await invoice.getByRole("button", { name: "납부" }).click();
     expect(await notice(patient.page, /납부했습니다/)).to.match(/80 IST를 납부했습니다/);
     await expectAccessible(patient.page, "patient bills");
