@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import path from "node:path";
 
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
+import type { LocalAccountName } from "../../config/localAccounts";
 import {
   MIIP,
   MIIPClientError,
@@ -14,27 +13,13 @@ import {
   cidFromUri,
   dispensingReference,
   fromUtf8,
-  loadDeployment,
   utf8,
 } from "../../packages/sdk/src/node";
-import {
-  ClaimEscrow__factory,
-  INSSETToken__factory,
-  MIIPAccessManager__factory,
-  ParticipantRegistry__factory,
-  RecordRegistry__factory,
-  ResearchMarket__factory,
-} from "../../typechain-types";
+import { ClaimEscrow__factory, MIIPAccessManager__factory, ParticipantRegistry__factory } from "../../typechain-types";
 import { governorCall } from "../helpers/governance";
 import { asPatient } from "../helpers/patients";
-import { isolatedCliFolders, seededFixture } from "../helpers/tasks";
-
-const IST = (n: number) => BigInt(n) * 10n ** 18n;
-const DAY = 86_400;
-const LAB = 1n << 3n;
-/** The seeded researcher's and public-health agency's institution ids. */
-const RESEARCHER_ID = 6;
-const AGENCY_ID = 5;
+import { DAY, IST, RESEARCHER_ID, openRequestFixture } from "../helpers/market";
+import { isolatedCliFolders } from "../helpers/tasks";
 
 /**
  * Issue 19's outside audit, each finding's attacker turned into a test against the seeded suite: a researcher that
@@ -49,36 +34,11 @@ describe("Research market and invoices: the outside audit's attacks", function (
   after(() => folders.restore());
 
   async function setup() {
-    await loadFixture(seededFixture);
-    const signers = await hre.ethers.getSigners();
-    const who = (name: LocalAccountName) => signers[LOCAL_ACCOUNTS[name]];
-    const deployment = loadDeployment("localhost", path.join(folders.dir, "deployments"));
-    const market = ResearchMarket__factory.connect(deployment.ResearchMarket, who("researcher"));
-    const token = INSSETToken__factory.connect(deployment.INSSETToken, who("treasury"));
-    const participants = ParticipantRegistry__factory.connect(deployment.ParticipantRegistry, who("registrar"));
-    const records = RecordRegistry__factory.connect(deployment.RecordRegistry, who("hospital"));
-    await token.connect(who("researcher")).approve(deployment.ResearchMarket, hre.ethers.MaxUint256);
-    const now = await time.latest();
-    const input = {
-      recordTypes: LAB,
-      from: now - 30 * DAY,
-      to: now + DAY,
-      termsDigest: hre.ethers.id("terms v1"),
-      deidentificationDigest: hre.ethers.id("safe harbor"),
-      price: IST(10),
-      maxContributions: 3,
-      deadline: now + 30 * DAY,
-      contestWindow: 7 * DAY,
-      arbitratorId: AGENCY_ID,
-    };
-    await market.openRequest(input);
-    const patientA = who("patientA");
-    const idA = (await participants.patientOf(patientA.address)).patientId;
-    const asA = (fn: string, args: readonly unknown[]) => asPatient(participants, patientA, idA, market, fn, args);
+    const opened = await openRequestFixture(folders.dir);
     const store = new MemoryBlobStore();
-    const miip = await MIIP.connect(signers[0], deployment, { store, shares: new MemoryKeyShareStore() });
-    const as = (name: LocalAccountName) => miip.as(who(name));
-    return { who, market, token, participants, records, deployment, input, patientA, idA, asA, store, miip, as };
+    const miip = await MIIP.connect(opened.signers[0], opened.deployment, { store, shares: new MemoryKeyShareStore() });
+    const as = (name: LocalAccountName) => miip.as(opened.who(name));
+    return { ...opened, idA: opened.patientId, store, miip, as };
   }
 
   /** The seeded researcher suspended by the registrar, then reinstated through governance's delay. */

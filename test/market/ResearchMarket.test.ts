@@ -1,29 +1,20 @@
 import { expect } from "chai";
-import path from "node:path";
 
 import type { Interface } from "ethers";
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import { loadDeployment } from "../../packages/sdk/src/node";
 import {
   ERC1967Proxy__factory,
-  INSSETToken__factory,
   MockFeeToken__factory,
   MockReentrantToken__factory,
-  ParticipantRegistry__factory,
   RecordRegistry__factory,
   ResearchMarket__factory,
   type ResearchMarket,
 } from "../../typechain-types";
 import { asPatient } from "../helpers/patients";
-import { isolatedCliFolders, seededFixture } from "../helpers/tasks";
-
-const IST = (n: number) => BigInt(n) * 10n ** 18n;
-const DAY = 86_400;
-/** Record type 3: lab results (config/recordTypes). */
-const LAB = 1n << 3n;
+import { DAY, IST, openRequestFixture } from "../helpers/market";
+import { isolatedCliFolders } from "../helpers/tasks";
 
 /**
  * The research market against the seeded suite, attacker first (issue 19): a researcher that
@@ -36,36 +27,7 @@ describe("ResearchMarket: patients paid for de-identified data, and nobody paid 
   before(() => (folders = isolatedCliFolders({ shared: true })));
   after(() => folders.restore());
 
-  async function setup() {
-    await loadFixture(seededFixture);
-    const signers = await hre.ethers.getSigners();
-    const who = (name: LocalAccountName) => signers[LOCAL_ACCOUNTS[name]];
-    const deployment = loadDeployment("localhost", path.join(folders.dir, "deployments"));
-    const market = ResearchMarket__factory.connect(deployment.ResearchMarket, who("researcher"));
-    const token = INSSETToken__factory.connect(deployment.INSSETToken, who("treasury"));
-    const participants = ParticipantRegistry__factory.connect(deployment.ParticipantRegistry, who("registrar"));
-    await token.transfer(who("researcher").address, IST(1_000));
-    await token.connect(who("researcher")).approve(deployment.ResearchMarket, hre.ethers.MaxUint256);
-    const now = await time.latest();
-    const input = {
-      recordTypes: LAB,
-      from: now - 30 * DAY,
-      to: now + DAY,
-      termsDigest: hre.ethers.id("terms v1"),
-      deidentificationDigest: hre.ethers.id("HIPAA safe harbour, 18 identifiers removed"),
-      price: IST(10),
-      maxContributions: 3,
-      deadline: now + 30 * DAY,
-      contestWindow: 7 * DAY,
-      arbitratorId: 5, // the seeded public-health agency
-    };
-    await market.openRequest(input);
-    const patientA = who("patientA");
-    const { patientId } = await participants.patientOf(patientA.address).then(([id]) => ({ patientId: id }));
-    const asA = (fn: string, args: readonly unknown[]) =>
-      asPatient(participants, patientA, patientId, market, fn, args);
-    return { who, market, token, participants, deployment, input, patientA, patientId, asA };
-  }
+  const setup = () => openRequestFixture(folders.dir);
 
   /** The setup, with patient A's id by name. */
   async function setupWithId() {
