@@ -72,6 +72,7 @@ export async function benchMarket(hre: HardhatRuntimeEnvironment): Promise<GasRo
     deadline: now + 30 * DAY,
     contestWindow: 7 * DAY,
     arbitratorId: 3,
+    sources: 1,
   };
   rows.push({
     key: "market.openRequest",

@@ -125,6 +125,8 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     amend: ["hospital"], // its issuer
     setRecordType: ["governor"],
     setReadPolicy: ["governor"],
+    setPatientStreams: ["governor"], // once, at deployment (the governor is refused: it is named)
+    registerSourced: [], // the device registry only, which is no actor
     pause: ["guardian-role"],
     unpause: ["governor"],
     upgradeToAndCall: ["governor"],
@@ -195,6 +197,25 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     initialize: [],
     setAuthority: [],
   },
+  DeviceRegistry: {
+    approveModel: ["regulator"], // an active regulator, for an active manufacturer
+    approveFirmware: ["regulator"], // the regulator that approved the model
+    withdrawFirmware: ["regulator"], // any active regulator: withdrawing only stops things
+    withdrawModel: ["regulator"], // any active regulator
+    bindDevice: ["patient", "patient-guardian"], // through the gateway, with the device's own signature
+    revokeDevice: ["patient", "patient-guardian"], // through the gateway, the device's patient
+    anchor: ANYONE, // signed by the device, bound and on an approved firmware
+    setWriter: ["patient", "patient-guardian"], // through the gateway
+    writeOwnRecord: ["patient", "patient-guardian"], // through the gateway, into the acting patient's own stream
+    writeRecord: ["hospital"], // an active institution patient A named as a writer (the matrix names the hospital)
+    follow: ["hospital"], // an active hospital with a treatment basis (the hospital broke the glass on patient A)
+    unfollow: ["hospital", "suspended-hospital"], // a following hospital, whatever its status since (both follow)
+    dropFollower: ["patient", "patient-guardian"], // through the gateway
+    dropLapsedFollower: ANYONE, // a follower whose basis lapsed (the suspended hospital)
+    upgradeToAndCall: ["governor"],
+    initialize: [],
+    setAuthority: [],
+  },
   ProductRegistry: {
     assignPrefix: ["registrar"],
     cancelPrefix: ["guardian-role"],
@@ -227,6 +248,7 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     noticeHolders: ANYONE,
     reportAdverseEvent: ["hospital", "pharmacy"], // an active hospital or pharmacy
     reportAdverseEventAsPatient: ANYONE, // signed by the prescription's key the unit was dispensed under
+    confirmIntake: ANYONE, // signed by the prescription's key the unit was dispensed under
     upgradeToAndCall: ["governor"],
     initialize: [],
     setAuthority: [],

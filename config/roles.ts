@@ -50,6 +50,7 @@ export const FUNCTION_ROLES = {
   RecordRegistry: {
     setRecordType: "GOVERNOR",
     setReadPolicy: "GOVERNOR",
+    setPatientStreams: "GOVERNOR",
     unpause: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
     pause: "GUARDIAN",
@@ -67,6 +68,9 @@ export const FUNCTION_ROLES = {
     upgradeToAndCall: "GOVERNOR",
   },
   CarePayments: {
+    upgradeToAndCall: "GOVERNOR",
+  },
+  DeviceRegistry: {
     upgradeToAndCall: "GOVERNOR",
   },
   ProductRegistry: {
@@ -167,6 +171,7 @@ export const RECORD_TYPES = {
   vaccination: 5,
   "discharge-summary": 6,
   "claim-document": 7,
+  "device-readings": 8,
 } as const;
 
 export type RecordTypeName = keyof typeof RECORD_TYPES;

@@ -647,8 +647,11 @@ contract ClaimEscrow is ClaimEscrowBase, IClaimEscrow, IERC5267 {
         return _treatment(bill.recordIds[0]);
     }
 
+    /// @dev A record's treatment; a record no hospital documented (issuer 0: the patient's, its device's or its
+    /// writer's) is never one.
     function _treatment(uint256 recordId) private view returns (Treatment memory t) {
         (t.patient, t.issuer, t.recordType, t.id, t.treatedAt) = _records.treatment(recordId);
+        if (t.issuer == 0) revert ClaimsRecordNotClinical(recordId);
     }
 
     /// @dev The bill's EIP-712 hash in this escrow's domain.

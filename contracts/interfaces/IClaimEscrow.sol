@@ -138,6 +138,11 @@ interface IClaimEscrow is IClaimProgrammes {
     /// @param patient The claim's patient.
     error ClaimsRecordPatientMismatch(uint256 recordId, uint64 patient);
 
+    /// @notice The record is not a hospital's: the patient, its device or a writer it named wrote it, and only care
+    /// a hospital documented is a treatment.
+    /// @param recordId The record.
+    error ClaimsRecordNotClinical(uint256 recordId);
+
     /// @notice A record was not issued by the claim's hospital.
     /// @param recordId The record.
     /// @param issuer Its issuer.
@@ -400,7 +405,7 @@ interface IClaimEscrow is IClaimProgrammes {
      * @dev Reverts with {ClaimsUnknownProgramme}, {ClaimsInvalidRecordCount}, {ClaimsBillExpired},
      * {ClaimsBillCancelled}, {ClaimsNotBillParty}, {ClaimsBillAlreadyAttested}, {ClaimsBadHospitalSignature},
      * the directory's errors for a hospital that is not active, the record checks' errors
-     * ({ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
+     * ({ClaimsRecordNotClinical}, {ClaimsRecordAlreadyClaimed}, {ClaimsRecordPatientMismatch}, {ClaimsRecordIssuerMismatch},
      * {ClaimsRecordTypeNotCovered}, {ClaimsNotEnrolled}, {ClaimsNotCovered}, {ClaimsFilingWindowClosed},
      * {ClaimsPolicyYearMismatch}, {ClaimsNoConsent}), {ClaimsInvalidAmount}, {ClaimsPatientYearCapExceeded} or
      * {ClaimsInsufficientFree}. Emits {BillAttested} when waiting, {ClaimFiled} when filed.

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IRecordRegistry} from "./IRecordRegistry.sol";
+
 /**
  * @title IDeviceRegistry
- * @notice Patient-generated data (issue 20): device models a regulator approved with their
- * firmware, personal devices bound to a patient by the device's own signature and the patient's action, anchors of
- * encrypted reading batches signed by the device (the digest, the count, the period, the firmware: never a measured
- * value), and the writers a patient names for its own record stream.
- * @dev Work in progress (issue 20): the interface first, with its attackers in docs/design/issue-20.md; not yet
- * implemented or deployed.
+ * @notice Patient-generated data: device models a regulator approved with their firmware versions, personal
+ * devices bound to a patient by the device's own signature and the patient's action, anchors of encrypted reading
+ * batches signed by the device (the digest, the count, the period, the firmware: never a measured value), the
+ * writers a patient names for its own record stream, and the hospitals that follow a patient's devices under its
+ * consent for treatment (remote monitoring).
+ * @dev Patients act through the participant directory's gateway (`ParticipantRegistry.execute`), gaslessly and
+ * through guardians with the act power. A device is known by its id inside and by its key's address at the edge;
+ * its key never moves: a device that is revoked stays revoked, a refurbished one gets a new key. Records a patient,
+ * its device or its writer writes are registered in the record registry with their source (see
+ * {IRecordRegistry.Source}), through this contract only, and the claim escrow refuses them as treatment.
  */
 interface IDeviceRegistry {
     /// @notice Where a device stands. Revoked is final for the device's key.
@@ -18,27 +24,40 @@ interface IDeviceRegistry {
         Revoked
     }
 
+    /// @notice A compact ECDSA signature (EIP-2098): `r` and `yParity` in the top bit of `vs`.
+    /// @param r The signature's r.
+    /// @param vs Its s, with the parity in the top bit.
+    struct Signature {
+        bytes32 r;
+        bytes32 vs;
+    }
+
     /**
-     * @notice A device model as the regulator approved it.
+     * @notice A device model as a regulator approved it.
      * @param manufacturerId The manufacturer (an institution id), named, not the approver.
-     * @param modelDigest The digest of the model's technical file (kept off chain).
-     * @param withdrawn Whether the whole model is withdrawn.
+     * @param regulatorId The regulator that approved it.
      * @param firmwareCount How many firmware versions were approved (indices 0 to count - 1).
+     * @param withdrawn Whether the whole model is withdrawn.
+     * @param withdrawnFirmware A bit set of withdrawn firmware versions (bit i: version i; 128 versions at most).
+     * @param modelDigest The digest of the model's technical file (kept off chain).
      */
     struct Model {
         uint32 manufacturerId;
-        bytes32 modelDigest;
-        bool withdrawn;
+        uint32 regulatorId;
         uint16 firmwareCount;
+        bool withdrawn;
+        uint128 withdrawnFirmware;
+        bytes32 modelDigest;
     }
 
     /**
      * @notice What a device signs to be bound to a patient (EIP-712 `DeviceBinding`), proving it holds its key.
+     * Binding is once per key (a revoked device is never bound again), so no nonce is needed; the deadline
+     * limits how long a signature a device produced can wait.
      * @param device The device's address (its key).
      * @param patientId The patient it is bound to.
      * @param modelId The approved model.
      * @param firmware The approved firmware version's index in the model.
-     * @param nonce The device's binding nonce.
      * @param deadline The last second the signature is good for.
      */
     struct DeviceBinding {
@@ -46,17 +65,37 @@ interface IDeviceRegistry {
         uint64 patientId;
         uint32 modelId;
         uint16 firmware;
-        uint64 nonce;
         uint40 deadline;
     }
 
     /**
-     * @notice An anchor of one period of a device's readings (EIP-712 `ReadingAnchor`, signed by the device).
+     * @notice A device as stored.
+     * @param deviceId Its id (from 1, in order of binding).
+     * @param patientId Its patient.
+     * @param modelId Its model.
+     * @param firmware The firmware version of its last anchor (of its binding before any).
+     * @param status Where it stands.
+     * @param sequence How many anchors it made.
+     * @param lastEnd The end of its last anchored period (0 before any).
+     */
+    struct Device {
+        uint64 deviceId;
+        uint64 patientId;
+        uint32 modelId;
+        uint16 firmware;
+        DeviceStatus status;
+        uint32 sequence;
+        uint40 lastEnd;
+    }
+
+    /**
+     * @notice An anchor of one period of a device's readings (EIP-712 `ReadingAnchor`, signed by the device
+     * over these fields and the hash of the batch's URI). Nothing in it is a measured value.
      * @param device The device.
-     * @param sequence The device's next anchor number (replay-proof, in order).
+     * @param sequence The device's next anchor number (1 for its first): replay-proof, in order.
      * @param from The period's first second (after the previous anchor's end).
-     * @param to The period's last second.
-     * @param count How many readings the batch holds.
+     * @param to The period's last second (not in the future).
+     * @param count How many readings the batch holds (at least one).
      * @param firmware The firmware version that measured them.
      * @param batchDigest The digest of the encrypted batch kept off chain.
      */
@@ -70,48 +109,138 @@ interface IDeviceRegistry {
         bytes32 batchDigest;
     }
 
-    /// @notice The caller is not an active regulator.
-    /// @param caller The caller.
-    error DevicesNotRegulator(address caller);
+    // ------------------------------------------------------------------------------------------------- errors
+
     /// @notice No model has this id.
     /// @param modelId The id.
-    error DevicesUnknownModel(uint32 modelId);
-    /// @notice The model, or this firmware version of it, is withdrawn or was never approved.
+    error DevicesUnknownModel(uint256 modelId);
+
+    /// @notice A model or firmware digest is zero, or a model is approved with no firmware.
+    error DevicesEmptyDigest();
+
+    /// @notice The model has the most firmware versions a model can have (128).
+    /// @param modelId The model.
+    error DevicesTooManyFirmware(uint256 modelId);
+
+    /// @notice Only the regulator that approved a model approves new firmware for it (another, more lenient one
+    /// could otherwise approve a patch the first would refuse).
+    /// @param modelId The model.
+    /// @param regulatorId The caller's institution id.
+    error DevicesNotModelRegulator(uint256 modelId, uint32 regulatorId);
+
+    /// @notice The model is withdrawn, or this firmware version of it is withdrawn or was never approved.
     /// @param modelId The model.
     /// @param firmware The firmware version.
-    error DevicesFirmwareNotApproved(uint32 modelId, uint16 firmware);
-    /// @notice The device's signature over the binding (or the anchor) is not the device's.
+    error DevicesFirmwareNotApproved(uint256 modelId, uint16 firmware);
+
+    /// @notice The firmware version is already withdrawn, or the model already withdrawn.
+    /// @param modelId The model.
+    /// @param firmware The version (0 for a whole model).
+    error DevicesAlreadyWithdrawn(uint256 modelId, uint16 firmware);
+
+    /// @notice The signature is not the device's.
     /// @param device The device.
     error DevicesBadDeviceSignature(address device);
-    /// @notice The device's signature is past its deadline.
+
+    /// @notice The device's binding signature is past its deadline.
     /// @param deadline The deadline.
-    error DevicesSignatureExpired(uint40 deadline);
-    /// @notice The device is bound to a patient already (it is unbound only by revocation).
+    /// @param now The block time.
+    error DevicesSignatureExpired(uint40 deadline, uint256 now);
+
+    /// @notice The binding names another patient than the one acting.
+    /// @param patientId The patient acting.
+    /// @param named The patient the binding names.
+    error DevicesPatientMismatch(uint64 patientId, uint64 named);
+
+    /// @notice The device's key was bound before (it is bound, or revoked for good).
     /// @param device The device.
-    /// @param patientId Its patient.
-    error DevicesAlreadyBound(address device, uint64 patientId);
-    /// @notice The device is not bound (never, or revoked).
+    /// @param status Its status.
+    error DevicesKeyUsed(address device, DeviceStatus status);
+
+    /// @notice The device is not bound (never bound, or revoked).
     /// @param device The device.
     /// @param status Its status.
     error DevicesNotBound(address device, DeviceStatus status);
+
     /// @notice The device is bound to another patient than the one acting.
     /// @param device The device.
     /// @param patientId The patient acting.
     error DevicesNotPatientsDevice(address device, uint64 patientId);
-    /// @notice The anchor is not the device's next one, or its period starts before the previous one ended.
+
+    /// @notice No device has this id.
+    /// @param deviceId The id.
+    error DevicesUnknownDevice(uint256 deviceId);
+
+    /// @notice The anchor is not the device's next one.
     /// @param device The device.
     /// @param sequence The sequence given.
     /// @param expected The sequence expected.
     error DevicesAnchorOutOfOrder(address device, uint32 sequence, uint32 expected);
-    /// @notice The anchor's period overlaps the device's previous one, is empty, or ends in the future.
+
+    /// @notice The anchor's period starts before the device's previous one ended, ends before it starts, or ends
+    /// in the future.
     /// @param device The device.
     /// @param from Its start.
     /// @param to Its end.
-    error DevicesInvalidPeriod(address device, uint40 from, uint40 to);
+    /// @param lastEnd The end of the device's previous period.
+    error DevicesInvalidPeriod(address device, uint40 from, uint40 to, uint40 lastEnd);
+
+    /// @notice The anchor names a firmware version older than the device's last one: a device is never rolled
+    /// back to a version it left (perhaps withdrawn since, perhaps withdrawn later).
+    /// @param device The device.
+    /// @param firmware The version named.
+    /// @param current The device's version.
+    error DevicesFirmwareRollback(address device, uint16 firmware, uint16 current);
+
+    /// @notice The anchor has no reading, no batch digest or no URI.
+    /// @param device The device.
+    error DevicesEmptyAnchor(address device);
+
     /// @notice The writer is not one the patient named for its stream.
     /// @param patientId The patient.
     /// @param writerId The institution that tried to write.
     error DevicesWriterNotNamed(uint64 patientId, uint32 writerId);
+
+    /// @notice The writer is already named (or, to remove it, not named).
+    /// @param patientId The patient.
+    /// @param writerId The writer.
+    /// @param named Its current standing.
+    error DevicesWriterUnchanged(uint64 patientId, uint32 writerId, bool named);
+
+    /// @notice The record names another patient than the one acting.
+    /// @param patientId The patient acting.
+    /// @param named The patient the record names.
+    error DevicesRecordPatientMismatch(uint64 patientId, uint64 named);
+
+    /// @notice The hospital has no live treatment basis to read the patient's device readings (a grant for
+    /// treatment over all its records or the device-readings type, or an open emergency access).
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    error DevicesNoTreatmentConsent(uint64 patientId, uint32 hospitalId);
+
+    /// @notice The hospital already follows the patient's devices.
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    error DevicesAlreadyFollowing(uint64 patientId, uint32 hospitalId);
+
+    /// @notice The hospital does not follow the patient's devices.
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    error DevicesNotFollowing(uint64 patientId, uint32 hospitalId);
+
+    /// @notice The patient's devices are followed by the most hospitals they can be ({MAX_FOLLOWERS}).
+    /// @param patientId The patient.
+    error DevicesTooManyFollowers(uint64 patientId);
+
+    /// @notice Anyone may drop a follower only once its basis lapsed; this one's still holds.
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    error DevicesFollowerStillConsented(uint64 patientId, uint32 hospitalId);
+
+    /// @notice The record registry has no read policy to ask for consent.
+    error DevicesNoReadPolicy();
+
+    // ------------------------------------------------------------------------------------------------- events
 
     /// @notice A regulator approved a model.
     /// @param modelId The new model.
@@ -119,55 +248,335 @@ interface IDeviceRegistry {
     /// @param regulatorId The approver.
     /// @param modelDigest Its technical file's digest.
     event ModelApproved(
-        uint32 indexed modelId,
+        uint256 indexed modelId,
         uint32 indexed manufacturerId,
         uint32 indexed regulatorId,
         bytes32 modelDigest
     );
+
     /// @notice A regulator approved a firmware version of a model.
     /// @param modelId The model.
     /// @param firmware The version's index.
     /// @param firmwareDigest The firmware image's digest.
-    event FirmwareApproved(uint32 indexed modelId, uint16 firmware, bytes32 firmwareDigest);
-    /// @notice A regulator withdrew a firmware version (a recalled patch): its devices' anchors are refused.
+    /// @param regulatorId The approver.
+    event FirmwareApproved(uint256 indexed modelId, uint16 firmware, bytes32 firmwareDigest, uint32 regulatorId);
+
+    /// @notice A regulator withdrew a firmware version (a recalled patch): its devices' anchors are refused until
+    /// they run an approved version.
     /// @param modelId The model.
     /// @param firmware The version.
+    /// @param regulatorId The regulator.
     /// @param reasonCode Why.
-    event FirmwareWithdrawn(uint32 indexed modelId, uint16 firmware, bytes32 reasonCode);
+    event FirmwareWithdrawn(uint256 indexed modelId, uint16 firmware, uint32 regulatorId, bytes32 reasonCode);
+
+    /// @notice A regulator withdrew a whole model: none of its devices anchors or binds again.
+    /// @param modelId The model.
+    /// @param regulatorId The regulator.
+    /// @param reasonCode Why.
+    event ModelWithdrawn(uint256 indexed modelId, uint32 regulatorId, bytes32 reasonCode);
+
     /// @notice A device was bound to a patient.
-    /// @param device The device.
+    /// @param deviceId Its id.
     /// @param patientId The patient.
+    /// @param device Its key's address.
     /// @param modelId Its model.
     /// @param firmware Its firmware version.
     /// @param actor Zero for the patient's own key; a guardian's commitment otherwise.
-    event DeviceBound(address indexed device, uint64 indexed patientId, uint32 modelId, uint16 firmware, bytes32 actor);
-    /// @notice The patient (or a guardian) revoked a device: lost, stolen or retired.
-    /// @param device The device.
+    event DeviceBound(
+        uint64 indexed deviceId,
+        uint64 indexed patientId,
+        address indexed device,
+        uint32 modelId,
+        uint16 firmware,
+        bytes32 actor
+    );
+
+    /// @notice The patient (or a guardian) revoked a device: lost, stolen or retired. Its later anchors are
+    /// refused; the earlier ones stand.
+    /// @param deviceId The device.
     /// @param patientId The patient.
     /// @param actor Who acted.
-    event DeviceRevoked(address indexed device, uint64 indexed patientId, bytes32 actor);
-    /// @notice A device anchored a period of encrypted readings (never a value).
-    /// @param device The device.
-    /// @param patientId Its patient.
-    /// @param sequence The anchor's number.
-    /// @param from The period's start.
-    /// @param to The period's end.
-    /// @param count The readings in the batch.
-    /// @param batchDigest The encrypted batch's digest.
-    /// @param uri Where the encrypted batch is.
+    event DeviceRevoked(uint64 indexed deviceId, uint64 indexed patientId, bytes32 actor);
+
+    /**
+     * @notice A device anchored a period of encrypted readings (never a value).
+     * @param deviceId The device.
+     * @param patientId Its patient.
+     * @param sequence The anchor's number.
+     * @param from The period's start.
+     * @param to The period's end.
+     * @param count The readings in the batch.
+     * @param firmware The firmware version that measured them.
+     * @param batchDigest The encrypted batch's digest.
+     * @param uri Where the encrypted batch is.
+     */
     event ReadingsAnchored(
-        address indexed device,
+        uint64 indexed deviceId,
         uint64 indexed patientId,
         uint32 sequence,
         uint40 from,
         uint40 to,
         uint32 count,
+        uint16 firmware,
         bytes32 batchDigest,
         string uri
     );
+
+    /// @notice A following hospital is told of a new anchor of its patient's device (one per follower).
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    /// @param deviceId The device.
+    /// @param sequence The anchor's number.
+    event MonitoringNotice(
+        uint64 indexed patientId,
+        uint32 indexed hospitalId,
+        uint64 indexed deviceId,
+        uint32 sequence
+    );
+
+    /// @notice A hospital began to follow a patient's devices.
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    event Followed(uint64 indexed patientId, uint32 indexed hospitalId);
+
+    /// @notice A hospital stopped following a patient's devices.
+    /// @param patientId The patient.
+    /// @param hospitalId The hospital.
+    /// @param by Who ended it: the hospital itself (0), the patient or a guardian (1), anyone after the basis
+    /// lapsed (2).
+    event Unfollowed(uint64 indexed patientId, uint32 indexed hospitalId, uint8 by);
+
     /// @notice A patient named (or removed) a writer for its record stream.
     /// @param patientId The patient.
     /// @param writerId The writer (an institution id).
     /// @param named Whether it may now write.
-    event WriterSet(uint64 indexed patientId, uint32 indexed writerId, bool named);
+    /// @param actor Who acted for the patient.
+    event WriterSet(uint64 indexed patientId, uint32 indexed writerId, bool named, bytes32 actor);
+
+    // ------------------------------------------------------------------------------------------------- models
+
+    /**
+     * @notice An active regulator approves a device model of a manufacturer, with its first firmware versions.
+     * @dev Reverts with the directory's errors for a caller that is not an active regulator or a manufacturer id
+     * that is not an active manufacturer, or {DevicesEmptyDigest} or {DevicesTooManyFirmware}. Emits
+     * {ModelApproved} and a {FirmwareApproved} per version.
+     * @param manufacturerId The manufacturer.
+     * @param modelDigest The digest of the model's technical file.
+     * @param firmwareDigests The digests of its approved firmware images (1 to 128), versions 0, 1, ...
+     * @return modelId The model's id.
+     */
+    function approveModel(
+        uint32 manufacturerId,
+        bytes32 modelDigest,
+        bytes32[] calldata firmwareDigests
+    ) external returns (uint256 modelId);
+
+    /**
+     * @notice The active regulator that approved a model approves a new firmware version of it (a patch).
+     * @dev Reverts with the directory's errors, {DevicesUnknownModel}, {DevicesNotModelRegulator},
+     * {DevicesFirmwareNotApproved} (the model is withdrawn), {DevicesEmptyDigest} or {DevicesTooManyFirmware}. Emits {FirmwareApproved}.
+     * @param modelId The model.
+     * @param firmwareDigest The firmware image's digest.
+     * @return firmware The version's index.
+     */
+    function approveFirmware(uint256 modelId, bytes32 firmwareDigest) external returns (uint16 firmware);
+
+    /**
+     * @notice An active regulator withdraws a firmware version: devices running it anchor nothing until they run
+     * an approved version, and none binds with it. Any regulator may: withdrawing only stops things.
+     * @dev Reverts with the directory's errors, {DevicesUnknownModel}, {DevicesFirmwareNotApproved} (never
+     * approved) or {DevicesAlreadyWithdrawn}. Emits {FirmwareWithdrawn}.
+     * @param modelId The model.
+     * @param firmware The version.
+     * @param reasonCode Why.
+     */
+    function withdrawFirmware(uint256 modelId, uint16 firmware, bytes32 reasonCode) external;
+
+    /**
+     * @notice An active regulator withdraws a whole model: none of its devices binds or anchors again.
+     * @dev Reverts with the directory's errors, {DevicesUnknownModel} or {DevicesAlreadyWithdrawn}. Emits
+     * {ModelWithdrawn}.
+     * @param modelId The model.
+     * @param reasonCode Why.
+     */
+    function withdrawModel(uint256 modelId, bytes32 reasonCode) external;
+
+    // ------------------------------------------------------------------------------------------------ devices
+
+    /**
+     * @notice A patient (through the gateway, or a guardian with the act power) binds a personal device: the
+     * device's EIP-712 signature over the binding proves it holds its key and agrees to the patient, model and
+     * firmware.
+     * @dev Reverts with {PatientsNotThroughGateway}, {PatientsGuardianLacksPower}, {DevicesPatientMismatch},
+     * {DevicesSignatureExpired}, {DevicesKeyUsed}, {DevicesUnknownModel}, {DevicesFirmwareNotApproved} or
+     * {DevicesBadDeviceSignature}. Emits {DeviceBound}.
+     * @param binding What the device signed.
+     * @param signature The device's signature, compact.
+     * @return deviceId The device's id.
+     */
+    function bindDevice(
+        DeviceBinding calldata binding,
+        Signature calldata signature
+    ) external returns (uint64 deviceId);
+
+    /**
+     * @notice The patient (or a guardian with the act power) revokes its device at once: lost, stolen, retired.
+     * Its later anchors are refused; the earlier ones stand. Final for the device's key.
+     * @dev Reverts with the gateway's errors, {DevicesNotBound} or {DevicesNotPatientsDevice}. Emits
+     * {DeviceRevoked}.
+     * @param device The device.
+     */
+    function revokeDevice(address device) external;
+
+    /**
+     * @notice Anyone (the patient's phone, a relayer) anchors a period of a device's readings, signed by the
+     * device: the device must be bound, its model and the firmware named approved and not withdrawn, the anchor
+     * its next in sequence, its period after the previous one's end and not in the future, its firmware not older
+     * than the device's last. Tells each following hospital ({MonitoringNotice}).
+     * @dev Reverts with {DevicesNotBound}, {DevicesAnchorOutOfOrder}, {DevicesInvalidPeriod},
+     * {DevicesEmptyAnchor}, {DevicesFirmwareRollback}, {DevicesFirmwareNotApproved} or
+     * {DevicesBadDeviceSignature}. Emits
+     * {ReadingsAnchored}.
+     * @param anchor_ The anchor.
+     * @param uri Where the encrypted batch is (its hash is signed).
+     * @param signature The device's signature, compact.
+     */
+    function anchor(ReadingAnchor calldata anchor_, string calldata uri, Signature calldata signature) external;
+
+    // ------------------------------------------------------------------------------------------------ streams
+
+    /**
+     * @notice A patient (or a guardian with the act power) names or removes a writer for its record stream: an
+     * institution (a clinic, an app) that may write records into it while named. Removal is immediate.
+     * @dev Naming reverts with the directory's errors for an institution that is not active; both with the
+     * gateway's errors or {DevicesWriterUnchanged}. Emits {WriterSet}.
+     * @param writerId The institution.
+     * @param named Whether it may write.
+     */
+    function setWriter(uint32 writerId, bool named) external;
+
+    /**
+     * @notice A patient (or a guardian with the act power) writes a record into its own stream, from itself
+     * (`deviceId` 0) or from one of its bound devices. The record is read under consent like any other and can
+     * be contributed to research; it is never a treatment (the claim escrow refuses it).
+     * @dev Reverts with the gateway's errors, {DevicesRecordPatientMismatch}, {DevicesUnknownDevice},
+     * {DevicesNotBound}, {DevicesNotPatientsDevice}, or the record registry's errors. The registry emits
+     * `RecordRegistered` (issuer 0) and `RecordSourced`.
+     * @param record The record (its patient must be the one acting).
+     * @param deviceId The device it comes from, or 0.
+     * @return recordId The record's id.
+     */
+    function writeOwnRecord(
+        IRecordRegistry.RecordInput calldata record,
+        uint64 deviceId
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice An active institution the patient named as a writer writes a record into the patient's stream.
+     * @dev Reverts with the directory's errors, {DevicesWriterNotNamed} or the record registry's errors.
+     * @param record The record.
+     * @return recordId The record's id.
+     */
+    function writeRecord(IRecordRegistry.RecordInput calldata record) external returns (uint256 recordId);
+
+    // --------------------------------------------------------------------------------------------- monitoring
+
+    /**
+     * @notice An active hospital with a live treatment basis for the patient's device readings (a grant for
+     * treatment over all records or the device-readings type, or an open emergency access) follows the patient's
+     * devices: every later anchor tells it ({MonitoringNotice}). The SDK re-checks the basis when it reads.
+     * @dev Reverts with the directory's errors, {DevicesNoReadPolicy}, {DevicesNoTreatmentConsent},
+     * {DevicesAlreadyFollowing} or {DevicesTooManyFollowers}. Emits {Followed}.
+     * @param patientId The patient.
+     */
+    function follow(uint64 patientId) external;
+
+    /**
+     * @notice A following hospital stops following (by its current address, active or not).
+     * @dev Reverts with {DevicesNotFollowing}. Emits {Unfollowed}.
+     * @param patientId The patient.
+     */
+    function unfollow(uint64 patientId) external;
+
+    /**
+     * @notice The patient (or a guardian with the act power) stops a hospital following its devices, at once.
+     * @dev Reverts with the gateway's errors or {DevicesNotFollowing}. Emits {Unfollowed}.
+     * @param hospitalId The hospital.
+     */
+    function dropFollower(uint32 hospitalId) external;
+
+    /**
+     * @notice Anyone drops a follower whose treatment basis lapsed (the grant expired or was revoked, the
+     * emergency closed), so that no hospital is told of anchors it may no longer read.
+     * @dev Reverts with {DevicesNotFollowing}, {DevicesNoReadPolicy} or {DevicesFollowerStillConsented}. Emits
+     * {Unfollowed}.
+     * @param patientId The patient.
+     * @param hospitalId The hospital.
+     */
+    function dropLapsedFollower(uint64 patientId, uint32 hospitalId) external;
+
+    // -------------------------------------------------------------------------------------------------- views
+
+    /// @notice The most hospitals that follow one patient's devices at once.
+    function MAX_FOLLOWERS() external view returns (uint256);
+
+    /// @notice The record type of device readings, the type a hospital's consent names to follow them.
+    function DEVICE_READINGS() external view returns (uint8);
+
+    /// @notice EIP-712 type hash of {DeviceBinding}.
+    function BINDING_TYPEHASH() external view returns (bytes32);
+
+    /// @notice EIP-712 type hash of {ReadingAnchor} (with `bytes32 uriHash` last).
+    function ANCHOR_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 domain separator devices sign for (name "MIIP Devices", version "1").
+    function domainSeparator() external view returns (bytes32);
+
+    /// @notice A model.
+    /// @dev Reverts with {DevicesUnknownModel}.
+    /// @param modelId The model.
+    function getModel(uint256 modelId) external view returns (Model memory);
+
+    /// @notice Whether a firmware version of a model is approved and neither it nor the model is withdrawn.
+    /// @param modelId The model.
+    /// @param firmware The version.
+    function isApproved(uint256 modelId, uint16 firmware) external view returns (bool);
+
+    /// @notice How many models were approved; ids run from 1 to this number.
+    function modelCount() external view returns (uint256);
+
+    /// @notice A device by its key's address (status None and zeros if never bound).
+    /// @param device The device.
+    function deviceOf(address device) external view returns (Device memory);
+
+    /// @notice A device's key's address by its id.
+    /// @dev Reverts with {DevicesUnknownDevice}.
+    /// @param deviceId The device.
+    function deviceAddress(uint64 deviceId) external view returns (address);
+
+    /// @notice How many devices were bound; ids run from 1 to this number.
+    function deviceCount() external view returns (uint256);
+
+    /**
+     * @notice A page of a patient's devices (their addresses, in order of binding, revoked ones included).
+     * @param patientId The patient.
+     * @param offset How many to skip.
+     * @param limit The most to return.
+     * @return devices The page.
+     * @return total How many devices the patient ever bound.
+     */
+    function devicesOf(
+        uint64 patientId,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (address[] memory devices, uint256 total);
+
+    /// @notice Whether an institution may write into a patient's stream.
+    /// @param patientId The patient.
+    /// @param writerId The institution.
+    function isWriter(uint64 patientId, uint32 writerId) external view returns (bool);
+
+    /// @notice The hospitals following a patient's devices (at most {MAX_FOLLOWERS}).
+    /// @param patientId The patient.
+    function followersOf(uint64 patientId) external view returns (uint32[] memory);
 }

@@ -24,6 +24,18 @@ interface IRecordRegistry {
     }
 
     /**
+     * @notice Where a record comes from, so that a reader can weigh it. Only a hospital's record documents care
+     * (the claim escrow pays nothing else); the others are the patient's own stream, written through the device
+     * registry: by the patient, from one of its bound devices, or by a writer (an institution) it named.
+     */
+    enum Source {
+        Hospital,
+        Patient,
+        Device,
+        Writer
+    }
+
+    /**
      * @notice A record to register.
      * @param patientId The patient's id (see {IPatientDirectory}).
      * @param digest Digest of the encrypted document (for instance its SHA-256).
@@ -133,6 +145,18 @@ interface IRecordRegistry {
      */
     error RecordsPauseTooRecent(uint40 pausedAt, uint40 resumableAt);
 
+    /// @notice Only the device registry named by governance writes a record that is not a hospital's.
+    /// @param caller The caller.
+    error RecordsNotPatientStreams(address caller);
+
+    /// @notice The device registry was named already (it is named once, at deployment).
+    /// @param current The one named.
+    error RecordsPatientStreamsAlreadySet(address current);
+
+    /// @notice A sourced record names `Hospital` as its source: only a hospital's own call registers that.
+    /// @param source The source given.
+    error RecordsInvalidSource(Source source);
+
     /// @notice Record type 0 is reserved, and only types below 128 exist.
     /// @param recordType The type.
     error RecordsInvalidRecordType(uint8 recordType);
@@ -158,6 +182,20 @@ interface IRecordRegistry {
         string uri,
         uint256 supersedes
     );
+
+    /**
+     * @notice A record that is not a hospital's said where it comes from (emitted right after its
+     * {RecordRegistered}, whose issuer is 0).
+     * @param recordId The record.
+     * @param patientId The patient.
+     * @param source Its source (never `Hospital`).
+     * @param sourceId The device's id for a device, the writer's institution id for a writer, 0 for the patient.
+     */
+    event RecordSourced(uint256 indexed recordId, uint64 indexed patientId, Source source, uint64 indexed sourceId);
+
+    /// @notice Governance named the device registry, the one contract that writes patients' own streams.
+    /// @param streams Its address.
+    event PatientStreamsSet(address indexed streams);
 
     /**
      * @notice Governance enabled or disabled a record type.
@@ -190,6 +228,17 @@ interface IRecordRegistry {
 
     /// @notice When writes were paused, or 0 when they are not: what an unpause names.
     function pausedAt() external view returns (uint40);
+
+    /// @notice The device registry that writes patients' own streams (zero until named).
+    function patientStreams() external view returns (address);
+
+    /**
+     * @notice Where a record comes from: (`Hospital`, the issuer's id) for a hospital's record, else its source
+     * and the device's or the writer's id (0 for the patient).
+     * @dev Reverts with {RecordsUnknownRecord}.
+     * @param recordId The record.
+     */
+    function sourceOf(uint256 recordId) external view returns (Source source, uint64 sourceId);
 
     /// @notice Whether writes are paused. Reads never are.
     function paused() external view returns (bool);
@@ -312,6 +361,32 @@ interface IRecordRegistry {
         uint40 issuedAt,
         string calldata uri
     ) external returns (uint256 newId);
+
+    /**
+     * @notice The device registry writes a record of a patient's own stream: its issuer is 0 (no hospital
+     * documented it, so it is never a treatment and nobody amends it) and its source is stored. The registry
+     * checked who writes for the patient; this contract checks the record as {register} does.
+     * @dev Reverts with {RecordsPaused}, {RecordsNotPatientStreams}, {RecordsInvalidSource}, or as {register}.
+     * Emits {RecordRegistered} and {RecordSourced}.
+     * @param record The record.
+     * @param source Its source (not `Hospital`).
+     * @param sourceId The device's or the writer's id, 0 for the patient.
+     * @return recordId Its id.
+     */
+    function registerSourced(
+        RecordInput calldata record,
+        Source source,
+        uint64 sourceId
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice Names the device registry, once (at deployment, before this function goes to its role).
+     * @dev Reverts with {RecordsPatientStreamsAlreadySet}, or {RecordsNotPatientStreams} for zero. Emits
+     * {PatientStreamsSet}.
+     * @param streams The device registry (its proxy).
+     * @custom:restricted GOVERNOR
+     */
+    function setPatientStreams(address streams) external;
 
     /**
      * @notice Enables or disables a record type for new records (existing records keep theirs).

@@ -42,6 +42,9 @@ interface IResearchMarket {
      * @param contestWindow How long after a delivery the researcher may contest it, in seconds.
      * @param arbitratorId The public-health agency that decides contests (named at opening, as a claim programme
      * names its arbitrator, so that patients see who decides before they opt in).
+     * @param sources The record sources accepted, as a bit mask (bit s for `IRecordRegistry.Source` s: 1 a
+     * hospital's records only; 15 also what patients, their devices and their writers wrote), so that a study buys
+     * patient-generated data knowingly and a patient cannot sell a lab result it wrote itself as a hospital's.
      */
     struct RequestInput {
         uint128 recordTypes;
@@ -54,11 +57,12 @@ interface IResearchMarket {
         uint40 deadline;
         uint32 contestWindow;
         uint32 arbitratorId;
+        uint8 sources;
     }
 
     /// @notice A request that cannot be opened as given.
     /// @param field The first field that is wrong ("recordTypes", "period", "price", "maxContributions",
-    /// "deadline", "contestWindow").
+    /// "deadline", "contestWindow", "sources").
     error MarketInvalidRequest(bytes32 field);
     /// @notice The escrow received another amount than the budget: a token that takes a fee on transfer.
     /// @param expected The budget.
@@ -106,8 +110,8 @@ interface IResearchMarket {
     /// @notice A contribution names no source record, or more than 20.
     /// @param count How many it named.
     error MarketInvalidSourceCount(uint256 count);
-    /// @notice A source record is not the patient's, not of a requested type, outside the period, or not written by a
-    /// hospital.
+    /// @notice A source record is not the patient's, not of a requested type, outside the period, or from a source
+    /// (a hospital, the patient, its device, its writer) the request does not accept.
     /// @param recordId The record.
     error MarketSourceNotEligible(uint256 recordId);
     /// @notice No contribution has this id.
@@ -231,7 +235,7 @@ interface IResearchMarket {
     /**
      * @notice A patient (or a guardian) delivers its contribution, through the gateway: the digest and address of a
      * de-identified copy encrypted for the researcher, checked against 1 to 20 of its own records of the requested
-     * types whose treatment (the first version's date) falls within the period, distinct treatments in ascending order
+     * types and sources whose treatment (the first version's date) falls within the period, distinct treatments in ascending order
      * of treatment id (checked, not stored; they are public in the calldata). Refused while the researcher is
      * suspended.
      * @param requestId The request.

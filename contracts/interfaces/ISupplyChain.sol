@@ -416,4 +416,28 @@ interface ISupplyChain is ISupplyChainTypes {
         string calldata uri,
         Signature calldata signature
     ) external;
+
+    /**
+     * @notice A patient confirms it took a unit dispensed under its prescription (an administered state, once per
+     * unit), without naming itself: signed, as an adverse-event report, by the allowance's key (EIP-712
+     * `IntakeConfirmation(gtin, serial, hospitalId, takenAt, by)`), by the patient's app or by a smart-pill device
+     * the app gave that key. Anyone may send it. The prescribing hospital, which knows its allowance's key, sees it
+     * ({IntakeConfirmed}).
+     * @dev Reverts with {SupplyNotDispensed}, {SupplyAlreadyAdministered}, {SupplyInvalidIntakeTime} or
+     * {SupplyNotUnitsPatient}. Emits {IntakeConfirmed}.
+     * @param gtin The unit's GTIN.
+     * @param serial Its serial.
+     * @param hospitalId The prescribing hospital, part of the allowance's key.
+     * @param takenAt When it was taken (not before it was dispensed, not in the future).
+     * @param by Who confirms, as declared.
+     * @param signature The allowance key's signature, compact.
+     */
+    function confirmIntake(
+        uint64 gtin,
+        bytes32 serial,
+        uint32 hospitalId,
+        uint40 takenAt,
+        IntakeBy by,
+        Signature calldata signature
+    ) external;
 }

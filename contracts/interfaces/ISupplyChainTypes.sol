@@ -33,6 +33,14 @@ interface ISupplyChainTypes {
         CombinedLogger
     }
 
+    /// @notice Who says a unit was taken, as the confirmation declares it: the patient, or a smart-pill device the
+    /// patient's app gave the prescription's key. The chain cannot tell them apart, by design: a device id beside a
+    /// unit would name the patient.
+    enum IntakeBy {
+        Patient,
+        Device
+    }
+
     /// @notice Who filed an adverse-event report.
     enum Reporter {
         None,
@@ -242,12 +250,14 @@ interface ISupplyChainTypes {
      * @param pharmacyId The pharmacy.
      * @param dispensedAt When.
      * @param reported Whether its patient filed an adverse-event report on it.
+     * @param administered Whether its patient confirmed it was taken.
      */
     struct DispensedUnit {
         uint256 batchId;
         uint32 pharmacyId;
         uint40 dispensedAt;
         bool reported;
+        bool administered;
     }
 
     // ------------------------------------------------------------------ errors: batches
@@ -548,6 +558,18 @@ interface ISupplyChainTypes {
     /// @param serial The serial.
     error SupplyAlreadyReported(uint64 gtin, bytes32 serial);
 
+    /// @notice The unit's intake was confirmed already.
+    /// @param gtin The GTIN.
+    /// @param serial The serial.
+    error SupplyAlreadyAdministered(uint64 gtin, bytes32 serial);
+
+    /// @notice The intake time is before the unit was dispensed or in the future.
+    /// @param gtin The GTIN.
+    /// @param serial The serial.
+    /// @param takenAt The time given.
+    /// @param dispensedAt When the unit was dispensed.
+    error SupplyInvalidIntakeTime(uint64 gtin, bytes32 serial, uint40 takenAt, uint40 dispensedAt);
+
     // ------------------------------------------------------------------ events
 
     /**
@@ -797,6 +819,23 @@ interface ISupplyChainTypes {
         bytes32 indexed serial,
         uint32 indexed pharmacyId,
         uint256 firstBatchId
+    );
+
+    /**
+     * @notice A patient confirmed it took a dispensed unit. The prescribing hospital knows its allowance's key, so
+     * it sees the intake of what it prescribed; nobody else can tell whose unit it was.
+     * @param allowanceKey The allowance the unit was dispensed under.
+     * @param batchId The unit's batch.
+     * @param serial Its serial.
+     * @param takenAt When it was taken.
+     * @param by Who says so (as declared in the signed confirmation).
+     */
+    event IntakeConfirmed(
+        bytes32 indexed allowanceKey,
+        uint256 indexed batchId,
+        bytes32 serial,
+        uint40 takenAt,
+        IntakeBy by
     );
 
     /**

@@ -65,6 +65,8 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
     uint40 public constant ARBITRATION_PERIOD = 21 days;
     /// @notice The longest contest window a request may set.
     uint32 public constant MAX_CONTEST_WINDOW = 30 days;
+    /// @dev Every record source (hospital, patient, device, writer), as a request's bit mask.
+    uint8 private constant ALL_SOURCES = 15;
 
     /// @notice The token patients are paid in (IST).
     /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
@@ -99,6 +101,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         if (input.contestWindow == 0 || input.contestWindow > MAX_CONTEST_WINDOW) {
             revert MarketInvalidRequest("contestWindow");
         }
+        if (input.sources == 0 || input.sources > ALL_SOURCES) revert MarketInvalidRequest("sources");
         // The arbitrator must be an active public-health agency now (the directory's errors otherwise).
         _participants.activeAccountOf(input.arbitratorId, Kinds.PUBLIC_HEALTH_AGENCY);
         MarketStorage storage $ = _storage();
@@ -372,20 +375,29 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
         return funded - r.paid - price * r.pending - r.refunded;
     }
 
-    /// @dev A source record must be the patient's, of a requested type, for a treatment in the period: the
-    /// treatment's date is its first version's, so an amendment cannot move old care into the period.
+    /// @dev A source record must be the patient's, of a requested type and source, for a treatment in the period:
+    /// the treatment's date is its first version's, so an amendment cannot move old care into the period.
     function _checkSource(
         RequestInput storage input,
         uint64 patientId,
         uint256 recordId
     ) private view returns (uint256 treatmentId) {
-        (uint64 owner, , uint8 recordType, uint256 treatment, uint40 treatedAt) = _records.treatment(recordId);
+        (uint64 owner, uint32 issuer, uint8 recordType, uint256 treatment, uint40 treatedAt) = _records.treatment(
+            recordId
+        );
         if (
             owner != patientId ||
             (input.recordTypes >> recordType) & 1 == 0 ||
             treatedAt < input.from ||
             treatedAt > input.to
         ) revert MarketSourceNotEligible(recordId);
+        // A hospital's record (bit 0) costs nothing more to check; a patient-stream record's source is asked.
+        uint8 source;
+        if (issuer == 0) {
+            (IRecordRegistry.Source s, ) = _records.sourceOf(recordId);
+            source = uint8(s);
+        }
+        if ((input.sources >> source) & 1 == 0) revert MarketSourceNotEligible(recordId);
         return treatment;
     }
 

@@ -60,6 +60,16 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         mapping(bytes32 digest => uint256 recordId) idOfDigest;
         mapping(uint64 patientId => PackedIdList.List) byPatient;
         mapping(uint32 issuer => PackedIdList.List) byIssuer;
+        /// @dev The device registry, the one writer of records that are not a hospital's (named once).
+        address patientStreams;
+        /// @dev Where a record that is not a hospital's comes from (a hospital's record has none: its issuer says).
+        mapping(uint256 recordId => SourceData) sources;
+    }
+
+    /// @dev A patient-stream record's source and the device's or writer's id. One slot.
+    struct SourceData {
+        Source source;
+        uint64 sourceId;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -108,6 +118,20 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     /// @inheritdoc IRecordRegistry
     function pausedAt() external view returns (uint40) {
         return _storage().config.pausedAt;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function patientStreams() external view returns (address) {
+        return _storage().patientStreams;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function sourceOf(uint256 recordId) external view returns (Source source, uint64 sourceId) {
+        RecordStorage storage $ = _storage();
+        Core memory c = _core($, recordId);
+        if (c.issuer != 0) return (Source.Hospital, c.issuer);
+        SourceData memory data = $.sources[recordId];
+        return (data.source, data.sourceId);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -245,6 +269,36 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     }
 
     /// @inheritdoc IRecordRegistry
+    function registerSourced(
+        RecordInput calldata record,
+        Source source,
+        uint64 sourceId
+    ) external returns (uint256 recordId) {
+        RecordStorage storage $ = _storage();
+        if (msg.sender != $.patientStreams || msg.sender == address(0)) revert RecordsNotPatientStreams(msg.sender);
+        if (source == Source.Hospital) revert RecordsInvalidSource(source);
+        Config memory config = _writable($);
+        recordId = config.lastId + 1;
+        // Issuer 0: no hospital documented it. The device registry checked the patient (the one acting, or the one
+        // that named the writer), so no patient count is needed.
+        Core memory core = Core(record.patientId, 0, record.recordType, 0, 0, 0, uint40(recordId));
+        _store(config.recordTypes, type(uint64).max, 0, recordId, core, record.issuedAt, record.digest, record.uri);
+        $.config.lastId = uint40(recordId);
+        $.sources[recordId] = SourceData(source, sourceId);
+        emit RecordSourced(recordId, record.patientId, source, sourceId);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    /// @custom:restricted GOVERNOR
+    function setPatientStreams(address streams) external restricted {
+        RecordStorage storage $ = _storage();
+        if ($.patientStreams != address(0)) revert RecordsPatientStreamsAlreadySet($.patientStreams);
+        if (streams == address(0)) revert RecordsNotPatientStreams(streams);
+        $.patientStreams = streams;
+        emit PatientStreamsSet(streams);
+    }
+
+    /// @inheritdoc IRecordRegistry
     /// @custom:restricted GOVERNOR
     function setRecordType(uint8 recordType, bool enabled, bytes32 label) external restricted {
         _setRecordType(recordType, enabled, label);
@@ -313,7 +367,8 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         $.idOfDigest[digest] = recordId;
         $.records[recordId] = core;
         $.byPatient[core.patientId].push(recordId);
-        $.byIssuer[core.issuer].push(recordId);
+        // A patient-stream record has no issuer, and no list of its own: its source's event indexes it.
+        if (core.issuer != 0) $.byIssuer[core.issuer].push(recordId);
         emit RecordRegistered(
             recordId,
             core.patientId,

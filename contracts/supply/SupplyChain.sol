@@ -203,7 +203,7 @@ contract SupplyChain is SupplyChainBase, ISupplyChain, IERC5267 {
     /// @inheritdoc ISupplyChain
     function dispensedUnit(uint64 gtin, bytes32 serial) external view returns (DispensedUnit memory) {
         UnitData memory u = _storage().units[_unitKey(gtin, serial)];
-        return DispensedUnit(u.batchId, u.pharmacyId, u.dispensedAt, u.reported);
+        return DispensedUnit(u.batchId, u.pharmacyId, u.dispensedAt, u.reported, u.administered);
     }
 
     /// @inheritdoc ISupplyChain
@@ -292,7 +292,8 @@ contract SupplyChain is SupplyChainBase, ISupplyChain, IERC5267 {
             pharmacyId: pharmacyId,
             dispensedAt: uint40(block.timestamp),
             reported: false,
-            keyTag: bytes18(allowanceKey)
+            administered: false,
+            keyTag: bytes17(allowanceKey)
         });
         emit Dispensed(batchId, allowanceKey, pharmacyId, serial);
         return true;
@@ -418,6 +419,11 @@ contract SupplyChain is SupplyChainBase, ISupplyChain, IERC5267 {
         string calldata,
         Signature calldata
     ) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ISupplyChain
+    function confirmIntake(uint64, bytes32, uint32, uint40, IntakeBy, Signature calldata) external {
         _delegate();
     }
 

@@ -327,12 +327,39 @@ contract SupplyChainExtension is SupplyChainBase {
         );
         address keyAddress = _recover(structHash, signature);
         // Over the counter the tag is zero, and no key hashes to a tag of zero.
-        if (u.keyTag == bytes18(0) || u.keyTag != bytes18(keccak256(abi.encode(hospitalId, keyAddress)))) {
+        if (u.keyTag == bytes17(0) || u.keyTag != bytes17(keccak256(abi.encode(hospitalId, keyAddress)))) {
             revert SupplyNotUnitsPatient(gtin, serial);
         }
         u.reported = true;
         uint32 count = ++$.batches[batchId].adverseEvents;
         emit AdverseEventReported(batchId, Reporter.Patient, 0, count, digest, uri);
+    }
+
+    /// @dev Implements {ISupplyChain}'s function of this name; see there.
+    function confirmIntake(
+        uint64 gtin,
+        bytes32 serial,
+        uint32 hospitalId,
+        uint40 takenAt,
+        IntakeBy by,
+        Signature calldata signature
+    ) external onlyDelegated {
+        UnitData storage u = _storage().units[_unitKey(gtin, serial)];
+        uint32 batchId = u.batchId;
+        if (batchId == 0) revert SupplyNotDispensed(gtin, serial);
+        if (u.administered) revert SupplyAlreadyAdministered(gtin, serial);
+        if (takenAt < u.dispensedAt || takenAt > block.timestamp) {
+            revert SupplyInvalidIntakeTime(gtin, serial, takenAt, u.dispensedAt);
+        }
+        address keyAddress = _recover(
+            keccak256(abi.encode(INTAKE_TYPE, gtin, serial, hospitalId, takenAt, by)),
+            signature
+        );
+        bytes32 allowanceKey = keccak256(abi.encode(hospitalId, keyAddress));
+        // Over the counter the tag is zero, and no key hashes to a tag of zero.
+        if (u.keyTag == bytes17(0) || u.keyTag != bytes17(allowanceKey)) revert SupplyNotUnitsPatient(gtin, serial);
+        u.administered = true;
+        emit IntakeConfirmed(allowanceKey, batchId, serial, takenAt, by);
     }
 
     // --------------------------------------------------------------- internals

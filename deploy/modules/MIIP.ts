@@ -3,6 +3,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { ROLES } from "../../config/roles";
 import GovernanceModule from "./Governance";
 import ClaimsModule from "./Claims";
+import DevicesModule from "./Devices";
 import ISTModule from "./IST";
 import MarketModule from "./Market";
 import PaymentsModule from "./Payments";
@@ -30,6 +31,7 @@ export default buildModule("MIIP", (m) => {
   const { supply, verifier } = m.useModule(SupplyModule);
   const { market } = m.useModule(MarketModule);
   const { payments } = m.useModule(PaymentsModule);
+  const { devices } = m.useModule(DevicesModule);
   const wired = [
     GovernanceModule,
     ISTModule,
@@ -39,6 +41,7 @@ export default buildModule("MIIP", (m) => {
     SupplyModule,
     MarketModule,
     PaymentsModule,
+    DevicesModule,
   ];
 
   const delay = m.getParameter<number>("governorDelay");
@@ -52,6 +55,7 @@ export default buildModule("MIIP", (m) => {
     SupplyChain: supply,
     ResearchMarket: market,
     CarePayments: payments,
+    DeviceRegistry: devices,
   };
   const delays = Object.entries(targets).map(([name, target]) =>
     m.call(manager, "setTargetAdminDelay", [target, delay], { id: `adminDelay_${name}`, after: wired }),
@@ -63,5 +67,5 @@ export default buildModule("MIIP", (m) => {
   const deployer = m.getAccount(0);
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], { id: "renounce_ADMIN", after: [granted] });
 
-  return { ...ist, ...registry, manager, claims, products, supply, verifier, market, payments };
+  return { ...ist, ...registry, manager, claims, products, supply, verifier, market, payments, devices };
 });

@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { ConsentManager__factory, ParticipantRegistry__factory, RecordRegistry__factory } from "../../typechain-types";
+import { ConsentManager__factory, ParticipantRegistry__factory } from "../../typechain-types";
 import GovernanceModule from "./Governance";
 import { ROLES } from "../../config/roles";
 import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
@@ -9,7 +9,8 @@ import { grantRoleFromParameter, wireFunctionRoles } from "./roles";
  * The participant directory, the record registry and the consent manager, each an implementation behind an
  * ERC-1967 proxy (UUPS), initialised in the proxy's constructor so that nobody can front-run the
  * initialisation. The consent manager becomes the record registry's read policy before the registry's
- * functions are handed to their roles (after that only the delayed governor could set it).
+ * functions are handed to their roles (after that only the delayed governor could set it), which the Devices
+ * module does once it has named the device registry.
  *
  * Parameters: `registrar`, `governor`, `guardian` (accounts), `governorDelay` (seconds every GOVERNOR action
  * waits between schedule and execute), `recordTypes` and `recordTypeLabels` (the types enabled at start),
@@ -55,7 +56,7 @@ export default buildModule("Registry", (m) => {
     { id: "ConsentManagerProxy" },
   );
   const consent = m.contractAt("ConsentManager", consentProxy, { id: "ConsentManager" });
-  const readPolicy = m.call(records, "setReadPolicy", [consent], { id: "RecordRegistry_setReadPolicy" });
+  m.call(records, "setReadPolicy", [consent], { id: "RecordRegistry_setReadPolicy" });
 
   grantRoleFromParameter(m, manager, "REGISTRAR");
   grantRoleFromParameter(m, manager, "GOVERNOR", m.getParameter<number>("governorDelay"));
@@ -63,7 +64,6 @@ export default buildModule("Registry", (m) => {
   // The guardian can cancel a scheduled GOVERNOR operation (an upgrade, a reinstatement) during its delay.
   m.call(manager, "setRoleGuardian", [ROLES.GOVERNOR, ROLES.GUARDIAN], { id: "guardian_of_GOVERNOR" });
   wireFunctionRoles(m, manager, "ParticipantRegistry", participants, ParticipantRegistry__factory.createInterface());
-  wireFunctionRoles(m, manager, "RecordRegistry", records, RecordRegistry__factory.createInterface(), [readPolicy]);
   wireFunctionRoles(m, manager, "ConsentManager", consent, ConsentManager__factory.createInterface());
 
   return { manager, participants, records, consent };

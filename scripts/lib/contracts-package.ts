@@ -51,6 +51,7 @@ export const DEPLOYED_ABIS: Record<ContractName, string> = {
   PackVerifier: "PackVerifier",
   ResearchMarket: "IResearchMarket",
   CarePayments: "ICarePayments",
+  DeviceRegistry: "IDeviceRegistry",
 };
 
 /** Standard interfaces a client of the suite also calls: a programme's stablecoin, permits, EIP-712 domains. */
@@ -372,6 +373,7 @@ export const ERROR_SOURCES: ContractName[] = [
   "SupplyChain",
   "ResearchMarket",
   "CarePayments",
+  "DeviceRegistry",
   "ISTDistribution",
   "INSSETToken",
 ];

@@ -18,6 +18,7 @@ import {
   PackVerifier__factory,
   ResearchMarket__factory,
   CarePayments__factory,
+  DeviceRegistry__factory,
   type ClaimEscrow,
   type ConsentManager,
   type INSSETToken,
@@ -30,6 +31,7 @@ import {
   type PackVerifier,
   type ResearchMarket,
   type CarePayments,
+  type DeviceRegistry,
 } from "../../typechain-types";
 import { PUBLIC_NETWORKS } from "../../config/networks";
 import { ROLES } from "../../config/roles";
@@ -50,6 +52,7 @@ export interface Suite {
   verifier: PackVerifier;
   market: ResearchMarket;
   payments: CarePayments;
+  devices: DeviceRegistry;
   resolved: ResolvedParameters;
 }
 
@@ -122,6 +125,7 @@ export async function deploySuite(
     verifier: PackVerifier__factory.connect(at("verifier"), deployer),
     market: ResearchMarket__factory.connect(at("market"), deployer),
     payments: CarePayments__factory.connect(at("payments"), deployer),
+    devices: DeviceRegistry__factory.connect(at("devices"), deployer),
     resolved,
   };
 
@@ -208,6 +212,7 @@ export async function deploymentOf(suite: Suite, startBlock: number): Promise<De
     PackVerifier: await suite.verifier.getAddress(),
     ResearchMarket: await suite.market.getAddress(),
     CarePayments: await suite.payments.getAddress(),
+    DeviceRegistry: await suite.devices.getAddress(),
   });
 }
 

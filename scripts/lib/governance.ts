@@ -21,6 +21,7 @@ import {
   SupplyChain__factory,
   ResearchMarket__factory,
   CarePayments__factory,
+  DeviceRegistry__factory,
 } from "../../typechain-types";
 import type { ResolvedParameters } from "./parameters";
 
@@ -38,6 +39,7 @@ const MANAGED: Record<ManagedContract, { address: (d: Deployment) => string; ifa
   SupplyChain: { address: (d) => d.SupplyChain, iface: SupplyChain__factory.createInterface() },
   ResearchMarket: { address: (d) => d.ResearchMarket, iface: ResearchMarket__factory.createInterface() },
   CarePayments: { address: (d) => d.CarePayments, iface: CarePayments__factory.createInterface() },
+  DeviceRegistry: { address: (d) => d.DeviceRegistry, iface: DeviceRegistry__factory.createInterface() },
 };
 
 const ROLE_BY_ID = new Map<bigint, RoleName>(Object.entries(ROLES).map(([name, id]) => [id, name as RoleName]));

@@ -50,6 +50,7 @@ export async function openRequestFixture(dir: string) {
     deadline: now + 30 * DAY,
     contestWindow: 7 * DAY,
     arbitratorId: AGENCY_ID,
+    sources: 1,
   };
   await market.openRequest(input);
   const patientA = who("patientA");

@@ -92,7 +92,7 @@ describe("@miip/contracts: the suite's ABIs, errors, EIP-712 data and deployment
     // A wrong argument, not a deployment's fault: a TypeError, not MIIPDeploymentError.
     expect(() => pkg.eip712Domain("RecordRegistry" as "ConsentManager", 1, "0x00")).to.throw(
       TypeError,
-      /^RecordRegistry signs nothing: the signing contracts are ParticipantRegistry, ConsentManager, ClaimEscrow, SupplyChain, INSSETToken$/,
+      /^RecordRegistry signs nothing: the signing contracts are ParticipantRegistry, ConsentManager, ClaimEscrow, SupplyChain, DeviceRegistry, INSSETToken$/,
     );
     expect(pkg.roles).to.deep.equal(ROLES);
     expect(pkg.institutionKinds).to.deep.equal(KINDS);

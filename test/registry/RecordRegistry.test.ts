@@ -79,7 +79,7 @@ describe("RecordRegistry", function () {
       await expect(asHospital.register({ ...good, uri: "" }))
         .to.be.revertedWithCustomError(records, "RecordsEmptyURI")
         .withArgs(0);
-      for (const recordType of [0, 8, 127, 200]) {
+      for (const recordType of [0, 9, 127, 200]) {
         await expect(asHospital.register({ ...good, recordType }))
           .to.be.revertedWithCustomError(records, "RecordsUnknownRecordType")
           .withArgs(0, recordType);

@@ -18,6 +18,7 @@ const DEPLOYED = [
   "SupplyChain",
   "ResearchMarket",
   "CarePayments",
+  "DeviceRegistry",
 ];
 
 function sample(param: ParamType): unknown {

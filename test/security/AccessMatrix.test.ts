@@ -11,12 +11,16 @@ import {
   ADVERSE_EVENT_REPORT_TYPES,
   FILL_TYPES,
   CONSENT_TYPES,
+  DEVICE_BINDING_TYPES,
   DEVICE_REGISTRATION_TYPES,
+  INTAKE_TYPES,
+  READING_ANCHOR_TYPES,
   PERMIT_TYPES,
   READING_TYPES,
   REGISTER_PATIENT_TYPES,
   compactSignature,
   consentDomain,
+  devicesDomain,
   istPermitDomain,
   participantsDomain,
   supplyDomain,
@@ -78,6 +82,9 @@ const AUTHORISATION_ERRORS = new Set([
   "MarketNotArbitrator",
   "PaymentsNotIssuer",
   "PaymentsNotPatient",
+  "RecordsNotPatientStreams", // not the device registry
+  "DevicesWriterNotNamed", // an institution the patient did not name as a writer
+  "DevicesNotFollowing", // unfollow: the caller (by its institution id) does not follow the patient
   "NotAManagedContract",
 ]);
 
@@ -110,6 +117,12 @@ const NO_SUCCESS = new Set([
   "ResearchMarket.refund",
   // Named once, at deployment: the governor is refused with ClaimsCarePaymentsAlreadySet.
   "ClaimEscrow.setCarePayments",
+  // Named once, at deployment: the governor is refused with RecordsPatientStreamsAlreadySet.
+  "RecordRegistry.setPatientStreams",
+  // Only the device registry writes patient-stream records: every actor is refused with RecordsNotPatientStreams.
+  "RecordRegistry.registerSourced",
+  "DeviceRegistry.initialize",
+  "DeviceRegistry.setAuthority",
 ]);
 
 const CONTRACTS = {
@@ -124,6 +137,7 @@ const CONTRACTS = {
   SupplyChain: "supply",
   ResearchMarket: "market",
   CarePayments: "payments",
+  DeviceRegistry: "devices",
 } as const;
 
 type Call = { target: string; data: string };
@@ -297,6 +311,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       deadline: studyNow + 60 * DAY,
       contestWindow: DAY,
       arbitratorId: ids.agency,
+      sources: 1,
     };
     await market.connect(s.researcher).openRequest(study);
     await asPatient(participants, s.patientA, patients.a, market, "optIn", [1]);
@@ -425,6 +440,23 @@ describe("Access matrix: every state-changing function, as every actor, against 
     // suspended: it still answers for what it opened.
     await consent.connect(s.hospital).openEmergency(patients.a, code("er"));
     await consent.connect(s.emergencyHospital).openEmergency(patients.a, code("er"));
+    // Patient-generated data: a model the regulator approved for the manufacturer (two firmware versions), a
+    // glucose monitor bound to patient A, the hospital named as a writer of A's stream, and the second hospital
+    // following A's devices under its emergency access (which its suspension, below, makes lapse).
+    const { devices } = s;
+    const devicesAt = devicesDomain(31337n, await devices.getAddress());
+    await devices
+      .connect(s.regulator)
+      .approveModel(ids.manufacturer, hre.ethers.id("matrix model"), [hre.ethers.id("fw 1"), hre.ethers.id("fw 2")]);
+    const monitor = new hre.ethers.Wallet(hre.ethers.id("matrix glucose monitor"));
+    /** A device's signature binding it to patient A (model 1, firmware 0). */
+    const binding = async (wallet: InstanceType<typeof hre.ethers.Wallet>) => {
+      const b = { device: wallet.address, patientId: patients.a, modelId: 1, firmware: 0, deadline: far };
+      return [b, compactSignature(await wallet.signTypedData(devicesAt, DEVICE_BINDING_TYPES, b))] as const;
+    };
+    await asPatient(participants, s.patientA, patients.a, devices, "bindDevice", [...(await binding(monitor))]);
+    await asPatient(participants, s.patientA, patients.a, devices, "setWriter", [ids.hospital, true]);
+    await devices.connect(s.emergencyHospital).follow(patients.a);
     await participants.connect(s.registrar).suspend(ids.suspended, code("review"));
 
     // Patient B's diagnosis delivered to request 1 (contribution 2, read: the researcher may accept or contest it);
@@ -500,6 +532,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
       supply: await supply.getAddress(),
       market: await market.getAddress(),
       payments: await payments.getAddress(),
+      devices: await devices.getAddress(),
     };
     return {
       ...s,
@@ -532,6 +565,9 @@ describe("Access matrix: every state-changing function, as every actor, against 
       given,
       setType,
       study,
+      devicesAt,
+      monitor,
+      binding,
     };
   }
 
@@ -969,6 +1005,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
         target: c.address.records,
         data: c.records.interface.encodeFunctionData("setReadPolicy", [c.address.consent]),
       }),
+      setPatientStreams: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("setPatientStreams", [c.address.devices]),
+      }),
+      registerSourced: async (c) => ({
+        target: c.address.records,
+        data: c.records.interface.encodeFunctionData("registerSourced", [await ownRecord(c, "sourced"), 1, 0]),
+      }),
       pause: async (c) => ({ target: c.address.records, data: c.records.interface.encodeFunctionData("pause") }),
       unpause: async (c) => {
         await c.records.connect(c.actors["guardian-role"]).pause();
@@ -1393,6 +1437,27 @@ describe("Access matrix: every state-changing function, as every actor, against 
           "ipfs://report",
         ]),
       }),
+      confirmIntake: async (c) => {
+        const intake = {
+          gtin: c.supplyGtin,
+          serial: c.given.serial,
+          hospitalId: c.ids.hospital,
+          takenAt: await time.latest(),
+          by: 0,
+        };
+        const signature = compactSignature(await c.prescription.signTypedData(c.domain, INTAKE_TYPES, intake));
+        return {
+          target: c.address.supply,
+          data: c.supply.interface.encodeFunctionData("confirmIntake", [
+            intake.gtin,
+            intake.serial,
+            intake.hospitalId,
+            intake.takenAt,
+            intake.by,
+            signature,
+          ]),
+        };
+      },
       reportAdverseEventAsPatient: async (c) => {
         const report = {
           gtin: c.supplyGtin,
@@ -1483,6 +1548,108 @@ describe("Access matrix: every state-changing function, as every actor, against 
         data: c.market.interface.encodeFunctionData("setAuthority", [c.address.manager]),
       }),
     },
+    DeviceRegistry: {
+      approveModel: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("approveModel", [
+          c.ids.manufacturer,
+          hre.ethers.id("another model"),
+          [hre.ethers.id("fw")],
+        ]),
+      }),
+      approveFirmware: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("approveFirmware", [1, hre.ethers.id("fw 3")]),
+      }),
+      withdrawFirmware: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("withdrawFirmware", [1, 1, code("unsafe patch")]),
+      }),
+      withdrawModel: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("withdrawModel", [1, code("unsafe")]),
+      }),
+      bindDevice: async (c, a) => {
+        const args = await c.binding(new hre.ethers.Wallet(hre.ethers.id("matrix second monitor")));
+        return viaGateway(c, a, c.address.devices, c.devices.interface.encodeFunctionData("bindDevice", [...args]));
+      },
+      revokeDevice: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.devices,
+          c.devices.interface.encodeFunctionData("revokeDevice", [c.monitor.address]),
+        ),
+      anchor: async (c) => {
+        const to = await time.latest();
+        const anchor = {
+          device: c.monitor.address,
+          sequence: 1,
+          from: to - DAY,
+          to,
+          count: 96,
+          firmware: 0,
+          batchDigest: hre.ethers.id("readings"),
+        };
+        const uri = "ipfs://readings";
+        const signature = compactSignature(
+          await c.monitor.signTypedData(c.devicesAt, READING_ANCHOR_TYPES, { ...anchor, uriHash: hre.ethers.id(uri) }),
+        );
+        return {
+          target: c.address.devices,
+          data: c.devices.interface.encodeFunctionData("anchor", [anchor, uri, signature]),
+        };
+      },
+      setWriter: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.devices,
+          c.devices.interface.encodeFunctionData("setWriter", [c.ids.researcher, true]),
+        ),
+      writeOwnRecord: async (c, a) =>
+        viaGateway(
+          c,
+          a,
+          c.address.devices,
+          c.devices.interface.encodeFunctionData("writeOwnRecord", [await ownRecord(c, "own"), 1]),
+        ),
+      writeRecord: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("writeRecord", [await ownRecord(c, "written")]),
+      }),
+      follow: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("follow", [c.patients.a]),
+      }),
+      unfollow: async (c) => {
+        await c.devices.connect(c.hospital).follow(c.patients.a);
+        return { target: c.address.devices, data: c.devices.interface.encodeFunctionData("unfollow", [c.patients.a]) };
+      },
+      dropFollower: async (c, a) =>
+        viaGateway(c, a, c.address.devices, c.devices.interface.encodeFunctionData("dropFollower", [c.ids.suspended])),
+      dropLapsedFollower: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("dropLapsedFollower", [c.patients.a, c.ids.suspended]),
+      }),
+      upgradeToAndCall: async (c) => {
+        const impl = await (
+          await hre.ethers.getContractFactory("DeviceRegistry")
+        ).deploy(c.address.participants, c.address.records);
+        return {
+          target: c.address.devices,
+          data: c.devices.interface.encodeFunctionData("upgradeToAndCall", [await impl.getAddress(), "0x"]),
+        };
+      },
+      initialize: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("initialize", [c.address.manager]),
+      }),
+      setAuthority: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("setAuthority", [c.address.manager]),
+      }),
+    },
     CarePayments: {
       // A hospital bills a record it wrote; a pharmacy (or anyone else) a dispensing.
       issue: async (c, a) => {
@@ -1561,6 +1728,17 @@ describe("Access matrix: every state-changing function, as every actor, against 
       recordType: 1,
       issuedAt: await time.latest(),
       uri: "ipfs://new",
+    };
+  }
+
+  /** A record of patient A's own stream (device readings), for the device registry's write paths. */
+  async function ownRecord(c: Ctx, label: string) {
+    return {
+      patientId: c.patients.a,
+      digest: hre.ethers.id(`${label} ${Math.random()}`),
+      recordType: RECORD_TYPES["device-readings"],
+      issuedAt: await time.latest(),
+      uri: `ipfs://${label}`,
     };
   }
 

@@ -1176,7 +1176,7 @@ describe("SupplyChain", function () {
         "revokeAllowance",
         "withdrawRecall",
       ]);
-      expect(delegated).to.have.length(16);
+      expect(delegated).to.have.length(17);
       for (const fn of delegated) {
         const data = (extension.interface as Interface).encodeFunctionData(fn, fn.inputs.map(zeroOf));
         await expect(

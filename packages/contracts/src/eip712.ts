@@ -128,11 +128,58 @@ export const BILL_TYPES = {
   ],
 } as const;
 
+/**
+ * A personal device's consent to be bound to a patient (DeviceRegistry.bindDevice), signed by the device's key:
+ * the patient, the approved model and the firmware version it runs. Once per key; good until `deadline`.
+ */
+export const DEVICE_BINDING_TYPES = {
+  DeviceBinding: [
+    { name: "device", type: "address" },
+    { name: "patientId", type: "uint64" },
+    { name: "modelId", type: "uint32" },
+    { name: "firmware", type: "uint16" },
+    { name: "deadline", type: "uint40" },
+  ],
+} as const;
+
+/**
+ * An anchor of one period of a personal device's readings (DeviceRegistry.anchor), signed by the device: the
+ * digest of the encrypted batch, how many readings, the period, the firmware, the hash of the batch's URI. Never a
+ * measured value.
+ */
+export const READING_ANCHOR_TYPES = {
+  ReadingAnchor: [
+    { name: "device", type: "address" },
+    { name: "sequence", type: "uint32" },
+    { name: "from", type: "uint40" },
+    { name: "to", type: "uint40" },
+    { name: "count", type: "uint32" },
+    { name: "firmware", type: "uint16" },
+    { name: "batchDigest", type: "bytes32" },
+    { name: "uriHash", type: "bytes32" },
+  ],
+} as const;
+
+/**
+ * A patient's confirmation that it took a dispensed unit (SupplyChain.confirmIntake), signed by the prescription's
+ * allowance key (by the patient's app, or a smart-pill device it gave the key): `by` 0 the patient, 1 a device.
+ */
+export const INTAKE_TYPES = {
+  IntakeConfirmation: [
+    { name: "gtin", type: "uint64" },
+    { name: "serial", type: "bytes32" },
+    { name: "hospitalId", type: "uint32" },
+    { name: "takenAt", type: "uint40" },
+    { name: "by", type: "uint8" },
+  ],
+} as const;
+
 /** The name and version of each signing contract's EIP-712 domain, as the contract sets them. */
 export const EIP712_DOMAINS = {
   ParticipantRegistry: { name: "MIIP Participants", version: "1" },
   ConsentManager: { name: "MIIP Consent", version: "1" },
   ClaimEscrow: { name: "MIIP Claims", version: "1" },
   SupplyChain: { name: "MIIP Supply Chain", version: "1" },
+  DeviceRegistry: { name: "MIIP Devices", version: "1" },
   INSSETToken: { name: "INSSET", version: "1" },
 } as const;

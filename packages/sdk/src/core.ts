@@ -20,6 +20,7 @@ import { ERRORS } from "./contracts/abis.ts";
 import type {
   IAccessManager,
   ICarePayments,
+  IDeviceRegistry,
   IClaimEscrow,
   IConsentManager,
   IISTDistribution,
@@ -48,6 +49,7 @@ export interface SuiteContracts {
   verifier: PackVerifier;
   market: IResearchMarket;
   payments: ICarePayments;
+  devices: IDeviceRegistry;
 }
 
 /** One event of the suite, decoded: which contract, which event, its arguments by name. */
@@ -137,6 +139,7 @@ export class Core {
       verifier: connect<PackVerifier>("PackVerifier", d.PackVerifier, runner),
       market: connect<IResearchMarket>("ResearchMarket", d.ResearchMarket, runner),
       payments: connect<ICarePayments>("CarePayments", d.CarePayments, runner),
+      devices: connect<IDeviceRegistry>("DeviceRegistry", d.DeviceRegistry, runner),
     };
     this.byAddress = new Map((Object.keys(INTERFACES) as ContractName[]).map((name) => [d[name].toLowerCase(), name]));
   }

@@ -14,6 +14,7 @@ export const CONTRACT_NAMES = [
   "PackVerifier",
   "ResearchMarket",
   "CarePayments",
+  "DeviceRegistry",
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];

@@ -29,6 +29,13 @@ export const PATIENT_CALL_TYPES = typed(data.PATIENT_CALL_TYPES);
 /** A bill both parties to the care attest (IClaimEscrow.Bill). */
 export const BILL_TYPES = typed(data.BILL_TYPES);
 
+/** A personal device's consent to be bound to a patient (DeviceRegistry.bindDevice). */
+export const DEVICE_BINDING_TYPES = typed(data.DEVICE_BINDING_TYPES);
+/** An anchor of a period of a personal device's encrypted readings, signed by the device (DeviceRegistry.anchor). */
+export const READING_ANCHOR_TYPES = typed(data.READING_ANCHOR_TYPES);
+/** A patient's confirmation that it took a dispensed unit, signed by the prescription's key (confirmIntake). */
+export const INTAKE_TYPES = typed(data.INTAKE_TYPES);
+
 /** The name of the consent manager's EIP-712 domain. */
 export const CONSENT_DOMAIN_NAME = data.eip712Domains.ConsentManager.name;
 /** The version of the consent manager's EIP-712 domain. */
@@ -50,6 +57,11 @@ export function istPermitDomain(chainId: bigint, token: string): TypedDataDomain
 /** The EIP-712 domain of a SupplyChain deployment (its proxy address, on its chain). */
 export function supplyDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
   return domain("SupplyChain", chainId, verifyingContract);
+}
+
+/** The EIP-712 domain of a DeviceRegistry deployment (its proxy address, on its chain). */
+export function devicesDomain(chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return domain("DeviceRegistry", chainId, verifyingContract);
 }
 
 /** The EIP-712 domain of the participant directory (its proxy): patient registration, accounts, the gateway. */

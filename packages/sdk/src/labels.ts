@@ -17,6 +17,37 @@ export const DEVICE_KINDS = {
 
 export type DeviceKindName = keyof typeof DEVICE_KINDS;
 
+/** Where a record comes from, as numbered in IRecordRegistry.Source: only a hospital's documents care. */
+export const RECORD_SOURCES = {
+  hospital: 0,
+  patient: 1,
+  device: 2,
+  writer: 3,
+} as const;
+
+export type RecordSourceName = keyof typeof RECORD_SOURCES;
+export const RECORD_SOURCE_NAMES = invert(RECORD_SOURCES);
+
+/** A bit set of record sources (bit s for source s), as a data request names the sources it accepts. */
+export function sourcesMask(sources: readonly RecordSourceName[]): number {
+  if (sources.length === 0) throw new RangeError("name at least one record source");
+  let mask = 0;
+  for (const source of sources) {
+    const bit = RECORD_SOURCES[source];
+    if (bit === undefined)
+      throw new RangeError(`unknown record source "${source}" (one of ${Object.keys(RECORD_SOURCES).join(", ")})`);
+    mask |= 1 << bit;
+  }
+  return mask;
+}
+
+/** The sources of a bit set, by name. */
+export function sourcesOf(mask: number): RecordSourceName[] {
+  return (Object.entries(RECORD_SOURCES) as [RecordSourceName, number][])
+    .filter(([, bit]) => (mask >> bit) & 1)
+    .map(([name]) => name);
+}
+
 export const KIND_NAMES: Record<number, string> = { 0: "none", ...invert(KINDS) };
 export const PURPOSE_NAMES = invert(PURPOSES);
 export const RECORD_TYPE_NAMES = invert(RECORD_TYPES);
@@ -36,6 +67,10 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
   Reporter: ["none", "hospital", "pharmacy", "patient"],
   CategoryKind: ["vesting", "pool"],
   DeviceKind: Object.values(DEVICE_KIND_NAMES),
+  /** IDeviceRegistry.DeviceStatus: a personal device. */
+  DeviceStatus: ["none", "bound", "revoked"],
+  Source: Object.values(RECORD_SOURCE_NAMES),
+  IntakeBy: ["patient", "device"],
   ProgrammeSetting: [
     "token",
     "coveredTypes",

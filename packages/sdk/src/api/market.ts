@@ -7,7 +7,14 @@ import { cidFromUri, cidV1, ipfsUri, sha256Hex } from "../crypto/cid.ts";
 import { decryptDocument, encryptDocument } from "../crypto/cipher.ts";
 import { type EncryptionKey, type WrappedKey, unwrapKey, wrapKey } from "../crypto/ecies.ts";
 import { type Deidentified, deidentify } from "../deidentify.ts";
-import { enumLabel, parseRecordType, recordTypeName } from "../labels.ts";
+import {
+  type RecordSourceName,
+  enumLabel,
+  parseRecordType,
+  recordTypeName,
+  sourcesMask,
+  sourcesOf,
+} from "../labels.ts";
 import { shareContext } from "../shares.ts";
 import type { BlobStore } from "../storage/blobs.ts";
 import { reasonCode } from "./consent.ts";
@@ -40,6 +47,11 @@ export interface DataRequestInput {
   contestWindowDays?: number;
   /** The public-health agency (institution id) that decides contests: patients see it before they opt in. */
   arbitratorId: number;
+  /**
+   * The record sources accepted: a hospital's records only when absent; add "patient", "device" or "writer" to buy
+   * patient-generated data knowingly (a patient's own "lab result" is not a laboratory's).
+   */
+  sources?: RecordSourceName[];
 }
 
 /** A request as the market holds it, with what follows from its counters. */
@@ -57,6 +69,8 @@ export interface DataRequestView {
   contestWindow: number;
   /** The public-health agency that decides contests. */
   arbitratorId: number;
+  /** The record sources it accepts. */
+  sources: RecordSourceName[];
   closed: boolean;
   /** Open for opt-ins and deliveries: not closed, deadline not passed, room left, its researcher active. */
   open: boolean;
@@ -178,6 +192,7 @@ export class MarketApi {
       deadline: input.deadline,
       contestWindow: Math.round((input.contestWindowDays ?? 7) * DAY),
       arbitratorId: input.arbitratorId,
+      sources: sourcesMask(input.sources ?? ["hospital"]),
     };
     const budget = input.price * BigInt(input.maxContributions);
     const market = this.core.deployment.ResearchMarket;
@@ -215,6 +230,7 @@ export class MarketApi {
       deadline: Number(input.deadline),
       contestWindow: Number(input.contestWindow),
       arbitratorId: Number(input.arbitratorId),
+      sources: sourcesOf(Number(input.sources)),
       closed: r.closed,
       open: !r.closed && now <= Number(input.deadline) && Number(r.delivered) < maxContributions && researcherActive,
       researcherActive,

@@ -68,6 +68,7 @@ export const RELAYED_CONTRACTS = [
   "SupplyChain",
   "ResearchMarket",
   "CarePayments",
+  "DeviceRegistry",
 ] as const;
 
 const MAX_BODY = 64 * 1024;

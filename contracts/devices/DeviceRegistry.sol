@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
+import {SuiteService} from "../base/SuiteService.sol";
+import {IDeviceRegistry} from "../interfaces/IDeviceRegistry.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IReadPolicy} from "../interfaces/IReadPolicy.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {Kinds} from "../libraries/Kinds.sol";
+import {Paging} from "../libraries/Paging.sol";
+
+/**
+ * @title DeviceRegistry
+ * @notice See {IDeviceRegistry}.
+ * @dev State in the ERC-7201 namespace `miip.storage.DeviceRegistry`. Gas choices for the daily anchor, the hot
+ * path: a device is one slot (id, patient, model, firmware, status, sequence, last end), a model's checks one slot
+ * (its withdrawn firmware a 128-bit set beside its ids), a patient's followers one slot (four ids); the batch's
+ * digest and URI live in the event only. Devices sign compact signatures, checked with `ecrecover` alone: a device
+ * is a key, never a contract wallet.
+ */
+contract DeviceRegistry is SuiteService, IDeviceRegistry {
+    /// @dev A device: deviceId (64) | patientId (64) | modelId (32) | firmware (16) | status (8) | sequence (32) |
+    /// lastEnd (40).
+    struct DeviceData {
+        uint64 deviceId;
+        uint64 patientId;
+        uint32 modelId;
+        uint16 firmware;
+        DeviceStatus status;
+        uint32 sequence;
+        uint40 lastEnd;
+    }
+
+    /// @dev A model's checks: manufacturerId (32) | regulatorId (32) | firmwareCount (16) | withdrawn (8) |
+    /// withdrawnFirmware (128).
+    struct ModelData {
+        uint32 manufacturerId;
+        uint32 regulatorId;
+        uint16 firmwareCount;
+        bool withdrawn;
+        uint128 withdrawnFirmware;
+    }
+
+    /// @custom:storage-location erc7201:miip.storage.DeviceRegistry
+    struct DevicesStorage {
+        uint32 modelCount;
+        uint64 deviceCount;
+        mapping(uint256 modelId => ModelData) models;
+        mapping(uint256 modelId => bytes32) modelDigests;
+        mapping(address device => DeviceData) devices;
+        mapping(uint64 deviceId => address) deviceAddresses;
+        /// @dev Grows only by the patient's own bindings (each needs a new device key's signature); read by pages.
+        mapping(uint64 patientId => address[]) patientDevices;
+        mapping(uint64 patientId => mapping(uint32 writerId => bool)) writers;
+        mapping(uint64 patientId => uint32[4]) followers;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("miip.storage.DeviceRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_LOCATION = 0xec5df179e5f97391ac80a973e5416209d4806d8e212618b21bdc1bc3710a9d00;
+
+    bytes32 private constant NAME_HASH = keccak256("MIIP Devices");
+
+    // solhint-disable gas-small-strings
+    /// @inheritdoc IDeviceRegistry
+    bytes32 public constant BINDING_TYPEHASH =
+        keccak256("DeviceBinding(address device,uint64 patientId,uint32 modelId,uint16 firmware,uint40 deadline)");
+
+    /// @inheritdoc IDeviceRegistry
+    bytes32 public constant ANCHOR_TYPEHASH =
+        keccak256(
+            "ReadingAnchor(address device,uint32 sequence,uint40 from,uint40 to,uint32 count,uint16 firmware,bytes32 batchDigest,bytes32 uriHash)"
+        );
+    // solhint-enable gas-small-strings
+
+    /// @inheritdoc IDeviceRegistry
+    uint256 public constant MAX_FOLLOWERS = 4;
+
+    /// @inheritdoc IDeviceRegistry
+    uint8 public constant DEVICE_READINGS = 8;
+
+    /// @dev The most firmware versions of one model: its withdrawn set is 128 bits, in the model's slot.
+    uint256 private constant MAX_FIRMWARE = 128;
+
+    uint8 private constant BY_HOSPITAL = 0;
+    uint8 private constant BY_PATIENT = 1;
+    uint8 private constant BY_ANYONE = 2;
+
+    /// @param participants_ The participant directory (its proxy).
+    /// @param records_ The record registry (its proxy).
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IParticipantRegistry participants_, IRecordRegistry records_) SuiteService(participants_, records_) {}
+
+    /// @notice Sets the access manager.
+    /// @param authority The suite's access manager.
+    function initialize(address authority) external initializer {
+        __AccessManaged_init(authority);
+    }
+
+    // ------------------------------------------------------------------------------------------------- models
+
+    /// @inheritdoc IDeviceRegistry
+    function approveModel(
+        uint32 manufacturerId,
+        bytes32 modelDigest,
+        bytes32[] calldata firmwareDigests
+    ) external returns (uint256 modelId) {
+        (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
+        _participants.activeAccountOf(manufacturerId, Kinds.MANUFACTURER);
+        uint256 count = firmwareDigests.length;
+        if (modelDigest == bytes32(0) || count == 0) revert DevicesEmptyDigest();
+        DevicesStorage storage $ = _storage();
+        modelId = ++$.modelCount;
+        if (count > MAX_FIRMWARE) revert DevicesTooManyFirmware(modelId);
+        $.models[modelId] = ModelData({
+            manufacturerId: manufacturerId,
+            regulatorId: regulatorId,
+            firmwareCount: uint16(count),
+            withdrawn: false,
+            withdrawnFirmware: 0
+        });
+        $.modelDigests[modelId] = modelDigest;
+        emit ModelApproved(modelId, manufacturerId, regulatorId, modelDigest);
+        for (uint256 i; i < count; ++i) {
+            if (firmwareDigests[i] == bytes32(0)) revert DevicesEmptyDigest();
+            emit FirmwareApproved(modelId, uint16(i), firmwareDigests[i], regulatorId);
+        }
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function approveFirmware(uint256 modelId, bytes32 firmwareDigest) external returns (uint16 firmware) {
+        (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
+        ModelData storage model = _model(modelId);
+        if (model.regulatorId != regulatorId) revert DevicesNotModelRegulator(modelId, regulatorId);
+        if (model.withdrawn) revert DevicesFirmwareNotApproved(modelId, model.firmwareCount);
+        if (firmwareDigest == bytes32(0)) revert DevicesEmptyDigest();
+        firmware = model.firmwareCount;
+        if (firmware >= MAX_FIRMWARE) revert DevicesTooManyFirmware(modelId);
+        model.firmwareCount = firmware + 1;
+        emit FirmwareApproved(modelId, firmware, firmwareDigest, regulatorId);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function withdrawFirmware(uint256 modelId, uint16 firmware, bytes32 reasonCode) external {
+        (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
+        ModelData storage model = _model(modelId);
+        if (firmware >= model.firmwareCount) revert DevicesFirmwareNotApproved(modelId, firmware);
+        uint128 bit = uint128(1) << firmware;
+        if (model.withdrawnFirmware & bit != 0) revert DevicesAlreadyWithdrawn(modelId, firmware);
+        model.withdrawnFirmware |= bit;
+        emit FirmwareWithdrawn(modelId, firmware, regulatorId, reasonCode);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function withdrawModel(uint256 modelId, bytes32 reasonCode) external {
+        (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
+        ModelData storage model = _model(modelId);
+        if (model.withdrawn) revert DevicesAlreadyWithdrawn(modelId, 0);
+        model.withdrawn = true;
+        emit ModelWithdrawn(modelId, regulatorId, reasonCode);
+    }
+
+    // ------------------------------------------------------------------------------------------------ devices
+
+    /// @inheritdoc IDeviceRegistry
+    function bindDevice(
+        DeviceBinding calldata binding,
+        Signature calldata signature
+    ) external returns (uint64 deviceId) {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        if (binding.patientId != patientId) revert DevicesPatientMismatch(patientId, binding.patientId);
+        if (block.timestamp > binding.deadline) revert DevicesSignatureExpired(binding.deadline, block.timestamp);
+        DevicesStorage storage $ = _storage();
+        DeviceData storage d = $.devices[binding.device];
+        if (d.status != DeviceStatus.None) revert DevicesKeyUsed(binding.device, d.status);
+        _checkFirmware(binding.modelId, binding.firmware);
+        bytes32 structHash = keccak256(
+            abi.encode(
+                BINDING_TYPEHASH,
+                binding.device,
+                binding.patientId,
+                binding.modelId,
+                binding.firmware,
+                binding.deadline
+            )
+        );
+        _checkSigner(binding.device, structHash, signature);
+        deviceId = ++$.deviceCount;
+        $.devices[binding.device] = DeviceData({
+            deviceId: deviceId,
+            patientId: patientId,
+            modelId: binding.modelId,
+            firmware: binding.firmware,
+            status: DeviceStatus.Bound,
+            sequence: 0,
+            lastEnd: 0
+        });
+        $.deviceAddresses[deviceId] = binding.device;
+        $.patientDevices[patientId].push(binding.device);
+        emit DeviceBound(deviceId, patientId, binding.device, binding.modelId, binding.firmware, actor);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function revokeDevice(address device) external {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        DeviceData storage d = _patientsDevice(device, patientId);
+        d.status = DeviceStatus.Revoked;
+        emit DeviceRevoked(d.deviceId, patientId, actor);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function anchor(ReadingAnchor calldata anchor_, string calldata uri, Signature calldata signature) external {
+        DeviceData storage d = _storage().devices[anchor_.device];
+        DeviceData memory device = d;
+        if (device.status != DeviceStatus.Bound) revert DevicesNotBound(anchor_.device, device.status);
+        uint32 sequence = device.sequence + 1;
+        if (anchor_.sequence != sequence) revert DevicesAnchorOutOfOrder(anchor_.device, anchor_.sequence, sequence);
+        if (anchor_.from <= device.lastEnd || anchor_.to < anchor_.from || anchor_.to > block.timestamp) {
+            revert DevicesInvalidPeriod(anchor_.device, anchor_.from, anchor_.to, device.lastEnd);
+        }
+        if (anchor_.count == 0 || anchor_.batchDigest == bytes32(0) || bytes(uri).length == 0) {
+            revert DevicesEmptyAnchor(anchor_.device);
+        }
+        if (anchor_.firmware < device.firmware) {
+            revert DevicesFirmwareRollback(anchor_.device, anchor_.firmware, device.firmware);
+        }
+        _checkFirmware(device.modelId, anchor_.firmware);
+        _checkSigner(anchor_.device, _anchorHash(anchor_, uri), signature);
+        d.sequence = sequence;
+        d.lastEnd = anchor_.to;
+        if (anchor_.firmware != device.firmware) d.firmware = anchor_.firmware;
+        emit ReadingsAnchored(
+            device.deviceId,
+            device.patientId,
+            sequence,
+            anchor_.from,
+            anchor_.to,
+            anchor_.count,
+            anchor_.firmware,
+            anchor_.batchDigest,
+            uri
+        );
+        _notify(device.patientId, device.deviceId, sequence);
+    }
+
+    // ------------------------------------------------------------------------------------------------ streams
+
+    /// @inheritdoc IDeviceRegistry
+    function setWriter(uint32 writerId, bool named) external {
+        (uint64 patientId, bytes32 actor) = _patientAction();
+        // Only an institution that is active now can be named; removal never depends on its status.
+        if (named) _participants.activeAccountOf(writerId, Kinds.ANY);
+        mapping(uint32 => bool) storage writers = _storage().writers[patientId];
+        if (writers[writerId] == named) revert DevicesWriterUnchanged(patientId, writerId, named);
+        writers[writerId] = named;
+        emit WriterSet(patientId, writerId, named, actor);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function writeOwnRecord(
+        IRecordRegistry.RecordInput calldata record,
+        uint64 deviceId
+    ) external returns (uint256 recordId) {
+        (uint64 patientId, ) = _patientAction();
+        if (record.patientId != patientId) revert DevicesRecordPatientMismatch(patientId, record.patientId);
+        if (deviceId == 0) return _records.registerSourced(record, IRecordRegistry.Source.Patient, 0);
+        address device = _storage().deviceAddresses[deviceId];
+        if (device == address(0)) revert DevicesUnknownDevice(deviceId);
+        _patientsDevice(device, patientId);
+        return _records.registerSourced(record, IRecordRegistry.Source.Device, deviceId);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function writeRecord(IRecordRegistry.RecordInput calldata record) external returns (uint256 recordId) {
+        (uint32 writerId, ) = _participants.activeInstitution(msg.sender, Kinds.ANY);
+        if (!_storage().writers[record.patientId][writerId]) revert DevicesWriterNotNamed(record.patientId, writerId);
+        return _records.registerSourced(record, IRecordRegistry.Source.Writer, writerId);
+    }
+
+    // --------------------------------------------------------------------------------------------- monitoring
+
+    /// @inheritdoc IDeviceRegistry
+    function follow(uint64 patientId) external {
+        (uint32 hospitalId, ) = _participants.activeInstitution(msg.sender, Kinds.HOSPITAL);
+        if (!_readPolicy().allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment)) {
+            revert DevicesNoTreatmentConsent(patientId, hospitalId);
+        }
+        uint32[4] storage followers = _storage().followers[patientId];
+        uint256 free = MAX_FOLLOWERS;
+        for (uint256 i; i < MAX_FOLLOWERS; ++i) {
+            uint32 follower = followers[i];
+            if (follower == hospitalId) revert DevicesAlreadyFollowing(patientId, hospitalId);
+            if (follower == 0 && free == MAX_FOLLOWERS) free = i;
+        }
+        if (free == MAX_FOLLOWERS) revert DevicesTooManyFollowers(patientId);
+        followers[free] = hospitalId;
+        emit Followed(patientId, hospitalId);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function unfollow(uint64 patientId) external {
+        _removeFollower(patientId, _participants.memberOf(msg.sender).id, BY_HOSPITAL);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function dropFollower(uint32 hospitalId) external {
+        (uint64 patientId, ) = _patientAction();
+        _removeFollower(patientId, hospitalId, BY_PATIENT);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function dropLapsedFollower(uint64 patientId, uint32 hospitalId) external {
+        IReadPolicy policy = _readPolicy();
+        address account = _participants.accountOf(hospitalId);
+        bool active = _participants.memberOf(account).status == IParticipantRegistry.Status.Active;
+        if (active && policy.allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment)) {
+            revert DevicesFollowerStillConsented(patientId, hospitalId);
+        }
+        _removeFollower(patientId, hospitalId, BY_ANYONE);
+    }
+
+    // -------------------------------------------------------------------------------------------------- views
+
+    /// @inheritdoc IDeviceRegistry
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparator(NAME_HASH);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function getModel(uint256 modelId) external view returns (Model memory) {
+        ModelData storage m = _model(modelId);
+        return
+            Model({
+                manufacturerId: m.manufacturerId,
+                regulatorId: m.regulatorId,
+                firmwareCount: m.firmwareCount,
+                withdrawn: m.withdrawn,
+                withdrawnFirmware: m.withdrawnFirmware,
+                modelDigest: _storage().modelDigests[modelId]
+            });
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function isApproved(uint256 modelId, uint16 firmware) public view returns (bool) {
+        ModelData storage m = _storage().models[modelId];
+        // A version below the count is below 128, so the shift is within the set.
+        return m.firmwareCount > firmware && !m.withdrawn && m.withdrawnFirmware & (uint128(1) << firmware) == 0;
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function modelCount() external view returns (uint256) {
+        return _storage().modelCount;
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function deviceOf(address device) external view returns (Device memory) {
+        DeviceData memory d = _storage().devices[device];
+        return Device(d.deviceId, d.patientId, d.modelId, d.firmware, d.status, d.sequence, d.lastEnd);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function deviceAddress(uint64 deviceId) external view returns (address device) {
+        device = _storage().deviceAddresses[deviceId];
+        if (device == address(0)) revert DevicesUnknownDevice(deviceId);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function deviceCount() external view returns (uint256) {
+        return _storage().deviceCount;
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function devicesOf(
+        uint64 patientId,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (address[] memory devices, uint256 total) {
+        address[] storage all = _storage().patientDevices[patientId];
+        total = all.length;
+        uint256 end = Paging.end(total, offset, limit);
+        devices = new address[](end - offset);
+        for (uint256 i = offset; i < end; ++i) devices[i - offset] = all[i];
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function isWriter(uint64 patientId, uint32 writerId) external view returns (bool) {
+        return _storage().writers[patientId][writerId];
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function followersOf(uint64 patientId) external view returns (uint32[] memory hospitals) {
+        uint32[4] memory all = _storage().followers[patientId];
+        uint256 n;
+        for (uint256 i; i < MAX_FOLLOWERS; ++i) if (all[i] != 0) ++n;
+        hospitals = new uint32[](n);
+        uint256 j;
+        for (uint256 i; i < MAX_FOLLOWERS; ++i) {
+            if (all[i] != 0) {
+                hospitals[j] = all[i];
+                ++j;
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------- internals
+
+    /// @dev Tells each hospital following the patient of a new anchor: one slot read, one event per follower.
+    function _notify(uint64 patientId, uint64 deviceId, uint32 sequence) private {
+        uint32[4] memory followers = _storage().followers[patientId];
+        for (uint256 i; i < MAX_FOLLOWERS; ++i) {
+            if (followers[i] != 0) emit MonitoringNotice(patientId, followers[i], deviceId, sequence);
+        }
+    }
+
+    function _removeFollower(uint64 patientId, uint32 hospitalId, uint8 by) private {
+        uint32[4] storage followers = _storage().followers[patientId];
+        for (uint256 i; i < MAX_FOLLOWERS; ++i) {
+            if (hospitalId != 0 && followers[i] == hospitalId) {
+                followers[i] = 0;
+                emit Unfollowed(patientId, hospitalId, by);
+                return;
+            }
+        }
+        revert DevicesNotFollowing(patientId, hospitalId);
+    }
+
+    /// @dev The EIP-712 struct hash of an anchor, with its URI's hash (so a relayer cannot point it elsewhere).
+    function _anchorHash(ReadingAnchor calldata a, string calldata uri) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    ANCHOR_TYPEHASH,
+                    a.device,
+                    a.sequence,
+                    a.from,
+                    a.to,
+                    a.count,
+                    a.firmware,
+                    a.batchDigest,
+                    keccak256(bytes(uri))
+                )
+            );
+    }
+
+    /// @dev Reverts unless `device` signed the struct `structHash` in this contract's domain.
+    function _checkSigner(address device, bytes32 structHash, Signature calldata signature) private view {
+        bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(NAME_HASH), structHash);
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature.r, signature.vs);
+        if (err != ECDSA.RecoverError.NoError || signer != device) revert DevicesBadDeviceSignature(device);
+    }
+
+    /// @dev Reverts unless the firmware version of the model is approved and neither is withdrawn.
+    function _checkFirmware(uint256 modelId, uint16 firmware) private view {
+        if (!isApproved(modelId, firmware)) {
+            if (modelId == 0 || modelId > _storage().modelCount) revert DevicesUnknownModel(modelId);
+            revert DevicesFirmwareNotApproved(modelId, firmware);
+        }
+    }
+
+    /// @dev A device bound to the patient acting; reverts otherwise.
+    function _patientsDevice(address device, uint64 patientId) private view returns (DeviceData storage d) {
+        d = _storage().devices[device];
+        if (d.status != DeviceStatus.Bound) revert DevicesNotBound(device, d.status);
+        if (d.patientId != patientId) revert DevicesNotPatientsDevice(device, patientId);
+    }
+
+    function _readPolicy() private view returns (IReadPolicy policy) {
+        policy = _records.readPolicy();
+        if (address(policy) == address(0)) revert DevicesNoReadPolicy();
+    }
+
+    function _model(uint256 modelId) private view returns (ModelData storage model) {
+        model = _storage().models[modelId];
+        if (model.regulatorId == 0) revert DevicesUnknownModel(modelId);
+    }
+
+    function _storage() private pure returns (DevicesStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            $.slot := STORAGE_LOCATION
+        }
+    }
+}
