@@ -3,6 +3,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { Wallet, type FunctionFragment, type Interface, type ParamType } from "ethers";
 
+import { ADVERSE_EVENT_REPORT_TYPES, INTAKE_TYPES, compactSignature } from "../../config/eip712";
 import { KINDS } from "../../config/roles";
 import { buildSerialTree } from "../../packages/sdk/src/serials";
 import { governorCall } from "../helpers/governance";
@@ -1036,6 +1037,74 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(supply, "SupplyAlreadyReported")
         .withArgs(GTIN, u.serial);
       expect((await supply.dispensedUnit(GTIN, u.serial)).reported).to.equal(true);
+    });
+
+    it("lets a patient (or a smart pill with the prescription's key) confirm it took a unit it received, once, naming nobody; the prescribing hospital sees it by its allowance", async function () {
+      const { supply, pharmacy, relayer, ids, unit, key, fillRequest, second, domain } = await load(prescribedFixture);
+      const u = unit("SN-0001");
+      const v = unit("SN-0002");
+      await supply
+        .connect(pharmacy)
+        .dispense(second, u.index, u.serial, u.proof, await fillRequest(key, ids.hospital, ids.pharmacy));
+      await supply.connect(pharmacy).dispense(second, v.index, v.serial, v.proof, OTC);
+      const dispensedAt = Number((await supply.dispensedUnit(GTIN, u.serial)).dispensedAt);
+      const intake = async (signer: Wallet, serial: string, takenAt: number, by = 0) => {
+        const message = { gtin: GTIN, serial, hospitalId: ids.hospital, takenAt, by };
+        const signature = compactSignature(await signer.signTypedData(domain, INTAKE_TYPES, message));
+        return supply.connect(relayer).confirmIntake(GTIN, serial, ids.hospital, takenAt, by, signature);
+      };
+      const now = await time.latest();
+      // Someone else's prescription key, a unit sold over the counter, a unit never dispensed: refused.
+      await expect(intake(prescriptionKey("someone else") as Wallet, u.serial, now))
+        .to.be.revertedWithCustomError(supply, "SupplyNotUnitsPatient")
+        .withArgs(GTIN, u.serial);
+      await expect(intake(key as Wallet, v.serial, now))
+        .to.be.revertedWithCustomError(supply, "SupplyNotUnitsPatient")
+        .withArgs(GTIN, v.serial);
+      await expect(intake(key as Wallet, unit("SN-0009").serial, now))
+        .to.be.revertedWithCustomError(supply, "SupplyNotDispensed")
+        .withArgs(GTIN, unit("SN-0009").serial);
+      // Taken before it was dispensed, or in the future: refused.
+      await expect(intake(key as Wallet, u.serial, dispensedAt - 1))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidIntakeTime")
+        .withArgs(GTIN, u.serial, dispensedAt - 1, dispensedAt);
+      await expect(intake(key as Wallet, u.serial, now + 3600))
+        .to.be.revertedWithCustomError(supply, "SupplyInvalidIntakeTime")
+        .withArgs(GTIN, u.serial, now + 3600, dispensedAt);
+      // The signature binds the time and who confirms: a relayer cannot change either.
+      const message = { gtin: GTIN, serial: u.serial, hospitalId: ids.hospital, takenAt: now, by: 1 };
+      const signature = compactSignature(await key.signTypedData(domain, INTAKE_TYPES, message));
+      await expect(supply.connect(relayer).confirmIntake(GTIN, u.serial, ids.hospital, dispensedAt, 1, signature))
+        .to.be.revertedWithCustomError(supply, "SupplyNotUnitsPatient")
+        .withArgs(GTIN, u.serial);
+      await expect(supply.connect(relayer).confirmIntake(GTIN, u.serial, ids.hospital, now, 0, signature))
+        .to.be.revertedWithCustomError(supply, "SupplyNotUnitsPatient")
+        .withArgs(GTIN, u.serial);
+      expect((await supply.dispensedUnit(GTIN, u.serial)).administered).to.equal(false);
+      await expect(supply.connect(relayer).confirmIntake(GTIN, u.serial, ids.hospital, now, 1, signature))
+        .to.emit(supply, "IntakeConfirmed")
+        .withArgs(allowanceKey(ids.hospital, key.address), 1, u.serial, now, 1);
+      const after = await supply.dispensedUnit(GTIN, u.serial);
+      expect([after.administered, after.reported]).to.deep.equal([true, false]);
+      await expect(intake(key as Wallet, u.serial, now))
+        .to.be.revertedWithCustomError(supply, "SupplyAlreadyAdministered")
+        .withArgs(GTIN, u.serial);
+      // The unit's adverse-event report is still the patient's to make: the two flags share the unit's slot.
+      const digest = hre.ethers.id("nausea");
+      const report = compactSignature(
+        await key.signTypedData(domain, ADVERSE_EVENT_REPORT_TYPES, {
+          gtin: GTIN,
+          serial: u.serial,
+          hospitalId: ids.hospital,
+          digest,
+          uri: "ipfs://ae",
+        }),
+      );
+      await supply
+        .connect(relayer)
+        .reportAdverseEventAsPatient(GTIN, u.serial, ids.hospital, digest, "ipfs://ae", report);
+      const both = await supply.dispensedUnit(GTIN, u.serial);
+      expect([both.administered, both.reported]).to.deep.equal([true, true]);
     });
 
     it("turns reports into a recall whose message the patient's wallet finds from its key alone", async function () {
