@@ -4,6 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { HISTORY_PREFIX, SIZE_PREFIX } from "../scripts/lib/gas-gate";
 import { benchClaims } from "./claims";
 import { benchConsent } from "./consent";
+import { benchDevices } from "./devices";
 import { benchIST } from "./ist";
 import { benchMarket } from "./market";
 import { benchPatients } from "./patients";
@@ -30,6 +31,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     ...(await benchClaims(hre)),
     ...(await benchSupply(hre)),
     ...(await benchMarket(hre)),
+    ...(await benchDevices(hre)),
   ];
   // gas.json shares one namespace between operations, sizes and history; the gate tells them apart by prefix.
   // A row that is one transaction's gas carries that transaction's data cost; every row's gas is a plain number.

@@ -4,6 +4,7 @@ import { AbiCoder, Wallet, keccak256 } from "ethers";
 
 import {
   ADVERSE_EVENT_REPORT_TYPES,
+  INTAKE_TYPES,
   DEVICE_REGISTRATION_TYPES,
   FILL_TYPES,
   READING_TYPES,
@@ -234,6 +235,17 @@ export async function benchSupply(hre: HardhatRuntimeEnvironment): Promise<GasRo
         .connect(relayer)
         .reportAdverseEventAsPatient(gtin, serial, hospitalId, report.digest, report.uri, reportSignature),
     ),
+  });
+  // The patient confirms it took the other unit of its fill (SN-504), the same key signing.
+  const taken = serials.serialOf("SN-504");
+  const takenAt = await time.latest();
+  const intake = { gtin, serial: taken, hospitalId, takenAt, by: 0 };
+  const intakeSignature = compactSignature(await key.signTypedData(domain, INTAKE_TYPES, intake));
+  rows.push({
+    key: "supply.confirmIntake",
+    operation: "a patient confirms it took a dispensed unit (signed by the prescription's key, relayed)",
+    gas: await gasOf(supply.connect(relayer).confirmIntake(gtin, taken, hospitalId, takenAt, 0, intakeSignature)),
+    note: "issue 20: one flag in the unit's slot; the prescribing hospital sees it by its allowance's key",
   });
   await supply.connect(manufacturer).ship(1, distributorId, 10);
   await time.increase(await supply.SHIPMENT_TIMEOUT());
