@@ -1,8 +1,15 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { type Interface, Wallet, id } from "ethers";
+import { type Interface, Wallet, ZeroHash, id } from "ethers";
 
-import { DEVICE_BINDING_TYPES, READING_ANCHOR_TYPES, compactSignature, devicesDomain } from "../config/eip712";
+import {
+  DEVICE_BINDING_TYPES,
+  DEVICE_PROVISIONING_TYPES,
+  DEVICE_RECORD_TYPES,
+  READING_ANCHOR_TYPES,
+  compactSignature,
+  devicesDomain,
+} from "../config/eip712";
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import { KINDS, PURPOSES, RECORD_TYPES } from "../config/roles";
 import { freshSuite, gasOf, measure, onboardAll, registerBenchPatients, relayed, type GasRow } from "./types";
@@ -51,7 +58,10 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
       deadline: (await time.latest()) + DAY,
     };
     const signature = compactSignature(await monitors[i].signTypedData(domain, DEVICE_BINDING_TYPES, binding));
-    return asPatient(i, "bindDevice", [binding, signature]);
+    const provisioning = compactSignature(
+      await manufacturer.signTypedData(domain, DEVICE_PROVISIONING_TYPES, { device: binding.device, modelId: 1 }),
+    );
+    return asPatient(i, "bindDevice", [binding, signature, provisioning]);
   };
   const rows: GasRow[] = [];
   await bind(0);
@@ -65,12 +75,14 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
   });
   // A day of readings (288: one every five minutes), anchored by the device's signature, sent by the relayer.
   const anchor = async (i: number, sequence: number) => {
-    const to = await time.latest();
+    const from = Number((await devices.deviceOf(monitors[i].address)).lastEnd) + 1;
+    const to = from + DAY - 1;
+    if ((await time.latest()) < to) await time.increaseTo(to);
     const uri = `ipfs://bafkrei${id(`readings ${i} ${sequence}`).slice(2, 54)}`;
     const a = {
       device: monitors[i].address,
       sequence,
-      from: to - DAY + 1,
+      from,
       to,
       count: 288,
       firmware: 0,
@@ -82,7 +94,6 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
     return devices.connect(relayer).anchor(a, uri, signature);
   };
   await anchor(0, 1);
-  await time.increase(DAY);
   const daily = await measure(hre, anchor(0, 2));
   rows.push({
     key: "devices.anchor.daily",
@@ -96,7 +107,6 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
   await asPatientConsent();
   await devices.connect(hospital).follow(patientIds[1]);
   await anchor(1, 1);
-  await time.increase(DAY);
   rows.push({
     key: "devices.anchor.daily.followed",
     operation: "the same daily anchor, its patient followed by one hospital (one notice more)",
@@ -110,8 +120,19 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
     uri: `ipfs://bafkrei${id(label).slice(2, 54)}`,
   });
   const now = await time.latest();
-  await asPatient(0, "writeOwnRecord", [{ ...record("first"), issuedAt: now }, 0]);
-  const written = await measure(hre, asPatient(0, "writeOwnRecord", [{ ...record("second"), issuedAt: now }, 1]));
+  await asPatient(0, "writeOwnRecord", [{ ...record("first"), issuedAt: now }, 0, { r: ZeroHash, vs: ZeroHash }]);
+  // A monthly report from the monitor: the device signs the record, the patient writes it relayed.
+  const report = { ...record("second"), issuedAt: now };
+  const signed = compactSignature(
+    await monitors[0].signTypedData(domain, DEVICE_RECORD_TYPES, {
+      device: monitors[0].address,
+      patientId: report.patientId,
+      digest: report.digest,
+      recordType: report.recordType,
+      issuedAt: report.issuedAt,
+    }),
+  );
+  const written = await measure(hre, asPatient(0, "writeOwnRecord", [report, 1, signed]));
   rows.push({
     key: "devices.writeOwnRecord.relayed",
     operation: "a patient writes a record of its own, from its device, relayed (no ETH)",

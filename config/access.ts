@@ -202,6 +202,7 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     approveFirmware: ["regulator"], // the regulator that approved the model
     withdrawFirmware: ["regulator"], // any active regulator: withdrawing only stops things
     withdrawModel: ["regulator"], // any active regulator
+    restoreModel: ["governor"], // a withdrawn model, naming its withdrawal (the matrix's regulator withdraws first)
     bindDevice: ["patient", "patient-guardian"], // through the gateway, with the device's own signature
     revokeDevice: ["patient", "patient-guardian"], // through the gateway, the device's patient
     anchor: ANYONE, // signed by the device, bound and on an approved firmware

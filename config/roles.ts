@@ -71,6 +71,7 @@ export const FUNCTION_ROLES = {
     upgradeToAndCall: "GOVERNOR",
   },
   DeviceRegistry: {
+    restoreModel: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
   ProductRegistry: {
@@ -124,7 +125,7 @@ export const GOVERNANCE: Record<
     holder: "governor",
     executionDelay: "governor",
     canceller: "GUARDIAN",
-    can: "upgrade the proxies; reinstate, retire or recover an institution; set the onboarding delay, record types, the read policy, the emergency window; unpause; withdraw a recall",
+    can: "upgrade the proxies; reinstate, retire or recover an institution; set the onboarding delay, record types, the read policy, the emergency window; unpause; withdraw a recall; restore a withdrawn device model; name the device registry once",
     limit:
       "every call is scheduled, public for the whole delay, then executed; the GUARDIAN role can cancel it meanwhile; undoing a recall, a suspension or a pause names the act it undoes, so it can only be scheduled after that act",
   },

@@ -22,6 +22,7 @@ import { appChapter } from "./demo/app";
 import { claimsChapter } from "./demo/claims";
 import { consentChapter } from "./demo/consent";
 import { demoContext } from "./demo/context";
+import { devicesChapter } from "./demo/devices";
 import { marketChapter } from "./demo/market";
 import { Narrator } from "./demo/narrator";
 import { patientsChapter } from "./demo/patients";
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   await claimsChapter(demo);
   await supplyChapter(demo);
   await marketChapter(demo);
+  await devicesChapter(demo);
   await tokenChapter(demo);
   await securityChapter(demo);
 

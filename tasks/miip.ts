@@ -22,6 +22,7 @@ import "./ops/products";
 import "./ops/supply";
 import "./ops/token";
 import "./ops/market";
+import "./ops/devices";
 
 // Every MIIP task's missing flags are named by its action, on one line (see requireFlags).
 requireFlags(HardhatContext.getHardhatContext().tasksDSL.getTaskDefinitions());

@@ -34,13 +34,13 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         uint40 lastEnd;
     }
 
-    /// @dev A model's checks: manufacturerId (32) | regulatorId (32) | firmwareCount (16) | withdrawn (8) |
-    /// withdrawnFirmware (128).
+    /// @dev A model's checks: manufacturerId (32) | regulatorId (32) | firmwareCount (16) | withdrawnAt (40, 0: not
+    /// withdrawn) | withdrawnFirmware (128).
     struct ModelData {
         uint32 manufacturerId;
         uint32 regulatorId;
         uint16 firmwareCount;
-        bool withdrawn;
+        uint40 withdrawnAt;
         uint128 withdrawnFirmware;
     }
 
@@ -56,6 +56,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         mapping(uint64 patientId => address[]) patientDevices;
         mapping(uint64 patientId => mapping(uint32 writerId => bool)) writers;
         mapping(uint64 patientId => uint32[4]) followers;
+        /// @dev A model by its manufacturer and technical file: one approval per model, by one regulator.
+        mapping(bytes32 manufacturerDigest => uint256 modelId) modelOfDigest;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.DeviceRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -67,6 +69,13 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     bytes32 public constant BINDING_TYPEHASH =
         keccak256("DeviceBinding(address device,uint64 patientId,uint32 modelId,uint16 firmware,uint40 deadline)");
+
+    /// @inheritdoc IDeviceRegistry
+    bytes32 public constant PROVISIONING_TYPEHASH = keccak256("DeviceProvisioning(address device,uint32 modelId)");
+
+    /// @inheritdoc IDeviceRegistry
+    bytes32 public constant RECORD_TYPEHASH =
+        keccak256("DeviceRecord(address device,uint64 patientId,bytes32 digest,uint8 recordType,uint40 issuedAt)");
 
     /// @inheritdoc IDeviceRegistry
     bytes32 public constant ANCHOR_TYPEHASH =
@@ -112,13 +121,19 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         uint256 count = firmwareDigests.length;
         if (modelDigest == bytes32(0) || count == 0) revert DevicesEmptyDigest();
         DevicesStorage storage $ = _storage();
+        bytes32 key = keccak256(abi.encode(manufacturerId, modelDigest));
+        uint256 existing = $.modelOfDigest[key];
+        // A second regulator re-approving the same model would take over its patches (and approve one the first
+        // refused): a model is approved once.
+        if (existing != 0) revert DevicesModelExists(existing);
         modelId = ++$.modelCount;
         if (count > MAX_FIRMWARE) revert DevicesTooManyFirmware(modelId);
+        $.modelOfDigest[key] = modelId;
         $.models[modelId] = ModelData({
             manufacturerId: manufacturerId,
             regulatorId: regulatorId,
             firmwareCount: uint16(count),
-            withdrawn: false,
+            withdrawnAt: 0,
             withdrawnFirmware: 0
         });
         $.modelDigests[modelId] = modelDigest;
@@ -134,7 +149,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
         ModelData storage model = _model(modelId);
         if (model.regulatorId != regulatorId) revert DevicesNotModelRegulator(modelId, regulatorId);
-        if (model.withdrawn) revert DevicesFirmwareNotApproved(modelId, model.firmwareCount);
+        if (model.withdrawnAt != 0) revert DevicesFirmwareNotApproved(modelId, model.firmwareCount);
         if (firmwareDigest == bytes32(0)) revert DevicesEmptyDigest();
         firmware = model.firmwareCount;
         if (firmware >= MAX_FIRMWARE) revert DevicesTooManyFirmware(modelId);
@@ -157,9 +172,21 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     function withdrawModel(uint256 modelId, bytes32 reasonCode) external {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
         ModelData storage model = _model(modelId);
-        if (model.withdrawn) revert DevicesAlreadyWithdrawn(modelId, 0);
-        model.withdrawn = true;
+        if (model.withdrawnAt != 0) revert DevicesAlreadyWithdrawn(modelId, 0);
+        model.withdrawnAt = uint40(block.timestamp);
         emit ModelWithdrawn(modelId, regulatorId, reasonCode);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    /// @custom:restricted GOVERNOR
+    function restoreModel(uint256 modelId, uint40 withdrawnAt, bytes32 reasonCode) external restricted {
+        ModelData storage model = _model(modelId);
+        // Named by its time, so that a restoration cannot be scheduled before the withdrawal it would undo.
+        if (model.withdrawnAt == 0 || model.withdrawnAt != withdrawnAt) {
+            revert DevicesWithdrawalMismatch(modelId, withdrawnAt, model.withdrawnAt);
+        }
+        model.withdrawnAt = 0;
+        emit ModelRestored(modelId, withdrawnAt, reasonCode);
     }
 
     // ------------------------------------------------------------------------------------------------ devices
@@ -167,7 +194,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     function bindDevice(
         DeviceBinding calldata binding,
-        Signature calldata signature
+        Signature calldata signature,
+        Signature calldata provisioning
     ) external returns (uint64 deviceId) {
         (uint64 patientId, bytes32 actor) = _patientAction();
         if (binding.patientId != patientId) revert DevicesPatientMismatch(patientId, binding.patientId);
@@ -187,6 +215,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
             )
         );
         _checkSigner(binding.device, structHash, signature);
+        _checkProvisioning(binding.device, binding.modelId, provisioning);
         deviceId = ++$.deviceCount;
         $.devices[binding.device] = DeviceData({
             deviceId: deviceId,
@@ -195,7 +224,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
             firmware: binding.firmware,
             status: DeviceStatus.Bound,
             sequence: 0,
-            lastEnd: 0
+            // Its first anchor starts after its binding: it cannot speak for a time it was nobody's, or unapproved.
+            lastEnd: uint40(block.timestamp)
         });
         $.deviceAddresses[deviceId] = binding.device;
         $.patientDevices[patientId].push(binding.device);
@@ -261,14 +291,23 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     function writeOwnRecord(
         IRecordRegistry.RecordInput calldata record,
-        uint64 deviceId
+        uint64 deviceId,
+        Signature calldata deviceSignature
     ) external returns (uint256 recordId) {
         (uint64 patientId, ) = _patientAction();
         if (record.patientId != patientId) revert DevicesRecordPatientMismatch(patientId, record.patientId);
         if (deviceId == 0) return _records.registerSourced(record, IRecordRegistry.Source.Patient, 0);
         address device = _storage().deviceAddresses[deviceId];
         if (device == address(0)) revert DevicesUnknownDevice(deviceId);
-        _patientsDevice(device, patientId);
+        DeviceData storage d = _patientsDevice(device, patientId);
+        // A device's record is the device's word, not the patient's: it signs the document's digest, and it runs an
+        // approved firmware of a model that still stands. Its digest is unique in the stream, so no signature
+        // counts twice.
+        _checkFirmware(d.modelId, d.firmware);
+        bytes32 structHash = keccak256(
+            abi.encode(RECORD_TYPEHASH, device, patientId, record.digest, record.recordType, record.issuedAt)
+        );
+        _checkSigner(device, structHash, deviceSignature);
         return _records.registerSourced(record, IRecordRegistry.Source.Device, deviceId);
     }
 
@@ -336,7 +375,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
                 manufacturerId: m.manufacturerId,
                 regulatorId: m.regulatorId,
                 firmwareCount: m.firmwareCount,
-                withdrawn: m.withdrawn,
+                withdrawnAt: m.withdrawnAt,
                 withdrawnFirmware: m.withdrawnFirmware,
                 modelDigest: _storage().modelDigests[modelId]
             });
@@ -346,7 +385,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     function isApproved(uint256 modelId, uint16 firmware) public view returns (bool) {
         ModelData storage m = _storage().models[modelId];
         // A version below the count is below 128, so the shift is within the set.
-        return m.firmwareCount > firmware && !m.withdrawn && m.withdrawnFirmware & (uint128(1) << firmware) == 0;
+        return m.firmwareCount > firmware && m.withdrawnAt == 0 && m.withdrawnFirmware & (uint128(1) << firmware) == 0;
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -386,7 +425,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @inheritdoc IDeviceRegistry
     function isWriter(uint64 patientId, uint32 writerId) external view returns (bool) {
-        return _storage().writers[patientId][writerId];
+        if (!_storage().writers[patientId][writerId]) return false;
+        return _participants.memberOf(_participants.accountOf(writerId)).status == IParticipantRegistry.Status.Active;
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -406,11 +446,25 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     // --------------------------------------------------------------------------------------------- internals
 
-    /// @dev Tells each hospital following the patient of a new anchor: one slot read, one event per follower.
+    /**
+     * @dev Tells each hospital following the patient of a new anchor, if its treatment basis still holds (asked of
+     * the consent manager now, for each: at most four); one whose basis lapsed (a grant revoked or expired, an
+     * emergency closed or past its window) is dropped instead, so that no hospital hears of what it may not read.
+     */
     function _notify(uint64 patientId, uint64 deviceId, uint32 sequence) private {
-        uint32[4] memory followers = _storage().followers[patientId];
+        uint32[4] storage stored = _storage().followers[patientId];
+        uint32[4] memory followers = stored;
+        IReadPolicy policy;
         for (uint256 i; i < MAX_FOLLOWERS; ++i) {
-            if (followers[i] != 0) emit MonitoringNotice(patientId, followers[i], deviceId, sequence);
+            uint32 hospitalId = followers[i];
+            if (hospitalId == 0) continue;
+            if (address(policy) == address(0)) policy = _readPolicy();
+            if (policy.allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment)) {
+                emit MonitoringNotice(patientId, hospitalId, deviceId, sequence);
+            } else {
+                stored[i] = 0;
+                emit Unfollowed(patientId, hospitalId, BY_ANYONE);
+            }
         }
     }
 
@@ -446,9 +500,26 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @dev Reverts unless `device` signed the struct `structHash` in this contract's domain.
     function _checkSigner(address device, bytes32 structHash, Signature calldata signature) private view {
+        if (_signer(structHash, signature) != device) revert DevicesBadDeviceSignature(device);
+    }
+
+    /// @dev Who signed the struct `structHash` in this contract's domain (compact signature); zero if malformed.
+    function _signer(bytes32 structHash, Signature calldata signature) private view returns (address signer) {
         bytes32 digest = MessageHashUtils.toTypedDataHash(_domainSeparator(NAME_HASH), structHash);
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature.r, signature.vs);
-        if (err != ECDSA.RecoverError.NoError || signer != device) revert DevicesBadDeviceSignature(device);
+        ECDSA.RecoverError err;
+        (signer, err, ) = ECDSA.tryRecover(digest, signature.r, signature.vs);
+        if (err != ECDSA.RecoverError.NoError) signer = address(0);
+    }
+
+    /**
+     * @dev Reverts unless the model's manufacturer, active, provisioned the device's key for this model (it signed
+     * the key at production): a key the patient made up, or one provisioned for another model, binds nothing.
+     */
+    function _checkProvisioning(address device, uint32 modelId, Signature calldata provisioning) private view {
+        uint32 manufacturerId = _storage().models[modelId].manufacturerId;
+        address manufacturer = _participants.activeAccountOf(manufacturerId, Kinds.MANUFACTURER);
+        bytes32 structHash = keccak256(abi.encode(PROVISIONING_TYPEHASH, device, modelId));
+        if (_signer(structHash, provisioning) != manufacturer) revert DevicesNotProvisioned(device, modelId);
     }
 
     /// @dev Reverts unless the firmware version of the model is approved and neither is withdrawn.

@@ -37,7 +37,7 @@ interface IDeviceRegistry {
      * @param manufacturerId The manufacturer (an institution id), named, not the approver.
      * @param regulatorId The regulator that approved it.
      * @param firmwareCount How many firmware versions were approved (indices 0 to count - 1).
-     * @param withdrawn Whether the whole model is withdrawn.
+     * @param withdrawnAt When the whole model was withdrawn (0: it stands).
      * @param withdrawnFirmware A bit set of withdrawn firmware versions (bit i: version i; 128 versions at most).
      * @param modelDigest The digest of the model's technical file (kept off chain).
      */
@@ -45,7 +45,7 @@ interface IDeviceRegistry {
         uint32 manufacturerId;
         uint32 regulatorId;
         uint16 firmwareCount;
-        bool withdrawn;
+        uint40 withdrawnAt;
         uint128 withdrawnFirmware;
         bytes32 modelDigest;
     }
@@ -114,6 +114,22 @@ interface IDeviceRegistry {
     /// @notice No model has this id.
     /// @param modelId The id.
     error DevicesUnknownModel(uint256 modelId);
+
+    /// @notice This manufacturer's model with this technical file was approved already (a model is approved once,
+    /// by one regulator, which alone approves its patches).
+    /// @param modelId The model approved.
+    error DevicesModelExists(uint256 modelId);
+
+    /// @notice The model's manufacturer (active) did not provision this device key for this model.
+    /// @param device The device.
+    /// @param modelId The model.
+    error DevicesNotProvisioned(address device, uint32 modelId);
+
+    /// @notice A restoration names another withdrawal than the model's current one (or the model stands).
+    /// @param modelId The model.
+    /// @param named The withdrawal time named.
+    /// @param withdrawnAt The model's withdrawal time (0: not withdrawn).
+    error DevicesWithdrawalMismatch(uint256 modelId, uint40 named, uint40 withdrawnAt);
 
     /// @notice A model or firmware digest is zero, or a model is approved with no firmware.
     error DevicesEmptyDigest();
@@ -275,6 +291,12 @@ interface IDeviceRegistry {
     /// @param reasonCode Why.
     event ModelWithdrawn(uint256 indexed modelId, uint32 regulatorId, bytes32 reasonCode);
 
+    /// @notice Governance restored a withdrawn model (a mistaken or malicious withdrawal), after its delay.
+    /// @param modelId The model.
+    /// @param withdrawnAt The withdrawal it undid.
+    /// @param reasonCode Why.
+    event ModelRestored(uint256 indexed modelId, uint40 withdrawnAt, bytes32 reasonCode);
+
     /// @notice A device was bound to a patient.
     /// @param deviceId Its id.
     /// @param patientId The patient.
@@ -322,7 +344,8 @@ interface IDeviceRegistry {
         string uri
     );
 
-    /// @notice A following hospital is told of a new anchor of its patient's device (one per follower).
+    /// @notice A following hospital is told of a new anchor of its patient's device (one per follower whose treatment
+    /// basis still holds at the anchor).
     /// @param patientId The patient.
     /// @param hospitalId The hospital.
     /// @param deviceId The device.
@@ -342,8 +365,8 @@ interface IDeviceRegistry {
     /// @notice A hospital stopped following a patient's devices.
     /// @param patientId The patient.
     /// @param hospitalId The hospital.
-    /// @param by Who ended it: the hospital itself (0), the patient or a guardian (1), anyone after the basis
-    /// lapsed (2).
+    /// @param by Who ended it: the hospital itself (0), the patient or a guardian (1), its basis lapsing (2: found by
+    /// anyone's {dropLapsedFollower}, or by an anchor).
     event Unfollowed(uint64 indexed patientId, uint32 indexed hospitalId, uint8 by);
 
     /// @notice A patient named (or removed) a writer for its record stream.
@@ -393,6 +416,18 @@ interface IDeviceRegistry {
     function withdrawFirmware(uint256 modelId, uint16 firmware, bytes32 reasonCode) external;
 
     /**
+     * @notice Governance restores a withdrawn model, naming the withdrawal it undoes by its time (so that it cannot be
+     * scheduled before it), after the governor's public delay during which the guardian role can cancel it: a rival
+     * regulator's or a mistaken withdrawal does not end every device of the model for good.
+     * @dev Reverts with {DevicesUnknownModel} or {DevicesWithdrawalMismatch}. Emits {ModelRestored}.
+     * @param modelId The model.
+     * @param withdrawnAt The time of the withdrawal undone ({getModel}).
+     * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
+     */
+    function restoreModel(uint256 modelId, uint40 withdrawnAt, bytes32 reasonCode) external;
+
+    /**
      * @notice An active regulator withdraws a whole model: none of its devices binds or anchors again.
      * @dev Reverts with the directory's errors, {DevicesUnknownModel} or {DevicesAlreadyWithdrawn}. Emits
      * {ModelWithdrawn}.
@@ -406,17 +441,22 @@ interface IDeviceRegistry {
     /**
      * @notice A patient (through the gateway, or a guardian with the act power) binds a personal device: the
      * device's EIP-712 signature over the binding proves it holds its key and agrees to the patient, model and
-     * firmware.
+     * firmware; the manufacturer's signature over the key and the model (`DeviceProvisioning`, made at production)
+     * proves the key is a real device of that model, not one the patient made up. The device's first anchor starts
+     * after the binding.
      * @dev Reverts with {PatientsNotThroughGateway}, {PatientsGuardianLacksPower}, {DevicesPatientMismatch},
-     * {DevicesSignatureExpired}, {DevicesKeyUsed}, {DevicesUnknownModel}, {DevicesFirmwareNotApproved} or
-     * {DevicesBadDeviceSignature}. Emits {DeviceBound}.
+     * {DevicesSignatureExpired}, {DevicesKeyUsed}, {DevicesUnknownModel}, {DevicesFirmwareNotApproved},
+     * {DevicesBadDeviceSignature}, the directory's errors for a manufacturer that is not active, or
+     * {DevicesNotProvisioned}. Emits {DeviceBound}.
      * @param binding What the device signed.
      * @param signature The device's signature, compact.
+     * @param provisioning The model's manufacturer's signature over the device's key and the model, compact.
      * @return deviceId The device's id.
      */
     function bindDevice(
         DeviceBinding calldata binding,
-        Signature calldata signature
+        Signature calldata signature,
+        Signature calldata provisioning
     ) external returns (uint64 deviceId);
 
     /**
@@ -431,8 +471,9 @@ interface IDeviceRegistry {
     /**
      * @notice Anyone (the patient's phone, a relayer) anchors a period of a device's readings, signed by the
      * device: the device must be bound, its model and the firmware named approved and not withdrawn, the anchor
-     * its next in sequence, its period after the previous one's end and not in the future, its firmware not older
-     * than the device's last. Tells each following hospital ({MonitoringNotice}).
+     * its next in sequence, its period after the previous one's end (or the binding) and not in the future, its
+     * firmware not older than the device's last. Tells each following hospital whose treatment basis still holds
+     * ({MonitoringNotice}); drops one whose basis lapsed ({Unfollowed}, by 2).
      * @dev Reverts with {DevicesNotBound}, {DevicesAnchorOutOfOrder}, {DevicesInvalidPeriod},
      * {DevicesEmptyAnchor}, {DevicesFirmwareRollback}, {DevicesFirmwareNotApproved} or
      * {DevicesBadDeviceSignature}. Emits
@@ -457,18 +498,22 @@ interface IDeviceRegistry {
 
     /**
      * @notice A patient (or a guardian with the act power) writes a record into its own stream, from itself
-     * (`deviceId` 0) or from one of its bound devices. The record is read under consent like any other and can
-     * be contributed to research; it is never a treatment (the claim escrow refuses it).
+     * (`deviceId` 0) or from one of its bound devices, which signs the record (`DeviceRecord`: device, patient,
+     * digest, type, time) and must run an approved firmware of a model that stands: a device's record is the
+     * device's word. The record is read under consent like any other and can be contributed to research; it is never
+     * a treatment (the claim escrow refuses it).
      * @dev Reverts with the gateway's errors, {DevicesRecordPatientMismatch}, {DevicesUnknownDevice},
-     * {DevicesNotBound}, {DevicesNotPatientsDevice}, or the record registry's errors. The registry emits
-     * `RecordRegistered` (issuer 0) and `RecordSourced`.
+     * {DevicesNotBound}, {DevicesNotPatientsDevice}, {DevicesFirmwareNotApproved}, {DevicesBadDeviceSignature}, or
+     * the record registry's errors. The registry emits `RecordRegistered` (issuer 0) and `RecordSourced`.
      * @param record The record (its patient must be the one acting).
      * @param deviceId The device it comes from, or 0.
+     * @param deviceSignature The device's signature over the record, compact (ignored for the patient's own).
      * @return recordId The record's id.
      */
     function writeOwnRecord(
         IRecordRegistry.RecordInput calldata record,
-        uint64 deviceId
+        uint64 deviceId,
+        Signature calldata deviceSignature
     ) external returns (uint256 recordId);
 
     /**
@@ -526,6 +571,13 @@ interface IDeviceRegistry {
     /// @notice EIP-712 type hash of {DeviceBinding}.
     function BINDING_TYPEHASH() external view returns (bytes32);
 
+    /// @notice EIP-712 type hash of `DeviceProvisioning(address device,uint32 modelId)`, the manufacturer's.
+    function PROVISIONING_TYPEHASH() external view returns (bytes32);
+
+    /// @notice EIP-712 type hash of `DeviceRecord(address device,uint64 patientId,bytes32 digest,uint8 recordType,
+    /// uint40 issuedAt)`, a device's signature over a record of its patient's stream.
+    function RECORD_TYPEHASH() external view returns (bytes32);
+
     /// @notice EIP-712 type hash of {ReadingAnchor} (with `bytes32 uriHash` last).
     function ANCHOR_TYPEHASH() external view returns (bytes32);
 
@@ -571,7 +623,7 @@ interface IDeviceRegistry {
         uint256 limit
     ) external view returns (address[] memory devices, uint256 total);
 
-    /// @notice Whether an institution may write into a patient's stream.
+    /// @notice Whether an institution may write into a patient's stream now: named by the patient and active.
     /// @param patientId The patient.
     /// @param writerId The institution.
     function isWriter(uint64 patientId, uint32 writerId) external view returns (bool);

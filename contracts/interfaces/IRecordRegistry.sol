@@ -283,9 +283,16 @@ interface IRecordRegistry {
         uint256 recordId
     ) external view returns (uint64 patientId, uint32 issuer, uint8 recordType, uint256 treatmentId, uint40 treatedAt);
 
-    /// @notice The id of the record with this digest, 0 if none: the integrity check of a document.
+    /// @notice The id of the hospital's record with this digest, 0 if none: the integrity check of a document. A
+    /// patient-stream record's digest is indexed within its patient's stream ({ownRecordIdOf}).
     /// @param digest The digest.
     function recordIdOf(bytes32 digest) external view returns (uint256);
+
+    /// @notice The id of the patient-stream record (the patient's, its device's or its writer's) with this digest in
+    /// this patient's stream, 0 if none.
+    /// @param patientId The patient.
+    /// @param digest The digest.
+    function ownRecordIdOf(uint64 patientId, bytes32 digest) external view returns (uint256);
 
     /**
      * @notice A page of a patient's record ids, oldest first.

@@ -397,7 +397,9 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
             (IRecordRegistry.Source s, ) = _records.sourceOf(recordId);
             source = uint8(s);
         }
-        if ((input.sources >> source) & 1 == 0) revert MarketSourceNotEligible(recordId);
+        // A request opened before requests named their sources holds 0: it took a hospital's records only.
+        uint8 accepted = input.sources == 0 ? 1 : input.sources;
+        if ((accepted >> source) & 1 == 0) revert MarketSourceNotEligible(recordId);
         return treatment;
     }
 

@@ -192,6 +192,11 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
     }
 
     /// @inheritdoc IRecordRegistry
+    function ownRecordIdOf(uint64 patientId, bytes32 digest) external view returns (uint256) {
+        return _storage().idOfDigest[_ownDigestKey(patientId, digest)];
+    }
+
+    /// @inheritdoc IRecordRegistry
     function recordsOfPatient(
         uint64 patientId,
         uint256 offset,
@@ -361,10 +366,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         // Fits: checked not to be in the future (see {Core}).
         core.issuedAt = uint32(issuedAt);
         RecordStorage storage $ = _storage();
-        uint256 existing = $.idOfDigest[digest];
-        if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
-
-        $.idOfDigest[digest] = recordId;
+        _indexDigest($, core, digest, index, recordId);
         $.records[recordId] = core;
         $.byPatient[core.patientId].push(recordId);
         // A patient-stream record has no issuer, and no list of its own: its source's event indexes it.
@@ -405,6 +407,29 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         core = _core($, recordId);
         if (core.issuer != issuer) revert RecordsNotIssuer(recordId, core.issuer, issuer);
         if (core.supersededBy != 0) revert RecordsAlreadySuperseded(recordId, core.supersededBy);
+    }
+
+    /**
+     * @dev Indexes a new record's digest, refusing a duplicate. A hospital's digest is unique suite-wide; a
+     * patient-stream record's within its patient's stream only, so that nobody (any address can become a patient)
+     * takes a hospital's digest first and blocks its record.
+     */
+    function _indexDigest(
+        RecordStorage storage $,
+        Core memory core,
+        bytes32 digest,
+        uint256 index,
+        uint256 recordId
+    ) private {
+        bytes32 key = core.issuer == 0 ? _ownDigestKey(core.patientId, digest) : digest;
+        uint256 existing = $.idOfDigest[key];
+        if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
+        $.idOfDigest[key] = recordId;
+    }
+
+    /// @dev Where a patient-stream record's digest is indexed: a hash no hospital digest can equal by chance.
+    function _ownDigestKey(uint64 patientId, bytes32 digest) private pure returns (bytes32) {
+        return keccak256(abi.encode(patientId, digest));
     }
 
     function _setRecordType(uint8 recordType, bool enabled, bytes32 label) private {

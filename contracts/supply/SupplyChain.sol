@@ -203,7 +203,8 @@ contract SupplyChain is SupplyChainBase, ISupplyChain, IERC5267 {
     /// @inheritdoc ISupplyChain
     function dispensedUnit(uint64 gtin, bytes32 serial) external view returns (DispensedUnit memory) {
         UnitData memory u = _storage().units[_unitKey(gtin, serial)];
-        return DispensedUnit(u.batchId, u.pharmacyId, u.dispensedAt, u.reported, u.administered);
+        return
+            DispensedUnit(u.batchId, u.pharmacyId, u.dispensedAt, u.flags & REPORTED != 0, u.flags & ADMINISTERED != 0);
     }
 
     /// @inheritdoc ISupplyChain
@@ -291,9 +292,8 @@ contract SupplyChain is SupplyChainBase, ISupplyChain, IERC5267 {
             batchId: batchId,
             pharmacyId: pharmacyId,
             dispensedAt: uint40(block.timestamp),
-            reported: false,
-            administered: false,
-            keyTag: bytes17(allowanceKey)
+            flags: 0,
+            keyTag: bytes18(allowanceKey)
         });
         emit Dispensed(batchId, allowanceKey, pharmacyId, serial);
         return true;

@@ -102,17 +102,19 @@ abstract contract SupplyChainBase is SuiteService, ISupplyChainTypes {
     }
 
     /**
-     * @dev One slot: batchId (32) | pharmacyId (32) | dispensedAt (40) | reported (8) | administered (8) | keyTag
-     * (136), the first 17 bytes of the allowance key it was dispensed under (0 over the counter), which a patient's
-     * report or intake confirmation proves against: a forged match would take 2^136 tries.
+     * @dev One slot: batchId (32) | pharmacyId (32) | dispensedAt (40) | flags (8) | keyTag (144), the first 18 bytes
+     * of the allowance key it was dispensed under (0 over the counter), which a patient's report or intake
+     * confirmation proves against: a forged match would take 2^144 tries. `flags` was the `reported` bool before
+     * intake confirmations: bit 0 reported (what that bool stored as 1), bit 1 administered, so a unit dispensed
+     * before the upgrade reads as it was.
      */
     struct UnitData {
         uint32 batchId;
         uint32 pharmacyId;
         uint40 dispensedAt;
-        bool reported;
-        bool administered;
-        bytes17 keyTag;
+        /// @custom:oz-retyped-from bool
+        uint8 flags;
+        bytes18 keyTag;
     }
 
     /// @dev How a device's tenure ended: when its owner revoked it, and who that owner was (whose status still
@@ -157,6 +159,8 @@ abstract contract SupplyChainBase is SuiteService, ISupplyChainTypes {
         keccak256("DeviceRegistration(address device,uint32 ownerId,uint8 kind,bytes32 calibrationHash,uint64 nonce)");
     bytes32 internal constant REPORT_TYPE =
         keccak256("AdverseEventReport(uint64 gtin,bytes32 serial,uint32 hospitalId,bytes32 digest,string uri)");
+    uint8 internal constant REPORTED = 1;
+    uint8 internal constant ADMINISTERED = 2;
     bytes32 internal constant INTAKE_TYPE =
         keccak256("IntakeConfirmation(uint64 gtin,bytes32 serial,uint32 hospitalId,uint40 takenAt,uint8 by)");
     bytes32 internal constant FILL_TYPE =

@@ -321,16 +321,16 @@ contract SupplyChainExtension is SupplyChainBase {
         UnitData storage u = $.units[_unitKey(gtin, serial)];
         uint32 batchId = u.batchId;
         if (batchId == 0) revert SupplyNotDispensed(gtin, serial);
-        if (u.reported) revert SupplyAlreadyReported(gtin, serial);
+        if (u.flags & REPORTED != 0) revert SupplyAlreadyReported(gtin, serial);
         bytes32 structHash = keccak256(
             abi.encode(REPORT_TYPE, gtin, serial, hospitalId, digest, keccak256(bytes(uri)))
         );
         address keyAddress = _recover(structHash, signature);
         // Over the counter the tag is zero, and no key hashes to a tag of zero.
-        if (u.keyTag == bytes17(0) || u.keyTag != bytes17(keccak256(abi.encode(hospitalId, keyAddress)))) {
+        if (u.keyTag == bytes18(0) || u.keyTag != bytes18(keccak256(abi.encode(hospitalId, keyAddress)))) {
             revert SupplyNotUnitsPatient(gtin, serial);
         }
-        u.reported = true;
+        u.flags |= REPORTED;
         uint32 count = ++$.batches[batchId].adverseEvents;
         emit AdverseEventReported(batchId, Reporter.Patient, 0, count, digest, uri);
     }
@@ -347,7 +347,7 @@ contract SupplyChainExtension is SupplyChainBase {
         UnitData storage u = _storage().units[_unitKey(gtin, serial)];
         uint32 batchId = u.batchId;
         if (batchId == 0) revert SupplyNotDispensed(gtin, serial);
-        if (u.administered) revert SupplyAlreadyAdministered(gtin, serial);
+        if (u.flags & ADMINISTERED != 0) revert SupplyAlreadyAdministered(gtin, serial);
         if (takenAt < u.dispensedAt || takenAt > block.timestamp) {
             revert SupplyInvalidIntakeTime(gtin, serial, takenAt, u.dispensedAt);
         }
@@ -357,8 +357,8 @@ contract SupplyChainExtension is SupplyChainBase {
         );
         bytes32 allowanceKey = keccak256(abi.encode(hospitalId, keyAddress));
         // Over the counter the tag is zero, and no key hashes to a tag of zero.
-        if (u.keyTag == bytes17(0) || u.keyTag != bytes17(allowanceKey)) revert SupplyNotUnitsPatient(gtin, serial);
-        u.administered = true;
+        if (u.keyTag == bytes18(0) || u.keyTag != bytes18(allowanceKey)) revert SupplyNotUnitsPatient(gtin, serial);
+        u.flags |= ADMINISTERED;
         emit IntakeConfirmed(allowanceKey, batchId, serial, takenAt, by);
     }
 

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { Wallet, keccak256 } from "ethers";
+import { Wallet, keccak256, toUtf8Bytes } from "ethers";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
 import {
@@ -161,6 +161,13 @@ export async function seedNode(
 
   // The researcher buys data in IST: it holds some from the start, as a study's grant would provide.
   await as("treasury").token.transfer(who("researcher").address, IST(5_000));
+  // Patient-generated data: the regulator approved the manufacturer's continuous glucose monitor (model 1) with two
+  // firmware versions; patients bind their monitors (each provisioned by the manufacturer) from the app or the demo.
+  await as("regulator").devices.approveModel({
+    manufacturerId,
+    modelDigest: keccak256(toUtf8Bytes("Hanmi CGM-90 technical file v3")),
+    firmwareDigests: [keccak256(toUtf8Bytes("CGM-90 firmware 1.0")), keccak256(toUtf8Bytes("CGM-90 firmware 1.1"))],
+  });
 
   // Records come after enrolment: cover starts at enrolment, so these visits can be claimed.
   const keyOf = async (name: LocalAccountName) => (await as(name).documents.encryptionKey()).publicKey;
@@ -288,6 +295,7 @@ export async function seedNode(
     `  insurance programme ${programmeId}: 50,000 IST, auto-approves up to 300 IST, 20% co-payment moved on chain; patients A and B enrolled, 1,000 IST each`,
   );
   console.log("  the researcher (KAIST Clinical Research) holds 5,000 IST to buy de-identified data with");
+  console.log("  device model 1: the regulator approved Hanmi Pharma's glucose monitor (firmware 0 and 1)");
   console.log(
     `  product ${gtin} (prefix 8806469, Hanmi Pharma) with a Korean leaflet; batch ${batchId} (100 units, serials in ${rel(serialsPath)})`,
   );

@@ -563,6 +563,36 @@ task("supply:notice-holders", "Anyone names the holders of a recalled batch's un
   );
 
 task(
+  "supply:intake",
+  "A patient confirms it took a unit it received, signed with the prescription's key; a relayer sends it",
+)
+  .addParam("secret", "The prescription's secret (kept by the patient's wallet; never sent)")
+  .addParam("hospital", "The prescribing hospital: its id, address or local account name")
+  .addParam("pack", "The GS1 element string printed on the pack")
+  .addFlag("device", "Confirmed by a smart-pill dispenser holding the prescription's key, not by the patient")
+  .addOptionalParam("from", FROM, "relayer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const { parsePackCode } = await import("../../packages/sdk/src/gs1");
+      let pack;
+      try {
+        pack = parsePackCode(args.pack ?? "");
+      } catch (error) {
+        throw new InputError(`--pack: ${(error as Error).message}`);
+      }
+      const miip = await connect(hre, args.from);
+      const r = await miip.supply.confirmIntake({
+        secret: bytes32Arg(args.secret, "secret"),
+        hospitalId: await institutionIdOf(hre, miip, args.hospital, "hospital"),
+        gtin: pack.gtin,
+        serial: pack.serial,
+        by: args.device ? "device" : "patient",
+      });
+      done(`intake of ${pack.serial} confirmed, naming nobody`, r);
+    }),
+  );
+
+task(
   "supply:report-as-patient",
   "A patient reports an adverse event on a unit they received, signed with the prescription's key; a relayer sends it",
 )

@@ -181,7 +181,7 @@ describe("command line: a task for every write the SDK offers", function () {
     const section = page.slice(0, page.indexOf("## Local node for dApp developers"));
     const rows = section.split("\n").filter((line) => /^\| [a-z ]+ +\| `/.test(line));
     const listed = new Set(
-      rows.flatMap((row) => [...row.matchAll(/`([a-z]+(?::[a-z-]+)?)[ `]/g)].map(([, name]) => name)),
+      rows.flatMap((row) => [...row.matchAll(/`([a-z][a-z-]*(?::[a-z-]+)?)[ `]/g)].map(([, name]) => name)),
     );
     const tasks = Object.entries(hre.tasks)
       // The servers (a seeded node, the same with the web app) are commands of their own, not operations.

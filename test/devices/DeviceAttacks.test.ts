@@ -6,7 +6,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { PURPOSES, RECORD_TYPES, ROLES } from "../../config/roles";
 import { DeviceRegistry__factory } from "../../typechain-types";
 import { KRW, escrowFixture } from "../helpers/claims";
-import { DAY, DEVICE_READINGS, code, deviceKey, devicesFixture } from "../helpers/devices";
+import { DAY, DEVICE_READINGS, NO_SIG, code, deviceKey, devicesFixture } from "../helpers/devices";
 import { governorCall } from "../helpers/governance";
 import { openRequestFixture } from "../helpers/market";
 import { asPatient } from "../helpers/patients";
@@ -24,7 +24,7 @@ describe("Patient-generated data: the attackers' side", function () {
       const s = await escrowFixture();
       const { claims, devices, participants, patientA, hospital, ids } = s;
       const record = await s.record(ids.patientA, RECORD_TYPES["lab-result"]);
-      await asPatient(participants, patientA, ids.patientA, devices, "writeOwnRecord", [record, 0]);
+      await asPatient(participants, patientA, ids.patientA, devices, "writeOwnRecord", [record, 0, NO_SIG]);
       const own = await s.records.recordCount();
       // The hospital, named as a writer, writes into the stream too: still not care it documented.
       await asPatient(participants, patientA, ids.patientA, devices, "setWriter", [ids.hospital, true]);
@@ -89,7 +89,7 @@ describe("Patient-generated data: the attackers' side", function () {
         issuedAt: now,
         uri: "ipfs://self-reported",
       };
-      await asPatient(participants, patientA, patientId, devices, "writeOwnRecord", [selfReported, 0]);
+      await asPatient(participants, patientA, patientId, devices, "writeOwnRecord", [selfReported, 0, NO_SIG]);
       const own = await records.recordCount();
       await s.asA("optIn", [1]);
       await expect(s.asA("contribute", [1, hre.ethers.id("c"), "ipfs://c", [own]]))
@@ -123,7 +123,7 @@ describe("Patient-generated data: the attackers' side", function () {
       const s = await devicesFixture();
       const { devices, participants, patients } = s;
       const spy = deviceKey("spy");
-      const { binding, signature } = await s.signBinding(spy, patients.a);
+      const { binding, signature, provisioning } = await s.signBinding(spy, patients.a);
       // The stranger acting as patient A at the gateway is not patient A.
       await expect(
         participants
@@ -132,11 +132,11 @@ describe("Patient-generated data: the attackers' side", function () {
             patients.a,
             hre.ethers.ZeroHash,
             await devices.getAddress(),
-            devices.interface.encodeFunctionData("bindDevice", [binding, signature]),
+            devices.interface.encodeFunctionData("bindDevice", [binding, signature, provisioning]),
           ),
       ).to.be.revertedWithCustomError(participants, "PatientsNotPatient");
       // Patient B binding a device signed for A, or A binding one the device signed for B: refused.
-      await expect(s.asB("bindDevice", [binding, signature]))
+      await expect(s.asB("bindDevice", [binding, signature, provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesPatientMismatch")
         .withArgs(patients.b, patients.a);
       expect((await devices.deviceOf(spy.address)).status).to.equal(0);
@@ -149,7 +149,7 @@ describe("Patient-generated data: the attackers' side", function () {
       await s.bind(rival, "b");
       await devices.connect(s.hospital).follow(patients.a);
       // Its anchors are its patient's: patient A's follower hears nothing of them.
-      await expect(s.sendAnchor(rival, await s.day(1)))
+      await expect(s.sendAnchor(rival, await s.day(rival, 1)))
         .to.emit(devices, "ReadingsAnchored")
         .withArgs(
           1,
@@ -163,7 +163,7 @@ describe("Patient-generated data: the attackers' side", function () {
           "ipfs://batch-1",
         )
         .and.not.to.emit(devices, "MonitoringNotice");
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "rival data"), 1]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "rival data"), 1, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesNotPatientsDevice")
         .withArgs(rival.address, patients.a);
       await expect(s.asA("revokeDevice", [rival.address]))
@@ -179,11 +179,11 @@ describe("Patient-generated data: the attackers' side", function () {
       await s.bind(stolen);
       await s.asA("revokeDevice", [stolen.address]);
       // The thief holds the device (its key): it signs an anchor and a binding to the thief's own patient id.
-      await expect(s.sendAnchor(stolen, await s.day(1), s.stranger))
+      await expect(s.sendAnchor(stolen, await s.day(stolen, 1), s.stranger))
         .to.be.revertedWithCustomError(devices, "DevicesNotBound")
         .withArgs(stolen.address, 2);
       const rebind = await s.signBinding(stolen, patients.b);
-      await expect(s.asB("bindDevice", [rebind.binding, rebind.signature]))
+      await expect(s.asB("bindDevice", [rebind.binding, rebind.signature, rebind.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesKeyUsed")
         .withArgs(stolen.address, 2);
     });
@@ -193,10 +193,10 @@ describe("Patient-generated data: the attackers' side", function () {
       const { devices, regulator } = s;
       const key = deviceKey("patched cgm");
       await s.bind(key);
-      await s.sendAnchor(key, { ...(await s.day(1)), firmware: 1 });
+      await s.sendAnchor(key, { ...(await s.day(key, 1)), firmware: 1 });
       await devices.connect(regulator).withdrawFirmware(1, 1, code("unsafe patch"));
       await time.increase(DAY);
-      const next = await s.day(2);
+      const next = await s.day(key, 2);
       await expect(s.sendAnchor(key, { ...next, firmware: 1 }))
         .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
         .withArgs(1, 1);
@@ -260,7 +260,7 @@ describe("Patient-generated data: the attackers' side", function () {
         .withArgs(patients.a, ids.second, 2);
       const key = deviceKey("cgm");
       await s.bind(key);
-      await expect(s.sendAnchor(key, await s.day(1))).not.to.emit(devices, "MonitoringNotice");
+      await expect(s.sendAnchor(key, await s.day(key, 1))).not.to.emit(devices, "MonitoringNotice");
     });
 
     it("a suspended hospital's following lapses (anyone drops it); a suspended writer writes nothing", async function () {

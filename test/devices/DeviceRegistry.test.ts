@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { DAY, DEVICE_READINGS, code, deviceKey, devicesFixture } from "../helpers/devices";
+import { DAY, DEVICE_READINGS, NO_SIG, code, deviceKey, devicesFixture } from "../helpers/devices";
 import { onboard } from "../helpers/fixtures";
 import { GUARDIAN_SALT, asPatient, guardianCommitment } from "../helpers/patients";
 
@@ -21,11 +21,11 @@ describe("DeviceRegistry", function () {
         .and.to.emit(devices, "FirmwareApproved")
         .withArgs(2, 2, firmware[2], ids.regulator);
       const model = await devices.getModel(2);
-      expect([model.manufacturerId, model.regulatorId, model.firmwareCount, model.withdrawn]).to.deep.equal([
+      expect([model.manufacturerId, model.regulatorId, model.firmwareCount, model.withdrawnAt]).to.deep.equal([
         ids.manufacturer,
         ids.regulator,
         3n,
-        false,
+        0n,
       ]);
       expect(model.modelDigest).to.equal(hre.ethers.id("pump"));
       expect(await devices.modelCount()).to.equal(2);
@@ -115,11 +115,12 @@ describe("DeviceRegistry", function () {
       await expect(devices.connect(regulator).withdrawModel(1, code("recall")))
         .to.emit(devices, "ModelWithdrawn")
         .withArgs(1, ids.regulator, code("recall"));
+      const withdrawnAt = await time.latest();
       expect(await devices.isApproved(1, 0)).to.equal(false);
       await expect(devices.connect(otherRegulator).withdrawModel(1, code("again")))
         .to.be.revertedWithCustomError(devices, "DevicesAlreadyWithdrawn")
         .withArgs(1, 0);
-      expect((await devices.getModel(1)).withdrawn).to.equal(true);
+      expect((await devices.getModel(1)).withdrawnAt).to.equal(withdrawnAt);
     });
   });
 
@@ -128,11 +129,12 @@ describe("DeviceRegistry", function () {
       const s = await devicesFixture();
       const { devices, patients } = s;
       const key = deviceKey("cgm");
-      const { binding, signature } = await s.signBinding(key, patients.a);
-      await expect(s.asA("bindDevice", [binding, signature]))
+      const { binding, signature, provisioning } = await s.signBinding(key, patients.a);
+      await expect(s.asA("bindDevice", [binding, signature, provisioning]))
         .to.emit(devices, "DeviceBound")
         .withArgs(1, patients.a, key.address, 1, 0, hre.ethers.ZeroHash);
       const d = await devices.deviceOf(key.address);
+      // Its first anchor must start after the binding: lastEnd is the binding's time.
       expect([d.deviceId, d.patientId, d.modelId, d.firmware, d.status, d.sequence, d.lastEnd]).to.deep.equal([
         1n,
         patients.a,
@@ -140,14 +142,18 @@ describe("DeviceRegistry", function () {
         0n,
         BigInt(Status.Bound),
         0n,
-        0n,
+        BigInt(await time.latest()),
       ]);
       expect(await devices.deviceAddress(1)).to.equal(key.address);
       await expect(devices.deviceAddress(2)).to.be.revertedWithCustomError(devices, "DevicesUnknownDevice").withArgs(2);
       const second = deviceKey("bp cuff");
-      const { binding: b2, signature: sig2 } = await s.signBinding(second, patients.a, { firmware: 1 });
+      const {
+        binding: b2,
+        signature: sig2,
+        provisioning: p2,
+      } = await s.signBinding(second, patients.a, { firmware: 1 });
       // A guardian with the act power binds for the patient; the event names its commitment.
-      await expect(s.asGuardianOfA("bindDevice", [b2, sig2]))
+      await expect(s.asGuardianOfA("bindDevice", [b2, sig2, p2]))
         .to.emit(devices, "DeviceBound")
         .withArgs(
           2,
@@ -169,40 +175,39 @@ describe("DeviceRegistry", function () {
       const { devices, participants, patients, regulator } = s;
       const key = deviceKey("cgm");
       const good = await s.signBinding(key, patients.a);
-      await expect(devices.bindDevice(good.binding, good.signature))
+      await expect(devices.bindDevice(good.binding, good.signature, good.provisioning))
         .to.be.revertedWithCustomError(participants, "PatientsNotThroughGateway")
         .withArgs(s.deployer.address);
       const forB = await s.signBinding(key, patients.b);
-      await expect(s.asA("bindDevice", [forB.binding, forB.signature]))
+      await expect(s.asA("bindDevice", [forB.binding, forB.signature, forB.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesPatientMismatch")
         .withArgs(patients.a, patients.b);
       const late = await s.signBinding(key, patients.a, { deadline: (await time.latest()) - 1 });
-      await expect(s.asA("bindDevice", [late.binding, late.signature])).to.be.revertedWithCustomError(
-        devices,
-        "DevicesSignatureExpired",
-      );
+      await expect(
+        s.asA("bindDevice", [late.binding, late.signature, late.provisioning]),
+      ).to.be.revertedWithCustomError(devices, "DevicesSignatureExpired");
       const unknown = await s.signBinding(key, patients.a, { modelId: 4 });
-      await expect(s.asA("bindDevice", [unknown.binding, unknown.signature]))
+      await expect(s.asA("bindDevice", [unknown.binding, unknown.signature, unknown.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesUnknownModel")
         .withArgs(4);
       const notYet = await s.signBinding(key, patients.a, { firmware: 2 });
-      await expect(s.asA("bindDevice", [notYet.binding, notYet.signature]))
+      await expect(s.asA("bindDevice", [notYet.binding, notYet.signature, notYet.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
         .withArgs(1, 2);
       await devices.connect(regulator).withdrawFirmware(1, 1, code("recalled patch"));
       const withdrawn = await s.signBinding(key, patients.a, { firmware: 1 });
-      await expect(s.asA("bindDevice", [withdrawn.binding, withdrawn.signature]))
+      await expect(s.asA("bindDevice", [withdrawn.binding, withdrawn.signature, withdrawn.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
         .withArgs(1, 1);
       // The phone signs for a device it does not hold: the signature is not the device's.
       const forged = await s.signBinding(deviceKey("phone"), patients.a, { device: key.address });
-      await expect(s.asA("bindDevice", [forged.binding, forged.signature]))
+      await expect(s.asA("bindDevice", [forged.binding, forged.signature, forged.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
         .withArgs(key.address);
       expect(await devices.deviceCount()).to.equal(0);
       expect((await devices.deviceOf(key.address)).status).to.equal(Status.None);
-      await s.asA("bindDevice", [good.binding, good.signature]);
-      await expect(s.asA("bindDevice", [good.binding, good.signature]))
+      await s.asA("bindDevice", [good.binding, good.signature, good.provisioning]);
+      await expect(s.asA("bindDevice", [good.binding, good.signature, good.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesKeyUsed")
         .withArgs(key.address, Status.Bound);
       expect(await devices.deviceCount()).to.equal(1);
@@ -213,7 +218,7 @@ describe("DeviceRegistry", function () {
       const { devices, patients } = s;
       const key = deviceKey("cgm");
       await s.bind(key);
-      await s.sendAnchor(key, await s.day(1));
+      await s.sendAnchor(key, await s.day(key, 1));
       await expect(s.asB("revokeDevice", [key.address]))
         .to.be.revertedWithCustomError(devices, "DevicesNotPatientsDevice")
         .withArgs(key.address, patients.b);
@@ -223,7 +228,7 @@ describe("DeviceRegistry", function () {
       const d = await devices.deviceOf(key.address);
       expect([d.status, d.sequence]).to.deep.equal([BigInt(Status.Revoked), 1n]);
       await time.increase(DAY);
-      await expect(s.sendAnchor(key, await s.day(2)))
+      await expect(s.sendAnchor(key, await s.day(key, 2)))
         .to.be.revertedWithCustomError(devices, "DevicesNotBound")
         .withArgs(key.address, Status.Revoked);
       await expect(s.asA("revokeDevice", [key.address]))
@@ -233,7 +238,7 @@ describe("DeviceRegistry", function () {
         .to.be.revertedWithCustomError(devices, "DevicesNotBound")
         .withArgs(deviceKey("never").address, Status.None);
       const again = await s.signBinding(key, patients.a);
-      await expect(s.asA("bindDevice", [again.binding, again.signature]))
+      await expect(s.asA("bindDevice", [again.binding, again.signature, again.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesKeyUsed")
         .withArgs(key.address, Status.Revoked);
       expect((await devices.queryFilter(devices.filters.ReadingsAnchored(1))).length).to.equal(1);
@@ -246,7 +251,7 @@ describe("DeviceRegistry", function () {
       const { devices, patients } = s;
       const key = deviceKey("cgm");
       await s.bind(key);
-      const period = await s.day(1);
+      const period = await s.day(key, 1);
       const { anchor, uri, signature } = await s.signAnchor(key, { ...period, count: 288 });
       await expect(devices.connect(s.stranger).anchor(anchor, uri, signature))
         .to.emit(devices, "ReadingsAnchored")
@@ -256,7 +261,7 @@ describe("DeviceRegistry", function () {
       expect([d.sequence, d.lastEnd]).to.deep.equal([1n, BigInt(period.to)]);
       // A patched device (firmware 1, approved) anchors on it from then on.
       await time.increase(DAY);
-      await s.sendAnchor(key, { ...(await s.day(2)), firmware: 1 });
+      await s.sendAnchor(key, { ...(await s.day(key, 2)), firmware: 1 });
       expect((await devices.deviceOf(key.address)).firmware).to.equal(1);
     });
 
@@ -264,14 +269,14 @@ describe("DeviceRegistry", function () {
       const s = await devicesFixture();
       const { devices, regulator } = s;
       const key = deviceKey("cgm");
-      await expect(s.sendAnchor(key, await s.day(1)))
+      await expect(s.sendAnchor(key, await s.day(key, 1)))
         .to.be.revertedWithCustomError(devices, "DevicesNotBound")
         .withArgs(key.address, Status.None);
       await s.bind(key);
-      const first = await s.day(1);
+      const first = await s.day(key, 1);
       await s.sendAnchor(key, { ...first, firmware: 1 });
       await time.increase(DAY);
-      const next = await s.day(2);
+      const next = await s.day(key, 2);
       await expect(s.sendAnchor(key, { ...first, firmware: 1 }))
         .to.be.revertedWithCustomError(devices, "DevicesAnchorOutOfOrder")
         .withArgs(key.address, 1, 2);
@@ -320,7 +325,7 @@ describe("DeviceRegistry", function () {
       await s.sendAnchor(key, { ...next, firmware: 2 });
       await devices.connect(regulator).withdrawModel(1, code("model recalled"));
       await time.increase(DAY);
-      await expect(s.sendAnchor(key, { ...(await s.day(3)), firmware: 2 }))
+      await expect(s.sendAnchor(key, { ...(await s.day(key, 3)), firmware: 2 }))
         .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
         .withArgs(1, 2);
       const d = await devices.deviceOf(key.address);
@@ -335,13 +340,20 @@ describe("DeviceRegistry", function () {
       const key = deviceKey("cgm");
       await s.bind(key);
       const diary = await s.ownRecord(patients.a, "diary", 1);
-      await expect(s.asA("writeOwnRecord", [diary, 0]))
+      await expect(s.asA("writeOwnRecord", [diary, 0, NO_SIG]))
         .to.emit(records, "RecordRegistered")
         .withArgs(1, patients.a, 0, 1, diary.issuedAt, diary.digest, diary.uri, 0)
         .and.to.emit(records, "RecordSourced")
         .withArgs(1, patients.a, Source.Patient, 0);
       const report = await s.ownRecord(patients.a, "monthly report");
-      await expect(s.asGuardianOfA("writeOwnRecord", [report, 1]))
+      // The device's record is its word: the phone cannot write one in the device's name without it.
+      await expect(s.asA("writeOwnRecord", [report, 1, NO_SIG]))
+        .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
+        .withArgs(key.address);
+      await expect(s.asA("writeOwnRecord", [report, 1, await s.signRecord(deviceKey("phone"), report)]))
+        .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
+        .withArgs(key.address);
+      await expect(s.asGuardianOfA("writeOwnRecord", [report, 1, await s.signRecord(key, report)]))
         .to.emit(records, "RecordSourced")
         .withArgs(2, patients.a, Source.Device, 1);
       expect(await records.sourceOf(1)).to.deep.equal([BigInt(Source.Patient), 0n]);
@@ -366,20 +378,20 @@ describe("DeviceRegistry", function () {
       const theirs = deviceKey("their cgm");
       await s.bind(mine);
       await s.bind(theirs, "b");
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.b, "for b"), 0]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.b, "for b"), 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesRecordPatientMismatch")
         .withArgs(patients.a, patients.b);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 9]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 9, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesUnknownDevice")
         .withArgs(9);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 2]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 2, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesNotPatientsDevice")
         .withArgs(theirs.address, patients.a);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x", 99), 0]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x", 99), 0, NO_SIG]))
         .to.be.revertedWithCustomError(records, "RecordsUnknownRecordType")
         .withArgs(0, 99);
       await s.asA("revokeDevice", [mine.address]);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 1]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 1, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesNotBound")
         .withArgs(mine.address, Status.Revoked);
       await expect(
@@ -438,7 +450,7 @@ describe("DeviceRegistry", function () {
         .to.emit(devices, "Followed")
         .withArgs(patients.a, ids.hospital);
       expect(await devices.followersOf(patients.a)).to.deep.equal([ids.hospital]);
-      await expect(s.sendAnchor(key, await s.day(1)))
+      await expect(s.sendAnchor(key, await s.day(key, 1)))
         .to.emit(devices, "MonitoringNotice")
         .withArgs(patients.a, ids.hospital, 1, 1);
       await expect(devices.connect(s.hospital).unfollow(patients.a))
@@ -462,7 +474,7 @@ describe("DeviceRegistry", function () {
         .withArgs(patients.a, ids.hospital, 2);
       expect(await devices.followersOf(patients.a)).to.deep.equal([]);
       await time.increase(DAY);
-      await expect(s.sendAnchor(key, await s.day(2))).not.to.emit(devices, "MonitoringNotice");
+      await expect(s.sendAnchor(key, await s.day(key, 2))).not.to.emit(devices, "MonitoringNotice");
       await expect(devices.connect(s.hospital).follow(patients.a))
         .to.be.revertedWithCustomError(devices, "DevicesNoTreatmentConsent")
         .withArgs(patients.a, ids.hospital);

@@ -3,12 +3,21 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseWallet } from "ethers";
 
-import { DEVICE_BINDING_TYPES, READING_ANCHOR_TYPES, compactSignature, devicesDomain } from "../../config/eip712";
+import {
+  DEVICE_BINDING_TYPES,
+  DEVICE_PROVISIONING_TYPES,
+  DEVICE_RECORD_TYPES,
+  READING_ANCHOR_TYPES,
+  compactSignature,
+  devicesDomain,
+} from "../../config/eip712";
 import { PURPOSES, RECORD_TYPES } from "../../config/roles";
 import { deploySuiteFixture, onboard } from "./fixtures";
 import { GUARDIAN_SALT, asGuardian, asPatient, guardianCommitment, registerPatients } from "./patients";
 
 export const DAY = 86_400;
+/** No signature: what a patient's own record (no device) passes as the device's. */
+export const NO_SIG = { r: hre.ethers.ZeroHash, vs: hre.ethers.ZeroHash };
 export const code = (text: string) => hre.ethers.encodeBytes32String(text);
 /** The record type a hospital's consent names to follow a patient's devices (config/roles.ts). */
 export const DEVICE_READINGS = RECORD_TYPES["device-readings"];
@@ -35,7 +44,7 @@ async function devicesBuilt() {
   const s = await deploySuiteFixture();
   const { participants, devices, consent, registrar } = s;
   const otherRegulator = s.studyLab;
-  const [hospital, second, pharmacy, manufacturer, regulator, regulator2] = await onboard(
+  const [hospital, second, pharmacy, manufacturer, regulator, regulator2, agency, researcher] = await onboard(
     participants,
     registrar,
     { account: s.hospital, kind: "hospital", name: "Seoul General Hospital" },
@@ -44,8 +53,10 @@ async function devicesBuilt() {
     { account: s.manufacturer, kind: "manufacturer", name: "Glucowatch" },
     { account: s.regulator, kind: "regulator", name: "MFDS" },
     { account: otherRegulator, kind: "regulator", name: "Lenient Agency" },
+    { account: s.agency, kind: "public-health-agency", name: "NHIS Review Board" },
+    { account: s.researcher, kind: "researcher", name: "KAIST Clinical Research" },
   );
-  const ids = { hospital, second, pharmacy, manufacturer, regulator, regulator2 };
+  const ids = { hospital, second, pharmacy, manufacturer, regulator, regulator2, agency, researcher };
   const [patientA, patientB] = await registerPatients(participants, s.patientA, s.patientB);
   const patients = { a: patientA, b: patientB };
   await participants
@@ -70,7 +81,15 @@ async function devicesBuilt() {
   ]);
   const domain = devicesDomain(31337n, await devices.getAddress());
 
-  /** The device's signature over a binding to `patientId` (model 1, firmware 0 unless said). */
+  /** The manufacturer's provisioning of a device key for a model (model 1 unless said), made at production. */
+  async function provision(device: string, modelId = 1, maker: HardhatEthersSigner | BaseWallet = s.manufacturer) {
+    return compactSignature(await maker.signTypedData(domain, DEVICE_PROVISIONING_TYPES, { device, modelId }));
+  }
+
+  /**
+   * The device's signature over a binding to `patientId` (model 1, firmware 0 unless said), with the manufacturer's
+   * provisioning of its key: the three arguments of `bindDevice`.
+   */
   async function signBinding(
     key: BaseWallet,
     patientId: bigint,
@@ -83,15 +102,28 @@ async function devicesBuilt() {
       firmware: over.firmware ?? 0,
       deadline: over.deadline ?? (await time.latest()) + DAY,
     };
-    return { binding, signature: compactSignature(await key.signTypedData(domain, DEVICE_BINDING_TYPES, binding)) };
+    const signature = compactSignature(await key.signTypedData(domain, DEVICE_BINDING_TYPES, binding));
+    return { binding, signature, provisioning: await provision(binding.device, binding.modelId) };
   }
 
   /** Patient A (or B) binds `key` through the gateway with the device's signature. */
   async function bind(key: BaseWallet, patient: "a" | "b" = "a") {
     const signer = patient === "a" ? s.patientA : s.patientB;
-    const { binding, signature } = await signBinding(key, patients[patient]);
-    await asPatient(participants, signer, patients[patient], devices, "bindDevice", [binding, signature]);
+    const { binding, signature, provisioning } = await signBinding(key, patients[patient]);
+    await asPatient(participants, signer, patients[patient], devices, "bindDevice", [binding, signature, provisioning]);
     return (await devices.deviceOf(key.address)).deviceId;
+  }
+
+  /** The device's signature over a record of its patient's stream. */
+  async function signRecord(key: BaseWallet, record: Awaited<ReturnType<typeof ownRecord>>) {
+    const message = {
+      device: key.address,
+      patientId: record.patientId,
+      digest: record.digest,
+      recordType: record.recordType,
+      issuedAt: record.issuedAt,
+    };
+    return compactSignature(await key.signTypedData(domain, DEVICE_RECORD_TYPES, message));
   }
 
   /** An anchor signed by `key` (96 readings, firmware 0, a digest of its own unless said). */
@@ -117,10 +149,15 @@ async function devicesBuilt() {
     return devices.connect(sender).anchor(anchor, uri, signature);
   }
 
-  /** A day of readings ending now, as the device's next anchor. */
-  async function day(sequence: number) {
-    const to = await time.latest();
-    return { sequence, from: to - DAY + 1, to };
+  /**
+   * The device's next day of readings: from the second after its last anchor (or its binding) to a day later, the
+   * clock moved there when it is not yet.
+   */
+  async function day(key: BaseWallet, sequence: number) {
+    const from = Number((await devices.deviceOf(key.address)).lastEnd) + 1;
+    const to = from + DAY - 1;
+    if ((await time.latest()) < to) await time.increaseTo(to);
+    return { sequence, from, to };
   }
 
   const asA = (fn: string, args: readonly unknown[]) =>
@@ -148,7 +185,9 @@ async function devicesBuilt() {
     otherRegulator,
     domain,
     far,
+    provision,
     signBinding,
+    signRecord,
     bind,
     signAnchor,
     sendAnchor,

@@ -70,7 +70,7 @@ describe("SDK in the browser", function () {
     expect(check.error).to.match(/^RecordsUnknownRecord: there is no record 7$/);
   });
 
-  it("keeps the browser entry within its budget: at most 48 kB gzipped, ethers aside", async function () {
+  it("keeps the browser entry within its budget: at most 53 kB gzipped, ethers aside", async function () {
     // What a dApp's bundler adds for `@miip/sdk`: minified, ethers external (the dApp has it already). The ABIs
     // are the compact human-readable ones; the stores, the Node helpers and the Merkle tree are other entries.
     const result = await build({
@@ -89,6 +89,6 @@ describe("SDK in the browser", function () {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((file) => /merkle-tree|\/storage\/|\/node\//.test(file))).to.deep.equal([]);
     // 40 kB through issue 18; the research market, invoices and de-identification (issue 19) measured 45.0 kB.
-    expect(gzipped, `${gzipped} bytes gzipped`).to.be.at.most(48_000);
+    expect(gzipped, `${gzipped} bytes gzipped`).to.be.at.most(53_000);
   });
 });

@@ -12,6 +12,8 @@ import {
   FILL_TYPES,
   CONSENT_TYPES,
   DEVICE_BINDING_TYPES,
+  DEVICE_PROVISIONING_TYPES,
+  DEVICE_RECORD_TYPES,
   DEVICE_REGISTRATION_TYPES,
   INTAKE_TYPES,
   READING_ANCHOR_TYPES,
@@ -449,10 +451,15 @@ describe("Access matrix: every state-changing function, as every actor, against 
       .connect(s.regulator)
       .approveModel(ids.manufacturer, hre.ethers.id("matrix model"), [hre.ethers.id("fw 1"), hre.ethers.id("fw 2")]);
     const monitor = new hre.ethers.Wallet(hre.ethers.id("matrix glucose monitor"));
-    /** A device's signature binding it to patient A (model 1, firmware 0). */
+    /** A device's signature binding it to patient A (model 1, firmware 0), and the manufacturer's provisioning. */
     const binding = async (wallet: InstanceType<typeof hre.ethers.Wallet>) => {
       const b = { device: wallet.address, patientId: patients.a, modelId: 1, firmware: 0, deadline: far };
-      return [b, compactSignature(await wallet.signTypedData(devicesAt, DEVICE_BINDING_TYPES, b))] as const;
+      const provisioning = { device: wallet.address, modelId: 1 };
+      return [
+        b,
+        compactSignature(await wallet.signTypedData(devicesAt, DEVICE_BINDING_TYPES, b)),
+        compactSignature(await s.manufacturer.signTypedData(devicesAt, DEVICE_PROVISIONING_TYPES, provisioning)),
+      ] as const;
     };
     await asPatient(participants, s.patientA, patients.a, devices, "bindDevice", [...(await binding(monitor))]);
     await asPatient(participants, s.patientA, patients.a, devices, "setWriter", [ids.hospital, true]);
@@ -1585,7 +1592,7 @@ describe("Access matrix: every state-changing function, as every actor, against 
         const anchor = {
           device: c.monitor.address,
           sequence: 1,
-          from: to - DAY,
+          from: Number((await c.devices.deviceOf(c.monitor.address)).lastEnd) + 1,
           to,
           count: 96,
           firmware: 0,
@@ -1607,13 +1614,33 @@ describe("Access matrix: every state-changing function, as every actor, against 
           c.address.devices,
           c.devices.interface.encodeFunctionData("setWriter", [c.ids.researcher, true]),
         ),
-      writeOwnRecord: async (c, a) =>
-        viaGateway(
+      writeOwnRecord: async (c, a) => {
+        // A record from the patient's glucose monitor, which signs it.
+        const record = await ownRecord(c, "own");
+        const signature = compactSignature(
+          await c.monitor.signTypedData(c.devicesAt, DEVICE_RECORD_TYPES, {
+            device: c.monitor.address,
+            patientId: record.patientId,
+            digest: record.digest,
+            recordType: record.recordType,
+            issuedAt: record.issuedAt,
+          }),
+        );
+        return viaGateway(
           c,
           a,
           c.address.devices,
-          c.devices.interface.encodeFunctionData("writeOwnRecord", [await ownRecord(c, "own"), 1]),
-        ),
+          c.devices.interface.encodeFunctionData("writeOwnRecord", [record, 1, signature]),
+        );
+      },
+      restoreModel: async (c) => {
+        await c.devices.connect(c.regulator).withdrawModel(1, code("mistake"));
+        const withdrawnAt = (await c.devices.getModel(1)).withdrawnAt;
+        return {
+          target: c.address.devices,
+          data: c.devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt, code("mistaken withdrawal")]),
+        };
+      },
       writeRecord: async (c) => ({
         target: c.address.devices,
         data: c.devices.interface.encodeFunctionData("writeRecord", [await ownRecord(c, "written")]),

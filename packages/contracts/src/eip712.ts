@@ -143,6 +143,31 @@ export const DEVICE_BINDING_TYPES = {
 } as const;
 
 /**
+ * A manufacturer's provisioning of a device key for one of its approved models (DeviceRegistry.bindDevice), signed at
+ * production by the manufacturer's account: the key is a real device of that model.
+ */
+export const DEVICE_PROVISIONING_TYPES = {
+  DeviceProvisioning: [
+    { name: "device", type: "address" },
+    { name: "modelId", type: "uint32" },
+  ],
+} as const;
+
+/**
+ * A device's signature over a record of its patient's stream (DeviceRegistry.writeOwnRecord with a device): the
+ * record's digest, type and time, for this patient.
+ */
+export const DEVICE_RECORD_TYPES = {
+  DeviceRecord: [
+    { name: "device", type: "address" },
+    { name: "patientId", type: "uint64" },
+    { name: "digest", type: "bytes32" },
+    { name: "recordType", type: "uint8" },
+    { name: "issuedAt", type: "uint40" },
+  ],
+} as const;
+
+/**
  * An anchor of one period of a personal device's readings (DeviceRegistry.anchor), signed by the device: the
  * digest of the encrypted batch, how many readings, the period, the firmware, the hash of the batch's URI. Never a
  * measured value.

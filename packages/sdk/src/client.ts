@@ -2,6 +2,7 @@ import type { ContractRunner, ContractTransactionResponse, Signer } from "ethers
 
 import { ClaimsApi } from "./api/claims.ts";
 import { ConsentApi } from "./api/consent.ts";
+import { DevicesApi } from "./api/devices.ts";
 import { DocumentsApi } from "./api/documents.ts";
 import { InvoicesApi } from "./api/invoices.ts";
 import { MarketApi } from "./api/market.ts";
@@ -58,6 +59,7 @@ export class MIIP {
   readonly governance: GovernanceApi;
   readonly market: MarketApi;
   readonly invoices: InvoicesApi;
+  readonly devices: DevicesApi;
 
   private constructor(
     private readonly core: Core,
@@ -76,6 +78,7 @@ export class MIIP {
     this.governance = new GovernanceApi(core);
     this.documents = new DocumentsApi(core, this.records, this.history, options);
     this.market = new MarketApi(core, this.documents, this.history, options);
+    this.devices = new DevicesApi(core, this.documents, this.history, options);
     this.invoices = new InvoicesApi(core, this.history);
   }
 

@@ -31,6 +31,10 @@ export const BILL_TYPES = typed(data.BILL_TYPES);
 
 /** A personal device's consent to be bound to a patient (DeviceRegistry.bindDevice). */
 export const DEVICE_BINDING_TYPES = typed(data.DEVICE_BINDING_TYPES);
+/** A manufacturer's provisioning of a device key for one of its models (DeviceRegistry.bindDevice). */
+export const DEVICE_PROVISIONING_TYPES = typed(data.DEVICE_PROVISIONING_TYPES);
+/** A device's signature over a record of its patient's own stream (DeviceRegistry.writeOwnRecord). */
+export const DEVICE_RECORD_TYPES = typed(data.DEVICE_RECORD_TYPES);
 /** An anchor of a period of a personal device's encrypted readings, signed by the device (DeviceRegistry.anchor). */
 export const READING_ANCHOR_TYPES = typed(data.READING_ANCHOR_TYPES);
 /** A patient's confirmation that it took a dispensed unit, signed by the prescription's key (confirmIntake). */

@@ -74,6 +74,16 @@ export {
   type OpenedContribution,
 } from "./api/market.ts";
 export {
+  type AnchorView,
+  type BatchRecipient,
+  type DeviceView,
+  type Reading,
+  type ReadingBatch,
+  DevicesApi,
+  READINGS_FORMAT,
+  simulateGlucose,
+} from "./api/devices.ts";
+export {
   type DispensedUnitRef,
   type InvoiceInput,
   type InvoiceView,

@@ -145,15 +145,22 @@ export class DocumentsApi {
     return share;
   }
 
-  /** Encrypts and stores one document: the ciphertext's digest and URI for the chain, the key for the shares. */
-  private async seal(document: Uint8Array): Promise<{ key: Uint8Array; cid: string; digest: string; uri: string }> {
+  /**
+   * Encrypts and stores one document: the ciphertext's digest and URI for the chain, the key for the shares (the
+   * caller wipes it). Shared with the device registry's API for a patient's own documents.
+   * @internal
+   */
+  async seal(document: Uint8Array): Promise<{ key: Uint8Array; cid: string; digest: string; uri: string }> {
     const { ciphertext, key } = encryptDocument(document);
     const cid = await this.store.put(ciphertext);
     return { key, cid, digest: sha256Hex(ciphertext), uri: ipfsUri(cid) };
   }
 
-  /** Wraps a new record's key for its patient (at its current address) and its issuer, then forgets it. */
-  private async publishOwners(
+  /**
+   * Wraps a new record's key for its patient (at its current address) and its writer, then forgets it.
+   * @internal
+   */
+  async publishOwners(
     recordId: bigint,
     key: Uint8Array,
     patientId: bigint | number,

@@ -1,7 +1,7 @@
 import type { BaseContract, ContractEventName, EventLog, Log } from "ethers";
 
 import { type Core, MIIPClientError } from "../core.ts";
-import { recordTypeName } from "../labels.ts";
+import { RECORD_SOURCE_NAMES, type RecordSourceName, recordTypeName } from "../labels.ts";
 import { type Page, type Paged, pageOf } from "./paging.ts";
 
 /** One event in a history, in chain order, with when it happened. */
@@ -25,6 +25,10 @@ export interface RecordEntry {
   uri: string;
   supersedes: bigint;
   supersededBy: bigint;
+  /** Where it comes from: a hospital (its issuer), or the patient's own stream (the patient, a device, a writer). */
+  source: RecordSourceName;
+  /** The device's id for a device, the writer's institution id for a writer, the issuer for a hospital, else 0. */
+  sourceId: number;
   transactionHash: string;
 }
 
@@ -107,6 +111,8 @@ export class HistoryApi {
     const entries = await Promise.all(
       ids.map(async (id): Promise<RecordEntry> => {
         const [record, log] = [await records.getRecord(id), byId.get(id)];
+        // A hospital's record is its issuer's; only a patient-stream record (issuer 0) asks for its source.
+        const [source, sourceId] = record.issuer === 0n ? await records.sourceOf(id) : [0n, record.issuer];
         return {
           id,
           issuer: Number(record.issuer),
@@ -117,6 +123,8 @@ export class HistoryApi {
           uri: (log?.args[6] as string) ?? "",
           supersedes: record.supersedes,
           supersededBy: record.supersededBy,
+          source: RECORD_SOURCE_NAMES[Number(source)] ?? "hospital",
+          sourceId: Number(sourceId),
           transactionHash: log?.transactionHash ?? "",
         };
       }),

@@ -15,6 +15,7 @@ import {
 import {
   ADVERSE_EVENT_REPORT_TYPES,
   FILL_TYPES,
+  INTAKE_TYPES,
   DEVICE_REGISTRATION_TYPES,
   READING_TYPES,
   compactSignature,
@@ -631,6 +632,31 @@ export class SupplyApi {
       ),
     );
     return { ...info, count: Number(eventNamed(info, "AdverseEventReported").count) };
+  }
+
+  /**
+   * A patient confirms it took a unit it received (an administered state, once per unit), signed with its
+   * prescription's key (by its app, or by a smart-pill dispenser the app gave the key) and sent by the client's signer,
+   * who may be any relayer: the patient is never named; the prescribing hospital sees it by its allowance.
+   */
+  async confirmIntake(input: {
+    secret: string;
+    hospitalId: bigint | number;
+    gtin: bigint;
+    serial: string;
+    takenAt?: number;
+    by?: "patient" | "device";
+  }): Promise<TxInfo> {
+    const serial = serialHash(input.serial);
+    const takenAt = input.takenAt ?? (await this.core.now());
+    const by = input.by === "device" ? 1 : 0;
+    const message = { gtin: input.gtin, serial, hospitalId: input.hospitalId, takenAt, by };
+    const signature = compactSignature(
+      await prescriptionKey(input.secret).signTypedData(this.domain, INTAKE_TYPES, message),
+    );
+    return this.core.send(() =>
+      this.core.contracts.supply.confirmIntake(input.gtin, serial, input.hospitalId, takenAt, by, signature),
+    );
   }
 
   /** A batch, with its lot decoded. */

@@ -1,0 +1,573 @@
+import { AbiCoder, type Interface, type Signer, ZeroHash, getAddress, keccak256 } from "ethers";
+
+import type { Core, TxInfo } from "../core.ts";
+import { MIIPClientError, eventNamed } from "../core.ts";
+import { fromUtf8, utf8 } from "../crypto/bytes.ts";
+import { cidFromUri, ipfsUri, sha256Hex } from "../crypto/cid.ts";
+import { decryptDocument, encryptDocument } from "../crypto/cipher.ts";
+import { type EncryptionKey, unwrapKey, wrapKey } from "../crypto/ecies.ts";
+import {
+  DEVICE_BINDING_TYPES,
+  DEVICE_PROVISIONING_TYPES,
+  DEVICE_RECORD_TYPES,
+  READING_ANCHOR_TYPES,
+  compactSignature,
+  devicesDomain,
+} from "../eip712.ts";
+import { enumLabel, parseRecordType } from "../labels.ts";
+import { type KeyShare, type KeyShareStore, shareContext } from "../shares.ts";
+import type { BlobStore } from "../storage/blobs.ts";
+import { reasonCode } from "./consent.ts";
+import type { DocumentsApi } from "./documents.ts";
+import type { HistoryApi } from "./history.ts";
+
+const abi = AbiCoder.defaultAbiCoder();
+
+/** The format of a batch of readings, inside its encryption. */
+export const READINGS_FORMAT = "miip.readings/1";
+
+/** One measurement: when (unix seconds) and its value, in the batch's unit. */
+export type Reading = readonly [time: number, value: number];
+
+/** A period of a device's readings, as the device's batch holds it (encrypted; never on chain). */
+export interface ReadingBatch {
+  format: typeof READINGS_FORMAT;
+  /** The device's address. */
+  device: string;
+  sequence: number;
+  from: number;
+  to: number;
+  /** What was measured ("glucose") and in what unit ("mg/dL"). */
+  kind: string;
+  unit: string;
+  readings: Reading[];
+}
+
+/** Who a batch's key is wrapped for, besides the patient: a following hospital, at its account. */
+export interface BatchRecipient {
+  account: string;
+  /** Its encryption public key (published to the document service: `DocumentService.publicKeyOf`). */
+  publicKey: string;
+}
+
+/** A personal device as the registry holds it. */
+export interface DeviceView {
+  address: string;
+  deviceId: bigint;
+  patientId: bigint;
+  modelId: number;
+  firmware: number;
+  status: string;
+  /** Anchors it made. */
+  sequence: number;
+  /** The end of its last anchored period (0 before any). */
+  lastEnd: number;
+}
+
+/** An anchor as its event tells it: the batch's digest and address, never a value. */
+export interface AnchorView {
+  deviceId: bigint;
+  patientId: bigint;
+  sequence: number;
+  from: number;
+  to: number;
+  count: number;
+  firmware: number;
+  batchDigest: string;
+  uri: string;
+  blockNumber: number;
+}
+
+/**
+ * Patient-generated data (DeviceRegistry): device models a regulator approves, a patient's personal devices,
+ * anchors of encrypted reading batches, the patient's own records and the writers it names, and remote monitoring
+ * by hospitals under the patient's treatment consent. A batch is encrypted here (XChaCha20-Poly1305, a fresh key per
+ * batch), stored under its CID, and its key wrapped for the patient and each following hospital in the key-share
+ * store; the chain gets the ciphertext's digest, the count, the period and the firmware, signed by the device.
+ */
+export class DevicesApi {
+  constructor(
+    private readonly core: Core,
+    private readonly documents: DocumentsApi,
+    private readonly history: HistoryApi,
+    private readonly stores: { store?: BlobStore; shares?: KeyShareStore },
+  ) {}
+
+  private get store(): BlobStore {
+    if (!this.stores.store) throw new MIIPClientError("reading batches need a blob store: connect with { store }");
+    return this.stores.store;
+  }
+
+  private get shares(): KeyShareStore {
+    if (!this.stores.shares)
+      throw new MIIPClientError("reading batches need a key-share store: connect with { shares }");
+    return this.stores.shares;
+  }
+
+  private encode(fn: string, args: readonly unknown[]): string {
+    return (this.core.contracts.devices.interface as Interface).encodeFunctionData(fn, args);
+  }
+
+  private get domain() {
+    return devicesDomain(this.core.chainId, this.core.deployment.DeviceRegistry);
+  }
+
+  // ------------------------------------------------------------------------------------------- regulators
+
+  /** An active regulator approves a manufacturer's device model with its first firmware versions (their digests). */
+  async approveModel(input: {
+    manufacturerId: number;
+    modelDigest: string;
+    firmwareDigests: string[];
+  }): Promise<TxInfo & { modelId: bigint }> {
+    const { devices } = this.core.contracts;
+    const info = await this.core.send(() =>
+      devices.approveModel(input.manufacturerId, input.modelDigest, input.firmwareDigests),
+    );
+    return { ...info, modelId: eventNamed(info, "ModelApproved").modelId as bigint };
+  }
+
+  /** The model's regulator approves a new firmware version (a patch); returns its index. */
+  async approveFirmware(modelId: bigint | number, firmwareDigest: string): Promise<TxInfo & { firmware: number }> {
+    const info = await this.core.send(() => this.core.contracts.devices.approveFirmware(modelId, firmwareDigest));
+    return { ...info, firmware: Number(eventNamed(info, "FirmwareApproved").firmware) };
+  }
+
+  /** Any active regulator withdraws a firmware version (a recalled patch): its devices anchor nothing more on it. */
+  async withdrawFirmware(modelId: bigint | number, firmware: number, reason: string): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.devices.withdrawFirmware(modelId, firmware, reasonCode(reason)));
+  }
+
+  /** Any active regulator withdraws a whole model. */
+  async withdrawModel(modelId: bigint | number, reason: string): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.devices.withdrawModel(modelId, reasonCode(reason)));
+  }
+
+  /** A model, with which firmware versions stand approved. */
+  async model(modelId: bigint | number) {
+    const m = await this.core.read(() => this.core.contracts.devices.getModel(modelId));
+    const count = Number(m.firmwareCount);
+    const withdrawn = m.withdrawnAt !== 0n;
+    const approved: number[] = [];
+    for (let v = 0; v < count; v++) {
+      if (!withdrawn && ((m.withdrawnFirmware >> BigInt(v)) & 1n) === 0n) approved.push(v);
+    }
+    return {
+      modelId: BigInt(modelId),
+      manufacturerId: Number(m.manufacturerId),
+      regulatorId: Number(m.regulatorId),
+      firmwareCount: count,
+      withdrawn,
+      withdrawnAt: Number(m.withdrawnAt),
+      approvedFirmware: approved,
+      modelDigest: m.modelDigest,
+    };
+  }
+
+  /** Governance restores a withdrawn model, naming its withdrawal (through the access manager's delay). */
+  encodeRestoreModel(modelId: bigint | number, withdrawnAt: number, reason: string): string {
+    return this.encode("restoreModel", [modelId, withdrawnAt, reasonCode(reason)]);
+  }
+
+  // ---------------------------------------------------------------------------------------------- manufacturers
+
+  /**
+   * The model's manufacturer provisions a device key at production: its signature, which the device carries (a
+   * certificate) and the patient's binding presents, proves the key is a real device of this model.
+   */
+  async provision(device: string, modelId: number): Promise<{ r: string; vs: string }> {
+    const message = { device: getAddress(device), modelId };
+    return compactSignature(await this.core.signer.signTypedData(this.domain, DEVICE_PROVISIONING_TYPES, message));
+  }
+
+  // ----------------------------------------------------------------------------------------------- patients
+
+  /**
+   * The patient binds a personal device: `device` is the device's key (its secure element signs the binding, proving
+   * it holds the key), `provisioning` its manufacturer's signature from production; the patient's action goes
+   * through the gateway (relayed when the client has a relayer).
+   */
+  async bind(input: {
+    device: Signer;
+    provisioning: { r: string; vs: string };
+    modelId: number;
+    firmware: number;
+    validFor?: number;
+  }): Promise<TxInfo & { deviceId: bigint; address: string }> {
+    const patientId = await this.core.patientId();
+    const address = getAddress(await input.device.getAddress());
+    const binding = {
+      device: address,
+      patientId,
+      modelId: input.modelId,
+      firmware: input.firmware,
+      deadline: (await this.core.now()) + (input.validFor ?? 3600),
+    };
+    const signature = compactSignature(await input.device.signTypedData(this.domain, DEVICE_BINDING_TYPES, binding));
+    const info = await this.core.sendPatient(
+      "DeviceRegistry",
+      this.encode("bindDevice", [binding, signature, input.provisioning]),
+    );
+    return { ...info, deviceId: eventNamed(info, "DeviceBound").deviceId as bigint, address };
+  }
+
+  /** The patient (or its guardian) revokes a lost or stolen device at once. */
+  async revoke(device: string): Promise<TxInfo> {
+    return this.core.sendPatient("DeviceRegistry", this.encode("revokeDevice", [getAddress(device)]));
+  }
+
+  /** A device by its address. */
+  async device(address: string): Promise<DeviceView> {
+    const d = await this.core.read(() => this.core.contracts.devices.deviceOf(address));
+    return {
+      address: getAddress(address),
+      deviceId: d.deviceId,
+      patientId: d.patientId,
+      modelId: Number(d.modelId),
+      firmware: Number(d.firmware),
+      status: enumLabel("DeviceStatus", d.status),
+      sequence: Number(d.sequence),
+      lastEnd: Number(d.lastEnd),
+    };
+  }
+
+  /** A patient's devices (the signer's when no id is given), revoked ones included, in order of binding. */
+  async list(patientId?: bigint | number): Promise<DeviceView[]> {
+    const id = patientId ?? (await this.core.patientId());
+    const { devices } = this.core.contracts;
+    const found: DeviceView[] = [];
+    for (let offset = 0; ; offset += 50) {
+      const [page, total] = await devices.devicesOf(id, offset, 50);
+      for (const address of page) found.push(await this.device(address));
+      if (offset + 50 >= Number(total)) return found;
+    }
+  }
+
+  /** The patient names (or removes) an institution that may write records into its own stream. */
+  async setWriter(writerId: number, named: boolean): Promise<TxInfo> {
+    return this.core.sendPatient("DeviceRegistry", this.encode("setWriter", [writerId, named]));
+  }
+
+  /**
+   * The patient writes a document of its own: from itself, or from one of its bound devices (`device`, its key,
+   * signs the record: a device's record is the device's word). Encrypted and stored as a hospital's document, its key
+   * wrapped for the patient; the record says its source and is never a treatment.
+   */
+  async writeOwn(input: {
+    document: Uint8Array;
+    recordType: string | number;
+    device?: Signer;
+    issuedAt?: number;
+    key?: EncryptionKey;
+  }): Promise<TxInfo & { recordId: bigint; uri: string }> {
+    const patientId = await this.core.patientId();
+    const key = input.key ?? (await this.documents.encryptionKey());
+    const sealed = await this.documents.seal(input.document);
+    try {
+      const record = {
+        patientId,
+        digest: sealed.digest,
+        recordType: parseRecordType(input.recordType),
+        issuedAt: input.issuedAt ?? (await this.core.now()),
+        uri: sealed.uri,
+      };
+      let deviceId = 0n;
+      let signature = { r: ZeroHash, vs: ZeroHash };
+      if (input.device) {
+        const device = await this.device(await input.device.getAddress());
+        deviceId = device.deviceId;
+        signature = compactSignature(
+          await input.device.signTypedData(this.domain, DEVICE_RECORD_TYPES, { device: device.address, ...record }),
+        );
+      }
+      const info = await this.core.sendPatient(
+        "DeviceRegistry",
+        this.encode("writeOwnRecord", [record, deviceId, signature]),
+      );
+      const recordId = eventNamed(info, "RecordRegistered").recordId as bigint;
+      await this.documents.publishOwners(recordId, sealed.key, patientId, key.publicKey, key);
+      return { ...info, recordId, uri: sealed.uri };
+    } finally {
+      sealed.key.fill(0);
+    }
+  }
+
+  /** A writer the patient named writes a document into the patient's stream, its key wrapped for the patient. */
+  async writeFor(input: {
+    patientId: bigint | number;
+    patientPublicKey: string;
+    document: Uint8Array;
+    recordType: string | number;
+    issuedAt?: number;
+  }): Promise<TxInfo & { recordId: bigint; uri: string }> {
+    const sealed = await this.documents.seal(input.document);
+    const record = {
+      patientId: input.patientId,
+      digest: sealed.digest,
+      recordType: parseRecordType(input.recordType),
+      issuedAt: input.issuedAt ?? (await this.core.now()),
+      uri: sealed.uri,
+    };
+    const info = await this.core.send(() => this.core.contracts.devices.writeRecord(record));
+    const recordId = eventNamed(info, "RecordRegistered").recordId as bigint;
+    await this.documents.publishOwners(
+      recordId,
+      sealed.key,
+      input.patientId,
+      input.patientPublicKey,
+      await this.documents.encryptionKey(),
+    );
+    return { ...info, recordId, uri: sealed.uri };
+  }
+
+  // ------------------------------------------------------------------------------------------------ anchors
+
+  /** Where a batch's key shares live: an id no record has (a hash), bound to the device registry's address. */
+  static batchShareId(device: string, sequence: number): bigint {
+    return BigInt(keccak256(abi.encode(["string", "address", "uint32"], ["MIIP reading batch", device, sequence])));
+  }
+
+  private context(device: string, sequence: number, recipient: string): Uint8Array {
+    return shareContext(
+      this.core.chainId,
+      this.core.deployment.DeviceRegistry,
+      DevicesApi.batchShareId(device, sequence),
+      recipient,
+    );
+  }
+
+  /**
+   * The patient's phone anchors a period of its device's readings: it encrypts the batch, stores it, wraps its key
+   * for the patient and each recipient (the hospitals following), has the device sign the anchor, and sends it
+   * (the client's signer pays: the phone, or a relayer the app uses). Nothing measured goes on chain.
+   */
+  async anchorReadings(input: {
+    device: Signer;
+    readings: Reading[];
+    from: number;
+    to: number;
+    kind: string;
+    unit: string;
+    patientPublicKey: string;
+    recipients?: BatchRecipient[];
+    firmware?: number;
+  }): Promise<TxInfo & { sequence: number; batchDigest: string; uri: string }> {
+    if (input.readings.length === 0) throw new MIIPClientError("a batch holds at least one reading");
+    const address = getAddress(await input.device.getAddress());
+    const current = await this.device(address);
+    if (current.status !== "bound") throw new MIIPClientError(`device ${address} is ${current.status}, not bound`);
+    const sequence = current.sequence + 1;
+    const batch: ReadingBatch = {
+      format: READINGS_FORMAT,
+      device: address,
+      sequence,
+      from: input.from,
+      to: input.to,
+      kind: input.kind,
+      unit: input.unit,
+      readings: input.readings,
+    };
+    const { ciphertext, key } = encryptDocument(utf8(JSON.stringify(batch)));
+    try {
+      const uri = ipfsUri(await this.store.put(ciphertext));
+      const batchDigest = sha256Hex(ciphertext);
+      const owner = await this.core.contracts.participants.patientAccount(current.patientId);
+      for (const r of [{ account: owner, publicKey: input.patientPublicKey }, ...(input.recipients ?? [])]) {
+        await this.shareBatch(address, sequence, key, r);
+      }
+      const anchor = {
+        device: address,
+        sequence,
+        from: input.from,
+        to: input.to,
+        count: input.readings.length,
+        firmware: input.firmware ?? current.firmware,
+        batchDigest,
+      };
+      const signature = compactSignature(
+        await input.device.signTypedData(this.domain, READING_ANCHOR_TYPES, {
+          ...anchor,
+          uriHash: keccak256(utf8(uri)),
+        }),
+      );
+      const info = await this.core.send(() => this.core.contracts.devices.anchor(anchor, uri, signature));
+      return { ...info, sequence, batchDigest, uri };
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  private async shareBatch(device: string, sequence: number, key: Uint8Array, to: BatchRecipient): Promise<void> {
+    const recipient = getAddress(to.account);
+    const share: KeyShare = {
+      recordId: DevicesApi.batchShareId(device, sequence).toString(),
+      recipient,
+      grantId: ZeroHash,
+      publicKey: to.publicKey,
+      wrapped: wrapKey(key, to.publicKey, this.context(device, sequence, recipient)),
+      createdAt: await this.core.now(),
+    };
+    await this.shares.put(share);
+  }
+
+  /**
+   * The patient shares an anchored batch with a hospital it lets follow (a batch anchored before the hospital
+   * followed): it unwraps its own share and wraps the key for the hospital.
+   */
+  async shareAnchored(input: {
+    device: string;
+    sequence: number;
+    recipient: BatchRecipient;
+    key?: EncryptionKey;
+  }): Promise<void> {
+    const device = getAddress(input.device);
+    const batchKey = await this.batchKey(device, input.sequence, input.key);
+    try {
+      await this.shareBatch(device, input.sequence, batchKey, input.recipient);
+    } finally {
+      batchKey.fill(0);
+    }
+  }
+
+  private async batchKey(device: string, sequence: number, key?: EncryptionKey): Promise<Uint8Array> {
+    const self = await this.core.address();
+    const share = await this.shares.get(DevicesApi.batchShareId(device, sequence), self);
+    if (!share) throw new MIIPClientError(`no key share for ${device}'s batch ${sequence} and ${self}`);
+    const privateKey = (key ?? (await this.documents.encryptionKey())).privateKey;
+    return unwrapKey(share.wrapped, privateKey, this.context(device, sequence, self));
+  }
+
+  /** A device's anchors, oldest first, from their events. */
+  async anchors(deviceId: bigint | number): Promise<AnchorView[]> {
+    const { devices } = this.core.contracts;
+    const logs = await this.history.logs(devices, devices.filters.ReadingsAnchored(deviceId));
+    return logs.map((log) => ({
+      deviceId: log.args[0] as bigint,
+      patientId: log.args[1] as bigint,
+      sequence: Number(log.args[2]),
+      from: Number(log.args[3]),
+      to: Number(log.args[4]),
+      count: Number(log.args[5]),
+      firmware: Number(log.args[6]),
+      batchDigest: log.args[7] as string,
+      uri: log.args[8] as string,
+      blockNumber: log.blockNumber,
+    }));
+  }
+
+  /**
+   * Opens an anchored batch: the patient, or a hospital whose treatment basis for the patient's device readings
+   * still holds (checked on chain now: a revoked or expired grant stops an honest client here). The ciphertext is
+   * checked against the anchored digest before it is decrypted.
+   */
+  async readings(
+    deviceId: bigint | number,
+    sequence: number,
+    options: { key?: EncryptionKey } = {},
+  ): Promise<ReadingBatch> {
+    const { devices, participants, consent } = this.core.contracts;
+    const device = await this.core.read(() => devices.deviceAddress(deviceId));
+    const anchor = (await this.anchors(deviceId)).find((a) => a.sequence === sequence);
+    if (!anchor) throw new MIIPClientError(`device ${deviceId} has no anchor ${sequence}`);
+    const self = await this.core.address();
+    if ((await participants.patientAccount(anchor.patientId)) !== self) {
+      const member = await participants.memberOf(self);
+      const treatment = 0;
+      const allowed =
+        enumLabel("Status", member.status) === "active" &&
+        (await consent.allows(member.id, 0, anchor.patientId, parseRecordType("device-readings"), treatment));
+      if (!allowed) throw new MIIPClientError(`${self} may not read patient ${anchor.patientId}'s device readings`);
+    }
+    const ciphertext = await this.store.get(cidFromUri(anchor.uri));
+    if (sha256Hex(ciphertext) !== anchor.batchDigest.toLowerCase()) {
+      throw new MIIPClientError(
+        `device ${deviceId}'s batch ${sequence}: the stored ciphertext is not the anchored one`,
+      );
+    }
+    const batchKey = await this.batchKey(device, sequence, options.key);
+    try {
+      const batch = JSON.parse(fromUtf8(decryptDocument(ciphertext, batchKey))) as ReadingBatch;
+      if (batch.format !== READINGS_FORMAT || getAddress(batch.device) !== device || batch.sequence !== sequence) {
+        throw new MIIPClientError(`device ${deviceId}'s batch ${sequence} does not say what was anchored`);
+      }
+      if (batch.readings.length !== anchor.count) {
+        throw new MIIPClientError(
+          `device ${deviceId}'s batch ${sequence} holds ${batch.readings.length} readings, anchored ${anchor.count}`,
+        );
+      }
+      return batch;
+    } finally {
+      batchKey.fill(0);
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------- monitoring
+
+  /** An active hospital with a treatment basis follows a patient's devices. */
+  async follow(patientId: bigint | number): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.devices.follow(patientId));
+  }
+
+  /** A following hospital stops following. */
+  async unfollow(patientId: bigint | number): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.devices.unfollow(patientId));
+  }
+
+  /** The patient stops a hospital following its devices. */
+  async dropFollower(hospitalId: number): Promise<TxInfo> {
+    return this.core.sendPatient("DeviceRegistry", this.encode("dropFollower", [hospitalId]));
+  }
+
+  /** Anyone drops a follower whose basis lapsed. */
+  async dropLapsedFollower(patientId: bigint | number, hospitalId: number): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.devices.dropLapsedFollower(patientId, hospitalId));
+  }
+
+  /** The hospitals following a patient's devices. */
+  async followers(patientId: bigint | number): Promise<number[]> {
+    return (await this.core.contracts.devices.followersOf(patientId)).map(Number);
+  }
+
+  /** The notices a hospital was sent (the signer's institution unless given): each a new anchor of a patient it follows. */
+  async notices(
+    hospitalId?: number,
+  ): Promise<{ patientId: bigint; deviceId: bigint; sequence: number; blockNumber: number }[]> {
+    const id = hospitalId ?? Number((await this.core.contracts.participants.memberOf(await this.core.address())).id);
+    const { devices } = this.core.contracts;
+    const logs = await this.history.logs(devices, devices.filters.MonitoringNotice(undefined, id));
+    return logs.map((log) => ({
+      patientId: log.args[0] as bigint,
+      deviceId: log.args[2] as bigint,
+      sequence: Number(log.args[3]),
+      blockNumber: log.blockNumber,
+    }));
+  }
+}
+
+/**
+ * A simulated continuous glucose monitor, for the demo and for testing a dApp without hardware: a reading every
+ * `intervalMinutes` from `from` to `to`, a day's curve (meals raise it, the night lowers it) with a little noise
+ * from a seed, so that the same seed always gives the same day. Values in mg/dL.
+ */
+export function simulateGlucose(input: {
+  seed: string;
+  from: number;
+  to: number;
+  intervalMinutes?: number;
+}): Reading[] {
+  const step = (input.intervalMinutes ?? 5) * 60;
+  const readings: Reading[] = [];
+  let state = BigInt(keccak256(utf8(input.seed)));
+  for (let t = input.from; t <= input.to; t += step) {
+    state = BigInt(keccak256(abi.encode(["uint256"], [state])));
+    const hour = ((t % 86_400) / 3600 + 9) % 24; // Korean time
+    const meal = [8, 12.5, 19].reduce((sum, at) => {
+      const since = hour - at;
+      return sum + (since >= 0 && since < 3 ? 55 * Math.exp(-since) * since : 0);
+    }, 0);
+    const night = hour < 6 ? -8 : 0;
+    const noise = Number(state % 13n) - 6;
+    readings.push([t, Math.round(95 + meal + night + noise)]);
+  }
+  return readings;
+}

@@ -1,0 +1,305 @@
+import { expect } from "chai";
+
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+
+import { FILL_TYPES, INTAKE_TYPES, compactSignature, supplyDomain } from "../../config/eip712";
+import { PURPOSES, RECORD_TYPES } from "../../config/roles";
+import { buildSerialTree } from "../../packages/sdk/src/serials";
+import { gtinWithCheckDigit } from "../../packages/sdk/src/gs1";
+import { DAY, DEVICE_READINGS, NO_SIG, code, deviceKey, devicesFixture } from "../helpers/devices";
+import { governorCall } from "../helpers/governance";
+import { asPatient } from "../helpers/patients";
+
+const coder = hre.ethers.AbiCoder.defaultAbiCoder();
+const IST = (n: number) => BigInt(n) * 10n ** 18n;
+const mappingSlot = (key: string, base: bigint) =>
+  BigInt(hre.ethers.keccak256(coder.encode(["bytes32", "uint256"], [key, base])));
+const hex32 = (v: bigint) => hre.ethers.toBeHex(v, 32);
+
+/**
+ * Issue 20's outside audit, each finding's attacker turned into a test against the deployed suite: a key the patient
+ * made up passing for a device, a device's record that is only the patient's word, a stranger squatting a hospital's
+ * digest, a lenient regulator re-approving a model, a rival regulator withdrawing one for good, a first anchor
+ * reaching before the binding, notices to a hospital whose consent lapsed, a view saying a suspended writer may write,
+ * and two storage changes that would have corrupted data written before the upgrade.
+ */
+describe("Patient-generated data: the outside audit's attacks", function () {
+  it("a key the patient made up, or one provisioned for another model, binds nothing; nor does a suspended manufacturer's", async function () {
+    const s = await devicesFixture();
+    const { devices, participants, patients, ids } = s;
+    const madeUp = deviceKey("made up");
+    const forged = await s.signBinding(madeUp, patients.a);
+    // The patient signs its own "provisioning": not the manufacturer's.
+    const selfProvisioned = { ...forged, provisioning: await s.provision(madeUp.address, 1, madeUp) };
+    await expect(
+      s.asA("bindDevice", [selfProvisioned.binding, selfProvisioned.signature, selfProvisioned.provisioning]),
+    )
+      .to.be.revertedWithCustomError(devices, "DevicesNotProvisioned")
+      .withArgs(madeUp.address, 1);
+    // A key provisioned for model 1 presented as a model 2 device.
+    await devices.connect(s.regulator).approveModel(ids.manufacturer, hre.ethers.id("pump"), [hre.ethers.id("p1")]);
+    const real = deviceKey("real cgm");
+    const asPump = await s.signBinding(real, patients.a, { modelId: 2 });
+    const wrongModel = { ...asPump, provisioning: await s.provision(real.address, 1) };
+    await expect(s.asA("bindDevice", [wrongModel.binding, wrongModel.signature, wrongModel.provisioning]))
+      .to.be.revertedWithCustomError(devices, "DevicesNotProvisioned")
+      .withArgs(real.address, 2);
+    await participants.connect(s.registrar).suspend(ids.manufacturer, code("counterfeits"));
+    const good = await s.signBinding(real, patients.a);
+    await expect(s.asA("bindDevice", [good.binding, good.signature, good.provisioning])).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsNotActive",
+    );
+    expect(await devices.deviceCount()).to.equal(0);
+  });
+
+  it("a device's record needs the device's signature and a model that stands: a device-only study buys no typed data", async function () {
+    const s = await devicesFixture();
+    const { devices, records, patients } = s;
+    const key = deviceKey("cgm");
+    await s.bind(key);
+    const typed = await s.ownRecord(patients.a, "typed by the patient");
+    await expect(s.asA("writeOwnRecord", [typed, 1, NO_SIG]))
+      .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
+      .withArgs(key.address);
+    // Signed for another patient, or another digest: refused.
+    const other = await s.ownRecord(patients.b, "typed by the patient");
+    await expect(s.asA("writeOwnRecord", [typed, 1, await s.signRecord(key, other)]))
+      .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
+      .withArgs(key.address);
+    await devices.connect(s.regulator).withdrawModel(1, code("recall"));
+    await expect(s.asA("writeOwnRecord", [typed, 1, await s.signRecord(key, typed)]))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
+      .withArgs(1, 0);
+    expect(await records.recordCount()).to.equal(0);
+  });
+
+  it("a stranger writing a hospital's digest into its own stream first blocks nothing: digests of patients' streams are their own", async function () {
+    const s = await devicesFixture();
+    const { records, patients } = s;
+    const digest = hre.ethers.id("the hospital's ciphertext");
+    const now = await time.latest();
+    // Patient B (anyone can become one) front-runs the hospital's registration with its digest.
+    const squat = {
+      patientId: patients.b,
+      digest,
+      recordType: RECORD_TYPES["lab-result"],
+      issuedAt: now,
+      uri: "ipfs://x",
+    };
+    await s.asB("writeOwnRecord", [squat, 0, NO_SIG]);
+    const hospitals = { ...squat, patientId: patients.a, uri: "ipfs://lab" };
+    await records.connect(s.hospital).registerBatch([hospitals, { ...hospitals, digest: hre.ethers.id("second") }]);
+    expect(await records.recordIdOf(digest)).to.equal(2);
+    expect(await records.ownRecordIdOf(patients.b, digest)).to.equal(1);
+    expect(await records.ownRecordIdOf(patients.a, digest)).to.equal(0);
+    // Within one stream a digest is still written once.
+    await expect(s.asB("writeOwnRecord", [squat, 0, NO_SIG]))
+      .to.be.revertedWithCustomError(records, "RecordsDuplicateDigest")
+      .withArgs(0, digest, 1);
+  });
+
+  it("a lenient regulator cannot re-approve a model another approved, to take over its patches", async function () {
+    const s = await devicesFixture();
+    const { devices, ids } = s;
+    await expect(
+      devices
+        .connect(s.otherRegulator)
+        .approveModel(ids.manufacturer, hre.ethers.id("CGM technical file"), [hre.ethers.id("refused patch")]),
+    )
+      .to.be.revertedWithCustomError(devices, "DevicesModelExists")
+      .withArgs(1);
+    expect(await devices.modelCount()).to.equal(1);
+  });
+
+  it("a rival regulator's withdrawal of a model is undone by governance after its delay, naming the withdrawal; not before it", async function () {
+    const s = await devicesFixture();
+    const { devices, manager, deployer } = s;
+    const key = deviceKey("cgm");
+    await s.bind(key);
+    // Armed in advance for a withdrawal that has not happened: refused when executed.
+    const guessed = (await time.latest()) + 10;
+    const early = devices.interface.encodeFunctionData("restoreModel", [1, guessed, code("early")]);
+    await expect(governorCall(manager, deployer, devices, early))
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, guessed, 0);
+    await devices.connect(s.otherRegulator).withdrawModel(1, code("rival"));
+    const withdrawnAt = (await devices.getModel(1)).withdrawnAt;
+    await expect(devices.connect(deployer).restoreModel(1, withdrawnAt, code("x"))).to.be.revertedWithCustomError(
+      manager,
+      "AccessManagerNotScheduled",
+    );
+    const data = devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt, code("mistaken")]);
+    await expect(governorCall(manager, deployer, devices, data))
+      .to.emit(devices, "ModelRestored")
+      .withArgs(1, withdrawnAt, code("mistaken"));
+    expect(await devices.isApproved(1, 0)).to.equal(true);
+    await expect(s.sendAnchor(key, await s.day(key, 1))).to.emit(devices, "ReadingsAnchored");
+  });
+
+  it("a device's first anchor cannot reach back before its binding", async function () {
+    const s = await devicesFixture();
+    const { devices } = s;
+    const key = deviceKey("cgm");
+    await time.increase(30 * DAY);
+    await s.bind(key);
+    const boundAt = await time.latest();
+    await time.increase(DAY);
+    const years = { sequence: 1, from: boundAt - 5 * 365 * DAY, to: boundAt + DAY / 2 };
+    await expect(s.sendAnchor(key, years))
+      .to.be.revertedWithCustomError(devices, "DevicesInvalidPeriod")
+      .withArgs(key.address, years.from, years.to, boundAt);
+  });
+
+  it("a hospital hears nothing more once its consent is revoked, or once its break-glass window closed: the anchor drops it", async function () {
+    const s = await devicesFixture();
+    const { devices, consent, participants, patients, ids } = s;
+    const key = deviceKey("cgm");
+    await s.bind(key);
+    await devices.connect(s.hospital).follow(patients.a);
+    await consent.connect(s.emergencyHospital).openEmergency(patients.a, code("er"));
+    await devices.connect(s.emergencyHospital).follow(patients.a);
+    const grantId = await consent.grantIdOf(patients.a, ids.hospital, PURPOSES.treatment, 1, DEVICE_READINGS);
+    await asPatient(participants, s.patientA, patients.a, consent, "revoke", [grantId]);
+    await time.increase(Number(await consent.emergencyWindow()) + 1);
+    const anchored = s.sendAnchor(key, await s.day(key, 1));
+    await expect(anchored)
+      .to.emit(devices, "Unfollowed")
+      .withArgs(patients.a, ids.hospital, 2)
+      .and.to.emit(devices, "Unfollowed")
+      .withArgs(patients.a, ids.second, 2)
+      .and.not.to.emit(devices, "MonitoringNotice");
+    expect(await devices.followersOf(patients.a)).to.deep.equal([]);
+  });
+
+  it("isWriter says false for a named writer that may not write (suspended)", async function () {
+    const s = await devicesFixture();
+    const { devices, participants, patients, ids } = s;
+    await s.asA("setWriter", [ids.pharmacy, true]);
+    expect(await devices.isWriter(patients.a, ids.pharmacy)).to.equal(true);
+    await participants.connect(s.registrar).suspend(ids.pharmacy, code("review"));
+    expect(await devices.isWriter(patients.a, ids.pharmacy)).to.equal(false);
+  });
+
+  describe("data written before the upgrade", function () {
+    it("a unit dispensed before intake confirmations existed reads as not administered, and its intake is confirmable", async function () {
+      const s = await devicesFixture();
+      const { products, supply, ids } = s;
+      await products.connect(s.registrar).assignPrefix(880646n, 6, ids.manufacturer);
+      await time.increase(await s.participants.onboardingDelay());
+      const gtin = gtinWithCheckDigit("0880646900123");
+      await products.connect(s.manufacturer).registerProduct(gtin, 6, {
+        name: "Amoxil",
+        strength: "500 mg",
+        form: "capsule",
+        marketingAuthorisationHolder: "MIIP Pharma",
+      });
+      const serials = buildSerialTree(["U0", "U1"]);
+      const now = await time.latest();
+      await supply.connect(s.manufacturer).registerBatch({
+        gtin,
+        lot: code("LOT-A"),
+        manufacturedAt: now - DAY,
+        expiresAt: now + 365 * DAY,
+        quantity: 10,
+        tempMin: 200,
+        tempMax: 800,
+        humidityMin: 1000,
+        humidityMax: 6000,
+        serialRoot: serials.root,
+        metadataURI: "",
+        message: "",
+      });
+      await supply.connect(s.manufacturer).ship(1, ids.pharmacy, 5);
+      const shipmentId = (await supply.queryFilter(supply.filters.Shipped())).at(-1)!.args.shipmentId;
+      await supply.connect(s.pharmacy).accept(shipmentId);
+      const domain = supplyDomain(31337n, await supply.getAddress());
+      const prescription = new hre.ethers.Wallet(hre.ethers.id("old prescription"));
+      const productSalt = hre.ethers.id("salt");
+      const product = hre.ethers.keccak256(coder.encode(["uint64", "bytes32"], [gtin, productSalt]));
+      await supply.connect(s.hospital).setAllowance(prescription.address, product, 1, 3, now + 365 * DAY, 0);
+      const allowanceKey = hre.ethers.keccak256(
+        coder.encode(["uint32", "address"], [ids.hospital, prescription.address]),
+      );
+      const fillsAfter = Number((await supply.getAllowance(allowanceKey)).fillsLeft) - 1;
+      const deadline = (await time.latest()) + DAY;
+      const fill = { allowanceKey, pharmacyId: ids.pharmacy, fillsAfter, deadline };
+      const fillSignature = compactSignature(await prescription.signTypedData(domain, FILL_TYPES, fill));
+      const unit = serials.unit("U1");
+      await supply.connect(s.pharmacy).dispense(shipmentId, unit.index, unit.serial, unit.proof, {
+        allowanceKey,
+        productSalt,
+        deadline,
+        signature: fillSignature,
+      });
+      // The unit's slot as the implementation before intake wrote it: `reported` false, the key's 18 bytes after.
+      const SUPPLY_LOCATION = 0x39c00a36e4100fbe8b4307efc2d9dd1336ddb38ffc3d26250f21b81aea81c200n;
+      const unitKey = hre.ethers.keccak256(coder.encode(["uint64", "bytes32"], [gtin, unit.serial]));
+      const slot = mappingSlot(unitKey, SUPPLY_LOCATION + 9n);
+      const address = await supply.getAddress();
+      const stored = BigInt(await hre.ethers.provider.getStorage(address, slot));
+      expect(stored & 0xffffffffn, "the slot found is the unit's").to.equal(1n);
+      const tag18 = BigInt(hre.ethers.dataSlice(allowanceKey, 0, 18));
+      const oldLayout = (stored & ((1n << 104n) - 1n)) | (tag18 << 112n);
+      expect(oldLayout, "the layout is unchanged: the new code wrote what the old one did").to.equal(stored);
+      await hre.network.provider.send("hardhat_setStorageAt", [address, hex32(slot), hex32(oldLayout)]);
+      expect((await supply.dispensedUnit(gtin, unit.serial)).administered).to.equal(false);
+      const intake = { gtin, serial: unit.serial, hospitalId: ids.hospital, takenAt: await time.latest(), by: 0 };
+      const signature = compactSignature(await prescription.signTypedData(domain, INTAKE_TYPES, intake));
+      await expect(supply.confirmIntake(gtin, unit.serial, ids.hospital, intake.takenAt, 0, signature)).to.emit(
+        supply,
+        "IntakeConfirmed",
+      );
+    });
+
+    it("a data request opened before requests named their sources still takes the hospital records it asked for", async function () {
+      const s = await devicesFixture();
+      const { market, records, ids, patients } = s;
+      await time.increase(30 * DAY);
+      const reserve = s.resolved.genesis.grants.findIndex((g) => g.category === s.resolved.genesis.reserveCategory);
+      await s.distribution.release(reserve);
+      await s.token.connect(s.treasury).transfer(s.researcher.address, IST(100));
+      await s.token.connect(s.researcher).approve(await market.getAddress(), hre.ethers.MaxUint256);
+      const now = await time.latest();
+      await records.connect(s.hospital).register({
+        patientId: patients.a,
+        digest: hre.ethers.id("diagnosis"),
+        recordType: RECORD_TYPES.diagnosis,
+        issuedAt: now,
+        uri: "ipfs://dx",
+      });
+      const price = IST(10);
+      await market.connect(s.researcher).openRequest({
+        recordTypes: 1n << BigInt(RECORD_TYPES.diagnosis),
+        from: now - 30 * DAY,
+        to: now + DAY,
+        termsDigest: hre.ethers.id("terms"),
+        deidentificationDigest: hre.ethers.id("rules"),
+        price,
+        maxContributions: 2,
+        deadline: now + 30 * DAY,
+        contestWindow: DAY,
+        arbitratorId: ids.agency,
+        sources: 1,
+      });
+      // The request as the implementation before sources stored it: the byte `sources` reads was never written.
+      const MARKET_LOCATION = 0x81907a2c5902bcfe1188dfdc0f117529e9feb8dbcdcfcd661c501c3a5d877b00n;
+      const slot = mappingSlot(hex32(1n), MARKET_LOCATION + 1n) + 5n;
+      const address = await market.getAddress();
+      const stored = BigInt(await hre.ethers.provider.getStorage(address, slot));
+      expect(stored & ((1n << 96n) - 1n), "the slot found holds the price").to.equal(price);
+      expect((stored >> 232n) & 0xffn, "and sources at byte 29").to.equal(1n);
+      await hre.network.provider.send("hardhat_setStorageAt", [address, hex32(slot), hex32(stored & ~(0xffn << 232n))]);
+      await asPatient(s.participants, s.patientA, patients.a, market, "optIn", [1]);
+      await expect(
+        asPatient(s.participants, s.patientA, patients.a, market, "contribute", [
+          1,
+          hre.ethers.id("c"),
+          "ipfs://c",
+          [1],
+        ]),
+      ).to.emit(market, "ContributionDelivered");
+    });
+  });
+});
