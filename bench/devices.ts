@@ -109,7 +109,8 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
   await anchor(1, 1);
   rows.push({
     key: "devices.anchor.daily.followed",
-    operation: "the same daily anchor, its patient followed by one hospital (one notice more)",
+    operation: "the same daily anchor, its patient followed by one hospital (its consent asked again, one notice)",
+    note: "issue 20: each follower's treatment basis is asked of the consent manager at every anchor (at most four)",
     gas: await gasOf(anchor(1, 2)),
   });
   const record = (label: string) => ({

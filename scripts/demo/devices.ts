@@ -110,7 +110,7 @@ export async function devicesChapter({ n, miip, as, who, keyOf }: Demo): Promise
     `  record ${last.id} says its source: ${last.source} ${last.sourceId} (no hospital issued it: never a treatment)`,
   );
 
-  await n.refused('a phone writes a "device" record the monitor never signed', () =>
+  await n.refused("the phone writes a record as from a device she never bound", () =>
     patient.devices.writeOwn({
       document: utf8("typed by hand"),
       recordType: "device-readings",

@@ -275,6 +275,9 @@ export class DevicesApi {
       let signature = { r: ZeroHash, vs: ZeroHash };
       if (input.device) {
         const device = await this.device(await input.device.getAddress());
+        if (device.status !== "bound" || device.patientId !== patientId) {
+          throw new MIIPClientError(`device ${device.address} is not a bound device of patient ${patientId}`);
+        }
         deviceId = device.deviceId;
         signature = compactSignature(
           await input.device.signTypedData(this.domain, DEVICE_RECORD_TYPES, { device: device.address, ...record }),
