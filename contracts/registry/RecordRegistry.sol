@@ -280,7 +280,8 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint64 sourceId
     ) external returns (uint256 recordId) {
         RecordStorage storage $ = _storage();
-        if (msg.sender != $.patientStreams || msg.sender == address(0)) revert RecordsNotPatientStreams(msg.sender);
+        // Before the device registry is named, patientStreams is zero, which no caller is.
+        if (msg.sender != $.patientStreams) revert RecordsNotPatientStreams(msg.sender);
         if (source == Source.Hospital) revert RecordsInvalidSource(source);
         Config memory config = _writable($);
         recordId = config.lastId + 1;

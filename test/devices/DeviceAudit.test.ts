@@ -130,6 +130,11 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       manager,
       "AccessManagerNotScheduled",
     );
+    // Naming another withdrawal (a guess, an earlier one) is refused too.
+    const guess = devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt - 1n, code("guess")]);
+    await expect(governorCall(manager, deployer, devices, guess))
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, withdrawnAt - 1n, withdrawnAt);
     const data = devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt, code("mistaken")]);
     await expect(governorCall(manager, deployer, devices, data))
       .to.emit(devices, "ModelRestored")
@@ -178,6 +183,7 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     const { devices, participants, patients, ids } = s;
     await s.asA("setWriter", [ids.pharmacy, true]);
     expect(await devices.isWriter(patients.a, ids.pharmacy)).to.equal(true);
+    expect(await devices.isWriter(patients.b, ids.pharmacy)).to.equal(false);
     await participants.connect(s.registrar).suspend(ids.pharmacy, code("review"));
     expect(await devices.isWriter(patients.a, ids.pharmacy)).to.equal(false);
   });

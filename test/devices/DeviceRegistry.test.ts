@@ -3,7 +3,15 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
+import {
+  DEVICE_BINDING_TYPES,
+  DEVICE_PROVISIONING_TYPES,
+  DEVICE_RECORD_TYPES,
+  READING_ANCHOR_TYPES,
+  devicesDomain,
+} from "../../config/eip712";
 import { DAY, DEVICE_READINGS, NO_SIG, code, deviceKey, devicesFixture } from "../helpers/devices";
+import { governorCall } from "../helpers/governance";
 import { onboard } from "../helpers/fixtures";
 import { GUARDIAN_SALT, asPatient, guardianCommitment } from "../helpers/patients";
 
@@ -186,6 +194,10 @@ describe("DeviceRegistry", function () {
       await expect(
         s.asA("bindDevice", [late.binding, late.signature, late.provisioning]),
       ).to.be.revertedWithCustomError(devices, "DevicesSignatureExpired");
+      const none = await s.signBinding(key, patients.a, { modelId: 0 });
+      await expect(s.asA("bindDevice", [none.binding, none.signature, none.provisioning]))
+        .to.be.revertedWithCustomError(devices, "DevicesUnknownModel")
+        .withArgs(0);
       const unknown = await s.signBinding(key, patients.a, { modelId: 4 });
       await expect(s.asA("bindDevice", [unknown.binding, unknown.signature, unknown.provisioning]))
         .to.be.revertedWithCustomError(devices, "DevicesUnknownModel")
@@ -513,5 +525,82 @@ describe("DeviceRegistry", function () {
       await devices.connect(more[2]).follow(patients.a);
       expect(await devices.followersOf(patients.a)).to.deep.equal([ids.hospital, moreIds[2], moreIds[0], moreIds[1]]);
     });
+  });
+});
+
+describe("DeviceRegistry: what devices and the record registry take from each other", function () {
+  it("signs with the EIP-712 types and domain the SDK uses", async function () {
+    const { devices } = await devicesFixture();
+    const hash = (types: Record<string, readonly { name: string; type: string }[]>) => {
+      const [name] = Object.keys(types);
+      return hre.ethers.id(
+        hre.ethers.TypedDataEncoder.from(types as Record<string, { name: string; type: string }[]>).encodeType(name),
+      );
+    };
+    expect(await devices.BINDING_TYPEHASH()).to.equal(hash(DEVICE_BINDING_TYPES));
+    expect(await devices.PROVISIONING_TYPEHASH()).to.equal(hash(DEVICE_PROVISIONING_TYPES));
+    expect(await devices.RECORD_TYPEHASH()).to.equal(hash(DEVICE_RECORD_TYPES));
+    expect(await devices.ANCHOR_TYPEHASH()).to.equal(hash(READING_ANCHOR_TYPES));
+    expect(await devices.domainSeparator()).to.equal(
+      hre.ethers.TypedDataEncoder.hashDomain(devicesDomain(31337n, await devices.getAddress())),
+    );
+    expect(await devices.DEVICE_READINGS()).to.equal(DEVICE_READINGS);
+    expect(await devices.MAX_FOLLOWERS()).to.equal(4);
+  });
+
+  it("the record registry refuses, from the device registry itself, a source that says hospital, and any write while paused", async function () {
+    const s = await devicesFixture();
+    const { devices, records, patients } = s;
+    const at = await devices.getAddress();
+    await hre.network.provider.send("hardhat_impersonateAccount", [at]);
+    await hre.network.provider.send("hardhat_setBalance", [at, "0xde0b6b3a7640000"]);
+    const asDevices = await hre.ethers.getSigner(at);
+    const record = await s.ownRecord(patients.a, "as the device registry");
+    await expect(records.connect(asDevices).registerSourced(record, Source.Hospital, 1))
+      .to.be.revertedWithCustomError(records, "RecordsInvalidSource")
+      .withArgs(Source.Hospital);
+    await records.connect(s.deployer).pause(); // the guardian role (the deployer, on localhost)
+    await expect(records.connect(asDevices).registerSourced(record, Source.Patient, 0)).to.be.revertedWithCustomError(
+      records,
+      "RecordsPaused",
+    );
+    await expect(s.asA("writeOwnRecord", [record, 0, NO_SIG])).to.be.revertedWithCustomError(records, "RecordsPaused");
+    await hre.network.provider.send("hardhat_stopImpersonatingAccount", [at]);
+    expect(await records.recordCount()).to.equal(0);
+  });
+
+  it("refuses to follow, or drop a lapsed follower, when governance took the registry's read policy away", async function () {
+    const s = await devicesFixture();
+    const { devices, records, manager, deployer, patients, ids } = s;
+    await devices.connect(s.hospital).follow(patients.a);
+    const none = records.interface.encodeFunctionData("setReadPolicy", [hre.ethers.ZeroAddress]);
+    await governorCall(manager, deployer, records, none);
+    await expect(devices.connect(s.hospital).follow(patients.b)).to.be.revertedWithCustomError(
+      devices,
+      "DevicesNoReadPolicy",
+    );
+    await expect(devices.dropLapsedFollower(patients.a, ids.hospital)).to.be.revertedWithCustomError(
+      devices,
+      "DevicesNoReadPolicy",
+    );
+    expect(await devices.followersOf(patients.a)).to.deep.equal([ids.hospital]);
+  });
+
+  it("names the device registry once, never zero (a registry whose streams are not named yet, as at deployment)", async function () {
+    const s = await devicesFixture();
+    const { records, manager, deployer } = s;
+    // The registry's ERC-7201 slot 6 holds patientStreams: cleared, as before the Devices module named it.
+    const base = 0x74801998a812fc8e82d602af62ee7de6ada5bd2ae34568c01b8887ef25cc2300n;
+    const slot = hre.ethers.toBeHex(base + 6n, 32);
+    await hre.network.provider.send("hardhat_setStorageAt", [await records.getAddress(), slot, hre.ethers.ZeroHash]);
+    expect(await records.patientStreams()).to.equal(hre.ethers.ZeroAddress);
+    const zero = records.interface.encodeFunctionData("setPatientStreams", [hre.ethers.ZeroAddress]);
+    await expect(governorCall(manager, deployer, records, zero))
+      .to.be.revertedWithCustomError(records, "RecordsNotPatientStreams")
+      .withArgs(hre.ethers.ZeroAddress);
+    const named = records.interface.encodeFunctionData("setPatientStreams", [await s.devices.getAddress()]);
+    await expect(governorCall(manager, deployer, records, named))
+      .to.emit(records, "PatientStreamsSet")
+      .withArgs(await s.devices.getAddress());
   });
 });
