@@ -6,7 +6,7 @@
 import { deployments } from "@miip/contracts";
 import { type Deployment, MIIP, asMIIPError, parseDeployment } from "@miip/sdk";
 import { HttpRelayer } from "@miip/sdk/relayer";
-import { DocumentService } from "@miip/sdk/storage";
+import { LazyDocumentService } from "./documents.ts";
 import type { Signer } from "ethers";
 
 import type { AppConfig, LocalAccount } from "./config.ts";
@@ -25,7 +25,7 @@ export interface Identity {
   /** Writes as the account (gasless for a patient). */
   miip: MIIP;
   /** The document service, with this account's session once opened. */
-  service: DocumentService;
+  service: LazyDocumentService;
 }
 
 /** The SDK side of the app, loaded with the first page that needs the chain. */
@@ -55,7 +55,7 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
 
 /** The identity the chain gives `signer`. */
 export async function identify(config: AppConfig, deployment: Deployment, signer: Signer): Promise<Identity> {
-  const service = new DocumentService({ url: config.documentsUrl });
+  const service = new LazyDocumentService(config.documentsUrl);
   const stores = { store: service.blobs, shares: service.shares };
   const base = await MIIP.connect(signer, deployment, stores);
   const address = await signer.getAddress();
@@ -79,7 +79,7 @@ export async function identify(config: AppConfig, deployment: Deployment, signer
 }
 
 async function readerOf(config: AppConfig, deployment: Deployment): Promise<MIIP> {
-  const service = new DocumentService({ url: config.documentsUrl });
+  const service = new LazyDocumentService(config.documentsUrl);
   return MIIP.connect(readProvider(config), deployment, { store: service.blobs, shares: service.shares });
 }
 

@@ -8,7 +8,7 @@ import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, keccak25
 import type { Browser, Page } from "playwright-core";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import { MIIP, loadDeployment } from "../../packages/sdk/src/node";
+import { DocumentService, MIIP, loadDeployment, simulateGlucose } from "../../packages/sdk/src/node";
 import { axeViolations, gzippedScripts, launchBrowser, walletPage } from "../helpers/browser";
 import { ROOT, startSeededNode } from "../helpers/node";
 
@@ -42,6 +42,7 @@ describe("The web app in a browser: each role's journey against a seeded node", 
   let closeBrowser: () => Promise<void>;
   let reader: MIIP;
   let firstPack: string;
+  let startedOutput: string;
   const open: { close(): Promise<void> }[] = [];
 
   before(async function () {
@@ -57,6 +58,7 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     node = started.node;
     appUrl = /MIIP app ready at (http:\/\/[\d.:]+\/)/.exec(started.output())![1];
     firstPack = /#\/check checks a pack: (\S+)\)/.exec(started.output())![1];
+    startedOutput = started.output();
     const deployment = loadDeployment("localhost", path.join(dir, "deploy", "deployments"));
     reader = await MIIP.connect(new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true }), deployment);
     ({ browser, close: closeBrowser } = await launchBrowser());
@@ -402,6 +404,93 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await expectAccessible(patient.page, "patient bills");
     expect((await reader.invoices.get(1)).status).to.equal("paid");
     expect(await reader.contracts.token.runner!.provider!.getBalance(patient.wallet.address)).to.equal(ethBefore);
+    expect(patient.wallet.calls).to.not.include("eth_sendTransaction");
+  });
+
+  it("devices: a patient pairs a provisioned glucose monitor, the hospital follows it under consent and reads a day's readings with its alerts computed in the page; the patient stops it and revokes the monitor", async function () {
+    const deployment = loadDeployment("localhost", path.join(dir, "deploy", "deployments"));
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+    const documentsUrl = /document service (http:\/\/[\d.:]+)/.exec(startedOutput)![1];
+    const service = new DocumentService({ url: documentsUrl });
+    // At the factory: the monitor's key, provisioned by the manufacturer for the seeded model 1.
+    const monitorSecret = keccak256(toUtf8Bytes("app test glucose monitor"));
+    const monitor = new Wallet(monitorSecret);
+    const manufacturer = await MIIP.connect(new Wallet(keyOf("manufacturer"), provider), deployment);
+    const provisioning = await manufacturer.devices.provision(monitor.address, 1);
+
+    const patient = await asAccount("patientA");
+    await connect(patient.page, /환자/);
+    await patient.page.getByRole("tab", { name: "내 기기" }).click();
+    await patient.page
+      .getByLabel("기기 연결 코드 (기기 화면의 코드)")
+      .fill(JSON.stringify({ deviceSecret: monitorSecret, provisioning, modelId: 1, firmware: 0 }));
+    await patient.page.getByRole("button", { name: "기기 연결" }).click();
+    expect(await notice(patient.page, /연결했습니다/)).to.match(/기기 #1를 연결했습니다/);
+    await patient.page.locator("tr[data-device='1']").waitFor({ timeout: 30_000 });
+    await expectAccessible(patient.page, "patient devices");
+
+    // The patient lets the hospital follow its device readings (from its phone's SDK, as the consent tab would).
+    const patientKey = new NonceManager(new Wallet(keyOf("patientA"), provider));
+    const phone = await MIIP.connect(patientKey, deployment, { store: service.blobs, shares: service.shares });
+    await phone.consent.grant({
+      grantee: keyAddress("hospital"),
+      purpose: "treatment",
+      scope: { kind: "record-type", types: ["device-readings"] },
+      expiresAt: (await phone.now()) + 30 * 86_400,
+    });
+    const hospital = await asAccount("hospital");
+    await connect(hospital.page, /병원/);
+    await hospital.page.getByRole("region", { name: "원격 모니터링" }).getByLabel("환자 번호").fill("1");
+    await hospital.page.getByRole("button", { name: "따라가기", exact: true }).click();
+    expect(await notice(hospital.page, /따라갑니다/)).to.match(/환자 1의 기기를 따라갑니다/);
+
+    // The phone seals a day of readings (one low) for the patient and the hospital; the monitor signs the anchor.
+    const hospitalClient = await MIIP.connect(new Wallet(keyOf("hospital"), provider), deployment);
+    let hospitalPublic = await service.publicKeyOf(keyAddress("hospital"));
+    if (!hospitalPublic) {
+      hospitalPublic = (await hospitalClient.documents.encryptionKey()).publicKey;
+      await service.openSession(new Wallet(keyOf("hospital"), provider), hospitalPublic);
+    }
+    const patientPublic = (await phone.documents.encryptionKey()).publicKey;
+    await service.openSession(patientKey, patientPublic);
+    const from = (await phone.devices.device(monitor.address)).lastEnd + 1;
+    const to = from + 86_400 - 1;
+    await provider.send("evm_setNextBlockTimestamp", [to]);
+    await provider.send("evm_mine", []);
+    const readings = simulateGlucose({ seed: "app test", from, to, intervalMinutes: 30 }).map(
+      ([t, v], i) => [t, i === 10 ? 58 : v] as const,
+    );
+    await phone.devices.anchorReadings({
+      device: monitor,
+      readings,
+      from,
+      to,
+      kind: "glucose",
+      unit: "mg/dL",
+      patientPublicKey: patientPublic,
+      recipients: [{ account: keyAddress("hospital"), publicKey: hospitalPublic }],
+    });
+    await connect(hospital.page, /병원/);
+    const row = hospital.page.locator("tr[data-notice='1-1']");
+    await row.getByRole("button", { name: "열기" }).click();
+    const day = hospital.page.locator("div[data-readings='1-1']");
+    await day.waitFor({ timeout: 60_000 });
+    expect(await day.textContent())
+      .to.match(/glucose 측정 48건/)
+      .and.to.match(/범위\(70–250\) 밖의 값 1건/);
+    await expectAccessible(hospital.page, "hospital monitoring");
+    await shot(hospital.page, "hospital-monitoring");
+
+    // The patient stops the hospital at once, then loses the monitor and revokes it.
+    await connect(patient.page, /환자/);
+    await patient.page.getByRole("tab", { name: "내 기기" }).click();
+    await patient.page.locator("li[data-follower]").getByRole("button", { name: "중지" }).click();
+    await notice(patient.page, /더 이상 알림을 받지 않습니다/);
+    await patient.page.locator("tr[data-device='1']").getByRole("button", { name: "분실 해지" }).click();
+    await notice(patient.page, /기기를 해지했습니다/);
+    await shot(patient.page, "patient-devices");
+    expect((await reader.devices.device(monitor.address)).status).to.equal("revoked");
+    expect(await reader.devices.followers(1)).to.deep.equal([]);
     expect(patient.wallet.calls).to.not.include("eth_sendTransaction");
   });
 

@@ -126,7 +126,8 @@ contract MarketHandler is SuiteDeployer {
             maxContributions: uint32(((seed >> 16) % 3) + 1),
             deadline: uint40(block.timestamp + ((seed >> 24) % 20 days) + 1 hours),
             contestWindow: uint32(((seed >> 48) % 7 days) + 1 hours),
-            arbitratorId: agencyId
+            arbitratorId: agencyId,
+            sources: 1
         });
         VM.prank(researchers[r]);
         try market.openRequest(input) returns (uint256 id) {

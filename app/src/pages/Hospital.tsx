@@ -1,16 +1,17 @@
 /**
  * A hospital's console: register an encrypted record from a file of any size (encrypted here, its blocks sent to the
- * document service, its digest and address on chain), amend one, start a claim, open and justify emergency access.
+ * document service, its digest and address on chain), amend one, start a claim, open and justify emergency access,
+ * and follow patients' devices under their consent (remote monitoring: readings decrypted and checked here).
  */
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useContext, useState } from "react";
 import { billDigest, utf8 } from "@miip/sdk";
 import { parseUnits } from "ethers";
 
 import { IdField, RecordTypeSelect } from "../fields.tsx";
-import { useT } from "../i18n.tsx";
+import { LanguageContext, useT } from "../i18n.tsx";
 import { type Identity, ensureSession } from "../session.tsx";
 import { useApp } from "../state.ts";
-import { Notice, useAction } from "../ui.tsx";
+import { Notice, formatDate, useAction, useLoad } from "../ui.tsx";
 
 function useHospital(): Identity {
   return useApp().identity!;
@@ -39,6 +40,7 @@ export default function HospitalPage() {
       <Amend />
       <Bill />
       <EmergencyAccess />
+      <Monitoring />
     </section>
   );
 }
@@ -223,5 +225,123 @@ function EmergencyAccess() {
       </button>
       {action.view}
     </form>
+  );
+}
+
+/** Glucose bounds the hospital's client alerts on (mg/dL): its own rule, applied to decrypted readings, never on chain. */
+const LOW = 70;
+const HIGH = 250;
+
+/**
+ * Remote monitoring: follow a patient's devices (the contract checks the patient's treatment consent), see each new
+ * anchor the hospital was told of, open it (the SDK checks the consent again, then the ciphertext against the
+ * anchored digest) and read the day: range, time in range, and the readings out of bounds flagged here.
+ */
+function Monitoring() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const identity = useHospital();
+  const action = useAction();
+  const [patientId, setPatientId] = useState("");
+  const notices = useLoad(() => identity.miip.devices.notices(), []);
+  const [opened, setOpened] = useState<{
+    key: string;
+    kind: string;
+    unit: string;
+    readings: (readonly [number, number])[];
+  }>();
+  const open = (deviceId: bigint, sequence: number) =>
+    void action.run(async () => {
+      await ensureSession(identity);
+      const batch = await identity.miip.devices.readings(deviceId, sequence);
+      setOpened({ key: `${deviceId}-${sequence}`, kind: batch.kind, unit: batch.unit, readings: batch.readings });
+    }, null);
+  const values = opened?.readings.map(([, v]) => v) ?? [];
+  const alerts = opened?.readings.filter(([, v]) => v < LOW || v > HIGH) ?? [];
+  const inRange = values.filter((v) => v >= LOW && v <= 180).length;
+  return (
+    <section className="panel" aria-labelledby="monitoring-title">
+      <h2 id="monitoring-title">{t("monitoring")}</h2>
+      <p className="hint">{t("monitoringHint")}</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action
+            .run(
+              () => identity.miip.devices.follow(BigInt(patientId)),
+              () => t("following", { id: patientId }),
+            )
+            .then(notices.reload);
+        }}
+      >
+        <IdField label={t("patientId")} value={patientId} onChange={setPatientId} />
+        <button type="submit" disabled={action.busy}>
+          {t("follow")}
+        </button>{" "}
+        <button
+          type="button"
+          disabled={action.busy || !patientId}
+          onClick={() => void action.run(() => identity.miip.devices.unfollow(BigInt(patientId)))}
+        >
+          {t("unfollow")}
+        </button>
+      </form>
+      {action.view}
+      {notices.view}
+      <table aria-label={t("notices")}>
+        <thead>
+          <tr>
+            <th>{t("patientId")}</th>
+            <th>{t("device")}</th>
+            <th>{t("anchor")}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {notices.data?.map((n) => (
+            <tr key={`${n.deviceId}-${n.sequence}`} data-notice={`${n.deviceId}-${n.sequence}`}>
+              <td>{n.patientId.toString()}</td>
+              <td>#{n.deviceId.toString()}</td>
+              <td>{n.sequence}</td>
+              <td>
+                <button type="button" disabled={action.busy} onClick={() => open(n.deviceId, n.sequence)}>
+                  {t("open")}
+                </button>
+              </td>
+            </tr>
+          ))}
+          {notices.data?.length === 0 && (
+            <tr>
+              <td colSpan={4}>{t("none")}</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {opened && (
+        <div data-readings={opened.key}>
+          <p>
+            {t("readingsSummary", {
+              count: opened.readings.length,
+              kind: opened.kind,
+              min: Math.min(...values),
+              max: Math.max(...values),
+              unit: opened.unit,
+              inRange: Math.round((100 * inRange) / Math.max(values.length, 1)),
+            })}
+          </p>
+          {alerts.length === 0 ? (
+            <Notice>{t("noAlerts", { low: LOW, high: HIGH })}</Notice>
+          ) : (
+            <Notice error>
+              {t("alerts", { count: alerts.length, low: LOW, high: HIGH })}{" "}
+              {alerts
+                .slice(0, 5)
+                .map(([time, v]) => `${formatDate(time, language)} ${v}`)
+                .join(", ")}
+            </Notice>
+          )}
+        </div>
+      )}
+    </section>
   );
 }

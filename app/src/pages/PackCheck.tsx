@@ -5,7 +5,7 @@ import { LanguageContext, useT } from "../i18n.tsx";
 import { type PackCheck, checkPack } from "../packs.ts";
 import { useApp } from "../state.ts";
 import { Notice, formatDate, useAction } from "../ui.tsx";
-import { DocumentService } from "@miip/sdk/storage";
+import { LazyDocumentService } from "../documents.ts";
 
 /** The pack code a shared link carries (`#/check?code=...`); a broken escape is shown as typed, never thrown. */
 function codeFromLink(hash: string): string {
@@ -28,7 +28,7 @@ export default function PackCheckPage() {
     event.preventDefault();
     setResult(undefined);
     void action.run(async () => {
-      const blobs = new DocumentService({ url: app.config.documentsUrl }).blobs;
+      const blobs = new LazyDocumentService(app.config.documentsUrl).blobs;
       setResult(await checkPack(app.reader, blobs, code, language));
     }, null);
   };

@@ -1,6 +1,6 @@
 /**
  * The patient portal: records, consent, guardians, emergency access, the access trail, claims, bills, research
- * (studies, contributions, earnings) and medicines. Every
+ * (studies, contributions, earnings), medicines and devices (personal devices, followers, writers, own notes). Every
  * action is signed by the patient's wallet and sent by the relayer: the patient needs no ETH.
  */
 import { type FormEvent, useContext, useEffect, useMemo, useState } from "react";
@@ -13,7 +13,7 @@ import {
   RECORD_TYPE_NAMES,
   type RecordEntry,
 } from "@miip/sdk";
-import { ZeroHash } from "ethers";
+import { BaseWallet, SigningKey, ZeroHash } from "ethers";
 
 import { type MessageKey, type Translate, LanguageContext, label, useT } from "../i18n.tsx";
 import { type Identity, ensureSession } from "../session.tsx";
@@ -32,6 +32,7 @@ const TABS = [
   "bills",
   "research",
   "medicines",
+  "devices",
 ] as const;
 type Tab = (typeof TABS)[number];
 const PAGE = 20;
@@ -107,6 +108,7 @@ export default function PatientPage() {
         {tab === "bills" && <Bills />}
         {tab === "research" && <Research />}
         {tab === "medicines" && <Medicines />}
+        {tab === "devices" && <Devices />}
       </div>
     </section>
   );
@@ -195,7 +197,21 @@ function Timeline() {
                   )}
                 </div>
                 <div className="meta">
-                  <InstitutionName id={record.issuer} names={names} /> · {formatDate(record.issuedAt, language)}
+                  {record.source === "hospital" ? (
+                    <InstitutionName id={record.issuer} names={names} />
+                  ) : (
+                    <span className="tag" data-source={record.source}>
+                      {label(t, "source", record.source)}
+                      {record.source === "writer" && (
+                        <>
+                          {" "}
+                          <InstitutionName id={record.sourceId} names={names} />
+                        </>
+                      )}
+                      {record.source === "device" && ` #${record.sourceId}`}
+                    </span>
+                  )}{" "}
+                  · {formatDate(record.issuedAt, language)}
                 </div>
                 <button type="button" disabled={action.busy} onClick={() => open(record)}>
                   {t("open")} <span className="sr-only">#{record.id.toString()}</span>
@@ -950,7 +966,8 @@ function Research() {
           const id = r.requestId.toString();
           const { optedIn, delivered } = data.data!.joined[i];
           const eligible = data.data!.records.filter(
-            (rec) => r.recordTypes.includes(rec.recordTypeName) && rec.supersededBy === 0n,
+            (rec) =>
+              r.recordTypes.includes(rec.recordTypeName) && r.sources.includes(rec.source) && rec.supersededBy === 0n,
           );
           return (
             <li key={id} data-study={id}>
@@ -1159,4 +1176,213 @@ function deviceLedger(patientId: bigint) {
       }
     },
   };
+}
+
+/**
+ * Devices: the patient's personal devices (bound, revoked, their anchors), pairing a device (its key signs; its
+ * manufacturer provisioned it), revoking a lost one at once; the hospitals following its devices (stopped here at
+ * once); the institutions it names to write into its stream; and a note of its own. Every action is relayed.
+ */
+function Devices() {
+  const t = useT();
+  const { language } = useContext(LanguageContext);
+  const { identity, patientId, miip, reader } = usePatient();
+  const names = useInstitutionNames(reader);
+  const institutions = useInstitutions(reader, () => true);
+  const data = useLoad(async () => {
+    const [devices, followers] = await Promise.all([
+      reader.devices.list(patientId),
+      reader.devices.followers(patientId),
+    ]);
+    const all = institutions.data ?? (await reader.participants.list({ limit: 200 })).entries;
+    const writers: number[] = [];
+    for (const i of all) if (await reader.devices.isWriter(patientId, i.id)) writers.push(i.id);
+    return { devices, followers, writers };
+  }, [patientId, institutions.data]);
+  const action = useAction();
+  const [pairing, setPairing] = useState("");
+  const [writer, setWriter] = useState("");
+  const [note, setNote] = useState("");
+  const [noteType, setNoteType] = useState("device-readings");
+
+  const pair = (event: FormEvent) => {
+    event.preventDefault();
+    void action
+      .run(
+        async () => {
+          // What the device shows when it pairs (a QR code on a real one): its key's signer for this page, the
+          // manufacturer's provisioning, its model and firmware. A simulated device gives its secret.
+          const code = JSON.parse(pairing) as {
+            deviceSecret: string;
+            provisioning: { r: string; vs: string };
+            modelId: number;
+            firmware: number;
+          };
+          return miip.devices.bind({
+            // A key alone (ethers' Wallet would bring its keystore code into the page).
+            device: new BaseWallet(new SigningKey(code.deviceSecret)),
+            provisioning: code.provisioning,
+            modelId: code.modelId,
+            firmware: code.firmware,
+          });
+        },
+        (r) => t("devicePaired", { id: r.deviceId }),
+      )
+      .then(() => {
+        setPairing("");
+        data.reload();
+      });
+  };
+  const writeNote = (event: FormEvent) => {
+    event.preventDefault();
+    void action
+      .run(
+        async () => {
+          await ensureSession(identity);
+          return miip.devices.writeOwn({ document: new TextEncoder().encode(note), recordType: noteType });
+        },
+        (r) => t("noteWritten", { id: r.recordId }),
+      )
+      .then(() => {
+        setNote("");
+        data.reload();
+      });
+  };
+
+  return (
+    <>
+      <h2>{t("myDevices")}</h2>
+      <p className="hint">{t("devicesHint")}</p>
+      {data.view}
+      {action.view}
+      <table aria-label={t("myDevices")}>
+        <thead>
+          <tr>
+            <th>{t("device")}</th>
+            <th>{t("model")}</th>
+            <th>{t("status")}</th>
+            <th>{t("anchors")}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data.data?.devices.map((d) => (
+            <tr key={d.address} data-device={d.deviceId.toString()}>
+              <td>
+                #{d.deviceId.toString()} <code title={d.address}>{short(d.address)}</code>
+              </td>
+              <td>
+                {d.modelId} · {t("firmware")} {d.firmware}
+              </td>
+              <td>{label(t, "deviceStatus", d.status)}</td>
+              <td>
+                {d.sequence}
+                {d.sequence > 0 && ` · ${formatDate(d.lastEnd, language)}`}
+              </td>
+              <td>
+                {d.status === "bound" && (
+                  <button
+                    type="button"
+                    disabled={action.busy}
+                    onClick={() =>
+                      void action
+                        .run(
+                          () => miip.devices.revoke(d.address),
+                          () => t("deviceRevoked"),
+                        )
+                        .then(data.reload)
+                    }
+                  >
+                    {t("revokeDevice")}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+          {data.data?.devices.length === 0 && (
+            <tr>
+              <td colSpan={5}>{t("none")}</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      <form onSubmit={pair} className="panel">
+        <label>
+          {t("pairDevice")}
+          <textarea value={pairing} onChange={(e) => setPairing(e.target.value)} rows={3} required />
+        </label>
+        <button type="submit" disabled={action.busy}>
+          {t("pair")}
+        </button>
+      </form>
+      <h3>{t("followers")}</h3>
+      <ul>
+        {data.data?.followers.map((id) => (
+          <li key={id} data-follower={id}>
+            <InstitutionName id={id} names={names} />{" "}
+            <button
+              type="button"
+              disabled={action.busy}
+              onClick={() =>
+                void action
+                  .run(
+                    () => miip.devices.dropFollower(id),
+                    () => t("followerDropped"),
+                  )
+                  .then(data.reload)
+              }
+            >
+              {t("stopFollowing")}
+            </button>
+          </li>
+        ))}
+        {data.data?.followers.length === 0 && <li>{t("none")}</li>}
+      </ul>
+      <h3>{t("writers")}</h3>
+      <p className="hint">{t("writersHint")}</p>
+      <ul>
+        {data.data?.writers.map((id) => (
+          <li key={id} data-writer={id}>
+            <InstitutionName id={id} names={names} />{" "}
+            <button
+              type="button"
+              disabled={action.busy}
+              onClick={() => void action.run(() => miip.devices.setWriter(id, false)).then(data.reload)}
+            >
+              {t("removeWriter")}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <label>
+        {t("nameWriter")}{" "}
+        <select value={writer} onChange={(e) => setWriter(e.target.value)}>
+          <option value="">—</option>
+          {institutions.data?.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name}
+            </option>
+          ))}
+        </select>
+      </label>{" "}
+      <button
+        type="button"
+        disabled={action.busy || !writer}
+        onClick={() => void action.run(() => miip.devices.setWriter(Number(writer), true)).then(data.reload)}
+      >
+        {t("name")}
+      </button>
+      <h3>{t("ownNote")}</h3>
+      <form onSubmit={writeNote} className="panel">
+        <RecordTypeSelect label={t("recordType")} value={noteType} onChange={setNoteType} />
+        <label>
+          {t("note")}
+          <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} required />
+        </label>
+        <button type="submit" disabled={action.busy}>
+          {t("writeNote")}
+        </button>
+      </form>
+    </>
+  );
 }

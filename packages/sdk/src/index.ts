@@ -16,6 +16,7 @@ export {
 export { CONTRACT_NAMES, type ContractName, type Deployment, DeploymentError, parseDeployment } from "./deployment.ts";
 export { INHERITED_ERRORS, MIIPError, asMIIPError, decodeRevertData, decoded, isMIIPError } from "./errors.ts";
 export * from "./labels.ts";
+export * from "./sessions.ts";
 export * from "./units.ts";
 export * from "./gs1.ts";
 /** The EIP-712 data of a patient action for the directory's gateway (what a relayer service checks). */

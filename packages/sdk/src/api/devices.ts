@@ -2,10 +2,10 @@ import { AbiCoder, type Interface, type Signer, ZeroHash, getAddress, keccak256 
 
 import type { Core, TxInfo } from "../core.ts";
 import { MIIPClientError, eventNamed } from "../core.ts";
-import { fromUtf8, utf8 } from "../crypto/bytes.ts";
+import { fromHex, fromUtf8, toHex, utf8 } from "../crypto/bytes.ts";
 import { cidFromUri, ipfsUri, sha256Hex } from "../crypto/cid.ts";
 import { decryptDocument, encryptDocument } from "../crypto/cipher.ts";
-import { type EncryptionKey, unwrapKey, wrapKey } from "../crypto/ecies.ts";
+import { type EncryptionKey, type WrappedKey, unwrapKey, wrapKey } from "../crypto/ecies.ts";
 import {
   DEVICE_BINDING_TYPES,
   DEVICE_PROVISIONING_TYPES,
@@ -15,7 +15,7 @@ import {
   devicesDomain,
 } from "../eip712.ts";
 import { enumLabel, parseRecordType } from "../labels.ts";
-import { type KeyShare, type KeyShareStore, shareContext } from "../shares.ts";
+import { type KeyShareStore, shareContext } from "../shares.ts";
 import type { BlobStore } from "../storage/blobs.ts";
 import { reasonCode } from "./consent.ts";
 import type { DocumentsApi } from "./documents.ts";
@@ -25,6 +25,15 @@ const abi = AbiCoder.defaultAbiCoder();
 
 /** The format of a batch of readings, inside its encryption. */
 export const READINGS_FORMAT = "miip.readings/1";
+/** The format of what is stored and anchored: the encrypted batch and its key wrapped for each reader. */
+export const READINGS_ENVELOPE_FORMAT = "miip.readings-envelope/1";
+
+/** The stored form of a batch: its ciphertext and its key wrapped for the patient and each following hospital. */
+interface ReadingsEnvelope {
+  format: typeof READINGS_ENVELOPE_FORMAT;
+  keys: { account: string; publicKey: string; wrapped: WrappedKey }[];
+  ciphertext: string;
+}
 
 /** One measurement: when (unix seconds) and its value, in the batch's unit. */
 export type Reading = readonly [time: number, value: number];
@@ -82,8 +91,8 @@ export interface AnchorView {
  * Patient-generated data (DeviceRegistry): device models a regulator approves, a patient's personal devices,
  * anchors of encrypted reading batches, the patient's own records and the writers it names, and remote monitoring
  * by hospitals under the patient's treatment consent. A batch is encrypted here (XChaCha20-Poly1305, a fresh key per
- * batch), stored under its CID, and its key wrapped for the patient and each following hospital in the key-share
- * store; the chain gets the ciphertext's digest, the count, the period and the firmware, signed by the device.
+ * batch), its key wrapped for the patient and each following hospital in the same envelope, stored under its CID;
+ * the chain gets the envelope's digest, the count, the period and the firmware, signed by the device.
  */
 export class DevicesApi {
   constructor(
@@ -96,12 +105,6 @@ export class DevicesApi {
   private get store(): BlobStore {
     if (!this.stores.store) throw new MIIPClientError("reading batches need a blob store: connect with { store }");
     return this.stores.store;
-  }
-
-  private get shares(): KeyShareStore {
-    if (!this.stores.shares)
-      throw new MIIPClientError("reading batches need a key-share store: connect with { shares }");
-    return this.stores.shares;
   }
 
   private encode(fn: string, args: readonly unknown[]): string {
@@ -243,6 +246,11 @@ export class DevicesApi {
     }
   }
 
+  /** Whether an institution may write into a patient's stream now: named by the patient, and active. */
+  async isWriter(patientId: bigint | number, writerId: number): Promise<boolean> {
+    return this.core.contracts.devices.isWriter(patientId, writerId);
+  }
+
   /** The patient names (or removes) an institution that may write records into its own stream. */
   async setWriter(writerId: number, named: boolean): Promise<TxInfo> {
     return this.core.sendPatient("DeviceRegistry", this.encode("setWriter", [writerId, named]));
@@ -325,8 +333,8 @@ export class DevicesApi {
 
   // ------------------------------------------------------------------------------------------------ anchors
 
-  /** Where a batch's key shares live: an id no record has (a hash), bound to the device registry's address. */
-  static batchShareId(device: string, sequence: number): bigint {
+  /** A batch's id in the contexts its key is wrapped under: a hash no record id equals, bound to the registry. */
+  static batchId(device: string, sequence: number): bigint {
     return BigInt(keccak256(abi.encode(["string", "address", "uint32"], ["MIIP reading batch", device, sequence])));
   }
 
@@ -334,7 +342,7 @@ export class DevicesApi {
     return shareContext(
       this.core.chainId,
       this.core.deployment.DeviceRegistry,
-      DevicesApi.batchShareId(device, sequence),
+      DevicesApi.batchId(device, sequence),
       recipient,
     );
   }
@@ -372,12 +380,23 @@ export class DevicesApi {
     };
     const { ciphertext, key } = encryptDocument(utf8(JSON.stringify(batch)));
     try {
-      const uri = ipfsUri(await this.store.put(ciphertext));
-      const batchDigest = sha256Hex(ciphertext);
       const owner = await this.core.contracts.participants.patientAccount(current.patientId);
-      for (const r of [{ account: owner, publicKey: input.patientPublicKey }, ...(input.recipients ?? [])]) {
-        await this.shareBatch(address, sequence, key, r);
-      }
+      const readers = [{ account: owner, publicKey: input.patientPublicKey }, ...(input.recipients ?? [])];
+      const envelope: ReadingsEnvelope = {
+        format: READINGS_ENVELOPE_FORMAT,
+        keys: readers.map((r) => {
+          const account = getAddress(r.account);
+          return {
+            account,
+            publicKey: r.publicKey,
+            wrapped: wrapKey(key, r.publicKey, this.context(address, sequence, account)),
+          };
+        }),
+        ciphertext: toHex(ciphertext),
+      };
+      const stored = utf8(JSON.stringify(envelope));
+      const uri = ipfsUri(await this.store.put(stored));
+      const batchDigest = sha256Hex(stored);
       const anchor = {
         device: address,
         sequence,
@@ -398,46 +417,6 @@ export class DevicesApi {
     } finally {
       key.fill(0);
     }
-  }
-
-  private async shareBatch(device: string, sequence: number, key: Uint8Array, to: BatchRecipient): Promise<void> {
-    const recipient = getAddress(to.account);
-    const share: KeyShare = {
-      recordId: DevicesApi.batchShareId(device, sequence).toString(),
-      recipient,
-      grantId: ZeroHash,
-      publicKey: to.publicKey,
-      wrapped: wrapKey(key, to.publicKey, this.context(device, sequence, recipient)),
-      createdAt: await this.core.now(),
-    };
-    await this.shares.put(share);
-  }
-
-  /**
-   * The patient shares an anchored batch with a hospital it lets follow (a batch anchored before the hospital
-   * followed): it unwraps its own share and wraps the key for the hospital.
-   */
-  async shareAnchored(input: {
-    device: string;
-    sequence: number;
-    recipient: BatchRecipient;
-    key?: EncryptionKey;
-  }): Promise<void> {
-    const device = getAddress(input.device);
-    const batchKey = await this.batchKey(device, input.sequence, input.key);
-    try {
-      await this.shareBatch(device, input.sequence, batchKey, input.recipient);
-    } finally {
-      batchKey.fill(0);
-    }
-  }
-
-  private async batchKey(device: string, sequence: number, key?: EncryptionKey): Promise<Uint8Array> {
-    const self = await this.core.address();
-    const share = await this.shares.get(DevicesApi.batchShareId(device, sequence), self);
-    if (!share) throw new MIIPClientError(`no key share for ${device}'s batch ${sequence} and ${self}`);
-    const privateKey = (key ?? (await this.documents.encryptionKey())).privateKey;
-    return unwrapKey(share.wrapped, privateKey, this.context(device, sequence, self));
   }
 
   /** A device's anchors, oldest first, from their events. */
@@ -481,15 +460,21 @@ export class DevicesApi {
         (await consent.allows(member.id, 0, anchor.patientId, parseRecordType("device-readings"), treatment));
       if (!allowed) throw new MIIPClientError(`${self} may not read patient ${anchor.patientId}'s device readings`);
     }
-    const ciphertext = await this.store.get(cidFromUri(anchor.uri));
-    if (sha256Hex(ciphertext) !== anchor.batchDigest.toLowerCase()) {
+    const stored = await this.store.get(cidFromUri(anchor.uri));
+    if (sha256Hex(stored) !== anchor.batchDigest.toLowerCase()) {
       throw new MIIPClientError(
         `device ${deviceId}'s batch ${sequence}: the stored ciphertext is not the anchored one`,
       );
     }
-    const batchKey = await this.batchKey(device, sequence, options.key);
+    const envelope = JSON.parse(fromUtf8(stored)) as ReadingsEnvelope;
+    const mine = envelope.keys?.find((k) => getAddress(k.account) === self);
+    if (envelope.format !== READINGS_ENVELOPE_FORMAT || !mine) {
+      throw new MIIPClientError(`device ${deviceId}'s batch ${sequence} was not sealed for ${self}`);
+    }
+    const privateKey = (options.key ?? (await this.documents.encryptionKey())).privateKey;
+    const batchKey = unwrapKey(mine.wrapped, privateKey, this.context(device, sequence, self));
     try {
-      const batch = JSON.parse(fromUtf8(decryptDocument(ciphertext, batchKey))) as ReadingBatch;
+      const batch = JSON.parse(fromUtf8(decryptDocument(fromHex(envelope.ciphertext), batchKey))) as ReadingBatch;
       if (batch.format !== READINGS_FORMAT || getAddress(batch.device) !== device || batch.sequence !== sequence) {
         throw new MIIPClientError(`device ${deviceId}'s batch ${sequence} does not say what was anchored`);
       }
