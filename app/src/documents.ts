@@ -40,10 +40,16 @@ export class LazyDocumentService {
    */
   async publicKeyOf(account: string): Promise<string | undefined> {
     if (this.loaded) return this.loaded.publicKeyOf(account);
-    const response = await fetch(`${this.url.replace(/\/+$/, "")}/keys/${getAddress(account)}`);
+    // As the client does: a minute at most, and a key's answer is small (4 MiB at most).
+    const response = await fetch(`${this.url.replace(/\/+$/, "")}/keys/${getAddress(account)}`, {
+      signal: AbortSignal.timeout(60_000),
+    });
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`the document service answered ${response.status} for ${account}'s key`);
-    return publishedKey(this.url.replace(/\/+$/, ""), account, await response.json());
+    const text = await response.text();
+    if (text.length > 4 * 1024 * 1024)
+      throw new Error(`the document service's answer for ${account}'s key is too large`);
+    return publishedKey(this.url.replace(/\/+$/, ""), account, JSON.parse(text));
   }
 
   /** The service's blocks, as the SDK's blob store. */

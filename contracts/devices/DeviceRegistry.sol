@@ -351,12 +351,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @inheritdoc IDeviceRegistry
     function dropLapsedFollower(uint64 patientId, uint32 hospitalId) external {
-        IReadPolicy policy = _readPolicy();
-        address account = _participants.accountOf(hospitalId);
-        bool active = _participants.memberOf(account).status == IParticipantRegistry.Status.Active;
-        if (active && policy.allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment)) {
-            revert DevicesFollowerStillConsented(patientId, hospitalId);
-        }
+        if (_consented(_readPolicy(), patientId, hospitalId)) revert DevicesFollowerStillConsented(patientId, hospitalId);
         _removeFollower(patientId, hospitalId, BY_ANYONE);
     }
 
@@ -447,9 +442,10 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     // --------------------------------------------------------------------------------------------- internals
 
     /**
-     * @dev Tells each hospital following the patient of a new anchor, if its treatment basis still holds (asked of
-     * the consent manager now, for each: at most four); one whose basis lapsed (a grant revoked or expired, an
-     * emergency closed or past its window) is dropped instead, so that no hospital hears of what it may not read.
+     * @dev Tells each hospital following the patient of a new anchor, if it is active and its treatment basis still
+     * holds (asked of the directory and the consent manager now, for each: at most four); one that is not (suspended
+     * or retired, a grant revoked or expired, an emergency closed or past its window) is dropped instead, so that no
+     * hospital hears of what it may not read.
      */
     function _notify(uint64 patientId, uint64 deviceId, uint32 sequence) private {
         uint32[4] storage stored = _storage().followers[patientId];
@@ -459,7 +455,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
             uint32 hospitalId = followers[i];
             if (hospitalId == 0) continue;
             if (address(policy) == address(0)) policy = _readPolicy();
-            if (policy.allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment)) {
+            if (_consented(policy, patientId, hospitalId)) {
                 emit MonitoringNotice(patientId, hospitalId, deviceId, sequence);
             } else {
                 stored[i] = 0;
@@ -496,6 +492,13 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
                     keccak256(bytes(uri))
                 )
             );
+    }
+
+    /// @dev Whether a following hospital may still read the patient's device readings: active, with a treatment basis.
+    function _consented(IReadPolicy policy, uint64 patientId, uint32 hospitalId) private view returns (bool) {
+        address account = _participants.accountOf(hospitalId);
+        if (_participants.memberOf(account).status != IParticipantRegistry.Status.Active) return false;
+        return policy.allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment);
     }
 
     /// @dev Reverts unless `device` signed the struct `structHash` in this contract's domain.

@@ -76,7 +76,8 @@ interface IDeviceRegistry {
      * @param firmware The firmware version of its last anchor (of its binding before any).
      * @param status Where it stands.
      * @param sequence How many anchors it made.
-     * @param lastEnd The end of its last anchored period (0 before any).
+     * @param lastEnd The end of its last anchored period (its binding's time before any: its first anchor starts
+     * after it).
      */
     struct Device {
         uint64 deviceId;
@@ -473,10 +474,11 @@ interface IDeviceRegistry {
      * device: the device must be bound, its model and the firmware named approved and not withdrawn, the anchor
      * its next in sequence, its period after the previous one's end (or the binding) and not in the future, its
      * firmware not older than the device's last. Tells each following hospital whose treatment basis still holds
-     * ({MonitoringNotice}); drops one whose basis lapsed ({Unfollowed}, by 2).
+     * ({MonitoringNotice}); drops one that is no longer active or whose basis lapsed ({Unfollowed}, by 2).
      * @dev Reverts with {DevicesNotBound}, {DevicesAnchorOutOfOrder}, {DevicesInvalidPeriod},
-     * {DevicesEmptyAnchor}, {DevicesFirmwareRollback}, {DevicesFirmwareNotApproved} or
-     * {DevicesBadDeviceSignature}. Emits
+     * {DevicesEmptyAnchor}, {DevicesFirmwareRollback}, {DevicesFirmwareNotApproved},
+     * {DevicesBadDeviceSignature}, or {DevicesNoReadPolicy} when a follower must be asked and governance took the
+     * record registry's read policy away. Emits
      * {ReadingsAnchored}.
      * @param anchor_ The anchor.
      * @param uri Where the encrypted batch is (its hash is signed).

@@ -64,6 +64,9 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         address patientStreams;
         /// @dev Where a record that is not a hospital's comes from (a hospital's record has none: its issuer says).
         mapping(uint256 recordId => SourceData) sources;
+        /// @dev Patient-stream digests, per patient (keyed by patient and digest): apart from hospitals' digests, so
+        /// that neither can take the other's first.
+        mapping(bytes32 patientDigest => uint256 recordId) ownDigests;
     }
 
     /// @dev A patient-stream record's source and the device's or writer's id. One slot.
@@ -193,7 +196,7 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
 
     /// @inheritdoc IRecordRegistry
     function ownRecordIdOf(uint64 patientId, bytes32 digest) external view returns (uint256) {
-        return _storage().idOfDigest[_ownDigestKey(patientId, digest)];
+        return _storage().ownDigests[_ownDigestKey(patientId, digest)];
     }
 
     /// @inheritdoc IRecordRegistry
@@ -422,13 +425,14 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint256 index,
         uint256 recordId
     ) private {
+        mapping(bytes32 => uint256) storage index_ = core.issuer == 0 ? $.ownDigests : $.idOfDigest;
         bytes32 key = core.issuer == 0 ? _ownDigestKey(core.patientId, digest) : digest;
-        uint256 existing = $.idOfDigest[key];
+        uint256 existing = index_[key];
         if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
-        $.idOfDigest[key] = recordId;
+        index_[key] = recordId;
     }
 
-    /// @dev Where a patient-stream record's digest is indexed: a hash no hospital digest can equal by chance.
+    /// @dev Where a patient-stream record's digest is indexed in {RecordStorage.ownDigests}.
     function _ownDigestKey(uint64 patientId, bytes32 digest) private pure returns (bytes32) {
         return keccak256(abi.encode(patientId, digest));
     }

@@ -100,6 +100,40 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       .withArgs(0, digest, 1);
   });
 
+  it("a hospital registering a digest equal to a patient's stream key blocks nothing: the two indexes are apart (second audit)", async function () {
+    const s = await devicesFixture();
+    const { records, patients } = s;
+    const digest = hre.ethers.id("the patient's own note");
+    const key = hre.ethers.keccak256(coder.encode(["uint64", "bytes32"], [patients.a, digest]));
+    const now = await time.latest();
+    await records
+      .connect(s.hospital)
+      .register({
+        patientId: patients.b,
+        digest: key,
+        recordType: RECORD_TYPES.diagnosis,
+        issuedAt: now,
+        uri: "ipfs://k",
+      });
+    const own = { patientId: patients.a, digest, recordType: DEVICE_READINGS, issuedAt: now, uri: "ipfs://own" };
+    await s.asA("writeOwnRecord", [own, 0, NO_SIG]);
+    expect(await records.ownRecordIdOf(patients.a, digest)).to.equal(2);
+    expect(await records.recordIdOf(key)).to.equal(1);
+  });
+
+  it("an anchor tells a suspended hospital nothing: it drops it (second audit)", async function () {
+    const s = await devicesFixture();
+    const { devices, participants, patients, ids } = s;
+    const key = deviceKey("cgm");
+    await s.bind(key);
+    await devices.connect(s.hospital).follow(patients.a);
+    await participants.connect(s.registrar).suspend(ids.hospital, code("review"));
+    await expect(s.sendAnchor(key, await s.day(key, 1)))
+      .to.emit(devices, "Unfollowed")
+      .withArgs(patients.a, ids.hospital, 2)
+      .and.not.to.emit(devices, "MonitoringNotice");
+  });
+
   it("a lenient regulator cannot re-approve a model another approved, to take over its patches", async function () {
     const s = await devicesFixture();
     const { devices, ids } = s;

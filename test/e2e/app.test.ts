@@ -8,7 +8,7 @@ import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, keccak25
 import type { Browser, Page } from "playwright-core";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import { DocumentService, MIIP, loadDeployment, simulateGlucose } from "../../packages/sdk/src/node";
+import { DocumentService, MIIP, loadDeployment } from "../../packages/sdk/src/node";
 import { axeViolations, gzippedScripts, launchBrowser, walletPage } from "../helpers/browser";
 import { ROOT, startSeededNode } from "../helpers/node";
 
@@ -418,7 +418,8 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     const manufacturer = await MIIP.connect(new Wallet(keyOf("manufacturer"), provider), deployment);
     const provisioning = await manufacturer.devices.provision(monitor.address, 1);
 
-    const patient = await asAccount("patientA");
+    // Patient B (patient 2): patient A's relayed actions in later journeys stay within the relayer's quota per minute.
+    const patient = await asAccount("patientB");
     await connect(patient.page, /환자/);
     await patient.page.getByRole("tab", { name: "내 기기" }).click();
     await patient.page
@@ -430,9 +431,9 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await expectAccessible(patient.page, "patient devices");
 
     // The patient lets the hospital follow its device readings (from its phone's SDK, as the consent tab would).
-    const patientKey = new NonceManager(new Wallet(keyOf("patientA"), provider));
+    const patientKey = new NonceManager(new Wallet(keyOf("patientB"), provider));
     const phone = await MIIP.connect(patientKey, deployment, { store: service.blobs, shares: service.shares });
-    await phone.consent.grant({
+    const { grantIds } = await phone.consent.grant({
       grantee: keyAddress("hospital"),
       purpose: "treatment",
       scope: { kind: "record-type", types: ["device-readings"] },
@@ -440,9 +441,9 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     });
     const hospital = await asAccount("hospital");
     await connect(hospital.page, /병원/);
-    await hospital.page.getByRole("region", { name: "원격 모니터링" }).getByLabel("환자 번호").fill("1");
+    await hospital.page.getByRole("region", { name: "원격 모니터링" }).getByLabel("환자 번호").fill("2");
     await hospital.page.getByRole("button", { name: "따라가기", exact: true }).click();
-    expect(await notice(hospital.page, /따라갑니다/)).to.match(/환자 1의 기기를 따라갑니다/);
+    expect(await notice(hospital.page, /따라갑니다/)).to.match(/환자 2의 기기를 따라갑니다/);
 
     // The phone seals a day of readings (one low) for the patient and the hospital; the monitor signs the anchor.
     const hospitalClient = await MIIP.connect(new Wallet(keyOf("hospital"), provider), deployment);
@@ -453,13 +454,11 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     }
     const patientPublic = (await phone.documents.encryptionKey()).publicKey;
     await service.openSession(patientKey, patientPublic);
+    // The readings since the binding (the chain's clock is not moved: later journeys depend on it), 48 of them, one
+    // of them low.
     const from = (await phone.devices.device(monitor.address)).lastEnd + 1;
-    const to = from + 86_400 - 1;
-    await provider.send("evm_setNextBlockTimestamp", [to]);
-    await provider.send("evm_mine", []);
-    const readings = simulateGlucose({ seed: "app test", from, to, intervalMinutes: 30 }).map(
-      ([t, v], i) => [t, i === 10 ? 58 : v] as const,
-    );
+    const to = Math.max(from, await phone.now());
+    const readings = Array.from({ length: 48 }, (_, i) => [from + (i % (to - from + 1)), i === 10 ? 58 : 110] as const);
     await phone.devices.anchorReadings({
       device: monitor,
       readings,
@@ -489,8 +488,10 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     await patient.page.locator("tr[data-device='1']").getByRole("button", { name: "분실 해지" }).click();
     await notice(patient.page, /기기를 해지했습니다/);
     await shot(patient.page, "patient-devices");
+    // The consent ends too, as the journeys after this one expect (the hospital holds no grant of patient A's).
+    await phone.consent.revoke(grantIds[0]);
     expect((await reader.devices.device(monitor.address)).status).to.equal("revoked");
-    expect(await reader.devices.followers(1)).to.deep.equal([]);
+    expect(await reader.devices.followers(2)).to.deep.equal([]);
     expect(patient.wallet.calls).to.not.include("eth_sendTransaction");
   });
 

@@ -86,6 +86,19 @@ describe("SDK: patient-generated data, through the client a dApp uses", function
     const opened = await as("hospital").devices.readings(deviceId, 1);
     expect(opened.readings).to.deep.equal(readings);
     expect((await patient.devices.readings(deviceId, 1)).unit).to.equal("mg/dL");
+    // The patient's client seals nothing for a hospital without consent (second audit).
+    await expect(
+      patient.devices.anchorReadings({
+        device: monitor,
+        readings: [[to + 1, 100]],
+        from: to + 1,
+        to: to + 1,
+        kind: "glucose",
+        unit: "mg/dL",
+        patientPublicKey: s.patientKey.publicKey,
+        recipients: [{ account: who("emergencyHospital").address, publicKey: s.hospitalKey.publicKey }],
+      }),
+    ).to.be.rejectedWith(MIIPClientError, /may not read patient/);
     // A hospital without consent cannot, even with a share it was somehow given; nor can the first once revoked.
     await expect(as("emergencyHospital").devices.readings(deviceId, 1)).to.be.rejectedWith(
       MIIPClientError,

@@ -21,6 +21,7 @@ import {
   MemoryKeyShareStore,
   SessionError,
   cidV1,
+  fromUtf8,
   loadDeployment,
   type ServiceSession,
   requestMessage,
@@ -133,6 +134,42 @@ describe("The document service: blocks, key shares and published keys, written o
     ]);
     const opened = await patient.miip.documents.open(recordId, { purpose: "treatment" });
     expect(Buffer.from(opened).equals(Buffer.from(document))).to.equal(true);
+  });
+
+  it("keeps the keys of a patient's own record and of a writer's record in its stream: the patient and that writer are its owners", async function () {
+    const { client, shares } = await setup();
+    const patient = await client("patientA");
+    const pharmacy = await client("pharmacy");
+    const stranger = await client("hospital");
+    const patientKey = (await patient.miip.documents.encryptionKey()).publicKey;
+    await patient.service.openSession(patient.signer, patientKey);
+    await pharmacy.service.openSession(pharmacy.signer, (await pharmacy.miip.documents.encryptionKey()).publicKey);
+    await stranger.service.openSession(stranger.signer, (await stranger.miip.documents.encryptionKey()).publicKey);
+    const note = await patient.miip.devices.writeOwn({ document: utf8("dizzy after lunch"), recordType: 1 });
+    expect(fromUtf8(await patient.miip.documents.open(note.recordId, { purpose: "treatment" }))).to.equal(
+      "dizzy after lunch",
+    );
+    const patientId = await patient.miip.patients.myId();
+    const pharmacyId = (await patient.miip.participants.memberOf(pharmacy.signer.address))!.id;
+    await patient.miip.devices.setWriter(pharmacyId, true);
+    const written = await pharmacy.miip.devices.writeFor({
+      patientId,
+      patientPublicKey: patientKey,
+      document: utf8("blood pressure log"),
+      recordType: "device-readings",
+    });
+    expect((await shares.byRecord(written.recordId)).map((s) => s.recipient)).to.have.members([
+      patient.signer.address,
+      pharmacy.signer.address,
+    ]);
+    expect(fromUtf8(await patient.miip.documents.open(written.recordId, { purpose: "treatment" }))).to.equal(
+      "blood pressure log",
+    );
+    // Nobody else is an owner of a stream record: a hospital that did not write it publishes no owner's share.
+    const share = (await shares.byRecord(note.recordId))[0];
+    await expect(stranger.service.shares.put({ ...share, recipient: stranger.signer.address })).to.be.rejectedWith(
+      /403/,
+    );
   });
 
   it("refuses a write without a session, with another service's, an expired one, or one signed by someone else", async function () {

@@ -257,7 +257,11 @@ function Monitoring() {
       setOpened({ key: `${deviceId}-${sequence}`, kind: batch.kind, unit: batch.unit, readings: batch.readings });
     }, null);
   const values = opened?.readings.map(([, v]) => v) ?? [];
-  const alerts = opened?.readings.filter(([, v]) => v < LOW || v > HIGH) ?? [];
+  // The bounds are glucose's, in mg/dL: another kind or unit gets its summary, no alert.
+  const glucose = opened?.kind === "glucose" && opened.unit === "mg/dL";
+  const alerts = glucose ? opened!.readings.filter(([, v]) => v < LOW || v > HIGH) : [];
+  const min = values.reduce((a, v) => (v < a ? v : a), Infinity);
+  const max = values.reduce((a, v) => (v > a ? v : a), -Infinity);
   const inRange = values.filter((v) => v >= LOW && v <= 180).length;
   return (
     <section className="panel" aria-labelledby="monitoring-title">
@@ -323,13 +327,13 @@ function Monitoring() {
             {t("readingsSummary", {
               count: opened.readings.length,
               kind: opened.kind,
-              min: Math.min(...values),
-              max: Math.max(...values),
+              min,
+              max,
               unit: opened.unit,
               inRange: Math.round((100 * inRange) / Math.max(values.length, 1)),
             })}
           </p>
-          {alerts.length === 0 ? (
+          {!glucose ? null : alerts.length === 0 ? (
             <Notice>{t("noAlerts", { low: LOW, high: HIGH })}</Notice>
           ) : (
             <Notice error>

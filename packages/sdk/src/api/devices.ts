@@ -378,6 +378,22 @@ export class DevicesApi {
       unit: input.unit,
       readings: input.readings,
     };
+    // A hospital is sealed for only while it may read the patient's device readings (active, with a treatment basis):
+    // the client never hands a batch's key to one that may not.
+    for (const r of input.recipients ?? []) {
+      const member = await this.core.contracts.participants.memberOf(r.account);
+      const allowed =
+        enumLabel("Status", member.status) === "active" &&
+        (await this.core.contracts.consent.allows(
+          member.id,
+          0,
+          current.patientId,
+          parseRecordType("device-readings"),
+          0,
+        ));
+      if (!allowed)
+        throw new MIIPClientError(`${r.account} may not read patient ${current.patientId}'s device readings`);
+    }
     const { ciphertext, key } = encryptDocument(utf8(JSON.stringify(batch)));
     try {
       const owner = await this.core.contracts.participants.patientAccount(current.patientId);
@@ -477,6 +493,13 @@ export class DevicesApi {
       const batch = JSON.parse(fromUtf8(decryptDocument(fromHex(envelope.ciphertext), batchKey))) as ReadingBatch;
       if (batch.format !== READINGS_FORMAT || getAddress(batch.device) !== device || batch.sequence !== sequence) {
         throw new MIIPClientError(`device ${deviceId}'s batch ${sequence} does not say what was anchored`);
+      }
+      // The readings must be the anchored period's: a day's readings anchored again as another day are refused.
+      if (batch.from !== anchor.from || batch.to !== anchor.to) {
+        throw new MIIPClientError(`device ${deviceId}'s batch ${sequence} covers another period than its anchor's`);
+      }
+      if (batch.readings.some(([time]) => !(time >= anchor.from && time <= anchor.to))) {
+        throw new MIIPClientError(`device ${deviceId}'s batch ${sequence} holds readings outside its anchored period`);
       }
       if (batch.readings.length !== anchor.count) {
         throw new MIIPClientError(

@@ -50,7 +50,10 @@ export class HistoryApi {
     const latest = await this.core.provider.getBlockNumber();
     const found: EventLog[] = [];
     for (let from = this.core.deployment.startBlock; from <= latest; from += this.maxBlockRange) {
-      const to = Math.min(latest, from + this.maxBlockRange - 1);
+      // The last range runs to the node's latest block, not to the number read above: a provider may answer that
+      // number from a cache a second old, and a transaction this client just sent would be missed.
+      const last = from + this.maxBlockRange > latest;
+      const to = last ? "latest" : from + this.maxBlockRange - 1;
       for (const log of await contract.queryFilter(filter, from, to)) {
         if ("args" in log) found.push(log);
       }

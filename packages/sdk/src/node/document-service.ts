@@ -271,7 +271,15 @@ export async function serveDocumentService(options: DocumentServiceServerOptions
         throw new Refusal(404, `no record ${share.recordId}`);
       });
       const patient = getAddress(await miip.contracts.participants.patientAccount(record.patientId));
-      const issuer = getAddress((await miip.participants.get(record.issuer)).account);
+      // The record's other owner: its issuing hospital; for a record of the patient's own stream (no issuer), the
+      // writer it named when a writer wrote it, else nobody but the patient.
+      let issuer: string | undefined;
+      if (Number(record.issuer) !== 0) {
+        issuer = getAddress((await miip.participants.get(record.issuer)).account);
+      } else {
+        const [source, writerId] = await miip.contracts.records.sourceOf(BigInt(share.recordId));
+        if (Number(source) === 3) issuer = getAddress((await miip.participants.get(Number(writerId))).account);
+      }
       if (share.grantId === ZeroHash) {
         // The owners' shares: the patient's and the issuer's own, made by either of them.
         if (session.account !== patient && session.account !== issuer) {
