@@ -351,7 +351,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @inheritdoc IDeviceRegistry
     function dropLapsedFollower(uint64 patientId, uint32 hospitalId) external {
-        if (_consented(_readPolicy(), patientId, hospitalId)) revert DevicesFollowerStillConsented(patientId, hospitalId);
+        if (_consented(_readPolicy(), patientId, hospitalId))
+            revert DevicesFollowerStillConsented(patientId, hospitalId);
         _removeFollower(patientId, hospitalId, BY_ANYONE);
     }
 

@@ -106,15 +106,13 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     const digest = hre.ethers.id("the patient's own note");
     const key = hre.ethers.keccak256(coder.encode(["uint64", "bytes32"], [patients.a, digest]));
     const now = await time.latest();
-    await records
-      .connect(s.hospital)
-      .register({
-        patientId: patients.b,
-        digest: key,
-        recordType: RECORD_TYPES.diagnosis,
-        issuedAt: now,
-        uri: "ipfs://k",
-      });
+    await records.connect(s.hospital).register({
+      patientId: patients.b,
+      digest: key,
+      recordType: RECORD_TYPES.diagnosis,
+      issuedAt: now,
+      uri: "ipfs://k",
+    });
     const own = { patientId: patients.a, digest, recordType: DEVICE_READINGS, issuedAt: now, uri: "ipfs://own" };
     await s.asA("writeOwnRecord", [own, 0, NO_SIG]);
     expect(await records.ownRecordIdOf(patients.a, digest)).to.equal(2);
