@@ -268,6 +268,14 @@ export async function supplyChapter({ n, miip, as, who, onboard }: Demo): Promis
     `  a forged serial: genuine ${(await miip.supply.verifyPack({ ...parsePackCode(printed), serial: "KR99999999" }, unit)).genuine}`,
   );
 
+  await n.step(
+    "patient A confirms it took the pen, signed with the prescription's key and relayed: its hospital sees it by its allowance",
+    as("relayer").supply.confirmIntake({ secret, hospitalId, gtin, serial: "KR00000042" }),
+  );
+  await n.refused("a second confirmation of the same pen", () =>
+    as("relayer").supply.confirmIntake({ secret, hospitalId, gtin, serial: "KR00000042" }),
+  );
+
   n.section("An adverse event, a recall, and the message in the patient's wallet");
   const report = await n.step(
     "patient A reports a reaction, signed with the prescription's key and relayed: no patient named, no gas",

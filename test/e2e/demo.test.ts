@@ -36,6 +36,7 @@ describe("npm run demo", function () {
       "A patient's pack: checked from its printed codes, dispensed under a prescription with limits",
       "An adverse event, a recall, and the message in the patient's wallet",
       "Nothing stuck: a shipment the receiver never accepts goes back to its sender",
+      "Patient-generated data: a glucose monitor's readings, anchored encrypted, followed by the hospital",
       "Security: who may do what",
       "Summary: the gas of every step",
     ]) {
@@ -74,6 +75,11 @@ describe("npm run demo", function () {
       /anyone checks it: authentic true, Insulin glargine Hanmi by Hanmi Pharma, .* leaflet ko v1 ipfs:\/\//,
     );
     expect(stdout).to.match(/✗ a second fill of the same prescription: SupplyAllowanceExhausted: /);
+    // Intake (issue 20): once per unit, by the prescription's key; a glucose monitor followed under consent.
+    expect(stdout).to.match(/✗ a second confirmation of the same pen: SupplyAlreadyAdministered: /);
+    expect(stdout).to.match(/its client decrypts them: \d+–\d+ mg\/dL, \d+% in range/);
+    expect(stdout).to.match(/✗ a key nobody provisioned is bound as a CGM-90: DevicesNotProvisioned: /);
+    expect(stdout).to.match(/✗ whoever holds it anchors another hour: MIIPClientError: .* is revoked, not bound/);
     expect(stdout).to.match(
       /patient A's wallet, from the prescription's key alone: batch 1: RECALLED: Stop using pens/,
     );
