@@ -55,6 +55,16 @@ function bytes32Arg(value: string | undefined, flag: string): string {
   return value;
 }
 
+/** The GS1 element string printed on a pack (`--pack`), parsed; an InputError naming the flag otherwise. */
+async function packArg(value: string | undefined) {
+  const { parsePackCode } = await import("../../packages/sdk/src/gs1");
+  try {
+    return parsePackCode(value ?? "");
+  } catch (error) {
+    throw new InputError(`--pack: ${(error as Error).message}`);
+  }
+}
+
 task(
   "supply:ship",
   "The holder of a shipment (or of a batch's origin, whose id is the batch's) ships some of its units",
@@ -212,13 +222,7 @@ task("supply:verify", "Anyone checks a pack from its printed codes: genuine, mak
   .addOptionalParam("language", "The leaflet's language", "ko")
   .setAction(
     action(async (args: Args, hre) => {
-      const { parsePackCode } = await import("../../packages/sdk/src/gs1");
-      let pack;
-      try {
-        pack = parsePackCode(args.pack ?? "");
-      } catch (error) {
-        throw new InputError(`--pack: ${(error as Error).message}`);
-      }
+      const pack = await packArg(args.pack);
       const miip = await connect(hre);
       const v = await miip.supply.verifyPack(pack, unitOf(args.serials, pack.serial), args.language);
       if (v.batchId === 0n) {
@@ -573,13 +577,7 @@ task(
   .addOptionalParam("from", FROM, "relayer")
   .setAction(
     action(async (args: Args, hre) => {
-      const { parsePackCode } = await import("../../packages/sdk/src/gs1");
-      let pack;
-      try {
-        pack = parsePackCode(args.pack ?? "");
-      } catch (error) {
-        throw new InputError(`--pack: ${(error as Error).message}`);
-      }
+      const pack = await packArg(args.pack);
       const miip = await connect(hre, args.from);
       const r = await miip.supply.confirmIntake({
         secret: bytes32Arg(args.secret, "secret"),
@@ -604,13 +602,7 @@ task(
   .addOptionalParam("from", FROM, "relayer")
   .setAction(
     action(async (args: Args, hre) => {
-      const { parsePackCode } = await import("../../packages/sdk/src/gs1");
-      let pack;
-      try {
-        pack = parsePackCode(args.pack ?? "");
-      } catch (error) {
-        throw new InputError(`--pack: ${(error as Error).message}`);
-      }
+      const pack = await packArg(args.pack);
       const miip = await connect(hre, args.from);
       const r = await miip.supply.reportAsPatient({
         secret: bytes32Arg(args.secret, "secret"),

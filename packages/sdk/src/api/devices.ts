@@ -381,18 +381,9 @@ export class DevicesApi {
     // A hospital is sealed for only while it may read the patient's device readings (active, with a treatment basis):
     // the client never hands a batch's key to one that may not.
     for (const r of input.recipients ?? []) {
-      const member = await this.core.contracts.participants.memberOf(r.account);
-      const allowed =
-        enumLabel("Status", member.status) === "active" &&
-        (await this.core.contracts.consent.allows(
-          member.id,
-          0,
-          current.patientId,
-          parseRecordType("device-readings"),
-          0,
-        ));
-      if (!allowed)
+      if (!(await this.mayReadReadings(r.account, current.patientId))) {
         throw new MIIPClientError(`${r.account} may not read patient ${current.patientId}'s device readings`);
+      }
     }
     const { ciphertext, key } = encryptDocument(utf8(JSON.stringify(batch)));
     try {
@@ -435,6 +426,16 @@ export class DevicesApi {
     }
   }
 
+  /**
+   * Whether an institution may read a patient's device readings now, as the registry asks of a follower: active, with
+   * a treatment basis over the device-readings type (a grant, or an open break-glass access).
+   */
+  private async mayReadReadings(account: string, patientId: bigint): Promise<boolean> {
+    const member = await this.core.contracts.participants.memberOf(account);
+    if (enumLabel("Status", member.status) !== "active") return false;
+    return this.core.contracts.consent.allows(member.id, 0, patientId, parseRecordType("device-readings"), 0);
+  }
+
   /** A device's anchors, oldest first, from their events. */
   async anchors(deviceId: bigint | number): Promise<AnchorView[]> {
     const { devices } = this.core.contracts;
@@ -463,18 +464,14 @@ export class DevicesApi {
     sequence: number,
     options: { key?: EncryptionKey } = {},
   ): Promise<ReadingBatch> {
-    const { devices, participants, consent } = this.core.contracts;
+    const { devices, participants } = this.core.contracts;
     const device = await this.core.read(() => devices.deviceAddress(deviceId));
     const anchor = (await this.anchors(deviceId)).find((a) => a.sequence === sequence);
     if (!anchor) throw new MIIPClientError(`device ${deviceId} has no anchor ${sequence}`);
     const self = await this.core.address();
-    if ((await participants.patientAccount(anchor.patientId)) !== self) {
-      const member = await participants.memberOf(self);
-      const treatment = 0;
-      const allowed =
-        enumLabel("Status", member.status) === "active" &&
-        (await consent.allows(member.id, 0, anchor.patientId, parseRecordType("device-readings"), treatment));
-      if (!allowed) throw new MIIPClientError(`${self} may not read patient ${anchor.patientId}'s device readings`);
+    const isPatient = (await participants.patientAccount(anchor.patientId)) === self;
+    if (!isPatient && !(await this.mayReadReadings(self, anchor.patientId))) {
+      throw new MIIPClientError(`${self} may not read patient ${anchor.patientId}'s device readings`);
     }
     const stored = await this.store.get(cidFromUri(anchor.uri));
     if (sha256Hex(stored) !== anchor.batchDigest.toLowerCase()) {
