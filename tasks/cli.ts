@@ -11,7 +11,7 @@ import path from "node:path";
 
 import { Contract, type Provider, Wallet, getAddress, isAddress } from "ethers";
 import { vars } from "hardhat/config";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { LOCAL_ACCOUNTS } from "../config/localAccounts";
 import type { GovernedCall, MIIP } from "../packages/sdk/src";
@@ -382,6 +382,16 @@ export type Args = Record<string, string | undefined>;
 
 export const FROM = "Acting account: a local account name (hospital, patientA, …), an address, or the first account";
 export const PATIENT = "The patient: its id, or its current address (or local account name)";
+
+/** The flags of a patient action: `--from`, or a guardian's `--patient` and `--salt`; `--gasless` to be relayed. */
+export function patientFlags<T extends ConfigurableTaskDefinition>(definition: T): T {
+  definition
+    .addOptionalParam("patient", "The patient, when a guardian acts (default: --from's own)")
+    .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
+    .addFlag("gasless", "Sign only: the relayer account sends and pays")
+    .addOptionalParam("from", FROM, "patientA");
+  return definition;
+}
 
 /**
  * The client a patient action goes out with: `--from` as the patient's key, or as a guardian of `--patient`

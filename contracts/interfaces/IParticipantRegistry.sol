@@ -256,6 +256,12 @@ interface IParticipantRegistry is IPatientDirectory {
     /// @param id The institution.
     function accountOf(uint32 id) external view returns (address);
 
+    /// @notice An institution's status by id, in one call: what a contract that knows an institution by its id asks
+    /// before it relies on it (a follower, a writer, a payee).
+    /// @dev Reverts with {ParticipantsUnknownInstitution}.
+    /// @param id The institution.
+    function statusOf(uint32 id) external view returns (Status);
+
     /**
      * @notice A page of institutions, by id.
      * @param offset Number of institutions to skip (ids start after `offset`).

@@ -417,7 +417,7 @@ contract ResearchMarket is SuiteService, ReentrancyGuardTransient, IResearchMark
 
     /// @dev An institution's status (one directory read of its current address's membership).
     function _statusOf(uint32 institutionId) private view returns (IParticipantRegistry.Status) {
-        return _participants.memberOf(_participants.accountOf(institutionId)).status;
+        return _participants.statusOf(institutionId);
     }
 
     /// @dev Whether an institution is suspended: its refunds wait (a retired one's go to its last address).

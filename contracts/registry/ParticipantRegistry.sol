@@ -116,6 +116,12 @@ contract ParticipantRegistry is
     }
 
     /// @inheritdoc IParticipantRegistry
+    function statusOf(uint32 id) external view returns (Status) {
+        ParticipantStorage storage $ = _storage();
+        return $.members[_profile($, id).account].status;
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function institutions(
         uint256 offset,
         uint256 limit

@@ -425,8 +425,12 @@ contract RecordRegistry is Initializable, AccessManagedUpgradeable, UUPSUpgradea
         uint256 index,
         uint256 recordId
     ) private {
-        mapping(bytes32 => uint256) storage index_ = core.issuer == 0 ? $.ownDigests : $.idOfDigest;
-        bytes32 key = core.issuer == 0 ? _ownDigestKey(core.patientId, digest) : digest;
+        mapping(bytes32 => uint256) storage index_ = $.idOfDigest;
+        bytes32 key = digest;
+        if (core.issuer == 0) {
+            index_ = $.ownDigests;
+            key = _ownDigestKey(core.patientId, digest);
+        }
         uint256 existing = index_[key];
         if (existing != 0) revert RecordsDuplicateDigest(index, digest, existing);
         index_[key] = recordId;

@@ -20,6 +20,7 @@ import {
   pageArgs,
   PATIENT,
   patientClient,
+  patientFlags,
   patientIdOf,
   publicKeyOf,
   readInput,
@@ -130,13 +131,6 @@ task("market:request", "Shows a request and its contributions")
       console.log(`${total} contributions; refundable now ${units((await miip.market.request(id)).refundable)}`);
     }),
   );
-
-const patientFlags = (t: ReturnType<typeof task>) =>
-  t
-    .addOptionalParam("patient", "The patient, when a guardian acts (default: --from's own)")
-    .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
-    .addFlag("gasless", "Sign only: the relayer account sends and pays")
-    .addOptionalParam("from", FROM, "patientA");
 
 patientFlags(
   task("market:opt-in", "A patient opts in to a request: its consent, for research, ending with the request").addParam(

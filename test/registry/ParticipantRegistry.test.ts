@@ -448,6 +448,30 @@ describe("ParticipantRegistry", function () {
         .withArgs(next.address, Status.Suspended);
     });
 
+    it("answers an institution's status by id, as its current address's, whatever it is, and refuses an unknown id (statusOf)", async function () {
+      const { participants, manager, registrar, deployer, hospital, signers, ids } =
+        await loadFixture(onboardedFixture);
+      expect(await participants.statusOf(ids.hospital)).to.equal(Status.Active);
+      await expect(participants.statusOf(99))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(99);
+      // Through a rotation, a suspension and a retirement it says what the institution's current address says.
+      const next = signers[27];
+      await participants.connect(hospital).proposeAccount(next.address);
+      await participants.connect(next).acceptAccount(ids.hospital);
+      await participants.connect(registrar).suspend(ids.hospital, reason("audit"));
+      expect(await participants.statusOf(ids.hospital)).to.equal(Status.Suspended);
+      expect((await participants.memberOf(next.address)).status).to.equal(Status.Suspended);
+      const retire = participants.interface.encodeFunctionData("retire", [ids.hospital, reason("closed")]);
+      await governorCall(manager, deployer, participants, retire);
+      expect(await participants.statusOf(ids.hospital)).to.equal(Status.Retired);
+      // A pending onboarding is pending.
+      const newcomer = signers[26];
+      await participants.connect(registrar).register(newcomer.address, KINDS.pharmacy, licence("n"), "New", "");
+      const { id } = await participants.memberOf(newcomer.address);
+      expect(await participants.statusOf(id)).to.equal(Status.Pending);
+    });
+
     it("refuses an address that is no active institution before looking at its kind, whatever the set", async function () {
       const { participants, registrar, hospital, patientA, stranger, ids } = await loadFixture(onboardedFixture);
       // Bit 0 stands for `None`: setting it (or every bit) lets no unknown address through.
