@@ -203,6 +203,9 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     withdrawFirmware: ["regulator"], // any active regulator: withdrawing only stops things
     withdrawModel: ["regulator"], // any active regulator
     restoreModel: ["governor"], // a withdrawn model, naming its withdrawal (the matrix's regulator withdraws first)
+    restoreFirmware: ["governor"], // a withdrawn firmware version, naming its withdrawal (as the model's)
+    reassignModel: ["governor"], // to another active regulator (the matrix onboards a second one)
+    setProvisioner: ["manufacturer"], // an active manufacturer, for itself
     bindDevice: ["patient", "patient-guardian"], // through the gateway, with the device's own signature
     revokeDevice: ["patient", "patient-guardian"], // through the gateway, the device's patient
     anchor: ANYONE, // signed by the device, bound and on an approved firmware

@@ -72,6 +72,8 @@ export const FUNCTION_ROLES = {
   },
   DeviceRegistry: {
     restoreModel: "GOVERNOR",
+    restoreFirmware: "GOVERNOR",
+    reassignModel: "GOVERNOR",
     upgradeToAndCall: "GOVERNOR",
   },
   ProductRegistry: {
@@ -125,9 +127,9 @@ export const GOVERNANCE: Record<
     holder: "governor",
     executionDelay: "governor",
     canceller: "GUARDIAN",
-    can: "upgrade the proxies; reinstate, retire or recover an institution; set the onboarding delay, record types, the read policy, the emergency window; unpause; withdraw a recall; restore a withdrawn device model; name the device registry once",
+    can: "upgrade the proxies; reinstate, retire or recover an institution; set the onboarding delay, record types, the read policy, the emergency window; unpause; withdraw a recall; restore a withdrawn device model or firmware version, hand a device model to another regulator; name the device registry once",
     limit:
-      "every call is scheduled, public for the whole delay, then executed; the GUARDIAN role can cancel it meanwhile; undoing a recall, a suspension or a pause names the act it undoes, so it can only be scheduled after that act",
+      "every call is scheduled, public for the whole delay, then executed; the GUARDIAN role can cancel it meanwhile; undoing a recall, a suspension, a pause or a device withdrawal names the act it undoes, so it can only be scheduled after that act",
   },
   REGISTRAR: {
     holder: "registrar",

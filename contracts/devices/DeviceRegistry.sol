@@ -44,6 +44,12 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         uint128 withdrawnFirmware;
     }
 
+    /// @dev A device's key by its id, with its binding's time in the same slot (written once, at binding).
+    struct DeviceKey {
+        address device;
+        uint40 boundAt;
+    }
+
     /// @custom:storage-location erc7201:miip.storage.DeviceRegistry
     struct DevicesStorage {
         uint32 modelCount;
@@ -51,13 +57,18 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         mapping(uint256 modelId => ModelData) models;
         mapping(uint256 modelId => bytes32) modelDigests;
         mapping(address device => DeviceData) devices;
-        mapping(uint64 deviceId => address) deviceAddresses;
+        mapping(uint64 deviceId => DeviceKey) deviceKeys;
         /// @dev Grows only by the patient's own bindings (each needs a new device key's signature); read by pages.
         mapping(uint64 patientId => address[]) patientDevices;
         mapping(uint64 patientId => mapping(uint32 writerId => bool)) writers;
         mapping(uint64 patientId => uint32[4]) followers;
         /// @dev A model by its manufacturer and technical file: one approval per model, by one regulator.
         mapping(bytes32 manufacturerDigest => uint256 modelId) modelOfDigest;
+        /// @dev When each withdrawn firmware version was withdrawn, so that a restoration names its withdrawal (the
+        /// anchor reads the model's bit set only).
+        mapping(uint256 modelId => mapping(uint16 firmware => uint40)) firmwareWithdrawnAt;
+        /// @dev The key each manufacturer named to provision its devices (zero: its institution account).
+        mapping(uint32 manufacturerId => address) provisioners;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.DeviceRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -165,6 +176,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         uint128 bit = uint128(1) << firmware;
         if (model.withdrawnFirmware & bit != 0) revert DevicesAlreadyWithdrawn(modelId, firmware);
         model.withdrawnFirmware |= bit;
+        _storage().firmwareWithdrawnAt[modelId][firmware] = uint40(block.timestamp);
         emit FirmwareWithdrawn(modelId, firmware, regulatorId, reasonCode);
     }
 
@@ -185,8 +197,53 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         if (model.withdrawnAt == 0 || model.withdrawnAt != withdrawnAt) {
             revert DevicesWithdrawalMismatch(modelId, withdrawnAt, model.withdrawnAt);
         }
+        _checkNotice(modelId, withdrawnAt);
         model.withdrawnAt = 0;
         emit ModelRestored(modelId, withdrawnAt, reasonCode);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    /// @custom:restricted GOVERNOR
+    function restoreFirmware(
+        uint256 modelId,
+        uint16 firmware,
+        uint40 withdrawnAt,
+        bytes32 reasonCode
+    ) external restricted {
+        ModelData storage model = _model(modelId);
+        mapping(uint16 => uint40) storage times = _storage().firmwareWithdrawnAt[modelId];
+        uint40 current = times[firmware];
+        // Named by its time, as a model's: a restoration scheduled before a withdrawal cannot undo it.
+        if (current == 0 || current != withdrawnAt) {
+            revert DevicesFirmwareWithdrawalMismatch(modelId, firmware, withdrawnAt, current);
+        }
+        _checkNotice(modelId, withdrawnAt);
+        delete times[firmware];
+        // A withdrawn version is below the count (below 128), so the shift is within the set.
+        model.withdrawnFirmware &= ~(uint128(1) << firmware);
+        emit FirmwareRestored(modelId, firmware, withdrawnAt, reasonCode);
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    /// @custom:restricted GOVERNOR
+    function reassignModel(uint256 modelId, uint32 regulatorId, bytes32 reasonCode) external restricted {
+        ModelData storage model = _model(modelId);
+        _participants.activeAccountOf(regulatorId, Kinds.REGULATOR);
+        uint32 from = model.regulatorId;
+        if (from == regulatorId) revert DevicesRegulatorUnchanged(modelId, regulatorId);
+        model.regulatorId = regulatorId;
+        emit ModelReassigned(modelId, from, regulatorId, reasonCode);
+    }
+
+    // ------------------------------------------------------------------------------------------ manufacturers
+
+    /// @inheritdoc IDeviceRegistry
+    function setProvisioner(address key) external {
+        (uint32 manufacturerId, ) = _participants.activeInstitution(msg.sender, Kinds.MANUFACTURER);
+        mapping(uint32 => address) storage provisioners = _storage().provisioners;
+        if (provisioners[manufacturerId] == key) revert DevicesProvisionerUnchanged(manufacturerId, key);
+        provisioners[manufacturerId] = key;
+        emit ProvisionerSet(manufacturerId, key);
     }
 
     // ------------------------------------------------------------------------------------------------ devices
@@ -227,7 +284,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
             // Its first anchor starts after its binding: it cannot speak for a time it was nobody's, or unapproved.
             lastEnd: uint40(block.timestamp)
         });
-        $.deviceAddresses[deviceId] = binding.device;
+        $.deviceKeys[deviceId] = DeviceKey(binding.device, uint40(block.timestamp));
         $.patientDevices[patientId].push(binding.device);
         emit DeviceBound(deviceId, patientId, binding.device, binding.modelId, binding.firmware, actor);
     }
@@ -297,9 +354,11 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         (uint64 patientId, ) = _patientAction();
         if (record.patientId != patientId) revert DevicesRecordPatientMismatch(patientId, record.patientId);
         if (deviceId == 0) return _records.registerSourced(record, IRecordRegistry.Source.Patient, 0);
-        address device = _storage().deviceAddresses[deviceId];
+        DeviceKey memory key = _storage().deviceKeys[deviceId];
+        address device = key.device;
         if (device == address(0)) revert DevicesUnknownDevice(deviceId);
         DeviceData storage d = _patientsDevice(device, patientId);
+        if (record.issuedAt < key.boundAt) revert DevicesRecordBeforeBinding(deviceId, record.issuedAt, key.boundAt);
         // A device's record is the device's word, not the patient's: it signs the document's digest, and it runs an
         // approved firmware of a model that still stands. Its digest is unique in the stream, so no signature
         // counts twice.
@@ -385,19 +444,32 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     }
 
     /// @inheritdoc IDeviceRegistry
+    function firmwareWithdrawnAt(uint256 modelId, uint16 firmware) external view returns (uint40) {
+        return _storage().firmwareWithdrawnAt[modelId][firmware];
+    }
+
+    /// @inheritdoc IDeviceRegistry
+    function provisionerOf(uint32 manufacturerId) external view returns (address) {
+        address named = _storage().provisioners[manufacturerId];
+        return named != address(0) ? named : _participants.accountOf(manufacturerId);
+    }
+
+    /// @inheritdoc IDeviceRegistry
     function modelCount() external view returns (uint256) {
         return _storage().modelCount;
     }
 
     /// @inheritdoc IDeviceRegistry
     function deviceOf(address device) external view returns (Device memory) {
-        DeviceData memory d = _storage().devices[device];
-        return Device(d.deviceId, d.patientId, d.modelId, d.firmware, d.status, d.sequence, d.lastEnd);
+        DevicesStorage storage $ = _storage();
+        DeviceData memory d = $.devices[device];
+        uint40 boundAt = $.deviceKeys[d.deviceId].boundAt;
+        return Device(d.deviceId, d.patientId, d.modelId, d.firmware, d.status, d.sequence, d.lastEnd, boundAt);
     }
 
     /// @inheritdoc IDeviceRegistry
     function deviceAddress(uint64 deviceId) external view returns (address device) {
-        device = _storage().deviceAddresses[deviceId];
+        device = _storage().deviceKeys[deviceId].device;
         if (device == address(0)) revert DevicesUnknownDevice(deviceId);
     }
 
@@ -422,7 +494,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     function isWriter(uint64 patientId, uint32 writerId) external view returns (bool) {
         if (!_storage().writers[patientId][writerId]) return false;
-        return _participants.memberOf(_participants.accountOf(writerId)).status == IParticipantRegistry.Status.Active;
+        return _participants.statusOf(writerId) == IParticipantRegistry.Status.Active;
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -497,8 +569,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @dev Whether a following hospital may still read the patient's device readings: active, with a treatment basis.
     function _consented(IReadPolicy policy, uint64 patientId, uint32 hospitalId) private view returns (bool) {
-        address account = _participants.accountOf(hospitalId);
-        if (_participants.memberOf(account).status != IParticipantRegistry.Status.Active) return false;
+        if (_participants.statusOf(hospitalId) != IParticipantRegistry.Status.Active) return false;
         return policy.allows(hospitalId, 0, patientId, DEVICE_READINGS, IRecordRegistry.Purpose.Treatment);
     }
 
@@ -520,10 +591,21 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
      * the key at production): a key the patient made up, or one provisioned for another model, binds nothing.
      */
     function _checkProvisioning(address device, uint32 modelId, Signature calldata provisioning) private view {
-        uint32 manufacturerId = _storage().models[modelId].manufacturerId;
-        address manufacturer = _participants.activeAccountOf(manufacturerId, Kinds.MANUFACTURER);
+        DevicesStorage storage $ = _storage();
+        uint32 manufacturerId = $.models[modelId].manufacturerId;
+        // Only an active manufacturer's devices bind, whoever holds its provisioning key.
+        address provisioner = _participants.activeAccountOf(manufacturerId, Kinds.MANUFACTURER);
+        address named = $.provisioners[manufacturerId];
+        if (named != address(0)) provisioner = named;
         bytes32 structHash = keccak256(abi.encode(PROVISIONING_TYPEHASH, device, modelId));
-        if (_signer(structHash, provisioning) != manufacturer) revert DevicesNotProvisioned(device, modelId);
+        if (_signer(structHash, provisioning) != provisioner) revert DevicesNotProvisioned(device, modelId);
+    }
+
+    /// @dev Even a restoration armed for the right time waits the suite's notice period after the withdrawal (as
+    /// every undo of the suite), during which the guardian role can cancel it.
+    function _checkNotice(uint256 modelId, uint40 withdrawnAt) private view {
+        uint40 restorableAt = withdrawnAt + _participants.onboardingDelay();
+        if (block.timestamp < restorableAt) revert DevicesRestoreTooEarly(modelId, withdrawnAt, restorableAt);
     }
 
     /// @dev Reverts unless the firmware version of the model is approved and neither is withdrawn.

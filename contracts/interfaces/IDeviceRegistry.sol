@@ -78,6 +78,7 @@ interface IDeviceRegistry {
      * @param sequence How many anchors it made.
      * @param lastEnd The end of its last anchored period (its binding's time before any: its first anchor starts
      * after it).
+     * @param boundAt When it was bound: neither its anchors nor its records speak for an earlier time.
      */
     struct Device {
         uint64 deviceId;
@@ -87,6 +88,7 @@ interface IDeviceRegistry {
         DeviceStatus status;
         uint32 sequence;
         uint40 lastEnd;
+        uint40 boundAt;
     }
 
     /**
@@ -131,6 +133,31 @@ interface IDeviceRegistry {
     /// @param named The withdrawal time named.
     /// @param withdrawnAt The model's withdrawal time (0: not withdrawn).
     error DevicesWithdrawalMismatch(uint256 modelId, uint40 named, uint40 withdrawnAt);
+
+    /// @notice A restoration names another withdrawal than the firmware version's current one (or it stands).
+    /// @param modelId The model.
+    /// @param firmware The version.
+    /// @param named The withdrawal time named.
+    /// @param withdrawnAt The version's withdrawal time (0: not withdrawn).
+    error DevicesFirmwareWithdrawalMismatch(uint256 modelId, uint16 firmware, uint40 named, uint40 withdrawnAt);
+
+    /// @notice A restoration comes before the suite's notice period (the directory's onboarding delay) after the
+    /// withdrawal it undoes has passed.
+    /// @param modelId The model.
+    /// @param withdrawnAt The withdrawal's time.
+    /// @param restorableAt The first second it can be undone.
+    error DevicesRestoreTooEarly(uint256 modelId, uint40 withdrawnAt, uint40 restorableAt);
+
+    /// @notice A model is handed to the regulator that already holds it.
+    /// @param modelId The model.
+    /// @param regulatorId Its regulator.
+    error DevicesRegulatorUnchanged(uint256 modelId, uint32 regulatorId);
+
+    /// @notice A device's record is dated before the device was bound: it cannot speak for a time it was nobody's.
+    /// @param deviceId The device.
+    /// @param issuedAt The record's date.
+    /// @param boundAt The device's binding time.
+    error DevicesRecordBeforeBinding(uint64 deviceId, uint40 issuedAt, uint40 boundAt);
 
     /// @notice A model or firmware digest is zero, or a model is approved with no firmware.
     error DevicesEmptyDigest();
@@ -257,6 +284,11 @@ interface IDeviceRegistry {
     /// @notice The record registry has no read policy to ask for consent.
     error DevicesNoReadPolicy();
 
+    /// @notice A manufacturer names the provisioning key it already has.
+    /// @param manufacturerId The manufacturer.
+    /// @param key The key.
+    error DevicesProvisionerUnchanged(uint32 manufacturerId, address key);
+
     // ------------------------------------------------------------------------------------------------- events
 
     /// @notice A regulator approved a model.
@@ -297,6 +329,20 @@ interface IDeviceRegistry {
     /// @param withdrawnAt The withdrawal it undid.
     /// @param reasonCode Why.
     event ModelRestored(uint256 indexed modelId, uint40 withdrawnAt, bytes32 reasonCode);
+
+    /// @notice Governance restored a withdrawn firmware version (a mistaken or malicious withdrawal), after its delay.
+    /// @param modelId The model.
+    /// @param firmware The version.
+    /// @param withdrawnAt The withdrawal it undid.
+    /// @param reasonCode Why.
+    event FirmwareRestored(uint256 indexed modelId, uint16 firmware, uint40 withdrawnAt, bytes32 reasonCode);
+
+    /// @notice Governance handed a model to another regulator, which alone approves its patches from now on.
+    /// @param modelId The model.
+    /// @param fromRegulatorId The regulator that held it.
+    /// @param toRegulatorId The regulator that holds it now.
+    /// @param reasonCode Why.
+    event ModelReassigned(uint256 indexed modelId, uint32 fromRegulatorId, uint32 toRegulatorId, bytes32 reasonCode);
 
     /// @notice A device was bound to a patient.
     /// @param deviceId Its id.
@@ -377,6 +423,11 @@ interface IDeviceRegistry {
     /// @param actor Who acted for the patient.
     event WriterSet(uint64 indexed patientId, uint32 indexed writerId, bool named, bytes32 actor);
 
+    /// @notice A manufacturer named the key that provisions its devices (zero: its own account again).
+    /// @param manufacturerId The manufacturer.
+    /// @param key The provisioning key.
+    event ProvisionerSet(uint32 indexed manufacturerId, address key);
+
     // ------------------------------------------------------------------------------------------------- models
 
     /**
@@ -407,7 +458,8 @@ interface IDeviceRegistry {
 
     /**
      * @notice An active regulator withdraws a firmware version: devices running it anchor nothing until they run
-     * an approved version, and none binds with it. Any regulator may: withdrawing only stops things.
+     * an approved version, and none binds with it. Any regulator may: withdrawing only stops things, and governance
+     * can restore a version ({restoreFirmware}).
      * @dev Reverts with the directory's errors, {DevicesUnknownModel}, {DevicesFirmwareNotApproved} (never
      * approved) or {DevicesAlreadyWithdrawn}. Emits {FirmwareWithdrawn}.
      * @param modelId The model.
@@ -420,13 +472,43 @@ interface IDeviceRegistry {
      * @notice Governance restores a withdrawn model, naming the withdrawal it undoes by its time (so that it cannot be
      * scheduled before it), after the governor's public delay during which the guardian role can cancel it: a rival
      * regulator's or a mistaken withdrawal does not end every device of the model for good.
-     * @dev Reverts with {DevicesUnknownModel} or {DevicesWithdrawalMismatch}. Emits {ModelRestored}.
+     * Even then it waits the suite's notice period (the directory's onboarding delay) after the withdrawal.
+     * @dev Reverts with {DevicesUnknownModel}, {DevicesWithdrawalMismatch} or {DevicesRestoreTooEarly}. Emits
+     * {ModelRestored}.
      * @param modelId The model.
      * @param withdrawnAt The time of the withdrawal undone ({getModel}).
      * @param reasonCode Why.
      * @custom:restricted GOVERNOR
      */
     function restoreModel(uint256 modelId, uint40 withdrawnAt, bytes32 reasonCode) external;
+
+    /**
+     * @notice Governance restores a withdrawn firmware version, naming the withdrawal it undoes by its time (so that
+     * it cannot be scheduled before it), after the governor's public delay during which the guardian role can cancel
+     * it: a rival regulator's or a mistaken withdrawal of a patch does not end it for good. The version can be
+     * withdrawn again. It waits the suite's notice period (the directory's onboarding delay) after the withdrawal.
+     * @dev Reverts with {DevicesUnknownModel}, {DevicesFirmwareWithdrawalMismatch} or {DevicesRestoreTooEarly}.
+     * Emits {FirmwareRestored}.
+     * @param modelId The model.
+     * @param firmware The version.
+     * @param withdrawnAt The time of the withdrawal undone ({firmwareWithdrawnAt}).
+     * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
+     */
+    function restoreFirmware(uint256 modelId, uint16 firmware, uint40 withdrawnAt, bytes32 reasonCode) external;
+
+    /**
+     * @notice Governance hands a model to another active regulator, which alone approves its patches from then on
+     * (the first regulator to approve a model holds it; one that is suspended, retired or refuses to approve a
+     * needed patch would otherwise freeze it), after the governor's public delay.
+     * @dev Reverts with {DevicesUnknownModel}, the directory's errors for a regulator id that is not an active
+     * regulator, or {DevicesRegulatorUnchanged}. Emits {ModelReassigned}.
+     * @param modelId The model.
+     * @param regulatorId The regulator that holds it from now on.
+     * @param reasonCode Why.
+     * @custom:restricted GOVERNOR
+     */
+    function reassignModel(uint256 modelId, uint32 regulatorId, bytes32 reasonCode) external;
 
     /**
      * @notice An active regulator withdraws a whole model: none of its devices binds or anchors again.
@@ -437,13 +519,27 @@ interface IDeviceRegistry {
      */
     function withdrawModel(uint256 modelId, bytes32 reasonCode) external;
 
+    // ------------------------------------------------------------------------------------------- manufacturers
+
+    /**
+     * @notice An active manufacturer names the key that provisions its devices at production (a factory's signing
+     * key, kept apart from its institution account), or zero for its own account: its provisioning then survives a
+     * move of its account (a rotation, a recovery), and a manufacturer whose account is a contract (a multisig) can
+     * provision. A new key voids what the previous one provisioned and was not bound yet (a leaked key is replaced).
+     * @dev Reverts with the directory's errors for a caller that is not an active manufacturer, or
+     * {DevicesProvisionerUnchanged}. Emits {ProvisionerSet}.
+     * @param key The provisioning key, or zero.
+     */
+    function setProvisioner(address key) external;
+
     // ------------------------------------------------------------------------------------------------ devices
 
     /**
      * @notice A patient (through the gateway, or a guardian with the act power) binds a personal device: the
      * device's EIP-712 signature over the binding proves it holds its key and agrees to the patient, model and
-     * firmware; the manufacturer's signature over the key and the model (`DeviceProvisioning`, made at production)
-     * proves the key is a real device of that model, not one the patient made up. The device's first anchor starts
+     * firmware; the manufacturer's signature over the key and the model (`DeviceProvisioning`, made at production by
+     * its provisioning key, {provisionerOf}) proves the key is a real device of that model, not one the patient made
+     * up. The device's first anchor starts
      * after the binding.
      * @dev Reverts with {PatientsNotThroughGateway}, {PatientsGuardianLacksPower}, {DevicesPatientMismatch},
      * {DevicesSignatureExpired}, {DevicesKeyUsed}, {DevicesUnknownModel}, {DevicesFirmwareNotApproved},
@@ -501,12 +597,12 @@ interface IDeviceRegistry {
     /**
      * @notice A patient (or a guardian with the act power) writes a record into its own stream, from itself
      * (`deviceId` 0) or from one of its bound devices, which signs the record (`DeviceRecord`: device, patient,
-     * digest, type, time) and must run an approved firmware of a model that stands: a device's record is the
-     * device's word. The record is read under consent like any other and can be contributed to research; it is never
+     * digest, type, time), must run an approved firmware of a model that stands and dates it no earlier than its
+     * binding: a device's record is the device's word. The record is read under consent like any other and can be contributed to research; it is never
      * a treatment (the claim escrow refuses it).
      * @dev Reverts with the gateway's errors, {DevicesRecordPatientMismatch}, {DevicesUnknownDevice},
-     * {DevicesNotBound}, {DevicesNotPatientsDevice}, {DevicesFirmwareNotApproved}, {DevicesBadDeviceSignature}, or
-     * the record registry's errors. The registry emits `RecordRegistered` (issuer 0) and `RecordSourced`.
+     * {DevicesNotBound}, {DevicesNotPatientsDevice}, {DevicesFirmwareNotApproved}, {DevicesRecordBeforeBinding},
+     * {DevicesBadDeviceSignature}, or the record registry's errors. The registry emits `RecordRegistered` (issuer 0) and `RecordSourced`.
      * @param record The record (its patient must be the one acting).
      * @param deviceId The device it comes from, or 0.
      * @param deviceSignature The device's signature over the record, compact (ignored for the patient's own).
@@ -573,6 +669,11 @@ interface IDeviceRegistry {
     /// @notice EIP-712 type hash of {DeviceBinding}.
     function BINDING_TYPEHASH() external view returns (bytes32);
 
+    /// @notice The key whose provisioning signatures a manufacturer's devices need: the one it named, or its account.
+    /// @dev Reverts with {ParticipantsUnknownInstitution}.
+    /// @param manufacturerId The manufacturer.
+    function provisionerOf(uint32 manufacturerId) external view returns (address);
+
     /// @notice EIP-712 type hash of `DeviceProvisioning(address device,uint32 modelId)`, the manufacturer's.
     function PROVISIONING_TYPEHASH() external view returns (bytes32);
 
@@ -595,6 +696,11 @@ interface IDeviceRegistry {
     /// @param modelId The model.
     /// @param firmware The version.
     function isApproved(uint256 modelId, uint16 firmware) external view returns (bool);
+
+    /// @notice When a firmware version was withdrawn (0: it stands, or never existed).
+    /// @param modelId The model.
+    /// @param firmware The version.
+    function firmwareWithdrawnAt(uint256 modelId, uint16 firmware) external view returns (uint40);
 
     /// @notice How many models were approved; ids run from 1 to this number.
     function modelCount() external view returns (uint256);

@@ -2,7 +2,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, toUtf8Bytes } from "ethers";
 
-import { simulateGlucose, utf8 } from "../../packages/sdk/src";
+import { reasonCode, simulateGlucose, utf8 } from "../../packages/sdk/src";
 import { date } from "./narrator";
 import type { Demo } from "./context";
 
@@ -142,4 +142,21 @@ export async function devicesChapter({ n, miip, as, who, keyOf }: Demo): Promise
     }),
   );
   n.say(`  her first day stays readable: ${(await patient.devices.anchors(deviceId)).length} anchor`);
+
+  n.section("A patch withdrawn by mistake is restored by governance, naming the withdrawal, after its notice");
+  const governance = as("deployer").governance;
+  const restore = await governance.restoreFirmware(modelId, 1, "battery-drain-not-confirmed");
+  const withdrawnAt = await miip.contracts.devices.firmwareWithdrawnAt(modelId, 1);
+  await n.refused("the regulator restoring the patch itself", () =>
+    as("regulator").send(() =>
+      as("regulator").contracts.devices.restoreFirmware(modelId, 1, withdrawnAt, reasonCode("mine")),
+    ),
+  );
+  const scheduled = await n.step(`the governor schedules: ${restore.label}`, governance.schedule(restore));
+  n.say(`  public in OperationScheduled ${scheduled.operationId.slice(0, 18)}…; the guardian role could cancel it`);
+  await n.refused("executing it before the delay", () => governance.execute(restore));
+  n.say("  it also waits the suite's notice period after the withdrawal, so it cannot be armed in advance");
+  await time.increaseTo(scheduled.readyAt);
+  await n.step("after both the governor executes it", governance.execute(restore));
+  n.say(`  CGM-90 firmware approved again: ${(await miip.devices.model(modelId)).approvedFirmware.join(", ")}`);
 }

@@ -8,7 +8,7 @@
 import { writeFileSync } from "node:fs";
 
 import { task } from "hardhat/config";
-import { Wallet, keccak256 } from "ethers";
+import { Wallet, ZeroAddress, keccak256 } from "ethers";
 
 import {
   accountOf,
@@ -17,11 +17,13 @@ import {
   connect,
   done,
   FROM,
+  governed,
   InputError,
   institutionIdOf,
   integer,
   PATIENT,
   patientClient,
+  patientFlags,
   patientIdOf,
   publicKeyOf,
   readInput,
@@ -55,13 +57,6 @@ function provisioningArg(value: string | undefined): { r: string; vs: string } {
   if (typeof p.r !== "string" || typeof p.vs !== "string") throw new InputError("--provisioning: { r, vs } expected");
   return { r: p.r, vs: p.vs };
 }
-
-const patientFlags = (t: ReturnType<typeof task>) =>
-  t
-    .addOptionalParam("patient", "The patient, when a guardian acts (default: --from's own)")
-    .addOptionalParam("salt", "The guardian's salt, when a guardian acts")
-    .addFlag("gasless", "Sign only: the relayer account sends and pays")
-    .addOptionalParam("from", FROM, "patientA");
 
 task("patient-device:approve-model", "A regulator approves a manufacturer's device model and its firmware")
   .addParam("manufacturer", "The manufacturer: its id, address or local account name")
@@ -128,6 +123,60 @@ task("patient-device:withdraw-model", "A regulator withdraws a whole device mode
     }),
   );
 
+const GOVERNED = "the first run schedules it (public for the governor's delay), a run after the delay executes it";
+
+task("patient-device:restore-model", `Governance restores a withdrawn device model, naming its withdrawal: ${GOVERNED}`)
+  .addParam("model", "The model id")
+  .addParam("reason", "Why (a short code)")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const call = await miip.governance.restoreDeviceModel(integer(args.model, "model"), args.reason!);
+      await governed(hre, miip, call, args);
+    }),
+  );
+
+task(
+  "patient-device:restore-firmware",
+  `Governance restores a withdrawn firmware version, naming its withdrawal: ${GOVERNED}`,
+)
+  .addParam("model", "The model id")
+  .addParam("firmware", "The version")
+  .addParam("reason", "Why (a short code)")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const version = Number(integer(args.firmware, "firmware"));
+      const call = await miip.governance.restoreFirmware(integer(args.model, "model"), version, args.reason!);
+      await governed(hre, miip, call, args);
+    }),
+  );
+
+task(
+  "patient-device:reassign-model",
+  `Governance hands a device model to another active regulator, which alone approves its patches: ${GOVERNED}`,
+)
+  .addParam("model", "The model id")
+  .addParam("regulator", "The regulator: its id, address or local account name")
+  .addParam("reason", "Why (a short code)")
+  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
+  .addOptionalParam("from", FROM, "deployer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const regulatorId = Number(await institutionIdOf(hre, miip, args.regulator, "regulator"));
+      const call = miip.governance.reassignDeviceModel(integer(args.model, "model"), regulatorId, args.reason!);
+      await governed(hre, miip, call, args);
+    }),
+  );
+
 task("patient-device:model", "Shows a device model and which firmware versions stand approved")
   .addParam("model", "The model id")
   .setAction(
@@ -149,6 +198,23 @@ task("patient-device:provision", "A manufacturer provisions a device key for a m
       const miip = await connect(hre, args.from);
       const device = await accountOf(hre, args.device, "device");
       console.log(JSON.stringify(await miip.devices.provision(device, Number(integer(args.model, "model")))));
+    }),
+  );
+
+task("patient-device:provisioner", "A manufacturer names the key that provisions its devices (its factory's)")
+  .addOptionalParam("key", "The provisioning key's address (or local account name)")
+  .addFlag("clear", "Give the role back to the manufacturer's own account")
+  .addOptionalParam("from", FROM, "manufacturer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      if (!args.key === !args.clear) throw new InputError("give one of --key or --clear");
+      const miip = await connect(hre, args.from);
+      const key = args.clear ? ZeroAddress : await accountOf(hre, args.key!, "key");
+      const r = await miip.devices.setProvisioner(key);
+      done(
+        args.clear ? "devices are provisioned by the manufacturer's account" : `devices are provisioned by ${key}`,
+        r,
+      );
     }),
   );
 
@@ -183,7 +249,7 @@ patientFlags(
   }),
 );
 
-task("patient-device:list", "A patient's devices")
+task("patient-device:list", "A patient's devices, the hospitals following them and the writers it named")
   .addOptionalParam("patient", PATIENT, "patientA")
   .setAction(
     action(async (args: Args, hre) => {
@@ -192,12 +258,16 @@ task("patient-device:list", "A patient's devices")
       const list = await miip.devices.list(patientId);
       for (const d of list) {
         console.log(
-          `device ${d.deviceId} ${d.address}: model ${d.modelId} firmware ${d.firmware}, ${d.status}, ` +
-            `${d.sequence} anchor(s)${d.sequence ? `, the last ending ${when(d.lastEnd)}` : ""}`,
+          `device ${d.deviceId} ${d.address}: model ${d.modelId} firmware ${d.firmware}, ${d.status}, bound ` +
+            `${when(d.boundAt)}, ${d.sequence} anchor(s)${d.sequence ? `, the last ending ${when(d.lastEnd)}` : ""}`,
         );
       }
+      const writers = (await miip.devices.writers(patientId)).map(
+        (w) => `${w.writerId}${w.mayWrite ? "" : " (suspended: cannot write until reinstated)"}`,
+      );
       console.log(
-        `${list.length} device(s); followed by institution(s) ${(await miip.devices.followers(patientId)).join(", ") || "none"}`,
+        `${list.length} device(s); followed by institution(s) ${(await miip.devices.followers(patientId)).join(", ") || "none"}; ` +
+          `writers named: ${writers.join(", ") || "none"}`,
       );
     }),
   );

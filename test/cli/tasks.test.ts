@@ -82,6 +82,71 @@ describe("command line: the operations, against the seeded chain", function () {
     expect(await ok("institution:onboarding-delay", { hours: "48" })).to.match(/^scheduled: /);
   });
 
+  it("withdraws a device model's firmware and the model as a regulator; governance restores each by its withdrawal and hands the model on", async function () {
+    await loadFixture(seededFixture);
+    expect(await ok("patient-device:withdraw-firmware", { model: "1", firmware: "1", reason: "bad-patch" })).to.match(
+      /^model 1: firmware version 1 withdrawn/,
+    );
+    expect(await ok("patient-device:model", { model: "1" })).to.match(/firmware approved: 0$/m);
+    const scheduled = await ok("patient-device:restore-firmware", { model: "1", firmware: "1", reason: "cleared" });
+    expect(scheduled).to.match(
+      /^scheduled: restore firmware version 1 of device model 1, withdrawn at \d+ \(cleared\)/,
+    );
+    await travelPast(scheduled);
+    expect(await ok("patient-device:restore-firmware", { model: "1", firmware: "1", reason: "cleared" })).to.match(
+      /^executed: restore firmware version 1 of device model 1/,
+    );
+    expect(await ok("patient-device:model", { model: "1" })).to.match(/firmware approved: 0, 1$/m);
+    expect(await fails("patient-device:restore-firmware", { model: "1", firmware: "1", reason: "again" })).to.equal(
+      "error: firmware version 1 of device model 1 is not withdrawn",
+    );
+
+    await ok("patient-device:withdraw-model", { model: "1", reason: "rival" });
+    const restore = await ok("patient-device:restore-model", { model: "1", reason: "mistaken" });
+    expect(restore).to.match(/^scheduled: restore device model 1, withdrawn at \d+ \(mistaken\)/);
+    expect(await ok("patient-device:restore-model", { model: "1", reason: "mistaken", cancel: true })).to.match(
+      /^cancelled: restore device model 1/,
+    );
+    await travelPast(await ok("patient-device:restore-model", { model: "1", reason: "mistaken" }));
+    await ok("patient-device:restore-model", { model: "1", reason: "mistaken" });
+    expect(await ok("patient-device:model", { model: "1" })).not.to.match(/withdrawn/);
+
+    // A second regulator, onboarded; the model is handed to it.
+    const lab = (await account("studyLab")).address;
+    const added = await ok("institution:add", {
+      account: lab,
+      kind: "regulator",
+      licence: "REG-2",
+      name: "Second Agency",
+    });
+    const [, id, until] = /^institution (\d+) onboarded: .* pending until (\S+) /.exec(added)!;
+    await time.increaseTo(Date.parse(until!) / 1000 + 1);
+    await ok("institution:activate", { id: id! });
+    const hand = await ok("patient-device:reassign-model", { model: "1", regulator: String(id), reason: "relocated" });
+    expect(hand).to.match(new RegExp(`^scheduled: hand device model 1 to regulator ${id} \\(relocated\\)`));
+    await travelPast(hand);
+    await ok("patient-device:reassign-model", { model: "1", regulator: String(id), reason: "relocated" });
+    expect(await ok("patient-device:model", { model: "1" })).to.match(new RegExp(`approved by institution ${id}`));
+
+    // The manufacturer names its factory's provisioning key, then gives the role back to its account.
+    const factory = (await account("stranger")).address;
+    expect(await ok("patient-device:provisioner", { key: "stranger" })).to.match(
+      new RegExp(`^devices are provisioned by ${factory}`),
+    );
+    expect(await ok("patient-device:provisioner", { clear: true })).to.match(
+      /^devices are provisioned by the manufacturer's account/,
+    );
+    expect(await fails("patient-device:provisioner")).to.equal("error: give one of --key or --clear");
+
+    // The writers a patient named are listed with its devices, a suspended one marked.
+    expect(await ok("stream:writer", { writer: "pharmacy" })).to.match(/^institution 3 named/);
+    expect(await ok("patient-device:list", { patient: "patientA" })).to.match(/writers named: 3$/m);
+    await ok("institution:suspend", { institution: "pharmacy", reason: "audit" });
+    expect(await ok("patient-device:list", { patient: "patientA" })).to.match(
+      /writers named: 3 \(suspended: cannot write until reinstated\)$/m,
+    );
+  });
+
   it("adds several records in one transaction, amends one, and pauses record writes until governance resumes them", async function () {
     await loadFixture(seededFixture);
     const [a, b] = [file("a.txt", "lab: HbA1c 6.0 %"), file("b.txt", "imaging: chest X-ray, clear")];

@@ -175,6 +175,250 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     await expect(s.sendAnchor(key, await s.day(key, 1))).to.emit(devices, "ReadingsAnchored");
   });
 
+  it("a rival regulator's withdrawal of a firmware version is undone by governance after its delay, naming the withdrawal; not before it", async function () {
+    const s = await devicesFixture();
+    const { devices, manager, deployer } = s;
+    const key = deviceKey("cgm");
+    await s.bind(key);
+    // Armed in advance for a withdrawal that has not happened, or for a version that stands: refused when executed.
+    const guessed = (await time.latest()) + 10;
+    const early = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, guessed, code("early")]);
+    await expect(governorCall(manager, deployer, devices, early))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
+      .withArgs(1, 0, guessed, 0);
+    await expect(devices.connect(s.otherRegulator).withdrawFirmware(1, 0, code("rival")))
+      .to.emit(devices, "FirmwareWithdrawn")
+      .withArgs(1, 0, s.ids.regulator2, code("rival"));
+    const withdrawnAt = await devices.firmwareWithdrawnAt(1, 0);
+    expect(withdrawnAt).to.equal(await time.latest());
+    await expect(s.sendAnchor(key, await s.day(key, 1)))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
+      .withArgs(1, 0);
+    // Not by any key at once, not the deployer's, not a regulator's; not naming another withdrawal.
+    await expect(devices.connect(deployer).restoreFirmware(1, 0, withdrawnAt, code("x"))).to.be.revertedWithCustomError(
+      manager,
+      "AccessManagerNotScheduled",
+    );
+    await expect(devices.connect(s.regulator).restoreFirmware(1, 0, withdrawnAt, code("x")))
+      .to.be.revertedWithCustomError(devices, "AccessManagedUnauthorized")
+      .withArgs(s.regulator.address);
+    const guess = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, withdrawnAt - 1n, code("guess")]);
+    await expect(governorCall(manager, deployer, devices, guess))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
+      .withArgs(1, 0, withdrawnAt - 1n, withdrawnAt);
+    // Another version's withdrawal time does not restore this one.
+    const other = devices.interface.encodeFunctionData("restoreFirmware", [1, 1, withdrawnAt, code("other")]);
+    await expect(governorCall(manager, deployer, devices, other))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
+      .withArgs(1, 1, withdrawnAt, 0);
+    expect(await devices.isApproved(1, 0)).to.equal(false);
+    const data = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, withdrawnAt, code("mistaken")]);
+    await expect(governorCall(manager, deployer, devices, data))
+      .to.emit(devices, "FirmwareRestored")
+      .withArgs(1, 0, withdrawnAt, code("mistaken"));
+    expect(await devices.isApproved(1, 0)).to.equal(true);
+    expect(await devices.firmwareWithdrawnAt(1, 0)).to.equal(0);
+    expect((await devices.getModel(1)).withdrawnFirmware).to.equal(0);
+    await expect(s.sendAnchor(key, await s.day(key, 1))).to.emit(devices, "ReadingsAnchored");
+    // The same restoration replayed is refused; the version can be withdrawn again, and restored only by name again.
+    await expect(governorCall(manager, deployer, devices, data))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
+      .withArgs(1, 0, withdrawnAt, 0);
+    await devices.connect(s.regulator).withdrawFirmware(1, 0, code("real recall"));
+    const again = await devices.firmwareWithdrawnAt(1, 0);
+    expect(again).to.be.greaterThan(withdrawnAt);
+    const stale = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, withdrawnAt, code("stale")]);
+    await expect(governorCall(manager, deployer, devices, stale))
+      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
+      .withArgs(1, 0, withdrawnAt, again);
+    expect(await devices.isApproved(1, 0)).to.equal(false);
+  });
+
+  it("a restoration armed for the right time still waits the notice period after the withdrawal, for the guardian to see it", async function () {
+    const s = await devicesFixture();
+    const { devices, participants, manager, deployer } = s;
+    const notice = await participants.onboardingDelay();
+    const target = await devices.getAddress();
+    for (const [withdraw, restoreOf] of [
+      [
+        () => devices.connect(s.otherRegulator).withdrawModel(1, code("rival")),
+        async () =>
+          devices.interface.encodeFunctionData("restoreModel", [1, (await devices.getModel(1)).withdrawnAt, code("r")]),
+      ],
+      [
+        () => devices.connect(s.otherRegulator).withdrawFirmware(1, 1, code("rival")),
+        async () =>
+          devices.interface.encodeFunctionData("restoreFirmware", [
+            1,
+            1,
+            await devices.firmwareWithdrawnAt(1, 1),
+            code("r"),
+          ]),
+      ],
+    ] as const) {
+      await withdraw();
+      const withdrawnAt = BigInt(await time.latest());
+      const data = await restoreOf();
+      await manager.connect(deployer).schedule(target, data, 0);
+      await time.increase(DAY);
+      await expect(manager.connect(deployer).execute(target, data))
+        .to.be.revertedWithCustomError(devices, "DevicesRestoreTooEarly")
+        .withArgs(1, withdrawnAt, withdrawnAt + notice);
+      await time.increaseTo(withdrawnAt + notice);
+      await expect(manager.connect(deployer).execute(target, data)).to.emit(
+        devices,
+        data.startsWith(devices.interface.getFunction("restoreModel").selector) ? "ModelRestored" : "FirmwareRestored",
+      );
+    }
+    expect(await devices.isApproved(1, 1)).to.equal(true);
+  });
+
+  it("a model whose regulator stops approving patches is handed to another regulator by governance only, after its delay", async function () {
+    const s = await devicesFixture();
+    const { devices, manager, deployer, participants, ids } = s;
+    // The model's regulator is suspended: nobody can approve the patch its devices need.
+    await participants.connect(s.registrar).suspend(ids.regulator, code("review"));
+    await expect(devices.connect(s.otherRegulator).approveFirmware(1, hre.ethers.id("fw 2")))
+      .to.be.revertedWithCustomError(devices, "DevicesNotModelRegulator")
+      .withArgs(1, ids.regulator2);
+    // Not at once, not by a regulator; not to an institution that is not an active regulator; not to its holder.
+    await expect(devices.connect(deployer).reassignModel(1, ids.regulator2, code("x"))).to.be.revertedWithCustomError(
+      manager,
+      "AccessManagerNotScheduled",
+    );
+    await expect(devices.connect(s.otherRegulator).reassignModel(1, ids.regulator2, code("x")))
+      .to.be.revertedWithCustomError(devices, "AccessManagedUnauthorized")
+      .withArgs(s.otherRegulator.address);
+    const toHospital = devices.interface.encodeFunctionData("reassignModel", [1, ids.hospital, code("x")]);
+    await expect(governorCall(manager, deployer, devices, toHospital)).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsWrongKind",
+    );
+    const toSuspended = devices.interface.encodeFunctionData("reassignModel", [1, ids.regulator, code("x")]);
+    await expect(governorCall(manager, deployer, devices, toSuspended)).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsNotActive",
+    );
+    const unknown = devices.interface.encodeFunctionData("reassignModel", [7, ids.regulator2, code("x")]);
+    await expect(governorCall(manager, deployer, devices, unknown))
+      .to.be.revertedWithCustomError(devices, "DevicesUnknownModel")
+      .withArgs(7);
+    expect((await devices.getModel(1)).regulatorId).to.equal(ids.regulator);
+    const data = devices.interface.encodeFunctionData("reassignModel", [1, ids.regulator2, code("suspended")]);
+    await expect(governorCall(manager, deployer, devices, data))
+      .to.emit(devices, "ModelReassigned")
+      .withArgs(1, ids.regulator, ids.regulator2, code("suspended"));
+    expect((await devices.getModel(1)).regulatorId).to.equal(ids.regulator2);
+    await expect(devices.connect(s.otherRegulator).approveFirmware(1, hre.ethers.id("fw 2")))
+      .to.emit(devices, "FirmwareApproved")
+      .withArgs(1, 2, hre.ethers.id("fw 2"), ids.regulator2);
+    // Handing it to the regulator that holds it is refused; the old one, reinstated, approves nothing more.
+    await expect(governorCall(manager, deployer, devices, data))
+      .to.be.revertedWithCustomError(devices, "DevicesRegulatorUnchanged")
+      .withArgs(1, ids.regulator2);
+    const { statusChangedAt } = await participants.institution(ids.regulator);
+    const reinstate = participants.interface.encodeFunctionData("reinstate", [
+      ids.regulator,
+      statusChangedAt,
+      code("cleared"),
+    ]);
+    await governorCall(manager, deployer, participants, reinstate);
+    await expect(devices.connect(s.regulator).approveFirmware(1, hre.ethers.id("fw 3")))
+      .to.be.revertedWithCustomError(devices, "DevicesNotModelRegulator")
+      .withArgs(1, ids.regulator);
+    expect((await devices.getModel(1)).firmwareCount).to.equal(3);
+  });
+
+  it("a device's record cannot be dated before the device was bound, even after it anchored (second audit)", async function () {
+    const s = await devicesFixture();
+    const { devices, records, patients } = s;
+    const key = deviceKey("cgm");
+    await time.increase(30 * DAY);
+    const deviceId = await s.bind(key);
+    const boundAt = await time.latest();
+    expect((await devices.deviceOf(key.address)).boundAt).to.equal(boundAt);
+    await s.sendAnchor(key, await s.day(key, 1));
+    // A "reading" from a month before the patient had the device, signed by it.
+    const backdated = { ...(await s.ownRecord(patients.a, "last month")), issuedAt: boundAt - 10 * DAY };
+    await expect(s.asA("writeOwnRecord", [backdated, deviceId, await s.signRecord(key, backdated)]))
+      .to.be.revertedWithCustomError(devices, "DevicesRecordBeforeBinding")
+      .withArgs(deviceId, backdated.issuedAt, boundAt);
+    const justBefore = { ...backdated, issuedAt: boundAt - 1 };
+    await expect(s.asA("writeOwnRecord", [justBefore, deviceId, await s.signRecord(key, justBefore)]))
+      .to.be.revertedWithCustomError(devices, "DevicesRecordBeforeBinding")
+      .withArgs(deviceId, boundAt - 1, boundAt);
+    expect(await records.recordCount()).to.equal(0);
+    // From the binding's second on, and the patient's own word about any time: accepted.
+    const atBinding = { ...backdated, issuedAt: boundAt };
+    await expect(s.asA("writeOwnRecord", [atBinding, deviceId, await s.signRecord(key, atBinding)])).to.emit(
+      records,
+      "RecordSourced",
+    );
+    const ownWord = { ...(await s.ownRecord(patients.a, "diary")), issuedAt: boundAt - 10 * DAY };
+    await expect(s.asA("writeOwnRecord", [ownWord, 0, NO_SIG])).to.emit(records, "RecordSourced");
+    expect(await records.recordCount()).to.equal(2);
+  });
+
+  it("a manufacturer's factory key keeps provisioning through a move of its account; only the manufacturer names it, and a new one voids the old (second audit)", async function () {
+    const s = await devicesFixture();
+    const { devices, participants, patients, ids } = s;
+    const factory = deviceKey("factory HSM");
+    const bindWith = async (key: ReturnType<typeof deviceKey>, maker: Parameters<typeof s.provision>[2]) => {
+      const b = await s.signBinding(key, patients.a);
+      return s.asA("bindDevice", [b.binding, b.signature, await s.provision(key.address, 1, maker)]);
+    };
+    // Nobody but an active manufacturer names a provisioning key: not a stranger, not a regulator, not the hospital.
+    for (const who of [s.stranger, s.regulator, s.hospital]) {
+      await expect(devices.connect(who).setProvisioner(factory.address)).to.be.revertedWithCustomError(
+        participants,
+        who === s.stranger ? "ParticipantsNotActive" : "ParticipantsWrongKind",
+      );
+    }
+    expect(await devices.provisionerOf(ids.manufacturer)).to.equal(s.manufacturer.address);
+    await expect(devices.connect(s.manufacturer).setProvisioner(factory.address))
+      .to.emit(devices, "ProvisionerSet")
+      .withArgs(ids.manufacturer, factory.address);
+    expect(await devices.provisionerOf(ids.manufacturer)).to.equal(factory.address);
+    await expect(devices.connect(s.manufacturer).setProvisioner(factory.address))
+      .to.be.revertedWithCustomError(devices, "DevicesProvisionerUnchanged")
+      .withArgs(ids.manufacturer, factory.address);
+    // Zero gives the role back to the account; the key is named again.
+    await devices.connect(s.manufacturer).setProvisioner(hre.ethers.ZeroAddress);
+    expect(await devices.provisionerOf(ids.manufacturer)).to.equal(s.manufacturer.address);
+    await devices.connect(s.manufacturer).setProvisioner(factory.address);
+    // The manufacturer's account itself no longer provisions: only the key it named.
+    const byAccount = deviceKey("provisioned by the account");
+    await expect(bindWith(byAccount, s.manufacturer))
+      .to.be.revertedWithCustomError(devices, "DevicesNotProvisioned")
+      .withArgs(byAccount.address, 1);
+    // The manufacturer moves its account: what its factory key provisioned still binds.
+    const moved = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
+    await s.deployer.sendTransaction({ to: moved.address, value: hre.ethers.parseEther("1") });
+    await participants.connect(s.manufacturer).proposeAccount(moved.address);
+    await participants.connect(moved).acceptAccount(ids.manufacturer);
+    const shipped = deviceKey("shipped before the move");
+    await expect(bindWith(shipped, factory)).to.emit(devices, "DeviceBound");
+    // The old account names nothing any more; the new one replaces a leaked factory key, voiding its signatures.
+    await expect(devices.connect(s.manufacturer).setProvisioner(s.manufacturer.address)).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsNotActive",
+    );
+    const factory2 = deviceKey("factory HSM 2");
+    await devices.connect(moved).setProvisioner(factory2.address);
+    const leaked = deviceKey("provisioned by the leaked key");
+    await expect(bindWith(leaked, factory))
+      .to.be.revertedWithCustomError(devices, "DevicesNotProvisioned")
+      .withArgs(leaked.address, 1);
+    await expect(bindWith(deviceKey("new line"), factory2)).to.emit(devices, "DeviceBound");
+    // A suspended manufacturer's devices bind no more, whoever holds its key.
+    await participants.connect(s.registrar).suspend(ids.manufacturer, code("counterfeits"));
+    await expect(bindWith(deviceKey("after suspension"), factory2)).to.be.revertedWithCustomError(
+      participants,
+      "ParticipantsNotActive",
+    );
+    expect(await devices.deviceCount()).to.equal(2);
+  });
+
   it("a device's first anchor cannot reach back before its binding", async function () {
     const s = await devicesFixture();
     const { devices } = s;

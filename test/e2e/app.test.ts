@@ -8,7 +8,7 @@ import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, keccak25
 import type { Browser, Page } from "playwright-core";
 
 import { LOCAL_ACCOUNTS, type LocalAccountName } from "../../config/localAccounts";
-import { DocumentService, MIIP, loadDeployment } from "../../packages/sdk/src/node";
+import { DocumentService, MIIP, type PairingRequest, answerPairing, loadDeployment } from "../../packages/sdk/src/node";
 import { axeViolations, gzippedScripts, launchBrowser, walletPage } from "../helpers/browser";
 import { ROOT, startSeededNode } from "../helpers/node";
 
@@ -422,9 +422,20 @@ describe("The web app in a browser: each role's journey against a seeded node", 
     const patient = await asAccount("patientB");
     await connect(patient.page, /환자/);
     await patient.page.getByRole("tab", { name: "내 기기" }).click();
-    await patient.page
-      .getByLabel("기기 연결 코드 (기기 화면의 코드)")
-      .fill(JSON.stringify({ deviceSecret: monitorSecret, provisioning, modelId: 1, firmware: 0 }));
+    // The page shows a pairing request; the monitor (here, outside the page: its key never enters it) answers it.
+    await patient.page.getByRole("button", { name: "연결 요청 만들기" }).click();
+    const shown = patient.page.locator("pre[data-pairing-request]");
+    await shown.waitFor();
+    const request = JSON.parse((await shown.textContent())!) as PairingRequest;
+    expect(request.patientId).to.equal("2");
+    const own = { modelId: 1, firmware: 0, provisioning };
+    // An answer the monitor signed for patient A is refused in the page, before anything is relayed.
+    const forA = await answerPairing(monitor, { ...request, patientId: "1" }, own);
+    const answerBox = patient.page.getByLabel("기기의 응답 (기기가 서명한 연결)");
+    await answerBox.fill(JSON.stringify(forA));
+    await patient.page.getByRole("button", { name: "기기 연결" }).click();
+    expect(await notice(patient.page, /patient 1, not 2/)).to.match(/the device answered a pairing for patient 1/);
+    await answerBox.fill(JSON.stringify(await answerPairing(monitor, request, own)));
     await patient.page.getByRole("button", { name: "기기 연결" }).click();
     expect(await notice(patient.page, /연결했습니다/)).to.match(/기기 #1를 연결했습니다/);
     await patient.page.locator("tr[data-device='1']").waitFor({ timeout: 30_000 });

@@ -37,6 +37,7 @@ describe("npm run demo", function () {
       "An adverse event, a recall, and the message in the patient's wallet",
       "Nothing stuck: a shipment the receiver never accepts goes back to its sender",
       "Patient-generated data: a glucose monitor's readings, anchored encrypted, followed by the hospital",
+      "A patch withdrawn by mistake is restored by governance, naming the withdrawal, after its notice",
       "Security: who may do what",
       "Summary: the gas of every step",
     ]) {
@@ -80,6 +81,8 @@ describe("npm run demo", function () {
     expect(stdout).to.match(/its client decrypts them: \d+–\d+ mg\/dL, \d+% in range/);
     expect(stdout).to.match(/✗ a key nobody provisioned is bound as a CGM-90: DevicesNotProvisioned: /);
     expect(stdout).to.match(/✗ whoever holds it anchors another hour: MIIPClientError: .* is revoked, not bound/);
+    expect(stdout).to.match(/✗ executing it before the delay: AccessManagerNotReady: /);
+    expect(stdout).to.match(/CGM-90 firmware approved again: 0, 1/);
     expect(stdout).to.match(
       /patient A's wallet, from the prescription's key alone: batch 1: RECALLED: Stop using pens/,
     );

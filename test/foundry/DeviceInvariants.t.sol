@@ -40,6 +40,7 @@ contract DeviceHandler is SuiteDeployer {
         uint32 sequence;
         uint40 lastEnd;
         uint16 firmware;
+        uint40 boundAt;
     }
     mapping(uint256 device => Ghost) public ghosts;
     /// Firmware versions of model 1: how many were approved, and which are withdrawn.
@@ -115,6 +116,7 @@ contract DeviceHandler is SuiteDeployer {
             g.status = IDeviceRegistry.DeviceStatus.Bound;
             g.patientId = patientIds[p];
             g.lastEnd = uint40(block.timestamp);
+            g.boundAt = uint40(block.timestamp);
             g.firmware = firmware;
         } else {
             ++refused;
@@ -264,6 +266,8 @@ contract DeviceInvariants {
             require(device.sequence == g.sequence, "a device's sequence differs from its anchors");
             require(device.lastEnd == g.lastEnd, "a device's last end differs from its anchors");
             require(device.firmware == g.firmware, "a device's firmware differs from its last anchor");
+            require(device.boundAt == g.boundAt, "a device's binding time differs from its binding");
+            require(device.boundAt <= device.lastEnd, "a device anchored a period before its binding");
             if (g.status != IDeviceRegistry.DeviceStatus.None)
                 require(device.patientId == g.patientId, "a device moved");
         }

@@ -10,6 +10,7 @@ import {
   MIIPClientError,
   MemoryBlobStore,
   MemoryKeyShareStore,
+  answerPairing,
   cidFromUri,
   fromUtf8,
   loadDeployment,
@@ -191,5 +192,74 @@ describe("SDK: patient-generated data, through the client a dApp uses", function
         recordType: "device-readings",
       }),
     ).to.be.rejected.and.eventually.include({ name: "DevicesWriterNotNamed" });
+  });
+
+  it("pairs a device that keeps its key: the phone's request, the device's signed answer, checked before anything is sent", async function () {
+    const s = await setup();
+    const { as, patient, deployment } = s;
+    const pump = new hre.ethers.Wallet(hre.ethers.id("sdk test paired monitor"));
+    const provisioning = await as("manufacturer").devices.provision(pump.address, 1);
+    const own = { modelId: 1, firmware: 0, provisioning };
+    const request = await patient.devices.pairingRequest(300);
+    // It travels as JSON, both ways.
+    expect(JSON.parse(JSON.stringify(request))).to.deep.equal(request);
+    expect(request.patientId).to.equal((await patient.patients.myId()).toString());
+    const answer = await answerPairing(pump, request, own);
+    const before = await hre.ethers.provider.getBlockNumber();
+    // Refused in the client, nothing sent: an answer for patient B, signed by another key, for another registry,
+    // or after its deadline.
+    const forB = await answerPairing(
+      pump,
+      { ...request, patientId: (await as("patientB").patients.myId()).toString() },
+      own,
+    );
+    await expect(patient.devices.bindAnswer(forB)).to.be.rejectedWith(MIIPClientError, /for patient 2, not 1/);
+    const impostor = new hre.ethers.Wallet(hre.ethers.id("impostor"));
+    const forged = { ...answer, signature: (await answerPairing(impostor, request, own)).signature };
+    await expect(patient.devices.bindAnswer(forged)).to.be.rejectedWith(MIIPClientError, /not signed by device/);
+    const elsewhere = await answerPairing(pump, { ...request, registry: deployment.RecordRegistry }, own);
+    await expect(patient.devices.bindAnswer({ ...elsewhere, binding: answer.binding })).to.be.rejectedWith(
+      MIIPClientError,
+      /not signed by device/,
+    );
+    const garbled = { ...answer, signature: { r: "0x" + "00".repeat(32), vs: "0x" + "00".repeat(32) } };
+    await expect(patient.devices.bindAnswer(garbled)).to.be.rejectedWith(MIIPClientError, /not signed by device/);
+    expect(await hre.ethers.provider.getBlockNumber()).to.equal(before);
+    const bound = await patient.devices.bindAnswer(answer);
+    expect(bound.address).to.equal(pump.address);
+    expect((await patient.devices.device(pump.address)).status).to.equal("bound");
+    // The same answer again is refused by the chain (a key binds once); a late one by the client.
+    await expect(patient.devices.bindAnswer(answer)).to.be.rejected.and.eventually.include({ name: "DevicesKeyUsed" });
+    const late = await answerPairing(new hre.ethers.Wallet(hre.ethers.id("late")), request, own);
+    await time.increase(600);
+    await expect(patient.devices.bindAnswer(late)).to.be.rejectedWith(MIIPClientError, /pairing request expired/);
+  });
+
+  it("lists the writers a patient named and did not remove, a suspended one included and marked, from their events", async function () {
+    const s = await setup();
+    const { as, patient, who } = s;
+    const idOf = async (name: LocalAccountName) => Number((await patient.participants.memberOf(who(name).address))!.id);
+    const [pharmacyId, hospitalId, insurerId] = [await idOf("pharmacy"), await idOf("hospital"), await idOf("insurer")];
+    expect(await patient.devices.writers()).to.deep.equal([]);
+    await patient.devices.setWriter(pharmacyId, true);
+    await patient.devices.setWriter(hospitalId, true);
+    await patient.devices.setWriter(insurerId, true);
+    await patient.devices.setWriter(pharmacyId, false);
+    await patient.devices.setWriter(pharmacyId, true);
+    await patient.devices.setWriter(insurerId, false);
+    await as("registrar").participants.suspend(hospitalId, "audit");
+    const patientId = await patient.patients.myId();
+    // In order of the current naming; the suspended hospital stays named, and says it may not write.
+    const expected = [
+      { writerId: hospitalId, mayWrite: false },
+      { writerId: pharmacyId, mayWrite: true },
+    ];
+    expect(await patient.devices.writers()).to.deep.equal(expected);
+    expect(await as("stranger").devices.writers(patientId)).to.deep.equal(expected);
+    // The chain agrees, writer by writer.
+    for (const { writerId, mayWrite } of expected) {
+      expect(await patient.devices.isWriter(patientId, writerId)).to.equal(mayWrite);
+    }
+    expect(await patient.devices.isWriter(patientId, insurerId)).to.equal(false);
   });
 });

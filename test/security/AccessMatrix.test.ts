@@ -203,21 +203,44 @@ describe("Access matrix: every state-changing function, as every actor, against 
       treasury: s.treasury,
       stranger: s.stranger,
     };
-    const [hospital, pharmacy, insurer, agency, researcher, manufacturer, distributor, regulator, suspended] =
-      await onboard(
-        participants,
-        s.registrar,
-        { account: s.hospital, kind: "hospital", name: "hospital" },
-        { account: s.pharmacy, kind: "pharmacy", name: "pharmacy" },
-        { account: s.insurer, kind: "insurer", name: "insurer" },
-        { account: s.agency, kind: "public-health-agency", name: "agency" },
-        { account: s.researcher, kind: "researcher", name: "researcher" },
-        { account: s.manufacturer, kind: "manufacturer", name: "manufacturer" },
-        { account: s.distributor, kind: "distributor", name: "distributor" },
-        { account: s.regulator, kind: "regulator", name: "regulator" },
-        { account: s.emergencyHospital, kind: "hospital", name: "suspended hospital" },
-      );
-    const ids = { hospital, pharmacy, insurer, agency, researcher, manufacturer, distributor, regulator, suspended };
+    const [
+      hospital,
+      pharmacy,
+      insurer,
+      agency,
+      researcher,
+      manufacturer,
+      distributor,
+      regulator,
+      suspended,
+      regulator2,
+    ] = await onboard(
+      participants,
+      s.registrar,
+      { account: s.hospital, kind: "hospital", name: "hospital" },
+      { account: s.pharmacy, kind: "pharmacy", name: "pharmacy" },
+      { account: s.insurer, kind: "insurer", name: "insurer" },
+      { account: s.agency, kind: "public-health-agency", name: "agency" },
+      { account: s.researcher, kind: "researcher", name: "researcher" },
+      { account: s.manufacturer, kind: "manufacturer", name: "manufacturer" },
+      { account: s.distributor, kind: "distributor", name: "distributor" },
+      { account: s.regulator, kind: "regulator", name: "regulator" },
+      { account: s.emergencyHospital, kind: "hospital", name: "suspended hospital" },
+      // A second regulator, holding no role of the matrix: governance may hand it the regulator's model.
+      { account: signers[26], kind: "regulator", name: "second regulator" },
+    );
+    const ids = {
+      hospital,
+      pharmacy,
+      insurer,
+      agency,
+      researcher,
+      manufacturer,
+      distributor,
+      regulator,
+      suspended,
+      regulator2,
+    };
 
     // The manufacturer's product for the supply chain, under its company prefix 880646 (effective after the
     // onboarding delay, which passes here, before anything that counts time).
@@ -1636,11 +1659,30 @@ describe("Access matrix: every state-changing function, as every actor, against 
       restoreModel: async (c) => {
         await c.devices.connect(c.regulator).withdrawModel(1, code("mistake"));
         const withdrawnAt = (await c.devices.getModel(1)).withdrawnAt;
+        // An undo waits the suite's notice period after the act it undoes, besides the governor's delay.
+        await time.increase(await c.participants.onboardingDelay());
         return {
           target: c.address.devices,
           data: c.devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt, code("mistaken withdrawal")]),
         };
       },
+      setProvisioner: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("setProvisioner", [hre.ethers.id("factory key").slice(0, 42)]),
+      }),
+      restoreFirmware: async (c) => {
+        await c.devices.connect(c.regulator).withdrawFirmware(1, 1, code("mistake"));
+        const withdrawnAt = await c.devices.firmwareWithdrawnAt(1, 1);
+        await time.increase(await c.participants.onboardingDelay());
+        return {
+          target: c.address.devices,
+          data: c.devices.interface.encodeFunctionData("restoreFirmware", [1, 1, withdrawnAt, code("mistaken")]),
+        };
+      },
+      reassignModel: async (c) => ({
+        target: c.address.devices,
+        data: c.devices.interface.encodeFunctionData("reassignModel", [1, c.ids.regulator2, code("unresponsive")]),
+      }),
       writeRecord: async (c) => ({
         target: c.address.devices,
         data: c.devices.interface.encodeFunctionData("writeRecord", [await ownRecord(c, "written")]),

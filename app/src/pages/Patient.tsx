@@ -9,11 +9,12 @@ import {
   type InstitutionView,
   type HistoryEntry,
   type MIIP,
+  type PairingAnswer,
   PURPOSE_NAMES,
   RECORD_TYPE_NAMES,
   type RecordEntry,
 } from "@miip/sdk";
-import { BaseWallet, SigningKey, ZeroHash } from "ethers";
+import { ZeroHash } from "ethers";
 
 import { type MessageKey, type Translate, LanguageContext, label, useT } from "../i18n.tsx";
 import { type Identity, ensureSession } from "../session.tsx";
@@ -1190,16 +1191,15 @@ function Devices() {
   const names = useInstitutionNames(reader);
   const institutions = useInstitutions(reader, () => true);
   const data = useLoad(async () => {
-    const [devices, followers] = await Promise.all([
+    const [devices, followers, writers] = await Promise.all([
       reader.devices.list(patientId),
       reader.devices.followers(patientId),
+      reader.devices.writers(patientId),
     ]);
-    const all = institutions.data ?? (await reader.participants.list({ limit: 200 })).entries;
-    const writers: number[] = [];
-    for (const i of all) if (await reader.devices.isWriter(patientId, i.id)) writers.push(i.id);
     return { devices, followers, writers };
-  }, [patientId, institutions.data]);
+  }, [patientId]);
   const action = useAction();
+  const [request, setRequest] = useState("");
   const [pairing, setPairing] = useState("");
   const [writer, setWriter] = useState("");
   const [note, setNote] = useState("");
@@ -1209,27 +1209,15 @@ function Devices() {
     event.preventDefault();
     void action
       .run(
-        async () => {
-          // What the device shows when it pairs (a QR code on a real one): its key's signer for this page, the
-          // manufacturer's provisioning, its model and firmware. A simulated device gives its secret.
-          const code = JSON.parse(pairing) as {
-            deviceSecret: string;
-            provisioning: { r: string; vs: string };
-            modelId: number;
-            firmware: number;
-          };
-          return miip.devices.bind({
-            // A key alone (ethers' Wallet would bring its keystore code into the page).
-            device: new BaseWallet(new SigningKey(code.deviceSecret)),
-            provisioning: code.provisioning,
-            modelId: code.modelId,
-            firmware: code.firmware,
-          });
-        },
+        // The device's answer to the request shown to it: its binding, signed in its secure element (its key never
+        // reaches this page), and its manufacturer's provisioning. The SDK checks it before relaying it.
+        () => miip.devices.bindAnswer(JSON.parse(pairing) as PairingAnswer),
         (r) => t("devicePaired", { id: r.deviceId }),
       )
-      .then(() => {
+      .then((paired) => {
+        if (!paired) return; // the answer stays, for the patient to see what was refused
         setPairing("");
+        setRequest("");
         data.reload();
       });
   };
@@ -1306,6 +1294,25 @@ function Devices() {
           )}
         </tbody>
       </table>
+      <div className="panel">
+        <button
+          type="button"
+          disabled={action.busy}
+          onClick={() =>
+            void action.run(async () => setRequest(JSON.stringify(await miip.devices.pairingRequest(600))), null)
+          }
+        >
+          {t("pairingRequest")}
+        </button>
+        {request && (
+          <>
+            <p className="hint">{t("pairingRequestHint")}</p>
+            <pre data-pairing-request aria-label={t("pairingRequest")}>
+              {request}
+            </pre>
+          </>
+        )}
+      </div>
       <form onSubmit={pair} className="panel">
         <label>
           {t("pairDevice")}
@@ -1341,9 +1348,9 @@ function Devices() {
       <h3>{t("writers")}</h3>
       <p className="hint">{t("writersHint")}</p>
       <ul>
-        {data.data?.writers.map((id) => (
+        {data.data?.writers.map(({ writerId: id, mayWrite }) => (
           <li key={id} data-writer={id}>
-            <InstitutionName id={id} names={names} />{" "}
+            <InstitutionName id={id} names={names} /> {!mayWrite && <em>{t("writerSuspended")} </em>}
             <button
               type="button"
               disabled={action.busy}

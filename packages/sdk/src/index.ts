@@ -78,10 +78,13 @@ export {
   type AnchorView,
   type BatchRecipient,
   type DeviceView,
+  type PairingAnswer,
+  type PairingRequest,
   type Reading,
   type ReadingBatch,
   DevicesApi,
   READINGS_FORMAT,
+  answerPairing,
   simulateGlucose,
 } from "./api/devices.ts";
 export {

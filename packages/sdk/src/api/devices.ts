@@ -1,4 +1,13 @@
-import { AbiCoder, type Interface, type Signer, ZeroHash, getAddress, keccak256 } from "ethers";
+import {
+  AbiCoder,
+  type Interface,
+  Signature,
+  type Signer,
+  ZeroHash,
+  getAddress,
+  keccak256,
+  verifyTypedData,
+} from "ethers";
 
 import type { Core, TxInfo } from "../core.ts";
 import { MIIPClientError, eventNamed } from "../core.ts";
@@ -59,6 +68,49 @@ export interface BatchRecipient {
   publicKey: string;
 }
 
+/**
+ * What a phone shows a device to pair it (a QR code, a BLE message): the patient it binds to, the chain and device
+ * registry it is for, and until when. Strings and numbers only, so that it travels as JSON.
+ */
+export interface PairingRequest {
+  chainId: string;
+  registry: string;
+  patientId: string;
+  deadline: number;
+}
+
+/**
+ * A device's answer to a pairing request: the binding it signed with its own key (its model and firmware, the
+ * request's patient and deadline) and its manufacturer's provisioning from production. Its key never leaves it.
+ */
+export interface PairingAnswer {
+  binding: { device: string; patientId: string; modelId: number; firmware: number; deadline: number };
+  signature: { r: string; vs: string };
+  provisioning: { r: string; vs: string };
+}
+
+/**
+ * The device's side of a pairing, as its firmware runs it: signs the request's binding (EIP-712 `DeviceBinding`, in
+ * the request's registry and chain) with its key, and hands back its provisioning. A reference for device makers,
+ * and the simulated device of the demo and the tests.
+ */
+export async function answerPairing(
+  device: Signer,
+  request: PairingRequest,
+  own: { modelId: number; firmware: number; provisioning: { r: string; vs: string } },
+): Promise<PairingAnswer> {
+  const binding = {
+    device: getAddress(await device.getAddress()),
+    patientId: request.patientId,
+    modelId: own.modelId,
+    firmware: own.firmware,
+    deadline: request.deadline,
+  };
+  const domain = devicesDomain(BigInt(request.chainId), request.registry);
+  const signature = compactSignature(await device.signTypedData(domain, DEVICE_BINDING_TYPES, binding));
+  return { binding, signature, provisioning: own.provisioning };
+}
+
 /** A personal device as the registry holds it. */
 export interface DeviceView {
   address: string;
@@ -69,8 +121,10 @@ export interface DeviceView {
   status: string;
   /** Anchors it made. */
   sequence: number;
-  /** The end of its last anchored period (0 before any). */
+  /** The end of its last anchored period (its binding's time before any). */
   lastEnd: number;
+  /** When it was bound: neither its anchors nor its records may speak for an earlier time. */
+  boundAt: number;
 }
 
 /** An anchor as its event tells it: the batch's digest and address, never a value. */
@@ -167,12 +221,20 @@ export class DevicesApi {
     };
   }
 
-  /** Governance restores a withdrawn model, naming its withdrawal (through the access manager's delay). */
-  encodeRestoreModel(modelId: bigint | number, withdrawnAt: number, reason: string): string {
-    return this.encode("restoreModel", [modelId, withdrawnAt, reasonCode(reason)]);
+  // ---------------------------------------------------------------------------------------------- manufacturers
+
+  /**
+   * The manufacturer names the key that provisions its devices (its factory's signing key; zero address: its own
+   * account again): provisioning then survives a move of its account, and a multisig manufacturer can provision.
+   */
+  async setProvisioner(key: string): Promise<TxInfo> {
+    return this.core.send(() => this.core.contracts.devices.setProvisioner(getAddress(key)));
   }
 
-  // ---------------------------------------------------------------------------------------------- manufacturers
+  /** The key whose provisioning signatures a manufacturer's devices need: the one it named, or its account. */
+  async provisionerOf(manufacturerId: number): Promise<string> {
+    return this.core.read(() => this.core.contracts.devices.provisionerOf(manufacturerId));
+  }
 
   /**
    * The model's manufacturer provisions a device key at production: its signature, which the device carries (a
@@ -186,9 +248,9 @@ export class DevicesApi {
   // ----------------------------------------------------------------------------------------------- patients
 
   /**
-   * The patient binds a personal device: `device` is the device's key (its secure element signs the binding, proving
-   * it holds the key), `provisioning` its manufacturer's signature from production; the patient's action goes
-   * through the gateway (relayed when the client has a relayer).
+   * The patient binds a personal device whose key this client holds (a simulated device, a script): the pairing
+   * request and the device's answer in one step. A real device answers on its own ({pairingRequest},
+   * {answerPairing}, {bindAnswer}).
    */
   async bind(input: {
     device: Signer;
@@ -197,19 +259,48 @@ export class DevicesApi {
     firmware: number;
     validFor?: number;
   }): Promise<TxInfo & { deviceId: bigint; address: string }> {
-    const patientId = await this.core.patientId();
-    const address = getAddress(await input.device.getAddress());
-    const binding = {
-      device: address,
-      patientId,
-      modelId: input.modelId,
-      firmware: input.firmware,
-      deadline: (await this.core.now()) + (input.validFor ?? 3600),
+    const request = await this.pairingRequest(input.validFor);
+    return this.bindAnswer(await answerPairing(input.device, request, input));
+  }
+
+  /** What the patient's phone shows a device to pair it (the signer's patient id), good for `validFor` seconds. */
+  async pairingRequest(validFor = 600): Promise<PairingRequest> {
+    return {
+      chainId: this.core.chainId.toString(),
+      registry: getAddress(this.core.deployment.DeviceRegistry),
+      patientId: (await this.core.patientId()).toString(),
+      deadline: (await this.core.now()) + validFor,
     };
-    const signature = compactSignature(await input.device.signTypedData(this.domain, DEVICE_BINDING_TYPES, binding));
+  }
+
+  /**
+   * The patient binds a device from its answer to a pairing request: checked here first (for this patient, on this
+   * chain and registry, in time, signed by the device's own key), then sent through the gateway (relayed when the
+   * client has a relayer). The chain checks it again, with the manufacturer's provisioning.
+   */
+  async bindAnswer(answer: PairingAnswer): Promise<TxInfo & { deviceId: bigint; address: string }> {
+    const patientId = await this.core.patientId();
+    const { binding } = answer;
+    if (BigInt(binding.patientId) !== patientId) {
+      throw new MIIPClientError(`the device answered a pairing for patient ${binding.patientId}, not ${patientId}`);
+    }
+    if (binding.deadline < (await this.core.now())) {
+      throw new MIIPClientError("the pairing request expired: make a new one and let the device answer it again");
+    }
+    const address = getAddress(binding.device);
+    const packed = Signature.from({ r: answer.signature.r, yParityAndS: answer.signature.vs }).serialized;
+    let signer = "";
+    try {
+      signer = verifyTypedData(this.domain, DEVICE_BINDING_TYPES, binding, packed);
+    } catch {
+      // A malformed signature is refused below like a wrong one.
+    }
+    if (signer !== address) {
+      throw new MIIPClientError(`the answer is not signed by device ${address} for this registry and chain`);
+    }
     const info = await this.core.sendPatient(
       "DeviceRegistry",
-      this.encode("bindDevice", [binding, signature, input.provisioning]),
+      this.encode("bindDevice", [binding, answer.signature, answer.provisioning]),
     );
     return { ...info, deviceId: eventNamed(info, "DeviceBound").deviceId as bigint, address };
   }
@@ -231,6 +322,7 @@ export class DevicesApi {
       status: enumLabel("DeviceStatus", d.status),
       sequence: Number(d.sequence),
       lastEnd: Number(d.lastEnd),
+      boundAt: Number(d.boundAt),
     };
   }
 
@@ -249,6 +341,30 @@ export class DevicesApi {
   /** Whether an institution may write into a patient's stream now: named by the patient, and active. */
   async isWriter(patientId: bigint | number, writerId: number): Promise<boolean> {
     return this.core.contracts.devices.isWriter(patientId, writerId);
+  }
+
+  /**
+   * The writers a patient named (the signer's when no id is given) and did not remove, from its `WriterSet` events,
+   * in order of naming, each with whether it may write now: a writer suspended since stays named and writes again
+   * once reinstated, so the patient sees it and can remove it.
+   */
+  async writers(patientId?: bigint | number): Promise<{ writerId: number; mayWrite: boolean }[]> {
+    const id = patientId ?? (await this.core.patientId());
+    const { devices } = this.core.contracts;
+    const named = new Map<number, boolean>();
+    for (const log of await this.history.logs(devices, devices.filters.WriterSet(id))) {
+      const writerId = Number(log.args[1]);
+      // A removal then a naming again moves the writer to the end: the order is that of the current naming.
+      named.delete(writerId);
+      named.set(writerId, log.args[2] as boolean);
+    }
+    const current = [...named].filter(([, isNamed]) => isNamed).map(([writerId]) => writerId);
+    return Promise.all(
+      current.map(async (writerId) => ({
+        writerId,
+        mayWrite: await this.core.read(() => devices.isWriter(id, writerId)),
+      })),
+    );
   }
 
   /** The patient names (or removes) an institution that may write records into its own stream. */

@@ -1,5 +1,5 @@
 import type { Core, TxInfo } from "../core.ts";
-import { eventNamed } from "../core.ts";
+import { MIIPClientError, eventNamed } from "../core.ts";
 import { reasonCode } from "./consent.ts";
 
 /** A call to a managed contract that governance makes through the access manager's delay. */
@@ -83,6 +83,58 @@ export class GovernanceApi {
       ]),
       label: `reinstate institution ${institutionId}, suspended at ${statusChangedAt} (${reason})`,
       notBefore: Number(statusChangedAt) + (await this.noticePeriod()),
+    };
+  }
+
+  /**
+   * Governance restores a withdrawn device model (GOVERNOR, delayed), naming its current withdrawal, read here:
+   * a rival regulator's or a mistaken withdrawal. It waits the notice period after the withdrawal.
+   */
+  async restoreDeviceModel(modelId: bigint | number, reason: string): Promise<GovernedCall> {
+    const { devices } = this.core.contracts;
+    const { withdrawnAt } = await this.core.read(() => devices.getModel(modelId));
+    if (withdrawnAt === 0n) throw new MIIPClientError(`device model ${modelId} is not withdrawn`);
+    return {
+      target: this.core.deployment.DeviceRegistry,
+      data: devices.interface.encodeFunctionData("restoreModel", [modelId, withdrawnAt, reasonCode(reason)]),
+      label: `restore device model ${modelId}, withdrawn at ${withdrawnAt} (${reason})`,
+      notBefore: Number(withdrawnAt) + (await this.noticePeriod()),
+    };
+  }
+
+  /**
+   * Governance restores a withdrawn firmware version of a device model (GOVERNOR, delayed), naming its current
+   * withdrawal, read here. It waits the notice period after the withdrawal.
+   */
+  async restoreFirmware(modelId: bigint | number, firmware: number, reason: string): Promise<GovernedCall> {
+    const { devices } = this.core.contracts;
+    const withdrawnAt = await this.core.read(() => devices.firmwareWithdrawnAt(modelId, firmware));
+    if (withdrawnAt === 0n)
+      throw new MIIPClientError(`firmware version ${firmware} of device model ${modelId} is not withdrawn`);
+    return {
+      target: this.core.deployment.DeviceRegistry,
+      data: devices.interface.encodeFunctionData("restoreFirmware", [
+        modelId,
+        firmware,
+        withdrawnAt,
+        reasonCode(reason),
+      ]),
+      label: `restore firmware version ${firmware} of device model ${modelId}, withdrawn at ${withdrawnAt} (${reason})`,
+      notBefore: Number(withdrawnAt) + (await this.noticePeriod()),
+    };
+  }
+
+  /**
+   * Governance hands a device model to another active regulator (GOVERNOR, delayed), which alone approves its
+   * patches from then on.
+   */
+  reassignDeviceModel(modelId: bigint | number, regulatorId: number, reason: string): GovernedCall {
+    const { devices } = this.core.contracts;
+    return {
+      target: this.core.deployment.DeviceRegistry,
+      data: devices.interface.encodeFunctionData("reassignModel", [modelId, regulatorId, reasonCode(reason)]),
+      label: `hand device model ${modelId} to regulator ${regulatorId} (${reason})`,
+      notBefore: 0,
     };
   }
 
