@@ -39,7 +39,10 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
     [regulator, KINDS.regulator, "MFDS"],
   ]);
   const manufacturerId = (await participants.memberOf(manufacturer.address)).id;
-  await devices.connect(regulator).approveModel(manufacturerId, id("CGM technical file"), [id("fw 1.0"), id("fw 1.1")]);
+  const regulatorId = (await participants.memberOf(regulator.address)).id;
+  const firmware = [id("fw 1.0"), id("fw 1.1")];
+  await devices.connect(manufacturer).requestApproval(regulatorId, id("CGM technical file"), firmware);
+  await devices.connect(regulator).approveModel(manufacturerId, id("CGM technical file"), firmware);
   const patientIds = await registerBenchPatients(hre, participants, 2);
   const keys = patientIds.map((_, i) => new Wallet(id(`bench patient ${i}`), hre.ethers.provider));
   const target = await devices.getAddress();
@@ -121,7 +124,7 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
     uri: `ipfs://bafkrei${id(label).slice(2, 54)}`,
   });
   const now = await time.latest();
-  await asPatient(0, "writeOwnRecord", [{ ...record("first"), issuedAt: now }, 0, { r: ZeroHash, vs: ZeroHash }]);
+  await asPatient(0, "writeOwnRecord", [{ ...record("first"), issuedAt: now }, 0, 0, { r: ZeroHash, vs: ZeroHash }]);
   // A monthly report from the monitor: the device signs the record, the patient writes it relayed.
   const report = { ...record("second"), issuedAt: now };
   const signed = compactSignature(
@@ -131,9 +134,10 @@ export async function benchDevices(hre: HardhatRuntimeEnvironment): Promise<GasR
       digest: report.digest,
       recordType: report.recordType,
       issuedAt: report.issuedAt,
+      firmware: 0,
     }),
   );
-  const written = await measure(hre, asPatient(0, "writeOwnRecord", [report, 1, signed]));
+  const written = await measure(hre, asPatient(0, "writeOwnRecord", [report, 1, 0, signed]));
   rows.push({
     key: "devices.writeOwnRecord.relayed",
     operation: "a patient writes a record of its own, from its device, relayed (no ETH)",

@@ -198,7 +198,8 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     setAuthority: [],
   },
   DeviceRegistry: {
-    approveModel: ["regulator"], // an active regulator, for an active manufacturer
+    requestApproval: ["manufacturer"], // an active manufacturer, naming an active regulator
+    approveModel: ["regulator"], // the active regulator the manufacturer asked, for an active manufacturer
     approveFirmware: ["regulator"], // the regulator that approved the model
     withdrawFirmware: ["regulator"], // any active regulator: withdrawing only stops things
     withdrawModel: ["regulator"], // any active regulator

@@ -69,6 +69,9 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         mapping(uint256 modelId => mapping(uint16 firmware => uint40)) firmwareWithdrawnAt;
         /// @dev The key each manufacturer named to provision its devices (zero: its institution account).
         mapping(uint32 manufacturerId => address) provisioners;
+        /// @dev A manufacturer's pending request for a model's approval, by model: the hash of the regulator it
+        /// chose and the firmware digests it submitted.
+        mapping(bytes32 manufacturerDigest => bytes32) approvalRequests;
     }
 
     // keccak256(abi.encode(uint256(keccak256("miip.storage.DeviceRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -86,7 +89,9 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @inheritdoc IDeviceRegistry
     bytes32 public constant RECORD_TYPEHASH =
-        keccak256("DeviceRecord(address device,uint64 patientId,bytes32 digest,uint8 recordType,uint40 issuedAt)");
+        keccak256(
+            "DeviceRecord(address device,uint64 patientId,bytes32 digest,uint8 recordType,uint40 issuedAt,uint16 firmware)"
+        );
 
     /// @inheritdoc IDeviceRegistry
     bytes32 public constant ANCHOR_TYPEHASH =
@@ -122,6 +127,18 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     // ------------------------------------------------------------------------------------------------- models
 
     /// @inheritdoc IDeviceRegistry
+    function requestApproval(uint32 regulatorId, bytes32 modelDigest, bytes32[] calldata firmwareDigests) external {
+        (uint32 manufacturerId, ) = _participants.activeInstitution(msg.sender, Kinds.MANUFACTURER);
+        _participants.activeAccountOf(regulatorId, Kinds.REGULATOR);
+        DevicesStorage storage $ = _storage();
+        bytes32 key = keccak256(abi.encode(manufacturerId, modelDigest));
+        uint256 existing = $.modelOfDigest[key];
+        if (existing != 0) revert DevicesModelExists(existing);
+        $.approvalRequests[key] = keccak256(abi.encode(regulatorId, firmwareDigests));
+        emit ApprovalRequested(manufacturerId, regulatorId, modelDigest, firmwareDigests);
+    }
+
+    /// @inheritdoc IDeviceRegistry
     function approveModel(
         uint32 manufacturerId,
         bytes32 modelDigest,
@@ -137,6 +154,12 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         // A second regulator re-approving the same model would take over its patches (and approve one the first
         // refused): a model is approved once.
         if (existing != 0) revert DevicesModelExists(existing);
+        // Only the regulator the manufacturer chose, and only the firmware it submitted: a rival regulator cannot
+        // take the model first, nor put its own image in it.
+        if ($.approvalRequests[key] != keccak256(abi.encode(regulatorId, firmwareDigests))) {
+            revert DevicesNotRequested(manufacturerId, modelDigest, regulatorId);
+        }
+        delete $.approvalRequests[key];
         modelId = ++$.modelCount;
         if (count > MAX_FIRMWARE) revert DevicesTooManyFirmware(modelId);
         $.modelOfDigest[key] = modelId;
@@ -173,9 +196,9 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
         ModelData storage model = _model(modelId);
         if (firmware >= model.firmwareCount) revert DevicesFirmwareNotApproved(modelId, firmware);
-        uint128 bit = uint128(1) << firmware;
-        if (model.withdrawnFirmware & bit != 0) revert DevicesAlreadyWithdrawn(modelId, firmware);
-        model.withdrawnFirmware |= bit;
+        // A second withdrawal (another regulator's recall while a first one stands) is recorded too: its time
+        // replaces the first's, so a restoration scheduled against the first no longer matches.
+        model.withdrawnFirmware |= uint128(1) << firmware;
         _storage().firmwareWithdrawnAt[modelId][firmware] = uint40(block.timestamp);
         emit FirmwareWithdrawn(modelId, firmware, regulatorId, reasonCode);
     }
@@ -183,9 +206,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     function withdrawModel(uint256 modelId, bytes32 reasonCode) external {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
-        ModelData storage model = _model(modelId);
-        if (model.withdrawnAt != 0) revert DevicesAlreadyWithdrawn(modelId, 0);
-        model.withdrawnAt = uint40(block.timestamp);
+        // As a firmware version's: a second withdrawal's time replaces the first's.
+        _model(modelId).withdrawnAt = uint40(block.timestamp);
         emit ModelWithdrawn(modelId, regulatorId, reasonCode);
     }
 
@@ -239,7 +261,14 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @inheritdoc IDeviceRegistry
     function setProvisioner(address key) external {
-        (uint32 manufacturerId, ) = _participants.activeInstitution(msg.sender, Kinds.MANUFACTURER);
+        IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
+        // A suspended manufacturer may replace its key (its devices bind only once it is active again): the owner of
+        // an account governance recovered from a thief clears the thief's key before it is reinstated.
+        if (
+            m.kind != IParticipantRegistry.Kind.Manufacturer ||
+            (m.status != IParticipantRegistry.Status.Active && m.status != IParticipantRegistry.Status.Suspended)
+        ) revert DevicesNotManufacturer(msg.sender);
+        uint32 manufacturerId = m.id;
         mapping(uint32 => address) storage provisioners = _storage().provisioners;
         if (provisioners[manufacturerId] == key) revert DevicesProvisionerUnchanged(manufacturerId, key);
         provisioners[manufacturerId] = key;
@@ -349,6 +378,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     function writeOwnRecord(
         IRecordRegistry.RecordInput calldata record,
         uint64 deviceId,
+        uint16 firmware,
         Signature calldata deviceSignature
     ) external returns (uint256 recordId) {
         (uint64 patientId, ) = _patientAction();
@@ -359,12 +389,12 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         if (device == address(0)) revert DevicesUnknownDevice(deviceId);
         DeviceData storage d = _patientsDevice(device, patientId);
         if (record.issuedAt < key.boundAt) revert DevicesRecordBeforeBinding(deviceId, record.issuedAt, key.boundAt);
-        // A device's record is the device's word, not the patient's: it signs the document's digest, and it runs an
-        // approved firmware of a model that still stands. Its digest is unique in the stream, so no signature
-        // counts twice.
-        _checkFirmware(d.modelId, d.firmware);
+        // A device's record is the device's word, not the patient's: it signs the document's digest and the firmware
+        // version that measured it, which must be approved, of a model that still stands (a recalled version's
+        // data stays out, whatever its date). Its digest is unique in the stream, so no signature counts twice.
+        _checkFirmware(d.modelId, firmware);
         bytes32 structHash = keccak256(
-            abi.encode(RECORD_TYPEHASH, device, patientId, record.digest, record.recordType, record.issuedAt)
+            abi.encode(RECORD_TYPEHASH, device, patientId, record.digest, record.recordType, record.issuedAt, firmware)
         );
         _checkSigner(device, structHash, deviceSignature);
         return _records.registerSourced(record, IRecordRegistry.Source.Device, deviceId);
@@ -450,8 +480,12 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
 
     /// @inheritdoc IDeviceRegistry
     function provisionerOf(uint32 manufacturerId) external view returns (address) {
+        address account = _participants.accountOf(manufacturerId);
+        if (_participants.memberOf(account).kind != IParticipantRegistry.Kind.Manufacturer) {
+            revert DevicesNotManufacturer(account);
+        }
         address named = _storage().provisioners[manufacturerId];
-        return named != address(0) ? named : _participants.accountOf(manufacturerId);
+        return named != address(0) ? named : account;
     }
 
     /// @inheritdoc IDeviceRegistry

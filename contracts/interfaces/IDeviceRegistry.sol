@@ -177,10 +177,11 @@ interface IDeviceRegistry {
     /// @param firmware The firmware version.
     error DevicesFirmwareNotApproved(uint256 modelId, uint16 firmware);
 
-    /// @notice The firmware version is already withdrawn, or the model already withdrawn.
-    /// @param modelId The model.
-    /// @param firmware The version (0 for a whole model).
-    error DevicesAlreadyWithdrawn(uint256 modelId, uint16 firmware);
+    /// @notice The manufacturer did not ask this regulator to approve this model with these firmware images.
+    /// @param manufacturerId The manufacturer.
+    /// @param modelDigest The model's technical file's digest.
+    /// @param regulatorId The regulator approving.
+    error DevicesNotRequested(uint32 manufacturerId, bytes32 modelDigest, uint32 regulatorId);
 
     /// @notice The signature is not the device's.
     /// @param device The device.
@@ -289,6 +290,11 @@ interface IDeviceRegistry {
     /// @param key The key.
     error DevicesProvisionerUnchanged(uint32 manufacturerId, address key);
 
+    /// @notice The account is not a manufacturer that is active or suspended (setting a provisioning key), or the id
+    /// is not a manufacturer's (asking for its key).
+    /// @param account The account.
+    error DevicesNotManufacturer(address account);
+
     // ------------------------------------------------------------------------------------------------- events
 
     /// @notice A regulator approved a model.
@@ -309,6 +315,18 @@ interface IDeviceRegistry {
     /// @param firmwareDigest The firmware image's digest.
     /// @param regulatorId The approver.
     event FirmwareApproved(uint256 indexed modelId, uint16 firmware, bytes32 firmwareDigest, uint32 regulatorId);
+
+    /// @notice A manufacturer asked a regulator to approve a model with these firmware images.
+    /// @param manufacturerId The manufacturer.
+    /// @param regulatorId The regulator it chose.
+    /// @param modelDigest The model's technical file's digest.
+    /// @param firmwareDigests The firmware images' digests, versions 0, 1, ...
+    event ApprovalRequested(
+        uint32 indexed manufacturerId,
+        uint32 indexed regulatorId,
+        bytes32 modelDigest,
+        bytes32[] firmwareDigests
+    );
 
     /// @notice A regulator withdrew a firmware version (a recalled patch): its devices' anchors are refused until
     /// they run an approved version.
@@ -431,10 +449,23 @@ interface IDeviceRegistry {
     // ------------------------------------------------------------------------------------------------- models
 
     /**
-     * @notice An active regulator approves a device model of a manufacturer, with its first firmware versions.
+     * @notice An active manufacturer asks the active regulator it chooses to approve a model (its technical file)
+     * with these firmware images; asking again (another regulator, other images) replaces the request. Only that
+     * regulator can then approve it, and only with those images.
+     * @dev Reverts with the directory's errors for a caller that is not an active manufacturer or a regulator id
+     * that is not an active regulator, or {DevicesModelExists}. Emits {ApprovalRequested}.
+     * @param regulatorId The regulator.
+     * @param modelDigest The digest of the model's technical file.
+     * @param firmwareDigests The digests of its firmware images, versions 0, 1, ...
+     */
+    function requestApproval(uint32 regulatorId, bytes32 modelDigest, bytes32[] calldata firmwareDigests) external;
+
+    /**
+     * @notice The active regulator a manufacturer asked approves its device model, with the firmware versions it
+     * submitted ({requestApproval}): a rival regulator cannot approve a model first, nor put other images in it.
      * @dev Reverts with the directory's errors for a caller that is not an active regulator or a manufacturer id
-     * that is not an active manufacturer, or {DevicesEmptyDigest} or {DevicesTooManyFirmware}. Emits
-     * {ModelApproved} and a {FirmwareApproved} per version.
+     * that is not an active manufacturer, or {DevicesModelExists}, {DevicesNotRequested}, {DevicesEmptyDigest} or
+     * {DevicesTooManyFirmware}. Emits {ModelApproved} and a {FirmwareApproved} per version.
      * @param manufacturerId The manufacturer.
      * @param modelDigest The digest of the model's technical file.
      * @param firmwareDigests The digests of its approved firmware images (1 to 128), versions 0, 1, ...
@@ -458,10 +489,12 @@ interface IDeviceRegistry {
 
     /**
      * @notice An active regulator withdraws a firmware version: devices running it anchor nothing until they run
-     * an approved version, and none binds with it. Any regulator may: withdrawing only stops things, and governance
-     * can restore a version ({restoreFirmware}).
-     * @dev Reverts with the directory's errors, {DevicesUnknownModel}, {DevicesFirmwareNotApproved} (never
-     * approved) or {DevicesAlreadyWithdrawn}. Emits {FirmwareWithdrawn}.
+     * an approved version, none binds with it and no device record names it. Any regulator may: withdrawing only
+     * stops things, and governance can restore a version ({restoreFirmware}). Withdrawing a withdrawn version again
+     * (another regulator's recall) records its time in place of the first's, so a restoration scheduled against the
+     * first no longer matches.
+     * @dev Reverts with the directory's errors, {DevicesUnknownModel} or {DevicesFirmwareNotApproved} (never
+     * approved). Emits {FirmwareWithdrawn}.
      * @param modelId The model.
      * @param firmware The version.
      * @param reasonCode Why.
@@ -512,7 +545,8 @@ interface IDeviceRegistry {
 
     /**
      * @notice An active regulator withdraws a whole model: none of its devices binds or anchors again.
-     * @dev Reverts with the directory's errors, {DevicesUnknownModel} or {DevicesAlreadyWithdrawn}. Emits
+     * Withdrawing it again records the later time, as for a firmware version.
+     * @dev Reverts with the directory's errors or {DevicesUnknownModel}. Emits
      * {ModelWithdrawn}.
      * @param modelId The model.
      * @param reasonCode Why.
@@ -522,11 +556,13 @@ interface IDeviceRegistry {
     // ------------------------------------------------------------------------------------------- manufacturers
 
     /**
-     * @notice An active manufacturer names the key that provisions its devices at production (a factory's signing
-     * key, kept apart from its institution account), or zero for its own account: its provisioning then survives a
-     * move of its account (a rotation, a recovery), and a manufacturer whose account is a contract (a multisig) can
-     * provision. A new key voids what the previous one provisioned and was not bound yet (a leaked key is replaced).
-     * @dev Reverts with the directory's errors for a caller that is not an active manufacturer, or
+     * @notice A manufacturer names the key that provisions its devices at production (a factory's signing key, kept
+     * apart from its institution account), or zero for its own account: its provisioning then survives a move of its
+     * account (a rotation, a recovery), and a manufacturer whose account is a contract (a multisig) can provision. A
+     * new key voids what the previous one provisioned and was not bound yet (a leaked key is replaced). A suspended
+     * manufacturer may too (its devices bind only once it is reinstated): the owner of an account governance
+     * recovered from a thief replaces the thief's key before the reinstatement.
+     * @dev Reverts with {DevicesNotManufacturer} for a caller that is not a manufacturer active or suspended, or
      * {DevicesProvisionerUnchanged}. Emits {ProvisionerSet}.
      * @param key The provisioning key, or zero.
      */
@@ -597,20 +633,22 @@ interface IDeviceRegistry {
     /**
      * @notice A patient (or a guardian with the act power) writes a record into its own stream, from itself
      * (`deviceId` 0) or from one of its bound devices, which signs the record (`DeviceRecord`: device, patient,
-     * digest, type, time), must run an approved firmware of a model that stands and dates it no earlier than its
-     * binding: a device's record is the device's word. The record is read under consent like any other and can be contributed to research; it is never
-     * a treatment (the claim escrow refuses it).
+     * digest, type, time, and the firmware version that measured it, approved now, of a model that stands) dated no
+     * earlier than its binding: a device's record is the device's word. The record is read under consent like any
+     * other and can be contributed to research; it is never a treatment (the claim escrow refuses it).
      * @dev Reverts with the gateway's errors, {DevicesRecordPatientMismatch}, {DevicesUnknownDevice},
      * {DevicesNotBound}, {DevicesNotPatientsDevice}, {DevicesFirmwareNotApproved}, {DevicesRecordBeforeBinding},
      * {DevicesBadDeviceSignature}, or the record registry's errors. The registry emits `RecordRegistered` (issuer 0) and `RecordSourced`.
      * @param record The record (its patient must be the one acting).
      * @param deviceId The device it comes from, or 0.
+     * @param firmware The firmware version that measured it, as the device signed it (ignored for the patient's own).
      * @param deviceSignature The device's signature over the record, compact (ignored for the patient's own).
      * @return recordId The record's id.
      */
     function writeOwnRecord(
         IRecordRegistry.RecordInput calldata record,
         uint64 deviceId,
+        uint16 firmware,
         Signature calldata deviceSignature
     ) external returns (uint256 recordId);
 
@@ -669,8 +707,9 @@ interface IDeviceRegistry {
     /// @notice EIP-712 type hash of {DeviceBinding}.
     function BINDING_TYPEHASH() external view returns (bytes32);
 
-    /// @notice The key whose provisioning signatures a manufacturer's devices need: the one it named, or its account.
-    /// @dev Reverts with {ParticipantsUnknownInstitution}.
+    /// @notice The key a manufacturer's provisioning signatures are checked against: the one it named, or its
+    /// account (its devices bind only while it is active).
+    /// @dev Reverts with {ParticipantsUnknownInstitution} or {DevicesNotManufacturer}.
     /// @param manufacturerId The manufacturer.
     function provisionerOf(uint32 manufacturerId) external view returns (address);
 
@@ -678,7 +717,7 @@ interface IDeviceRegistry {
     function PROVISIONING_TYPEHASH() external view returns (bytes32);
 
     /// @notice EIP-712 type hash of `DeviceRecord(address device,uint64 patientId,bytes32 digest,uint8 recordType,
-    /// uint40 issuedAt)`, a device's signature over a record of its patient's stream.
+    /// uint40 issuedAt,uint16 firmware)`, a device's signature over a record of its patient's stream.
     function RECORD_TYPEHASH() external view returns (bytes32);
 
     /// @notice EIP-712 type hash of {ReadingAnchor} (with `bytes32 uriHash` last).

@@ -22,13 +22,22 @@ export async function devicesChapter({ n, miip, as, who, keyOf }: Demo): Promise
 
   const manufacturerId = (await miip.participants.memberOf(who("manufacturer").address))!.id;
   const firmware = ["CGM-90 firmware 1.0", "CGM-90 firmware 1.1"].map((f) => keccak256(toUtf8Bytes(f)));
-  const { modelId } = await n.step(
-    "the regulator approves Hanmi Pharma's CGM-90 glucose monitor, firmware 1.0 and 1.1",
+  const cgm = { modelDigest: keccak256(toUtf8Bytes("Hanmi CGM-90 technical file v3")), firmwareDigests: firmware };
+  const regulatorId = (await miip.participants.memberOf(who("regulator").address))!.id;
+  await n.step(
+    "Hanmi Pharma asks the drug safety ministry to approve its CGM-90 glucose monitor, firmware 1.0 and 1.1",
+    as("manufacturer").devices.requestApproval({ regulatorId, ...cgm }),
+  );
+  await n.refused("approving it with another firmware image than the one submitted", () =>
     as("regulator").devices.approveModel({
       manufacturerId,
-      modelDigest: keccak256(toUtf8Bytes("Hanmi CGM-90 technical file v3")),
-      firmwareDigests: firmware,
+      modelDigest: cgm.modelDigest,
+      firmwareDigests: [keccak256(toUtf8Bytes("unreviewed image"))],
     }),
+  );
+  const { modelId } = await n.step(
+    "the ministry approves it as submitted",
+    as("regulator").devices.approveModel({ manufacturerId, ...cgm }),
   );
   // The monitor's key is made in its secure element at the factory; the manufacturer signs it for the model.
   const monitor = hre.ethers.Wallet.createRandom();

@@ -161,13 +161,16 @@ export async function seedNode(
 
   // The researcher buys data in IST: it holds some from the start, as a study's grant would provide.
   await as("treasury").token.transfer(who("researcher").address, IST(5_000));
-  // Patient-generated data: the regulator approved the manufacturer's continuous glucose monitor (model 1) with two
-  // firmware versions; patients bind their monitors (each provisioned by the manufacturer) from the app or the demo.
-  await as("regulator").devices.approveModel({
-    manufacturerId,
+  // Patient-generated data: the manufacturer asked the regulator to approve its continuous glucose monitor with two
+  // firmware versions, and it did (model 1); patients bind their monitors (each provisioned by the manufacturer)
+  // from the app or the demo.
+  const cgm = {
     modelDigest: keccak256(toUtf8Bytes("Hanmi CGM-90 technical file v3")),
     firmwareDigests: [keccak256(toUtf8Bytes("CGM-90 firmware 1.0")), keccak256(toUtf8Bytes("CGM-90 firmware 1.1"))],
-  });
+  };
+  const regulatorId = (await miip.participants.memberOf(who("regulator").address))!.id;
+  await as("manufacturer").devices.requestApproval({ regulatorId, ...cgm });
+  await as("regulator").devices.approveModel({ manufacturerId, ...cgm });
 
   // Records come after enrolment: cover starts at enrolment, so these visits can be claimed.
   const keyOf = async (name: LocalAccountName) => (await as(name).documents.encryptionKey()).publicKey;

@@ -58,19 +58,48 @@ function provisioningArg(value: string | undefined): { r: string; vs: string } {
   return { r: p.r, vs: p.vs };
 }
 
-task("patient-device:approve-model", "A regulator approves a manufacturer's device model and its firmware")
+/** The firmware digests of a task's --firmware flag: 32 bytes of hex each, comma-separated, version 0 first. */
+function firmwareArg(args: Args): string[] {
+  const firmwareDigests = args.firmware!.split(",").map((d) => d.trim());
+  for (const d of firmwareDigests) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(d)) throw new InputError(`--firmware: ${d} is not 32 bytes of hex`);
+  }
+  return firmwareDigests;
+}
+
+task(
+  "patient-device:request-approval",
+  "A manufacturer asks the regulator it chooses to approve a model and its firmware",
+)
+  .addParam("regulator", "The regulator: its id, address or local account name")
+  .addOptionalParam("technicalFile", "The model's technical file (hashed here)")
+  .addOptionalParam("modelDigest", "Its digest, instead of --technical-file")
+  .addParam("firmware", "The firmware images' digests (32 bytes of hex), comma-separated, version 0 first")
+  .addOptionalParam("from", FROM, "manufacturer")
+  .setAction(
+    action(async (args: Args, hre) => {
+      const miip = await connect(hre, args.from);
+      const firmwareDigests = firmwareArg(args);
+      const regulatorId = Number(await institutionIdOf(hre, miip, args.regulator, "regulator"));
+      const modelDigest = digestArg(args, "technicalFile", "modelDigest");
+      const r = await miip.devices.requestApproval({ regulatorId, modelDigest, firmwareDigests });
+      done(
+        `approval of model ${modelDigest} asked of institution ${regulatorId}, ${firmwareDigests.length} firmware version(s)`,
+        r,
+      );
+    }),
+  );
+
+task("patient-device:approve-model", "The regulator a manufacturer asked approves its device model and firmware")
   .addParam("manufacturer", "The manufacturer: its id, address or local account name")
   .addOptionalParam("technicalFile", "The model's technical file (hashed here)")
   .addOptionalParam("modelDigest", "Its digest, instead of --technical-file")
-  .addParam("firmware", "The approved firmware images' digests (32 bytes of hex), comma-separated, version 0 first")
+  .addParam("firmware", "The firmware images' digests (32 bytes of hex) as the manufacturer submitted them")
   .addOptionalParam("from", FROM, "regulator")
   .setAction(
     action(async (args: Args, hre) => {
       const miip = await connect(hre, args.from);
-      const firmwareDigests = args.firmware!.split(",").map((d) => d.trim());
-      for (const d of firmwareDigests) {
-        if (!/^0x[0-9a-fA-F]{64}$/.test(d)) throw new InputError(`--firmware: ${d} is not 32 bytes of hex`);
-      }
+      const firmwareDigests = firmwareArg(args);
       const r = await miip.devices.approveModel({
         manufacturerId: Number(await institutionIdOf(hre, miip, args.manufacturer, "manufacturer")),
         modelDigest: digestArg(args, "technicalFile", "modelDigest"),
@@ -207,8 +236,8 @@ task("patient-device:provisioner", "A manufacturer names the key that provisions
   .addOptionalParam("from", FROM, "manufacturer")
   .setAction(
     action(async (args: Args, hre) => {
-      if (!args.key === !args.clear) throw new InputError("give one of --key or --clear");
       const miip = await connect(hre, args.from);
+      if (!args.key === !args.clear) throw new InputError("give one of --key or --clear");
       const key = args.clear ? ZeroAddress : await accountOf(hre, args.key!, "key");
       const r = await miip.devices.setProvisioner(key);
       done(
@@ -263,7 +292,8 @@ task("patient-device:list", "A patient's devices, the hospitals following them a
         );
       }
       const writers = (await miip.devices.writers(patientId)).map(
-        (w) => `${w.writerId}${w.mayWrite ? "" : " (suspended: cannot write until reinstated)"}`,
+        (w) =>
+          `${w.writerId}${w.mayWrite ? "" : w.status === "suspended" ? " (suspended: cannot write until reinstated)" : ` (${w.status}: cannot write)`}`,
       );
       console.log(
         `${list.length} device(s); followed by institution(s) ${(await miip.devices.followers(patientId)).join(", ") || "none"}; ` +

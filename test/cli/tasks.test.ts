@@ -84,6 +84,21 @@ describe("command line: the operations, against the seeded chain", function () {
 
   it("withdraws a device model's firmware and the model as a regulator; governance restores each by its withdrawal and hands the model on", async function () {
     await loadFixture(seededFixture);
+    // A new model: the manufacturer asks the regulator, which approves it as submitted (and nothing else).
+    const pump = { technicalFile: file("pump.txt", "insulin pump technical file"), firmware: hre.ethers.id("pump fw") };
+    expect(await ok("patient-device:request-approval", { regulator: "regulator", ...pump })).to.match(
+      /^approval of model 0x[0-9a-f]{64} asked of institution \d+, 1 firmware version\(s\)/,
+    );
+    expect(
+      await fails("patient-device:approve-model", {
+        manufacturer: "manufacturer",
+        ...pump,
+        firmware: hre.ethers.id("x"),
+      }),
+    ).to.match(/^error: DevicesNotRequested/);
+    expect(await ok("patient-device:approve-model", { manufacturer: "manufacturer", ...pump })).to.match(
+      /^model 2 approved with 1 firmware version\(s\)/,
+    );
     expect(await ok("patient-device:withdraw-firmware", { model: "1", firmware: "1", reason: "bad-patch" })).to.match(
       /^model 1: firmware version 1 withdrawn/,
     );

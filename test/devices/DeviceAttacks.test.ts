@@ -24,7 +24,7 @@ describe("Patient-generated data: the attackers' side", function () {
       const s = await escrowFixture();
       const { claims, devices, participants, patientA, hospital, ids } = s;
       const record = await s.record(ids.patientA, RECORD_TYPES["lab-result"]);
-      await asPatient(participants, patientA, ids.patientA, devices, "writeOwnRecord", [record, 0, NO_SIG]);
+      await asPatient(participants, patientA, ids.patientA, devices, "writeOwnRecord", [record, 0, 0, NO_SIG]);
       const own = await s.records.recordCount();
       // The hospital, named as a writer, writes into the stream too: still not care it documented.
       await asPatient(participants, patientA, ids.patientA, devices, "setWriter", [ids.hospital, true]);
@@ -89,7 +89,7 @@ describe("Patient-generated data: the attackers' side", function () {
         issuedAt: now,
         uri: "ipfs://self-reported",
       };
-      await asPatient(participants, patientA, patientId, devices, "writeOwnRecord", [selfReported, 0, NO_SIG]);
+      await asPatient(participants, patientA, patientId, devices, "writeOwnRecord", [selfReported, 0, 0, NO_SIG]);
       const own = await records.recordCount();
       await s.asA("optIn", [1]);
       await expect(s.asA("contribute", [1, hre.ethers.id("c"), "ipfs://c", [own]]))
@@ -163,7 +163,7 @@ describe("Patient-generated data: the attackers' side", function () {
           "ipfs://batch-1",
         )
         .and.not.to.emit(devices, "MonitoringNotice");
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "rival data"), 1, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "rival data"), 1, 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesNotPatientsDevice")
         .withArgs(rival.address, patients.a);
       await expect(s.asA("revokeDevice", [rival.address]))

@@ -38,6 +38,7 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       .to.be.revertedWithCustomError(devices, "DevicesNotProvisioned")
       .withArgs(madeUp.address, 1);
     // A key provisioned for model 1 presented as a model 2 device.
+    await s.request(hre.ethers.id("pump"), [hre.ethers.id("p1")]);
     await devices.connect(s.regulator).approveModel(ids.manufacturer, hre.ethers.id("pump"), [hre.ethers.id("p1")]);
     const real = deviceKey("real cgm");
     const asPump = await s.signBinding(real, patients.a, { modelId: 2 });
@@ -60,16 +61,16 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     const key = deviceKey("cgm");
     await s.bind(key);
     const typed = await s.ownRecord(patients.a, "typed by the patient");
-    await expect(s.asA("writeOwnRecord", [typed, 1, NO_SIG]))
+    await expect(s.asA("writeOwnRecord", [typed, 1, 0, NO_SIG]))
       .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
       .withArgs(key.address);
     // Signed for another patient, or another digest: refused.
     const other = await s.ownRecord(patients.b, "typed by the patient");
-    await expect(s.asA("writeOwnRecord", [typed, 1, await s.signRecord(key, other)]))
+    await expect(s.asA("writeOwnRecord", [typed, 1, 0, await s.signRecord(key, other)]))
       .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
       .withArgs(key.address);
     await devices.connect(s.regulator).withdrawModel(1, code("recall"));
-    await expect(s.asA("writeOwnRecord", [typed, 1, await s.signRecord(key, typed)]))
+    await expect(s.asA("writeOwnRecord", [typed, 1, 0, await s.signRecord(key, typed)]))
       .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
       .withArgs(1, 0);
     expect(await records.recordCount()).to.equal(0);
@@ -88,14 +89,14 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       issuedAt: now,
       uri: "ipfs://x",
     };
-    await s.asB("writeOwnRecord", [squat, 0, NO_SIG]);
+    await s.asB("writeOwnRecord", [squat, 0, 0, NO_SIG]);
     const hospitals = { ...squat, patientId: patients.a, uri: "ipfs://lab" };
     await records.connect(s.hospital).registerBatch([hospitals, { ...hospitals, digest: hre.ethers.id("second") }]);
     expect(await records.recordIdOf(digest)).to.equal(2);
     expect(await records.ownRecordIdOf(patients.b, digest)).to.equal(1);
     expect(await records.ownRecordIdOf(patients.a, digest)).to.equal(0);
     // Within one stream a digest is still written once.
-    await expect(s.asB("writeOwnRecord", [squat, 0, NO_SIG]))
+    await expect(s.asB("writeOwnRecord", [squat, 0, 0, NO_SIG]))
       .to.be.revertedWithCustomError(records, "RecordsDuplicateDigest")
       .withArgs(0, digest, 1);
   });
@@ -114,7 +115,7 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       uri: "ipfs://k",
     });
     const own = { patientId: patients.a, digest, recordType: DEVICE_READINGS, issuedAt: now, uri: "ipfs://own" };
-    await s.asA("writeOwnRecord", [own, 0, NO_SIG]);
+    await s.asA("writeOwnRecord", [own, 0, 0, NO_SIG]);
     expect(await records.ownRecordIdOf(patients.a, digest)).to.equal(2);
     expect(await records.recordIdOf(key)).to.equal(1);
   });
@@ -340,22 +341,22 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     await s.sendAnchor(key, await s.day(key, 1));
     // A "reading" from a month before the patient had the device, signed by it.
     const backdated = { ...(await s.ownRecord(patients.a, "last month")), issuedAt: boundAt - 10 * DAY };
-    await expect(s.asA("writeOwnRecord", [backdated, deviceId, await s.signRecord(key, backdated)]))
+    await expect(s.asA("writeOwnRecord", [backdated, deviceId, 0, await s.signRecord(key, backdated)]))
       .to.be.revertedWithCustomError(devices, "DevicesRecordBeforeBinding")
       .withArgs(deviceId, backdated.issuedAt, boundAt);
     const justBefore = { ...backdated, issuedAt: boundAt - 1 };
-    await expect(s.asA("writeOwnRecord", [justBefore, deviceId, await s.signRecord(key, justBefore)]))
+    await expect(s.asA("writeOwnRecord", [justBefore, deviceId, 0, await s.signRecord(key, justBefore)]))
       .to.be.revertedWithCustomError(devices, "DevicesRecordBeforeBinding")
       .withArgs(deviceId, boundAt - 1, boundAt);
     expect(await records.recordCount()).to.equal(0);
     // From the binding's second on, and the patient's own word about any time: accepted.
     const atBinding = { ...backdated, issuedAt: boundAt };
-    await expect(s.asA("writeOwnRecord", [atBinding, deviceId, await s.signRecord(key, atBinding)])).to.emit(
+    await expect(s.asA("writeOwnRecord", [atBinding, deviceId, 0, await s.signRecord(key, atBinding)])).to.emit(
       records,
       "RecordSourced",
     );
     const ownWord = { ...(await s.ownRecord(patients.a, "diary")), issuedAt: boundAt - 10 * DAY };
-    await expect(s.asA("writeOwnRecord", [ownWord, 0, NO_SIG])).to.emit(records, "RecordSourced");
+    await expect(s.asA("writeOwnRecord", [ownWord, 0, 0, NO_SIG])).to.emit(records, "RecordSourced");
     expect(await records.recordCount()).to.equal(2);
   });
 
@@ -367,12 +368,11 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       const b = await s.signBinding(key, patients.a);
       return s.asA("bindDevice", [b.binding, b.signature, await s.provision(key.address, 1, maker)]);
     };
-    // Nobody but an active manufacturer names a provisioning key: not a stranger, not a regulator, not the hospital.
+    // Nobody but the manufacturer names its provisioning key: not a stranger, not a regulator, not the hospital.
     for (const who of [s.stranger, s.regulator, s.hospital]) {
-      await expect(devices.connect(who).setProvisioner(factory.address)).to.be.revertedWithCustomError(
-        participants,
-        who === s.stranger ? "ParticipantsNotActive" : "ParticipantsWrongKind",
-      );
+      await expect(devices.connect(who).setProvisioner(factory.address))
+        .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
+        .withArgs(who.address);
     }
     expect(await devices.provisionerOf(ids.manufacturer)).to.equal(s.manufacturer.address);
     await expect(devices.connect(s.manufacturer).setProvisioner(factory.address))
@@ -399,10 +399,9 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     const shipped = deviceKey("shipped before the move");
     await expect(bindWith(shipped, factory)).to.emit(devices, "DeviceBound");
     // The old account names nothing any more; the new one replaces a leaked factory key, voiding its signatures.
-    await expect(devices.connect(s.manufacturer).setProvisioner(s.manufacturer.address)).to.be.revertedWithCustomError(
-      participants,
-      "ParticipantsNotActive",
-    );
+    await expect(devices.connect(s.manufacturer).setProvisioner(s.manufacturer.address))
+      .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
+      .withArgs(s.manufacturer.address);
     const factory2 = deviceKey("factory HSM 2");
     await devices.connect(moved).setProvisioner(factory2.address);
     const leaked = deviceKey("provisioned by the leaked key");
@@ -417,6 +416,173 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       "ParticipantsNotActive",
     );
     expect(await devices.deviceCount()).to.equal(2);
+  });
+
+  describe("third audit", function () {
+    it("F1: the owner of a manufacturer account recovered from a thief replaces the thief's provisioning key while suspended, before its reinstatement", async function () {
+      const s = await devicesFixture();
+      const { devices, participants, manager, deployer, patients, ids } = s;
+      const thiefKey = deviceKey("thief's provisioning key");
+      await devices.connect(s.manufacturer).setProvisioner(thiefKey.address); // the thief holds the account
+      await participants.connect(s.registrar).suspend(ids.manufacturer, code("stolen"));
+      const owner = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
+      await s.deployer.sendTransaction({ to: owner.address, value: hre.ethers.parseEther("1") });
+      const recover = participants.interface.encodeFunctionData("recoverAccount", [ids.manufacturer, owner.address]);
+      await governorCall(manager, deployer, participants, recover);
+      // Suspended, the recovered owner clears the thief's key; the thief, holding the old account, no longer can.
+      await expect(devices.connect(s.manufacturer).setProvisioner(thiefKey.address))
+        .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
+        .withArgs(s.manufacturer.address);
+      await expect(devices.connect(owner).setProvisioner(hre.ethers.ZeroAddress))
+        .to.emit(devices, "ProvisionerSet")
+        .withArgs(ids.manufacturer, hre.ethers.ZeroAddress);
+      expect(await devices.provisionerOf(ids.manufacturer)).to.equal(owner.address);
+      const { statusChangedAt } = await participants.institution(ids.manufacturer);
+      const reinstate = participants.interface.encodeFunctionData("reinstate", [
+        ids.manufacturer,
+        statusChangedAt,
+        code("recovered"),
+      ]);
+      await governorCall(manager, deployer, participants, reinstate);
+      // What the thief's key provisions binds nothing; the owner's provisioning binds.
+      const fake = deviceKey("made up by the thief");
+      const forged = await s.signBinding(fake, patients.a);
+      await expect(
+        s.asA("bindDevice", [forged.binding, forged.signature, await s.provision(fake.address, 1, thiefKey)]),
+      )
+        .to.be.revertedWithCustomError(devices, "DevicesNotProvisioned")
+        .withArgs(fake.address, 1);
+      const real = deviceKey("real, after the recovery");
+      const b = await s.signBinding(real, patients.a);
+      await expect(s.asA("bindDevice", [b.binding, b.signature, await s.provision(real.address, 1, owner)])).to.emit(
+        devices,
+        "DeviceBound",
+      );
+      // A retired manufacturer names nothing; nor does an institution of another kind.
+      await expect(devices.connect(s.regulator).setProvisioner(thiefKey.address))
+        .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
+        .withArgs(s.regulator.address);
+      const retire = participants.interface.encodeFunctionData("retire", [ids.manufacturer, code("closed")]);
+      await governorCall(manager, deployer, participants, retire);
+      await expect(devices.connect(owner).setProvisioner(thiefKey.address))
+        .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
+        .withArgs(owner.address);
+    });
+
+    it("F3: a genuine recall made while a rival's withdrawal stands is recorded, and a restoration scheduled against the rival's no longer matches", async function () {
+      const s = await devicesFixture();
+      const { devices, participants, manager, deployer } = s;
+      await devices.connect(s.otherRegulator).withdrawFirmware(1, 1, code("rival"));
+      const rivals = await devices.firmwareWithdrawnAt(1, 1);
+      const target = await devices.getAddress();
+      const restore = devices.interface.encodeFunctionData("restoreFirmware", [1, 1, rivals, code("mistaken")]);
+      await manager.connect(deployer).schedule(target, restore, 0);
+      // The model's own regulator finds a real defect meanwhile: its recall is recorded, with its time.
+      await time.increase(DAY);
+      await expect(devices.connect(s.regulator).withdrawFirmware(1, 1, code("real defect")))
+        .to.emit(devices, "FirmwareWithdrawn")
+        .withArgs(1, 1, s.ids.regulator, code("real defect"));
+      const real = await devices.firmwareWithdrawnAt(1, 1);
+      await time.increaseTo(rivals + (await participants.onboardingDelay()));
+      await expect(manager.connect(deployer).execute(target, restore))
+        .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
+        .withArgs(1, 1, rivals, real);
+      expect(await devices.isApproved(1, 1)).to.equal(false);
+      // The same for a model.
+      await devices.connect(s.otherRegulator).withdrawModel(1, code("rival"));
+      const modelRivals = (await devices.getModel(1)).withdrawnAt;
+      await time.increase(60);
+      await devices.connect(s.regulator).withdrawModel(1, code("real"));
+      expect((await devices.getModel(1)).withdrawnAt).to.be.greaterThan(modelRivals);
+    });
+
+    it("F4: a rival regulator cannot approve a model first, nor with its own firmware image: only the regulator the manufacturer asked, with the images it submitted", async function () {
+      const s = await devicesFixture();
+      const { devices, participants, ids } = s;
+      const pump = hre.ethers.id("pump technical file");
+      const submitted = [hre.ethers.id("pump fw 1.0")];
+      // Nothing asked yet: nobody approves.
+      await expect(devices.connect(s.regulator).approveModel(ids.manufacturer, pump, submitted))
+        .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
+        .withArgs(ids.manufacturer, pump, ids.regulator);
+      // Only an active manufacturer asks, only an active regulator; never for a model approved already.
+      await expect(
+        devices.connect(s.hospital).requestApproval(ids.regulator, pump, submitted),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsWrongKind");
+      await expect(
+        devices.connect(s.manufacturer).requestApproval(ids.hospital, pump, submitted),
+      ).to.be.revertedWithCustomError(participants, "ParticipantsWrongKind");
+      const cgm = hre.ethers.id("CGM technical file");
+      await expect(devices.connect(s.manufacturer).requestApproval(ids.regulator, cgm, submitted))
+        .to.be.revertedWithCustomError(devices, "DevicesModelExists")
+        .withArgs(1);
+      await expect(devices.connect(s.manufacturer).requestApproval(ids.regulator, pump, submitted))
+        .to.emit(devices, "ApprovalRequested")
+        .withArgs(ids.manufacturer, ids.regulator, pump, submitted);
+      // The rival, watching, approves first with its own image, or with the submitted one: refused either way.
+      await expect(devices.connect(s.otherRegulator).approveModel(ids.manufacturer, pump, [hre.ethers.id("rival fw")]))
+        .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
+        .withArgs(ids.manufacturer, pump, ids.regulator2);
+      await expect(devices.connect(s.otherRegulator).approveModel(ids.manufacturer, pump, submitted))
+        .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
+        .withArgs(ids.manufacturer, pump, ids.regulator2);
+      // The regulator asked cannot change the images either.
+      await expect(
+        devices.connect(s.regulator).approveModel(ids.manufacturer, pump, [...submitted, hre.ethers.id("x")]),
+      )
+        .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
+        .withArgs(ids.manufacturer, pump, ids.regulator);
+      expect(await devices.modelCount()).to.equal(1);
+      // The manufacturer may ask another regulator instead: the first one's approval is then refused.
+      await devices.connect(s.manufacturer).requestApproval(ids.regulator2, pump, submitted);
+      await expect(devices.connect(s.regulator).approveModel(ids.manufacturer, pump, submitted))
+        .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
+        .withArgs(ids.manufacturer, pump, ids.regulator);
+      await expect(devices.connect(s.otherRegulator).approveModel(ids.manufacturer, pump, submitted))
+        .to.emit(devices, "ModelApproved")
+        .withArgs(2, ids.manufacturer, ids.regulator2, pump);
+      // The request is spent: the same approval again is refused as a model that exists.
+      await expect(devices.connect(s.otherRegulator).approveModel(ids.manufacturer, pump, submitted))
+        .to.be.revertedWithCustomError(devices, "DevicesModelExists")
+        .withArgs(2);
+    });
+
+    it("F5: provisionerOf refuses an institution that is not a manufacturer, and an unknown id", async function () {
+      const s = await devicesFixture();
+      const { devices, participants, ids } = s;
+      await expect(devices.provisionerOf(ids.hospital))
+        .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
+        .withArgs(s.hospital.address);
+      await expect(devices.provisionerOf(99))
+        .to.be.revertedWithCustomError(participants, "ParticipantsUnknownInstitution")
+        .withArgs(99);
+      expect(await devices.provisionerOf(ids.manufacturer)).to.equal(s.manufacturer.address);
+    });
+
+    it("F6: a device's record names the firmware that measured it: a recalled version's data stays out, whatever its date", async function () {
+      const s = await devicesFixture();
+      const { devices, records, patients } = s;
+      const key = deviceKey("cgm");
+      const deviceId = await s.bind(key);
+      await time.increase(DAY);
+      const report = await s.ownRecord(patients.a, "measured on 1.0");
+      // Version 0 is recalled; the device moves to 1 and anchors on it.
+      await devices.connect(s.regulator).withdrawFirmware(1, 0, code("drift"));
+      await s.sendAnchor(key, { ...(await s.day(key, 1)), firmware: 1 });
+      await expect(s.asA("writeOwnRecord", [report, deviceId, 0, await s.signRecord(key, report, 0)]))
+        .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
+        .withArgs(1, 0);
+      // Presented as measured on 1 with the device's signature for 0: not the device's word.
+      await expect(s.asA("writeOwnRecord", [report, deviceId, 1, await s.signRecord(key, report, 0)]))
+        .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
+        .withArgs(key.address);
+      expect(await records.recordCount()).to.equal(0);
+      const later = await s.ownRecord(patients.a, "measured on 1.1");
+      await expect(s.asA("writeOwnRecord", [later, deviceId, 1, await s.signRecord(key, later, 1)])).to.emit(
+        records,
+        "RecordSourced",
+      );
+    });
   });
 
   it("a device's first anchor cannot reach back before its binding", async function () {

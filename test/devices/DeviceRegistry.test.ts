@@ -21,8 +21,9 @@ const Status = { None: 0, Bound: 1, Revoked: 2 } as const;
 describe("DeviceRegistry", function () {
   describe("models and firmware", function () {
     it("lets an active regulator approve a manufacturer's model with its firmware, each version an event", async function () {
-      const { devices, regulator, ids } = await devicesFixture();
+      const { devices, regulator, ids, request } = await devicesFixture();
       const firmware = [hre.ethers.id("2.0"), hre.ethers.id("2.1"), hre.ethers.id("2.2")];
+      await request(hre.ethers.id("pump"), firmware);
       await expect(devices.connect(regulator).approveModel(ids.manufacturer, hre.ethers.id("pump"), firmware))
         .to.emit(devices, "ModelApproved")
         .withArgs(2, ids.manufacturer, ids.regulator, hre.ethers.id("pump"))
@@ -43,7 +44,7 @@ describe("DeviceRegistry", function () {
     });
 
     it("refuses a model from anyone but an active regulator, for anyone but an active manufacturer, or with an empty digest, no firmware or more than 128 versions", async function () {
-      const { devices, regulator, manufacturer, participants, ids } = await devicesFixture();
+      const { devices, regulator, manufacturer, participants, ids, request } = await devicesFixture();
       const fw = [hre.ethers.id("fw")];
       await expect(
         devices.connect(manufacturer).approveModel(ids.manufacturer, hre.ethers.id("self-approved"), fw),
@@ -57,10 +58,12 @@ describe("DeviceRegistry", function () {
       await expect(
         devices.connect(regulator).approveModel(ids.manufacturer, hre.ethers.id("m"), []),
       ).to.be.revertedWithCustomError(devices, "DevicesEmptyDigest");
+      await request(hre.ethers.id("m"), [fw[0], hre.ethers.ZeroHash]);
       await expect(
         devices.connect(regulator).approveModel(ids.manufacturer, hre.ethers.id("m"), [fw[0], hre.ethers.ZeroHash]),
       ).to.be.revertedWithCustomError(devices, "DevicesEmptyDigest");
       const many = Array.from({ length: 129 }, (_, i) => hre.ethers.id(`fw ${i}`));
+      await request(hre.ethers.id("m"), many);
       await expect(devices.connect(regulator).approveModel(ids.manufacturer, hre.ethers.id("m"), many))
         .to.be.revertedWithCustomError(devices, "DevicesTooManyFirmware")
         .withArgs(2);
@@ -69,7 +72,7 @@ describe("DeviceRegistry", function () {
     });
 
     it("lets only the model's own regulator approve a patch, up to 128 versions, never for a withdrawn model", async function () {
-      const { devices, regulator, otherRegulator, ids } = await devicesFixture();
+      const { devices, regulator, otherRegulator, ids, request } = await devicesFixture();
       await expect(devices.connect(regulator).approveFirmware(1, hre.ethers.id("fw 1.2")))
         .to.emit(devices, "FirmwareApproved")
         .withArgs(1, 2, hre.ethers.id("fw 1.2"), ids.regulator);
@@ -84,6 +87,7 @@ describe("DeviceRegistry", function () {
         "DevicesEmptyDigest",
       );
       const full = Array.from({ length: 128 }, (_, i) => hre.ethers.id(`fw ${i}`));
+      await request(hre.ethers.id("full"), full);
       await devices.connect(regulator).approveModel(ids.manufacturer, hre.ethers.id("full"), full);
       await expect(devices.connect(regulator).approveFirmware(2, hre.ethers.id("one more")))
         .to.be.revertedWithCustomError(devices, "DevicesTooManyFirmware")
@@ -95,7 +99,7 @@ describe("DeviceRegistry", function () {
       expect((await devices.getModel(1)).firmwareCount).to.equal(3);
     });
 
-    it("lets any active regulator withdraw a firmware version or a model, once, and nobody else", async function () {
+    it("lets any active regulator withdraw a firmware version or a model, again recording the later time, and nobody else", async function () {
       const { devices, regulator, otherRegulator, manufacturer, participants, ids } = await devicesFixture();
       await expect(devices.connect(manufacturer).withdrawFirmware(1, 0, code("x"))).to.be.revertedWithCustomError(
         participants,
@@ -107,9 +111,13 @@ describe("DeviceRegistry", function () {
       expect(await devices.isApproved(1, 1)).to.equal(false);
       expect(await devices.isApproved(1, 0)).to.equal(true);
       expect((await devices.getModel(1)).withdrawnFirmware).to.equal(2n);
+      const first = await devices.firmwareWithdrawnAt(1, 1);
+      // A second regulator's recall of the same version is recorded: its time replaces the first's.
       await expect(devices.connect(regulator).withdrawFirmware(1, 1, code("again")))
-        .to.be.revertedWithCustomError(devices, "DevicesAlreadyWithdrawn")
-        .withArgs(1, 1);
+        .to.emit(devices, "FirmwareWithdrawn")
+        .withArgs(1, 1, ids.regulator, code("again"));
+      expect(await devices.firmwareWithdrawnAt(1, 1)).to.equal(first + 1n);
+      expect((await devices.getModel(1)).withdrawnFirmware).to.equal(2n);
       await expect(devices.connect(regulator).withdrawFirmware(1, 2, code("never approved")))
         .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
         .withArgs(1, 2);
@@ -123,12 +131,11 @@ describe("DeviceRegistry", function () {
       await expect(devices.connect(regulator).withdrawModel(1, code("recall")))
         .to.emit(devices, "ModelWithdrawn")
         .withArgs(1, ids.regulator, code("recall"));
-      const withdrawnAt = await time.latest();
       expect(await devices.isApproved(1, 0)).to.equal(false);
       await expect(devices.connect(otherRegulator).withdrawModel(1, code("again")))
-        .to.be.revertedWithCustomError(devices, "DevicesAlreadyWithdrawn")
-        .withArgs(1, 0);
-      expect((await devices.getModel(1)).withdrawnAt).to.equal(withdrawnAt);
+        .to.emit(devices, "ModelWithdrawn")
+        .withArgs(1, ids.regulator2, code("again"));
+      expect((await devices.getModel(1)).withdrawnAt).to.equal(await time.latest());
     });
   });
 
@@ -352,20 +359,20 @@ describe("DeviceRegistry", function () {
       const key = deviceKey("cgm");
       await s.bind(key);
       const diary = await s.ownRecord(patients.a, "diary", 1);
-      await expect(s.asA("writeOwnRecord", [diary, 0, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [diary, 0, 0, NO_SIG]))
         .to.emit(records, "RecordRegistered")
         .withArgs(1, patients.a, 0, 1, diary.issuedAt, diary.digest, diary.uri, 0)
         .and.to.emit(records, "RecordSourced")
         .withArgs(1, patients.a, Source.Patient, 0);
       const report = await s.ownRecord(patients.a, "monthly report");
       // The device's record is its word: the phone cannot write one in the device's name without it.
-      await expect(s.asA("writeOwnRecord", [report, 1, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [report, 1, 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
         .withArgs(key.address);
-      await expect(s.asA("writeOwnRecord", [report, 1, await s.signRecord(deviceKey("phone"), report)]))
+      await expect(s.asA("writeOwnRecord", [report, 1, 0, await s.signRecord(deviceKey("phone"), report)]))
         .to.be.revertedWithCustomError(devices, "DevicesBadDeviceSignature")
         .withArgs(key.address);
-      await expect(s.asGuardianOfA("writeOwnRecord", [report, 1, await s.signRecord(key, report)]))
+      await expect(s.asGuardianOfA("writeOwnRecord", [report, 1, 0, await s.signRecord(key, report)]))
         .to.emit(records, "RecordSourced")
         .withArgs(2, patients.a, Source.Device, 1);
       expect(await records.sourceOf(1)).to.deep.equal([BigInt(Source.Patient), 0n]);
@@ -390,20 +397,20 @@ describe("DeviceRegistry", function () {
       const theirs = deviceKey("their cgm");
       await s.bind(mine);
       await s.bind(theirs, "b");
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.b, "for b"), 0, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.b, "for b"), 0, 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesRecordPatientMismatch")
         .withArgs(patients.a, patients.b);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 9, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 9, 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesUnknownDevice")
         .withArgs(9);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 2, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 2, 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesNotPatientsDevice")
         .withArgs(theirs.address, patients.a);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x", 99), 0, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x", 99), 0, 0, NO_SIG]))
         .to.be.revertedWithCustomError(records, "RecordsUnknownRecordType")
         .withArgs(0, 99);
       await s.asA("revokeDevice", [mine.address]);
-      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 1, NO_SIG]))
+      await expect(s.asA("writeOwnRecord", [await s.ownRecord(patients.a, "x"), 1, 0, NO_SIG]))
         .to.be.revertedWithCustomError(devices, "DevicesNotBound")
         .withArgs(mine.address, Status.Revoked);
       await expect(
@@ -564,7 +571,10 @@ describe("DeviceRegistry: what devices and the record registry take from each ot
       records,
       "RecordsPaused",
     );
-    await expect(s.asA("writeOwnRecord", [record, 0, NO_SIG])).to.be.revertedWithCustomError(records, "RecordsPaused");
+    await expect(s.asA("writeOwnRecord", [record, 0, 0, NO_SIG])).to.be.revertedWithCustomError(
+      records,
+      "RecordsPaused",
+    );
     await hre.network.provider.send("hardhat_stopImpersonatingAccount", [at]);
     expect(await records.recordCount()).to.equal(0);
   });

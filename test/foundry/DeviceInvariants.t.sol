@@ -64,11 +64,13 @@ contract DeviceHandler is SuiteDeployer {
         );
         manufacturer = VM.addr(MANUFACTURER_KEY);
         uint32 manufacturerId = _onboard(manufacturer, IParticipantRegistry.Kind.Manufacturer);
-        _onboard(regulator, IParticipantRegistry.Kind.Regulator);
+        uint32 regulatorId = _onboard(regulator, IParticipantRegistry.Kind.Regulator);
         for (uint256 p = 0; p < PATIENTS; ++p) patientIds[p] = _registerPatient(patients[p]);
         bytes32[] memory firmware = new bytes32[](2);
         firmware[0] = keccak256("fw 1.0");
         firmware[1] = keccak256("fw 1.1");
+        VM.prank(manufacturer);
+        devices.requestApproval(regulatorId, keccak256("cgm"), firmware);
         VM.prank(regulator);
         devices.approveModel(manufacturerId, keccak256("cgm"), firmware);
     }

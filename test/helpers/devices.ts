@@ -62,12 +62,13 @@ async function devicesBuilt() {
   await participants
     .connect(s.patientA)
     .setGuardian(guardianCommitment(patients.a, s.guardian.address, GUARDIAN_SALT), 2 /* POWER_ACT */);
-  await devices
-    .connect(s.regulator)
-    .approveModel(ids.manufacturer, hre.ethers.id("CGM technical file"), [
-      hre.ethers.id("fw 1.0"),
-      hre.ethers.id("fw 1.1"),
-    ]);
+  /** The manufacturer asks `regulatorId` (the first regulator unless said) to approve a model with this firmware. */
+  async function request(modelDigest: string, firmware: string[], regulatorId: bigint = ids.regulator) {
+    await devices.connect(s.manufacturer).requestApproval(regulatorId, modelDigest, firmware);
+  }
+  const cgm = [hre.ethers.id("fw 1.0"), hre.ethers.id("fw 1.1")];
+  await request(hre.ethers.id("CGM technical file"), cgm);
+  await devices.connect(s.regulator).approveModel(ids.manufacturer, hre.ethers.id("CGM technical file"), cgm);
   const far = (await time.latest()) + 365 * DAY;
   await asPatient(participants, s.patientA, patients.a, consent, "grant", [
     {
@@ -114,14 +115,15 @@ async function devicesBuilt() {
     return (await devices.deviceOf(key.address)).deviceId;
   }
 
-  /** The device's signature over a record of its patient's stream. */
-  async function signRecord(key: BaseWallet, record: Awaited<ReturnType<typeof ownRecord>>) {
+  /** The device's signature over a record of its patient's stream, measured by `firmware` (0 unless said). */
+  async function signRecord(key: BaseWallet, record: Awaited<ReturnType<typeof ownRecord>>, firmware = 0) {
     const message = {
       device: key.address,
       patientId: record.patientId,
       digest: record.digest,
       recordType: record.recordType,
       issuedAt: record.issuedAt,
+      firmware,
     };
     return compactSignature(await key.signTypedData(domain, DEVICE_RECORD_TYPES, message));
   }
@@ -183,6 +185,7 @@ async function devicesBuilt() {
     ids,
     patients,
     otherRegulator,
+    request,
     domain,
     far,
     provision,

@@ -251,8 +251,8 @@ describe("SDK: patient-generated data, through the client a dApp uses", function
     const patientId = await patient.patients.myId();
     // In order of the current naming; the suspended hospital stays named, and says it may not write.
     const expected = [
-      { writerId: hospitalId, mayWrite: false },
-      { writerId: pharmacyId, mayWrite: true },
+      { writerId: hospitalId, mayWrite: false, status: "suspended" },
+      { writerId: pharmacyId, mayWrite: true, status: "active" },
     ];
     expect(await patient.devices.writers()).to.deep.equal(expected);
     expect(await as("stranger").devices.writers(patientId)).to.deep.equal(expected);

@@ -86,6 +86,7 @@ const AUTHORISATION_ERRORS = new Set([
   "PaymentsNotPatient",
   "RecordsNotPatientStreams", // not the device registry
   "DevicesWriterNotNamed", // an institution the patient did not name as a writer
+  "DevicesNotManufacturer", // setProvisioner: the caller is no manufacturer (active or suspended)
   "DevicesNotFollowing", // unfollow: the caller (by its institution id) does not follow the patient
   "NotAManagedContract",
 ]);
@@ -470,9 +471,9 @@ describe("Access matrix: every state-changing function, as every actor, against 
     // following A's devices under its emergency access (which its suspension, below, makes lapse).
     const { devices } = s;
     const devicesAt = devicesDomain(31337n, await devices.getAddress());
-    await devices
-      .connect(s.regulator)
-      .approveModel(ids.manufacturer, hre.ethers.id("matrix model"), [hre.ethers.id("fw 1"), hre.ethers.id("fw 2")]);
+    const matrixFirmware = [hre.ethers.id("fw 1"), hre.ethers.id("fw 2")];
+    await devices.connect(s.manufacturer).requestApproval(regulator, hre.ethers.id("matrix model"), matrixFirmware);
+    await devices.connect(s.regulator).approveModel(ids.manufacturer, hre.ethers.id("matrix model"), matrixFirmware);
     const monitor = new hre.ethers.Wallet(hre.ethers.id("matrix glucose monitor"));
     /** A device's signature binding it to patient A (model 1, firmware 0), and the manufacturer's provisioning. */
     const binding = async (wallet: InstanceType<typeof hre.ethers.Wallet>) => {
@@ -1579,14 +1580,28 @@ describe("Access matrix: every state-changing function, as every actor, against 
       }),
     },
     DeviceRegistry: {
-      approveModel: async (c) => ({
+      requestApproval: async (c) => ({
         target: c.address.devices,
-        data: c.devices.interface.encodeFunctionData("approveModel", [
-          c.ids.manufacturer,
+        data: c.devices.interface.encodeFunctionData("requestApproval", [
+          c.ids.regulator,
           hre.ethers.id("another model"),
           [hre.ethers.id("fw")],
         ]),
       }),
+      approveModel: async (c) => {
+        // The manufacturer asked the regulator first.
+        await c.devices
+          .connect(c.manufacturer)
+          .requestApproval(c.ids.regulator, hre.ethers.id("another model"), [hre.ethers.id("fw")]);
+        return {
+          target: c.address.devices,
+          data: c.devices.interface.encodeFunctionData("approveModel", [
+            c.ids.manufacturer,
+            hre.ethers.id("another model"),
+            [hre.ethers.id("fw")],
+          ]),
+        };
+      },
       approveFirmware: async (c) => ({
         target: c.address.devices,
         data: c.devices.interface.encodeFunctionData("approveFirmware", [1, hre.ethers.id("fw 3")]),
@@ -1647,13 +1662,14 @@ describe("Access matrix: every state-changing function, as every actor, against 
             digest: record.digest,
             recordType: record.recordType,
             issuedAt: record.issuedAt,
+            firmware: 0,
           }),
         );
         return viaGateway(
           c,
           a,
           c.address.devices,
-          c.devices.interface.encodeFunctionData("writeOwnRecord", [record, 1, signature]),
+          c.devices.interface.encodeFunctionData("writeOwnRecord", [record, 1, 0, signature]),
         );
       },
       restoreModel: async (c) => {

@@ -1348,9 +1348,10 @@ function Devices() {
       <h3>{t("writers")}</h3>
       <p className="hint">{t("writersHint")}</p>
       <ul>
-        {data.data?.writers.map(({ writerId: id, mayWrite }) => (
+        {data.data?.writers.map(({ writerId: id, mayWrite, status }) => (
           <li key={id} data-writer={id}>
-            <InstitutionName id={id} names={names} /> {!mayWrite && <em>{t("writerSuspended")} </em>}
+            <InstitutionName id={id} names={names} />{" "}
+            {!mayWrite && <em>{t(status === "suspended" ? "writerSuspended" : "writerRetired")} </em>}
             <button
               type="button"
               disabled={action.busy}

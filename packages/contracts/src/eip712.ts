@@ -155,7 +155,7 @@ export const DEVICE_PROVISIONING_TYPES = {
 
 /**
  * A device's signature over a record of its patient's stream (DeviceRegistry.writeOwnRecord with a device): the
- * record's digest, type and time, for this patient.
+ * record's digest, type and time, for this patient, and the firmware version that measured it.
  */
 export const DEVICE_RECORD_TYPES = {
   DeviceRecord: [
@@ -164,6 +164,7 @@ export const DEVICE_RECORD_TYPES = {
     { name: "digest", type: "bytes32" },
     { name: "recordType", type: "uint8" },
     { name: "issuedAt", type: "uint40" },
+    { name: "firmware", type: "uint16" },
   ],
 } as const;
 

@@ -171,7 +171,24 @@ export class DevicesApi {
 
   // ------------------------------------------------------------------------------------------- regulators
 
-  /** An active regulator approves a manufacturer's device model with its first firmware versions (their digests). */
+  /**
+   * The manufacturer asks the regulator it chooses to approve a model (its technical file's digest) with these
+   * firmware images: only that regulator can then approve it, and only with them.
+   */
+  async requestApproval(input: {
+    regulatorId: number;
+    modelDigest: string;
+    firmwareDigests: string[];
+  }): Promise<TxInfo> {
+    return this.core.send(() =>
+      this.core.contracts.devices.requestApproval(input.regulatorId, input.modelDigest, input.firmwareDigests),
+    );
+  }
+
+  /**
+   * The regulator a manufacturer asked approves its device model with the firmware versions it submitted (their
+   * digests, as in the request).
+   */
   async approveModel(input: {
     manufacturerId: number;
     modelDigest: string;
@@ -345,10 +362,11 @@ export class DevicesApi {
 
   /**
    * The writers a patient named (the signer's when no id is given) and did not remove, from its `WriterSet` events,
-   * in order of naming, each with whether it may write now: a writer suspended since stays named and writes again
-   * once reinstated, so the patient sees it and can remove it.
+   * in order of naming, each with whether it may write now and its directory status: a writer suspended since stays
+   * named and writes again once reinstated, a retired one never writes again; the patient sees both and can remove
+   * them.
    */
-  async writers(patientId?: bigint | number): Promise<{ writerId: number; mayWrite: boolean }[]> {
+  async writers(patientId?: bigint | number): Promise<{ writerId: number; mayWrite: boolean; status: string }[]> {
     const id = patientId ?? (await this.core.patientId());
     const { devices } = this.core.contracts;
     const named = new Map<number, boolean>();
@@ -359,10 +377,12 @@ export class DevicesApi {
       named.set(writerId, log.args[2] as boolean);
     }
     const current = [...named].filter(([, isNamed]) => isNamed).map(([writerId]) => writerId);
+    const { participants } = this.core.contracts;
     return Promise.all(
       current.map(async (writerId) => ({
         writerId,
         mayWrite: await this.core.read(() => devices.isWriter(id, writerId)),
+        status: enumLabel("Status", await this.core.read(() => participants.statusOf(writerId))),
       })),
     );
   }
@@ -374,13 +394,15 @@ export class DevicesApi {
 
   /**
    * The patient writes a document of its own: from itself, or from one of its bound devices (`device`, its key,
-   * signs the record: a device's record is the device's word). Encrypted and stored as a hospital's document, its key
+   * signs the record and the firmware version that measured it, `firmware`, by default the one the registry holds
+   * for it: a device's record is the device's word). Encrypted and stored as a hospital's document, its key
    * wrapped for the patient; the record says its source and is never a treatment.
    */
   async writeOwn(input: {
     document: Uint8Array;
     recordType: string | number;
     device?: Signer;
+    firmware?: number;
     issuedAt?: number;
     key?: EncryptionKey;
   }): Promise<TxInfo & { recordId: bigint; uri: string }> {
@@ -396,6 +418,7 @@ export class DevicesApi {
         uri: sealed.uri,
       };
       let deviceId = 0n;
+      let firmware = 0;
       let signature = { r: ZeroHash, vs: ZeroHash };
       if (input.device) {
         const device = await this.device(await input.device.getAddress());
@@ -403,13 +426,13 @@ export class DevicesApi {
           throw new MIIPClientError(`device ${device.address} is not a bound device of patient ${patientId}`);
         }
         deviceId = device.deviceId;
-        signature = compactSignature(
-          await input.device.signTypedData(this.domain, DEVICE_RECORD_TYPES, { device: device.address, ...record }),
-        );
+        firmware = input.firmware ?? device.firmware;
+        const message = { device: device.address, ...record, firmware };
+        signature = compactSignature(await input.device.signTypedData(this.domain, DEVICE_RECORD_TYPES, message));
       }
       const info = await this.core.sendPatient(
         "DeviceRegistry",
-        this.encode("writeOwnRecord", [record, deviceId, signature]),
+        this.encode("writeOwnRecord", [record, deviceId, firmware, signature]),
       );
       const recordId = eventNamed(info, "RecordRegistered").recordId as bigint;
       await this.documents.publishOwners(recordId, sealed.key, patientId, key.publicKey, key);
