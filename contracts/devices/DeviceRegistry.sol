@@ -64,9 +64,9 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         mapping(uint64 patientId => uint32[4]) followers;
         /// @dev A model by its manufacturer and technical file: one approval per model, by one regulator.
         mapping(bytes32 manufacturerDigest => uint256 modelId) modelOfDigest;
-        /// @dev When each withdrawn firmware version was withdrawn, so that a restoration names its withdrawal (the
-        /// anchor reads the model's bit set only).
-        mapping(uint256 modelId => mapping(uint16 firmware => uint40)) firmwareWithdrawnAt;
+        /// @dev The standing withdrawal of each version, and of the whole model ({WHOLE_MODEL}), with its number,
+        /// so that a restoration names it (the anchor reads the model's slot only).
+        mapping(uint256 modelId => mapping(uint16 version => Withdrawal)) withdrawals;
         /// @dev The key each manufacturer named to provision its devices (zero: its institution account).
         mapping(uint32 manufacturerId => address) provisioners;
         /// @dev A manufacturer's pending request for a model's approval, by model: the hash of the regulator it
@@ -106,6 +106,9 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     uint8 public constant DEVICE_READINGS = 8;
 
+    /// @inheritdoc IDeviceRegistry
+    uint16 public constant WHOLE_MODEL = type(uint16).max;
+
     /// @dev The most firmware versions of one model: its withdrawn set is 128 bits, in the model's slot.
     uint256 private constant MAX_FIRMWARE = 128;
 
@@ -134,7 +137,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         bytes32 key = keccak256(abi.encode(manufacturerId, modelDigest));
         uint256 existing = $.modelOfDigest[key];
         if (existing != 0) revert DevicesModelExists(existing);
-        $.approvalRequests[key] = keccak256(abi.encode(regulatorId, firmwareDigests));
+        // Bound to the account that asked: a request a thief made from a stolen account dies with its recovery.
+        $.approvalRequests[key] = keccak256(abi.encode(msg.sender, regulatorId, firmwareDigests));
         emit ApprovalRequested(manufacturerId, regulatorId, modelDigest, firmwareDigests);
     }
 
@@ -145,7 +149,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         bytes32[] calldata firmwareDigests
     ) external returns (uint256 modelId) {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
-        _participants.activeAccountOf(manufacturerId, Kinds.MANUFACTURER);
+        address manufacturer = _participants.activeAccountOf(manufacturerId, Kinds.MANUFACTURER);
         uint256 count = firmwareDigests.length;
         if (modelDigest == bytes32(0) || count == 0) revert DevicesEmptyDigest();
         DevicesStorage storage $ = _storage();
@@ -156,7 +160,7 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         if (existing != 0) revert DevicesModelExists(existing);
         // Only the regulator the manufacturer chose, and only the firmware it submitted: a rival regulator cannot
         // take the model first, nor put its own image in it.
-        if ($.approvalRequests[key] != keccak256(abi.encode(regulatorId, firmwareDigests))) {
+        if ($.approvalRequests[key] != keccak256(abi.encode(manufacturer, regulatorId, firmwareDigests))) {
             revert DevicesNotRequested(manufacturerId, modelDigest, regulatorId);
         }
         delete $.approvalRequests[key];
@@ -196,54 +200,36 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
         ModelData storage model = _model(modelId);
         if (firmware >= model.firmwareCount) revert DevicesFirmwareNotApproved(modelId, firmware);
-        // A second withdrawal (another regulator's recall while a first one stands) is recorded too: its time
-        // replaces the first's, so a restoration scheduled against the first no longer matches.
         model.withdrawnFirmware |= uint128(1) << firmware;
-        _storage().firmwareWithdrawnAt[modelId][firmware] = uint40(block.timestamp);
-        emit FirmwareWithdrawn(modelId, firmware, regulatorId, reasonCode);
+        uint32 serial = _recordWithdrawal(modelId, firmware, regulatorId);
+        emit FirmwareWithdrawn(modelId, firmware, regulatorId, serial, reasonCode);
     }
 
     /// @inheritdoc IDeviceRegistry
     function withdrawModel(uint256 modelId, bytes32 reasonCode) external {
         (uint32 regulatorId, ) = _participants.activeInstitution(msg.sender, Kinds.REGULATOR);
-        // As a firmware version's: a second withdrawal's time replaces the first's.
         _model(modelId).withdrawnAt = uint40(block.timestamp);
-        emit ModelWithdrawn(modelId, regulatorId, reasonCode);
+        uint32 serial = _recordWithdrawal(modelId, WHOLE_MODEL, regulatorId);
+        emit ModelWithdrawn(modelId, regulatorId, serial, reasonCode);
     }
 
     /// @inheritdoc IDeviceRegistry
     /// @custom:restricted GOVERNOR
-    function restoreModel(uint256 modelId, uint40 withdrawnAt, bytes32 reasonCode) external restricted {
+    function restoreModel(uint256 modelId, uint32 serial, bytes32 reasonCode) external restricted {
         ModelData storage model = _model(modelId);
-        // Named by its time, so that a restoration cannot be scheduled before the withdrawal it would undo.
-        if (model.withdrawnAt == 0 || model.withdrawnAt != withdrawnAt) {
-            revert DevicesWithdrawalMismatch(modelId, withdrawnAt, model.withdrawnAt);
-        }
-        _checkNotice(modelId, withdrawnAt);
+        _clearWithdrawal(modelId, WHOLE_MODEL, serial);
         model.withdrawnAt = 0;
-        emit ModelRestored(modelId, withdrawnAt, reasonCode);
+        emit ModelRestored(modelId, serial, reasonCode);
     }
 
     /// @inheritdoc IDeviceRegistry
     /// @custom:restricted GOVERNOR
-    function restoreFirmware(
-        uint256 modelId,
-        uint16 firmware,
-        uint40 withdrawnAt,
-        bytes32 reasonCode
-    ) external restricted {
+    function restoreFirmware(uint256 modelId, uint16 firmware, uint32 serial, bytes32 reasonCode) external restricted {
         ModelData storage model = _model(modelId);
-        mapping(uint16 => uint40) storage times = _storage().firmwareWithdrawnAt[modelId];
-        uint40 current = times[firmware];
-        // Named by its time, as a model's: a restoration scheduled before a withdrawal cannot undo it.
-        if (current == 0 || current != withdrawnAt) {
-            revert DevicesFirmwareWithdrawalMismatch(modelId, firmware, withdrawnAt, current);
-        }
-        _checkNotice(modelId, withdrawnAt);
-        delete times[firmware];
+        _clearWithdrawal(modelId, firmware, serial);
         // A withdrawn version is below the count (below 128), so the shift is within the set.
         model.withdrawnFirmware &= ~(uint128(1) << firmware);
-        emit FirmwareRestored(modelId, firmware, withdrawnAt, reasonCode);
+        emit FirmwareRestored(modelId, firmware, serial, reasonCode);
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -268,6 +254,11 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
             m.kind != IParticipantRegistry.Kind.Manufacturer ||
             (m.status != IParticipantRegistry.Status.Active && m.status != IParticipantRegistry.Status.Suspended)
         ) revert DevicesNotManufacturer(msg.sender);
+        // Suspended, it may only clear it: a thief still holding a suspended account cannot name a key of its own
+        // for the time after a reinstatement.
+        if (m.status == IParticipantRegistry.Status.Suspended && key != address(0)) {
+            revert DevicesSuspendedProvisioner(m.id, key);
+        }
         uint32 manufacturerId = m.id;
         mapping(uint32 => address) storage provisioners = _storage().provisioners;
         if (provisioners[manufacturerId] == key) revert DevicesProvisionerUnchanged(manufacturerId, key);
@@ -392,6 +383,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         // A device's record is the device's word, not the patient's: it signs the document's digest and the firmware
         // version that measured it, which must be approved, of a model that still stands (a recalled version's
         // data stays out, whatever its date). Its digest is unique in the stream, so no signature counts twice.
+        // Never a version newer than the device is known to run (its binding's, or its last anchor's).
+        if (firmware > d.firmware) revert DevicesFirmwareNotRun(device, firmware, d.firmware);
         _checkFirmware(d.modelId, firmware);
         bytes32 structHash = keccak256(
             abi.encode(RECORD_TYPEHASH, device, patientId, record.digest, record.recordType, record.issuedAt, firmware)
@@ -474,8 +467,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     }
 
     /// @inheritdoc IDeviceRegistry
-    function firmwareWithdrawnAt(uint256 modelId, uint16 firmware) external view returns (uint40) {
-        return _storage().firmwareWithdrawnAt[modelId][firmware];
+    function withdrawalOf(uint256 modelId, uint16 version) external view returns (Withdrawal memory) {
+        return _storage().withdrawals[modelId][version];
     }
 
     /// @inheritdoc IDeviceRegistry
@@ -635,11 +628,35 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
         if (_signer(structHash, provisioning) != provisioner) revert DevicesNotProvisioned(device, modelId);
     }
 
-    /// @dev Even a restoration armed for the right time waits the suite's notice period after the withdrawal (as
-    /// every undo of the suite), during which the guardian role can cancel it.
-    function _checkNotice(uint256 modelId, uint40 withdrawnAt) private view {
-        uint40 restorableAt = withdrawnAt + _participants.onboardingDelay();
-        if (block.timestamp < restorableAt) revert DevicesRestoreTooEarly(modelId, withdrawnAt, restorableAt);
+    /**
+     * @dev Records a withdrawal of a version (or the whole model) by a regulator, numbered: another regulator's
+     * recall while one stands is recorded too, and numbered on, so that a restoration scheduled against the first
+     * (even in the same block) no longer matches. The same regulator's withdrawal again is refused: it would only
+     * void governance's scheduled restoration.
+     */
+    function _recordWithdrawal(uint256 modelId, uint16 version, uint32 regulatorId) private returns (uint32 serial) {
+        Withdrawal storage w = _storage().withdrawals[modelId][version];
+        if (w.withdrawnAt != 0 && w.regulatorId == regulatorId)
+            revert DevicesWithdrawalStands(modelId, version, regulatorId);
+        serial = w.serial + 1;
+        _storage().withdrawals[modelId][version] = Withdrawal(uint40(block.timestamp), regulatorId, serial);
+    }
+
+    /**
+     * @dev Ends the standing withdrawal of a version (or the whole model) that a restoration names by its number, so
+     * that one scheduled before it (or before a later one) cannot undo it; even then, no sooner than the suite's
+     * notice period after it (as every undo of the suite), during which the guardian role can cancel it. The number
+     * stays, so an old restoration never matches a later withdrawal.
+     */
+    function _clearWithdrawal(uint256 modelId, uint16 version, uint32 serial) private {
+        Withdrawal storage w = _storage().withdrawals[modelId][version];
+        uint40 at = w.withdrawnAt;
+        if (at == 0 || w.serial != serial)
+            revert DevicesWithdrawalMismatch(modelId, version, serial, at == 0 ? 0 : w.serial);
+        uint40 restorableAt = at + _participants.onboardingDelay();
+        if (block.timestamp < restorableAt) revert DevicesRestoreTooEarly(modelId, at, restorableAt);
+        w.withdrawnAt = 0;
+        w.regulatorId = 0;
     }
 
     /// @dev Reverts unless the firmware version of the model is approved and neither is withdrawn.

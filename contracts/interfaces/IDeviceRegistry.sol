@@ -33,6 +33,18 @@ interface IDeviceRegistry {
     }
 
     /**
+     * @notice A withdrawal of a firmware version or a model.
+     * @param withdrawnAt When (0: none stands).
+     * @param regulatorId The regulator that withdrew it.
+     * @param serial Its number: 1 for the version's (or model's) first, counting every withdrawal since.
+     */
+    struct Withdrawal {
+        uint40 withdrawnAt;
+        uint32 regulatorId;
+        uint32 serial;
+    }
+
+    /**
      * @notice A device model as a regulator approved it.
      * @param manufacturerId The manufacturer (an institution id), named, not the approver.
      * @param regulatorId The regulator that approved it.
@@ -128,18 +140,19 @@ interface IDeviceRegistry {
     /// @param modelId The model.
     error DevicesNotProvisioned(address device, uint32 modelId);
 
-    /// @notice A restoration names another withdrawal than the model's current one (or the model stands).
+    /// @notice A restoration names another withdrawal than the one standing (or nothing stands).
     /// @param modelId The model.
-    /// @param named The withdrawal time named.
-    /// @param withdrawnAt The model's withdrawal time (0: not withdrawn).
-    error DevicesWithdrawalMismatch(uint256 modelId, uint40 named, uint40 withdrawnAt);
+    /// @param version The firmware version ({WHOLE_MODEL} for the model).
+    /// @param named The withdrawal's number named.
+    /// @param serial The standing withdrawal's number (0: none stands).
+    error DevicesWithdrawalMismatch(uint256 modelId, uint16 version, uint32 named, uint32 serial);
 
-    /// @notice A restoration names another withdrawal than the firmware version's current one (or it stands).
+    /// @notice This regulator's withdrawal of the version (or model) already stands: withdrawing it again would only
+    /// void governance's scheduled restoration.
     /// @param modelId The model.
-    /// @param firmware The version.
-    /// @param named The withdrawal time named.
-    /// @param withdrawnAt The version's withdrawal time (0: not withdrawn).
-    error DevicesFirmwareWithdrawalMismatch(uint256 modelId, uint16 firmware, uint40 named, uint40 withdrawnAt);
+    /// @param version The firmware version ({WHOLE_MODEL} for the model).
+    /// @param regulatorId The regulator.
+    error DevicesWithdrawalStands(uint256 modelId, uint16 version, uint32 regulatorId);
 
     /// @notice A restoration comes before the suite's notice period (the directory's onboarding delay) after the
     /// withdrawal it undoes has passed.
@@ -290,6 +303,18 @@ interface IDeviceRegistry {
     /// @param key The key.
     error DevicesProvisionerUnchanged(uint32 manufacturerId, address key);
 
+    /// @notice A suspended manufacturer names a provisioning key: suspended, it may only clear it (zero).
+    /// @param manufacturerId The manufacturer.
+    /// @param key The key named.
+    error DevicesSuspendedProvisioner(uint32 manufacturerId, address key);
+
+    /// @notice A device's record names a firmware version newer than the one the device is known to run (its
+    /// binding's, or its last anchor's): it anchors on the new version first.
+    /// @param device The device.
+    /// @param firmware The version named.
+    /// @param current The version it runs.
+    error DevicesFirmwareNotRun(address device, uint16 firmware, uint16 current);
+
     /// @notice The account is not a manufacturer that is active or suspended (setting a provisioning key), or the id
     /// is not a manufacturer's (asking for its key).
     /// @param account The account.
@@ -333,27 +358,35 @@ interface IDeviceRegistry {
     /// @param modelId The model.
     /// @param firmware The version.
     /// @param regulatorId The regulator.
+    /// @param serial The withdrawal's number, for this version (a restoration names it).
     /// @param reasonCode Why.
-    event FirmwareWithdrawn(uint256 indexed modelId, uint16 firmware, uint32 regulatorId, bytes32 reasonCode);
+    event FirmwareWithdrawn(
+        uint256 indexed modelId,
+        uint16 firmware,
+        uint32 regulatorId,
+        uint32 serial,
+        bytes32 reasonCode
+    );
 
     /// @notice A regulator withdrew a whole model: none of its devices anchors or binds again.
     /// @param modelId The model.
     /// @param regulatorId The regulator.
+    /// @param serial The withdrawal's number, for this model (a restoration names it).
     /// @param reasonCode Why.
-    event ModelWithdrawn(uint256 indexed modelId, uint32 regulatorId, bytes32 reasonCode);
+    event ModelWithdrawn(uint256 indexed modelId, uint32 regulatorId, uint32 serial, bytes32 reasonCode);
 
     /// @notice Governance restored a withdrawn model (a mistaken or malicious withdrawal), after its delay.
     /// @param modelId The model.
-    /// @param withdrawnAt The withdrawal it undid.
+    /// @param serial The withdrawal it undid.
     /// @param reasonCode Why.
-    event ModelRestored(uint256 indexed modelId, uint40 withdrawnAt, bytes32 reasonCode);
+    event ModelRestored(uint256 indexed modelId, uint32 serial, bytes32 reasonCode);
 
     /// @notice Governance restored a withdrawn firmware version (a mistaken or malicious withdrawal), after its delay.
     /// @param modelId The model.
     /// @param firmware The version.
-    /// @param withdrawnAt The withdrawal it undid.
+    /// @param serial The withdrawal it undid.
     /// @param reasonCode Why.
-    event FirmwareRestored(uint256 indexed modelId, uint16 firmware, uint40 withdrawnAt, bytes32 reasonCode);
+    event FirmwareRestored(uint256 indexed modelId, uint16 firmware, uint32 serial, bytes32 reasonCode);
 
     /// @notice Governance handed a model to another regulator, which alone approves its patches from now on.
     /// @param modelId The model.
@@ -451,7 +484,8 @@ interface IDeviceRegistry {
     /**
      * @notice An active manufacturer asks the active regulator it chooses to approve a model (its technical file)
      * with these firmware images; asking again (another regulator, other images) replaces the request. Only that
-     * regulator can then approve it, and only with those images.
+     * regulator can then approve it, and only with those images, and only while the account that asked is still the
+     * manufacturer's (a request made from a stolen account dies with its recovery or rotation).
      * @dev Reverts with the directory's errors for a caller that is not an active manufacturer or a regulator id
      * that is not an active regulator, or {DevicesModelExists}. Emits {ApprovalRequested}.
      * @param regulatorId The regulator.
@@ -490,11 +524,11 @@ interface IDeviceRegistry {
     /**
      * @notice An active regulator withdraws a firmware version: devices running it anchor nothing until they run
      * an approved version, none binds with it and no device record names it. Any regulator may: withdrawing only
-     * stops things, and governance can restore a version ({restoreFirmware}). Withdrawing a withdrawn version again
-     * (another regulator's recall) records its time in place of the first's, so a restoration scheduled against the
-     * first no longer matches.
-     * @dev Reverts with the directory's errors, {DevicesUnknownModel} or {DevicesFirmwareNotApproved} (never
-     * approved). Emits {FirmwareWithdrawn}.
+     * stops things, and governance can restore a version ({restoreFirmware}). Each withdrawal is numbered: another
+     * regulator's recall of a withdrawn version is recorded as the next one, so a restoration scheduled against the
+     * first no longer matches (even in the same block); the same regulator's again is refused.
+     * @dev Reverts with the directory's errors, {DevicesUnknownModel}, {DevicesFirmwareNotApproved} (never
+     * approved) or {DevicesWithdrawalStands}. Emits {FirmwareWithdrawn}.
      * @param modelId The model.
      * @param firmware The version.
      * @param reasonCode Why.
@@ -502,33 +536,34 @@ interface IDeviceRegistry {
     function withdrawFirmware(uint256 modelId, uint16 firmware, bytes32 reasonCode) external;
 
     /**
-     * @notice Governance restores a withdrawn model, naming the withdrawal it undoes by its time (so that it cannot be
-     * scheduled before it), after the governor's public delay during which the guardian role can cancel it: a rival
-     * regulator's or a mistaken withdrawal does not end every device of the model for good.
+     * @notice Governance restores a withdrawn model, naming the withdrawal it undoes by its number (so that it cannot
+     * be scheduled before it, nor undo a later one), after the governor's public delay during which the guardian role
+     * can cancel it: a rival regulator's or a mistaken withdrawal does not end every device of the model for good.
      * Even then it waits the suite's notice period (the directory's onboarding delay) after the withdrawal.
      * @dev Reverts with {DevicesUnknownModel}, {DevicesWithdrawalMismatch} or {DevicesRestoreTooEarly}. Emits
      * {ModelRestored}.
      * @param modelId The model.
-     * @param withdrawnAt The time of the withdrawal undone ({getModel}).
+     * @param serial The number of the withdrawal undone ({withdrawalOf} with {WHOLE_MODEL}).
      * @param reasonCode Why.
      * @custom:restricted GOVERNOR
      */
-    function restoreModel(uint256 modelId, uint40 withdrawnAt, bytes32 reasonCode) external;
+    function restoreModel(uint256 modelId, uint32 serial, bytes32 reasonCode) external;
 
     /**
-     * @notice Governance restores a withdrawn firmware version, naming the withdrawal it undoes by its time (so that
-     * it cannot be scheduled before it), after the governor's public delay during which the guardian role can cancel
-     * it: a rival regulator's or a mistaken withdrawal of a patch does not end it for good. The version can be
-     * withdrawn again. It waits the suite's notice period (the directory's onboarding delay) after the withdrawal.
-     * @dev Reverts with {DevicesUnknownModel}, {DevicesFirmwareWithdrawalMismatch} or {DevicesRestoreTooEarly}.
-     * Emits {FirmwareRestored}.
+     * @notice Governance restores a withdrawn firmware version, naming the withdrawal it undoes by its number (so
+     * that it cannot be scheduled before it, nor undo a later one), after the governor's public delay during which
+     * the guardian role can cancel it: a rival regulator's or a mistaken withdrawal of a patch does not end it for
+     * good. The version can be withdrawn again. It waits the suite's notice period (the directory's onboarding
+     * delay) after the withdrawal.
+     * @dev Reverts with {DevicesUnknownModel}, {DevicesWithdrawalMismatch} or {DevicesRestoreTooEarly}. Emits
+     * {FirmwareRestored}.
      * @param modelId The model.
      * @param firmware The version.
-     * @param withdrawnAt The time of the withdrawal undone ({firmwareWithdrawnAt}).
+     * @param serial The number of the withdrawal undone ({withdrawalOf}).
      * @param reasonCode Why.
      * @custom:restricted GOVERNOR
      */
-    function restoreFirmware(uint256 modelId, uint16 firmware, uint40 withdrawnAt, bytes32 reasonCode) external;
+    function restoreFirmware(uint256 modelId, uint16 firmware, uint32 serial, bytes32 reasonCode) external;
 
     /**
      * @notice Governance hands a model to another active regulator, which alone approves its patches from then on
@@ -545,8 +580,9 @@ interface IDeviceRegistry {
 
     /**
      * @notice An active regulator withdraws a whole model: none of its devices binds or anchors again.
-     * Withdrawing it again records the later time, as for a firmware version.
-     * @dev Reverts with the directory's errors or {DevicesUnknownModel}. Emits
+     * Its withdrawals are numbered as a firmware version's: another regulator's is recorded as the next one, the same
+     * regulator's again is refused.
+     * @dev Reverts with the directory's errors, {DevicesUnknownModel} or {DevicesWithdrawalStands}. Emits
      * {ModelWithdrawn}.
      * @param modelId The model.
      * @param reasonCode Why.
@@ -560,10 +596,11 @@ interface IDeviceRegistry {
      * apart from its institution account), or zero for its own account: its provisioning then survives a move of its
      * account (a rotation, a recovery), and a manufacturer whose account is a contract (a multisig) can provision. A
      * new key voids what the previous one provisioned and was not bound yet (a leaked key is replaced). A suspended
-     * manufacturer may too (its devices bind only once it is reinstated): the owner of an account governance
-     * recovered from a thief replaces the thief's key before the reinstatement.
-     * @dev Reverts with {DevicesNotManufacturer} for a caller that is not a manufacturer active or suspended, or
-     * {DevicesProvisionerUnchanged}. Emits {ProvisionerSet}.
+     * manufacturer may only clear it (zero: its account, whoever holds it once governance recovered it): the owner
+     * of an account recovered from a thief clears the thief's key before the reinstatement, and a thief still
+     * holding a suspended account cannot name one.
+     * @dev Reverts with {DevicesNotManufacturer} for a caller that is not a manufacturer active or suspended,
+     * {DevicesSuspendedProvisioner} or {DevicesProvisionerUnchanged}. Emits {ProvisionerSet}.
      * @param key The provisioning key, or zero.
      */
     function setProvisioner(address key) external;
@@ -633,11 +670,12 @@ interface IDeviceRegistry {
     /**
      * @notice A patient (or a guardian with the act power) writes a record into its own stream, from itself
      * (`deviceId` 0) or from one of its bound devices, which signs the record (`DeviceRecord`: device, patient,
-     * digest, type, time, and the firmware version that measured it, approved now, of a model that stands) dated no
-     * earlier than its binding: a device's record is the device's word. The record is read under consent like any
+     * digest, type, time, and the firmware version that measured it: approved now, of a model that stands, never newer
+     * than the one the device is known to run) dated no earlier than its binding: a device's record is the device's word. The record is read under consent like any
      * other and can be contributed to research; it is never a treatment (the claim escrow refuses it).
      * @dev Reverts with the gateway's errors, {DevicesRecordPatientMismatch}, {DevicesUnknownDevice},
-     * {DevicesNotBound}, {DevicesNotPatientsDevice}, {DevicesFirmwareNotApproved}, {DevicesRecordBeforeBinding},
+     * {DevicesNotBound}, {DevicesNotPatientsDevice}, {DevicesRecordBeforeBinding}, {DevicesFirmwareNotRun},
+     * {DevicesFirmwareNotApproved},
      * {DevicesBadDeviceSignature}, or the record registry's errors. The registry emits `RecordRegistered` (issuer 0) and `RecordSourced`.
      * @param record The record (its patient must be the one acting).
      * @param deviceId The device it comes from, or 0.
@@ -704,6 +742,10 @@ interface IDeviceRegistry {
     /// @notice The record type of device readings, the type a hospital's consent names to follow them.
     function DEVICE_READINGS() external view returns (uint8);
 
+    /// @notice The version number that stands for a whole model in {withdrawalOf} and the withdrawal errors (a
+    /// model has 128 versions at most).
+    function WHOLE_MODEL() external view returns (uint16);
+
     /// @notice EIP-712 type hash of {DeviceBinding}.
     function BINDING_TYPEHASH() external view returns (bytes32);
 
@@ -736,10 +778,11 @@ interface IDeviceRegistry {
     /// @param firmware The version.
     function isApproved(uint256 modelId, uint16 firmware) external view returns (bool);
 
-    /// @notice When a firmware version was withdrawn (0: it stands, or never existed).
+    /// @notice The standing withdrawal of a firmware version, or of the whole model with {WHOLE_MODEL}: when, by which
+    /// regulator, its number (`withdrawnAt` 0: none stands; the number of the last one stays).
     /// @param modelId The model.
-    /// @param firmware The version.
-    function firmwareWithdrawnAt(uint256 modelId, uint16 firmware) external view returns (uint40);
+    /// @param version The version, or {WHOLE_MODEL}.
+    function withdrawalOf(uint256 modelId, uint16 version) external view returns (Withdrawal memory);
 
     /// @notice How many models were approved; ids run from 1 to this number.
     function modelCount() external view returns (uint256);

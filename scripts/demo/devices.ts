@@ -155,10 +155,10 @@ export async function devicesChapter({ n, miip, as, who, keyOf }: Demo): Promise
   n.section("A patch withdrawn by mistake is restored by governance, naming the withdrawal, after its notice");
   const governance = as("deployer").governance;
   const restore = await governance.restoreFirmware(modelId, 1, "battery-drain-not-confirmed");
-  const withdrawnAt = await miip.contracts.devices.firmwareWithdrawnAt(modelId, 1);
+  const { serial } = await miip.contracts.devices.withdrawalOf(modelId, 1);
   await n.refused("the regulator restoring the patch itself", () =>
     as("regulator").send(() =>
-      as("regulator").contracts.devices.restoreFirmware(modelId, 1, withdrawnAt, reasonCode("mine")),
+      as("regulator").contracts.devices.restoreFirmware(modelId, 1, serial, reasonCode("mine")),
     ),
   );
   const scheduled = await n.step(`the governor schedules: ${restore.label}`, governance.schedule(restore));

@@ -105,7 +105,7 @@ describe("command line: the operations, against the seeded chain", function () {
     expect(await ok("patient-device:model", { model: "1" })).to.match(/firmware approved: 0$/m);
     const scheduled = await ok("patient-device:restore-firmware", { model: "1", firmware: "1", reason: "cleared" });
     expect(scheduled).to.match(
-      /^scheduled: restore firmware version 1 of device model 1, withdrawn at \d+ \(cleared\)/,
+      /^scheduled: restore firmware version 1 of device model 1, its withdrawal 1 at \d+ \(cleared\)/,
     );
     await travelPast(scheduled);
     expect(await ok("patient-device:restore-firmware", { model: "1", firmware: "1", reason: "cleared" })).to.match(
@@ -118,7 +118,7 @@ describe("command line: the operations, against the seeded chain", function () {
 
     await ok("patient-device:withdraw-model", { model: "1", reason: "rival" });
     const restore = await ok("patient-device:restore-model", { model: "1", reason: "mistaken" });
-    expect(restore).to.match(/^scheduled: restore device model 1, withdrawn at \d+ \(mistaken\)/);
+    expect(restore).to.match(/^scheduled: restore device model 1, its withdrawal 1 at \d+ \(mistaken\)/);
     expect(await ok("patient-device:restore-model", { model: "1", reason: "mistaken", cancel: true })).to.match(
       /^cancelled: restore device model 1/,
     );

@@ -149,30 +149,34 @@ describe("Patient-generated data: the outside audit's attacks", function () {
   it("a rival regulator's withdrawal of a model is undone by governance after its delay, naming the withdrawal; not before it", async function () {
     const s = await devicesFixture();
     const { devices, manager, deployer } = s;
+    const WHOLE = await devices.WHOLE_MODEL();
     const key = deviceKey("cgm");
     await s.bind(key);
     // Armed in advance for a withdrawal that has not happened: refused when executed.
-    const guessed = (await time.latest()) + 10;
-    const early = devices.interface.encodeFunctionData("restoreModel", [1, guessed, code("early")]);
+    const early = devices.interface.encodeFunctionData("restoreModel", [1, 1, code("early")]);
     await expect(governorCall(manager, deployer, devices, early))
       .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
-      .withArgs(1, guessed, 0);
-    await devices.connect(s.otherRegulator).withdrawModel(1, code("rival"));
-    const withdrawnAt = (await devices.getModel(1)).withdrawnAt;
-    await expect(devices.connect(deployer).restoreModel(1, withdrawnAt, code("x"))).to.be.revertedWithCustomError(
+      .withArgs(1, WHOLE, 1, 0);
+    await expect(devices.connect(s.otherRegulator).withdrawModel(1, code("rival")))
+      .to.emit(devices, "ModelWithdrawn")
+      .withArgs(1, s.ids.regulator2, 1, code("rival"));
+    const w = await devices.withdrawalOf(1, WHOLE);
+    expect([w.withdrawnAt, w.regulatorId, w.serial]).to.deep.equal([BigInt(await time.latest()), s.ids.regulator2, 1n]);
+    await expect(devices.connect(deployer).restoreModel(1, 1, code("x"))).to.be.revertedWithCustomError(
       manager,
       "AccessManagerNotScheduled",
     );
-    // Naming another withdrawal (a guess, an earlier one) is refused too.
-    const guess = devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt - 1n, code("guess")]);
+    // Naming another withdrawal (a guess of a later one) is refused too.
+    const guess = devices.interface.encodeFunctionData("restoreModel", [1, 2, code("guess")]);
     await expect(governorCall(manager, deployer, devices, guess))
       .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
-      .withArgs(1, withdrawnAt - 1n, withdrawnAt);
-    const data = devices.interface.encodeFunctionData("restoreModel", [1, withdrawnAt, code("mistaken")]);
+      .withArgs(1, WHOLE, 2, 1);
+    const data = devices.interface.encodeFunctionData("restoreModel", [1, 1, code("mistaken")]);
     await expect(governorCall(manager, deployer, devices, data))
       .to.emit(devices, "ModelRestored")
-      .withArgs(1, withdrawnAt, code("mistaken"));
+      .withArgs(1, 1, code("mistaken"));
     expect(await devices.isApproved(1, 0)).to.equal(true);
+    expect((await devices.withdrawalOf(1, WHOLE)).withdrawnAt).to.equal(0);
     await expect(s.sendAnchor(key, await s.day(key, 1))).to.emit(devices, "ReadingsAnchored");
   });
 
@@ -182,84 +186,76 @@ describe("Patient-generated data: the outside audit's attacks", function () {
     const key = deviceKey("cgm");
     await s.bind(key);
     // Armed in advance for a withdrawal that has not happened, or for a version that stands: refused when executed.
-    const guessed = (await time.latest()) + 10;
-    const early = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, guessed, code("early")]);
+    const early = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, 1, code("early")]);
     await expect(governorCall(manager, deployer, devices, early))
-      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
-      .withArgs(1, 0, guessed, 0);
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, 0, 1, 0);
     await expect(devices.connect(s.otherRegulator).withdrawFirmware(1, 0, code("rival")))
       .to.emit(devices, "FirmwareWithdrawn")
-      .withArgs(1, 0, s.ids.regulator2, code("rival"));
-    const withdrawnAt = await devices.firmwareWithdrawnAt(1, 0);
-    expect(withdrawnAt).to.equal(await time.latest());
+      .withArgs(1, 0, s.ids.regulator2, 1, code("rival"));
+    expect((await devices.withdrawalOf(1, 0)).withdrawnAt).to.equal(await time.latest());
     await expect(s.sendAnchor(key, await s.day(key, 1)))
       .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
       .withArgs(1, 0);
     // Not by any key at once, not the deployer's, not a regulator's; not naming another withdrawal.
-    await expect(devices.connect(deployer).restoreFirmware(1, 0, withdrawnAt, code("x"))).to.be.revertedWithCustomError(
+    await expect(devices.connect(deployer).restoreFirmware(1, 0, 1, code("x"))).to.be.revertedWithCustomError(
       manager,
       "AccessManagerNotScheduled",
     );
-    await expect(devices.connect(s.regulator).restoreFirmware(1, 0, withdrawnAt, code("x")))
+    await expect(devices.connect(s.regulator).restoreFirmware(1, 0, 1, code("x")))
       .to.be.revertedWithCustomError(devices, "AccessManagedUnauthorized")
       .withArgs(s.regulator.address);
-    const guess = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, withdrawnAt - 1n, code("guess")]);
+    const guess = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, 2, code("guess")]);
     await expect(governorCall(manager, deployer, devices, guess))
-      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
-      .withArgs(1, 0, withdrawnAt - 1n, withdrawnAt);
-    // Another version's withdrawal time does not restore this one.
-    const other = devices.interface.encodeFunctionData("restoreFirmware", [1, 1, withdrawnAt, code("other")]);
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, 0, 2, 1);
+    // Another version's withdrawal number does not restore this one.
+    const other = devices.interface.encodeFunctionData("restoreFirmware", [1, 1, 1, code("other")]);
     await expect(governorCall(manager, deployer, devices, other))
-      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
-      .withArgs(1, 1, withdrawnAt, 0);
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, 1, 1, 0);
     expect(await devices.isApproved(1, 0)).to.equal(false);
-    const data = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, withdrawnAt, code("mistaken")]);
+    const data = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, 1, code("mistaken")]);
     await expect(governorCall(manager, deployer, devices, data))
       .to.emit(devices, "FirmwareRestored")
-      .withArgs(1, 0, withdrawnAt, code("mistaken"));
+      .withArgs(1, 0, 1, code("mistaken"));
     expect(await devices.isApproved(1, 0)).to.equal(true);
-    expect(await devices.firmwareWithdrawnAt(1, 0)).to.equal(0);
+    const after = await devices.withdrawalOf(1, 0);
+    expect([after.withdrawnAt, after.regulatorId, after.serial]).to.deep.equal([0n, 0n, 1n]);
     expect((await devices.getModel(1)).withdrawnFirmware).to.equal(0);
     await expect(s.sendAnchor(key, await s.day(key, 1))).to.emit(devices, "ReadingsAnchored");
-    // The same restoration replayed is refused; the version can be withdrawn again, and restored only by name again.
+    // The same restoration replayed is refused; the version can be withdrawn again (number 2), and an old
+    // restoration (number 1) never undoes it.
     await expect(governorCall(manager, deployer, devices, data))
-      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
-      .withArgs(1, 0, withdrawnAt, 0);
-    await devices.connect(s.regulator).withdrawFirmware(1, 0, code("real recall"));
-    const again = await devices.firmwareWithdrawnAt(1, 0);
-    expect(again).to.be.greaterThan(withdrawnAt);
-    const stale = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, withdrawnAt, code("stale")]);
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, 0, 1, 0);
+    await expect(devices.connect(s.regulator).withdrawFirmware(1, 0, code("real recall")))
+      .to.emit(devices, "FirmwareWithdrawn")
+      .withArgs(1, 0, s.ids.regulator, 2, code("real recall"));
+    const stale = devices.interface.encodeFunctionData("restoreFirmware", [1, 0, 1, code("stale")]);
     await expect(governorCall(manager, deployer, devices, stale))
-      .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
-      .withArgs(1, 0, withdrawnAt, again);
+      .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+      .withArgs(1, 0, 1, 2);
     expect(await devices.isApproved(1, 0)).to.equal(false);
   });
 
-  it("a restoration armed for the right time still waits the notice period after the withdrawal, for the guardian to see it", async function () {
+  it("a restoration armed for the right withdrawal still waits the notice period after it, for the guardian to see it", async function () {
     const s = await devicesFixture();
     const { devices, participants, manager, deployer } = s;
     const notice = await participants.onboardingDelay();
     const target = await devices.getAddress();
-    for (const [withdraw, restoreOf] of [
+    for (const [withdraw, data] of [
       [
         () => devices.connect(s.otherRegulator).withdrawModel(1, code("rival")),
-        async () =>
-          devices.interface.encodeFunctionData("restoreModel", [1, (await devices.getModel(1)).withdrawnAt, code("r")]),
+        devices.interface.encodeFunctionData("restoreModel", [1, 1, code("r")]),
       ],
       [
         () => devices.connect(s.otherRegulator).withdrawFirmware(1, 1, code("rival")),
-        async () =>
-          devices.interface.encodeFunctionData("restoreFirmware", [
-            1,
-            1,
-            await devices.firmwareWithdrawnAt(1, 1),
-            code("r"),
-          ]),
+        devices.interface.encodeFunctionData("restoreFirmware", [1, 1, 1, code("r")]),
       ],
     ] as const) {
       await withdraw();
       const withdrawnAt = BigInt(await time.latest());
-      const data = await restoreOf();
       await manager.connect(deployer).schedule(target, data, 0);
       await time.increase(DAY);
       await expect(manager.connect(deployer).execute(target, data))
@@ -425,6 +421,11 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       const thiefKey = deviceKey("thief's provisioning key");
       await devices.connect(s.manufacturer).setProvisioner(thiefKey.address); // the thief holds the account
       await participants.connect(s.registrar).suspend(ids.manufacturer, code("stolen"));
+      // Suspended, the account (the thief's still) can only clear the key, never name another (re-audit).
+      const another = deviceKey("thief's second key");
+      await expect(devices.connect(s.manufacturer).setProvisioner(another.address))
+        .to.be.revertedWithCustomError(devices, "DevicesSuspendedProvisioner")
+        .withArgs(ids.manufacturer, another.address);
       const owner = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
       await s.deployer.sendTransaction({ to: owner.address, value: hre.ethers.parseEther("1") });
       const recover = participants.interface.encodeFunctionData("recoverAccount", [ids.manufacturer, owner.address]);
@@ -469,31 +470,47 @@ describe("Patient-generated data: the outside audit's attacks", function () {
         .withArgs(owner.address);
     });
 
-    it("F3: a genuine recall made while a rival's withdrawal stands is recorded, and a restoration scheduled against the rival's no longer matches", async function () {
+    it("F3: a genuine recall made while a rival's withdrawal stands is numbered on, so a restoration scheduled against the rival's no longer matches, even in the same block", async function () {
       const s = await devicesFixture();
-      const { devices, participants, manager, deployer } = s;
+      const { devices, participants, manager, deployer, ids } = s;
+      const WHOLE = await devices.WHOLE_MODEL();
       await devices.connect(s.otherRegulator).withdrawFirmware(1, 1, code("rival"));
-      const rivals = await devices.firmwareWithdrawnAt(1, 1);
+      const rivals = (await devices.withdrawalOf(1, 1)).withdrawnAt;
       const target = await devices.getAddress();
-      const restore = devices.interface.encodeFunctionData("restoreFirmware", [1, 1, rivals, code("mistaken")]);
+      const restore = devices.interface.encodeFunctionData("restoreFirmware", [1, 1, 1, code("mistaken")]);
       await manager.connect(deployer).schedule(target, restore, 0);
-      // The model's own regulator finds a real defect meanwhile: its recall is recorded, with its time.
+      // The rival cannot void the restoration by withdrawing again itself (re-audit): its withdrawal stands.
+      await expect(devices.connect(s.otherRegulator).withdrawFirmware(1, 1, code("again")))
+        .to.be.revertedWithCustomError(devices, "DevicesWithdrawalStands")
+        .withArgs(1, 1, ids.regulator2);
+      // The model's own regulator finds a real defect meanwhile: its recall is recorded as number 2.
       await time.increase(DAY);
       await expect(devices.connect(s.regulator).withdrawFirmware(1, 1, code("real defect")))
         .to.emit(devices, "FirmwareWithdrawn")
-        .withArgs(1, 1, s.ids.regulator, code("real defect"));
-      const real = await devices.firmwareWithdrawnAt(1, 1);
+        .withArgs(1, 1, ids.regulator, 2, code("real defect"));
       await time.increaseTo(rivals + (await participants.onboardingDelay()));
       await expect(manager.connect(deployer).execute(target, restore))
-        .to.be.revertedWithCustomError(devices, "DevicesFirmwareWithdrawalMismatch")
-        .withArgs(1, 1, rivals, real);
+        .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+        .withArgs(1, 1, 1, 2);
       expect(await devices.isApproved(1, 1)).to.equal(false);
-      // The same for a model.
-      await devices.connect(s.otherRegulator).withdrawModel(1, code("rival"));
-      const modelRivals = (await devices.getModel(1)).withdrawnAt;
-      await time.increase(60);
-      await devices.connect(s.regulator).withdrawModel(1, code("real"));
-      expect((await devices.getModel(1)).withdrawnAt).to.be.greaterThan(modelRivals);
+      // A model's withdrawals, both mined in one block: still two numbers, and the rival's restoration fails.
+      await hre.network.provider.send("evm_setAutomine", [false]);
+      try {
+        await devices.connect(s.otherRegulator).withdrawModel(1, code("rival"));
+        await devices.connect(s.regulator).withdrawModel(1, code("real"));
+        await hre.network.provider.send("evm_mine", []);
+      } finally {
+        await hre.network.provider.send("evm_setAutomine", [true]);
+      }
+      const model = await devices.withdrawalOf(1, WHOLE);
+      expect([model.regulatorId, model.serial]).to.deep.equal([ids.regulator, 2n]);
+      const restoreModel = devices.interface.encodeFunctionData("restoreModel", [1, 1, code("mistaken")]);
+      await expect(governorCall(manager, deployer, devices, restoreModel))
+        .to.be.revertedWithCustomError(devices, "DevicesWithdrawalMismatch")
+        .withArgs(1, WHOLE, 1, 2);
+      await expect(devices.connect(s.regulator).withdrawModel(1, code("again")))
+        .to.be.revertedWithCustomError(devices, "DevicesWithdrawalStands")
+        .withArgs(1, WHOLE, ids.regulator);
     });
 
     it("F4: a rival regulator cannot approve a model first, nor with its own firmware image: only the regulator the manufacturer asked, with the images it submitted", async function () {
@@ -547,6 +564,37 @@ describe("Patient-generated data: the outside audit's attacks", function () {
         .withArgs(2);
     });
 
+    it("F4 (re-audit): an approval request made from a stolen manufacturer account dies with the account's recovery", async function () {
+      const s = await devicesFixture();
+      const { devices, participants, manager, deployer, ids } = s;
+      const pump = hre.ethers.id("pump technical file");
+      // The thief, holding the account, asks for the pump's approval with its own image.
+      const thiefs = [hre.ethers.id("thief's image")];
+      await devices.connect(s.manufacturer).requestApproval(ids.regulator, pump, thiefs);
+      await participants.connect(s.registrar).suspend(ids.manufacturer, code("stolen"));
+      const owner = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
+      await s.deployer.sendTransaction({ to: owner.address, value: hre.ethers.parseEther("1") });
+      const recover = participants.interface.encodeFunctionData("recoverAccount", [ids.manufacturer, owner.address]);
+      await governorCall(manager, deployer, participants, recover);
+      const { statusChangedAt } = await participants.institution(ids.manufacturer);
+      const reinstate = participants.interface.encodeFunctionData("reinstate", [
+        ids.manufacturer,
+        statusChangedAt,
+        code("recovered"),
+      ]);
+      await governorCall(manager, deployer, participants, reinstate);
+      // The regulator approving the pending request: refused, it was made from the account the thief held.
+      await expect(devices.connect(s.regulator).approveModel(ids.manufacturer, pump, thiefs))
+        .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
+        .withArgs(ids.manufacturer, pump, ids.regulator);
+      // The owner asks again with its real image, and the technical file is approved with it.
+      const real = [hre.ethers.id("pump fw 1.0")];
+      await devices.connect(owner).requestApproval(ids.regulator, pump, real);
+      await expect(devices.connect(s.regulator).approveModel(ids.manufacturer, pump, real))
+        .to.emit(devices, "FirmwareApproved")
+        .withArgs(2, 0, real[0], ids.regulator);
+    });
+
     it("F5: provisionerOf refuses an institution that is not a manufacturer, and an unknown id", async function () {
       const s = await devicesFixture();
       const { devices, participants, ids } = s;
@@ -566,6 +614,11 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       const deviceId = await s.bind(key);
       await time.increase(DAY);
       const report = await s.ownRecord(patients.a, "measured on 1.0");
+      // Not a version the device is not known to run yet (re-audit): it anchors on it first.
+      const ahead = await s.ownRecord(patients.a, "claims 1.1 too soon");
+      await expect(s.asA("writeOwnRecord", [ahead, deviceId, 1, await s.signRecord(key, ahead, 1)]))
+        .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotRun")
+        .withArgs(key.address, 1, 0);
       // Version 0 is recalled; the device moves to 1 and anchors on it.
       await devices.connect(s.regulator).withdrawFirmware(1, 0, code("drift"));
       await s.sendAnchor(key, { ...(await s.day(key, 1)), firmware: 1 });

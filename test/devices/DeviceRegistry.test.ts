@@ -99,24 +99,29 @@ describe("DeviceRegistry", function () {
       expect((await devices.getModel(1)).firmwareCount).to.equal(3);
     });
 
-    it("lets any active regulator withdraw a firmware version or a model, again recording the later time, and nobody else", async function () {
+    it("lets any active regulator withdraw a firmware version or a model, numbering each withdrawal, once per regulator, and nobody else", async function () {
       const { devices, regulator, otherRegulator, manufacturer, participants, ids } = await devicesFixture();
+      const WHOLE = await devices.WHOLE_MODEL();
       await expect(devices.connect(manufacturer).withdrawFirmware(1, 0, code("x"))).to.be.revertedWithCustomError(
         participants,
         "ParticipantsWrongKind",
       );
       await expect(devices.connect(otherRegulator).withdrawFirmware(1, 1, code("bad patch")))
         .to.emit(devices, "FirmwareWithdrawn")
-        .withArgs(1, 1, ids.regulator2, code("bad patch"));
+        .withArgs(1, 1, ids.regulator2, 1, code("bad patch"));
       expect(await devices.isApproved(1, 1)).to.equal(false);
       expect(await devices.isApproved(1, 0)).to.equal(true);
       expect((await devices.getModel(1)).withdrawnFirmware).to.equal(2n);
-      const first = await devices.firmwareWithdrawnAt(1, 1);
-      // A second regulator's recall of the same version is recorded: its time replaces the first's.
+      // The same regulator again: refused, nothing changes.
+      await expect(devices.connect(otherRegulator).withdrawFirmware(1, 1, code("again")))
+        .to.be.revertedWithCustomError(devices, "DevicesWithdrawalStands")
+        .withArgs(1, 1, ids.regulator2);
+      // A second regulator's recall of the same version is recorded as the next withdrawal.
       await expect(devices.connect(regulator).withdrawFirmware(1, 1, code("again")))
         .to.emit(devices, "FirmwareWithdrawn")
-        .withArgs(1, 1, ids.regulator, code("again"));
-      expect(await devices.firmwareWithdrawnAt(1, 1)).to.equal(first + 1n);
+        .withArgs(1, 1, ids.regulator, 2, code("again"));
+      const w = await devices.withdrawalOf(1, 1);
+      expect([w.withdrawnAt, w.regulatorId, w.serial]).to.deep.equal([BigInt(await time.latest()), ids.regulator, 2n]);
       expect((await devices.getModel(1)).withdrawnFirmware).to.equal(2n);
       await expect(devices.connect(regulator).withdrawFirmware(1, 2, code("never approved")))
         .to.be.revertedWithCustomError(devices, "DevicesFirmwareNotApproved")
@@ -130,12 +135,19 @@ describe("DeviceRegistry", function () {
       );
       await expect(devices.connect(regulator).withdrawModel(1, code("recall")))
         .to.emit(devices, "ModelWithdrawn")
-        .withArgs(1, ids.regulator, code("recall"));
+        .withArgs(1, ids.regulator, 1, code("recall"));
       expect(await devices.isApproved(1, 0)).to.equal(false);
+      await expect(devices.connect(regulator).withdrawModel(1, code("again")))
+        .to.be.revertedWithCustomError(devices, "DevicesWithdrawalStands")
+        .withArgs(1, WHOLE, ids.regulator);
       await expect(devices.connect(otherRegulator).withdrawModel(1, code("again")))
         .to.emit(devices, "ModelWithdrawn")
-        .withArgs(1, ids.regulator2, code("again"));
+        .withArgs(1, ids.regulator2, 2, code("again"));
       expect((await devices.getModel(1)).withdrawnAt).to.equal(await time.latest());
+      expect((await devices.withdrawalOf(1, WHOLE)).serial).to.equal(2);
+      await expect(devices.connect(regulator).withdrawModel(7, code("x")))
+        .to.be.revertedWithCustomError(devices, "DevicesUnknownModel")
+        .withArgs(7);
     });
   });
 

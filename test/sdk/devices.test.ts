@@ -172,6 +172,15 @@ describe("SDK: patient-generated data, through the client a dApp uses", function
       ["device", 0],
     ]);
     expect(own[1].sourceId).to.equal(Number((await patient.devices.device(monitor.address)).deviceId));
+    // A device's record dated in the past names the firmware that measured it: the client will not guess it.
+    await expect(
+      patient.devices.writeOwn({
+        document: utf8("last week's report"),
+        recordType: "device-readings",
+        device: monitor,
+        issuedAt: (await time.latest()) - 60,
+      }),
+    ).to.be.rejectedWith(MIIPClientError, /names the firmware version that measured it/);
     expect(fromUtf8(await patient.documents.open(report.recordId, { purpose: "treatment" }))).to.include("82%");
     // A writer the patient names (its pharmacy's app) writes into its stream, until removed.
     const pharmacyId = Number((await patient.participants.memberOf(who("pharmacy").address))!.id);

@@ -41,7 +41,7 @@ export {
 } from "./api/claims.ts";
 export { type ConsentRequest, type GrantView, type Scope, type SignedConsent, reasonCode } from "./api/consent.ts";
 export { DocumentIntegrityError, type DocumentInput } from "./api/documents.ts";
-export type { GovernedCall, GovernedStatus } from "./api/governance.ts";
+export { type GovernedCall, type GovernedStatus, WHOLE_MODEL } from "./api/governance.ts";
 export type { HistoryEntry, RecordEntry } from "./api/history.ts";
 export type { Page, Paged } from "./api/paging.ts";
 export type { InstitutionView } from "./api/participants.ts";

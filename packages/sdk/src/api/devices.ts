@@ -394,8 +394,9 @@ export class DevicesApi {
 
   /**
    * The patient writes a document of its own: from itself, or from one of its bound devices (`device`, its key,
-   * signs the record and the firmware version that measured it, `firmware`, by default the one the registry holds
-   * for it: a device's record is the device's word). Encrypted and stored as a hospital's document, its key
+   * signs the record and the firmware version that measured it, `firmware`: by default the one the registry holds
+   * for it, for a record dated now; a record dated before (`issuedAt`) must name it, since the device may have run
+   * another then. A device's record is the device's word). Encrypted and stored as a hospital's document, its key
    * wrapped for the patient; the record says its source and is never a treatment.
    */
   async writeOwn(input: {
@@ -426,6 +427,9 @@ export class DevicesApi {
           throw new MIIPClientError(`device ${device.address} is not a bound device of patient ${patientId}`);
         }
         deviceId = device.deviceId;
+        if (input.issuedAt !== undefined && input.firmware === undefined) {
+          throw new MIIPClientError("a device's record dated in the past names the firmware version that measured it");
+        }
         firmware = input.firmware ?? device.firmware;
         const message = { device: device.address, ...record, firmware };
         signature = compactSignature(await input.device.signTypedData(this.domain, DEVICE_RECORD_TYPES, message));

@@ -2,6 +2,9 @@ import type { Core, TxInfo } from "../core.ts";
 import { MIIPClientError, eventNamed } from "../core.ts";
 import { reasonCode } from "./consent.ts";
 
+/** The version number that stands for a whole device model in its withdrawals (`DeviceRegistry.WHOLE_MODEL`). */
+export const WHOLE_MODEL = 0xffff;
+
 /** A call to a managed contract that governance makes through the access manager's delay. */
 export interface GovernedCall {
   /** The managed contract's address. */
@@ -87,41 +90,48 @@ export class GovernanceApi {
   }
 
   /**
-   * Governance restores a withdrawn device model (GOVERNOR, delayed), naming its current withdrawal, read here:
-   * a rival regulator's or a mistaken withdrawal. It waits the notice period after the withdrawal.
+   * Governance restores a withdrawn device model (GOVERNOR, delayed), naming its standing withdrawal by its number,
+   * read here: a rival regulator's or a mistaken withdrawal. It waits the notice period after the withdrawal.
    */
   async restoreDeviceModel(modelId: bigint | number, reason: string): Promise<GovernedCall> {
-    const { devices } = this.core.contracts;
-    const { withdrawnAt } = await this.core.read(() => devices.getModel(modelId));
-    if (withdrawnAt === 0n) throw new MIIPClientError(`device model ${modelId} is not withdrawn`);
+    const { at, serial } = await this.withdrawal(modelId, WHOLE_MODEL, `device model ${modelId}`);
     return {
       target: this.core.deployment.DeviceRegistry,
-      data: devices.interface.encodeFunctionData("restoreModel", [modelId, withdrawnAt, reasonCode(reason)]),
-      label: `restore device model ${modelId}, withdrawn at ${withdrawnAt} (${reason})`,
-      notBefore: Number(withdrawnAt) + (await this.noticePeriod()),
+      data: this.core.contracts.devices.interface.encodeFunctionData("restoreModel", [
+        modelId,
+        serial,
+        reasonCode(reason),
+      ]),
+      label: `restore device model ${modelId}, its withdrawal ${serial} at ${at} (${reason})`,
+      notBefore: at + (await this.noticePeriod()),
     };
   }
 
   /**
-   * Governance restores a withdrawn firmware version of a device model (GOVERNOR, delayed), naming its current
-   * withdrawal, read here. It waits the notice period after the withdrawal.
+   * Governance restores a withdrawn firmware version of a device model (GOVERNOR, delayed), naming its standing
+   * withdrawal by its number, read here. It waits the notice period after the withdrawal.
    */
   async restoreFirmware(modelId: bigint | number, firmware: number, reason: string): Promise<GovernedCall> {
-    const { devices } = this.core.contracts;
-    const withdrawnAt = await this.core.read(() => devices.firmwareWithdrawnAt(modelId, firmware));
-    if (withdrawnAt === 0n)
-      throw new MIIPClientError(`firmware version ${firmware} of device model ${modelId} is not withdrawn`);
+    const what = `firmware version ${firmware} of device model ${modelId}`;
+    const { at, serial } = await this.withdrawal(modelId, firmware, what);
     return {
       target: this.core.deployment.DeviceRegistry,
-      data: devices.interface.encodeFunctionData("restoreFirmware", [
+      data: this.core.contracts.devices.interface.encodeFunctionData("restoreFirmware", [
         modelId,
         firmware,
-        withdrawnAt,
+        serial,
         reasonCode(reason),
       ]),
-      label: `restore firmware version ${firmware} of device model ${modelId}, withdrawn at ${withdrawnAt} (${reason})`,
-      notBefore: Number(withdrawnAt) + (await this.noticePeriod()),
+      label: `restore ${what}, its withdrawal ${serial} at ${at} (${reason})`,
+      notBefore: at + (await this.noticePeriod()),
     };
+  }
+
+  /** The standing withdrawal of a device model's version (or the whole model); refuses one that stands. */
+  private async withdrawal(modelId: bigint | number, version: number, what: string) {
+    const w = await this.core.read(() => this.core.contracts.devices.withdrawalOf(modelId, version));
+    if (w.withdrawnAt === 0n) throw new MIIPClientError(`${what} is not withdrawn`);
+    return { at: Number(w.withdrawnAt), serial: Number(w.serial) };
   }
 
   /**
