@@ -383,6 +383,15 @@ export type Args = Record<string, string | undefined>;
 export const FROM = "Acting account: a local account name (hospital, patientA, …), an address, or the first account";
 export const PATIENT = "The patient: its id, or its current address (or local account name)";
 
+/** The flags of a governed call's task: `--cancel` (and whose, `--caller`) and the acting governor (`--from`). */
+export function governedFlags<T extends ConfigurableTaskDefinition>(definition: T): T {
+  definition
+    .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
+    .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
+    .addOptionalParam("from", FROM, "deployer");
+  return definition;
+}
+
 /** The flags of a patient action: `--from`, or a guardian's `--patient` and `--salt`; `--gasless` to be relayed. */
 export function patientFlags<T extends ConfigurableTaskDefinition>(definition: T): T {
   definition

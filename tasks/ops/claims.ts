@@ -17,6 +17,7 @@ import {
   expiryOf,
   FROM,
   governed,
+  governedFlags,
   heldSigner,
   InputError,
   integer,
@@ -300,23 +301,21 @@ task(
     }),
   );
 
-task(
-  "claim:replace-arbitrator",
-  "Governance replaces a programme's arbitrator: the first run schedules it (public for the governor's delay), a run after the delay executes it",
-)
-  .addParam("programme", "The programme id")
-  .addParam("arbitrator", "The new arbitrator: an active public-health agency's address (or local account name)")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const arbitrator = await accountOf(hre, args.arbitrator, "arbitrator");
-      const call = miip.governance.replaceArbitrator(integer(args.programme, "programme"), arbitrator);
-      await governed(hre, miip, call, args);
-    }),
-  );
+governedFlags(
+  task(
+    "claim:replace-arbitrator",
+    "Governance replaces a programme's arbitrator: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+  )
+    .addParam("programme", "The programme id")
+    .addParam("arbitrator", "The new arbitrator: an active public-health agency's address (or local account name)"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const arbitrator = await accountOf(hre, args.arbitrator, "arbitrator");
+    const call = miip.governance.replaceArbitrator(integer(args.programme, "programme"), arbitrator);
+    await governed(hre, miip, call, args);
+  }),
+);
 
 task("claim:programme", "A programme: its settings, funds, arbitrator and announced withdrawal")
   .addParam("programme", "The programme id")

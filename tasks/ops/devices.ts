@@ -18,6 +18,7 @@ import {
   done,
   FROM,
   governed,
+  governedFlags,
   InputError,
   institutionIdOf,
   integer,
@@ -154,57 +155,54 @@ task("patient-device:withdraw-model", "A regulator withdraws a whole device mode
 
 const GOVERNED = "the first run schedules it (public for the governor's delay), a run after the delay executes it";
 
-task("patient-device:restore-model", `Governance restores a withdrawn device model, naming its withdrawal: ${GOVERNED}`)
-  .addParam("model", "The model id")
-  .addParam("reason", "Why (a short code)")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const call = await miip.governance.restoreDeviceModel(integer(args.model, "model"), args.reason!);
-      await governed(hre, miip, call, args);
-    }),
-  );
+governedFlags(
+  task(
+    "patient-device:restore-model",
+    `Governance restores a withdrawn device model, naming its withdrawal: ${GOVERNED}`,
+  )
+    .addParam("model", "The model id")
+    .addParam("reason", "Why (a short code)"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const call = await miip.governance.restoreDeviceModel(integer(args.model, "model"), args.reason!);
+    await governed(hre, miip, call, args);
+  }),
+);
 
-task(
-  "patient-device:restore-firmware",
-  `Governance restores a withdrawn firmware version, naming its withdrawal: ${GOVERNED}`,
-)
-  .addParam("model", "The model id")
-  .addParam("firmware", "The version")
-  .addParam("reason", "Why (a short code)")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const version = Number(integer(args.firmware, "firmware"));
-      const call = await miip.governance.restoreFirmware(integer(args.model, "model"), version, args.reason!);
-      await governed(hre, miip, call, args);
-    }),
-  );
+governedFlags(
+  task(
+    "patient-device:restore-firmware",
+    `Governance restores a withdrawn firmware version, naming its withdrawal: ${GOVERNED}`,
+  )
+    .addParam("model", "The model id")
+    .addParam("firmware", "The version")
+    .addParam("reason", "Why (a short code)"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const version = Number(integer(args.firmware, "firmware"));
+    const call = await miip.governance.restoreFirmware(integer(args.model, "model"), version, args.reason!);
+    await governed(hre, miip, call, args);
+  }),
+);
 
-task(
-  "patient-device:reassign-model",
-  `Governance hands a device model to another active regulator, which alone approves its patches: ${GOVERNED}`,
-)
-  .addParam("model", "The model id")
-  .addParam("regulator", "The regulator: its id, address or local account name")
-  .addParam("reason", "Why (a short code)")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const regulatorId = Number(await institutionIdOf(hre, miip, args.regulator, "regulator"));
-      const call = miip.governance.reassignDeviceModel(integer(args.model, "model"), regulatorId, args.reason!);
-      await governed(hre, miip, call, args);
-    }),
-  );
+governedFlags(
+  task(
+    "patient-device:reassign-model",
+    `Governance hands a device model to another active regulator, which alone approves its patches: ${GOVERNED}`,
+  )
+    .addParam("model", "The model id")
+    .addParam("regulator", "The regulator: its id, address or local account name")
+    .addParam("reason", "Why (a short code)"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const regulatorId = Number(await institutionIdOf(hre, miip, args.regulator, "regulator"));
+    const call = miip.governance.reassignDeviceModel(integer(args.model, "model"), regulatorId, args.reason!);
+    await governed(hre, miip, call, args);
+  }),
+);
 
 task("patient-device:model", "Shows a device model and which firmware versions stand approved")
   .addParam("model", "The model id")

@@ -11,6 +11,7 @@ import {
   done,
   FROM,
   governed,
+  governedFlags,
   InputError,
   institutionIdOf,
   integer,
@@ -98,22 +99,20 @@ task("institution:suspend", "The registrar suspends an institution at once, ever
     }),
   );
 
-task(
-  "institution:reinstate",
-  "Governance gives a suspended institution its rights back: the first run schedules it (public for the governor's delay), a run after the delay executes it",
-)
-  .addParam("institution", "The institution: its id, address or local account name")
-  .addParam("reason", "A reason code")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const id = Number(await institutionIdOf(hre, miip, args.institution, "institution"));
-      await governed(hre, miip, await miip.governance.reinstate(id, args.reason!), args);
-    }),
-  );
+governedFlags(
+  task(
+    "institution:reinstate",
+    "Governance gives a suspended institution its rights back: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+  )
+    .addParam("institution", "The institution: its id, address or local account name")
+    .addParam("reason", "A reason code"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const id = Number(await institutionIdOf(hre, miip, args.institution, "institution"));
+    await governed(hre, miip, await miip.governance.reinstate(id, args.reason!), args);
+  }),
+);
 
 task("institution:profile", "The registrar updates an institution's display name and metadata URI")
   .addParam("institution", "The institution: its id, address or local account name")
@@ -156,18 +155,15 @@ task(
     }),
   );
 
-task(
-  "institution:onboarding-delay",
-  "Governance sets the onboarding delay of later onboardings: the first run schedules it (public for the governor's delay), a run after the delay executes it",
-)
-  .addParam("hours", "The new delay, in hours")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const seconds = Number(integer(args.hours, "hours")) * 3600;
-      await governed(hre, miip, miip.governance.setOnboardingDelay(seconds), args);
-    }),
-  );
+governedFlags(
+  task(
+    "institution:onboarding-delay",
+    "Governance sets the onboarding delay of later onboardings: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+  ).addParam("hours", "The new delay, in hours"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const seconds = Number(integer(args.hours, "hours")) * 3600;
+    await governed(hre, miip, miip.governance.setOnboardingDelay(seconds), args);
+  }),
+);

@@ -12,6 +12,7 @@ import {
   done,
   FROM,
   governed,
+  governedFlags,
   InputError,
   integer,
   pageArgs,
@@ -131,16 +132,14 @@ task("record:pause", "The guardian role pauses record writes at once; governance
     }),
   );
 
-task(
-  "record:unpause",
-  "Governance resumes the record registry's writes after a pause: the first run schedules it (public for the governor's delay), a run after the delay executes it",
-)
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      await governed(hre, miip, await miip.governance.unpause(), args);
-    }),
-  );
+governedFlags(
+  task(
+    "record:unpause",
+    "Governance resumes the record registry's writes after a pause: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+  ),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    await governed(hre, miip, await miip.governance.unpause(), args);
+  }),
+);

@@ -14,6 +14,7 @@ import {
   done,
   FROM,
   governed,
+  governedFlags,
   gtinArg,
   InputError,
   institutionIdOf,
@@ -430,22 +431,20 @@ task("supply:report", "A hospital or pharmacy reports an adverse event against a
     }),
   );
 
-task(
-  "supply:withdraw-recall",
-  "Governance withdraws a recall: the first run schedules it (public for the governor's delay), a run after the delay executes it",
-)
-  .addParam("batch", "The batch id")
-  .addParam("reason", "A reason code")
-  .addFlag("cancel", "Cancel the scheduled call instead (as its caller, the admin, or the guardian of its role)")
-  .addOptionalParam("caller", "With --cancel: whose scheduled call (default: the acting account's)")
-  .addOptionalParam("from", FROM, "deployer")
-  .setAction(
-    action(async (args: Args, hre) => {
-      const miip = await connect(hre, args.from);
-      const call = await miip.governance.withdrawRecall(integer(args.batch, "batch"), args.reason!);
-      await governed(hre, miip, call, args);
-    }),
-  );
+governedFlags(
+  task(
+    "supply:withdraw-recall",
+    "Governance withdraws a recall: the first run schedules it (public for the governor's delay), a run after the delay executes it",
+  )
+    .addParam("batch", "The batch id")
+    .addParam("reason", "A reason code"),
+).setAction(
+  action(async (args: Args, hre) => {
+    const miip = await connect(hre, args.from);
+    const call = await miip.governance.withdrawRecall(integer(args.batch, "batch"), args.reason!);
+    await governed(hre, miip, call, args);
+  }),
+);
 
 /** A day as YYYY-MM-DD, as unix seconds at its start (UTC). */
 function dayArg(value: string | undefined, flag: string): number {

@@ -415,6 +415,26 @@ describe("Patient-generated data: the outside audit's attacks", function () {
   });
 
   describe("third audit", function () {
+    type Suite = Awaited<ReturnType<typeof devicesFixture>>;
+    /** Governance moves the suspended manufacturer to its owner's new account (a funded key), after its delay. */
+    async function recoverManufacturer({ participants, manager, deployer, ids }: Suite) {
+      const owner = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
+      await deployer.sendTransaction({ to: owner.address, value: hre.ethers.parseEther("1") });
+      const recover = participants.interface.encodeFunctionData("recoverAccount", [ids.manufacturer, owner.address]);
+      await governorCall(manager, deployer, participants, recover);
+      return owner;
+    }
+    /** Governance gives the suspended manufacturer its rights back, naming the suspension, after its delay. */
+    async function reinstateManufacturer({ participants, manager, deployer, ids }: Suite) {
+      const { statusChangedAt } = await participants.institution(ids.manufacturer);
+      const data = participants.interface.encodeFunctionData("reinstate", [
+        ids.manufacturer,
+        statusChangedAt,
+        code("recovered"),
+      ]);
+      await governorCall(manager, deployer, participants, data);
+    }
+
     it("F1: the owner of a manufacturer account recovered from a thief replaces the thief's provisioning key while suspended, before its reinstatement", async function () {
       const s = await devicesFixture();
       const { devices, participants, manager, deployer, patients, ids } = s;
@@ -426,10 +446,7 @@ describe("Patient-generated data: the outside audit's attacks", function () {
       await expect(devices.connect(s.manufacturer).setProvisioner(another.address))
         .to.be.revertedWithCustomError(devices, "DevicesSuspendedProvisioner")
         .withArgs(ids.manufacturer, another.address);
-      const owner = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
-      await s.deployer.sendTransaction({ to: owner.address, value: hre.ethers.parseEther("1") });
-      const recover = participants.interface.encodeFunctionData("recoverAccount", [ids.manufacturer, owner.address]);
-      await governorCall(manager, deployer, participants, recover);
+      const owner = await recoverManufacturer(s);
       // Suspended, the recovered owner clears the thief's key; the thief, holding the old account, no longer can.
       await expect(devices.connect(s.manufacturer).setProvisioner(thiefKey.address))
         .to.be.revertedWithCustomError(devices, "DevicesNotManufacturer")
@@ -438,13 +455,7 @@ describe("Patient-generated data: the outside audit's attacks", function () {
         .to.emit(devices, "ProvisionerSet")
         .withArgs(ids.manufacturer, hre.ethers.ZeroAddress);
       expect(await devices.provisionerOf(ids.manufacturer)).to.equal(owner.address);
-      const { statusChangedAt } = await participants.institution(ids.manufacturer);
-      const reinstate = participants.interface.encodeFunctionData("reinstate", [
-        ids.manufacturer,
-        statusChangedAt,
-        code("recovered"),
-      ]);
-      await governorCall(manager, deployer, participants, reinstate);
+      await reinstateManufacturer(s);
       // What the thief's key provisions binds nothing; the owner's provisioning binds.
       const fake = deviceKey("made up by the thief");
       const forged = await s.signBinding(fake, patients.a);
@@ -566,23 +577,14 @@ describe("Patient-generated data: the outside audit's attacks", function () {
 
     it("F4 (re-audit): an approval request made from a stolen manufacturer account dies with the account's recovery", async function () {
       const s = await devicesFixture();
-      const { devices, participants, manager, deployer, ids } = s;
+      const { devices, participants, ids } = s;
       const pump = hre.ethers.id("pump technical file");
       // The thief, holding the account, asks for the pump's approval with its own image.
       const thiefs = [hre.ethers.id("thief's image")];
       await devices.connect(s.manufacturer).requestApproval(ids.regulator, pump, thiefs);
       await participants.connect(s.registrar).suspend(ids.manufacturer, code("stolen"));
-      const owner = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
-      await s.deployer.sendTransaction({ to: owner.address, value: hre.ethers.parseEther("1") });
-      const recover = participants.interface.encodeFunctionData("recoverAccount", [ids.manufacturer, owner.address]);
-      await governorCall(manager, deployer, participants, recover);
-      const { statusChangedAt } = await participants.institution(ids.manufacturer);
-      const reinstate = participants.interface.encodeFunctionData("reinstate", [
-        ids.manufacturer,
-        statusChangedAt,
-        code("recovered"),
-      ]);
-      await governorCall(manager, deployer, participants, reinstate);
+      const owner = await recoverManufacturer(s);
+      await reinstateManufacturer(s);
       // The regulator approving the pending request: refused, it was made from the account the thief held.
       await expect(devices.connect(s.regulator).approveModel(ids.manufacturer, pump, thiefs))
         .to.be.revertedWithCustomError(devices, "DevicesNotRequested")
