@@ -93,6 +93,28 @@ describe("SDK client", function () {
         "writes and signatures need a signer",
       );
     });
+    it("tells the chain's time after a transaction, not ethers' cached block of a moment before (docs snippet flake)", async function () {
+      const { deployment, hospital, ids } = await loadFixture(sdkFixture);
+      // A dApp's provider: ethers answers a repeated request from its cache for a moment.
+      const provider = new BrowserProvider(hre.network.provider as unknown as Eip1193Provider);
+      const miip = await MIIP.connect(await provider.getSigner(hospital.address), deployment);
+      const before = await miip.now();
+      expect((await provider.getBlock("latest"))!.timestamp).to.equal(before);
+      await miip.records.register({
+        patientId: ids.patientA,
+        digest: hre.ethers.id("now, after a transaction"),
+        recordType: "lab-result",
+        issuedAt: before,
+        uri: "ipfs://bafkreinow",
+      });
+      // Asked again at once: the block the transaction was mined in, not the one before.
+      expect(await miip.now()).to.equal(await time.latest());
+      expect(await miip.now()).to.be.greaterThan(before);
+      // A provider without JSON-RPC (a plain ethers Provider) is asked for its latest block as before.
+      const reader = await MIIP.connect(hre.ethers.provider, deployment);
+      expect(await reader.now()).to.equal(await time.latest());
+    });
+
     it("names every refusal of the suite on its raw contracts too, whichever contract raised it", async function () {
       const { deployment, stranger, ids } = await loadFixture(sdkFixture);
       // Plain ethers over the node (as a dApp's wallet connection): ethers names a revert from the interface.

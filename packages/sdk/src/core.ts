@@ -319,8 +319,17 @@ export class Core {
     return this.send(() => viaRelayer.relay(call, signature));
   }
 
-  /** The latest block's timestamp: the chain's "now", which a local chain may have moved past the wall clock. */
+  /**
+   * The latest block's timestamp: the chain's "now", which a local chain may have moved past the wall clock. Asked
+   * of the node itself when the provider speaks JSON-RPC: ethers answers a request repeated within a moment from its
+   * cache, so "latest" asked just before and just after a transaction would give the same, stale block.
+   */
   async now(): Promise<number> {
+    const rpc = this.provider as Partial<{ send(method: string, params: unknown[]): Promise<unknown> }>;
+    if (typeof rpc.send === "function") {
+      const latest = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as { timestamp?: string } | null;
+      if (latest?.timestamp) return Number(latest.timestamp);
+    }
     const block = await this.provider.getBlock("latest");
     if (!block) throw new MIIPClientError("the provider returned no latest block");
     return block.timestamp;
