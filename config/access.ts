@@ -206,7 +206,7 @@ export const ACCESS: Record<string, Record<string, Who>> = {
     restoreModel: ["governor"], // a withdrawn model, naming its withdrawal (the matrix's regulator withdraws first)
     restoreFirmware: ["governor"], // a withdrawn firmware version, naming its withdrawal (as the model's)
     reassignModel: ["governor"], // to another active regulator (the matrix onboards a second one)
-    setProvisioner: ["manufacturer"], // an active manufacturer, for itself
+    setProvisioner: ["manufacturer"], // the manufacturer, for itself (suspended: only clearing its key)
     bindDevice: ["patient", "patient-guardian"], // through the gateway, with the device's own signature
     revokeDevice: ["patient", "patient-guardian"], // through the gateway, the device's patient
     anchor: ANYONE, // signed by the device, bound and on an approved firmware
