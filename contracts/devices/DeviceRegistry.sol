@@ -248,8 +248,8 @@ contract DeviceRegistry is SuiteService, IDeviceRegistry {
     /// @inheritdoc IDeviceRegistry
     function setProvisioner(address key) external {
         IParticipantRegistry.Member memory m = _participants.memberOf(msg.sender);
-        // A suspended manufacturer may replace its key (its devices bind only once it is active again): the owner of
-        // an account governance recovered from a thief clears the thief's key before it is reinstated.
+        // A suspended manufacturer may still act here, to clear its key (below): the owner of an account governance
+        // recovered from a thief clears the thief's key before it is reinstated.
         if (
             m.kind != IParticipantRegistry.Kind.Manufacturer ||
             (m.status != IParticipantRegistry.Status.Active && m.status != IParticipantRegistry.Status.Suspended)
